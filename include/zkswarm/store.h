@@ -1,0 +1,176 @@
+/*
+ * store.h - the coordination store: ZooKeeper in the daemon, memory in unit
+ * tests, one interface.
+ *
+ * Paths are relative to the store's root (ZK_ROOT): "/volumes/db".
+ *
+ * Writes are linearizable and resolve ZooKeeper's "outcome unknown" cases
+ * themselves: after a lost connection a write is verified (read back) or
+ * safely retried, so callers see either success, a definite refusal
+ * (NOT_FOUND, EXISTS, CONFLICT for a version mismatch, NOT_EMPTY) or
+ * UNAVAILABLE, which means the write was not applied.  After a successful
+ * write the mirror already reflects it (read-your-writes).
+ *
+ * Reads come in two kinds: store_get/store_children ask the server (used to
+ * decide before writing), store_cached_* answer from the local mirror (the
+ * read path of Get/List/Path: no round trip, and still answering while
+ * ZooKeeper is away).
+ */
+#ifndef ZKSWARM_STORE_H
+#define ZKSWARM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zkswarm/error.h"
+#include "zkswarm/tree.h"
+
+enum zks_node_kind { ZKS_PERSISTENT = 0, ZKS_EPHEMERAL = 1 };
+
+enum zks_op_type { ZKS_OP_CREATE, ZKS_OP_SET, ZKS_OP_DELETE, ZKS_OP_CHECK };
+
+/* One step of an all-or-nothing transaction.  version -1 means "any". */
+struct zks_op {
+	enum zks_op_type type;
+	const char *path;
+	const char *data;
+	size_t len;
+	enum zks_node_kind kind;
+	int32_t version;
+};
+
+enum zks_conn_state { ZKS_CONN_CONNECTING = 0, ZKS_CONN_CONNECTED, ZKS_CONN_EXPIRED };
+
+struct zks_store_status {
+	enum zks_conn_state state;
+	int64_t session_id;   /* current session, 0 if none */
+	bool mirror_synced;   /* the mirror has been fully read in this session */
+	int64_t disconnected_ms; /* how long we have been cut off, 0 when connected */
+	uint64_t sessions;    /* sessions established since start */
+};
+
+/* Called on the store's own thread after each new session is established and synced. */
+typedef void (*zks_session_fn)(void *ctx, int64_t session_id);
+
+struct zks_store;
+
+struct zks_store_ops {
+	int (*create)(struct zks_store *s, const char *path, const void *data, size_t len,
+		      enum zks_node_kind kind, struct zks_error *err);
+	int (*set)(struct zks_store *s, const char *path, const void *data, size_t len,
+		   int32_t version, struct zks_error *err);
+	int (*remove)(struct zks_store *s, const char *path, int32_t version, struct zks_error *err);
+	int (*multi)(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err);
+	int (*get)(struct zks_store *s, const char *path, char **data, size_t *len,
+		   struct zks_stat *st, struct zks_error *err);
+	int (*children)(struct zks_store *s, const char *path, char ***names, size_t *n,
+			struct zks_error *err);
+	int (*cached_get)(struct zks_store *s, const char *path, char **data, size_t *len,
+			  struct zks_stat *st);
+	int (*cached_children)(struct zks_store *s, const char *path, char ***names, size_t *n);
+	void (*status)(struct zks_store *s, struct zks_store_status *out);
+	void (*on_session)(struct zks_store *s, zks_session_fn fn, void *ctx);
+	void (*destroy)(struct zks_store *s);
+};
+
+struct zks_store {
+	const struct zks_store_ops *ops;
+};
+
+static inline int store_create(struct zks_store *s, const char *path, const void *data, size_t len,
+			       enum zks_node_kind kind, struct zks_error *err)
+{
+	return s->ops->create(s, path, data, len, kind, err);
+}
+
+static inline int store_set(struct zks_store *s, const char *path, const void *data, size_t len,
+			    int32_t version, struct zks_error *err)
+{
+	return s->ops->set(s, path, data, len, version, err);
+}
+
+static inline int store_remove(struct zks_store *s, const char *path, int32_t version,
+			       struct zks_error *err)
+{
+	return s->ops->remove(s, path, version, err);
+}
+
+static inline int store_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
+			      struct zks_error *err)
+{
+	return s->ops->multi(s, ops, n, err);
+}
+
+static inline int store_get(struct zks_store *s, const char *path, char **data, size_t *len,
+			    struct zks_stat *st, struct zks_error *err)
+{
+	return s->ops->get(s, path, data, len, st, err);
+}
+
+static inline int store_children(struct zks_store *s, const char *path, char ***names, size_t *n,
+				 struct zks_error *err)
+{
+	return s->ops->children(s, path, names, n, err);
+}
+
+/* 0, or -1 when the mirror has no such node. */
+static inline int store_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
+				   struct zks_stat *st)
+{
+	return s->ops->cached_get(s, path, data, len, st);
+}
+
+static inline int store_cached_children(struct zks_store *s, const char *path, char ***names,
+					size_t *n)
+{
+	return s->ops->cached_children(s, path, names, n);
+}
+
+static inline void store_status(struct zks_store *s, struct zks_store_status *out)
+{
+	s->ops->status(s, out);
+}
+
+static inline void store_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
+{
+	s->ops->on_session(s, fn, ctx);
+}
+
+static inline void store_destroy(struct zks_store *s)
+{
+	if (s != NULL)
+		s->ops->destroy(s);
+}
+
+/* Names the state for logs and Status: "connected", "connecting", "expired". */
+const char *zks_conn_state_name(enum zks_conn_state state);
+
+/*
+ * In-memory store.  Several stores made from one backend act as clients of
+ * one server, each with its own session, so unit tests can play two nodes
+ * and expire one of them.
+ */
+struct zks_mem_backend;
+
+struct zks_mem_backend *zks_mem_backend_new(void);
+void zks_mem_backend_free(struct zks_mem_backend *b);
+/* Delete every ephemeral node of the session, as ZooKeeper does when it expires. */
+void zks_mem_backend_expire(struct zks_mem_backend *b, int64_t session_id);
+/* While down, every call fails with UNAVAILABLE (cached reads still answer). */
+void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down);
+
+struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
+
+/* ZooKeeper store; connects in the background, never blocks here. */
+struct zks_zk_config {
+	const char *hosts;        /* "h1:p1,h2:p2" */
+	const char *root;         /* "/zkswarm" */
+	int session_timeout_ms;
+	const char *mirror_file;  /* where the mirror is saved; NULL: not saved */
+	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
+};
+
+struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_error *err);
+
+#endif

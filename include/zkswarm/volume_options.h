@@ -1,0 +1,49 @@
+/*
+ * volume_options.h - the options `docker volume create -o KEY=VALUE` accepts.
+ *
+ * Options are parsed once, into their effective values (defaults filled
+ * in), and stored that way in the volume's record, so "the same options"
+ * means the same effective volume: `-o mode=755` equals `-o mode=0755`.
+ */
+#ifndef ZKSWARM_VOLUME_OPTIONS_H
+#define ZKSWARM_VOLUME_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "zkswarm/error.h"
+
+enum zks_access { ZKS_ACCESS_SINGLE_NODE = 0, ZKS_ACCESS_MULTI_NODE };
+enum zks_on_remove { ZKS_ON_REMOVE_DELETE = 0, ZKS_ON_REMOVE_RETAIN };
+
+struct zks_volume_options {
+	enum zks_access access;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	bool readonly;
+	enum zks_on_remove on_remove;
+};
+
+struct zks_kv {
+	const char *key;
+	const char *value;
+};
+
+/* The accepted keys, for messages and docs: "access, uid, gid, mode, readonly, on-remove". */
+const char *zks_volume_options_accepted(void);
+
+/* Parse options given to Create; unknown keys and bad values are refused with a reason. */
+int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
+			     struct zks_error *err);
+
+/* Effective values as strings, in a fixed order; free with zks_volume_options_free_kv. */
+size_t zks_volume_options_format(const struct zks_volume_options *o, struct zks_kv **out);
+void zks_volume_options_free_kv(struct zks_kv *kv, size_t n);
+
+/* Describe how b differs from a ("mode: 0755 -> 0700, access: ..."); 0 if equal. */
+int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks_volume_options *b,
+			    char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * volumes.h - the volume service: cluster-wide volumes and mount leases.
+ *
+ * Records in the store (paths relative to ZK_ROOT):
+ *   /volumes/<name>                 persistent: name, effective options, created at/by
+ *   /volumes/<name>/leases          persistent parent of the leases
+ *   /volumes/<name>/leases/<node>   ephemeral: the mount IDs that node holds
+ *   /volumes/<name>/holder          ephemeral, single-node volumes: the node holding it
+ *
+ * Mount IDs held on this node are also kept in STATE_DIR/mounts.json, the
+ * local truth from which leases are re-established after a session ends.
+ */
+#ifndef ZKSWARM_VOLUMES_H
+#define ZKSWARM_VOLUMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zkswarm/error.h"
+#include "zkswarm/fs.h"
+#include "zkswarm/store.h"
+#include "zkswarm/volume_options.h"
+
+#define ZKS_VOLUME_NAME_MAX 255
+
+struct zks_volumes;
+
+struct zks_volumes_config {
+	const char *node_id;
+	const char *data_dir;   /* DATA_DIR: <data_dir>/<name> holds a volume's data */
+	const char *mount_root; /* MOUNT_ROOT: <mount_root>/<name> is where containers see it */
+	const char *state_dir;  /* STATE_DIR: mounts.json lives here */
+};
+
+struct zks_volume_holder {
+	char *node;
+	size_t mounts;
+	bool exclusive; /* holds the single-node lease */
+};
+
+struct zks_volume_info {
+	char *name;
+	char *mountpoint;
+	char *created_at; /* RFC 3339, or NULL if unknown */
+	char *created_by;
+	struct zks_kv *options; /* effective options */
+	size_t noptions;
+	struct zks_volume_holder *holders;
+	size_t nholders;
+	size_t mounted_here;  /* mount IDs held on this node */
+	bool stale;           /* answered from a mirror not (yet) synced with ZooKeeper */
+	bool corrupt;         /* its record in ZooKeeper could not be read */
+	const char *zookeeper; /* connection state */
+};
+
+void zks_volume_info_free(struct zks_volume_info *info);
+void zks_volume_info_free_array(struct zks_volume_info *infos, size_t n);
+
+/* The store and fs must outlive the service. */
+struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
+				    const struct zks_volumes_config *cfg, struct zks_error *err);
+void zks_volumes_free(struct zks_volumes *v);
+
+int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks_kv *opts,
+		       size_t nopts, struct zks_error *err);
+int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error *err);
+int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, char **mountpoint,
+		      struct zks_error *err);
+int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
+			struct zks_error *err);
+int zks_volumes_path(struct zks_volumes *v, const char *name, char **mountpoint,
+		     struct zks_error *err);
+int zks_volumes_get(struct zks_volumes *v, const char *name, struct zks_volume_info **out,
+		    struct zks_error *err);
+int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t *n,
+		     struct zks_error *err);
+
+/* How many volumes have mount IDs held on this node. */
+size_t zks_volumes_mounted_count(struct zks_volumes *v);
+
+/* Make this node's leases in ZooKeeper match its local mounts (run after each (re)connect). */
+void zks_volumes_reconcile(struct zks_volumes *v);
+
+#endif

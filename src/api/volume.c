@@ -1,0 +1,193 @@
+/*
+ * volume.c - VolumeDriver endpoints (PROTOCOL.md §2) and the Activate handshake.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/api.h"
+#include "zkswarm/util.h"
+
+static int handle_activate(void *app, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	cJSON *impl;
+
+	(void)app;
+	(void)req;
+	(void)err;
+	*reply = cJSON_CreateObject();
+	impl = cJSON_AddArrayToObject(*reply, "Implements");
+	cJSON_AddItemToArray(impl, cJSON_CreateString("VolumeDriver"));
+	return 0;
+}
+
+static int handle_capabilities(void *app, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	cJSON *caps;
+
+	(void)app;
+	(void)req;
+	(void)err;
+	*reply = cJSON_CreateObject();
+	caps = cJSON_AddObjectToObject(*reply, "Capabilities");
+	/* One volume namespace for every node that shares the ZooKeeper root. */
+	cJSON_AddStringToObject(caps, "Scope", "global");
+	return 0;
+}
+
+static int handle_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name;
+	cleanup_free struct zks_kv *opts = NULL;
+	size_t n;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_req_string_map(req, "Opts", &opts, &n, err) < 0 ||
+	    zks_volumes_create(app->volumes, name, opts, n, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
+	return 0;
+}
+
+static int handle_remove(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_volumes_remove(app->volumes, name, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
+	return 0;
+}
+
+static int reply_mountpoint(char *mountpoint, cJSON **reply)
+{
+	*reply = cJSON_CreateObject();
+	cJSON_AddStringToObject(*reply, "Mountpoint", mountpoint);
+	free(mountpoint);
+	return 0;
+}
+
+static int handle_mount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name, *id;
+	char *mountpoint;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_req_string(req, "ID", true, &id, err) < 0 ||
+	    zks_volumes_mount(app->volumes, name, id, &mountpoint, err) < 0)
+		return -1;
+	return reply_mountpoint(mountpoint, reply);
+}
+
+static int handle_unmount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name, *id;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_req_string(req, "ID", true, &id, err) < 0 ||
+	    zks_volumes_unmount(app->volumes, name, id, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
+	return 0;
+}
+
+static int handle_path(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name;
+	char *mountpoint;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_volumes_path(app->volumes, name, &mountpoint, err) < 0)
+		return -1;
+	return reply_mountpoint(mountpoint, reply);
+}
+
+/* The Volume object; CreatedAt only when known (an empty string breaks the engine's decoder). */
+static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status)
+{
+	cJSON *vol = cJSON_CreateObject(), *status, *opts, *holders;
+
+	cJSON_AddStringToObject(vol, "Name", info->name);
+	cJSON_AddStringToObject(vol, "Mountpoint", info->mountpoint);
+	if (info->created_at != NULL && info->created_at[0] != '\0')
+		cJSON_AddStringToObject(vol, "CreatedAt", info->created_at);
+	if (!with_status)
+		return vol;
+	status = cJSON_AddObjectToObject(vol, "Status");
+	if (info->created_by)
+		cJSON_AddStringToObject(status, "created_by", info->created_by);
+	if (info->created_at)
+		cJSON_AddStringToObject(status, "created_at", info->created_at);
+	opts = cJSON_AddObjectToObject(status, "options");
+	for (size_t i = 0; i < info->noptions; i++)
+		cJSON_AddStringToObject(opts, info->options[i].key, info->options[i].value);
+	holders = cJSON_AddArrayToObject(status, "holders");
+	for (size_t i = 0; i < info->nholders; i++) {
+		cJSON *h = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(h, "node", info->holders[i].node);
+		cJSON_AddNumberToObject(h, "mounts", (double)info->holders[i].mounts);
+		if (info->holders[i].exclusive)
+			cJSON_AddBoolToObject(h, "exclusive", true);
+		cJSON_AddItemToArray(holders, h);
+	}
+	cJSON_AddNumberToObject(status, "mounted_on_this_node", (double)info->mounted_here);
+	cJSON_AddStringToObject(status, "zookeeper", info->zookeeper);
+	if (info->stale)
+		cJSON_AddBoolToObject(status, "stale", true);
+	if (info->corrupt)
+		cJSON_AddStringToObject(status, "error", "the record in ZooKeeper is unreadable");
+	return vol;
+}
+
+static int handle_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	struct zks_volume_info *info;
+	const char *name;
+
+	if (zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_volumes_get(app->volumes, name, &info, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
+	cJSON_AddItemToObject(*reply, "Volume", encode_volume(info, true));
+	zks_volume_info_free(info);
+	free(info);
+	return 0;
+}
+
+static int handle_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	struct zks_volume_info *infos;
+	cJSON *arr;
+	size_t n;
+
+	(void)req;
+	if (zks_volumes_list(app->volumes, &infos, &n, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*reply, "Volumes");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, encode_volume(&infos[i], false));
+	zks_volume_info_free_array(infos, n);
+	return 0;
+}
+
+const struct zks_route zks_routes[] = {
+	{"/Plugin.Activate", handle_activate, false},
+	{"/VolumeDriver.Capabilities", handle_capabilities, false},
+	{"/VolumeDriver.Create", handle_create, false},
+	{"/VolumeDriver.Remove", handle_remove, false},
+	{"/VolumeDriver.Mount", handle_mount, false},
+	{"/VolumeDriver.Unmount", handle_unmount, false},
+	{"/VolumeDriver.Path", handle_path, false},
+	{"/VolumeDriver.Get", handle_get, false},
+	{"/VolumeDriver.List", handle_list, false},
+};
+const size_t zks_nroutes = sizeof(zks_routes) / sizeof(zks_routes[0]);

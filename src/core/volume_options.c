@@ -1,0 +1,169 @@
+/*
+ * volume_options.c - parsing and comparing volume options.
+ *
+ * Options are visible to anyone who can run `docker volume inspect`, so no
+ * option carries a secret; anything that needs one is a plugin setting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "zkswarm/util.h"
+#include "zkswarm/volume_options.h"
+
+static const char *const keys[] = {"access", "uid", "gid", "mode", "readonly", "on-remove"};
+
+const char *zks_volume_options_accepted(void)
+{
+	return "access (single-node|multi-node), uid, gid, mode (octal), readonly (true|false), "
+	       "on-remove (delete|retain)";
+}
+
+static int parse_id(const char *key, const char *v, unsigned long *out, struct zks_error *err)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || n > 2147483647UL)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option %s=`%.32s` must be a number from 0 to 2147483647", key, v);
+	*out = n;
+	return 0;
+}
+
+static int parse_bool(const char *key, const char *v, bool *out, struct zks_error *err)
+{
+	if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || v[0] == '\0') {
+		*out = true;
+		return 0;
+	}
+	if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no")) {
+		*out = false;
+		return 0;
+	}
+	return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be true or false", key, v);
+}
+
+static int parse_one(const char *key, const char *v, struct zks_volume_options *o,
+		     struct zks_error *err)
+{
+	unsigned long n;
+
+	if (!strcmp(key, "access")) {
+		if (!strcmp(v, "single-node"))
+			o->access = ZKS_ACCESS_SINGLE_NODE;
+		else if (!strcmp(v, "multi-node"))
+			o->access = ZKS_ACCESS_MULTI_NODE;
+		else
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "option access=`%.32s` must be single-node or multi-node", v);
+		return 0;
+	}
+	if (!strcmp(key, "uid")) {
+		if (parse_id(key, v, &n, err) < 0)
+			return -1;
+		o->uid = (uid_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "gid")) {
+		if (parse_id(key, v, &n, err) < 0)
+			return -1;
+		o->gid = (gid_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "mode")) {
+		char *end;
+
+		errno = 0;
+		n = strtoul(v, &end, 8);
+		if (errno || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || n > 07777)
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "option mode=`%.32s` must be octal permissions such as 0755", v);
+		o->mode = (mode_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "readonly"))
+		return parse_bool(key, v, &o->readonly, err);
+	if (!strcmp(key, "on-remove")) {
+		if (!strcmp(v, "delete"))
+			o->on_remove = ZKS_ON_REMOVE_DELETE;
+		else if (!strcmp(v, "retain"))
+			o->on_remove = ZKS_ON_REMOVE_RETAIN;
+		else
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "option on-remove=`%.32s` must be delete or retain", v);
+		return 0;
+	}
+	return zks_error_set(err, ZKS_ERR_INVALID, "unknown option `%.64s`; accepted options: %s", key,
+			     zks_volume_options_accepted());
+}
+
+int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
+			     struct zks_error *err)
+{
+	struct zks_volume_options o = {.access = ZKS_ACCESS_SINGLE_NODE, .mode = 0755};
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(kv[i].key, kv[j].key))
+				return zks_error_set(err, ZKS_ERR_INVALID, "option `%.64s` given twice",
+						     kv[i].key);
+		if (parse_one(kv[i].key, kv[i].value, &o, err) < 0)
+			return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+size_t zks_volume_options_format(const struct zks_volume_options *o, struct zks_kv **out)
+{
+	struct zks_kv *kv = xcalloc(ARRAY_SIZE(keys), sizeof(*kv));
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		kv[i].key = keys[i];
+	kv[0].value = xstrdup(o->access == ZKS_ACCESS_MULTI_NODE ? "multi-node" : "single-node");
+	kv[1].value = xasprintf("%lu", (unsigned long)o->uid);
+	kv[2].value = xasprintf("%lu", (unsigned long)o->gid);
+	kv[3].value = xasprintf("%04o", (unsigned)o->mode);
+	kv[4].value = xstrdup(o->readonly ? "true" : "false");
+	kv[5].value = xstrdup(o->on_remove == ZKS_ON_REMOVE_RETAIN ? "retain" : "delete");
+	*out = kv;
+	return ARRAY_SIZE(keys);
+}
+
+void zks_volume_options_free_kv(struct zks_kv *kv, size_t n)
+{
+	if (kv == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((char *)kv[i].value);
+	free(kv);
+}
+
+int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks_volume_options *b,
+			    char *out, size_t outlen)
+{
+	struct zks_kv *ka, *kb;
+	size_t n = zks_volume_options_format(a, &ka);
+	size_t used = 0;
+	int differ = 0;
+
+	zks_volume_options_format(b, &kb);
+	if (outlen)
+		out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(ka[i].value, kb[i].value))
+			continue;
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used, "%s%s is %s, asked %s",
+						 differ ? "; " : "", ka[i].key, ka[i].value, kb[i].value);
+		differ = 1;
+	}
+	zks_volume_options_free_kv(ka, n);
+	zks_volume_options_free_kv(kb, n);
+	return differ;
+}

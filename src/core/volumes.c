@@ -1,0 +1,1094 @@
+/*
+ * volumes.c - volumes and their mount leases, cluster-wide.
+ *
+ * Decisions are made by writes, never by reads: the mirror only proposes
+ * (which version to replace, whether a lease looks free) and the store's
+ * transaction, with its version checks and create-if-absent, decides.  A
+ * refusal that names another node is always confirmed by an authoritative
+ * read first, so a stale mirror can delay a mount but never wrongly deny it.
+ *
+ * Operations on one volume from this node are serialised by a striped lock;
+ * different volumes proceed in parallel.
+ */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/config.h"
+#include "zkswarm/log.h"
+#include "zkswarm/util.h"
+#include "zkswarm/volumes.h"
+
+#define STRIPES 64
+#define LEASE_ATTEMPTS 6
+#define MOUNT_ID_MAX 128
+
+struct local_mount {
+	char *name;
+	char **ids;
+	size_t nids;
+};
+
+struct zks_volumes {
+	struct zks_store *store;
+	struct zks_fs *fs;
+	char *node_id;
+	char *data_dir;
+	char *mount_root;
+	char *state_file;
+	pthread_mutex_t stripes[STRIPES];
+	pthread_mutex_t local_lock; /* the table below and its file */
+	struct local_mount *local;
+	size_t nlocal;
+};
+
+struct volume_record {
+	struct zks_volume_options opts;
+	char *created_at;
+	char *created_by;
+	int32_t version;
+};
+
+/* ---- names, paths, locks ------------------------------------------------------------------- */
+
+static int check_name(const char *name, struct zks_error *err)
+{
+	return zks_validate_name("volume", name, 1, ZKS_VOLUME_NAME_MAX, err);
+}
+
+static int check_mount_id(const char *id, struct zks_error *err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > MOUNT_ID_MAX)
+		return zks_error_set(err, ZKS_ERR_INVALID, "mount ID must be 1 to %d characters",
+				     MOUNT_ID_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.' || c == ':'))
+			return zks_error_set(err, ZKS_ERR_INVALID, "mount ID contains `%c`, which is not allowed",
+					     c >= 0x20 && c < 0x7f ? c : '?');
+	}
+	return 0;
+}
+
+static pthread_mutex_t *stripe_of(struct zks_volumes *v, const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &v->stripes[h % STRIPES];
+}
+
+static char *volume_path(const char *name)
+{
+	return xasprintf("/volumes/%s", name);
+}
+
+static char *mountpoint_of(const struct zks_volumes *v, const char *name)
+{
+	return xasprintf("%s/%s", v->mount_root, name);
+}
+
+/* ---- records (data read from ZooKeeper is untrusted) ---------------------------------------- */
+
+static void record_clear(struct volume_record *r)
+{
+	free(r->created_at);
+	free(r->created_by);
+	memset(r, 0, sizeof(*r));
+}
+
+static int record_parse(const char *name, const char *data, struct volume_record *out,
+			struct zks_error *err)
+{
+	cJSON *doc = cJSON_Parse(data);
+	cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
+	cJSON *at = cJSON_GetObjectItemCaseSensitive(doc, "created_at");
+	cJSON *by = cJSON_GetObjectItemCaseSensitive(doc, "created_by");
+	struct zks_kv kv[16];
+	size_t n = 0;
+	cJSON *o;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(doc) || !cJSON_IsObject(opts)) {
+		zks_error_set(err, ZKS_ERR_INTERNAL, "the record of volume `%s` in ZooKeeper is corrupt",
+			      name);
+		goto out;
+	}
+	cJSON_ArrayForEach(o, opts)
+	{
+		if (n == ARRAY_SIZE(kv) || !cJSON_IsString(o)) {
+			zks_error_set(err, ZKS_ERR_INTERNAL,
+				      "the record of volume `%s` in ZooKeeper has malformed options", name);
+			goto out;
+		}
+		kv[n].key = o->string;
+		kv[n].value = o->valuestring;
+		n++;
+	}
+	if (zks_volume_options_parse(kv, n, &out->opts, err) < 0) {
+		zks_error_prefix(err, "the record of volume `%s` in ZooKeeper is invalid", name);
+		goto out;
+	}
+	out->created_at = cJSON_IsString(at) ? xstrdup(at->valuestring) : NULL;
+	out->created_by = cJSON_IsString(by) ? xstrdup(by->valuestring) : NULL;
+	r = 0;
+out:
+	cJSON_Delete(doc);
+	return r;
+}
+
+static char *record_encode(const struct zks_volumes *v, const char *name,
+			   const struct zks_volume_options *opts)
+{
+	cJSON *doc = cJSON_CreateObject(), *o;
+	struct zks_kv *kv;
+	size_t n = zks_volume_options_format(opts, &kv);
+	char at[32], token[17];
+	char *text;
+
+	zks_rfc3339_now(at);
+	zks_random_hex(token);
+	cJSON_AddStringToObject(doc, "name", name);
+	o = cJSON_AddObjectToObject(doc, "options");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddStringToObject(o, kv[i].key, kv[i].value);
+	cJSON_AddStringToObject(doc, "created_at", at);
+	cJSON_AddStringToObject(doc, "created_by", v->node_id);
+	/* A write's own token: after a lost connection the read-back recognises it. */
+	cJSON_AddStringToObject(doc, "token", token);
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	zks_volume_options_free_kv(kv, n);
+	if (text == NULL)
+		abort();
+	return text;
+}
+
+/* Node and mount count from a lease or holder record; -1 if malformed. */
+static int lease_parse(const char *data, char **node, size_t *mounts)
+{
+	cJSON *doc = cJSON_Parse(data);
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "node");
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "mounts");
+	int r = -1;
+
+	if (cJSON_IsString(n)) {
+		*node = xstrdup(n->valuestring);
+		if (mounts)
+			*mounts = cJSON_IsArray(m) ? (size_t)cJSON_GetArraySize(m) : 0;
+		r = 0;
+	}
+	cJSON_Delete(doc);
+	return r;
+}
+
+static char *lease_encode(const struct zks_volumes *v, char *const *ids, size_t n)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr;
+	char at[32];
+	char *text;
+
+	zks_rfc3339_now(at);
+	cJSON_AddStringToObject(doc, "node", v->node_id);
+	arr = cJSON_AddArrayToObject(doc, "mounts");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ids[i]));
+	cJSON_AddStringToObject(doc, "updated_at", at);
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (text == NULL)
+		abort();
+	return text;
+}
+
+/*
+ * Read a node from the mirror or from ZooKeeper.
+ * 0: found; 1: absent; -1: could not tell (err set).
+ */
+static int read_node(struct zks_volumes *v, bool authoritative, const char *path, char **data,
+		     struct zks_stat *st, struct zks_error *err)
+{
+	struct zks_error e;
+
+	if (!authoritative)
+		return store_cached_get(v->store, path, data, NULL, st) == 0 ? 0 : 1;
+	if (store_get(v->store, path, data, NULL, st, &e) == 0)
+		return 0;
+	if (e.code == ZKS_ERR_NOT_FOUND)
+		return 1;
+	*err = e;
+	return -1;
+}
+
+/* The volume's record: from the mirror, or from ZooKeeper when the mirror has none. */
+static int load_record(struct zks_volumes *v, const char *name, bool authoritative,
+		       struct volume_record *rec, struct zks_error *err)
+{
+	cleanup_free char *path = volume_path(name);
+	cleanup_free char *data = NULL;
+	struct zks_stat st;
+	int r = read_node(v, authoritative, path, &data, &st, err);
+
+	if (r == 1 && !authoritative) {
+		free(data);
+		data = NULL;
+		r = read_node(v, true, path, &data, &st, err);
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no such volume: %s", name);
+	if (record_parse(name, data, rec, err) < 0)
+		return -1;
+	rec->version = st.version;
+	return 0;
+}
+
+/* ---- local mount table (this node's truth about its mount IDs) ------------------------------ */
+
+static struct local_mount *local_find(struct zks_volumes *v, const char *name)
+{
+	for (size_t i = 0; i < v->nlocal; i++)
+		if (!strcmp(v->local[i].name, name))
+			return &v->local[i];
+	return NULL;
+}
+
+/* A copy of the IDs held here for name. */
+static char **local_ids(struct zks_volumes *v, const char *name, size_t *n)
+{
+	struct local_mount *m;
+	char **ids = NULL;
+
+	pthread_mutex_lock(&v->local_lock);
+	m = local_find(v, name);
+	*n = m ? m->nids : 0;
+	ids = xcalloc(*n + 1, sizeof(*ids));
+	for (size_t i = 0; i < *n; i++)
+		ids[i] = xstrdup(m->ids[i]);
+	pthread_mutex_unlock(&v->local_lock);
+	return ids;
+}
+
+static int local_save_locked(struct zks_volumes *v, struct zks_error *err)
+{
+	cJSON *doc = cJSON_CreateObject(), *mounts = cJSON_AddObjectToObject(doc, "mounts");
+	char *text;
+	int r;
+
+	cJSON_AddNumberToObject(doc, "format", 1);
+	cJSON_AddStringToObject(doc, "node", v->node_id);
+	for (size_t i = 0; i < v->nlocal; i++) {
+		cJSON *arr = cJSON_AddArrayToObject(mounts, v->local[i].name);
+
+		for (size_t k = 0; k < v->local[i].nids; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(v->local[i].ids[k]));
+	}
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (text == NULL)
+		abort();
+	r = zks_write_file_atomic(v->state_file, text, strlen(text), err);
+	free(text);
+	return r;
+}
+
+/* Replace the IDs held for name (an empty set forgets the volume) and save the table. */
+static int local_set(struct zks_volumes *v, const char *name, char *const *ids, size_t n,
+		     struct zks_error *err)
+{
+	struct local_mount *m;
+	int r;
+
+	pthread_mutex_lock(&v->local_lock);
+	m = local_find(v, name);
+	if (m == NULL && n > 0) {
+		v->local = xrealloc(v->local, (v->nlocal + 1) * sizeof(*v->local));
+		m = &v->local[v->nlocal++];
+		memset(m, 0, sizeof(*m));
+		m->name = xstrdup(name);
+	}
+	if (m != NULL) {
+		zks_free_strv(m->ids, m->nids);
+		m->ids = xcalloc(n + 1, sizeof(*m->ids));
+		for (size_t i = 0; i < n; i++)
+			m->ids[i] = xstrdup(ids[i]);
+		m->nids = n;
+		if (n == 0) {
+			free(m->name);
+			free(m->ids);
+			*m = v->local[--v->nlocal];
+		}
+	}
+	r = local_save_locked(v, err);
+	pthread_mutex_unlock(&v->local_lock);
+	return r;
+}
+
+static void local_load(struct zks_volumes *v)
+{
+	cleanup_free char *text = NULL;
+	struct zks_error err;
+	cJSON *doc, *mounts, *m;
+
+	if (zks_read_file(v->state_file, 64u << 20, &text, NULL, &err) < 0)
+		return; /* first start */
+	doc = cJSON_Parse(text);
+	mounts = cJSON_GetObjectItemCaseSensitive(doc, "mounts");
+	if (!cJSON_IsObject(mounts)) {
+		log_warn("volumes: `%s` is malformed; starting with no local mounts", v->state_file);
+		cJSON_Delete(doc);
+		return;
+	}
+	cJSON_ArrayForEach(m, mounts)
+	{
+		char *ids[256];
+		size_t n = 0;
+		cJSON *id;
+
+		if (check_name(m->string, &err) < 0 || !cJSON_IsArray(m)) {
+			log_warn("volumes: skipping malformed entry in `%s`", v->state_file);
+			continue;
+		}
+		cJSON_ArrayForEach(id, m)
+		{
+			if (n < ARRAY_SIZE(ids) && cJSON_IsString(id) &&
+			    check_mount_id(id->valuestring, &err) == 0)
+				ids[n++] = id->valuestring;
+		}
+		if (n == 0)
+			continue;
+		v->local = xrealloc(v->local, (v->nlocal + 1) * sizeof(*v->local));
+		v->local[v->nlocal].name = xstrdup(m->string);
+		v->local[v->nlocal].ids = xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			v->local[v->nlocal].ids[i] = xstrdup(ids[i]);
+		v->local[v->nlocal].nids = n;
+		v->nlocal++;
+	}
+	cJSON_Delete(doc);
+	if (v->nlocal)
+		log_info("volumes: %zu volume(s) mounted here before the restart", v->nlocal);
+}
+
+/* ---- leases ------------------------------------------------------------------------------- */
+
+struct lease_view {
+	bool holder_exists;
+	char *holder_node;
+	struct zks_stat holder_st;
+	bool lease_exists;
+	struct zks_stat lease_st;
+	char *lease_data;
+};
+
+static void lease_view_clear(struct lease_view *lv)
+{
+	free(lv->holder_node);
+	free(lv->lease_data);
+	memset(lv, 0, sizeof(*lv));
+}
+
+static int lease_view_read(struct zks_volumes *v, const char *name, bool authoritative,
+			   struct lease_view *lv, struct zks_error *err)
+{
+	cleanup_free char *holder = xasprintf("/volumes/%s/holder", name);
+	cleanup_free char *lease = xasprintf("/volumes/%s/leases/%s", name, v->node_id);
+	cleanup_free char *hdata = NULL;
+	int r;
+
+	memset(lv, 0, sizeof(*lv));
+	r = read_node(v, authoritative, holder, &hdata, &lv->holder_st, err);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		lv->holder_exists = true;
+		if (lease_parse(hdata, &lv->holder_node, NULL) < 0)
+			lv->holder_node = xstrdup("(unreadable)");
+	}
+	r = read_node(v, authoritative, lease, &lv->lease_data, &lv->lease_st, err);
+	if (r < 0) {
+		lease_view_clear(lv);
+		return -1;
+	}
+	lv->lease_exists = r == 0;
+	return 0;
+}
+
+/*
+ * Make this node's lease on the volume hold exactly ids (none: release it).
+ * For a single-node volume taking the first ID also takes the holder node,
+ * which another node's holder refuses.
+ */
+static int lease_write(struct zks_volumes *v, const char *name, enum zks_access access,
+		       char *const *ids, size_t n, struct zks_error *err)
+{
+	cleanup_free char *holder = xasprintf("/volumes/%s/holder", name);
+	cleanup_free char *lease = xasprintf("/volumes/%s/leases/%s", name, v->node_id);
+	cleanup_free char *data = lease_encode(v, ids, n);
+	cleanup_free char *hdata = lease_encode(v, NULL, 0);
+	struct zks_store_status status;
+
+	for (int attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
+		bool authoritative = attempt > 0;
+		struct zks_op ops[5];
+		struct lease_view lv;
+		size_t k = 0;
+		int r;
+
+		store_status(v->store, &status);
+		if (lease_view_read(v, name, authoritative, &lv, err) < 0)
+			return -1;
+		if (n > 0 && access == ZKS_ACCESS_SINGLE_NODE && lv.holder_exists &&
+		    strcmp(lv.holder_node, v->node_id) != 0) {
+			if (authoritative) {
+				zks_error_set(err, ZKS_ERR_CONFLICT,
+					      "volume `%s` is single-node and is mounted on node `%s`; "
+					      "unmount it there first (or create it with -o "
+					      "access=multi-node)",
+					      name, lv.holder_node);
+				lease_view_clear(&lv);
+				return -1;
+			}
+			lease_view_clear(&lv);
+			continue; /* the mirror may be behind: ask ZooKeeper */
+		}
+		if (n > 0) {
+			if (access == ZKS_ACCESS_SINGLE_NODE) {
+				if (lv.holder_exists && lv.holder_st.owner != status.session_id)
+					ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = holder,
+								   .version = lv.holder_st.version};
+				if (!lv.holder_exists || lv.holder_st.owner != status.session_id)
+					ops[k++] = (struct zks_op){.type = ZKS_OP_CREATE, .path = holder,
+								   .data = hdata, .len = strlen(hdata),
+								   .kind = ZKS_EPHEMERAL};
+			}
+			if (lv.lease_exists && lv.lease_st.owner == status.session_id) {
+				ops[k++] = (struct zks_op){.type = ZKS_OP_SET, .path = lease, .data = data,
+							   .len = strlen(data), .version = lv.lease_st.version};
+			} else {
+				/* A lease of an earlier session of ours is replaced, not trusted. */
+				if (lv.lease_exists)
+					ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = lease,
+								   .version = lv.lease_st.version};
+				ops[k++] = (struct zks_op){.type = ZKS_OP_CREATE, .path = lease, .data = data,
+							   .len = strlen(data), .kind = ZKS_EPHEMERAL};
+			}
+		} else {
+			if (lv.lease_exists)
+				ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = lease,
+							   .version = lv.lease_st.version};
+			if (lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0)
+				ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = holder,
+							   .version = lv.holder_st.version};
+		}
+		/* Nothing to change, as far as the mirror knows: make sure with ZooKeeper. */
+		if (k == 0 && !authoritative) {
+			lease_view_clear(&lv);
+			continue;
+		}
+		r = k ? store_multi(v->store, ops, k, err) : 0;
+		lease_view_clear(&lv);
+		if (r == 0)
+			return 0;
+		if (err->code == ZKS_ERR_NOT_FOUND) {
+			/* The lease parent is gone with the volume, or a node we replace vanished. */
+			struct volume_record rec;
+
+			if (load_record(v, name, true, &rec, err) < 0)
+				return -1;
+			record_clear(&rec);
+			continue;
+		}
+		if (err->code != ZKS_ERR_EXISTS && err->code != ZKS_ERR_CONFLICT)
+			return -1;
+		/* Lost a race: look again, at ZooKeeper this time. */
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT,
+			     "volume `%s`: the lease kept changing under us; try again", name);
+}
+
+/* ---- operations ------------------------------------------------------------------------------ */
+
+static char *data_dir_of(const struct zks_volumes *v, const char *name)
+{
+	return xasprintf("%s/%s", v->data_dir, name);
+}
+
+static int compare_existing(struct zks_volumes *v, const char *name,
+			    const struct zks_volume_options *want, struct zks_error *err)
+{
+	struct volume_record rec;
+	char diff[384];
+	int r;
+
+	if (load_record(v, name, true, &rec, err) < 0)
+		return -1;
+	r = zks_volume_options_diff(&rec.opts, want, diff, sizeof(diff));
+	record_clear(&rec);
+	if (r)
+		return zks_error_set(err, ZKS_ERR_CONFLICT,
+				     "volume `%s` already exists with other options: %s", name, diff);
+	return 0;
+}
+
+int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks_kv *opts,
+		       size_t nopts, struct zks_error *err)
+{
+	struct zks_volume_options o;
+	cleanup_free char *path = NULL;
+	cleanup_free char *leases = NULL;
+	cleanup_free char *record = NULL;
+	cleanup_free char *dir = NULL;
+	pthread_mutex_t *lock;
+	int r = -1;
+
+	if (check_name(name, err) < 0 || zks_volume_options_parse(opts, nopts, &o, err) < 0)
+		return -1;
+	path = volume_path(name);
+	leases = xasprintf("%s/leases", path);
+	record = record_encode(v, name, &o);
+	dir = data_dir_of(v, name);
+	lock = stripe_of(v, name);
+	pthread_mutex_lock(lock);
+	{
+		struct zks_op ops[] = {
+			{.type = ZKS_OP_CREATE, .path = path, .data = record, .len = strlen(record)},
+			{.type = ZKS_OP_CREATE, .path = leases},
+		};
+
+		if (store_multi(v->store, ops, ARRAY_SIZE(ops), err) < 0) {
+			/* It exists: the same volume is fine (the engine and other nodes repeat Create). */
+			if (err->code == ZKS_ERR_EXISTS)
+				r = compare_existing(v, name, &o, err);
+			else
+				zks_error_prefix(err, "create volume `%s`", name);
+			if (r == 0)
+				r = v->fs->prepare_dir(v->fs, dir, o.uid, o.gid, o.mode, err);
+			goto out;
+		}
+	}
+	r = v->fs->prepare_dir(v->fs, dir, o.uid, o.gid, o.mode, err);
+	if (r < 0) {
+		/* Leave nothing half-made: the record goes again. */
+		struct zks_op undo[] = {
+			{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
+			{.type = ZKS_OP_DELETE, .path = path, .version = -1},
+		};
+		struct zks_error e2;
+
+		if (store_multi(v->store, undo, ARRAY_SIZE(undo), &e2) < 0)
+			log_warn("volumes: could not roll back `%s` after a failed create: %s", name, e2.msg);
+		goto out;
+	}
+	log_info("volumes: created `%s`", name);
+out:
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+/* "n2 (1 mount), n3 (2 mounts)" for the nodes holding leases; "" if none. */
+static int describe_holders(struct zks_volumes *v, const char *name, char *out, size_t outlen,
+			    size_t *count, struct zks_error *err)
+{
+	cleanup_free char *leases = xasprintf("/volumes/%s/leases", name);
+	char **nodes = NULL;
+	size_t n = 0, used = 0;
+
+	out[0] = '\0';
+	*count = 0;
+	if (store_children(v->store, leases, &nodes, &n, err) < 0) {
+		if (err->code == ZKS_ERR_NOT_FOUND)
+			return 0;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", leases, nodes[i]);
+		cleanup_free char *data = NULL;
+		cleanup_free char *node = NULL;
+		size_t mounts = 0;
+
+		if (store_get(v->store, p, &data, NULL, NULL, err) == 0)
+			lease_parse(data, &node, &mounts);
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used, "%s`%s` (%zu mount%s)",
+						 i ? ", " : "", nodes[i], mounts, mounts == 1 ? "" : "s");
+	}
+	*count = n;
+	zks_free_strv(nodes, n);
+	return 0;
+}
+
+int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_free char *leases = NULL;
+	pthread_mutex_t *lock;
+	struct volume_record rec = {0};
+	char holders[256];
+	size_t nholders, nlocal;
+	int r = -1;
+
+	if (check_name(name, err) < 0)
+		return -1;
+	path = volume_path(name);
+	leases = xasprintf("%s/leases", path);
+	lock = stripe_of(v, name);
+	pthread_mutex_lock(lock);
+	if (load_record(v, name, true, &rec, err) < 0) {
+		if (err->code == ZKS_ERR_NOT_FOUND)
+			r = 0; /* already gone: removing twice is harmless */
+		goto out;
+	}
+	{
+		char **held = local_ids(v, name, &nlocal);
+
+		zks_free_strv(held, nlocal);
+	}
+	if (nlocal > 0) {
+		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+			      "volume `%s` is in use on this node (%zu mount%s); stop the containers "
+			      "using it first",
+			      name, nlocal, nlocal == 1 ? "" : "s");
+		goto out;
+	}
+	if (describe_holders(v, name, holders, sizeof(holders), &nholders, err) < 0)
+		goto out;
+	if (nholders > 0) {
+		zks_error_set(err, ZKS_ERR_NOT_EMPTY, "volume `%s` is in use on node%s %s", name,
+			      nholders == 1 ? "" : "s", holders);
+		goto out;
+	}
+	{
+		struct zks_op ops[] = {
+			{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
+			{.type = ZKS_OP_DELETE, .path = path, .version = rec.version},
+		};
+
+		if (store_multi(v->store, ops, ARRAY_SIZE(ops), err) < 0) {
+			if (err->code == ZKS_ERR_NOT_EMPTY)
+				zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+					      "volume `%s` was mounted while being removed; try again",
+					      name);
+			else
+				zks_error_prefix(err, "remove volume `%s`", name);
+			goto out;
+		}
+	}
+	r = 0;
+	if (rec.opts.on_remove == ZKS_ON_REMOVE_DELETE) {
+		cleanup_free char *dir = data_dir_of(v, name);
+		struct zks_error e2;
+
+		/* The volume is gone either way; its data left behind is only worth a log line. */
+		if (v->fs->remove_dir(v->fs, dir, &e2) < 0)
+			log_error("volumes: removed `%s` but not its data: %s", name, e2.msg);
+	}
+	log_info("volumes: removed `%s`", name);
+out:
+	record_clear(&rec);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+static bool ids_contain(char *const *ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ids[i], id))
+			return true;
+	return false;
+}
+
+int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, char **mountpoint,
+		      struct zks_error *err)
+{
+	cleanup_free char *target = NULL;
+	cleanup_free char *dir = NULL;
+	struct volume_record rec = {0};
+	pthread_mutex_t *lock;
+	char **ids = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0)
+		return -1;
+	target = mountpoint_of(v, name);
+	dir = data_dir_of(v, name);
+	lock = stripe_of(v, name);
+	pthread_mutex_lock(lock);
+	if (load_record(v, name, false, &rec, err) < 0)
+		goto out;
+	ids = local_ids(v, name, &n);
+	if (!ids_contain(ids, n, id)) {
+		ids = xrealloc(ids, (n + 2) * sizeof(*ids));
+		ids[n++] = xstrdup(id);
+		ids[n] = NULL;
+	}
+	/* The engine repeats Mount after crashes: the same ID again is the same mount. */
+	if (lease_write(v, name, rec.opts.access, ids, n, err) < 0) {
+		zks_error_prefix(err, "mount volume `%s`", name);
+		goto out;
+	}
+	if (v->fs->prepare_dir(v->fs, dir, rec.opts.uid, rec.opts.gid, rec.opts.mode, err) < 0 ||
+	    (!v->fs->is_mounted(v->fs, target) &&
+	     v->fs->bind(v->fs, dir, target, rec.opts.readonly, err) < 0) ||
+	    local_set(v, name, ids, n, err) < 0) {
+		size_t nold;
+		char **old = local_ids(v, name, &nold);
+		struct zks_error e2;
+
+		/* Give back what this call took. */
+		if (nold == 0)
+			v->fs->unbind(v->fs, target, &e2);
+		if (lease_write(v, name, rec.opts.access, old, nold, &e2) < 0)
+			log_warn("volumes: could not release the lease on `%s`: %s", name, e2.msg);
+		zks_free_strv(old, nold);
+		zks_error_prefix(err, "mount volume `%s`", name);
+		goto out;
+	}
+	*mountpoint = steal_pointer(&target);
+	log_info("volumes: mounted `%s` for %.12s (%zu mount%s on this node)", name, id, n,
+		 n == 1 ? "" : "s");
+	r = 0;
+out:
+	zks_free_strv(ids, n);
+	record_clear(&rec);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
+			struct zks_error *err)
+{
+	cleanup_free char *target = NULL;
+	struct volume_record rec = {0};
+	enum zks_access access = ZKS_ACCESS_SINGLE_NODE;
+	pthread_mutex_t *lock;
+	char **ids;
+	size_t n, k = 0;
+	struct zks_error e2;
+	int r = -1;
+
+	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0)
+		return -1;
+	target = mountpoint_of(v, name);
+	lock = stripe_of(v, name);
+	pthread_mutex_lock(lock);
+	ids = local_ids(v, name, &n);
+	if (!ids_contain(ids, n, id)) {
+		r = 0; /* not ours, or unmounted already: nothing to do */
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], id) != 0)
+			ids[k++] = ids[i];
+		else
+			free(ids[i]);
+	ids[k] = NULL;
+	if (k == 0 && v->fs->unbind(v->fs, target, err) < 0) {
+		/* Still mounted: keep the ID so a later Unmount can finish the job. */
+		ids[k++] = xstrdup(id);
+		zks_error_prefix(err, "unmount volume `%s`", name);
+		goto out;
+	}
+	if (local_set(v, name, ids, k, err) < 0)
+		goto out;
+	r = 0;
+	/*
+	 * The kernel and the local table say it is released; ZooKeeper follows.
+	 * If it cannot now, the lease stays held a little longer (the safe side)
+	 * and the next reconnect's reconcile releases it.
+	 */
+	if (load_record(v, name, false, &rec, &e2) == 0)
+		access = rec.opts.access;
+	if (lease_write(v, name, access, ids, k, &e2) < 0)
+		log_warn("volumes: `%s` unmounted here, but its lease in ZooKeeper is not updated yet: %s",
+			 name, e2.msg);
+	log_info("volumes: unmounted `%s` for %.12s (%zu mount%s left on this node)", name, id, k,
+		 k == 1 ? "" : "s");
+out:
+	zks_free_strv(ids, k > n ? k : n);
+	record_clear(&rec);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+int zks_volumes_path(struct zks_volumes *v, const char *name, char **mountpoint,
+		     struct zks_error *err)
+{
+	struct volume_record rec;
+
+	if (check_name(name, err) < 0 || load_record(v, name, false, &rec, err) < 0)
+		return -1;
+	record_clear(&rec);
+	*mountpoint = mountpoint_of(v, name);
+	return 0;
+}
+
+void zks_volume_info_free(struct zks_volume_info *info)
+{
+	if (info == NULL)
+		return;
+	free(info->name);
+	free(info->mountpoint);
+	free(info->created_at);
+	free(info->created_by);
+	zks_volume_options_free_kv(info->options, info->noptions);
+	for (size_t i = 0; i < info->nholders; i++)
+		free(info->holders[i].node);
+	free(info->holders);
+	memset(info, 0, sizeof(*info));
+}
+
+void zks_volume_info_free_array(struct zks_volume_info *infos, size_t n)
+{
+	if (infos == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		zks_volume_info_free(&infos[i]);
+	free(infos);
+}
+
+/* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
+static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
+		     struct zks_volume_info *info, struct zks_error *err)
+{
+	struct zks_store_status status;
+	struct volume_record rec;
+	struct zks_error rec_err;
+	size_t nids;
+
+	memset(info, 0, sizeof(*info));
+	if (load_record(v, name, false, &rec, &rec_err) < 0) {
+		if (rec_err.code != ZKS_ERR_INTERNAL) {
+			*err = rec_err;
+			return -1;
+		}
+		/* Exists but unreadable: report it rather than make the engine forget it. */
+		log_warn("volumes: %s", rec_err.msg);
+		memset(&rec, 0, sizeof(rec));
+		info->corrupt = true;
+	}
+	store_status(v->store, &status);
+	info->name = xstrdup(name);
+	info->mountpoint = mountpoint_of(v, name);
+	info->created_at = steal_pointer(&rec.created_at);
+	info->created_by = steal_pointer(&rec.created_by);
+	info->stale = !status.mirror_synced;
+	info->zookeeper = zks_conn_state_name(status.state);
+	if (with_status) {
+		cleanup_free char *leases = xasprintf("/volumes/%s/leases", name);
+		cleanup_free char *holder_path = xasprintf("/volumes/%s/holder", name);
+		cleanup_free char *hdata = NULL;
+		cleanup_free char *holder = NULL;
+		char **nodes = NULL;
+		size_t n = 0;
+
+		if (!info->corrupt)
+			info->noptions = zks_volume_options_format(&rec.opts, &info->options);
+		if (store_cached_get(v->store, holder_path, &hdata, NULL, NULL) == 0)
+			lease_parse(hdata, &holder, NULL);
+		if (store_cached_children(v->store, leases, &nodes, &n) == 0 && n > 0) {
+			info->holders = xcalloc(n, sizeof(*info->holders));
+			for (size_t i = 0; i < n; i++) {
+				cleanup_free char *p = xasprintf("%s/%s", leases, nodes[i]);
+				cleanup_free char *data = NULL;
+				cleanup_free char *node = NULL;
+				size_t mounts = 0;
+
+				if (store_cached_get(v->store, p, &data, NULL, NULL) == 0)
+					lease_parse(data, &node, &mounts);
+				info->holders[i].node = xstrdup(nodes[i]);
+				info->holders[i].mounts = mounts;
+				info->holders[i].exclusive = holder && !strcmp(holder, nodes[i]);
+			}
+			info->nholders = n;
+		}
+		zks_free_strv(nodes, n);
+		{
+			char **held = local_ids(v, name, &nids);
+
+			zks_free_strv(held, nids);
+		}
+		info->mounted_here = nids;
+	}
+	record_clear(&rec);
+	return 0;
+}
+
+int zks_volumes_get(struct zks_volumes *v, const char *name, struct zks_volume_info **out,
+		    struct zks_error *err)
+{
+	struct zks_volume_info *info;
+
+	if (check_name(name, err) < 0) {
+		/* No such name can exist, and a Get error only tells the engine "unknown". */
+		zks_error_prefix(err, "no such volume");
+		err->code = ZKS_ERR_NOT_FOUND;
+		return -1;
+	}
+	info = xcalloc(1, sizeof(*info));
+	if (fill_info(v, name, true, info, err) < 0) {
+		free(info);
+		return -1;
+	}
+	*out = info;
+	return 0;
+}
+
+int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t *n,
+		     struct zks_error *err)
+{
+	char **names = NULL;
+	size_t count = 0, k = 0;
+	struct zks_volume_info *infos;
+
+	if (store_cached_children(v->store, "/volumes", &names, &count) < 0)
+		count = 0; /* nothing known yet */
+	infos = xcalloc(count + 1, sizeof(*infos));
+	for (size_t i = 0; i < count; i++) {
+		struct zks_error e;
+
+		if (check_name(names[i], &e) < 0) {
+			log_warn("volumes: skipping a record with an invalid name in ZooKeeper");
+			continue;
+		}
+		if (fill_info(v, names[i], false, &infos[k], &e) == 0)
+			k++;
+	}
+	zks_free_strv(names, count);
+	(void)err;
+	*out = infos;
+	*n = k;
+	return 0;
+}
+
+/* ---- reconciling leases with the local table --------------------------------------------------- */
+
+void zks_volumes_reconcile(struct zks_volumes *v)
+{
+	char **names = NULL;
+	size_t count = 0;
+	size_t ok = 0, failed = 0;
+
+	/* Every volume we hold here, and every volume with a lease of ours in ZooKeeper. */
+	pthread_mutex_lock(&v->local_lock);
+	for (size_t i = 0; i < v->nlocal; i++) {
+		names = xrealloc(names, (count + 1) * sizeof(*names));
+		names[count++] = xstrdup(v->local[i].name);
+	}
+	pthread_mutex_unlock(&v->local_lock);
+	{
+		char **all = NULL;
+		size_t nall = 0;
+
+		if (store_cached_children(v->store, "/volumes", &all, &nall) == 0) {
+			for (size_t i = 0; i < nall; i++) {
+				cleanup_free char *lease =
+					xasprintf("/volumes/%s/leases/%s", all[i], v->node_id);
+				bool listed = false;
+
+				for (size_t k = 0; k < count && !listed; k++)
+					listed = !strcmp(names[k], all[i]);
+				if (!listed && store_cached_get(v->store, lease, NULL, NULL, NULL) == 0) {
+					names = xrealloc(names, (count + 1) * sizeof(*names));
+					names[count++] = xstrdup(all[i]);
+				}
+			}
+		}
+		zks_free_strv(all, nall);
+	}
+	for (size_t i = 0; i < count; i++) {
+		pthread_mutex_t *lock = stripe_of(v, names[i]);
+		struct volume_record rec;
+		struct zks_error err;
+		char **ids;
+		size_t n;
+
+		pthread_mutex_lock(lock);
+		ids = local_ids(v, names[i], &n);
+		if (load_record(v, names[i], true, &rec, &err) < 0) {
+			if (err.code == ZKS_ERR_NOT_FOUND && n > 0)
+				log_warn("volumes: `%s` is mounted here but no longer exists in ZooKeeper",
+					 names[i]);
+		} else {
+			if (lease_write(v, names[i], rec.opts.access, ids, n, &err) == 0) {
+				ok++;
+			} else {
+				failed++;
+				log_error("volumes: cannot re-establish the lease on `%s`: %s", names[i],
+					  err.msg);
+			}
+			record_clear(&rec);
+		}
+		zks_free_strv(ids, n);
+		pthread_mutex_unlock(lock);
+	}
+	if (count)
+		log_info("volumes: reconciled leases of %zu volume(s) with ZooKeeper (%zu failed)", ok,
+			 failed);
+	zks_free_strv(names, count);
+}
+
+size_t zks_volumes_mounted_count(struct zks_volumes *v)
+{
+	size_t n;
+
+	pthread_mutex_lock(&v->local_lock);
+	n = v->nlocal;
+	pthread_mutex_unlock(&v->local_lock);
+	return n;
+}
+
+static void on_session(void *ctx, int64_t session_id)
+{
+	(void)session_id;
+	zks_volumes_reconcile(ctx);
+}
+
+struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
+				    const struct zks_volumes_config *cfg, struct zks_error *err)
+{
+	struct zks_volumes *v;
+
+	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || zks_mkdir_p(cfg->data_dir, 0755, err) < 0 ||
+	    zks_mkdir_p(cfg->mount_root, 0755, err) < 0)
+		return NULL;
+	v = xcalloc(1, sizeof(*v));
+	v->store = store;
+	v->fs = fs;
+	v->node_id = xstrdup(cfg->node_id);
+	v->data_dir = xstrdup(cfg->data_dir);
+	v->mount_root = xstrdup(cfg->mount_root);
+	v->state_file = xasprintf("%s/mounts.json", cfg->state_dir);
+	for (size_t i = 0; i < STRIPES; i++)
+		pthread_mutex_init(&v->stripes[i], NULL);
+	pthread_mutex_init(&v->local_lock, NULL);
+	local_load(v);
+	store_on_session(store, on_session, v);
+	return v;
+}
+
+void zks_volumes_free(struct zks_volumes *v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->nlocal; i++)
+		zks_free_strv(v->local[i].ids, v->local[i].nids), free(v->local[i].name);
+	free(v->local);
+	for (size_t i = 0; i < STRIPES; i++)
+		pthread_mutex_destroy(&v->stripes[i]);
+	pthread_mutex_destroy(&v->local_lock);
+	free(v->node_id);
+	free(v->data_dir);
+	free(v->mount_root);
+	free(v->state_file);
+	free(v);
+}

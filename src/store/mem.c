@@ -1,0 +1,351 @@
+/*
+ * mem.c - the in-memory store: a tree behind a mutex with ZooKeeper's rules
+ * (parents must exist, versions checked, ephemerals die with their session,
+ * transactions all or nothing).  For unit tests of the core; the daemon
+ * always runs on ZooKeeper.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "zkswarm/store.h"
+#include "zkswarm/util.h"
+
+struct zks_mem_backend {
+	pthread_mutex_t lock;
+	struct zks_tree *tree;
+	int64_t zxid;
+	int64_t next_session;
+	bool down;
+};
+
+struct mem_store {
+	struct zks_store base;
+	struct zks_mem_backend *backend;
+	int64_t session_id;
+};
+
+struct zks_mem_backend *zks_mem_backend_new(void)
+{
+	struct zks_mem_backend *b = xcalloc(1, sizeof(*b));
+
+	pthread_mutex_init(&b->lock, NULL);
+	b->tree = zks_tree_new();
+	b->next_session = 0x1000;
+	return b;
+}
+
+void zks_mem_backend_free(struct zks_mem_backend *b)
+{
+	if (b == NULL)
+		return;
+	zks_tree_free(b->tree);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+struct expire_ctx {
+	int64_t session;
+	char **paths;
+	size_t n;
+};
+
+static int collect_ephemeral(const char *path, const char *data, size_t len,
+			     const struct zks_stat *st, void *ctx)
+{
+	struct expire_ctx *e = ctx;
+
+	(void)data;
+	(void)len;
+	if (st->owner == e->session) {
+		e->paths = xrealloc(e->paths, (e->n + 1) * sizeof(*e->paths));
+		e->paths[e->n++] = xstrdup(path);
+	}
+	return 0;
+}
+
+void zks_mem_backend_expire(struct zks_mem_backend *b, int64_t session_id)
+{
+	struct expire_ctx e = {.session = session_id};
+
+	pthread_mutex_lock(&b->lock);
+	zks_tree_walk(b->tree, collect_ephemeral, &e);
+	for (size_t i = 0; i < e.n; i++)
+		zks_tree_remove(b->tree, e.paths[i]);
+	pthread_mutex_unlock(&b->lock);
+	zks_free_strv(e.paths, e.n);
+}
+
+void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down)
+{
+	pthread_mutex_lock(&b->lock);
+	b->down = down;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static char *parent_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static void bump_cversion(struct zks_tree *tree, const char *path)
+{
+	cleanup_free char *parent = parent_of(path);
+	cleanup_free char *data = NULL;
+	struct zks_stat st;
+	size_t len;
+
+	if (zks_tree_get(tree, parent, &data, &len, &st) == 0) {
+		st.cversion++;
+		zks_tree_put(tree, parent, data, len, &st);
+	}
+}
+
+/* Undo record: the node's previous state (existed=false: it did not exist). */
+struct undo {
+	char *path;
+	bool existed;
+	char *data;
+	size_t len;
+	struct zks_stat st;
+};
+
+static void undo_save(struct zks_tree *tree, const char *path, struct undo *u)
+{
+	u->path = xstrdup(path);
+	u->existed = zks_tree_get(tree, path, &u->data, &u->len, &u->st) == 0;
+}
+
+static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struct zks_op *op,
+		    struct zks_error *err)
+{
+	struct zks_tree *tree = b->tree;
+	struct zks_stat st;
+
+	if (!zks_tree_path_valid(op->path) || strcmp(op->path, "/") == 0)
+		return zks_error_set(err, ZKS_ERR_INVALID, "invalid znode path `%s`", op->path);
+	switch (op->type) {
+	case ZKS_OP_CREATE: {
+		cleanup_free char *parent = parent_of(op->path);
+		struct zks_stat pst;
+		int64_t now = wall_ms();
+
+		if (zks_tree_exists(tree, op->path))
+			return zks_error_set(err, ZKS_ERR_EXISTS, "znode `%s` exists", op->path);
+		if (zks_tree_get(tree, parent, NULL, NULL, &pst) < 0)
+			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "parent of `%s` does not exist",
+					     op->path);
+		if (pst.owner != 0)
+			return zks_error_set(err, ZKS_ERR_INVALID, "ephemeral `%s` cannot have children",
+					     parent);
+		memset(&st, 0, sizeof(st));
+		st.czxid = st.mzxid = ++b->zxid;
+		st.ctime_ms = st.mtime_ms = now;
+		st.owner = op->kind == ZKS_EPHEMERAL ? ms->session_id : 0;
+		zks_tree_put(tree, op->path, op->data, op->len, &st);
+		bump_cversion(tree, op->path);
+		return 0;
+	}
+	case ZKS_OP_SET:
+	case ZKS_OP_CHECK:
+	case ZKS_OP_DELETE:
+		if (zks_tree_get(tree, op->path, NULL, NULL, &st) < 0)
+			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "znode `%s` does not exist",
+					     op->path);
+		if (op->version != -1 && op->version != st.version)
+			return zks_error_set(err, ZKS_ERR_CONFLICT,
+					     "znode `%s` changed (version %d, expected %d)", op->path,
+					     st.version, op->version);
+		if (op->type == ZKS_OP_SET) {
+			st.version++;
+			st.mzxid = ++b->zxid;
+			st.mtime_ms = wall_ms();
+			zks_tree_put(tree, op->path, op->data, op->len, &st);
+		} else if (op->type == ZKS_OP_DELETE) {
+			if (st.num_children > 0)
+				return zks_error_set(err, ZKS_ERR_NOT_EMPTY, "znode `%s` has children",
+						     op->path);
+			zks_tree_remove(tree, op->path);
+			bump_cversion(tree, op->path);
+		}
+		return 0;
+	}
+	return zks_error_set(err, ZKS_ERR_INTERNAL, "unknown operation %d", (int)op->type);
+}
+
+static void undo_restore(struct zks_tree *tree, struct undo *u)
+{
+	if (u->existed)
+		zks_tree_put(tree, u->path, u->data, u->len, &u->st);
+	else
+		zks_tree_remove(tree, u->path);
+}
+
+static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err)
+{
+	struct mem_store *ms = (struct mem_store *)s;
+	struct zks_mem_backend *b = ms->backend;
+	struct undo *undo = xcalloc(n, sizeof(*undo));
+	size_t done = 0;
+	int r = 0;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->down) {
+		r = zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable");
+		goto out;
+	}
+	for (; done < n; done++) {
+		cleanup_free char *parent = parent_of(ops[done].path);
+
+		/* Parents' cversions change too; saving the parent restores them. */
+		undo_save(b->tree, ops[done].path, &undo[done]);
+		if (apply_op(b, ms, &ops[done], err) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	if (r < 0) {
+		/* All or nothing: put back what the earlier steps changed, last first. */
+		for (size_t i = done + 1; i-- > 0;)
+			undo_restore(b->tree, &undo[i]);
+	}
+out:
+	pthread_mutex_unlock(&b->lock);
+	for (size_t i = 0; i < n; i++) {
+		free(undo[i].path);
+		free(undo[i].data);
+	}
+	free(undo);
+	return r;
+}
+
+static int mem_create(struct zks_store *s, const char *path, const void *data, size_t len,
+		      enum zks_node_kind kind, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_CREATE, .path = path, .data = data, .len = len, .kind = kind};
+
+	return mem_multi(s, &op, 1, err);
+}
+
+static int mem_set(struct zks_store *s, const char *path, const void *data, size_t len,
+		   int32_t version, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_SET, .path = path, .data = data, .len = len, .version = version};
+
+	return mem_multi(s, &op, 1, err);
+}
+
+static int mem_remove(struct zks_store *s, const char *path, int32_t version, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_DELETE, .path = path, .version = version};
+
+	return mem_multi(s, &op, 1, err);
+}
+
+static int mem_read(struct mem_store *ms, bool cached, const char *path, char **data, size_t *len,
+		    struct zks_stat *st, char ***names, size_t *n, struct zks_error *err)
+{
+	struct zks_mem_backend *b = ms->backend;
+	int r;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->down && !cached) {
+		pthread_mutex_unlock(&b->lock);
+		return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable");
+	}
+	if (names)
+		r = zks_tree_children(b->tree, path, names, n);
+	else
+		r = zks_tree_get(b->tree, path, data, len, st);
+	pthread_mutex_unlock(&b->lock);
+	if (r < 0)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "znode `%s` does not exist", path);
+	return 0;
+}
+
+static int mem_get(struct zks_store *s, const char *path, char **data, size_t *len,
+		   struct zks_stat *st, struct zks_error *err)
+{
+	return mem_read((struct mem_store *)s, false, path, data, len, st, NULL, NULL, err);
+}
+
+static int mem_children(struct zks_store *s, const char *path, char ***names, size_t *n,
+			struct zks_error *err)
+{
+	return mem_read((struct mem_store *)s, false, path, NULL, NULL, NULL, names, n, err);
+}
+
+static int mem_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
+			  struct zks_stat *st)
+{
+	return mem_read((struct mem_store *)s, true, path, data, len, st, NULL, NULL, NULL);
+}
+
+static int mem_cached_children(struct zks_store *s, const char *path, char ***names, size_t *n)
+{
+	return mem_read((struct mem_store *)s, true, path, NULL, NULL, NULL, names, n, NULL);
+}
+
+static void mem_status(struct zks_store *s, struct zks_store_status *out)
+{
+	struct mem_store *ms = (struct mem_store *)s;
+
+	pthread_mutex_lock(&ms->backend->lock);
+	memset(out, 0, sizeof(*out));
+	out->state = ms->backend->down ? ZKS_CONN_CONNECTING : ZKS_CONN_CONNECTED;
+	out->session_id = ms->session_id;
+	out->mirror_synced = !ms->backend->down;
+	out->sessions = 1;
+	pthread_mutex_unlock(&ms->backend->lock);
+}
+
+static void mem_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
+{
+	struct mem_store *ms = (struct mem_store *)s;
+
+	fn(ctx, ms->session_id);
+}
+
+static void mem_destroy(struct zks_store *s)
+{
+	free(s);
+}
+
+static const struct zks_store_ops mem_ops = {
+	.create = mem_create,
+	.set = mem_set,
+	.remove = mem_remove,
+	.multi = mem_multi,
+	.get = mem_get,
+	.children = mem_children,
+	.cached_get = mem_cached_get,
+	.cached_children = mem_cached_children,
+	.status = mem_status,
+	.on_session = mem_on_session,
+	.destroy = mem_destroy,
+};
+
+struct zks_store *zks_store_mem_new(struct zks_mem_backend *b)
+{
+	struct mem_store *ms = xcalloc(1, sizeof(*ms));
+
+	ms->base.ops = &mem_ops;
+	ms->backend = b;
+	pthread_mutex_lock(&b->lock);
+	ms->session_id = b->next_session++;
+	pthread_mutex_unlock(&b->lock);
+	return &ms->base;
+}

@@ -1,0 +1,1141 @@
+/*
+ * zk.c - the ZooKeeper store and its mirror.
+ *
+ * Threads (see docs/DESIGN.md):
+ *  - libzookeeper_mt's IO and completion threads.  Our watcher runs on the
+ *    completion thread and only records state or queues an event.
+ *  - one worker thread of ours owns the handle's life (re-creates it after
+ *    expiry), keeps the mirror up to date (one-shot watches re-armed on
+ *    every read, a full resync after every (re)connect), runs the session
+ *    callbacks and saves the mirror to disk.
+ *  - request threads make synchronous calls for writes and authoritative
+ *    reads, holding handle_lock for reading so that the worker cannot close
+ *    the handle under them.
+ *
+ * Every mirror change is made by the worker, in the order of its reads, so
+ * a late reply can never overwrite a newer one.  A writer asks the worker to
+ * re-read the paths it wrote and waits for that, which gives read-your-writes.
+ *
+ * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: ZOOKEEPER.md §1.5)
+ * are verified after reconnecting: each step's effect is read back (data
+ * equal, ephemeral owned by our session, deleted node gone).  Only when the
+ * write was not applied is it sent again.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zookeeper/zookeeper.h>
+
+#include "zkswarm/log.h"
+#include "zkswarm/store.h"
+#include "zkswarm/util.h"
+
+#define ZK_MAX_OPS 64
+#define ZK_MAX_WRITE (512 * 1024)   /* well under jute.maxbuffer, which fails as a lost connection */
+#define ZK_MAX_NODE (1024 * 1024)
+#define ZK_REFRESH_WAIT_MS 2000
+#define ZK_MIRROR_SAVE_MS 1000
+#define ZK_MAX_CALLBACKS 4
+#define ZK_EVENT_REFRESH (-100) /* a writer's request to re-read a path */
+
+struct zk_event {
+	struct zk_event *next;
+	int type;
+	char *path; /* relative to the root */
+	uint64_t seq;
+};
+
+struct session_cb {
+	zks_session_fn fn;
+	void *ctx;
+};
+
+struct zk_store {
+	struct zks_store base;
+	char *hosts;
+	char *root;
+	int timeout_ms;
+	int fail_fast_ms;
+	char *mirror_file;
+	char **skeleton;
+	size_t nskeleton;
+
+	/* Read-held while using zh; write-held by the worker to replace it. */
+	pthread_rwlock_t handle_lock;
+	zhandle_t *zh;
+
+	pthread_mutex_t lock; /* everything below up to the mirror */
+	pthread_cond_t cond;
+	zhandle_t *zh_current; /* the handle whose events count */
+	enum zks_conn_state state;
+	int64_t session_id;
+	int64_t disconnected_since;
+	uint64_t sessions;
+	bool need_resync;
+	bool stopping;
+	struct zk_event *head, *tail;
+	uint64_t seq_next;
+	uint64_t seq_done;
+	struct session_cb callbacks[ZK_MAX_CALLBACKS];
+	size_t ncallbacks;
+
+	pthread_rwlock_t mirror_lock;
+	struct zks_tree *mirror;
+	bool mirror_synced;
+	bool mirror_dirty;
+	int64_t mirror_saved_ms;
+
+	pthread_t worker;
+};
+
+/* ---- paths and small helpers ------------------------------------------------------------- */
+
+static char *abs_path(const struct zk_store *s, const char *rel)
+{
+	if (strcmp(rel, "/") == 0)
+		return xstrdup(s->root);
+	return xasprintf("%s%s", s->root, rel);
+}
+
+/* The path relative to the root, or NULL if the event is not ours. */
+static const char *rel_path(const struct zk_store *s, const char *path)
+{
+	size_t n = strlen(s->root);
+
+	if (path == NULL || strncmp(path, s->root, n) != 0)
+		return NULL;
+	if (path[n] == '\0')
+		return "/";
+	if (path[n] != '/')
+		return NULL;
+	return path + n;
+}
+
+static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
+{
+	out->czxid = st->czxid;
+	out->mzxid = st->mzxid;
+	out->ctime_ms = st->ctime;
+	out->mtime_ms = st->mtime;
+	out->owner = st->ephemeralOwner;
+	out->version = st->version;
+	out->cversion = st->cversion;
+	out->num_children = st->numChildren;
+}
+
+static void deadline_after(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static bool is_ambiguous(int rc)
+{
+	return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
+	       rc == ZINVALIDSTATE || rc == ZCLOSING || rc == ZSESSIONMOVED;
+}
+
+static int error_from_rc(struct zks_error *err, int rc, const char *path)
+{
+	switch (rc) {
+	case ZNONODE:
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "znode `%s` does not exist", path);
+	case ZNODEEXISTS:
+		return zks_error_set(err, ZKS_ERR_EXISTS, "znode `%s` exists", path);
+	case ZBADVERSION:
+		return zks_error_set(err, ZKS_ERR_CONFLICT, "znode `%s` was changed concurrently", path);
+	case ZNOTEMPTY:
+		return zks_error_set(err, ZKS_ERR_NOT_EMPTY, "znode `%s` has children", path);
+	case ZNOAUTH:
+	case ZINVALIDACL:
+	case ZAUTHFAILED:
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "ZooKeeper refused access to `%s`: %s", path,
+				     zerror(rc));
+	default:
+		if (is_ambiguous(rc))
+			return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable (%s)",
+					     zerror(rc));
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "ZooKeeper: `%s`: %s", path, zerror(rc));
+	}
+}
+
+/* ---- ZooKeeper's own log, through ours ----------------------------------------------------- */
+
+static void zk_log_callback(const char *message)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last_ms;
+	static unsigned suppressed;
+	int64_t now = zks_now_ms();
+	bool emit;
+
+	/* While ZooKeeper is down the client complains about every attempt: keep one in 10 s. */
+	pthread_mutex_lock(&lock);
+	emit = last_ms == 0 || now - last_ms >= 10000;
+	if (emit) {
+		last_ms = now;
+		if (suppressed)
+			log_info("zookeeper client: (%u similar messages suppressed)", suppressed);
+		suppressed = 0;
+	} else {
+		suppressed++;
+	}
+	pthread_mutex_unlock(&lock);
+	if (emit)
+		log_info("zookeeper client: %s", message);
+}
+
+/* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
+
+static void queue_event_locked(struct zk_store *s, int type, const char *path, uint64_t seq)
+{
+	struct zk_event *ev = xcalloc(1, sizeof(*ev));
+
+	ev->type = type;
+	ev->path = xstrdup(path);
+	ev->seq = seq;
+	if (s->tail)
+		s->tail->next = ev;
+	else
+		s->head = ev;
+	s->tail = ev;
+	pthread_cond_broadcast(&s->cond);
+}
+
+static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	struct zk_store *s = ctx;
+	const char *rel;
+
+	pthread_mutex_lock(&s->lock);
+	if (zh != s->zh_current) {
+		pthread_mutex_unlock(&s->lock);
+		return; /* an event of a handle we have replaced */
+	}
+	if (type == ZOO_SESSION_EVENT) {
+		if (state == ZOO_CONNECTED_STATE) {
+			const clientid_t *id = zoo_client_id(zh);
+
+			if (id->client_id != s->session_id) {
+				s->sessions++;
+				s->session_id = id->client_id;
+				log_info("zookeeper: session 0x%llx established (timeout %d ms)",
+					 (unsigned long long)id->client_id, zoo_recv_timeout(zh));
+			} else {
+				log_info("zookeeper: reconnected, session 0x%llx kept",
+					 (unsigned long long)id->client_id);
+			}
+			s->state = ZKS_CONN_CONNECTED;
+			s->disconnected_since = 0;
+			s->need_resync = true;
+		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
+			log_warn("zookeeper: session 0x%llx %s; starting a new one",
+				 (unsigned long long)s->session_id,
+				 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
+			s->state = ZKS_CONN_EXPIRED;
+			if (s->disconnected_since == 0)
+				s->disconnected_since = zks_now_ms();
+		} else {
+			if (s->state == ZKS_CONN_CONNECTED)
+				log_warn("zookeeper: connection lost; reconnecting");
+			s->state = ZKS_CONN_CONNECTING;
+			if (s->disconnected_since == 0)
+				s->disconnected_since = zks_now_ms();
+		}
+		if (s->state != ZKS_CONN_CONNECTED) {
+			pthread_rwlock_wrlock(&s->mirror_lock);
+			s->mirror_synced = false;
+			pthread_rwlock_unlock(&s->mirror_lock);
+		}
+		pthread_cond_broadcast(&s->cond);
+	} else if ((rel = rel_path(s, path)) != NULL) {
+		queue_event_locked(s, type, rel, 0);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- handle access for request threads ----------------------------------------------------- */
+
+/* Wait up to wait_ms for a connected session; on success handle_lock is read-held. */
+static zhandle_t *handle_acquire(struct zk_store *s, int64_t wait_ms, struct zks_error *err)
+{
+	struct timespec deadline;
+	zhandle_t *zh;
+
+	deadline_after(&deadline, wait_ms);
+	pthread_mutex_lock(&s->lock);
+	while (s->state != ZKS_CONN_CONNECTED && !s->stopping)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)
+			break;
+	if (s->state != ZKS_CONN_CONNECTED || s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+				     "ZooKeeper is unreachable (%s): %s", s->hosts,
+				     s->stopping ? "shutting down" : "not connected"),
+		       NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_rdlock(&s->handle_lock);
+	zh = s->zh;
+	if (zh == NULL) {
+		pthread_rwlock_unlock(&s->handle_lock);
+		zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable (%s): no session",
+			      s->hosts);
+	}
+	return zh;
+}
+
+static void handle_release(struct zk_store *s)
+{
+	pthread_rwlock_unlock(&s->handle_lock);
+}
+
+static int64_t current_session(struct zk_store *s)
+{
+	int64_t id;
+
+	pthread_mutex_lock(&s->lock);
+	id = s->session_id;
+	pthread_mutex_unlock(&s->lock);
+	return id;
+}
+
+/* zoo_get into a buffer that grows to the node's size; *data is NUL-terminated. */
+static int get_full(zhandle_t *zh, const char *path, watcher_fn w, void *wctx, char **data,
+		    size_t *len, struct Stat *st)
+{
+	int cap = 4096;
+
+	for (;;) {
+		char *buf = xmalloc((size_t)cap + 1);
+		int blen = cap;
+		int rc = w ? zoo_wget(zh, path, w, wctx, buf, &blen, st)
+			   : zoo_get(zh, path, 0, buf, &blen, st);
+
+		if (rc != ZOK) {
+			free(buf);
+			return rc;
+		}
+		/* zoo_get truncates silently: compare with the real size. */
+		if (st->dataLength > cap && cap < ZK_MAX_NODE) {
+			free(buf);
+			cap = st->dataLength > ZK_MAX_NODE ? ZK_MAX_NODE : st->dataLength;
+			continue;
+		}
+		if (blen < 0)
+			blen = 0;
+		buf[blen] = '\0';
+		*data = buf;
+		*len = (size_t)blen;
+		return ZOK;
+	}
+}
+
+/* ---- the mirror (worker thread only writes it) --------------------------------------------- */
+
+static void mirror_put(struct zk_store *s, const char *rel, const char *data, size_t len,
+		       const struct Stat *zst)
+{
+	struct zks_stat st;
+
+	stat_from_zk(&st, zst);
+	pthread_rwlock_wrlock(&s->mirror_lock);
+	zks_tree_put(s->mirror, rel, data, len, &st);
+	s->mirror_dirty = true;
+	pthread_rwlock_unlock(&s->mirror_lock);
+}
+
+static void mirror_remove(struct zk_store *s, const char *rel)
+{
+	pthread_rwlock_wrlock(&s->mirror_lock);
+	if (zks_tree_remove(s->mirror, rel) == 0)
+		s->mirror_dirty = true;
+	pthread_rwlock_unlock(&s->mirror_lock);
+}
+
+static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel, bool recursive);
+
+static char *child_rel(const char *rel, const char *name)
+{
+	return strcmp(rel, "/") == 0 ? xasprintf("/%s", name) : xasprintf("%s/%s", rel, name);
+}
+
+/* Re-read a node's children (re-arming the watch), drop the gone, fetch the new. */
+static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel, bool recursive)
+{
+	cleanup_free char *path = abs_path(s, rel);
+	struct String_vector kids = {0};
+	char **cached = NULL;
+	size_t ncached = 0;
+	int rc, r = 0;
+
+	rc = zoo_wget_children(zh, path, watcher, s, &kids);
+	if (rc == ZNONODE) {
+		mirror_remove(s, rel);
+		return 0;
+	}
+	if (rc != ZOK)
+		return -1;
+	pthread_rwlock_rdlock(&s->mirror_lock);
+	if (zks_tree_children(s->mirror, rel, &cached, &ncached) < 0)
+		ncached = 0;
+	pthread_rwlock_unlock(&s->mirror_lock);
+	for (size_t i = 0; i < ncached; i++) {
+		bool present = false;
+
+		for (int32_t k = 0; k < kids.count && !present; k++)
+			present = strcmp(cached[i], kids.data[k]) == 0;
+		if (!present) {
+			cleanup_free char *c = child_rel(rel, cached[i]);
+
+			mirror_remove(s, c);
+		}
+	}
+	for (int32_t k = 0; k < kids.count && r == 0; k++) {
+		bool known = false;
+
+		for (size_t i = 0; i < ncached && !known; i++)
+			known = strcmp(cached[i], kids.data[k]) == 0;
+		if (!known || recursive) {
+			cleanup_free char *c = child_rel(rel, kids.data[k]);
+
+			r = refresh_node(s, zh, c, recursive);
+		}
+	}
+	zks_free_strv(cached, ncached);
+	deallocate_String_vector(&kids);
+	return r;
+}
+
+/* Re-read a node's data (re-arming the watch); with children, its subtree too. */
+static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	cleanup_free char *path = abs_path(s, rel);
+	cleanup_free char *data = NULL;
+	struct Stat st;
+	size_t len;
+	int rc;
+
+	rc = get_full(zh, path, watcher, s, &data, &len, &st);
+	if (rc == ZNONODE) {
+		mirror_remove(s, rel);
+		return 1;
+	}
+	if (rc != ZOK)
+		return -1;
+	mirror_put(s, rel, data, len, &st);
+	return 0;
+}
+
+static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel, bool recursive)
+{
+	int r = refresh_data(s, zh, rel);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	return refresh_children(s, zh, rel, recursive);
+}
+
+static void process_event(struct zk_store *s, const struct zk_event *ev)
+{
+	zhandle_t *zh;
+
+	if (ev->type == ZOO_DELETED_EVENT) {
+		mirror_remove(s, ev->path);
+		return;
+	}
+	pthread_rwlock_rdlock(&s->handle_lock);
+	zh = s->zh;
+	if (zh != NULL) {
+		if (ev->type == ZOO_CHILD_EVENT)
+			refresh_children(s, zh, ev->path, false);
+		else if (ev->type == ZK_EVENT_REFRESH)
+			refresh_node(s, zh, ev->path, false);
+		else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT)
+			refresh_data(s, zh, ev->path);
+	}
+	pthread_rwlock_unlock(&s->handle_lock);
+}
+
+/* ---- mirror on disk ------------------------------------------------------------------------ */
+
+static int save_visit(const char *path, const char *data, size_t len, const struct zks_stat *st,
+		      void *ctx)
+{
+	cJSON *nodes = ctx, *n = cJSON_CreateObject();
+	cleanup_free char *copy = xstrndup(data, len);
+
+	cJSON_AddStringToObject(n, "path", path);
+	cJSON_AddStringToObject(n, "data", copy);
+	cJSON_AddNumberToObject(n, "version", st->version);
+	cJSON_AddNumberToObject(n, "ctime_ms", (double)st->ctime_ms);
+	cJSON_AddNumberToObject(n, "mtime_ms", (double)st->mtime_ms);
+	cJSON_AddNumberToObject(n, "mzxid", (double)st->mzxid);
+	cJSON_AddBoolToObject(n, "ephemeral", st->owner != 0);
+	cJSON_AddItemToArray(nodes, n);
+	return 0;
+}
+
+static void mirror_save(struct zk_store *s)
+{
+	cJSON *doc, *nodes;
+	char *text;
+	struct zks_error err;
+
+	if (s->mirror_file == NULL)
+		return;
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "format", 1);
+	nodes = cJSON_AddArrayToObject(doc, "nodes");
+	pthread_rwlock_wrlock(&s->mirror_lock);
+	zks_tree_walk(s->mirror, save_visit, nodes);
+	s->mirror_dirty = false;
+	pthread_rwlock_unlock(&s->mirror_lock);
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (text == NULL)
+		return;
+	if (zks_write_file_atomic(s->mirror_file, text, strlen(text), &err) < 0)
+		log_warn("mirror: cannot save: %s", err.msg);
+	free(text);
+	s->mirror_saved_ms = zks_now_ms();
+}
+
+/* Load the last saved mirror; every entry is checked, bad ones are skipped. */
+static void mirror_load(struct zk_store *s)
+{
+	cleanup_free char *text = NULL;
+	struct zks_error err;
+	cJSON *doc, *nodes, *n;
+	size_t loaded = 0, skipped = 0;
+
+	if (s->mirror_file == NULL)
+		return;
+	if (zks_read_file(s->mirror_file, 256u << 20, &text, NULL, &err) < 0) {
+		if (access(s->mirror_file, F_OK) == 0)
+			log_warn("mirror: cannot load: %s", err.msg);
+		return;
+	}
+	doc = cJSON_Parse(text);
+	nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+	if (!cJSON_IsArray(nodes)) {
+		log_warn("mirror: `%s` is not a saved mirror; ignored", s->mirror_file);
+		cJSON_Delete(doc);
+		return;
+	}
+	cJSON_ArrayForEach(n, nodes)
+	{
+		cJSON *path = cJSON_GetObjectItemCaseSensitive(n, "path");
+		cJSON *data = cJSON_GetObjectItemCaseSensitive(n, "data");
+		cJSON *version = cJSON_GetObjectItemCaseSensitive(n, "version");
+		cJSON *ctime = cJSON_GetObjectItemCaseSensitive(n, "ctime_ms");
+		cJSON *mtime = cJSON_GetObjectItemCaseSensitive(n, "mtime_ms");
+		cJSON *eph = cJSON_GetObjectItemCaseSensitive(n, "ephemeral");
+		struct zks_stat st = {0};
+
+		if (!cJSON_IsString(path) || !cJSON_IsString(data) || !cJSON_IsNumber(version) ||
+		    !zks_tree_path_valid(path->valuestring)) {
+			skipped++;
+			continue;
+		}
+		st.version = (int32_t)version->valuedouble;
+		st.ctime_ms = cJSON_IsNumber(ctime) ? (int64_t)ctime->valuedouble : 0;
+		st.mtime_ms = cJSON_IsNumber(mtime) ? (int64_t)mtime->valuedouble : 0;
+		st.owner = cJSON_IsTrue(eph) ? -1 : 0; /* an ephemeral of some past session */
+		zks_tree_put(s->mirror, path->valuestring, data->valuestring,
+			     strlen(data->valuestring), &st);
+		loaded++;
+	}
+	cJSON_Delete(doc);
+	log_info("mirror: loaded %zu nodes from `%s` (stale until ZooKeeper answers)%s", loaded,
+		 s->mirror_file, skipped ? "; skipped malformed entries" : "");
+}
+
+/* ---- the worker ---------------------------------------------------------------------------- */
+
+static void close_handle(struct zk_store *s)
+{
+	zhandle_t *old;
+
+	pthread_rwlock_wrlock(&s->handle_lock);
+	pthread_mutex_lock(&s->lock);
+	old = s->zh;
+	s->zh = NULL;
+	s->zh_current = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (old != NULL)
+		zookeeper_close(old);
+	pthread_rwlock_unlock(&s->handle_lock);
+}
+
+static void open_handle(struct zk_store *s)
+{
+	zhandle_t *zh;
+
+	close_handle(s);
+	pthread_rwlock_wrlock(&s->handle_lock);
+	/* Hold the lock across init so the first session event sees zh_current set. */
+	pthread_mutex_lock(&s->lock);
+	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, NULL, s, ZOO_NO_LOG_CLIENTENV,
+			     zk_log_callback);
+	if (zh == NULL) {
+		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts, strerror(errno));
+	} else {
+		s->zh = zh;
+		s->zh_current = zh;
+		s->state = ZKS_CONN_CONNECTING;
+		if (s->disconnected_since == 0)
+			s->disconnected_since = zks_now_ms();
+	}
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->handle_lock);
+}
+
+/* Create the root's ancestors, the root and the skeleton; existing nodes are fine. */
+static int bootstrap(struct zk_store *s, zhandle_t *zh)
+{
+	cleanup_free char *root = xstrdup(s->root);
+	int rc;
+
+	for (char *p = root + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			rc = zoo_create(zh, root, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			if (rc != ZOK && rc != ZNODEEXISTS)
+				goto fail;
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	for (size_t i = 0; i < s->nskeleton; i++) {
+		cleanup_free char *path = abs_path(s, s->skeleton[i]);
+
+		rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		if (rc != ZOK && rc != ZNODEEXISTS)
+			goto fail;
+	}
+	return 0;
+fail:
+	log_warn("zookeeper: cannot create `%s`: %s", s->root, zerror(rc));
+	return -1;
+}
+
+static bool resync(struct zk_store *s)
+{
+	bool ok = false;
+	int64_t t0 = zks_now_ms();
+	size_t count;
+
+	pthread_rwlock_rdlock(&s->handle_lock);
+	if (s->zh != NULL && bootstrap(s, s->zh) == 0)
+		ok = refresh_node(s, s->zh, "/", true) == 0;
+	pthread_rwlock_unlock(&s->handle_lock);
+	if (!ok)
+		return false;
+	pthread_rwlock_wrlock(&s->mirror_lock);
+	s->mirror_synced = true;
+	count = zks_tree_count(s->mirror);
+	pthread_rwlock_unlock(&s->mirror_lock);
+	log_info("mirror: synced %zu nodes from ZooKeeper in %lld ms", count,
+		 (long long)(zks_now_ms() - t0));
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	struct zk_store *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		struct timespec deadline;
+
+		if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
+			bool first = s->zh_current == NULL && s->sessions == 0;
+
+			pthread_mutex_unlock(&s->lock);
+			if (!first)
+				sleep_ms(1000); /* no tight loop if init keeps failing */
+			open_handle(s);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		if (s->need_resync && s->state == ZKS_CONN_CONNECTED) {
+			int64_t session = s->session_id;
+			struct session_cb cbs[ZK_MAX_CALLBACKS];
+			size_t ncbs = s->ncallbacks;
+			bool ok;
+
+			s->need_resync = false;
+			memcpy(cbs, s->callbacks, sizeof(cbs));
+			pthread_mutex_unlock(&s->lock);
+			ok = resync(s);
+			if (ok)
+				for (size_t i = 0; i < ncbs; i++)
+					cbs[i].fn(cbs[i].ctx, session);
+			else
+				sleep_ms(500);
+			pthread_mutex_lock(&s->lock);
+			if (!ok && s->state == ZKS_CONN_CONNECTED)
+				s->need_resync = true;
+			continue;
+		}
+		if (s->head != NULL) {
+			struct zk_event *ev = s->head;
+
+			s->head = ev->next;
+			if (s->head == NULL)
+				s->tail = NULL;
+			pthread_mutex_unlock(&s->lock);
+			process_event(s, ev);
+			pthread_mutex_lock(&s->lock);
+			if (ev->seq > s->seq_done)
+				s->seq_done = ev->seq;
+			pthread_cond_broadcast(&s->cond);
+			free(ev->path);
+			free(ev);
+			continue;
+		}
+		if (s->mirror_dirty && zks_now_ms() - s->mirror_saved_ms >= ZK_MIRROR_SAVE_MS) {
+			pthread_mutex_unlock(&s->lock);
+			mirror_save(s);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		deadline_after(&deadline, s->mirror_dirty ? ZK_MIRROR_SAVE_MS : 1000);
+		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Ask the worker to re-read the paths a write touched and wait (bounded) until it has. */
+static void refresh_after_write(struct zk_store *s, const struct zks_op *ops, size_t n)
+{
+	struct timespec deadline;
+	uint64_t seq = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].type == ZKS_OP_CHECK)
+			continue;
+		seq = ++s->seq_next;
+		queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path, seq);
+	}
+	deadline_after(&deadline, ZK_REFRESH_WAIT_MS);
+	while (s->seq_done < seq && !s->stopping)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- writes ---------------------------------------------------------------------------------- */
+
+/* 1: every step's effect is visible; 0: the write was not applied; -1: cannot tell now. */
+static int verify_applied(struct zk_store *s, zhandle_t *zh, const struct zks_op *ops, size_t n)
+{
+	int64_t session = current_session(s);
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *path = abs_path(s, ops[i].path);
+		cleanup_free char *data = NULL;
+		struct Stat st;
+		size_t len;
+		int rc;
+
+		if (ops[i].type == ZKS_OP_CHECK)
+			continue;
+		rc = get_full(zh, path, NULL, NULL, &data, &len, &st);
+		if (is_ambiguous(rc))
+			return -1;
+		if (ops[i].type == ZKS_OP_DELETE) {
+			if (rc != ZNONODE)
+				return 0;
+			continue;
+		}
+		if (rc != ZOK)
+			return 0;
+		if (len != ops[i].len || (len && memcmp(data, ops[i].data, len) != 0))
+			return 0;
+		if (ops[i].type == ZKS_OP_CREATE && ops[i].kind == ZKS_EPHEMERAL &&
+		    st.ephemeralOwner != session)
+			return 0;
+	}
+	return 1;
+}
+
+static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
+		    struct zks_error *err)
+{
+	struct zk_store *s = (struct zk_store *)base;
+	zoo_op_t zops[ZK_MAX_OPS];
+	zoo_op_result_t results[ZK_MAX_OPS];
+	struct Stat stats[ZK_MAX_OPS];
+	char *paths[ZK_MAX_OPS];
+	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
+	bool ambiguous = false;
+	size_t total = 0;
+	int r = -1;
+
+	if (n == 0)
+		return 0;
+	if (n > ZK_MAX_OPS)
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "transaction of %zu steps is too large", n);
+	for (size_t i = 0; i < n; i++)
+		total += ops[i].len + strlen(ops[i].path) + 64;
+	if (total > ZK_MAX_WRITE)
+		return zks_error_set(err, ZKS_ERR_INVALID, "record of %zu bytes is too large for ZooKeeper",
+				     total);
+	for (size_t i = 0; i < n; i++) {
+		paths[i] = abs_path(s, ops[i].path);
+		switch (ops[i].type) {
+		case ZKS_OP_CREATE:
+			zoo_create_op_init(&zops[i], paths[i], ops[i].data, ops[i].data ? (int)ops[i].len : -1,
+					   &ZOO_OPEN_ACL_UNSAFE,
+					   ops[i].kind == ZKS_EPHEMERAL ? ZOO_EPHEMERAL : 0, NULL, 0);
+			break;
+		case ZKS_OP_SET:
+			zoo_set_op_init(&zops[i], paths[i], ops[i].data, ops[i].data ? (int)ops[i].len : -1,
+					ops[i].version, &stats[i]);
+			break;
+		case ZKS_OP_DELETE:
+			zoo_delete_op_init(&zops[i], paths[i], ops[i].version);
+			break;
+		case ZKS_OP_CHECK:
+			zoo_check_op_init(&zops[i], paths[i], ops[i].version);
+			break;
+		}
+	}
+	for (int attempt = 0;; attempt++) {
+		int64_t now = zks_now_ms();
+		zhandle_t *zh;
+		int rc;
+
+		if (attempt > 0 && now >= deadline) {
+			if (ambiguous)
+				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+					      "lost the connection to ZooKeeper during the change and could "
+					      "not reconnect in %d ms; the change may or may not have been "
+					      "applied, retry it",
+					      s->timeout_ms);
+			else
+				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+					      "ZooKeeper did not accept the change in %d ms",
+					      s->timeout_ms);
+			break;
+		}
+		zh = handle_acquire(s, ambiguous ? deadline - now : s->fail_fast_ms, err);
+		if (zh == NULL) {
+			if (ambiguous)
+				continue; /* the deadline check above reports it */
+			break;
+		}
+		if (ambiguous) {
+			int v = verify_applied(s, zh, ops, n);
+
+			if (v == 1) {
+				handle_release(s);
+				log_debug("zookeeper: an interrupted write was applied after all");
+				r = 0;
+				break;
+			}
+			if (v < 0) {
+				handle_release(s);
+				sleep_ms(50);
+				continue;
+			}
+			ambiguous = false; /* not applied: safe to send again */
+		}
+		memset(results, 0, sizeof(results));
+		rc = zoo_multi(zh, (int)n, zops, results);
+		handle_release(s);
+		if (rc == ZOK) {
+			r = 0;
+			break;
+		}
+		if (is_ambiguous(rc)) {
+			log_info("zookeeper: write interrupted (%s); verifying it", zerror(rc));
+			ambiguous = true;
+			continue;
+		}
+		if (rc == ZTHROTTLEDOP) {
+			sleep_ms(20 << (attempt < 5 ? attempt : 5));
+			continue;
+		}
+		/* A definite refusal: name the step that failed. */
+		for (size_t i = 0; i < n; i++) {
+			if (results[i].err != ZOK && results[i].err != ZRUNTIMEINCONSISTENCY) {
+				error_from_rc(err, results[i].err, ops[i].path);
+				goto out;
+			}
+		}
+		error_from_rc(err, rc, ops[0].path);
+		break;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	if (r == 0)
+		refresh_after_write(s, ops, n);
+	return r;
+}
+
+static int zk_create(struct zks_store *s, const char *path, const void *data, size_t len,
+		     enum zks_node_kind kind, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_CREATE, .path = path, .data = data, .len = len, .kind = kind};
+
+	return zk_multi(s, &op, 1, err);
+}
+
+static int zk_set(struct zks_store *s, const char *path, const void *data, size_t len,
+		  int32_t version, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_SET, .path = path, .data = data, .len = len, .version = version};
+
+	return zk_multi(s, &op, 1, err);
+}
+
+static int zk_remove(struct zks_store *s, const char *path, int32_t version, struct zks_error *err)
+{
+	struct zks_op op = {.type = ZKS_OP_DELETE, .path = path, .version = version};
+
+	return zk_multi(s, &op, 1, err);
+}
+
+/* ---- authoritative reads --------------------------------------------------------------------- */
+
+static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len,
+		   struct zks_stat *st, char ***names, size_t *n, struct zks_error *err)
+{
+	cleanup_free char *path = abs_path(s, rel);
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		zhandle_t *zh = handle_acquire(s, attempt ? s->timeout_ms : s->fail_fast_ms, err);
+		int rc;
+
+		if (zh == NULL)
+			return -1;
+		if (names) {
+			struct String_vector kids = {0};
+
+			rc = zoo_get_children(zh, path, 0, &kids);
+			if (rc == ZOK) {
+				*names = xcalloc((size_t)kids.count + 1, sizeof(char *));
+				for (int32_t i = 0; i < kids.count; i++)
+					(*names)[i] = xstrdup(kids.data[i]);
+				*n = (size_t)kids.count;
+				deallocate_String_vector(&kids);
+			}
+		} else {
+			char *buf = NULL;
+			size_t blen = 0;
+			struct Stat zst;
+
+			rc = get_full(zh, path, NULL, NULL, &buf, &blen, &zst);
+			if (rc == ZOK) {
+				if (st)
+					stat_from_zk(st, &zst);
+				if (len)
+					*len = blen;
+				if (data)
+					*data = buf;
+				else
+					free(buf);
+			}
+		}
+		handle_release(s);
+		if (rc == ZOK)
+			return 0;
+		if (!is_ambiguous(rc))
+			return error_from_rc(err, rc, rel);
+	}
+	return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable (%s)", s->hosts);
+}
+
+static int zk_get(struct zks_store *s, const char *path, char **data, size_t *len,
+		  struct zks_stat *st, struct zks_error *err)
+{
+	return zk_read((struct zk_store *)s, path, data, len, st, NULL, NULL, err);
+}
+
+static int zk_children(struct zks_store *s, const char *path, char ***names, size_t *n,
+		       struct zks_error *err)
+{
+	return zk_read((struct zk_store *)s, path, NULL, NULL, NULL, names, n, err);
+}
+
+static int zk_cached_get(struct zks_store *base, const char *path, char **data, size_t *len,
+			 struct zks_stat *st)
+{
+	struct zk_store *s = (struct zk_store *)base;
+	int r;
+
+	pthread_rwlock_rdlock(&s->mirror_lock);
+	r = zks_tree_get(s->mirror, path, data, len, st);
+	pthread_rwlock_unlock(&s->mirror_lock);
+	return r;
+}
+
+static int zk_cached_children(struct zks_store *base, const char *path, char ***names, size_t *n)
+{
+	struct zk_store *s = (struct zk_store *)base;
+	int r;
+
+	pthread_rwlock_rdlock(&s->mirror_lock);
+	r = zks_tree_children(s->mirror, path, names, n);
+	pthread_rwlock_unlock(&s->mirror_lock);
+	return r;
+}
+
+static void zk_status(struct zks_store *base, struct zks_store_status *out)
+{
+	struct zk_store *s = (struct zk_store *)base;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	out->state = s->state;
+	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
+	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
+	out->sessions = s->sessions;
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_rdlock(&s->mirror_lock);
+	out->mirror_synced = s->mirror_synced;
+	pthread_rwlock_unlock(&s->mirror_lock);
+}
+
+static void zk_on_session(struct zks_store *base, zks_session_fn fn, void *ctx)
+{
+	struct zk_store *s = (struct zk_store *)base;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ncallbacks < ZK_MAX_CALLBACKS) {
+		s->callbacks[s->ncallbacks].fn = fn;
+		s->callbacks[s->ncallbacks].ctx = ctx;
+		s->ncallbacks++;
+	}
+	/* A session that is already up gets the new callback through one more resync. */
+	if (s->state == ZKS_CONN_CONNECTED)
+		s->need_resync = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void free_store(struct zk_store *s);
+
+static void zk_destroy(struct zks_store *base)
+{
+	struct zk_store *s = (struct zk_store *)base;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->worker, NULL);
+	/* A clean close ends the session: our ephemerals go at once. */
+	close_handle(s);
+	if (s->mirror_dirty)
+		mirror_save(s);
+	free_store(s);
+}
+
+/* Free what zks_store_zk_new allocated; the worker and the handle are gone by now. */
+static void free_store(struct zk_store *s)
+{
+	while (s->head) {
+		struct zk_event *ev = s->head;
+
+		s->head = ev->next;
+		free(ev->path);
+		free(ev);
+	}
+	zks_tree_free(s->mirror);
+	zks_free_strv(s->skeleton, s->nskeleton);
+	free(s->mirror_file);
+	free(s->root);
+	free(s->hosts);
+	pthread_rwlock_destroy(&s->handle_lock);
+	pthread_rwlock_destroy(&s->mirror_lock);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+static const struct zks_store_ops zk_ops = {
+	.create = zk_create,
+	.set = zk_set,
+	.remove = zk_remove,
+	.multi = zk_multi,
+	.get = zk_get,
+	.children = zk_children,
+	.cached_get = zk_cached_get,
+	.cached_children = zk_cached_children,
+	.status = zk_status,
+	.on_session = zk_on_session,
+	.destroy = zk_destroy,
+};
+
+struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_error *err)
+{
+	struct zk_store *s;
+	pthread_condattr_t cattr;
+
+	if (cfg->root == NULL || !zks_tree_path_valid(cfg->root) || strcmp(cfg->root, "/") == 0)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "ZK_ROOT `%s` must be an absolute path such as /zkswarm",
+				     cfg->root ? cfg->root : ""),
+		       NULL;
+	if (cfg->hosts == NULL || cfg->hosts[0] == '\0' || strchr(cfg->hosts, '/') != NULL)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "ZK_HOSTS `%s` must be a comma list of host:port (use ZK_ROOT for "
+				     "the path)",
+				     cfg->hosts ? cfg->hosts : ""),
+		       NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->base.ops = &zk_ops;
+	s->hosts = xstrdup(cfg->hosts);
+	s->root = xstrdup(cfg->root);
+	s->timeout_ms = cfg->session_timeout_ms > 0 ? cfg->session_timeout_ms : 10000;
+	s->fail_fast_ms = s->timeout_ms / 4 < 1000 ? s->timeout_ms / 4 : 1000;
+	s->mirror_file = cfg->mirror_file ? xstrdup(cfg->mirror_file) : NULL;
+	for (const char *const *p = cfg->skeleton; p && *p; p++) {
+		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
+		s->skeleton[s->nskeleton++] = xstrdup(*p);
+	}
+	pthread_rwlock_init(&s->handle_lock, NULL);
+	pthread_rwlock_init(&s->mirror_lock, NULL);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &cattr);
+	pthread_condattr_destroy(&cattr);
+	s->mirror = zks_tree_new();
+	s->state = ZKS_CONN_CONNECTING;
+	s->disconnected_since = zks_now_ms();
+	mirror_load(s);
+	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
+	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
+		free_store(s);
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot start the ZooKeeper thread"), NULL;
+	}
+	return &s->base;
+}

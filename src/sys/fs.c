@@ -1,0 +1,135 @@
+/*
+ * fs.c - data directories and bind mounts, for real.
+ *
+ * Mounts made under the plugin's propagated mount (MOUNT_ROOT) are rshared
+ * with the host, which is how a container started by the engine sees them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zkswarm/fs.h"
+#include "zkswarm/util.h"
+
+static int kernel_prepare_dir(struct zks_fs *fs, const char *path, uid_t uid, gid_t gid,
+			      mode_t mode, struct zks_error *err)
+{
+	(void)fs;
+	if (mkdir(path, mode) < 0) {
+		if (errno == EEXIST)
+			return 0; /* existing data keeps its owner and mode */
+		return zks_error_errno(err, errno, "create data directory `%s`", path);
+	}
+	/* mkdir's mode passes through the umask; say exactly what the user asked for. */
+	if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0) {
+		int saved = errno;
+
+		rmdir(path);
+		return zks_error_errno(err, saved, "set owner and mode of `%s`", path);
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 ? -1 : 0;
+	return unlink(path) < 0 ? -1 : 0;
+}
+
+static int kernel_remove_dir(struct zks_fs *fs, const char *path, struct zks_error *err)
+{
+	(void)fs;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return zks_error_errno(err, errno, "remove data directory `%s`", path);
+	return 0;
+}
+
+static int kernel_bind(struct zks_fs *fs, const char *source, const char *target, bool readonly,
+		       struct zks_error *err)
+{
+	(void)fs;
+	if (mkdir(target, 0755) < 0 && errno != EEXIST)
+		return zks_error_errno(err, errno, "create mount point `%s`", target);
+	if (mount(source, target, NULL, MS_BIND, NULL) < 0)
+		return zks_error_errno(err, errno, "bind `%s` on `%s`", source, target);
+	if (readonly && mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+		int saved = errno;
+
+		umount2(target, MNT_DETACH);
+		return zks_error_errno(err, saved, "make `%s` read-only", target);
+	}
+	return 0;
+}
+
+static int kernel_unbind(struct zks_fs *fs, const char *target, struct zks_error *err)
+{
+	/* Stacked binds (a crash between bind and bookkeeping) all go. */
+	for (int i = 0; i < 16 && fs->is_mounted(fs, target); i++)
+		if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL)
+			return zks_error_errno(err, errno, "unmount `%s`", target);
+	if (rmdir(target) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY)
+		return zks_error_errno(err, errno, "remove mount point `%s`", target);
+	return 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (char *in = s; *in; in++) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
+		    in[3] >= '0' && in[3] <= '7') {
+			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 3;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
+
+static bool kernel_is_mounted(struct zks_fs *fs, const char *target)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	(void)fs;
+	if (f == NULL)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mount-point ... */
+		char *save = NULL, *field = strtok_r(line, " ", &save);
+
+		for (int i = 0; field != NULL && i < 4; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (field == NULL)
+			continue;
+		unescape_octal(field);
+		found = strcmp(field, target) == 0;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+struct zks_fs zks_kernel_fs = {
+	.prepare_dir = kernel_prepare_dir,
+	.remove_dir = kernel_remove_dir,
+	.bind = kernel_bind,
+	.unbind = kernel_unbind,
+	.is_mounted = kernel_is_mounted,
+};
