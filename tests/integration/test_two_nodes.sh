@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Integration: two zkswarmd instances (nodes n1, n2) against one real ZooKeeper,
+# outside Docker, driven over their unix sockets as the engine would.
+#
+# Shows: one namespace across nodes, the single-node lease conflict, a killed
+# node's lease going with its session, restarts losing nothing, ZooKeeper
+# outages answered from the mirror, and bad requests refused over the socket.
+#
+# Runs in a private mount namespace so the bind mounts it makes vanish with it.
+# Env: ZKSWARMD (daemon binary, default build/zkswarmd), ZK_PORT (default 2191).
+set -uo pipefail
+
+if [ -z "${ZKS_IN_MOUNT_NS:-}" ]; then
+	exec unshare -m --propagation private env ZKS_IN_MOUNT_NS=1 bash "$0" "$@"
+fi
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+
+ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
+ZK_PORT=${ZK_PORT:-2191}
+SESSION_MS=4000
+T=$(mktemp -d /tmp/zkswarm-it.XXXXXX)
+on_exit "rm -rf '$T'"
+on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
+
+start_node() {
+	local n=$1
+	mkdir -p "$T/$n/state" "$T/$n/mnt"
+	env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
+		ZK_SESSION_TIMEOUT_MS=$SESSION_MS LOG_LEVEL=debug SOCKET="$T/$n/s.sock" \
+		DATA_DIR="$T/data" MOUNT_ROOT="$T/$n/mnt" STATE_DIR="$T/$n/state" \
+		"$ZKSWARMD" >>"$T/$n/log" 2>&1 &
+	echo $! >"$T/$n/pid"
+	for _ in $(seq 50); do [ -S "$T/$n/s.sock" ] && return 0; sleep 0.1; done
+	echo "node $n did not create its socket; log:" >&2
+	tail -20 "$T/$n/log" >&2
+	return 1
+}
+
+stop_node() { # NODE [SIGNAL]
+	local pid
+	pid=$(cat "$T/$1/pid" 2>/dev/null) || return 0
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$T/$1/pid"
+	return 0
+}
+on_exit "stop_node n1 KILL; stop_node n2 KILL"
+
+# call NODE ENDPOINT JSON: POST it, print the body; exit status 0 only for HTTP 200
+call() {
+	local out code
+	out=$(curl -sS --max-time 30 --unix-socket "$T/$1/s.sock" -X POST --data-binary "$3" \
+		-w '\n%{http_code}' "http://zkswarm/$2") || return 2
+	code=${out##*$'\n'}
+	printf '%s\n' "${out%$'\n'*}"
+	[ "$code" = 200 ]
+}
+field() { jq -r "$1" <<<"$T_OUT"; }
+mount_id() { printf '%064d' "$1"; }
+
+t_begin "setup"
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "node n1 starts" start_node n1
+assert_ok "node n2 starts" start_node n2
+assert_ok "socket is mode 0600" test "$(stat -c %a "$T/n1/s.sock")" = 600
+wait_until 10 "n1 connected to ZooKeeper" grep -q "mirror: synced" "$T/n1/log"
+wait_until 10 "n2 connected to ZooKeeper" grep -q "mirror: synced" "$T/n2/log"
+
+t_begin "one namespace"
+assert_ok "Capabilities says global" call n1 VolumeDriver.Capabilities '{}'
+assert_eq "$(field .Capabilities.Scope)" global "scope is global"
+assert_ok "create db on n1" call n1 VolumeDriver.Create '{"Name":"db","Opts":{"mode":"0750","uid":"1000"}}'
+wait_until 5 "n2 lists db" sh -c "curl -s --unix-socket '$T/n2/s.sock' -d '{}' http://z/VolumeDriver.List | grep -q '\"db\"'"
+assert_ok "n2 gets db" call n2 VolumeDriver.Get '{"Name":"db"}'
+assert_eq "$(field .Volume.Status.options.mode)" 0750 "n2 sees n1's options"
+assert_eq "$(field .Volume.Status.created_by)" n1 "n2 sees who created it"
+assert_ok "data directory made with the owner and mode asked" \
+	test "$(stat -c '%a %u' "$T/data/db")" = "750 1000"
+assert_ok "same create on n2 succeeds" call n2 VolumeDriver.Create '{"Name":"db","Opts":{"mode":"750","uid":"1000"}}'
+assert_fails_with "create with other options fails, naming the option" "mode is 0750, asked 0700" \
+	call n2 VolumeDriver.Create '{"Name":"db","Opts":{"mode":"0700","uid":"1000"}}'
+
+t_begin "single-node lease"
+assert_ok "n1 mounts db" call n1 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 1)\"}"
+assert_eq "$(field .Mountpoint)" "$T/n1/mnt/db" "mountpoint under MOUNT_ROOT"
+assert_ok "n1's mountpoint is a mount" mountpoint -q "$T/n1/mnt/db"
+assert_fails_with "n2 cannot mount it, and is told who holds it" 'mounted on node `n1`' \
+	call n2 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
+assert_ok "n2 Get shows the holder" call n2 VolumeDriver.Get '{"Name":"db"}'
+assert_eq "$(field '.Volume.Status.holders[0].node') $(field '.Volume.Status.holders[0].mounts')" "n1 1" \
+	"holder n1 with 1 mount"
+assert_fails_with "remove from n2 is refused, naming n1" 'in use on node `n1`' \
+	call n2 VolumeDriver.Remove '{"Name":"db"}'
+echo hello >"$T/n1/mnt/db/file"
+assert_ok "n1 unmounts" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 1)\"}"
+assert_fails "n1's mountpoint is gone" mountpoint -q "$T/n1/mnt/db"
+assert_ok "now n2 mounts it" call n2 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
+assert_eq "$(cat "$T/n2/mnt/db/file" 2>&1)" hello "n2 reads what n1 wrote"
+
+t_begin "multi-node"
+assert_ok "create shared multi-node" call n1 VolumeDriver.Create '{"Name":"shared","Opts":{"access":"multi-node"}}'
+assert_ok "n1 mounts shared" call n1 VolumeDriver.Mount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
+assert_ok "n2 mounts shared too" call n2 VolumeDriver.Mount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 4)\"}"
+assert_ok "Get lists both holders" call n1 VolumeDriver.Get '{"Name":"shared"}'
+assert_eq "$(field '[.Volume.Status.holders[].node] | sort | join(",")')" "n1,n2" "holders n1,n2"
+
+t_begin "killed node"
+t0=$(date +%s%3N)
+stop_node n2 KILL
+assert_fails_with "right after the kill, n2 still holds db" 'mounted on node `n2`' \
+	call n1 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
+wait_until 20 "n1 mounts db once n2's session expires" \
+	call n1 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
+echo "  lease takeover after kill -9: $(( $(date +%s%3N) - t0 )) ms (session timeout $SESSION_MS ms)"
+assert_ok "shared now has only n1" call n1 VolumeDriver.Get '{"Name":"shared"}'
+assert_eq "$(field '[.Volume.Status.holders[].node] | join(",")')" "n1" "n2's lease on shared is gone"
+
+t_begin "restart keeps everything"
+assert_ok "n2 restarts" start_node n2
+wait_until 10 "n2 reconciles" grep -q "reconciled leases" "$T/n2/log"
+assert_ok "n2 still lists db and shared" call n2 VolumeDriver.List '{}'
+assert_eq "$(field '[.Volumes[].Name] | sort | join(",")')" "db,shared" "both volumes listed"
+assert_ok "n2 is refused db (n1 has it) but keeps serving" call n2 VolumeDriver.Get '{"Name":"db"}'
+assert_contains "$(cat "$T/n2/log")" 'cannot re-establish the lease on `db`' "n2 logs that it lost db"
+assert_ok "n2 got its lease on shared back" call n1 VolumeDriver.Get '{"Name":"shared"}'
+wait_until 5 "n1 sees n2 hold shared again" sh -c "curl -s --unix-socket '$T/n1/s.sock' -d '{\"Name\":\"shared\"}' http://z/VolumeDriver.Get | jq -e '[.Volume.Status.holders[].node] | index(\"n2\")' >/dev/null"
+assert_ok "n2 unmounts shared with the ID from before the kill" \
+	call n2 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 4)\"}"
+assert_ok "n2 unmounts db's stale ID" call n2 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
+stop_node n2 TERM
+assert_fails "SIGTERM removes the socket" test -e "$T/n2/s.sock"
+assert_ok "n2 restarts after SIGTERM" start_node n2
+assert_ok "n2 lists both" call n2 VolumeDriver.List '{}'
+assert_eq "$(field '[.Volumes[].Name] | sort | join(",")')" "db,shared" "nothing lost"
+
+t_begin "ZooKeeper outage"
+"$top/scripts/zk.sh" stop "$T/zk" >/dev/null
+wait_until 10 "n1 notices" grep -q "connection lost" "$T/n1/log"
+assert_ok "Get still answers from the mirror" call n1 VolumeDriver.Get '{"Name":"db"}'
+assert_eq "$(field .Volume.Status.zookeeper)" connecting "Status says ZooKeeper is not connected"
+t0=$(date +%s%3N)
+assert_fails_with "a write fails, saying ZooKeeper is unreachable" "ZooKeeper is unreachable" \
+	call n1 VolumeDriver.Create '{"Name":"during-outage"}'
+echo "  write refused in $(( $(date +%s%3N) - t0 )) ms"
+stop_node n2 TERM
+assert_ok "n2 restarts while ZooKeeper is down" start_node n2
+assert_ok "n2 answers Get from its saved mirror" call n2 VolumeDriver.Get '{"Name":"shared"}'
+assert_eq "$(field .Volume.Status.stale)" true "marked stale"
+assert_ok "n2 lists from its saved mirror" call n2 VolumeDriver.List '{}'
+assert_eq "$(field '[.Volumes[].Name] | sort | join(",")')" "db,shared" "both volumes listed while down"
+assert_ok "ZooKeeper comes back" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+wait_until 20 "writes work again without a restart" call n1 VolumeDriver.Create '{"Name":"after-outage"}'
+wait_until 10 "n2 sees it" call n2 VolumeDriver.Get '{"Name":"after-outage"}'
+
+t_begin "bad requests over the socket"
+assert_fails_with "malformed JSON" "not valid JSON" call n1 VolumeDriver.Create '{"Name":'
+assert_fails_with "name with .." "invalid" call n1 VolumeDriver.Create '{"Name":"../etc"}'
+assert_fails_with "name with /" "invalid" call n1 VolumeDriver.Create '{"Name":"a/b"}'
+assert_fails_with "unknown option lists accepted ones" "accepted options: access" \
+	call n1 VolumeDriver.Create '{"Name":"x1","Opts":{"size":"1G"}}'
+assert_fails_with "wrong type" 'field `Name` must be a string' call n1 VolumeDriver.Create '{"Name":5}'
+head -c 400000 /dev/zero | tr '\0' 'a' >"$T/big"
+assert_fails_with "oversized body" "too large" call n1 VolumeDriver.Create "@$T/big"
+assert_fails_with "unknown endpoint" "unknown method" call n1 VolumeDriver.Frobnicate '{}'
+assert_ok "still serving" call n1 VolumeDriver.List '{}'
+assert_eq "$(field '[.Volumes[].Name] | index("x1")')" null "nothing was created by bad requests"
+
+t_begin "remove"
+assert_ok "n1 unmounts db" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
+assert_ok "n1 unmounts shared" call n1 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
+assert_ok "remove db" call n2 VolumeDriver.Remove '{"Name":"db"}'
+assert_fails "its data is deleted" test -e "$T/data/db"
+wait_until 5 "n1 no longer knows db" sh -c "! curl -sf --unix-socket '$T/n1/s.sock' -d '{\"Name\":\"db\"}' http://z/VolumeDriver.Get"
+assert_ok "removing twice is harmless" call n1 VolumeDriver.Remove '{"Name":"db"}'
+
+stop_node n1 TERM
+stop_node n2 TERM
+assert_contains "$(tail -1 "$T/n1/log")" "stopped" "n1 stopped cleanly"
+if grep -q "ERROR: AddressSanitizer\|runtime error:" "$T"/n*/log; then
+	fail "sanitizer reports in the daemon logs" "$(grep -A5 "AddressSanitizer\|runtime error" "$T"/n*/log | head -40)"
+fi
+t_summary
