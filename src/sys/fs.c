@@ -55,20 +55,36 @@ static int kernel_remove_dir(struct zks_fs *fs, const char *path, struct zks_err
 	return 0;
 }
 
+/*
+ * A read-only bind must be read-only before it appears under the propagated
+ * mount: the host's copy is cloned at that moment, and a later remount
+ * would change only our copy.  The mount API (Linux 5.12+) builds the mount
+ * detached, sets it read-only, then attaches it.
+ */
+static int bind_readonly(const char *source, const char *target, struct zks_error *err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	cleanup_close int fd = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0)
+		return zks_error_errno(err, errno, "clone `%s` for a read-only mount", source);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return zks_error_errno(err, errno, "make `%s` read-only", source);
+	if (move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return zks_error_errno(err, errno, "mount `%s` read-only on `%s`", source, target);
+	return 0;
+}
+
 static int kernel_bind(struct zks_fs *fs, const char *source, const char *target, bool readonly,
 		       struct zks_error *err)
 {
 	(void)fs;
 	if (mkdir(target, 0755) < 0 && errno != EEXIST)
 		return zks_error_errno(err, errno, "create mount point `%s`", target);
+	if (readonly)
+		return bind_readonly(source, target, err);
 	if (mount(source, target, NULL, MS_BIND, NULL) < 0)
 		return zks_error_errno(err, errno, "bind `%s` on `%s`", source, target);
-	if (readonly && mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
-		int saved = errno;
-
-		umount2(target, MNT_DETACH);
-		return zks_error_errno(err, saved, "make `%s` read-only", target);
-	}
 	return 0;
 }
 

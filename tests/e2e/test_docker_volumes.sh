@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End to end through a real Docker engine: the managed plugin is created from
+# `make plugin`, configured with `docker plugin set`, enabled, and used with
+# the docker CLI as a user would.  ZooKeeper and (if none runs) dockerd are
+# started by the scripts; everything this test makes is removed at the end.
+#
+# Env: ZK_PORT (default 2192), PLUGIN (default zkswarm-e2e).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+
+ZK_PORT=${ZK_PORT:-2192}
+PLUGIN=${PLUGIN:-zkswarm-e2e}
+IMAGE=zkswarm-bb:latest
+T=$(mktemp -d /tmp/zkswarm-e2e.XXXXXX)
+on_exit "rm -rf '$T'"
+
+t_begin "setup"
+assert_ok "packages present" "$top/scripts/deps.sh"
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
+assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start
+on_exit "$top/scripts/dockerd.sh stop >/dev/null"
+assert_ok "test image" "$top/scripts/image.sh" "$IMAGE"
+assert_ok "make plugin" make -C "$top" -s plugin
+# A marker makes this bundle's rootfs differ from an installed zkswarm's:
+# the engine refuses a second plugin with byte-identical content.
+cp -a "$top/plugin" "$T/bundle" && echo "$PLUGIN $T" >"$T/bundle/rootfs/etc/zkswarm-bundle"
+mkdir -p "$T/data" "$T/state"
+
+cleanup_docker() {
+	docker rm -f zks-holder >/dev/null 2>&1
+	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do
+		docker volume rm -f "$v" >/dev/null 2>&1
+	done
+	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
+	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
+	return 0
+}
+cleanup_docker
+on_exit cleanup_docker
+
+assert_ok "docker plugin create" docker plugin create "$PLUGIN" "$T/bundle"
+assert_ok "docker plugin set" docker plugin set "$PLUGIN" ZK_HOSTS=127.0.0.1:$ZK_PORT \
+	ZK_ROOT=/zkswarm-e2e NODE_ID=e2e-node ZK_SESSION_TIMEOUT_MS=4000 LOG_LEVEL=debug \
+	data.source="$T/data" state.source="$T/state"
+assert_ok "docker plugin enable" docker plugin enable "$PLUGIN"
+assert_ok "plugin listed as enabled" sh -c "docker plugin ls --format '{{.Name}} {{.Enabled}}' | grep -qx '$PLUGIN:latest true'"
+
+t_begin "volume create, ls, inspect"
+assert_ok "docker volume create" docker volume create -d "$PLUGIN" -o mode=0777 -o uid=1000 v1
+assert_ok "docker volume ls lists it" sh -c "docker volume ls --format '{{.Driver}} {{.Name}}' | grep -qx '$PLUGIN:latest v1'"
+assert_ok "docker volume inspect" docker volume inspect v1
+assert_eq "$(jq -r '.[0].Scope' <<<"$T_OUT")" global "scope global"
+assert_eq "$(jq -r '.[0].Status.options.mode' <<<"$T_OUT")" 0777 "Status shows the options"
+assert_eq "$(jq -r '.[0].Status.created_by' <<<"$T_OUT")" e2e-node "Status shows the node that created it"
+assert_ok "CreatedAt is a time" sh -c "docker volume inspect -f '{{.CreatedAt}}' v1 | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'"
+assert_ok "its data directory is on the data source, with the owner asked" \
+	test "$(stat -c '%a %u' "$T/data/v1")" = "777 1000"
+assert_fails_with "an unknown option is refused, listing the accepted ones" "accepted options" \
+	docker volume create -d "$PLUGIN" -o size=10G v2
+assert_fails_with "a name that escapes the data directory is refused" "invalid" \
+	docker volume create -d "$PLUGIN" ..
+# The engine asks Get first and adopts an existing volume without sending
+# Create, so other options on a second create change nothing.
+assert_ok "create again with other options" docker volume create -d "$PLUGIN" -o mode=0700 v1
+assert_eq "$(docker volume inspect -f '{{index .Status.options "mode"}}' v1)" 0777 "the volume keeps its options"
+
+t_begin "containers share the data"
+assert_ok "a container writes" docker run --rm --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" sh -c 'echo written-by-first > /data/greeting'
+assert_ok "a second container reads it" docker run --rm --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" cat /data/greeting
+assert_eq "$T_OUT" written-by-first "the second container sees the first one's data"
+assert_ok "-v name:/path with --volume-driver works too" docker run --rm --volume-driver "$PLUGIN" -v v1:/d "$IMAGE" cat /d/greeting
+assert_ok "readonly volume" docker volume create -d "$PLUGIN" -o readonly=true ro
+assert_fails "a container cannot write to it" docker run --rm --mount "type=volume,source=ro,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" touch /data/x
+
+t_begin "in use"
+assert_ok "a container holds v1" docker run -d --name zks-holder --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" sleep 600
+assert_ok "inspect shows this node holding it" docker volume inspect v1
+assert_eq "$(jq -r '.[0].Status.holders[0].node' <<<"$T_OUT")/$(jq -r '.[0].Status.holders[0].mounts' <<<"$T_OUT")" \
+	"e2e-node/1" "holder and mount count"
+assert_fails_with "docker volume rm is refused while in use" "in use" docker volume rm v1
+
+t_begin "plugin disable and enable"
+assert_ok "disable -f while a container uses a volume" docker plugin disable -f "$PLUGIN"
+assert_ok "enable again" docker plugin enable "$PLUGIN"
+assert_ok "volumes are all still listed" sh -c "docker volume ls -q --filter driver=$PLUGIN:latest | sort | tr '\n' ' ' | grep -qx 'ro v1 '"
+assert_ok "inspect still works" docker volume inspect v1
+assert_eq "$(jq -r '.[0].Status.holders[0].node' <<<"$T_OUT")" e2e-node "the lease was re-established"
+assert_ok "the running container still reads its data" docker exec zks-holder cat /data/greeting
+assert_ok "stop the holder" docker rm -f zks-holder
+assert_ok "a new container reads the data after the restart" docker run --rm --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" cat /data/greeting
+assert_eq "$T_OUT" written-by-first "data kept"
+assert_ok "no holders left" docker volume inspect v1
+assert_eq "$(jq -r '.[0].Status.holders | length' <<<"$T_OUT")" 0 "leases released"
+
+t_begin "remove"
+assert_ok "docker volume rm" docker volume rm v1 ro
+assert_fails "gone from docker volume ls" sh -c "docker volume ls -q | grep -qx v1"
+assert_fails "its data directory is deleted" test -e "$T/data/v1"
+t_summary

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# tests/run.sh - the whole test suite, as CI runs it (`.ci/run` calls this).
+#
+#   1. installs what is missing (scripts/deps.sh) and builds;
+#   2. unit tests (cmocka): plain, under ASan+UBSan, and under valgrind;
+#   3. integration tests: the daemon, built with ASan+UBSan, against a real
+#      ZooKeeper that the test starts;
+#   4. end-to-end tests through a real Docker engine and the managed plugin.
+#
+# Every step runs even if an earlier one failed; the last line adds up the
+# tests of all steps: "N passed, N failed".  Exit status 0 only if all passed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+SAN_CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+log=$(mktemp -d /tmp/zkswarm-suite.XXXXXX)
+trap 'rm -rf "$log"' EXIT
+
+passed=0 failed=0 steps_failed=()
+
+# step NAME CMD...: run it, show its output, add its counts to the totals.
+step() {
+	local name=$1 rc=0 p f
+	shift
+	echo "===== $name"
+	"$@" 2>&1 | tee "$log/$name.out"
+	rc=${PIPESTATUS[0]}
+	# cmocka: "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s), listed below:"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name.out" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name.out" | awk '{s+=$1} END {print s+0}')
+	# tests/lib.sh: "N passed, N failed"
+	p=$((p + $(sed -n 's/^\([0-9]*\) passed, [0-9]* failed$/\1/p' "$log/$name.out" | awk '{s+=$1} END {print s+0}')))
+	f=$((f + $(sed -n 's/^[0-9]* passed, \([0-9]*\) failed$/\1/p' "$log/$name.out" | awk '{s+=$1} END {print s+0}')))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # it failed without counting a test: count the step
+	fi
+	echo "===== $name: exit $rc, $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$rc" -eq 0 ] || steps_failed+=("$name")
+}
+
+step deps scripts/deps.sh
+step build make -j2 all
+step unit make -j2 check
+step unit-sanitizers make -j2 asan-check
+step unit-valgrind make -j2 valgrind
+step build-sanitized-daemon make -j2 BUILD=build-asan CFLAGS="$SAN_CFLAGS" \
+	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd
+for t in tests/integration/test_*.sh; do
+	step "integration-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" bash "$t"
+done
+for t in tests/e2e/test_*.sh; do
+	step "e2e-$(basename "$t" .sh)" bash "$t"
+done
+
+echo
+if [ ${#steps_failed[@]} -gt 0 ]; then
+	echo "failed steps: ${steps_failed[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#steps_failed[@]} -eq 0 ]
