@@ -14,7 +14,7 @@ CC ?= cc
 BUILD ?= build
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-PKGS := libmicrohttpd libcjson
+PKGS := libmicrohttpd libcjson libnl-3.0 libnl-route-3.0
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla
 CFLAGS ?= -O2 -g
@@ -49,6 +49,11 @@ $(BUILD)/zkswarmd: $(BUILD)/src/zkswarmd.o $(BUILD)/libzkswarm.a
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+# CLI over the netlink module for tests/integration/test_netlink.sh
+$(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -12,16 +12,50 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "zkswarm/api.h"
+#include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
+#include "zkswarm/netlink.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
 
-static const char *const skeleton[] = {"/volumes", NULL};
+/*
+ * The tunnel address: ADVERTISE_ADDR, or the default route's.  Without one the
+ * daemon still serves volumes; network requests then say why they cannot work.
+ */
+static void find_tunnel(const struct zks_config *cfg, struct zks_networks_config *nc,
+			char *why, size_t whylen)
+{
+	char ifname[IF_NAMESIZE];
+	struct zks_error err;
+	struct in_addr addr = {0};
+	int ifindex = 0, mtu = 1500;
+
+	if (cfg->advertise_addr[0] != '\0') {
+		uint32_t ip;
+
+		if (zks_ip_parse(cfg->advertise_addr, &ip, &err) < 0 ||
+		    (addr.s_addr = htonl(ip),
+		     zks_net_address_device(addr, ifname, &ifindex, &mtu, &err) < 0)) {
+			snprintf(why, whylen, "ADVERTISE_ADDR: %s", err.msg);
+			return;
+		}
+	} else if (zks_net_default_address(&addr, ifname, &mtu, &err) < 0 ||
+		   zks_net_address_device(addr, ifname, &ifindex, &mtu, &err) < 0) {
+		snprintf(why, whylen, "%s", err.msg);
+		return;
+	}
+	nc->tunnel = addr;
+	nc->underlay_ifindex = ifindex;
+	nc->underlay_mtu = mtu;
+	log_info("networks: tunnel address %s on %s (MTU %d)", inet_ntoa(addr), ifname, mtu);
+}
 
 int main(int argc, char **argv)
 {
@@ -60,7 +94,7 @@ int main(int argc, char **argv)
 			.root = cfg.zk_root,
 			.session_timeout_ms = cfg.session_timeout_ms,
 			.mirror_file = mirror,
-			.skeleton = skeleton,
+			.skeleton = zks_skeleton,
 		};
 		struct zks_volumes_config vc = {
 			.node_id = cfg.node_id,
@@ -69,6 +103,30 @@ int main(int argc, char **argv)
 			.state_dir = cfg.state_dir,
 		};
 
+		struct zks_ipam_config ic = {.node_id = cfg.node_id};
+		struct zks_networks_config nc = {
+			.node_id = cfg.node_id,
+			.vxlan_port = (uint16_t)cfg.vxlan_port,
+		};
+		char why[ZKS_ERROR_MSG_MAX] = "";
+
+		if (zks_cidr_parse(cfg.default_pool, &ic.default_pool, &err) < 0 ||
+		    zks_cidr_check_pool(&ic.default_pool, &err) < 0) {
+			zks_error_prefix(&err, "DEFAULT_POOL");
+			goto fail_socket;
+		}
+		if (cfg.default_pool_size < ic.default_pool.len || cfg.default_pool_size > 30) {
+			zks_error_set(&err, ZKS_ERR_INVALID,
+				      "DEFAULT_POOL_SIZE must be from %u (DEFAULT_POOL's) to 30",
+				      ic.default_pool.len);
+			goto fail_socket;
+		}
+		ic.default_size = (uint8_t)cfg.default_pool_size;
+		find_tunnel(&cfg, &nc, why, sizeof(why));
+		if (why[0]) {
+			nc.unavailable = why;
+			log_warn("networks: unavailable on this node: %s", why);
+		}
 		if (zks_mkdir_p(cfg.state_dir, 0700, &err) < 0)
 			goto fail_socket;
 		store = zks_store_zk_new(&zk, &err);
@@ -77,6 +135,8 @@ int main(int argc, char **argv)
 		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);
 		if (app.volumes == NULL)
 			goto fail_store;
+		app.ipam = zks_ipam_new(store, &ic);
+		app.networks = zks_networks_new(store, &zks_kernel_net, &nc);
 	}
 	http = zks_http_start(fd, zks_routes, zks_nroutes, &app, &err);
 	if (http == NULL)
@@ -89,6 +149,7 @@ int main(int argc, char **argv)
 	log_info("zkswarmd: %s received; finishing requests in flight", strsignal(sig));
 	zks_http_stop(http);
 	unlink(cfg.socket_path);
+	zks_networks_stop(app.networks);
 	if (zks_volumes_mounted_count(app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop
@@ -100,16 +161,22 @@ int main(int argc, char **argv)
 			 "expire rather than releasing their leases");
 		_exit(0);
 	}
-	zks_volumes_free(app.volumes);
+	/* The store first: its callbacks point into the services. */
 	store_destroy(store);
+	zks_networks_free(app.networks);
+	zks_ipam_free(app.ipam);
+	zks_volumes_free(app.volumes);
 	log_info("zkswarmd: stopped");
 	zks_config_free(&cfg);
 	return 0;
 
 fail_volumes:
-	zks_volumes_free(app.volumes);
+	zks_networks_stop(app.networks);
 fail_store:
 	store_destroy(store);
+	zks_networks_free(app.networks);
+	zks_ipam_free(app.ipam);
+	zks_volumes_free(app.volumes);
 fail_socket:
 	close(fd);
 	unlink(cfg.socket_path);

@@ -49,9 +49,10 @@ step unit make -j2 check
 step unit-sanitizers make -j2 asan-check
 step unit-valgrind make -j2 valgrind
 step build-sanitized-daemon make -j2 BUILD=build-asan CFLAGS="$SAN_CFLAGS" \
-	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd
+	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd build-asan/tests/netlink_driver
 for t in tests/integration/test_*.sh; do
-	step "integration-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" bash "$t"
+	step "integration-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" \
+		NETLINK_DRIVER="$top/build-asan/tests/netlink_driver" bash "$t"
 done
 for t in tests/e2e/test_*.sh; do
 	step "e2e-$(basename "$t" .sh)" bash "$t"

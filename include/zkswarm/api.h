@@ -8,10 +8,14 @@
 #include <cjson/cJSON.h>
 
 #include "zkswarm/http.h"
+#include "zkswarm/ipam.h"
+#include "zkswarm/networks.h"
 #include "zkswarm/volumes.h"
 
 struct zks_app {
 	struct zks_volumes *volumes;
+	struct zks_networks *networks;
+	struct zks_ipam *ipam;
 };
 
 /* Every endpoint the plugin serves, for zks_http_start/zks_http_dispatch. */
@@ -21,6 +25,8 @@ extern const size_t zks_nroutes;
 /* Request decoding shared by the handlers; each check names the field and the problem. */
 int zks_req_string(const cJSON *req, const char *field, bool required, const char **out,
 		   struct zks_error *err);
+/* A boolean field; absent or null is false. */
+int zks_req_bool(const cJSON *req, const char *field, bool *out, struct zks_error *err);
 /* A {string: string} object, or null/absent (n = 0).  Pointers borrow from req. */
 int zks_req_string_map(const cJSON *req, const char *field, struct zks_kv **out, size_t *n,
 		       struct zks_error *err);

@@ -22,6 +22,10 @@ struct zks_config {
 	char *data_dir;
 	char *mount_root;
 	char *state_dir;
+	char *advertise_addr; /* "" = the address of the default route's device */
+	char *default_pool;
+	int default_pool_size;
+	int vxlan_port;
 	int session_timeout_ms;
 };
 

@@ -53,6 +53,9 @@ struct zks_store_status {
 /* Called on the store's own thread after each new session is established and synced. */
 typedef void (*zks_session_fn)(void *ctx, int64_t session_id);
 
+/* Called after the mirror changed; must only take note and return (wake a thread). */
+typedef void (*zks_change_fn)(void *ctx);
+
 struct zks_store;
 
 struct zks_store_ops {
@@ -71,6 +74,7 @@ struct zks_store_ops {
 	int (*cached_children)(struct zks_store *s, const char *path, char ***names, size_t *n);
 	void (*status)(struct zks_store *s, struct zks_store_status *out);
 	void (*on_session)(struct zks_store *s, zks_session_fn fn, void *ctx);
+	void (*on_change)(struct zks_store *s, zks_change_fn fn, void *ctx);
 	void (*destroy)(struct zks_store *s);
 };
 
@@ -137,11 +141,19 @@ static inline void store_on_session(struct zks_store *s, zks_session_fn fn, void
 	s->ops->on_session(s, fn, ctx);
 }
 
+static inline void store_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+{
+	s->ops->on_change(s, fn, ctx);
+}
+
 static inline void store_destroy(struct zks_store *s)
 {
 	if (s != NULL)
 		s->ops->destroy(s);
 }
+
+/* The persistent paths every service writes under; created at each session start. */
+extern const char *const zks_skeleton[];
 
 /* Names the state for logs and Status: "connected", "connecting", "expired". */
 const char *zks_conn_state_name(enum zks_conn_state state);

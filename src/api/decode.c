@@ -30,6 +30,19 @@ int zks_req_string(const cJSON *req, const char *field, bool required, const cha
 	return 0;
 }
 
+int zks_req_bool(const cJSON *req, const char *field, bool *out, struct zks_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItem(req, field);
+
+	*out = false;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v))
+		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` must be true or false", field);
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
 int zks_req_string_map(const cJSON *req, const char *field, struct zks_kv **out, size_t *n,
 		       struct zks_error *err)
 {

@@ -65,7 +65,7 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 		if (strcmp(routes[i].path, path) == 0)
 			route = &routes[i];
 	if (route == NULL) {
-		reply_error(out, 404, false, "unknown method; this plugin implements VolumeDriver");
+		reply_error(out, 404, false, "unknown method: this plugin implements VolumeDriver, NetworkDriver and IpamDriver");
 		return;
 	}
 	if (strcmp(method, "POST") != 0) {
@@ -87,6 +87,14 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 		req = cJSON_ParseWithLengthOpts(body, len, &end, false);
 		if (req == NULL) {
 			reply_error(out, 400, route->ipam, "request body is not valid JSON");
+			return;
+		}
+		/* One JSON value and nothing after it but blanks (Go sends a trailing newline). */
+		while (end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+			end++;
+		if (end != body + len) {
+			cJSON_Delete(req);
+			reply_error(out, 400, route->ipam, "request body has data after the JSON value");
 			return;
 		}
 		if (!cJSON_IsObject(req)) {

@@ -1,30 +1,17 @@
 /*
- * volume.c - VolumeDriver endpoints (PROTOCOL.md §2) and the Activate handshake.
+ * volume.c - VolumeDriver endpoints (PROTOCOL.md §2).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "zkswarm/api.h"
+#include "handlers.h"
 #include "zkswarm/util.h"
 
-static int handle_activate(void *app, const cJSON *req, cJSON **reply, struct zks_error *err)
-{
-	cJSON *impl;
-
-	(void)app;
-	(void)req;
-	(void)err;
-	*reply = cJSON_CreateObject();
-	impl = cJSON_AddArrayToObject(*reply, "Implements");
-	cJSON_AddItemToArray(impl, cJSON_CreateString("VolumeDriver"));
-	return 0;
-}
-
-static int handle_capabilities(void *app, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_capabilities)
 {
 	cJSON *caps;
 
-	(void)app;
+	(void)ctx;
 	(void)req;
 	(void)err;
 	*reply = cJSON_CreateObject();
@@ -34,7 +21,7 @@ static int handle_capabilities(void *app, const cJSON *req, cJSON **reply, struc
 	return 0;
 }
 
-static int handle_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_create)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -49,7 +36,7 @@ static int handle_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_
 	return 0;
 }
 
-static int handle_remove(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_remove)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -69,7 +56,7 @@ static int reply_mountpoint(char *mountpoint, cJSON **reply)
 	return 0;
 }
 
-static int handle_mount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_mount)
 {
 	struct zks_app *app = ctx;
 	const char *name, *id;
@@ -82,7 +69,7 @@ static int handle_mount(void *ctx, const cJSON *req, cJSON **reply, struct zks_e
 	return reply_mountpoint(mountpoint, reply);
 }
 
-static int handle_unmount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_unmount)
 {
 	struct zks_app *app = ctx;
 	const char *name, *id;
@@ -95,7 +82,7 @@ static int handle_unmount(void *ctx, const cJSON *req, cJSON **reply, struct zks
 	return 0;
 }
 
-static int handle_path(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_path)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -145,7 +132,7 @@ static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status
 	return vol;
 }
 
-static int handle_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_get)
 {
 	struct zks_app *app = ctx;
 	struct zks_volume_info *info;
@@ -161,7 +148,7 @@ static int handle_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_err
 	return 0;
 }
 
-static int handle_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+HANDLER(zks_handle_volume_list)
 {
 	struct zks_app *app = ctx;
 	struct zks_volume_info *infos;
@@ -178,16 +165,3 @@ static int handle_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_er
 	zks_volume_info_free_array(infos, n);
 	return 0;
 }
-
-const struct zks_route zks_routes[] = {
-	{"/Plugin.Activate", handle_activate, false},
-	{"/VolumeDriver.Capabilities", handle_capabilities, false},
-	{"/VolumeDriver.Create", handle_create, false},
-	{"/VolumeDriver.Remove", handle_remove, false},
-	{"/VolumeDriver.Mount", handle_mount, false},
-	{"/VolumeDriver.Unmount", handle_unmount, false},
-	{"/VolumeDriver.Path", handle_path, false},
-	{"/VolumeDriver.Get", handle_get, false},
-	{"/VolumeDriver.List", handle_list, false},
-};
-const size_t zks_nroutes = sizeof(zks_routes) / sizeof(zks_routes[0]);

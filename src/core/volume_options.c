@@ -26,9 +26,10 @@ static int parse_id(const char *key, const char *v, unsigned long *out, struct z
 	char *end;
 	unsigned long n;
 
+	/* strtoul would skip blanks and take signs: only digits are numbers here. */
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || n > 2147483647UL)
+	if (errno || v[0] < '0' || v[0] > '9' || *end != '\0' || n > 2147483647UL)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "option %s=`%.32s` must be a number from 0 to 2147483647", key, v);
 	*out = n;
@@ -80,7 +81,7 @@ static int parse_one(const char *key, const char *v, struct zks_volume_options *
 
 		errno = 0;
 		n = strtoul(v, &end, 8);
-		if (errno || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || n > 07777)
+		if (errno || v[0] < '0' || v[0] > '7' || *end != '\0' || n > 07777)
 			return zks_error_set(err, ZKS_ERR_INVALID,
 					     "option mode=`%.32s` must be octal permissions such as 0755", v);
 		o->mode = (mode_t)n;

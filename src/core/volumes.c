@@ -133,7 +133,9 @@ static int record_parse(const char *name, const char *data, struct volume_record
 		n++;
 	}
 	if (zks_volume_options_parse(kv, n, &out->opts, err) < 0) {
+		/* Bad data in ZooKeeper, not a bad request: the caller reports the volume as corrupt. */
 		zks_error_prefix(err, "the record of volume `%s` in ZooKeeper is invalid", name);
+		err->code = ZKS_ERR_INTERNAL;
 		goto out;
 	}
 	out->created_at = cJSON_IsString(at) ? xstrdup(at->valuestring) : NULL;
@@ -359,8 +361,14 @@ static void local_load(struct zks_volumes *v)
 		}
 		cJSON_ArrayForEach(id, m)
 		{
-			if (n < ARRAY_SIZE(ids) && cJSON_IsString(id) &&
-			    check_mount_id(id->valuestring, &err) == 0)
+			bool seen = false;
+
+			if (n == ARRAY_SIZE(ids) || !cJSON_IsString(id) ||
+			    check_mount_id(id->valuestring, &err) < 0)
+				continue;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = !strcmp(ids[k], id->valuestring);
+			if (!seen)
 				ids[n++] = id->valuestring;
 		}
 		if (n == 0)
@@ -500,11 +508,19 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 			return 0;
 		if (err->code == ZKS_ERR_NOT_FOUND) {
 			/* The lease parent is gone with the volume, or a node we replace vanished. */
+			cleanup_free char *parent = xasprintf("/volumes/%s/leases", name);
 			struct volume_record rec;
+			struct zks_error e2;
 
 			if (load_record(v, name, true, &rec, err) < 0)
 				return -1;
 			record_clear(&rec);
+			/* A record without its leases parent (made by hand, or an old version): mend it. */
+			if (store_create(v->store, parent, NULL, 0, ZKS_PERSISTENT, &e2) < 0 &&
+			    e2.code != ZKS_ERR_EXISTS) {
+				*err = e2;
+				return -1;
+			}
 			continue;
 		}
 		if (err->code != ZKS_ERR_EXISTS && err->code != ZKS_ERR_CONFLICT)
@@ -643,9 +659,17 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
 	if (load_record(v, name, true, &rec, err) < 0) {
-		if (err->code == ZKS_ERR_NOT_FOUND)
+		struct zks_stat st;
+
+		if (err->code == ZKS_ERR_NOT_FOUND) {
 			r = 0; /* already gone: removing twice is harmless */
-		goto out;
+			goto out;
+		}
+		if (err->code != ZKS_ERR_INTERNAL || store_get(v->store, path, NULL, NULL, &st, err) < 0)
+			goto out;
+		/* A corrupt record can still be removed; its data is kept, its options being unknown. */
+		rec.version = st.version;
+		rec.opts.on_remove = ZKS_ON_REMOVE_RETAIN;
 	}
 	{
 		char **held = local_ids(v, name, &nlocal);
@@ -672,7 +696,9 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			{.type = ZKS_OP_DELETE, .path = path, .version = rec.version},
 		};
 
-		if (store_multi(v->store, ops, ARRAY_SIZE(ops), err) < 0) {
+		bool has_leases = store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
+
+		if (store_multi(v->store, has_leases ? ops : ops + 1, has_leases ? 2 : 1, err) < 0) {
 			if (err->code == ZKS_ERR_NOT_EMPTY)
 				zks_error_set(err, ZKS_ERR_NOT_EMPTY,
 					      "volume `%s` was mounted while being removed; try again",
@@ -791,7 +817,8 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 			ids[k++] = ids[i];
 		else
 			free(ids[i]);
-	ids[k] = NULL;
+	for (size_t i = k; i <= n; i++)
+		ids[i] = NULL; /* moved or freed: the array below k owns the rest */
 	if (k == 0 && v->fs->unbind(v->fs, target, err) < 0) {
 		/* Still mounted: keep the ID so a later Unmount can finish the job. */
 		ids[k++] = xstrdup(id);
@@ -814,7 +841,7 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 	log_info("volumes: unmounted `%s` for %.12s (%zu mount%s left on this node)", name, id, k,
 		 k == 1 ? "" : "s");
 out:
-	zks_free_strv(ids, k > n ? k : n);
+	zks_free_strv(ids, n);
 	record_clear(&rec);
 	pthread_mutex_unlock(lock);
 	return r;

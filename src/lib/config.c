@@ -52,6 +52,17 @@ static const struct setting settings[] = {
 	{"STATE_DIR", "state-dir", "/var/lib/zkswarm/state",
 	 "local state: mount IDs held here and the saved mirror of ZooKeeper", SETTING_STRING,
 	 offsetof(struct zks_config, state_dir)},
+	{"ADVERTISE_ADDR", "advertise-addr", "",
+	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
+	 SETTING_STRING, offsetof(struct zks_config, advertise_addr)},
+	{"DEFAULT_POOL", "default-pool", "10.210.0.0/16",
+	 "range from which networks created without --subnet get theirs", SETTING_STRING,
+	 offsetof(struct zks_config, default_pool)},
+	{"DEFAULT_POOL_SIZE", "default-pool-size", "24",
+	 "prefix length of the subnets carved from DEFAULT_POOL", SETTING_INT,
+	 offsetof(struct zks_config, default_pool_size)},
+	{"VXLAN_PORT", "vxlan-port", "4789", "UDP port of the VXLAN tunnels (the same on every node)",
+	 SETTING_INT, offsetof(struct zks_config, vxlan_port)},
 };
 
 void zks_config_usage(FILE *out)
@@ -67,7 +78,7 @@ void zks_config_usage(FILE *out)
 
 		snprintf(left, sizeof(left), "--%s=%s", s->flag, s->type == SETTING_INT ? "N" : "VALUE");
 		fprintf(out, "  %-32s %s\n  %-32s   env %s, default %s\n", left, s->description, "",
-			s->env, s->fallback ? s->fallback : "(computed)");
+			s->env, s->fallback && s->fallback[0] ? s->fallback : "(computed)");
 	}
 	fprintf(out, "  %-32s %s\n  %-32s %s\n", "--help", "show this help and exit", "--version",
 		"show the version and exit");
@@ -109,15 +120,18 @@ int zks_validate_name(const char *what, const char *name, size_t min, size_t max
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "%s name `%.64s%s` must be %zu to %zu characters long", what, name,
 				     n > 64 ? "..." : "", min, max);
+	/* Control bytes first: a message must never quote them into someone's terminal. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "%s name contains a control character (byte 0x%02x)", what,
+					     (unsigned char)name[i]);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 
 		if (alnum || (i > 0 && (c == '_' || c == '.' || c == '-')))
 			continue;
-		if (c < 0x20 || c == 0x7f)
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "%s name contains a control character (byte 0x%02x)", what, c);
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "%s name `%.64s` is invalid: only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
 				     "allowed",
@@ -141,6 +155,8 @@ static int validate(struct zks_config *cfg, struct zks_error *err)
 	if (cfg->data_dir[0] != '/' || cfg->mount_root[0] != '/' || cfg->state_dir[0] != '/')
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "DATA_DIR, MOUNT_ROOT and STATE_DIR must be absolute paths");
+	if (cfg->vxlan_port < 1 || cfg->vxlan_port > 65535)
+		return zks_error_set(err, ZKS_ERR_INVALID, "VXLAN_PORT must be from 1 to 65535");
 	if (cfg->session_timeout_ms < 1000 || cfg->session_timeout_ms > 600000)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "ZK_SESSION_TIMEOUT_MS must be between 1000 and 600000, not %d",

@@ -12,8 +12,17 @@
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
+#define MEM_MAX_WATCHERS 8
+
+struct mem_watcher {
+	zks_change_fn fn;
+	void *ctx;
+};
+
 struct zks_mem_backend {
 	pthread_mutex_t lock;
+	struct mem_watcher watchers[MEM_MAX_WATCHERS];
+	size_t nwatchers;
 	struct zks_tree *tree;
 	int64_t zxid;
 	int64_t next_session;
@@ -33,6 +42,9 @@ struct zks_mem_backend *zks_mem_backend_new(void)
 	pthread_mutex_init(&b->lock, NULL);
 	b->tree = zks_tree_new();
 	b->next_session = 0x1000;
+	/* Like the ZooKeeper store at each session start: the skeleton exists. */
+	for (const char *const *p = zks_skeleton; *p; p++)
+		zks_tree_put(b->tree, *p, NULL, 0, NULL);
 	return b;
 }
 
@@ -69,6 +81,8 @@ void zks_mem_backend_expire(struct zks_mem_backend *b, int64_t session_id)
 {
 	struct expire_ctx e = {.session = session_id};
 
+	if (session_id == 0)
+		return; /* persistent nodes have owner 0 */
 	pthread_mutex_lock(&b->lock);
 	zks_tree_walk(b->tree, collect_ephemeral, &e);
 	for (size_t i = 0; i < e.n; i++)
@@ -198,7 +212,7 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 {
 	struct mem_store *ms = (struct mem_store *)s;
 	struct zks_mem_backend *b = ms->backend;
-	struct undo *undo = xcalloc(n, sizeof(*undo));
+	struct undo *undo = xcalloc(2 * n, sizeof(*undo));
 	size_t done = 0;
 	int r = 0;
 
@@ -208,10 +222,13 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 		goto out;
 	}
 	for (; done < n; done++) {
-		cleanup_free char *parent = parent_of(ops[done].path);
+		/* The step's node and its parent (whose cversion the step changes). */
+		undo_save(b->tree, ops[done].path, &undo[2 * done]);
+		if (zks_tree_path_valid(ops[done].path) && strcmp(ops[done].path, "/") != 0) {
+			cleanup_free char *parent = parent_of(ops[done].path);
 
-		/* Parents' cversions change too; saving the parent restores them. */
-		undo_save(b->tree, ops[done].path, &undo[done]);
+			undo_save(b->tree, parent, &undo[2 * done + 1]);
+		}
 		if (apply_op(b, ms, &ops[done], err) < 0) {
 			r = -1;
 			break;
@@ -219,12 +236,22 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 	}
 	if (r < 0) {
 		/* All or nothing: put back what the earlier steps changed, last first. */
-		for (size_t i = done + 1; i-- > 0;)
-			undo_restore(b->tree, &undo[i]);
+		for (size_t i = 2 * (done + 1); i-- > 0;)
+			if (undo[i].path != NULL)
+				undo_restore(b->tree, &undo[i]);
 	}
 out:
-	pthread_mutex_unlock(&b->lock);
-	for (size_t i = 0; i < n; i++) {
+	{
+		struct mem_watcher watchers[MEM_MAX_WATCHERS];
+		size_t nw = b->nwatchers;
+
+		memcpy(watchers, b->watchers, sizeof(watchers));
+		pthread_mutex_unlock(&b->lock);
+		/* Every client's mirror is the backend itself: all of them see the change. */
+		for (size_t i = 0; r == 0 && i < nw; i++)
+			watchers[i].fn(watchers[i].ctx);
+	}
+	for (size_t i = 0; i < 2 * n; i++) {
 		free(undo[i].path);
 		free(undo[i].data);
 	}
@@ -319,6 +346,16 @@ static void mem_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
 	fn(ctx, ms->session_id);
 }
 
+static void mem_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+{
+	struct zks_mem_backend *b = ((struct mem_store *)s)->backend;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->nwatchers < MEM_MAX_WATCHERS)
+		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx};
+	pthread_mutex_unlock(&b->lock);
+}
+
 static void mem_destroy(struct zks_store *s)
 {
 	free(s);
@@ -335,6 +372,7 @@ static const struct zks_store_ops mem_ops = {
 	.cached_children = mem_cached_children,
 	.status = mem_status,
 	.on_session = mem_on_session,
+	.on_change = mem_on_change,
 	.destroy = mem_destroy,
 };
 

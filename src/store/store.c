@@ -15,3 +15,7 @@ const char *zks_conn_state_name(enum zks_conn_state state)
 	}
 	return "connecting";
 }
+
+const char *const zks_skeleton[] = {
+	"/volumes", "/ipam", "/ipam/subnets", "/networks", "/vnis", "/nodes", NULL,
+};

@@ -54,6 +54,11 @@ struct session_cb {
 	void *ctx;
 };
 
+struct change_cb {
+	zks_change_fn fn;
+	void *ctx;
+};
+
 struct zk_store {
 	struct zks_store base;
 	char *hosts;
@@ -82,11 +87,14 @@ struct zk_store {
 	uint64_t seq_done;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
+	struct change_cb changes[ZK_MAX_CALLBACKS];
+	size_t nchanges;
 
 	pthread_rwlock_t mirror_lock;
 	struct zks_tree *mirror;
 	bool mirror_synced;
 	bool mirror_dirty;
+	uint64_t mirror_changes; /* bumped on every change, for change callbacks */
 	int64_t mirror_saved_ms;
 
 	pthread_t worker;
@@ -359,14 +367,17 @@ static void mirror_put(struct zk_store *s, const char *rel, const char *data, si
 	pthread_rwlock_wrlock(&s->mirror_lock);
 	zks_tree_put(s->mirror, rel, data, len, &st);
 	s->mirror_dirty = true;
+	s->mirror_changes++;
 	pthread_rwlock_unlock(&s->mirror_lock);
 }
 
 static void mirror_remove(struct zk_store *s, const char *rel)
 {
 	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (zks_tree_remove(s->mirror, rel) == 0)
+	if (zks_tree_remove(s->mirror, rel) == 0) {
 		s->mirror_dirty = true;
+		s->mirror_changes++;
+	}
 	pthread_rwlock_unlock(&s->mirror_lock);
 }
 
@@ -661,13 +672,41 @@ static bool resync(struct zk_store *s)
 	return true;
 }
 
+/* Tell the change callbacks if the mirror changed since they were last told. */
+static void notify_changes(struct zk_store *s, uint64_t *seen)
+{
+	struct change_cb cbs[ZK_MAX_CALLBACKS];
+	size_t n;
+	uint64_t now;
+
+	pthread_rwlock_rdlock(&s->mirror_lock);
+	now = s->mirror_changes;
+	pthread_rwlock_unlock(&s->mirror_lock);
+	if (now == *seen)
+		return;
+	*seen = now;
+	pthread_mutex_lock(&s->lock);
+	n = s->nchanges;
+	memcpy(cbs, s->changes, sizeof(cbs));
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		cbs[i].fn(cbs[i].ctx);
+}
+
 static void *worker_main(void *arg)
 {
 	struct zk_store *s = arg;
+	uint64_t seen_changes = 0;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		struct timespec deadline;
+
+		pthread_mutex_unlock(&s->lock);
+		notify_changes(s, &seen_changes);
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping)
+			break;
 
 		if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
 			bool first = s->zh_current == NULL && s->sessions == 0;
@@ -1040,6 +1079,19 @@ static void zk_on_session(struct zks_store *base, zks_session_fn fn, void *ctx)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static void zk_on_change(struct zks_store *base, zks_change_fn fn, void *ctx)
+{
+	struct zk_store *s = (struct zk_store *)base;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->nchanges < ZK_MAX_CALLBACKS) {
+		s->changes[s->nchanges].fn = fn;
+		s->changes[s->nchanges].ctx = ctx;
+		s->nchanges++;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void free_store(struct zk_store *s);
 
 static void zk_destroy(struct zks_store *base)
@@ -1091,6 +1143,7 @@ static const struct zks_store_ops zk_ops = {
 	.cached_children = zk_cached_children,
 	.status = zk_status,
 	.on_session = zk_on_session,
+	.on_change = zk_on_change,
 	.destroy = zk_destroy,
 };
 

@@ -9,42 +9,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 
-ZK_PORT=${ZK_PORT:-2192}
+. "$top/tests/e2e/plugin.sh"
 PLUGIN=${PLUGIN:-zkswarm-e2e}
-IMAGE=zkswarm-bb:latest
-T=$(mktemp -d /tmp/zkswarm-e2e.XXXXXX)
-on_exit "rm -rf '$T'"
 
-t_begin "setup"
-assert_ok "packages present" "$top/scripts/deps.sh"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
-on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
-assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start
-on_exit "$top/scripts/dockerd.sh stop >/dev/null"
-assert_ok "test image" "$top/scripts/image.sh" "$IMAGE"
-assert_ok "make plugin" make -C "$top" -s plugin
-# A marker makes this bundle's rootfs differ from an installed zkswarm's:
-# the engine refuses a second plugin with byte-identical content.
-cp -a "$top/plugin" "$T/bundle" && echo "$PLUGIN $T" >"$T/bundle/rootfs/etc/zkswarm-bundle"
-mkdir -p "$T/data" "$T/state"
-
-cleanup_docker() {
-	docker rm -f zks-holder >/dev/null 2>&1
-	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do
-		docker volume rm -f "$v" >/dev/null 2>&1
-	done
-	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
-	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
-	return 0
-}
-cleanup_docker
-on_exit cleanup_docker
-
-assert_ok "docker plugin create" docker plugin create "$PLUGIN" "$T/bundle"
-assert_ok "docker plugin set" docker plugin set "$PLUGIN" ZK_HOSTS=127.0.0.1:$ZK_PORT \
-	ZK_ROOT=/zkswarm-e2e NODE_ID=e2e-node ZK_SESSION_TIMEOUT_MS=4000 LOG_LEVEL=debug \
-	data.source="$T/data" state.source="$T/state"
-assert_ok "docker plugin enable" docker plugin enable "$PLUGIN"
+e2e_setup "$PLUGIN" "${ZK_PORT:-2192}" || exit 1
 assert_ok "plugin listed as enabled" sh -c "docker plugin ls --format '{{.Name}} {{.Enabled}}' | grep -qx '$PLUGIN:latest true'"
 
 t_begin "volume create, ls, inspect"
@@ -78,7 +46,7 @@ assert_fails "a container cannot write to it" docker run --rm --mount "type=volu
 	"$IMAGE" touch /data/x
 
 t_begin "in use"
-assert_ok "a container holds v1" docker run -d --name zks-holder --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+assert_ok "a container holds v1" docker run -d --label zkswarm-e2e --name zks-holder --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
 	"$IMAGE" sleep 600
 assert_ok "inspect shows this node holding it" docker volume inspect v1
 assert_eq "$(jq -r '.[0].Status.holders[0].node' <<<"$T_OUT")/$(jq -r '.[0].Status.holders[0].mounts' <<<"$T_OUT")" \

@@ -23,42 +23,8 @@ T=$(mktemp -d /tmp/zkswarm-it.XXXXXX)
 on_exit "rm -rf '$T'"
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 
-start_node() {
-	local n=$1
-	mkdir -p "$T/$n/state" "$T/$n/mnt"
-	env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
-		ZK_SESSION_TIMEOUT_MS=$SESSION_MS LOG_LEVEL=debug SOCKET="$T/$n/s.sock" \
-		DATA_DIR="$T/data" MOUNT_ROOT="$T/$n/mnt" STATE_DIR="$T/$n/state" \
-		"$ZKSWARMD" >>"$T/$n/log" 2>&1 &
-	echo $! >"$T/$n/pid"
-	for _ in $(seq 50); do [ -S "$T/$n/s.sock" ] && return 0; sleep 0.1; done
-	echo "node $n did not create its socket; log:" >&2
-	tail -20 "$T/$n/log" >&2
-	return 1
-}
-
-stop_node() { # NODE [SIGNAL]
-	local pid
-	pid=$(cat "$T/$1/pid" 2>/dev/null) || return 0
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$T/$1/pid"
-	return 0
-}
+. "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL; stop_node n2 KILL"
-
-# call NODE ENDPOINT JSON: POST it, print the body; exit status 0 only for HTTP 200
-call() {
-	local out code
-	out=$(curl -sS --max-time 30 --unix-socket "$T/$1/s.sock" -X POST --data-binary "$3" \
-		-w '\n%{http_code}' "http://zkswarm/$2") || return 2
-	code=${out##*$'\n'}
-	printf '%s\n' "${out%$'\n'*}"
-	[ "$code" = 200 ]
-}
-field() { jq -r "$1" <<<"$T_OUT"; }
 mount_id() { printf '%064d' "$1"; }
 
 t_begin "setup"
@@ -179,7 +145,5 @@ assert_ok "removing twice is harmless" call n1 VolumeDriver.Remove '{"Name":"db"
 stop_node n1 TERM
 stop_node n2 TERM
 assert_contains "$(tail -1 "$T/n1/log")" "stopped" "n1 stopped cleanly"
-if grep -q "ERROR: AddressSanitizer\|runtime error:" "$T"/n*/log; then
-	fail "sanitizer reports in the daemon logs" "$(grep -A5 "AddressSanitizer\|runtime error" "$T"/n*/log | head -40)"
-fi
+check_sanitizer_logs
 t_summary

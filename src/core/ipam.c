@@ -1,0 +1,762 @@
+/*
+ * ipam.c - pools and addresses, claimed in the store.
+ *
+ * Every claim is one create (an address) or one transaction (a subnet, whose
+ * claim also sets /ipam/subnets at the version under which the overlap check
+ * was made, so two overlapping claims cannot both pass).  Candidates come
+ * from the mirror; the store decides.  Reference counts are kept per node,
+ * so a node's release never undoes another node's request.
+ */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/ipam.h"
+#include "zkswarm/log.h"
+#include "zkswarm/util.h"
+
+#define SUBNETS "/ipam/subnets"
+#define CLAIM_ATTEMPTS 16
+#define CURSORS 64
+
+struct cursor {
+	uint32_t subnet;
+	uint8_t len;
+	uint32_t next;
+};
+
+struct zks_ipam {
+	struct zks_store *store;
+	char *node_id;
+	struct zks_cidr default_pool;
+	uint8_t default_size;
+	pthread_mutex_t lock; /* the cursors */
+	struct cursor cursors[CURSORS];
+	size_t ncursors;
+};
+
+struct zks_ipam *zks_ipam_new(struct zks_store *store, const struct zks_ipam_config *cfg)
+{
+	struct zks_ipam *ipam = xcalloc(1, sizeof(*ipam));
+
+	ipam->store = store;
+	ipam->node_id = xstrdup(cfg->node_id);
+	ipam->default_pool = cfg->default_pool;
+	ipam->default_size = cfg->default_size;
+	pthread_mutex_init(&ipam->lock, NULL);
+	return ipam;
+}
+
+void zks_ipam_free(struct zks_ipam *ipam)
+{
+	if (ipam == NULL)
+		return;
+	pthread_mutex_destroy(&ipam->lock);
+	free(ipam->node_id);
+	free(ipam);
+}
+
+/* ---- pool IDs: "a.b.c.d/len" or "a.b.c.d/len@e.f.g.h/len" (with a dynamic sub-range) ------ */
+
+static int parse_pool_id(const char *id, struct zks_cidr *subnet, struct zks_cidr *range,
+			 struct zks_error *err)
+{
+	char buf[2 * ZKS_CIDR_STR + 2];
+	char *at;
+
+	if (id == NULL || strlen(id) >= sizeof(buf))
+		return zks_error_set(err, ZKS_ERR_INVALID, "`%.48s` is not a zkswarm pool ID",
+				     id ? id : "");
+	strcpy(buf, id);
+	at = strchr(buf, '@');
+	if (at)
+		*at = '\0';
+	if (zks_cidr_parse(buf, subnet, NULL) < 0 ||
+	    (at && (zks_cidr_parse(at + 1, range, NULL) < 0 || !zks_cidr_within(range, subnet))))
+		return zks_error_set(err, ZKS_ERR_INVALID, "`%.48s` is not a zkswarm pool ID", id);
+	if (!at)
+		*range = *subnet;
+	return 0;
+}
+
+int zks_ipam_pool_subnet(const char *pool_id, struct zks_cidr *subnet, struct zks_error *err)
+{
+	struct zks_cidr range;
+
+	return parse_pool_id(pool_id, subnet, &range, err);
+}
+
+static char *subnet_path(const struct zks_cidr *c)
+{
+	char name[ZKS_CIDR_STR];
+
+	zks_cidr_to_name(c, name);
+	return xasprintf(SUBNETS "/%s", name);
+}
+
+static char *addr_path(const struct zks_cidr *c, uint32_t ip)
+{
+	char name[ZKS_CIDR_STR], a[ZKS_IP_STR];
+
+	zks_cidr_to_name(c, name);
+	zks_ip_format(ip, a);
+	return xasprintf(SUBNETS "/%s/addrs/%s", name, a);
+}
+
+/* ---- per-node counters inside a record ("refs" of a subnet, "holders" of an address) ----- */
+
+static cJSON *parse_object(const char *data)
+{
+	cJSON *doc = cJSON_Parse(data);
+
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* Add delta to node's count under key; a count of zero removes the node. Returns the new total. */
+static long counter_add(cJSON *doc, const char *key, const char *node, long delta)
+{
+	cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key), *c;
+	long total = 0;
+
+	if (!cJSON_IsObject(map)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
+		map = cJSON_AddObjectToObject(doc, key);
+	}
+	c = cJSON_GetObjectItemCaseSensitive(map, node);
+	if (delta != 0) {
+		long v = (cJSON_IsNumber(c) ? (long)c->valuedouble : 0) + delta;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(map, node);
+		if (v > 0)
+			cJSON_AddNumberToObject(map, node, (double)v);
+	}
+	cJSON_ArrayForEach(c, map)
+	{
+		if (cJSON_IsNumber(c) && c->valuedouble > 0)
+			total += (long)c->valuedouble;
+	}
+	return total;
+}
+
+static long counter_get(const cJSON *doc, const char *key, const char *node)
+{
+	const cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(map, node);
+
+	return cJSON_IsNumber(c) ? (long)c->valuedouble : 0;
+}
+
+/* The first node named in the counter, for messages. */
+static const char *counter_first(const cJSON *doc, const char *key)
+{
+	const cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+	return map && map->child && map->child->string ? map->child->string : "unknown";
+}
+
+static char *encode(cJSON *doc)
+{
+	char token[17];
+	char *text;
+
+	/* A fresh token per write, so a read-back after a lost connection knows its own. */
+	zks_random_hex(token);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "token");
+	cJSON_AddStringToObject(doc, "token", token);
+	text = cJSON_PrintUnformatted(doc);
+	if (text == NULL)
+		abort();
+	return text;
+}
+
+/* ---- pools -------------------------------------------------------------------------------- */
+
+/* Join a claimed subnet: count one more reference from this node. */
+static int subnet_join(struct zks_ipam *ipam, const struct zks_cidr *c, struct zks_error *err)
+{
+	cleanup_free char *path = subnet_path(c);
+
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		cleanup_free char *text = NULL;
+		struct zks_stat st;
+		cJSON *doc;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+			return -1;
+		doc = parse_object(data);
+		if (doc == NULL)
+			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
+					     path);
+		counter_add(doc, "refs", ipam->node_id, 1);
+		text = encode(doc);
+		cJSON_Delete(doc);
+		if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0)
+			return 0;
+		if (err->code != ZKS_ERR_CONFLICT)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "subnet `%s` kept changing; try again", path);
+}
+
+/*
+ * Claim subnet c (want_exact: the user named it) or the first free subnet of
+ * the default range.  0 and *got on success.
+ */
+static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, struct zks_cidr *got,
+			struct zks_error *err)
+{
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		struct zks_stat pst;
+		char **names = NULL;
+		size_t n = 0;
+		struct zks_cidr *claimed, cand;
+		bool found = false, join = false;
+		int r = -1;
+
+		if (store_get(ipam->store, SUBNETS, NULL, NULL, &pst, err) < 0 ||
+		    store_children(ipam->store, SUBNETS, &names, &n, err) < 0)
+			return -1;
+		claimed = xcalloc(n + 1, sizeof(*claimed));
+		for (size_t i = 0; i < n; i++)
+			if (zks_cidr_from_name(names[i], &claimed[i]) < 0)
+				claimed[i] = (struct zks_cidr){0, 33}; /* not ours: overlaps nothing */
+		if (want != NULL) {
+			cand = *want;
+			found = true;
+			for (size_t i = 0; i < n; i++) {
+				if (claimed[i].len == 33 || !zks_cidr_overlap(&claimed[i], want))
+					continue;
+				if (claimed[i].addr == want->addr && claimed[i].len == want->len) {
+					join = true;
+					break;
+				}
+				{
+					cleanup_free char *p = subnet_path(&claimed[i]);
+					cleanup_free char *data = NULL;
+					char a[ZKS_CIDR_STR], b[ZKS_CIDR_STR];
+					cJSON *doc;
+					const char *by;
+
+					zks_cidr_format(want, a);
+					zks_cidr_format(&claimed[i], b);
+					store_get(ipam->store, p, &data, NULL, NULL, NULL);
+					doc = data ? parse_object(data) : NULL;
+					by = doc ? counter_first(doc, "refs") : "unknown";
+					zks_error_set(err, ZKS_ERR_CONFLICT,
+						      "subnet %s overlaps %s, which is in use (by node `%s`)", a,
+						      b, by);
+					cJSON_Delete(doc);
+					goto next;
+				}
+			}
+		} else {
+			uint64_t count = (uint64_t)1 << (ipam->default_size - ipam->default_pool.len);
+
+			for (uint64_t k = 0; k < count && !found; k++) {
+				bool taken = false;
+
+				zks_cidr_subnet(&ipam->default_pool, ipam->default_size, k, &cand);
+				for (size_t i = 0; i < n && !taken; i++)
+					taken = claimed[i].len != 33 && zks_cidr_overlap(&claimed[i], &cand);
+				found = !taken;
+			}
+			if (!found) {
+				char d[ZKS_CIDR_STR];
+
+				zks_cidr_format(&ipam->default_pool, d);
+				zks_error_set(err, ZKS_ERR_CONFLICT,
+					      "no free /%u subnet left in the default range %s (DEFAULT_POOL)",
+					      ipam->default_size, d);
+				goto next;
+			}
+		}
+		if (join) {
+			r = subnet_join(ipam, &cand, err);
+			if (r < 0 && err->code == ZKS_ERR_NOT_FOUND)
+				r = 1; /* released meanwhile: claim it afresh */
+		} else {
+			cleanup_free char *path = subnet_path(&cand);
+			cleanup_free char *addrs = xasprintf("%s/addrs", path);
+			cleanup_free char *text = NULL;
+			cleanup_free char *bump = NULL;
+			char cidr[ZKS_CIDR_STR], at[32];
+			cJSON *doc = cJSON_CreateObject();
+
+			zks_cidr_format(&cand, cidr);
+			zks_rfc3339_now(at);
+			cJSON_AddStringToObject(doc, "cidr", cidr);
+			counter_add(doc, "refs", ipam->node_id, 1);
+			cJSON_AddStringToObject(doc, "created_by", ipam->node_id);
+			cJSON_AddStringToObject(doc, "created_at", at);
+			text = encode(doc);
+			cJSON_Delete(doc);
+			bump = xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id);
+			{
+				struct zks_op ops[] = {
+					{.type = ZKS_OP_SET, .path = SUBNETS, .data = bump,
+					 .len = strlen(bump), .version = pst.version},
+					{.type = ZKS_OP_CREATE, .path = path, .data = text, .len = strlen(text)},
+					{.type = ZKS_OP_CREATE, .path = addrs},
+				};
+
+				r = store_multi(ipam->store, ops, ARRAY_SIZE(ops), err);
+				if (r < 0 && (err->code == ZKS_ERR_CONFLICT || err->code == ZKS_ERR_EXISTS))
+					r = 1; /* another claim came first: look again */
+			}
+		}
+		if (r == 0)
+			*got = cand;
+	next:
+		free(claimed);
+		zks_free_strv(names, n);
+		if (r <= 0)
+			return r;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "subnets kept changing under us; try again");
+}
+
+int zks_ipam_request_pool(struct zks_ipam *ipam, const char *pool, const char *subpool, bool v6,
+			  char **pool_id, char **cidr, struct zks_error *err)
+{
+	struct zks_cidr want, range, got;
+	char g[ZKS_CIDR_STR], r[ZKS_CIDR_STR];
+	bool explicit_pool = pool != NULL && pool[0] != '\0';
+
+	if (v6)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "IPv6 pools are not supported by zkswarm; create the network without "
+				     "--ipv6");
+	if (!explicit_pool && subpool != NULL && subpool[0] != '\0')
+		return zks_error_set(err, ZKS_ERR_INVALID, "an IP range (--ip-range) needs a subnet (--subnet)");
+	if (explicit_pool) {
+		if (zks_cidr_parse(pool, &want, err) < 0 || zks_cidr_check_pool(&want, err) < 0)
+			return -1;
+	}
+	if (subpool != NULL && subpool[0] != '\0') {
+		if (zks_cidr_parse(subpool, &range, err) < 0)
+			return -1;
+		if (!zks_cidr_within(&range, &want))
+			return zks_error_set(err, ZKS_ERR_INVALID, "IP range %s is not inside subnet %s",
+					     subpool, pool);
+	}
+	if (subnet_claim(ipam, explicit_pool ? &want : NULL, &got, err) < 0)
+		return -1;
+	zks_cidr_format(&got, g);
+	if (subpool != NULL && subpool[0] != '\0') {
+		zks_cidr_format(&range, r);
+		*pool_id = xasprintf("%s@%s", g, r);
+	} else {
+		*pool_id = xstrdup(g);
+	}
+	*cidr = xstrdup(g);
+	log_info("ipam: pool %s requested", *pool_id);
+	return 0;
+}
+
+int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks_error *err)
+{
+	struct zks_cidr subnet, range;
+	cleanup_free char *path = NULL;
+	cleanup_free char *addrs = NULL;
+
+	if (parse_pool_id(pool_id, &subnet, &range, err) < 0)
+		return -1;
+	path = subnet_path(&subnet);
+	addrs = xasprintf("%s/addrs", path);
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		cleanup_free char *text = NULL;
+		struct zks_stat st;
+		cJSON *doc;
+		long left;
+		int r;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* released already */
+		doc = parse_object(data);
+		if (doc == NULL)
+			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
+					     path);
+		if (counter_get(doc, "refs", ipam->node_id) == 0) {
+			cJSON_Delete(doc);
+			return 0; /* not ours to release */
+		}
+		left = counter_add(doc, "refs", ipam->node_id, -1);
+		text = encode(doc);
+		cJSON_Delete(doc);
+		if (left > 0) {
+			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
+		} else {
+			/* The last reference: the subnet and any addresses left in it go together. */
+			char **names = NULL;
+			size_t n = 0, k = 0;
+			struct zks_op *ops;
+
+			if (store_children(ipam->store, addrs, &names, &n, err) < 0 &&
+			    err->code != ZKS_ERR_NOT_FOUND)
+				return -1;
+			ops = xcalloc(n + 2, sizeof(*ops));
+			for (size_t i = 0; i < n; i++) {
+				ops[k].type = ZKS_OP_DELETE;
+				ops[k].path = xasprintf("%s/%s", addrs, names[i]);
+				ops[k++].version = -1;
+			}
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = addrs, .version = -1};
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = path, .version = st.version};
+			r = store_multi(ipam->store, ops, k, err);
+			for (size_t i = 0; i < n; i++)
+				free((char *)ops[i].path);
+			free(ops);
+			zks_free_strv(names, n);
+			if (r == 0 && n > 0)
+				log_info("ipam: pool %s released with %zu address(es) still in it", pool_id, n);
+		}
+		if (r == 0)
+			return 0;
+		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_NOT_EMPTY)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "pool %s kept changing; try again", pool_id);
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJSON **doc,
+		       struct zks_stat *st, struct zks_error *err)
+{
+	cleanup_free char *path = subnet_path(subnet);
+	cleanup_free char *data = NULL;
+	char s[ZKS_CIDR_STR];
+
+	zks_cidr_format(subnet, s);
+	if (store_get(ipam->store, path, &data, NULL, st, err) < 0) {
+		if (err->code == ZKS_ERR_NOT_FOUND)
+			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "pool %s is not allocated", s);
+		return -1;
+	}
+	*doc = parse_object(data);
+	if (*doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet %s is corrupt", s);
+	return 0;
+}
+
+/*
+ * Claim ip, or join its claim when it may be shared (a gateway asked for as a
+ * gateway, an address a swarm manager handed out).  1 if taken by someone
+ * else (err set), 0 on success, -1 on error.
+ */
+static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, uint32_t ip,
+			 bool gateway, bool serial, struct zks_error *err)
+{
+	cleanup_free char *path = addr_path(subnet, ip);
+	char a[ZKS_IP_STR];
+
+	zks_ip_format(ip, a);
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		cleanup_free char *text = NULL;
+		struct zks_stat st;
+		cJSON *doc;
+		const cJSON *kind;
+		bool shared;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0) {
+			if (err->code != ZKS_ERR_NOT_FOUND)
+				return -1;
+			doc = cJSON_CreateObject();
+			counter_add(doc, "holders", ipam->node_id, 1);
+			cJSON_AddStringToObject(doc, "kind", gateway ? "gateway" : "address");
+			cJSON_AddBoolToObject(doc, "swarm", serial);
+			text = encode(doc);
+			cJSON_Delete(doc);
+			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT, err) == 0)
+				return 0;
+			if (err->code == ZKS_ERR_EXISTS)
+				continue;
+			if (err->code == ZKS_ERR_NOT_FOUND)
+				return zks_error_set(err, ZKS_ERR_NOT_FOUND, "the pool of %s was released", a);
+			return -1;
+		}
+		doc = parse_object(data);
+		kind = doc ? cJSON_GetObjectItemCaseSensitive(doc, "kind") : NULL;
+		shared = doc && ((gateway && cJSON_IsString(kind) && !strcmp(kind->valuestring, "gateway")) ||
+				 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "swarm")));
+		if (!shared) {
+			zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use (held by node `%s`)",
+				      a, doc ? counter_first(doc, "holders") : "unknown");
+			cJSON_Delete(doc);
+			return 1;
+		}
+		counter_add(doc, "holders", ipam->node_id, 1);
+		text = encode(doc);
+		cJSON_Delete(doc);
+		if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0)
+			return 0;
+		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_NOT_FOUND)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "address %s kept changing; try again", a);
+}
+
+static struct cursor *cursor_of(struct zks_ipam *ipam, const struct zks_cidr *range)
+{
+	struct cursor *c;
+
+	for (size_t i = 0; i < ipam->ncursors; i++)
+		if (ipam->cursors[i].subnet == range->addr && ipam->cursors[i].len == range->len)
+			return &ipam->cursors[i];
+	if (ipam->ncursors < CURSORS)
+		c = &ipam->cursors[ipam->ncursors++];
+	else
+		c = &ipam->cursors[range->addr % CURSORS]; /* forget one: a cursor is only a hint */
+	c->subnet = range->addr;
+	c->len = range->len;
+	c->next = zks_cidr_first_host(range);
+	return c;
+}
+
+/*
+ * Any free address of range: start after the last one this node handed out
+ * (serial, as swarm asks, and rarely a collision), skip what the mirror shows
+ * taken, let the create decide.
+ */
+static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
+		       const struct zks_cidr *range, uint32_t gateway_ip, bool serial, uint32_t *out,
+		       struct zks_error *err)
+{
+	uint32_t first = zks_cidr_first_host(range), last = zks_cidr_last_host(range);
+	uint64_t span, tried = 0;
+	uint32_t ip;
+	char s[ZKS_CIDR_STR];
+
+	/* Network and broadcast of the subnet are never handed out, even inside a sub-range. */
+	if (subnet->len < 31) {
+		if (first == subnet->addr)
+			first++;
+		if (last == zks_cidr_last(subnet))
+			last--;
+	}
+	span = (uint64_t)last - first + 1;
+	pthread_mutex_lock(&ipam->lock);
+	ip = cursor_of(ipam, range)->next;
+	pthread_mutex_unlock(&ipam->lock);
+	if (ip < first || ip > last)
+		ip = first;
+	for (; tried < span; tried++, ip = ip == last ? first : ip + 1) {
+		cleanup_free char *path = NULL;
+		int r;
+
+		if (ip == gateway_ip)
+			continue;
+		path = addr_path(subnet, ip);
+		if (store_cached_get(ipam->store, path, NULL, NULL, NULL) == 0)
+			continue;
+		r = address_claim(ipam, subnet, ip, false, serial, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			pthread_mutex_lock(&ipam->lock);
+			cursor_of(ipam, range)->next = ip == last ? first : ip + 1;
+			pthread_mutex_unlock(&ipam->lock);
+			*out = ip;
+			return 0;
+		}
+	}
+	zks_cidr_format(range, s);
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "no free address left in %s", s);
+}
+
+/*
+ * The subnet's one gateway, the same for every node that asks: the first
+ * request records its choice in the subnet record and claims the address in
+ * one transaction; the others find it there and join it.
+ */
+static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, bool serial,
+			 uint32_t *out, struct zks_error *err)
+{
+	cleanup_free char *path = subnet_path(subnet);
+
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		struct zks_stat st;
+		const cJSON *g;
+		cJSON *doc;
+		uint32_t ip;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+			return -1;
+		doc = parse_object(data);
+		if (doc == NULL)
+			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
+					     path);
+		g = cJSON_GetObjectItemCaseSensitive(doc, "gateway");
+		if (cJSON_IsString(g) && zks_ip_parse(g->valuestring, &ip, NULL) == 0) {
+			cJSON_Delete(doc);
+			if (address_claim(ipam, subnet, ip, true, serial, err) != 0)
+				return -1;
+			*out = ip;
+			return 0;
+		}
+		for (ip = zks_cidr_first_host(subnet); ip <= zks_cidr_last_host(subnet); ip++) {
+			cleanup_free char *apath = addr_path(subnet, ip);
+			cleanup_free char *stext = NULL;
+			cleanup_free char *atext = NULL;
+			char a[ZKS_IP_STR];
+			cJSON *rec;
+
+			if (store_cached_get(ipam->store, apath, NULL, NULL, NULL) == 0)
+				continue;
+			zks_ip_format(ip, a);
+			cJSON_DeleteItemFromObjectCaseSensitive(doc, "gateway");
+			cJSON_AddStringToObject(doc, "gateway", a);
+			stext = encode(doc);
+			rec = cJSON_CreateObject();
+			counter_add(rec, "holders", ipam->node_id, 1);
+			cJSON_AddStringToObject(rec, "kind", "gateway");
+			cJSON_AddBoolToObject(rec, "swarm", serial);
+			atext = encode(rec);
+			cJSON_Delete(rec);
+			{
+				struct zks_op ops[] = {
+					{.type = ZKS_OP_SET, .path = path, .data = stext, .len = strlen(stext),
+					 .version = st.version},
+					{.type = ZKS_OP_CREATE, .path = apath, .data = atext, .len = strlen(atext)},
+				};
+
+				if (store_multi(ipam->store, ops, ARRAY_SIZE(ops), err) == 0) {
+					cJSON_Delete(doc);
+					*out = ip;
+					return 0;
+				}
+			}
+			if (err->code != ZKS_ERR_EXISTS)
+				break; /* the subnet changed (another gateway?): read it again */
+		}
+		cJSON_Delete(doc);
+		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_EXISTS)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "the gateway of `%s` kept changing; try again", path);
+}
+
+int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
+			     bool gateway, bool serial, char **out, struct zks_error *err)
+{
+	struct zks_cidr subnet, range;
+	struct zks_stat st;
+	cJSON *doc = NULL;
+	uint32_t ip = 0, gw = 0;
+	char a[ZKS_IP_STR], s[ZKS_CIDR_STR];
+	const cJSON *g;
+	int r;
+
+	if (parse_pool_id(pool_id, &subnet, &range, err) < 0)
+		return -1;
+	zks_cidr_format(&subnet, s);
+	if (address != NULL && address[0] != '\0') {
+		if (zks_ip_parse(address, &ip, err) < 0)
+			return -1;
+		if (!zks_cidr_contains(&subnet, ip))
+			return zks_error_set(err, ZKS_ERR_INVALID, "address %s is outside pool %s", address, s);
+		if (subnet.len < 31 && (ip == subnet.addr || ip == zks_cidr_last(&subnet)))
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "address %s is the network or broadcast address of %s",
+					     address, s);
+	}
+	if (load_subnet(ipam, &subnet, &doc, &st, err) < 0)
+		return -1;
+	g = cJSON_GetObjectItemCaseSensitive(doc, "gateway");
+	if (cJSON_IsString(g))
+		zks_ip_parse(g->valuestring, &gw, NULL);
+	cJSON_Delete(doc);
+
+	if (ip != 0) {
+		r = address_claim(ipam, &subnet, ip, gateway, serial, err);
+		if (r != 0)
+			return -1;
+	} else if (gateway) {
+		if (gateway_claim(ipam, &subnet, serial, &ip, err) < 0)
+			return -1;
+		gw = ip;
+	} else {
+		if (address_any(ipam, &subnet, &range, gw, serial, &ip, err) < 0)
+			return -1;
+	}
+	if (gateway && ip != gw) {
+		/* A gateway given by value (--gateway): remember it for the other nodes. */
+		cleanup_free char *path = subnet_path(&subnet);
+
+		for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+			cleanup_free char *data = NULL;
+			cleanup_free char *text = NULL;
+
+			if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+				break;
+			doc = parse_object(data);
+			if (doc == NULL)
+				break;
+			zks_ip_format(ip, a);
+			cJSON_DeleteItemFromObjectCaseSensitive(doc, "gateway");
+			cJSON_AddStringToObject(doc, "gateway", a);
+			text = encode(doc);
+			cJSON_Delete(doc);
+			if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0 ||
+			    err->code != ZKS_ERR_CONFLICT)
+				break;
+		}
+	}
+	zks_ip_format(ip, a);
+	*out = xasprintf("%s/%u", a, subnet.len);
+	log_debug("ipam: %s %s from %s", gateway ? "gateway" : "address", a, s);
+	return 0;
+}
+
+int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
+			     struct zks_error *err)
+{
+	struct zks_cidr subnet, range;
+	cleanup_free char *path = NULL;
+	uint32_t ip;
+
+	if (parse_pool_id(pool_id, &subnet, &range, err) < 0 || zks_ip_parse(address, &ip, err) < 0)
+		return -1;
+	path = addr_path(&subnet, ip);
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		cleanup_free char *text = NULL;
+		struct zks_stat st;
+		cJSON *doc;
+		long left;
+		int r;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* released already */
+		doc = parse_object(data);
+		if (doc == NULL) {
+			log_warn("ipam: the record of %s is corrupt; releasing it", path);
+			return store_remove(ipam->store, path, st.version, err);
+		}
+		if (counter_get(doc, "holders", ipam->node_id) == 0) {
+			cJSON_Delete(doc);
+			return 0; /* not held by this node: nothing of ours to release */
+		}
+		left = counter_add(doc, "holders", ipam->node_id, -1);
+		text = encode(doc);
+		cJSON_Delete(doc);
+		if (left > 0)
+			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
+		else
+			r = store_remove(ipam->store, path, st.version, err);
+		if (r == 0 || err->code == ZKS_ERR_NOT_FOUND)
+			return 0;
+		if (err->code != ZKS_ERR_CONFLICT)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "address %s kept changing; try again", address);
+}

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# tests/e2e/plugin.sh - shared set-up of the end-to-end tests, sourced after
+# tests/lib.sh: a ZooKeeper for the test, a Docker engine (started only if
+# none runs), the busybox image, and the plugin from `make plugin` created
+# under a test name, configured and enabled.  Everything is undone at exit.
+#
+#   e2e_setup PLUGIN ZK_PORT [KEY=VALUE...]   extra `docker plugin set` settings
+#   zk_ls PATH                                children of a znode under the test's ZK_ROOT
+# Sets T (a temporary directory), IMAGE, ZK_ROOT.
+
+IMAGE=zkswarm-bb:latest
+
+e2e_cleanup_docker() {
+	local plugin=$1 v n
+	for c in $(docker ps -aq --filter label=zkswarm-e2e 2>/dev/null); do docker rm -f "$c" >/dev/null 2>&1; done
+	for v in $(docker volume ls -q --filter driver="$plugin:latest" 2>/dev/null); do
+		docker volume rm -f "$v" >/dev/null 2>&1
+	done
+	for n in $(docker network ls -q --filter driver="$plugin:latest" 2>/dev/null); do
+		docker network rm "$n" >/dev/null 2>&1
+	done
+	docker plugin disable -f "$plugin" >/dev/null 2>&1
+	docker plugin rm -f "$plugin" >/dev/null 2>&1
+	return 0
+}
+
+e2e_setup() {
+	local plugin=$1 port=$2
+	shift 2
+	T=$(mktemp -d /tmp/zkswarm-e2e.XXXXXX)
+	ZK_ROOT=/zkswarm-$plugin
+	ZK_PORT=$port
+	on_exit "rm -rf '$T'"
+	t_begin "setup"
+	assert_ok "packages present" "$top/scripts/deps.sh" || return 1
+	assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$port" --tick 1000 || return 1
+	on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
+	assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start || return 1
+	on_exit "$top/scripts/dockerd.sh stop >/dev/null"
+	assert_ok "test image" "$top/scripts/image.sh" "$IMAGE" || return 1
+	assert_ok "make plugin" make -C "$top" -s plugin || return 1
+	# A marker makes this bundle's rootfs differ from an installed zkswarm's:
+	# the engine refuses a second plugin with byte-identical content.
+	cp -a "$top/plugin" "$T/bundle" && echo "$plugin $T" >"$T/bundle/rootfs/etc/zkswarm-bundle"
+	mkdir -p "$T/data" "$T/state"
+	e2e_cleanup_docker "$plugin"
+	on_exit "e2e_cleanup_docker '$plugin'"
+	assert_ok "docker plugin create" docker plugin create "$plugin" "$T/bundle" || return 1
+	assert_ok "docker plugin set" docker plugin set "$plugin" ZK_HOSTS=127.0.0.1:$port \
+		ZK_ROOT="$ZK_ROOT" NODE_ID=e2e-node ZK_SESSION_TIMEOUT_MS=4000 LOG_LEVEL=debug \
+		data.source="$T/data" state.source="$T/state" "$@" || return 1
+	assert_ok "docker plugin enable" docker plugin enable "$plugin" || return 1
+}
+
+zk_ls() {
+	/usr/share/zookeeper/bin/zkCli.sh -server "127.0.0.1:$ZK_PORT" ls "$ZK_ROOT$1" 2>/dev/null |
+		grep '^\[' | tail -1
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End to end through a real Docker engine: networks and addresses from the
+# plugin's NetworkDriver and IpamDriver, checked with the docker CLI, the
+# kernel (ip link) and ZooKeeper itself.
+#
+# The tunnel address is on a veth pair this test makes (198.18.3.1; this
+# kernel has no dummy interfaces): no VXLAN traffic leaves the machine.  Env: ZK_PORT (default 2193).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/tests/e2e/plugin.sh"
+PLUGIN=${PLUGIN:-zkswarm-e2enet}
+TUNNEL_IF=zkse2e0
+
+ip link del "$TUNNEL_IF" 2>/dev/null
+ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add 198.18.3.1/32 dev "$TUNNEL_IF" && ip link set "$TUNNEL_IF" up
+on_exit "ip link del $TUNNEL_IF 2>/dev/null"
+
+e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=198.18.128.0/17 \
+	DEFAULT_POOL_SIZE=24 || exit 1
+
+run() { docker run --label zkswarm-e2e "$@"; }
+ip_of() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
+zk_links() { ip -o link show | grep -Eo ': zk(br|vx|h|c)[^:@]*' | sed 's/^: //' | sort | tr '\n' ' '; }
+
+t_begin "network create"
+assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" \
+	--subnet 198.18.64.0/24 n1
+assert_eq "$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' n1)" 198.18.64.0/24 "inspect shows the subnet"
+assert_contains "$(zk_ls /ipam/subnets)" "198.18.64.0-24" "the subnet is claimed in ZooKeeper"
+assert_ok "docker network create without --subnet" docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" n2
+assert_contains "$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' n2)" "198.18.128." \
+	"a subnet carved from DEFAULT_POOL"
+assert_fails_with "an overlapping subnet is refused, naming it" "overlaps 198.18.64.0/24" \
+	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" --subnet 198.18.64.0/23 n3
+assert_fails_with "an absurd subnet is refused" "too large" \
+	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" --subnet 0.0.0.0/0 n3
+assert_fails_with "an unknown option is refused, listing the accepted ones" "accepted options" \
+	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" -o bogus=1 n3
+assert_fails_with "the default IPAM is refused, saying why" "--ipam-driver" \
+	docker network create -d "$PLUGIN" --subnet 198.18.65.0/24 n3
+assert_eq "$(zk_ls /ipam/subnets | grep -o '198\.18\.65\.0-24')" "" "the refused network left no subnet claim"
+
+t_begin "containers"
+assert_ok "first container" run -d --name c1 --network n1 "$IMAGE" sleep 600
+assert_ok "second container" run -d --name c2 --network n1 "$IMAGE" sleep 600
+ip1=$(ip_of c1 n1) ip2=$(ip_of c2 n1)
+assert_contains "$ip1" "198.18.64." "c1 has an address in the subnet ($ip1)"
+assert_contains "$ip2" "198.18.64." "c2 has an address in the subnet ($ip2)"
+assert_ok "the addresses differ" test "$ip1" != "$ip2"
+assert_contains "$(zk_ls /ipam/subnets/198.18.64.0-24/addrs)" "$ip1" "c1's address is recorded in ZooKeeper"
+assert_ok "c1 reaches c2" docker exec c1 ping -c 2 -W 2 "$ip2"
+assert_ok "c2 reaches c1" docker exec c2 ping -c 2 -W 2 "$ip1"
+assert_ok "network inspect lists both" sh -c "docker network inspect n1 | jq -e '.[0].Containers | length == 2'"
+assert_ok "--ip gives that address" run --rm --network n1 --ip 198.18.64.40 "$IMAGE" ip -4 addr
+assert_contains "$T_OUT" "198.18.64.40/24" "the container has 198.18.64.40"
+assert_fails_with "--ip of an address in use is refused" "in use" run --rm --network n1 --ip "$ip1" "$IMAGE" true
+assert_ok "a container on the carved subnet" run --rm --network n2 "$IMAGE" ip -4 addr
+assert_contains "$T_OUT" "198.18.128." "it has an address there"
+assert_ok "bridge, VXLAN device and veths exist" sh -c "ip -o link | grep -q zkbr && ip -o link | grep -q zkvx && ip -o link | grep -q zkh"
+
+t_begin "network rm"
+assert_ok "remove the containers" docker rm -f c1 c2
+assert_ok "docker network rm" docker network rm n1 n2
+assert_eq "$(zk_links)" "" "no bridge, VXLAN device or veth left"
+assert_eq "$(zk_ls /networks)" "[]" "no network record left in ZooKeeper"
+assert_eq "$(zk_ls /ipam/subnets)" "[]" "no subnet claim left in ZooKeeper"
+assert_eq "$(zk_ls /vnis)" "[]" "no VXLAN identifier left in ZooKeeper"
+t_summary

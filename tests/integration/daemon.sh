@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# tests/integration/daemon.sh - sourced by the integration tests after
+# tests/lib.sh: run zkswarmd instances outside Docker against a test ZooKeeper.
+#
+#   start_node NAME [ENV=VALUE...]   start an instance (node id NAME) in $T/NAME
+#   stop_node NAME [SIGNAL]          stop it (TERM by default) and wait for it
+#   call NODE ENDPOINT JSON          POST to it; prints the body; 0 only for HTTP 200
+#   field JQ                         jq over the last assertion's output
+# Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
+
+start_node() {
+	local n=$1
+	shift
+	mkdir -p "$T/$n/state" "$T/$n/mnt"
+	env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
+		ZK_SESSION_TIMEOUT_MS=$SESSION_MS LOG_LEVEL=debug SOCKET="$T/$n/s.sock" \
+		DATA_DIR="$T/data" MOUNT_ROOT="$T/$n/mnt" STATE_DIR="$T/$n/state" "$@" \
+		"$ZKSWARMD" >>"$T/$n/log" 2>&1 &
+	echo $! >"$T/$n/pid"
+	for _ in $(seq 50); do [ -S "$T/$n/s.sock" ] && return 0; sleep 0.1; done
+	echo "node $n did not create its socket; log:" >&2
+	tail -20 "$T/$n/log" >&2
+	return 1
+}
+
+stop_node() {
+	local pid
+	pid=$(cat "$T/$1/pid" 2>/dev/null) || return 0
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$T/$1/pid"
+	return 0
+}
+
+call() {
+	local out code
+	out=$(curl -sS --max-time 30 --unix-socket "$T/$1/s.sock" -X POST --data-binary "$3" \
+		-w '\n%{http_code}' "http://zkswarm/$2") || return 2
+	code=${out##*$'\n'}
+	printf '%s\n' "${out%$'\n'*}"
+	[ "$code" = 200 ]
+}
+
+field() { jq -r "$1" <<<"$T_OUT"; }
+
+# Fail the test if a sanitizer reported anything in the daemons' logs.
+check_sanitizer_logs() {
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T"/*/log 2>/dev/null; then
+		fail "sanitizer reports in the daemon logs" \
+			"$(grep -A8 "Sanitizer\|runtime error" "$T"/*/log | head -60)"
+	else
+		ok "no sanitizer reports in the daemon logs"
+	fi
+}

@@ -1,0 +1,140 @@
+/*
+ * helpers.h - fixtures shared by the unit tests: temporary directories, a
+ * fake filesystem that records what the core asks of it, "nodes" (a volume
+ * service on its own in-memory store session) and assertions that print the
+ * error message when they fail.
+ */
+#ifndef ZKSWARM_TEST_HELPERS_H
+#define ZKSWARM_TEST_HELPERS_H
+
+/* cmocka.h needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "zkswarm/error.h"
+#include "zkswarm/fs.h"
+#include "zkswarm/store.h"
+#include "zkswarm/volume_options.h"
+#include "zkswarm/volumes.h"
+
+/* ---- assertions ---------------------------------------------------------------------------- */
+
+void test_assert_ok(int rc, const struct zks_error *err, const char *file, int line);
+void test_assert_error(int rc, const struct zks_error *err, enum zks_errc code, const char *file,
+		       int line);
+void test_assert_contains(const char *hay, const char *needle, bool want, const char *file,
+			  int line);
+
+/* rc is 0; otherwise print err's code and message. */
+#define assert_ok(rc, err) test_assert_ok((rc), (err), __FILE__, __LINE__)
+/* rc is -1 and err carries code. */
+#define assert_error(rc, err, code) test_assert_error((rc), (err), (code), __FILE__, __LINE__)
+#define assert_contains(hay, needle) test_assert_contains((hay), (needle), true, __FILE__, __LINE__)
+#define assert_not_contains(hay, needle)                                                           \
+	test_assert_contains((hay), (needle), false, __FILE__, __LINE__)
+
+/*
+ * Call first in main: the daemon's log level from ZKS_TEST_LOG_LEVEL ("error"
+ * by default), and cmocka's filters from ZKS_TEST_FILTER / ZKS_TEST_SKIP
+ * (patterns with * and ?, e.g. ZKS_TEST_SKIP='regression_*' to leave out the tests
+ * that show open bugs).
+ */
+void test_init(void);
+
+/* ---- temporary directories ----------------------------------------------------------------- */
+
+/* A fresh directory under $TMPDIR (or /tmp); free the result. */
+char *test_mkdtemp(void);
+/* rm -rf; the path must come from test_mkdtemp. */
+void test_rmtree(const char *path);
+
+/* ---- fake filesystem ----------------------------------------------------------------------- */
+
+enum fake_op { FAKE_PREPARE_DIR, FAKE_REMOVE_DIR, FAKE_BIND, FAKE_UNBIND };
+
+struct fake_call {
+	enum fake_op op;
+	char *path;   /* directory (prepare/remove), bind source, unbind target */
+	char *target; /* bind target */
+	bool readonly;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	bool failed; /* the call was made to fail */
+};
+
+struct fake_fs {
+	struct zks_fs base; /* first: the core sees only this */
+	struct fake_call *calls;
+	size_t ncalls;
+	char **mounted; /* targets currently bound, in bind order */
+	size_t nmounted;
+	/* Make the next call of that kind fail with ZKS_ERR_SYSTEM (one shot). */
+	bool fail_next_prepare_dir;
+	bool fail_next_bind;
+	bool fail_next_unbind;
+};
+
+void fake_fs_init(struct fake_fs *fs);
+void fake_fs_fini(struct fake_fs *fs);
+size_t fake_fs_count(const struct fake_fs *fs, enum fake_op op);
+/* The last call of that kind, NULL if none. */
+const struct fake_call *fake_fs_last(const struct fake_fs *fs, enum fake_op op);
+bool fake_fs_mounted(const struct fake_fs *fs, const char *target);
+
+/* ---- nodes: a volume service on its own session of a shared in-memory backend -------------- */
+
+/* A backend with the skeleton the daemon asks ZooKeeper for (/volumes). */
+struct zks_mem_backend *test_backend_new(void);
+
+struct test_node {
+	char *id;
+	char *dir; /* private temporary directory holding the three below */
+	char *data_dir;
+	char *mount_root;
+	char *state_dir;
+	struct zks_store *store;
+	struct fake_fs fs;
+	struct zks_volumes *v;
+};
+
+void test_node_init(struct test_node *n, struct zks_mem_backend *b, const char *id);
+/*
+ * The plugin restarts: a new service on the same state dir and the same
+ * (kernel) mounts.  new_session: it also gets a new store, i.e. a new
+ * session, while the old session lingers until someone expires it.
+ */
+void test_node_restart(struct test_node *n, struct zks_mem_backend *b, bool new_session);
+void test_node_fini(struct test_node *n);
+int64_t test_node_session(struct test_node *n);
+/* <mount_root>/<name> and <data_dir>/<name>; free the result. */
+char *test_node_mountpoint(const struct test_node *n, const char *name);
+char *test_node_data_dir(const struct test_node *n, const char *name);
+
+/* Create with options written "k=v,k=v" (NULL or "": none). */
+int test_create(struct zks_volumes *v, const char *name, const char *opts, struct zks_error *err);
+/* Mount and free the mount point. */
+int test_mount(struct zks_volumes *v, const char *name, const char *id, struct zks_error *err);
+
+/* Get that must succeed; free with test_info_free. */
+struct zks_volume_info *test_get(struct zks_volumes *v, const char *name);
+void test_info_free(struct zks_volume_info *info);
+/* The effective value of an option in info, NULL if absent. */
+const char *test_info_option(const struct zks_volume_info *info, const char *key);
+/* The holder entry of node, NULL if it holds no lease. */
+const struct zks_volume_holder *test_info_holder(const struct zks_volume_info *info,
+						 const char *node);
+/* Whether List reports name. */
+bool test_list_has(struct zks_volumes *v, const char *name);
+
+/* Write a persistent znode directly, as another (possibly buggy) client would. */
+void test_store_put(struct zks_store *s, const char *path, const char *data);
+
+#endif
