@@ -16,7 +16,7 @@ ip link del "$TUNNEL_IF" 2>/dev/null
 ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add 198.18.3.1/32 dev "$TUNNEL_IF" && ip link set "$TUNNEL_IF" up
 on_exit "ip link del $TUNNEL_IF 2>/dev/null"
 
-e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=198.18.128.0/17 \
+e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=198.19.0.0/17 \
 	DEFAULT_POOL_SIZE=24 || exit 1
 
 run() { docker run --label zkswarm-e2e "$@"; }
@@ -24,21 +24,21 @@ ip_of() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddres
 zk_links() { ip -o link show | grep -Eo ': zk(br|vx|h|c)[^:@]*' | sed 's/^: //' | sort | tr '\n' ' '; }
 
 t_begin "network create"
-assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" \
+assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" \
 	--subnet 198.18.64.0/24 n1
 assert_eq "$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' n1)" 198.18.64.0/24 "inspect shows the subnet"
 assert_contains "$(zk_ls /ipam/subnets)" "198.18.64.0-24" "the subnet is claimed in ZooKeeper"
-assert_ok "docker network create without --subnet" docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" n2
-assert_contains "$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' n2)" "198.18.128." \
+assert_ok "docker network create without --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" n2
+assert_contains "$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' n2)" "198.19." \
 	"a subnet carved from DEFAULT_POOL"
 assert_fails_with "an overlapping subnet is refused, naming it" "overlaps 198.18.64.0/24" \
-	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" --subnet 198.18.64.0/23 n3
+	docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" --subnet 198.18.64.0/23 n3
 assert_fails_with "an absurd subnet is refused" "too large" \
-	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" --subnet 0.0.0.0/0 n3
+	docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" --subnet 0.0.0.0/0 n3
 assert_fails_with "an unknown option is refused, listing the accepted ones" "accepted options" \
-	docker network create -d "$PLUGIN" --ipam-driver "$PLUGIN" -o bogus=1 n3
+	docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" -o bogus=1 n3
 assert_fails_with "the default IPAM is refused, saying why" "--ipam-driver" \
-	docker network create -d "$PLUGIN" --subnet 198.18.65.0/24 n3
+	docker network create -d "$PLUGIN:latest" --subnet 198.18.65.0/24 n3
 assert_eq "$(zk_ls /ipam/subnets | grep -o '198\.18\.65\.0-24')" "" "the refused network left no subnet claim"
 
 t_begin "containers"
@@ -56,7 +56,7 @@ assert_ok "--ip gives that address" run --rm --network n1 --ip 198.18.64.40 "$IM
 assert_contains "$T_OUT" "198.18.64.40/24" "the container has 198.18.64.40"
 assert_fails_with "--ip of an address in use is refused" "in use" run --rm --network n1 --ip "$ip1" "$IMAGE" true
 assert_ok "a container on the carved subnet" run --rm --network n2 "$IMAGE" ip -4 addr
-assert_contains "$T_OUT" "198.18.128." "it has an address there"
+assert_contains "$T_OUT" "198.19." "it has an address there"
 assert_ok "bridge, VXLAN device and veths exist" sh -c "ip -o link | grep -q zkbr && ip -o link | grep -q zkvx && ip -o link | grep -q zkh"
 
 t_begin "network rm"
