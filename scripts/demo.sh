@@ -3,7 +3,7 @@
 # installs what is missing, starts a local ZooKeeper (127.0.0.1:2181, data in
 # /var/lib/zkswarm/zookeeper) unless one answers there, starts a Docker engine
 # if none runs, builds the plugin, creates and enables it as `zkswarm`, and
-# shows a volume working.  ZooKeeper, the engine and the plugin are left
+# shows a volume and a network working.  ZooKeeper, the engine and the plugin are left
 # running for you to use; run it again to rebuild and re-enable the plugin.
 #
 # Usage: scripts/demo.sh [--help]
@@ -59,10 +59,25 @@ echo "docker volume inspect demo-vol (Status is the cluster's view, from ZooKeep
 docker volume inspect demo-vol | jq '.[0] | {Name, Driver, Scope, CreatedAt, Status}'
 docker volume rm demo-vol
 
+say "a network"
+docker rm -f demo-a demo-b >/dev/null 2>&1 || true
+docker network rm demo-net >/dev/null 2>&1 || true
+# Network plugins are named with their tag (the engine resolves "zkswarm" alone only for volumes).
+docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" --subnet 198.18.100.0/24 demo-net
+docker run -d --name demo-a --network demo-net "$IMAGE" sleep 300 >/dev/null
+docker run -d --name demo-b --network demo-net "$IMAGE" sleep 300 >/dev/null
+a=$(docker inspect -f '{{(index .NetworkSettings.Networks "demo-net").IPAddress}}' demo-a)
+b=$(docker inspect -f '{{(index .NetworkSettings.Networks "demo-net").IPAddress}}' demo-b)
+echo "demo-a has $a, demo-b has $b (both from ZooKeeper); demo-a pings demo-b:"
+docker exec demo-a ping -c 2 -W 2 "$b"
+docker network inspect demo-net | jq '.[0] | {Name, Driver, IPAM: .IPAM.Config, Containers: [.Containers[] | {Name, IPv4Address}]}'
+docker rm -f demo-a demo-b >/dev/null
+docker network rm demo-net
+
 say "done"
 cat <<MSG
 The plugin '$PLUGIN' is enabled against ZooKeeper 127.0.0.1:2181. Try:
   docker volume create -d $PLUGIN -o access=multi-node shared
   docker run --rm --mount type=volume,source=shared,target=/data,volume-driver=$PLUGIN $IMAGE ls /data
-Networks come with the NetworkDriver work (see README, "Status").
+  docker network create -d $PLUGIN:latest --ipam-driver $PLUGIN:latest --subnet 198.18.101.0/24 mynet
 MSG
