@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 		struct zks_networks_config nc = {
 			.node_id = cfg.node_id,
 			.vxlan_port = (uint16_t)cfg.vxlan_port,
+			.zk_root = cfg.zk_root,
 		};
 		char why[ZKS_ERROR_MSG_MAX] = "";
 

@@ -40,6 +40,7 @@ struct zks_networks_config {
 	int underlay_mtu;        /* MTU of the underlay device (default MTU is this - 50) */
 	uint16_t vxlan_port;
 	const char *unavailable; /* why tunnel is unset, for the error message */
+	const char *zk_root;     /* names this cluster's links apart from another's on the host */
 };
 
 struct zks_endpoint_info {
@@ -79,6 +80,9 @@ void zks_endpoint_info_clear(struct zks_endpoint_info *info);
 
 /* Make this node's kernel state match the records now (the reconciler does it by itself too). */
 int zks_networks_reconcile(struct zks_networks *n, struct zks_error *err);
+
+/* The 3-character tag of this cluster's link names ("zk<tag>b<vni>", ...). */
+void zks_networks_link_tag(const char *zk_root, char tag[4]);
 
 /* The accepted -o options of a network, for messages and docs. */
 const char *zks_network_options_accepted(void);

@@ -42,6 +42,7 @@ struct zks_networks {
 	uint16_t vxlan_port;
 	char *unavailable;
 	char instance[17];
+	char tag[4]; /* in link names: which cluster's links they are */
 
 	pthread_mutex_t lock; /* serialises requests that change this node's networks */
 
@@ -59,6 +60,18 @@ struct network_record {
 	int mtu;
 	int32_t version;
 };
+
+void zks_networks_link_tag(const char *zk_root, char tag[4])
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint32_t h = 2166136261u;
+
+	for (const char *p = zk_root; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (int i = 0; i < 3; i++, h /= 36)
+		tag[i] = digits[h % 36];
+	tag[3] = '\0';
+}
 
 const char *zks_network_options_accepted(void)
 {
@@ -82,16 +95,23 @@ static int check_docker_id(const char *what, const char *id, struct zks_error *e
 	return 0;
 }
 
-static void link_names(uint32_t vni, char bridge[IF_NAMESIZE], char vxlan[IF_NAMESIZE])
+/*
+ * Link names carry the instance's tag (from ZK_ROOT), so that two plugins of
+ * different clusters on one host never take each other's links for stale:
+ * "zk<tag>b<vni>" bridge, "zk<tag>v<vni>" VXLAN, "zk<tag>h<id>"/"zk<tag>c<id>" veth.
+ */
+static void link_names(const struct zks_networks *n, uint32_t vni, char bridge[IF_NAMESIZE],
+		       char vxlan[IF_NAMESIZE])
 {
-	snprintf(bridge, IF_NAMESIZE, "zkbr%u", vni);
-	snprintf(vxlan, IF_NAMESIZE, "zkvx%u", vni);
+	snprintf(bridge, IF_NAMESIZE, "zk%sb%u", n->tag, vni);
+	snprintf(vxlan, IF_NAMESIZE, "zk%sv%u", n->tag, vni);
 }
 
-static void veth_names(const char *endpoint_id, char host[IF_NAMESIZE], char peer[IF_NAMESIZE])
+static void veth_names(const struct zks_networks *n, const char *endpoint_id,
+		       char host[IF_NAMESIZE], char peer[IF_NAMESIZE])
 {
-	snprintf(host, IF_NAMESIZE, "zkh%.11s", endpoint_id);
-	snprintf(peer, IF_NAMESIZE, "zkc%.11s", endpoint_id);
+	snprintf(host, IF_NAMESIZE, "zk%sh%.9s", n->tag, endpoint_id);
+	snprintf(peer, IF_NAMESIZE, "zk%sc%.9s", n->tag, endpoint_id);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -278,7 +298,7 @@ static int ensure_kernel(struct zks_networks *n, const struct network_record *re
 		.port = n->vxlan_port,
 	};
 
-	link_names(rec->vni, bridge, vxlan);
+	link_names(n, rec->vni, bridge, vxlan);
 	return n->net->ensure_network(n->net, &spec, err);
 }
 
@@ -496,7 +516,7 @@ int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zk
 	if (!other_local_member(n, key, docker_id)) {
 		char bridge[IF_NAMESIZE], vxlan[IF_NAMESIZE];
 
-		link_names(rec.vni, bridge, vxlan);
+		link_names(n, rec.vni, bridge, vxlan);
 		if (n->net->delete_network(n->net, bridge, vxlan, err) < 0)
 			goto out;
 	}
@@ -626,7 +646,7 @@ int zks_networks_delete_endpoint(struct zks_networks *n, const char *docker_id,
 
 	if (check_docker_id("endpoint ID", endpoint_id, err) < 0)
 		return -1;
-	veth_names(endpoint_id, host, peer);
+	veth_names(n, endpoint_id, host, peer);
 	/* Engines send DeleteEndpoint without Leave after a crash: the veth goes here too. */
 	if (n->net->delete_link(n->net, host, err) < 0)
 		return -1;
@@ -654,8 +674,8 @@ int zks_networks_join(struct zks_networks *n, const char *docker_id, const char 
 	if (strcmp(ep.node, n->node_id) != 0)
 		return zks_error_set(err, ZKS_ERR_CONFLICT, "endpoint %.12s belongs to node `%s`",
 				     endpoint_id, ep.node);
-	link_names(rec.vni, bridge, vxlan);
-	veth_names(endpoint_id, host, peer);
+	link_names(n, rec.vni, bridge, vxlan);
+	veth_names(n, endpoint_id, host, peer);
 	if (ensure_kernel(n, &rec, err) < 0 ||
 	    n->net->create_veth(n->net, host, peer, bridge, ep.mac, rec.mtu, err) < 0) {
 		zks_error_prefix(err, "join endpoint %.12s", endpoint_id);
@@ -674,7 +694,7 @@ int zks_networks_leave(struct zks_networks *n, const char *docker_id, const char
 	(void)docker_id;
 	if (check_docker_id("endpoint ID", endpoint_id, err) < 0)
 		return -1;
-	veth_names(endpoint_id, host, peer);
+	veth_names(n, endpoint_id, host, peer);
 	return n->net->delete_link(n->net, host, err);
 }
 
@@ -758,7 +778,7 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 	char **ids = NULL;
 	int r;
 
-	link_names(rec->vni, bridge, vxlan);
+	link_names(n, rec->vni, bridge, vxlan);
 	desire(d, bridge);
 	desire(d, vxlan);
 	if (ensure_kernel(n, rec, err) < 0)
@@ -778,7 +798,7 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 		if (!strcmp(ep.node, n->node_id)) {
 			char host[IF_NAMESIZE], peer[IF_NAMESIZE];
 
-			veth_names(ids[i], host, peer);
+			veth_names(n, ids[i], host, peer);
 			desire(d, host);
 			continue;
 		}
@@ -798,7 +818,7 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 
 int zks_networks_reconcile(struct zks_networks *n, struct zks_error *err)
 {
-	static const char *const prefixes[] = {"zkbr", "zkvx", "zkh"};
+	char prefixes[3][8];
 	struct zks_store_status status;
 	struct desired d = {0};
 	char **keys = NULL;
@@ -807,6 +827,9 @@ int zks_networks_reconcile(struct zks_networks *n, struct zks_error *err)
 
 	if (n->tunnel.s_addr == 0)
 		return 0;
+	snprintf(prefixes[0], sizeof(prefixes[0]), "zk%sb", n->tag);
+	snprintf(prefixes[1], sizeof(prefixes[1]), "zk%sv", n->tag);
+	snprintf(prefixes[2], sizeof(prefixes[2]), "zk%sh", n->tag);
 	store_status(n->store, &status);
 	pthread_mutex_lock(&n->lock);
 	if (store_cached_children(n->store, "/networks", &keys, &count) < 0)
@@ -955,6 +978,7 @@ struct zks_networks *zks_networks_new(struct zks_store *store, struct zks_net *n
 	n->vxlan_port = cfg->vxlan_port ? cfg->vxlan_port : 4789;
 	n->unavailable = cfg->unavailable ? xstrdup(cfg->unavailable) : NULL;
 	zks_random_hex(n->instance);
+	zks_networks_link_tag(cfg->zk_root ? cfg->zk_root : "/zkswarm", n->tag);
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_mutex_init(&n->wake_lock, NULL);
 	pthread_cond_init(&n->wake, NULL);

@@ -21,7 +21,9 @@ e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=19
 
 run() { docker run --label zkswarm-e2e "$@"; }
 ip_of() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
-zk_links() { ip -o link show | grep -Eo ': zk(br|vx|h|c)[^:@]*' | sed 's/^: //' | sort | tr '\n' ' '; }
+# Our links are zk<tag><kind>...: bridge b, VXLAN v, veth ends h and c.
+zk_links() { ip -o link show | grep -Eo ': zk[0-9a-z]{3}[bvhc][0-9a-f]+' | sed 's/^: //' | sort | tr '\n' ' '; }
+links_before=$(zk_links)
 
 t_begin "network create"
 assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" \
@@ -57,12 +59,14 @@ assert_contains "$T_OUT" "198.18.64.40/24" "the container has 198.18.64.40"
 assert_fails_with "--ip of an address in use is refused" "in use" run --rm --network n1 --ip "$ip1" "$IMAGE" true
 assert_ok "a container on the carved subnet" run --rm --network n2 "$IMAGE" ip -4 addr
 assert_contains "$T_OUT" "198.19." "it has an address there"
-assert_ok "bridge, VXLAN device and veths exist" sh -c "ip -o link | grep -q zkbr && ip -o link | grep -q zkvx && ip -o link | grep -q zkh"
+links=$(zk_links)
+assert_ok "a bridge, a VXLAN device and host veths exist ($links)" \
+	sh -c "echo '$links' | grep -Eq 'zk...b' && echo '$links' | grep -Eq 'zk...v' && echo '$links' | grep -Eq 'zk...h'"
 
 t_begin "network rm"
 assert_ok "remove the containers" docker rm -f c1 c2
 assert_ok "docker network rm" docker network rm n1 n2
-assert_eq "$(zk_links)" "" "no bridge, VXLAN device or veth left"
+assert_eq "$(zk_links)" "$links_before" "no bridge, VXLAN device or veth left"
 assert_eq "$(zk_ls /networks)" "[]" "no network record left in ZooKeeper"
 assert_eq "$(zk_ls /ipam/subnets)" "[]" "no subnet claim left in ZooKeeper"
 assert_eq "$(zk_ls /vnis)" "[]" "no VXLAN identifier left in ZooKeeper"
