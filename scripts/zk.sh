@@ -3,10 +3,14 @@
 # for tests: one standalone server, or a 3-server ensemble with fault helpers.
 #
 # Usage:
-#   scripts/zk.sh start DIR [--port P] [--tick MS]   one server (default 2181, tick 2000)
-#   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS]
+#   scripts/zk.sh start DIR [--port P] [--tick MS] [--address A]
+#                                  one server (default 2181, tick 2000, address
+#                                  127.0.0.1; another IPv4 address for clients in
+#                                  other network namespaces)
+#   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS] [--address A]
 #                                  3 servers, client ports P..P+2 (default 2181),
-#                                  peer ports P+100.., election ports P+200.., tick 500
+#                                  peer ports P+100.., election ports P+200.., tick 500,
+#                                  all on address A (default 127.0.0.1)
 #   scripts/zk.sh stop DIR         stop every server DIR's pid files name
 #   scripts/zk.sh status DIR       one line per server: N, port, pid, mode
 #   scripts/zk.sh leader DIR       print N (1..3) of the ensemble's leader
@@ -15,11 +19,12 @@
 #   scripts/zk.sh restart DIR [N]  stop member N (or the single server) if running,
 #                                  start it again with its old config, wait for it
 #
-# Every server listens on 127.0.0.1 only, runs as `java ... QuorumPeerMain` (not
-# zkServer.sh, which reads /etc/zookeeper/conf/environment), with a small heap,
-# four-letter words srvr,stat,mntr,ruok and no admin server. Per server directory:
-# zoo.cfg, data/ (with myid), pid, zookeeper.log (log4j), zookeeper.out (JVM
-# stdout/stderr). minSessionTimeout is ZooKeeper's default 2*tick.
+# Every server listens on 127.0.0.1 only (or on its --address),
+# runs as `java ... QuorumPeerMain` (not zkServer.sh, which reads
+# /etc/zookeeper/conf/environment), with a small heap, four-letter words
+# srvr,stat,mntr,ruok and no admin server. Per server directory: zoo.cfg, data/
+# (with myid), pid, zookeeper.log (log4j), zookeeper.out (JVM stdout/stderr).
+# minSessionTimeout is ZooKeeper's default 2*tick.
 # Env: ZK_JAVA (default java), ZK_HEAP (default 256m), ZK_JAVA_OPTS (extra JVM
 # flags), ZK_START_TIMEOUT (s, default 30), ZK_QUORUM_TIMEOUT (s, default 60),
 # ZK_EXTRA_CFG (extra zoo.cfg lines, newline separated).
@@ -34,25 +39,28 @@ ZK_CP=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share
 ZK_MAIN=org.apache.zookeeper.server.quorum.QuorumPeerMain
 ENSEMBLE_SIZE=3
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 now_ms() { date +%s%3N; }
 
 # ---- four-letter words over bash /dev/tcp (no nc needed) -------------------
-# zk_4lw PORT WORD: prints the reply; non-zero if nothing answered (3 s bound).
-# shellcheck disable=SC2016  # $1/$2 expand in the inner bash
+# zk_4lw PORT WORD [ADDR]: prints the reply; non-zero if nothing answered (3 s bound).
+# ADDR defaults to 127.0.0.1 (also below).
+# shellcheck disable=SC2016  # $1/$2/$3 expand in the inner bash
 zk_4lw() {
-  timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf %s "$2" >&3 && cat <&3' \
-    _ "$1" "$2" 2>/dev/null
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$3/$1" && printf %s "$2" >&3 && cat <&3' \
+    _ "$1" "$2" "${3:-127.0.0.1}" 2>/dev/null
 }
+# port_open PORT [ADDR]
 # shellcheck disable=SC2016
-port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null; }
-# mode_of PORT: leader|follower|standalone|"" (not serving / not answering)
-mode_of() { zk_4lw "$1" srvr | sed -n 's/^Mode: //p' | head -n1 || true; }
+port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$2/$1"' _ "$1" "${2:-127.0.0.1}" 2>/dev/null; }
+# mode_of PORT [ADDR]: leader|follower|standalone|"" (not serving / not answering)
+mode_of() { zk_4lw "$1" srvr "${2:-}" | sed -n 's/^Mode: //p' | head -n1 || true; }
 
 # ---- one server directory M -------------------------------------------------
 m_port() { sed -n 's/^clientPort=//p' "$1/zoo.cfg" 2>/dev/null | head -n1; }
+m_addr() { sed -n 's/^clientPortAddress=//p' "$1/zoo.cfg" 2>/dev/null | head -n1; }
 
 # pid_alive PID: exists and is not a zombie (an unreaped SIGKILLed JVM is "dead")
 pid_alive() {
@@ -85,13 +93,13 @@ log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p [%t:%C{1}@%L] - %m
 EOF
 }
 
-# common_cfg M PORT TICK
+# common_cfg M PORT TICK [ADDR]
 common_cfg() {
   cat <<EOF
 tickTime=$3
 dataDir=$1/data
 clientPort=$2
-clientPortAddress=127.0.0.1
+clientPortAddress=${4:-127.0.0.1}
 admin.enableServer=false
 4lw.commands.whitelist=srvr,stat,mntr,ruok
 maxClientCnxns=200
@@ -101,11 +109,12 @@ EOF
 
 # m_launch M: start the JVM for M (config already written), record its pid.
 m_launch() {
-  local m=$1 port pid
+  local m=$1 port addr pid
   port=$(m_port "$m")
+  addr=$(m_addr "$m")
   [ -n "$port" ] || die "$m/zoo.cfg has no clientPort"
-  if port_open "$port"; then
-    die "port 127.0.0.1:$port is already in use by another process (not $m)"
+  if port_open "$port" "$addr"; then
+    die "port ${addr:-127.0.0.1}:$port is already in use by another process (not $m)"
   fi
   mkdir -p "$m/data"
   write_log4j "$m"
@@ -131,12 +140,13 @@ show_logs() {
 
 # m_wait M TIMEOUT_S MODE_REGEX: wait until M's srvr reports a matching Mode.
 m_wait() {
-  local m=$1 timeout=$2 want=$3 port mode deadline
+  local m=$1 timeout=$2 want=$3 port addr mode deadline
   port=$(m_port "$m")
+  addr=$(m_addr "$m")
   deadline=$(( $(date +%s) + timeout ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
     m_pid "$m" >/dev/null || { echo "$PROG: server in $m exited" >&2; return 1; }
-    mode=$(mode_of "$port")
+    mode=$(mode_of "$port" "$addr")
     if [[ -n $mode && $mode =~ ^($want)$ ]]; then return 0; fi
     sleep 0.2
   done
@@ -178,65 +188,70 @@ abs_dir() { mkdir -p "$1" && (cd "$1" && pwd -P); }
 check_port() {
   if ! [[ $1 =~ ^[0-9]+$ ]] || [ "$1" -lt 1024 ] || [ "$1" -gt 65000 ]; then die "bad port: $1"; fi
 }
+check_addr() {
+  if ! [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then die "bad address (IPv4 expected): $1"; fi
+}
 check_tick() {
   if ! [[ $1 =~ ^[0-9]+$ ]] || [ "$1" -lt 100 ]; then die "bad tick (ms): $1"; fi
 }
 
 # ---- commands ---------------------------------------------------------------
 cmd_start() {
-  local dir port=2181 tick=2000 pid t0
+  local dir port=2181 tick=2000 addr=127.0.0.1 pid t0
   [ $# -ge 1 ] || die "start: DIR required"
   dir=$(abs_dir "$1"); shift
   while [ $# -gt 0 ]; do
     case $1 in
       --port) port=${2:?}; shift 2 ;;
       --tick) tick=${2:?}; shift 2 ;;
+      --address) addr=${2:?}; shift 2 ;;
       *) die "start: unknown option $1" ;;
     esac
   done
-  check_port "$port"; check_tick "$tick"
+  check_port "$port"; check_tick "$tick"; check_addr "$addr"
   if pid=$(m_pid "$dir"); then
     log "already running: pid $pid, port $(m_port "$dir") ($dir)"
     return 0
   fi
-  common_cfg "$dir" "$port" "$tick" >"$dir/zoo.cfg"
+  common_cfg "$dir" "$port" "$tick" "$addr" >"$dir/zoo.cfg"
   t0=$(now_ms)
   m_launch "$dir"
   if ! m_wait "$dir" "$ZK_START_TIMEOUT" standalone; then
     show_logs "$dir"; m_stop "$dir" >/dev/null 2>&1 || true
     die "start failed ($dir)"
   fi
-  log "started pid $(cat "$dir/pid") on 127.0.0.1:$port tick ${tick}ms in $(( $(now_ms) - t0 ))ms ($dir)"
+  log "started pid $(cat "$dir/pid") on $addr:$port tick ${tick}ms in $(( $(now_ms) - t0 ))ms ($dir)"
 }
 
 cmd_ensemble_start() {
-  local dir base=2181 tick=500 n m cfg t0 lead alive
+  local dir base=2181 tick=500 addr=127.0.0.1 n m cfg t0 lead alive
   [ $# -ge 1 ] || die "ensemble-start: DIR required"
   dir=$(abs_dir "$1"); shift
   while [ $# -gt 0 ]; do
     case $1 in
       --base-port) base=${2:?}; shift 2 ;;
       --tick) tick=${2:?}; shift 2 ;;
+      --address) addr=${2:?}; shift 2 ;;
       *) die "ensemble-start: unknown option $1" ;;
     esac
   done
-  check_port "$base"; check_tick "$tick"
+  check_port "$base"; check_tick "$tick"; check_addr "$addr"
   t0=$(now_ms)
   # check every port first, so that a conflict leaves nothing half started
   for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
     m_pid "$dir/zk$n" >/dev/null && continue
     for p in $((base + n - 1)) $((base + 100 + n - 1)) $((base + 200 + n - 1)); do
-      if port_open "$p"; then die "port 127.0.0.1:$p (for zk$n) is already in use"; fi
+      if port_open "$p" "$addr"; then die "port $addr:$p (for zk$n) is already in use"; fi
     done
   done
   for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
     m=$dir/zk$n
     mkdir -p "$m/data"
     if m_pid "$m" >/dev/null; then log "zk$n already running (pid $(cat "$m/pid"))"; continue; fi
-    cfg=$(common_cfg "$m" $((base + n - 1)) "$tick"
+    cfg=$(common_cfg "$m" $((base + n - 1)) "$tick" "$addr"
           echo "initLimit=10"; echo "syncLimit=2"
           for ((i = 1; i <= ENSEMBLE_SIZE; i++)); do
-            echo "server.$i=127.0.0.1:$((base + 100 + i - 1)):$((base + 200 + i - 1))"
+            echo "server.$i=$addr:$((base + 100 + i - 1)):$((base + 200 + i - 1))"
           done)
     echo "$cfg" >"$m/zoo.cfg"
     echo "$n" >"$m/data/myid"
@@ -248,7 +263,7 @@ cmd_ensemble_start() {
     ok=1; alive=1; modes=""
     for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
       m_pid "$dir/zk$n" >/dev/null || alive=0
-      modes+="$(mode_of $((base + n - 1))) "
+      modes+="$(mode_of $((base + n - 1)) "$addr") "
     done
     [ "$alive" = 1 ] || { ok=0; break; }
     [[ $modes =~ ^(leader|follower)\ (leader|follower)\ (leader|follower)\ $ ]] &&
@@ -263,7 +278,7 @@ cmd_ensemble_start() {
     die "ensemble-start failed ($dir)"
   fi
   lead=$(cmd_leader "$dir")
-  log "ensemble up in $(( $(now_ms) - t0 ))ms: ports $base-$((base + 2)), leader zk$lead, tick ${tick}ms ($dir)"
+  log "ensemble up in $(( $(now_ms) - t0 ))ms: $addr ports $base-$((base + 2)), leader zk$lead, tick ${tick}ms ($dir)"
 }
 
 cmd_stop() {
@@ -286,7 +301,7 @@ cmd_status() {
     [ -n "$m" ] || continue
     pid=$(m_pid "$m") || pid=-
     printf '%s port=%s pid=%s mode=%s\n' "$(basename "$m")" "$(m_port "$m")" "$pid" \
-      "$(mode_of "$(m_port "$m")")"
+      "$(mode_of "$(m_port "$m")" "$(m_addr "$m")")"
   done < <(members "$dir")
 }
 
@@ -297,7 +312,7 @@ cmd_leader() {
   for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
     [ -f "$dir/zk$n/zoo.cfg" ] || continue
     m_pid "$dir/zk$n" >/dev/null || continue
-    if [ "$(mode_of "$(m_port "$dir/zk$n")")" = leader ]; then echo "$n"; return 0; fi
+    if [ "$(mode_of "$(m_port "$dir/zk$n")" "$(m_addr "$dir/zk$n")")" = leader ]; then echo "$n"; return 0; fi
   done
   echo "$PROG: no leader in $dir" >&2
   return 1
@@ -348,11 +363,11 @@ cmd_restart() {
   fi
   if [ -n "$want" ]; then
     if ! m_wait "$m" "$ZK_QUORUM_TIMEOUT" "$want"; then show_logs "$m"; die "restart failed ($m)"; fi
-    log "restarted pid $(cat "$m/pid") as $(mode_of "$(m_port "$m")") in $(( $(now_ms) - t0 ))ms ($m)"
+    log "restarted pid $(cat "$m/pid") as $(mode_of "$(m_port "$m")" "$(m_addr "$m")") in $(( $(now_ms) - t0 ))ms ($m)"
   else
     # no quorum possible: just wait until it accepts connections
     local deadline=$(( $(date +%s) + ZK_START_TIMEOUT ))
-    until [ "$(zk_4lw "$(m_port "$m")" ruok)" = imok ]; do
+    until [ "$(zk_4lw "$(m_port "$m")" ruok "$(m_addr "$m")")" = imok ]; do
       m_pid "$m" >/dev/null || { show_logs "$m"; die "restart: server in $m exited"; }
       [ "$(date +%s)" -lt "$deadline" ] || { show_logs "$m"; die "restart: $m not answering"; }
       sleep 0.2

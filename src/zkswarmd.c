@@ -21,6 +21,7 @@
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
 #include "zkswarm/netlink.h"
+#include "zkswarm/reaper.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 	struct zks_error err = {0};
 	struct zks_app app = {0};
 	struct zks_store *store = NULL;
+	struct zks_reaper *reaper = NULL;
 	struct zks_http *http = NULL;
 	sigset_t signals;
 	int fd, sig = 0, r;
@@ -138,6 +140,10 @@ int main(int argc, char **argv)
 			goto fail_store;
 		app.ipam = zks_ipam_new(store, &ic);
 		app.networks = zks_networks_new(store, &zks_kernel_net, &nc);
+		reaper = zks_reaper_new(store, cfg.node_id, cfg.reaper_grace_ms);
+		zks_reaper_add(reaper, zks_networks_reap_node, app.networks);
+		zks_reaper_add(reaper, zks_ipam_reap_node, app.ipam);
+		zks_reaper_start(reaper);
 	}
 	http = zks_http_start(fd, zks_routes, zks_nroutes, &app, &err);
 	if (http == NULL)
@@ -151,6 +157,7 @@ int main(int argc, char **argv)
 	zks_http_stop(http);
 	unlink(cfg.socket_path);
 	zks_networks_stop(app.networks);
+	zks_reaper_stop(reaper);
 	if (zks_volumes_mounted_count(app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop
@@ -164,6 +171,7 @@ int main(int argc, char **argv)
 	}
 	/* The store first: its callbacks point into the services. */
 	store_destroy(store);
+	zks_reaper_free(reaper);
 	zks_networks_free(app.networks);
 	zks_ipam_free(app.ipam);
 	zks_volumes_free(app.volumes);
@@ -173,8 +181,10 @@ int main(int argc, char **argv)
 
 fail_volumes:
 	zks_networks_stop(app.networks);
+	zks_reaper_stop(reaper);
 fail_store:
 	store_destroy(store);
+	zks_reaper_free(reaper);
 	zks_networks_free(app.networks);
 	zks_ipam_free(app.ipam);
 	zks_volumes_free(app.volumes);

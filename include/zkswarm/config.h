@@ -26,6 +26,7 @@ struct zks_config {
 	char *default_pool;
 	int default_pool_size;
 	int vxlan_port;
+	int reaper_grace_ms;
 	int session_timeout_ms;
 };
 

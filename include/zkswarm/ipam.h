@@ -50,6 +50,9 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
 			     struct zks_error *err);
 
+/* Remove a dead node's references and holds (a zks_reap_fn; ctx is the ipam). */
+int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err);
+
 /* The subnet a pool ID names (for the network driver's checks). */
 int zks_ipam_pool_subnet(const char *pool_id, struct zks_cidr *subnet, struct zks_error *err);
 

@@ -78,6 +78,9 @@ int zks_networks_endpoint_info(struct zks_networks *n, const char *docker_id,
 			       struct zks_error *err);
 void zks_endpoint_info_clear(struct zks_endpoint_info *info);
 
+/* Remove a dead node's endpoints and memberships (a zks_reap_fn; ctx is the service). */
+int zks_networks_reap_node(void *ctx, const char *node, struct zks_error *err);
+
 /* Make this node's kernel state match the records now (the reconciler does it by itself too). */
 int zks_networks_reconcile(struct zks_networks *n, struct zks_error *err);
 

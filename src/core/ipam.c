@@ -760,3 +760,88 @@ int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const c
 	}
 	return zks_error_set(err, ZKS_ERR_CONFLICT, "address %s kept changing; try again", address);
 }
+
+/* ---- reclaiming a dead node's share --------------------------------------------------------- */
+
+/* Remove node from the counter in the record at path; delete the record when nobody is left
+ * (delete_also: the parent of addresses, deleted with a subnet). */
+static int drop_node(struct zks_ipam *ipam, const char *path, const char *key, const char *node,
+		     const char *delete_also, struct zks_error *err)
+{
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+		cleanup_free char *data = NULL;
+		cleanup_free char *text = NULL;
+		struct zks_stat st;
+		cJSON *doc;
+		long have, left;
+		int r;
+
+		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+		doc = parse_object(data);
+		if (doc == NULL)
+			return 0;
+		have = counter_get(doc, key, node);
+		if (have == 0) {
+			cJSON_Delete(doc);
+			return 0;
+		}
+		left = counter_add(doc, key, node, -have);
+		text = encode(doc);
+		cJSON_Delete(doc);
+		if (left > 0) {
+			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
+		} else if (delete_also) {
+			struct zks_op ops[] = {
+				{.type = ZKS_OP_DELETE, .path = delete_also, .version = -1},
+				{.type = ZKS_OP_DELETE, .path = path, .version = st.version},
+			};
+
+			r = store_multi(ipam->store, ops, ARRAY_SIZE(ops), err);
+			if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
+				/* Addresses still held by live nodes: keep the subnet, drop the dead one's refs. */
+				r = store_set(ipam->store, path, text, strlen(text), st.version, err);
+		} else {
+			r = store_remove(ipam->store, path, st.version, err);
+		}
+		if (r == 0 || err->code == ZKS_ERR_NOT_FOUND)
+			return 0;
+		if (err->code != ZKS_ERR_CONFLICT)
+			return -1;
+	}
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "`%s` kept changing", path);
+}
+
+int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
+{
+	struct zks_ipam *ipam = ctx;
+	char **subnets = NULL;
+	size_t n = 0, freed = 0;
+	int r = 0;
+
+	if (store_children(ipam->store, SUBNETS, &subnets, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		cleanup_free char *sp = xasprintf(SUBNETS "/%s", subnets[i]);
+		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		char **addrs = NULL;
+		size_t na = 0;
+
+		if (store_children(ipam->store, ap, &addrs, &na, err) == 0) {
+			for (size_t k = 0; k < na && r == 0; k++) {
+				cleanup_free char *p = xasprintf("%s/%s", ap, addrs[k]);
+
+				r = drop_node(ipam, p, "holders", node, NULL, err);
+				freed++;
+			}
+			zks_free_strv(addrs, na);
+		}
+		if (r == 0)
+			r = drop_node(ipam, sp, "refs", node, ap, err);
+	}
+	zks_free_strv(subnets, n);
+	if (r == 0)
+		log_info("ipam: reclaimed the pools and addresses node `%s` held", node);
+	(void)freed;
+	return r;
+}

@@ -726,6 +726,65 @@ int zks_networks_endpoint_info(struct zks_networks *n, const char *docker_id,
 	return 0;
 }
 
+/* ---- reclaiming a dead node's endpoints and memberships -------------------------------------- */
+
+int zks_networks_reap_node(void *ctx, const char *node, struct zks_error *err)
+{
+	struct zks_networks *n = ctx;
+	cleanup_free char *prefix = xasprintf("%s:", node);
+	size_t plen = strlen(prefix), count = 0, gone = 0;
+	char **keys = NULL;
+	int r = 0;
+
+	if (store_children(n->store, "/networks", &keys, &count, err) < 0)
+		return -1;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		struct network_record rec;
+		char **v = NULL;
+		size_t nv = 0;
+
+		if (store_children(n->store, eps, &v, &nv, err) == 0) {
+			for (size_t k = 0; k < nv && r == 0; k++) {
+				cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+				cleanup_free char *data = NULL;
+				struct endpoint_record ep;
+				struct zks_stat st;
+
+				if (store_get(n->store, p, &data, NULL, &st, err) < 0 ||
+				    endpoint_parse(data, &ep) < 0 || strcmp(ep.node, node) != 0)
+					continue;
+				if (store_remove(n->store, p, st.version, err) < 0 &&
+				    err->code != ZKS_ERR_NOT_FOUND)
+					r = -1;
+				gone++;
+			}
+			zks_free_strv(v, nv);
+		}
+		if (r == 0 && store_children(n->store, members, &v, &nv, err) == 0) {
+			for (size_t k = 0; k < nv && r == 0; k++) {
+				cleanup_free char *p = NULL;
+
+				if (strncmp(v[k], prefix, plen) != 0)
+					continue;
+				p = xasprintf("%s/%s", members, v[k]);
+				if (store_remove(n->store, p, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
+					r = -1;
+			}
+			zks_free_strv(v, nv);
+		}
+		if (r == 0 && load_network(n, keys[i], true, &rec, err) == 0)
+			r = delete_if_unused(n, &rec, err);
+		else if (r == 0 && err->code != ZKS_ERR_NOT_FOUND)
+			r = -1;
+	}
+	zks_free_strv(keys, count);
+	if (r == 0)
+		log_info("networks: reclaimed %zu endpoint(s) and the memberships of node `%s`", gone, node);
+	return r;
+}
+
 /* ---- the reconciler ----------------------------------------------------------------------------- */
 
 struct desired {

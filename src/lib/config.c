@@ -63,6 +63,9 @@ static const struct setting settings[] = {
 	 offsetof(struct zks_config, default_pool_size)},
 	{"VXLAN_PORT", "vxlan-port", "4789", "UDP port of the VXLAN tunnels (the same on every node)",
 	 SETTING_INT, offsetof(struct zks_config, vxlan_port)},
+	{"REAPER_GRACE_MS", "reaper-grace-ms", "60000",
+	 "how long a node must be gone before its endpoints and addresses are reclaimed",
+	 SETTING_INT, offsetof(struct zks_config, reaper_grace_ms)},
 };
 
 void zks_config_usage(FILE *out)

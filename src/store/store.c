@@ -17,5 +17,5 @@ const char *zks_conn_state_name(enum zks_conn_state state)
 }
 
 const char *const zks_skeleton[] = {
-	"/volumes", "/ipam", "/ipam/subnets", "/networks", "/vnis", "/nodes", NULL,
+	"/volumes", "/ipam", "/ipam/subnets", "/networks", "/vnis", "/nodes", "/reaper", NULL,
 };

@@ -2,17 +2,20 @@
 # tests/integration/daemon.sh - sourced by the integration tests after
 # tests/lib.sh: run zkswarmd instances outside Docker against a test ZooKeeper.
 #
-#   start_node NAME [ENV=VALUE...]   start an instance (node id NAME) in $T/NAME
+#   start_node NAME [ENV=VALUE...]   start an instance (node id NAME) in $T/NAME;
+#                                    with NETNS=NS set (e.g. `NETNS=ns1 start_node
+#                                    n1`), inside network namespace NS
 #   stop_node NAME [SIGNAL]          stop it (TERM by default) and wait for it
 #   call NODE ENDPOINT JSON          POST to it; prints the body; 0 only for HTTP 200
 #   field JQ                         jq over the last assertion's output
 # Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
 
 start_node() {
-	local n=$1
+	local n=$1 in_ns=()
 	shift
+	[ -z "${NETNS:-}" ] || in_ns=(ip netns exec "$NETNS") # it execs: $! is still the daemon
 	mkdir -p "$T/$n/state" "$T/$n/mnt"
-	env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
+	"${in_ns[@]}" env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
 		ZK_SESSION_TIMEOUT_MS=$SESSION_MS LOG_LEVEL=debug SOCKET="$T/$n/s.sock" \
 		DATA_DIR="$T/data" MOUNT_ROOT="$T/$n/mnt" STATE_DIR="$T/$n/state" "$@" \
 		"$ZKSWARMD" >>"$T/$n/log" 2>&1 &

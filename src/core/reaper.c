@@ -1,0 +1,342 @@
+/*
+ * reaper.c - electing one reaper and reclaiming what dead nodes held.
+ *
+ * Who holds what is read from the records' layout: endpoints name their
+ * node, network members are "<node>:<id>", subnets count references and
+ * addresses count holders per node.  A node holding something without a
+ * registration is noted with the time it was first seen so; after the grace
+ * period the leader asks each service to reclaim it.  The clock restarts
+ * with a new leader and whenever the mirror is not synced: the reaper errs
+ * on the side of waiting.
+ */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "zkswarm/log.h"
+#include "zkswarm/reaper.h"
+#include "zkswarm/util.h"
+
+#define LEADER "/reaper/leader"
+#define PERIOD_MS 2000
+#define MAX_REAPERS 4
+
+struct gone {
+	char *node;
+	int64_t since;
+};
+
+struct reap_cb {
+	zks_reap_fn fn;
+	void *ctx;
+};
+
+struct zks_reaper {
+	struct zks_store *store;
+	char *node_id;
+	int64_t grace_ms;
+	struct reap_cb cbs[MAX_REAPERS];
+	size_t ncbs;
+	struct gone *gone;
+	size_t ngone;
+	bool leader;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool wanted;
+	bool stopping;
+	bool started;
+	pthread_t thread;
+};
+
+/* ---- who holds something ---------------------------------------------------------------------- */
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static void names_add(struct names *s, const char *name, size_t len)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == len && !strncmp(s->v[i], name, len))
+			return;
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n++] = xstrndup(name, len);
+}
+
+static bool names_has(const struct names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return true;
+	return false;
+}
+
+/* The keys of the object under key in the record at path (the nodes of a counter). */
+static void add_counter_keys(struct zks_store *store, const char *path, const char *key,
+			     struct names *out)
+{
+	cleanup_free char *data = NULL;
+	cJSON *doc, *map, *c;
+
+	if (store_cached_get(store, path, &data, NULL, NULL) < 0)
+		return;
+	doc = cJSON_Parse(data);
+	map = cJSON_GetObjectItemCaseSensitive(doc, key);
+	cJSON_ArrayForEach(c, map)
+	{
+		if (c->string)
+			names_add(out, c->string, strlen(c->string));
+	}
+	cJSON_Delete(doc);
+}
+
+static void add_children(struct zks_store *store, const char *path, char ***v, size_t *n)
+{
+	if (store_cached_children(store, path, v, n) < 0) {
+		*v = NULL;
+		*n = 0;
+	}
+}
+
+static void collect_holders(struct zks_store *store, struct names *out)
+{
+	char **keys, **subnets;
+	size_t nkeys, nsubnets;
+
+	add_children(store, "/networks", &keys, &nkeys);
+	for (size_t i = 0; i < nkeys; i++) {
+		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		char **v;
+		size_t n;
+
+		add_children(store, members, &v, &n);
+		for (size_t k = 0; k < n; k++) {
+			const char *colon = strchr(v[k], ':');
+
+			if (colon)
+				names_add(out, v[k], (size_t)(colon - v[k]));
+		}
+		zks_free_strv(v, n);
+		add_children(store, eps, &v, &n);
+		for (size_t k = 0; k < n; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+			cleanup_free char *data = NULL;
+			cJSON *doc, *node;
+
+			if (store_cached_get(store, p, &data, NULL, NULL) < 0)
+				continue;
+			doc = cJSON_Parse(data);
+			node = cJSON_GetObjectItemCaseSensitive(doc, "node");
+			if (cJSON_IsString(node))
+				names_add(out, node->valuestring, strlen(node->valuestring));
+			cJSON_Delete(doc);
+		}
+		zks_free_strv(v, n);
+	}
+	zks_free_strv(keys, nkeys);
+	add_children(store, "/ipam/subnets", &subnets, &nsubnets);
+	for (size_t i = 0; i < nsubnets; i++) {
+		cleanup_free char *sp = xasprintf("/ipam/subnets/%s", subnets[i]);
+		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		char **v;
+		size_t n;
+
+		add_counter_keys(store, sp, "refs", out);
+		add_children(store, ap, &v, &n);
+		for (size_t k = 0; k < n; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", ap, v[k]);
+
+			add_counter_keys(store, p, "holders", out);
+		}
+		zks_free_strv(v, n);
+	}
+	zks_free_strv(subnets, nsubnets);
+}
+
+/* ---- passes ------------------------------------------------------------------------------------ */
+
+static bool take_leadership(struct zks_reaper *r, int64_t session)
+{
+	struct zks_stat st;
+	struct zks_error err;
+	cleanup_free char *text = NULL;
+
+	if (store_cached_get(r->store, LEADER, NULL, NULL, &st) == 0)
+		return st.owner == session;
+	text = xasprintf("{\"node\":\"%s\"}", r->node_id);
+	if (store_create(r->store, LEADER, text, strlen(text), ZKS_EPHEMERAL, &err) < 0)
+		return false;
+	log_info("reaper: this node now reclaims what dead nodes held");
+	return true;
+}
+
+int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms)
+{
+	struct zks_store_status status;
+	struct names holders = {0};
+	char **alive = NULL;
+	size_t nalive = 0;
+	int reaped = 0;
+	bool leader;
+
+	store_status(r->store, &status);
+	if (!status.mirror_synced) {
+		/* An incomplete view proves nothing about who is gone. */
+		for (size_t i = 0; i < r->ngone; i++)
+			r->gone[i].since = now_ms;
+		return 0;
+	}
+	leader = take_leadership(r, status.session_id);
+	if (leader != r->leader && !leader)
+		log_info("reaper: another node reclaims now");
+	r->leader = leader;
+	collect_holders(r->store, &holders);
+	add_children(r->store, "/nodes", &alive, &nalive);
+
+	/* Forget who came back or holds nothing any more; note the newly gone. */
+	for (size_t i = 0; i < r->ngone;) {
+		bool still = names_has(&holders, r->gone[i].node);
+
+		for (size_t k = 0; k < nalive && still; k++)
+			still = strcmp(alive[k], r->gone[i].node) != 0;
+		if (still) {
+			i++;
+			continue;
+		}
+		free(r->gone[i].node);
+		r->gone[i] = r->gone[--r->ngone];
+	}
+	for (size_t i = 0; i < holders.n; i++) {
+		bool known = false, up = false;
+
+		for (size_t k = 0; k < nalive && !up; k++)
+			up = !strcmp(alive[k], holders.v[i]);
+		for (size_t k = 0; k < r->ngone && !known; k++)
+			known = !strcmp(r->gone[k].node, holders.v[i]);
+		if (up || known)
+			continue;
+		r->gone = xrealloc(r->gone, (r->ngone + 1) * sizeof(*r->gone));
+		r->gone[r->ngone].node = xstrdup(holders.v[i]);
+		r->gone[r->ngone++].since = now_ms;
+		log_info("reaper: node `%s` holds records but is not registered", holders.v[i]);
+	}
+	for (size_t i = 0; leader && i < r->ngone; i++) {
+		bool ok = true;
+
+		if (now_ms - r->gone[i].since < r->grace_ms)
+			continue;
+		log_info("reaper: node `%s` has been gone for %lld s; reclaiming what it held",
+			 r->gone[i].node, (long long)((now_ms - r->gone[i].since) / 1000));
+		for (size_t k = 0; k < r->ncbs; k++) {
+			struct zks_error err;
+
+			if (r->cbs[k].fn(r->cbs[k].ctx, r->gone[i].node, &err) < 0) {
+				log_warn("reaper: reclaiming from `%s`: %s", r->gone[i].node, err.msg);
+				ok = false;
+			}
+		}
+		if (ok)
+			reaped++;
+	}
+	zks_free_strv(holders.v, holders.n);
+	zks_free_strv(alive, nalive);
+	return reaped;
+}
+
+bool zks_reaper_is_leader(struct zks_reaper *r)
+{
+	return r->leader;
+}
+
+/* ---- thread ------------------------------------------------------------------------------------ */
+
+static void wake(void *ctx)
+{
+	struct zks_reaper *r = ctx;
+
+	pthread_mutex_lock(&r->lock);
+	r->wanted = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct zks_reaper *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		struct timespec deadline;
+
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += PERIOD_MS / 1000;
+		while (!r->wanted && !r->stopping)
+			if (pthread_cond_timedwait(&r->wake, &r->lock, &deadline) != 0)
+				break;
+		if (r->stopping)
+			break;
+		r->wanted = false;
+		pthread_mutex_unlock(&r->lock);
+		zks_reaper_pass(r, zks_now_ms());
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct zks_reaper *zks_reaper_new(struct zks_store *store, const char *node_id, int64_t grace_ms)
+{
+	struct zks_reaper *r = xcalloc(1, sizeof(*r));
+
+	r->store = store;
+	r->node_id = xstrdup(node_id);
+	r->grace_ms = grace_ms;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	return r;
+}
+
+void zks_reaper_add(struct zks_reaper *r, zks_reap_fn fn, void *ctx)
+{
+	if (r->ncbs < MAX_REAPERS)
+		r->cbs[r->ncbs++] = (struct reap_cb){fn, ctx};
+}
+
+void zks_reaper_start(struct zks_reaper *r)
+{
+	if (pthread_create(&r->thread, NULL, reaper_main, r) != 0)
+		abort();
+	r->started = true;
+	store_on_change(r->store, wake, r);
+}
+
+void zks_reaper_stop(struct zks_reaper *r)
+{
+	if (r == NULL || !r->started)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->started = false;
+}
+
+void zks_reaper_free(struct zks_reaper *r)
+{
+	if (r == NULL)
+		return;
+	zks_reaper_stop(r);
+	for (size_t i = 0; i < r->ngone; i++)
+		free(r->gone[i].node);
+	free(r->gone);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->wake);
+	free(r->node_id);
+	free(r);
+}
