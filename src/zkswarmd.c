@@ -6,7 +6,10 @@
  * first and nothing here waits for ZooKeeper.  Reads answer from the mirror
  * (loaded from disk, stale until ZooKeeper answers) from the first request.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,45 @@ static void find_tunnel(const struct zks_config *cfg, struct zks_networks_config
 	log_info("networks: tunnel address %s on %s (MTU %d)", inet_ntoa(addr), ifname, mtu);
 }
 
+/*
+ * One daemon per state directory: a second one would fight the first over the
+ * saved ZooKeeper session (each resume steals it) and over mounts.json.
+ */
+static int lock_state_dir(const char *dir, struct zks_error *err)
+{
+	cleanup_free char *path = xasprintf("%s/lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return zks_error_errno(err, errno, "open `%s`", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return zks_error_set(err, ZKS_ERR_CONFLICT,
+				     "another zkswarmd uses STATE_DIR `%s`; each daemon needs its own", dir);
+	}
+	return fd; /* held until the process exits */
+}
+
+/* The digest credentials, from a file so that they never show in `docker plugin inspect`. */
+static char *read_auth(const char *path, struct zks_error *err)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (path[0] == '\0')
+		return NULL;
+	if (zks_read_file(path, 1024, &text, &len, err) < 0)
+		return NULL;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (strchr(text, ':') == NULL || text[0] == ':') {
+		free(text);
+		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
+		return NULL;
+	}
+	return text;
+}
+
 int main(int argc, char **argv)
 {
 	struct zks_config cfg;
@@ -91,11 +133,14 @@ int main(int argc, char **argv)
 		goto fail;
 	{
 		cleanup_free char *mirror = xasprintf("%s/mirror.json", cfg.state_dir);
+		cleanup_free char *session = xasprintf("%s/session", cfg.state_dir);
+		cleanup_free char *auth = NULL;
 		struct zks_zk_config zk = {
 			.hosts = cfg.zk_hosts,
 			.root = cfg.zk_root,
 			.session_timeout_ms = cfg.session_timeout_ms,
 			.mirror_file = mirror,
+			.session_file = session,
 			.skeleton = zks_skeleton,
 		};
 		struct zks_volumes_config vc = {
@@ -130,9 +175,15 @@ int main(int argc, char **argv)
 			nc.unavailable = why;
 			log_warn("networks: unavailable on this node: %s", why);
 		}
-		if (zks_mkdir_p(cfg.state_dir, 0700, &err) < 0)
+		if (zks_mkdir_p(cfg.state_dir, 0700, &err) < 0 || lock_state_dir(cfg.state_dir, &err) < 0)
 			goto fail_socket;
+		auth = read_auth(cfg.zk_auth_file, &err);
+		if (auth == NULL && cfg.zk_auth_file[0] != '\0')
+			goto fail_socket;
+		zk.auth = auth;
 		store = zks_store_zk_new(&zk, &err);
+		if (auth != NULL)
+			explicit_bzero(auth, strlen(auth));
 		if (store == NULL)
 			goto fail_socket;
 		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);

@@ -22,6 +22,7 @@ struct zks_config {
 	char *data_dir;
 	char *mount_root;
 	char *state_dir;
+	char *zk_auth_file;   /* "" = no credentials */
 	char *advertise_addr; /* "" = the address of the default route's device */
 	char *default_pool;
 	int default_pool_size;

@@ -47,6 +47,8 @@ struct zks_store_status {
 	int64_t session_id;   /* current session, 0 if none */
 	bool mirror_synced;   /* the mirror has been fully read in this session */
 	int64_t disconnected_ms; /* how long we have been cut off, 0 when connected */
+	bool fenced;          /* cut off for over 2/3 of the session timeout: ZooKeeper may
+			       * already have handed our ephemeral leases to another node */
 	uint64_t sessions;    /* sessions established since start */
 };
 
@@ -180,6 +182,8 @@ struct zks_zk_config {
 	const char *root;         /* "/zkswarm" */
 	int session_timeout_ms;
 	const char *mirror_file;  /* where the mirror is saved; NULL: not saved */
+	const char *session_file; /* session id and password, to resume after a restart; NULL: don't */
+	const char *auth;         /* "user:password" for digest auth and creator-only ACLs; NULL: none */
 	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
 };
 

@@ -49,6 +49,7 @@ struct zks_volume_info {
 	size_t nholders;
 	size_t mounted_here;  /* mount IDs held on this node */
 	bool stale;           /* answered from a mirror not (yet) synced with ZooKeeper */
+	bool fenced;          /* cut off long enough that this node's leases may be gone */
 	bool corrupt;         /* its record in ZooKeeper could not be read */
 	const char *zookeeper; /* connection state */
 };

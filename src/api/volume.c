@@ -127,6 +127,9 @@ static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status
 	cJSON_AddStringToObject(status, "zookeeper", info->zookeeper);
 	if (info->stale)
 		cJSON_AddBoolToObject(status, "stale", true);
+	if (info->fenced)
+		cJSON_AddStringToObject(status, "leases",
+					"considered lost here: cut off from ZooKeeper too long");
 	if (info->corrupt)
 		cJSON_AddStringToObject(status, "error", "the record in ZooKeeper is unreadable");
 	return vol;

@@ -745,6 +745,16 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 
 	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0)
 		return -1;
+	{
+		struct zks_store_status status;
+
+		store_status(v->store, &status);
+		if (status.fenced)
+			return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+					     "mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
+					     "this node may count on its leases; mounts resume once it is back",
+					     name, (long long)(status.disconnected_ms / 1000));
+	}
 	target = mountpoint_of(v, name);
 	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
@@ -909,6 +919,7 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 	info->created_at = steal_pointer(&rec.created_at);
 	info->created_by = steal_pointer(&rec.created_by);
 	info->stale = !status.mirror_synced;
+	info->fenced = status.fenced;
 	info->zookeeper = zks_conn_state_name(status.state);
 	if (with_status) {
 		cleanup_free char *leases = xasprintf("/volumes/%s/leases", name);

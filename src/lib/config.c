@@ -52,6 +52,10 @@ static const struct setting settings[] = {
 	{"STATE_DIR", "state-dir", "/var/lib/zkswarm/state",
 	 "local state: mount IDs held here and the saved mirror of ZooKeeper", SETTING_STRING,
 	 offsetof(struct zks_config, state_dir)},
+	{"ZK_AUTH_FILE", "zk-auth-file", "",
+	 "file holding `user:password` for ZooKeeper digest auth; records are then readable and "
+	 "writable only with it",
+	 SETTING_STRING, offsetof(struct zks_config, zk_auth_file)},
 	{"ADVERTISE_ADDR", "advertise-addr", "",
 	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
 	 SETTING_STRING, offsetof(struct zks_config, advertise_addr)},

@@ -23,6 +23,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,9 @@ struct zk_store {
 	int timeout_ms;
 	int fail_fast_ms;
 	char *mirror_file;
+	char *session_file;
+	char *auth;
+	const struct ACL_vector *acl; /* creator-only with auth, open without */
 	char **skeleton;
 	size_t nskeleton;
 
@@ -89,6 +93,10 @@ struct zk_store {
 	size_t ncallbacks;
 	struct change_cb changes[ZK_MAX_CALLBACKS];
 	size_t nchanges;
+
+	bool fence_logged;
+	int64_t last_contact;   /* when ZooKeeper last answered us (monotonic ms) */
+	int64_t last_probe;     /* when we last asked, to learn that */
 
 	pthread_rwlock_t mirror_lock;
 	struct zks_tree *mirror;
@@ -210,6 +218,8 @@ static void zk_log_callback(const char *message)
 		log_info("zookeeper client: %s", message);
 }
 
+static void session_save(struct zk_store *s, const clientid_t *id);
+
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
 
 static void queue_event_locked(struct zk_store *s, int type, const char *path, uint64_t seq)
@@ -244,6 +254,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			if (id->client_id != s->session_id) {
 				s->sessions++;
 				s->session_id = id->client_id;
+				session_save(s, id);
 				log_info("zookeeper: session 0x%llx established (timeout %d ms)",
 					 (unsigned long long)id->client_id, zoo_recv_timeout(zh));
 			} else {
@@ -252,6 +263,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			}
 			s->state = ZKS_CONN_CONNECTED;
 			s->disconnected_since = 0;
+			s->last_contact = zks_now_ms();
 			s->need_resync = true;
 		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
 			log_warn("zookeeper: session 0x%llx %s; starting a new one",
@@ -579,6 +591,87 @@ static void mirror_load(struct zk_store *s)
 		 s->mirror_file, skipped ? "; skipped malformed entries" : "");
 }
 
+/* ---- the session on disk: a restart within the timeout keeps it, and with it our leases ---- */
+
+static void session_save(struct zk_store *s, const clientid_t *id)
+{
+	char text[128], hex[33];
+	struct zks_error err;
+
+	if (s->session_file == NULL)
+		return;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)id->passwd[i]);
+	snprintf(text, sizeof(text), "%llx %s\n", (unsigned long long)id->client_id, hex);
+	if (zks_write_file_atomic(s->session_file, text, strlen(text), &err) < 0)
+		log_warn("zookeeper: cannot save the session: %s", err.msg);
+}
+
+static bool session_load(struct zk_store *s, clientid_t *id)
+{
+	cleanup_free char *text = NULL;
+	unsigned long long sid;
+	char hex[33];
+
+	if (s->session_file == NULL ||
+	    zks_read_file(s->session_file, 256, &text, NULL, NULL) < 0)
+		return false;
+	if (sscanf(text, "%llx %32s", &sid, hex) != 2 || strlen(hex) != 32)
+		return false;
+	memset(id, 0, sizeof(*id));
+	id->client_id = (int64_t)sid;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return false;
+		id->passwd[i] = (char)v;
+	}
+	return true;
+}
+
+/* ---- our own clock of contact with ZooKeeper (for self-fencing) -------------------------- */
+
+static void probe_done(int rc, const struct Stat *st, const void *data)
+{
+	struct zk_store *s = (struct zk_store *)data;
+
+	(void)st;
+	if (rc != ZOK && rc != ZNONODE)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->last_contact = zks_now_ms();
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Every third of the session timeout, a round trip.  ZooKeeper expires our
+ * session no earlier than a timeout after it last heard from us, which is no
+ * earlier than our last answered probe; counting on our leases only until
+ * two thirds of a timeout after that keeps a third of it as margin.
+ */
+static void probe(struct zk_store *s)
+{
+	int64_t now = zks_now_ms();
+
+	pthread_mutex_lock(&s->lock);
+	if (s->state != ZKS_CONN_CONNECTED || now - s->last_probe < s->timeout_ms / 3) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->last_probe = now;
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_rdlock(&s->handle_lock);
+	if (s->zh != NULL)
+		zoo_aexists(s->zh, s->root, 0, probe_done, s);
+	pthread_rwlock_unlock(&s->handle_lock);
+}
+
+static bool fenced_locked(const struct zk_store *s, int64_t now)
+{
+	return now - s->last_contact > s->timeout_ms * 2 / 3;
+}
+
 /* ---- the worker ---------------------------------------------------------------------------- */
 
 static void close_handle(struct zk_store *s)
@@ -598,14 +691,24 @@ static void close_handle(struct zk_store *s)
 
 static void open_handle(struct zk_store *s)
 {
+	clientid_t saved;
+	bool resume;
 	zhandle_t *zh;
 
 	close_handle(s);
+	/* Only the first handle tries the saved session: after an expiry we start afresh. */
+	resume = s->sessions == 0 && session_load(s, &saved);
+	if (resume)
+		log_info("zookeeper: resuming session 0x%llx from before the restart",
+			 (unsigned long long)saved.client_id);
 	pthread_rwlock_wrlock(&s->handle_lock);
 	/* Hold the lock across init so the first session event sees zh_current set. */
 	pthread_mutex_lock(&s->lock);
-	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, NULL, s, ZOO_NO_LOG_CLIENTENV,
-			     zk_log_callback);
+	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, resume ? &saved : NULL, s,
+			     ZOO_NO_LOG_CLIENTENV, zk_log_callback);
+	if (zh != NULL && s->auth != NULL &&
+	    zoo_add_auth(zh, "digest", s->auth, (int)strlen(s->auth), NULL, NULL) != ZOK)
+		log_error("zookeeper: cannot add the digest credentials");
 	if (zh == NULL) {
 		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts, strerror(errno));
 	} else {
@@ -630,7 +733,7 @@ static int bootstrap(struct zk_store *s, zhandle_t *zh)
 			char saved = *p;
 
 			*p = '\0';
-			rc = zoo_create(zh, root, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			rc = zoo_create(zh, root, NULL, -1, s->acl, 0, NULL, 0);
 			if (rc != ZOK && rc != ZNODEEXISTS)
 				goto fail;
 			*p = saved;
@@ -641,7 +744,7 @@ static int bootstrap(struct zk_store *s, zhandle_t *zh)
 	for (size_t i = 0; i < s->nskeleton; i++) {
 		cleanup_free char *path = abs_path(s, s->skeleton[i]);
 
-		rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		rc = zoo_create(zh, path, NULL, -1, s->acl, 0, NULL, 0);
 		if (rc != ZOK && rc != ZNODEEXISTS)
 			goto fail;
 	}
@@ -704,9 +807,20 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_unlock(&s->lock);
 		notify_changes(s, &seen_changes);
+		probe(s);
 		pthread_mutex_lock(&s->lock);
 		if (s->stopping)
 			break;
+		/* Our own clock: a cut-off client learns of its expiry only when it reconnects. */
+		if (fenced_locked(s, zks_now_ms())) {
+			if (!s->fence_logged)
+				log_warn("zookeeper: cut off for over 2/3 of the session timeout; this node no "
+					 "longer counts on its single-node leases and refuses new mounts");
+			s->fence_logged = true;
+		} else if (s->fence_logged) {
+			log_info("zookeeper: connected again; leases are being re-established");
+			s->fence_logged = false;
+		}
 
 		if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
 			bool first = s->zh_current == NULL && s->sessions == 0;
@@ -760,7 +874,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}
-		deadline_after(&deadline, s->mirror_dirty ? ZK_MIRROR_SAVE_MS : 1000);
+		deadline_after(&deadline, s->mirror_dirty ? ZK_MIRROR_SAVE_MS : s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000);
 		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -849,7 +963,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		switch (ops[i].type) {
 		case ZKS_OP_CREATE:
 			zoo_create_op_init(&zops[i], paths[i], ops[i].data, ops[i].data ? (int)ops[i].len : -1,
-					   &ZOO_OPEN_ACL_UNSAFE,
+					   s->acl,
 					   ops[i].kind == ZKS_EPHEMERAL ? ZOO_EPHEMERAL : 0, NULL, 0);
 			break;
 		case ZKS_OP_SET:
@@ -1055,6 +1169,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->state = s->state;
 	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
+	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	pthread_mutex_unlock(&s->lock);
 	pthread_rwlock_rdlock(&s->mirror_lock);
@@ -1103,8 +1218,10 @@ static void zk_destroy(struct zks_store *base)
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->worker, NULL);
-	/* A clean close ends the session: our ephemerals go at once. */
+	/* A clean close ends the session: our ephemerals go at once, and nothing is to resume. */
 	close_handle(s);
+	if (s->session_file != NULL)
+		unlink(s->session_file);
 	if (s->mirror_dirty)
 		mirror_save(s);
 	free_store(s);
@@ -1123,6 +1240,10 @@ static void free_store(struct zk_store *s)
 	zks_tree_free(s->mirror);
 	zks_free_strv(s->skeleton, s->nskeleton);
 	free(s->mirror_file);
+	free(s->session_file);
+	if (s->auth != NULL)
+		explicit_bzero(s->auth, strlen(s->auth));
+	free(s->auth);
 	free(s->root);
 	free(s->hosts);
 	pthread_rwlock_destroy(&s->handle_lock);
@@ -1170,6 +1291,9 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->timeout_ms = cfg->session_timeout_ms > 0 ? cfg->session_timeout_ms : 10000;
 	s->fail_fast_ms = s->timeout_ms / 4 < 1000 ? s->timeout_ms / 4 : 1000;
 	s->mirror_file = cfg->mirror_file ? xstrdup(cfg->mirror_file) : NULL;
+	s->session_file = cfg->session_file ? xstrdup(cfg->session_file) : NULL;
+	s->auth = cfg->auth ? xstrdup(cfg->auth) : NULL;
+	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
@@ -1184,6 +1308,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->mirror = zks_tree_new();
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
+	s->last_contact = s->disconnected_since; /* no lease is held before the first session */
 	mirror_load(s);
 	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
 	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
