@@ -23,6 +23,7 @@
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
+#include "zkswarm/metrics.h"
 #include "zkswarm/netlink.h"
 #include "zkswarm/reaper.h"
 #include "zkswarm/store.h"
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	struct zks_app app = {0};
 	struct zks_store *store = NULL;
 	struct zks_reaper *reaper = NULL;
+	struct zks_metrics_server *metrics = NULL;
 	struct zks_http *http = NULL;
 	sigset_t signals;
 	int fd, sig = 0, r;
@@ -199,6 +201,14 @@ int main(int argc, char **argv)
 	http = zks_http_start(fd, zks_routes, zks_nroutes, &app, &err);
 	if (http == NULL)
 		goto fail_volumes;
+	if (cfg.metrics_addr[0] != '\0') {
+		metrics = zks_metrics_start(cfg.metrics_addr, store, &err);
+		/* Metrics are for watching the daemon, not a reason to stop serving. */
+		if (metrics == NULL)
+			log_error("zkswarmd: %s; serving without metrics", err.msg);
+		else
+			log_info("zkswarmd: metrics on http://%s/metrics", cfg.metrics_addr);
+	}
 	log_info("zkswarmd: serving on %s as node `%s`; ZooKeeper %s%s, session timeout %d ms",
 		 cfg.socket_path, cfg.node_id, cfg.zk_hosts, cfg.zk_root, cfg.session_timeout_ms);
 
@@ -206,6 +216,7 @@ int main(int argc, char **argv)
 		log_info("zkswarmd: SIGHUP ignored (settings change through a restart)");
 	log_info("zkswarmd: %s received; finishing requests in flight", strsignal(sig));
 	zks_http_stop(http);
+	zks_metrics_stop(metrics);
 	unlink(cfg.socket_path);
 	zks_networks_stop(app.networks);
 	zks_reaper_stop(reaper);

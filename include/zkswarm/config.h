@@ -23,6 +23,7 @@ struct zks_config {
 	char *mount_root;
 	char *state_dir;
 	char *zk_auth_file;   /* "" = no credentials */
+	char *metrics_addr;   /* "" = no metrics listener */
 	char *advertise_addr; /* "" = the address of the default route's device */
 	char *default_pool;
 	int default_pool_size;

@@ -50,6 +50,8 @@ struct zks_store_status {
 	bool fenced;          /* cut off for over 2/3 of the session timeout: ZooKeeper may
 			       * already have handed our ephemeral leases to another node */
 	uint64_t sessions;    /* sessions established since start */
+	uint64_t connects;    /* connections established (reconnects included) */
+	size_t mirror_nodes;  /* znodes in the mirror */
 };
 
 /* Called on the store's own thread after each new session is established and synced. */

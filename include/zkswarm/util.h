@@ -41,6 +41,7 @@ void zks_free_strv(char **v, size_t n);
 
 /* Monotonic clock in milliseconds and wall clock as RFC 3339 (UTC, seconds). */
 int64_t zks_now_ms(void);
+int64_t zks_now_us(void);
 void zks_rfc3339_now(char out[32]);
 
 /*

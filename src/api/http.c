@@ -14,6 +14,7 @@
 
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
+#include "zkswarm/metrics.h"
 #include "zkswarm/util.h"
 
 #define CONTENT_TYPE "application/vnd.docker.plugins.v1+json"
@@ -30,7 +31,7 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_big;
-	int64_t started_ms;
+	int64_t started_us;
 };
 
 static void reply_error(struct zks_reply *out, unsigned status, bool ipam, const char *msg)
@@ -49,6 +50,14 @@ static void reply_error(struct zks_reply *out, unsigned status, bool ipam, const
 static unsigned status_of(enum zks_errc code)
 {
 	return code == ZKS_ERR_INVALID ? 400 : 500;
+}
+
+static int route_index(const struct zks_route *routes, size_t nroutes, const char *path)
+{
+	for (size_t i = 0; i < nroutes; i++)
+		if (strcmp(routes[i].path, path) == 0)
+			return (int)i;
+	return -1;
 }
 
 void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app,
@@ -183,7 +192,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (req == NULL) {
 		req = xcalloc(1, sizeof(*req));
-		req->started_ms = zks_now_ms();
+		req->started_us = zks_now_us();
 		*con_cls = req;
 		return MHD_YES;
 	}
@@ -207,8 +216,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			  &reply);
 	if (reply.status != 200)
 		log_info("%s %s: %u %s", method, url, reply.status, reply.body ? reply.body : "");
-	log_debug("%s %s: %u in %lld ms", method, url, reply.status,
-		  (long long)(zks_now_ms() - req->started_ms));
+	{
+		int64_t us = zks_now_us() - req->started_us;
+
+		zks_metrics_observe(route_index(http->routes, http->nroutes, url), reply.status,
+				    (double)us / 1e6);
+		log_debug("%s %s: %u in %.3f ms", method, url, reply.status, (double)us / 1000);
+	}
 	r = send_reply(conn, &reply);
 	free(reply.body);
 	return r;

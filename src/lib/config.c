@@ -56,6 +56,9 @@ static const struct setting settings[] = {
 	 "file holding `user:password` for ZooKeeper digest auth; records are then readable and "
 	 "writable only with it",
 	 SETTING_STRING, offsetof(struct zks_config, zk_auth_file)},
+	{"METRICS_ADDR", "metrics-addr", "",
+	 "host:port for Prometheus /metrics and /health, e.g. 127.0.0.1:9324 (default: off)",
+	 SETTING_STRING, offsetof(struct zks_config, metrics_addr)},
 	{"ADVERTISE_ADDR", "advertise-addr", "",
 	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
 	 SETTING_STRING, offsetof(struct zks_config, advertise_addr)},

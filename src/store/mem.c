@@ -336,6 +336,8 @@ static void mem_status(struct zks_store *s, struct zks_store_status *out)
 	out->session_id = ms->session_id;
 	out->mirror_synced = !ms->backend->down;
 	out->sessions = 1;
+	out->connects = 1;
+	out->mirror_nodes = zks_tree_count(ms->backend->tree);
 	pthread_mutex_unlock(&ms->backend->lock);
 }
 

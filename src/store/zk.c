@@ -84,6 +84,7 @@ struct zk_store {
 	int64_t session_id;
 	int64_t disconnected_since;
 	uint64_t sessions;
+	uint64_t connects;
 	bool need_resync;
 	bool stopping;
 	struct zk_event *head, *tail;
@@ -262,6 +263,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 					 (unsigned long long)id->client_id);
 			}
 			s->state = ZKS_CONN_CONNECTED;
+			s->connects++;
 			s->disconnected_since = 0;
 			s->last_contact = zks_now_ms();
 			s->need_resync = true;
@@ -1171,9 +1173,11 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
+	out->connects = s->connects;
 	pthread_mutex_unlock(&s->lock);
 	pthread_rwlock_rdlock(&s->mirror_lock);
 	out->mirror_synced = s->mirror_synced;
+	out->mirror_nodes = zks_tree_count(s->mirror);
 	pthread_rwlock_unlock(&s->mirror_lock);
 }
 

@@ -1,0 +1,29 @@
+/*
+ * metrics.h - Prometheus metrics and a health check, on a TCP listener of
+ * their own (METRICS_ADDR, off by default; loopback is the intended place).
+ *
+ *   GET /metrics   text exposition format: requests and their latency per
+ *                  endpoint, ZooKeeper session state, mirror size, counts
+ *   GET /health    200 {"status":"ok",...} when ZooKeeper is connected and the
+ *                  mirror synced, 503 {"status":"degraded",...} otherwise
+ */
+#ifndef ZKSWARM_METRICS_H
+#define ZKSWARM_METRICS_H
+
+#include "zkswarm/error.h"
+#include "zkswarm/store.h"
+
+/* Count one request to route index route (-1: unknown path), its status and duration. */
+void zks_metrics_observe(int route, unsigned status, double seconds);
+
+/* The exposition text (allocated). */
+char *zks_metrics_render(struct zks_store *store);
+
+struct zks_metrics_server;
+
+/* addr is "host:port" (IPv4); the store must outlive the server. */
+struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
+					     struct zks_error *err);
+void zks_metrics_stop(struct zks_metrics_server *m);
+
+#endif

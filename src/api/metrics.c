@@ -1,0 +1,240 @@
+/*
+ * metrics.c - request counters and latency histograms (lock-free: atomics
+ * per route), rendered with the store's state in Prometheus' text format.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/api.h"
+#include "zkswarm/metrics.h"
+#include "zkswarm/util.h"
+
+#define MAX_ROUTES 64
+#define STATUS_CLASSES 3 /* 2xx, 4xx, 5xx */
+
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct route_metrics {
+	atomic_ullong requests[STATUS_CLASSES];
+	atomic_ullong bucket[NBUCKETS + 1]; /* the last is +Inf */
+	atomic_ullong sum_us;
+};
+
+static struct route_metrics routes[MAX_ROUTES + 1]; /* the last: unknown paths */
+
+void zks_metrics_observe(int route, unsigned status, double seconds)
+{
+	struct route_metrics *m;
+	size_t b = 0;
+
+	if (route < 0 || route >= MAX_ROUTES || (size_t)route >= zks_nroutes)
+		route = MAX_ROUTES;
+	m = &routes[route];
+	atomic_fetch_add(&m->requests[status < 300 ? 0 : status < 500 ? 1 : 2], 1);
+	while (b < NBUCKETS && seconds > buckets[b])
+		b++;
+	atomic_fetch_add(&m->bucket[b], 1);
+	atomic_fetch_add(&m->sum_us, (unsigned long long)(seconds * 1e6));
+}
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < t->cap - t->len)
+			break;
+		t->cap = t->cap * 2 + (size_t)n + 64;
+		t->buf = xrealloc(t->buf, t->cap);
+	}
+	t->len += (size_t)n;
+}
+
+static size_t children(struct zks_store *store, const char *path)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	if (store_cached_children(store, path, &v, &n) < 0)
+		return 0;
+	zks_free_strv(v, n);
+	return n;
+}
+
+char *zks_metrics_render(struct zks_store *store)
+{
+	static const char *const classes[STATUS_CLASSES] = {"2xx", "4xx", "5xx"};
+	struct text t = {.buf = xmalloc(4096), .cap = 4096};
+	struct zks_store_status st;
+
+	t.buf[0] = '\0';
+	put(&t, "# HELP zkswarm_requests_total Requests served, per endpoint and status class.\n"
+		"# TYPE zkswarm_requests_total counter\n");
+	for (size_t r = 0; r <= MAX_ROUTES; r++) {
+		const char *name = r < zks_nroutes && r < MAX_ROUTES ? zks_routes[r].path + 1 : "unknown";
+
+		if (r >= zks_nroutes && r != MAX_ROUTES)
+			continue;
+		for (size_t c = 0; c < STATUS_CLASSES; c++)
+			put(&t, "zkswarm_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n", name, classes[c],
+			    atomic_load(&routes[r].requests[c]));
+	}
+	put(&t, "# HELP zkswarm_request_duration_seconds Time to answer a request, per endpoint.\n"
+		"# TYPE zkswarm_request_duration_seconds histogram\n");
+	for (size_t r = 0; r <= MAX_ROUTES; r++) {
+		const char *name = r < zks_nroutes && r < MAX_ROUTES ? zks_routes[r].path + 1 : "unknown";
+		unsigned long long cum = 0;
+
+		if (r >= zks_nroutes && r != MAX_ROUTES)
+			continue;
+		for (size_t b = 0; b <= NBUCKETS; b++) {
+			cum += atomic_load(&routes[r].bucket[b]);
+			if (b < NBUCKETS)
+				put(&t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+				    name, buckets[b], cum);
+			else
+				put(&t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+				    name, cum);
+		}
+		put(&t, "zkswarm_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
+		    (double)atomic_load(&routes[r].sum_us) / 1e6);
+		put(&t, "zkswarm_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", name, cum);
+	}
+	store_status(store, &st);
+	put(&t, "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
+		"# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
+	    st.state == ZKS_CONN_CONNECTED);
+	put(&t, "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
+		"# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
+	    (unsigned long long)st.sessions);
+	put(&t, "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
+		"# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
+	    (unsigned long long)st.connects);
+	put(&t, "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
+		"# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
+	    (double)st.disconnected_ms / 1000);
+	put(&t, "# HELP zkswarm_fenced 1 while this node no longer counts on its single-node leases.\n"
+		"# TYPE zkswarm_fenced gauge\nzkswarm_fenced %d\n", st.fenced);
+	put(&t, "# HELP zkswarm_mirror_synced 1 when the mirror has been read in full in this session.\n"
+		"# TYPE zkswarm_mirror_synced gauge\nzkswarm_mirror_synced %d\n", st.mirror_synced);
+	put(&t, "# HELP zkswarm_mirror_nodes Znodes in the local mirror.\n"
+		"# TYPE zkswarm_mirror_nodes gauge\nzkswarm_mirror_nodes %zu\n", st.mirror_nodes);
+	put(&t, "# HELP zkswarm_objects Cluster objects in the mirror, by kind.\n"
+		"# TYPE zkswarm_objects gauge\n"
+		"zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
+		"zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
+	    children(store, "/volumes"), children(store, "/networks"), children(store, "/ipam/subnets"),
+	    children(store, "/nodes"));
+	return t.buf;
+}
+
+struct zks_metrics_server {
+	struct MHD_Daemon *daemon;
+	struct zks_store *store;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
+			     char *body)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result r;
+
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct zks_metrics_server *m = cls;
+	struct zks_store_status st;
+
+	(void)version;
+	(void)upload;
+	(void)con_cls;
+	if (*upload_size != 0)
+		return MHD_NO; /* nothing here takes a body */
+	if (strcmp(method, "GET") != 0)
+		return reply(conn, 405, "text/plain", xstrdup("only GET\n"));
+	if (strcmp(url, "/metrics") == 0)
+		return reply(conn, 200, "text/plain; version=0.0.4", zks_metrics_render(m->store));
+	if (strcmp(url, "/health") == 0) {
+		bool ok;
+
+		store_status(m->store, &st);
+		ok = st.state == ZKS_CONN_CONNECTED && st.mirror_synced;
+		return reply(conn, ok ? 200 : 503, "application/json",
+			     xasprintf("{\"status\":\"%s\",\"zookeeper\":\"%s\",\"mirror_synced\":%s,"
+				       "\"fenced\":%s}\n",
+				       ok ? "ok" : "degraded", zks_conn_state_name(st.state),
+				       st.mirror_synced ? "true" : "false", st.fenced ? "true" : "false"));
+	}
+	return reply(conn, 404, "text/plain", xstrdup("try /metrics or /health\n"));
+}
+
+struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
+					     struct zks_error *err)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct zks_metrics_server *m;
+	char host[64];
+	const char *colon = strrchr(addr, ':');
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
+		return zks_error_set(err, ZKS_ERR_INVALID, "METRICS_ADDR `%s` must be host:port", addr),
+		       NULL;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "METRICS_ADDR `%s` must be an IPv4 address and a port", addr),
+		       NULL;
+	sa.sin_port = htons((uint16_t)port);
+	m = xcalloc(1, sizeof(*m));
+	m->store = store;
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, (uint16_t)port, NULL,
+				     NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	if (m->daemon == NULL) {
+		free(m);
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot listen on METRICS_ADDR `%s`", addr), NULL;
+	}
+	return m;
+}
+
+void zks_metrics_stop(struct zks_metrics_server *m)
+{
+	if (m == NULL)
+		return;
+	MHD_stop_daemon(m->daemon);
+	free(m);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Integration: Prometheus metrics and the health check, scraped over HTTP
+# from a daemon with METRICS_ADDR set, while ZooKeeper comes and goes.
+# Env: ZKSWARMD, ZK_PORT (default 2188), METRICS_PORT (default 9391).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+
+ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
+ZK_PORT=${ZK_PORT:-2188}
+METRICS_PORT=${METRICS_PORT:-9391}
+SESSION_MS=4000
+T=$(mktemp -d /tmp/zkswarm-metrics.XXXXXX)
+on_exit "rm -rf '$T'"
+on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
+. "$top/tests/integration/daemon.sh"
+on_exit "stop_node n1 KILL"
+scrape() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics"; }
+metric() { scrape | awk -v m="$1" '$1 == m {print $2}'; }
+
+t_begin "setup"
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "daemon starts with metrics" start_node n1 ADVERTISE_ADDR=127.0.0.1 METRICS_ADDR=127.0.0.1:$METRICS_PORT
+wait_until 10 "connected" grep -q "mirror: synced" "$T/n1/log"
+
+t_begin "metrics"
+assert_ok "/metrics answers" scrape
+assert_contains "$T_OUT" "# TYPE zkswarm_request_duration_seconds histogram" "a latency histogram is declared"
+assert_eq "$(metric zkswarm_zookeeper_connected)" 1 "ZooKeeper connected"
+assert_eq "$(metric zkswarm_mirror_synced)" 1 "mirror synced"
+before=$(metric 'zkswarm_requests_total{endpoint="VolumeDriver.Get",code="2xx"}')
+call n1 VolumeDriver.Create '{"Name":"m1"}' >/dev/null
+for i in 1 2 3 4 5; do call n1 VolumeDriver.Get '{"Name":"m1"}' >/dev/null; done
+call n1 VolumeDriver.Get '{"Name":"nope"}' >/dev/null
+assert_eq "$(( $(metric 'zkswarm_requests_total{endpoint="VolumeDriver.Get",code="2xx"}') - before ))" 5 \
+	"five successful Gets counted"
+assert_ok "the failed Get is counted as 5xx" test "$(metric 'zkswarm_requests_total{endpoint="VolumeDriver.Get",code="5xx"}')" -ge 1
+assert_ok "Create's latency recorded" test "$(metric 'zkswarm_request_duration_seconds_count{endpoint="VolumeDriver.Create"}')" -ge 1
+assert_eq "$(metric 'zkswarm_request_duration_seconds_bucket{endpoint="VolumeDriver.Get",le="+Inf"}')" \
+	"$(metric 'zkswarm_request_duration_seconds_count{endpoint="VolumeDriver.Get"}')" "+Inf bucket equals the count"
+assert_eq "$(metric 'zkswarm_objects{kind="volume"}')" 1 "one volume in the mirror"
+assert_ok "/health says ok" sh -c "curl -sf http://127.0.0.1:$METRICS_PORT/health | grep -q '\"status\":\"ok\"'"
+
+t_begin "ZooKeeper away"
+connects=$(metric zkswarm_zookeeper_connects_total)
+"$top/scripts/zk.sh" stop "$T/zk" >/dev/null
+wait_until 10 "connected drops to 0" sh -c "curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 'zkswarm_zookeeper_connected 0'"
+assert_ok "/health answers 503" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$METRICS_PORT/health) = 503 ]"
+assert_ok "ZooKeeper back" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+wait_until 15 "/health ok again" sh -c "curl -sf http://127.0.0.1:$METRICS_PORT/health >/dev/null"
+assert_ok "a reconnect is counted" test "$(metric zkswarm_zookeeper_connects_total)" -gt "$connects"
+
+call n1 VolumeDriver.Remove '{"Name":"m1"}' >/dev/null
+stop_node n1 TERM
+check_sanitizer_logs
+t_summary
