@@ -15,7 +15,7 @@ PACKAGES=(
   libzookeeper-mt-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
   libcmocka-dev libnl-3-dev libnl-route-3-dev
   zookeeper liblog4j1.2-java libslf4j-java
-  docker.io busybox-static iproute2 jq curl netcat-openbsd
+  docker.io docker-registry busybox-static iproute2 jq curl netcat-openbsd
   valgrind clang libclang-rt-14-dev
 )
 
