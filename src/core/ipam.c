@@ -452,7 +452,7 @@ static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJS
  * else (err set), 0 on success, -1 on error.
  */
 static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, uint32_t ip,
-			 bool gateway, bool serial, struct zks_error *err)
+			 bool gateway, bool serial, bool by_value, struct zks_error *err)
 {
 	cleanup_free char *path = addr_path(subnet, ip);
 	char a[ZKS_IP_STR];
@@ -485,8 +485,11 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 		}
 		doc = parse_object(data);
 		kind = doc ? cJSON_GetObjectItemCaseSensitive(doc, "kind") : NULL;
-		shared = doc && ((gateway && cJSON_IsString(kind) && !strcmp(kind->valuestring, "gateway")) ||
-				 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "swarm")));
+		/* Joining is for an address asked for by value (the worker after its manager)
+		 * or for the gateway; a free-address search treats any record as taken. */
+		shared = doc && by_value &&
+			 ((gateway && cJSON_IsString(kind) && !strcmp(kind->valuestring, "gateway")) ||
+			  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "swarm")));
 		if (!shared) {
 			zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use (held by node `%s`)",
 				      a, doc ? counter_first(doc, "holders") : "unknown");
@@ -530,7 +533,8 @@ static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
 		       const struct zks_cidr *range, uint32_t gateway_ip, bool serial, uint32_t *out,
 		       struct zks_error *err)
 {
-	uint32_t first = zks_cidr_first_host(range), last = zks_cidr_last_host(range);
+	/* A sub-range's own first and last addresses are hosts of the subnet like any other. */
+	uint32_t first = range->addr, last = zks_cidr_last(range);
 	uint64_t span, tried = 0;
 	uint32_t ip;
 	char s[ZKS_CIDR_STR];
@@ -557,7 +561,7 @@ static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
 		path = addr_path(subnet, ip);
 		if (store_cached_get(ipam->store, path, NULL, NULL, NULL) == 0)
 			continue;
-		r = address_claim(ipam, subnet, ip, false, serial, err);
+		r = address_claim(ipam, subnet, ip, false, serial, false, err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -598,7 +602,7 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 		g = cJSON_GetObjectItemCaseSensitive(doc, "gateway");
 		if (cJSON_IsString(g) && zks_ip_parse(g->valuestring, &ip, NULL) == 0) {
 			cJSON_Delete(doc);
-			if (address_claim(ipam, subnet, ip, true, serial, err) != 0)
+			if (address_claim(ipam, subnet, ip, true, serial, true, err) != 0)
 				return -1;
 			*out = ip;
 			return 0;
@@ -639,6 +643,12 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 				break; /* the subnet changed (another gateway?): read it again */
 		}
 		cJSON_Delete(doc);
+		if (ip > zks_cidr_last_host(subnet)) {
+			char sn[ZKS_CIDR_STR];
+
+			zks_cidr_format(subnet, sn);
+			return zks_error_set(err, ZKS_ERR_CONFLICT, "no free address for the gateway of %s", sn);
+		}
 		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_EXISTS)
 			return -1;
 	}
@@ -677,7 +687,7 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 	cJSON_Delete(doc);
 
 	if (ip != 0) {
-		r = address_claim(ipam, &subnet, ip, gateway, serial, err);
+		r = address_claim(ipam, &subnet, ip, gateway, serial, true, err);
 		if (r != 0)
 			return -1;
 	} else if (gateway) {

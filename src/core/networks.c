@@ -312,7 +312,7 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 	cleanup_free char *member = NULL;
 	cleanup_free char *subnet_path = NULL;
 	char sname[ZKS_CIDR_STR], s[ZKS_CIDR_STR];
-	bool created = false;
+	bool created = false, joined = false;
 	int r = -1;
 
 	(void)gateway;
@@ -364,8 +364,10 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 			}
 			/* Another engine (or a replay) joins the existing network. */
 			if (store_create(n->store, member, "{}", 2, ZKS_PERSISTENT, err) == 0 ||
-			    err->code == ZKS_ERR_EXISTS)
+			    err->code == ZKS_ERR_EXISTS) {
+				joined = true;
 				break;
+			}
 			if (err->code == ZKS_ERR_NOT_FOUND)
 				continue; /* deleted meanwhile: create it afresh */
 			goto out;
@@ -423,15 +425,28 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 			goto out;
 		if (o.vni) {
 			cleanup_free char *holder = NULL;
+			cJSON *claim_doc;
+			const cJSON *owner;
+			bool ours;
 
-			if (store_get(n->store, vni_path, &holder, NULL, NULL, NULL) == 0 &&
-			    strstr(holder, key) == NULL) {
-				zks_error_set(err, ZKS_ERR_CONFLICT, "vni %u is used by another network",
-					      o.vni);
-				goto out;
+			if (store_get(n->store, vni_path, &holder, NULL, NULL, NULL) == 0) {
+				claim_doc = cJSON_Parse(holder);
+				owner = cJSON_GetObjectItemCaseSensitive(claim_doc, "network");
+				ours = cJSON_IsString(owner) && strcmp(owner->valuestring, key) == 0;
+				cJSON_Delete(claim_doc);
+				if (!ours) {
+					zks_error_set(err, ZKS_ERR_CONFLICT, "vni %u is used by another network",
+						      o.vni);
+					goto out;
+				}
 			}
 		}
 		/* The VNI or the network appeared meanwhile: look again. */
+	}
+	if (!created && !joined) {
+		zks_error_set(err, ZKS_ERR_CONFLICT, "network `%s` kept changing while being created; try again",
+			      key);
+		goto out;
 	}
 	if (ensure_kernel(n, &rec, err) < 0) {
 		struct zks_error e2;
@@ -511,8 +526,7 @@ int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zk
 	member = xasprintf("/networks/%s/members/%s%s", key, n->member_prefix, docker_id);
 	if (load_network(n, key, true, &rec, err) < 0)
 		goto out;
-	if (store_remove(n->store, member, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
-		goto out;
+	/* The kernel first: if that fails the membership stays, and the engine's retry finds it. */
 	if (!other_local_member(n, key, docker_id)) {
 		char bridge[IF_NAMESIZE], vxlan[IF_NAMESIZE];
 
@@ -520,6 +534,8 @@ int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zk
 		if (n->net->delete_network(n->net, bridge, vxlan, err) < 0)
 			goto out;
 	}
+	if (store_remove(n->store, member, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
+		goto out;
 	if (load_network(n, key, true, &rec, err) == 0 && delete_if_unused(n, &rec, err) < 0)
 		goto out;
 	log_info("networks: left `%s` on this node", key);
@@ -637,6 +653,30 @@ int zks_networks_create_endpoint(struct zks_networks *n, const char *docker_id,
 	return 0;
 }
 
+/* The network holding this node's endpoint endpoint_id, by a scan of the records. */
+static int find_endpoint_key(struct zks_networks *n, const char *endpoint_id, char **key)
+{
+	char **keys = NULL;
+	size_t count = 0;
+	int r = -1;
+
+	if (store_children(n->store, "/networks", &keys, &count, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < count && r < 0; i++) {
+		cleanup_free char *p = xasprintf("/networks/%s/endpoints/%s", keys[i], endpoint_id);
+		cleanup_free char *data = NULL;
+		struct endpoint_record ep;
+
+		if (store_get(n->store, p, &data, NULL, NULL, NULL) == 0 && endpoint_parse(data, &ep) == 0 &&
+		    strcmp(ep.node, n->node_id) == 0) {
+			*key = xstrdup(keys[i]);
+			r = 0;
+		}
+	}
+	zks_free_strv(keys, count);
+	return r;
+}
+
 int zks_networks_delete_endpoint(struct zks_networks *n, const char *docker_id,
 				 const char *endpoint_id, struct zks_error *err)
 {
@@ -650,11 +690,24 @@ int zks_networks_delete_endpoint(struct zks_networks *n, const char *docker_id,
 	/* Engines send DeleteEndpoint without Leave after a crash: the veth goes here too. */
 	if (n->net->delete_link(n->net, host, err) < 0)
 		return -1;
-	if (find_key(n, docker_id, &key, err) < 0)
-		return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+	if (find_key(n, docker_id, &key, err) < 0) {
+		if (err->code != ZKS_ERR_NOT_FOUND)
+			return -1;
+		/* The membership went first (DeleteNetwork before DeleteEndpoint): find the
+		 * endpoint by its ID among this node's, so that nothing is left behind. */
+		if (find_endpoint_key(n, endpoint_id, &key) < 0)
+			return 0;
+	}
 	path = xasprintf("/networks/%s/endpoints/%s", key, endpoint_id);
 	if (store_remove(n->store, path, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
 		return -1;
+	{
+		struct network_record rec;
+		struct zks_error e2;
+
+		if (load_network(n, key, true, &rec, &e2) == 0 && delete_if_unused(n, &rec, &e2) < 0)
+			log_warn("networks: %s", e2.msg);
+	}
 	wake_reconciler(n);
 	return 0;
 }

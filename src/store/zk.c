@@ -96,6 +96,7 @@ struct zk_store {
 	size_t nchanges;
 
 	bool fence_logged;
+	bool resume_tried;
 	int64_t last_contact;   /* when ZooKeeper last answered us (monotonic ms) */
 	int64_t last_probe;     /* when we last asked, to learn that */
 
@@ -268,9 +269,13 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			s->last_contact = zks_now_ms();
 			s->need_resync = true;
 		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
-			log_warn("zookeeper: session 0x%llx %s; starting a new one",
-				 (unsigned long long)s->session_id,
-				 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
+			if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
+				log_info("zookeeper: the session from before the restart has expired; "
+					 "starting a new one");
+			else
+				log_warn("zookeeper: session 0x%llx %s; starting a new one",
+					 (unsigned long long)s->session_id,
+					 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
 			s->state = ZKS_CONN_EXPIRED;
 			if (s->disconnected_since == 0)
 				s->disconnected_since = zks_now_ms();
@@ -699,7 +704,8 @@ static void open_handle(struct zk_store *s)
 
 	close_handle(s);
 	/* Only the first handle tries the saved session: after an expiry we start afresh. */
-	resume = s->sessions == 0 && session_load(s, &saved);
+	resume = !s->resume_tried && session_load(s, &saved);
+	s->resume_tried = true;
 	if (resume)
 		log_info("zookeeper: resuming session 0x%llx from before the restart",
 			 (unsigned long long)saved.client_id);
@@ -825,11 +831,12 @@ static void *worker_main(void *arg)
 		}
 
 		if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
-			bool first = s->zh_current == NULL && s->sessions == 0;
+			/* No tight loop when the client cannot even be created (no handle after a try). */
+			bool init_failed = s->zh_current == NULL && s->resume_tried;
 
 			pthread_mutex_unlock(&s->lock);
-			if (!first)
-				sleep_ms(1000); /* no tight loop if init keeps failing */
+			if (init_failed)
+				sleep_ms(1000);
 			open_handle(s);
 			pthread_mutex_lock(&s->lock);
 			continue;

@@ -17,13 +17,28 @@
 #include "zkswarm/fs.h"
 #include "zkswarm/util.h"
 
+/* A volume's directory must be a real directory: a symlink there would make the bind
+ * mount (which follows it) show containers whatever it points to. */
+static int check_real_dir(const char *path, struct zks_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return zks_error_errno(err, errno, "inspect data directory `%s`", path);
+	if (!S_ISDIR(st.st_mode))
+		return zks_error_set(err, ZKS_ERR_CONFLICT,
+				     "data directory `%s` is not a directory (a symlink?); refusing to use it",
+				     path);
+	return 0;
+}
+
 static int kernel_prepare_dir(struct zks_fs *fs, const char *path, uid_t uid, gid_t gid,
 			      mode_t mode, struct zks_error *err)
 {
 	(void)fs;
 	if (mkdir(path, mode) < 0) {
 		if (errno == EEXIST)
-			return 0; /* existing data keeps its owner and mode */
+			return check_real_dir(path, err); /* existing data keeps its owner and mode */
 		return zks_error_errno(err, errno, "create data directory `%s`", path);
 	}
 	/* mkdir's mode passes through the umask; say exactly what the user asked for. */
@@ -79,8 +94,12 @@ static int kernel_bind(struct zks_fs *fs, const char *source, const char *target
 		       struct zks_error *err)
 {
 	(void)fs;
+	if (check_real_dir(source, err) < 0)
+		return -1;
 	if (mkdir(target, 0755) < 0 && errno != EEXIST)
 		return zks_error_errno(err, errno, "create mount point `%s`", target);
+	if (check_real_dir(target, err) < 0)
+		return -1;
 	if (readonly)
 		return bind_readonly(source, target, err);
 	if (mount(source, target, NULL, MS_BIND, NULL) < 0)

@@ -27,7 +27,7 @@ cleanup() {
 
 t_begin "setup"
 assert_ok "packages present" "$top/scripts/deps.sh"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start
 on_exit "$top/scripts/dockerd.sh stop >/dev/null"

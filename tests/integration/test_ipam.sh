@@ -45,7 +45,7 @@ allocate() {
 }
 
 t_begin "setup"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 for n in $NODES; do
 	assert_ok "node $n starts" start_node "$n" ADVERTISE_ADDR=127.0.0.1 DEFAULT_POOL=198.18.160.0/19 \
 		DEFAULT_POOL_SIZE=26

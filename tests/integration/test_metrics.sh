@@ -19,7 +19,7 @@ scrape() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics"; }
 metric() { scrape | awk -v m="$1" '$1 == m {print $2}'; }
 
 t_begin "setup"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 assert_ok "daemon starts with metrics" start_node n1 ADVERTISE_ADDR=127.0.0.1 METRICS_ADDR=127.0.0.1:$METRICS_PORT
 wait_until 10 "connected" grep -q "mirror: synced" "$T/n1/log"
 

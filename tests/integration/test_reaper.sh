@@ -33,7 +33,7 @@ for k in 1 2 3; do
 		ip -n $ns addr add 198.18.7.1$k/24 dev zr$$b$k && ip -n $ns link set zr$$b$k up && ip -n $ns link set lo up"
 	on_exit "ip netns del $ns 2>/dev/null"
 done
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 --address $ZK_ADDR
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 --address $ZK_ADDR || exit 1
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 on_exit "stop_node n1 KILL; stop_node n2 KILL; stop_node n3 KILL"
 for k in 1 2 3; do

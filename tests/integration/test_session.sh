@@ -29,7 +29,7 @@ zkcli() { /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$ZK_PORT "$@" 2>&1
 mount_id() { printf '%064d' "$1"; }
 
 t_begin "setup"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 assert_ok "n1 starts" start_node n1 ADVERTISE_ADDR=127.0.0.1
 assert_ok "n2 starts" start_node n2 ADVERTISE_ADDR=127.0.0.1
 wait_until 10 "both connected" sh -c "grep -q 'mirror: synced' '$T/n1/log' && grep -q 'mirror: synced' '$T/n2/log'"

@@ -28,7 +28,7 @@ on_exit "stop_node n1 KILL; stop_node n2 KILL"
 mount_id() { printf '%064d' "$1"; }
 
 t_begin "setup"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 assert_ok "node n1 starts" start_node n1
 assert_ok "node n2 starts" start_node n2
 assert_ok "socket is mode 0600" test "$(stat -c %a "$T/n1/s.sock")" = 600
@@ -133,6 +133,26 @@ assert_fails_with "oversized body" "too large" call n1 VolumeDriver.Create "@$T/
 assert_fails_with "unknown endpoint" "unknown method" call n1 VolumeDriver.Frobnicate '{}'
 assert_ok "still serving" call n1 VolumeDriver.List '{}'
 assert_eq "$(field '[.Volumes[].Name] | index("x1")')" null "nothing was created by bad requests"
+
+t_begin "paths outside the data directory"
+mkdir -p "$T/outside" && echo precious >"$T/outside/keep"
+ln -s "$T/outside" "$T/data/evil"
+assert_fails_with "a volume whose directory is a symlink is refused" "not a directory" \
+	call n1 VolumeDriver.Create '{"Name":"evil"}'
+assert_fails "and not created" call n1 VolumeDriver.Get '{"Name":"evil"}'
+rm "$T/data/evil"
+assert_ok "create trap" call n1 VolumeDriver.Create '{"Name":"trap"}'
+rmdir "$T/data/trap" && ln -s "$T/outside" "$T/data/trap"
+assert_fails_with "mounting a volume whose directory became a symlink is refused" "not a directory" \
+	call n1 VolumeDriver.Mount "{\"Name\":\"trap\",\"ID\":\"$(mount_id 9)\"}"
+assert_fails "nothing is mounted" mountpoint -q "$T/n1/mnt/trap"
+assert_ok "removing it" call n1 VolumeDriver.Remove '{"Name":"trap"}'
+assert_eq "$(cat "$T/outside/keep" 2>&1)" precious "leaves what the symlink pointed to alone"
+assert_ok "create inner" call n1 VolumeDriver.Create '{"Name":"inner"}'
+ln -s "$T/outside" "$T/data/inner/link" && ln -s "$T/outside/keep" "$T/data/inner/filelink"
+assert_ok "remove a volume holding symlinks to the outside" call n1 VolumeDriver.Remove '{"Name":"inner"}'
+assert_eq "$(cat "$T/outside/keep" 2>&1)" precious "the files they point to are untouched"
+assert_fails "the volume's directory is gone" test -e "$T/data/inner"
 
 t_begin "remove"
 assert_ok "n1 unmounts db" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"

@@ -2,7 +2,8 @@
  * helpers.h - fixtures shared by the unit tests: temporary directories, a
  * fake filesystem that records what the core asks of it, "nodes" (a volume
  * service on its own in-memory store session) and assertions that print the
- * error message when they fail.
+ * error message when they fail.  The network side's fixtures are in
+ * helpers_net.h (kept apart: its system headers declare names like accept()).
  */
 #ifndef ZKSWARM_TEST_HELPERS_H
 #define ZKSWARM_TEST_HELPERS_H
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -136,5 +138,11 @@ bool test_list_has(struct zks_volumes *v, const char *name);
 
 /* Write a persistent znode directly, as another (possibly buggy) client would. */
 void test_store_put(struct zks_store *s, const char *path, const char *data);
+/* Whether the znode exists (asking the server, not the mirror). */
+bool test_store_exists(struct zks_store *s, const char *path);
+/* The znode's data as a JSON object (NULL if absent or not an object); free with cJSON_Delete. */
+cJSON *test_store_json(struct zks_store *s, const char *path);
+/* The number of children of path (0 if absent). */
+size_t test_store_nchildren(struct zks_store *s, const char *path);
 
 #endif

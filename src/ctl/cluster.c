@@ -1,0 +1,241 @@
+/*
+ * cluster.c - zkswarmctl's connection to ZooKeeper and its snapshot of the
+ * records.
+ *
+ * The store (store/zk.c) connects in the background and reads the whole tree
+ * into its mirror after every (re)connect; we wait for that, bounded, and
+ * copy the mirror into a tree of our own.  Nothing here writes, except what
+ * the store itself does on connecting (it creates ZK_ROOT if it is missing).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "zkswarm/ctl_cluster.h"
+#include "zkswarm/util.h"
+
+#define POLL_MS 20
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The digest credentials: one line "user:password" (a trailing newline is fine). */
+static char *read_auth(const char *path, struct zks_error *err)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (zks_read_file(path, 1024, &text, &len, err) < 0) {
+		err->code = ZKS_ERR_INVALID;
+		zks_error_prefix(err, "ZK_AUTH_FILE");
+		return NULL;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (strchr(text, ':') == NULL || text[0] == ':') {
+		explicit_bzero(text, len);
+		free(text);
+		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
+		return NULL;
+	}
+	return text;
+}
+
+static void copy_subtree(struct ctl_cluster *c, const char *path)
+{
+	cleanup_free char *data = NULL;
+	struct zks_stat st;
+	char **names = NULL;
+	size_t len = 0, n = 0;
+
+	if (store_cached_get(c->store, path, &data, &len, &st) < 0)
+		return;
+	zks_tree_put(c->snap, path, data, len, &st);
+	if (store_cached_children(c->store, path, &names, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *child = strcmp(path, "/") == 0 ? xasprintf("/%s", names[i])
+								  : xasprintf("%s/%s", path, names[i]);
+
+		copy_subtree(c, child);
+	}
+	zks_free_strv(names, n);
+}
+
+void ctl_cluster_resnap(struct ctl_cluster *c)
+{
+	zks_tree_free(c->snap);
+	c->snap = zks_tree_new();
+	copy_subtree(c, "/");
+	c->taken_ms = wall_ms();
+}
+
+int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
+		     const char *auth_file, int timeout_ms, struct zks_error *err)
+{
+	cleanup_free char *auth = NULL;
+	struct zks_store_status status = {0};
+	struct zks_zk_config cfg = {
+		.hosts = hosts,
+		.root = root,
+		.session_timeout_ms = 10000,
+	};
+	int64_t deadline = zks_now_ms() + timeout_ms;
+
+	memset(c, 0, sizeof(*c));
+	if (auth_file != NULL && auth_file[0] != '\0') {
+		auth = read_auth(auth_file, err);
+		if (auth == NULL)
+			return -1;
+		cfg.auth = auth;
+	}
+	c->store = zks_store_zk_new(&cfg, err);
+	if (auth != NULL)
+		explicit_bzero(auth, strlen(auth));
+	if (c->store == NULL)
+		return -1;
+	c->hosts = xstrdup(hosts);
+	c->root = xstrdup(root);
+	for (;;) {
+		store_status(c->store, &status);
+		if (status.state == ZKS_CONN_CONNECTED && status.mirror_synced)
+			break;
+		if (zks_now_ms() >= deadline)
+			break;
+		sleep_ms(POLL_MS);
+	}
+	if (status.state != ZKS_CONN_CONNECTED) {
+		zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+			      "ZooKeeper is unreachable (%s): no session within %d.%d s", hosts,
+			      timeout_ms / 1000, timeout_ms % 1000 / 100);
+		goto fail;
+	}
+	if (!status.mirror_synced) {
+		/* Connected but the tree could not be read: ask once more, for the reason. */
+		if (store_get(c->store, "/", NULL, NULL, NULL, err) == 0)
+			zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+				      "ZooKeeper (%s) answered but the records under `%s` could not be "
+				      "read within %d.%d s",
+				      hosts, root, timeout_ms / 1000, timeout_ms % 1000 / 100);
+		else if (err->code == ZKS_ERR_SYSTEM)
+			zks_error_prefix(err, "reading `%s` (check ZK_AUTH_FILE)", root);
+		goto fail;
+	}
+	c->session_id = status.session_id;
+	ctl_cluster_resnap(c);
+	return 0;
+fail:
+	ctl_cluster_close(c);
+	return -1;
+}
+
+void ctl_cluster_close(struct ctl_cluster *c)
+{
+	store_destroy(c->store);
+	zks_tree_free(c->snap);
+	free(c->hosts);
+	free(c->root);
+	memset(c, 0, sizeof(*c));
+}
+
+int ctl_get(const struct ctl_cluster *c, const char *path, char **data, size_t *len,
+	    struct zks_stat *st)
+{
+	return zks_tree_get(c->snap, path, data, len, st);
+}
+
+bool ctl_exists(const struct ctl_cluster *c, const char *path)
+{
+	return zks_tree_exists(c->snap, path);
+}
+
+cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		      int *state)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	cJSON *doc;
+
+	if (zks_tree_get(c->snap, path, &data, &len, st) < 0) {
+		if (state)
+			*state = 0;
+		return NULL;
+	}
+	/* A record with a NUL inside is not JSON, whatever its prefix says. */
+	doc = data != NULL && strlen(data) == len ? cJSON_ParseWithLength(data, len) : NULL;
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		if (state)
+			*state = -1;
+		return NULL;
+	}
+	if (state)
+		*state = 1;
+	return doc;
+}
+
+size_t ctl_children(const struct ctl_cluster *c, const char *path, char ***names)
+{
+	size_t n = 0;
+
+	if (zks_tree_children(c->snap, path, names, &n) < 0) {
+		*names = xcalloc(1, sizeof(char *));
+		return 0;
+	}
+	return n;
+}
+
+bool ctl_registered(const struct ctl_cluster *c, const char *node)
+{
+	cleanup_free char *path = NULL;
+
+	if (node == NULL || node[0] == '\0' || strchr(node, '/') != NULL)
+		return false;
+	path = xasprintf("/nodes/%s", node);
+	return zks_tree_exists(c->snap, path);
+}
+
+const char *ctl_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void ctl_format_age(int64_t ms, char out[32])
+{
+	int64_t s = ms < 0 ? 0 : ms / 1000;
+
+	if (s < 60)
+		snprintf(out, 32, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(out, 32, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+}
+
+void ctl_format_time(int64_t epoch_ms, char out[32])
+{
+	time_t t = (time_t)(epoch_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
