@@ -896,6 +896,15 @@ static void refresh_after_write(struct zk_store *s, const struct zks_op *ops, si
 	struct timespec deadline;
 	uint64_t seq = 0;
 
+	if (pthread_equal(pthread_self(), s->worker)) {
+		/* A session callback writing: we are the worker, so refresh here, not wait for us. */
+		pthread_rwlock_rdlock(&s->handle_lock);
+		for (size_t i = 0; s->zh != NULL && i < n; i++)
+			if (ops[i].type != ZKS_OP_CHECK)
+				refresh_node(s, s->zh, ops[i].path, false);
+		pthread_rwlock_unlock(&s->handle_lock);
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (ops[i].type == ZKS_OP_CHECK)
