@@ -727,56 +727,15 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 	return 0;
 }
 
-int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
-			     struct zks_error *err)
-{
-	struct zks_cidr subnet, range;
-	cleanup_free char *path = NULL;
-	uint32_t ip;
-
-	if (parse_pool_id(pool_id, &subnet, &range, err) < 0 || zks_ip_parse(address, &ip, err) < 0)
-		return -1;
-	path = addr_path(&subnet, ip);
-	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-		cleanup_free char *data = NULL;
-		cleanup_free char *text = NULL;
-		struct zks_stat st;
-		cJSON *doc;
-		long left;
-		int r;
-
-		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
-			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* released already */
-		doc = parse_object(data);
-		if (doc == NULL) {
-			log_warn("ipam: the record of %s is corrupt; releasing it", path);
-			return store_remove(ipam->store, path, st.version, err);
-		}
-		if (counter_get(doc, "holders", ipam->node_id) == 0) {
-			cJSON_Delete(doc);
-			return 0; /* not held by this node: nothing of ours to release */
-		}
-		left = counter_add(doc, "holders", ipam->node_id, -1);
-		text = encode(doc);
-		cJSON_Delete(doc);
-		if (left > 0)
-			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
-		else
-			r = store_remove(ipam->store, path, st.version, err);
-		if (r == 0 || err->code == ZKS_ERR_NOT_FOUND)
-			return 0;
-		if (err->code != ZKS_ERR_CONFLICT)
-			return -1;
-	}
-	return zks_error_set(err, ZKS_ERR_CONFLICT, "address %s kept changing; try again", address);
-}
-
 /* ---- reclaiming a dead node's share --------------------------------------------------------- */
 
-/* Remove node from the counter in the record at path; delete the record when nobody is left
- * (delete_also: the parent of addresses, deleted with a subnet). */
-static int drop_node(struct zks_ipam *ipam, const char *path, const char *key, const char *node,
-		     const char *delete_also, struct zks_error *err)
+/*
+ * Take node's count in the counter `key` of the record at path down by one (all: to zero);
+ * delete the record when nobody is left (delete_also: its addresses' parent, deleted with a
+ * subnet unless live nodes still hold addresses in it).  Absent, or not held by node: done.
+ */
+static int counter_release(struct zks_ipam *ipam, const char *path, const char *key,
+			   const char *node, bool all, const char *delete_also, struct zks_error *err)
 {
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
@@ -789,14 +748,16 @@ static int drop_node(struct zks_ipam *ipam, const char *path, const char *key, c
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
 		doc = parse_object(data);
-		if (doc == NULL)
-			return 0;
+		if (doc == NULL) {
+			log_warn("ipam: the record of %s is corrupt; removing it", path);
+			return store_remove(ipam->store, path, st.version, err);
+		}
 		have = counter_get(doc, key, node);
 		if (have == 0) {
 			cJSON_Delete(doc);
 			return 0;
 		}
-		left = counter_add(doc, key, node, -have);
+		left = counter_add(doc, key, node, all ? -have : -1);
 		text = encode(doc);
 		cJSON_Delete(doc);
 		if (left > 0) {
@@ -819,14 +780,27 @@ static int drop_node(struct zks_ipam *ipam, const char *path, const char *key, c
 		if (err->code != ZKS_ERR_CONFLICT)
 			return -1;
 	}
-	return zks_error_set(err, ZKS_ERR_CONFLICT, "`%s` kept changing", path);
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "`%s` kept changing; try again", path);
+}
+
+int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
+			     struct zks_error *err)
+{
+	struct zks_cidr subnet, range;
+	cleanup_free char *path = NULL;
+	uint32_t ip;
+
+	if (parse_pool_id(pool_id, &subnet, &range, err) < 0 || zks_ip_parse(address, &ip, err) < 0)
+		return -1;
+	path = addr_path(&subnet, ip);
+	return counter_release(ipam, path, "holders", ipam->node_id, false, NULL, err);
 }
 
 int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 {
 	struct zks_ipam *ipam = ctx;
 	char **subnets = NULL;
-	size_t n = 0, freed = 0;
+	size_t n = 0;
 	int r = 0;
 
 	if (store_children(ipam->store, SUBNETS, &subnets, &n, err) < 0)
@@ -841,17 +815,15 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 			for (size_t k = 0; k < na && r == 0; k++) {
 				cleanup_free char *p = xasprintf("%s/%s", ap, addrs[k]);
 
-				r = drop_node(ipam, p, "holders", node, NULL, err);
-				freed++;
+				r = counter_release(ipam, p, "holders", node, true, NULL, err);
 			}
 			zks_free_strv(addrs, na);
 		}
 		if (r == 0)
-			r = drop_node(ipam, sp, "refs", node, ap, err);
+			r = counter_release(ipam, sp, "refs", node, true, ap, err);
 	}
 	zks_free_strv(subnets, n);
 	if (r == 0)
 		log_info("ipam: reclaimed the pools and addresses node `%s` held", node);
-	(void)freed;
 	return r;
 }
