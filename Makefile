@@ -1,10 +1,17 @@
 # zkswarm - build, test and package.
 #
-#   make             the daemon, build/zkswarmd
+#   make             the daemon, build/zkswarmd, and the operator's CLI, build/zkswarmctl
 #   make check       unit tests (cmocka)
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
+#   make fuzz        the libFuzzer target build-fuzz/fuzz_request (clang, ASan+UBSan)
+#   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
+#                    (default 600) on a copy of tests/fuzz/corpus; crashes are
+#                    saved under tests/fuzz/crashes/ and fail the target
+#   make bench-tools the load tools build/bench/loadgen (libcurl) and build/bench/zkraw
+#   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
+#                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
 #   make clean
 #
 # Dependencies come from pkg-config, except the ZooKeeper C client, which
@@ -19,6 +26,12 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla
 CFLAGS ?= -O2 -g
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The fuzz build: Debian's clang; the library is instrumented for coverage
+# (fuzzer-no-link), the target links libFuzzer's main.
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := $(SAN_FLAGS) -fsanitize=fuzzer-no-link -Wno-unknown-warning-option
+FUZZ_SECONDS ?= 600
 
 ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DTHREADED -DZKSWARM_VERSION=\"$(VERSION)\" \
 	$(shell pkg-config --cflags $(PKGS)) $(CPPFLAGS)
@@ -31,10 +44,10 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check asan-check valgrind plugin clean format
+.PHONY: all check asan-check valgrind plugin clean format bench bench-tools fuzz fuzz-run
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/zkswarmd
+all: $(BUILD)/zkswarmd $(BUILD)/zkswarmctl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,6 +59,12 @@ $(BUILD)/libzkswarm.a: $(LIB_OBJS)
 $(BUILD)/zkswarmd: $(BUILD)/src/zkswarmd.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# zkswarmctl, the operator's CLI: src/zkswarmctl.c + src/ctl/*.c; libcurl for the daemon's socket.
+CTL_OBJS := $(BUILD)/src/zkswarmctl.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ctl/*.c))
+$(CTL_OBJS): ALL_CPPFLAGS += $(shell pkg-config --cflags libcurl)
+$(BUILD)/zkswarmctl: $(CTL_OBJS) $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs libcurl)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
@@ -54,6 +73,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(BUILD)
 $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# libFuzzer target over zks_http_dispatch (tests/fuzz/fuzz_request.c); BUILD=build-fuzz only.
+$(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request
+
+fuzz-run: fuzz
+	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -73,6 +103,24 @@ format:
 	clang-format -i $(wildcard include/zkswarm/*.h src/*.c src/*/*.c tests/unit/*.c)
 
 clean:
-	rm -rf build build-asan plugin
+	rm -rf build build-asan build-fuzz plugin
+
+# Benchmark tools (bench/): not part of the daemon; libcurl only here.
+BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw
+BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
+
+$(BUILD)/bench/loadgen: bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(shell pkg-config --cflags libcurl) $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libcurl) -lpthread
+
+$(BUILD)/bench/zkraw: bench/zkraw.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
+bench-tools: $(BENCH_BINS)
+
+bench: bench-tools $(BUILD)/zkswarmd
+	bench/run.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -50,7 +50,8 @@ static char *read_auth(const char *path, struct zks_error *err)
 	if (strchr(text, ':') == NULL || text[0] == ':') {
 		explicit_bzero(text, len);
 		free(text);
-		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
+		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password",
+			      path);
 		return NULL;
 	}
 	return text;
@@ -69,8 +70,9 @@ static void copy_subtree(struct ctl_cluster *c, const char *path)
 	if (store_cached_children(c->store, path, &names, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *child = strcmp(path, "/") == 0 ? xasprintf("/%s", names[i])
-								  : xasprintf("%s/%s", path, names[i]);
+		cleanup_free char *child = strcmp(path, "/") == 0
+					       ? xasprintf("/%s", names[i])
+					       : xasprintf("%s/%s", path, names[i]);
 
 		copy_subtree(c, child);
 	}
@@ -91,9 +93,9 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 	cleanup_free char *auth = NULL;
 	struct zks_store_status status = {0};
 	struct zks_zk_config cfg = {
-		.hosts = hosts,
-		.root = root,
-		.session_timeout_ms = 10000,
+	    .hosts = hosts,
+	    .root = root,
+	    .session_timeout_ms = 10000,
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 
@@ -111,12 +113,25 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		return -1;
 	c->hosts = xstrdup(hosts);
 	c->root = xstrdup(root);
-	for (;;) {
+	for (int64_t next_probe = 0;;) {
+		int64_t now = zks_now_ms();
+
 		store_status(c->store, &status);
 		if (status.state == ZKS_CONN_CONNECTED && status.mirror_synced)
 			break;
-		if (zks_now_ms() >= deadline)
+		if (now >= deadline)
 			break;
+		/* Connected but not reading: refused access (ACLs) fails fast, not at the deadline.
+		 */
+		if (status.state == ZKS_CONN_CONNECTED && now >= next_probe) {
+			if (next_probe != 0 &&
+			    store_get(c->store, "/", NULL, NULL, NULL, err) < 0 &&
+			    err->code == ZKS_ERR_SYSTEM) {
+				zks_error_prefix(err, "reading `%s` (check ZK_AUTH_FILE)", root);
+				goto fail;
+			}
+			next_probe = now + 300;
+		}
 		sleep_ms(POLL_MS);
 	}
 	if (status.state != ZKS_CONN_CONNECTED) {
@@ -128,10 +143,11 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 	if (!status.mirror_synced) {
 		/* Connected but the tree could not be read: ask once more, for the reason. */
 		if (store_get(c->store, "/", NULL, NULL, NULL, err) == 0)
-			zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-				      "ZooKeeper (%s) answered but the records under `%s` could not be "
-				      "read within %d.%d s",
-				      hosts, root, timeout_ms / 1000, timeout_ms % 1000 / 100);
+			zks_error_set(
+			    err, ZKS_ERR_UNAVAILABLE,
+			    "ZooKeeper (%s) answered but the records under `%s` could not be "
+			    "read within %d.%d s",
+			    hosts, root, timeout_ms / 1000, timeout_ms % 1000 / 100);
 		else if (err->code == ZKS_ERR_SYSTEM)
 			zks_error_prefix(err, "reading `%s` (check ZK_AUTH_FILE)", root);
 		goto fail;
@@ -210,6 +226,24 @@ bool ctl_registered(const struct ctl_cluster *c, const char *node)
 	return zks_tree_exists(c->snap, path);
 }
 
+long ctl_count(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1))
+		return 0;
+	return v->valuedouble > 1e9 ? 1000000000L : (long)v->valuedouble;
+}
+
+bool ctl_int(const cJSON *obj, const char *key, long min, long max, long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	/* Range first: casting a double outside long's range is undefined. */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max))
+		return false;
+	*out = (long)v->valuedouble;
+	return true;
+}
+
 const char *ctl_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -226,9 +260,11 @@ void ctl_format_age(int64_t ms, char out[32])
 	else if (s < 3600)
 		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
-		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
 	else
-		snprintf(out, 32, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(out, 32, "%lldd%02lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
 }
 
 void ctl_format_time(int64_t epoch_ms, char out[32])

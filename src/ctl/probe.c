@@ -45,7 +45,8 @@ static int connect_to(const char *host, const char *port, int64_t deadline, char
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -145,7 +146,8 @@ static cJSON *probe_server(const char *server, int timeout_ms)
 	if (server[0] == '[') {
 		const char *close = strchr(server, ']');
 
-		host = xstrndup(server + 1, close ? (size_t)(close - server - 1) : strlen(server + 1));
+		host =
+		    xstrndup(server + 1, close ? (size_t)(close - server - 1) : strlen(server + 1));
 		if (close && close[1] == ':')
 			port = close + 2;
 	} else {
@@ -209,7 +211,8 @@ cJSON *ctl_probe_servers(const char *hosts, int timeout_ms)
 	return arr;
 }
 
-/* ---- the daemon ------------------------------------------------------------------------------- */
+/* ---- the daemon -------------------------------------------------------------------------------
+ */
 
 struct reply {
 	char *data;
@@ -269,7 +272,8 @@ static cJSON *daemon_call(const char *socket, const char *endpoint, const char *
 			const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "Err");
 
 			snprintf(why, wlen, "%s: HTTP %ld%s%s", endpoint, code,
-				 cJSON_IsString(e) ? ": " : "", cJSON_IsString(e) ? e->valuestring : "");
+				 cJSON_IsString(e) ? ": " : "",
+				 cJSON_IsString(e) ? e->valuestring : "");
 			cJSON_Delete(doc);
 			doc = NULL;
 		}
@@ -288,7 +292,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 	double secs = 0;
 
 	cJSON_AddStringToObject(obj, "socket", socket);
-	activate = daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why, sizeof(why));
+	activate =
+	    daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why, sizeof(why));
 	if (activate == NULL) {
 		cJSON_AddBoolToObject(obj, "answered", false);
 		cJSON_AddStringToObject(obj, "error", why);
@@ -304,7 +309,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 	list = daemon_call(socket, "VolumeDriver.List", "{}", timeout_ms, NULL, why, sizeof(why));
 	vols = cJSON_GetObjectItemCaseSensitive(list, "Volumes");
 	if (!cJSON_IsArray(vols)) {
-		cJSON_AddStringToObject(obj, "error", why[0] ? why : "VolumeDriver.List: no Volumes");
+		cJSON_AddStringToObject(obj, "error",
+					why[0] ? why : "VolumeDriver.List: no Volumes");
 		cJSON_Delete(list);
 		return obj;
 	}
@@ -315,11 +321,12 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 		cJSON *req = cJSON_CreateObject();
 		cleanup_free char *body = NULL;
 
-		cJSON_AddStringToObject(req, "Name",
-					cJSON_GetObjectItemCaseSensitive(first, "Name")->valuestring);
+		cJSON_AddStringToObject(
+		    req, "Name", cJSON_GetObjectItemCaseSensitive(first, "Name")->valuestring);
 		body = cJSON_PrintUnformatted(req);
 		cJSON_Delete(req);
-		get = daemon_call(socket, "VolumeDriver.Get", body, timeout_ms, NULL, why, sizeof(why));
+		get = daemon_call(socket, "VolumeDriver.Get", body, timeout_ms, NULL, why,
+				  sizeof(why));
 	}
 	status = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(get, "Volume"),
 						  "Status");
@@ -328,8 +335,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 
 		if (cJSON_IsString(zk))
 			cJSON_AddStringToObject(obj, "zookeeper", zk->valuestring);
-		cJSON_AddBoolToObject(obj, "stale",
-				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(status, "stale")));
+		cJSON_AddBoolToObject(
+		    obj, "stale", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(status, "stale")));
 		cJSON_AddBoolToObject(obj, "fenced",
 				      cJSON_GetObjectItemCaseSensitive(status, "leases") != NULL);
 	}

@@ -1,0 +1,969 @@
+/*
+ * repair.c - finding orphaned records and removing them.
+ *
+ * What counts as an orphan follows the records' layout (docs/DESIGN.md).
+ * "Registered" means a live registration: an ephemeral /nodes/<node>.
+ *
+ *  registration  a persistent /nodes/<node>: no session owns it, so the node
+ *                looks alive forever and the reaper never reclaims it
+ *  reaper        a persistent /reaper/leader: no daemon could ever lead
+ *  lease/holder  of a node that is not registered (they are ephemeral and
+ *                should have gone with its session), or persistent ones
+ *  member,       of a node that is not registered: the reaper's job once its
+ *  endpoint      leader has seen the node gone for REAPER_GRACE_MS
+ *  network       no member and no endpoint left (after the above): the record,
+ *                its parents and its VNI claim go, as the daemons do it
+ *  vni           a claim whose network record is gone (or not JSON, or going,
+ *                or uses another VNI)
+ *  vni-missing   a network whose claim is missing: the claim is made again
+ *                (a create; removing a network in use would cut it off)
+ *  address       no holder left, or held only by unregistered nodes, and no
+ *                endpoint (that stays) uses it
+ *  subnet        no references from registered nodes; removed when none of
+ *                its addresses stays and no network that stays uses it
+ *  invalid       a record that is not a JSON object: removed with the records
+ *                below it, unless one of those is ephemeral (a live session's)
+ *
+ * Findings are listed in an order where each removal comes after what it
+ * depends on (endpoints before the addresses they used, addresses before
+ * their subnet).  Each is carried out as one transaction of versioned deletes
+ * at the versions that were judged, after checking again that the nodes it
+ * assumed gone are still unregistered: a record that changed meanwhile is
+ * left alone (ZooKeeper refuses the delete) and reported.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zkswarm/cidr.h"
+#include "zkswarm/ctl.h"
+#include "zkswarm/ctl_table.h"
+#include "zkswarm/util.h"
+
+#define MAX_OPS 64
+
+struct finding {
+	char *kind;
+	char *path; /* relative to the root */
+	char *reason;
+	char *action; /* what --yes does, or why nothing */
+	int64_t age_ms;
+	bool fixable;
+	bool reaper; /* what the reaper would also reclaim, in time */
+	struct zks_op ops[MAX_OPS];
+	size_t nops;
+	char **gone; /* nodes that must still be unregistered when acting */
+	size_t ngone;
+	char *result;
+};
+
+struct repair {
+	struct ctl_cluster *c;
+	struct finding *f;
+	size_t n;
+	char **doomed; /* paths that findings remove (with their subtrees) */
+	size_t ndoomed;
+	const char *leader;
+};
+
+/* ---- bookkeeping ------------------------------------------------------------------------------
+ */
+
+static struct finding *add(struct repair *r, const char *kind, const char *path, int64_t ctime_ms,
+			   char *reason)
+{
+	struct finding *f;
+
+	r->f = xrealloc(r->f, (r->n + 1) * sizeof(*r->f));
+	f = &r->f[r->n++];
+	memset(f, 0, sizeof(*f));
+	f->kind = xstrdup(kind);
+	f->path = xstrdup(path);
+	f->reason = reason;
+	f->age_ms = ctime_ms > 0 ? r->c->taken_ms - ctime_ms : 0;
+	return f;
+}
+
+static void doom(struct repair *r, const char *path)
+{
+	r->doomed = xrealloc(r->doomed, (r->ndoomed + 1) * sizeof(char *));
+	r->doomed[r->ndoomed++] = xstrdup(path);
+}
+
+/* path, or an ancestor of it, is removed by a finding. */
+static bool doomed(const struct repair *r, const char *path)
+{
+	for (size_t i = 0; i < r->ndoomed; i++) {
+		size_t n = strlen(r->doomed[i]);
+
+		if (!strncmp(path, r->doomed[i], n) && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static void op_delete(struct finding *f, const char *path, int32_t version)
+{
+	if (f->nops < MAX_OPS)
+		f->ops[f->nops++] = (struct zks_op){
+		    .type = ZKS_OP_DELETE, .path = xstrdup(path), .version = version};
+}
+
+static void op_create(struct finding *f, const char *path, const char *data)
+{
+	if (f->nops < MAX_OPS)
+		f->ops[f->nops++] = (struct zks_op){.type = ZKS_OP_CREATE,
+						    .path = xstrdup(path),
+						    .data = xstrdup(data),
+						    .len = strlen(data),
+						    .kind = ZKS_PERSISTENT};
+}
+
+static void need_gone(struct finding *f, const char *node)
+{
+	for (size_t i = 0; i < f->ngone; i++)
+		if (!strcmp(f->gone[i], node))
+			return;
+	f->gone = xrealloc(f->gone, (f->ngone + 1) * sizeof(char *));
+	f->gone[f->ngone++] = xstrdup(node);
+}
+
+/* A plain versioned delete of one record. */
+static void delete_one(struct repair *r, struct finding *f, const struct zks_stat *st)
+{
+	f->fixable = true;
+	f->action = xstrdup("delete");
+	op_delete(f, f->path, st->version);
+	doom(r, f->path);
+}
+
+/* Append the subtree below path, children first; false if one is ephemeral or too many. */
+static bool add_subtree(struct repair *r, struct finding *f, const char *path, size_t *count,
+			bool *ephemeral)
+{
+	char **names;
+	size_t n = ctl_children(r->c, path, &names);
+	bool ok = true;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		cleanup_free char *child = xasprintf("%s/%s", path, names[i]);
+		struct zks_stat st;
+
+		if (ctl_get(r->c, child, NULL, NULL, &st) < 0)
+			continue;
+		ok = add_subtree(r, f, child, count, ephemeral);
+		if (st.owner != 0) {
+			*ephemeral = true;
+			ok = false;
+		}
+		(*count)++;
+		op_delete(f, child, st.version);
+	}
+	zks_free_strv(names, n);
+	return ok && *count < MAX_OPS;
+}
+
+/* The record at path is not a JSON object: remove it with what is below it, if that is safe. */
+static struct finding *invalid(struct repair *r, const char *path, const struct zks_stat *st,
+			       const char *what)
+{
+	struct finding *f = add(r, "invalid", path, st->ctime_ms,
+				xasprintf("the %s record is not a JSON object", what));
+	size_t below = 0;
+	bool ephemeral = false;
+
+	if (st->owner != 0) {
+		f->action =
+		    xstrdup("none: it is ephemeral, so a live session owns it; it goes with "
+			    "that session");
+		return f;
+	}
+	if (!add_subtree(r, f, path, &below, &ephemeral)) {
+		f->action = ephemeral ? xstrdup("none: records below it belong to a live session; "
+						"remove it by hand once they are gone")
+				      : xasprintf("none: %zu records below it, too many for one "
+						  "transaction; remove it by hand",
+						  below);
+		for (size_t i = 0; i < f->nops; i++)
+			free((char *)f->ops[i].path);
+		f->nops = 0;
+		return f;
+	}
+	op_delete(f, path, st->version);
+	f->fixable = true;
+	f->action = below ? xasprintf("delete, with the %zu record%s below it", below,
+				      below == 1 ? "" : "s")
+			  : xstrdup("delete");
+	doom(r, path);
+	return f;
+}
+
+static char *reaper_note(const struct repair *r)
+{
+	return r->leader ? xasprintf("the reaper (leader `%s`) reclaims it REAPER_GRACE_MS after "
+				     "noticing",
+				     r->leader)
+			 : xstrdup("no reaper runs (no /reaper/leader)");
+}
+
+/* ---- the checks -------------------------------------------------------------------------------
+ */
+
+static void check_nodes(struct repair *r)
+{
+	char **names;
+	size_t n = ctl_children(r->c, "/nodes", &names);
+	struct zks_stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("/nodes/%s", names[i]);
+		int state;
+		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
+
+		if (st.owner == 0) {
+			struct finding *f = add(
+			    r, "registration", p, st.ctime_ms,
+			    xasprintf("node `%s` is registered by a persistent record: no session "
+				      "owns it, so the node looks alive forever",
+				      names[i]));
+
+			delete_one(r, f, &st);
+		} else if (state < 0) {
+			invalid(r, p, &st, "node registration");
+		}
+		cJSON_Delete(doc);
+	}
+	zks_free_strv(names, n);
+	if (ctl_get(r->c, "/reaper/leader", NULL, NULL, &st) == 0) {
+		if (st.owner == 0) {
+			struct finding *f =
+			    add(r, "reaper", "/reaper/leader", st.ctime_ms,
+				xstrdup("the reaper's leadership is a persistent record: "
+					"no daemon can ever take it"));
+
+			delete_one(r, f, &st);
+		}
+	}
+}
+
+/* A registration that counts: ephemeral, and not being removed. */
+static bool alive(const struct repair *r, const char *node)
+{
+	cleanup_free char *p = NULL;
+	struct zks_stat st;
+
+	if (node == NULL || node[0] == '\0' || strchr(node, '/'))
+		return false;
+	p = xasprintf("/nodes/%s", node);
+	return ctl_get(r->c, p, NULL, NULL, &st) == 0 && st.owner != 0 && !doomed(r, p);
+}
+
+/*
+ * An ephemeral lease or holder without its node's registration belongs to a
+ * live session: a daemon re-establishing its leases after a new session
+ * registers its node a moment later.  Only one older than a minute is an
+ * orphan; removing a live one could let two nodes mount a single-node volume.
+ */
+#define LIVE_LEASE_AGE_MS 60000
+
+static void fix_lease(struct repair *r, struct finding *f, const struct zks_stat *st)
+{
+	if (st->owner != 0 && f->ngone > 0 && f->age_ms < LIVE_LEASE_AGE_MS) {
+		f->action =
+		    xstrdup("none yet: a live session made it less than a minute ago and its "
+			    "node may be registering; run repair again");
+		return;
+	}
+	delete_one(r, f, st);
+}
+
+static void check_volumes(struct repair *r)
+{
+	char **vols;
+	size_t nv = ctl_children(r->c, "/volumes", &vols);
+
+	for (size_t i = 0; i < nv; i++) {
+		cleanup_free char *vp = xasprintf("/volumes/%s", vols[i]);
+		cleanup_free char *lp = xasprintf("%s/leases", vp);
+		cleanup_free char *hp = xasprintf("%s/holder", vp);
+		struct zks_stat st;
+		int state;
+		cJSON *doc = ctl_get_object(r->c, vp, &st, &state);
+		char **leases;
+		size_t nl;
+
+		cJSON_Delete(doc);
+		if (state < 0) {
+			invalid(r, vp, &st, "volume");
+			continue;
+		}
+		nl = ctl_children(r->c, lp, &leases);
+		for (size_t k = 0; k < nl; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", lp, leases[k]);
+			struct finding *f = NULL;
+			cJSON *ldoc = ctl_get_object(r->c, p, &st, &state);
+
+			cJSON_Delete(ldoc);
+			if (state < 0) {
+				/* Corrupt: mounts through it cannot be told; it only blocks. */
+				f = add(
+				    r, "invalid", p, st.ctime_ms,
+				    xasprintf("the lease record of node `%s` is not a JSON object",
+					      leases[k]));
+			} else if (!alive(r, leases[k])) {
+				f = add(r, "lease", p, st.ctime_ms,
+					xasprintf("lease of node `%s`, which is not registered%s",
+						  leases[k],
+						  st.owner == 0
+						      ? "; the lease is persistent"
+						      : " (an ephemeral of a session that "
+							"lives on without its registration)"));
+				need_gone(f, leases[k]);
+			} else if (st.owner == 0) {
+				f = add(
+				    r, "lease", p, st.ctime_ms,
+				    xasprintf(
+					"the lease of node `%s` is persistent: it would never be "
+					"released",
+					leases[k]));
+			}
+			if (f)
+				fix_lease(r, f, &st);
+		}
+		zks_free_strv(leases, nl);
+		doc = ctl_get_object(r->c, hp, &st, &state);
+		if (state != 0) {
+			const char *node = ctl_str(doc, "node");
+			struct finding *f = NULL;
+
+			if (node == NULL) {
+				f = add(r, "invalid", hp, st.ctime_ms,
+					xstrdup("the holder record of the volume names no node"));
+			} else if (!alive(r, node)) {
+				f = add(
+				    r, "holder", hp, st.ctime_ms,
+				    xasprintf("volume `%s` is held by node `%s`, which is not "
+					      "registered%s",
+					      vols[i], node,
+					      st.owner == 0 ? "; the record is persistent" : ""));
+				need_gone(f, node);
+			} else if (st.owner == 0) {
+				f = add(
+				    r, "holder", hp, st.ctime_ms,
+				    xasprintf(
+					"the holder record of node `%s` is persistent: the volume "
+					"would never be free",
+					node));
+			}
+			if (f)
+				fix_lease(r, f, &st);
+		}
+		cJSON_Delete(doc);
+	}
+	zks_free_strv(vols, nv);
+}
+
+/* The network's record: vni (0 if none) and whether it is a JSON object. */
+static int network_vni(struct repair *r, const char *key, uint32_t *vni)
+{
+	cleanup_free char *p = xasprintf("/networks/%s", key);
+	int state;
+	cJSON *doc = ctl_get_object(r->c, p, NULL, &state);
+	long v = 0;
+
+	*vni = ctl_int(doc, "vni", 1, 16777215, &v) ? (uint32_t)v : 0;
+	cJSON_Delete(doc);
+	return state;
+}
+
+/* Absolute paths in messages, as zkCli.sh takes them. */
+static const char *c_root(const struct repair *r)
+{
+	return r->c->root;
+}
+
+static void check_network(struct repair *r, const char *key)
+{
+	cleanup_free char *np = xasprintf("/networks/%s", key);
+	cleanup_free char *mp = xasprintf("%s/members", np);
+	cleanup_free char *ep = xasprintf("%s/endpoints", np);
+	struct zks_stat st, nst;
+	char **names;
+	size_t n, members_left = 0, endpoints_left = 0;
+	uint32_t vni;
+	int state;
+
+	state = network_vni(r, key, &vni);
+	ctl_get(r->c, np, NULL, NULL, &nst);
+	if (state < 0) {
+		invalid(r, np, &nst, "network");
+		return;
+	}
+	n = ctl_children(r->c, mp, &names);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", mp, names[i]);
+		const char *colon = strchr(names[i], ':');
+		cleanup_free char *node =
+		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : NULL;
+		struct finding *f;
+
+		ctl_get(r->c, p, NULL, NULL, &st);
+		if (node == NULL) {
+			f = add(r, "invalid", p, st.ctime_ms,
+				xstrdup("a member's name must be <node>:<docker network id>"));
+		} else if (!alive(r, node)) {
+			cleanup_free char *note = reaper_note(r);
+
+			f = add(r, "member", p, st.ctime_ms,
+				xasprintf("member of unregistered node `%s`; %s", node, note));
+			f->reaper = true;
+			need_gone(f, node);
+		} else {
+			members_left++;
+			continue;
+		}
+		delete_one(r, f, &st);
+	}
+	zks_free_strv(names, n);
+	n = ctl_children(r->c, ep, &names);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", ep, names[i]);
+		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
+		const char *node = ctl_str(doc, "node");
+		struct finding *f = NULL;
+
+		if (state < 0) {
+			f = invalid(r, p, &st, "endpoint");
+		} else if (node == NULL) {
+			f = add(r, "invalid", p, st.ctime_ms,
+				xstrdup("the endpoint record names no node"));
+			delete_one(r, f, &st);
+		} else if (!alive(r, node)) {
+			cleanup_free char *note = reaper_note(r);
+			const char *addr = ctl_str(doc, "address");
+
+			f = add(r, "endpoint", p, st.ctime_ms,
+				xasprintf("endpoint%s%s of unregistered node `%s`; %s",
+					  addr ? " " : "", addr ? addr : "", node, note));
+			f->reaper = true;
+			need_gone(f, node);
+			delete_one(r, f, &st);
+		} else {
+			endpoints_left++;
+		}
+		(void)f;
+		cJSON_Delete(doc);
+	}
+	zks_free_strv(names, n);
+
+	if (members_left == 0 && endpoints_left == 0) {
+		/* What the daemons do when the last member leaves: everything of it goes. */
+		cleanup_free char *vp = vni ? xasprintf("/vnis/%u", vni) : NULL;
+		struct finding *f =
+		    add(r, "network", np, nst.ctime_ms, xstrdup("no member and no endpoint left"));
+		cJSON *claim;
+
+		f->fixable = true;
+		if (ctl_get(r->c, mp, NULL, NULL, &st) == 0)
+			op_delete(f, mp, st.version);
+		if (ctl_get(r->c, ep, NULL, NULL, &st) == 0)
+			op_delete(f, ep, st.version);
+		op_delete(f, np, nst.version);
+		claim = vp ? ctl_get_object(r->c, vp, &st, NULL) : NULL;
+		if (ctl_str(claim, "network") && !strcmp(ctl_str(claim, "network"), key)) {
+			op_delete(f, vp, st.version);
+			doom(r, vp);
+			f->action =
+			    xasprintf("delete, with its members and endpoints parents and its "
+				      "claim of VNI %u",
+				      vni);
+		} else {
+			f->action = xstrdup("delete, with its members and endpoints parents");
+		}
+		cJSON_Delete(claim);
+		doom(r, np);
+		return;
+	}
+	if (vni != 0) {
+		cleanup_free char *vp = xasprintf("/vnis/%u", vni);
+		cJSON *claim = ctl_get_object(r->c, vp, &st, &state);
+		const char *owner = ctl_str(claim, "network");
+		uint32_t other_vni = 0;
+
+		if (state == 0) {
+			cleanup_free char *text = xasprintf("{\"network\":\"%s\"}", key);
+			struct finding *f =
+			    add(r, "vni-missing", np, nst.ctime_ms,
+				xasprintf("network in use but its claim of VNI %u (%s) is "
+					  "missing: another network could take the VNI",
+					  vni, vp));
+
+			f->fixable = true;
+			f->action = xasprintf("create %s%s naming it", c_root(r), vp);
+			op_create(f, vp, text);
+		} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0 &&
+			   (network_vni(r, owner, &other_vni) <= 0 || other_vni != vni)) {
+			/* The claim names a network that is gone or uses another VNI: take it over.
+			 */
+			cleanup_free char *text = xasprintf("{\"network\":\"%s\"}", key);
+			struct finding *f =
+			    add(r, "vni-missing", np, nst.ctime_ms,
+				xasprintf(
+				    "network in use but its VNI %u is claimed for `%s`, which "
+				    "%s",
+				    vni, owner, other_vni ? "uses another VNI" : "does not exist"));
+
+			f->fixable = true;
+			f->action =
+			    xasprintf("replace the claim %s%s with one naming it", c_root(r), vp);
+			op_delete(f, vp, st.version);
+			op_create(f, vp, text);
+			doom(r, vp); /* judged here: the VNI check below leaves it alone */
+		} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0) {
+			struct finding *f =
+			    add(r, "vni-conflict", np, nst.ctime_ms,
+				xasprintf("network uses VNI %u, which is claimed by network "
+					  "`%s` (also using it): their traffic mixes",
+					  vni, owner));
+
+			f->action = xstrdup("none: recreate one of the networks");
+		}
+		cJSON_Delete(claim);
+	}
+}
+
+static void check_networks(struct repair *r)
+{
+	char **keys;
+	size_t n = ctl_children(r->c, "/networks", &keys);
+
+	for (size_t i = 0; i < n; i++)
+		check_network(r, keys[i]);
+	zks_free_strv(keys, n);
+}
+
+static void check_vnis(struct repair *r)
+{
+	char **names;
+	size_t n = ctl_children(r->c, "/vnis", &names);
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("/vnis/%s", names[i]);
+		struct zks_stat st;
+		int state;
+		cJSON *claim;
+		const char *key;
+		char *why = NULL;
+
+		if (doomed(r, p))
+			continue;
+		claim = ctl_get_object(r->c, p, &st, &state);
+		key = ctl_str(claim, "network");
+		if (state < 0) {
+			invalid(r, p, &st, "VNI claim");
+		} else if (key == NULL || strchr(key, '/') != NULL || key[0] == '\0') {
+			why = xstrdup("the VNI claim names no network");
+		} else {
+			cleanup_free char *np = xasprintf("/networks/%s", key);
+			uint32_t vni = 0;
+			int nstate = network_vni(r, key, &vni);
+
+			if (nstate == 0)
+				why =
+				    xasprintf("claim for network `%s`, which does not exist", key);
+			else if (doomed(r, np))
+				why =
+				    xasprintf("claim for network `%s`, which is removed too", key);
+			else if (nstate > 0 && vni != 0 &&
+				 (unsigned long)vni != strtoul(names[i], NULL, 10))
+				why = xasprintf("claim for network `%s`, which uses VNI %u", key,
+						vni);
+		}
+		if (why != NULL)
+			delete_one(r, add(r, "vni", p, st.ctime_ms, why), &st);
+		cJSON_Delete(claim);
+	}
+	zks_free_strv(names, n);
+}
+
+/* An endpoint that stays uses ip. */
+static bool address_in_use(struct repair *r, const char *ip)
+{
+	char **keys;
+	size_t nk = ctl_children(r->c, "/networks", &keys);
+	bool used = false;
+
+	for (size_t i = 0; i < nk && !used; i++) {
+		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		char **ids;
+		size_t ne = ctl_children(r->c, eps, &ids);
+
+		for (size_t k = 0; k < ne && !used; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
+			cJSON *doc;
+			const char *a;
+			size_t len = strlen(ip);
+
+			if (doomed(r, p))
+				continue;
+			doc = ctl_get_object(r->c, p, NULL, NULL);
+			a = ctl_str(doc, "address");
+			used =
+			    a != NULL && !strncmp(a, ip, len) && (a[len] == '/' || a[len] == '\0');
+			cJSON_Delete(doc);
+		}
+		zks_free_strv(ids, ne);
+	}
+	zks_free_strv(keys, nk);
+	return used;
+}
+
+/* A network that stays names this subnet. */
+static const char *subnet_user(struct repair *r, const char *cidr, char **keys, size_t nk)
+{
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *np = xasprintf("/networks/%s", keys[i]);
+		cJSON *doc;
+		bool match;
+
+		if (doomed(r, np))
+			continue;
+		doc = ctl_get_object(r->c, np, NULL, NULL);
+		match = ctl_str(doc, "subnet") && !strcmp(ctl_str(doc, "subnet"), cidr);
+		cJSON_Delete(doc);
+		if (match)
+			return keys[i];
+	}
+	return NULL;
+}
+
+/* Nodes of a counter: the live total, and the dead ones named into *dead ("a, b"). */
+static long live_count(struct repair *r, const cJSON *map, char **dead, struct finding *f)
+{
+	const cJSON *e;
+	long live = 0;
+
+	*dead = xstrdup("");
+	cJSON_ArrayForEach(e, map)
+	{
+		if (e->string == NULL || ctl_count(e) == 0)
+			continue;
+		if (alive(r, e->string)) {
+			live += ctl_count(e);
+		} else {
+			char *next =
+			    xasprintf("%s%s`%s`", *dead, (*dead)[0] ? ", " : "", e->string);
+
+			free(*dead);
+			*dead = next;
+			if (f)
+				need_gone(f, e->string);
+		}
+	}
+	return live;
+}
+
+static void check_subnet(struct repair *r, const char *name, char **keys, size_t nk)
+{
+	cleanup_free char *sp = xasprintf("/ipam/subnets/%s", name);
+	cleanup_free char *ap = xasprintf("%s/addrs", sp);
+	cleanup_free char *dead = NULL;
+	struct zks_cidr cidr;
+	char text[ZKS_CIDR_STR] = "";
+	struct zks_stat sst, st;
+	char **addrs;
+	size_t na, kept = 0, live_held = 0;
+	int state;
+	cJSON *doc = ctl_get_object(r->c, sp, &sst, &state);
+	const char *user;
+	long refs;
+
+	if (zks_cidr_from_name(name, &cidr) == 0)
+		zks_cidr_format(&cidr, text);
+	else if (ctl_str(doc, "cidr"))
+		snprintf(text, sizeof(text), "%s", ctl_str(doc, "cidr"));
+	na = ctl_children(r->c, ap, &addrs);
+	if (state < 0) {
+		/* Its addresses may be in use: removing it would let them be given again. */
+		for (size_t i = 0; i < na; i++) {
+			cleanup_free char *p = xasprintf("%s/%s", ap, addrs[i]);
+			cleanup_free char *d = NULL;
+			cJSON *adoc = ctl_get_object(r->c, p, NULL, NULL);
+
+			if (live_count(r, cJSON_GetObjectItemCaseSensitive(adoc, "holders"), &d,
+				       NULL) > 0 ||
+			    address_in_use(r, addrs[i]))
+				live_held++;
+			cJSON_Delete(adoc);
+		}
+		if (live_held > 0) {
+			struct finding *f = add(r, "invalid", sp, sst.ctime_ms,
+						xstrdup("the subnet record is not a JSON object"));
+
+			f->action = xasprintf(
+			    "none: %zu of its addresses are in use; remove it by hand", live_held);
+		} else {
+			invalid(r, sp, &sst, "subnet");
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < na; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", ap, addrs[i]);
+		cleanup_free char *d = NULL;
+		cJSON *adoc = ctl_get_object(r->c, p, &st, &state);
+		const cJSON *holders = cJSON_GetObjectItemCaseSensitive(adoc, "holders");
+		struct finding probe = {0};
+		long live;
+
+		if (state < 0) {
+			invalid(r, p, &st, "address");
+			cJSON_Delete(adoc);
+			continue;
+		}
+		live = live_count(r, holders, &d, &probe);
+		if (live == 0 && !address_in_use(r, addrs[i])) {
+			struct finding *f = add(
+			    r, "address", p, st.ctime_ms,
+			    d[0] ? xasprintf("address %s is held only by unregistered %s and no "
+					     "remaining endpoint uses it",
+					     addrs[i], d)
+				 : xasprintf("address %s has no holder left", addrs[i]));
+
+			f->reaper = d[0] != '\0';
+			f->gone = steal_pointer(&probe.gone);
+			f->ngone = probe.ngone;
+			probe.ngone = 0;
+			delete_one(r, f, &st);
+		} else {
+			kept++;
+		}
+		zks_free_strv(probe.gone, probe.ngone);
+		cJSON_Delete(adoc);
+	}
+	doc = doc ? doc : cJSON_CreateObject();
+	{
+		struct finding probe = {0};
+
+		refs = live_count(r, cJSON_GetObjectItemCaseSensitive(doc, "refs"), &dead, &probe);
+		if (refs == 0) {
+			struct finding *f = add(
+			    r, "subnet", sp, sst.ctime_ms,
+			    dead[0] ? xasprintf("subnet %s is referenced only by unregistered %s",
+						text, dead)
+				    : xasprintf("subnet %s has no references left", text));
+
+			f->gone = steal_pointer(&probe.gone);
+			f->ngone = probe.ngone;
+			probe.ngone = 0;
+			f->reaper = dead[0] != '\0';
+			user = subnet_user(r, text, keys, nk);
+			if (kept > 0) {
+				f->action = xasprintf(
+				    "none: %zu of its addresses are still held or in use", kept);
+			} else if (user != NULL) {
+				f->action = xasprintf("none: network `%s` uses it", user);
+			} else {
+				f->fixable = true;
+				f->action = xstrdup("delete, with its addrs parent");
+				if (ctl_get(r->c, ap, NULL, NULL, &st) == 0)
+					op_delete(f, ap, st.version);
+				op_delete(f, sp, sst.version);
+				doom(r, sp);
+			}
+		}
+		zks_free_strv(probe.gone, probe.ngone);
+	}
+out:
+	zks_free_strv(addrs, na);
+	cJSON_Delete(doc);
+}
+
+static void check_subnets(struct repair *r)
+{
+	char **names, **keys;
+	size_t n = ctl_children(r->c, "/ipam/subnets", &names);
+	size_t nk = ctl_children(r->c, "/networks", &keys);
+
+	for (size_t i = 0; i < n; i++)
+		check_subnet(r, names[i], keys, nk);
+	zks_free_strv(names, n);
+	zks_free_strv(keys, nk);
+}
+
+/* ---- acting ---------------------------------------------------------------------------------- */
+
+static void act(struct repair *r, struct finding *f)
+{
+	struct zks_error err = {0};
+
+	for (size_t i = 0; i < f->ngone; i++) {
+		cleanup_free char *p = xasprintf("/nodes/%s", f->gone[i]);
+		struct zks_stat st;
+
+		if (store_get(r->c->store, p, NULL, NULL, &st, &err) == 0 && st.owner != 0) {
+			f->result =
+			    xasprintf("skipped: node `%s` registered meanwhile", f->gone[i]);
+			return;
+		}
+		if (err.code == ZKS_ERR_UNAVAILABLE) {
+			f->result = xasprintf("failed: %s", err.msg);
+			return;
+		}
+	}
+	if (store_multi(r->c->store, f->ops, f->nops, &err) == 0)
+		f->result =
+		    xstrdup(f->ops[f->nops - 1].type == ZKS_OP_CREATE ? "created" : "removed");
+	else if (err.code == ZKS_ERR_CONFLICT || err.code == ZKS_ERR_NOT_EMPTY ||
+		 err.code == ZKS_ERR_EXISTS)
+		f->result =
+		    xasprintf("skipped: it changed meanwhile (%s); run repair again", err.msg);
+	else if (err.code == ZKS_ERR_NOT_FOUND)
+		f->result = xasprintf("skipped: already gone (%s)", err.msg);
+	else
+		f->result = xasprintf("failed: %s", err.msg);
+}
+
+static bool confirm(size_t n)
+{
+	char line[64];
+
+	if (n == 1)
+		fprintf(stderr, "Fix this record? [y/N] ");
+	else
+		fprintf(stderr, "Fix these %zu records? [y/N] ", n);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static cJSON *finding_json(const struct repair *r, const struct finding *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	cleanup_free char *abs = xasprintf("%s%s", r->c->root, f->path);
+
+	cJSON_AddStringToObject(o, "kind", f->kind);
+	cJSON_AddStringToObject(o, "path", abs);
+	cJSON_AddStringToObject(o, "reason", f->reason);
+	cJSON_AddNumberToObject(o, "age_ms", (double)f->age_ms);
+	cJSON_AddBoolToObject(o, "fixable", f->fixable);
+	cJSON_AddStringToObject(o, "action", f->action ? f->action : "none");
+	cJSON_AddBoolToObject(o, "reaper", f->reaper);
+	if (f->result)
+		cJSON_AddStringToObject(o, "result", f->result);
+	else
+		cJSON_AddNullToObject(o, "result");
+	return o;
+}
+
+static void print_findings(const struct repair *r, bool with_result)
+{
+	static const char *const h1[] = {"KIND", "PATH", "AGE", "REASON", "ACTION"};
+	static const char *const h2[] = {"KIND", "PATH", "AGE", "REASON", "RESULT"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(h1), with_result ? h2 : h1);
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct finding *f = &r->f[i];
+		cleanup_free char *abs = xasprintf("%s%s", r->c->root, f->path);
+		char age[32];
+
+		ctl_format_age(f->age_ms, age);
+		ctl_table_add(t, f->kind, abs, age, f->reason,
+			      with_result && f->result ? f->result : f->action);
+	}
+	ctl_table_print(t, stdout);
+	ctl_table_free(t);
+}
+
+static void repair_free(struct repair *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct finding *f = &r->f[i];
+
+		for (size_t k = 0; k < f->nops; k++) {
+			free((char *)f->ops[k].path);
+			free((char *)f->ops[k].data);
+		}
+		zks_free_strv(f->gone, f->ngone);
+		free(f->kind);
+		free(f->path);
+		free(f->reason);
+		free(f->action);
+		free(f->result);
+	}
+	free(r->f);
+	zks_free_strv(r->doomed, r->ndoomed);
+}
+
+int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
+{
+	struct repair r = {.c = c};
+	cJSON *leader = ctl_get_object(c, "/reaper/leader", NULL, NULL);
+	size_t fixable = 0, done = 0, failed = 0;
+	bool interactive = !o->yes && !o->dry_run && isatty(STDIN_FILENO) && !o->json;
+	bool apply;
+	int rc;
+
+	r.leader = ctl_str(leader, "node");
+	check_nodes(&r);
+	check_volumes(&r);
+	check_networks(&r);
+	check_vnis(&r);
+	check_subnets(&r);
+	for (size_t i = 0; i < r.n; i++)
+		fixable += r.f[i].fixable;
+
+	apply = o->yes && !o->dry_run;
+	if (r.n > 0 && !o->json && !apply) {
+		printf("Found %zu problem%s under %s:\n", r.n, r.n == 1 ? "" : "s", c->root);
+		print_findings(&r, false);
+	}
+	if (interactive && fixable > 0)
+		apply = confirm(fixable);
+	if (apply) {
+		for (size_t i = 0; i < r.n; i++) {
+			if (!r.f[i].fixable)
+				continue;
+			act(&r, &r.f[i]);
+			if (!strcmp(r.f[i].result, "removed") || !strcmp(r.f[i].result, "created"))
+				done++;
+			else
+				failed++;
+		}
+	}
+	if (o->json) {
+		cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "found");
+
+		cJSON_AddStringToObject(doc, "root", c->root);
+		cJSON_AddBoolToObject(doc, "dry_run", !apply);
+		for (size_t i = 0; i < r.n; i++)
+			cJSON_AddItemToArray(arr, finding_json(&r, &r.f[i]));
+		cJSON_AddNumberToObject(doc, "fixed", (double)done);
+		cJSON_AddNumberToObject(doc, "failed", (double)failed);
+		cJSON_AddNumberToObject(doc, "unfixable", (double)(r.n - fixable));
+		ctl_print_json(doc);
+		cJSON_Delete(doc);
+	} else if (r.n == 0) {
+		printf("No problems found under %s.\n", c->root);
+	} else if (apply) {
+		if (interactive)
+			printf("\n");
+		else
+			printf("Found %zu problem%s under %s:\n", r.n, r.n == 1 ? "" : "s",
+			       c->root);
+		print_findings(&r, true);
+		printf("\nFixed %zu of %zu; %zu failed or skipped; %zu need a person.\n", done, r.n,
+		       failed, r.n - fixable);
+	} else if (fixable > 0) {
+		printf(
+		    "\n%s: nothing changed. Run `zkswarmctl repair --yes` to fix the %zu fixable "
+		    "one%s.\n",
+		    interactive ? "Not confirmed" : "Dry run", fixable, fixable == 1 ? "" : "s");
+	}
+	/* 0 only when nothing is left wrong. */
+	rc = r.n == 0 || (apply && done == r.n) ? CTL_EXIT_OK : CTL_EXIT_PROBLEM;
+	repair_free(&r);
+	cJSON_Delete(leader);
+	return rc;
+}

@@ -1,0 +1,1200 @@
+/*
+ * show.c - zkswarmctl's read-only commands: status, volumes, volume,
+ * networks, network, pools, pool.
+ *
+ * Each builds one JSON document from the snapshot (the `--json` output) and
+ * renders the tables from that document.  Records are untrusted: a field of
+ * the wrong type is shown as missing, a record that is not JSON is listed
+ * with "valid": false and never stops the listing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/cidr.h"
+#include "zkswarm/ctl.h"
+#include "zkswarm/ctl_probe.h"
+#include "zkswarm/ctl_table.h"
+#include "zkswarm/util.h"
+#include "zkswarm/volume_options.h"
+
+#define SHORT_ID 12
+
+void ctl_print_json(const cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+
+	if (text == NULL)
+		abort();
+	printf("%s\n", text);
+	free(text);
+}
+
+/* ---- small helpers -----------------------------------------------------------------------------
+ */
+
+static char *session_hex(int64_t id)
+{
+	return xasprintf("0x%llx", (unsigned long long)id);
+}
+
+/* A per-node counter ({"n1": 2, ...}) with its positive numbers only. */
+static cJSON *counter_copy(const cJSON *map)
+{
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, map)
+	{
+		if (e->string != NULL && ctl_count(e) > 0)
+			cJSON_AddNumberToObject(out, e->string, (double)ctl_count(e));
+	}
+	return out;
+}
+
+/* "n1:2 n2:1" from a counter; "" when empty. */
+static char *counter_text(const cJSON *map)
+{
+	char *text = xstrdup("");
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, map)
+	{
+		char *next;
+
+		if (e->string == NULL || !cJSON_IsNumber(e))
+			continue;
+		next = xasprintf("%s%s%s:%ld", text, text[0] ? " " : "", e->string, ctl_count(e));
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+static void counter_bump(cJSON *map, const char *node, const char *what)
+{
+	cJSON *entry = cJSON_GetObjectItemCaseSensitive(map, node), *n;
+
+	if (entry == NULL)
+		entry = cJSON_AddObjectToObject(map, node);
+	n = cJSON_GetObjectItemCaseSensitive(entry, what);
+	if (n == NULL)
+		cJSON_AddNumberToObject(entry, what, 1);
+	else
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+}
+
+static void add_str(cJSON *obj, const char *key, const char *value)
+{
+	if (value != NULL)
+		cJSON_AddStringToObject(obj, key, value);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+	return ctl_str(obj, key);
+}
+
+static char *short_id(const char *id)
+{
+	return xstrndup(id ? id : "", SHORT_ID);
+}
+
+static const char *yes_no(bool v)
+{
+	return v ? "yes" : "no";
+}
+
+/* ---- volumes ------------------------------------------------------------------------------------
+ */
+
+static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
+{
+	cleanup_free char *path = xasprintf("/volumes/%s", name);
+	cleanup_free char *leases = xasprintf("%s/leases", path);
+	cleanup_free char *holder_path = xasprintf("%s/holder", path);
+	cJSON *obj = cJSON_CreateObject(), *doc, *hdoc, *holders, *opts;
+	struct zks_stat st;
+	char **nodes;
+	size_t n;
+	int state;
+	const char *exclusive = NULL;
+
+	doc = ctl_get_object(c, path, &st, &state);
+	cJSON_AddStringToObject(obj, "name", name);
+	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
+	if (doc == NULL)
+		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
+	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
+	add_str(obj, "access", jstr(opts, "access"));
+	cJSON_AddItemToObject(obj, "options",
+			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
+						   : cJSON_CreateObject());
+	add_str(obj, "created_by", jstr(doc, "created_by"));
+	add_str(obj, "created_at", jstr(doc, "created_at"));
+
+	hdoc = ctl_get_object(c, holder_path, NULL, NULL);
+	exclusive = jstr(hdoc, "node");
+	holders = cJSON_AddArrayToObject(obj, "holders");
+	n = ctl_children(c, leases, &nodes);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *lp = xasprintf("%s/%s", leases, nodes[i]);
+		cJSON *ldoc = ctl_get_object(c, lp, &st, NULL), *h = cJSON_CreateObject();
+		const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(ldoc, "mounts");
+
+		cJSON_AddStringToObject(h, "node", nodes[i]);
+		cJSON_AddNumberToObject(h, "mounts",
+					cJSON_IsArray(mounts) ? cJSON_GetArraySize(mounts) : 0);
+		cJSON_AddBoolToObject(h, "exclusive",
+				      exclusive != NULL && !strcmp(exclusive, nodes[i]));
+		cJSON_AddBoolToObject(h, "registered", ctl_registered(c, nodes[i]));
+		if (detail) {
+			cleanup_free char *sess = session_hex(st.owner);
+
+			cJSON_AddItemToObject(h, "mount_ids",
+					      cJSON_IsArray(mounts) ? cJSON_Duplicate(mounts, true)
+								    : cJSON_CreateArray());
+			add_str(h, "updated_at", jstr(ldoc, "updated_at"));
+			cJSON_AddBoolToObject(h, "ephemeral", st.owner != 0);
+			add_str(h, "session", st.owner != 0 ? sess : NULL);
+			cJSON_AddBoolToObject(h, "valid", ldoc != NULL);
+		}
+		cJSON_AddItemToArray(holders, h);
+		cJSON_Delete(ldoc);
+	}
+	zks_free_strv(nodes, n);
+	add_str(obj, "exclusive_holder", exclusive);
+	cJSON_Delete(hdoc);
+	cJSON_Delete(doc);
+	return obj;
+}
+
+/* The options that differ from the defaults, "k=v,k=v" (access has its own column). */
+static char *options_text(const cJSON *opts, bool all)
+{
+	struct zks_volume_options defaults;
+	struct zks_kv *kv = NULL;
+	size_t n = 0;
+	char *text = xstrdup("");
+	const cJSON *e;
+
+	if (!all && zks_volume_options_parse(NULL, 0, &defaults, NULL) == 0)
+		n = zks_volume_options_format(&defaults, &kv);
+	cJSON_ArrayForEach(e, opts)
+	{
+		bool is_default = false;
+		char *next;
+
+		if (e->string == NULL || !cJSON_IsString(e) ||
+		    (!all && !strcmp(e->string, "access")))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(kv[i].key, e->string) && !strcmp(kv[i].value, e->valuestring))
+				is_default = true;
+		if (is_default)
+			continue;
+		next = xasprintf("%s%s%s=%s", text, text[0] ? "," : "", e->string, e->valuestring);
+		free(text);
+		text = next;
+	}
+	zks_volume_options_free_kv(kv, n);
+	return text;
+}
+
+static char *holders_text(const cJSON *holders)
+{
+	char *text = xstrdup("");
+	const cJSON *h;
+
+	cJSON_ArrayForEach(h, holders)
+	{
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "mounts");
+		char *next = xasprintf("%s%s%s:%d", text, text[0] ? " " : "", jstr(h, "node"),
+				       cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
+
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
+{
+	static const char *const headers[] = {"NAME", "ACCESS",	 "OPTIONS",  "CREATED",
+					      "BY",   "HOLDERS", "EXCLUSIVE"};
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *v;
+	char **names;
+	size_t n = ctl_children(c, "/volumes", &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, volume_json(c, names[i], false));
+	zks_free_strv(names, n);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+
+		cJSON_ArrayForEach(v, arr)
+		{
+			cleanup_free char *opts =
+			    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
+			cleanup_free char *holders =
+			    holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
+			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
+
+			ctl_table_add(t, jstr(v, "name"),
+				      valid ? jstr(v, "access") : "(unreadable record)", opts,
+				      jstr(v, "created_at"), jstr(v, "created_by"), holders,
+				      jstr(v, "exclusive_holder"));
+		}
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
+	return CTL_EXIT_OK;
+}
+
+int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *name)
+{
+	cleanup_free char *path = NULL;
+	cJSON *v;
+	const cJSON *h;
+
+	if (strchr(name, '/') != NULL || name[0] == '\0' || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return fprintf(stderr, "zkswarmctl: `%s` is not a volume name\n", name),
+		       CTL_EXIT_USAGE;
+	path = xasprintf("/volumes/%s", name);
+	if (!ctl_exists(c, path)) {
+		fprintf(stderr, "zkswarmctl: no such volume `%s`\n", name);
+		return CTL_EXIT_PROBLEM;
+	}
+	v = volume_json(c, name, true);
+	if (o->json) {
+		ctl_print_json(v);
+	} else {
+		static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
+						      "REGISTERED", "SESSION", "UPDATED",
+						      "MOUNT IDS"};
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+		cleanup_free char *opts =
+		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+
+		printf("Volume %s\n", name);
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+			printf("  error     the record is not a JSON object\n");
+		printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
+		printf("  options   %s\n", opts[0] ? opts : "-");
+		printf("  created   %s by %s\n",
+		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+		printf("  exclusive %s\n\n",
+		       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
+		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(v, "holders"))
+		{
+			char mounts[16];
+			cleanup_free char *ids = xstrdup("");
+			const cJSON *id;
+
+			snprintf(mounts, sizeof(mounts), "%d",
+				 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
+			cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
+			{
+				char *next;
+
+				if (!cJSON_IsString(id))
+					continue;
+				next = xasprintf("%s%s%.*s", ids, ids[0] ? "," : "", SHORT_ID,
+						 id->valuestring);
+				free(ids);
+				ids = next;
+			}
+			ctl_table_add(
+			    t, jstr(h, "node"), mounts,
+			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "exclusive"))),
+			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "registered"))),
+			    jstr(h, "session") ? jstr(h, "session") : "persistent!",
+			    jstr(h, "updated_at"), ids);
+		}
+		if (ctl_table_rows(t) > 0)
+			ctl_table_print(t, stdout);
+		else
+			printf("No node holds it.\n");
+		ctl_table_free(t);
+	}
+	cJSON_Delete(v);
+	return CTL_EXIT_OK;
+}
+
+/* ---- networks -----------------------------------------------------------------------------------
+ */
+
+static cJSON *network_json(struct ctl_cluster *c, const char *key)
+{
+	cleanup_free char *path = xasprintf("/networks/%s", key);
+	cleanup_free char *members = xasprintf("%s/members", path);
+	cleanup_free char *endpoints = xasprintf("%s/endpoints", path);
+	cJSON *obj = cJSON_CreateObject(), *doc, *arr, *per_node;
+	const cJSON *opts;
+	long vni, mtu;
+	char **names;
+	size_t n;
+
+	doc = ctl_get_object(c, path, NULL, NULL);
+	cJSON_AddStringToObject(obj, "key", key);
+	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
+	if (doc == NULL)
+		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
+	add_str(obj, "subnet", jstr(doc, "subnet"));
+	add_str(obj, "gateway", jstr(doc, "gateway"));
+	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
+		cleanup_free char *claim_path = xasprintf("/vnis/%ld", vni);
+		cJSON *claim = ctl_get_object(c, claim_path, NULL, NULL);
+		const char *owner = jstr(claim, "network");
+
+		cJSON_AddNumberToObject(obj, "vni", (double)vni);
+		cJSON_AddBoolToObject(obj, "vni_claimed", owner != NULL && !strcmp(owner, key));
+		cJSON_Delete(claim);
+	} else {
+		cJSON_AddNullToObject(obj, "vni");
+		cJSON_AddBoolToObject(obj, "vni_claimed", false);
+	}
+	if (ctl_int(doc, "mtu", 0, 65535, &mtu))
+		cJSON_AddNumberToObject(obj, "mtu", (double)mtu);
+	else
+		cJSON_AddNullToObject(obj, "mtu");
+	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
+	cJSON_AddItemToObject(obj, "options",
+			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
+						   : cJSON_CreateObject());
+	add_str(obj, "created_by", jstr(doc, "created_by"));
+	add_str(obj, "created_at", jstr(doc, "created_at"));
+	cJSON_Delete(doc);
+
+	arr = cJSON_AddArrayToObject(obj, "members");
+	per_node = cJSON_AddObjectToObject(obj, "members_per_node");
+	n = ctl_children(c, members, &names);
+	for (size_t i = 0; i < n; i++) {
+		const char *colon = strchr(names[i], ':');
+		cleanup_free char *node =
+		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
+		cJSON *m = cJSON_CreateObject(), *cnt;
+
+		cJSON_AddStringToObject(m, "node", node);
+		add_str(m, "network_id", colon ? colon + 1 : NULL);
+		cJSON_AddBoolToObject(m, "registered", ctl_registered(c, node));
+		cJSON_AddItemToArray(arr, m);
+		cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
+		if (cnt)
+			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+		else
+			cJSON_AddNumberToObject(per_node, node, 1);
+	}
+	zks_free_strv(names, n);
+
+	arr = cJSON_AddArrayToObject(obj, "endpoints");
+	per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
+	n = ctl_children(c, endpoints, &names);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
+		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject(), *cnt;
+		const char *node = jstr(edoc, "node");
+
+		cJSON_AddStringToObject(e, "id", names[i]);
+		cJSON_AddBoolToObject(e, "valid", edoc != NULL && node != NULL);
+		add_str(e, "node", node);
+		add_str(e, "address", jstr(edoc, "address"));
+		add_str(e, "mac", jstr(edoc, "mac"));
+		add_str(e, "network_id", jstr(edoc, "network"));
+		cJSON_AddBoolToObject(e, "registered", ctl_registered(c, node));
+		cJSON_AddItemToArray(arr, e);
+		if (node != NULL) {
+			cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
+			if (cnt)
+				cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+			else
+				cJSON_AddNumberToObject(per_node, node, 1);
+		}
+		cJSON_Delete(edoc);
+	}
+	zks_free_strv(names, n);
+	return obj;
+}
+
+static const char *num_text(const cJSON *obj, const char *key, char buf[24])
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v))
+		return NULL;
+	snprintf(buf, 24, "%.0f", v->valuedouble);
+	return buf;
+}
+
+int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
+{
+	static const char *const headers[] = {"KEY", "SUBNET",	"VNI",
+					      "MTU", "MEMBERS", "ENDPOINTS"};
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *v;
+	char **names;
+	size_t n = ctl_children(c, "/networks", &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, network_json(c, names[i]));
+	zks_free_strv(names, n);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+
+		cJSON_ArrayForEach(v, arr)
+		{
+			cleanup_free char *members =
+			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
+			cleanup_free char *eps =
+			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
+			cleanup_free char *vni = NULL;
+			char b1[24], b2[24];
+			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
+
+			if (num_text(v, "vni", b1) != NULL)
+				vni = xasprintf(
+				    "%s%s", b1,
+				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
+					? ""
+					: " (unclaimed!)");
+			ctl_table_add(t, jstr(v, "key"),
+				      valid ? jstr(v, "subnet") : "(unreadable record)", vni,
+				      num_text(v, "mtu", b2), members, eps);
+		}
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
+	return CTL_EXIT_OK;
+}
+
+int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char *key)
+{
+	cleanup_free char *path = NULL;
+	cJSON *v;
+	const cJSON *e;
+
+	if (strchr(key, '/') != NULL || key[0] == '\0' || !strcmp(key, ".") || !strcmp(key, ".."))
+		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
+		       CTL_EXIT_USAGE;
+	path = xasprintf("/networks/%s", key);
+	if (!ctl_exists(c, path)) {
+		fprintf(stderr,
+			"zkswarmctl: no such network `%s` (keys are Docker network IDs or "
+			"cluster names; see `zkswarmctl networks`)\n",
+			key);
+		return CTL_EXIT_PROBLEM;
+	}
+	v = network_json(c, key);
+	if (o->json) {
+		ctl_print_json(v);
+	} else {
+		static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
+		static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
+						 "REGISTERED"};
+		struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
+		struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
+		cleanup_free char *opts =
+		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+		char b[24];
+
+		printf("Network %s\n", key);
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+			printf("  error    the record is not a JSON object\n");
+		printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
+		if (jstr(v, "gateway"))
+			printf(" (gateway %s)", jstr(v, "gateway"));
+		printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
+		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
+			   ? ""
+			   : " (its claim in /vnis is missing or names another network)");
+		printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
+		printf("  options  %s\n", opts[0] ? opts : "-");
+		printf("  created  %s by %s\n\n",
+		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
+		{
+			cleanup_free char *id = short_id(jstr(e, "network_id"));
+
+			ctl_table_add(mt, jstr(e, "node"), id,
+				      yes_no(cJSON_IsTrue(
+					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
+		}
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
+		{
+			cleanup_free char *id = short_id(jstr(e, "id"));
+			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "valid"));
+
+			ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
+				      jstr(e, "address"), jstr(e, "mac"),
+				      yes_no(cJSON_IsTrue(
+					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
+		}
+		ctl_table_print(mt, stdout);
+		printf("\n");
+		if (ctl_table_rows(et) > 0)
+			ctl_table_print(et, stdout);
+		else
+			printf("No endpoints.\n");
+		ctl_table_free(mt);
+		ctl_table_free(et);
+	}
+	cJSON_Delete(v);
+	return CTL_EXIT_OK;
+}
+
+/* ---- pools --------------------------------------------------------------------------------------
+ */
+
+/* Which endpoint (of any network) has address ip; a new object or NULL. */
+static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
+{
+	char **keys;
+	size_t nk = ctl_children(c, "/networks", &keys);
+	cJSON *found = NULL;
+
+	for (size_t i = 0; i < nk && found == NULL; i++) {
+		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		char **ids;
+		size_t ne = ctl_children(c, eps, &ids);
+
+		for (size_t k = 0; k < ne && found == NULL; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
+			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+			const char *a = jstr(doc, "address");
+			size_t iplen = strlen(ip);
+
+			if (a != NULL && !strncmp(a, ip, iplen) &&
+			    (a[iplen] == '/' || a[iplen] == '\0')) {
+				found = cJSON_CreateObject();
+				cJSON_AddStringToObject(found, "network", keys[i]);
+				cJSON_AddStringToObject(found, "id", ids[k]);
+				add_str(found, "node", jstr(doc, "node"));
+			}
+			cJSON_Delete(doc);
+		}
+		zks_free_strv(ids, ne);
+	}
+	zks_free_strv(keys, nk);
+	return found;
+}
+
+static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
+{
+	cleanup_free char *path = xasprintf("/ipam/subnets/%s", name);
+	cleanup_free char *addrs = xasprintf("%s/addrs", path);
+	cJSON *obj = cJSON_CreateObject(), *doc, *arr = NULL, *nets;
+	struct zks_cidr cidr;
+	bool named = zks_cidr_from_name(name, &cidr) == 0;
+	char text[ZKS_CIDR_STR], **names, **keys;
+	size_t n, nk;
+
+	doc = ctl_get_object(c, path, NULL, NULL);
+	if (named)
+		zks_cidr_format(&cidr, text);
+	cJSON_AddStringToObject(obj, "subnet",
+				named ? text : (jstr(doc, "cidr") ? jstr(doc, "cidr") : name));
+	cJSON_AddStringToObject(obj, "name", name);
+	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
+	if (doc == NULL)
+		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
+	cJSON_AddItemToObject(obj, "refs",
+			      counter_copy(cJSON_GetObjectItemCaseSensitive(doc, "refs")));
+	add_str(obj, "gateway", jstr(doc, "gateway"));
+	add_str(obj, "created_by", jstr(doc, "created_by"));
+	add_str(obj, "created_at", jstr(doc, "created_at"));
+	cJSON_Delete(doc);
+	n = ctl_children(c, addrs, &names);
+	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
+	if (named)
+		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
+	else
+		cJSON_AddNullToObject(obj, "usable_hosts");
+	/* The networks whose record names this subnet. */
+	nets = cJSON_AddArrayToObject(obj, "networks");
+	nk = ctl_children(c, "/networks", &keys);
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *np = xasprintf("/networks/%s", keys[i]);
+		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
+		const char *s = jstr(ndoc, "subnet");
+
+		if (s != NULL && named && !strcmp(s, text))
+			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
+		cJSON_Delete(ndoc);
+	}
+	zks_free_strv(keys, nk);
+	if (detail)
+		arr = cJSON_AddArrayToObject(obj, "addresses");
+	for (size_t i = 0; detail && i < n; i++) {
+		cleanup_free char *ap = xasprintf("%s/%s", addrs, names[i]);
+		struct zks_stat st;
+		cJSON *adoc = ctl_get_object(c, ap, &st, NULL), *a = cJSON_CreateObject();
+		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(adoc, "swarm");
+		char at[32];
+
+		ctl_format_time(st.ctime_ms, at);
+		cJSON_AddStringToObject(a, "address", names[i]);
+		cJSON_AddBoolToObject(a, "valid", adoc != NULL);
+		add_str(a, "kind", jstr(adoc, "kind"));
+		cJSON_AddBoolToObject(a, "swarm", cJSON_IsTrue(swarm));
+		cJSON_AddItemToObject(
+		    a, "holders", counter_copy(cJSON_GetObjectItemCaseSensitive(adoc, "holders")));
+		cJSON_AddStringToObject(a, "claimed_at", at);
+		{
+			cJSON *ep = endpoint_of(c, names[i]);
+
+			if (ep)
+				cJSON_AddItemToObject(a, "endpoint", ep);
+			else
+				cJSON_AddNullToObject(a, "endpoint");
+		}
+		cJSON_AddItemToArray(arr, a);
+		cJSON_Delete(adoc);
+	}
+	zks_free_strv(names, n);
+	return obj;
+}
+
+static char *networks_text(const cJSON *nets)
+{
+	char *text = xstrdup("");
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, nets)
+	{
+		char *next;
+
+		if (!cJSON_IsString(e))
+			continue;
+		next = xasprintf("%s%s%.*s", text, text[0] ? " " : "", 24, e->valuestring);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
+{
+	static const char *const headers[] = {"SUBNET", "REFS", "USED", "GATEWAY", "NETWORKS"};
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *v;
+	char **names;
+	size_t n = ctl_children(c, "/ipam/subnets", &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, pool_json(c, names[i], false));
+	zks_free_strv(names, n);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+
+		cJSON_ArrayForEach(v, arr)
+		{
+			cleanup_free char *refs =
+			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+			cleanup_free char *nets =
+			    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+			cleanup_free char *used = NULL;
+			char b1[24], b2[24];
+			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
+
+			used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
+					 num_text(v, "usable_hosts", b2) ? b2 : "?");
+			ctl_table_add(t, jstr(v, "subnet"), valid ? refs : "(unreadable record)",
+				      used, jstr(v, "gateway"), nets);
+		}
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
+	return CTL_EXIT_OK;
+}
+
+int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet)
+{
+	struct zks_cidr cidr;
+	char name[ZKS_CIDR_STR];
+	cleanup_free char *path = NULL;
+	struct zks_error err;
+	cJSON *v;
+	const cJSON *a;
+
+	/* "198.18.0.0/24" as users write it, or the record's name "198.18.0.0-24". */
+	if (zks_cidr_parse(subnet, &cidr, &err) == 0) {
+		zks_cidr_to_name(&cidr, name);
+	} else if (zks_cidr_from_name(subnet, &cidr) == 0) {
+		snprintf(name, sizeof(name), "%s", subnet);
+	} else {
+		fprintf(stderr, "zkswarmctl: `%s` is not a subnet (a.b.c.d/len): %s\n", subnet,
+			err.msg);
+		return CTL_EXIT_USAGE;
+	}
+	path = xasprintf("/ipam/subnets/%s", name);
+	if (!ctl_exists(c, path)) {
+		fprintf(stderr, "zkswarmctl: no pool %s (see `zkswarmctl pools`)\n", subnet);
+		return CTL_EXIT_PROBLEM;
+	}
+	v = pool_json(c, name, true);
+	if (o->json) {
+		ctl_print_json(v);
+	} else {
+		static const char *const headers[] = {
+		    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+		cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+		cleanup_free char *nets =
+		    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+		char b1[24], b2[24];
+
+		printf("Pool %s\n", jstr(v, "subnet"));
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+			printf("  error     the record is not a JSON object\n");
+		printf("  refs      %s\n", refs[0] ? refs : "-");
+		printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
+		printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
+		       num_text(v, "usable_hosts", b2) ? b2 : "?");
+		printf("  networks  %s\n", nets[0] ? nets : "-");
+		printf("  created   %s by %s\n\n",
+		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
+		{
+			cleanup_free char *holders =
+			    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
+			const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
+			cleanup_free char *where = NULL;
+			cleanup_free char *id = NULL;
+			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "valid"));
+
+			if (cJSON_IsObject(ep)) {
+				id = short_id(jstr(ep, "id"));
+				where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
+			}
+			ctl_table_add(
+			    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
+			    holders,
+			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "swarm"))),
+			    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
+			    jstr(a, "claimed_at"));
+		}
+		if (ctl_table_rows(t) > 0)
+			ctl_table_print(t, stdout);
+		else
+			printf("No addresses claimed.\n");
+		ctl_table_free(t);
+	}
+	cJSON_Delete(v);
+	return CTL_EXIT_OK;
+}
+
+/* ---- status -------------------------------------------------------------------------------------
+ */
+
+/* What nodes hold, by the records' layout (as the reaper reads it): {node: {what: count}}. */
+static cJSON *holdings(struct ctl_cluster *c)
+{
+	cJSON *map = cJSON_CreateObject();
+	char **keys, **subnets, **vols;
+	size_t nk = ctl_children(c, "/networks", &keys);
+	size_t ns = ctl_children(c, "/ipam/subnets", &subnets);
+	size_t nv = ctl_children(c, "/volumes", &vols);
+
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		char **v;
+		size_t n = ctl_children(c, members, &v);
+
+		for (size_t k = 0; k < n; k++) {
+			char *colon = strchr(v[k], ':');
+
+			if (colon) {
+				*colon = '\0';
+				counter_bump(map, v[k], "members");
+			}
+		}
+		zks_free_strv(v, n);
+		n = ctl_children(c, eps, &v);
+		for (size_t k = 0; k < n; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+
+			if (jstr(doc, "node"))
+				counter_bump(map, jstr(doc, "node"), "endpoints");
+			cJSON_Delete(doc);
+		}
+		zks_free_strv(v, n);
+	}
+	for (size_t i = 0; i < ns; i++) {
+		cleanup_free char *sp = xasprintf("/ipam/subnets/%s", subnets[i]);
+		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		cJSON *doc = ctl_get_object(c, sp, NULL, NULL);
+		const cJSON *e;
+		char **v;
+		size_t n;
+
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "refs"))
+		{
+			if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
+				counter_bump(map, e->string, "pool_refs");
+		}
+		cJSON_Delete(doc);
+		n = ctl_children(c, ap, &v);
+		for (size_t k = 0; k < n; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", ap, v[k]);
+
+			doc = ctl_get_object(c, p, NULL, NULL);
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "holders"))
+			{
+				if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
+					counter_bump(map, e->string, "addresses");
+			}
+			cJSON_Delete(doc);
+		}
+		zks_free_strv(v, n);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		cleanup_free char *lp = xasprintf("/volumes/%s/leases", vols[i]);
+		char **v;
+		size_t n = ctl_children(c, lp, &v);
+
+		for (size_t k = 0; k < n; k++)
+			counter_bump(map, v[k], "leases");
+		zks_free_strv(v, n);
+	}
+	zks_free_strv(keys, nk);
+	zks_free_strv(subnets, ns);
+	zks_free_strv(vols, nv);
+	return map;
+}
+
+static size_t grandchildren(struct ctl_cluster *c, const char *parent, const char *sub)
+{
+	char **names;
+	size_t n = ctl_children(c, parent, &names), total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = xasprintf("%s/%s/%s", parent, names[i], sub);
+		char **v;
+		size_t k = ctl_children(c, p, &v);
+
+		total += k;
+		zks_free_strv(v, k);
+	}
+	zks_free_strv(names, n);
+	return total;
+}
+
+static size_t count_children(struct ctl_cluster *c, const char *path)
+{
+	char **v;
+	size_t n = ctl_children(c, path, &v);
+
+	zks_free_strv(v, n);
+	return n;
+}
+
+static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
+{
+	cJSON *doc = cJSON_CreateObject(), *zk, *nodes, *held, *counts, *reaper;
+	const cJSON *e;
+	char **names;
+	size_t n;
+
+	zk = cJSON_AddObjectToObject(doc, "zookeeper");
+	cJSON_AddStringToObject(zk, "hosts", o->zk_hosts);
+	cJSON_AddStringToObject(zk, "root", o->zk_root);
+	cJSON_AddBoolToObject(zk, "reachable", c != NULL);
+	if (c != NULL) {
+		cleanup_free char *sess = session_hex(c->session_id);
+
+		cJSON_AddStringToObject(zk, "session", sess);
+	} else {
+		cJSON_AddStringToObject(zk, "error", unreachable);
+	}
+	cJSON_AddItemToObject(zk, "servers", ctl_probe_servers(o->zk_hosts, o->timeout_ms));
+	if (c != NULL) {
+		held = holdings(c);
+		nodes = cJSON_AddArrayToObject(doc, "nodes");
+		n = ctl_children(c, "/nodes", &names);
+		for (size_t i = 0; i < n; i++) {
+			cleanup_free char *p = xasprintf("/nodes/%s", names[i]);
+			cleanup_free char *sess = NULL;
+			struct zks_stat st;
+			int state;
+			cJSON *rec = ctl_get_object(c, p, &st, &state),
+			      *node = cJSON_CreateObject();
+			const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, names[i]);
+
+			sess = session_hex(st.owner);
+			cJSON_AddStringToObject(node, "id", names[i]);
+			cJSON_AddStringToObject(node, "state",
+						st.owner != 0 ? "registered" : "persistent");
+			add_str(node, "session", st.owner != 0 ? sess : NULL);
+			cJSON_AddBoolToObject(node, "valid", rec != NULL);
+			add_str(node, "address", jstr(rec, "address"));
+			add_str(node, "started_at", jstr(rec, "started_at"));
+			add_str(node, "version", jstr(rec, "version"));
+			add_str(node, "instance", jstr(rec, "instance"));
+			cJSON_AddItemToObject(node, "holds",
+					      h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
+			cJSON_AddItemToArray(nodes, node);
+			cJSON_Delete(rec);
+		}
+		zks_free_strv(names, n);
+		/* Nodes that hold records but are not registered: the reaper's to reclaim. */
+		cJSON_ArrayForEach(e, held)
+		{
+			cJSON *node;
+
+			if (e->string == NULL || ctl_registered(c, e->string))
+				continue;
+			node = cJSON_CreateObject();
+			cJSON_AddStringToObject(node, "id", e->string);
+			cJSON_AddStringToObject(node, "state", "gone");
+			cJSON_AddNullToObject(node, "session");
+			cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
+			cJSON_AddItemToArray(nodes, node);
+		}
+		cJSON_Delete(held);
+
+		reaper = cJSON_AddObjectToObject(doc, "reaper");
+		{
+			struct zks_stat st;
+			cJSON *rec = ctl_get_object(c, "/reaper/leader", &st, NULL);
+			cleanup_free char *sess = session_hex(st.owner);
+			const char *leader = jstr(rec, "node");
+
+			add_str(reaper, "leader", leader);
+			add_str(reaper, "session", rec ? sess : NULL);
+			cJSON_AddBoolToObject(reaper, "leader_registered",
+					      ctl_registered(c, leader));
+			cJSON_Delete(rec);
+		}
+
+		counts = cJSON_AddObjectToObject(doc, "counts");
+		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, "/nodes"));
+		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, "/volumes"));
+		cJSON_AddNumberToObject(counts, "leases",
+					(double)grandchildren(c, "/volumes", "leases"));
+		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, "/networks"));
+		cJSON_AddNumberToObject(counts, "endpoints",
+					(double)grandchildren(c, "/networks", "endpoints"));
+		cJSON_AddNumberToObject(counts, "pools",
+					(double)count_children(c, "/ipam/subnets"));
+		cJSON_AddNumberToObject(counts, "addresses",
+					(double)grandchildren(c, "/ipam/subnets", "addrs"));
+		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, "/vnis"));
+	}
+	if (o->socket != NULL)
+		cJSON_AddItemToObject(doc, "daemon", ctl_probe_daemon(o->socket, o->timeout_ms));
+	return doc;
+}
+
+static char *holds_text(const cJSON *holds)
+{
+	char *text = xstrdup("");
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, holds)
+	{
+		char *next;
+
+		if (!cJSON_IsNumber(e) || e->string == NULL)
+			continue;
+		static const char *const labels[][3] = {
+		    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
+		    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
+		    {"leases", "lease", "leases"},
+		};
+		const char *label = e->string;
+		int count = (int)e->valuedouble;
+
+		for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+			if (!strcmp(labels[i][0], e->string))
+				label = labels[i][count == 1 ? 1 : 2];
+		next = xasprintf("%s%s%d %s", text, text[0] ? ", " : "", count, label);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+static void print_status(const cJSON *doc)
+{
+	const cJSON *zk = cJSON_GetObjectItemCaseSensitive(doc, "zookeeper");
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+	const cJSON *reaper = cJSON_GetObjectItemCaseSensitive(doc, "reaper");
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
+	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
+	const cJSON *e;
+	static const char *const sh[] = {"SERVER",  "REACHABLE", "MODE",
+					 "VERSION", "ZNODES",	 "LATENCY MIN/AVG/MAX"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(sh), sh);
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(zk, "reachable")))
+		printf("ZooKeeper %s, root %s: connected (session %s)\n", jstr(zk, "hosts"),
+		       jstr(zk, "root"), jstr(zk, "session"));
+	else
+		printf("ZooKeeper %s, root %s: UNREACHABLE: %s\n", jstr(zk, "hosts"),
+		       jstr(zk, "root"), jstr(zk, "error"));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(zk, "servers"))
+	{
+		bool srvr = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "srvr"));
+		char b[24];
+		const char *ver = jstr(e, "version");
+		cleanup_free char *short_ver = ver ? xstrndup(ver, strcspn(ver, "-")) : NULL;
+		cleanup_free char *mode = NULL;
+
+		if (!srvr && jstr(e, "error") && strstr(jstr(e, "error"), "whitelist"))
+			mode = xstrdup("? (srvr not in its 4lw whitelist)");
+		else if (!srvr && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable")))
+			mode = xasprintf("? (srvr: %s)",
+					 jstr(e, "error") ? jstr(e, "error") : "no answer");
+		else if (!srvr)
+			mode = xasprintf("(%s)", jstr(e, "error") ? jstr(e, "error") : "no answer");
+		ctl_table_add(
+		    t, jstr(e, "server"),
+		    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable"))),
+		    srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
+		    jstr(e, "latency"));
+	}
+	ctl_table_print(t, stdout);
+	ctl_table_free(t);
+
+	if (cJSON_IsArray(nodes)) {
+		static const char *const nh[] = {"NODE",    "STATE",   "ADDRESS", "SESSION",
+						 "STARTED", "VERSION", "HOLDS"};
+		const char *leader = jstr(reaper, "leader");
+
+		t = ctl_table_new(ARRAY_SIZE(nh), nh);
+		cJSON_ArrayForEach(e, nodes)
+		{
+			cleanup_free char *holds =
+			    holds_text(cJSON_GetObjectItemCaseSensitive(e, "holds"));
+			const char *state = jstr(e, "state");
+			cleanup_free char *st = NULL;
+
+			if (!strcmp(state, "persistent"))
+				st = xstrdup("persistent!");
+			else if (!strcmp(state, "gone"))
+				st = xstrdup("gone");
+			else
+				st = xasprintf("%s%s", state,
+					       leader && !strcmp(leader, jstr(e, "id")) ? ", reaper"
+											: "");
+			ctl_table_add(t, jstr(e, "id"), st, jstr(e, "address"), jstr(e, "session"),
+				      jstr(e, "started_at"), jstr(e, "version"), holds);
+		}
+		printf("\n");
+		if (ctl_table_rows(t) > 0)
+			ctl_table_print(t, stdout);
+		else
+			printf("No nodes registered.\n");
+		ctl_table_free(t);
+		printf("\nReaper leader: %s%s\n",
+		       jstr(reaper, "leader") ? jstr(reaper, "leader") : "none",
+		       jstr(reaper, "leader") && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						     reaper, "leader_registered"))
+			   ? " (not registered!)"
+			   : "");
+	}
+	if (cJSON_IsObject(counts)) {
+		static const char *const what[][3] = {
+		    {"volumes", "volume", "volumes"},
+		    {"leases", "lease", "leases"},
+		    {"networks", "network", "networks"},
+		    {"endpoints", "endpoint", "endpoints"},
+		    {"pools", "pool", "pools"},
+		    {"addresses", "address", "addresses"},
+		    {"vnis", "VNI", "VNIs"},
+		    {"nodes", "node", "nodes"},
+		};
+		char w[ARRAY_SIZE(what)][40];
+
+		for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, what[i][0]);
+			int k = cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+
+			snprintf(w[i], sizeof(w[i]), "%d %s", k, what[i][k == 1 ? 1 : 2]);
+		}
+		printf("Records: %s (%s), %s (%s), %s (%s), %s, %s\n", w[0], w[1], w[2], w[3], w[4],
+		       w[5], w[6], w[7]);
+	}
+	if (cJSON_IsObject(daemon)) {
+		printf("\nLocal daemon %s: ", jstr(daemon, "socket"));
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered"))) {
+			printf("NO ANSWER: %s\n", jstr(daemon, "error"));
+		} else {
+			cleanup_free char *impl = xstrdup("");
+			char b[24];
+			const cJSON *s;
+
+			cJSON_ArrayForEach(s,
+					   cJSON_GetObjectItemCaseSensitive(daemon, "implements"))
+			{
+				char *next;
+
+				if (!cJSON_IsString(s))
+					continue;
+				next =
+				    xasprintf("%s%s%s", impl, impl[0] ? ", " : "", s->valuestring);
+				free(impl);
+				impl = next;
+			}
+			printf(
+			    "answered in %.1f ms; implements %s\n",
+			    cJSON_GetObjectItemCaseSensitive(daemon, "round_trip_ms")->valuedouble,
+			    impl[0] ? impl : "nothing");
+			if (num_text(daemon, "volumes", b))
+				printf("  its view: %s volumes", b);
+			if (jstr(daemon, "zookeeper"))
+				printf(
+				    "; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
+				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "stale"))
+					? ", answering from a stale mirror"
+					: "",
+				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "fenced"))
+					? ", cut off: its leases are considered lost"
+					: "");
+			else if (num_text(daemon, "volumes", b))
+				printf("; its ZooKeeper state shows only in a volume's status");
+			if (jstr(daemon, "error"))
+				printf("\n  error: %s", jstr(daemon, "error"));
+			printf("\n");
+		}
+	}
+}
+
+int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable_msg)
+{
+	cJSON *doc = status_json(c, o, unreachable_msg);
+	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
+	int rc = CTL_EXIT_OK;
+
+	if (o->json)
+		ctl_print_json(doc);
+	else
+		print_status(doc);
+	if (daemon != NULL &&
+	    (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered")) ||
+	     jstr(daemon, "error") != NULL ||
+	     (jstr(daemon, "zookeeper") && strcmp(jstr(daemon, "zookeeper"), "connected") != 0)))
+		rc = CTL_EXIT_PROBLEM;
+	if (c == NULL)
+		rc = CTL_EXIT_UNREACHABLE;
+	cJSON_Delete(doc);
+	return rc;
+}
