@@ -188,11 +188,15 @@ int main(int argc, char **argv)
 			explicit_bzero(auth, strlen(auth));
 		if (store == NULL)
 			goto fail_socket;
-		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);
-		if (app.volumes == NULL)
-			goto fail_store;
+		/* Networks first: its session callback registers the node, and leases should
+		 * never be re-established by a node that is not registered. */
 		app.ipam = zks_ipam_new(store, &ic);
 		app.networks = zks_networks_new(store, &zks_kernel_net, &nc);
+		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);
+		if (app.volumes == NULL) {
+			zks_networks_stop(app.networks);
+			goto fail_store;
+		}
 		reaper = zks_reaper_new(store, cfg.node_id, cfg.reaper_grace_ms);
 		zks_reaper_add(reaper, zks_networks_reap_node, app.networks);
 		zks_reaper_add(reaper, zks_ipam_reap_node, app.ipam);
