@@ -102,7 +102,7 @@ static int kernel_bind(struct zks_fs *fs, const char *source, const char *target
 		return -1;
 	if (readonly)
 		return bind_readonly(source, target, err);
-	if (mount(source, target, NULL, MS_BIND, NULL) < 0)
+	if (mount(source, target, "none", MS_BIND, NULL) < 0) /* the type is ignored for a bind */
 		return zks_error_errno(err, errno, "bind `%s` on `%s`", source, target);
 	return 0;
 }

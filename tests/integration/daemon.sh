@@ -9,18 +9,22 @@
 #   call NODE ENDPOINT JSON          POST to it; prints the body; 0 only for HTTP 200
 #   field JQ                         jq over the last assertion's output
 # Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
+# With ZKSWARMD_VALGRIND=1 each daemon runs under valgrind's memcheck; its report
+# goes to $T/NAME/valgrind.log and check_sanitizer_logs fails on any error or leak.
 
 start_node() {
-	local n=$1 in_ns=()
+	local n=$1 in_ns=() vg=()
 	shift
 	[ -z "${NETNS:-}" ] || in_ns=(ip netns exec "$NETNS") # it execs: $! is still the daemon
+	[ "${ZKSWARMD_VALGRIND:-0}" = 0 ] || vg=(valgrind --quiet --leak-check=full
+		--errors-for-leak-kinds=definite --log-file="$T/$n/valgrind.%p.log")
 	mkdir -p "$T/$n/state" "$T/$n/mnt"
 	"${in_ns[@]}" env ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-it NODE_ID=$n \
 		ZK_SESSION_TIMEOUT_MS=$SESSION_MS LOG_LEVEL=debug SOCKET="$T/$n/s.sock" \
 		DATA_DIR="$T/data" MOUNT_ROOT="$T/$n/mnt" STATE_DIR="$T/$n/state" "$@" \
-		"$ZKSWARMD" >>"$T/$n/log" 2>&1 &
+		"${vg[@]}" "$ZKSWARMD" >>"$T/$n/log" 2>&1 &
 	echo $! >"$T/$n/pid"
-	for _ in $(seq 50); do [ -S "$T/$n/s.sock" ] && return 0; sleep 0.1; done
+	for _ in $(seq 150); do [ -S "$T/$n/s.sock" ] && return 0; sleep 0.1; done
 	echo "node $n did not create its socket; log:" >&2
 	tail -20 "$T/$n/log" >&2
 	return 1
@@ -50,6 +54,14 @@ field() { jq -r "$1" <<<"$T_OUT"; }
 
 # Fail the test if a sanitizer reported anything in the daemons' logs.
 check_sanitizer_logs() {
+	local vgerr
+	# --quiet: a log with anything in it is an error or a leak.
+	vgerr=$(find "$T" -name 'valgrind.*.log' -size +0 2>/dev/null)
+	if [ -n "$vgerr" ]; then
+		fail "valgrind reports in the daemons" "$(head -60 $vgerr)"
+	elif ls "$T"/*/valgrind.*.log >/dev/null 2>&1; then
+		ok "valgrind's memcheck: no errors and no leaks in $(ls "$T"/*/valgrind.*.log | wc -l) daemon runs"
+	fi
 	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$T"/*/log 2>/dev/null; then
 		fail "sanitizer reports in the daemon logs" \
 			"$(grep -A8 "Sanitizer\|runtime error" "$T"/*/log | head -60)"
