@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 			.session_file = session,
 			.skeleton = zks_skeleton,
 		};
+		cleanup_free char *boot_id = NULL;
 		struct zks_volumes_config vc = {
 			.node_id = cfg.node_id,
 			.data_dir = cfg.data_dir,
@@ -179,6 +180,10 @@ int main(int argc, char **argv)
 		}
 		if (zks_mkdir_p(cfg.state_dir, 0700, &err) < 0 || lock_state_dir(cfg.state_dir, &err) < 0)
 			goto fail_socket;
+		if (zks_read_file(cfg.boot_id_file, 128, &boot_id, NULL, NULL) == 0) {
+			boot_id[strcspn(boot_id, "\n")] = '\0';
+			vc.boot_id = boot_id;
+		}
 		auth = read_auth(cfg.zk_auth_file, &err);
 		if (auth == NULL && cfg.zk_auth_file[0] != '\0')
 			goto fail_socket;
@@ -190,6 +195,7 @@ int main(int argc, char **argv)
 			goto fail_socket;
 		/* Networks first: its session callback registers the node, and leases should
 		 * never be re-established by a node that is not registered. */
+		app.swarm_networks = strcmp(cfg.network_scope, "global") == 0;
 		app.ipam = zks_ipam_new(store, &ic);
 		app.networks = zks_networks_new(store, &zks_kernel_net, &nc);
 		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);

@@ -16,6 +16,7 @@ struct zks_app {
 	struct zks_volumes *volumes;
 	struct zks_networks *networks;
 	struct zks_ipam *ipam;
+	bool swarm_networks; /* NETWORK_SCOPE=global: networks are swarm's, managers allocate */
 };
 
 /* Every endpoint the plugin serves, for zks_http_start/zks_http_dispatch. */

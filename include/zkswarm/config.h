@@ -24,6 +24,8 @@ struct zks_config {
 	char *state_dir;
 	char *zk_auth_file;   /* "" = no credentials */
 	char *metrics_addr;   /* "" = no metrics listener */
+	char *network_scope;  /* "local" or "global" */
+	char *boot_id_file;   /* the kernel's boot ID: mount IDs of an earlier boot are dropped */
 	char *advertise_addr; /* "" = the address of the default route's device */
 	char *default_pool;
 	int default_pool_size;

@@ -30,6 +30,7 @@ struct zks_volumes_config {
 	const char *data_dir;   /* DATA_DIR: <data_dir>/<name> holds a volume's data */
 	const char *mount_root; /* MOUNT_ROOT: <mount_root>/<name> is where containers see it */
 	const char *state_dir;  /* STATE_DIR: mounts.json lives here */
+	const char *boot_id;    /* this boot's ID, or NULL if unknown */
 };
 
 struct zks_volume_holder {

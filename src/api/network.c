@@ -11,13 +11,18 @@
 
 HANDLER(zks_handle_network_capabilities)
 {
-	(void)ctx;
+	struct zks_app *app = ctx;
+
 	(void)req;
 	(void)err;
 	*reply = cJSON_CreateObject();
-	/* "local": the engine stores nothing cluster-wide for us (ZooKeeper does), and this is
-	 * what lets standalone engines and swarm (--scope swarm) both use the plugin. */
-	cJSON_AddStringToObject(*reply, "Scope", "local");
+	/*
+	 * "local" (the default): standalone engines create networks, and swarm accepts
+	 * --scope swarm --config-from.  "global": networks are swarm's; the managers ask our
+	 * IPAM and AllocateNetwork, workers follow (PROTOCOL-TRACES.md).  The engine of
+	 * Docker 20.10 drops the IPAM of a --scope swarm network of a "local" driver.
+	 */
+	cJSON_AddStringToObject(*reply, "Scope", app != NULL && app->swarm_networks ? "global" : "local");
 	cJSON_AddStringToObject(*reply, "ConnectivityScope", "global");
 	return 0;
 }

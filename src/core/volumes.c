@@ -37,6 +37,7 @@ struct zks_volumes {
 	char *data_dir;
 	char *mount_root;
 	char *state_file;
+	char *boot_id;
 	pthread_mutex_t stripes[STRIPES];
 	pthread_mutex_t local_lock; /* the table below and its file */
 	struct local_mount *local;
@@ -287,6 +288,8 @@ static int local_save_locked(struct zks_volumes *v, struct zks_error *err)
 
 	cJSON_AddNumberToObject(doc, "format", 1);
 	cJSON_AddStringToObject(doc, "node", v->node_id);
+	if (v->boot_id)
+		cJSON_AddStringToObject(doc, "boot_id", v->boot_id);
 	for (size_t i = 0; i < v->nlocal; i++) {
 		cJSON *arr = cJSON_AddArrayToObject(mounts, v->local[i].name);
 
@@ -348,6 +351,18 @@ static void local_load(struct zks_volumes *v)
 		log_warn("volumes: `%s` is malformed; starting with no local mounts", v->state_file);
 		cJSON_Delete(doc);
 		return;
+	}
+	{
+		/* No container survives a reboot, and the engine never unmounts what died with it. */
+		const cJSON *boot = cJSON_GetObjectItemCaseSensitive(doc, "boot_id");
+
+		if (v->boot_id && cJSON_IsString(boot) && strcmp(boot->valuestring, v->boot_id) != 0) {
+			log_info("volumes: the machine has restarted since `%s` was written; its %d "
+				 "volume(s)' mount IDs are dropped with their containers",
+				 v->state_file, cJSON_GetArraySize(mounts));
+			cJSON_Delete(doc);
+			return;
+		}
 	}
 	cJSON_ArrayForEach(m, mounts)
 	{
@@ -1106,6 +1121,7 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 	v->data_dir = xstrdup(cfg->data_dir);
 	v->mount_root = xstrdup(cfg->mount_root);
 	v->state_file = xasprintf("%s/mounts.json", cfg->state_dir);
+	v->boot_id = cfg->boot_id ? xstrdup(cfg->boot_id) : NULL;
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&v->stripes[i], NULL);
 	pthread_mutex_init(&v->local_lock, NULL);
@@ -1128,5 +1144,6 @@ void zks_volumes_free(struct zks_volumes *v)
 	free(v->data_dir);
 	free(v->mount_root);
 	free(v->state_file);
+	free(v->boot_id);
 	free(v);
 }

@@ -59,6 +59,13 @@ static const struct setting settings[] = {
 	{"METRICS_ADDR", "metrics-addr", "",
 	 "host:port for Prometheus /metrics and /health, e.g. 127.0.0.1:9324 (default: off)",
 	 SETTING_STRING, offsetof(struct zks_config, metrics_addr)},
+	{"NETWORK_SCOPE", "network-scope", "local",
+	 "local: networks by standalone engines or swarm --config-from; global: swarm networks "
+	 "created with docker network create on a manager",
+	 SETTING_STRING, offsetof(struct zks_config, network_scope)},
+	{"BOOT_ID_FILE", "boot-id-file", "/proc/sys/kernel/random/boot_id",
+	 "where the machine's boot ID is read: mount IDs recorded in an earlier boot are dropped",
+	 SETTING_STRING, offsetof(struct zks_config, boot_id_file)},
 	{"ADVERTISE_ADDR", "advertise-addr", "",
 	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
 	 SETTING_STRING, offsetof(struct zks_config, advertise_addr)},
@@ -165,6 +172,9 @@ static int validate(struct zks_config *cfg, struct zks_error *err)
 	if (cfg->data_dir[0] != '/' || cfg->mount_root[0] != '/' || cfg->state_dir[0] != '/')
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "DATA_DIR, MOUNT_ROOT and STATE_DIR must be absolute paths");
+	if (strcmp(cfg->network_scope, "local") != 0 && strcmp(cfg->network_scope, "global") != 0)
+		return zks_error_set(err, ZKS_ERR_INVALID, "NETWORK_SCOPE must be local or global, not `%s`",
+				     cfg->network_scope);
 	if (cfg->vxlan_port < 1 || cfg->vxlan_port > 65535)
 		return zks_error_set(err, ZKS_ERR_INVALID, "VXLAN_PORT must be from 1 to 65535");
 	if (cfg->session_timeout_ms < 1000 || cfg->session_timeout_ms > 600000)

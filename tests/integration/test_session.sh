@@ -59,6 +59,21 @@ assert_fails "a clean stop with nothing mounted ends the session (nothing to res
 assert_ok "n2 mounts db now" call n2 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
 assert_ok "n1 starts again" start_node n1 ADVERTISE_ADDR=127.0.0.1
 
+t_begin "a reboot drops the mounts of containers that died with it"
+stop_node n1 TERM
+echo boot-one >"$T/boot_id"
+assert_ok "n1 starts, knowing its boot" start_node n1 ADVERTISE_ADDR=127.0.0.1 BOOT_ID_FILE="$T/boot_id"
+assert_ok "create rb" call n1 VolumeDriver.Create '{"Name":"rb"}'
+assert_ok "n1 mounts rb" call n1 VolumeDriver.Mount "{\"Name\":\"rb\",\"ID\":\"$(mount_id 7)\"}"
+stop_node n1 KILL
+echo boot-two >"$T/boot_id"
+sleep $((SESSION_MS / 1000 + 2))
+assert_ok "n1 comes back after the \"reboot\"" start_node n1 ADVERTISE_ADDR=127.0.0.1 BOOT_ID_FILE="$T/boot_id"
+wait_until 10 "it drops the mount IDs of the earlier boot" grep -q "machine has restarted" "$T/n1/log"
+wait_until 10 "n2 mounts rb (n1 took no lease back)" call n2 VolumeDriver.Mount "{\"Name\":\"rb\",\"ID\":\"$(mount_id 8)\"}"
+call n2 VolumeDriver.Unmount "{\"Name\":\"rb\",\"ID\":\"$(mount_id 8)\"}" >/dev/null
+assert_ok "and rb can be removed" call n1 VolumeDriver.Remove '{"Name":"rb"}'
+
 t_begin "cut off"
 zkpid=$(cat "$T/zk/pid")
 kill -STOP "$zkpid"
