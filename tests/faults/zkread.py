@@ -1,0 +1,166 @@
+"""zkread.py - a minimal, read-only ZooKeeper client for the fault tests.
+
+No Python ZooKeeper client is installed here and zkCli.sh starts a JVM per call
+(seconds), too slow to sample while a fault lasts.  This speaks ZooKeeper's
+wire protocol (jute over TCP) for the three calls the checker needs:
+get_children, get and exists.  One connection, synchronous, one request at a
+time; every call has a timeout.  A server without quorum refuses the session,
+which shows as ZkError.
+
+    with ZkReader(["127.0.0.1:2201", "127.0.0.1:2202"]) as zk:
+        zk.get_children("/zkswarm/volumes")       -> [names]
+        zk.get("/zkswarm/volumes/v/holder")        -> (bytes, stat dict)
+        zk.exists("/x")                            -> stat dict or None
+"""
+import random
+import socket
+import struct
+
+ZNONODE = -101
+OP_EXISTS, OP_GETDATA, OP_GETCHILDREN, OP_PING, OP_CLOSE = 3, 4, 8, 11, -11
+STAT = struct.Struct(">qqqqiiiqiiq")
+STAT_FIELDS = ("czxid", "mzxid", "ctime", "mtime", "version", "cversion", "aversion",
+               "ephemeralOwner", "dataLength", "numChildren", "pzxid")
+
+
+class ZkError(Exception):
+    pass
+
+
+class NoNode(ZkError):
+    pass
+
+
+def _string(s):
+    b = s.encode()
+    return struct.pack(">i", len(b)) + b
+
+
+class ZkReader:
+    def __init__(self, hosts, timeout=2.0, session_ms=6000):
+        self.hosts = list(hosts)
+        self.timeout = timeout
+        self.session_ms = session_ms
+        self.sock = None
+        self.xid = 0
+        self.server = None
+
+    # -- framing ------------------------------------------------------------------------------
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise ZkError("connection closed by %s" % self.server)
+            buf += chunk
+        return buf
+
+    def _send_frame(self, payload):
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+
+    def _recv_frame(self):
+        (n,) = struct.unpack(">i", self._recv_exact(4))
+        if n < 0 or n > 16 << 20:
+            raise ZkError("bad frame length %d" % n)
+        return self._recv_exact(n)
+
+    # -- session ------------------------------------------------------------------------------
+    def connect(self):
+        errors = []
+        hosts = self.hosts[:]
+        random.shuffle(hosts)
+        for hp in hosts:
+            host, port = hp.rsplit(":", 1)
+            try:
+                self.sock = socket.create_connection((host, int(port)), timeout=self.timeout)
+                self.sock.settimeout(self.timeout)
+                self.server = hp
+                # ConnectRequest: protocolVersion, lastZxidSeen, timeOut, sessionId, passwd, readOnly
+                req = struct.pack(">iqiq", 0, 0, self.session_ms, 0) + struct.pack(">i", 16) + b"\0" * 16
+                req += b"\0"
+                self._send_frame(req)
+                resp = self._recv_frame()
+                _proto, timeout, session = struct.unpack(">iiq", resp[:16])
+                if session == 0 or timeout <= 0:
+                    raise ZkError("%s refused the session (no quorum?)" % hp)
+                self.session = session
+                return self
+            except (OSError, ZkError, struct.error) as e:
+                errors.append("%s: %s" % (hp, e))
+                self.close(quiet=True)
+        raise ZkError("no server answered: " + "; ".join(errors))
+
+    def close(self, quiet=False):
+        if self.sock is None:
+            return
+        try:
+            if not quiet:
+                self.xid += 1
+                self._send_frame(struct.pack(">ii", self.xid, OP_CLOSE))
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.sock = None
+
+    def __enter__(self):
+        return self.connect()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests -----------------------------------------------------------------------------
+    def _call(self, op, body, path):
+        self.xid += 1
+        xid = self.xid
+        self._send_frame(struct.pack(">ii", xid, op) + body)
+        while True:
+            resp = self._recv_frame()
+            rxid, _zxid, err = struct.unpack(">iqi", resp[:16])
+            if rxid == -2 or rxid == -1:  # ping reply or a watch event: not ours
+                continue
+            if rxid != xid:
+                raise ZkError("reply for xid %d, expected %d" % (rxid, xid))
+            if err == ZNONODE:
+                raise NoNode(path)
+            if err != 0:
+                raise ZkError("%s: error %d" % (path, err))
+            return resp[16:]
+
+    def get_children(self, path):
+        r = self._call(OP_GETCHILDREN, _string(path) + b"\0", path)
+        (count,) = struct.unpack(">i", r[:4])
+        off, out = 4, []
+        for _ in range(max(count, 0)):
+            (n,) = struct.unpack(">i", r[off:off + 4])
+            off += 4
+            out.append(r[off:off + n].decode())
+            off += n
+        return out
+
+    def get(self, path):
+        r = self._call(OP_GETDATA, _string(path) + b"\0", path)
+        (n,) = struct.unpack(">i", r[:4])
+        data = r[4:4 + n] if n > 0 else b""
+        off = 4 + max(n, 0)
+        stat = dict(zip(STAT_FIELDS, STAT.unpack(r[off:off + STAT.size])))
+        return data, stat
+
+    def exists(self, path):
+        try:
+            r = self._call(OP_EXISTS, _string(path) + b"\0", path)
+        except NoNode:
+            return None
+        return dict(zip(STAT_FIELDS, STAT.unpack(r[:STAT.size])))
+
+
+if __name__ == "__main__":  # zkread.py HOSTS ls|get PATH: for trying it by hand
+    import sys
+    with ZkReader(sys.argv[1].split(",")) as zk:
+        if sys.argv[2] == "ls":
+            print(zk.get_children(sys.argv[3]))
+        else:
+            d, st = zk.get(sys.argv[3])
+            print(d.decode(errors="replace"), st)
