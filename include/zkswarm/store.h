@@ -47,6 +47,7 @@ struct zks_store_status {
 	int64_t session_id;   /* current session, 0 if none */
 	bool mirror_synced;   /* the mirror has been fully read in this session */
 	int64_t disconnected_ms; /* how long we have been cut off, 0 when connected */
+	int64_t silent_ms;    /* since ZooKeeper last answered us */
 	bool fenced;          /* cut off for over 2/3 of the session timeout: ZooKeeper may
 			       * already have handed our ephemeral leases to another node */
 	uint64_t sessions;    /* sessions established since start */

@@ -768,7 +768,7 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 			return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
 					     "mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
 					     "this node may count on its leases; mounts resume once it is back",
-					     name, (long long)(status.disconnected_ms / 1000));
+					     name, (long long)(status.silent_ms / 1000));
 	}
 	target = mountpoint_of(v, name);
 	dir = data_dir_of(v, name);

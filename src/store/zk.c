@@ -1187,6 +1187,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->state = s->state;
 	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
+	out->silent_ms = zks_now_ms() - s->last_contact;
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	out->connects = s->connects;
