@@ -60,6 +60,22 @@ static int route_index(const struct zks_route *routes, size_t nroutes, const cha
 	return -1;
 }
 
+/*
+ * cJSON decodes \u0000 into a NUL inside valuestring, which would silently cut every
+ * string at it ("keep\u0000/../x" read as "keep"); refuse it as raw NUL bytes are.
+ */
+static bool has_nul_escape(const char *body, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (body[i] != '\\')
+			continue;
+		if (body[i + 1] == 'u' && i + 5 < len && !strncmp(body + i + 2, "0000", 4))
+			return true;
+		i++; /* skip the escaped character, so that \\u0000 (a backslash, then text) passes */
+	}
+	return false;
+}
+
 void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app,
 		       const char *method, const char *path, const char *body, size_t len,
 		       struct zks_reply *out)
@@ -91,6 +107,10 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 	} else {
 		if (memchr(body, '\0', len) != NULL) {
 			reply_error(out, 400, route->ipam, "request body contains a NUL byte");
+			return;
+		}
+		if (has_nul_escape(body, len)) {
+			reply_error(out, 400, route->ipam, "request body contains a \\u0000 escape");
 			return;
 		}
 		req = cJSON_ParseWithLengthOpts(body, len, &end, false);

@@ -114,15 +114,35 @@ static void veth_names(const struct zks_networks *n, const char *endpoint_id,
 	snprintf(peer, IF_NAMESIZE, "zk%sc%.9s", n->tag, endpoint_id);
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * "xx:xx:xx:xx:xx:xx", two hex digits each, of one station: a multicast, broadcast or
+ * zero MAC would reach every node's FDB and neighbour tables, and the kernel refuses it
+ * for a veth at Join anyway.
+ */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+	if (strlen(s) != 17)
 		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -1;
 	return 0;
 }
 
@@ -302,6 +322,28 @@ static int ensure_kernel(struct zks_networks *n, const struct network_record *re
 	return n->net->ensure_network(n->net, &spec, err);
 }
 
+/* The gateway Docker passes, if any: an address of the subnet, written with its prefix. */
+static int check_gateway(const struct zks_cidr *subnet, const char *gateway, struct zks_error *err)
+{
+	uint32_t ip;
+	uint8_t len;
+
+	if (gateway == NULL || gateway[0] == '\0')
+		return 0;
+	if (zks_ip_prefix_parse(gateway, &ip, &len, err) < 0 || len != subnet->len ||
+	    !zks_cidr_contains(subnet, ip) ||
+	    (subnet->len < 31 && (ip == subnet->addr || ip == zks_cidr_last(subnet)))) {
+		char s[ZKS_CIDR_STR];
+
+		zks_cidr_format(subnet, s);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "gateway `%.32s` is not an address of the subnet %s, with its "
+				     "prefix length",
+				     gateway, s);
+	}
+	return 0;
+}
+
 int zks_networks_create(struct zks_networks *n, const char *docker_id, const struct zks_kv *options,
 			size_t noptions, const char *pool, const char *gateway, struct zks_error *err)
 {
@@ -315,13 +357,12 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 	bool created = false, joined = false;
 	int r = -1;
 
-	(void)gateway;
 	if (check_docker_id("network ID", docker_id, err) < 0 || need_dataplane(n, err) < 0 ||
 	    parse_options(n, options, noptions, &o, err) < 0)
 		return -1;
 	if (pool == NULL || pool[0] == '\0')
 		return zks_error_set(err, ZKS_ERR_INVALID, "the network has no IPv4 subnet");
-	if (zks_cidr_parse(pool, &subnet, err) < 0)
+	if (zks_cidr_parse(pool, &subnet, err) < 0 || check_gateway(&subnet, gateway, err) < 0)
 		return -1;
 	zks_cidr_to_name(&subnet, sname);
 	zks_cidr_format(&subnet, s);
@@ -643,7 +684,7 @@ int zks_networks_create_endpoint(struct zks_networks *n, const char *docker_id,
 			return -1;
 		/* A replay of our own request is fine; anything else is a conflict. */
 		if (load_endpoint(n, key, endpoint_id, &ep, &e2) < 0 || strcmp(ep.node, n->node_id) ||
-		    strcmp(ep.address, address))
+		    strcmp(ep.address, address) || memcmp(ep.mac, m, sizeof(m)))
 			return zks_error_set(err, ZKS_ERR_CONFLICT, "endpoint %.12s exists already",
 					     endpoint_id);
 	}

@@ -62,8 +62,6 @@ on_exit 'for n in $NODES; do stop_node $n KILL; done'
 on_exit '[ -z "$WL_PID" ] || { kill "$WL_PID" 2>/dev/null; wait "$WL_PID" 2>/dev/null; }'
 
 node_env=(ZK_HOSTS="$ZK_HOSTS" ZK_ROOT="$ZK_ROOT" ADVERTISE_ADDR=127.0.0.1)
-# A known leak of libzookeeper_mt itself (see lsan.supp); nothing of zkswarm's is suppressed.
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$FAULTS/lsan.supp:print_suppressions=0"
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the tree
 now() { date +%s.%N; }
 

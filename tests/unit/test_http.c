@@ -425,6 +425,22 @@ static void test_nul_byte_400(void **state)
 	call_err_contains(f, "/VolumeDriver.Get", "{\"Name\":\"db\"}", 0, "db");
 }
 
+/* cJSON would decode \u0000 into a NUL and so cut the string at it: "keep" for the below. */
+static void test_nul_escape_400(void **state)
+{
+	struct fixture *f = *state;
+
+	free(call_ok(f, "/VolumeDriver.Create", "{\"Name\":\"keep\"}"));
+	call_err_contains(f, "/VolumeDriver.Remove", "{\"Name\":\"keep\\u0000/../x\"}", 400,
+			  "u0000");
+	call_err_contains(f, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":{\"mode\":\"0755\\u0000\"}}",
+			  400, "u0000");
+	free(call_ok(f, "/VolumeDriver.Get", "{\"Name\":\"keep\"}"));
+	call_err_contains(f, "/VolumeDriver.Get", "{\"Name\":\"db\"}", 0, "db");
+	/* An escaped backslash before "u0000" is text, refused as a name for its backslash. */
+	call_err_contains(f, "/VolumeDriver.Create", "{\"Name\":\"a\\\\u0000\"}", 400, "name");
+}
+
 static void test_body_size_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -573,6 +589,7 @@ int main(void)
 	    T(regression_trailing_garbage_after_object_400),
 	    T(test_body_not_an_object_400),
 	    T(test_nul_byte_400),
+	    T(test_nul_escape_400),
 	    T(test_body_size_limit),
 	    T(test_field_errors_name_the_field),
 	    T(test_too_many_options_400),

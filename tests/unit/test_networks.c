@@ -542,6 +542,48 @@ static void test_create_endpoint_keeps_given_mac(void **state)
 		       "MAC");
 }
 
+/* Only one station's MAC, in exactly xx:xx:xx:xx:xx:xx: it reaches every node's FDB. */
+static void test_create_endpoint_refuses_group_and_odd_macs(void **state)
+{
+	static const char *const bad[] = {
+	    "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "-1:-1:-1:-1:-1:-1",
+	    " 2:42:c6:12:63:03", "2:42:c6:12:63:03",  "02-42-c6-12-63-03", "02:42:c6:12:63:3 ",
+	};
+	struct cluster *c = *state;
+
+	claim_and_create(&c->a, NET1, NULL, "10.1.0.0/24");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		endpoint_fails(&c->a, NET1, EP1, "10.1.0.6/24", bad[i], ZKS_ERR_INVALID, "MAC");
+	assert_int_equal(test_store_nchildren(c->a.store, "/networks/" NET1 "/endpoints"), 0);
+	/* A replay must carry the MAC of the record, in any case. */
+	assert_null(endpoint_ok(&c->a, NET1, EP1, "10.1.0.6/24", "02:42:c6:12:63:2f"));
+	assert_null(endpoint_ok(&c->a, NET1, EP1, "10.1.0.6/24", "02:42:C6:12:63:2F"));
+	endpoint_fails(&c->a, NET1, EP1, "10.1.0.6/24", "02:42:c6:12:63:30", ZKS_ERR_CONFLICT,
+		       NULL);
+}
+
+static void test_create_network_gateway_checks(void **state)
+{
+	static const char *const bad[] = {"10.2.0.1/24", "10.1.0.1/16", "10.1.0.1", "10.1.0.0/24",
+					  "10.1.0.255/24", "300.0.0.1/24", "x"};
+	struct cluster *c = *state;
+	struct zks_error err = {0};
+	cJSON *doc;
+
+	free(test_claim_pool(&c->a, "10.1.0.0/24"));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_error(zks_networks_create(c->a.nw, NET1, NULL, 0, "10.1.0.0/24", bad[i], &err),
+			     &err, ZKS_ERR_INVALID);
+		assert_contains(err.msg, "gateway");
+	}
+	assert_int_equal(test_store_nchildren(c->a.store, "/networks"), 0);
+	assert_ok(zks_networks_create(c->a.nw, NET1, NULL, 0, "10.1.0.0/24", "10.1.0.254/24", &err),
+		  &err);
+	doc = test_store_json(c->a.store, "/networks/" NET1);
+	assert_string_equal(str_field(doc, "gateway"), "10.1.0.254/24");
+	cJSON_Delete(doc);
+}
+
 static void test_create_endpoint_address_checks(void **state)
 {
 	struct cluster *c = *state;
@@ -1115,6 +1157,8 @@ int main(void)
 	    T(test_join_rollback_keeps_others_network),
 	    T(test_create_endpoint_generates_mac),
 	    T(test_create_endpoint_keeps_given_mac),
+	    T(test_create_endpoint_refuses_group_and_odd_macs),
+	    T(test_create_network_gateway_checks),
 	    T(test_create_endpoint_address_checks),
 	    T(test_create_endpoint_replay),
 	    T(test_join_creates_veth_on_bridge),
