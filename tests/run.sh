@@ -2,10 +2,14 @@
 # tests/run.sh - the whole test suite, as CI runs it (`.ci/run` calls this).
 #
 #   1. installs what is missing (scripts/deps.sh) and builds;
-#   2. unit tests (cmocka): plain, under ASan+UBSan, and under valgrind;
+#   2. unit tests (cmocka): plain, under ASan+UBSan, and under valgrind; the
+#      request path under libFuzzer for 60 s (FUZZ_SECONDS);
 #   3. integration tests: the daemon, built with ASan+UBSan, against a real
-#      ZooKeeper that the test starts;
-#   4. end-to-end tests through a real Docker engine and the managed plugin.
+#      ZooKeeper that the test starts; then fault injection (tests/faults): a
+#      3-server ensemble and three instances under a workload, faults, invariants;
+#   4. end-to-end tests through a real Docker engine and the managed plugin;
+#   5. swarm tests: a real multi-node Docker Swarm on this machine
+#      (scripts/cluster.sh), one cluster per test script.
 #
 # Every step runs even if an earlier one failed; the last line adds up the
 # tests of all steps: "N passed, N failed".  Exit status 0 only if all passed.
@@ -48,14 +52,28 @@ step build make -j2 all
 step unit make -j2 check
 step unit-sanitizers make -j2 asan-check
 step unit-valgrind make -j2 valgrind
+# libFuzzer over the request path: regressions first, then a bounded run (make fuzz-run
+# FUZZ_SECONDS=600 for a longer one); prints its figures and "N passed, N failed".
+step fuzz make fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 step build-sanitized-daemon make -j2 BUILD=build-asan CFLAGS="$SAN_CFLAGS" \
-	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd build-asan/tests/netlink_driver
+	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd build-asan/zkswarmctl \
+	build-asan/tests/netlink_driver
 for t in tests/integration/test_*.sh; do
 	step "integration-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" \
+		ZKSWARMCTL="$top/build-asan/zkswarmctl" \
 		NETLINK_DRIVER="$top/build-asan/tests/netlink_driver" bash "$t"
+done
+# The daemon under valgrind's memcheck too (the plain build), on the two-node test.
+step integration-valgrind env ZKSWARMD="$top/build/zkswarmd" ZKSWARMD_VALGRIND=1 \
+	bash tests/integration/test_two_nodes.sh
+for t in tests/faults/test_*.sh; do
+	step "faults-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" bash "$t"
 done
 for t in tests/e2e/test_*.sh; do
 	step "e2e-$(basename "$t" .sh)" bash "$t"
+done
+for t in tests/swarm/test_*.sh; do
+	step "swarm-$(basename "$t" .sh)" bash "$t"
 done
 
 echo
