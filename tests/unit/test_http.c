@@ -430,12 +430,12 @@ static void test_nul_escape_400(void **state)
 {
 	struct fixture *f = *state;
 
-	free(call_ok(f, "/VolumeDriver.Create", "{\"Name\":\"keep\"}"));
+	cJSON_Delete(call_ok(f, "/VolumeDriver.Create", "{\"Name\":\"keep\"}"));
 	call_err_contains(f, "/VolumeDriver.Remove", "{\"Name\":\"keep\\u0000/../x\"}", 400,
 			  "u0000");
-	call_err_contains(f, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":{\"mode\":\"0755\\u0000\"}}",
-			  400, "u0000");
-	free(call_ok(f, "/VolumeDriver.Get", "{\"Name\":\"keep\"}"));
+	call_err_contains(f, "/VolumeDriver.Create",
+			  "{\"Name\":\"db\",\"Opts\":{\"mode\":\"0755\\u0000\"}}", 400, "u0000");
+	cJSON_Delete(call_ok(f, "/VolumeDriver.Get", "{\"Name\":\"keep\"}"));
 	call_err_contains(f, "/VolumeDriver.Get", "{\"Name\":\"db\"}", 0, "db");
 	/* An escaped backslash before "u0000" is text, refused as a name for its backslash. */
 	call_err_contains(f, "/VolumeDriver.Create", "{\"Name\":\"a\\\\u0000\"}", 400, "name");
