@@ -39,9 +39,10 @@ void zks_free_strv(char **v, size_t n);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Monotonic clock in milliseconds and wall clock as RFC 3339 (UTC, seconds). */
+/* Monotonic clock in milliseconds and wall clock as RFC 3339 (UTC, seconds) and ms. */
 int64_t zks_now_ms(void);
 int64_t zks_now_us(void);
+int64_t zks_wall_ms(void);
 void zks_rfc3339_now(char out[32]);
 
 /*
