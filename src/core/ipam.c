@@ -435,6 +435,14 @@ static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJS
 	char s[ZKS_CIDR_STR];
 
 	zks_cidr_format(subnet, s);
+	/* The mirror's copy will do: the claims that follow are checked by ZooKeeper. */
+	*doc = NULL;
+	if (store_cached_get(ipam->store, path, &data, NULL, st) == 0)
+		*doc = parse_object(data);
+	if (*doc != NULL)
+		return 0;
+	free(data);
+	data = NULL;
 	if (store_get(ipam->store, path, &data, NULL, st, err) < 0) {
 		if (err->code == ZKS_ERR_NOT_FOUND)
 			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "pool %s is not allocated", s);
@@ -466,8 +474,9 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 		const cJSON *kind;
 		bool shared;
 
-		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0) {
-			if (err->code != ZKS_ERR_NOT_FOUND)
+		/* A free-address search takes any record as taken: the create alone decides. */
+		if (!by_value || store_get(ipam->store, path, &data, NULL, &st, err) < 0) {
+			if (by_value && err->code != ZKS_ERR_NOT_FOUND)
 				return -1;
 			doc = cJSON_CreateObject();
 			counter_add(doc, "holders", ipam->node_id, 1);
@@ -477,6 +486,10 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 			cJSON_Delete(doc);
 			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT, err) == 0)
 				return 0;
+			if (err->code == ZKS_ERR_EXISTS && !by_value) {
+				zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use", a);
+				return 1;
+			}
 			if (err->code == ZKS_ERR_EXISTS)
 				continue;
 			if (err->code == ZKS_ERR_NOT_FOUND)
@@ -741,13 +754,30 @@ static int counter_release(struct zks_ipam *ipam, const char *path, const char *
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
 		struct zks_stat st;
-		cJSON *doc;
+		cJSON *doc = NULL;
 		long have, left;
 		int r;
 
-		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
-			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
-		doc = parse_object(data);
+		/*
+		 * First from the mirror (the version-checked write decides); only a record that
+		 * the mirror shows us holding is acted on without asking ZooKeeper.
+		 */
+		if (attempt == 0 && store_cached_get(ipam->store, path, &data, NULL, &st) == 0) {
+			doc = parse_object(data);
+			if (doc != NULL && counter_get(doc, key, node) == 0) {
+				cJSON_Delete(doc);
+				doc = NULL;
+			}
+			if (doc == NULL) {
+				free(data);
+				data = NULL;
+			}
+		}
+		if (doc == NULL) {
+			if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
+				return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+			doc = parse_object(data);
+		}
 		if (doc == NULL) {
 			log_warn("ipam: the record of %s is corrupt; removing it", path);
 			return store_remove(ipam->store, path, st.version, err);

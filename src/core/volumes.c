@@ -657,10 +657,26 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 	return 0;
 }
 
+/* Delete the record at version, with its `leases` (which must be empty), in one transaction. */
+static int remove_records(struct zks_volumes *v, const char *name, int32_t version,
+			  struct zks_error *err)
+{
+	cleanup_free char *path = volume_path(name);
+	cleanup_free char *leases = xasprintf("%s/leases", path);
+	struct zks_op ops[] = {
+		{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
+		{.type = ZKS_OP_DELETE, .path = path, .version = version},
+	};
+	/* Records are made with their `leases`; one without it (made by hand) is removed too. */
+	bool has_leases = store_cached_get(v->store, leases, NULL, NULL, NULL) == 0 ||
+			  store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
+
+	return store_multi(v->store, has_leases ? ops : ops + 1, has_leases ? 2 : 1, err);
+}
+
 int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error *err)
 {
 	cleanup_free char *path = NULL;
-	cleanup_free char *leases = NULL;
 	pthread_mutex_t *lock;
 	struct volume_record rec = {0};
 	char holders[256];
@@ -670,9 +686,36 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 	if (check_name(name, err) < 0)
 		return -1;
 	path = volume_path(name);
-	leases = xasprintf("%s/leases", path);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
+	{
+		char **held = local_ids(v, name, &nlocal);
+
+		zks_free_strv(held, nlocal);
+	}
+	if (nlocal > 0) {
+		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+			      "volume `%s` is in use on this node (%zu mount%s); stop the containers "
+			      "using it first",
+			      name, nlocal, nlocal == 1 ? "" : "s");
+		goto out;
+	}
+	/*
+	 * First with the mirror's record and version, in one round trip: the transaction's
+	 * checks decide (a lease under `leases` fails its delete).  If it fails, the careful
+	 * way below reads ZooKeeper to say why or to retry with the current version.
+	 */
+	if (load_record(v, name, false, &rec, err) < 0) {
+		if (err->code == ZKS_ERR_NOT_FOUND) {
+			r = 0; /* the mirror and ZooKeeper have none: removing twice is harmless */
+			goto out;
+		}
+	} else {
+		r = remove_records(v, name, rec.version, err);
+		if (r == 0 || err->code == ZKS_ERR_UNAVAILABLE)
+			goto removed;
+		record_clear(&rec);
+	}
 	if (load_record(v, name, true, &rec, err) < 0) {
 		struct zks_stat st;
 
@@ -686,18 +729,6 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 		rec.version = st.version;
 		rec.opts.on_remove = ZKS_ON_REMOVE_RETAIN;
 	}
-	{
-		char **held = local_ids(v, name, &nlocal);
-
-		zks_free_strv(held, nlocal);
-	}
-	if (nlocal > 0) {
-		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-			      "volume `%s` is in use on this node (%zu mount%s); stop the containers "
-			      "using it first",
-			      name, nlocal, nlocal == 1 ? "" : "s");
-		goto out;
-	}
 	if (describe_holders(v, name, holders, sizeof(holders), &nholders, err) < 0)
 		goto out;
 	if (nholders > 0) {
@@ -705,25 +736,16 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			      nholders == 1 ? "" : "s", holders);
 		goto out;
 	}
-	{
-		struct zks_op ops[] = {
-			{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
-			{.type = ZKS_OP_DELETE, .path = path, .version = rec.version},
-		};
-
-		bool has_leases = store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
-
-		if (store_multi(v->store, has_leases ? ops : ops + 1, has_leases ? 2 : 1, err) < 0) {
-			if (err->code == ZKS_ERR_NOT_EMPTY)
-				zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-					      "volume `%s` was mounted while being removed; try again",
-					      name);
-			else
-				zks_error_prefix(err, "remove volume `%s`", name);
-			goto out;
-		}
+	r = remove_records(v, name, rec.version, err);
+	if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
+		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+			      "volume `%s` was mounted while being removed; try again", name);
+removed:
+	if (r < 0) {
+		if (err->code != ZKS_ERR_NOT_EMPTY)
+			zks_error_prefix(err, "remove volume `%s`", name);
+		goto out;
 	}
-	r = 0;
 	if (rec.opts.on_remove == ZKS_ON_REMOVE_DELETE) {
 		cleanup_free char *dir = data_dir_of(v, name);
 		struct zks_error e2;
