@@ -330,13 +330,32 @@ static void iter_start_next(struct iter *it)
 	case M_FILL_ADDRS: {
 		struct in_addr a = {.s_addr = htonl(addr_list[i])};
 
-		snprintf(it->path, MAX_PATH, "%s/ipam/subnets/%s/addrs/%s", root, subnet_name,
-			 inet_ntoa(a));
+		/* The daemon's layout: records grouped by their /24 (made by create_groups). */
+		snprintf(it->path, MAX_PATH, "%s/ipam/subnets/%s/addrs/%u.%u.%u.0-24/%s", root,
+			 subnet_name, addr_list[i] >> 24, (addr_list[i] >> 16) & 255,
+			 (addr_list[i] >> 8) & 255, inet_ntoa(a));
 		it->data = address_record();
 		break;
 	}
 	}
 	iter_send(it);
+}
+
+/* fill-addrs: the /24 groups of the addresses to claim (existing ones are fine). */
+static void create_groups(void)
+{
+	for (long i = 0; i < addr_count; i++) {
+		char path[MAX_PATH];
+		int rc;
+
+		if (i > 0 && (addr_list[i] >> 8) == (addr_list[i - 1] >> 8))
+			continue;
+		snprintf(path, sizeof(path), "%s/ipam/subnets/%s/addrs/%u.%u.%u.0-24", root, subnet_name,
+			 addr_list[i] >> 24, (addr_list[i] >> 16) & 255, (addr_list[i] >> 8) & 255);
+		rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		if (rc != ZOK && rc != ZNODEEXISTS)
+			die("create %s: %s", path, zerror(rc));
+	}
 }
 
 /* fill-addrs: the addresses to claim, in ascending order for `first`, shuffled spread for `random`. */
@@ -498,6 +517,8 @@ int main(int argc, char **argv)
 	memset(payload, 'x', (size_t)size);
 	payload[size] = '\0';
 	connect_zk();
+	if (mode == M_FILL_ADDRS)
+		create_groups();
 
 	t_start = now_s();
 	t_measure = t_start + warmup;

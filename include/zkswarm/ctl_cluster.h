@@ -57,6 +57,12 @@ cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_
 /* Sorted child names; an absent node has none.  Free with zks_free_strv(). */
 size_t ctl_children(const struct ctl_cluster *c, const char *path, char ***names);
 
+/*
+ * The address records under a subnet's addrs (given), grouped there by /24: their
+ * paths, group by group.  Free with zks_free_strv().
+ */
+size_t ctl_addresses(const struct ctl_cluster *c, const char *addrs, char ***paths);
+
 /* /nodes/<node> exists. */
 bool ctl_registered(const struct ctl_cluster *c, const char *node);
 

@@ -6,6 +6,11 @@
  * was made, so two overlapping claims cannot both pass).  Candidates come
  * from the mirror; the store decides.  Reference counts are kept per node,
  * so a node's release never undoes another node's request.
+ *
+ * Address records are grouped by /24 (addrs/<a.b.c.0-24>/<a.b.c.d>): every change
+ * makes each node's mirror list its parent's children again, and a /16 pool's
+ * 65,534 names in one list made that a megabyte per allocation.  A group is made
+ * by the first claim in it and removed with its pool.
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -95,13 +100,89 @@ static char *subnet_path(const struct zks_cidr *c)
 	return xasprintf(SUBNETS "/%s", name);
 }
 
-static char *addr_path(const struct zks_cidr *c, uint32_t ip)
+/* The group of address records that ip belongs to: its /24. */
+static char *group_path(const struct zks_cidr *c, uint32_t ip)
 {
-	char name[ZKS_CIDR_STR], a[ZKS_IP_STR];
+	char name[ZKS_CIDR_STR], group[ZKS_CIDR_STR];
+	struct zks_cidr g = {.addr = ip & 0xffffff00u, .len = 24};
 
 	zks_cidr_to_name(c, name);
+	zks_cidr_to_name(&g, group);
+	return xasprintf(SUBNETS "/%s/addrs/%s", name, group);
+}
+
+static char *addr_path(const struct zks_cidr *c, uint32_t ip)
+{
+	cleanup_free char *group = group_path(c, ip);
+	char a[ZKS_IP_STR];
+
 	zks_ip_format(ip, a);
-	return xasprintf(SUBNETS "/%s/addrs/%s", name, a);
+	return xasprintf("%s/%s", group, a);
+}
+
+/*
+ * Make ip's group unless the mirror shows it (force: it was found missing).  Fails
+ * with NOT_FOUND when the pool itself is gone.
+ */
+static int group_ensure(struct zks_ipam *ipam, const struct zks_cidr *c, uint32_t ip, bool force,
+			struct zks_error *err)
+{
+	cleanup_free char *path = group_path(c, ip);
+	char s[ZKS_CIDR_STR];
+
+	if (!force && store_cached_get(ipam->store, path, NULL, NULL, NULL) == 0)
+		return 0;
+	if (store_create(ipam->store, path, NULL, 0, ZKS_PERSISTENT, err) == 0 ||
+	    err->code == ZKS_ERR_EXISTS)
+		return 0;
+	zks_cidr_format(c, s);
+	if (err->code == ZKS_ERR_NOT_FOUND)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "pool %s was released", s);
+	return -1;
+}
+
+/*
+ * Every address record under addrs (a subnet's, path given), then every group, as paths
+ * (free with zks_free_strv); the first nrecords are the records.  From ZooKeeper itself.
+ */
+static int addrs_list(struct zks_ipam *ipam, const char *addrs, char ***out, size_t *count,
+		      size_t *nrecords, struct zks_error *err)
+{
+	char **groups = NULL, **v = NULL;
+	size_t ngroups = 0, n = 0, cap = 0;
+
+	*out = NULL;
+	*count = *nrecords = 0;
+	if (store_children(ipam->store, addrs, &groups, &ngroups, err) < 0)
+		return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ngroups; i++) {
+			cleanup_free char *gp = xasprintf("%s/%s", addrs, groups[i]);
+			char **names = NULL;
+			size_t nn = 0;
+
+			if (pass == 0 && store_children(ipam->store, gp, &names, &nn, err) < 0 &&
+			    err->code != ZKS_ERR_NOT_FOUND) {
+				zks_free_strv(groups, ngroups);
+				zks_free_strv(v, n);
+				return -1;
+			}
+			for (size_t k = 0; k < (pass == 0 ? nn : 1); k++) {
+				if (n + 1 >= cap) {
+					cap = cap ? 2 * cap : 64;
+					v = xrealloc(v, cap * sizeof(*v));
+				}
+				v[n++] = pass == 0 ? xasprintf("%s/%s", gp, names[k]) : xstrdup(gp);
+			}
+			zks_free_strv(names, nn);
+		}
+		if (pass == 0)
+			*nrecords = n;
+	}
+	zks_free_strv(groups, ngroups);
+	*out = v;
+	*count = n;
+	return 0;
 }
 
 /* ---- per-node counters inside a record ("refs" of a subnet, "holders" of an address) ----- */
@@ -359,6 +440,36 @@ int zks_ipam_request_pool(struct zks_ipam *ipam, const char *pool, const char *s
 	return 0;
 }
 
+/*
+ * Delete paths (records before their groups), then last and the subnet at path, in
+ * transactions that each check the subnet is still at version: a node that joins the
+ * pool meanwhile (and may claim addresses in it) makes this fail with CONFLICT.
+ */
+static int delete_under(struct zks_ipam *ipam, char *const *paths, size_t n, const char *path,
+			int32_t version, const char *last, struct zks_error *err)
+{
+	enum { CHUNK = 48 };
+	struct zks_op ops[CHUNK + 3];
+	size_t done = 0;
+
+	for (;;) {
+		size_t k = 0;
+
+		ops[k++] = (struct zks_op){.type = ZKS_OP_CHECK, .path = path, .version = version};
+		while (done < n && k < CHUNK + 1)
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = paths[done++],
+						   .version = -1};
+		if (done == n) {
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = last, .version = -1};
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = path, .version = version};
+		}
+		if (store_multi(ipam->store, ops, k, err) < 0)
+			return -1;
+		if (done == n)
+			return 0;
+	}
+}
+
 int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks_error *err)
 {
 	struct zks_cidr subnet, range;
@@ -393,29 +504,17 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 		if (left > 0) {
 			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
 		} else {
-			/* The last reference: the subnet and any addresses left in it go together. */
-			char **names = NULL;
-			size_t n = 0, k = 0;
-			struct zks_op *ops;
+			/* The last reference: the subnet and any addresses left in it go. */
+			char **paths = NULL;
+			size_t n = 0, records = 0;
 
-			if (store_children(ipam->store, addrs, &names, &n, err) < 0 &&
-			    err->code != ZKS_ERR_NOT_FOUND)
+			if (addrs_list(ipam, addrs, &paths, &n, &records, err) < 0)
 				return -1;
-			ops = xcalloc(n + 2, sizeof(*ops));
-			for (size_t i = 0; i < n; i++) {
-				ops[k].type = ZKS_OP_DELETE;
-				ops[k].path = xasprintf("%s/%s", addrs, names[i]);
-				ops[k++].version = -1;
-			}
-			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = addrs, .version = -1};
-			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = path, .version = st.version};
-			r = store_multi(ipam->store, ops, k, err);
-			for (size_t i = 0; i < n; i++)
-				free((char *)ops[i].path);
-			free(ops);
-			zks_free_strv(names, n);
-			if (r == 0 && n > 0)
-				log_info("ipam: pool %s released with %zu address(es) still in it", pool_id, n);
+			r = delete_under(ipam, paths, n, path, st.version, addrs, err);
+			zks_free_strv(paths, n);
+			if (r == 0 && records > 0)
+				log_info("ipam: pool %s released with %zu address(es) still in it",
+					 pool_id, records);
 		}
 		if (r == 0)
 			return 0;
@@ -484,16 +583,16 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 			cJSON_AddBoolToObject(doc, "swarm", serial);
 			text = encode(doc);
 			cJSON_Delete(doc);
+			if (group_ensure(ipam, subnet, ip, attempt > 0, err) < 0)
+				return -1;
 			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT, err) == 0)
 				return 0;
 			if (err->code == ZKS_ERR_EXISTS && !by_value) {
 				zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use", a);
 				return 1;
 			}
-			if (err->code == ZKS_ERR_EXISTS)
-				continue;
-			if (err->code == ZKS_ERR_NOT_FOUND)
-				return zks_error_set(err, ZKS_ERR_NOT_FOUND, "the pool of %s was released", a);
+			if (err->code == ZKS_ERR_EXISTS || err->code == ZKS_ERR_NOT_FOUND)
+				continue; /* taken meanwhile, or its group is to be made again */
 			return -1;
 		}
 		doc = parse_object(data);
@@ -629,6 +728,10 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 
 			if (store_cached_get(ipam->store, apath, NULL, NULL, NULL) == 0)
 				continue;
+			if (group_ensure(ipam, subnet, ip, attempt > 0, err) < 0) {
+				cJSON_Delete(doc);
+				return -1;
+			}
 			zks_ip_format(ip, a);
 			cJSON_DeleteItemFromObjectCaseSensitive(doc, "gateway");
 			cJSON_AddStringToObject(doc, "gateway", a);
@@ -653,7 +756,7 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 				}
 			}
 			if (err->code != ZKS_ERR_EXISTS)
-				break; /* the subnet changed (another gateway?): read it again */
+				break; /* the subnet changed (another gateway?) or the group went: again */
 		}
 		cJSON_Delete(doc);
 		if (ip > zks_cidr_last_host(subnet)) {
@@ -662,7 +765,8 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 			zks_cidr_format(subnet, sn);
 			return zks_error_set(err, ZKS_ERR_CONFLICT, "no free address for the gateway of %s", sn);
 		}
-		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_EXISTS)
+		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_EXISTS &&
+		    err->code != ZKS_ERR_NOT_FOUND)
 			return -1;
 	}
 	return zks_error_set(err, ZKS_ERR_CONFLICT, "the gateway of `%s` kept changing; try again", path);
@@ -838,16 +942,18 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 	for (size_t i = 0; i < n && r == 0; i++) {
 		cleanup_free char *sp = xasprintf(SUBNETS "/%s", subnets[i]);
 		cleanup_free char *ap = xasprintf("%s/addrs", sp);
-		char **addrs = NULL;
-		size_t na = 0;
+		char **paths = NULL;
+		size_t np = 0, records = 0;
 
-		if (store_children(ipam->store, ap, &addrs, &na, err) == 0) {
-			for (size_t k = 0; k < na && r == 0; k++) {
-				cleanup_free char *p = xasprintf("%s/%s", ap, addrs[k]);
-
-				r = counter_release(ipam, p, "holders", node, true, NULL, err);
-			}
-			zks_free_strv(addrs, na);
+		if (addrs_list(ipam, ap, &paths, &np, &records, err) == 0) {
+			for (size_t k = 0; k < records && r == 0; k++)
+				r = counter_release(ipam, paths[k], "holders", node, true, NULL, err);
+			/* Groups left empty go, so that the subnet can go with its last reference. */
+			for (size_t k = records; k < np && r == 0; k++)
+				if (store_remove(ipam->store, paths[k], -1, err) < 0 &&
+				    err->code != ZKS_ERR_NOT_EMPTY && err->code != ZKS_ERR_NOT_FOUND)
+					r = -1;
+			zks_free_strv(paths, np);
 		}
 		if (r == 0)
 			r = counter_release(ipam, sp, "refs", node, true, ap, err);

@@ -147,11 +147,19 @@ static void collect_holders(struct zks_store *store, struct names *out)
 		size_t n;
 
 		add_counter_keys(store, sp, "refs", out);
-		add_children(store, ap, &v, &n);
+		add_children(store, ap, &v, &n); /* the /24 groups of address records */
 		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", ap, v[k]);
+			cleanup_free char *gp = xasprintf("%s/%s", ap, v[k]);
+			char **ips;
+			size_t nips;
 
-			add_counter_keys(store, p, "holders", out);
+			add_children(store, gp, &ips, &nips);
+			for (size_t j = 0; j < nips; j++) {
+				cleanup_free char *p = xasprintf("%s/%s", gp, ips[j]);
+
+				add_counter_keys(store, p, "holders", out);
+			}
+			zks_free_strv(ips, nips);
 		}
 		zks_free_strv(v, n);
 	}

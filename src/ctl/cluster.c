@@ -216,6 +216,27 @@ size_t ctl_children(const struct ctl_cluster *c, const char *path, char ***names
 	return n;
 }
 
+size_t ctl_addresses(const struct ctl_cluster *c, const char *addrs, char ***paths)
+{
+	char **groups, **v = xcalloc(1, sizeof(char *));
+	size_t ngroups = ctl_children(c, addrs, &groups), n = 0;
+
+	for (size_t i = 0; i < ngroups; i++) {
+		cleanup_free char *gp = xasprintf("%s/%s", addrs, groups[i]);
+		char **ips;
+		size_t nips = ctl_children(c, gp, &ips);
+
+		v = xrealloc(v, (n + nips + 1) * sizeof(*v));
+		for (size_t k = 0; k < nips; k++)
+			v[n++] = xasprintf("%s/%s", gp, ips[k]);
+		v[n] = NULL;
+		zks_free_strv(ips, nips);
+	}
+	zks_free_strv(groups, ngroups);
+	*paths = v;
+	return n;
+}
+
 bool ctl_registered(const struct ctl_cluster *c, const char *node)
 {
 	cleanup_free char *path = NULL;

@@ -664,6 +664,22 @@ static long live_count(struct repair *r, const cJSON *map, char **dead, struct f
 	return live;
 }
 
+/* The /24 groups of address records under ap go with it (their records went before). */
+static void delete_groups(struct repair *r, struct finding *f, const char *ap)
+{
+	char **groups;
+	size_t n = ctl_children(r->c, ap, &groups);
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *gp = xasprintf("%s/%s", ap, groups[i]);
+		struct zks_stat st;
+
+		if (ctl_get(r->c, gp, NULL, NULL, &st) == 0)
+			op_delete(f, gp, st.version);
+	}
+	zks_free_strv(groups, n);
+}
+
 static void check_subnet(struct repair *r, const char *name, char **keys, size_t nk)
 {
 	cleanup_free char *sp = xasprintf("/ipam/subnets/%s", name);
@@ -683,17 +699,16 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 		zks_cidr_format(&cidr, text);
 	else if (ctl_str(doc, "cidr"))
 		snprintf(text, sizeof(text), "%s", ctl_str(doc, "cidr"));
-	na = ctl_children(r->c, ap, &addrs);
+	na = ctl_addresses(r->c, ap, &addrs); /* paths: .../addrs/<group>/<ip> */
 	if (state < 0) {
 		/* Its addresses may be in use: removing it would let them be given again. */
 		for (size_t i = 0; i < na; i++) {
-			cleanup_free char *p = xasprintf("%s/%s", ap, addrs[i]);
 			cleanup_free char *d = NULL;
-			cJSON *adoc = ctl_get_object(r->c, p, NULL, NULL);
+			cJSON *adoc = ctl_get_object(r->c, addrs[i], NULL, NULL);
 
 			if (live_count(r, cJSON_GetObjectItemCaseSensitive(adoc, "holders"), &d,
 				       NULL) > 0 ||
-			    address_in_use(r, addrs[i]))
+			    address_in_use(r, strrchr(addrs[i], '/') + 1))
 				live_held++;
 			cJSON_Delete(adoc);
 		}
@@ -709,7 +724,7 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 		goto out;
 	}
 	for (size_t i = 0; i < na; i++) {
-		cleanup_free char *p = xasprintf("%s/%s", ap, addrs[i]);
+		const char *p = addrs[i], *ip = strrchr(p, '/') + 1;
 		cleanup_free char *d = NULL;
 		cJSON *adoc = ctl_get_object(r->c, p, &st, &state);
 		const cJSON *holders = cJSON_GetObjectItemCaseSensitive(adoc, "holders");
@@ -722,13 +737,13 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 			continue;
 		}
 		live = live_count(r, holders, &d, &probe);
-		if (live == 0 && !address_in_use(r, addrs[i])) {
+		if (live == 0 && !address_in_use(r, ip)) {
 			struct finding *f = add(
 			    r, "address", p, st.ctime_ms,
 			    d[0] ? xasprintf("address %s is held only by unregistered %s and no "
 					     "remaining endpoint uses it",
-					     addrs[i], d)
-				 : xasprintf("address %s has no holder left", addrs[i]));
+					     ip, d)
+				 : xasprintf("address %s has no holder left", ip));
 
 			f->reaper = d[0] != '\0';
 			f->gone = steal_pointer(&probe.gone);
@@ -766,6 +781,7 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 			} else {
 				f->fixable = true;
 				f->action = xstrdup("delete, with its addrs parent");
+				delete_groups(r, f, ap);
 				if (ctl_get(r->c, ap, NULL, NULL, &st) == 0)
 					op_delete(f, ap, st.version);
 				op_delete(f, sp, sst.version);

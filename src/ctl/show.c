@@ -615,7 +615,7 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 	cJSON_Delete(doc);
-	n = ctl_children(c, addrs, &names);
+	n = ctl_addresses(c, addrs, &names);
 	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
 	if (named)
 		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
@@ -637,14 +637,14 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 	if (detail)
 		arr = cJSON_AddArrayToObject(obj, "addresses");
 	for (size_t i = 0; detail && i < n; i++) {
-		cleanup_free char *ap = xasprintf("%s/%s", addrs, names[i]);
+		const char *ap = names[i], *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
 		struct zks_stat st;
 		cJSON *adoc = ctl_get_object(c, ap, &st, NULL), *a = cJSON_CreateObject();
 		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(adoc, "swarm");
 		char at[32];
 
 		ctl_format_time(st.ctime_ms, at);
-		cJSON_AddStringToObject(a, "address", names[i]);
+		cJSON_AddStringToObject(a, "address", ip);
 		cJSON_AddBoolToObject(a, "valid", adoc != NULL);
 		add_str(a, "kind", jstr(adoc, "kind"));
 		cJSON_AddBoolToObject(a, "swarm", cJSON_IsTrue(swarm));
@@ -652,7 +652,7 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 		    a, "holders", counter_copy(cJSON_GetObjectItemCaseSensitive(adoc, "holders")));
 		cJSON_AddStringToObject(a, "claimed_at", at);
 		{
-			cJSON *ep = endpoint_of(c, names[i]);
+			cJSON *ep = endpoint_of(c, ip);
 
 			if (ep)
 				cJSON_AddItemToObject(a, "endpoint", ep);
@@ -851,11 +851,9 @@ static cJSON *holdings(struct ctl_cluster *c)
 				counter_bump(map, e->string, "pool_refs");
 		}
 		cJSON_Delete(doc);
-		n = ctl_children(c, ap, &v);
+		n = ctl_addresses(c, ap, &v);
 		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", ap, v[k]);
-
-			doc = ctl_get_object(c, p, NULL, NULL);
+			doc = ctl_get_object(c, v[k], NULL, NULL);
 			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "holders"))
 			{
 				if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
@@ -894,6 +892,23 @@ static size_t grandchildren(struct ctl_cluster *c, const char *parent, const cha
 		zks_free_strv(v, k);
 	}
 	zks_free_strv(names, n);
+	return total;
+}
+
+static size_t count_addresses(struct ctl_cluster *c)
+{
+	char **subnets;
+	size_t n = ctl_children(c, "/ipam/subnets", &subnets), total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *ap = xasprintf("/ipam/subnets/%s/addrs", subnets[i]);
+		char **v;
+		size_t k = ctl_addresses(c, ap, &v);
+
+		total += k;
+		zks_free_strv(v, k);
+	}
+	zks_free_strv(subnets, n);
 	return total;
 }
 
@@ -994,8 +1009,7 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 					(double)grandchildren(c, "/networks", "endpoints"));
 		cJSON_AddNumberToObject(counts, "pools",
 					(double)count_children(c, "/ipam/subnets"));
-		cJSON_AddNumberToObject(counts, "addresses",
-					(double)grandchildren(c, "/ipam/subnets", "addrs"));
+		cJSON_AddNumberToObject(counts, "addresses", (double)count_addresses(c));
 		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, "/vnis"));
 	}
 	if (o->socket != NULL)

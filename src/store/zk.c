@@ -443,9 +443,9 @@ static int compare_names(const void *a, const void *b)
 }
 
 /*
- * rel's children are now kids (in any order; sorted here, in place): drop the gone from the mirror
- * and call visit(ctx, child, known) for each.  Both lists sorted and merged: a pool's
- * addrs can have 65,000 children, re-listed on every allocation.
+ * rel's children are now kids (in any order; sorted here, in place): drop the gone from
+ * the mirror and call visit(ctx, child, known) for each.  Both lists sorted and merged:
+ * /volumes can have 10,000s of children, listed again on every Create and Remove.
  */
 static int diff_children(struct zk_store *s, const char *rel, const struct String_vector *kids,
 			 int (*visit)(void *ctx, const char *child, bool known), void *ctx)

@@ -50,7 +50,7 @@ ip1=$(ip_of c1 n1) ip2=$(ip_of c2 n1)
 assert_contains "$ip1" "198.18.64." "c1 has an address in the subnet ($ip1)"
 assert_contains "$ip2" "198.18.64." "c2 has an address in the subnet ($ip2)"
 assert_ok "the addresses differ" test "$ip1" != "$ip2"
-assert_contains "$(zk_ls /ipam/subnets/198.18.64.0-24/addrs)" "$ip1" "c1's address is recorded in ZooKeeper"
+assert_contains "$(zk_ls /ipam/subnets/198.18.64.0-24/addrs/198.18.64.0-24)" "$ip1" "c1's address is recorded in ZooKeeper"
 assert_ok "c1 reaches c2" docker exec c1 ping -c 2 -W 2 "$ip2"
 assert_ok "c2 reaches c1" docker exec c2 ping -c 2 -W 2 "$ip1"
 assert_ok "network inspect lists both" sh -c "docker network inspect n1 | jq -e '.[0].Containers | length == 2'"

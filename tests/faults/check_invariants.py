@@ -398,13 +398,22 @@ def main():
                 except zkread.NoNode:
                     holder = None
                 st["vols"][v] = {"leases": leases, "holder": holder}
+            # Address records are grouped by /24: addrs/<a.b.c.0-24>/<a.b.c.d>.
             ppath = "%s/ipam/subnets/%s/addrs" % (root, pool.replace("/", "-"))
-            for a in zk.get_children(ppath):
-                data, _ = zk.get(ppath + "/" + a)
+            for g in zk.get_children(ppath):
                 try:
-                    st["addrs"][a] = json.loads(data.decode())
-                except ValueError:
-                    st["addrs"][a] = {"corrupt": True}
+                    ips = zk.get_children(ppath + "/" + g)
+                except zkread.NoNode:
+                    continue
+                for a in ips:
+                    try:
+                        data, _ = zk.get("%s/%s/%s" % (ppath, g, a))
+                    except zkread.NoNode:
+                        continue
+                    try:
+                        st["addrs"][a] = json.loads(data.decode())
+                    except ValueError:
+                        st["addrs"][a] = {"corrupt": True}
             return st
 
     def read_instances():

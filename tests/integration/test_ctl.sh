@@ -191,9 +191,9 @@ ctlj pools >"$T/pools.before"
 
 t_begin "orphans"
 cat >"$T/plant" <<EOF
-create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.200 '{"holders":{"ghost":1},"kind":"address","swarm":false}'
-create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.201 '{"holders":{},"kind":"address","swarm":false}'
-create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.202 '{"holders":{"ghost":1},"kind":"address","swarm":false}'
+create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.200 '{"holders":{"ghost":1},"kind":"address","swarm":false}'
+create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.201 '{"holders":{},"kind":"address","swarm":false}'
+create $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.202 '{"holders":{"ghost":1},"kind":"address","swarm":false}'
 create $ROOT/networks/web/members/ghost:0abc '{}'
 create $ROOT/networks/web/endpoints/eghost '{"node":"ghost","address":"198.18.41.202/24","mac":"02:42:c6:12:29:ca","network":"0abc"}'
 create $ROOT/networks/web/endpoints/ebad 'garbage{'
@@ -204,6 +204,7 @@ create $ROOT/volumes/junk/leases
 create $ROOT/volumes/shared/leases/ghost '{"node":"ghost","mounts":["x"]}'
 create $ROOT/ipam/subnets/198.18.43.0-24 '{"cidr":"198.18.43.0/24","refs":{}}'
 create $ROOT/ipam/subnets/198.18.43.0-24/addrs
+create $ROOT/ipam/subnets/198.18.43.0-24/addrs/198.18.43.0-24
 create $ROOT/networks/dead '{"key":"dead","subnet":"198.18.43.0/24","vni":6000,"mtu":1450}'
 create $ROOT/networks/dead/members
 create $ROOT/networks/dead/endpoints
@@ -214,13 +215,13 @@ EOF
 plant() {
 	/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" <"$T/plant" >"$T/zkcli.out" 2>&1
 	grep -v '^$\|SLF4J\|WATCHER\|WatchedEvent' "$T/zkcli.out"
-	[ "$(grep -c '^Created' "$T/zkcli.out")" -eq 17 ] && ! zk_exists "/vnis/$vni"
+	[ "$(grep -c '^Created' "$T/zkcli.out")" -eq 18 ] && ! zk_exists "/vnis/$vni"
 }
 assert_ok "plant orphans with zkCli.sh (and delete web's VNI claim)" plant
 cat >"$T/expected" <<EOF
-address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.200
-address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.201
-address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.202
+address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.200
+address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.201
+address $ROOT/ipam/subnets/198.18.41.0-24/addrs/198.18.41.0-24/198.18.41.202
 endpoint $ROOT/networks/web/endpoints/eghost
 invalid $ROOT/networks/web/endpoints/ebad
 invalid $ROOT/volumes/junk

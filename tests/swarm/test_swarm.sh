@@ -24,6 +24,7 @@ IMAGE=zkswarm-bb:latest
 DRV=zkswarm:latest
 SNET=198.19.200.0/24      # the swarm network
 SNET_KEY=198.19.200.0-24  # its subnet's record in ZooKeeper
+SNET_ADDRS=/ipam/subnets/$SNET_KEY/addrs/198.19.200.0-24 # its address records (grouped by /24)
 STACK_NET=198.19.220.0/24 # the stack's network
 SA_NET=198.19.210.0/24    # the standalone engines' network
 SESSION_S=4               # ZK_SESSION_TIMEOUT_MS=4000 (cluster.sh)
@@ -252,7 +253,7 @@ if [ -n "$net_form" ]; then
 		assert_contains "${GS_IP[$k]}" "198.19.200." "node$k's replica has an address in $SNET (${GS_IP[$k]})"
 	done
 	assert_eq "$(printf '%s\n' "${GS_IP[@]}" | sort -u | wc -l)" 3 "the three addresses differ"
-	addrs=$(zk_children "/ipam/subnets/$SNET_KEY/addrs" | tr '\n' ' ')
+	addrs=$(zk_children "$SNET_ADDRS" | tr '\n' ' ')
 	for k in 1 2 3; do
 		assert_contains " $addrs" " ${GS_IP[$k]} " "${GS_IP[$k]} is recorded in ZooKeeper"
 	done
@@ -269,7 +270,7 @@ if [ -n "$net_form" ]; then
 	phase "plugin restarts under a running task (node2)"
 	assert_ok "the task on node2 writes to its volume" dk 2 exec "${GS_C[2]}" sh -c 'echo before-restart > /data/node2-file'
 	tree0=$(zk_tree)
-	addr0=$(zk_get "/ipam/subnets/$SNET_KEY/addrs/${GS_IP[2]}")
+	addr0=$(zk_get "$SNET_ADDRS/${GS_IP[2]}")
 	assert_contains "$tree0" "$ROOT/volumes/vol1/leases/node2" "node2 holds a lease on vol1"
 	restart_checks() {  # restart_checks WHAT
 		assert_ok "$1: the task still reads its volume" dk 2 exec "${GS_C[2]}" cat /data/node2-file
@@ -279,7 +280,7 @@ if [ -n "$net_form" ]; then
 		wait_until $((SESSION_S * 3)) "$1: the same records in ZooKeeper (nothing lost or duplicated)" zk_tree_is "$tree0"
 		[ "$T_RC" -eq 0 ] || diff <(echo "$tree0") <(zk_tree) | sed 's/^/    | /'
 		assert_eq "$(zk_get "/volumes/vol1/leases/node2" | jq -c '.mounts | length')" 1 "$1: node2's lease holds one mount"
-		assert_eq "$(zk_get "/ipam/subnets/$SNET_KEY/addrs/${GS_IP[2]}")" "$addr0" "$1: the address record is unchanged"
+		assert_eq "$(zk_get "$SNET_ADDRS/${GS_IP[2]}")" "$addr0" "$1: the address record is unchanged"
 		assert_ok "$1: the plugin serves again (volume inspect on node2)" dk 2 volume inspect vol1
 	}
 	t0=$(now_ms)
@@ -447,7 +448,7 @@ if [ -n "$net_form" ]; then
 	echo "   -- reclaimed $(reaped_after "$t0" "$Y" || echo "?")s after the kill (the reaper's log; REAPER_GRACE_MS=${REAPER_GRACE_S}000); seen by polling after $(cat "$C/reaped-after" 2>/dev/null || echo '?')s"
 	# The manager holds the task's address too (swarm's allocation) until swarm frees the task;
 	# the dead node's own hold is what the reaper reclaims.
-	addr_not_held_by() { ! zk_get "/ipam/subnets/$SNET_KEY/addrs/$gs_ip_y" | jq -e --arg n "$1" '.holders[$n]' >/dev/null 2>&1; }
+	addr_not_held_by() { ! zk_get "$SNET_ADDRS/$gs_ip_y" | jq -e --arg n "$1" '.holders[$n]' >/dev/null 2>&1; }
 	wait_until 10 "$Y no longer holds its address $gs_ip_y" addr_not_held_by "$Y"
 	wait_until 10 "$Y's membership of snet is removed" zk_children_lack "/networks/$SNET_ID/members" "^$Y:"
 	rm_service gs

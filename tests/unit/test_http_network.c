@@ -392,7 +392,7 @@ static void test_standalone_lifecycle(void **state)
 	free(body);
 	release_address(&f->app, pool, "198.18.99.40");
 	assert_false(
-	    test_store_exists(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.40"));
+	    test_store_exists(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.40"));
 
 	/* docker network rm: DeleteNetwork, ReleaseAddress (the gateway), ReleasePool. */
 	cJSON_Delete(
@@ -491,11 +491,11 @@ static void test_request_address_options(void **state)
 	assert_string_equal(a2, "198.18.99.2/24");
 	assert_string_equal(g, "198.18.99.3/24");
 	assert_string_equal(g2, g);
-	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.2");
+	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.2");
 	assert_string_equal(str_at(rec, "kind"), "address");
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rec, "swarm")));
 	cJSON_Delete(rec);
-	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.3");
+	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.3");
 	assert_string_equal(str_at(rec, "kind"), "gateway");
 	cJSON_Delete(rec);
 	free(a1);
@@ -566,8 +566,9 @@ static void test_swarm_flow(void **state)
 
 	/* Released twice: by the worker (still the manager's), then by the manager. */
 	release_address(wrk, pool_w, task);
-	body = xasprintf("/ipam/subnets/%.*s-%s/addrs/%s", (int)(strchr(sub, '/') - sub), sub,
-			 strchr(sub, '/') + 1, task);
+	/* Records are grouped by their /24: addrs/a.b.c.0-24/a.b.c.d. */
+	body = xasprintf("/ipam/subnets/%.*s-%s/addrs/%.*s.0-24/%s", (int)(strchr(sub, '/') - sub),
+			 sub, strchr(sub, '/') + 1, (int)(strrchr(task, '.') - task), task, task);
 	assert_true(test_store_exists(f->net.store, body));
 	release_address(mgr, pool, task);
 	assert_false(test_store_exists(f->net.store, body));

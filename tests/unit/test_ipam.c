@@ -157,9 +157,11 @@ static char *subnet_znode(const char *name)
 	return xasprintf("/ipam/subnets/%s", name);
 }
 
+/* Address records are grouped by their /24: addrs/a.b.c.0-24/a.b.c.d. */
 static char *addr_znode(const char *subnet_name, const char *ip)
 {
-	return xasprintf("/ipam/subnets/%s/addrs/%s", subnet_name, ip);
+	return xasprintf("/ipam/subnets/%s/addrs/%.*s.0-24/%s", subnet_name,
+			 (int)(strrchr(ip, '.') - ip), ip, ip);
 }
 
 static bool addr_held(struct zks_store *s, const char *subnet_name, const char *ip)
@@ -431,7 +433,7 @@ static void test_dynamic_unique_across_nodes(void **state)
 		for (size_t k = 0; k < i; k++)
 			assert_string_not_equal(got[i], got[k]);
 	}
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs"), 40);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 40);
 	for (size_t i = 0; i < ARRAY_SIZE(got); i++)
 		free(got[i]);
 	free(pool);
@@ -450,7 +452,7 @@ static void test_explicit_address_checks(void **state)
 	addr_fails(c->a, pool, "10.1.0.256", false, ZKS_ERR_INVALID, NULL);
 	addr_fails(c->a, pool, "10.1.0.5/24", false, ZKS_ERR_INVALID, NULL);
 	addr_fails(c->a, pool, "junk", false, ZKS_ERR_INVALID, NULL);
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs"), 0);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 0);
 
 	/* Taken by value, then refused to the other node, naming the holder. */
 	a = addr_ok(c->a, pool, "10.1.0.40", false, false);
@@ -651,6 +653,31 @@ static void test_release_by_non_holder_changes_nothing(void **state)
 	free(pool);
 }
 
+/* A /22 spans four /24 groups; its release takes them all, over several transactions. */
+static void test_large_pool_grouped_and_released(void **state)
+{
+	struct cluster *c = *state;
+	char *pool = pool_ok(c->a, "10.4.0.0/22", NULL, NULL);
+	char *last = NULL;
+
+	for (int i = 0; i < 300; i++) {
+		free(last);
+		last = addr_ok(c->a, pool, NULL, false, true);
+	}
+	/* Serial from the first host: 10.4.0.1 .. 10.4.1.44 (10.4.0.255 and 10.4.1.0 are hosts). */
+	assert_string_equal(last, "10.4.1.44");
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.4.0.0-22/addrs"), 2);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.4.0.0-22/addrs/10.4.0.0-24"),
+			 255);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.4.0.0-22/addrs/10.4.1.0-24"),
+			 45);
+	assert_true(addr_held(c->sa, "10.4.0.0-22", "10.4.1.44"));
+	release_pool_ok(c->a, pool);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets"), 0);
+	free(last);
+	free(pool);
+}
+
 static void test_release_pool_by_last_holder_removes_everything(void **state)
 {
 	struct cluster *c = *state;
@@ -662,7 +689,7 @@ static void test_release_pool_by_last_holder_removes_everything(void **state)
 	free(addr_ok(c->n2, pool_b, "10.1.0.200", false, false));
 	release_pool_ok(c->a, pool);
 	assert_true(test_store_exists(c->sa, "/ipam/subnets/10.1.0.0-24"));
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs"), 3);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 3);
 	release_pool_ok(c->n2, pool_b);
 	/* Gone with the addresses left in it. */
 	assert_false(test_store_exists(c->sa, "/ipam/subnets/10.1.0.0-24"));
@@ -958,8 +985,8 @@ static int cmp_str(const void *a, const void *b)
 static void concurrent_dynamic_requests(struct cluster *c, const char *subnet, bool serial)
 {
 	char *pool = pool_ok(c->a, subnet, NULL, NULL);
-	char *addrs =
-	    xasprintf("/ipam/subnets/%.*s-24/addrs", (int)(strchr(subnet, '/') - subnet), subnet);
+	int len = (int)(strchr(subnet, '/') - subnet);
+	char *addrs = xasprintf("/ipam/subnets/%.*s-24/addrs/%.*s-24", len, subnet, len, subnet);
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
 	char *all[THREADS * PER_THREAD];
@@ -1059,7 +1086,7 @@ static void test_concurrent_gateway_requests_agree(void **state)
 		assert_non_null(w[i].got);
 		assert_string_equal(w[i].got, w[0].got);
 	}
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs"), 1);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 1);
 	for (int i = 0; i < THREADS; i++)
 		free(w[i].got);
 	free(pool);
@@ -1089,6 +1116,7 @@ int main(void)
 	    T(test_gateway_by_value_shared),
 	    T(test_release_address_twice_and_unknown),
 	    T(test_release_by_non_holder_changes_nothing),
+	    T(test_large_pool_grouped_and_released),
 	    T(test_release_pool_by_last_holder_removes_everything),
 	    T(test_release_pool_malformed_refused),
 	    T(test_slash30_gateway_and_one_address),
