@@ -659,15 +659,18 @@ static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
 			last--;
 	}
 	span = (uint64_t)last - first + 1;
-	pthread_mutex_lock(&ipam->lock);
-	ip = cursor_of(ipam, range)->next;
-	pthread_mutex_unlock(&ipam->lock);
-	if (ip < first || ip > last)
-		ip = first;
-	for (; tried < span; tried++, ip = ip == last ? first : ip + 1) {
+	for (; tried < span; tried++) {
 		cleanup_free char *path = NULL;
+		struct cursor *c;
 		int r;
 
+		/* Each candidate is taken from the cursor under the lock, so that concurrent
+		 * requests of this node try different addresses instead of racing for one. */
+		pthread_mutex_lock(&ipam->lock);
+		c = cursor_of(ipam, range);
+		ip = c->next < first || c->next > last ? first : c->next;
+		c->next = ip == last ? first : ip + 1;
+		pthread_mutex_unlock(&ipam->lock);
 		if (ip == gateway_ip)
 			continue;
 		path = addr_path(subnet, ip);
@@ -677,9 +680,6 @@ static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			pthread_mutex_lock(&ipam->lock);
-			cursor_of(ipam, range)->next = ip == last ? first : ip + 1;
-			pthread_mutex_unlock(&ipam->lock);
 			*out = ip;
 			return 0;
 		}

@@ -44,6 +44,7 @@
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MIRROR_SAVE_MS 1000
 #define ZK_MAX_CALLBACKS 4
+#define ZK_RESOLVE_DELAY_MS 10000
 #define ZK_EVENT_REFRESH (-100) /* a writer's request to re-read a path it wrote */
 
 struct zk_event {
@@ -569,7 +570,9 @@ static void resync_read_done(struct resync_read *rd, int rc)
 	if (rc != ZOK && rc != ZNONODE && b->failed_rc == ZOK)
 		b->failed_rc = rc;
 	b->inflight--;
-	pthread_cond_broadcast(&b->cond);
+	/* The issuer waits for room down to half, or for the level's end: not every reply. */
+	if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
+		pthread_cond_broadcast(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 	free(rd->rel);
 	free(rd);
@@ -905,6 +908,14 @@ static void open_handle(struct zk_store *s)
 	if (zh != NULL && s->auth != NULL &&
 	    zoo_add_auth(zh, "digest", s->auth, (int)strlen(s->auth), NULL, NULL) != ZOK)
 		log_error("zookeeper: cannot add the digest credentials");
+	/*
+	 * By default the client resolves ZK_HOSTS again every time it polls its socket (a
+	 * getaddrinfo, with a netlink dump of the addresses, per reply): profiled as the IO
+	 * thread's largest cost.  Changes in DNS are still seen within this window, and a lost
+	 * connection resolves at once.
+	 */
+	if (zh != NULL)
+		zoo_set_servers_resolution_delay(zh, ZK_RESOLVE_DELAY_MS);
 	if (zh == NULL) {
 		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts, strerror(errno));
 	} else {
