@@ -868,6 +868,13 @@ csw_per_req() {
 		echo "was busy $(zbusy ws-vol-c8)% of a core during the daemon's volume pairs at 8 connections and $(zbusy ws-rawmulti-c8)% during the raw"
 		echo "pairs, against $(zbusy ws-vol-c1)% and $(zbusy ws-rawmulti-c1)% at 1 connection (its CPU time over the run; $(nproc) cores"
 		echo "shared with the daemon and the load tools)."
+		# CPU per pair (ms) of a process over a run: its CPU time / the pairs made in the whole run
+		per_pair() { jq -r --arg k "$1" --arg f "$2" 'select(.label == $k) | if (.[$f] // 0) > 0 then (.[$f] / (.iter_per_s * (.elapsed_s // '"$((SECS + WARM))"')) * 1000 | floor / 1000 | tostring) else "-" end' "$RESULTS" | tail -1; }
+		echo "CPU per volume pair at 8 connections: ZooKeeper's server $(per_pair ws-vol-c8 zk_cpu_ms) ms (raw pair: $(per_pair ws-rawmulti-c8 zk_cpu_ms) ms),"
+		echo "the daemon $(per_pair ws-vol-c8 daemon_cpu_ms) ms (HTTP, JSON, the volume's directory made and removed, the mirror),"
+		echo "the load tool $(jq -r 'select(.label == "ws-vol-c8") | (.loadgen_cpu_s / (.iter_per_s * .elapsed_s) * 1000000 | floor / 1000 | tostring)' "$RESULTS" | tail -1) ms; per address pair (no directory) the daemon $(per_pair ws-addr-c8 daemon_cpu_ms) ms and the server"
+		echo "$(per_pair ws-addr-c8 zk_cpu_ms) ms. On $(nproc) cores shared by all of them, that CPU per pair is what bounds pairs/s: raw"
+		echo "ZooKeeper pays only the server's share (and zkraw's)."
 		if [ "$DO_NOSYNC" = 1 ]; then
 			echo "Without fsync in ZooKeeper (forceSync=no) raw pairs/s at 1 connection went from $(num "$(R ws-rawmulti-c1 .iter_per_s)") to"
 			echo "$(num "$(R wn-rawmulti-c1 .iter_per_s)") and the daemon's from $(num "$(R ws-vol-c1 .iter_per_s)") to $(num "$(R wn-vol-c1 .iter_per_s)")."

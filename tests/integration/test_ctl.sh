@@ -291,7 +291,7 @@ t_begin "a live session's lease"
 mkfifo "$T/fifo"
 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" <"$T/fifo" >"$T/zkcli.eph" 2>&1 &
 eph=$!
-on_exit "kill $eph 2>/dev/null"
+on_exit "kill $eph 2>/dev/null || true"
 exec 7>"$T/fifo"
 echo "create -e $ROOT/volumes/shared/leases/ghost2 {\"node\":\"ghost2\",\"mounts\":[\"x\"]}" >&7
 lease_there() { zk_exists /volumes/shared/leases/ghost2; }
