@@ -109,12 +109,12 @@ clean:
 BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
-$(BUILD)/bench/loadgen: bench/loadgen.c
+$(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(shell pkg-config --cflags libcurl) $(LDFLAGS) -o $@ $< \
 		$(shell pkg-config --libs libcurl) -lpthread
 
-$(BUILD)/bench/zkraw: bench/zkraw.c
+$(BUILD)/bench/zkraw: bench/zkraw.c bench/samples.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
 

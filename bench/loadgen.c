@@ -41,6 +41,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#define BENCH_PROG "loadgen"
+#include "samples.h"
+
 #define MAX_STEPS 8
 #define MAX_BODY 4096
 #define MAX_REPLY (64u << 20)
@@ -49,11 +52,6 @@
 struct step {
 	char *endpoint; /* "/VolumeDriver.Get" */
 	char *body;     /* template */
-};
-
-struct samples {
-	uint32_t *v; /* latencies in microseconds */
-	size_t n, cap;
 };
 
 struct opts {
@@ -111,66 +109,10 @@ struct worker {
 	long total; /* every completed request, warm-up included */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("loadgen: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-static void samples_add(struct samples *s, uint32_t us)
-{
-	if (s->n == s->cap) {
-		if (s->cap >= (size_t)64 << 20)
-			return; /* bounded: 64M samples */
-		s->cap = s->cap ? s->cap * 2 : 4096;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n++] = us;
-}
-
 static void samples_merge(struct samples *into, const struct samples *from)
 {
 	for (size_t i = 0; i < from->n; i++)
 		samples_add(into, from->v[i]);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint32_t pct(const struct samples *s, double p)
-{
-	size_t i;
-
-	if (s->n == 0)
-		return 0;
-	i = (size_t)(p / 100.0 * (double)(s->n - 1) + 0.5);
-	return s->v[i < s->n ? i : s->n - 1];
 }
 
 static uint64_t xorshift(uint64_t *s)

@@ -43,6 +43,9 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
+#define BENCH_PROG "zkraw"
+#include "samples.h"
+
 #define MAX_PATH 512
 
 static const char *hosts;
@@ -71,10 +74,6 @@ static uint32_t *addr_list; /* fill-addrs: the addresses to claim */
 static long addr_count;
 static char subnet_name[64];
 
-struct samples {
-	uint32_t *v;
-	size_t n, cap;
-};
 static struct samples lat_step[2], lat_all;
 
 struct iter {
@@ -88,56 +87,6 @@ struct iter {
 	zoo_op_result_t results[2];
 	char created[2][MAX_PATH];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("zkraw: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static void samples_add(struct samples *s, uint32_t us)
-{
-	if (s->n == s->cap) {
-		if (s->cap >= (size_t)64 << 20)
-			return;
-		s->cap = s->cap ? s->cap * 2 : 4096;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (s->v == NULL)
-			die("out of memory");
-	}
-	s->v[s->n++] = us;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint32_t pct(const struct samples *s, double p)
-{
-	size_t i;
-
-	if (s->n == 0)
-		return 0;
-	i = (size_t)(p / 100.0 * (double)(s->n - 1) + 0.5);
-	return s->v[i < s->n ? i : s->n - 1];
-}
 
 static void watcher(zhandle_t *h, int type, int state, const char *path, void *ctx)
 {

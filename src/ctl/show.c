@@ -878,37 +878,28 @@ static cJSON *holdings(struct ctl_cluster *c)
 	return map;
 }
 
-static size_t grandchildren(struct ctl_cluster *c, const char *parent, const char *sub)
+static size_t count_addresses(struct ctl_cluster *c, const char *addrs)
+{
+	char **v;
+	size_t n = ctl_addresses(c, addrs, &v);
+
+	zks_free_strv(v, n);
+	return n;
+}
+
+/* The sum of count(parent/<each child>/sub). */
+static size_t sum_under(struct ctl_cluster *c, const char *parent, const char *sub,
+			size_t (*count)(struct ctl_cluster *, const char *))
 {
 	char **names;
 	size_t n = ctl_children(c, parent, &names), total = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s/%s", parent, names[i], sub);
-		char **v;
-		size_t k = ctl_children(c, p, &v);
 
-		total += k;
-		zks_free_strv(v, k);
+		total += count(c, p);
 	}
 	zks_free_strv(names, n);
-	return total;
-}
-
-static size_t count_addresses(struct ctl_cluster *c)
-{
-	char **subnets;
-	size_t n = ctl_children(c, "/ipam/subnets", &subnets), total = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *ap = xasprintf("/ipam/subnets/%s/addrs", subnets[i]);
-		char **v;
-		size_t k = ctl_addresses(c, ap, &v);
-
-		total += k;
-		zks_free_strv(v, k);
-	}
-	zks_free_strv(subnets, n);
 	return total;
 }
 
@@ -1003,13 +994,14 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, "/nodes"));
 		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, "/volumes"));
 		cJSON_AddNumberToObject(counts, "leases",
-					(double)grandchildren(c, "/volumes", "leases"));
+					(double)sum_under(c, "/volumes", "leases", count_children));
 		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, "/networks"));
 		cJSON_AddNumberToObject(counts, "endpoints",
-					(double)grandchildren(c, "/networks", "endpoints"));
+					(double)sum_under(c, "/networks", "endpoints", count_children));
 		cJSON_AddNumberToObject(counts, "pools",
 					(double)count_children(c, "/ipam/subnets"));
-		cJSON_AddNumberToObject(counts, "addresses", (double)count_addresses(c));
+		cJSON_AddNumberToObject(counts, "addresses",
+					(double)sum_under(c, "/ipam/subnets", "addrs", count_addresses));
 		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, "/vnis"));
 	}
 	if (o->socket != NULL)
