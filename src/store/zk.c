@@ -17,8 +17,9 @@
  * waiting for the worker) and lists the paths it wrote; the worker does not
  * apply a read to a listed path in the step it had begun before the write
  * (that read may be older), and the list is emptied when it begins the next
- * step, whose reads are all newer.  Created nodes are then re-read by the
- * worker, which arms their watches and brings their exact stat.
+ * step, whose reads are all newer.  Created and changed nodes are then
+ * re-read by the worker, which arms their watches and brings their exact stat
+ * (and anything newer that a skipped read had seen).
  *
  * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: ZOOKEEPER.md §1.5)
  * are verified after reconnecting: each step's effect is read back (data
@@ -386,11 +387,16 @@ static bool is_within(const char *path, const char *top)
 	return !strcmp(top, "/") || (!strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/'));
 }
 
-/* Was rel, a node above it or one below it written since the worker's step began? */
-static bool written_locked(const struct zk_store *s, const char *rel)
+/*
+ * Was rel or a node above it written since the worker's step began (with below: or a node
+ * below it)?  A read of rel begun before then may be older than the write: putting it
+ * would undo the write, removing rel would take a newly created node below it.  The
+ * writer queued a re-read of what it wrote, so a later step brings the newest.
+ */
+static bool written_locked(const struct zk_store *s, const char *rel, bool below)
 {
 	for (size_t i = 0; i < s->nwritten; i++)
-		if (is_within(rel, s->written[i]) || is_within(s->written[i], rel))
+		if (is_within(rel, s->written[i]) || (below && is_within(s->written[i], rel)))
 			return true;
 	return false;
 }
@@ -413,7 +419,7 @@ static void mirror_put(struct zk_store *s, const char *rel, const char *data, si
 
 	stat_from_zk(&st, zst);
 	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (!written_locked(s, rel)) {
+	if (!written_locked(s, rel, false)) {
 		zks_tree_put(s->mirror, rel, data, len, &st);
 		s->mirror_dirty = true;
 		s->mirror_changes++;
@@ -424,7 +430,7 @@ static void mirror_put(struct zk_store *s, const char *rel, const char *data, si
 static void mirror_remove(struct zk_store *s, const char *rel)
 {
 	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (!written_locked(s, rel) && zks_tree_remove(s->mirror, rel) == 0) {
+	if (!written_locked(s, rel, true) && zks_tree_remove(s->mirror, rel) == 0) {
 		s->mirror_dirty = true;
 		s->mirror_changes++;
 	}
@@ -1090,7 +1096,7 @@ static void *worker_main(void *arg)
 
 /*
  * An acknowledged write goes into the mirror at once (see the top of this file); the
- * worker re-reads what it created, for the watches and the exact stat.
+ * worker re-reads what it created or changed, for the watches and the exact stat.
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
@@ -1134,7 +1140,7 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		if (ops[i].type == ZKS_OP_CREATE || (ops[i].type == ZKS_OP_SET && stats == NULL))
+		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET)
 			queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path);
 	pthread_cond_broadcast(&s->cond); /* the worker tells the change callbacks */
 	pthread_mutex_unlock(&s->lock);
