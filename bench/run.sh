@@ -362,6 +362,15 @@ for r in "${READS[@]}"; do
 		PERF=1 lg read "read-$name-c$c" -c "$c" -t "$th" -d "$DUR" -w "$WARM" --rand 10 "$step"
 	done
 done
+# At 1 connection every reply wakes the load tool on the other vCPU; on this VM an idle vCPU
+# wakes slowly (perf: the daemon's samples in sendmsg's wake-up).  The same run with a busy
+# loop keeping the other vCPU awake shows what that costs.
+timeout $((DUR + 2)) sh -c 'while :; do :; done' &
+spin=$!
+lg read "read-get-c1-awake" -c 1 -t 1 -d "$DUR" -w "$WARM" --rand 10 'VolumeDriver.Get {"Name":"r%r"}'
+kill "$spin" 2>/dev/null || true
+wait "$spin" 2>/dev/null || true
+echo "- At 1 connection, Get took p50 $(R read-get-c1 '.all.p50_us') µs ($(R read-get-c1 '.req_per_s | floor') req/s) on this VM; the same run with a busy loop keeping the other vCPU awake took p50 $(R read-get-c1-awake '.all.p50_us') µs ($(R read-get-c1-awake '.req_per_s | floor') req/s): each reply wakes the load tool, and waking an idle vCPU is what the difference costs (perf, on the daemon: a third of its samples in the wake-up inside \`sendmsg\`). Figures at 1 connection therefore depend on how busy the machine is." >>"$NOTES"
 sleep 1
 RSS_AFTER_READS=$(rss_kb)
 rec "{\"key\":\"rss_after_reads\",\"rss_kb\":$RSS_AFTER_READS}"
