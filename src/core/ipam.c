@@ -518,7 +518,9 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 		}
 		if (r == 0)
 			return 0;
-		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_NOT_EMPTY)
+		/* Changed meanwhile (joined, a new address, a group gone): look again. */
+		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_NOT_EMPTY &&
+		    err->code != ZKS_ERR_NOT_FOUND)
 			return -1;
 	}
 	return zks_error_set(err, ZKS_ERR_CONFLICT, "pool %s kept changing; try again", pool_id);
