@@ -389,8 +389,16 @@ assert_ok "docker stack deploy (network and volume with driver: $DRV)" \
 if [ "$T_RC" -eq 0 ]; then stack_checks st; fi
 dk 1 stack rm st >/dev/null 2>&1
 wait_until 30 "the stack is gone" stack_gone st
-for k in 1 2 3; do dk "$k" volume rm st_vol >/dev/null 2>&1; done
-wait_until 15 "nothing of the stack left in ZooKeeper" zk_tree_lacks "${STACK_NET%/*}-24|/volumes/st_"
+# The task's container may still be stopping on its node (the volume is refused while in
+# use there), so the removal is retried as a user would, bounded.
+stack_volume_removed() {
+	local k
+	for k in 1 2 3; do dk "$k" volume rm st_vol >/dev/null 2>&1; done
+	zk_tree_lacks "/volumes/st_"
+}
+wait_until 30 "docker volume rm st_vol, once no container uses it" stack_volume_removed
+wait_until 15 "nothing of the stack left in ZooKeeper" zk_tree_lacks "${STACK_NET%/*}-24|/volumes/st_" ||
+	echo "    left: $(zk_tree | grep -E "${STACK_NET%/*}-24|/volumes/st_" | head -5 | tr '\n' ' ')"
 
 # ---- node loss ----------------------------------------------------------------
 phase "node loss: power cut of a worker"
