@@ -26,14 +26,6 @@ static void sleep_ms(int ms)
 		;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The digest credentials: one line "user:password" (a trailing newline is fine). */
 static char *read_auth(const char *path, struct zks_error *err)
 {
@@ -84,7 +76,7 @@ void ctl_cluster_resnap(struct ctl_cluster *c)
 	zks_tree_free(c->snap);
 	c->snap = zks_tree_new();
 	copy_subtree(c, "/");
-	c->taken_ms = wall_ms();
+	c->taken_ms = zks_wall_ms();
 }
 
 int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,

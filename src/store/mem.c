@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
@@ -98,14 +97,6 @@ void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static int64_t wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static char *parent_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -155,7 +146,7 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 	case ZKS_OP_CREATE: {
 		cleanup_free char *parent = parent_of(op->path);
 		struct zks_stat pst;
-		int64_t now = wall_ms();
+		int64_t now = zks_wall_ms();
 
 		if (zks_tree_exists(tree, op->path))
 			return zks_error_set(err, ZKS_ERR_EXISTS, "znode `%s` exists", op->path);
@@ -186,7 +177,7 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 		if (op->type == ZKS_OP_SET) {
 			st.version++;
 			st.mzxid = ++b->zxid;
-			st.mtime_ms = wall_ms();
+			st.mtime_ms = zks_wall_ms();
 			zks_tree_put(tree, op->path, op->data, op->len, &st);
 		} else if (op->type == ZKS_OP_DELETE) {
 			if (st.num_children > 0)

@@ -911,20 +911,19 @@ static void open_handle(struct zk_store *s)
 	pthread_mutex_lock(&s->lock);
 	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, resume ? &saved : NULL, s,
 			     ZOO_NO_LOG_CLIENTENV, zk_log_callback);
-	if (zh != NULL && s->auth != NULL &&
-	    zoo_add_auth(zh, "digest", s->auth, (int)strlen(s->auth), NULL, NULL) != ZOK)
-		log_error("zookeeper: cannot add the digest credentials");
-	/*
-	 * By default the client resolves ZK_HOSTS again every time it polls its socket (a
-	 * getaddrinfo, with a netlink dump of the addresses, per reply): profiled as the IO
-	 * thread's largest cost.  Changes in DNS are still seen within this window, and a lost
-	 * connection resolves at once.
-	 */
-	if (zh != NULL)
-		zoo_set_servers_resolution_delay(zh, ZK_RESOLVE_DELAY_MS);
 	if (zh == NULL) {
 		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts, strerror(errno));
 	} else {
+		if (s->auth != NULL &&
+		    zoo_add_auth(zh, "digest", s->auth, (int)strlen(s->auth), NULL, NULL) != ZOK)
+			log_error("zookeeper: cannot add the digest credentials");
+		/*
+		 * By default the client resolves ZK_HOSTS again every time it polls its socket
+		 * (a getaddrinfo, with a netlink dump of the addresses, per reply): profiled as
+		 * the IO thread's largest cost.  Changes in DNS are still seen within this
+		 * window, and a lost connection resolves at once.
+		 */
+		zoo_set_servers_resolution_delay(zh, ZK_RESOLVE_DELAY_MS);
 		s->zh = zh;
 		s->zh_current = zh;
 		s->state = ZKS_CONN_CONNECTING;
