@@ -173,8 +173,18 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$D_PID/status" 2>/dev/null || ech
 # cpu_ms PID: user+system CPU time the process has used so far, in ms
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 zk_pid() { cat "$ZK_DIR/pid" 2>/dev/null; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-CLK_TCK=$(getconf CLK_TCK)
+# zk_mark: "PACKETS CPU_MS", ZooKeeper's counters now; zk_since MARK: what it did since, as JSON
+zk_mark() {
+	local p z
+	p=$(zk_mntr zk_packets_received) z=$(cpu_ms "$(zk_pid)")
+	echo "${p:-0} ${z:-0}"
+}
+zk_since() {
+	local p0 z0 p1 z1
+	read -r p0 z0 <<<"$1"
+	read -r p1 z1 <<<"$(zk_mark)"
+	printf '{"zk_packets":%d,"zk_cpu_ms":%d}' $((p1 - p0)) $((z1 - z0))
+}
 
 # one request, 0 on HTTP 200
 call() { "$LOADGEN" -S "$D_SOCK" -n 1 --max-errors-shown 0 "$1 $2" >/dev/null 2>&1; }
@@ -193,11 +203,10 @@ until_get_ms() {
 # lg SECTION KEY LOADGEN-ARGS...: one loadgen run against the daemon, with the ZooKeeper packets
 # and daemon CPU it took (PERF=1: also perf's software counters over the measured window).
 lg() {
-	local section=$1 key=$2 out p0 p1 c0 c1 perf_json='{}' perf_pid=""
+	local section=$1 key=$2 out mark zk c0 c1 perf_json='{}' perf_pid=""
 	shift 2
-	p0=$(zk_mntr zk_packets_received)
-	c0=$(cpu_ticks "$D_PID")
-	z0=$(cpu_ms "$(zk_pid)")
+	mark=$(zk_mark)
+	c0=$(cpu_ms "$D_PID")
 	if [ "${PERF:-0}" = 1 ] && [ "$HAVE_PERF" = 1 ]; then
 		(sleep "$WARM"; perf stat -x, -e task-clock,context-switches -p "$D_PID" -- sleep "$SECS" \
 			>/dev/null 2>"$W/perf.$key") &
@@ -205,9 +214,8 @@ lg() {
 	fi
 	out=$("$LOADGEN" -S "$D_SOCK" --json --label "$key" "$@" 2>>"$W/loadgen.err") || true
 	[ -n "$perf_pid" ] && wait "$perf_pid" 2>/dev/null
-	c1=$(cpu_ticks "$D_PID")
-	z1=$(cpu_ms "$(zk_pid)")
-	p1=$(zk_mntr zk_packets_received)
+	c1=$(cpu_ms "$D_PID")
+	zk=$(zk_since "$mark")
 	if [ -z "$out" ]; then
 		log "  $key: loadgen printed nothing (see below)"
 		tail -3 "$W/loadgen.err"
@@ -217,30 +225,26 @@ lg() {
 		perf_json=$(awk -F, '$3 == "task-clock" { tc = $1 } $3 == "context-switches" { cs = $1 }
 			END { printf "{\"task_clock_ms\":%s,\"ctx_switches\":%s}", tc + 0, cs + 0 }' "$W/perf.$key")
 	fi
-	jq -c --arg s "$section" --argjson pk "$((${p1:-0} - ${p0:-0}))" \
-		--argjson cpu "$(((c1 - c0) * 1000 / CLK_TCK))" --argjson perf "$perf_json" \
-		--argjson load "$(load1)" --argjson zcpu "$((z1 - z0))" \
-		'. + {section: $s, zk_packets: $pk, daemon_cpu_ms: $cpu, zk_cpu_ms: $zcpu, perf: $perf, load1: $load}' \
+	jq -c --arg s "$section" --argjson zk "$zk" --argjson cpu "$((c1 - c0))" \
+		--argjson perf "$perf_json" --argjson load "$(load1)" \
+		'. + {section: $s} + $zk + {daemon_cpu_ms: $cpu, perf: $perf, load1: $load}' \
 		<<<"$out" >>"$RESULTS"
 	jq -r '"  \(.label): \(.req_per_s) req/s, \(.iter_per_s) it/s, p50 \(.all.p50_us) us, p99 \(.all.p99_us) us, max \(.all.max_us) us, errors \(.errors)"' <<<"$out"
 }
 # raw SECTION KEY ZKRAW-ARGS...
 raw() {
-	local section=$1 key=$2 out p0 p1 z0 z1
+	local section=$1 key=$2 out mark zk
 	shift 2
-	p0=$(zk_mntr zk_packets_received)
-	z0=$(cpu_ms "$(zk_pid)")
+	mark=$(zk_mark)
 	out=$("$ZKRAW" -z "$ZK" --json --label "$key" "$@" 2>>"$W/zkraw.err") || true
-	z1=$(cpu_ms "$(zk_pid)")
-	p1=$(zk_mntr zk_packets_received)
+	zk=$(zk_since "$mark")
 	if [ -z "$out" ]; then
 		log "  $key: zkraw printed nothing"
 		tail -3 "$W/zkraw.err"
 		return 0
 	fi
-	jq -c --arg s "$section" --argjson load "$(load1)" --argjson pk "$((${p1:-0} - ${p0:-0}))" \
-		--argjson zcpu "$((z1 - z0))" \
-		'. + {section: $s, zk_packets: $pk, zk_cpu_ms: $zcpu, load1: $load}' <<<"$out" >>"$RESULTS"
+	jq -c --arg s "$section" --argjson zk "$zk" --argjson load "$(load1)" \
+		'. + {section: $s} + $zk + {load1: $load}' <<<"$out" >>"$RESULTS"
 	jq -r '"  \(.label): \(.ops_per_s) ops/s, \(.iter_per_s) it/s, p50 \(.all.p50_us) us, p99 \(.all.p99_us) us, errors \(.errors)"' <<<"$out"
 }
 rec() { # rec JSON: any other figure

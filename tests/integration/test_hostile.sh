@@ -92,13 +92,17 @@ expect() {
 	fi
 }
 
-# hreq DESC ALLOWED METHOD PATH [hostile.py req options]
-hreq() {
-	local desc=$1 allowed=$2
-	shift 2
-	R=$("$PY" "$HOSTILE" req "$SOCK" "$@" 2>&1) || R='{"status":null,"timeout":false,"body":"hostile.py failed"}'
+# send MODE DESC ALLOWED ARGS...: one hostile.py client (req or raw) over the socket, then expect
+send() {
+	local mode=$1 desc=$2 allowed=$3
+	shift 3
+	R=$("$PY" "$HOSTILE" "$mode" "$SOCK" "$@" 2>&1) ||
+		R='{"status":null,"timeout":false,"body":"hostile.py failed"}'
 	expect "$desc" "$allowed"
 }
+
+# hreq DESC ALLOWED METHOD PATH [hostile.py req options]
+hreq() { send req "$@"; }
 
 # post DESC ALLOWED ENDPOINT BODY [options]: a well-formed POST; IpamDriver errors must say it twice
 post() {
@@ -112,12 +116,7 @@ post() {
 }
 
 # raw DESC ALLOWED BYTES [--half-close] [--timeout S]: bytes with Python escapes, as is
-raw() {
-	local desc=$1 allowed=$2
-	shift 2
-	R=$("$PY" "$HOSTILE" raw "$SOCK" "$@" 2>&1) || R='{"status":null,"timeout":false,"body":"hostile.py failed"}'
-	expect "$desc" "$allowed"
-}
+raw() { send raw "$@"; }
 
 pid() { cat "$T/n1/pid"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$(pid)/status"; }
