@@ -683,17 +683,27 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 static void process_event(struct zk_store *s, const struct zk_event *ev)
 {
 	zhandle_t *zh;
+	bool cached;
 
+	/*
+	 * A deletion is looked at again, not applied as told: the node may have been made
+	 * again since, and the re-read of its parent, queued before this event, may already
+	 * have seen it there (known, so not read, so no watch left on it).  Nothing to do
+	 * if the mirror no longer has it.
+	 */
 	if (ev->type == ZOO_DELETED_EVENT) {
-		mirror_remove(s, ev->path);
-		return;
+		pthread_rwlock_rdlock(&s->mirror_lock);
+		cached = zks_tree_exists(s->mirror, ev->path);
+		pthread_rwlock_unlock(&s->mirror_lock);
+		if (!cached)
+			return;
 	}
 	pthread_rwlock_rdlock(&s->handle_lock);
 	zh = s->zh;
 	if (zh != NULL) {
 		if (ev->type == ZOO_CHILD_EVENT)
 			refresh_children(s, zh, ev->path);
-		else if (ev->type == ZK_EVENT_REFRESH)
+		else if (ev->type == ZK_EVENT_REFRESH || ev->type == ZOO_DELETED_EVENT)
 			refresh_node(s, zh, ev->path);
 		else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT)
 			refresh_data(s, zh, ev->path);

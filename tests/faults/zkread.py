@@ -1,23 +1,27 @@
-"""zkread.py - a minimal, read-only ZooKeeper client for the fault tests.
+"""zkread.py - a minimal ZooKeeper client for the tests, reads and one transaction.
 
 No Python ZooKeeper client is installed here and zkCli.sh starts a JVM per call
-(seconds), too slow to sample while a fault lasts.  This speaks ZooKeeper's
-wire protocol (jute over TCP) for the three calls the checker needs:
-get_children, get and exists.  One connection, synchronous, one request at a
-time; every call has a timeout.  A server without quorum refuses the session,
-which shows as ZkError.
+(seconds), too slow to sample while a fault lasts, and has no transactions.  This
+speaks ZooKeeper's wire protocol (jute over TCP) for the three reads the fault
+checker needs (get_children, get, exists) and multi, the one write the mirror
+test needs (several changes that watchers see at once).  One connection,
+synchronous, one request at a time; every call has a timeout.  A server without
+quorum refuses the session, which shows as ZkError.
 
     with ZkReader(["127.0.0.1:2201", "127.0.0.1:2202"]) as zk:
         zk.get_children("/zkswarm/volumes")       -> [names]
         zk.get("/zkswarm/volumes/v/holder")        -> (bytes, stat dict)
         zk.exists("/x")                            -> stat dict or None
+        zk.multi([("create", "/a", b"data"), ("delete", "/b")])
 """
 import random
 import socket
 import struct
 
 ZNONODE = -101
-OP_EXISTS, OP_GETDATA, OP_GETCHILDREN, OP_PING, OP_CLOSE = 3, 4, 8, 11, -11
+OP_CREATE, OP_DELETE, OP_EXISTS, OP_GETDATA, OP_GETCHILDREN, OP_PING = 1, 2, 3, 4, 8, 11
+OP_MULTI, OP_CLOSE = 14, -11
+PERM_ALL = 31
 STAT = struct.Struct(">qqqqiiiqiiq")
 STAT_FIELDS = ("czxid", "mzxid", "ctime", "mtime", "version", "cversion", "aversion",
                "ephemeralOwner", "dataLength", "numChildren", "pzxid")
@@ -154,6 +158,21 @@ class ZkReader:
         except NoNode:
             return None
         return dict(zip(STAT_FIELDS, STAT.unpack(r[:STAT.size])))
+
+    def multi(self, ops):
+        """One transaction of ("create", path, data) (persistent, open ACL) and
+        ("delete", path) steps: all applied or none (ZkError)."""
+        body = b""
+        for op in ops:
+            if op[0] == "create":
+                acl = struct.pack(">ii", 1, PERM_ALL) + _string("world") + _string("anyone")
+                rec = _string(op[1]) + struct.pack(">i", len(op[2])) + op[2] + acl + struct.pack(">i", 0)
+                body += struct.pack(">i?i", OP_CREATE, False, -1) + rec
+            elif op[0] == "delete":
+                body += struct.pack(">i?i", OP_DELETE, False, -1) + _string(op[1]) + struct.pack(">i", -1)
+            else:
+                raise ValueError("unknown step %r" % (op[0],))
+        self._call(OP_MULTI, body + struct.pack(">i?i", -1, True, -1), "multi")
 
 
 if __name__ == "__main__":  # zkread.py HOSTS ls|get PATH: for trying it by hand

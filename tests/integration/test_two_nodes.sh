@@ -154,6 +154,38 @@ assert_ok "remove a volume holding symlinks to the outside" call n1 VolumeDriver
 assert_eq "$(cat "$T/outside/keep" 2>&1)" precious "the files they point to are untouched"
 assert_fails "the volume's directory is gone" test -e "$T/data/inner"
 
+t_begin "mirrors follow changes made in one transaction"
+# Another client replaces `churn` (delete and create again) and adds `fresh` in one
+# ZooKeeper transaction.  A watcher is then told `/volumes` changed and, after that,
+# that `churn` was deleted: the re-read of `/volumes` already shows the new `churn`,
+# so a deletion applied without looking again would lose it from the mirror for good.
+assert_ok "create churn" call n1 VolumeDriver.Create '{"Name":"churn"}'
+wait_until 5 "n2 knows churn" sh -c "curl -sf --unix-socket '$T/n2/s.sock' -d '{\"Name\":\"churn\"}' http://z/VolumeDriver.Get"
+replace_in_one_transaction() {
+	python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import zkread
+v = "/zkswarm-it/volumes"
+with zkread.ZkReader([sys.argv[2]]) as zk:
+    data, _ = zk.get(v + "/churn")
+    rec = json.loads(data)
+    rec["name"] = "fresh"
+    zk.multi([("create", v + "/fresh", json.dumps(rec).encode()), ("create", v + "/fresh/leases", b""),
+              ("delete", v + "/churn/leases"), ("delete", v + "/churn"),
+              ("create", v + "/churn", data), ("create", v + "/churn/leases", b"")])
+PY
+}
+assert_ok "churn replaced and fresh added in one transaction" replace_in_one_transaction
+for n in n1 n2; do
+	wait_until 5 "$n lists fresh" sh -c "curl -s --unix-socket '$T/$n/s.sock' -d '{}' http://z/VolumeDriver.List | grep -q '\"fresh\"'"
+	sleep 0.5 # the deletion is told after the change of /volumes
+	assert_ok "$n still gets churn" call $n VolumeDriver.Get '{"Name":"churn"}'
+	assert_contains "$(curl -s --unix-socket "$T/$n/s.sock" -d '{}' http://z/VolumeDriver.List)" '"churn"' "$n lists churn"
+done
+assert_ok "remove churn" call n1 VolumeDriver.Remove '{"Name":"churn"}'
+assert_ok "remove fresh" call n2 VolumeDriver.Remove '{"Name":"fresh"}'
+
 t_begin "remove"
 assert_ok "n1 unmounts db" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
 assert_ok "n1 unmounts shared" call n1 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
