@@ -411,7 +411,23 @@ static void mirror_step_begin(struct zk_store *s)
 	pthread_rwlock_unlock(&s->mirror_lock);
 }
 
-/* The worker's read of rel, unless a writer wrote rel after the step began. */
+/* Does the mirror have rel's parent (a node put from a read or a write, never made up)? */
+static bool parent_cached_locked(const struct zk_store *s, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	cleanup_free char *parent = NULL;
+
+	if (slash == NULL || slash == rel)
+		return true; /* the root, or a node right under it */
+	parent = xstrndup(rel, (size_t)(slash - rel));
+	return zks_tree_exists(s->mirror, parent);
+}
+
+/*
+ * The worker's read of rel, unless a writer wrote rel after the step began, or the
+ * mirror no longer has its parent (removed meanwhile: the tree would make it again,
+ * empty, and a node the mirror has is one it does not read again).
+ */
 static void mirror_put(struct zk_store *s, const char *rel, const char *data, size_t len,
 		       const struct Stat *zst)
 {
@@ -419,7 +435,7 @@ static void mirror_put(struct zk_store *s, const char *rel, const char *data, si
 
 	stat_from_zk(&st, zst);
 	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (!written_locked(s, rel, false)) {
+	if (!written_locked(s, rel, false) && parent_cached_locked(s, rel)) {
 		zks_tree_put(s->mirror, rel, data, len, &st);
 		s->mirror_dirty = true;
 		s->mirror_changes++;
@@ -1104,19 +1120,42 @@ static void *worker_main(void *arg)
 }
 
 /*
+ * The node under which the mirror lacks rel: rel itself when its parent is there, else
+ * its highest ancestor the mirror does not have (never the root, which it always has).
+ */
+static char *missing_top_locked(const struct zk_store *s, const char *rel)
+{
+	char *top = xstrdup(rel);
+
+	while (!parent_cached_locked(s, top))
+		*strrchr(top, '/') = '\0';
+	return top;
+}
+
+/*
  * An acknowledged write goes into the mirror at once (see the top of this file); the
- * worker re-reads what it created or changed, for the watches and the exact stat.
+ * worker re-reads what it created or changed, for the watches and the exact stat.  A
+ * node whose parent the mirror does not have yet (made elsewhere; the worker has not
+ * read it) is not put: the tree would make the missing ancestors empty, and the worker,
+ * finding them known, would never read their data and watches.  The worker reads the
+ * whole missing subtree instead.
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
 {
 	int64_t session = current_session(s);
 	int64_t now_ms = zks_wall_ms();
+	char **reread = xcalloc(n, sizeof(*reread));
 
 	pthread_rwlock_wrlock(&s->mirror_lock);
 	for (size_t i = 0; i < n; i++) {
 		struct zks_stat st = {0};
 
+		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET) {
+			reread[i] = missing_top_locked(s, ops[i].path);
+			if (strcmp(reread[i], ops[i].path) != 0)
+				continue; /* not applied, so not listed: the worker reads it all */
+		}
 		switch (ops[i].type) {
 		case ZKS_OP_CREATE:
 			st.ctime_ms = st.mtime_ms = now_ms;
@@ -1149,10 +1188,11 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET)
-			queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path);
+		if (reread[i] != NULL)
+			queue_event_locked(s, ZK_EVENT_REFRESH, reread[i]);
 	pthread_cond_broadcast(&s->cond); /* the worker tells the change callbacks */
 	pthread_mutex_unlock(&s->lock);
+	zks_free_strv(reread, n);
 }
 
 /* ---- writes ---------------------------------------------------------------------------------- */

@@ -186,6 +186,37 @@ done
 assert_ok "remove churn" call n1 VolumeDriver.Remove '{"Name":"churn"}'
 assert_ok "remove fresh" call n2 VolumeDriver.Remove '{"Name":"fresh"}'
 
+# A node mounts a volume its mirror does not have yet (its thread is still busy with 1,000
+# other new nodes): the mount's own write must not leave the mirror a volume without its record.
+busy_then() { # busy_then OP: 1,000 nodes under /busy, or their removal, in one transaction
+	python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" "$1" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import zkread
+with zkread.ZkReader([sys.argv[2]]) as zk:
+    paths = ["/zkswarm-it/busy/%04d" % i for i in range(1000)]
+    zk.multi([(sys.argv[3], p, b"x" * 100) if sys.argv[3] == "create" else ("delete", p) for p in paths])
+PY
+}
+assert_ok "an empty /busy" python3 -c "import sys; sys.path.insert(0, '$top/tests/faults'); import zkread
+with zkread.ZkReader(['127.0.0.1:$ZK_PORT']) as zk: zk.multi([('create', '/zkswarm-it/busy', b'')])"
+sleep 0.5
+mount_while_busy() {
+	busy_then create &&
+		call n2 VolumeDriver.Create '{"Name":"late"}' &&
+		call n1 VolumeDriver.Mount "{\"Name\":\"late\",\"ID\":\"$(mount_id 7)\"}"
+}
+assert_ok "n1 mounts late, made by n2 a moment before, while n1's mirror is busy" mount_while_busy
+late_status() { # record's maker, Get's error, first holder, as n1 answers
+	curl -s --unix-socket "$T/n1/s.sock" -d '{"Name":"late"}' http://z/VolumeDriver.Get |
+		jq -r '.Volume.Status | "\(.created_by) \(.error // "-") \(.holders[0].node)"'
+}
+wait_until 10 "n1's Get of late shows its record (made by n2) and n1 holding it" \
+	eval '[ "$(late_status)" = "n2 - n1" ]' || echo "    | n1 shows: $(late_status)"
+assert_ok "n1 unmounts late" call n1 VolumeDriver.Unmount "{\"Name\":\"late\",\"ID\":\"$(mount_id 7)\"}"
+assert_ok "remove late" call n2 VolumeDriver.Remove '{"Name":"late"}'
+assert_ok "/busy emptied" busy_then delete
+
 t_begin "remove"
 assert_ok "n1 unmounts db" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
 assert_ok "n1 unmounts shared" call n1 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
