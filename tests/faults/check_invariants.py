@@ -617,7 +617,11 @@ def main():
                       sum(1 for r in reads if r["op"] == "list" and r["result"] == "ok"), gets_ok, len(gets_no)))
             res.add("outage: reads answered from the mirror, marked stale (%d reads)" % len(reads),
                     reads and not rbad, "\n".join(rbad[:10]) or "no reads during the outage")
-            wr = [r for r in inw if r["op"] in WRITES and r["op"] != "unmount" and r["start"] <= w1 - args.write_bound]
+            # Writes begun early enough to be answered before the restart, or answered before
+            # it anyway: all of them without a quorum (one the instance was still busy with
+            # when the ensemble stopped can hold its client's only thread for seconds).
+            wr = [r for r in inw if r["op"] in WRITES and r["op"] != "unmount"
+                  and (r["start"] <= w1 - args.write_bound or r["end"] <= w1)]
             wbad, lat = [], []
             for r in wr:
                 # time during which this process itself was not running is not the daemon's
