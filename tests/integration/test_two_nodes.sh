@@ -161,20 +161,24 @@ t_begin "mirrors follow changes made in one transaction"
 # so a deletion applied without looking again would lose it from the mirror for good.
 assert_ok "create churn" call n1 VolumeDriver.Create '{"Name":"churn"}'
 wait_until 5 "n2 knows churn" sh -c "curl -sf --unix-socket '$T/n2/s.sock' -d '{\"Name\":\"churn\"}' http://z/VolumeDriver.Get"
+# zk_tx PYTHON: PYTHON run with `zk`, a client of the test's ZooKeeper (tests/faults/zkread.py)
+zk_tx() {
+	python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" <<-PY
+	import json, sys
+	sys.path.insert(0, sys.argv[1])
+	import zkread
+	with zkread.ZkReader([sys.argv[2]]) as zk:
+	$(sed 's/^/    /' <<<"$1")
+	PY
+}
 replace_in_one_transaction() {
-	python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" <<'PY'
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import zkread
-v = "/zkswarm-it/volumes"
-with zkread.ZkReader([sys.argv[2]]) as zk:
-    data, _ = zk.get(v + "/churn")
-    rec = json.loads(data)
-    rec["name"] = "fresh"
-    zk.multi([("create", v + "/fresh", json.dumps(rec).encode()), ("create", v + "/fresh/leases", b""),
-              ("delete", v + "/churn/leases"), ("delete", v + "/churn"),
-              ("create", v + "/churn", data), ("create", v + "/churn/leases", b"")])
-PY
+	zk_tx 'v = "/zkswarm-it/volumes"
+data, _ = zk.get(v + "/churn")
+rec = json.loads(data)
+rec["name"] = "fresh"
+zk.multi([("create", v + "/fresh", json.dumps(rec).encode()), ("create", v + "/fresh/leases", b""),
+          ("delete", v + "/churn/leases"), ("delete", v + "/churn"),
+          ("create", v + "/churn", data), ("create", v + "/churn/leases", b"")])'
 }
 assert_ok "churn replaced and fresh added in one transaction" replace_in_one_transaction
 for n in n1 n2; do
@@ -188,18 +192,11 @@ assert_ok "remove fresh" call n2 VolumeDriver.Remove '{"Name":"fresh"}'
 
 # A node mounts a volume its mirror does not have yet (its thread is still busy with 1,000
 # other new nodes): the mount's own write must not leave the mirror a volume without its record.
-busy_then() { # busy_then OP: 1,000 nodes under /busy, or their removal, in one transaction
-	python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" "$1" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-import zkread
-with zkread.ZkReader([sys.argv[2]]) as zk:
-    paths = ["/zkswarm-it/busy/%04d" % i for i in range(1000)]
-    zk.multi([(sys.argv[3], p, b"x" * 100) if sys.argv[3] == "create" else ("delete", p) for p in paths])
-PY
+busy_then() { # busy_then create|delete: 1,000 nodes under /busy, or their removal, in one transaction
+	zk_tx "zk.multi([('$1', '/zkswarm-it/busy/%04d' % i, b'x' * 100)[:3 if '$1' == 'create' else 2]
+          for i in range(1000)])"
 }
-assert_ok "an empty /busy" python3 -c "import sys; sys.path.insert(0, '$top/tests/faults'); import zkread
-with zkread.ZkReader(['127.0.0.1:$ZK_PORT']) as zk: zk.multi([('create', '/zkswarm-it/busy', b'')])"
+assert_ok "an empty /busy" zk_tx "zk.multi([('create', '/zkswarm-it/busy', b'')])"
 sleep 0.5
 mount_while_busy() {
 	busy_then create &&
