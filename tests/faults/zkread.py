@@ -172,7 +172,24 @@ class ZkReader:
                 body += struct.pack(">i?i", OP_DELETE, False, -1) + _string(op[1]) + struct.pack(">i", -1)
             else:
                 raise ValueError("unknown step %r" % (op[0],))
-        self._call(OP_MULTI, body + struct.pack(">i?i", -1, True, -1), "multi")
+        r = self._call(OP_MULTI, body + struct.pack(">i?i", -1, True, -1), "multi")
+        # The reply's header says 0 even when the transaction failed: each step's result
+        # does (an error result carries the failing step's code, and -2 for the others).
+        off, errs = 0, []
+        while True:
+            kind, done, _ = struct.unpack(">i?i", r[off:off + 9])
+            off += 9
+            if done:
+                break
+            if kind == -1:
+                (err,) = struct.unpack(">i", r[off:off + 4])
+                off += 4
+                errs.append(err)
+            elif kind == OP_CREATE:
+                (n,) = struct.unpack(">i", r[off:off + 4])
+                off += 4 + max(n, 0)
+        if errs:
+            raise ZkError("multi: error %d" % next((e for e in errs if e not in (0, -2)), errs[0]))
 
 
 if __name__ == "__main__":  # zkread.py HOSTS ls|get PATH: for trying it by hand
