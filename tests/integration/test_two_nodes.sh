@@ -4,7 +4,9 @@
 #
 # Shows: one namespace across nodes, the single-node lease conflict, a killed
 # node's lease going with its session, restarts losing nothing, ZooKeeper
-# outages answered from the mirror, and bad requests refused over the socket.
+# outages answered from the mirror, bad requests refused over the socket, and the
+# mirrors following what another ZooKeeper client changes in one transaction (a node
+# deleted and made again; a volume mounted before the mirror has read it).
 #
 # Runs in a private mount namespace so the bind mounts it makes vanish with it.
 # Env: ZKSWARMD (daemon binary, default build/zkswarmd), ZK_PORT (default 2191).
