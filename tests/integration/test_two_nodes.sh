@@ -28,6 +28,11 @@ on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 . "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL; stop_node n2 KILL"
 mount_id() { printf '%064d' "$1"; }
+# shows NODE VOLUME JQ EXPECTED: NODE's Get of VOLUME, through JQ, is EXPECTED.  Another
+# node's change reaches a mirror through a watch, a moment later: checks of it wait (5 s).
+got() { curl -s --unix-socket "$T/$1/s.sock" -d "{\"Name\":\"$2\"}" http://z/VolumeDriver.Get | jq -r "$3"; }
+shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
+HOLDERS='[.Volume.Status.holders[].node] | sort | join(",")'
 
 t_begin "setup"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
@@ -57,9 +62,8 @@ assert_eq "$(field .Mountpoint)" "$T/n1/mnt/db" "mountpoint under MOUNT_ROOT"
 assert_ok "n1's mountpoint is a mount" mountpoint -q "$T/n1/mnt/db"
 assert_fails_with "n2 cannot mount it, and is told who holds it" 'mounted on node `n1`' \
 	call n2 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
-assert_ok "n2 Get shows the holder" call n2 VolumeDriver.Get '{"Name":"db"}'
-assert_eq "$(field '.Volume.Status.holders[0].node') $(field '.Volume.Status.holders[0].mounts')" "n1 1" \
-	"holder n1 with 1 mount"
+wait_until 5 "n2's Get shows the holder: n1 with 1 mount" \
+	shows n2 db '"\(.Volume.Status.holders[0].node) \(.Volume.Status.holders[0].mounts)"' "n1 1"
 assert_fails_with "remove from n2 is refused, naming n1" 'in use on node `n1`' \
 	call n2 VolumeDriver.Remove '{"Name":"db"}'
 echo hello >"$T/n1/mnt/db/file"
@@ -72,8 +76,7 @@ t_begin "multi-node"
 assert_ok "create shared multi-node" call n1 VolumeDriver.Create '{"Name":"shared","Opts":{"access":"multi-node"}}'
 assert_ok "n1 mounts shared" call n1 VolumeDriver.Mount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
 assert_ok "n2 mounts shared too" call n2 VolumeDriver.Mount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 4)\"}"
-assert_ok "Get lists both holders" call n1 VolumeDriver.Get '{"Name":"shared"}'
-assert_eq "$(field '[.Volume.Status.holders[].node] | sort | join(",")')" "n1,n2" "holders n1,n2"
+wait_until 5 "n1's Get lists both holders, n1 and n2" shows n1 shared "$HOLDERS" n1,n2
 
 t_begin "killed node"
 t0=$(date +%s%3N)
@@ -83,8 +86,7 @@ assert_fails_with "right after the kill, n2 still holds db" 'mounted on node `n2
 wait_until 20 "n1 mounts db once n2's session expires" \
 	call n1 VolumeDriver.Mount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
 echo "  lease takeover after kill -9: $(( $(date +%s%3N) - t0 )) ms (session timeout $SESSION_MS ms)"
-assert_ok "shared now has only n1" call n1 VolumeDriver.Get '{"Name":"shared"}'
-assert_eq "$(field '[.Volume.Status.holders[].node] | join(",")')" "n1" "n2's lease on shared is gone"
+wait_until 5 "n2's lease on shared is gone: n1 alone holds it" shows n1 shared "$HOLDERS" n1
 
 t_begin "restart keeps everything"
 assert_ok "n2 restarts" start_node n2
@@ -93,8 +95,7 @@ assert_ok "n2 still lists db and shared" call n2 VolumeDriver.List '{}'
 assert_eq "$(field '[.Volumes[].Name] | sort | join(",")')" "db,shared" "both volumes listed"
 assert_ok "n2 is refused db (n1 has it) but keeps serving" call n2 VolumeDriver.Get '{"Name":"db"}'
 assert_contains "$(cat "$T/n2/log")" 'cannot re-establish the lease on `db`' "n2 logs that it lost db"
-assert_ok "n2 got its lease on shared back" call n1 VolumeDriver.Get '{"Name":"shared"}'
-wait_until 5 "n1 sees n2 hold shared again" sh -c "curl -s --unix-socket '$T/n1/s.sock' -d '{\"Name\":\"shared\"}' http://z/VolumeDriver.Get | jq -e '[.Volume.Status.holders[].node] | index(\"n2\")' >/dev/null"
+wait_until 5 "n2 got its lease on shared back (n1 sees both)" shows n1 shared "$HOLDERS" n1,n2
 assert_ok "n2 unmounts shared with the ID from before the kill" \
 	call n2 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 4)\"}"
 assert_ok "n2 unmounts db's stale ID" call n2 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}"
@@ -206,12 +207,8 @@ mount_while_busy() {
 		call n1 VolumeDriver.Mount "{\"Name\":\"late\",\"ID\":\"$(mount_id 7)\"}"
 }
 assert_ok "n1 mounts late, made by n2 a moment before, while n1's mirror is busy" mount_while_busy
-late_status() { # record's maker, Get's error, first holder, as n1 answers
-	curl -s --unix-socket "$T/n1/s.sock" -d '{"Name":"late"}' http://z/VolumeDriver.Get |
-		jq -r '.Volume.Status | "\(.created_by) \(.error // "-") \(.holders[0].node)"'
-}
 wait_until 10 "n1's Get of late shows its record (made by n2) and n1 holding it" \
-	eval '[ "$(late_status)" = "n2 - n1" ]' || echo "    | n1 shows: $(late_status)"
+	shows n1 late '.Volume.Status | "\(.created_by) \(.error // "-") \(.holders[0].node)"' "n2 - n1"
 assert_ok "n1 unmounts late" call n1 VolumeDriver.Unmount "{\"Name\":\"late\",\"ID\":\"$(mount_id 7)\"}"
 assert_ok "remove late" call n2 VolumeDriver.Remove '{"Name":"late"}'
 assert_ok "/busy emptied" busy_then delete
