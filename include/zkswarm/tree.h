@@ -34,6 +34,9 @@ void zks_tree_free(struct zks_tree *tree);
 /* A path is "/" or "/a/b": absolute, no empty component, no trailing slash. */
 bool zks_tree_path_valid(const char *path);
 
+/* The parent of a valid path, allocated: "/" for the root and the nodes right under it. */
+char *zks_tree_parent_path(const char *path);
+
 /* 0 and a NUL-terminated copy of the data (any out pointer may be NULL), or -1 if absent. */
 int zks_tree_get(const struct zks_tree *tree, const char *path, char **data, size_t *len,
 		 struct zks_stat *st);

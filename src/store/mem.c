@@ -97,18 +97,9 @@ void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static char *parent_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 static void bump_cversion(struct zks_tree *tree, const char *path)
 {
-	cleanup_free char *parent = parent_of(path);
+	cleanup_free char *parent = zks_tree_parent_path(path);
 	cleanup_free char *data = NULL;
 	struct zks_stat st;
 	size_t len;
@@ -144,7 +135,7 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 		return zks_error_set(err, ZKS_ERR_INVALID, "invalid znode path `%s`", op->path);
 	switch (op->type) {
 	case ZKS_OP_CREATE: {
-		cleanup_free char *parent = parent_of(op->path);
+		cleanup_free char *parent = zks_tree_parent_path(op->path);
 		struct zks_stat pst;
 		int64_t now = zks_wall_ms();
 
@@ -216,7 +207,7 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 		/* The step's node and its parent (whose cversion the step changes). */
 		undo_save(b->tree, ops[done].path, &undo[2 * done]);
 		if (zks_tree_path_valid(ops[done].path) && strcmp(ops[done].path, "/") != 0) {
-			cleanup_free char *parent = parent_of(ops[done].path);
+			cleanup_free char *parent = zks_tree_parent_path(ops[done].path);
 
 			undo_save(b->tree, parent, &undo[2 * done + 1]);
 		}

@@ -137,6 +137,15 @@ static struct tree_node *lookup(struct zks_tree *tree, const char *path, bool cr
 	return node;
 }
 
+char *zks_tree_parent_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 int zks_tree_get(const struct zks_tree *tree, const char *path, char **data, size_t *len,
 		 struct zks_stat *st)
 {

@@ -414,13 +414,9 @@ static void mirror_step_begin(struct zk_store *s)
 /* Does the mirror have rel's parent (a node put from a read or a write, never made up)? */
 static bool parent_cached_locked(const struct zk_store *s, const char *rel)
 {
-	const char *slash = strrchr(rel, '/');
-	cleanup_free char *parent = NULL;
+	cleanup_free char *parent = zks_tree_parent_path(rel);
 
-	if (slash == NULL || slash == rel)
-		return true; /* the root, or a node right under it */
-	parent = xstrndup(rel, (size_t)(slash - rel));
-	return zks_tree_exists(s->mirror, parent);
+	return zks_tree_exists(s->mirror, parent); /* the root always is */
 }
 
 /*

@@ -84,6 +84,23 @@ static void test_path_validation(void **state)
 	assert_false(zks_tree_path_valid(NULL));
 }
 
+static void check_parent(const char *path, const char *want)
+{
+	char *parent = zks_tree_parent_path(path);
+
+	assert_string_equal(parent, want);
+	free(parent);
+}
+
+static void test_parent_path(void **state)
+{
+	(void)state;
+	check_parent("/", "/");
+	check_parent("/volumes", "/");
+	check_parent("/volumes/db", "/volumes");
+	check_parent("/volumes/db/leases/n1", "/volumes/db/leases");
+}
+
 static void test_new_tree_has_only_root(void **state)
 {
 	struct zks_tree *t = *state;
@@ -410,6 +427,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_validation),
+	    cmocka_unit_test(test_parent_path),
 	    cmocka_unit_test_setup_teardown(test_new_tree_has_only_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_get_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_replaces_data_and_keeps_children, setup,
