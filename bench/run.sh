@@ -552,7 +552,7 @@ e2e_teardown() {
 	if [ "$ENGINE_STARTED" = 1 ]; then
 		# ours: stop it, unless someone else has started using it meanwhile
 		if [ -z "$(docker ps -q 2>/dev/null)" ] && [ -z "$(docker plugin ls -q 2>/dev/null)" ]; then
-			scripts/dockerd.sh stop >/dev/null 2>&1
+			scripts/dockerd.sh stop --mark "$W/dockerd.started" >/dev/null 2>&1
 		else
 			echo "$PROG: leaving the Docker engine running: others use it now"
 		fi
@@ -577,7 +577,7 @@ e2e_rec() { # e2e_rec KEY MS...: record the runs of one scenario with their medi
 e2e() {
 	local i
 	timeout 10 docker info >/dev/null 2>&1 || ENGINE_STARTED=1
-	scripts/dockerd.sh start >/dev/null || return 1
+	scripts/dockerd.sh start --mark "$W/dockerd.started" >/dev/null || return 1
 	E2E_ACTIVE=1
 	scripts/image.sh "$IMAGE" >/dev/null || return 1
 	scripts/make-plugin.sh "$DAEMON" "$W/bundle" >/dev/null || return 1

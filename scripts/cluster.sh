@@ -3,10 +3,12 @@
 # zkswarm plugin on every node and a 3-server ZooKeeper ensemble (for tests).
 #
 # Usage:
-#   scripts/cluster.sh up DIR [--nodes N] [--no-swarm] [--bundle B] [--set K=V]...
+#   scripts/cluster.sh up DIR [--nodes N] [--no-swarm] [--live-restore] [--bundle B] [--set K=V]...
 #                       N nodes (default 3, at most 9); --no-swarm: standalone
-#                       engines; --bundle: a plugin bundle (default: `make plugin`);
-#                       --set: extra `docker plugin set` settings for every node
+#                       engines; --live-restore: engines keep containers running
+#                       over their own restart; --bundle: a plugin bundle
+#                       (default: `make plugin`); --set: extra `docker plugin
+#                       set` settings for every node
 #   scripts/cluster.sh down DIR [--purge]
 #                       kill everything `up` started (also after a failed up);
 #                       DIR keeps the logs unless --purge
@@ -14,6 +16,8 @@
 #   scripts/cluster.sh kill-node DIR K     power cut of node K: SIGKILL its engine,
 #                       containerd, shims, containers and plugin, all at once
 #   scripts/cluster.sh start-node DIR K    start node K's engine again (same data)
+#   scripts/cluster.sh restart-engine DIR K  SIGTERM node K's engine and start it
+#                       again (with --live-restore its containers stay up)
 #   scripts/cluster.sh pids DIR K          pids of node K's processes, one a line
 #   scripts/cluster.sh plugin-pid DIR K    pid of node K's zkswarmd
 #   scripts/cluster.sh docker DIR K ARGS...  the docker CLI against node K
@@ -56,7 +60,7 @@ if [ -z "$DOCKER" ]; then
 	if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 fi
 
-usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 now_ms() { date +%s%3N; }
@@ -190,32 +194,44 @@ underlay_down() {
 }
 
 # ---- engines -------------------------------------------------------------------
+DOCKERD_CMD='exec env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd -H "$3" --pidfile "$4" \
+	--bridge=none --iptables=false --ip-masq=false --default-address-pool "$5" --cgroup-parent "$1"'
+
+# engine_start K [PID]: start node K's dockerd in new namespaces, or with PID in
+# the namespaces of PID, a process of the node still running (its containerd,
+# after an engine restart with live-restore): the node's processes stay those
+# of one mount namespace.
 engine_start() {
-	local k=$1 pid i
+	local k=$1 join=${2:-} pid i
 	local d=$D/node$k
+	local args=("$(ns "$k")" "$d" "$(sock "$k")" "$D/node$k.pid" "$LOCAL_POOL")
 	mkdir -p "$d/lib" "$d/run" "$d/etc" "$d/containerd" "$d/state"
 	[ -d /etc/docker ] || mkdir -p /etc/docker
 	[ -d /var/lib/docker ] || mkdir -p /var/lib/docker
 	[ -d /run/docker ] || mkdir -p /run/docker
-	rm -f "$D/node$k.sock" "$D/node$k.pid" "$d/mntns" "$d/netns"
+	rm -f "$D/node$k.sock" "$D/node$k.pid"
+	if [ -f "$D/live-restore" ]; then echo '{"live-restore": true}' >"$d/etc/daemon.json"; fi
 	echo "=== $(date -Is) start" >>"$D/node$k.log"
-	# nsenter, not `ip netns exec` (which remounts /sys: no cgroups for dockerd);
-	# a private mount namespace so that each engine has its own state (and the
-	# managed plugin's pivot_root works); /run/containerd hidden so that dockerd
-	# starts its own containerd even if the host runs one.
-	# shellcheck disable=SC2016
-	setsid nsenter --net="/run/netns/$(ns "$k")" unshare -m -u --propagation private sh -c '
-		set -e
-		hostname "$1"
-		mount --bind "$2/lib" /var/lib/docker
-		mount --bind "$2/run" /run/docker
-		mount --bind "$2/etc" /etc/docker
-		if [ -d /run/containerd ]; then mount --bind "$2/containerd" /run/containerd; fi
-		exec env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd -H "$3" --pidfile "$4" \
-			--bridge=none --iptables=false --ip-masq=false \
-			--default-address-pool "$5" --cgroup-parent "$1"' \
-		_ "$(ns "$k")" "$d" "$(sock "$k")" "$D/node$k.pid" "$LOCAL_POOL" \
-		</dev/null >>"$D/node$k.log" 2>&1 &
+	if [ -n "$join" ]; then
+		# shellcheck disable=SC2016
+		setsid nsenter --target "$join" --mount --uts --net sh -c "$DOCKERD_CMD" _ "${args[@]}" \
+			</dev/null >>"$D/node$k.log" 2>&1 &
+	else
+		rm -f "$d/mntns" "$d/netns"
+		# nsenter, not `ip netns exec` (which remounts /sys: no cgroups for dockerd);
+		# a private mount namespace so that each engine has its own state (and the
+		# managed plugin's pivot_root works); /run/containerd hidden so that dockerd
+		# starts its own containerd even if the host runs one.
+		# shellcheck disable=SC2016
+		setsid nsenter --net="/run/netns/$(ns "$k")" unshare -m -u --propagation private sh -c '
+			set -e
+			hostname "$1"
+			mount --bind "$2/lib" /var/lib/docker
+			mount --bind "$2/run" /run/docker
+			mount --bind "$2/etc" /etc/docker
+			if [ -d /run/containerd ]; then mount --bind "$2/containerd" /run/containerd; fi
+			'"$DOCKERD_CMD" _ "${args[@]}" </dev/null >>"$D/node$k.log" 2>&1 &
+	fi
 	pid=$!
 	echo "$pid" >"$d/launcher.pid"
 	# the namespaces' inodes identify the node's processes later
@@ -224,8 +240,10 @@ engine_start() {
 		pid_alive "$pid" || break
 		sleep 0.1
 	done
-	stat -L -c %i "/proc/$pid/ns/mnt" >"$d/mntns" 2>/dev/null || true
-	stat -L -c %i "/proc/$pid/ns/net" >"$d/netns" 2>/dev/null || true
+	if [ -z "$join" ]; then
+		stat -L -c %i "/proc/$pid/ns/mnt" >"$d/mntns" 2>/dev/null || true
+		stat -L -c %i "/proc/$pid/ns/net" >"$d/netns" 2>/dev/null || true
+	fi
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || {
 		tail -n 20 "$D/node$k.log" >&2; die "node$k: dockerd did not start"; }
 }
@@ -273,7 +291,7 @@ run_all() {
 
 # ---- commands ----------------------------------------------------------------
 cmd_up() {
-	local n=3 swarm=1 bundle="" sets=() jp=() t0 t k token
+	local n=3 swarm=1 live=0 bundle="" sets=() jp=() t0 t k token
 	set_dir "${1:-}"
 	shift
 	while [ $# -gt 0 ]; do
@@ -282,6 +300,7 @@ cmd_up() {
 		--no-swarm) swarm=0; shift ;;
 		--bundle) bundle=${2:?}; shift 2 ;;
 		--set) sets+=("${2:?}"); shift 2 ;;
+		--live-restore) live=1; shift ;;
 		*) die "up: unknown option $1" ;;
 		esac
 	done
@@ -296,8 +315,9 @@ cmd_up() {
 	t0=$(now_ms)
 	# a fresh start: old state (after a down) goes, logs stay
 	for ((k = 1; k <= 9; k++)); do rm -rf "$D/node$k"; done
-	rm -rf "$D/zk" "$D/data" "$D/bundle"
+	rm -rf "$D/zk" "$D/data" "$D/bundle" "$D/live-restore"
 	mkdir -p "$D/data"
+	if [ "$live" = 1 ]; then touch "$D/live-restore"; fi
 	echo "$n" >"$D/nodes"
 	log "cluster of $n nodes in $D"
 
@@ -426,6 +446,27 @@ cmd_start_node() {
 	log "node$k started in $(secs $(($(now_ms) - t0)))"
 }
 
+# restart-engine DIR K: SIGTERM node K's dockerd (bounded wait), then start it again.
+# With live-restore (up --live-restore) its containers and plugin keep running, and
+# the new engine joins their namespaces.
+cmd_restart_engine() {
+	local k pid i p join="" t0
+	set_dir "${1:-}"
+	k=${2:?node number}
+	pid=$(cat "$D/node$k.pid" 2>/dev/null) || die "node$k: no dockerd pid file"
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || die "node$k: dockerd $pid is not running"
+	t0=$(now_ms)
+	kill -TERM "$pid"
+	for ((i = 0; i < 300; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+	pid_alive "$pid" && die "node$k: dockerd $pid still running 30 s after SIGTERM"
+	for p in $(node_pids "$k"); do
+		if [ "$p" != "$pid" ] && pid_alive "$p"; then join=$p; break; fi
+	done
+	engine_start "$k" "$join"
+	engine_wait "$k"
+	log "node$k's engine restarted in $(secs $(($(now_ms) - t0)))${join:+ (joined the namespaces of pid $join)}"
+}
+
 main() {
 	[ $# -ge 1 ] || { usage >&2; exit 2; }
 	local c=$1
@@ -437,6 +478,7 @@ main() {
 	status) cmd_status "$@" ;;
 	kill-node) cmd_kill_node "$@" ;;
 	start-node) cmd_start_node "$@" ;;
+	restart-engine) cmd_restart_engine "$@" ;;
 	pids) set_dir "${1:-}"; node_pids "${2:?node number}" ;;
 	plugin-pid) set_dir "${1:-}"; plugin_pid "${2:?node number}" ;;
 	docker) set_dir "${1:-}"; k=${2:?node number}; shift 2; exec "$DOCKER" -H "$(sock "$k")" "$@" ;;

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # dockerd.sh - make sure a Docker engine answers on /var/run/docker.sock.
 #
-# Usage: scripts/dockerd.sh start|stop|status [--help]
+# Usage: scripts/dockerd.sh start|stop [--mark FILE] | status | --help
 #   start   if an engine already answers `docker info` there, do nothing (say
 #           whose it is); else start dockerd in the background, record its pid
 #           in /run/zkswarm-dockerd.pid and wait (60 s bound) until it answers.
+#           With --mark FILE, a start that starts the engine also writes its
+#           pid to FILE: the caller's proof that this engine is its own.
 #   stop    stop dockerd only if this script started it (pid file): SIGTERM,
 #           bounded wait, SIGKILL fallback (also for its containerd), remove
-#           the pid file. An engine we did not start is left alone.
+#           the pid file. An engine we did not start is left alone.  With
+#           --mark FILE, only if FILE names that engine: a test stops the
+#           engine it started, never one it found running (demo.sh's, say).
 #   status  say whether an engine answers and whether we started it.
 #
 # Env: DOCKERD_LOG (default /var/log/zkswarm-dockerd.log), DOCKERD_TIMEOUT (s,
@@ -28,7 +32,7 @@ DEFAULT_FLAGS="--iptables=false --ip-masq=false --bip=198.18.254.1/24
  --default-address-pool base=198.18.128.0/18,size=24"
 DOCKERD_FLAGS=${DOCKERD_FLAGS-$DEFAULT_FLAGS}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 log() { echo "$PROG: $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
@@ -94,6 +98,7 @@ cmd_start() {
     setsid dockerd $DOCKERD_FLAGS </dev/null >>"$DOCKERD_LOG" 2>&1 &
     pid=$!
     echo "$pid" >"$PIDFILE"
+    [ -z "$MARK" ] || echo "$pid" >"$MARK"
   fi
   t0=$(now_ms)
   for ((i = 0; ; i++)); do
@@ -117,6 +122,14 @@ cmd_start() {
 
 cmd_stop() {
   local pid kids i
+  if [ -n "$MARK" ]; then
+    pid=$(our_pid) || pid=none
+    if [ "$(cat "$MARK" 2>/dev/null)" != "$pid" ]; then
+      log "the engine was not started by this caller ($MARK); leaving it alone"
+      rm -f "$MARK"; return 0
+    fi
+    rm -f "$MARK"
+  fi
   if ! [ -f "$PIDFILE" ]; then
     log "no $PIDFILE: dockerd was not started by this script; leaving any engine alone"
     return 0
@@ -144,6 +157,12 @@ cmd_stop() {
   log "stopped dockerd pid $pid"
 }
 
+MARK=""
+if [ "${2:-}" = --mark ]; then
+  MARK=${3:?--mark needs a file}
+elif [ -n "${2:-}" ]; then
+  usage >&2; exit 2
+fi
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;

@@ -23,10 +23,16 @@
 #define STRIPES 64
 #define LEASE_ATTEMPTS 6
 #define MOUNT_ID_MAX 128
+/*
+ * Mounts one node counts per volume.  Every Mount is one, also one that repeats an ID:
+ * the engine mounts a running container's volume again under the container's ID for
+ * `docker cp` and sends one Unmount per Mount (moby's MountPoint.Setup and Cleanup).
+ */
+#define MOUNTS_MAX 256
 
 struct local_mount {
 	char *name;
-	char **ids;
+	char **ids; /* one entry per Mount not yet unmounted: an ID may repeat */
 	size_t nids;
 };
 
@@ -366,7 +372,7 @@ static void local_load(struct zks_volumes *v)
 	}
 	cJSON_ArrayForEach(m, mounts)
 	{
-		char *ids[256];
+		char *ids[MOUNTS_MAX];
 		size_t n = 0;
 		cJSON *id;
 
@@ -374,17 +380,13 @@ static void local_load(struct zks_volumes *v)
 			log_warn("volumes: skipping malformed entry in `%s`", v->state_file);
 			continue;
 		}
+		/* An ID listed twice was mounted twice (see MOUNTS_MAX). */
 		cJSON_ArrayForEach(id, m)
 		{
-			bool seen = false;
-
 			if (n == ARRAY_SIZE(ids) || !cJSON_IsString(id) ||
 			    check_mount_id(id->valuestring, &err) < 0)
 				continue;
-			for (size_t k = 0; k < n && !seen; k++)
-				seen = !strcmp(ids[k], id->valuestring);
-			if (!seen)
-				ids[n++] = id->valuestring;
+			ids[n++] = id->valuestring;
 		}
 		if (n == 0)
 			continue;
@@ -799,12 +801,17 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 	if (load_record(v, name, false, &rec, err) < 0)
 		goto out;
 	ids = local_ids(v, name, &n);
-	if (!ids_contain(ids, n, id)) {
-		ids = xrealloc(ids, (n + 2) * sizeof(*ids));
-		ids[n++] = xstrdup(id);
-		ids[n] = NULL;
+	if (n >= MOUNTS_MAX) {
+		zks_error_set(err, ZKS_ERR_CONFLICT,
+			      "mount volume `%s`: it is mounted %zu times on this node, the most this "
+			      "plugin counts; unmount it first",
+			      name, n);
+		goto out;
 	}
-	/* The engine repeats Mount after crashes: the same ID again is the same mount. */
+	/* Every Mount counts, also one that repeats an ID: each gets its own Unmount. */
+	ids = xrealloc(ids, (n + 2) * sizeof(*ids));
+	ids[n++] = xstrdup(id);
+	ids[n] = NULL;
 	if (lease_write(v, name, rec.opts.access, ids, n, err) < 0) {
 		zks_error_prefix(err, "mount volume `%s`", name);
 		goto out;
@@ -859,8 +866,9 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 		r = 0; /* not ours, or unmounted already: nothing to do */
 		goto out;
 	}
+	/* One Unmount ends one Mount: the first entry of the ID goes. */
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(ids[i], id) != 0)
+		if (k < i || strcmp(ids[i], id) != 0)
 			ids[k++] = ids[i];
 		else
 			free(ids[i]);

@@ -6,13 +6,15 @@
 #
 #   e2e_setup PLUGIN ZK_PORT [KEY=VALUE...]   extra `docker plugin set` settings
 #   zk_ls PATH                                children of a znode under the test's ZK_ROOT
+# Containers a test makes carry the label zkswarm-e2e=PLUGIN: the cleanup removes
+# those, and no other test's.
 # Sets T (a temporary directory), IMAGE, ZK_ROOT.
 
 IMAGE=zkswarm-bb:latest
 
 e2e_cleanup_docker() {
 	local plugin=$1 v n
-	for c in $(docker ps -aq --filter label=zkswarm-e2e 2>/dev/null); do docker rm -f "$c" >/dev/null 2>&1; done
+	for c in $(docker ps -aq --filter "label=zkswarm-e2e=$plugin" 2>/dev/null); do docker rm -f "$c" >/dev/null 2>&1; done
 	for v in $(docker volume ls -q --filter driver="$plugin:latest" 2>/dev/null); do
 		docker volume rm -f "$v" >/dev/null 2>&1
 	done
@@ -35,8 +37,9 @@ e2e_setup() {
 	assert_ok "packages present" "$top/scripts/deps.sh" || return 1
 	assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$port" --tick 1000 || return 1
 	on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
-	assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start || return 1
-	on_exit "$top/scripts/dockerd.sh stop >/dev/null"
+	# Stopped at the end only if this test started it: an engine found running stays.
+	assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start --mark "$T/dockerd.started" || return 1
+	on_exit "$top/scripts/dockerd.sh stop --mark '$T/dockerd.started' >/dev/null"
 	assert_ok "test image" "$top/scripts/image.sh" "$IMAGE" || return 1
 	assert_ok "make plugin" make -C "$top" -s plugin || return 1
 	# A marker makes this bundle's rootfs differ from an installed zkswarm's:

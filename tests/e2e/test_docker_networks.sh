@@ -19,11 +19,23 @@ on_exit "ip link del $TUNNEL_IF 2>/dev/null"
 e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=198.19.0.0/17 \
 	DEFAULT_POOL_SIZE=24 || exit 1
 
-run() { docker run --label zkswarm-e2e "$@"; }
+run() { docker run --label "zkswarm-e2e=$PLUGIN" "$@"; }
 ip_of() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
-# Our links are zk<tag><kind>...: bridge b, VXLAN v, veth ends h and c.
-zk_links() { ip -o link show | grep -Eo ': zk[0-9a-z]{3}[bvhc][0-9a-f]+' | sed 's/^: //' | sort | tr '\n' ' '; }
+# Our links are zk<tag><kind>...: bridge b, VXLAN v, veth ends h and c, where the tag is
+# ZK_ROOT's (src/core/networks.c zks_networks_link_tag: FNV-1a, three base-36 digits).
+# Another zkswarm on this host (another ZK_ROOT) has other links: not this test's to judge.
+TAG=$(python3 -c '
+import sys
+h = 2166136261
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 16777619) & 0xffffffff
+print("".join("0123456789abcdefghijklmnopqrstuvwxyz"[h // 36 ** i % 36] for i in range(3)))' "$ZK_ROOT")
+zk_links() { ip -o link show | grep -Eo ": zk${TAG}[bvhc][0-9a-f]+" | sed 's/^: //' | sort | tr '\n' ' '; }
 links_before=$(zk_links)
+# Another cluster's bridge appears while the test runs (as another instance's would).
+OTHER=zk$([ "$TAG" = zzz ] && echo yyy || echo zzz)b4242
+ip link del "$OTHER" 2>/dev/null
+ip link add "$OTHER" type dummy && on_exit "ip link del $OTHER 2>/dev/null"
 
 t_begin "network create"
 assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" \
@@ -60,8 +72,8 @@ assert_fails_with "--ip of an address in use is refused" "in use" run --rm --net
 assert_ok "a container on the carved subnet" run --rm --network n2 "$IMAGE" ip -4 addr
 assert_contains "$T_OUT" "198.19." "it has an address there"
 links=$(zk_links)
-assert_ok "a bridge, a VXLAN device and host veths exist ($links)" \
-	sh -c "echo '$links' | grep -Eq 'zk...b' && echo '$links' | grep -Eq 'zk...v' && echo '$links' | grep -Eq 'zk...h'"
+assert_ok "a bridge, a VXLAN device and host veths with this cluster's tag $TAG exist ($links)" \
+	sh -c "echo '$links' | grep -q 'zk${TAG}b' && echo '$links' | grep -q 'zk${TAG}v' && echo '$links' | grep -q 'zk${TAG}h'"
 
 t_begin "network rm"
 assert_ok "remove the containers" docker rm -f c1 c2

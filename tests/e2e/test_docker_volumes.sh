@@ -46,7 +46,7 @@ assert_fails "a container cannot write to it" docker run --rm --mount "type=volu
 	"$IMAGE" touch /data/x
 
 t_begin "in use"
-assert_ok "a container holds v1" docker run -d --label zkswarm-e2e --name zks-holder --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
+assert_ok "a container holds v1" docker run -d --label "zkswarm-e2e=$PLUGIN" --name zks-holder --mount "type=volume,source=v1,target=/data,volume-driver=$PLUGIN" \
 	"$IMAGE" sleep 600
 assert_ok "inspect shows this node holding it" docker volume inspect v1
 assert_eq "$(jq -r '.[0].Status.holders[0].node' <<<"$T_OUT")/$(jq -r '.[0].Status.holders[0].mounts' <<<"$T_OUT")" \

@@ -29,8 +29,8 @@ t_begin "setup"
 assert_ok "packages present" "$top/scripts/deps.sh"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
-assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start
-on_exit "$top/scripts/dockerd.sh stop >/dev/null"
+assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start --mark "$T/dockerd.started"
+on_exit "$top/scripts/dockerd.sh stop --mark '$T/dockerd.started' >/dev/null"
 assert_ok "test image" "$top/scripts/image.sh" "$IMAGE"
 cat >"$T/registry.yml" <<CFG
 version: 0.1

@@ -344,7 +344,12 @@ static void test_mount_readonly_binds_readonly(void **state)
 	assert_true(bind->readonly);
 }
 
-static void test_mount_same_id_twice_counts_once(void **state)
+/*
+ * `docker cp` on a running container: the engine sends Mount again with the container's
+ * own ID, then one Unmount when the copy ends (moby's TestExternalVolumeDriverUnmountOnCp).
+ * The container still has the volume: the copy's Unmount must not release it.
+ */
+static void test_mount_same_id_twice_needs_two_unmounts(void **state)
 {
 	struct cluster *c = *state;
 	struct zks_volume_info *info;
@@ -354,16 +359,75 @@ static void test_mount_same_id_twice_counts_once(void **state)
 	mount_ok(&c->a, "db", "c1");
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_BIND), 1);
 	info = test_get(c->a.v, "db");
+	assert_int_equal(info->mounted_here, 2);
+	assert_int_equal(test_info_holder(info, "node-a")->mounts, 2);
+	test_info_free(info);
+
+	/* The copy ends: the container's mount stays, and so does the lease. */
+	unmount_ok(&c->a, "db", "c1");
+	assert_true(is_bound(&c->a, "db"));
+	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 0);
+	info = test_get(c->a.v, "db");
 	assert_int_equal(info->mounted_here, 1);
 	assert_int_equal(test_info_holder(info, "node-a")->mounts, 1);
 	test_info_free(info);
+	mount_conflicts(&c->n2, "db", "x1", "node-a");
 
-	/* So one Unmount releases it. */
+	/* The container stops: now it is released. */
 	unmount_ok(&c->a, "db", "c1");
 	assert_false(is_bound(&c->a, "db"));
 	info = test_get(c->a.v, "db");
 	assert_int_equal(info->nholders, 0);
 	test_info_free(info);
+	unmount_ok(&c->a, "db", "c1"); /* one more is harmless */
+	mount_ok(&c->n2, "db", "x1");
+}
+
+/* A repeated ID's count survives a restart of the plugin (mounts.json). */
+static void test_restart_keeps_repeated_id_count(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_volume_info *info;
+
+	create_ok(&c->a, "db", NULL);
+	mount_ok(&c->a, "db", "c1");
+	mount_ok(&c->a, "db", "c2");
+	mount_ok(&c->a, "db", "c1");
+	test_node_restart(&c->a, c->b, true);
+	info = test_get(c->a.v, "db");
+	assert_int_equal(info->mounted_here, 3);
+	assert_int_equal(test_info_holder(info, "node-a")->mounts, 3);
+	test_info_free(info);
+	unmount_ok(&c->a, "db", "c1");
+	unmount_ok(&c->a, "db", "c2");
+	assert_true(is_bound(&c->a, "db"));
+	mount_conflicts(&c->n2, "db", "x1", "node-a");
+	unmount_ok(&c->a, "db", "c1");
+	assert_false(is_bound(&c->a, "db"));
+	mount_ok(&c->n2, "db", "x1");
+}
+
+/* Mounts are counted up to a bound; one more is refused, clearly, and changes nothing. */
+static void test_mount_count_bounded(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_volume_info *info;
+	struct zks_error err = {0};
+	char *mp = NULL;
+
+	create_ok(&c->a, "db", NULL);
+	for (int i = 0; i < 256; i++)
+		mount_ok(&c->a, "db", "c1");
+	assert_error(zks_volumes_mount(c->a.v, "db", "c1", &mp, &err), &err, ZKS_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "256 times"));
+	assert_null(mp);
+	info = test_get(c->a.v, "db");
+	assert_int_equal(info->mounted_here, 256);
+	test_info_free(info);
+	for (int i = 0; i < 256; i++)
+		unmount_ok(&c->a, "db", "c1");
+	assert_false(is_bound(&c->a, "db"));
+	assert_int_equal(zks_volumes_mounted_count(c->a.v), 0);
 }
 
 static void test_two_ids_unmount_last_unbinds(void **state)
@@ -1097,7 +1161,9 @@ int main(void)
 	    T(test_unknown_volume_is_not_found),
 	    T(test_mount_binds_data_dir),
 	    T(test_mount_readonly_binds_readonly),
-	    T(test_mount_same_id_twice_counts_once),
+	    T(test_mount_same_id_twice_needs_two_unmounts),
+	    T(test_restart_keeps_repeated_id_count),
+	    T(test_mount_count_bounded),
 	    T(test_two_ids_unmount_last_unbinds),
 	    T(test_unmount_unknown_id_is_fine),
 	    T(test_mount_id_validated),
