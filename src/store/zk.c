@@ -12,14 +12,27 @@
  *    reads, holding handle_lock for reading so that the worker cannot close
  *    the handle under them.
  *
- * The worker changes the mirror in the order of its reads.  A writer applies
- * its own acknowledged write to the mirror at once (read-your-writes without
- * waiting for the worker) and lists the paths it wrote; the worker does not
- * apply a read to a listed path in the step it had begun before the write
- * (that read may be older), and the list is emptied when it begins the next
- * step, whose reads are all newer.  Created and changed nodes are then
- * re-read by the worker, which arms their watches and brings their exact stat
- * (and anything newer that a skipped read had seen).
+ * The worker changes the mirror in the order of its reads.  A writer's own
+ * acknowledged write goes into the mirror at once (read-your-writes without
+ * waiting for the worker), in ZooKeeper's order: writes are sent
+ * asynchronously and applied by their completion, which the client's
+ * completion thread runs after every watch event that ZooKeeper sent before
+ * the reply.  The watcher applies a deletion it is told of at once, so no
+ * node deleted before our write is still in the mirror when our write goes
+ * in: the mirror never shows our new lease beside another node's old one,
+ * a state ZooKeeper never had.  While the mirror is not synced (it may hold
+ * nodes of an earlier session, whose watches are gone) a write's creations
+ * and changes are not put but re-read.
+ *
+ * Paths a writer wrote, or the watcher removed, are listed; the worker does
+ * not apply a read to a listed path in the step it had begun before (that
+ * read may be older), and the list is emptied when it begins the next step,
+ * whose reads are all newer.  Written and deleted nodes are then re-read by
+ * the worker, which arms their watches and brings their exact stat (and
+ * anything newer that a skipped read had seen, such as a node made again).
+ *
+ * Lock order: handle_lock, then lock, then mirror_lock (each may be taken
+ * alone); a resync batch's or a write call's own lock is taken with none.
  *
  * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: ZOOKEEPER.md §1.5)
  * are verified after reconnecting: each step's effect is read back (data
@@ -46,7 +59,7 @@
 #define ZK_MIRROR_SAVE_MS 1000
 #define ZK_MAX_CALLBACKS 4
 #define ZK_RESOLVE_DELAY_MS 10000
-#define ZK_EVENT_REFRESH (-100) /* a writer's request to re-read a path it wrote */
+#define ZK_EVENT_REFRESH (-100) /* a re-read of a path written or deleted */
 
 struct zk_event {
 	struct zk_event *next;
@@ -225,6 +238,7 @@ static void zk_log_callback(const char *message)
 }
 
 static void session_save(struct zk_store *s, const clientid_t *id);
+static bool mirror_forget(struct zk_store *s, const char *rel);
 
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
 
@@ -296,7 +310,10 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		}
 		pthread_cond_broadcast(&s->cond);
 	} else if ((rel = rel_path(s, path)) != NULL) {
-		queue_event_locked(s, type, rel);
+		if (type != ZOO_DELETED_EVENT)
+			queue_event_locked(s, type, rel);
+		else if (mirror_forget(s, rel))
+			queue_event_locked(s, ZK_EVENT_REFRESH, rel); /* it may have been made again */
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -399,6 +416,35 @@ static bool written_locked(const struct zk_store *s, const char *rel, bool below
 		if (is_within(rel, s->written[i]) || (below && is_within(s->written[i], rel)))
 			return true;
 	return false;
+}
+
+static void written_add_locked(struct zk_store *s, const char *rel)
+{
+	if (s->nwritten == s->written_cap) {
+		s->written_cap = s->written_cap ? 2 * s->written_cap : 16;
+		s->written = xrealloc(s->written, s->written_cap * sizeof(*s->written));
+	}
+	s->written[s->nwritten++] = xstrdup(rel);
+}
+
+/*
+ * A watched deletion, applied at once (the watcher, on the completion thread): rel and
+ * everything below it go, and a read the worker began before is not applied.  True if
+ * the mirror had it (the caller queues a re-read: it may have been made again since).
+ */
+static bool mirror_forget(struct zk_store *s, const char *rel)
+{
+	bool had;
+
+	pthread_rwlock_wrlock(&s->mirror_lock);
+	had = zks_tree_remove(s->mirror, rel) == 0;
+	if (had) {
+		written_add_locked(s, rel);
+		s->mirror_dirty = true;
+		s->mirror_changes++;
+	}
+	pthread_rwlock_unlock(&s->mirror_lock);
+	return had;
 }
 
 /* The worker begins a step: every read it makes from now on is newer than any write so far. */
@@ -695,27 +741,18 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 static void process_event(struct zk_store *s, const struct zk_event *ev)
 {
 	zhandle_t *zh;
-	bool cached;
 
 	/*
-	 * A deletion is looked at again, not applied as told: the node may have been made
-	 * again since, and the re-read of its parent, queued before this event, may already
-	 * have seen it there (known, so not read, so no watch left on it).  Nothing to do
-	 * if the mirror no longer has it.
+	 * Deletions were applied by the watcher, which queued a re-read (ZK_EVENT_REFRESH):
+	 * the node may have been made again since, and the re-read of its parent, queued
+	 * before, may already have seen it there (known, so not read, so no watch left on it).
 	 */
-	if (ev->type == ZOO_DELETED_EVENT) {
-		pthread_rwlock_rdlock(&s->mirror_lock);
-		cached = zks_tree_exists(s->mirror, ev->path);
-		pthread_rwlock_unlock(&s->mirror_lock);
-		if (!cached)
-			return;
-	}
 	pthread_rwlock_rdlock(&s->handle_lock);
 	zh = s->zh;
 	if (zh != NULL) {
 		if (ev->type == ZOO_CHILD_EVENT)
 			refresh_children(s, zh, ev->path);
-		else if (ev->type == ZK_EVENT_REFRESH || ev->type == ZOO_DELETED_EVENT)
+		else if (ev->type == ZK_EVENT_REFRESH)
 			refresh_node(s, zh, ev->path);
 		else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT)
 			refresh_data(s, zh, ev->path);
@@ -1130,14 +1167,18 @@ static char *missing_top_locked(const struct zk_store *s, const char *rel)
 
 /*
  * An acknowledged write goes into the mirror at once (see the top of this file); the
- * worker re-reads what it created or changed, for the watches and the exact stat.  A
+ * worker re-reads what it created or changed, for the watches and the exact stat.
+ * ordered: called by the write's completion, after the events ZooKeeper sent before
+ * it; otherwise (a write verified by reading after a lost connection) nothing is put,
+ * everything is re-read.  Creations and changes are put only into a synced mirror
+ * (one that may hold nodes of an earlier session would show them beside ours).  A
  * node whose parent the mirror does not have yet (made elsewhere; the worker has not
  * read it) is not put: the tree would make the missing ancestors empty, and the worker,
  * finding them known, would never read their data and watches.  The worker reads the
  * whole missing subtree instead.
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
-			const struct Stat *stats)
+			const struct Stat *stats, bool ordered)
 {
 	int64_t session = current_session(s);
 	int64_t now_ms = zks_wall_ms();
@@ -1147,10 +1188,16 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct zks_stat st = {0};
 
+		if (ops[i].type == ZKS_OP_CHECK)
+			continue;
+		if (!ordered) {
+			reread[i] = xstrdup(ops[i].path);
+			continue;
+		}
 		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET) {
 			reread[i] = missing_top_locked(s, ops[i].path);
-			if (strcmp(reread[i], ops[i].path) != 0)
-				continue; /* not applied, so not listed: the worker reads it all */
+			if (!s->mirror_synced || strcmp(reread[i], ops[i].path) != 0)
+				continue; /* not applied, so not listed: the worker reads it */
 		}
 		switch (ops[i].type) {
 		case ZKS_OP_CREATE:
@@ -1160,8 +1207,6 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 				     &st);
 			break;
 		case ZKS_OP_SET:
-			if (stats == NULL)
-				continue; /* its version is unknown: the worker re-reads it */
 			stat_from_zk(&st, &stats[i]);
 			zks_tree_put(s->mirror, ops[i].path, ops[i].data, ops[i].data ? ops[i].len : 0,
 				     &st);
@@ -1172,11 +1217,7 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 		case ZKS_OP_CHECK:
 			continue;
 		}
-		if (s->nwritten == s->written_cap) {
-			s->written_cap = s->written_cap ? 2 * s->written_cap : 16;
-			s->written = xrealloc(s->written, s->written_cap * sizeof(*s->written));
-		}
-		s->written[s->nwritten++] = xstrdup(ops[i].path);
+		written_add_locked(s, ops[i].path);
 	}
 	s->mirror_dirty = true;
 	s->mirror_changes++;
@@ -1226,6 +1267,58 @@ static int verify_applied(struct zk_store *s, zhandle_t *zh, const struct zks_op
 	return 1;
 }
 
+/*
+ * One transaction sent asynchronously: its completion runs on the client's completion
+ * thread after every watch event ZooKeeper sent before the reply, and applies an
+ * acknowledged write to the mirror there, in that order (see the top of this file).
+ */
+struct multi_call {
+	struct zk_store *s;
+	const struct zks_op *ops;
+	size_t n;
+	const struct Stat *stats;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int rc;
+};
+
+static void multi_done(int rc, const void *data)
+{
+	struct multi_call *mc = (struct multi_call *)data;
+
+	if (rc == ZOK)
+		apply_write(mc->s, mc->ops, mc->n, mc->stats, true);
+	pthread_mutex_lock(&mc->lock);
+	mc->rc = rc;
+	mc->done = true;
+	pthread_cond_signal(&mc->cond);
+	pthread_mutex_unlock(&mc->lock);
+}
+
+/* zoo_multi, with the completion above; results are filled as zoo_multi fills them. */
+static int multi_ordered(struct zk_store *s, zhandle_t *zh, const struct zks_op *ops, size_t n,
+			 const zoo_op_t *zops, zoo_op_result_t *results, const struct Stat *stats)
+{
+	struct multi_call mc = {.s = s, .ops = ops, .n = n, .stats = stats};
+	int rc;
+
+	pthread_mutex_init(&mc.lock, NULL);
+	pthread_cond_init(&mc.cond, NULL);
+	rc = zoo_amulti(zh, (int)n, zops, results, multi_done, &mc);
+	if (rc == ZOK) {
+		/* The client answers every request it took, at the latest when the connection is lost. */
+		pthread_mutex_lock(&mc.lock);
+		while (!mc.done)
+			pthread_cond_wait(&mc.cond, &mc.lock);
+		rc = mc.rc;
+		pthread_mutex_unlock(&mc.lock);
+	}
+	pthread_cond_destroy(&mc.cond);
+	pthread_mutex_destroy(&mc.lock);
+	return rc;
+}
+
 static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		    struct zks_error *err)
 {
@@ -1235,7 +1328,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 	struct Stat stats[ZK_MAX_OPS];
 	char *paths[ZK_MAX_OPS];
 	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
-	bool ambiguous = false, have_stats = true;
+	bool ambiguous = false, verified = false;
 	size_t total = 0;
 	int r = -1;
 
@@ -1299,7 +1392,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 				handle_release(s);
 				log_debug("zookeeper: an interrupted write was applied after all");
 				r = 0;
-				have_stats = false;
+				verified = true;
 				break;
 			}
 			if (v < 0) {
@@ -1310,7 +1403,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 			ambiguous = false; /* not applied: safe to send again */
 		}
 		memset(results, 0, sizeof(results));
-		rc = zoo_multi(zh, (int)n, zops, results);
+		rc = multi_ordered(s, zh, ops, n, zops, results, stats);
 		handle_release(s);
 		if (rc == ZOK) {
 			r = 0;
@@ -1338,8 +1431,8 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 out:
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
-	if (r == 0)
-		apply_write(s, ops, n, have_stats ? stats : NULL);
+	if (verified)
+		apply_write(s, ops, n, NULL, false);
 	return r;
 }
 

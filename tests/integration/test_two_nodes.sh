@@ -215,6 +215,37 @@ assert_ok "n1 unmounts late" call n1 VolumeDriver.Unmount "{\"Name\":\"late\",\"
 assert_ok "remove late" call n2 VolumeDriver.Remove '{"Name":"late"}'
 assert_ok "/busy emptied" busy_then delete
 
+t_begin "a mirror never shows a state ZooKeeper never had"
+# n2 holds the single-node `solo`; n1's thread is kept busy (1,000 new nodes) while n2
+# unmounts and then n1 mounts.  ZooKeeper removed n2's lease before it made n1's (n2's
+# Unmount was answered before n1's Mount was sent), and told n1 so before answering its
+# Mount: n1's own new lease must never appear beside n2's old one.
+assert_ok "create solo (single-node)" call n2 VolumeDriver.Create '{"Name":"solo"}'
+assert_ok "n2 mounts solo" call n2 VolumeDriver.Mount "{\"Name\":\"solo\",\"ID\":\"$(mount_id 8)\"}"
+wait_until 5 "n1 shows n2 holding solo" shows n1 solo "$HOLDERS" n2
+handover_while_busy() {
+	busy_then create &&
+		call n2 VolumeDriver.Unmount "{\"Name\":\"solo\",\"ID\":\"$(mount_id 8)\"}" >/dev/null &&
+		call n1 VolumeDriver.Mount "{\"Name\":\"solo\",\"ID\":\"$(mount_id 9)\"}" >/dev/null &&
+		call n1 VolumeDriver.Get '{"Name":"solo"}' >"$T/solo-get-1"
+}
+assert_ok "n2 unmounts solo and n1 mounts it, while n1's mirror is busy" handover_while_busy
+assert_eq "$(jq -r "$HOLDERS" "$T/solo-get-1")" n1 "n1's first Get after its Mount shows n1 alone holding solo"
+# never_two NODE VOLUME SECONDS: NODE's Get never shows more than one holder (bounded: 20 Gets)
+never_two() {
+	local i h
+	for ((i = 0; i < 20; i++)); do
+		h=$(got "$1" "$2" "$HOLDERS")
+		case $h in *,*) echo "Get $i of $2 on $1 shows holders $h"; return 1 ;; esac
+		sleep 0.05
+	done
+}
+assert_ok "n1's Gets while its thread catches up never show two holders" never_two n1 solo
+wait_until 5 "n2 shows n1 holding solo" shows n2 solo "$HOLDERS" n1
+assert_ok "n1 unmounts solo" call n1 VolumeDriver.Unmount "{\"Name\":\"solo\",\"ID\":\"$(mount_id 9)\"}"
+assert_ok "remove solo" call n2 VolumeDriver.Remove '{"Name":"solo"}'
+assert_ok "/busy emptied again" busy_then delete
+
 t_begin "remove"
 assert_ok "n1 unmounts db" call n1 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 5)\"}"
 assert_ok "n1 unmounts shared" call n1 VolumeDriver.Unmount "{\"Name\":\"shared\",\"ID\":\"$(mount_id 3)\"}"
