@@ -73,6 +73,16 @@ static void unmount_ok(struct test_node *n, const char *name, const char *id)
 }
 
 /* Mount that another node's lease refuses; the message names that node. */
+/* n holds name with count mounts: in its own count and in its lease, as Get shows them. */
+static void counts_mounts(struct test_node *n, const char *name, size_t count)
+{
+	struct zks_volume_info *info = test_get(n->v, name);
+
+	assert_int_equal(info->mounted_here, count);
+	assert_int_equal(test_info_holder(info, n->id)->mounts, count);
+	test_info_free(info);
+}
+
 static void mount_conflicts(struct test_node *n, const char *name, const char *id,
 			    const char *holder)
 {
@@ -358,19 +368,13 @@ static void test_mount_same_id_twice_needs_two_unmounts(void **state)
 	mount_ok(&c->a, "db", "c1");
 	mount_ok(&c->a, "db", "c1");
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_BIND), 1);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 2);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 2);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 2);
 
 	/* The copy ends: the container's mount stays, and so does the lease. */
 	unmount_ok(&c->a, "db", "c1");
 	assert_true(is_bound(&c->a, "db"));
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 0);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 1);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 1);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 1);
 	mount_conflicts(&c->n2, "db", "x1", "node-a");
 
 	/* The container stops: now it is released. */
@@ -387,17 +391,13 @@ static void test_mount_same_id_twice_needs_two_unmounts(void **state)
 static void test_restart_keeps_repeated_id_count(void **state)
 {
 	struct cluster *c = *state;
-	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
 	mount_ok(&c->a, "db", "c1");
 	mount_ok(&c->a, "db", "c2");
 	mount_ok(&c->a, "db", "c1");
 	test_node_restart(&c->a, c->b, true);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 3);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 3);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 3);
 	unmount_ok(&c->a, "db", "c1");
 	unmount_ok(&c->a, "db", "c2");
 	assert_true(is_bound(&c->a, "db"));
@@ -439,18 +439,12 @@ static void test_two_ids_unmount_last_unbinds(void **state)
 	mount_ok(&c->a, "db", "c1");
 	mount_ok(&c->a, "db", "c2");
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_BIND), 1);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 2);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 2);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 2);
 
 	unmount_ok(&c->a, "db", "c1");
 	assert_true(is_bound(&c->a, "db"));
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 0);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 1);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 1);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 1);
 	/* Still held: the other node cannot take it. */
 	mount_conflicts(&c->n2, "db", "x1", "node-a");
 
@@ -707,7 +701,6 @@ static void test_concurrent_mounts_one_winner(void **state)
 static void test_restart_keeps_mount_ids(void **state)
 {
 	struct cluster *c = *state;
-	struct zks_volume_info *info;
 	int64_t old_session = test_node_session(&c->a);
 
 	create_ok(&c->a, "db", NULL);
@@ -718,10 +711,7 @@ static void test_restart_keeps_mount_ids(void **state)
 	test_node_restart(&c->a, c->b, true);
 	assert_int_not_equal(test_node_session(&c->a), old_session);
 	assert_int_equal(zks_volumes_mounted_count(c->a.v), 1);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 2);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 2);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 2);
 
 	/* The lease moved to the new session: the old one expiring changes nothing. */
 	zks_mem_backend_expire(c->b, old_session);
@@ -938,7 +928,6 @@ static void test_failed_bind_keeps_earlier_mounts(void **state)
 {
 	struct cluster *c = *state;
 	struct zks_error err = {0};
-	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
 	mount_ok(&c->a, "db", "c1");
@@ -946,10 +935,7 @@ static void test_failed_bind_keeps_earlier_mounts(void **state)
 	c->a.fs.fail_next_prepare_dir = true;
 	assert_int_equal(test_mount(c->a.v, "db", "c2", &err), -1);
 	assert_true(is_bound(&c->a, "db"));
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 1);
-	assert_int_equal(test_info_holder(info, "node-a")->mounts, 1);
-	test_info_free(info);
+	counts_mounts(&c->a, "db", 1);
 	mount_conflicts(&c->n2, "db", "c9", "node-a");
 }
 
