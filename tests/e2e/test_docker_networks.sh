@@ -35,7 +35,8 @@ links_before=$(zk_links)
 # Another cluster's bridge appears while the test runs (as another instance's would).
 OTHER=zk$([ "$TAG" = zzz ] && echo yyy || echo zzz)b4242
 ip link del "$OTHER" 2>/dev/null
-ip link add "$OTHER" type dummy && on_exit "ip link del $OTHER 2>/dev/null"
+on_exit "ip link del $OTHER 2>/dev/null"
+assert_ok "another cluster's bridge $OTHER appears" ip link add "$OTHER" type bridge
 
 t_begin "network create"
 assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" \
