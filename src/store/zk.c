@@ -27,9 +27,10 @@
  * Paths a writer wrote, or the watcher removed, are listed; the worker does
  * not apply a read to a listed path in the step it had begun before (that
  * read may be older), and the list is emptied when it begins the next step,
- * whose reads are all newer.  Written and deleted nodes are then re-read by
- * the worker, which arms their watches and brings their exact stat (and
- * anything newer that a skipped read had seen, such as a node made again).
+ * whose reads are all newer.  Written nodes, and nodes deleted by others, are
+ * then re-read by the worker, which arms their watches and brings their exact
+ * stat (and anything newer that a skipped read had seen, such as a node made
+ * again).
  *
  * Lock order: handle_lock, then lock, then mirror_lock (each may be taken
  * alone); a resync batch's or a write call's own lock is taken with none.
@@ -123,6 +124,7 @@ struct zk_store {
 	int64_t mirror_saved_ms;
 	char **written;          /* paths writers applied since the worker's step began */
 	size_t nwritten, written_cap;
+	struct multi_call *writing; /* writes sent and not yet answered (under lock) */
 
 	pthread_t worker;
 };
@@ -239,6 +241,7 @@ static void zk_log_callback(const char *message)
 
 static void session_save(struct zk_store *s, const clientid_t *id);
 static bool mirror_forget(struct zk_store *s, const char *rel);
+static bool deleting_locked(const struct zk_store *s, const char *rel);
 
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
 
@@ -310,10 +313,15 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		}
 		pthread_cond_broadcast(&s->cond);
 	} else if ((rel = rel_path(s, path)) != NULL) {
+		/*
+		 * A deleted node may have been made again since: it is read again, unless a
+		 * write of ours in flight deletes it (its completion re-reads it if that write
+		 * failed, and a node made after our delete is told by its parent's child watch).
+		 */
 		if (type != ZOO_DELETED_EVENT)
 			queue_event_locked(s, type, rel);
-		else if (mirror_forget(s, rel))
-			queue_event_locked(s, ZK_EVENT_REFRESH, rel); /* it may have been made again */
+		else if (mirror_forget(s, rel) && !deleting_locked(s, rel))
+			queue_event_locked(s, ZK_EVENT_REFRESH, rel);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -1273,6 +1281,7 @@ static int verify_applied(struct zk_store *s, zhandle_t *zh, const struct zks_op
  * acknowledged write to the mirror there, in that order (see the top of this file).
  */
 struct multi_call {
+	struct multi_call *next; /* in zk_store.writing */
 	struct zk_store *s;
 	const struct zks_op *ops;
 	size_t n;
@@ -1283,10 +1292,39 @@ struct multi_call {
 	int rc;
 };
 
+/* Does a write in flight delete rel? */
+static bool deleting_locked(const struct zk_store *s, const char *rel)
+{
+	for (const struct multi_call *mc = s->writing; mc != NULL; mc = mc->next)
+		for (size_t i = 0; i < mc->n; i++)
+			if (mc->ops[i].type == ZKS_OP_DELETE && !strcmp(mc->ops[i].path, rel))
+				return true;
+	return false;
+}
+
+/* The write is answered (rc): no longer in flight; if it failed, what it would have
+ * deleted is read again (the watcher may have skipped a deletion by another client). */
+static void multi_settle(struct multi_call *mc, int rc)
+{
+	struct zk_store *s = mc->s;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct multi_call **p = &s->writing; *p != NULL; p = &(*p)->next)
+		if (*p == mc) {
+			*p = mc->next;
+			break;
+		}
+	for (size_t i = 0; rc != ZOK && i < mc->n; i++)
+		if (mc->ops[i].type == ZKS_OP_DELETE)
+			queue_event_locked(s, ZK_EVENT_REFRESH, mc->ops[i].path);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void multi_done(int rc, const void *data)
 {
 	struct multi_call *mc = (struct multi_call *)data;
 
+	multi_settle(mc, rc);
 	if (rc == ZOK)
 		apply_write(mc->s, mc->ops, mc->n, mc->stats, true);
 	pthread_mutex_lock(&mc->lock);
@@ -1305,8 +1343,14 @@ static int multi_ordered(struct zk_store *s, zhandle_t *zh, const struct zks_op 
 
 	pthread_mutex_init(&mc.lock, NULL);
 	pthread_cond_init(&mc.cond, NULL);
+	pthread_mutex_lock(&s->lock);
+	mc.next = s->writing;
+	s->writing = &mc;
+	pthread_mutex_unlock(&s->lock);
 	rc = zoo_amulti(zh, (int)n, zops, results, multi_done, &mc);
-	if (rc == ZOK) {
+	if (rc != ZOK) {
+		multi_settle(&mc, rc); /* not sent: no completion will come */
+	} else {
 		/* The client answers every request it took, at the latest when the connection is lost. */
 		pthread_mutex_lock(&mc.lock);
 		while (!mc.done)
