@@ -40,11 +40,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zkread  # noqa: E402
-from workload import call  # noqa: E402
+from workload import UNREACHABLE, call  # noqa: E402
 
 INF = float("inf")
 WRITES = ("create", "remove", "mount", "unmount", "request_address", "release_address")
-UNREACHABLE = re.compile(r"ZooKeeper is unreachable|cut off from ZooKeeper|may or may not have been applied")
 
 
 def load_jsonl(path):
