@@ -355,34 +355,42 @@ static void test_mount_readonly_binds_readonly(void **state)
 }
 
 /*
- * `docker cp` on a running container: the engine sends Mount again with the container's
- * own ID, then one Unmount when the copy ends (moby's TestExternalVolumeDriverUnmountOnCp).
- * The container still has the volume: the copy's Unmount must not release it.
+ * Two Mounts, of IDs first and second (the same ID twice, as `docker cp` on a running
+ * container sends it: moby's TestExternalVolumeDriverUnmountOnCp), then their Unmounts:
+ * the volume is bound once, stays held by this node until the last Unmount, and goes then.
  */
-static void test_mount_same_id_twice_needs_two_unmounts(void **state)
+static void mount_twice_unmount_twice(struct cluster *c, const char *first, const char *second)
 {
-	struct cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
-	mount_ok(&c->a, "db", "c1");
-	mount_ok(&c->a, "db", "c1");
+	mount_ok(&c->a, "db", first);
+	mount_ok(&c->a, "db", second);
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_BIND), 1);
 	counts_mounts(&c->a, "db", 2);
 
-	/* The copy ends: the container's mount stays, and so does the lease. */
-	unmount_ok(&c->a, "db", "c1");
+	/* One Unmount (the copy's, or one container's): the other mount stays, and the lease. */
+	unmount_ok(&c->a, "db", first);
 	assert_true(is_bound(&c->a, "db"));
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 0);
 	counts_mounts(&c->a, "db", 1);
 	mount_conflicts(&c->n2, "db", "x1", "node-a");
 
-	/* The container stops: now it is released. */
-	unmount_ok(&c->a, "db", "c1");
+	unmount_ok(&c->a, "db", second);
 	assert_false(is_bound(&c->a, "db"));
+	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 1);
+	assert_int_equal(zks_volumes_mounted_count(c->a.v), 0);
 	info = test_get(c->a.v, "db");
+	assert_int_equal(info->mounted_here, 0);
 	assert_int_equal(info->nholders, 0);
 	test_info_free(info);
+}
+
+static void test_mount_same_id_twice_needs_two_unmounts(void **state)
+{
+	struct cluster *c = *state;
+
+	mount_twice_unmount_twice(c, "c1", "c1");
 	unmount_ok(&c->a, "db", "c1"); /* one more is harmless */
 	mount_ok(&c->n2, "db", "x1");
 }
@@ -432,30 +440,7 @@ static void test_mount_count_bounded(void **state)
 
 static void test_two_ids_unmount_last_unbinds(void **state)
 {
-	struct cluster *c = *state;
-	struct zks_volume_info *info;
-
-	create_ok(&c->a, "db", NULL);
-	mount_ok(&c->a, "db", "c1");
-	mount_ok(&c->a, "db", "c2");
-	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_BIND), 1);
-	counts_mounts(&c->a, "db", 2);
-
-	unmount_ok(&c->a, "db", "c1");
-	assert_true(is_bound(&c->a, "db"));
-	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 0);
-	counts_mounts(&c->a, "db", 1);
-	/* Still held: the other node cannot take it. */
-	mount_conflicts(&c->n2, "db", "x1", "node-a");
-
-	unmount_ok(&c->a, "db", "c2");
-	assert_false(is_bound(&c->a, "db"));
-	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_UNBIND), 1);
-	assert_int_equal(zks_volumes_mounted_count(c->a.v), 0);
-	info = test_get(c->a.v, "db");
-	assert_int_equal(info->mounted_here, 0);
-	assert_int_equal(info->nholders, 0);
-	test_info_free(info);
+	mount_twice_unmount_twice(*state, "c1", "c2");
 }
 
 static void test_unmount_unknown_id_is_fine(void **state)
