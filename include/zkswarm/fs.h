@@ -26,8 +26,16 @@ struct zks_fs {
 	int (*unbind)(struct zks_fs *fs, const char *target, struct zks_error *err);
 	/* Whether something is mounted at target, read from /proc/self/mountinfo. */
 	bool (*is_mounted)(struct zks_fs *fs, const char *target);
+	/* The names of root's direct entries that something is mounted on, each once. */
+	int (*mounted_entries)(struct zks_fs *fs, const char *root, char ***names, size_t *n,
+			       struct zks_error *err);
 };
 
 extern struct zks_fs zks_kernel_fs;
+
+/* The entry of root that target is (root/NAME, NAME one component), or NULL. */
+const char *zks_fs_entry_of(const char *root, const char *target);
+/* Add name to the list of names unless it is there (for mounted_entries). */
+void zks_fs_add_entry(char ***names, size_t *n, const char *name);
 
 #endif

@@ -1130,6 +1130,39 @@ size_t zks_volumes_mounted_count(struct zks_volumes *v)
 	return n;
 }
 
+/*
+ * A bind under the mount root with no mount recorded here was made by a process killed
+ * between the bind and recording it (the engine had no answer, so no container has it),
+ * and its lease goes at the next reconcile: it goes too, before any request is served,
+ * or the kernel would show the volume mounted here while another node holds it.
+ */
+static void unbind_unrecorded(struct zks_volumes *v)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct zks_error err;
+
+	if (v->fs->mounted_entries(v->fs, v->mount_root, &names, &n, &err) < 0) {
+		log_warn("volumes: cannot list the mounts under `%s`: %s", v->mount_root, err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *target = NULL;
+
+		if (local_find(v, names[i]) != NULL)
+			continue;
+		target = mountpoint_of(v, names[i]);
+		if (v->fs->unbind(v->fs, target, &err) < 0)
+			log_warn("volumes: `%s` is bound here with no mount recorded; cannot unbind it: %s",
+				 names[i], err.msg);
+		else
+			log_info("volumes: `%s` was bound here with no mount recorded (a Mount cut short); "
+				 "unbound",
+				 names[i]);
+	}
+	zks_free_strv(names, n);
+}
+
 static void on_session(void *ctx, int64_t session_id)
 {
 	(void)session_id;
@@ -1156,6 +1189,7 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 		pthread_mutex_init(&v->stripes[i], NULL);
 	pthread_mutex_init(&v->local_lock, NULL);
 	local_load(v);
+	unbind_unrecorded(v);
 	store_on_session(store, on_session, v);
 	return v;
 }

@@ -135,17 +135,18 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
-static bool kernel_is_mounted(struct zks_fs *fs, const char *target)
+/* Call visit(mount point, ctx) for every mount in /proc/self/mountinfo until it returns true. */
+static int each_mount_point(bool (*visit)(const char *mount_point, void *ctx), void *ctx,
+			    struct zks_error *err)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
 	size_t cap = 0;
-	bool found = false;
+	bool done = false;
 
-	(void)fs;
 	if (f == NULL)
-		return false;
-	while (!found && getline(&line, &cap, f) > 0) {
+		return zks_error_errno(err, errno, "read /proc/self/mountinfo");
+	while (!done && getline(&line, &cap, f) > 0) {
 		/* id parent major:minor root mount-point ... */
 		char *save = NULL, *field = strtok_r(line, " ", &save);
 
@@ -154,11 +155,85 @@ static bool kernel_is_mounted(struct zks_fs *fs, const char *target)
 		if (field == NULL)
 			continue;
 		unescape_octal(field);
-		found = strcmp(field, target) == 0;
+		done = visit(field, ctx);
 	}
 	free(line);
 	fclose(f);
-	return found;
+	return 0;
+}
+
+struct find_target {
+	const char *target;
+	bool found;
+};
+
+static bool visit_find(const char *mount_point, void *ctx)
+{
+	struct find_target *ft = ctx;
+
+	ft->found = strcmp(mount_point, ft->target) == 0;
+	return ft->found;
+}
+
+static bool kernel_is_mounted(struct zks_fs *fs, const char *target)
+{
+	struct find_target ft = {target, false};
+	struct zks_error err;
+
+	(void)fs;
+	return each_mount_point(visit_find, &ft, &err) == 0 && ft.found;
+}
+
+struct entries {
+	const char *root;
+	char **names;
+	size_t n;
+};
+
+static bool visit_entries(const char *mount_point, void *ctx)
+{
+	struct entries *e = ctx;
+	const char *name = zks_fs_entry_of(e->root, mount_point);
+
+	if (name != NULL)
+		zks_fs_add_entry(&e->names, &e->n, name);
+	return false;
+}
+
+static int kernel_mounted_entries(struct zks_fs *fs, const char *root, char ***names, size_t *n,
+				  struct zks_error *err)
+{
+	struct entries e = {root, NULL, 0};
+
+	(void)fs;
+	if (each_mount_point(visit_entries, &e, err) < 0) {
+		zks_free_strv(e.names, e.n);
+		return -1;
+	}
+	*names = e.names;
+	*n = e.n;
+	return 0;
+}
+
+const char *zks_fs_entry_of(const char *root, const char *target)
+{
+	size_t len = strlen(root);
+	const char *name = target + len + 1;
+
+	if (strncmp(target, root, len) != 0 || target[len] != '/' || *name == '\0' ||
+	    strchr(name, '/') != NULL)
+		return NULL;
+	return name;
+}
+
+void zks_fs_add_entry(char ***names, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*names)[i], name) == 0)
+			return;
+	*names = xrealloc(*names, (*n + 2) * sizeof(**names));
+	(*names)[(*n)++] = xstrdup(name);
+	(*names)[*n] = NULL;
 }
 
 struct zks_fs zks_kernel_fs = {
@@ -167,4 +242,5 @@ struct zks_fs zks_kernel_fs = {
 	.bind = kernel_bind,
 	.unbind = kernel_unbind,
 	.is_mounted = kernel_is_mounted,
+	.mounted_entries = kernel_mounted_entries,
 };

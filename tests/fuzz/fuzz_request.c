@@ -289,10 +289,28 @@ static bool ffs_is_mounted(struct zks_fs *base, const char *target)
 	return false;
 }
 
+static int ffs_mounted_entries(struct zks_fs *base, const char *root, char ***names, size_t *n,
+			       struct zks_error *err)
+{
+	struct fuzz_fs *fs = (struct fuzz_fs *)base;
+
+	(void)err;
+	*names = NULL;
+	*n = 0;
+	for (size_t i = 0; i < fs->nmounted; i++) {
+		const char *name = zks_fs_entry_of(root, fs->mounted[i]);
+
+		if (name != NULL)
+			zks_fs_add_entry(names, n, name);
+	}
+	return 0;
+}
+
 static void ffs_init(struct fuzz_fs *fs, const char *data_dir, const char *mount_root)
 {
 	memset(fs, 0, sizeof(*fs));
-	fs->base = (struct zks_fs){ffs_prepare_dir, ffs_remove_dir, ffs_bind, ffs_unbind, ffs_is_mounted};
+	fs->base = (struct zks_fs){ffs_prepare_dir, ffs_remove_dir, ffs_bind, ffs_unbind, ffs_is_mounted,
+				   ffs_mounted_entries};
 	fs->data_dir = data_dir;
 	fs->mount_root = mount_root;
 }

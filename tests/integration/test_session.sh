@@ -91,6 +91,16 @@ wait_until 20 "mounts work again once ZooKeeper is back" \
 call n2 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 3)\"}" >/dev/null
 call n2 VolumeDriver.Unmount "{\"Name\":\"db\",\"ID\":\"$(mount_id 2)\"}" >/dev/null
 
+t_begin "a bind that no recorded mount explains"
+# A daemon killed between its bind and recording the mount leaves the bind behind (the
+# engine had no answer); its lease goes at the reconcile, so the bind goes too, at start.
+stop_node n1 KILL
+mkdir -p "$T/data/orphan" "$T/n1/mnt/orphan"
+assert_ok "a bind left under n1's mount root" mount --bind "$T/data/orphan" "$T/n1/mnt/orphan"
+assert_ok "n1 starts again" start_node n1 ADVERTISE_ADDR=127.0.0.1 BOOT_ID_FILE="$T/boot_id"
+wait_until 10 "n1 unbinds it" sh -c "! mountpoint -q '$T/n1/mnt/orphan'"
+assert_ok "and says so" grep -q "orphan\` was bound here with no mount recorded" "$T/n1/log"
+
 t_begin "ACLs"
 echo "zkswarm:s3cret" >"$T/auth"
 chmod 600 "$T/auth"

@@ -182,6 +182,23 @@ static bool fake_is_mounted(struct zks_fs *base, const char *target)
 	return fake_fs_mounted((struct fake_fs *)base, target);
 }
 
+static int fake_mounted_entries(struct zks_fs *base, const char *root, char ***names, size_t *n,
+				struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+
+	(void)err;
+	*names = NULL;
+	*n = 0;
+	for (size_t i = 0; i < fs->nmounted; i++) {
+		const char *name = zks_fs_entry_of(root, fs->mounted[i]);
+
+		if (name != NULL)
+			zks_fs_add_entry(names, n, name);
+	}
+	return 0;
+}
+
 void fake_fs_init(struct fake_fs *fs)
 {
 	memset(fs, 0, sizeof(*fs));
@@ -190,6 +207,7 @@ void fake_fs_init(struct fake_fs *fs)
 	fs->base.bind = fake_bind;
 	fs->base.unbind = fake_unbind;
 	fs->base.is_mounted = fake_is_mounted;
+	fs->base.mounted_entries = fake_mounted_entries;
 }
 
 void fake_fs_fini(struct fake_fs *fs)

@@ -711,6 +711,32 @@ static void test_restart_keeps_mount_ids(void **state)
 	mount_ok(&c->n2, "db", "x");
 }
 
+/*
+ * Killed between the bind and recording the mount (fault test, scenario 4): the lease went
+ * with the reconcile, but the bind stayed, and the kernel showed the volume mounted on two
+ * nodes once another took it.  A restart unbinds what no recorded mount explains, and
+ * leaves the binds of recorded mounts alone.
+ */
+static void test_restart_unbinds_unrecorded_binds(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_error err = {0};
+	char *orphan = test_node_mountpoint(&c->a, "cut");
+	char *data = test_node_data_dir(&c->a, "cut");
+
+	create_ok(&c->a, "db", NULL);
+	create_ok(&c->a, "cut", NULL);
+	mount_ok(&c->a, "db", "c1");
+	assert_ok(c->a.fs.base.bind(&c->a.fs.base, data, orphan, false, &err), &err);
+	test_node_restart(&c->a, c->b, true);
+	assert_false(is_bound(&c->a, "cut"));
+	assert_true(is_bound(&c->a, "db"));
+	counts_mounts(&c->a, "db", 1);
+	mount_ok(&c->n2, "cut", "x1");
+	free(orphan);
+	free(data);
+}
+
 static void test_restart_same_session(void **state)
 {
 	struct cluster *c = *state;
@@ -1146,6 +1172,7 @@ int main(void)
 	    T(test_unmount_after_losing_lease_leaves_holder_alone),
 	    T(test_concurrent_mounts_one_winner),
 	    T(test_restart_keeps_mount_ids),
+	    T(test_restart_unbinds_unrecorded_binds),
 	    T(test_restart_same_session),
 	    T(test_restart_with_malformed_state_file),
 	    T(regression_duplicate_ids_in_state_file_unmount_cleanly),
