@@ -514,8 +514,14 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 				ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = holder,
 							   .version = lv.holder_st.version};
 		}
-		/* Nothing to change, as far as the mirror knows: make sure with ZooKeeper. */
-		if (k == 0 && !authoritative) {
+		/*
+		 * Nothing to change, as far as the mirror knows, or a release of a single-node
+		 * volume whose mirror shows our lease without our holder (read at another
+		 * moment): make sure with ZooKeeper, or the holder could stay behind.
+		 */
+		if (!authoritative &&
+		    (k == 0 || (n == 0 && access == ZKS_ACCESS_SINGLE_NODE && lv.lease_exists &&
+				!(lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0)))) {
 			lease_view_clear(&lv);
 			continue;
 		}

@@ -20,9 +20,7 @@
  * the reply.  The watcher applies a deletion it is told of at once, so no
  * node deleted before our write is still in the mirror when our write goes
  * in: the mirror never shows our new lease beside another node's old one,
- * a state ZooKeeper never had.  While the mirror is not synced (it may hold
- * nodes of an earlier session, whose watches are gone) a write's creations
- * and changes are not put but re-read.
+ * a state ZooKeeper never had.
  *
  * Paths a writer wrote, or the watcher removed, are listed; the worker does
  * not apply a read to a listed path in the step it had begun before (that
@@ -1178,9 +1176,7 @@ static char *missing_top_locked(const struct zk_store *s, const char *rel)
  * worker re-reads what it created or changed, for the watches and the exact stat.
  * ordered: called by the write's completion, after the events ZooKeeper sent before
  * it; otherwise (a write verified by reading after a lost connection) nothing is put,
- * everything is re-read.  Creations and changes are put only into a synced mirror
- * (one that may hold nodes of an earlier session would show them beside ours).  A
- * node whose parent the mirror does not have yet (made elsewhere; the worker has not
+ * everything is re-read.  A node whose parent the mirror does not have yet (made elsewhere; the worker has not
  * read it) is not put: the tree would make the missing ancestors empty, and the worker,
  * finding them known, would never read their data and watches.  The worker reads the
  * whole missing subtree instead.
@@ -1204,7 +1200,7 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 		}
 		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET) {
 			reread[i] = missing_top_locked(s, ops[i].path);
-			if (!s->mirror_synced || strcmp(reread[i], ops[i].path) != 0)
+			if (strcmp(reread[i], ops[i].path) != 0)
 				continue; /* not applied, so not listed: the worker reads it */
 		}
 		switch (ops[i].type) {
