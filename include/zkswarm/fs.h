@@ -33,9 +33,11 @@ struct zks_fs {
 
 extern struct zks_fs zks_kernel_fs;
 
-/* The entry of root that target is (root/NAME, NAME one component), or NULL. */
-const char *zks_fs_entry_of(const char *root, const char *target);
-/* Add name to the list of names unless it is there (for mounted_entries). */
-void zks_fs_add_entry(char ***names, size_t *n, const char *name);
+/*
+ * mounted_entries over a list of mount points (the fakes keep one): the NAMEs of those
+ * that are root/NAME with NAME one component, each once, in *names (NULL-terminated).
+ */
+void zks_fs_entries_among(const char *root, char *const *mount_points, size_t count,
+			  char ***names, size_t *n);
 
 #endif

@@ -184,6 +184,41 @@ static bool kernel_is_mounted(struct zks_fs *fs, const char *target)
 	return each_mount_point(visit_find, &ft, &err) == 0 && ft.found;
 }
 
+/* The entry of root that target is (root/NAME, NAME one component), or NULL. */
+static const char *entry_of(const char *root, const char *target)
+{
+	size_t len = strlen(root);
+	const char *name = target + len + 1;
+
+	if (strncmp(target, root, len) != 0 || target[len] != '/' || *name == '\0' ||
+	    strchr(name, '/') != NULL)
+		return NULL;
+	return name;
+}
+
+static void add_entry_of(const char *root, const char *mount_point, char ***names, size_t *n)
+{
+	const char *name = entry_of(root, mount_point);
+
+	if (name == NULL)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*names)[i], name) == 0)
+			return;
+	*names = xrealloc(*names, (*n + 2) * sizeof(**names));
+	(*names)[(*n)++] = xstrdup(name);
+	(*names)[*n] = NULL;
+}
+
+void zks_fs_entries_among(const char *root, char *const *mount_points, size_t count, char ***names,
+			  size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	for (size_t i = 0; i < count; i++)
+		add_entry_of(root, mount_points[i], names, n);
+}
+
 struct entries {
 	const char *root;
 	char **names;
@@ -193,10 +228,8 @@ struct entries {
 static bool visit_entries(const char *mount_point, void *ctx)
 {
 	struct entries *e = ctx;
-	const char *name = zks_fs_entry_of(e->root, mount_point);
 
-	if (name != NULL)
-		zks_fs_add_entry(&e->names, &e->n, name);
+	add_entry_of(e->root, mount_point, &e->names, &e->n);
 	return false;
 }
 
@@ -213,27 +246,6 @@ static int kernel_mounted_entries(struct zks_fs *fs, const char *root, char ***n
 	*names = e.names;
 	*n = e.n;
 	return 0;
-}
-
-const char *zks_fs_entry_of(const char *root, const char *target)
-{
-	size_t len = strlen(root);
-	const char *name = target + len + 1;
-
-	if (strncmp(target, root, len) != 0 || target[len] != '/' || *name == '\0' ||
-	    strchr(name, '/') != NULL)
-		return NULL;
-	return name;
-}
-
-void zks_fs_add_entry(char ***names, size_t *n, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*names)[i], name) == 0)
-			return;
-	*names = xrealloc(*names, (*n + 2) * sizeof(**names));
-	(*names)[(*n)++] = xstrdup(name);
-	(*names)[*n] = NULL;
 }
 
 struct zks_fs zks_kernel_fs = {

@@ -295,14 +295,7 @@ static int ffs_mounted_entries(struct zks_fs *base, const char *root, char ***na
 	struct fuzz_fs *fs = (struct fuzz_fs *)base;
 
 	(void)err;
-	*names = NULL;
-	*n = 0;
-	for (size_t i = 0; i < fs->nmounted; i++) {
-		const char *name = zks_fs_entry_of(root, fs->mounted[i]);
-
-		if (name != NULL)
-			zks_fs_add_entry(names, n, name);
-	}
+	zks_fs_entries_among(root, fs->mounted, fs->nmounted, names, n);
 	return 0;
 }
 
