@@ -1172,17 +1172,16 @@ static char *missing_top_locked(const struct zk_store *s, const char *rel)
 }
 
 /*
- * An acknowledged write goes into the mirror at once (see the top of this file); the
- * worker re-reads what it created or changed, for the watches and the exact stat.
- * ordered: called by the write's completion, after the events ZooKeeper sent before
- * it; otherwise (a write verified by reading after a lost connection) nothing is put,
- * everything is re-read.  A node whose parent the mirror does not have yet (made elsewhere; the worker has not
- * read it) is not put: the tree would make the missing ancestors empty, and the worker,
- * finding them known, would never read their data and watches.  The worker reads the
- * whole missing subtree instead.
+ * An acknowledged write goes into the mirror at once, called by its completion after the
+ * events ZooKeeper sent before it (see the top of this file); the worker re-reads what
+ * it created or changed, for the watches and the exact stat.  A node whose parent the
+ * mirror does not have yet (made elsewhere; the worker has not read it) is not put: the
+ * tree would make the missing ancestors empty, and the worker, finding them known,
+ * would never read their data and watches.  The worker reads the whole missing subtree
+ * instead.
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
-			const struct Stat *stats, bool ordered)
+			const struct Stat *stats)
 {
 	int64_t session = current_session(s);
 	int64_t now_ms = zks_wall_ms();
@@ -1192,12 +1191,6 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct zks_stat st = {0};
 
-		if (ops[i].type == ZKS_OP_CHECK)
-			continue;
-		if (!ordered) {
-			reread[i] = xstrdup(ops[i].path);
-			continue;
-		}
 		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET) {
 			reread[i] = missing_top_locked(s, ops[i].path);
 			if (strcmp(reread[i], ops[i].path) != 0)
@@ -1234,6 +1227,20 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	pthread_cond_broadcast(&s->cond); /* the worker tells the change callbacks */
 	pthread_mutex_unlock(&s->lock);
 	zks_free_strv(reread, n);
+}
+
+/*
+ * A write verified by reading back after a lost connection: those reads are not ordered
+ * with the watch events, so nothing is put; the worker reads every written path again.
+ */
+static void reread_write(struct zk_store *s, const struct zks_op *ops, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].type != ZKS_OP_CHECK)
+			queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- writes ---------------------------------------------------------------------------------- */
@@ -1322,7 +1329,7 @@ static void multi_done(int rc, const void *data)
 
 	multi_settle(mc, rc);
 	if (rc == ZOK)
-		apply_write(mc->s, mc->ops, mc->n, mc->stats, true);
+		apply_write(mc->s, mc->ops, mc->n, mc->stats);
 	pthread_mutex_lock(&mc->lock);
 	mc->rc = rc;
 	mc->done = true;
@@ -1472,7 +1479,7 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	if (verified)
-		apply_write(s, ops, n, NULL, false);
+		reread_write(s, ops, n);
 	return r;
 }
 
