@@ -22,21 +22,26 @@
 #   scripts/cluster.sh plugin-pid DIR K    pid of node K's zkswarmd
 #   scripts/cluster.sh docker DIR K ARGS...  the docker CLI against node K
 #
-# The layout (every address inside 198.18.0.0/15):
-#   - underlay: bridge zksw0 198.18.0.1/24 on the host; node K is network
-#     namespace zksw-nodeK, with eth0 198.18.0.1K (a veth on the bridge), no
-#     default route;
-#   - ZooKeeper: 3 servers on 198.18.0.1, client ports 2301-2303 (DIR/zk);
+#   scripts/cluster.sh zk-hosts DIR        the ensemble's client addresses
+#
+# The layout (every address inside 198.18.0.0/15). A cluster takes the first
+# free slot S (0 to 7) and leaves the others alone: clusters of other runs,
+# users, or one left behind by a killed run (its own `down DIR` removes it)
+# keep running beside it. The host names of the slot are in DIR/slot.
+#   - underlay: bridge zkswS 198.18.S.1/24 on the host; node K is network
+#     namespace zkswS-nodeK, with eth0 198.18.S.1K (a veth zkswS-hK on the
+#     bridge), no default route;
+#   - ZooKeeper: 3 servers on 198.18.S.1, client ports 2301-2303 (DIR/zk);
 #   - node K: its own mount and UTS namespace (hostname zksw-nodeK) with its
 #     own /var/lib/docker, /run/docker, /etc/docker (DIR/nodeK/...), and
 #     dockerd -H unix://DIR/nodeK.sock --bridge=none --iptables=false
 #     --ip-masq=false, local networks from 198.18.128.0/18, containers under
-#     the cgroup parent zksw-nodeK (relative to dockerd's); log DIR/nodeK.log;
-#   - swarm (unless --no-swarm): node1 manager (advertise 198.18.0.11,
+#     the cgroup parent zkswS-nodeK (relative to dockerd's); log DIR/nodeK.log;
+#   - swarm (unless --no-swarm): node1 manager (advertise 198.18.S.11,
 #     default address pool 198.19.0.0/17), the others workers;
 #   - image zkswarm-bb:latest (scripts/image.sh) on every node;
 #   - plugin `zkswarm` on every node: ZK_HOSTS the ensemble, ZK_ROOT
-#     /zkswarm-cluster, NODE_ID nodeK, ADVERTISE_ADDR 198.18.0.1K,
+#     /zkswarm-cluster, NODE_ID nodeK, ADVERTISE_ADDR 198.18.S.1K,
 #     DEFAULT_POOL 198.19.128.0/17, ZK_SESSION_TIMEOUT_MS 4000, data.source
 #     DIR/data (one directory for all nodes: the shared storage), state.source
 #     DIR/nodeK/state.
@@ -45,8 +50,7 @@ set -euo pipefail
 
 PROG=cluster.sh
 top=$(cd "$(dirname "$0")/.." && pwd)
-BRIDGE=zksw0
-BR_ADDR=198.18.0.1
+SLOTS=8
 ZK_BASE=2301
 ZK_ROOT=/zkswarm-cluster
 SWARM_POOL=198.19.0.0/17
@@ -60,14 +64,20 @@ if [ -z "$DOCKER" ]; then
 	if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 fi
 
-usage() { sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 now_ms() { date +%s%3N; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1fs", ms / 1000 }'; }
 
-ns() { echo "zksw-node$1"; }
-addr() { echo "198.18.0.1$1"; }
+# the host's names and addresses of slot S (set_slot), DIR/slot once up
+set_slot() {
+	SLOT=$1
+	BRIDGE=zksw$SLOT
+	BR_ADDR=198.18.$SLOT.1
+}
+ns() { echo "zksw$SLOT-node$1"; }
+addr() { echo "198.18.$SLOT.1$1"; }
 sock() { echo "unix://$D/node$1.sock"; }
 dk() { local k=$1; shift; timeout 60 "$DOCKER" -H "$(sock "$k")" "$@"; }
 zk_hosts() { echo "$BR_ADDR:$ZK_BASE,$BR_ADDR:$((ZK_BASE + 1)),$BR_ADDR:$((ZK_BASE + 2))"; }
@@ -84,6 +94,8 @@ set_dir() {
 	mkdir -p "$1"
 	D=$(cd "$1" && pwd -P)
 	[ ${#D} -le 80 ] || die "DIR too long for unix socket paths: $D"
+	SLOT="" BRIDGE="" BR_ADDR=""
+	if [ -f "$D/slot" ]; then set_slot "$(cat "$D/slot")"; fi
 }
 
 # ---- the processes of node K ----------------------------------------------
@@ -141,11 +153,12 @@ kill_node() {
 }
 
 # cgroup_cleanup K: remove the (now empty) cgroups of node K's containers
-# (under the cgroup parent zksw-nodeK, relative to dockerd's cgroup) and of
+# (under the cgroup parent zkswS-nodeK, relative to dockerd's cgroup) and of
 # its plugin (named by the plugin's ID, not under the cgroup parent).
 cgroup_cleanup() {
 	local k=$1 name d
-	for name in "zksw-node$k" $(cat "$D/node$k/plugin-id" 2>/dev/null); do
+	[ -n "$SLOT" ] || return 0
+	for name in "$(ns "$k")" $(cat "$D/node$k/plugin-id" 2>/dev/null); do
 		find /sys/fs/cgroup -maxdepth 5 -type d -name "$name" 2>/dev/null | while read -r d; do
 			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 		done
@@ -153,17 +166,32 @@ cgroup_cleanup() {
 }
 
 # ---- the underlay ------------------------------------------------------------
+# slot_claim: take the first slot whose bridge and namespaces nobody has (the
+# bridge's creation is the claim: of two at once, one fails and goes on).
+slot_claim() {
+	local s
+	for ((s = 0; s < SLOTS; s++)); do
+		if ip netns list 2>/dev/null | grep -q "^zksw$s-node"; then continue; fi
+		if ip link add "zksw$s" type bridge 2>/dev/null; then
+			set_slot "$s"
+			echo "$s" >"$D/slot"
+			return 0
+		fi
+	done
+	die "no free slot: bridges zksw0 to zksw$((SLOTS - 1)) all exist (clusters of other runs: cluster.sh down DIR)"
+}
+
+# underlay_up N: the slot's bridge (claimed) gets its address, N namespaces their veths
 underlay_up() {
 	local n=$1 k
-	ip link add "$BRIDGE" type bridge
 	ip addr add "$BR_ADDR/24" dev "$BRIDGE"
 	ip link set "$BRIDGE" up
 	for ((k = 1; k <= n; k++)); do
 		ip netns add "$(ns "$k")"
-		ip link add "zksw-h$k" type veth peer name "zksw-n$k"
-		ip link set "zksw-h$k" master "$BRIDGE" up
-		ip link set "zksw-n$k" netns "$(ns "$k")"
-		ip -n "$(ns "$k")" link set "zksw-n$k" name eth0
+		ip link add "$BRIDGE-h$k" type veth peer name "$BRIDGE-n$k"
+		ip link set "$BRIDGE-h$k" master "$BRIDGE" up
+		ip link set "$BRIDGE-n$k" netns "$(ns "$k")"
+		ip -n "$(ns "$k")" link set "$BRIDGE-n$k" name eth0
 		ip -n "$(ns "$k")" addr add "$(addr "$k")/24" dev eth0
 		ip -n "$(ns "$k")" link set eth0 up
 		ip -n "$(ns "$k")" link set lo up
@@ -177,13 +205,13 @@ underlay_up() {
 	fi
 }
 
+# underlay_down: this cluster's slot only (none if it never claimed one)
 underlay_down() {
-	local k n
-	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^zksw-node[0-9]+$' || true); do
-		ip netns del "$n" 2>/dev/null || true
-	done
-	for k in $(ip -o link show 2>/dev/null | grep -Eo ': zksw-h[0-9]+' | sed 's/^: //' || true); do
-		ip link del "$k" 2>/dev/null || true
+	local k
+	[ -n "$SLOT" ] || return 0
+	for ((k = 1; k <= 9; k++)); do
+		ip netns del "$(ns "$k")" 2>/dev/null || true
+		ip link del "$BRIDGE-h$k" 2>/dev/null || true
 	done
 	ip link del "$BRIDGE" 2>/dev/null || true
 	if [ -f "$D/iptables-rule" ]; then
@@ -191,6 +219,8 @@ underlay_down() {
 		iptables -D FORWARD $(cat "$D/iptables-rule") 2>/dev/null || true
 		rm -f "$D/iptables-rule"
 	fi
+	rm -f "$D/slot"
+	SLOT="" BRIDGE="" BR_ADDR=""
 }
 
 # ---- engines -------------------------------------------------------------------
@@ -204,7 +234,7 @@ DOCKERD_CMD='exec env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd -H "$3" --pi
 engine_start() {
 	local k=$1 join=${2:-} pid i
 	local d=$D/node$k
-	local args=("$(ns "$k")" "$d" "$(sock "$k")" "$D/node$k.pid" "$LOCAL_POOL")
+	local args=("$(ns "$k")" "$d" "$(sock "$k")" "$D/node$k.pid" "$LOCAL_POOL" "zksw-node$k")
 	mkdir -p "$d/lib" "$d/run" "$d/etc" "$d/containerd" "$d/state"
 	[ -d /etc/docker ] || mkdir -p /etc/docker
 	[ -d /var/lib/docker ] || mkdir -p /var/lib/docker
@@ -225,7 +255,7 @@ engine_start() {
 		# shellcheck disable=SC2016
 		setsid nsenter --net="/run/netns/$(ns "$k")" unshare -m -u --propagation private sh -c '
 			set -e
-			hostname "$1"
+			hostname "$6"
 			mount --bind "$2/lib" /var/lib/docker
 			mount --bind "$2/run" /run/docker
 			mount --bind "$2/etc" /etc/docker
@@ -306,9 +336,7 @@ cmd_up() {
 	done
 	[[ $n =~ ^[1-9]$ ]] || die "--nodes: 1 to 9"
 	[ "$(id -u)" -eq 0 ] || die "root needed"
-	if ip link show "$BRIDGE" >/dev/null 2>&1 || ip netns list | grep -q '^zksw-node'; then
-		die "a cluster seems to be up already ($BRIDGE or zksw-node* exist): run down first"
-	fi
+	[ -z "$SLOT" ] || die "$D is up already (slot $SLOT): run down first"
 	for ((k = 1; k <= 9; k++)); do
 		[ -z "$(node_pids "$k")" ] || die "node$k of $D still has processes: run down first"
 	done
@@ -330,6 +358,8 @@ cmd_up() {
 	log "plugin bundle ready in $(secs $(($(now_ms) - t)))"
 
 	t=$(now_ms)
+	slot_claim
+	[ "$SLOT" = 0 ] || log "slot $SLOT: zksw0 to zksw$((SLOT - 1)) belong to other clusters (left alone)"
 	underlay_up "$n"
 	log "underlay $BRIDGE $BR_ADDR/24 and $n namespaces in $(secs $(($(now_ms) - t)))"
 
@@ -481,6 +511,7 @@ main() {
 	restart-engine) cmd_restart_engine "$@" ;;
 	pids) set_dir "${1:-}"; node_pids "${2:?node number}" ;;
 	plugin-pid) set_dir "${1:-}"; plugin_pid "${2:?node number}" ;;
+	zk-hosts) set_dir "${1:-}"; [ -n "$SLOT" ] || die "$D is not up"; zk_hosts ;;
 	docker) set_dir "${1:-}"; k=${2:?node number}; shift 2; exec "$DOCKER" -H "$(sock "$k")" "$@" ;;
 	*) echo "$PROG: unknown command: $c" >&2; usage >&2; exit 2 ;;
 	esac

@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 
 C=${CLUSTER_DIR:-$(mktemp -d /tmp/zkswarm-swarm.XXXXXX)}
-ZK=198.18.0.1:2301
+ZK=                       # the ensemble's first server (cluster.sh zk-hosts), once up
 ROOT=/zkswarm-cluster
 IMAGE=zkswarm-bb:latest
 DRV=zkswarm:latest
@@ -188,6 +188,7 @@ fi
 on_exit "'$top/scripts/cluster.sh' down '$C'"
 on_exit "if [ \"\$T_FAIL\" -gt 0 ]; then echo '--- cluster status at failure'; '$top/scripts/cluster.sh' status '$C' 2>&1 | sed 's/^/    /'; fi"
 assert_ok "scripts/cluster.sh up (3 nodes)" "$top/scripts/cluster.sh" up "$C" --nodes 3 "${SETS[@]}" || exit 1
+ZK=$("$top/scripts/cluster.sh" zk-hosts "$C") && ZK=${ZK%%,*}
 printf '%s\n' "$T_OUT" | sed 's/^/    /'
 assert_eq "$(dk 1 node ls --format '{{.Hostname}} {{.Status}}' | sort | tr '\n' ' ')" \
 	"zksw-node1 Ready zksw-node2 Ready zksw-node3 Ready " "three nodes in the swarm, all Ready"
