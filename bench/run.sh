@@ -487,6 +487,55 @@ if want_profile "$(awk -v s="$STARTUP_MS" 'BEGIN { print (s == "timeout" || s + 
 	daemon_stop
 fi
 
+# ---- a burst: N mirrors while another client writes 2,000 volume records ----------------------
+# (issue 10) N daemons mirror one root; zkraw writes BURST_RECORDS records (256 in flight);
+# measured: until the slowest daemon lists them all, and how many fenced themselves.
+BURST_RECORDS=${BENCH_BURST_RECORDS:-2000}
+burst_run() { # burst_run N
+	local n=$1 root=/zkswarm-burst-$1 k pids=() socks=() t0 conv=() left i c fenced=0 zc0
+	for ((k = 1; k <= n; k++)); do
+		mkdir -p "$W/burst$n/d$k/mnt"
+		env ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="bn$k" SOCKET="$W/burst$n/d$k/s.sock" \
+			DATA_DIR="$W/data" MOUNT_ROOT="$W/burst$n/d$k/mnt" STATE_DIR="$W/burst$n/d$k" \
+			REAPER_GRACE_MS=3600000 LOG_LEVEL=info ZK_SESSION_TIMEOUT_MS=4000 "$DAEMON" \
+			>"$W/burst$n/d$k/log" 2>&1 &
+		pids+=($!) socks+=("$W/burst$n/d$k/s.sock")
+	done
+	for ((k = 1; k <= n; k++)); do # all synced (bounded: 60 s)
+		for ((i = 0; i < 300; i++)); do grep -q 'mirror: synced' "$W/burst$n/d$k/log" && break; sleep 0.2; done
+	done
+	zc0=$(cpu_ms "$(zk_pid)")
+	t0=$(now_ms)
+	"$ZKRAW" -z "$ZK" -c 256 -n "$BURST_RECORDS" --start 0 fill-volumes "$root" other >/dev/null ||
+		log "  burst: zkraw failed"
+	local wrote=$(($(now_ms) - t0))
+	left=("${socks[@]}")
+	for ((i = 0; i < 1500 && ${#left[@]} > 0; i++)); do # 200 ms apart: 300 s at most
+		local still=()
+		for k in "${left[@]}"; do
+			c=$(curl -s --max-time 10 --unix-socket "$k" -X POST -d '{}' http://z/VolumeDriver.List | jq '.Volumes | length' 2>/dev/null)
+			if [ "${c:-0}" -ge "$BURST_RECORDS" ]; then conv+=($(($(now_ms) - t0))); else still+=("$k"); fi
+		done
+		left=("${still[@]}")
+		[ ${#left[@]} -eq 0 ] || sleep 0.2
+	done
+	local zkcpu=$(($(cpu_ms "$(zk_pid)") - zc0))
+	for ((k = 1; k <= n; k++)); do
+		fenced=$((fenced + $(grep -ac 'cut off for over' "$W/burst$n/d$k/log" || true)))
+	done
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	"$ZKRAW" -z "$ZK" rmr "$root" >/dev/null 2>&1 || true
+	local sorted last median
+	sorted=$(printf '%s\n' "${conv[@]}" | sort -n)
+	last=$([ ${#left[@]} -eq 0 ] && tail -n 1 <<<"$sorted" || echo timeout)
+	median=$(sed -n "$(( (${#conv[@]} + 1) / 2 ))p" <<<"$sorted")
+	log "  burst, $n daemons: $BURST_RECORDS records written in $wrote ms; all mirrors converged after $last ms (median daemon ${median:-?} ms); fenced $fenced; ZooKeeper CPU $zkcpu ms"
+	rec "{\"key\":\"burst-$n\",\"daemons\":$n,\"records\":$BURST_RECORDS,\"write_ms\":$wrote,\"converged_ms\":\"$last\",\"median_ms\":\"${median:-}\",\"fenced_logged\":$fenced,\"zk_cpu_ms\":$zkcpu}"
+}
+log "burst: $BURST_RECORDS records while 1, 10 and 30 daemons mirror"
+for n in 1 10 30; do burst_run "$n"; done
+
 # ---- scale: address allocation at 1% and 90% fill of a /16 -----------------------------------
 log "scale: address allocation in a /16 at 1% and 90% fill"
 IPROOT=$ROOT-ipam # its own root, without the 10,000 volumes
@@ -779,6 +828,19 @@ csw_per_req() {
 	echo "$(mb "$RSS_IDLE") MB with 10; $(mb "$RSS_AFTER_READS") MB after the read runs (up to 64 connection threads), $(mb "$RSS_AFTER_WRITES") MB after the write runs."
 	echo
 
+	echo "## A burst: $(R burst-1 .records) volume records written by another client while N daemons mirror"
+	echo
+	echo "zkraw writes the records (256 in flight) under a root that 1, 10 or 30 daemons (session"
+	echo "timeout 4 s) mirror; the time runs from the first write until the slowest daemon's List"
+	echo "shows them all (issue 10: 4.6 s, 15 s, 42 s at 1, 10, 30 before reads were pipelined and"
+	echo "every reply counted as contact)."
+	echo
+	echo "| daemons | written in | all mirrors converged | median daemon | fenced (log lines) | ZooKeeper CPU |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	for n in 1 10 30; do
+		echo "| $n | $(R "burst-$n" .write_ms) ms | $(R "burst-$n" .converged_ms) ms | $(R "burst-$n" .median_ms) ms | $(R "burst-$n" .fenced_logged) | $(R "burst-$n" .zk_cpu_ms) ms |"
+	done
+	echo
 	echo "## Scale: address allocation in a /16"
 	echo
 	echo "| fill | RequestAddress p50 ms | p99 ms | max ms | ReleaseAddress p50 ms | pairs/s |"

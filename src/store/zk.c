@@ -40,6 +40,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -111,8 +112,13 @@ struct zk_store {
 
 	bool fence_logged;
 	bool resume_tried;
-	int64_t last_contact;   /* when ZooKeeper last answered us (monotonic ms) */
-	int64_t last_probe;     /* when we last asked, to learn that */
+	/*
+	 * The send time (monotonic ms) of the latest request ZooKeeper answered on this
+	 * session: it heard from us then at the earliest.  Every answered request counts
+	 * (contact_at), whichever thread made it; read without the lock.
+	 */
+	_Atomic int64_t last_contact;
+	int64_t last_probe;     /* when the worker last sent its own probe */
 
 	pthread_rwlock_t mirror_lock;
 	struct zks_tree *mirror;
@@ -185,6 +191,35 @@ static bool is_ambiguous(int rc)
 {
 	return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
 	       rc == ZINVALIDSTATE || rc == ZCLOSING || rc == ZSESSIONMOVED;
+}
+
+/* Did ZooKeeper answer the request on our session (an answer, not a lost connection)? */
+static bool answered(int rc)
+{
+	switch (rc) {
+	case ZOK:
+	case ZNONODE:
+	case ZNODEEXISTS:
+	case ZBADVERSION:
+	case ZNOTEMPTY:
+	case ZNOCHILDRENFOREPHEMERALS:
+	case ZRUNTIMEINCONSISTENCY:
+	case ZNOAUTH:
+	case ZINVALIDACL:
+	case ZTHROTTLEDOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ZooKeeper answered a request sent at sent_ms: it heard from us no earlier than that. */
+static void contact_at(struct zk_store *s, int64_t sent_ms)
+{
+	int64_t cur = atomic_load(&s->last_contact);
+
+	while (cur < sent_ms && !atomic_compare_exchange_weak(&s->last_contact, &cur, sent_ms))
+		;
 }
 
 static int error_from_rc(struct zks_error *err, int rc, const char *path)
@@ -284,7 +319,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			s->state = ZKS_CONN_CONNECTED;
 			s->connects++;
 			s->disconnected_since = 0;
-			s->last_contact = zks_now_ms();
+			contact_at(s, zks_now_ms());
 			s->need_resync = true;
 		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
 			if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
@@ -549,36 +584,56 @@ static int diff_children(struct zk_store *s, const char *rel, const struct Strin
 	return r;
 }
 
-struct refresh_ctx {
-	struct zk_store *s;
-	zhandle_t *zh;
+struct path_list {
+	char **paths;
+	size_t n, cap;
 };
 
-static int refresh_new_child(void *ctx, const char *child, bool known)
+static void path_list_add(struct path_list *l, const char *path)
 {
-	struct refresh_ctx *rc = ctx;
-
-	return known ? 0 : refresh_node(rc->s, rc->zh, child);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->paths = xrealloc(l->paths, l->cap * sizeof(*l->paths));
+	}
+	l->paths[l->n++] = xstrdup(path);
 }
 
-/* Re-read a node's children (re-arming the watch), drop the gone, fetch the new. */
+static int collect_new_child(void *ctx, const char *child, bool known)
+{
+	if (!known)
+		path_list_add(ctx, child);
+	return 0;
+}
+
+static int read_tree(struct zk_store *s, zhandle_t *zh, char **level, size_t nlevel,
+		     bool only_new);
+
+/*
+ * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
+ * everything below them, pipelined (a change may reveal thousands of new volumes).
+ */
 static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
 	cleanup_free char *path = abs_path(s, rel);
 	struct String_vector kids = {0};
-	struct refresh_ctx ctx = {s, zh};
-	int rc, r;
+	struct path_list fresh = {0};
+	int64_t sent = zks_now_ms();
+	int rc;
 
 	rc = zoo_wget_children(zh, path, watcher, s, &kids);
+	if (answered(rc))
+		contact_at(s, sent);
 	if (rc == ZNONODE) {
 		mirror_remove(s, rel);
 		return 0;
 	}
 	if (rc != ZOK)
 		return -1;
-	r = diff_children(s, rel, &kids, refresh_new_child, &ctx);
+	diff_children(s, rel, &kids, collect_new_child, &fresh);
 	deallocate_String_vector(&kids);
-	return r;
+	if (fresh.n == 0)
+		return 0;
+	return read_tree(s, zh, fresh.paths, fresh.n, true) == ZOK ? 0 : -1;
 }
 
 /* Re-read a node's data (re-arming the watch); 1 if it is gone. */
@@ -588,9 +643,12 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
 	cleanup_free char *data = NULL;
 	struct Stat st;
 	size_t len;
+	int64_t sent = zks_now_ms();
 	int rc;
 
 	rc = get_full(zh, path, watcher, s, &data, &len, &st);
+	if (answered(rc))
+		contact_at(s, sent);
 	if (rc == ZNONODE) {
 		mirror_remove(s, rel);
 		return 1;
@@ -611,31 +669,35 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 }
 
 /*
- * ---- the full resync: the tree read level by level, RESYNC_INFLIGHT reads in flight ----
- * (one synchronous read after another took 3.3 s for 10,000 volumes; the completions run
- * on the client's completion thread and only touch the mirror and this batch)
+ * ---- subtrees read level by level, RESYNC_INFLIGHT reads in flight ----
+ * (the full resync, and the new nodes a change reveals: one synchronous read after
+ * another took 3.3 s for 10,000 volumes; the completions run on the client's
+ * completion thread and only touch the mirror and this batch)
  */
 #define RESYNC_INFLIGHT 512
 
 struct resync_batch {
 	struct zk_store *s;
+	bool only_new;  /* below the first level, read only children the mirror lacks */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t inflight;
-	int failed_rc; /* ZOK, or the first error */
-	char **next;   /* the level below, to read next */
-	size_t nnext, cap;
+	int failed_rc;  /* ZOK, or the first error */
+	struct path_list next; /* the level below, to read next */
 };
 
 struct resync_read {
 	struct resync_batch *b;
 	char *rel;
+	int64_t sent;
 };
 
 static void resync_read_done(struct resync_read *rd, int rc)
 {
 	struct resync_batch *b = rd->b;
 
+	if (answered(rc))
+		contact_at(b->s, rd->sent);
 	pthread_mutex_lock(&b->lock);
 	if (rc != ZOK && rc != ZNONODE && b->failed_rc == ZOK)
 		b->failed_rc = rc;
@@ -665,13 +727,10 @@ static int resync_queue_child(void *ctx, const char *child, bool known)
 {
 	struct resync_batch *b = ctx;
 
-	(void)known;
+	if (known && b->only_new)
+		return 0;
 	pthread_mutex_lock(&b->lock);
-	if (b->nnext == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 64;
-		b->next = xrealloc(b->next, b->cap * sizeof(*b->next));
-	}
-	b->next[b->nnext++] = xstrdup(child);
+	path_list_add(&b->next, child);
 	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
@@ -701,6 +760,7 @@ static void resync_issue(struct resync_batch *b, zhandle_t *zh, const char *rel)
 		rd[i] = xcalloc(1, sizeof(*rd[i]));
 		rd[i]->b = b;
 		rd[i]->rel = xstrdup(rel);
+		rd[i]->sent = zks_now_ms();
 	}
 	rc = zoo_awget(zh, path, watcher, b->s, resync_data_done, rd[0]);
 	if (rc != ZOK)
@@ -710,17 +770,19 @@ static void resync_issue(struct resync_batch *b, zhandle_t *zh, const char *rel)
 		resync_read_done(rd[1], rc);
 }
 
-/* Read the whole tree under the root into the mirror; 0 or a ZooKeeper error code. */
-static int resync_tree(struct zk_store *s, zhandle_t *zh)
+/*
+ * Read the nodes of level (taken: freed here) and everything below them into the
+ * mirror, level by level: every child (the resync) or, with only_new, the children the
+ * mirror lacks.  0 or a ZooKeeper error code.
+ */
+static int read_tree(struct zk_store *s, zhandle_t *zh, char **level, size_t nlevel,
+		     bool only_new)
 {
-	struct resync_batch b = {.s = s, .failed_rc = ZOK};
-	char **level = xcalloc(1, sizeof(*level));
-	size_t nlevel = 1;
+	struct resync_batch b = {.s = s, .only_new = only_new, .failed_rc = ZOK};
 	int rc;
 
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.cond, NULL);
-	level[0] = xstrdup("/");
 	while (nlevel > 0) {
 		for (size_t i = 0; i < nlevel && b.failed_rc == ZOK; i++)
 			resync_issue(&b, zh, level[i]);
@@ -729,19 +791,25 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 			pthread_cond_wait(&b.cond, &b.lock);
 		pthread_mutex_unlock(&b.lock);
 		zks_free_strv(level, nlevel);
-		level = b.next, nlevel = b.nnext;
-		b.next = NULL, b.nnext = b.cap = 0;
+		level = b.next.paths, nlevel = b.next.n;
+		memset(&b.next, 0, sizeof(b.next));
 		if (b.failed_rc != ZOK)
 			break;
-		pthread_mutex_lock(&s->lock);
-		s->last_contact = zks_now_ms(); /* ZooKeeper answered a whole level */
-		pthread_mutex_unlock(&s->lock);
 	}
 	zks_free_strv(level, nlevel);
 	rc = b.failed_rc;
 	pthread_cond_destroy(&b.cond);
 	pthread_mutex_destroy(&b.lock);
 	return rc;
+}
+
+/* Read the whole tree under the root into the mirror; 0 or a ZooKeeper error code. */
+static int resync_tree(struct zk_store *s, zhandle_t *zh)
+{
+	char **root = xcalloc(2, sizeof(*root));
+
+	root[0] = xstrdup("/");
+	return read_tree(s, zh, root, 1, false);
 }
 
 static void process_event(struct zk_store *s, const struct zk_event *ev)
@@ -901,27 +969,32 @@ static bool session_load(struct zk_store *s, clientid_t *id)
 
 /* ---- our own clock of contact with ZooKeeper (for self-fencing) -------------------------- */
 
+struct probe_call {
+	struct zk_store *s;
+	int64_t sent;
+};
+
 static void probe_done(int rc, const struct Stat *st, const void *data)
 {
-	struct zk_store *s = (struct zk_store *)data;
+	struct probe_call *pc = (struct probe_call *)data;
 
 	(void)st;
-	if (rc != ZOK && rc != ZNONODE)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->last_contact = zks_now_ms();
-	pthread_mutex_unlock(&s->lock);
+	if (answered(rc))
+		contact_at(pc->s, pc->sent);
+	free(pc);
 }
 
 /*
- * Every third of the session timeout, a round trip.  ZooKeeper expires our
- * session no earlier than a timeout after it last heard from us, which is no
- * earlier than our last answered probe; counting on our leases only until
- * two thirds of a timeout after that keeps a third of it as margin.
+ * When the worker has asked nothing for a third of the session timeout, a round trip.
+ * ZooKeeper expires our session no earlier than a timeout after it last heard from us,
+ * which is no earlier than the send time of the latest request it answered (every
+ * reply counts, on any thread); counting on our leases only until two thirds of a
+ * timeout after that keeps a third of it as margin.
  */
 static void probe(struct zk_store *s)
 {
 	int64_t now = zks_now_ms();
+	struct probe_call *pc;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->state != ZKS_CONN_CONNECTED || now - s->last_probe < s->timeout_ms / 3) {
@@ -930,15 +1003,18 @@ static void probe(struct zk_store *s)
 	}
 	s->last_probe = now;
 	pthread_mutex_unlock(&s->lock);
+	pc = xcalloc(1, sizeof(*pc));
+	pc->s = s;
+	pc->sent = now;
 	pthread_rwlock_rdlock(&s->handle_lock);
-	if (s->zh != NULL)
-		zoo_aexists(s->zh, s->root, 0, probe_done, s);
+	if (s->zh == NULL || zoo_aexists(s->zh, s->root, 0, probe_done, pc) != ZOK)
+		free(pc);
 	pthread_rwlock_unlock(&s->handle_lock);
 }
 
 static bool fenced_locked(const struct zk_store *s, int64_t now)
 {
-	return now - s->last_contact > s->timeout_ms * 2 / 3;
+	return now - atomic_load(&s->last_contact) > s->timeout_ms * 2 / 3;
 }
 
 /* ---- the worker ---------------------------------------------------------------------------- */
@@ -1285,6 +1361,7 @@ static int verify_applied(struct zk_store *s, zhandle_t *zh, const struct zks_op
  */
 struct multi_call {
 	struct multi_call *next; /* in zk_store.writing */
+	int64_t sent;
 	struct zk_store *s;
 	const struct zks_op *ops;
 	size_t n;
@@ -1327,6 +1404,8 @@ static void multi_done(int rc, const void *data)
 {
 	struct multi_call *mc = (struct multi_call *)data;
 
+	if (answered(rc))
+		contact_at(mc->s, mc->sent);
 	multi_settle(mc, rc);
 	if (rc == ZOK)
 		apply_write(mc->s, mc->ops, mc->n, mc->stats);
@@ -1350,6 +1429,7 @@ static int multi_ordered(struct zk_store *s, zhandle_t *zh, const struct zks_op 
 	mc.next = s->writing;
 	s->writing = &mc;
 	pthread_mutex_unlock(&s->lock);
+	mc.sent = zks_now_ms();
 	rc = zoo_amulti(zh, (int)n, zops, results, multi_done, &mc);
 	if (rc != ZOK) {
 		multi_settle(&mc, rc); /* not sent: no completion will come */
@@ -1515,6 +1595,7 @@ static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len
 
 	for (int attempt = 0; attempt < 3; attempt++) {
 		zhandle_t *zh = handle_acquire(s, attempt ? s->timeout_ms : s->fail_fast_ms, err);
+		int64_t sent = zks_now_ms();
 		int rc;
 
 		if (zh == NULL)
@@ -1548,6 +1629,8 @@ static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len
 			}
 		}
 		handle_release(s);
+		if (answered(rc))
+			contact_at(s, sent);
 		if (rc == ZOK)
 			return 0;
 		if (!is_ambiguous(rc))
@@ -1600,7 +1683,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->state = s->state;
 	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
-	out->silent_ms = zks_now_ms() - s->last_contact;
+	out->silent_ms = zks_now_ms() - atomic_load(&s->last_contact);
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	out->connects = s->connects;
@@ -1743,7 +1826,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->mirror = zks_tree_new();
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
-	s->last_contact = s->disconnected_since; /* no lease is held before the first session */
+	atomic_init(&s->last_contact, s->disconnected_since); /* no lease before the first session */
 	mirror_load(s);
 	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
 	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
