@@ -24,6 +24,9 @@
 #   BENCH_PROFILE      auto (profile the misses; default), 1 (always), 0 (never)
 #   BENCH_ZK_PORT      default 2199
 #   BENCH_KEEP         1 keeps the work directory (raw results, logs, stack samples)
+#   BENCH_BASELINE     another zkswarmd (an older build, say) that the burst section also
+#                      runs, next to this one in the same run
+#   BENCH_BURST_RECORDS  records of the burst (default 2000)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,6 +87,10 @@ else
 	: >"$NOTES"
 	# A private copy of the daemon: build/ may be rebuilt by others while this runs.
 	cp "$BUILD/zkswarmd" "$W/zkswarmd"
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		cp "$BENCH_BASELINE" "$W/zkswarmd-baseline"
+		"$W/zkswarmd-baseline" --version 2>&1 | head -n 1 >"$W/baseline-version" || true
+	fi
 	DAEMON_VERSION=$(git describe --always --dirty 2>/dev/null || echo unknown)
 fi
 DAEMON=$W/zkswarmd
@@ -489,20 +496,22 @@ fi
 
 # ---- a burst: N mirrors while another client writes 2,000 volume records ----------------------
 # (issue 10) N daemons mirror one root; zkraw writes BURST_RECORDS records (256 in flight);
-# measured: until the slowest daemon lists them all, and how many fenced themselves.
+# measured: until the slowest daemon lists them all, and how many fenced themselves.  With
+# BENCH_BASELINE, that daemon runs the same bursts (key burst-base-N).
 BURST_RECORDS=${BENCH_BURST_RECORDS:-2000}
-burst_run() { # burst_run N
-	local n=$1 root=/zkswarm-burst-$1 k pids=() socks=() t0 conv=() left i c fenced=0 zc0
+burst_run() { # burst_run N DAEMON KEY
+	local n=$1 bin=$2 key=$3 k pids=() socks=() t0 conv=() left i c fenced=0 zc0
+	local root=/zkswarm-$key d=$W/$key
 	for ((k = 1; k <= n; k++)); do
-		mkdir -p "$W/burst$n/d$k/mnt"
-		env ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="bn$k" SOCKET="$W/burst$n/d$k/s.sock" \
-			DATA_DIR="$W/data" MOUNT_ROOT="$W/burst$n/d$k/mnt" STATE_DIR="$W/burst$n/d$k" \
-			REAPER_GRACE_MS=3600000 LOG_LEVEL=info ZK_SESSION_TIMEOUT_MS=4000 "$DAEMON" \
-			>"$W/burst$n/d$k/log" 2>&1 &
-		pids+=($!) socks+=("$W/burst$n/d$k/s.sock")
+		mkdir -p "$d/d$k/mnt"
+		env ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="bn$k" SOCKET="$d/d$k/s.sock" \
+			DATA_DIR="$W/data" MOUNT_ROOT="$d/d$k/mnt" STATE_DIR="$d/d$k" \
+			REAPER_GRACE_MS=3600000 LOG_LEVEL=info ZK_SESSION_TIMEOUT_MS=4000 "$bin" \
+			>"$d/d$k/log" 2>&1 &
+		pids+=($!) socks+=("$d/d$k/s.sock")
 	done
 	for ((k = 1; k <= n; k++)); do # all synced (bounded: 60 s)
-		for ((i = 0; i < 300; i++)); do grep -q 'mirror: synced' "$W/burst$n/d$k/log" && break; sleep 0.2; done
+		for ((i = 0; i < 300; i++)); do grep -q 'mirror: synced' "$d/d$k/log" && break; sleep 0.2; done
 	done
 	zc0=$(cpu_ms "$(zk_pid)")
 	t0=$(now_ms)
@@ -521,7 +530,7 @@ burst_run() { # burst_run N
 	done
 	local zkcpu=$(($(cpu_ms "$(zk_pid)") - zc0))
 	for ((k = 1; k <= n; k++)); do
-		fenced=$((fenced + $(grep -ac 'cut off for over' "$W/burst$n/d$k/log" || true)))
+		fenced=$((fenced + $(grep -ac 'cut off for over' "$d/d$k/log" || true)))
 	done
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
@@ -530,11 +539,14 @@ burst_run() { # burst_run N
 	sorted=$(printf '%s\n' "${conv[@]}" | sort -n)
 	last=$([ ${#left[@]} -eq 0 ] && tail -n 1 <<<"$sorted" || echo timeout)
 	median=$(sed -n "$(( (${#conv[@]} + 1) / 2 ))p" <<<"$sorted")
-	log "  burst, $n daemons: $BURST_RECORDS records written in $wrote ms; all mirrors converged after $last ms (median daemon ${median:-?} ms); fenced $fenced; ZooKeeper CPU $zkcpu ms"
-	rec "{\"key\":\"burst-$n\",\"daemons\":$n,\"records\":$BURST_RECORDS,\"write_ms\":$wrote,\"converged_ms\":\"$last\",\"median_ms\":\"${median:-}\",\"fenced_logged\":$fenced,\"zk_cpu_ms\":$zkcpu}"
+	log "  $key: $BURST_RECORDS records written in $wrote ms; all mirrors converged after $last ms (median daemon ${median:-?} ms); fenced $fenced; ZooKeeper CPU $zkcpu ms"
+	rec "{\"key\":\"$key\",\"daemons\":$n,\"records\":$BURST_RECORDS,\"write_ms\":$wrote,\"converged_ms\":\"$last\",\"median_ms\":\"${median:-}\",\"fenced_logged\":$fenced,\"zk_cpu_ms\":$zkcpu}"
 }
 log "burst: $BURST_RECORDS records while 1, 10 and 30 daemons mirror"
-for n in 1 10 30; do burst_run "$n"; done
+for n in 1 10 30; do
+	burst_run "$n" "$DAEMON" "burst-$n"
+	if [ -n "${BENCH_BASELINE:-}" ]; then burst_run "$n" "$W/zkswarmd-baseline" "burst-base-$n"; fi
+done
 
 # ---- scale: address allocation at 1% and 90% fill of a /16 -----------------------------------
 log "scale: address allocation in a /16 at 1% and 90% fill"
@@ -835,11 +847,18 @@ csw_per_req() {
 	echo "shows them all (issue 10: 4.6 s, 15 s, 42 s at 1, 10, 30 before reads were pipelined and"
 	echo "every reply counted as contact)."
 	echo
-	echo "| daemons | written in | all mirrors converged | median daemon | fenced (log lines) | ZooKeeper CPU |"
-	echo "|---:|---:|---:|---:|---:|---:|"
+	echo "| daemon | daemons | written in | all mirrors converged | median daemon | fenced (log lines) | ZooKeeper CPU |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for n in 1 10 30; do
-		echo "| $n | $(R "burst-$n" .write_ms) ms | $(R "burst-$n" .converged_ms) ms | $(R "burst-$n" .median_ms) ms | $(R "burst-$n" .fenced_logged) | $(R "burst-$n" .zk_cpu_ms) ms |"
+		for key in "burst-$n" "burst-base-$n"; do
+			[ "$(R "$key" .daemons)" != - ] || continue
+			echo "| $([ "$key" = "burst-$n" ] && echo this || echo baseline) | $n | $(R "$key" .write_ms) ms | $(R "$key" .converged_ms) ms | $(R "$key" .median_ms) ms | $(R "$key" .fenced_logged) | $(R "$key" .zk_cpu_ms) ms |"
+		done
 	done
+	if [ "$(R burst-base-1 .daemons)" != - ]; then
+		echo
+		echo "baseline: BENCH_BASELINE, $(cat "$W/baseline-version" 2>/dev/null || echo 'another build'), run in the same run."
+	fi
 	echo
 	echo "## Scale: address allocation in a /16"
 	echo
