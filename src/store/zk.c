@@ -618,6 +618,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	struct String_vector kids = {0};
 	struct path_list fresh = {0};
 	int64_t sent = zks_now_ms();
+	size_t n;
 	int rc;
 
 	rc = zoo_wget_children(zh, path, watcher, s, &kids);
@@ -633,7 +634,11 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	deallocate_String_vector(&kids);
 	if (fresh.n == 0)
 		return 0;
-	return read_tree(s, zh, fresh.paths, fresh.n, true) == ZOK ? 0 : -1;
+	n = fresh.n;
+	rc = read_tree(s, zh, fresh.paths, fresh.n, true);
+	log_debug("mirror: %zu new under %s read in %lld ms%s", n, rel,
+		  (long long)(zks_now_ms() - sent), rc == ZOK ? "" : " (cut short)");
+	return rc == ZOK ? 0 : -1;
 }
 
 /* Re-read a node's data (re-arming the watch); 1 if it is gone. */

@@ -27,7 +27,7 @@ ZK_PORT=$BASE # daemon.sh's default, overridden per node below
 SESSION_MS=4000
 ROOT=/zkswarm-burst
 T=$(mktemp -d /tmp/zkswarm-burst.XXXXXX)
-on_exit "rm -rf '$T'"
+on_exit "if [ \"\$T_FAIL\" -eq 0 ] && [ '${KEEP:-0}' != 1 ]; then rm -rf '$T'; else echo 'logs kept in $T'; fi"
 on_exit "'$top/scripts/zk.sh' stop '$T/zk' >/dev/null"
 . "$top/tests/integration/daemon.sh"
 names=()
@@ -65,6 +65,18 @@ for first in range($1, $1 + $RECORDS, 250):
 }
 listed() { call "$1" VolumeDriver.List '{}' | jq '.Volumes | length'; }
 lists_at_least() { local c; c=$(listed "$1") && [ "${c:-0}" -ge "$2" ]; }
+# converge_watch NODE WANT T0: until NODE lists WANT volumes (500 ms apart, 180 s at most),
+# then the ms since T0 into $T/NODE.converged
+converge_watch() {
+	local i
+	for ((i = 0; i < 360; i++)); do
+		if lists_at_least "$1" "$2" 2>/dev/null; then
+			echo $(($(now_ms) - $3)) >"$T/$1.converged"
+			return 0
+		fi
+		sleep 0.5
+	done
+}
 # mount_loop NODE: Mount and Unmount its own volume until $T/stop (bounded: 400 rounds);
 # every refusal goes to $T/NODE.refused, the rounds done to $T/NODE.rounds
 mount_loop() {
@@ -107,23 +119,25 @@ t_begin "a burst of $RECORDS records"
 rm -f "$T/stop"
 pids=()
 for n in "${names[@]}"; do mount_loop "$n" & pids+=($!); done
-t0=$(now_ms)
-assert_ok "another client writes $RECORDS volume records" burst 1
 want=$((NODES + 1 + RECORDS))
-pending=("${names[@]}" cut)
-slowest=0
-for ((i = 0; i < 900 && ${#pending[@]} > 0; i++)); do # 200 ms apart: 180 s at most
-	left=()
-	for n in "${pending[@]}"; do
-		if lists_at_least "$n" "$want" 2>/dev/null; then
-			echo "    $n lists all $want volumes $(secs $(($(now_ms) - t0))) s after the burst"
-			slowest=$(($(now_ms) - t0))
-		else
-			left+=("$n")
-		fi
-	done
-	pending=("${left[@]}")
-	[ ${#pending[@]} -eq 0 ] || sleep 0.2
+t0=$(now_ms)
+# each node watched from the start by a loop of its own (one loop for all would add up
+# their List times)
+wpids=()
+for n in "${names[@]}" cut; do converge_watch "$n" "$want" "$t0" & wpids+=($!); done
+assert_ok "another client writes $RECORDS volume records" burst 1
+written=$(($(now_ms) - t0))
+echo "    written in $(secs "$written") s"
+for p in "${wpids[@]}"; do wait "$p"; done
+pending=() slowest=0
+for n in "${names[@]}" cut; do
+	if [ -s "$T/$n.converged" ]; then
+		ms=$(cat "$T/$n.converged")
+		echo "    $n lists all $want volumes $(secs "$ms") s after the burst began ($(secs $((ms - written))) s after its last write)"
+		[ "$ms" -le "$slowest" ] || slowest=$ms
+	else
+		pending+=("$n")
+	fi
 done
 assert_eq "${pending[*]}" "" "every mirror converges (the last after $(secs "$slowest") s)"
 touch "$T/stop"
@@ -137,24 +151,41 @@ assert_eq "$(cat "$T"/*.refused 2>/dev/null | head -n 5)" "" "no Mount or Unmoun
 assert_eq "$(grep -l 'cut off for over' "$T"/*/log 2>/dev/null)" "" "no node fenced itself"
 
 t_begin "a node really cut off, while another burst runs"
+t_cut=$(now_ms) # before the freeze: the time measured from it is never shorter
 "$top/scripts/zk.sh" kill "$T/zk" "$f" STOP >/dev/null
 zkpid=$(cat "$T/zk/zk$f/pid")
 echo "$zkpid" >"$T/zk/frozen"
-t_cut=$(now_ms)
 burst $((RECORDS + 1)) >"$T/burst2.out" 2>&1 &
 bpid=$!
-# fenced_now NODE: its Get says its leases are considered lost (answered from the mirror)
-fenced_now() {
-	call "$1" VolumeDriver.Get "{\"Name\":\"own-$1\"}" | jq -e '.Volume.Status.leases // "" | test("considered lost")' >/dev/null
+# fence_ms SOCKET VOLUME T0: ms from T0 until the node's Get says its leases are considered
+# lost (answered from its mirror), asked every 50 ms by one process (a curl and a jq per
+# question took over a second each on a busy machine); 10 s at most
+fence_ms() {
+	python3 - "$@" <<-'PY'
+	import http.client, json, socket, sys, time
+	class Unix(http.client.HTTPConnection):
+	    def __init__(self, path):
+	        super().__init__("localhost", timeout=5)
+	        self.unix_path = path
+	    def connect(self):
+	        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	        self.sock.settimeout(5)
+	        self.sock.connect(self.unix_path)
+	path, name, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	end = time.time() + 10
+	while time.time() < end:
+	    c = Unix(path)
+	    c.request("POST", "/VolumeDriver.Get", json.dumps({"Name": name}))
+	    status = json.loads(c.getresponse().read()).get("Volume", {}).get("Status", {})
+	    c.close()
+	    if "considered lost" in str(status.get("leases", "")):
+	        print(int(time.time() * 1000) - t0)
+	        sys.exit(0)
+	    time.sleep(0.05)
+	sys.exit(1)
+	PY
 }
-fenced=""
-for ((i = 0; i < 100; i++)); do # 100 ms apart: 10 s at most
-	if fenced_now cut; then
-		fenced=$(($(now_ms) - t_cut))
-		break
-	fi
-	sleep 0.1
-done
+fenced=$(fence_ms "$T/cut/s.sock" own-cut "$t_cut")
 echo "    cut considers its leases lost $(secs "${fenced:-0}") s after its server froze (at the latest 2/3 of the $SESSION_MS ms session timeout after ZooKeeper last answered it)"
 assert_ok "cut stops counting on its leases before its session could expire" \
 	test -n "$fenced" -a "${fenced:-99999}" -lt "$SESSION_MS"
