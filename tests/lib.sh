@@ -28,6 +28,9 @@
 #                                       shell code (eval), several as a command
 #   t_summary                           run cleanups, print "N passed, N failed"
 #                                       as the final line; non-zero if any failed
+#   in_private_mount_ns "$@"            first thing after sourcing: run the script
+#                                       again in a private mount namespace (its bind
+#                                       mounts vanish with it)
 # Assertions return 0 on pass, 1 on failure: under `set -e` a failed assertion
 # ends the script (append `|| true` to go on). Either way the EXIT trap runs
 # the cleanups and prints the summary line if t_summary was not reached; an
@@ -55,6 +58,12 @@ _T_SUMMARY_DONE=0
 _T_LAST_FAILED=0
 _T_OWNER=$BASHPID
 _T_TMP=$(mktemp "${TMPDIR:-/tmp}/zkswarm-t.XXXXXX")
+
+in_private_mount_ns() {
+  [ -z "${ZKS_IN_MOUNT_NS:-}" ] || return 0
+  rm -f "$_T_TMP" # exec runs no EXIT trap
+  exec unshare -m --propagation private env ZKS_IN_MOUNT_NS=1 bash "$0" "$@"
+}
 
 if [ -t 1 ]; then
   _T_GREEN=$'\e[32m' _T_RED=$'\e[31m' _T_BOLD=$'\e[1m' _T_RESET=$'\e[0m'

@@ -26,11 +26,9 @@
 # every test passed).
 set -uo pipefail
 
-if [ -z "${ZKS_IN_MOUNT_NS:-}" ]; then
-	exec unshare -m --propagation private env ZKS_IN_MOUNT_NS=1 bash "$0" "$@"
-fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+in_private_mount_ns "$@"
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 ZK_BASE_PORT=${ZK_BASE_PORT:-2201}

@@ -13,11 +13,9 @@
 # Env: ZKSWARMD, BURST_NODES (default 10), BURST_RECORDS (default 2000),
 # ZK_BASE_PORT (default 2221: client ports P..P+2, peer P+100.., election P+200..).
 set -uo pipefail
-if [ -z "${ZKS_IN_MOUNT_NS:-}" ]; then
-	exec unshare -m --propagation private env ZKS_IN_MOUNT_NS=1 bash "$0" "$@"
-fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+in_private_mount_ns "$@"
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 NODES=${BURST_NODES:-10}

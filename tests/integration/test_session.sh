@@ -11,11 +11,9 @@
 # Runs in a private mount namespace (bind mounts vanish with it).
 # Env: ZKSWARMD, ZK_PORT (default 2198).
 set -uo pipefail
-if [ -z "${ZKS_IN_MOUNT_NS:-}" ]; then
-	exec unshare -m --propagation private env ZKS_IN_MOUNT_NS=1 bash "$0" "$@"
-fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+in_private_mount_ns "$@"
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 ZK_PORT=${ZK_PORT:-2198}
