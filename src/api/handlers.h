@@ -7,36 +7,40 @@
 
 #include "zkswarm/api.h"
 
-#define HANDLER(name) int name(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+/* Every handler: int zks_handle_NAME(ctx, request, reply, err), as struct zks_route wants. */
 
-HANDLER(zks_handle_activate);
+int zks_handle_activate(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
 
-HANDLER(zks_handle_volume_capabilities);
-HANDLER(zks_handle_volume_create);
-HANDLER(zks_handle_volume_remove);
-HANDLER(zks_handle_volume_mount);
-HANDLER(zks_handle_volume_unmount);
-HANDLER(zks_handle_volume_path);
-HANDLER(zks_handle_volume_get);
-HANDLER(zks_handle_volume_list);
+int zks_handle_volume_capabilities(void *ctx, const cJSON *req, cJSON **reply,
+				   struct zks_error *err);
+int zks_handle_volume_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_remove(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_mount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_unmount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_path(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
 
-HANDLER(zks_handle_network_capabilities);
-HANDLER(zks_handle_network_create);
-HANDLER(zks_handle_network_allocate);
-HANDLER(zks_handle_network_delete);
-HANDLER(zks_handle_network_free);
-HANDLER(zks_handle_endpoint_create);
-HANDLER(zks_handle_endpoint_delete);
-HANDLER(zks_handle_endpoint_info);
-HANDLER(zks_handle_join);
-HANDLER(zks_handle_leave);
-HANDLER(zks_handle_nothing);
+int zks_handle_network_capabilities(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err);
+int zks_handle_network_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_network_allocate(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_network_delete(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_network_free(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_endpoint_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_endpoint_delete(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_endpoint_info(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_join(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_leave(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_nothing(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
 
-HANDLER(zks_handle_ipam_capabilities);
-HANDLER(zks_handle_ipam_spaces);
-HANDLER(zks_handle_ipam_request_pool);
-HANDLER(zks_handle_ipam_release_pool);
-HANDLER(zks_handle_ipam_request_address);
-HANDLER(zks_handle_ipam_release_address);
+int zks_handle_ipam_capabilities(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_ipam_spaces(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_ipam_request_pool(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_ipam_release_pool(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_ipam_request_address(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err);
+int zks_handle_ipam_release_address(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err);
 
 #endif

@@ -10,7 +10,7 @@
 
 #define GATEWAY_TYPE "com.docker.network.gateway"
 
-HANDLER(zks_handle_ipam_capabilities)
+int zks_handle_ipam_capabilities(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	(void)ctx;
 	(void)req;
@@ -22,7 +22,7 @@ HANDLER(zks_handle_ipam_capabilities)
 	return 0;
 }
 
-HANDLER(zks_handle_ipam_spaces)
+int zks_handle_ipam_spaces(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	(void)ctx;
 	(void)req;
@@ -33,7 +33,7 @@ HANDLER(zks_handle_ipam_spaces)
 	return 0;
 }
 
-HANDLER(zks_handle_ipam_request_pool)
+int zks_handle_ipam_request_pool(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *space, *pool, *subpool;
@@ -67,7 +67,7 @@ HANDLER(zks_handle_ipam_request_pool)
 	return 0;
 }
 
-HANDLER(zks_handle_ipam_release_pool)
+int zks_handle_ipam_release_pool(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *id;
@@ -79,7 +79,8 @@ HANDLER(zks_handle_ipam_release_pool)
 	return 0;
 }
 
-HANDLER(zks_handle_ipam_request_address)
+int zks_handle_ipam_request_address(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *id, *address;
@@ -108,7 +109,8 @@ HANDLER(zks_handle_ipam_request_address)
 	return 0;
 }
 
-HANDLER(zks_handle_ipam_release_address)
+int zks_handle_ipam_release_address(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *id, *address;

@@ -9,7 +9,8 @@
 
 #define GENERIC "com.docker.network.generic"
 
-HANDLER(zks_handle_network_capabilities)
+int zks_handle_network_capabilities(void *ctx, const cJSON *req, cJSON **reply,
+				    struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 
@@ -50,7 +51,7 @@ static int ipv4_data(const cJSON *req, const char **pool, const char **gateway,
 	return 0;
 }
 
-HANDLER(zks_handle_network_create)
+int zks_handle_network_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *id, *pool, *gateway;
@@ -71,7 +72,7 @@ HANDLER(zks_handle_network_create)
 	return 0;
 }
 
-HANDLER(zks_handle_network_allocate)
+int zks_handle_network_allocate(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	const char *id;
 	const cJSON *options = cJSON_GetObjectItem(req, "Options");
@@ -92,7 +93,7 @@ HANDLER(zks_handle_network_allocate)
 	return 0;
 }
 
-HANDLER(zks_handle_network_delete)
+int zks_handle_network_delete(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *id;
@@ -104,7 +105,7 @@ HANDLER(zks_handle_network_delete)
 	return 0;
 }
 
-HANDLER(zks_handle_network_free)
+int zks_handle_network_free(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	const char *id;
 
@@ -124,7 +125,7 @@ static int ids(const cJSON *req, const char **network, const char **endpoint,
 	return 0;
 }
 
-HANDLER(zks_handle_endpoint_create)
+int zks_handle_endpoint_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *network, *endpoint, *address = NULL, *v6 = NULL, *mac = NULL;
@@ -157,7 +158,7 @@ HANDLER(zks_handle_endpoint_create)
 	return 0;
 }
 
-HANDLER(zks_handle_endpoint_delete)
+int zks_handle_endpoint_delete(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *network, *endpoint;
@@ -169,7 +170,7 @@ HANDLER(zks_handle_endpoint_delete)
 	return 0;
 }
 
-HANDLER(zks_handle_endpoint_info)
+int zks_handle_endpoint_info(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *network, *endpoint;
@@ -189,7 +190,7 @@ HANDLER(zks_handle_endpoint_info)
 	return 0;
 }
 
-HANDLER(zks_handle_join)
+int zks_handle_join(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *network, *endpoint;
@@ -208,7 +209,7 @@ HANDLER(zks_handle_join)
 	return 0;
 }
 
-HANDLER(zks_handle_leave)
+int zks_handle_leave(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *network, *endpoint;

@@ -3,7 +3,7 @@
  */
 #include "handlers.h"
 
-HANDLER(zks_handle_activate)
+int zks_handle_activate(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	cJSON *impl;
 
@@ -19,7 +19,7 @@ HANDLER(zks_handle_activate)
 }
 
 /* Calls whose answer is an empty object: nothing to do, or nothing to say. */
-HANDLER(zks_handle_nothing)
+int zks_handle_nothing(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	(void)ctx;
 	(void)req;

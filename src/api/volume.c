@@ -7,7 +7,8 @@
 #include "handlers.h"
 #include "zkswarm/util.h"
 
-HANDLER(zks_handle_volume_capabilities)
+int zks_handle_volume_capabilities(void *ctx, const cJSON *req, cJSON **reply,
+				   struct zks_error *err)
 {
 	cJSON *caps;
 
@@ -21,7 +22,7 @@ HANDLER(zks_handle_volume_capabilities)
 	return 0;
 }
 
-HANDLER(zks_handle_volume_create)
+int zks_handle_volume_create(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -36,7 +37,7 @@ HANDLER(zks_handle_volume_create)
 	return 0;
 }
 
-HANDLER(zks_handle_volume_remove)
+int zks_handle_volume_remove(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -56,7 +57,7 @@ static int reply_mountpoint(char *mountpoint, cJSON **reply)
 	return 0;
 }
 
-HANDLER(zks_handle_volume_mount)
+int zks_handle_volume_mount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *name, *id;
@@ -69,7 +70,7 @@ HANDLER(zks_handle_volume_mount)
 	return reply_mountpoint(mountpoint, reply);
 }
 
-HANDLER(zks_handle_volume_unmount)
+int zks_handle_volume_unmount(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *name, *id;
@@ -82,7 +83,7 @@ HANDLER(zks_handle_volume_unmount)
 	return 0;
 }
 
-HANDLER(zks_handle_volume_path)
+int zks_handle_volume_path(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	const char *name;
@@ -135,7 +136,7 @@ static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status
 	return vol;
 }
 
-HANDLER(zks_handle_volume_get)
+int zks_handle_volume_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	struct zks_volume_info *info;
@@ -151,7 +152,7 @@ HANDLER(zks_handle_volume_get)
 	return 0;
 }
 
-HANDLER(zks_handle_volume_list)
+int zks_handle_volume_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
 {
 	struct zks_app *app = ctx;
 	struct zks_volume_info *infos;
