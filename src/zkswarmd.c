@@ -2,7 +2,7 @@
  * zkswarmd - the zkswarm plugin daemon.
  *
  * Start-up order matters to the engine: it gives a managed plugin about ten
- * seconds to accept on its socket (PROTOCOL.md §1.5), so the socket comes
+ * seconds to accept on its socket (docs/PROTOCOL.md §1.5), so the socket comes
  * first and nothing here waits for ZooKeeper.  Reads answer from the mirror
  * (loaded from disk, stale until ZooKeeper answers) from the first request.
  */

@@ -1,5 +1,5 @@
 /*
- * ipam.c - IpamDriver endpoints (PROTOCOL.md §4).  Errors also carry the
+ * ipam.c - IpamDriver endpoints (docs/PROTOCOL.md §4).  Errors also carry the
  * "Error" key (routes.c marks these routes), which is what the engine reads.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * network.c - NetworkDriver endpoints (PROTOCOL.md §3).
+ * network.c - NetworkDriver endpoints (docs/PROTOCOL.md §3).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,7 @@ int zks_handle_network_capabilities(void *ctx, const cJSON *req, cJSON **reply,
 	/*
 	 * "local" (the default): standalone engines create networks, and swarm accepts
 	 * --scope swarm --config-from.  "global": networks are swarm's; the managers ask our
-	 * IPAM and AllocateNetwork, workers follow (PROTOCOL-TRACES.md).  The engine of
+	 * IPAM and AllocateNetwork, workers follow (docs/PROTOCOL.md §5).  The engine of
 	 * Docker 20.10 drops the IPAM of a --scope swarm network of a "local" driver.
 	 */
 	cJSON_AddStringToObject(*reply, "Scope", app != NULL && app->swarm_networks ? "global" : "local");

@@ -1,5 +1,5 @@
 /*
- * volume.c - VolumeDriver endpoints (PROTOCOL.md §2).
+ * volume.c - VolumeDriver endpoints (docs/PROTOCOL.md §2).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -8,9 +8,13 @@
  *    expiry), keeps the mirror up to date (one-shot watches re-armed on
  *    every read, a full resync after every (re)connect), runs the session
  *    callbacks and saves the mirror to disk.
- *  - request threads make synchronous calls for writes and authoritative
- *    reads, holding handle_lock for reading so that the worker cannot close
- *    the handle under them.
+ *  - request threads send writes asynchronously (zoo_amulti) and wait for
+ *    their completion, and make synchronous authoritative reads, holding
+ *    handle_lock for reading so that the worker cannot close the handle
+ *    under them.
+ *
+ * Every answer ZooKeeper gives on the session, on whichever thread, moves
+ * the fencing clock (last_contact) to the answered request's send time.
  *
  * The worker changes the mirror in the order of its reads.  A writer's own
  * acknowledged write goes into the mirror at once (read-your-writes without
@@ -33,7 +37,7 @@
  * Lock order: handle_lock, then lock, then mirror_lock (each may be taken
  * alone); a resync batch's or a write call's own lock is taken with none.
  *
- * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: ZOOKEEPER.md §1.5)
+ * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: docs/ZOOKEEPER.md §1.5)
  * are verified after reconnecting: each step's effect is read back (data
  * equal, ephemeral owned by our session, deleted node gone).  Only when the
  * write was not applied is it sent again.
@@ -119,6 +123,7 @@ struct zk_store {
 	 */
 	_Atomic int64_t last_contact;
 	int64_t last_probe;     /* when the worker last sent its own probe */
+	int64_t opened_ms;      /* when the current handle was made: its handshakes went out later */
 
 	pthread_rwlock_t mirror_lock;
 	struct zks_tree *mirror;
@@ -319,7 +324,13 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			s->state = ZKS_CONN_CONNECTED;
 			s->connects++;
 			s->disconnected_since = 0;
-			contact_at(s, zks_now_ms());
+			/*
+			 * The handshake's answer, but its send time is unknown, and this event
+			 * may come late (the completion thread's queue): count only the handle's
+			 * making, which was before.  After a reconnect the resync's first answers
+			 * count.
+			 */
+			contact_at(s, s->opened_ms);
 			s->need_resync = true;
 		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
 			if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
@@ -1055,6 +1066,7 @@ static void open_handle(struct zk_store *s)
 	pthread_rwlock_wrlock(&s->handle_lock);
 	/* Hold the lock across init so the first session event sees zh_current set. */
 	pthread_mutex_lock(&s->lock);
+	s->opened_ms = zks_now_ms();
 	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, resume ? &saved : NULL, s,
 			     ZOO_NO_LOG_CLIENTENV, zk_log_callback);
 	if (zh == NULL) {

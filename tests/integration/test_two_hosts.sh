@@ -2,7 +2,7 @@
 # Integration: two hosts, each a network namespace running its own zkswarmd,
 # one ZooKeeper, and containers on both hosts that exchange traffic through
 # the VXLAN devices the daemons programmed.  No Docker: this script plays the
-# engine's part (PROTOCOL-TRACES.md, standalone engines with a shared
+# engine's part (docs/PROTOCOL.md §5, standalone engines with a shared
 # `-o cluster-name`), calling the daemons' unix sockets with curl and doing
 # what the engine does with the interface Join names (move it into the
 # container's namespace, rename it eth0, set its MAC and address).

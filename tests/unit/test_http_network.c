@@ -2,7 +2,7 @@
  * test_http_network.c - the NetworkDriver and IpamDriver calls through the
  * request path the engine talks to (zks_http_dispatch with the real route
  * table), on the in-memory store with the fake filesystem and the fake
- * kernel network: the bodies the engine really sends (PROTOCOL-TRACES.md),
+ * kernel network: the bodies the engine really sends (docs/PROTOCOL.md §5),
  * the replies it reads, and the errors in the key each subsystem reads
  * (IpamDriver: "Error", and "Err" as well; NetworkDriver: "Err").
  */
@@ -202,7 +202,7 @@ static void release_pool(struct zks_app *app, const char *pool_id)
 	free(body);
 }
 
-/* CreateNetwork as the engine 20.10 sends it (PROTOCOL-TRACES.md). */
+/* CreateNetwork as the engine 20.10 sends it (docs/PROTOCOL.md §5). */
 static char *create_network_body(const char *id, const char *generic, const char *pool,
 				 const char *gateway)
 {
