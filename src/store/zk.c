@@ -616,8 +616,8 @@ static int collect_new_child(void *ctx, const char *child, bool known)
 	return 0;
 }
 
-static int read_tree(struct zk_store *s, zhandle_t *zh, char **level, size_t nlevel,
-		     bool only_new);
+static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char **level,
+		     size_t nlevel, bool only_new);
 
 /*
  * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
@@ -629,7 +629,6 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	struct String_vector kids = {0};
 	struct path_list fresh = {0};
 	int64_t sent = zks_now_ms();
-	size_t n;
 	int rc;
 
 	rc = zoo_wget_children(zh, path, watcher, s, &kids);
@@ -645,11 +644,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	deallocate_String_vector(&kids);
 	if (fresh.n == 0)
 		return 0;
-	n = fresh.n;
-	rc = read_tree(s, zh, fresh.paths, fresh.n, true);
-	log_debug("mirror: %zu new under %s read in %lld ms%s", n, rel,
-		  (long long)(zks_now_ms() - sent), rc == ZOK ? "" : " (cut short)");
-	return rc == ZOK ? 0 : -1;
+	return read_tree(s, zh, rel, fresh.paths, fresh.n, true) == ZOK ? 0 : -1;
 }
 
 /* Re-read a node's data (re-arming the watch); 1 if it is gone. */
@@ -698,7 +693,9 @@ struct resync_batch {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t inflight;
-	int failed_rc;  /* ZOK, or the first error */
+	int64_t slowest;   /* the longest wait for an answer, ms (for the log) */
+	size_t nread;      /* nodes whose data was read */
+	int failed_rc;     /* ZOK, or the first error */
 	struct path_list next; /* the level below, to read next */
 };
 
@@ -711,12 +708,15 @@ struct resync_read {
 static void resync_read_done(struct resync_read *rd, int rc)
 {
 	struct resync_batch *b = rd->b;
+	int64_t now = zks_now_ms();
 
 	if (answered(rc))
 		contact_at(b->s, rd->sent);
 	pthread_mutex_lock(&b->lock);
 	if (rc != ZOK && rc != ZNONODE && b->failed_rc == ZOK)
 		b->failed_rc = rc;
+	if (now - rd->sent > b->slowest)
+		b->slowest = now - rd->sent;
 	b->inflight--;
 	/* The issuer waits for room down to half, or for the level's end: not every reply. */
 	if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
@@ -731,11 +731,13 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 {
 	struct resync_read *rd = (struct resync_read *)data;
 
-	if (rc == ZOK)
+	if (rc == ZOK) {
 		mirror_put(rd->b->s, rd->rel, value ? value : "", value_len > 0 ? (size_t)value_len : 0,
 			   st);
-	else if (rc == ZNONODE)
+		__atomic_add_fetch(&rd->b->nread, 1, __ATOMIC_RELAXED);
+	} else if (rc == ZNONODE) {
 		mirror_remove(rd->b->s, rd->rel);
+	}
 	resync_read_done(rd, rc);
 }
 
@@ -791,9 +793,10 @@ static void resync_issue(struct resync_batch *b, zhandle_t *zh, const char *rel)
  * mirror, level by level: every child (the resync) or, with only_new, the children the
  * mirror lacks.  0 or a ZooKeeper error code.
  */
-static int read_tree(struct zk_store *s, zhandle_t *zh, char **level, size_t nlevel,
-		     bool only_new)
+static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char **level,
+		     size_t nlevel, bool only_new)
 {
+	int64_t t0 = zks_now_ms();
 	struct resync_batch b = {.s = s, .only_new = only_new, .failed_rc = ZOK};
 	int rc;
 
@@ -814,6 +817,9 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, char **level, size_t nle
 	}
 	zks_free_strv(level, nlevel);
 	rc = b.failed_rc;
+	log_debug("mirror: %zu %snodes under %s read in %lld ms (slowest answer %lld ms)%s",
+		  b.nread, only_new ? "new " : "", under, (long long)(zks_now_ms() - t0),
+		  (long long)b.slowest, rc == ZOK ? "" : " (cut short)");
 	pthread_cond_destroy(&b.cond);
 	pthread_mutex_destroy(&b.lock);
 	return rc;
@@ -825,7 +831,7 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 	char **root = xcalloc(2, sizeof(*root));
 
 	root[0] = xstrdup("/");
-	return read_tree(s, zh, root, 1, false);
+	return read_tree(s, zh, "/", root, 1, false);
 }
 
 static void process_event(struct zk_store *s, const struct zk_event *ev)
