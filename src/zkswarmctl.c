@@ -14,6 +14,7 @@
 
 #include "zkswarm/ctl.h"
 #include "zkswarm/log.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #ifndef ZKSWARM_VERSION
@@ -334,7 +335,7 @@ static int run(const struct command *cmd, const char *arg, const struct ctl_opts
 		       : err.code == ZKS_ERR_INVALID   ? CTL_EXIT_USAGE
 						       : CTL_EXIT_PROBLEM;
 	}
-	if (!ctl_exists(&c, "/nodes"))
+	if (!ctl_exists(&c, ZKS_NODES))
 		fprintf(stderr,
 			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
 			"in it); is --zk-root right?\n",

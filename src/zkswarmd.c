@@ -23,6 +23,7 @@
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
+#include "zkswarm/records.h"
 #include "zkswarm/metrics.h"
 #include "zkswarm/netlink.h"
 #include "zkswarm/reaper.h"

@@ -157,9 +157,6 @@ static inline void store_destroy(struct zks_store *s)
 		s->ops->destroy(s);
 }
 
-/* The persistent paths every service writes under; created at each session start. */
-extern const char *const zks_skeleton[];
-
 /* Names the state for logs and Status: "connected", "connecting", "expired". */
 const char *zks_conn_state_name(enum zks_conn_state state);
 

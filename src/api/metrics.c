@@ -11,6 +11,7 @@
 
 #include "zkswarm/api.h"
 #include "zkswarm/metrics.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #define MAX_ROUTES 64
@@ -140,8 +141,8 @@ char *zks_metrics_render(struct zks_store *store)
 		"# TYPE zkswarm_objects gauge\n"
 		"zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
 		"zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
-	    children(store, "/volumes"), children(store, "/networks"), children(store, "/ipam/subnets"),
-	    children(store, "/nodes"));
+	    children(store, ZKS_VOLUMES), children(store, ZKS_NETWORKS), children(store, ZKS_SUBNETS),
+	    children(store, ZKS_NODES));
 	return t.buf;
 }
 

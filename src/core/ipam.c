@@ -19,9 +19,9 @@
 
 #include "zkswarm/ipam.h"
 #include "zkswarm/log.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
-#define SUBNETS "/ipam/subnets"
 #define CLAIM_ATTEMPTS 16
 #define CURSORS 64
 
@@ -97,7 +97,15 @@ static char *subnet_path(const struct zks_cidr *c)
 	char name[ZKS_CIDR_STR];
 
 	zks_cidr_to_name(c, name);
-	return xasprintf(SUBNETS "/%s", name);
+	return zks_path_subnet(name);
+}
+
+static char *addrs_path(const struct zks_cidr *c)
+{
+	char name[ZKS_CIDR_STR];
+
+	zks_cidr_to_name(c, name);
+	return zks_path_subnet_addrs(name);
 }
 
 /* The group of address records that ip belongs to: its /24. */
@@ -108,7 +116,7 @@ static char *group_path(const struct zks_cidr *c, uint32_t ip)
 
 	zks_cidr_to_name(c, name);
 	zks_cidr_to_name(&g, group);
-	return xasprintf(SUBNETS "/%s/addrs/%s", name, group);
+	return zks_path_subnet_addr_group(name, group);
 }
 
 static char *addr_path(const struct zks_cidr *c, uint32_t ip)
@@ -300,8 +308,8 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 		bool found = false, join = false;
 		int r = -1;
 
-		if (store_get(ipam->store, SUBNETS, NULL, NULL, &pst, err) < 0 ||
-		    store_children(ipam->store, SUBNETS, &names, &n, err) < 0)
+		if (store_get(ipam->store, ZKS_SUBNETS, NULL, NULL, &pst, err) < 0 ||
+		    store_children(ipam->store, ZKS_SUBNETS, &names, &n, err) < 0)
 			return -1;
 		claimed = xcalloc(n + 1, sizeof(*claimed));
 		for (size_t i = 0; i < n; i++)
@@ -363,7 +371,7 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 				r = 1; /* released meanwhile: claim it afresh */
 		} else {
 			cleanup_free char *path = subnet_path(&cand);
-			cleanup_free char *addrs = xasprintf("%s/addrs", path);
+			cleanup_free char *addrs = addrs_path(&cand);
 			cleanup_free char *text = NULL;
 			cleanup_free char *bump = NULL;
 			char cidr[ZKS_CIDR_STR], at[32];
@@ -380,7 +388,7 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 			bump = xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id);
 			{
 				struct zks_op ops[] = {
-					{.type = ZKS_OP_SET, .path = SUBNETS, .data = bump,
+					{.type = ZKS_OP_SET, .path = ZKS_SUBNETS, .data = bump,
 					 .len = strlen(bump), .version = pst.version},
 					{.type = ZKS_OP_CREATE, .path = path, .data = text, .len = strlen(text)},
 					{.type = ZKS_OP_CREATE, .path = addrs},
@@ -479,7 +487,7 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 	if (parse_pool_id(pool_id, &subnet, &range, err) < 0)
 		return -1;
 	path = subnet_path(&subnet);
-	addrs = xasprintf("%s/addrs", path);
+	addrs = addrs_path(&subnet);
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
@@ -939,11 +947,11 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 	size_t n = 0;
 	int r = 0;
 
-	if (store_children(ipam->store, SUBNETS, &subnets, &n, err) < 0)
+	if (store_children(ipam->store, ZKS_SUBNETS, &subnets, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		cleanup_free char *sp = xasprintf(SUBNETS "/%s", subnets[i]);
-		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		cleanup_free char *sp = zks_path_subnet(subnets[i]);
+		cleanup_free char *ap = zks_path_subnet_addrs(subnets[i]);
 		char **paths = NULL;
 		size_t np = 0, records = 0;
 

@@ -22,6 +22,7 @@
 #include "zkswarm/ipam.h"
 #include "zkswarm/log.h"
 #include "zkswarm/networks.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #define VNI_MIN 4096u
@@ -197,7 +198,7 @@ static int record_parse(const char *key, const char *data, struct network_record
 static int load_network(struct zks_networks *n, const char *key, bool authoritative,
 			struct network_record *rec, struct zks_error *err)
 {
-	cleanup_free char *path = xasprintf("/networks/%s", key);
+	cleanup_free char *path = zks_path_network(key);
 	cleanup_free char *data = NULL;
 	struct zks_stat st;
 	int r;
@@ -224,14 +225,14 @@ static int find_key(struct zks_networks *n, const char *docker_id, char **key,
 		int found = -1;
 
 		if (pass == 0) {
-			if (store_cached_children(n->store, "/networks", &keys, &count) < 0)
+			if (store_cached_children(n->store, ZKS_NETWORKS, &keys, &count) < 0)
 				count = 0;
-		} else if (store_children(n->store, "/networks", &keys, &count, err) < 0) {
+		} else if (store_children(n->store, ZKS_NETWORKS, &keys, &count, err) < 0) {
 			return -1;
 		}
 		for (size_t i = 0; i < count && found < 0; i++) {
 			cleanup_free char *m =
-				xasprintf("/networks/%s/members/%s%s", keys[i], n->member_prefix, docker_id);
+				zks_path_network_member(keys[i], n->member_prefix, docker_id);
 
 			if (pass == 0 ? store_cached_get(n->store, m, NULL, NULL, NULL) == 0
 				      : store_get(n->store, m, NULL, NULL, NULL, NULL) == 0)
@@ -366,7 +367,7 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 		return -1;
 	zks_cidr_to_name(&subnet, sname);
 	zks_cidr_format(&subnet, s);
-	subnet_path = xasprintf("/ipam/subnets/%s", sname);
+	subnet_path = zks_path_subnet(sname);
 	if (store_get(n->store, subnet_path, NULL, NULL, NULL, err) < 0) {
 		if (err->code == ZKS_ERR_NOT_FOUND)
 			zks_error_set(err, ZKS_ERR_INVALID,
@@ -376,12 +377,12 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 		return -1;
 	}
 	key = o.cluster_name ? o.cluster_name : docker_id;
-	member = xasprintf("/networks/%s/members/%s%s", key, n->member_prefix, docker_id);
+	member = zks_path_network_member(key, n->member_prefix, docker_id);
 	pthread_mutex_lock(&n->lock);
 	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-		cleanup_free char *path = xasprintf("/networks/%s", key);
-		cleanup_free char *members = xasprintf("%s/members", path);
-		cleanup_free char *endpoints = xasprintf("%s/endpoints", path);
+		cleanup_free char *path = zks_path_network(key);
+		cleanup_free char *members = zks_path_network_members(key);
+		cleanup_free char *endpoints = zks_path_network_endpoints(key);
 		cleanup_free char *vni_path = NULL;
 		cleanup_free char *text = NULL;
 		cleanup_free char *claim = NULL;
@@ -424,12 +425,12 @@ int zks_networks_create(struct zks_networks *n, const char *docker_id, const str
 				cleanup_free char *p = NULL;
 
 				rec.vni = vni_candidate(key, (uint32_t)attempt * 1024 + k);
-				p = xasprintf("/vnis/%u", rec.vni);
+				p = zks_path_vni(rec.vni);
 				if (store_cached_get(n->store, p, NULL, NULL, NULL) < 0)
 					break;
 			}
 		}
-		vni_path = xasprintf("/vnis/%u", rec.vni);
+		vni_path = zks_path_vni(rec.vni);
 		zks_rfc3339_now(at);
 		zks_random_hex(token);
 		doc = cJSON_CreateObject();
@@ -512,10 +513,10 @@ out:
 static int delete_if_unused(struct zks_networks *n, const struct network_record *rec,
 			    struct zks_error *err)
 {
-	cleanup_free char *path = xasprintf("/networks/%s", rec->key);
-	cleanup_free char *members = xasprintf("%s/members", path);
-	cleanup_free char *endpoints = xasprintf("%s/endpoints", path);
-	cleanup_free char *vni_path = xasprintf("/vnis/%u", rec->vni);
+	cleanup_free char *path = zks_path_network(rec->key);
+	cleanup_free char *members = zks_path_network_members(rec->key);
+	cleanup_free char *endpoints = zks_path_network_endpoints(rec->key);
+	cleanup_free char *vni_path = zks_path_vni(rec->vni);
 	struct zks_op ops[] = {
 		{.type = ZKS_OP_DELETE, .path = members, .version = -1},
 		{.type = ZKS_OP_DELETE, .path = endpoints, .version = -1},
@@ -536,7 +537,7 @@ static int delete_if_unused(struct zks_networks *n, const struct network_record 
 /* Whether this node still has a member of key other than docker_id. */
 static bool other_local_member(struct zks_networks *n, const char *key, const char *docker_id)
 {
-	cleanup_free char *members = xasprintf("/networks/%s/members", key);
+	cleanup_free char *members = zks_path_network_members(key);
 	char **names = NULL;
 	size_t count = 0;
 	bool found = false;
@@ -564,7 +565,7 @@ int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zk
 		r = err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* deleting twice is harmless */
 		goto out;
 	}
-	member = xasprintf("/networks/%s/members/%s%s", key, n->member_prefix, docker_id);
+	member = zks_path_network_member(key, n->member_prefix, docker_id);
 	if (load_network(n, key, true, &rec, err) < 0)
 		goto out;
 	/* The kernel first: if that fails the membership stays, and the engine's retry finds it. */
@@ -617,7 +618,7 @@ static int endpoint_parse(const char *data, struct endpoint_record *ep)
 static int load_endpoint(struct zks_networks *n, const char *key, const char *endpoint_id,
 			 struct endpoint_record *ep, struct zks_error *err)
 {
-	cleanup_free char *path = xasprintf("/networks/%s/endpoints/%s", key, endpoint_id);
+	cleanup_free char *path = zks_path_network_endpoint(key, endpoint_id);
 	cleanup_free char *data = NULL;
 
 	if (store_cached_get(n->store, path, &data, NULL, NULL) < 0 &&
@@ -668,7 +669,7 @@ int zks_networks_create_endpoint(struct zks_networks *n, const char *docker_id,
 		m[4] = (uint8_t)(ip >> 8), m[5] = (uint8_t)ip;
 	}
 	format_mac(m, ms);
-	path = xasprintf("/networks/%s/endpoints/%s", key, endpoint_id);
+	path = zks_path_network_endpoint(key, endpoint_id);
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "node", n->node_id);
 	cJSON_AddStringToObject(doc, "address", address);
@@ -701,10 +702,10 @@ static int find_endpoint_key(struct zks_networks *n, const char *endpoint_id, ch
 	size_t count = 0;
 	int r = -1;
 
-	if (store_children(n->store, "/networks", &keys, &count, NULL) < 0)
+	if (store_children(n->store, ZKS_NETWORKS, &keys, &count, NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < count && r < 0; i++) {
-		cleanup_free char *p = xasprintf("/networks/%s/endpoints/%s", keys[i], endpoint_id);
+		cleanup_free char *p = zks_path_network_endpoint(keys[i], endpoint_id);
 		cleanup_free char *data = NULL;
 		struct endpoint_record ep;
 
@@ -739,7 +740,7 @@ int zks_networks_delete_endpoint(struct zks_networks *n, const char *docker_id,
 		if (find_endpoint_key(n, endpoint_id, &key) < 0)
 			return 0;
 	}
-	path = xasprintf("/networks/%s/endpoints/%s", key, endpoint_id);
+	path = zks_path_network_endpoint(key, endpoint_id);
 	if (store_remove(n->store, path, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
 		return -1;
 	{
@@ -830,18 +831,18 @@ int zks_networks_reap_node(void *ctx, const char *node, struct zks_error *err)
 	char **keys = NULL;
 	int r = 0;
 
-	if (store_children(n->store, "/networks", &keys, &count, err) < 0)
+	if (store_children(n->store, ZKS_NETWORKS, &keys, &count, err) < 0)
 		return -1;
 	for (size_t i = 0; i < count && r == 0; i++) {
-		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
-		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
+		cleanup_free char *members = zks_path_network_members(keys[i]);
 		struct network_record rec;
 		char **v = NULL;
 		size_t nv = 0;
 
 		if (store_children(n->store, eps, &v, &nv, err) == 0) {
 			for (size_t k = 0; k < nv && r == 0; k++) {
-				cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+				cleanup_free char *p = zks_path_network_endpoint(keys[i], v[k]);
 				cleanup_free char *data = NULL;
 				struct endpoint_record ep;
 				struct zks_stat st;
@@ -862,7 +863,7 @@ int zks_networks_reap_node(void *ctx, const char *node, struct zks_error *err)
 
 				if (strncmp(v[k], prefix, plen) != 0)
 					continue;
-				p = xasprintf("%s/%s", members, v[k]);
+				p = zks_path_network_member(keys[i], "", v[k]);
 				if (store_remove(n->store, p, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
 					r = -1;
 			}
@@ -902,7 +903,7 @@ static bool desired_has(const struct desired *d, const char *name)
 
 static bool node_address(struct zks_networks *n, const char *node, struct in_addr *out)
 {
-	cleanup_free char *path = xasprintf("/nodes/%s", node);
+	cleanup_free char *path = zks_path_node(node);
 	cleanup_free char *data = NULL;
 	cJSON *doc, *a;
 	uint32_t ip;
@@ -924,7 +925,7 @@ static bool node_address(struct zks_networks *n, const char *node, struct in_add
 static int reconcile_network(struct zks_networks *n, const struct network_record *rec,
 			     struct desired *d, struct zks_error *err)
 {
-	cleanup_free char *endpoints = xasprintf("/networks/%s/endpoints", rec->key);
+	cleanup_free char *endpoints = zks_path_network_endpoints(rec->key);
 	char bridge[IF_NAMESIZE], vxlan[IF_NAMESIZE];
 	struct zks_remote_ep *remote = NULL;
 	size_t nremote = 0, count = 0;
@@ -940,7 +941,7 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 		count = 0;
 	remote = xcalloc(count + 1, sizeof(*remote));
 	for (size_t i = 0; i < count; i++) {
-		cleanup_free char *p = xasprintf("%s/%s", endpoints, ids[i]);
+		cleanup_free char *p = zks_path_network_endpoint(rec->key, ids[i]);
 		cleanup_free char *data = NULL;
 		struct endpoint_record ep;
 		uint32_t ip;
@@ -985,10 +986,10 @@ int zks_networks_reconcile(struct zks_networks *n, struct zks_error *err)
 	snprintf(prefixes[2], sizeof(prefixes[2]), "zk%sh", n->tag);
 	store_status(n->store, &status);
 	pthread_mutex_lock(&n->lock);
-	if (store_cached_children(n->store, "/networks", &keys, &count) < 0)
+	if (store_cached_children(n->store, ZKS_NETWORKS, &keys, &count) < 0)
 		count = 0;
 	for (size_t i = 0; i < count; i++) {
-		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		cleanup_free char *members = zks_path_network_members(keys[i]);
 		struct network_record rec;
 		char **names = NULL;
 		size_t nm = 0;
@@ -1066,7 +1067,7 @@ static void *reconciler_main(void *arg)
 static void on_session(void *ctx, int64_t session_id)
 {
 	struct zks_networks *n = ctx;
-	cleanup_free char *path = xasprintf("/nodes/%s", n->node_id);
+	cleanup_free char *path = zks_path_node(n->node_id);
 	cleanup_free char *text = NULL;
 	char addr[INET_ADDRSTRLEN] = "", at[32];
 	struct zks_error err = {0};

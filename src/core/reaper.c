@@ -17,9 +17,9 @@
 
 #include "zkswarm/log.h"
 #include "zkswarm/reaper.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
-#define LEADER "/reaper/leader"
 #define PERIOD_MS 2000
 #define MAX_REAPERS 4
 
@@ -107,10 +107,10 @@ static void collect_holders(struct zks_store *store, struct names *out)
 	char **keys, **subnets;
 	size_t nkeys, nsubnets;
 
-	add_children(store, "/networks", &keys, &nkeys);
+	add_children(store, ZKS_NETWORKS, &keys, &nkeys);
 	for (size_t i = 0; i < nkeys; i++) {
-		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
-		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
+		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
+		cleanup_free char *members = zks_path_network_members(keys[i]);
 		char **v;
 		size_t n;
 
@@ -124,7 +124,7 @@ static void collect_holders(struct zks_store *store, struct names *out)
 		zks_free_strv(v, n);
 		add_children(store, eps, &v, &n);
 		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+			cleanup_free char *p = zks_path_network_endpoint(keys[i], v[k]);
 			cleanup_free char *data = NULL;
 			cJSON *doc, *node;
 
@@ -139,17 +139,17 @@ static void collect_holders(struct zks_store *store, struct names *out)
 		zks_free_strv(v, n);
 	}
 	zks_free_strv(keys, nkeys);
-	add_children(store, "/ipam/subnets", &subnets, &nsubnets);
+	add_children(store, ZKS_SUBNETS, &subnets, &nsubnets);
 	for (size_t i = 0; i < nsubnets; i++) {
-		cleanup_free char *sp = xasprintf("/ipam/subnets/%s", subnets[i]);
-		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		cleanup_free char *sp = zks_path_subnet(subnets[i]);
+		cleanup_free char *ap = zks_path_subnet_addrs(subnets[i]);
 		char **v;
 		size_t n;
 
 		add_counter_keys(store, sp, "refs", out);
 		add_children(store, ap, &v, &n); /* the /24 groups of address records */
 		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *gp = xasprintf("%s/%s", ap, v[k]);
+			cleanup_free char *gp = zks_path_subnet_addr_group(subnets[i], v[k]);
 			char **ips;
 			size_t nips;
 
@@ -174,10 +174,10 @@ static bool take_leadership(struct zks_reaper *r, int64_t session)
 	struct zks_error err;
 	cleanup_free char *text = NULL;
 
-	if (store_cached_get(r->store, LEADER, NULL, NULL, &st) == 0)
+	if (store_cached_get(r->store, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0)
 		return st.owner == session;
 	text = xasprintf("{\"node\":\"%s\"}", r->node_id);
-	if (store_create(r->store, LEADER, text, strlen(text), ZKS_EPHEMERAL, &err) < 0)
+	if (store_create(r->store, ZKS_REAPER_LEADER, text, strlen(text), ZKS_EPHEMERAL, &err) < 0)
 		return false;
 	log_info("reaper: this node now reclaims what dead nodes held");
 	return true;
@@ -204,7 +204,7 @@ int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms)
 		log_info("reaper: another node reclaims now");
 	r->leader = leader;
 	collect_holders(r->store, &holders);
-	add_children(r->store, "/nodes", &alive, &nalive);
+	add_children(r->store, ZKS_NODES, &alive, &nalive);
 
 	/* Forget who came back or holds nothing any more; note the newly gone. */
 	for (size_t i = 0; i < r->ngone;) {

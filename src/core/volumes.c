@@ -18,6 +18,7 @@
 #include "zkswarm/config.h"
 #include "zkswarm/log.h"
 #include "zkswarm/util.h"
+#include "zkswarm/records.h"
 #include "zkswarm/volumes.h"
 
 #define STRIPES 64
@@ -89,11 +90,6 @@ static pthread_mutex_t *stripe_of(struct zks_volumes *v, const char *name)
 	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	return &v->stripes[h % STRIPES];
-}
-
-static char *volume_path(const char *name)
-{
-	return xasprintf("/volumes/%s", name);
 }
 
 static char *mountpoint_of(const struct zks_volumes *v, const char *name)
@@ -240,7 +236,7 @@ static int read_node(struct zks_volumes *v, bool authoritative, const char *path
 static int load_record(struct zks_volumes *v, const char *name, bool authoritative,
 		       struct volume_record *rec, struct zks_error *err)
 {
-	cleanup_free char *path = volume_path(name);
+	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *data = NULL;
 	struct zks_stat st;
 	int r = read_node(v, authoritative, path, &data, &st, err);
@@ -424,8 +420,8 @@ static void lease_view_clear(struct lease_view *lv)
 static int lease_view_read(struct zks_volumes *v, const char *name, bool authoritative,
 			   struct lease_view *lv, struct zks_error *err)
 {
-	cleanup_free char *holder = xasprintf("/volumes/%s/holder", name);
-	cleanup_free char *lease = xasprintf("/volumes/%s/leases/%s", name, v->node_id);
+	cleanup_free char *holder = zks_path_volume_holder(name);
+	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
 	cleanup_free char *hdata = NULL;
 	int r;
 
@@ -455,8 +451,8 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 static int lease_write(struct zks_volumes *v, const char *name, enum zks_access access,
 		       char *const *ids, size_t n, struct zks_error *err)
 {
-	cleanup_free char *holder = xasprintf("/volumes/%s/holder", name);
-	cleanup_free char *lease = xasprintf("/volumes/%s/leases/%s", name, v->node_id);
+	cleanup_free char *holder = zks_path_volume_holder(name);
+	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
 	cleanup_free char *data = lease_encode(v, ids, n);
 	cleanup_free char *hdata = lease_encode(v, NULL, 0);
 	struct zks_store_status status;
@@ -531,7 +527,7 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 			return 0;
 		if (err->code == ZKS_ERR_NOT_FOUND) {
 			/* The lease parent is gone with the volume, or a node we replace vanished. */
-			cleanup_free char *parent = xasprintf("/volumes/%s/leases", name);
+			cleanup_free char *parent = zks_path_volume_leases(name);
 			struct volume_record rec;
 			struct zks_error e2;
 
@@ -591,8 +587,8 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 
 	if (check_name(name, err) < 0 || zks_volume_options_parse(opts, nopts, &o, err) < 0)
 		return -1;
-	path = volume_path(name);
-	leases = xasprintf("%s/leases", path);
+	path = zks_path_volume(name);
+	leases = zks_path_volume_leases(name);
 	record = record_encode(v, name, &o);
 	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
@@ -637,7 +633,7 @@ out:
 static int describe_holders(struct zks_volumes *v, const char *name, char *out, size_t outlen,
 			    size_t *count, struct zks_error *err)
 {
-	cleanup_free char *leases = xasprintf("/volumes/%s/leases", name);
+	cleanup_free char *leases = zks_path_volume_leases(name);
 	char **nodes = NULL;
 	size_t n = 0, used = 0;
 
@@ -649,7 +645,7 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *p = xasprintf("%s/%s", leases, nodes[i]);
+		cleanup_free char *p = zks_path_volume_lease(name, nodes[i]);
 		cleanup_free char *data = NULL;
 		cleanup_free char *node = NULL;
 		size_t mounts = 0;
@@ -669,8 +665,8 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 static int remove_records(struct zks_volumes *v, const char *name, int32_t version,
 			  struct zks_error *err)
 {
-	cleanup_free char *path = volume_path(name);
-	cleanup_free char *leases = xasprintf("%s/leases", path);
+	cleanup_free char *path = zks_path_volume(name);
+	cleanup_free char *leases = zks_path_volume_leases(name);
 	struct zks_op ops[] = {
 		{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
 		{.type = ZKS_OP_DELETE, .path = path, .version = version},
@@ -693,7 +689,7 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 
 	if (check_name(name, err) < 0)
 		return -1;
-	path = volume_path(name);
+	path = zks_path_volume(name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
 	{
@@ -973,8 +969,8 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 	info->fenced = status.fenced;
 	info->zookeeper = zks_conn_state_name(status.state);
 	if (with_status) {
-		cleanup_free char *leases = xasprintf("/volumes/%s/leases", name);
-		cleanup_free char *holder_path = xasprintf("/volumes/%s/holder", name);
+		cleanup_free char *leases = zks_path_volume_leases(name);
+		cleanup_free char *holder_path = zks_path_volume_holder(name);
 		cleanup_free char *hdata = NULL;
 		cleanup_free char *holder = NULL;
 		char **nodes = NULL;
@@ -987,7 +983,7 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		if (store_cached_children(v->store, leases, &nodes, &n) == 0 && n > 0) {
 			info->holders = xcalloc(n, sizeof(*info->holders));
 			for (size_t i = 0; i < n; i++) {
-				cleanup_free char *p = xasprintf("%s/%s", leases, nodes[i]);
+				cleanup_free char *p = zks_path_volume_lease(name, nodes[i]);
 				cleanup_free char *data = NULL;
 				cleanup_free char *node = NULL;
 				size_t mounts = 0;
@@ -1039,7 +1035,7 @@ int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t
 	size_t count = 0, k = 0;
 	struct zks_volume_info *infos;
 
-	if (store_cached_children(v->store, "/volumes", &names, &count) < 0)
+	if (store_cached_children(v->store, ZKS_VOLUMES, &names, &count) < 0)
 		count = 0; /* nothing known yet */
 	infos = xcalloc(count + 1, sizeof(*infos));
 	for (size_t i = 0; i < count; i++) {
@@ -1078,10 +1074,10 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 		char **all = NULL;
 		size_t nall = 0;
 
-		if (store_cached_children(v->store, "/volumes", &all, &nall) == 0) {
+		if (store_cached_children(v->store, ZKS_VOLUMES, &all, &nall) == 0) {
 			for (size_t i = 0; i < nall; i++) {
 				cleanup_free char *lease =
-					xasprintf("/volumes/%s/leases/%s", all[i], v->node_id);
+					zks_path_volume_lease(all[i], v->node_id);
 				bool listed = false;
 
 				for (size_t k = 0; k < count && !listed; k++)

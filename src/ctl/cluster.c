@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "zkswarm/ctl_cluster.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #define POLL_MS 20
@@ -235,7 +236,7 @@ bool ctl_registered(const struct ctl_cluster *c, const char *node)
 
 	if (node == NULL || node[0] == '\0' || strchr(node, '/') != NULL)
 		return false;
-	path = xasprintf("/nodes/%s", node);
+	path = zks_path_node(node);
 	return zks_tree_exists(c->snap, path);
 }
 

@@ -39,6 +39,7 @@
 #include "zkswarm/cidr.h"
 #include "zkswarm/ctl.h"
 #include "zkswarm/ctl_table.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #define MAX_OPS 64
@@ -213,11 +214,11 @@ static char *reaper_note(const struct repair *r)
 static void check_nodes(struct repair *r)
 {
 	char **names;
-	size_t n = ctl_children(r->c, "/nodes", &names);
+	size_t n = ctl_children(r->c, ZKS_NODES, &names);
 	struct zks_stat st;
 
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *p = xasprintf("/nodes/%s", names[i]);
+		cleanup_free char *p = zks_path_node(names[i]);
 		int state;
 		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
 
@@ -235,10 +236,10 @@ static void check_nodes(struct repair *r)
 		cJSON_Delete(doc);
 	}
 	zks_free_strv(names, n);
-	if (ctl_get(r->c, "/reaper/leader", NULL, NULL, &st) == 0) {
+	if (ctl_get(r->c, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0) {
 		if (st.owner == 0) {
 			struct finding *f =
-			    add(r, "reaper", "/reaper/leader", st.ctime_ms,
+			    add(r, "reaper", ZKS_REAPER_LEADER, st.ctime_ms,
 				xstrdup("the reaper's leadership is a persistent record: "
 					"no daemon can ever take it"));
 
@@ -255,7 +256,7 @@ static bool alive(const struct repair *r, const char *node)
 
 	if (node == NULL || node[0] == '\0' || strchr(node, '/'))
 		return false;
-	p = xasprintf("/nodes/%s", node);
+	p = zks_path_node(node);
 	return ctl_get(r->c, p, NULL, NULL, &st) == 0 && st.owner != 0 && !doomed(r, p);
 }
 
@@ -281,11 +282,11 @@ static void fix_lease(struct repair *r, struct finding *f, const struct zks_stat
 static void check_volumes(struct repair *r)
 {
 	char **vols;
-	size_t nv = ctl_children(r->c, "/volumes", &vols);
+	size_t nv = ctl_children(r->c, ZKS_VOLUMES, &vols);
 
 	for (size_t i = 0; i < nv; i++) {
-		cleanup_free char *vp = xasprintf("/volumes/%s", vols[i]);
-		cleanup_free char *lp = xasprintf("%s/leases", vp);
+		cleanup_free char *vp = zks_path_volume(vols[i]);
+		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
 		cleanup_free char *hp = xasprintf("%s/holder", vp);
 		struct zks_stat st;
 		int state;
@@ -367,7 +368,7 @@ static void check_volumes(struct repair *r)
 /* The network's record: vni (0 if none) and whether it is a JSON object. */
 static int network_vni(struct repair *r, const char *key, uint32_t *vni)
 {
-	cleanup_free char *p = xasprintf("/networks/%s", key);
+	cleanup_free char *p = zks_path_network(key);
 	int state;
 	cJSON *doc = ctl_get_object(r->c, p, NULL, &state);
 	long v = 0;
@@ -385,9 +386,9 @@ static const char *c_root(const struct repair *r)
 
 static void check_network(struct repair *r, const char *key)
 {
-	cleanup_free char *np = xasprintf("/networks/%s", key);
-	cleanup_free char *mp = xasprintf("%s/members", np);
-	cleanup_free char *ep = xasprintf("%s/endpoints", np);
+	cleanup_free char *np = zks_path_network(key);
+	cleanup_free char *mp = zks_path_network_members(key);
+	cleanup_free char *ep = zks_path_network_endpoints(key);
 	struct zks_stat st, nst;
 	char **names;
 	size_t n, members_left = 0, endpoints_left = 0;
@@ -459,7 +460,7 @@ static void check_network(struct repair *r, const char *key)
 
 	if (members_left == 0 && endpoints_left == 0) {
 		/* What the daemons do when the last member leaves: everything of it goes. */
-		cleanup_free char *vp = vni ? xasprintf("/vnis/%u", vni) : NULL;
+		cleanup_free char *vp = vni ? zks_path_vni(vni) : NULL;
 		struct finding *f =
 		    add(r, "network", np, nst.ctime_ms, xstrdup("no member and no endpoint left"));
 		cJSON *claim;
@@ -486,7 +487,7 @@ static void check_network(struct repair *r, const char *key)
 		return;
 	}
 	if (vni != 0) {
-		cleanup_free char *vp = xasprintf("/vnis/%u", vni);
+		cleanup_free char *vp = zks_path_vni(vni);
 		cJSON *claim = ctl_get_object(r->c, vp, &st, &state);
 		const char *owner = ctl_str(claim, "network");
 		uint32_t other_vni = 0;
@@ -536,7 +537,7 @@ static void check_network(struct repair *r, const char *key)
 static void check_networks(struct repair *r)
 {
 	char **keys;
-	size_t n = ctl_children(r->c, "/networks", &keys);
+	size_t n = ctl_children(r->c, ZKS_NETWORKS, &keys);
 
 	for (size_t i = 0; i < n; i++)
 		check_network(r, keys[i]);
@@ -546,10 +547,10 @@ static void check_networks(struct repair *r)
 static void check_vnis(struct repair *r)
 {
 	char **names;
-	size_t n = ctl_children(r->c, "/vnis", &names);
+	size_t n = ctl_children(r->c, ZKS_VNIS, &names);
 
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *p = xasprintf("/vnis/%s", names[i]);
+		cleanup_free char *p = zks_path_vni_named(names[i]);
 		struct zks_stat st;
 		int state;
 		cJSON *claim;
@@ -565,7 +566,7 @@ static void check_vnis(struct repair *r)
 		} else if (key == NULL || strchr(key, '/') != NULL || key[0] == '\0') {
 			why = xstrdup("the VNI claim names no network");
 		} else {
-			cleanup_free char *np = xasprintf("/networks/%s", key);
+			cleanup_free char *np = zks_path_network(key);
 			uint32_t vni = 0;
 			int nstate = network_vni(r, key, &vni);
 
@@ -591,11 +592,11 @@ static void check_vnis(struct repair *r)
 static bool address_in_use(struct repair *r, const char *ip)
 {
 	char **keys;
-	size_t nk = ctl_children(r->c, "/networks", &keys);
+	size_t nk = ctl_children(r->c, ZKS_NETWORKS, &keys);
 	bool used = false;
 
 	for (size_t i = 0; i < nk && !used; i++) {
-		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
 		char **ids;
 		size_t ne = ctl_children(r->c, eps, &ids);
 
@@ -623,7 +624,7 @@ static bool address_in_use(struct repair *r, const char *ip)
 static const char *subnet_user(struct repair *r, const char *cidr, char **keys, size_t nk)
 {
 	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *np = xasprintf("/networks/%s", keys[i]);
+		cleanup_free char *np = zks_path_network(keys[i]);
 		cJSON *doc;
 		bool match;
 
@@ -682,8 +683,8 @@ static void delete_groups(struct repair *r, struct finding *f, const char *ap)
 
 static void check_subnet(struct repair *r, const char *name, char **keys, size_t nk)
 {
-	cleanup_free char *sp = xasprintf("/ipam/subnets/%s", name);
-	cleanup_free char *ap = xasprintf("%s/addrs", sp);
+	cleanup_free char *sp = zks_path_subnet(name);
+	cleanup_free char *ap = zks_path_subnet_addrs(name);
 	cleanup_free char *dead = NULL;
 	struct zks_cidr cidr;
 	char text[ZKS_CIDR_STR] = "";
@@ -798,8 +799,8 @@ out:
 static void check_subnets(struct repair *r)
 {
 	char **names, **keys;
-	size_t n = ctl_children(r->c, "/ipam/subnets", &names);
-	size_t nk = ctl_children(r->c, "/networks", &keys);
+	size_t n = ctl_children(r->c, ZKS_SUBNETS, &names);
+	size_t nk = ctl_children(r->c, ZKS_NETWORKS, &keys);
 
 	for (size_t i = 0; i < n; i++)
 		check_subnet(r, names[i], keys, nk);
@@ -814,7 +815,7 @@ static void act(struct repair *r, struct finding *f)
 	struct zks_error err = {0};
 
 	for (size_t i = 0; i < f->ngone; i++) {
-		cleanup_free char *p = xasprintf("/nodes/%s", f->gone[i]);
+		cleanup_free char *p = zks_path_node(f->gone[i]);
 		struct zks_stat st;
 
 		if (store_get(r->c->store, p, NULL, NULL, &st, &err) == 0 && st.owner != 0) {
@@ -915,7 +916,7 @@ static void repair_free(struct repair *r)
 int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	struct repair r = {.c = c};
-	cJSON *leader = ctl_get_object(c, "/reaper/leader", NULL, NULL);
+	cJSON *leader = ctl_get_object(c, ZKS_REAPER_LEADER, NULL, NULL);
 	size_t fixable = 0, done = 0, failed = 0;
 	bool interactive = !o->yes && !o->dry_run && isatty(STDIN_FILENO) && !o->json;
 	bool apply;

@@ -15,6 +15,7 @@
 #include "zkswarm/ctl.h"
 #include "zkswarm/ctl_probe.h"
 #include "zkswarm/ctl_table.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volume_options.h"
 
@@ -112,8 +113,8 @@ static const char *yes_no(bool v)
 
 static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 {
-	cleanup_free char *path = xasprintf("/volumes/%s", name);
-	cleanup_free char *leases = xasprintf("%s/leases", path);
+	cleanup_free char *path = zks_path_volume(name);
+	cleanup_free char *leases = zks_path_volume_leases(name);
 	cleanup_free char *holder_path = xasprintf("%s/holder", path);
 	cJSON *obj = cJSON_CreateObject(), *doc, *hdoc, *holders, *opts;
 	struct zks_stat st;
@@ -227,7 +228,7 @@ int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *v;
 	char **names;
-	size_t n = ctl_children(c, "/volumes", &names);
+	size_t n = ctl_children(c, ZKS_VOLUMES, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, volume_json(c, names[i], false));
@@ -267,7 +268,7 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 	    !strcmp(name, ".."))
 		return fprintf(stderr, "zkswarmctl: `%s` is not a volume name\n", name),
 		       CTL_EXIT_USAGE;
-	path = xasprintf("/volumes/%s", name);
+	path = zks_path_volume(name);
 	if (!ctl_exists(c, path)) {
 		fprintf(stderr, "zkswarmctl: no such volume `%s`\n", name);
 		return CTL_EXIT_PROBLEM;
@@ -334,9 +335,9 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 
 static cJSON *network_json(struct ctl_cluster *c, const char *key)
 {
-	cleanup_free char *path = xasprintf("/networks/%s", key);
-	cleanup_free char *members = xasprintf("%s/members", path);
-	cleanup_free char *endpoints = xasprintf("%s/endpoints", path);
+	cleanup_free char *path = zks_path_network(key);
+	cleanup_free char *members = zks_path_network_members(key);
+	cleanup_free char *endpoints = zks_path_network_endpoints(key);
 	cJSON *obj = cJSON_CreateObject(), *doc, *arr, *per_node;
 	const cJSON *opts;
 	long vni, mtu;
@@ -351,7 +352,7 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 	add_str(obj, "subnet", jstr(doc, "subnet"));
 	add_str(obj, "gateway", jstr(doc, "gateway"));
 	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
-		cleanup_free char *claim_path = xasprintf("/vnis/%ld", vni);
+		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
 		cJSON *claim = ctl_get_object(c, claim_path, NULL, NULL);
 		const char *owner = jstr(claim, "network");
 
@@ -441,7 +442,7 @@ int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *v;
 	char **names;
-	size_t n = ctl_children(c, "/networks", &names);
+	size_t n = ctl_children(c, ZKS_NETWORKS, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, network_json(c, names[i]));
@@ -487,7 +488,7 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 	if (strchr(key, '/') != NULL || key[0] == '\0' || !strcmp(key, ".") || !strcmp(key, ".."))
 		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
 		       CTL_EXIT_USAGE;
-	path = xasprintf("/networks/%s", key);
+	path = zks_path_network(key);
 	if (!ctl_exists(c, path)) {
 		fprintf(stderr,
 			"zkswarmctl: no such network `%s` (keys are Docker network IDs or "
@@ -561,11 +562,11 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 {
 	char **keys;
-	size_t nk = ctl_children(c, "/networks", &keys);
+	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
 	cJSON *found = NULL;
 
 	for (size_t i = 0; i < nk && found == NULL; i++) {
-		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
 		char **ids;
 		size_t ne = ctl_children(c, eps, &ids);
 
@@ -592,8 +593,8 @@ static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 
 static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 {
-	cleanup_free char *path = xasprintf("/ipam/subnets/%s", name);
-	cleanup_free char *addrs = xasprintf("%s/addrs", path);
+	cleanup_free char *path = zks_path_subnet(name);
+	cleanup_free char *addrs = zks_path_subnet_addrs(name);
 	cJSON *obj = cJSON_CreateObject(), *doc, *arr = NULL, *nets;
 	struct zks_cidr cidr;
 	bool named = zks_cidr_from_name(name, &cidr) == 0;
@@ -623,9 +624,9 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 		cJSON_AddNullToObject(obj, "usable_hosts");
 	/* The networks whose record names this subnet. */
 	nets = cJSON_AddArrayToObject(obj, "networks");
-	nk = ctl_children(c, "/networks", &keys);
+	nk = ctl_children(c, ZKS_NETWORKS, &keys);
 	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *np = xasprintf("/networks/%s", keys[i]);
+		cleanup_free char *np = zks_path_network(keys[i]);
 		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
 		const char *s = jstr(ndoc, "subnet");
 
@@ -690,7 +691,7 @@ int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *v;
 	char **names;
-	size_t n = ctl_children(c, "/ipam/subnets", &names);
+	size_t n = ctl_children(c, ZKS_SUBNETS, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, pool_json(c, names[i], false));
@@ -741,7 +742,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 			err.msg);
 		return CTL_EXIT_USAGE;
 	}
-	path = xasprintf("/ipam/subnets/%s", name);
+	path = zks_path_subnet(name);
 	if (!ctl_exists(c, path)) {
 		fprintf(stderr, "zkswarmctl: no pool %s (see `zkswarmctl pools`)\n", subnet);
 		return CTL_EXIT_PROBLEM;
@@ -807,13 +808,13 @@ static cJSON *holdings(struct ctl_cluster *c)
 {
 	cJSON *map = cJSON_CreateObject();
 	char **keys, **subnets, **vols;
-	size_t nk = ctl_children(c, "/networks", &keys);
-	size_t ns = ctl_children(c, "/ipam/subnets", &subnets);
-	size_t nv = ctl_children(c, "/volumes", &vols);
+	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
+	size_t ns = ctl_children(c, ZKS_SUBNETS, &subnets);
+	size_t nv = ctl_children(c, ZKS_VOLUMES, &vols);
 
 	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *members = xasprintf("/networks/%s/members", keys[i]);
-		cleanup_free char *eps = xasprintf("/networks/%s/endpoints", keys[i]);
+		cleanup_free char *members = zks_path_network_members(keys[i]);
+		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
 		char **v;
 		size_t n = ctl_children(c, members, &v);
 
@@ -838,8 +839,8 @@ static cJSON *holdings(struct ctl_cluster *c)
 		zks_free_strv(v, n);
 	}
 	for (size_t i = 0; i < ns; i++) {
-		cleanup_free char *sp = xasprintf("/ipam/subnets/%s", subnets[i]);
-		cleanup_free char *ap = xasprintf("%s/addrs", sp);
+		cleanup_free char *sp = zks_path_subnet(subnets[i]);
+		cleanup_free char *ap = zks_path_subnet_addrs(subnets[i]);
 		cJSON *doc = ctl_get_object(c, sp, NULL, NULL);
 		const cJSON *e;
 		char **v;
@@ -864,7 +865,7 @@ static cJSON *holdings(struct ctl_cluster *c)
 		zks_free_strv(v, n);
 	}
 	for (size_t i = 0; i < nv; i++) {
-		cleanup_free char *lp = xasprintf("/volumes/%s/leases", vols[i]);
+		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
 		char **v;
 		size_t n = ctl_children(c, lp, &v);
 
@@ -934,9 +935,9 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 	if (c != NULL) {
 		held = holdings(c);
 		nodes = cJSON_AddArrayToObject(doc, "nodes");
-		n = ctl_children(c, "/nodes", &names);
+		n = ctl_children(c, ZKS_NODES, &names);
 		for (size_t i = 0; i < n; i++) {
-			cleanup_free char *p = xasprintf("/nodes/%s", names[i]);
+			cleanup_free char *p = zks_path_node(names[i]);
 			cleanup_free char *sess = NULL;
 			struct zks_stat st;
 			int state;
@@ -979,7 +980,7 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 		reaper = cJSON_AddObjectToObject(doc, "reaper");
 		{
 			struct zks_stat st;
-			cJSON *rec = ctl_get_object(c, "/reaper/leader", &st, NULL);
+			cJSON *rec = ctl_get_object(c, ZKS_REAPER_LEADER, &st, NULL);
 			cleanup_free char *sess = session_hex(st.owner);
 			const char *leader = jstr(rec, "node");
 
@@ -991,18 +992,18 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 		}
 
 		counts = cJSON_AddObjectToObject(doc, "counts");
-		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, "/nodes"));
-		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, "/volumes"));
+		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
+		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
 		cJSON_AddNumberToObject(counts, "leases",
-					(double)sum_under(c, "/volumes", "leases", count_children));
-		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, "/networks"));
+					(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
+		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
 		cJSON_AddNumberToObject(counts, "endpoints",
-					(double)sum_under(c, "/networks", "endpoints", count_children));
+					(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
 		cJSON_AddNumberToObject(counts, "pools",
-					(double)count_children(c, "/ipam/subnets"));
+					(double)count_children(c, ZKS_SUBNETS));
 		cJSON_AddNumberToObject(counts, "addresses",
-					(double)sum_under(c, "/ipam/subnets", "addrs", count_addresses));
-		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, "/vnis"));
+					(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
+		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
 	}
 	if (o->socket != NULL)
 		cJSON_AddItemToObject(doc, "daemon", ctl_probe_daemon(o->socket, o->timeout_ms));

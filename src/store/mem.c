@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zkswarm/records.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 

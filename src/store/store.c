@@ -15,7 +15,3 @@ const char *zks_conn_state_name(enum zks_conn_state state)
 	}
 	return "connecting";
 }
-
-const char *const zks_skeleton[] = {
-	"/volumes", "/ipam", "/ipam/subnets", "/networks", "/vnis", "/nodes", "/reaper", NULL,
-};

@@ -1,0 +1,84 @@
+/*
+ * records.c - the paths of zkswarm's records in ZooKeeper (records.h).
+ */
+#include "zkswarm/records.h"
+#include "zkswarm/util.h"
+
+const char *const zks_skeleton[] = {
+	ZKS_VOLUMES, ZKS_IPAM, ZKS_SUBNETS, ZKS_NETWORKS, ZKS_VNIS, ZKS_NODES, ZKS_REAPER, NULL,
+};
+
+char *zks_path_volume(const char *name)
+{
+	return xasprintf(ZKS_VOLUMES "/%s", name);
+}
+
+char *zks_path_volume_leases(const char *name)
+{
+	return xasprintf(ZKS_VOLUMES "/%s/leases", name);
+}
+
+char *zks_path_volume_lease(const char *name, const char *node)
+{
+	return xasprintf(ZKS_VOLUMES "/%s/leases/%s", name, node);
+}
+
+char *zks_path_volume_holder(const char *name)
+{
+	return xasprintf(ZKS_VOLUMES "/%s/holder", name);
+}
+
+char *zks_path_network(const char *key)
+{
+	return xasprintf(ZKS_NETWORKS "/%s", key);
+}
+
+char *zks_path_network_members(const char *key)
+{
+	return xasprintf(ZKS_NETWORKS "/%s/members", key);
+}
+
+char *zks_path_network_member(const char *key, const char *prefix, const char *id)
+{
+	return xasprintf(ZKS_NETWORKS "/%s/members/%s%s", key, prefix, id);
+}
+
+char *zks_path_network_endpoints(const char *key)
+{
+	return xasprintf(ZKS_NETWORKS "/%s/endpoints", key);
+}
+
+char *zks_path_network_endpoint(const char *key, const char *endpoint_id)
+{
+	return xasprintf(ZKS_NETWORKS "/%s/endpoints/%s", key, endpoint_id);
+}
+
+char *zks_path_vni(unsigned long vni)
+{
+	return xasprintf(ZKS_VNIS "/%lu", vni);
+}
+
+char *zks_path_vni_named(const char *name)
+{
+	return xasprintf(ZKS_VNIS "/%s", name);
+}
+
+char *zks_path_subnet(const char *name)
+{
+	return xasprintf(ZKS_SUBNETS "/%s", name);
+}
+
+char *zks_path_subnet_addrs(const char *name)
+{
+	return xasprintf(ZKS_SUBNETS "/%s/addrs", name);
+}
+
+char *zks_path_subnet_addr_group(const char *name, const char *group)
+{
+	return xasprintf(ZKS_SUBNETS "/%s/addrs/%s", name, group);
+}
+
+char *zks_path_node(const char *node)
+{
+	return xasprintf(ZKS_NODES "/%s", node);
+}
