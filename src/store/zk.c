@@ -218,13 +218,20 @@ static bool answered(int rc)
 	}
 }
 
-/* ZooKeeper answered a request sent at sent_ms: it heard from us no earlier than that. */
+/* ZooKeeper heard from us at sent_ms at the earliest: the fencing clock moves there. */
 static void contact_at(struct zk_store *s, int64_t sent_ms)
 {
 	int64_t cur = atomic_load(&s->last_contact);
 
 	while (cur < sent_ms && !atomic_compare_exchange_weak(&s->last_contact, &cur, sent_ms))
 		;
+}
+
+/* A request sent at sent_ms came back with rc: if ZooKeeper answered it, that is contact. */
+static void heard(struct zk_store *s, int rc, int64_t sent_ms)
+{
+	if (answered(rc))
+		contact_at(s, sent_ms);
 }
 
 static int error_from_rc(struct zks_error *err, int rc, const char *path)
@@ -632,8 +639,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	int rc;
 
 	rc = zoo_wget_children(zh, path, watcher, s, &kids);
-	if (answered(rc))
-		contact_at(s, sent);
+	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		mirror_remove(s, rel);
 		return 0;
@@ -658,8 +664,7 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
 	int rc;
 
 	rc = get_full(zh, path, watcher, s, &data, &len, &st);
-	if (answered(rc))
-		contact_at(s, sent);
+	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		mirror_remove(s, rel);
 		return 1;
@@ -694,7 +699,7 @@ struct resync_batch {
 	pthread_cond_t cond;
 	size_t inflight;
 	int64_t slowest;   /* the longest wait for an answer, ms (for the log) */
-	size_t nread;      /* nodes whose data was read */
+	_Atomic size_t nread; /* nodes whose data was read */
 	int failed_rc;     /* ZOK, or the first error */
 	struct path_list next; /* the level below, to read next */
 };
@@ -710,8 +715,7 @@ static void resync_read_done(struct resync_read *rd, int rc)
 	struct resync_batch *b = rd->b;
 	int64_t now = zks_now_ms();
 
-	if (answered(rc))
-		contact_at(b->s, rd->sent);
+	heard(b->s, rc, rd->sent);
 	pthread_mutex_lock(&b->lock);
 	if (rc != ZOK && rc != ZNONODE && b->failed_rc == ZOK)
 		b->failed_rc = rc;
@@ -734,7 +738,7 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 	if (rc == ZOK) {
 		mirror_put(rd->b->s, rd->rel, value ? value : "", value_len > 0 ? (size_t)value_len : 0,
 			   st);
-		__atomic_add_fetch(&rd->b->nread, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add(&rd->b->nread, 1);
 	} else if (rc == ZNONODE) {
 		mirror_remove(rd->b->s, rd->rel);
 	}
@@ -818,7 +822,7 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 	zks_free_strv(level, nlevel);
 	rc = b.failed_rc;
 	log_debug("mirror: %zu %snodes under %s read in %lld ms (slowest answer %lld ms)%s",
-		  b.nread, only_new ? "new " : "", under, (long long)(zks_now_ms() - t0),
+		  atomic_load(&b.nread), only_new ? "new " : "", under, (long long)(zks_now_ms() - t0),
 		  (long long)b.slowest, rc == ZOK ? "" : " (cut short)");
 	pthread_cond_destroy(&b.cond);
 	pthread_mutex_destroy(&b.lock);
@@ -1001,13 +1005,12 @@ static void probe_done(int rc, const struct Stat *st, const void *data)
 	struct probe_call *pc = (struct probe_call *)data;
 
 	(void)st;
-	if (answered(rc))
-		contact_at(pc->s, pc->sent);
+	heard(pc->s, rc, pc->sent);
 	free(pc);
 }
 
 /*
- * When the worker has asked nothing for a third of the session timeout, a round trip.
+ * Every third of the session timeout, between the worker's steps, a round trip.
  * ZooKeeper expires our session no earlier than a timeout after it last heard from us,
  * which is no earlier than the send time of the latest request it answered (every
  * reply counts, on any thread); counting on our leases only until two thirds of a
@@ -1427,8 +1430,7 @@ static void multi_done(int rc, const void *data)
 {
 	struct multi_call *mc = (struct multi_call *)data;
 
-	if (answered(rc))
-		contact_at(mc->s, mc->sent);
+	heard(mc->s, rc, mc->sent);
 	multi_settle(mc, rc);
 	if (rc == ZOK)
 		apply_write(mc->s, mc->ops, mc->n, mc->stats);
@@ -1652,8 +1654,7 @@ static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len
 			}
 		}
 		handle_release(s);
-		if (answered(rc))
-			contact_at(s, sent);
+		heard(s, rc, sent);
 		if (rc == ZOK)
 			return 0;
 		if (!is_ambiguous(rc))
