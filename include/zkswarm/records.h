@@ -1,20 +1,29 @@
 /*
  * records.h - where zkswarm's records live in ZooKeeper: every path, in one
  * place, for the services, the reaper, zkswarmctl and the metrics.  Paths are
- * relative to the store's root (ZK_ROOT).  docs/DESIGN.md has the tables of
- * what each record holds.
+ * relative to the store's root (ZK_ROOT).
  *
- *   /volumes/NAME                     a volume (JSON: options, created by/at)
- *   /volumes/NAME/leases/NODE         a node's lease (ephemeral)
- *   /volumes/NAME/holder              the single-node holder (ephemeral)
- *   /networks/KEY                     a network (JSON: subnet, VNI, MTU, ...)
- *   /networks/KEY/members/MEMBER      an engine's membership (prefix + id)
- *   /networks/KEY/endpoints/ID        an endpoint (node, address, MAC)
- *   /vnis/VNI                         a VXLAN ID's claim
- *   /ipam/subnets/NAME                a pool's subnet (refs)
- *   /ipam/subnets/NAME/addrs/GROUP/IP an address, grouped by /24
- *   /nodes/NODE                       a node's registration (ephemeral)
- *   /reaper/leader                    the reaper's lease (ephemeral)
+ * The table below is the layout's source: docs/DESIGN.md's record tables list
+ * the same paths (tests/unit/test_layout.c checks it) and the fault test's
+ * invariant checker builds its paths from it (tests/faults/layout.py).  One
+ * path per line, <placeholders> in angle brackets, then what lies there.
+ *
+ * layout:
+ *   /volumes/<name>                          a volume (JSON: options, created by/at)
+ *   /volumes/<name>/leases                   parent of the leases
+ *   /volumes/<name>/leases/<node>            a node's lease (ephemeral)
+ *   /volumes/<name>/holder                   the single-node holder (ephemeral)
+ *   /networks/<key>                          a network (JSON: subnet, VNI, MTU, ...)
+ *   /networks/<key>/members/<node>:<id>      an engine's membership
+ *   /networks/<key>/endpoints/<id>           an endpoint (node, address, MAC)
+ *   /vnis/<n>                                a VXLAN ID's claim
+ *   /ipam/subnets                            parent of the pools (versioned by claims)
+ *   /ipam/subnets/<a.b.c.d-len>              a pool's subnet (refs)
+ *   /ipam/subnets/<a.b.c.d-len>/addrs/<a.b.c.0-24>/<ip>
+ *                                            an address, grouped by /24
+ *   /nodes/<node>                            a node's registration (ephemeral)
+ *   /reaper/leader                           the reaper's lease (ephemeral)
+ * end of layout.
  *
  * Every builder returns a string to free.
  */

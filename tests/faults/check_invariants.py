@@ -40,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zkread  # noqa: E402
+from layout import path  # noqa: E402
 from workload import UNREACHABLE, call  # noqa: E402
 
 INF = float("inf")
@@ -380,33 +381,37 @@ def main():
     def read_zk():
         with zkread.ZkReader(args.zk_hosts.split(","), timeout=3) as zk:
             st = {"vols": {}, "addrs": {}}
-            names = set(zk.get_children(root + "/volumes"))
+            names = set(zk.get_children(path("/volumes", root)))
             for v in vols:
                 if v not in names:
                     continue
                 leases = {}
                 try:
-                    for n in zk.get_children("%s/volumes/%s/leases" % (root, v)):
-                        data, _ = zk.get("%s/volumes/%s/leases/%s" % (root, v, n))
+                    for n in zk.get_children(path("/volumes/<name>/leases", root, name=v)):
+                        data, _ = zk.get(path("/volumes/<name>/leases/<node>", root,
+                                              name=v, node=n))
                         leases[n] = len((json.loads(data.decode() or "{}")).get("mounts") or [])
                 except zkread.NoNode:
                     leases = None
                 try:
-                    data, _ = zk.get("%s/volumes/%s/holder" % (root, v))
+                    data, _ = zk.get(path("/volumes/<name>/holder", root, name=v))
                     holder = json.loads(data.decode() or "{}").get("node")
                 except zkread.NoNode:
                     holder = None
                 st["vols"][v] = {"leases": leases, "holder": holder}
             # Address records are grouped by /24: addrs/<a.b.c.0-24>/<a.b.c.d>.
-            ppath = "%s/ipam/subnets/%s/addrs" % (root, pool.replace("/", "-"))
-            for g in zk.get_children(ppath):
+            addr = "/ipam/subnets/<a.b.c.d-len>/addrs/<a.b.c.0-24>/<ip>"
+            subnet = pool.replace("/", "-")
+            for g in zk.get_children(path("/ipam/subnets/<a.b.c.d-len>/addrs", root,
+                                          abcdlen=subnet)):
                 try:
-                    ips = zk.get_children(ppath + "/" + g)
+                    ips = zk.get_children(path("/ipam/subnets/<a.b.c.d-len>/addrs/<a.b.c.0-24>",
+                                               root, abcdlen=subnet, abc024=g))
                 except zkread.NoNode:
                     continue
                 for a in ips:
                     try:
-                        data, _ = zk.get("%s/%s/%s" % (ppath, g, a))
+                        data, _ = zk.get(path(addr, root, abcdlen=subnet, abc024=g, ip=a))
                     except zkread.NoNode:
                         continue
                     try:

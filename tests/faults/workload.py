@@ -45,6 +45,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zkread  # noqa: E402
+from layout import path  # noqa: E402
 
 WRITES = {"create", "remove", "mount", "unmount", "request_address", "release_address"}
 ENDPOINT = {
@@ -333,20 +334,20 @@ def main():
                 return
         zk = zk_state["zk"]
         try:
-            def holder_of(base):
+            def holder_of(v):
                 try:
-                    data, st = zk.get(base + "/holder")
+                    data, st = zk.get(path("/volumes/<name>/holder", cfg.zk_root, name=v))
                     return json.loads(data.decode() or "{}").get("node"), st["czxid"]
                 except zkread.NoNode:
                     return None, 0
             for v in single:
-                base = "%s/volumes/%s" % (cfg.zk_root, v)
-                before = holder_of(base)
+                before = holder_of(v)
                 try:  # one read: an atomic view of the leases
-                    leases = sorted(zk.get_children(base + "/leases"))
+                    leases = sorted(zk.get_children(path("/volumes/<name>/leases", cfg.zk_root,
+                                                         name=v)))
                 except zkread.NoNode:
                     leases = []
-                after = holder_of(base)
+                after = holder_of(v)
                 # the holder is comparable with the leases only if it was the same znode
                 # before and after they were read
                 zkrec.write({"t": t, "vol": v, "leases": leases, "server": zk.server,
