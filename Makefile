@@ -12,6 +12,7 @@
 #   make bench-tools the load tools build/bench/loadgen (libcurl) and build/bench/zkraw
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
 #                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
+#   make format      format every C file with .clang-format; make format-check fails on drift
 #   make clean
 #
 # Dependencies come from pkg-config, except the ZooKeeper C client, which
@@ -44,7 +45,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check asan-check valgrind plugin clean format bench bench-tools fuzz fuzz-run
+.PHONY: all check asan-check valgrind plugin clean format format-check bench bench-tools fuzz fuzz-run
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zkswarmd $(BUILD)/zkswarmctl
@@ -99,8 +100,18 @@ valgrind: $(UNIT_BINS)
 plugin: $(BUILD)/zkswarmd config.json scripts/make-plugin.sh
 	scripts/make-plugin.sh $(BUILD)/zkswarmd plugin
 
+# Every C file of the tree, formatted by .clang-format (Debian 12's clang-format 14).
+FORMAT_SRCS := $(wildcard include/zkswarm/*.h src/*.c src/*/*.c src/*/*.h tests/*/*.c \
+	tests/*/*.h bench/*.c)
 format:
-	clang-format -i $(wildcard include/zkswarm/*.h src/*.c src/*/*.c tests/unit/*.c)
+	clang-format -i $(FORMAT_SRCS)
+
+# Fails, naming the files, when a file differs from what `make format` makes of it.
+format-check:
+	@bad=0; for f in $(FORMAT_SRCS); do \
+	  clang-format --dry-run --Werror $$f >/dev/null 2>&1 || { echo "not formatted: $$f"; bad=$$((bad + 1)); }; \
+	done; n=$(words $(FORMAT_SRCS)); echo "$$((n - bad)) passed, $$bad failed"; \
+	[ $$bad -eq 0 ] || { echo "run: make format"; exit 1; }
 
 clean:
 	rm -rf build build-asan build-fuzz plugin

@@ -16,7 +16,7 @@ PACKAGES=(
   libcmocka-dev libnl-3-dev libnl-route-3-dev
   zookeeper liblog4j1.2-java libslf4j-java
   docker.io docker-registry busybox-static iproute2 jq curl netcat-openbsd
-  valgrind clang libclang-rt-14-dev python3
+  valgrind clang libclang-rt-14-dev clang-format python3
 )
 
 case "${1:-}" in
