@@ -219,7 +219,8 @@ static bool apply_op_locked(struct zks_mirror *m, const struct zks_op *op,
 		zks_tree_put(m->tree, op->path, op->data, op->data ? op->len : 0, &st);
 		return true;
 	case ZKS_OP_SET:
-		zks_tree_put(m->tree, op->path, op->data, op->data ? op->len : 0, set_stat);
+		zks_tree_put(m->tree, op->path, op->data, op->data ? op->len : 0,
+			     set_stat ? set_stat : &st);
 		return true;
 	case ZKS_OP_DELETE:
 		zks_tree_remove(m->tree, op->path);
@@ -250,7 +251,7 @@ char **zks_mirror_apply_write(struct zks_mirror *m, const struct zks_op *ops, si
 			if (strcmp(reread[i], ops[i].path) != 0)
 				continue; /* not applied, so not listed: the worker reads it */
 		}
-		if (apply_op_locked(m, &ops[i], &set_stats[i], session, now_ms))
+		if (apply_op_locked(m, &ops[i], set_stats ? &set_stats[i] : NULL, session, now_ms))
 			written_add_locked(m, ops[i].path);
 	}
 	changed_locked(m);

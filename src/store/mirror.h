@@ -72,7 +72,7 @@ bool zks_mirror_forget(struct zks_mirror *m, const char *rel);
 /*
  * An acknowledged transaction: created and set nodes put, deleted ones removed, each
  * applied path listed.  set_stats[i] is the stat ZooKeeper returned for a SET step
- * (ignored for the others); a created node gets ctime/mtime now_ms and, if ephemeral,
+ * (ignored for the others; set_stats may be NULL without one); a created node gets ctime/mtime now_ms and, if ephemeral,
  * owner session.  A created or set node whose parent the mirror lacks is not put nor
  * listed.  Returns n entries (free with zks_free_strv(r, n)): for each CREATE or SET,
  * the path the worker must read again (the node itself, or the highest ancestor the
