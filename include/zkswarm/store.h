@@ -197,15 +197,13 @@ const char *zks_conn_state_name(enum zks_conn_state state);
 struct zks_mem_backend;
 
 struct zks_mem_backend *zks_mem_backend_new(void);
+/* It may be freed before its stores, with their change callbacks; they can then only be
+ * destroyed. */
 void zks_mem_backend_free(struct zks_mem_backend *b);
 /* Delete every ephemeral node of the session, as ZooKeeper does when it expires. */
 void zks_mem_backend_expire(struct zks_mem_backend *b, int64_t session_id);
 /* While down, every call fails with UNAVAILABLE (cached reads still answer). */
 void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down);
-/*
- * The backend may be freed before its stores (they then only can be destroyed): its
- * change callbacks are gone with it.
- */
 
 struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
 

@@ -90,15 +90,17 @@ struct change_cb {
  *     every completion) never take it: zookeeper_close joins them while it is held.
  *  2. lock (mutex; cond is its condition variable): the session's state and everything
  *     the watcher records or the worker is woken for, the fields from zh_current to
- *     writing below.  The watcher (completion thread) takes it, so nothing that waits
- *     on the client is done under it, except zookeeper_init (open_handle).
+ *     writing below.  The watcher (completion thread) takes it, so no call that waits
+ *     for the client's threads is made under it (open_handle makes the handle under
+ *     it, which only starts them).
  *  3. the mirror's lock (struct zks_mirror, mirror.c): the tree, synced, the written
  *     list, the file's state.  Innermost: mirror.c takes nothing while holding it.
  *
  * Per-call locks, a resync batch's (struct resync_batch) and a write's (struct
  * multi_call), are taken under handle_lock at most, never with lock or the mirror's
- * lock held, and nothing is taken under them.  last_contact is atomic.  Callbacks
- * (session, change) run on the worker with no lock held: they call the store.
+ * lock held, and nothing is taken under them.  zk_log_callback's lock is a leaf (the
+ * client logs under any of them).  last_contact is atomic.  Callbacks (session, change)
+ * run on the worker with no lock held: they call the store.
  */
 struct zk_store {
 	struct zks_store base;
