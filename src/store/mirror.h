@@ -7,10 +7,10 @@
  * and hands the results here (stats already converted), so the rules are
  * unit-tested without a server (tests/unit/test_mirror.c).
  *
- * Locking: one rwlock of its own, the innermost lock of the store.  Every
- * function here takes it itself and calls nothing outside this file and the
- * tree while holding it, so a caller may hold the store's handle_lock and
- * lock (see zk.c) but must not hold anything the mirror's callers take after.
+ * Locking: one rwlock of its own, the innermost lock of the store (the order
+ * is written down in zk.c).  Every function here takes it itself and calls
+ * nothing outside this file and the tree while holding it (diff_children's
+ * visit runs without it), so a caller may hold any of the store's locks.
  *
  * The ordering rules (docs/DESIGN.md, "Decisions are writes"):
  *  - The worker changes the mirror in the order of its reads, one step (an
