@@ -17,6 +17,7 @@
 
 #include "../../src/store/mirror.h"
 #include "helpers.h"
+#include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
 struct fixture {
@@ -418,6 +419,52 @@ static void test_no_file(void **state)
 	zks_mirror_free(m);
 }
 
+/* ---- the ZooKeeper store with no server to reach ------------------------------------------ */
+
+/*
+ * A daemon that starts while ZooKeeper is away answers cached reads from the saved mirror;
+ * store_stop then ends the worker at once and later requests are refused.  (The client
+ * only fails to connect here: everything past a session needs a server, see the top.)
+ */
+static void test_zk_store_without_a_server_answers_from_its_file_and_stops(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_zk_config cfg = {
+	    .hosts = "127.0.0.1:1",
+	    .root = "/zkswarm",
+	    .session_timeout_ms = 4000,
+	    .mirror_file = f->file,
+	};
+	struct zks_error err = {0};
+	struct zks_store_status st;
+	struct zks_store *s;
+	char *data = NULL;
+	int64_t t0;
+
+	put(f->m, "/volumes", "", 0);
+	put(f->m, "/volumes/db", "{}", 2);
+	zks_mirror_save(f->m);
+	s = zks_store_zk_new(&cfg, &err);
+	assert_non_null(s);
+	assert_int_equal(store_cached_get(s, "/volumes/db", &data, NULL, NULL), 0);
+	assert_string_equal(data, "{}");
+	free(data);
+	store_status(s, &st);
+	assert_int_not_equal(st.state, ZKS_CONN_CONNECTED);
+	assert_false(st.mirror_synced);
+	assert_int_equal(st.mirror_nodes, 3);
+
+	store_stop(s);
+	t0 = zks_now_ms();
+	assert_int_equal(store_create(s, "/volumes/x", "", 0, ZKS_PERSISTENT, &err), -1);
+	assert_int_equal(err.code, ZKS_ERR_UNAVAILABLE);
+	assert_true(zks_now_ms() - t0 < 500); /* stopped: no wait for a session */
+	data = NULL;
+	assert_int_equal(store_cached_get(s, "/volumes/db", &data, NULL, NULL), 0);
+	free(data);
+	store_destroy(s); /* stops only once */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -436,6 +483,7 @@ int main(void)
 	    T(test_corrupt_or_truncated_file_is_rejected),
 	    T(test_malformed_entries_are_skipped),
 	    T(test_no_file),
+	    T(test_zk_store_without_a_server_answers_from_its_file_and_stops),
 	};
 
 	test_init();
