@@ -15,6 +15,19 @@
  * decide before writing), store_cached_* answer from the local mirror (the
  * read path of Get/List/Path: no round trip, and still answering while
  * ZooKeeper is away).
+ *
+ * Shutdown: callbacks (store_on_session, store_on_change) cannot be taken
+ * back one by one; store_stop takes them all back at once.  Stop first what
+ * uses the store, then store_stop, then free what the callbacks point into,
+ * then store_destroy:
+ *
+ *	zks_http_stop(...); zks_networks_stop(...); zks_reaper_stop(...);
+ *	store_stop(store);
+ *	zks_reaper_free(...); zks_networks_free(...); ...;
+ *	store_destroy(store);
+ *
+ * store_destroy stops the store first if it was not (the old order, store
+ * first, still works).
  */
 #ifndef ZKSWARM_STORE_H
 #define ZKSWARM_STORE_H
@@ -58,7 +71,10 @@ struct zks_store_status {
 /* Called on the store's own thread after each new session is established and synced. */
 typedef void (*zks_session_fn)(void *ctx, int64_t session_id);
 
-/* Called after the mirror changed; must only take note and return (wake a thread). */
+/*
+ * Called after the mirror changed; must only take note and return (wake a thread).
+ * Callbacks must not call store_stop or store_destroy (those wait for them).
+ */
 typedef void (*zks_change_fn)(void *ctx);
 
 struct zks_store;
@@ -80,6 +96,7 @@ struct zks_store_ops {
 	void (*status)(struct zks_store *s, struct zks_store_status *out);
 	void (*on_session)(struct zks_store *s, zks_session_fn fn, void *ctx);
 	void (*on_change)(struct zks_store *s, zks_change_fn fn, void *ctx);
+	void (*stop)(struct zks_store *s); /* NULL: the store runs no callback of its own */
 	void (*destroy)(struct zks_store *s);
 };
 
@@ -151,6 +168,18 @@ static inline void store_on_change(struct zks_store *s, zks_change_fn fn, void *
 	s->ops->on_change(s, fn, ctx);
 }
 
+/*
+ * No callback of this store runs once it returns, nor ever again; its threads are
+ * joined (ZooKeeper: the session is closed, the mirror saved).  Calls made after it
+ * fail as UNAVAILABLE, except cached reads.  Idempotent; not thread-safe against itself.
+ */
+static inline void store_stop(struct zks_store *s)
+{
+	if (s != NULL && s->ops->stop != NULL)
+		s->ops->stop(s);
+}
+
+/* Stops the store if it was not, and frees it. */
 static inline void store_destroy(struct zks_store *s)
 {
 	if (s != NULL)
@@ -168,6 +197,8 @@ const char *zks_conn_state_name(enum zks_conn_state state);
 struct zks_mem_backend;
 
 struct zks_mem_backend *zks_mem_backend_new(void);
+/* It may be freed before its stores, with their change callbacks; they can then only be
+ * destroyed. */
 void zks_mem_backend_free(struct zks_mem_backend *b);
 /* Delete every ephemeral node of the session, as ZooKeeper does when it expires. */
 void zks_mem_backend_expire(struct zks_mem_backend *b, int64_t session_id);

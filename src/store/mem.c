@@ -14,15 +14,21 @@
 
 #define MEM_MAX_WATCHERS 8
 
+struct mem_store;
+
 struct mem_watcher {
 	zks_change_fn fn;
 	void *ctx;
+	struct mem_store *owner; /* the store it was registered on: store_stop takes it back */
 };
 
+/* lock guards everything here and in its stores but base and session_id. */
 struct zks_mem_backend {
 	pthread_mutex_t lock;
+	pthread_cond_t delivered; /* a store's deliveries in flight went to 0 */
 	struct mem_watcher watchers[MEM_MAX_WATCHERS];
 	size_t nwatchers;
+	struct mem_store *stores; /* alive, so that freeing the backend first can orphan them */
 	struct zks_tree *tree;
 	int64_t zxid;
 	int64_t next_session;
@@ -31,8 +37,11 @@ struct zks_mem_backend {
 
 struct mem_store {
 	struct zks_store base;
-	struct zks_mem_backend *backend;
+	struct zks_mem_backend *backend; /* NULL once the backend is freed */
+	struct mem_store *next;
 	int64_t session_id;
+	size_t delivering; /* calls of this store's watchers under way (outside the lock) */
+	bool stopped;
 };
 
 struct zks_mem_backend *zks_mem_backend_new(void)
@@ -40,6 +49,7 @@ struct zks_mem_backend *zks_mem_backend_new(void)
 	struct zks_mem_backend *b = xcalloc(1, sizeof(*b));
 
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->delivered, NULL);
 	b->tree = zks_tree_new();
 	b->next_session = 0x1000;
 	/* Like the ZooKeeper store at each session start: the skeleton exists. */
@@ -52,7 +62,10 @@ void zks_mem_backend_free(struct zks_mem_backend *b)
 {
 	if (b == NULL)
 		return;
+	for (struct mem_store *ms = b->stores; ms != NULL; ms = ms->next)
+		ms->backend = NULL;
 	zks_tree_free(b->tree);
+	pthread_cond_destroy(&b->delivered);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -191,6 +204,29 @@ static void undo_restore(struct zks_tree *tree, struct undo *u)
 		zks_tree_remove(tree, u->path);
 }
 
+/*
+ * Tell every watcher of the change, entered with the lock held and returning without it;
+ * the calls are made unlocked (a watcher may call the store), counted per owner so that
+ * store_stop can wait for them.
+ */
+static void deliver_unlock(struct zks_mem_backend *b)
+{
+	struct mem_watcher watchers[MEM_MAX_WATCHERS];
+	size_t nw = b->nwatchers;
+
+	memcpy(watchers, b->watchers, sizeof(watchers));
+	for (size_t i = 0; i < nw; i++)
+		watchers[i].owner->delivering++;
+	pthread_mutex_unlock(&b->lock);
+	for (size_t i = 0; i < nw; i++)
+		watchers[i].fn(watchers[i].ctx);
+	pthread_mutex_lock(&b->lock);
+	for (size_t i = 0; i < nw; i++)
+		if (--watchers[i].owner->delivering == 0)
+			pthread_cond_broadcast(&b->delivered);
+	pthread_mutex_unlock(&b->lock);
+}
+
 static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err)
 {
 	struct mem_store *ms = (struct mem_store *)s;
@@ -200,8 +236,9 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 	int r = 0;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->down) {
-		r = zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable");
+	if (b->down || ms->stopped) {
+		r = zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable%s",
+				  ms->stopped ? ": the store is stopped" : "");
 		goto out;
 	}
 	for (; done < n; done++) {
@@ -224,16 +261,10 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 				undo_restore(b->tree, &undo[i]);
 	}
 out:
-	{
-		struct mem_watcher watchers[MEM_MAX_WATCHERS];
-		size_t nw = b->nwatchers;
-
-		memcpy(watchers, b->watchers, sizeof(watchers));
+	if (r == 0)
+		deliver_unlock(b); /* every client's mirror is the backend itself: all see it */
+	else
 		pthread_mutex_unlock(&b->lock);
-		/* Every client's mirror is the backend itself: all of them see the change. */
-		for (size_t i = 0; r == 0 && i < nw; i++)
-			watchers[i].fn(watchers[i].ctx);
-	}
 	for (size_t i = 0; i < 2 * n; i++) {
 		free(undo[i].path);
 		free(undo[i].data);
@@ -272,7 +303,7 @@ static int mem_read(struct mem_store *ms, bool cached, const char *path, char **
 	int r;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->down && !cached) {
+	if ((b->down || ms->stopped) && !cached) {
 		pthread_mutex_unlock(&b->lock);
 		return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable");
 	}
@@ -324,26 +355,66 @@ static void mem_status(struct zks_store *s, struct zks_store_status *out)
 	pthread_mutex_unlock(&ms->backend->lock);
 }
 
+/* The session is up from the start: the callback runs at once, on the caller's thread. */
 static void mem_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
 {
 	struct mem_store *ms = (struct mem_store *)s;
+	bool stopped;
 
-	fn(ctx, ms->session_id);
+	pthread_mutex_lock(&ms->backend->lock);
+	stopped = ms->stopped;
+	pthread_mutex_unlock(&ms->backend->lock);
+	if (!stopped)
+		fn(ctx, ms->session_id);
 }
 
 static void mem_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
 {
-	struct zks_mem_backend *b = ((struct mem_store *)s)->backend;
+	struct mem_store *ms = (struct mem_store *)s;
+	struct zks_mem_backend *b = ms->backend;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->nwatchers < MEM_MAX_WATCHERS)
-		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx};
+	if (!ms->stopped && b->nwatchers < MEM_MAX_WATCHERS)
+		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx, ms};
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* The store's watchers are taken back, and the calls of them under way waited for. */
+static void mem_stop(struct zks_store *s)
+{
+	struct mem_store *ms = (struct mem_store *)s;
+	struct zks_mem_backend *b = ms->backend;
+	size_t kept = 0;
+
+	if (b == NULL)
+		return; /* the backend is gone, and its watchers with it */
+	pthread_mutex_lock(&b->lock);
+	ms->stopped = true;
+	for (size_t i = 0; i < b->nwatchers; i++)
+		if (b->watchers[i].owner != ms)
+			b->watchers[kept++] = b->watchers[i];
+	b->nwatchers = kept;
+	while (ms->delivering > 0)
+		pthread_cond_wait(&b->delivered, &b->lock);
 	pthread_mutex_unlock(&b->lock);
 }
 
 static void mem_destroy(struct zks_store *s)
 {
-	free(s);
+	struct mem_store *ms = (struct mem_store *)s;
+	struct zks_mem_backend *b = ms->backend;
+
+	mem_stop(s);
+	if (b != NULL) {
+		pthread_mutex_lock(&b->lock);
+		for (struct mem_store **p = &b->stores; *p != NULL; p = &(*p)->next)
+			if (*p == ms) {
+				*p = ms->next;
+				break;
+			}
+		pthread_mutex_unlock(&b->lock);
+	}
+	free(ms);
 }
 
 static const struct zks_store_ops mem_ops = {
@@ -358,6 +429,7 @@ static const struct zks_store_ops mem_ops = {
 	.status = mem_status,
 	.on_session = mem_on_session,
 	.on_change = mem_on_change,
+	.stop = mem_stop,
 	.destroy = mem_destroy,
 };
 
@@ -369,6 +441,8 @@ struct zks_store *zks_store_mem_new(struct zks_mem_backend *b)
 	ms->backend = b;
 	pthread_mutex_lock(&b->lock);
 	ms->session_id = b->next_session++;
+	ms->next = b->stores;
+	b->stores = ms;
 	pthread_mutex_unlock(&b->lock);
 	return &ms->base;
 }

@@ -1,5 +1,6 @@
 /*
- * zk.c - the ZooKeeper store and its mirror.
+ * zk.c - the ZooKeeper store: the session, the writes, the authoritative
+ * reads, and the worker that keeps the mirror (mirror.c) up to date.
  *
  * Threads (see docs/DESIGN.md):
  *  - libzookeeper_mt's IO and completion threads.  Our watcher runs on the
@@ -34,15 +35,13 @@
  * stat (and anything newer that a skipped read had seen, such as a node made
  * again).
  *
- * Lock order: handle_lock, then lock, then mirror_lock (each may be taken
- * alone); a resync batch's or a write call's own lock is taken with none.
+ * The locks and their order are written down at struct zk_store.
  *
  * Ambiguous writes (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: docs/ZOOKEEPER.md §1.5)
  * are verified after reconnecting: each step's effect is read back (data
  * equal, ephemeral owned by our session, deleted node gone).  Only when the
  * write was not applied is it sent again.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -53,6 +52,7 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
+#include "mirror.h"
 #include "zkswarm/log.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
@@ -60,7 +60,6 @@
 #define ZK_MAX_OPS 64
 #define ZK_MAX_WRITE (512 * 1024)   /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
-#define ZK_MIRROR_SAVE_MS 1000
 #define ZK_MAX_CALLBACKS 4
 #define ZK_RESOLVE_DELAY_MS 10000
 #define ZK_EVENT_REFRESH (-100) /* a re-read of a path written or deleted */
@@ -81,24 +80,45 @@ struct change_cb {
 	void *ctx;
 };
 
+/*
+ * The store's locks, outermost first.  A thread holding one takes only locks below it,
+ * never one above; each may be taken alone.
+ *
+ *  1. handle_lock (rwlock): zh, the handle's life.  Read-held by whoever calls the
+ *     client with zh (request threads, the worker's reads, the probe); write-held by
+ *     the worker to close or replace the handle.  The client's own threads (the watcher,
+ *     every completion) never take it: zookeeper_close joins them while it is held.
+ *  2. lock (mutex; cond is its condition variable): the session's state and everything
+ *     the watcher records or the worker is woken for, the fields from zh_current to
+ *     writing below.  The watcher (completion thread) takes it, so no call that waits
+ *     for the client's threads is made under it (open_handle makes the handle under
+ *     it, which only starts them).
+ *  3. the mirror's lock (struct zks_mirror, mirror.c): the tree, synced, the written
+ *     list, the file's state.  Innermost: mirror.c takes nothing while holding it.
+ *
+ * Per-call locks, a resync batch's (struct resync_batch) and a write's (struct
+ * multi_call), are taken under handle_lock at most, never with lock or the mirror's
+ * lock held, and nothing is taken under them.  zk_log_callback's lock is a leaf (the
+ * client logs under any of them).  last_contact is atomic.  Callbacks (session, change)
+ * run on the worker with no lock held: they call the store.
+ */
 struct zk_store {
 	struct zks_store base;
+	/* Settings: set before the worker starts, read-only after. */
 	char *hosts;
 	char *root;
 	int timeout_ms;
 	int fail_fast_ms;
-	char *mirror_file;
 	char *session_file;
 	char *auth;
 	const struct ACL_vector *acl; /* creator-only with auth, open without */
 	char **skeleton;
 	size_t nskeleton;
 
-	/* Read-held while using zh; write-held by the worker to replace it. */
-	pthread_rwlock_t handle_lock;
+	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
 
-	pthread_mutex_t lock; /* everything below up to the mirror */
+	pthread_mutex_t lock; /* 2 */
 	pthread_cond_t cond;
 	zhandle_t *zh_current; /* the handle whose events count */
 	enum zks_conn_state state;
@@ -107,35 +127,31 @@ struct zk_store {
 	uint64_t sessions;
 	uint64_t connects;
 	bool need_resync;
-	bool stopping;
+	bool stopping;  /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
 	struct change_cb changes[ZK_MAX_CALLBACKS];
 	size_t nchanges;
-
 	bool fence_logged;
-	bool resume_tried;
+	int64_t last_probe;     /* when the worker last sent its own probe */
+	int64_t opened_ms;      /* when the current handle was made: its handshakes went out later */
+	struct multi_call *writing; /* writes sent and not yet answered */
+
 	/*
 	 * The send time (monotonic ms) of the latest request ZooKeeper answered on this
 	 * session: it heard from us then at the earliest.  Every answered request counts
-	 * (contact_at), whichever thread made it; read without the lock.
+	 * (contact_at), whichever thread made it; atomic, read without the lock.
 	 */
 	_Atomic int64_t last_contact;
-	int64_t last_probe;     /* when the worker last sent its own probe */
-	int64_t opened_ms;      /* when the current handle was made: its handshakes went out later */
 
-	pthread_rwlock_t mirror_lock;
-	struct zks_tree *mirror;
-	bool mirror_synced;
-	bool mirror_dirty;
-	uint64_t mirror_changes; /* bumped on every change, for change callbacks */
-	int64_t mirror_saved_ms;
-	char **written;          /* paths writers applied since the worker's step began */
-	size_t nwritten, written_cap;
-	struct multi_call *writing; /* writes sent and not yet answered (under lock) */
+	struct zks_mirror *mirror; /* 3: its own lock */
 
+	/* The worker's own. */
 	pthread_t worker;
+	bool resume_tried;
+	/* The store's owner's: store_stop ran (it is not thread-safe against itself). */
+	bool stopped;
 };
 
 /* ---- paths and small helpers ------------------------------------------------------------- */
@@ -285,7 +301,6 @@ static void zk_log_callback(const char *message)
 }
 
 static void session_save(struct zk_store *s, const clientid_t *id);
-static bool mirror_forget(struct zk_store *s, const char *rel);
 static bool deleting_locked(const struct zk_store *s, const char *rel);
 
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
@@ -304,6 +319,55 @@ static void queue_event_locked(struct zk_store *s, int type, const char *path)
 	pthread_cond_broadcast(&s->cond);
 }
 
+/* The session's state changed (the watcher, lock held). */
+static void session_event_locked(struct zk_store *s, zhandle_t *zh, int state)
+{
+	if (state == ZOO_CONNECTED_STATE) {
+		const clientid_t *id = zoo_client_id(zh);
+
+		if (id->client_id != s->session_id) {
+			s->sessions++;
+			s->session_id = id->client_id;
+			session_save(s, id);
+			log_info("zookeeper: session 0x%llx established (timeout %d ms)",
+				 (unsigned long long)id->client_id, zoo_recv_timeout(zh));
+		} else {
+			log_info("zookeeper: reconnected, session 0x%llx kept",
+				 (unsigned long long)id->client_id);
+		}
+		s->state = ZKS_CONN_CONNECTED;
+		s->connects++;
+		s->disconnected_since = 0;
+		/*
+		 * The handshake's answer, but its send time is unknown, and this event may come
+		 * late (the completion thread's queue): count only the handle's making, which was
+		 * before.  After a reconnect the resync's first answers count.
+		 */
+		contact_at(s, s->opened_ms);
+		s->need_resync = true;
+	} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
+		if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
+			log_info("zookeeper: the session from before the restart has expired; "
+				 "starting a new one");
+		else
+			log_warn("zookeeper: session 0x%llx %s; starting a new one",
+				 (unsigned long long)s->session_id,
+				 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
+		s->state = ZKS_CONN_EXPIRED;
+		if (s->disconnected_since == 0)
+			s->disconnected_since = zks_now_ms();
+	} else {
+		if (s->state == ZKS_CONN_CONNECTED)
+			log_warn("zookeeper: connection lost; reconnecting");
+		s->state = ZKS_CONN_CONNECTING;
+		if (s->disconnected_since == 0)
+			s->disconnected_since = zks_now_ms();
+	}
+	if (s->state != ZKS_CONN_CONNECTED)
+		zks_mirror_set_synced(s->mirror, false);
+	pthread_cond_broadcast(&s->cond);
+}
+
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
 	struct zk_store *s = ctx;
@@ -315,54 +379,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		return; /* an event of a handle we have replaced */
 	}
 	if (type == ZOO_SESSION_EVENT) {
-		if (state == ZOO_CONNECTED_STATE) {
-			const clientid_t *id = zoo_client_id(zh);
-
-			if (id->client_id != s->session_id) {
-				s->sessions++;
-				s->session_id = id->client_id;
-				session_save(s, id);
-				log_info("zookeeper: session 0x%llx established (timeout %d ms)",
-					 (unsigned long long)id->client_id, zoo_recv_timeout(zh));
-			} else {
-				log_info("zookeeper: reconnected, session 0x%llx kept",
-					 (unsigned long long)id->client_id);
-			}
-			s->state = ZKS_CONN_CONNECTED;
-			s->connects++;
-			s->disconnected_since = 0;
-			/*
-			 * The handshake's answer, but its send time is unknown, and this event
-			 * may come late (the completion thread's queue): count only the handle's
-			 * making, which was before.  After a reconnect the resync's first answers
-			 * count.
-			 */
-			contact_at(s, s->opened_ms);
-			s->need_resync = true;
-		} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
-			if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
-				log_info("zookeeper: the session from before the restart has expired; "
-					 "starting a new one");
-			else
-				log_warn("zookeeper: session 0x%llx %s; starting a new one",
-					 (unsigned long long)s->session_id,
-					 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
-			s->state = ZKS_CONN_EXPIRED;
-			if (s->disconnected_since == 0)
-				s->disconnected_since = zks_now_ms();
-		} else {
-			if (s->state == ZKS_CONN_CONNECTED)
-				log_warn("zookeeper: connection lost; reconnecting");
-			s->state = ZKS_CONN_CONNECTING;
-			if (s->disconnected_since == 0)
-				s->disconnected_since = zks_now_ms();
-		}
-		if (s->state != ZKS_CONN_CONNECTED) {
-			pthread_rwlock_wrlock(&s->mirror_lock);
-			s->mirror_synced = false;
-			pthread_rwlock_unlock(&s->mirror_lock);
-		}
-		pthread_cond_broadcast(&s->cond);
+		session_event_locked(s, zh, state);
 	} else if ((rel = rel_path(s, path)) != NULL) {
 		/*
 		 * A deleted node may have been made again since: it is read again, unless a
@@ -371,7 +388,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		 */
 		if (type != ZOO_DELETED_EVENT)
 			queue_event_locked(s, type, rel);
-		else if (mirror_forget(s, rel) && !deleting_locked(s, rel))
+		else if (zks_mirror_forget(s->mirror, rel) && !deleting_locked(s, rel))
 			queue_event_locked(s, ZK_EVENT_REFRESH, rel);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -454,152 +471,25 @@ static int get_full(zhandle_t *zh, const char *path, watcher_fn w, void *wctx, c
 	}
 }
 
-/* ---- the mirror (the worker's reads, and writers' own writes) ------------------------------- */
+/* ---- the mirror: fed with the worker's reads (its rules are in mirror.c) ------------------ */
 
-static bool is_within(const char *path, const char *top)
-{
-	size_t n = strlen(top);
-
-	return !strcmp(top, "/") || (!strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/'));
-}
-
-/*
- * Was rel or a node above it written since the worker's step began (with below: or a node
- * below it)?  A read of rel begun before then may be older than the write: putting it
- * would undo the write, removing rel would take a newly created node below it.  The
- * writer queued a re-read of what it wrote, so a later step brings the newest.
- */
-static bool written_locked(const struct zk_store *s, const char *rel, bool below)
-{
-	for (size_t i = 0; i < s->nwritten; i++)
-		if (is_within(rel, s->written[i]) || (below && is_within(s->written[i], rel)))
-			return true;
-	return false;
-}
-
-static void written_add_locked(struct zk_store *s, const char *rel)
-{
-	if (s->nwritten == s->written_cap) {
-		s->written_cap = s->written_cap ? 2 * s->written_cap : 16;
-		s->written = xrealloc(s->written, s->written_cap * sizeof(*s->written));
-	}
-	s->written[s->nwritten++] = xstrdup(rel);
-}
-
-/*
- * A watched deletion, applied at once (the watcher, on the completion thread): rel and
- * everything below it go, and a read the worker began before is not applied.  True if
- * the mirror had it (the caller queues a re-read: it may have been made again since).
- */
-static bool mirror_forget(struct zk_store *s, const char *rel)
-{
-	bool had;
-
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	had = zks_tree_remove(s->mirror, rel) == 0;
-	if (had) {
-		written_add_locked(s, rel);
-		s->mirror_dirty = true;
-		s->mirror_changes++;
-	}
-	pthread_rwlock_unlock(&s->mirror_lock);
-	return had;
-}
-
-/* The worker begins a step: every read it makes from now on is newer than any write so far. */
-static void mirror_step_begin(struct zk_store *s)
-{
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	for (size_t i = 0; i < s->nwritten; i++)
-		free(s->written[i]);
-	s->nwritten = 0;
-	pthread_rwlock_unlock(&s->mirror_lock);
-}
-
-/* Does the mirror have rel's parent (a node put from a read or a write, never made up)? */
-static bool parent_cached_locked(const struct zk_store *s, const char *rel)
-{
-	cleanup_free char *parent = zks_tree_parent_path(rel);
-
-	return zks_tree_exists(s->mirror, parent); /* the root always is */
-}
-
-/*
- * The worker's read of rel, unless a writer wrote rel after the step began, or the
- * mirror no longer has its parent (removed meanwhile: the tree would make it again,
- * empty, and a node the mirror has is one it does not read again).
- */
 static void mirror_put(struct zk_store *s, const char *rel, const char *data, size_t len,
 		       const struct Stat *zst)
 {
 	struct zks_stat st;
 
 	stat_from_zk(&st, zst);
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (!written_locked(s, rel, false) && parent_cached_locked(s, rel)) {
-		zks_tree_put(s->mirror, rel, data, len, &st);
-		s->mirror_dirty = true;
-		s->mirror_changes++;
-	}
-	pthread_rwlock_unlock(&s->mirror_lock);
-}
-
-static void mirror_remove(struct zk_store *s, const char *rel)
-{
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	if (!written_locked(s, rel, true) && zks_tree_remove(s->mirror, rel) == 0) {
-		s->mirror_dirty = true;
-		s->mirror_changes++;
-	}
-	pthread_rwlock_unlock(&s->mirror_lock);
+	zks_mirror_put(s->mirror, rel, data, len, &st);
 }
 
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel);
 
-static char *child_rel(const char *rel, const char *name)
-{
-	return strcmp(rel, "/") == 0 ? xasprintf("/%s", name) : xasprintf("%s/%s", rel, name);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * rel's children are now kids (in any order; sorted here, in place): drop the gone from
- * the mirror and call visit(ctx, child, known) for each.  Both lists sorted and merged:
- * /volumes can have 10,000s of children, listed again on every Create and Remove.
- */
+/* rel's children are now kids: the mirror drops the gone and visit sees each of kids. */
 static int diff_children(struct zk_store *s, const char *rel, const struct String_vector *kids,
 			 int (*visit)(void *ctx, const char *child, bool known), void *ctx)
 {
-	char **cached = NULL; /* sorted: the tree keeps children in strcmp order */
-	size_t ncached = 0, i = 0, k = 0, nkids = kids->count > 0 ? (size_t)kids->count : 0;
-	int r = 0;
-
-	qsort(kids->data, nkids, sizeof(*kids->data), compare_names);
-	pthread_rwlock_rdlock(&s->mirror_lock);
-	if (zks_tree_children(s->mirror, rel, &cached, &ncached) < 0)
-		ncached = 0;
-	pthread_rwlock_unlock(&s->mirror_lock);
-	while (r == 0 && (i < ncached || k < nkids)) {
-		int c = i == ncached ? 1 : k == nkids ? -1 : strcmp(cached[i], kids->data[k]);
-
-		if (c < 0) { /* cached, gone from ZooKeeper */
-			cleanup_free char *child = child_rel(rel, cached[i++]);
-
-			mirror_remove(s, child);
-		} else {
-			cleanup_free char *child = child_rel(rel, kids->data[k++]);
-
-			if (c == 0)
-				i++;
-			r = visit(ctx, child, c == 0);
-		}
-	}
-	zks_free_strv(cached, ncached);
-	return r;
+	return zks_mirror_diff_children(s->mirror, rel, kids->data,
+					kids->count > 0 ? (size_t)kids->count : 0, visit, ctx);
 }
 
 struct path_list {
@@ -641,7 +531,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	rc = zoo_wget_children(zh, path, watcher, s, &kids);
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
-		mirror_remove(s, rel);
+		zks_mirror_remove(s->mirror, rel);
 		return 0;
 	}
 	if (rc != ZOK)
@@ -666,7 +556,7 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
 	rc = get_full(zh, path, watcher, s, &data, &len, &st);
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
-		mirror_remove(s, rel);
+		zks_mirror_remove(s->mirror, rel);
 		return 1;
 	}
 	if (rc != ZOK)
@@ -740,7 +630,7 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 			   st);
 		atomic_fetch_add(&rd->b->nread, 1);
 	} else if (rc == ZNONODE) {
-		mirror_remove(rd->b->s, rd->rel);
+		zks_mirror_remove(rd->b->s->mirror, rd->rel);
 	}
 	resync_read_done(rd, rc);
 }
@@ -858,100 +748,6 @@ static void process_event(struct zk_store *s, const struct zk_event *ev)
 			refresh_data(s, zh, ev->path);
 	}
 	pthread_rwlock_unlock(&s->handle_lock);
-}
-
-/* ---- mirror on disk ------------------------------------------------------------------------ */
-
-static int save_visit(const char *path, const char *data, size_t len, const struct zks_stat *st,
-		      void *ctx)
-{
-	cJSON *nodes = ctx, *n = cJSON_CreateObject();
-	cleanup_free char *copy = xstrndup(data, len);
-
-	cJSON_AddStringToObject(n, "path", path);
-	cJSON_AddStringToObject(n, "data", copy);
-	cJSON_AddNumberToObject(n, "version", st->version);
-	cJSON_AddNumberToObject(n, "ctime_ms", (double)st->ctime_ms);
-	cJSON_AddNumberToObject(n, "mtime_ms", (double)st->mtime_ms);
-	cJSON_AddNumberToObject(n, "mzxid", (double)st->mzxid);
-	cJSON_AddBoolToObject(n, "ephemeral", st->owner != 0);
-	cJSON_AddItemToArray(nodes, n);
-	return 0;
-}
-
-static void mirror_save(struct zk_store *s)
-{
-	cJSON *doc, *nodes;
-	char *text;
-	struct zks_error err;
-
-	if (s->mirror_file == NULL)
-		return;
-	doc = cJSON_CreateObject();
-	cJSON_AddNumberToObject(doc, "format", 1);
-	nodes = cJSON_AddArrayToObject(doc, "nodes");
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	zks_tree_walk(s->mirror, save_visit, nodes);
-	s->mirror_dirty = false;
-	pthread_rwlock_unlock(&s->mirror_lock);
-	text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	if (text == NULL)
-		return;
-	if (zks_write_file_atomic(s->mirror_file, text, strlen(text), &err) < 0)
-		log_warn("mirror: cannot save: %s", err.msg);
-	free(text);
-	s->mirror_saved_ms = zks_now_ms();
-}
-
-/* Load the last saved mirror; every entry is checked, bad ones are skipped. */
-static void mirror_load(struct zk_store *s)
-{
-	cleanup_free char *text = NULL;
-	struct zks_error err;
-	cJSON *doc, *nodes, *n;
-	size_t loaded = 0, skipped = 0;
-
-	if (s->mirror_file == NULL)
-		return;
-	if (zks_read_file(s->mirror_file, 256u << 20, &text, NULL, &err) < 0) {
-		if (access(s->mirror_file, F_OK) == 0)
-			log_warn("mirror: cannot load: %s", err.msg);
-		return;
-	}
-	doc = cJSON_Parse(text);
-	nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
-	if (!cJSON_IsArray(nodes)) {
-		log_warn("mirror: `%s` is not a saved mirror; ignored", s->mirror_file);
-		cJSON_Delete(doc);
-		return;
-	}
-	cJSON_ArrayForEach(n, nodes)
-	{
-		cJSON *path = cJSON_GetObjectItemCaseSensitive(n, "path");
-		cJSON *data = cJSON_GetObjectItemCaseSensitive(n, "data");
-		cJSON *version = cJSON_GetObjectItemCaseSensitive(n, "version");
-		cJSON *ctime = cJSON_GetObjectItemCaseSensitive(n, "ctime_ms");
-		cJSON *mtime = cJSON_GetObjectItemCaseSensitive(n, "mtime_ms");
-		cJSON *eph = cJSON_GetObjectItemCaseSensitive(n, "ephemeral");
-		struct zks_stat st = {0};
-
-		if (!cJSON_IsString(path) || !cJSON_IsString(data) || !cJSON_IsNumber(version) ||
-		    !zks_tree_path_valid(path->valuestring)) {
-			skipped++;
-			continue;
-		}
-		st.version = (int32_t)version->valuedouble;
-		st.ctime_ms = cJSON_IsNumber(ctime) ? (int64_t)ctime->valuedouble : 0;
-		st.mtime_ms = cJSON_IsNumber(mtime) ? (int64_t)mtime->valuedouble : 0;
-		st.owner = cJSON_IsTrue(eph) ? -1 : 0; /* an ephemeral of some past session */
-		zks_tree_put(s->mirror, path->valuestring, data->valuestring,
-			     strlen(data->valuestring), &st);
-		loaded++;
-	}
-	cJSON_Delete(doc);
-	log_info("mirror: loaded %zu nodes from `%s` (stale until ZooKeeper answers)%s", loaded,
-		 s->mirror_file, skipped ? "; skipped malformed entries" : "");
 }
 
 /* ---- the session on disk: a restart within the timeout keeps it, and with it our leases ---- */
@@ -1145,10 +941,8 @@ static bool resync(struct zk_store *s)
 	pthread_rwlock_unlock(&s->handle_lock);
 	if (!ok)
 		return false;
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	s->mirror_synced = true;
-	count = zks_tree_count(s->mirror);
-	pthread_rwlock_unlock(&s->mirror_lock);
+	zks_mirror_set_synced(s->mirror, true);
+	count = zks_mirror_count(s->mirror);
 	log_info("mirror: synced %zu nodes from ZooKeeper in %lld ms", count,
 		 (long long)(zks_now_ms() - t0));
 	return true;
@@ -1161,9 +955,7 @@ static void notify_changes(struct zk_store *s, uint64_t *seen)
 	size_t n;
 	uint64_t now;
 
-	pthread_rwlock_rdlock(&s->mirror_lock);
-	now = s->mirror_changes;
-	pthread_rwlock_unlock(&s->mirror_lock);
+	now = zks_mirror_changes(s->mirror);
 	if (now == *seen)
 		return;
 	*seen = now;
@@ -1175,6 +967,90 @@ static void notify_changes(struct zk_store *s, uint64_t *seen)
 		cbs[i].fn(cbs[i].ctx);
 }
 
+/* Our own clock: a cut-off client learns of its expiry only when it reconnects. */
+static void fence_log_locked(struct zk_store *s)
+{
+	if (fenced_locked(s, zks_now_ms())) {
+		if (!s->fence_logged)
+			log_warn("zookeeper: cut off for over 2/3 of the session timeout; this node no "
+				 "longer counts on its single-node leases and refuses new mounts");
+		s->fence_logged = true;
+	} else if (s->fence_logged) {
+		log_info("zookeeper: connected again; leases are being re-established");
+		s->fence_logged = false;
+	}
+}
+
+/* A new session (or a new callback): resync the mirror, then run the session callbacks. */
+static void worker_resync_locked(struct zk_store *s)
+{
+	int64_t session = s->session_id;
+	struct session_cb cbs[ZK_MAX_CALLBACKS];
+	size_t ncbs = s->ncallbacks;
+	bool ok;
+
+	s->need_resync = false;
+	memcpy(cbs, s->callbacks, sizeof(cbs));
+	pthread_mutex_unlock(&s->lock);
+	zks_mirror_step_begin(s->mirror);
+	ok = resync(s);
+	if (ok)
+		for (size_t i = 0; i < ncbs; i++)
+			cbs[i].fn(cbs[i].ctx, session);
+	else
+		sleep_ms(500);
+	pthread_mutex_lock(&s->lock);
+	if (!ok && s->state == ZKS_CONN_CONNECTED)
+		s->need_resync = true;
+}
+
+/* The oldest queued event, as one step of the mirror. */
+static void worker_event_locked(struct zk_store *s)
+{
+	struct zk_event *ev = s->head;
+
+	s->head = ev->next;
+	if (s->head == NULL)
+		s->tail = NULL;
+	pthread_mutex_unlock(&s->lock);
+	zks_mirror_step_begin(s->mirror);
+	process_event(s, ev);
+	pthread_mutex_lock(&s->lock);
+	free(ev->path);
+	free(ev);
+}
+
+/* One step of the worker, entered and left with lock held; false if there was none to do. */
+static bool worker_step_locked(struct zk_store *s)
+{
+	if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
+		/* No tight loop when the client cannot even be created (no handle after a try). */
+		bool init_failed = s->zh_current == NULL && s->resume_tried;
+
+		pthread_mutex_unlock(&s->lock);
+		if (init_failed)
+			sleep_ms(1000);
+		open_handle(s);
+		pthread_mutex_lock(&s->lock);
+		return true;
+	}
+	if (s->need_resync && s->state == ZKS_CONN_CONNECTED) {
+		worker_resync_locked(s);
+		return true;
+	}
+	if (s->head != NULL) {
+		worker_event_locked(s);
+		return true;
+	}
+	if (zks_mirror_save_due(s->mirror)) {
+		pthread_mutex_unlock(&s->lock);
+		zks_mirror_save(s->mirror);
+		pthread_mutex_lock(&s->lock);
+		return true;
+	}
+	return false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct zk_store *s = arg;
@@ -1183,6 +1059,7 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		struct timespec deadline;
+		int64_t idle_ms = s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000;
 
 		pthread_mutex_unlock(&s->lock);
 		notify_changes(s, &seen_changes);
@@ -1190,70 +1067,10 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (s->stopping)
 			break;
-		/* Our own clock: a cut-off client learns of its expiry only when it reconnects. */
-		if (fenced_locked(s, zks_now_ms())) {
-			if (!s->fence_logged)
-				log_warn("zookeeper: cut off for over 2/3 of the session timeout; this node no "
-					 "longer counts on its single-node leases and refuses new mounts");
-			s->fence_logged = true;
-		} else if (s->fence_logged) {
-			log_info("zookeeper: connected again; leases are being re-established");
-			s->fence_logged = false;
-		}
-
-		if (s->zh_current == NULL || s->state == ZKS_CONN_EXPIRED) {
-			/* No tight loop when the client cannot even be created (no handle after a try). */
-			bool init_failed = s->zh_current == NULL && s->resume_tried;
-
-			pthread_mutex_unlock(&s->lock);
-			if (init_failed)
-				sleep_ms(1000);
-			open_handle(s);
-			pthread_mutex_lock(&s->lock);
+		fence_log_locked(s);
+		if (worker_step_locked(s))
 			continue;
-		}
-		if (s->need_resync && s->state == ZKS_CONN_CONNECTED) {
-			int64_t session = s->session_id;
-			struct session_cb cbs[ZK_MAX_CALLBACKS];
-			size_t ncbs = s->ncallbacks;
-			bool ok;
-
-			s->need_resync = false;
-			memcpy(cbs, s->callbacks, sizeof(cbs));
-			pthread_mutex_unlock(&s->lock);
-			mirror_step_begin(s);
-			ok = resync(s);
-			if (ok)
-				for (size_t i = 0; i < ncbs; i++)
-					cbs[i].fn(cbs[i].ctx, session);
-			else
-				sleep_ms(500);
-			pthread_mutex_lock(&s->lock);
-			if (!ok && s->state == ZKS_CONN_CONNECTED)
-				s->need_resync = true;
-			continue;
-		}
-		if (s->head != NULL) {
-			struct zk_event *ev = s->head;
-
-			s->head = ev->next;
-			if (s->head == NULL)
-				s->tail = NULL;
-			pthread_mutex_unlock(&s->lock);
-			mirror_step_begin(s);
-			process_event(s, ev);
-			pthread_mutex_lock(&s->lock);
-			free(ev->path);
-			free(ev);
-			continue;
-		}
-		if (s->mirror_dirty && zks_now_ms() - s->mirror_saved_ms >= ZK_MIRROR_SAVE_MS) {
-			pthread_mutex_unlock(&s->lock);
-			mirror_save(s);
-			pthread_mutex_lock(&s->lock);
-			continue;
-		}
-		deadline_after(&deadline, s->mirror_dirty ? ZK_MIRROR_SAVE_MS : s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000);
+		deadline_after(&deadline, zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
 		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -1261,67 +1078,22 @@ static void *worker_main(void *arg)
 }
 
 /*
- * The node under which the mirror lacks rel: rel itself when its parent is there, else
- * its highest ancestor the mirror does not have (never the root, which it always has).
- */
-static char *missing_top_locked(const struct zk_store *s, const char *rel)
-{
-	char *top = xstrdup(rel);
-
-	while (!parent_cached_locked(s, top))
-		*strrchr(top, '/') = '\0';
-	return top;
-}
-
-/*
- * An acknowledged write goes into the mirror at once, called by its completion after the
- * events ZooKeeper sent before it (see the top of this file); the worker re-reads what
- * it created or changed, for the watches and the exact stat.  A node whose parent the
- * mirror does not have yet (made elsewhere; the worker has not read it) is not put: the
- * tree would make the missing ancestors empty, and the worker, finding them known,
- * would never read their data and watches.  The worker reads the whole missing subtree
- * instead.
+ * An acknowledged write goes into the mirror at once (zks_mirror_apply_write: a node whose
+ * parent the mirror lacks is not put), called by its completion after the events ZooKeeper
+ * sent before it (see the top of this file); the worker re-reads what it created or
+ * changed, for the watches and the exact stat, or the whole subtree the mirror lacks.
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
 {
-	int64_t session = current_session(s);
-	int64_t now_ms = zks_wall_ms();
-	char **reread = xcalloc(n, sizeof(*reread));
+	struct zks_stat set_stats[ZK_MAX_OPS] = {0};
+	char **reread;
 
-	pthread_rwlock_wrlock(&s->mirror_lock);
-	for (size_t i = 0; i < n; i++) {
-		struct zks_stat st = {0};
-
-		if (ops[i].type == ZKS_OP_CREATE || ops[i].type == ZKS_OP_SET) {
-			reread[i] = missing_top_locked(s, ops[i].path);
-			if (strcmp(reread[i], ops[i].path) != 0)
-				continue; /* not applied, so not listed: the worker reads it */
-		}
-		switch (ops[i].type) {
-		case ZKS_OP_CREATE:
-			st.ctime_ms = st.mtime_ms = now_ms;
-			st.owner = ops[i].kind == ZKS_EPHEMERAL ? session : 0;
-			zks_tree_put(s->mirror, ops[i].path, ops[i].data, ops[i].data ? ops[i].len : 0,
-				     &st);
-			break;
-		case ZKS_OP_SET:
-			stat_from_zk(&st, &stats[i]);
-			zks_tree_put(s->mirror, ops[i].path, ops[i].data, ops[i].data ? ops[i].len : 0,
-				     &st);
-			break;
-		case ZKS_OP_DELETE:
-			zks_tree_remove(s->mirror, ops[i].path);
-			break;
-		case ZKS_OP_CHECK:
-			continue;
-		}
-		written_add_locked(s, ops[i].path);
-	}
-	s->mirror_dirty = true;
-	s->mirror_changes++;
-	pthread_rwlock_unlock(&s->mirror_lock);
-
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].type == ZKS_OP_SET)
+			stat_from_zk(&set_stats[i], &stats[i]);
+	reread = zks_mirror_apply_write(s->mirror, ops, n, set_stats, current_session(s),
+					zks_wall_ms());
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
 		if (reread[i] != NULL)
@@ -1471,21 +1243,21 @@ static int multi_ordered(struct zk_store *s, zhandle_t *zh, const struct zks_op 
 	return rc;
 }
 
-static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
-		    struct zks_error *err)
-{
-	struct zk_store *s = (struct zk_store *)base;
+/* A transaction in the client's terms: its steps (paths made absolute) and their results. */
+struct zk_txn {
+	const struct zks_op *ops;
+	size_t n;
+	bool ambiguous; /* the last try lost its answer: verify it before sending again */
 	zoo_op_t zops[ZK_MAX_OPS];
 	zoo_op_result_t results[ZK_MAX_OPS];
 	struct Stat stats[ZK_MAX_OPS];
 	char *paths[ZK_MAX_OPS];
-	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
-	bool ambiguous = false, verified = false;
-	size_t total = 0;
-	int r = -1;
+};
 
-	if (n == 0)
-		return 0;
+static int txn_check(const struct zks_op *ops, size_t n, struct zks_error *err)
+{
+	size_t total = 0;
+
 	if (n > ZK_MAX_OPS)
 		return zks_error_set(err, ZKS_ERR_INTERNAL, "transaction of %zu steps is too large", n);
 	for (size_t i = 0; i < n; i++)
@@ -1493,33 +1265,117 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 	if (total > ZK_MAX_WRITE)
 		return zks_error_set(err, ZKS_ERR_INVALID, "record of %zu bytes is too large for ZooKeeper",
 				     total);
+	return 0;
+}
+
+static void txn_init(struct zk_store *s, struct zk_txn *t, const struct zks_op *ops, size_t n)
+{
+	t->ops = ops;
+	t->n = n;
+	t->ambiguous = false;
 	for (size_t i = 0; i < n; i++) {
-		paths[i] = abs_path(s, ops[i].path);
-		switch (ops[i].type) {
+		const struct zks_op *op = &ops[i];
+		int len = op->data ? (int)op->len : -1;
+
+		t->paths[i] = abs_path(s, op->path);
+		switch (op->type) {
 		case ZKS_OP_CREATE:
-			zoo_create_op_init(&zops[i], paths[i], ops[i].data, ops[i].data ? (int)ops[i].len : -1,
-					   s->acl,
-					   ops[i].kind == ZKS_EPHEMERAL ? ZOO_EPHEMERAL : 0, NULL, 0);
+			zoo_create_op_init(&t->zops[i], t->paths[i], op->data, len, s->acl,
+					   op->kind == ZKS_EPHEMERAL ? ZOO_EPHEMERAL : 0, NULL, 0);
 			break;
 		case ZKS_OP_SET:
-			zoo_set_op_init(&zops[i], paths[i], ops[i].data, ops[i].data ? (int)ops[i].len : -1,
-					ops[i].version, &stats[i]);
+			zoo_set_op_init(&t->zops[i], t->paths[i], op->data, len, op->version,
+					&t->stats[i]);
 			break;
 		case ZKS_OP_DELETE:
-			zoo_delete_op_init(&zops[i], paths[i], ops[i].version);
+			zoo_delete_op_init(&t->zops[i], t->paths[i], op->version);
 			break;
 		case ZKS_OP_CHECK:
-			zoo_check_op_init(&zops[i], paths[i], ops[i].version);
+			zoo_check_op_init(&t->zops[i], t->paths[i], op->version);
 			break;
 		}
 	}
+}
+
+static void txn_fini(struct zk_txn *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->paths[i]);
+}
+
+/* A definite refusal: name the step that failed. */
+static int txn_refused(const struct zk_txn *t, int rc, struct zks_error *err)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->results[i].err != ZOK && t->results[i].err != ZRUNTIMEINCONSISTENCY)
+			return error_from_rc(err, t->results[i].err, t->ops[i].path);
+	return error_from_rc(err, rc, t->ops[0].path);
+}
+
+enum txn_outcome { TXN_APPLIED, TXN_VERIFIED, TXN_AGAIN, TXN_FAILED };
+
+/*
+ * One try: after a lost answer, first read back whether the last try was applied; else
+ * send it.  TXN_VERIFIED: applied, seen by reading back (not ordered with the events).
+ */
+static enum txn_outcome txn_try(struct zk_store *s, struct zk_txn *t, int attempt, int64_t wait_ms,
+				struct zks_error *err)
+{
+	zhandle_t *zh = handle_acquire(s, t->ambiguous ? wait_ms : s->fail_fast_ms, err);
+	int rc;
+
+	if (zh == NULL)
+		return t->ambiguous ? TXN_AGAIN : TXN_FAILED; /* the caller's deadline reports it */
+	if (t->ambiguous) {
+		int v = verify_applied(s, zh, t->ops, t->n);
+
+		if (v != 0) {
+			handle_release(s);
+			if (v > 0) {
+				log_debug("zookeeper: an interrupted write was applied after all");
+				return TXN_VERIFIED;
+			}
+			sleep_ms(50);
+			return TXN_AGAIN;
+		}
+		t->ambiguous = false; /* not applied: safe to send again */
+	}
+	memset(t->results, 0, sizeof(t->results));
+	rc = multi_ordered(s, zh, t->ops, t->n, t->zops, t->results, t->stats);
+	handle_release(s);
+	if (rc == ZOK)
+		return TXN_APPLIED;
+	if (is_ambiguous(rc)) {
+		log_info("zookeeper: write interrupted (%s); verifying it", zerror(rc));
+		t->ambiguous = true;
+		return TXN_AGAIN;
+	}
+	if (rc == ZTHROTTLEDOP) {
+		sleep_ms(20 << (attempt < 5 ? attempt : 5));
+		return TXN_AGAIN;
+	}
+	txn_refused(t, rc, err);
+	return TXN_FAILED;
+}
+
+static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
+		    struct zks_error *err)
+{
+	struct zk_store *s = (struct zk_store *)base;
+	struct zk_txn t;
+	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
+	enum txn_outcome out = TXN_FAILED;
+
+	if (n == 0)
+		return 0;
+	if (txn_check(ops, n, err) < 0)
+		return -1;
+	txn_init(s, &t, ops, n);
 	for (int attempt = 0;; attempt++) {
 		int64_t now = zks_now_ms();
-		zhandle_t *zh;
-		int rc;
 
 		if (attempt > 0 && now >= deadline) {
-			if (ambiguous)
+			if (t.ambiguous)
 				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
 					      "lost the connection to ZooKeeper during the change and could "
 					      "not reconnect in %d ms; the change may or may not have been "
@@ -1529,63 +1385,17 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
 					      "ZooKeeper did not accept the change in %d ms",
 					      s->timeout_ms);
+			out = TXN_FAILED;
 			break;
 		}
-		zh = handle_acquire(s, ambiguous ? deadline - now : s->fail_fast_ms, err);
-		if (zh == NULL) {
-			if (ambiguous)
-				continue; /* the deadline check above reports it */
+		out = txn_try(s, &t, attempt, deadline - now, err);
+		if (out != TXN_AGAIN)
 			break;
-		}
-		if (ambiguous) {
-			int v = verify_applied(s, zh, ops, n);
-
-			if (v == 1) {
-				handle_release(s);
-				log_debug("zookeeper: an interrupted write was applied after all");
-				r = 0;
-				verified = true;
-				break;
-			}
-			if (v < 0) {
-				handle_release(s);
-				sleep_ms(50);
-				continue;
-			}
-			ambiguous = false; /* not applied: safe to send again */
-		}
-		memset(results, 0, sizeof(results));
-		rc = multi_ordered(s, zh, ops, n, zops, results, stats);
-		handle_release(s);
-		if (rc == ZOK) {
-			r = 0;
-			break;
-		}
-		if (is_ambiguous(rc)) {
-			log_info("zookeeper: write interrupted (%s); verifying it", zerror(rc));
-			ambiguous = true;
-			continue;
-		}
-		if (rc == ZTHROTTLEDOP) {
-			sleep_ms(20 << (attempt < 5 ? attempt : 5));
-			continue;
-		}
-		/* A definite refusal: name the step that failed. */
-		for (size_t i = 0; i < n; i++) {
-			if (results[i].err != ZOK && results[i].err != ZRUNTIMEINCONSISTENCY) {
-				error_from_rc(err, results[i].err, ops[i].path);
-				goto out;
-			}
-		}
-		error_from_rc(err, rc, ops[0].path);
-		break;
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	if (verified)
+	txn_fini(&t);
+	if (out == TXN_VERIFIED)
 		reread_write(s, ops, n);
-	return r;
+	return out == TXN_APPLIED || out == TXN_VERIFIED ? 0 : -1;
 }
 
 static int zk_create(struct zks_store *s, const char *path, const void *data, size_t len,
@@ -1679,23 +1489,15 @@ static int zk_cached_get(struct zks_store *base, const char *path, char **data, 
 			 struct zks_stat *st)
 {
 	struct zk_store *s = (struct zk_store *)base;
-	int r;
 
-	pthread_rwlock_rdlock(&s->mirror_lock);
-	r = zks_tree_get(s->mirror, path, data, len, st);
-	pthread_rwlock_unlock(&s->mirror_lock);
-	return r;
+	return zks_mirror_get(s->mirror, path, data, len, st);
 }
 
 static int zk_cached_children(struct zks_store *base, const char *path, char ***names, size_t *n)
 {
 	struct zk_store *s = (struct zk_store *)base;
-	int r;
 
-	pthread_rwlock_rdlock(&s->mirror_lock);
-	r = zks_tree_children(s->mirror, path, names, n);
-	pthread_rwlock_unlock(&s->mirror_lock);
-	return r;
+	return zks_mirror_children(s->mirror, path, names, n);
 }
 
 static void zk_status(struct zks_store *base, struct zks_store_status *out)
@@ -1712,10 +1514,8 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->sessions = s->sessions;
 	out->connects = s->connects;
 	pthread_mutex_unlock(&s->lock);
-	pthread_rwlock_rdlock(&s->mirror_lock);
-	out->mirror_synced = s->mirror_synced;
-	out->mirror_nodes = zks_tree_count(s->mirror);
-	pthread_rwlock_unlock(&s->mirror_lock);
+	out->mirror_synced = zks_mirror_synced(s->mirror);
+	out->mirror_nodes = zks_mirror_count(s->mirror);
 }
 
 static void zk_on_session(struct zks_store *base, zks_session_fn fn, void *ctx)
@@ -1750,10 +1550,18 @@ static void zk_on_change(struct zks_store *base, zks_change_fn fn, void *ctx)
 
 static void free_store(struct zk_store *s);
 
-static void zk_destroy(struct zks_store *base)
+/*
+ * After it, no callback runs: the worker (which runs them all) is joined, and the client's
+ * threads too (zookeeper_close joins them), so the services the callbacks point into may
+ * be freed.  Requests fail as UNAVAILABLE from the moment it begins; cached reads answer.
+ */
+static void zk_stop(struct zks_store *base)
 {
 	struct zk_store *s = (struct zk_store *)base;
 
+	if (s->stopped)
+		return;
+	s->stopped = true;
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_cond_broadcast(&s->cond);
@@ -1763,9 +1571,14 @@ static void zk_destroy(struct zks_store *base)
 	close_handle(s);
 	if (s->session_file != NULL)
 		unlink(s->session_file);
-	if (s->mirror_dirty)
-		mirror_save(s);
-	free_store(s);
+	if (zks_mirror_dirty(s->mirror))
+		zks_mirror_save(s->mirror);
+}
+
+static void zk_destroy(struct zks_store *base)
+{
+	zk_stop(base);
+	free_store((struct zk_store *)base);
 }
 
 /* Free what zks_store_zk_new allocated; the worker and the handle are gone by now. */
@@ -1778,10 +1591,8 @@ static void free_store(struct zk_store *s)
 		free(ev->path);
 		free(ev);
 	}
-	zks_tree_free(s->mirror);
-	zks_free_strv(s->written, s->nwritten);
+	zks_mirror_free(s->mirror);
 	zks_free_strv(s->skeleton, s->nskeleton);
-	free(s->mirror_file);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -1789,7 +1600,6 @@ static void free_store(struct zk_store *s)
 	free(s->root);
 	free(s->hosts);
 	pthread_rwlock_destroy(&s->handle_lock);
-	pthread_rwlock_destroy(&s->mirror_lock);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);
@@ -1807,6 +1617,7 @@ static const struct zks_store_ops zk_ops = {
 	.status = zk_status,
 	.on_session = zk_on_session,
 	.on_change = zk_on_change,
+	.stop = zk_stop,
 	.destroy = zk_destroy,
 };
 
@@ -1832,7 +1643,6 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->root = xstrdup(cfg->root);
 	s->timeout_ms = cfg->session_timeout_ms > 0 ? cfg->session_timeout_ms : 10000;
 	s->fail_fast_ms = s->timeout_ms / 4 < 1000 ? s->timeout_ms / 4 : 1000;
-	s->mirror_file = cfg->mirror_file ? xstrdup(cfg->mirror_file) : NULL;
 	s->session_file = cfg->session_file ? xstrdup(cfg->session_file) : NULL;
 	s->auth = cfg->auth ? xstrdup(cfg->auth) : NULL;
 	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
@@ -1841,17 +1651,16 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
-	pthread_rwlock_init(&s->mirror_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&cattr);
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &cattr);
 	pthread_condattr_destroy(&cattr);
-	s->mirror = zks_tree_new();
+	s->mirror = zks_mirror_new(cfg->mirror_file);
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
 	atomic_init(&s->last_contact, s->disconnected_since); /* no lease before the first session */
-	mirror_load(s);
+	zks_mirror_load(s->mirror);
 	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
 	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
 		free_store(s);

@@ -2,10 +2,12 @@
  * test_store_mem.c - the in-memory store through the store.h interface: the
  * ZooKeeper rules the core relies on (parents, versions, ephemerals,
  * all-or-nothing transactions), several clients of one backend, session
- * expiry and an unreachable server.
+ * expiry and an unreachable server; store_stop (no callback after it).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "zkswarm/store.h"
@@ -545,6 +547,146 @@ static void test_down_fails_calls_but_cache_answers(void **state)
 	mk(f->s1, "/t/b", "", ZKS_PERSISTENT);
 }
 
+/* ---- store_stop ---------------------------------------------------------------------------- */
+
+static void count_change(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+static void test_stop_takes_back_only_its_own_callbacks(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_error err = {0};
+	int changes1 = 0, changes2 = 0;
+	int64_t seen = 0;
+	char *data = NULL;
+
+	store_on_change(f->s1, count_change, &changes1);
+	store_on_change(f->s2, count_change, &changes2);
+	mk(f->s2, "/a", "1", ZKS_PERSISTENT);
+	assert_int_equal(changes1, 1);
+	assert_int_equal(changes2, 1);
+
+	store_stop(f->s1);
+	store_stop(f->s1); /* idempotent */
+	mk(f->s2, "/b", "2", ZKS_PERSISTENT);
+	assert_int_equal(changes1, 1);
+	assert_int_equal(changes2, 2);
+
+	/* Stopped: no new callback, requests refused as UNAVAILABLE, the mirror still answers. */
+	store_on_change(f->s1, count_change, &changes1);
+	store_on_session(f->s1, record_session, &seen);
+	assert_int_equal(seen, 0);
+	assert_int_equal(store_create(f->s1, "/c", "", 0, ZKS_PERSISTENT, &err), -1);
+	assert_int_equal(err.code, ZKS_ERR_UNAVAILABLE);
+	assert_int_equal(store_get(f->s1, "/a", &data, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ZKS_ERR_UNAVAILABLE);
+	assert_int_equal(store_cached_get(f->s1, "/b", &data, NULL, NULL), 0);
+	assert_string_equal(data, "2");
+	free(data);
+	mk(f->s2, "/d", "", ZKS_PERSISTENT);
+	assert_int_equal(changes1, 1);
+}
+
+static void test_destroy_takes_back_the_callbacks(void **state)
+{
+	struct fixture *f = *state;
+	int changes = 0;
+
+	store_on_change(f->s1, count_change, &changes);
+	store_destroy(f->s1);
+	f->s1 = NULL;
+	mk(f->s2, "/a", "", ZKS_PERSISTENT);
+	assert_int_equal(changes, 0);
+}
+
+/* A change callback that holds the delivery until released. */
+struct slow_watch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool entered, release, stopped;
+	struct zks_store *writer, *stopping;
+};
+
+static void slow_change(void *ctx)
+{
+	struct slow_watch *w = ctx;
+
+	pthread_mutex_lock(&w->lock);
+	w->entered = true;
+	pthread_cond_broadcast(&w->cond);
+	while (!w->release)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *slow_write(void *arg)
+{
+	struct slow_watch *w = arg;
+
+	mk(w->writer, "/a", "", ZKS_PERSISTENT);
+	return NULL;
+}
+
+static void *slow_stop(void *arg)
+{
+	struct slow_watch *w = arg;
+
+	store_stop(w->stopping);
+	pthread_mutex_lock(&w->lock);
+	w->stopped = true;
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void test_stop_waits_for_a_callback_under_way(void **state)
+{
+	struct fixture *f = *state;
+	struct slow_watch w = {.writer = f->s2, .stopping = f->s1};
+	pthread_t writer, stopper;
+	bool stopped;
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	store_on_change(f->s1, slow_change, &w);
+	assert_int_equal(pthread_create(&writer, NULL, slow_write, &w), 0);
+	pthread_mutex_lock(&w.lock);
+	while (!w.entered)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+
+	assert_int_equal(pthread_create(&stopper, NULL, slow_stop, &w), 0);
+	usleep(100 * 1000);
+	pthread_mutex_lock(&w.lock);
+	stopped = w.stopped;
+	w.release = true;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	assert_false(stopped); /* the callback was still running */
+	pthread_join(stopper, NULL);
+	pthread_join(writer, NULL);
+	assert_true(w.stopped);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+}
+
+/* The fuzz target frees the backend before the stores: that must stay safe. */
+static void test_backend_freed_before_its_stores(void **state)
+{
+	struct fixture *f = *state;
+	int changes = 0;
+
+	store_on_change(f->s1, count_change, &changes);
+	zks_mem_backend_free(f->b);
+	f->b = NULL;
+	store_stop(f->s1);
+	store_destroy(f->s1);
+	store_destroy(f->s2);
+	f->s1 = f->s2 = NULL;
+	assert_int_equal(changes, 0);
+}
+
 /* A test with the file's fixture around it. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -573,6 +715,10 @@ int main(void)
 	    T(test_stores_share_one_backend),
 	    T(test_expire_removes_exactly_that_sessions_ephemerals),
 	    T(test_down_fails_calls_but_cache_answers),
+	    T(test_stop_takes_back_only_its_own_callbacks),
+	    T(test_destroy_takes_back_the_callbacks),
+	    T(test_stop_waits_for_a_callback_under_way),
+	    T(test_backend_freed_before_its_stores),
 	};
 
 	test_init();
