@@ -45,11 +45,14 @@ void fake_fs_check_path(const struct fake_fs *fs, const char *path, bool data, b
 			  data && mount ? " and " : "", mount ? fs->mount_root : "");
 		return;
 	}
-	if (name[0] == '\0' || strchr(name, '/') != NULL || !strcmp(name, ".") || !strcmp(name, ".."))
-		violation(NULL, "fs call on `%s`: `%s` is not one plain path component", path, name);
+	if (name[0] == '\0' || strchr(name, '/') != NULL || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		violation(NULL, "fs call on `%s`: `%s` is not one plain path component", path,
+			  name);
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			violation(NULL, "fs call on a path with control byte 0x%02x", (unsigned char)*p);
+			violation(NULL, "fs call on a path with control byte 0x%02x",
+				  (unsigned char)*p);
 }
 
 void fake_net_check_ifname(const char *name)
@@ -66,7 +69,8 @@ void fake_net_check_ifname(const char *name)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] <= 0x20 || name[i] == '/' || name[i] == ':' ||
 		    (unsigned char)name[i] >= 0x7f)
-			violation(NULL, "link name `%s` has byte 0x%02x", name, (unsigned char)name[i]);
+			violation(NULL, "link name `%s` has byte 0x%02x", name,
+				  (unsigned char)name[i]);
 }
 
 static bool mtu_ok(int mtu)
@@ -111,8 +115,8 @@ static void check_remote(const char *vxlan, const struct zks_remote_ep *eps, siz
 	fake_net_check_ifname(vxlan);
 	for (size_t i = 0; i < neps; i++)
 		if (eps[i].vtep.s_addr == 0 || eps[i].ip.s_addr == 0)
-			violation(NULL, "sync_remote on `%s` with a zero address (entry %zu)", vxlan,
-				  i);
+			violation(NULL, "sync_remote on `%s` with a zero address (entry %zu)",
+				  vxlan, i);
 }
 
 /* ---- fake filesystem ----------------------------------------------------------------------- */

@@ -199,7 +199,7 @@ static bool check_enabled(const char *name)
 	return skip_pattern == NULL || skip_pattern[0] == '\0' || fnmatch(skip_pattern, name, 0) != 0;
 }
 
-/* ---- the fakes' checks ------------------------------------------------------------------------ */
+/* ---- the fakes' checks ----------------------------------------------------------------------- */
 
 /* What the fakes (tests/fakes/) report: a request the kernel would refuse, a path elsewhere. */
 static void on_violation(const char *rule, const char *msg)

@@ -329,7 +329,7 @@ size_t test_store_nchildren(struct zks_store *s, const char *path)
 	return n;
 }
 
-/* ---- fake kernel networking (tests/fakes/) ---------------------------------------------------- */
+/* ---- fake kernel networking (tests/fakes/) -------------------------------------------------- */
 
 bool fake_net_remote_has(struct fake_net *fn, const char *vxlan, const char *ip,
 			 struct zks_remote_ep *out)

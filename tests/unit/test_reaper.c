@@ -277,7 +277,7 @@ static void test_failed_reclaim_is_retried(void **state)
 	zks_reaper_add(c->ra, log_reap, &la);
 	kill_node(c, &c->n2);
 	assert_int_equal(zks_reaper_pass(c->ra, 0), 0);
-	/* A failure does not count; the node still holds its records, so the next pass asks again. */
+	/* A failure does not count; the node still holds its records: the next pass asks again. */
 	assert_int_equal(zks_reaper_pass(c->ra, GRACE), 0);
 	assert_int_equal(la.n, 1);
 	assert_int_equal(zks_reaper_pass(c->ra, GRACE + 1), 1);
@@ -309,7 +309,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dead_node_reclaimed_after_grace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_live_nodes_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_one_leader, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_leadership_moves_when_leader_dies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leadership_moves_when_leader_dies, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_clock_restarts_while_mirror_unsynced, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_node_that_comes_back_is_not_reaped, setup,
