@@ -86,16 +86,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct cluster *c = *state;
+	struct test_net_node *nodes[] = {&c->a, &c->n2, &c->c};
 
 	zks_reaper_free(c->ra);
 	zks_reaper_free(c->rc);
-	test_net_node_stop(&c->a);
-	test_net_node_stop(&c->n2);
-	test_net_node_stop(&c->c);
+	/* Reconcilers first; the services after the backend, whose callbacks point into them. */
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
+		test_net_node_stop(nodes[i]);
 	zks_mem_backend_free(c->b);
-	test_net_node_fini(&c->a);
-	test_net_node_fini(&c->n2);
-	test_net_node_fini(&c->c);
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
+		test_net_node_fini(nodes[i]);
 	free(c);
 	return 0;
 }
@@ -303,20 +303,19 @@ static void test_volume_leases_need_no_reaper(void **state)
 	free(lease);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_dead_node_reclaimed_after_grace, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_live_nodes_kept, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_one_leader, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_leadership_moves_when_leader_dies, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_clock_restarts_while_mirror_unsynced, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_node_that_comes_back_is_not_reaped, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_failed_reclaim_is_retried, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_volume_leases_need_no_reaper, setup, teardown),
+	    T(test_dead_node_reclaimed_after_grace),
+	    T(test_live_nodes_kept),
+	    T(test_one_leader),
+	    T(test_leadership_moves_when_leader_dies),
+	    T(test_clock_restarts_while_mirror_unsynced),
+	    T(test_node_that_comes_back_is_not_reaped),
+	    T(test_failed_reclaim_is_retried),
+	    T(test_volume_leases_need_no_reaper),
 	};
 
 	test_init();
