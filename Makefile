@@ -66,7 +66,12 @@ $(CTL_OBJS): ALL_CPPFLAGS += $(shell pkg-config --cflags libcurl)
 $(BUILD)/zkswarmctl: $(CTL_OBJS) $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs libcurl)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(BUILD)/libzkswarm.a
+# The fakes of the kernel (tests/fakes/) serve the unit tests and the fuzz target.
+$(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/fakes
+TEST_FAKES := $(BUILD)/tests/fakes/fakes.o
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(TEST_FAKES) \
+		$(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
@@ -76,7 +81,7 @@ $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # libFuzzer target over zks_http_dispatch (tests/fuzz/fuzz_request.c); BUILD=build-fuzz only.
-$(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(BUILD)/libzkswarm.a
+$(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(TEST_FAKES) $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 fuzz:

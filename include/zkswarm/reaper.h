@@ -40,7 +40,9 @@ void zks_reaper_free(struct zks_reaper *r);
 
 /* One pass at time now_ms (monotonic): take the leadership if free, and if
  * leader, reap the nodes gone for the grace period.  Returns how many nodes
- * were reaped.  The thread calls this; tests call it directly. */
+ * were reaped (every service's reap function succeeded; after a failure,
+ * the next pass tries again while the node still holds something).  The thread calls this; tests/unit/test_reaper.c
+ * calls it directly. */
 int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms);
 bool zks_reaper_is_leader(struct zks_reaper *r);
 

@@ -5,9 +5,11 @@
  * node, network members are "<node>:<id>", subnets count references and
  * addresses count holders per node.  A node holding something without a
  * registration is noted with the time it was first seen so; after the grace
- * period the leader asks each service to reclaim it.  The clock restarts
- * with a new leader and whenever the mirror is not synced: the reaper errs
- * on the side of waiting.
+ * period the leader asks each service to reclaim it.  Every daemon keeps
+ * that clock, leader or not, so a daemon that takes over the leadership
+ * reaps when its own clock says so (tests/unit/test_reaper.c); the clock
+ * starts when the daemon does, and starts again at every pass that finds the
+ * mirror not synced: the reaper errs on the side of waiting.
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>

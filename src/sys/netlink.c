@@ -587,20 +587,12 @@ static int kernel_delete_network(struct zks_net *n, const char *bridge, const ch
 	return 0;
 }
 
-static int kernel_create_veth(struct zks_net *n, const char *host_if, const char *peer_if,
-			      const char *bridge, const uint8_t mac[6], int mtu,
-			      struct zks_error *err)
+/* What the kernel would refuse or take wrongly, refused with a message that names it. */
+static int check_veth(const char *host_if, const char *peer_if, const char *bridge,
+		      const uint8_t mac[6], int mtu, struct zks_error *err)
 {
-	cleanup_sock struct nl_sock *sk = NULL;
-	cleanup_link struct rtnl_link *br = NULL;
-	cleanup_link struct rtnl_link *host = NULL;
-	cleanup_link struct rtnl_link *veth = NULL;
-	cleanup_link struct rtnl_link *peer = NULL;
-	cleanup_addr struct nl_addr *lladdr = NULL;
 	char macbuf[18];
-	int rc;
 
-	(void)n;
 	if (check_ifname("create veth", host_if, err) < 0 ||
 	    check_ifname("create veth", peer_if, err) < 0 ||
 	    check_ifname("create veth", bridge, err) < 0 || check_mtu("create veth", mtu, err) < 0)
@@ -612,10 +604,16 @@ static int kernel_create_veth(struct zks_net *n, const char *host_if, const char
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "veth `%s`: MAC %s is not a unicast address", peer_if,
 				     mac_str(mac, macbuf));
-	if ((sk = open_socket(err)) == NULL)
-		return -1;
+	return 0;
+}
 
-	rc = rtnl_link_get_kernel(sk, 0, bridge, &br);
+/* The index of the bridge host_if is to be a port of. */
+static int veth_bridge_index(struct nl_sock *sk, const char *bridge, const char *host_if,
+			     int *ifindex, struct zks_error *err)
+{
+	cleanup_link struct rtnl_link *br = NULL;
+	int rc = rtnl_link_get_kernel(sk, 0, bridge, &br);
+
 	if (is_missing(rc))
 		return zks_error_set(err, ZKS_ERR_NOT_FOUND,
 				     "create veth `%s`: bridge `%s` does not exist", host_if,
@@ -623,46 +621,78 @@ static int kernel_create_veth(struct zks_net *n, const char *host_if, const char
 	if (rc < 0)
 		return zks_error_set(err, ZKS_ERR_SYSTEM, "look up bridge `%s`: %s", bridge,
 				     cause(rc));
+	*ifindex = rtnl_link_get_ifindex(br);
+	return 0;
+}
+
+/*
+ * One RTM_NEWLINK: the kernel registers both ends, brings the host end up
+ * and enslaves it, and unregisters both if any step fails.
+ */
+static int create_veth(struct nl_sock *sk, const char *host_if, const char *peer_if, int master,
+		       const uint8_t mac[6], int mtu)
+{
+	cleanup_link struct rtnl_link *veth = must(rtnl_link_veth_alloc());
+	cleanup_link struct rtnl_link *peer = must(rtnl_link_veth_get_peer(veth)); /* takes a ref */
+	cleanup_addr struct nl_addr *lladdr = must(nl_addr_build(AF_LLC, mac, 6));
+
+	rtnl_link_set_name(veth, host_if);
+	rtnl_link_set_mtu(veth, (unsigned)mtu);
+	rtnl_link_set_master(veth, master);
+	rtnl_link_set_flags(veth, IFF_UP);
+	rtnl_link_set_name(peer, peer_if);
+	rtnl_link_set_mtu(peer, (unsigned)mtu);
+	rtnl_link_set_addr(peer, lladdr);
+	return link_add(sk, veth);
+}
+
+/* An existing host end: its peer may already be in the container under another name. */
+static int settle_veth(struct nl_sock *sk, struct rtnl_link *host, const char *host_if,
+		       const char *bridge, int master, int mtu, struct zks_error *err)
+{
+	int rc;
+
+	if (!is_type(host, "veth"))
+		return zks_error_set(err, ZKS_ERR_CONFLICT, "link `%s` exists and is not a veth",
+				     host_if);
+	rc = link_settle(sk, host, mtu, master);
+	if (rc < 0)
+		return zks_error_set(err, ZKS_ERR_SYSTEM,
+				     "bring up veth `%s` on bridge `%s` with MTU %d: %s", host_if,
+				     bridge, mtu, cause(rc));
+	return 0;
+}
+
+static int kernel_create_veth(struct zks_net *n, const char *host_if, const char *peer_if,
+			      const char *bridge, const uint8_t mac[6], int mtu,
+			      struct zks_error *err)
+{
+	cleanup_sock struct nl_sock *sk = NULL;
+	int master = 0, rc;
+
+	(void)n;
+	if (check_veth(host_if, peer_if, bridge, mac, mtu, err) < 0)
+		return -1;
+	if ((sk = open_socket(err)) == NULL)
+		return -1;
+	if (veth_bridge_index(sk, bridge, host_if, &master, err) < 0)
+		return -1;
 
 	/* Bounded: a create that races with another creator looks again once. */
 	for (int attempt = 0; attempt < 2; attempt++) {
+		cleanup_link struct rtnl_link *host = NULL;
+
 		rc = rtnl_link_get_kernel(sk, 0, host_if, &host);
-		if (rc == 0) {
-			/* The peer may already be in the container under another name. */
-			if (!is_type(host, "veth"))
-				return zks_error_set(err, ZKS_ERR_CONFLICT,
-						     "link `%s` exists and is not a veth", host_if);
-			rc = link_settle(sk, host, mtu, rtnl_link_get_ifindex(br));
-			if (rc < 0)
-				return zks_error_set(
-				    err, ZKS_ERR_SYSTEM,
-				    "bring up veth `%s` on bridge `%s` with MTU %d: %s", host_if,
-				    bridge, mtu, cause(rc));
-			return 0;
-		}
+		if (rc == 0)
+			return settle_veth(sk, host, host_if, bridge, master, mtu, err);
 		if (!is_missing(rc))
 			return zks_error_set(err, ZKS_ERR_SYSTEM, "look up veth `%s`: %s", host_if,
 					     cause(rc));
 		if (attempt > 0)
 			break;
-
-		/*
-		 * One RTM_NEWLINK: the kernel registers both ends, brings the host
-		 * end up and enslaves it, and unregisters both if any step fails.
-		 */
-		veth = must(rtnl_link_veth_alloc());
-		peer = must(rtnl_link_veth_get_peer(veth)); /* takes a reference */
-		lladdr = must(nl_addr_build(AF_LLC, mac, 6));
-		rtnl_link_set_name(veth, host_if);
-		rtnl_link_set_mtu(veth, (unsigned)mtu);
-		rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
-		rtnl_link_set_flags(veth, IFF_UP);
-		rtnl_link_set_name(peer, peer_if);
-		rtnl_link_set_mtu(peer, (unsigned)mtu);
-		rtnl_link_set_addr(peer, lladdr);
 		log_debug("netlink: creating veth `%s`/`%s` on bridge `%s`", host_if, peer_if,
 			  bridge);
-		rc = link_add(sk, veth);
+		rc = create_veth(sk, host_if, peer_if, master, mac, mtu);
 		if (rc == 0)
 			return 0;
 		if (rc != -NLE_EXIST)

@@ -7,7 +7,7 @@
  * fail, reads answer from the mirror).  The rest is the HTTP body given to
  * zks_http_dispatch().  Two nodes (two sessions of one
  * in-memory backend, each with a volume, IPAM and networks service on its
- * own fake filesystem and fake kernel network) answer, so that inputs can
+ * own fake filesystem and fake kernel network, those of tests/fakes/) answer, so that inputs can
  * meet each other's leases, pools and endpoints.  State is kept across inputs
  * (a Mount finds the Create of an earlier input) but bounded: everything is
  * rebuilt every RESET_EVERY inputs, or sooner when the store holds more than
@@ -46,7 +46,6 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <ftw.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,6 +79,9 @@
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
 
+#include "fakes.h"
+#include "fakes_net.h"
+
 /* Deep enough for states built over many requests, small enough that a request stays
  * cheap (25-40k execs/s; a store of thousands of znodes makes every List and scan slow). */
 #ifndef RESET_EVERY
@@ -90,7 +92,6 @@
 #endif
 #define COUNT_EVERY 64
 #define NNODES 2
-#define FAKE_MAX 4096 /* links or mounts a fake keeps, beyond which it refuses */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -198,311 +199,13 @@ static bool check_enabled(const char *name)
 	return skip_pattern == NULL || skip_pattern[0] == '\0' || fnmatch(skip_pattern, name, 0) != 0;
 }
 
-/* ---- fake filesystem: remembers what is mounted, checks every path ---------------------------- */
+/* ---- the fakes' checks ----------------------------------------------------------------------- */
 
-struct fuzz_fs {
-	struct zks_fs base;
-	const char *data_dir;
-	const char *mount_root;
-	char *mounted[FAKE_MAX];
-	size_t nmounted;
-};
-
-/* path must be <data_dir>/<name> (or <mount_root>/<name>) with name one real component. */
-static void check_path(const struct fuzz_fs *fs, const char *path, bool data, bool mount)
+/* What the fakes (tests/fakes/) report: a request the kernel would refuse, a path elsewhere. */
+static void on_violation(const char *rule, const char *msg)
 {
-	size_t dl = strlen(fs->data_dir), ml = strlen(fs->mount_root);
-	const char *name = NULL;
-
-	if (data && strncmp(path, fs->data_dir, dl) == 0 && path[dl] == '/')
-		name = path + dl + 1;
-	else if (mount && strncmp(path, fs->mount_root, ml) == 0 && path[ml] == '/')
-		name = path + ml + 1;
-	if (name == NULL)
-		die("fs call on `%s`, outside %s%s%s", path, data ? fs->data_dir : "",
-		    data && mount ? " and " : "", mount ? fs->mount_root : "");
-	if (name[0] == '\0' || strchr(name, '/') != NULL || !strcmp(name, ".") || !strcmp(name, ".."))
-		die("fs call on `%s`: `%s` is not one plain path component", path, name);
-	for (const char *p = name; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			die("fs call on a path with control byte 0x%02x", (unsigned char)*p);
-}
-
-static int ffs_prepare_dir(struct zks_fs *base, const char *path, uid_t uid, gid_t gid, mode_t mode,
-			   struct zks_error *err)
-{
-	(void)uid;
-	(void)gid;
-	(void)err;
-	check_path((struct fuzz_fs *)base, path, true, false);
-	if (mode & ~07777u)
-		die("prepare_dir `%s` with mode %o", path, (unsigned)mode);
-	return 0;
-}
-
-static int ffs_remove_dir(struct zks_fs *base, const char *path, struct zks_error *err)
-{
-	(void)err;
-	check_path((struct fuzz_fs *)base, path, true, false);
-	return 0;
-}
-
-static int ffs_bind(struct zks_fs *base, const char *source, const char *target, bool readonly,
-		    struct zks_error *err)
-{
-	struct fuzz_fs *fs = (struct fuzz_fs *)base;
-
-	(void)readonly;
-	check_path(fs, source, true, false);
-	check_path(fs, target, false, true);
-	if (fs->nmounted == FAKE_MAX)
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake fs: too many mounts");
-	fs->mounted[fs->nmounted++] = xstrdup(target);
-	return 0;
-}
-
-static int ffs_unbind(struct zks_fs *base, const char *target, struct zks_error *err)
-{
-	struct fuzz_fs *fs = (struct fuzz_fs *)base;
-	size_t k = 0;
-
-	(void)err;
-	check_path(fs, target, false, true);
-	for (size_t i = 0; i < fs->nmounted; i++) {
-		if (strcmp(fs->mounted[i], target) == 0)
-			free(fs->mounted[i]);
-		else
-			fs->mounted[k++] = fs->mounted[i];
-	}
-	fs->nmounted = k;
-	return 0;
-}
-
-static bool ffs_is_mounted(struct zks_fs *base, const char *target)
-{
-	struct fuzz_fs *fs = (struct fuzz_fs *)base;
-
-	check_path(fs, target, false, true);
-	for (size_t i = 0; i < fs->nmounted; i++)
-		if (strcmp(fs->mounted[i], target) == 0)
-			return true;
-	return false;
-}
-
-static int ffs_mounted_entries(struct zks_fs *base, const char *root, char ***names, size_t *n,
-			       struct zks_error *err)
-{
-	struct fuzz_fs *fs = (struct fuzz_fs *)base;
-
-	(void)err;
-	zks_fs_entries_among(root, fs->mounted, fs->nmounted, names, n);
-	return 0;
-}
-
-static void ffs_init(struct fuzz_fs *fs, const char *data_dir, const char *mount_root)
-{
-	memset(fs, 0, sizeof(*fs));
-	fs->base = (struct zks_fs){ffs_prepare_dir, ffs_remove_dir, ffs_bind, ffs_unbind, ffs_is_mounted,
-				   ffs_mounted_entries};
-	fs->data_dir = data_dir;
-	fs->mount_root = mount_root;
-}
-
-static void ffs_fini(struct fuzz_fs *fs)
-{
-	for (size_t i = 0; i < fs->nmounted; i++)
-		free(fs->mounted[i]);
-	fs->nmounted = 0;
-}
-
-/* ---- fake kernel network: links by name, checked as the kernel would ------------------------- */
-
-struct fuzz_link {
-	char name[IF_NAMESIZE];
-	char master[IF_NAMESIZE]; /* bridge it is a port of, "" if none */
-	char peer[IF_NAMESIZE];   /* other end of a veth, "" if none */
-};
-
-struct fuzz_net {
-	struct zks_net base;
-	struct fuzz_link links[FAKE_MAX];
-	size_t nlinks;
-};
-
-static void check_ifname(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n >= IF_NAMESIZE)
-		die("link name `%s` has %zu bytes (the kernel takes 1..%d)", name, n, IF_NAMESIZE - 1);
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		die("link name `%s`", name);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] <= 0x20 || name[i] == '/' || name[i] == ':' ||
-		    (unsigned char)name[i] >= 0x7f)
-			die("link name `%s` has byte 0x%02x", name, (unsigned char)name[i]);
-}
-
-static struct fuzz_link *fnet_find(struct fuzz_net *fn, const char *name)
-{
-	for (size_t i = 0; i < fn->nlinks; i++)
-		if (!strcmp(fn->links[i].name, name))
-			return &fn->links[i];
-	return NULL;
-}
-
-static int fnet_add(struct fuzz_net *fn, const char *name, const char *master, const char *peer,
-		    struct zks_error *err)
-{
-	struct fuzz_link *l = fnet_find(fn, name);
-
-	if (l == NULL) {
-		if (fn->nlinks == FAKE_MAX)
-			return zks_error_set(err, ZKS_ERR_SYSTEM, "fake net: too many links");
-		l = &fn->links[fn->nlinks++];
-	}
-	memset(l, 0, sizeof(*l));
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	snprintf(l->master, sizeof(l->master), "%s", master ? master : "");
-	snprintf(l->peer, sizeof(l->peer), "%s", peer ? peer : "");
-	return 0;
-}
-
-/* Remove name, its veth peer, and (for a bridge) its ports' veth pairs. */
-static void fnet_remove(struct fuzz_net *fn, const char *name)
-{
-	char gone[IF_NAMESIZE];
-	size_t k = 0;
-
-	snprintf(gone, sizeof(gone), "%s", name);
-	for (size_t i = 0; i < fn->nlinks; i++) {
-		struct fuzz_link *l = &fn->links[i];
-
-		if (!strcmp(l->name, gone) || !strcmp(l->peer, gone) || !strcmp(l->master, gone))
-			continue;
-		fn->links[k++] = *l;
-	}
-	fn->nlinks = k;
-	/* Peers of removed bridge ports are left dangling above; drop those too. */
-	k = 0;
-	for (size_t i = 0; i < fn->nlinks; i++) {
-		struct fuzz_link *l = &fn->links[i];
-
-		if (l->peer[0] && fnet_find(fn, l->peer) == NULL)
-			continue;
-		fn->links[k++] = *l;
-	}
-	fn->nlinks = k;
-}
-
-static void check_spec(const struct zks_net_spec *spec)
-{
-	check_ifname(spec->bridge);
-	check_ifname(spec->vxlan);
-	if (spec->vni < 1 || spec->vni > 16777215)
-		die("VXLAN device with VNI %u", spec->vni);
-	if (spec->mtu < 68 || spec->mtu > 65535)
-		die("network with MTU %d", spec->mtu);
-	if (spec->port == 0)
-		die("VXLAN device with UDP port 0");
-}
-
-static int fnet_ensure_network(struct zks_net *base, const struct zks_net_spec *spec,
-			       struct zks_error *err)
-{
-	struct fuzz_net *fn = (struct fuzz_net *)base;
-
-	check_spec(spec);
-	if (fnet_add(fn, spec->bridge, NULL, NULL, err) < 0 ||
-	    fnet_add(fn, spec->vxlan, spec->bridge, NULL, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int fnet_delete_network(struct zks_net *base, const char *bridge, const char *vxlan,
-			       struct zks_error *err)
-{
-	struct fuzz_net *fn = (struct fuzz_net *)base;
-
-	(void)err;
-	check_ifname(bridge);
-	check_ifname(vxlan);
-	fnet_remove(fn, vxlan);
-	fnet_remove(fn, bridge);
-	return 0;
-}
-
-static int fnet_create_veth(struct zks_net *base, const char *host_if, const char *peer_if,
-			    const char *bridge, const uint8_t mac[6], int mtu, struct zks_error *err)
-{
-	struct fuzz_net *fn = (struct fuzz_net *)base;
-
-	check_ifname(host_if);
-	check_ifname(peer_if);
-	check_ifname(bridge);
-	if (!strcmp(host_if, peer_if))
-		die("veth with both ends named `%s`", host_if);
-	if (mtu < 68 || mtu > 65535)
-		die("veth with MTU %d", mtu);
-	if ((mac[0] & 1) && check_enabled("endpoint_mac_unicast"))
-		die("veth peer with a multicast MAC");
-	if (fnet_find(fn, bridge) == NULL)
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake net: no bridge `%s`", bridge);
-	if (fnet_add(fn, host_if, bridge, peer_if, err) < 0 ||
-	    fnet_add(fn, peer_if, NULL, host_if, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int fnet_delete_link(struct zks_net *base, const char *name, struct zks_error *err)
-{
-	(void)err;
-	check_ifname(name);
-	fnet_remove((struct fuzz_net *)base, name);
-	return 0;
-}
-
-static bool fnet_link_exists(struct zks_net *base, const char *name)
-{
-	check_ifname(name);
-	return fnet_find((struct fuzz_net *)base, name) != NULL;
-}
-
-static int fnet_list_links(struct zks_net *base, const char *prefix, char ***names, size_t *count,
-			   struct zks_error *err)
-{
-	struct fuzz_net *fn = (struct fuzz_net *)base;
-	size_t n = 0, pl = strlen(prefix);
-
-	(void)err;
-	*names = xcalloc(fn->nlinks + 1, sizeof(char *));
-	for (size_t i = 0; i < fn->nlinks; i++)
-		if (!strncmp(fn->links[i].name, prefix, pl))
-			(*names)[n++] = xstrdup(fn->links[i].name);
-	*count = n;
-	return 0;
-}
-
-static int fnet_sync_remote(struct zks_net *base, const char *vxlan, const struct zks_remote_ep *eps,
-			    size_t neps, struct zks_error *err)
-{
-	struct fuzz_net *fn = (struct fuzz_net *)base;
-
-	check_ifname(vxlan);
-	for (size_t i = 0; i < neps; i++)
-		if (eps[i].vtep.s_addr == 0 || eps[i].ip.s_addr == 0)
-			die("sync_remote on `%s` with a zero address (entry %zu)", vxlan, i);
-	if (fnet_find(fn, vxlan) == NULL)
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake net: no VXLAN device `%s`", vxlan);
-	return 0;
-}
-
-static void fnet_init(struct fuzz_net *fn)
-{
-	memset(fn, 0, sizeof(*fn));
-	fn->base = (struct zks_net){fnet_ensure_network, fnet_delete_network, fnet_create_veth,
-				    fnet_delete_link,   fnet_link_exists,    fnet_list_links,
-				    fnet_sync_remote};
+	if (rule == NULL || check_enabled(rule))
+		die("%s", msg);
 }
 
 /* ---- the world: one backend, two nodes -------------------------------------------------------- */
@@ -511,8 +214,8 @@ struct fuzz_node {
 	char id[8];
 	char *state_dir, *data_dir, *mount_root;
 	struct zks_store *store;
-	struct fuzz_fs fs;
-	struct fuzz_net net;
+	struct fake_fs fs;
+	struct fake_net net;
 	struct zks_app app;
 };
 
@@ -579,6 +282,12 @@ static void world_start(void)
 			.zk_root = "/zkswarm",
 		};
 
+		fake_fs_init(&n->fs);
+		n->fs.data_dir = n->data_dir;
+		n->fs.mount_root = n->mount_root;
+		n->fs.forget_calls = true;
+		fake_net_init(&n->net);
+		n->net.forget_calls = true;
 		n->store = zks_store_mem_new(backend);
 		n->app.volumes = zks_volumes_new(n->store, &n->fs.base, &vc, &err);
 		if (n->app.volumes == NULL) {
@@ -628,8 +337,8 @@ static void world_stop(void)
 		zks_volumes_free(n->app.volumes);
 		memset(&n->app, 0, sizeof(n->app));
 		n->store = NULL;
-		ffs_fini(&n->fs);
-		n->net.nlinks = 0;
+		fake_fs_fini(&n->fs);
+		fake_net_fini(&n->net);
 		/* A new world starts with no local mounts. */
 		unlink(mounts);
 	}
@@ -793,7 +502,7 @@ static void check_volume(const cJSON *vol, const struct fuzz_node *n)
 	if (mp != NULL && !cJSON_IsString(mp))
 		die("a Volume with a non-string Mountpoint");
 	if (nonempty_string(mp))
-		check_path(&n->fs, mp->valuestring, false, true);
+		fake_fs_check_path(&n->fs, mp->valuestring, false, true);
 	if (field(vol, "Status") != NULL && !cJSON_IsObject(field(vol, "Status")))
 		die("a Volume whose Status is not an object");
 }
@@ -809,7 +518,7 @@ static void check_success(const char *path, const cJSON *req, const cJSON *reply
 		if (!strcmp(path, "/VolumeDriver.Mount") && !nonempty_string(mp))
 			die("Mount succeeded without a Mountpoint");
 		if (nonempty_string(mp))
-			check_path(&n->fs, mp->valuestring, false, true);
+			fake_fs_check_path(&n->fs, mp->valuestring, false, true);
 	} else if (!strcmp(path, "/VolumeDriver.Get")) {
 		check_volume(field(reply, "Volume"), n);
 	} else if (!strcmp(path, "/VolumeDriver.List")) {
@@ -843,8 +552,8 @@ static void check_success(const char *path, const cJSON *req, const cJSON *reply
 
 		if (!nonempty_string(src))
 			die("Join succeeded without InterfaceName.SrcName");
-		check_ifname(src->valuestring);
-		if (fnet_find(&n->net, src->valuestring) == NULL)
+		fake_net_check_ifname(src->valuestring);
+		if (!fake_net_has_link(&n->net, src->valuestring))
 			die("Join answered SrcName `%s`, which does not exist", src->valuestring);
 	} else if (!strcmp(path, "/NetworkDriver.CreateEndpoint")) {
 		const cJSON *out = field(reply, "Interface");
@@ -917,6 +626,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	zks_log_set_level(lv < 0 ? ZKS_LOG_ERROR : (enum zks_log_level)lv);
 	skip_pattern = getenv("ZKS_TEST_SKIP");
+	fake_violation = on_violation;
 	verbose = getenv("ZKS_FUZZ_VERBOSE") != NULL && strcmp(getenv("ZKS_FUZZ_VERBOSE"), "0") != 0;
 #ifdef FUZZ_ASAN
 	__asan_set_error_report_callback(on_asan_report);
@@ -938,8 +648,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			fprintf(stderr, "fuzz_request: %s\n", err.msg);
 			abort();
 		}
-		ffs_init(&n->fs, n->data_dir, n->mount_root);
-		fnet_init(&n->net);
 	}
 	world_start();
 	/* What no single byte selects: unknown path, wrong method, the body cap. */

@@ -1,8 +1,8 @@
 /*
- * helpers.h - fixtures shared by the unit tests: temporary directories, a
- * fake filesystem that records what the core asks of it, "nodes" (a volume
- * service on its own in-memory store session) and assertions that print the
- * error message when they fail.  The network side's fixtures are in
+ * helpers.h - fixtures shared by the unit tests: temporary directories,
+ * "nodes" (a volume service on its own in-memory store session, with the fake
+ * filesystem of tests/fakes/fakes.h) and assertions that print the error
+ * message when they fail.  The network side's fixtures are in
  * helpers_net.h (kept apart: its system headers declare names like accept()).
  */
 #ifndef ZKSWARM_TEST_HELPERS_H
@@ -25,6 +25,8 @@
 #include "zkswarm/store.h"
 #include "zkswarm/volume_options.h"
 #include "zkswarm/volumes.h"
+
+#include "fakes.h"
 
 /* ---- assertions ---------------------------------------------------------------------------- */
 
@@ -56,40 +58,6 @@ void test_init(void);
 char *test_mkdtemp(void);
 /* rm -rf; the path must come from test_mkdtemp. */
 void test_rmtree(const char *path);
-
-/* ---- fake filesystem ----------------------------------------------------------------------- */
-
-enum fake_op { FAKE_PREPARE_DIR, FAKE_REMOVE_DIR, FAKE_BIND, FAKE_UNBIND };
-
-struct fake_call {
-	enum fake_op op;
-	char *path;   /* directory (prepare/remove), bind source, unbind target */
-	char *target; /* bind target */
-	bool readonly;
-	uid_t uid;
-	gid_t gid;
-	mode_t mode;
-	bool failed; /* the call was made to fail */
-};
-
-struct fake_fs {
-	struct zks_fs base; /* first: the core sees only this */
-	struct fake_call *calls;
-	size_t ncalls;
-	char **mounted; /* targets currently bound, in bind order */
-	size_t nmounted;
-	/* Make the next call of that kind fail with ZKS_ERR_SYSTEM (one shot). */
-	bool fail_next_prepare_dir;
-	bool fail_next_bind;
-	bool fail_next_unbind;
-};
-
-void fake_fs_init(struct fake_fs *fs);
-void fake_fs_fini(struct fake_fs *fs);
-size_t fake_fs_count(const struct fake_fs *fs, enum fake_op op);
-/* The last call of that kind, NULL if none. */
-const struct fake_call *fake_fs_last(const struct fake_fs *fs, enum fake_op op);
-bool fake_fs_mounted(const struct fake_fs *fs, const char *target);
 
 /* ---- nodes: a volume service on its own session of a shared in-memory backend -------------- */
 
