@@ -10,6 +10,8 @@
 #ifndef ZKSWARM_METRICS_H
 #define ZKSWARM_METRICS_H
 
+#include <stdint.h>
+
 #include "zkswarm/error.h"
 #include "zkswarm/store.h"
 
@@ -21,9 +23,10 @@ char *zks_metrics_render(struct zks_store *store);
 
 struct zks_metrics_server;
 
-/* addr is "host:port" (IPv4); the store must outlive the server. */
-struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
-					     struct zks_error *err);
+/* On ip:port (host byte order; METRICS_ADDR as config.c parsed it, addr names it in messages);
+ * the store must outlive the server. */
+struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const char *addr,
+					     struct zks_store *store, struct zks_error *err);
 void zks_metrics_stop(struct zks_metrics_server *m);
 
 #endif

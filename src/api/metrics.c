@@ -198,31 +198,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, 404, "text/plain", xstrdup("try /metrics or /health\n"));
 }
 
-struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
-					     struct zks_error *err)
+struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const char *addr,
+					     struct zks_store *store, struct zks_error *err)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct zks_metrics_server *m;
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	char *end;
-	unsigned long port;
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(ip),
+	};
+	struct zks_metrics_server *m = xcalloc(1, sizeof(*m));
 
-	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
-		return zks_error_set(err, ZKS_ERR_INVALID, "METRICS_ADDR `%s` must be host:port", addr),
-		       NULL;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "METRICS_ADDR `%s` must be an IPv4 address and a port", addr),
-		       NULL;
-	sa.sin_port = htons((uint16_t)port);
-	m = xcalloc(1, sizeof(*m));
 	m->store = store;
-	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, (uint16_t)port, NULL,
-				     NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC,
+				     port, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (m->daemon == NULL) {
