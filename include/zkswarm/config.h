@@ -69,8 +69,4 @@ void zks_config_drop_auth(struct zks_config *cfg);
  */
 char *zks_auth_file_read(const char *path, struct zks_error *err);
 
-/* Node ids and volume names share Docker's rule: [A-Za-z0-9][A-Za-z0-9_.-]*, at most max bytes. */
-int zks_validate_name(const char *what, const char *name, size_t min, size_t max,
-		      struct zks_error *err);
-
 #endif
