@@ -60,11 +60,15 @@ $(BUILD)/libzkswarm.a: $(LIB_OBJS)
 $(BUILD)/zkswarmd: $(BUILD)/src/zkswarmd.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# zkswarmctl, the operator's CLI: src/zkswarmctl.c + src/ctl/*.c; libcurl for the daemon's socket.
-CTL_OBJS := $(BUILD)/src/zkswarmctl.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ctl/*.c))
-$(CTL_OBJS): ALL_CPPFLAGS += $(shell pkg-config --cflags libcurl)
-$(BUILD)/zkswarmctl: $(CTL_OBJS) $(BUILD)/libzkswarm.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs libcurl)
+# zkswarmctl, the operator's CLI: src/zkswarmctl.c over its library of src/ctl/*.c; libcurl for
+# the daemon's socket.
+CTL_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ctl/*.c))
+CTL_LIBS := $(shell pkg-config --libs libcurl)
+$(BUILD)/src/zkswarmctl.o $(CTL_LIB_OBJS): ALL_CPPFLAGS += $(shell pkg-config --cflags libcurl)
+$(BUILD)/libzkswarmctl.a: $(CTL_LIB_OBJS)
+	ar rcs $@ $^
+$(BUILD)/zkswarmctl: $(BUILD)/src/zkswarmctl.o $(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS)
 
 # The fakes of the kernel (tests/fakes/) serve the unit tests and the fuzz target.
 $(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/fakes
@@ -74,6 +78,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(TEST_F
 		$(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+# The unit tests of zkswarmctl (tests/unit/test_ctl_*.c) also link its library.
+CTL_UNIT_BINS := $(filter $(BUILD)/tests/test_ctl_%,$(UNIT_BINS))
+$(CTL_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o \
+		$(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS) $(TEST_LIBS)
 
 # CLI over the netlink module for tests/integration/test_netlink.sh
 $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a

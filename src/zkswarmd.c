@@ -82,156 +82,160 @@ static int lock_state_dir(const char *dir, struct zks_error *err)
 	return fd; /* held until the process exits */
 }
 
-/* The digest credentials, from a file so that they never show in `docker plugin inspect`. */
-static char *read_auth(const char *path, struct zks_error *err)
-{
-	char *text = NULL;
-	size_t len;
+/* Everything main starts, for the functions that start and stop it. */
+struct daemon {
+	struct zks_config cfg;
+	int fd; /* the plugin socket */
+	struct zks_store *store;
+	struct zks_app app;
+	struct zks_reaper *reaper;
+	struct zks_http *http;
+	struct zks_metrics_server *metrics;
+};
 
-	if (path[0] == '\0')
-		return NULL;
-	if (zks_read_file(path, 1024, &text, &len, err) < 0)
-		return NULL;
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		text[--len] = '\0';
-	if (strchr(text, ':') == NULL || text[0] == ':') {
-		free(text);
-		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
-		return NULL;
-	}
-	return text;
+/* Signals are taken by sigwait in main; no other thread may see them. */
+static void block_signals(sigset_t *signals)
+{
+	sigemptyset(signals);
+	sigaddset(signals, SIGTERM);
+	sigaddset(signals, SIGINT);
+	sigaddset(signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
-int main(int argc, char **argv)
+/* The store, after taking STATE_DIR: its mirror and saved session live there. */
+static int start_store(struct daemon *d, struct zks_error *err)
 {
-	struct zks_config cfg;
+	const struct zks_config *cfg = &d->cfg;
+	cleanup_free char *mirror = xasprintf("%s/mirror.json", cfg->state_dir);
+	cleanup_free char *session = xasprintf("%s/session", cfg->state_dir);
+	struct zks_zk_config zk = {
+		.hosts = cfg->zk_hosts,
+		.root = cfg->zk_root,
+		.session_timeout_ms = cfg->session_timeout_ms,
+		.mirror_file = mirror,
+		.session_file = session,
+		.auth = cfg->zk_auth,
+		.skeleton = zks_skeleton,
+	};
+
+	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || lock_state_dir(cfg->state_dir, err) < 0)
+		return -1;
+	d->store = zks_store_zk_new(&zk, err);
+	/* The store keeps its own copy of the credentials. */
+	zks_config_drop_auth(&d->cfg);
+	return d->store != NULL ? 0 : -1;
+}
+
+/*
+ * The services over the store, and the reaper.  Networks first: its session
+ * callback registers the node, and leases should never be re-established by a
+ * node that is not registered.
+ */
+static int start_services(struct daemon *d, const struct zks_networks_config *nc,
+			  struct zks_error *err)
+{
+	const struct zks_config *cfg = &d->cfg;
+	cleanup_free char *boot_id = NULL;
+	struct zks_volumes_config vc = {
+		.node_id = cfg->node_id,
+		.data_dir = cfg->data_dir,
+		.mount_root = cfg->mount_root,
+		.state_dir = cfg->state_dir,
+	};
+	struct zks_ipam_config ic = {
+		.node_id = cfg->node_id,
+		.default_pool = cfg->pool,
+		.default_size = (uint8_t)cfg->default_pool_size,
+	};
+
+	if (zks_read_file(cfg->boot_id_file, 128, &boot_id, NULL, NULL) == 0) {
+		boot_id[strcspn(boot_id, "\n")] = '\0';
+		vc.boot_id = boot_id;
+	}
+	d->app.swarm_networks = strcmp(cfg->network_scope, "global") == 0;
+	d->app.ipam = zks_ipam_new(d->store, &ic);
+	d->app.networks = zks_networks_new(d->store, &zks_kernel_net, nc);
+	d->app.volumes = zks_volumes_new(d->store, &zks_kernel_fs, &vc, err);
+	if (d->app.volumes == NULL)
+		return -1;
+	d->reaper = zks_reaper_new(d->store, cfg->node_id, cfg->reaper_grace_ms);
+	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);
+	zks_reaper_add(d->reaper, zks_ipam_reap_node, d->app.ipam);
+	zks_reaper_start(d->reaper);
+	return 0;
+}
+
+/* Metrics are for watching the daemon, not a reason to stop serving. */
+static void start_metrics(struct daemon *d)
+{
 	struct zks_error err = {0};
-	struct zks_app app = {0};
-	struct zks_store *store = NULL;
-	struct zks_reaper *reaper = NULL;
-	struct zks_metrics_server *metrics = NULL;
-	struct zks_http *http = NULL;
-	sigset_t signals;
-	int fd, sig = 0, r;
 
-	/* Signals are taken by sigwait below; no other thread may see them. */
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (d->cfg.metrics_addr[0] == '\0')
+		return;
+	d->metrics = zks_metrics_start(d->cfg.metrics_ip, d->cfg.metrics_port, d->cfg.metrics_addr,
+				       d->store, d->http, &err);
+	if (d->metrics == NULL)
+		log_error("zkswarmd: %s; serving without metrics", err.msg);
+	else
+		log_info("zkswarmd: metrics on http://%s/metrics", d->cfg.metrics_addr);
+}
 
-	r = zks_config_load(&cfg, argc, argv, &err);
-	if (r != 0) {
-		if (r < 0)
-			fprintf(stderr, "zkswarmd: %s\n", err.msg);
-		zks_config_free(&cfg);
-		return r < 0 ? 2 : 0;
+/* Everything, in start-up order; on failure what was started is stopped again. */
+static int start(struct daemon *d, struct zks_error *err)
+{
+	struct zks_networks_config nc = {
+		.node_id = d->cfg.node_id,
+		.vxlan_port = (uint16_t)d->cfg.vxlan_port,
+		.zk_root = d->cfg.zk_root,
+	};
+	char why[ZKS_ERROR_MSG_MAX] = "";
+
+	d->fd = zks_http_listen_unix(d->cfg.socket_path, err);
+	if (d->fd < 0)
+		return -1;
+	find_tunnel(&d->cfg, &nc, why, sizeof(why));
+	if (why[0]) {
+		nc.unavailable = why;
+		log_warn("networks: unavailable on this node: %s", why);
 	}
-	zks_log_set_level((enum zks_log_level)zks_log_parse_level(cfg.log_level));
-
-	fd = zks_http_listen_unix(cfg.socket_path, &err);
-	if (fd < 0)
-		goto fail;
-	{
-		cleanup_free char *mirror = xasprintf("%s/mirror.json", cfg.state_dir);
-		cleanup_free char *session = xasprintf("%s/session", cfg.state_dir);
-		cleanup_free char *auth = NULL;
-		struct zks_zk_config zk = {
-			.hosts = cfg.zk_hosts,
-			.root = cfg.zk_root,
-			.session_timeout_ms = cfg.session_timeout_ms,
-			.mirror_file = mirror,
-			.session_file = session,
-			.skeleton = zks_skeleton,
-		};
-		cleanup_free char *boot_id = NULL;
-		struct zks_volumes_config vc = {
-			.node_id = cfg.node_id,
-			.data_dir = cfg.data_dir,
-			.mount_root = cfg.mount_root,
-			.state_dir = cfg.state_dir,
-		};
-
-		struct zks_ipam_config ic = {.node_id = cfg.node_id};
-		struct zks_networks_config nc = {
-			.node_id = cfg.node_id,
-			.vxlan_port = (uint16_t)cfg.vxlan_port,
-			.zk_root = cfg.zk_root,
-		};
-		char why[ZKS_ERROR_MSG_MAX] = "";
-
-		if (zks_cidr_parse(cfg.default_pool, &ic.default_pool, &err) < 0 ||
-		    zks_cidr_check_pool(&ic.default_pool, &err) < 0) {
-			zks_error_prefix(&err, "DEFAULT_POOL");
-			goto fail_socket;
-		}
-		if (cfg.default_pool_size < ic.default_pool.len || cfg.default_pool_size > 30) {
-			zks_error_set(&err, ZKS_ERR_INVALID,
-				      "DEFAULT_POOL_SIZE must be from %u (DEFAULT_POOL's) to 30",
-				      ic.default_pool.len);
-			goto fail_socket;
-		}
-		ic.default_size = (uint8_t)cfg.default_pool_size;
-		find_tunnel(&cfg, &nc, why, sizeof(why));
-		if (why[0]) {
-			nc.unavailable = why;
-			log_warn("networks: unavailable on this node: %s", why);
-		}
-		if (zks_mkdir_p(cfg.state_dir, 0700, &err) < 0 || lock_state_dir(cfg.state_dir, &err) < 0)
-			goto fail_socket;
-		if (zks_read_file(cfg.boot_id_file, 128, &boot_id, NULL, NULL) == 0) {
-			boot_id[strcspn(boot_id, "\n")] = '\0';
-			vc.boot_id = boot_id;
-		}
-		auth = read_auth(cfg.zk_auth_file, &err);
-		if (auth == NULL && cfg.zk_auth_file[0] != '\0')
-			goto fail_socket;
-		zk.auth = auth;
-		store = zks_store_zk_new(&zk, &err);
-		if (auth != NULL)
-			explicit_bzero(auth, strlen(auth));
-		if (store == NULL)
-			goto fail_socket;
-		/* Networks first: its session callback registers the node, and leases should
-		 * never be re-established by a node that is not registered. */
-		app.swarm_networks = strcmp(cfg.network_scope, "global") == 0;
-		app.ipam = zks_ipam_new(store, &ic);
-		app.networks = zks_networks_new(store, &zks_kernel_net, &nc);
-		app.volumes = zks_volumes_new(store, &zks_kernel_fs, &vc, &err);
-		if (app.volumes == NULL) {
-			zks_networks_stop(app.networks);
-			goto fail_store;
-		}
-		reaper = zks_reaper_new(store, cfg.node_id, cfg.reaper_grace_ms);
-		zks_reaper_add(reaper, zks_networks_reap_node, app.networks);
-		zks_reaper_add(reaper, zks_ipam_reap_node, app.ipam);
-		zks_reaper_start(reaper);
+	if (start_store(d, err) < 0)
+		goto fail_socket;
+	if (start_services(d, &nc, err) < 0) {
+		zks_networks_stop(d->app.networks);
+		goto fail_store;
 	}
-	http = zks_http_start(fd, zks_routes, zks_nroutes, &app, &err);
-	if (http == NULL)
-		goto fail_volumes;
-	if (cfg.metrics_addr[0] != '\0') {
-		metrics = zks_metrics_start(cfg.metrics_addr, store, &err);
-		/* Metrics are for watching the daemon, not a reason to stop serving. */
-		if (metrics == NULL)
-			log_error("zkswarmd: %s; serving without metrics", err.msg);
-		else
-			log_info("zkswarmd: metrics on http://%s/metrics", cfg.metrics_addr);
-	}
-	log_info("zkswarmd: serving on %s as node `%s`; ZooKeeper %s%s, session timeout %d ms",
-		 cfg.socket_path, cfg.node_id, cfg.zk_hosts, cfg.zk_root, cfg.session_timeout_ms);
+	d->http = zks_http_start(d->fd, zks_routes, zks_nroutes, &d->app, err);
+	if (d->http == NULL)
+		goto fail_services;
+	start_metrics(d);
+	return 0;
 
-	while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
-		log_info("zkswarmd: SIGHUP ignored (settings change through a restart)");
-	log_info("zkswarmd: %s received; finishing requests in flight", strsignal(sig));
-	zks_http_stop(http);
-	zks_metrics_stop(metrics);
-	unlink(cfg.socket_path);
-	zks_networks_stop(app.networks);
-	zks_reaper_stop(reaper);
-	if (zks_volumes_mounted_count(app.volumes) > 0) {
+fail_services:
+	zks_networks_stop(d->app.networks);
+	zks_reaper_stop(d->reaper);
+fail_store:
+	store_destroy(d->store);
+	zks_reaper_free(d->reaper);
+	zks_networks_free(d->app.networks);
+	zks_ipam_free(d->app.ipam);
+	zks_volumes_free(d->app.volumes);
+fail_socket:
+	close(d->fd);
+	unlink(d->cfg.socket_path);
+	return -1;
+}
+
+/* After SIGTERM or SIGINT; does not return while volumes stay mounted here (see below). */
+static void stop(struct daemon *d)
+{
+	zks_http_stop(d->http);
+	zks_metrics_stop(d->metrics);
+	unlink(d->cfg.socket_path);
+	zks_networks_stop(d->app.networks);
+	zks_reaper_stop(d->reaper);
+	if (zks_volumes_mounted_count(d->app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop
 		 * their leases at once and let another node take a single-node volume
@@ -243,29 +247,43 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	/* The store first: its callbacks point into the services. */
-	store_destroy(store);
-	zks_reaper_free(reaper);
-	zks_networks_free(app.networks);
-	zks_ipam_free(app.ipam);
-	zks_volumes_free(app.volumes);
+	store_destroy(d->store);
+	zks_reaper_free(d->reaper);
+	zks_networks_free(d->app.networks);
+	zks_ipam_free(d->app.ipam);
+	zks_volumes_free(d->app.volumes);
 	log_info("zkswarmd: stopped");
-	zks_config_free(&cfg);
-	return 0;
+}
 
-fail_volumes:
-	zks_networks_stop(app.networks);
-	zks_reaper_stop(reaper);
-fail_store:
-	store_destroy(store);
-	zks_reaper_free(reaper);
-	zks_networks_free(app.networks);
-	zks_ipam_free(app.ipam);
-	zks_volumes_free(app.volumes);
-fail_socket:
-	close(fd);
-	unlink(cfg.socket_path);
-fail:
-	log_error("zkswarmd: %s", err.msg);
-	zks_config_free(&cfg);
-	return 1;
+int main(int argc, char **argv)
+{
+	struct daemon d = {.fd = -1};
+	struct zks_error err = {0};
+	sigset_t signals;
+	int sig = 0, r;
+
+	block_signals(&signals);
+	r = zks_config_load(&d.cfg, argc, argv, &err);
+	if (r != 0) {
+		if (r < 0)
+			fprintf(stderr, "zkswarmd: %s\n", err.msg);
+		zks_config_free(&d.cfg);
+		return r < 0 ? 2 : 0;
+	}
+	zks_log_set_level((enum zks_log_level)zks_log_parse_level(d.cfg.log_level));
+	if (start(&d, &err) < 0) {
+		log_error("zkswarmd: %s", err.msg);
+		zks_config_free(&d.cfg);
+		return 1;
+	}
+	log_info("zkswarmd: serving on %s as node `%s`; ZooKeeper %s%s, session timeout %d ms",
+		 d.cfg.socket_path, d.cfg.node_id, d.cfg.zk_hosts, d.cfg.zk_root,
+		 d.cfg.session_timeout_ms);
+
+	while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
+		log_info("zkswarmd: SIGHUP ignored (settings change through a restart)");
+	log_info("zkswarmd: %s received; finishing requests in flight", strsignal(sig));
+	stop(&d);
+	zks_config_free(&d.cfg);
+	return 0;
 }

@@ -2,16 +2,25 @@
  * config.h - the daemon's settings.
  *
  * One table (config.c) names each setting's environment variable, flag,
- * default and meaning; it serves the environment (how the managed plugin
- * is configured: `docker plugin set zkswarm ZK_HOSTS=...`), the flags (how
- * a developer runs zkswarmd by hand) and --help.
+ * default, bounds and parser; it serves the environment (how the managed
+ * plugin is configured: `docker plugin set zkswarm ZK_HOSTS=...`), the flags
+ * (how a developer runs zkswarmd by hand) and --help.  A value outside its
+ * bounds is refused there, with a message naming the setting, so the rest of
+ * the daemon takes the settings as given.
  */
 #ifndef ZKSWARM_CONFIG_H
 #define ZKSWARM_CONFIG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
+#include "zkswarm/cidr.h"
 #include "zkswarm/error.h"
+
+/* Defaults zkswarmctl shares with the daemon, where its option is the same setting. */
+#define ZKS_DEFAULT_ZK_HOSTS "127.0.0.1:2181"
+#define ZKS_DEFAULT_ZK_ROOT "/zkswarm"
+#define ZKS_DEFAULT_SOCKET "/run/docker/plugins/zkswarm.sock"
 
 struct zks_config {
 	char *socket_path;
@@ -32,18 +41,32 @@ struct zks_config {
 	int vxlan_port;
 	int reaper_grace_ms;
 	int session_timeout_ms;
+
+	/* What the parsers made of the text above. */
+	char *zk_auth;                  /* ZK_AUTH_FILE's "user:password"; NULL: none */
+	struct zks_cidr pool;           /* DEFAULT_POOL */
+	uint32_t metrics_ip;            /* METRICS_ADDR, when set: host byte order */
+	uint16_t metrics_port;
 };
 
 /*
  * Defaults, then the environment, then flags.  Returns 0 when the daemon
  * should run, 1 when --help or --version was answered, -1 on a bad setting.
+ * zks_config_free is needed in every case.
  */
 int zks_config_load(struct zks_config *cfg, int argc, char **argv, struct zks_error *err);
 void zks_config_usage(FILE *out);
 void zks_config_free(struct zks_config *cfg);
 
-/* Node ids and volume names share Docker's rule: [A-Za-z0-9][A-Za-z0-9_.-]*, at most max bytes. */
-int zks_validate_name(const char *what, const char *name, size_t min, size_t max,
-		      struct zks_error *err);
+/* Wipe and forget the credentials once the store has its own copy. */
+void zks_config_drop_auth(struct zks_config *cfg);
+
+/*
+ * The digest credentials from an auth file (ZK_AUTH_FILE, zkswarmctl's
+ * --zk-auth-file): one line "user:password", a trailing newline is fine; kept
+ * out of the settings so that they never show in `docker plugin inspect`.
+ * Every failure is ZKS_ERR_INVALID, its message naming ZK_AUTH_FILE.
+ */
+char *zks_auth_file_read(const char *path, struct zks_error *err);
 
 #endif

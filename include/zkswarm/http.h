@@ -48,4 +48,11 @@ struct zks_http *zks_http_start(int listen_fd, const struct zks_route *routes, s
 /* Stop accepting, let requests in flight finish, close everything. */
 void zks_http_stop(struct zks_http *http);
 
+/*
+ * The name of the server's route i, its path without the slash
+ * ("VolumeDriver.Create"); NULL past the last.  zks_metrics_observe counts
+ * each request under its route's index in the same table.
+ */
+const char *zks_http_route_name(const struct zks_http *http, size_t i);
+
 #endif

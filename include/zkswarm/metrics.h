@@ -10,19 +10,25 @@
 #ifndef ZKSWARM_METRICS_H
 #define ZKSWARM_METRICS_H
 
+#include <stdint.h>
+
 #include "zkswarm/error.h"
+#include "zkswarm/http.h"
 #include "zkswarm/store.h"
 
 /* Count one request to route index route (-1: unknown path), its status and duration. */
 void zks_metrics_observe(int route, unsigned status, double seconds);
 
-/* The exposition text (allocated). */
-char *zks_metrics_render(struct zks_store *store);
+/* The exposition text (allocated): the requests of http's routes (NULL: only unknown paths), the
+ * store's session and the cluster's records as the core counts them. */
+char *zks_metrics_render(struct zks_store *store, const struct zks_http *http);
 
 struct zks_metrics_server;
 
-/* addr is "host:port" (IPv4); the store must outlive the server. */
-struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
+/* On ip:port (host byte order; METRICS_ADDR as config.c parsed it, addr names it in messages);
+ * the store and the HTTP server must outlive the metrics server. */
+struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const char *addr,
+					     struct zks_store *store, const struct zks_http *http,
 					     struct zks_error *err);
 void zks_metrics_stop(struct zks_metrics_server *m);
 

@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 #include "zkswarm/error.h"
+#include "zkswarm/kv.h"
 #include "zkswarm/netlink.h"
 #include "zkswarm/store.h"
-#include "zkswarm/volume_options.h"
 
 struct zks_networks;
 

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "zkswarm/error.h"
+#include "zkswarm/kv.h"
 
 enum zks_access { ZKS_ACCESS_SINGLE_NODE = 0, ZKS_ACCESS_MULTI_NODE };
 enum zks_on_remove { ZKS_ON_REMOVE_DELETE = 0, ZKS_ON_REMOVE_RETAIN };
@@ -26,12 +27,24 @@ struct zks_volume_options {
 	enum zks_on_remove on_remove;
 };
 
-struct zks_kv {
+/*
+ * One row per option (volume_options.c): its key, what it accepts (for the
+ * accepted-keys message), its parser into struct zks_volume_options and its
+ * formatter back to the canonical text.  The table's order is the order of
+ * zks_volume_options_format and of the accepted-keys message.
+ */
+struct zks_volume_option {
 	const char *key;
-	const char *value;
+	const char *help; /* "(single-node|multi-node)", or NULL */
+	int (*parse)(const char *key, const char *value, struct zks_volume_options *o,
+		     struct zks_error *err);
+	char *(*format)(const struct zks_volume_options *o); /* allocated */
 };
 
-/* The accepted keys, for messages and docs: "access, uid, gid, mode, readonly, on-remove". */
+extern const struct zks_volume_option zks_volume_option_table[];
+extern const size_t zks_volume_option_count;
+
+/* The accepted keys, for messages and docs: "access (single-node|multi-node), uid, ...". */
 const char *zks_volume_options_accepted(void);
 
 /* Parse options given to Create; unknown keys and bad values are refused with a reason. */

@@ -295,6 +295,13 @@ struct zks_http *zks_http_start(int listen_fd, const struct zks_route *routes, s
 	return http;
 }
 
+const char *zks_http_route_name(const struct zks_http *http, size_t i)
+{
+	if (http == NULL || i >= http->nroutes)
+		return NULL;
+	return http->routes[i].path + 1;
+}
+
 void zks_http_stop(struct zks_http *http)
 {
 	int fd;

@@ -1,6 +1,8 @@
 /*
  * metrics.c - request counters and latency histograms (lock-free: atomics
  * per route), rendered with the store's state in Prometheus' text format.
+ * Route names come from the HTTP server, record counts from the core
+ * (census.h): nothing here knows the route table or where records live.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -9,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zkswarm/api.h"
+#include "zkswarm/census.h"
 #include "zkswarm/metrics.h"
-#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 #define MAX_ROUTES 64
@@ -34,7 +35,7 @@ void zks_metrics_observe(int route, unsigned status, double seconds)
 	struct route_metrics *m;
 	size_t b = 0;
 
-	if (route < 0 || route >= MAX_ROUTES || (size_t)route >= zks_nroutes)
+	if (route < 0 || route >= MAX_ROUTES)
 		route = MAX_ROUTES;
 	m = &routes[route];
 	atomic_fetch_add(&m->requests[status < 300 ? 0 : status < 500 ? 1 : 2], 1);
@@ -68,87 +69,101 @@ static void put(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-static size_t children(struct zks_store *store, const char *path)
+/* The route of slot r: its name, "unknown" for the last slot, NULL for a slot no route uses. */
+static const char *slot_name(const struct zks_http *http, size_t r)
 {
-	char **v = NULL;
-	size_t n = 0;
-
-	if (store_cached_children(store, path, &v, &n) < 0)
-		return 0;
-	zks_free_strv(v, n);
-	return n;
+	return r == MAX_ROUTES ? "unknown" : zks_http_route_name(http, r);
 }
 
-char *zks_metrics_render(struct zks_store *store)
+static void render_requests(struct text *t, const struct zks_http *http)
 {
 	static const char *const classes[STATUS_CLASSES] = {"2xx", "4xx", "5xx"};
-	struct text t = {.buf = xmalloc(4096), .cap = 4096};
-	struct zks_store_status st;
 
-	t.buf[0] = '\0';
-	put(&t, "# HELP zkswarm_requests_total Requests served, per endpoint and status class.\n"
-		"# TYPE zkswarm_requests_total counter\n");
+	put(t, "# HELP zkswarm_requests_total Requests served, per endpoint and status class.\n"
+	       "# TYPE zkswarm_requests_total counter\n");
 	for (size_t r = 0; r <= MAX_ROUTES; r++) {
-		const char *name = r < zks_nroutes && r < MAX_ROUTES ? zks_routes[r].path + 1 : "unknown";
+		const char *name = slot_name(http, r);
 
-		if (r >= zks_nroutes && r != MAX_ROUTES)
+		if (name == NULL)
 			continue;
 		for (size_t c = 0; c < STATUS_CLASSES; c++)
-			put(&t, "zkswarm_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n", name, classes[c],
+			put(t, "zkswarm_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n", name, classes[c],
 			    atomic_load(&routes[r].requests[c]));
 	}
-	put(&t, "# HELP zkswarm_request_duration_seconds Time to answer a request, per endpoint.\n"
-		"# TYPE zkswarm_request_duration_seconds histogram\n");
+}
+
+static void render_durations(struct text *t, const struct zks_http *http)
+{
+	put(t, "# HELP zkswarm_request_duration_seconds Time to answer a request, per endpoint.\n"
+	       "# TYPE zkswarm_request_duration_seconds histogram\n");
 	for (size_t r = 0; r <= MAX_ROUTES; r++) {
-		const char *name = r < zks_nroutes && r < MAX_ROUTES ? zks_routes[r].path + 1 : "unknown";
+		const char *name = slot_name(http, r);
 		unsigned long long cum = 0;
 
-		if (r >= zks_nroutes && r != MAX_ROUTES)
+		if (name == NULL)
 			continue;
 		for (size_t b = 0; b <= NBUCKETS; b++) {
 			cum += atomic_load(&routes[r].bucket[b]);
 			if (b < NBUCKETS)
-				put(&t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+				put(t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
 				    name, buckets[b], cum);
 			else
-				put(&t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+				put(t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
 				    name, cum);
 		}
-		put(&t, "zkswarm_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
+		put(t, "zkswarm_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
 		    (double)atomic_load(&routes[r].sum_us) / 1e6);
-		put(&t, "zkswarm_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", name, cum);
+		put(t, "zkswarm_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", name, cum);
 	}
+}
+
+static void render_store(struct text *t, struct zks_store *store)
+{
+	struct zks_store_status st;
+	struct zks_census census;
+
 	store_status(store, &st);
-	put(&t, "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
-		"# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
+	put(t, "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
+	       "# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
 	    st.state == ZKS_CONN_CONNECTED);
-	put(&t, "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
-		"# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
+	put(t, "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
+	       "# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
 	    (unsigned long long)st.sessions);
-	put(&t, "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
-		"# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
+	put(t, "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
+	       "# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
 	    (unsigned long long)st.connects);
-	put(&t, "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
-		"# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
+	put(t, "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
+	       "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
 	    (double)st.disconnected_ms / 1000);
-	put(&t, "# HELP zkswarm_fenced 1 while this node no longer counts on its single-node leases.\n"
-		"# TYPE zkswarm_fenced gauge\nzkswarm_fenced %d\n", st.fenced);
-	put(&t, "# HELP zkswarm_mirror_synced 1 when the mirror has been read in full in this session.\n"
-		"# TYPE zkswarm_mirror_synced gauge\nzkswarm_mirror_synced %d\n", st.mirror_synced);
-	put(&t, "# HELP zkswarm_mirror_nodes Znodes in the local mirror.\n"
-		"# TYPE zkswarm_mirror_nodes gauge\nzkswarm_mirror_nodes %zu\n", st.mirror_nodes);
-	put(&t, "# HELP zkswarm_objects Cluster objects in the mirror, by kind.\n"
-		"# TYPE zkswarm_objects gauge\n"
-		"zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
-		"zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
-	    children(store, ZKS_VOLUMES), children(store, ZKS_NETWORKS), children(store, ZKS_SUBNETS),
-	    children(store, ZKS_NODES));
+	put(t, "# HELP zkswarm_fenced 1 while this node no longer counts on its single-node leases.\n"
+	       "# TYPE zkswarm_fenced gauge\nzkswarm_fenced %d\n", st.fenced);
+	put(t, "# HELP zkswarm_mirror_synced 1 when the mirror has been read in full in this session.\n"
+	       "# TYPE zkswarm_mirror_synced gauge\nzkswarm_mirror_synced %d\n", st.mirror_synced);
+	put(t, "# HELP zkswarm_mirror_nodes Znodes in the local mirror.\n"
+	       "# TYPE zkswarm_mirror_nodes gauge\nzkswarm_mirror_nodes %zu\n", st.mirror_nodes);
+	zks_census_take(store, &census);
+	put(t, "# HELP zkswarm_objects Cluster objects in the mirror, by kind.\n"
+	       "# TYPE zkswarm_objects gauge\n"
+	       "zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
+	       "zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
+	    census.volumes, census.networks, census.subnets, census.nodes);
+}
+
+char *zks_metrics_render(struct zks_store *store, const struct zks_http *http)
+{
+	struct text t = {.buf = xmalloc(4096), .cap = 4096};
+
+	t.buf[0] = '\0';
+	render_requests(&t, http);
+	render_durations(&t, http);
+	render_store(&t, store);
 	return t.buf;
 }
 
 struct zks_metrics_server {
 	struct MHD_Daemon *daemon;
 	struct zks_store *store;
+	const struct zks_http *http;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -183,7 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0)
 		return reply(conn, 405, "text/plain", xstrdup("only GET\n"));
 	if (strcmp(url, "/metrics") == 0)
-		return reply(conn, 200, "text/plain; version=0.0.4", zks_metrics_render(m->store));
+		return reply(conn, 200, "text/plain; version=0.0.4", zks_metrics_render(m->store, m->http));
 	if (strcmp(url, "/health") == 0) {
 		bool ok;
 
@@ -198,31 +213,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, 404, "text/plain", xstrdup("try /metrics or /health\n"));
 }
 
-struct zks_metrics_server *zks_metrics_start(const char *addr, struct zks_store *store,
+struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const char *addr,
+					     struct zks_store *store, const struct zks_http *http,
 					     struct zks_error *err)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct zks_metrics_server *m;
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	char *end;
-	unsigned long port;
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(ip),
+	};
+	struct zks_metrics_server *m = xcalloc(1, sizeof(*m));
 
-	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
-		return zks_error_set(err, ZKS_ERR_INVALID, "METRICS_ADDR `%s` must be host:port", addr),
-		       NULL;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "METRICS_ADDR `%s` must be an IPv4 address and a port", addr),
-		       NULL;
-	sa.sin_port = htons((uint16_t)port);
-	m = xcalloc(1, sizeof(*m));
 	m->store = store;
-	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, (uint16_t)port, NULL,
-				     NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
+	m->http = http;
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC,
+				     port, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (m->daemon == NULL) {

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "zkswarm/cidr.h"
-#include "zkswarm/config.h"
+#include "zkswarm/names.h"
 #include "zkswarm/ipam.h"
 #include "zkswarm/log.h"
 #include "zkswarm/networks.h"

@@ -1,10 +1,13 @@
 /*
- * volume_options.c - parsing and comparing volume options.
+ * volume_options.c - parsing, formatting and comparing volume options: one
+ * table row per option, from which the accepted-keys message, the parser's
+ * dispatch and the stored format all follow.
  *
  * Options are visible to anyone who can run `docker volume inspect`, so no
  * option carries a secret; anything that needs one is a plugin setting.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +15,6 @@
 
 #include "zkswarm/util.h"
 #include "zkswarm/volume_options.h"
-
-static const char *const keys[] = {"access", "uid", "gid", "mode", "readonly", "on-remove"};
-
-const char *zks_volume_options_accepted(void)
-{
-	return "access (single-node|multi-node), uid, gid, mode (octal), readonly (true|false), "
-	       "on-remove (delete|retain)";
-}
 
 static int parse_id(const char *key, const char *v, unsigned long *out, struct zks_error *err)
 {
@@ -49,58 +44,161 @@ static int parse_bool(const char *key, const char *v, bool *out, struct zks_erro
 	return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be true or false", key, v);
 }
 
-static int parse_one(const char *key, const char *v, struct zks_volume_options *o,
+/* ---- one parser and one formatter per option ------------------------------------------------- */
+
+static int parse_access(const char *key, const char *v, struct zks_volume_options *o,
+			struct zks_error *err)
+{
+	(void)key;
+	if (!strcmp(v, "single-node"))
+		o->access = ZKS_ACCESS_SINGLE_NODE;
+	else if (!strcmp(v, "multi-node"))
+		o->access = ZKS_ACCESS_MULTI_NODE;
+	else
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option access=`%.32s` must be single-node or multi-node", v);
+	return 0;
+}
+
+static char *format_access(const struct zks_volume_options *o)
+{
+	return xstrdup(o->access == ZKS_ACCESS_MULTI_NODE ? "multi-node" : "single-node");
+}
+
+static int parse_uid(const char *key, const char *v, struct zks_volume_options *o,
 		     struct zks_error *err)
 {
 	unsigned long n;
 
-	if (!strcmp(key, "access")) {
-		if (!strcmp(v, "single-node"))
-			o->access = ZKS_ACCESS_SINGLE_NODE;
-		else if (!strcmp(v, "multi-node"))
-			o->access = ZKS_ACCESS_MULTI_NODE;
-		else
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "option access=`%.32s` must be single-node or multi-node", v);
-		return 0;
-	}
-	if (!strcmp(key, "uid")) {
-		if (parse_id(key, v, &n, err) < 0)
-			return -1;
-		o->uid = (uid_t)n;
-		return 0;
-	}
-	if (!strcmp(key, "gid")) {
-		if (parse_id(key, v, &n, err) < 0)
-			return -1;
-		o->gid = (gid_t)n;
-		return 0;
-	}
-	if (!strcmp(key, "mode")) {
-		char *end;
+	if (parse_id(key, v, &n, err) < 0)
+		return -1;
+	o->uid = (uid_t)n;
+	return 0;
+}
 
-		errno = 0;
-		n = strtoul(v, &end, 8);
-		if (errno || v[0] < '0' || v[0] > '7' || *end != '\0' || n > 07777)
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "option mode=`%.32s` must be octal permissions such as 0755", v);
-		o->mode = (mode_t)n;
-		return 0;
+static char *format_uid(const struct zks_volume_options *o)
+{
+	return xasprintf("%lu", (unsigned long)o->uid);
+}
+
+static int parse_gid(const char *key, const char *v, struct zks_volume_options *o,
+		     struct zks_error *err)
+{
+	unsigned long n;
+
+	if (parse_id(key, v, &n, err) < 0)
+		return -1;
+	o->gid = (gid_t)n;
+	return 0;
+}
+
+static char *format_gid(const struct zks_volume_options *o)
+{
+	return xasprintf("%lu", (unsigned long)o->gid);
+}
+
+static int parse_mode(const char *key, const char *v, struct zks_volume_options *o,
+		      struct zks_error *err)
+{
+	char *end;
+	unsigned long n;
+
+	(void)key;
+	errno = 0;
+	n = strtoul(v, &end, 8);
+	if (errno || v[0] < '0' || v[0] > '7' || *end != '\0' || n > 07777)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option mode=`%.32s` must be octal permissions such as 0755", v);
+	o->mode = (mode_t)n;
+	return 0;
+}
+
+static char *format_mode(const struct zks_volume_options *o)
+{
+	return xasprintf("%04o", (unsigned)o->mode);
+}
+
+static int parse_readonly(const char *key, const char *v, struct zks_volume_options *o,
+			  struct zks_error *err)
+{
+	return parse_bool(key, v, &o->readonly, err);
+}
+
+static char *format_readonly(const struct zks_volume_options *o)
+{
+	return xstrdup(o->readonly ? "true" : "false");
+}
+
+static int parse_on_remove(const char *key, const char *v, struct zks_volume_options *o,
+			   struct zks_error *err)
+{
+	(void)key;
+	if (!strcmp(v, "delete"))
+		o->on_remove = ZKS_ON_REMOVE_DELETE;
+	else if (!strcmp(v, "retain"))
+		o->on_remove = ZKS_ON_REMOVE_RETAIN;
+	else
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option on-remove=`%.32s` must be delete or retain", v);
+	return 0;
+}
+
+static char *format_on_remove(const struct zks_volume_options *o)
+{
+	return xstrdup(o->on_remove == ZKS_ON_REMOVE_RETAIN ? "retain" : "delete");
+}
+
+/* A new option is one row here (and its field in struct zks_volume_options). */
+const struct zks_volume_option zks_volume_option_table[] = {
+	{"access", "(single-node|multi-node)", parse_access, format_access},
+	{"uid", NULL, parse_uid, format_uid},
+	{"gid", NULL, parse_gid, format_gid},
+	{"mode", "(octal)", parse_mode, format_mode},
+	{"readonly", "(true|false)", parse_readonly, format_readonly},
+	{"on-remove", "(delete|retain)", parse_on_remove, format_on_remove},
+};
+const size_t zks_volume_option_count = ARRAY_SIZE(zks_volume_option_table);
+
+static char accepted[256];
+static pthread_once_t accepted_once = PTHREAD_ONCE_INIT;
+
+static void make_accepted(void)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < zks_volume_option_count; i++) {
+		const struct zks_volume_option *opt = &zks_volume_option_table[i];
+
+		used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s%s%s",
+					 i ? ", " : "", opt->key, opt->help ? " " : "",
+					 opt->help ? opt->help : "");
 	}
-	if (!strcmp(key, "readonly"))
-		return parse_bool(key, v, &o->readonly, err);
-	if (!strcmp(key, "on-remove")) {
-		if (!strcmp(v, "delete"))
-			o->on_remove = ZKS_ON_REMOVE_DELETE;
-		else if (!strcmp(v, "retain"))
-			o->on_remove = ZKS_ON_REMOVE_RETAIN;
-		else
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "option on-remove=`%.32s` must be delete or retain", v);
-		return 0;
-	}
-	return zks_error_set(err, ZKS_ERR_INVALID, "unknown option `%.64s`; accepted options: %s", key,
-			     zks_volume_options_accepted());
+}
+
+const char *zks_volume_options_accepted(void)
+{
+	pthread_once(&accepted_once, make_accepted);
+	return accepted;
+}
+
+static const struct zks_volume_option *find_option(const char *key)
+{
+	for (size_t i = 0; i < zks_volume_option_count; i++)
+		if (!strcmp(zks_volume_option_table[i].key, key))
+			return &zks_volume_option_table[i];
+	return NULL;
+}
+
+static int parse_one(const char *key, const char *v, struct zks_volume_options *o,
+		     struct zks_error *err)
+{
+	const struct zks_volume_option *opt = find_option(key);
+
+	if (opt == NULL)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "unknown option `%.64s`; accepted options: %s", key,
+				     zks_volume_options_accepted());
+	return opt->parse(key, v, o, err);
 }
 
 int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
@@ -122,18 +220,14 @@ int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volum
 
 size_t zks_volume_options_format(const struct zks_volume_options *o, struct zks_kv **out)
 {
-	struct zks_kv *kv = xcalloc(ARRAY_SIZE(keys), sizeof(*kv));
+	struct zks_kv *kv = xcalloc(zks_volume_option_count, sizeof(*kv));
 
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		kv[i].key = keys[i];
-	kv[0].value = xstrdup(o->access == ZKS_ACCESS_MULTI_NODE ? "multi-node" : "single-node");
-	kv[1].value = xasprintf("%lu", (unsigned long)o->uid);
-	kv[2].value = xasprintf("%lu", (unsigned long)o->gid);
-	kv[3].value = xasprintf("%04o", (unsigned)o->mode);
-	kv[4].value = xstrdup(o->readonly ? "true" : "false");
-	kv[5].value = xstrdup(o->on_remove == ZKS_ON_REMOVE_RETAIN ? "retain" : "delete");
+	for (size_t i = 0; i < zks_volume_option_count; i++) {
+		kv[i].key = zks_volume_option_table[i].key;
+		kv[i].value = zks_volume_option_table[i].format(o);
+	}
 	*out = kv;
-	return ARRAY_SIZE(keys);
+	return zks_volume_option_count;
 }
 
 void zks_volume_options_free_kv(struct zks_kv *kv, size_t n)

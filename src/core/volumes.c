@@ -12,10 +12,11 @@
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zkswarm/config.h"
+#include "zkswarm/names.h"
 #include "zkswarm/log.h"
 #include "zkswarm/util.h"
 #include "zkswarm/records.h"

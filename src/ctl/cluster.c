@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "zkswarm/config.h"
 #include "zkswarm/ctl_cluster.h"
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
@@ -25,29 +26,6 @@ static void sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-/* The digest credentials: one line "user:password" (a trailing newline is fine). */
-static char *read_auth(const char *path, struct zks_error *err)
-{
-	char *text = NULL;
-	size_t len;
-
-	if (zks_read_file(path, 1024, &text, &len, err) < 0) {
-		err->code = ZKS_ERR_INVALID;
-		zks_error_prefix(err, "ZK_AUTH_FILE");
-		return NULL;
-	}
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		text[--len] = '\0';
-	if (strchr(text, ':') == NULL || text[0] == ':') {
-		explicit_bzero(text, len);
-		free(text);
-		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password",
-			      path);
-		return NULL;
-	}
-	return text;
 }
 
 static void copy_subtree(struct ctl_cluster *c, const char *path)
@@ -94,7 +72,7 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 
 	memset(c, 0, sizeof(*c));
 	if (auth_file != NULL && auth_file[0] != '\0') {
-		auth = read_auth(auth_file, err);
+		auth = zks_auth_file_read(auth_file, err);
 		if (auth == NULL)
 			return -1;
 		cfg.auth = auth;

@@ -1,6 +1,12 @@
 /*
- * config.c - the settings table and its three readers: environment, flags, --help.
+ * config.c - the settings table and its readers: environment, flags, --help.
+ *
+ * Every setting is one row: its names, default, bounds and parser.  The text
+ * of each is gathered first (its flag, else its environment variable, else its
+ * default) and parsed once, in table order, so that a row may check itself
+ * against one above it (DEFAULT_POOL_SIZE against DEFAULT_POOL).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -12,6 +18,7 @@
 
 #include "zkswarm/config.h"
 #include "zkswarm/log.h"
+#include "zkswarm/names.h"
 #include "zkswarm/util.h"
 
 #ifndef ZKSWARM_VERSION
@@ -20,6 +27,10 @@
 
 enum setting_type { SETTING_STRING, SETTING_INT };
 
+struct setting;
+/* Called once the value is stored in its field: refuses it out of bounds, derives what it means. */
+typedef int setting_check(const struct setting *s, struct zks_config *cfg, struct zks_error *err);
+
 struct setting {
 	const char *env;
 	const char *flag;
@@ -27,60 +38,81 @@ struct setting {
 	const char *description;
 	enum setting_type type;
 	size_t offset;
+	int min, max;		    /* SETTING_INT: the range; check_name, check_path: the length */
+	setting_check *check;	    /* NULL: any text */
+	const char *const *choices; /* check_choice: the accepted values, NULL-terminated */
+	/* Set for a feature the daemon can do without: a bad value is logged with this and the
+	 * default taken, rather than refusing to start. */
+	const char *when_invalid;
 };
 
+static setting_check check_name, check_log_level, check_path, check_choice, check_auth_file,
+	check_metrics_addr, check_pool, check_pool_size;
+
+/* Where a row's value goes: a string (allocated) or an int in [lo, hi]. */
+#define STRING(field) .type = SETTING_STRING, .offset = offsetof(struct zks_config, field)
+#define INT(field, lo, hi)                                                                         \
+	.type = SETTING_INT, .offset = offsetof(struct zks_config, field), .min = (lo), .max = (hi)
+
 static const struct setting settings[] = {
-	{"ZK_HOSTS", "zk-hosts", "127.0.0.1:2181", "ZooKeeper servers, a comma list of host:port",
-	 SETTING_STRING, offsetof(struct zks_config, zk_hosts)},
-	{"ZK_ROOT", "zk-root", "/zkswarm", "ZooKeeper path under which all state lives",
-	 SETTING_STRING, offsetof(struct zks_config, zk_root)},
+	{"ZK_HOSTS", "zk-hosts", ZKS_DEFAULT_ZK_HOSTS, "ZooKeeper servers, a comma list of host:port",
+	 STRING(zk_hosts)},
+	{"ZK_ROOT", "zk-root", ZKS_DEFAULT_ZK_ROOT, "ZooKeeper path under which all state lives",
+	 STRING(zk_root)},
 	{"NODE_ID", "node-id", NULL, "this node's name in the cluster (default: the host name)",
-	 SETTING_STRING, offsetof(struct zks_config, node_id)},
+	 STRING(node_id), .max = 64, .check = check_name},
 	{"ZK_SESSION_TIMEOUT_MS", "zk-session-timeout-ms", "10000",
-	 "ZooKeeper session timeout: how long a dead node keeps its leases", SETTING_INT,
-	 offsetof(struct zks_config, session_timeout_ms)},
-	{"LOG_LEVEL", "log-level", "info", "error, warn, info or debug", SETTING_STRING,
-	 offsetof(struct zks_config, log_level)},
-	{"SOCKET", "socket", "/run/docker/plugins/zkswarm.sock", "unix socket the engine connects to",
-	 SETTING_STRING, offsetof(struct zks_config, socket_path)},
+	 "ZooKeeper session timeout: how long a dead node keeps its leases",
+	 INT(session_timeout_ms, 1000, 600000)},
+	{"LOG_LEVEL", "log-level", "info", "error, warn, info or debug", STRING(log_level),
+	 .check = check_log_level},
+	{"SOCKET", "socket", ZKS_DEFAULT_SOCKET, "unix socket the engine connects to",
+	 STRING(socket_path), .max = 108 /* sun_path, with its NUL */, .check = check_path},
 	{"DATA_DIR", "data-dir", "/var/lib/zkswarm/volumes",
 	 "directory holding each volume's data (shared storage for multi-node volumes)",
-	 SETTING_STRING, offsetof(struct zks_config, data_dir)},
+	 STRING(data_dir), .check = check_path},
 	{"MOUNT_ROOT", "mount-root", "/mnt/volumes",
-	 "where volumes are mounted for containers (the plugin's propagated mount)", SETTING_STRING,
-	 offsetof(struct zks_config, mount_root)},
+	 "where volumes are mounted for containers (the plugin's propagated mount)",
+	 STRING(mount_root), .check = check_path},
 	{"STATE_DIR", "state-dir", "/var/lib/zkswarm/state",
-	 "local state: mount IDs held here and the saved mirror of ZooKeeper", SETTING_STRING,
-	 offsetof(struct zks_config, state_dir)},
+	 "local state: mount IDs held here and the saved mirror of ZooKeeper",
+	 STRING(state_dir), .check = check_path},
 	{"ZK_AUTH_FILE", "zk-auth-file", "",
 	 "file holding `user:password` for ZooKeeper digest auth; records are then readable and "
 	 "writable only with it",
-	 SETTING_STRING, offsetof(struct zks_config, zk_auth_file)},
+	 STRING(zk_auth_file), .check = check_auth_file},
 	{"METRICS_ADDR", "metrics-addr", "",
 	 "host:port for Prometheus /metrics and /health, e.g. 127.0.0.1:9324 (default: off)",
-	 SETTING_STRING, offsetof(struct zks_config, metrics_addr)},
+	 STRING(metrics_addr), .check = check_metrics_addr,
+	 .when_invalid = "serving without metrics"},
 	{"NETWORK_SCOPE", "network-scope", "local",
 	 "local: networks by standalone engines or swarm --config-from; global: swarm networks "
 	 "created with docker network create on a manager",
-	 SETTING_STRING, offsetof(struct zks_config, network_scope)},
+	 STRING(network_scope), .check = check_choice,
+	 .choices = (const char *const[]){"local", "global", NULL}},
 	{"BOOT_ID_FILE", "boot-id-file", "/proc/sys/kernel/random/boot_id",
 	 "where the machine's boot ID is read: mount IDs recorded in an earlier boot are dropped",
-	 SETTING_STRING, offsetof(struct zks_config, boot_id_file)},
+	 STRING(boot_id_file)},
+	/* Any text: it is looked up at start, and one that fails leaves networks unavailable
+	 * (zkswarmd.c, find_tunnel) rather than the daemon stopped. */
 	{"ADVERTISE_ADDR", "advertise-addr", "",
 	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
-	 SETTING_STRING, offsetof(struct zks_config, advertise_addr)},
+	 STRING(advertise_addr)},
 	{"DEFAULT_POOL", "default-pool", "10.210.0.0/16",
-	 "range from which networks created without --subnet get theirs", SETTING_STRING,
-	 offsetof(struct zks_config, default_pool)},
+	 "range from which networks created without --subnet get theirs",
+	 STRING(default_pool), .check = check_pool},
 	{"DEFAULT_POOL_SIZE", "default-pool-size", "24",
-	 "prefix length of the subnets carved from DEFAULT_POOL", SETTING_INT,
-	 offsetof(struct zks_config, default_pool_size)},
+	 "prefix length of the subnets carved from DEFAULT_POOL",
+	 INT(default_pool_size, 1, 30), .check = check_pool_size},
 	{"VXLAN_PORT", "vxlan-port", "4789", "UDP port of the VXLAN tunnels (the same on every node)",
-	 SETTING_INT, offsetof(struct zks_config, vxlan_port)},
+	 INT(vxlan_port, 1, 65535)},
 	{"REAPER_GRACE_MS", "reaper-grace-ms", "60000",
 	 "how long a node must be gone before its endpoints and addresses are reclaimed",
-	 SETTING_INT, offsetof(struct zks_config, reaper_grace_ms)},
+	 INT(reaper_grace_ms, 1, INT_MAX)},
 };
+
+/* Flags' getopt values: above every character option. */
+#define FLAG_BASE 256
 
 void zks_config_usage(FILE *out)
 {
@@ -101,114 +133,192 @@ void zks_config_usage(FILE *out)
 		"show the version and exit");
 }
 
-static char **slot(struct zks_config *cfg, const struct setting *s)
+static char **string_at(struct zks_config *cfg, const struct setting *s)
 {
 	return (char **)((char *)cfg + s->offset);
 }
 
-static int apply(struct zks_config *cfg, const struct setting *s, const char *value,
-		 struct zks_error *err)
+static int *int_at(struct zks_config *cfg, const struct setting *s)
+{
+	return (int *)((char *)cfg + s->offset);
+}
+
+/* ---- the checks ------------------------------------------------------------------------------ */
+
+static int check_name(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	return zks_validate_name(s->env, *string_at(cfg, s), 1, (size_t)s->max, err);
+}
+
+static int check_log_level(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *v = *string_at(cfg, s);
+
+	if (zks_log_parse_level(v) < 0)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "%s `%s` is not one of error, warn, info, debug", s->env, v);
+	return 0;
+}
+
+static int check_path(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *v = *string_at(cfg, s);
+
+	if (s->max > 0 && (v[0] != '/' || strlen(v) >= (size_t)s->max))
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "%s `%s` must be an absolute path shorter than %d bytes", s->env,
+				     v, s->max);
+	if (v[0] != '/')
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be an absolute path",
+				     s->env, v);
+	return 0;
+}
+
+static int check_choice(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *v = *string_at(cfg, s);
+	char list[256] = "";
+	size_t used = 0;
+
+	for (const char *const *c = s->choices; *c != NULL; c++) {
+		if (!strcmp(v, *c))
+			return 0;
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+					 c == s->choices ? "" : c[1] == NULL ? " or " : ", ", *c);
+	}
+	return zks_error_set(err, ZKS_ERR_INVALID, "%s must be %s, not `%s`", s->env, list, v);
+}
+
+static int check_auth_file(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *path = *string_at(cfg, s);
+
+	zks_config_drop_auth(cfg);
+	if (path[0] == '\0')
+		return 0;
+	cfg->zk_auth = zks_auth_file_read(path, err);
+	return cfg->zk_auth != NULL ? 0 : -1;
+}
+
+static int check_metrics_addr(const struct setting *s, struct zks_config *cfg,
+			      struct zks_error *err)
+{
+	const char *addr = *string_at(cfg, s);
+	const char *colon = strrchr(addr, ':');
+	struct in_addr ip;
+	char host[64];
+	char *end;
+	unsigned long port;
+
+	if (addr[0] == '\0')
+		return 0; /* off */
+	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be host:port", s->env, addr);
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &ip) != 1)
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be an IPv4 address and a port",
+				     s->env, addr);
+	cfg->metrics_ip = ntohl(ip.s_addr);
+	cfg->metrics_port = (uint16_t)port;
+	return 0;
+}
+
+static int check_pool(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	if (zks_cidr_parse(*string_at(cfg, s), &cfg->pool, err) < 0 ||
+	    zks_cidr_check_pool(&cfg->pool, err) < 0)
+		return zks_error_prefix(err, "%s", s->env);
+	return 0;
+}
+
+/* The subnets are carved from DEFAULT_POOL (parsed above): none may be larger than the pool. */
+static int check_pool_size(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	if (*int_at(cfg, s) < cfg->pool.len)
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s must be from %u (DEFAULT_POOL's) to %d",
+				     s->env, cfg->pool.len, s->max);
+	return 0;
+}
+
+/* ---- reading them ---------------------------------------------------------------------------- */
+
+static int parse_int(const struct setting *s, const char *text, int *out, struct zks_error *err)
+{
+	char *end;
+	long v;
+
+	/* strtol would skip blanks and take a sign: only digits are numbers here. */
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || text[0] < '0' || text[0] > '9' || *end != '\0' || v < s->min || v > s->max)
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s must be an integer from %d to %d, not `%s`",
+				     s->env, s->min, s->max, text);
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_setting(struct zks_config *cfg, const struct setting *s, const char *text,
+			 struct zks_error *err)
 {
 	if (s->type == SETTING_INT) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno || end == value || *end != '\0' || v <= 0 || v > INT_MAX)
-			return zks_error_set(err, ZKS_ERR_INVALID, "%s must be a positive integer, not `%s`",
-					     s->env, value);
-		*(int *)((char *)cfg + s->offset) = (int)v;
-		return 0;
+		if (parse_int(s, text, int_at(cfg, s), err) < 0)
+			return -1;
+	} else {
+		free(*string_at(cfg, s));
+		*string_at(cfg, s) = xstrdup(text);
 	}
-	free(*slot(cfg, s));
-	*slot(cfg, s) = xstrdup(value);
-	return 0;
+	return s->check != NULL ? s->check(s, cfg, err) : 0;
 }
 
-int zks_validate_name(const char *what, const char *name, size_t min, size_t max,
-		      struct zks_error *err)
+static int parse_all(struct zks_config *cfg, const char *const *text, struct zks_error *err)
 {
-	size_t n = strlen(name);
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		const struct setting *s = &settings[i];
 
-	if (n == 0)
-		return zks_error_set(err, ZKS_ERR_INVALID, "%s name is empty", what);
-	if (n < min || n > max)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "%s name `%.64s%s` must be %zu to %zu characters long", what, name,
-				     n > 64 ? "..." : "", min, max);
-	/* Control bytes first: a message must never quote them into someone's terminal. */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "%s name contains a control character (byte 0x%02x)", what,
-					     (unsigned char)name[i]);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-
-		if (alnum || (i > 0 && (c == '_' || c == '.' || c == '-')))
+		if (parse_setting(cfg, s, text[i], err) == 0)
 			continue;
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "%s name `%.64s` is invalid: only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-				     "allowed",
-				     what, name);
+		if (s->when_invalid == NULL)
+			return -1;
+		log_error("zkswarmd: %s; %s", err->msg, s->when_invalid);
+		zks_error_clear(err);
+		if (parse_setting(cfg, s, s->fallback, err) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int validate(struct zks_config *cfg, struct zks_error *err)
+/* Each setting's text from the environment, else its default; host holds the computed one. */
+static void read_env(const char **text, char *host, size_t hostlen)
 {
-	if (zks_log_parse_level(cfg->log_level) < 0)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "LOG_LEVEL `%s` is not one of error, warn, info, debug",
-				     cfg->log_level);
-	if (zks_validate_name("NODE_ID", cfg->node_id, 1, 64, err) < 0)
-		return -1;
-	if (cfg->socket_path[0] != '/' || strlen(cfg->socket_path) >= 108)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "SOCKET `%s` must be an absolute path shorter than 108 bytes",
-				     cfg->socket_path);
-	if (cfg->data_dir[0] != '/' || cfg->mount_root[0] != '/' || cfg->state_dir[0] != '/')
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "DATA_DIR, MOUNT_ROOT and STATE_DIR must be absolute paths");
-	if (strcmp(cfg->network_scope, "local") != 0 && strcmp(cfg->network_scope, "global") != 0)
-		return zks_error_set(err, ZKS_ERR_INVALID, "NETWORK_SCOPE must be local or global, not `%s`",
-				     cfg->network_scope);
-	if (cfg->vxlan_port < 1 || cfg->vxlan_port > 65535)
-		return zks_error_set(err, ZKS_ERR_INVALID, "VXLAN_PORT must be from 1 to 65535");
-	if (cfg->session_timeout_ms < 1000 || cfg->session_timeout_ms > 600000)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "ZK_SESSION_TIMEOUT_MS must be between 1000 and 600000, not %d",
-				     cfg->session_timeout_ms);
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		const struct setting *s = &settings[i];
+		const char *env = getenv(s->env);
+
+		if (env != NULL && env[0] != '\0') {
+			text[i] = env;
+		} else if (s->fallback != NULL) {
+			text[i] = s->fallback;
+		} else {
+			if (gethostname(host, hostlen) < 0)
+				snprintf(host, hostlen, "node");
+			host[hostlen - 1] = '\0';
+			text[i] = host;
+		}
+	}
 }
 
-int zks_config_load(struct zks_config *cfg, int argc, char **argv, struct zks_error *err)
+/* Flags over the environment: 0, 1 when --help or --version was answered, -1 on a bad one. */
+static int read_flags(const char **text, int argc, char **argv, struct zks_error *err)
 {
 	struct option longopts[ARRAY_SIZE(settings) + 3];
 	size_t i;
 	int c;
 
-	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < ARRAY_SIZE(settings); i++) {
-		const struct setting *s = &settings[i];
-		const char *env = getenv(s->env);
-		char host[256];
-
-		if (env != NULL && env[0] != '\0') {
-			if (apply(cfg, s, env, err) < 0)
-				return -1;
-		} else if (s->fallback != NULL) {
-			apply(cfg, s, s->fallback, err);
-		} else if (gethostname(host, sizeof(host)) == 0) {
-			host[sizeof(host) - 1] = '\0';
-			apply(cfg, s, host, err);
-		} else {
-			apply(cfg, s, "node", err);
-		}
-		longopts[i] = (struct option){s->flag, required_argument, NULL, (int)i};
-	}
+	for (i = 0; i < ARRAY_SIZE(settings); i++)
+		longopts[i] = (struct option){settings[i].flag, required_argument, NULL,
+					      FLAG_BASE + (int)i};
 	longopts[i++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[i++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[i] = (struct option){NULL, 0, NULL, 0};
@@ -222,22 +332,65 @@ int zks_config_load(struct zks_config *cfg, int argc, char **argv, struct zks_er
 			printf("zkswarmd %s\n", ZKSWARM_VERSION);
 			return 1;
 		}
-		if (c < 0 || (size_t)c >= ARRAY_SIZE(settings))
+		if (c < FLAG_BASE || (size_t)(c - FLAG_BASE) >= ARRAY_SIZE(settings))
 			return zks_error_set(err, ZKS_ERR_INVALID, "unknown option; see --help");
-		if (apply(cfg, &settings[c], optarg, err) < 0)
-			return -1;
+		text[c - FLAG_BASE] = optarg;
 	}
 	if (optind < argc)
 		return zks_error_set(err, ZKS_ERR_INVALID, "unexpected argument `%s`; see --help",
 				     argv[optind]);
-	return validate(cfg, err);
+	return 0;
+}
+
+int zks_config_load(struct zks_config *cfg, int argc, char **argv, struct zks_error *err)
+{
+	const char *text[ARRAY_SIZE(settings)];
+	char host[256];
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	read_env(text, host, sizeof(host));
+	r = read_flags(text, argc, argv, err);
+	if (r != 0)
+		return r;
+	return parse_all(cfg, text, err);
+}
+
+void zks_config_drop_auth(struct zks_config *cfg)
+{
+	if (cfg->zk_auth != NULL)
+		explicit_bzero(cfg->zk_auth, strlen(cfg->zk_auth));
+	free(cfg->zk_auth);
+	cfg->zk_auth = NULL;
 }
 
 void zks_config_free(struct zks_config *cfg)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
 		if (settings[i].type == SETTING_STRING) {
-			free(*slot(cfg, &settings[i]));
-			*slot(cfg, &settings[i]) = NULL;
+			free(*string_at(cfg, &settings[i]));
+			*string_at(cfg, &settings[i]) = NULL;
 		}
+	zks_config_drop_auth(cfg);
+}
+
+char *zks_auth_file_read(const char *path, struct zks_error *err)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (zks_read_file(path, 1024, &text, &len, err) < 0) {
+		err->code = ZKS_ERR_INVALID;
+		zks_error_prefix(err, "ZK_AUTH_FILE");
+		return NULL;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (strchr(text, ':') == NULL || text[0] == ':') {
+		explicit_bzero(text, len);
+		free(text);
+		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
+		return NULL;
+	}
+	return text;
 }

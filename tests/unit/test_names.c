@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "zkswarm/config.h"
+#include "zkswarm/names.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
 
@@ -145,7 +145,7 @@ static void test_refuses_control_characters(void **state)
 }
 
 /*
- * BUG (src/lib/config.c, zks_validate_name): a name refused for an ordinary
+ * BUG (src/lib/names.c, zks_validate_name): a name refused for an ordinary
  * bad character is quoted whole in the message (`%.64s`), so control bytes
  * after that character (newlines, terminal escapes) reach `docker` output
  * and the log raw.  Only a control byte that comes first is reported by

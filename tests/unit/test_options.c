@@ -11,8 +11,35 @@
 #include "zkswarm/util.h"
 #include "zkswarm/volume_options.h"
 
-/* The accepted keys, in the documented order (volume_options.h). */
-static const char *const keys[] = {"access", "uid", "gid", "mode", "readonly", "on-remove"};
+/* The accepted keys, in the documented order: the table's (volume_options.h). */
+#define NKEYS zks_volume_option_count
+#define KEY(k) (zks_volume_option_table[k].key)
+
+/* A value other than the default, for each option; every option of the table must have one. */
+static const char *other_value(const char *key)
+{
+	static const char *const other[][2] = {
+	    {"access", "multi-node"}, {"uid", "1"},	  {"gid", "1"},
+	    {"mode", "0700"},	      {"readonly", "true"}, {"on-remove", "retain"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
+		if (!strcmp(other[i][0], key))
+			return other[i][1];
+	print_error("no other value for option `%s`: add one to the test\n", key);
+	fail();
+	return NULL;
+}
+
+/* The index of key in the table. */
+static size_t key_index(const char *key)
+{
+	for (size_t k = 0; k < NKEYS; k++)
+		if (!strcmp(KEY(k), key))
+			return k;
+	fail_msg("no option `%s` in the table", key);
+	return 0;
+}
 
 static int parse1(const char *key, const char *value, struct zks_volume_options *o,
 		  struct zks_error *err)
@@ -207,13 +234,25 @@ static void test_unknown_key_lists_accepted(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
 		assert_error(parse1(unknown[i], "1", &o, &err), &err, ZKS_ERR_INVALID);
 		assert_contains(err.msg, "unknown option");
-		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-			assert_contains(err.msg, keys[k]);
+		for (size_t k = 0; k < NKEYS; k++)
+			assert_contains(err.msg, KEY(k));
 	}
 	assert_error(parse1("size", "1", &o, &err), &err, ZKS_ERR_INVALID);
 	assert_contains(err.msg, "size");
-	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-		assert_contains(zks_volume_options_accepted(), keys[k]);
+	/* Every option, with what it accepts, in the table's order. */
+	{
+		const char *at = zks_volume_options_accepted();
+
+		for (size_t k = 0; k < NKEYS; k++) {
+			const struct zks_volume_option *opt = &zks_volume_option_table[k];
+			cleanup_free char *entry = xasprintf("%s%s%s", opt->key, opt->help ? " " : "",
+							     opt->help ? opt->help : "");
+
+			at = strstr(at, entry);
+			assert_non_null(at);
+			at += strlen(entry);
+		}
+	}
 }
 
 static void test_duplicate_key_refused(void **state)
@@ -278,15 +317,15 @@ static void assert_diff_names(const struct zks_volume_options *a,
 	int r = zks_volume_options_diff(a, b, diff, sizeof(diff));
 
 	assert_int_not_equal(r, 0);
-	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+	for (size_t k = 0; k < NKEYS; k++) {
 		bool wanted = false;
 
 		for (size_t i = 0; i < nwant; i++)
-			wanted = wanted || strcmp(keys[k], want[i]) == 0;
+			wanted = wanted || strcmp(KEY(k), want[i]) == 0;
 		if (wanted)
-			assert_contains(diff, keys[k]);
+			assert_contains(diff, KEY(k));
 		else
-			assert_not_contains(diff, keys[k]);
+			assert_not_contains(diff, KEY(k));
 	}
 }
 
@@ -301,12 +340,11 @@ static void test_diff_names_exactly_the_differing_keys(void **state)
 	assert_string_equal(diff, "");
 
 	/* Each key alone. */
-	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-		static const char *const other[] = {"multi-node", "1",	  "1",
-						    "0700",	  "true", "retain"};
+	for (size_t k = 0; k < NKEYS; k++) {
+		const char *key = KEY(k);
 
-		o = parse_ok(keys[k], other[k]);
-		assert_diff_names(&d, &o, &keys[k], 1);
+		o = parse_ok(key, other_value(key));
+		assert_diff_names(&d, &o, &key, 1);
 	}
 
 	/* Two keys at once, and the values both sides have. */
@@ -351,17 +389,17 @@ static void test_format_is_stable(void **state)
 	na = zks_volume_options_format(&o, &a);
 	nb = zks_volume_options_format(&o, &b);
 	/* Every key, in the documented order, whatever order they were given in. */
-	assert_int_equal(na, ARRAY_SIZE(keys));
+	assert_int_equal(na, NKEYS);
 	assert_int_equal(nb, na);
 	for (size_t i = 0; i < na; i++) {
-		assert_string_equal(a[i].key, keys[i]);
+		assert_string_equal(a[i].key, KEY(i));
 		assert_string_equal(a[i].key, b[i].key);
 		assert_string_equal(a[i].value, b[i].value);
 	}
 	/* Canonical spellings: octal mode with a leading 0, booleans as true/false. */
-	assert_string_equal(a[3].value, "0750");
-	assert_string_equal(a[4].value, "true");
-	assert_string_equal(a[1].value, "10");
+	assert_string_equal(a[key_index("mode")].value, "0750");
+	assert_string_equal(a[key_index("readonly")].value, "true");
+	assert_string_equal(a[key_index("uid")].value, "10");
 
 	/* What format writes, parse reads back as the same options. */
 	{

@@ -1,0 +1,579 @@
+/*
+ * cli.c - zkswarmctl's command line: the command table (name, arguments,
+ * summary, manual page, handler), the help texts, the options and their
+ * checks, and running the command chosen over a snapshot of the cluster.
+ *
+ * The commands themselves live in show.c and repair.c (see ctl.h); main, in
+ * src/zkswarmctl.c, only sets up the process around ctl_cli_parse and
+ * ctl_cli_run, so that tests can parse command lines without a server.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zkswarm/config.h"
+#include "zkswarm/ctl_cli.h"
+#include "zkswarm/records.h"
+#include "zkswarm/util.h"
+
+#ifndef ZKSWARM_VERSION
+#define ZKSWARM_VERSION "dev"
+#endif
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+static const char common_help[] =
+    "Connection options (every command):\n"
+    "  -H, --zk-hosts HOSTS      ZooKeeper servers, a comma list of host:port\n"
+    "                            (env ZK_HOSTS, default " ZKS_DEFAULT_ZK_HOSTS ")\n"
+    "  -r, --zk-root PATH        the cluster's path in ZooKeeper (env ZK_ROOT, "
+    "default " ZKS_DEFAULT_ZK_ROOT ")\n"
+    "  -a, --zk-auth-file FILE   file holding user:password for ZooKeeper's digest scheme, the\n"
+    "                            daemons' ZK_AUTH_FILE (env ZK_AUTH_FILE, default none)\n"
+    "  -t, --timeout SECONDS     how long to wait for ZooKeeper, the daemon and each server\n"
+    "                            (default 5)\n"
+    "  -j, --json                print one JSON document instead of tables (for scripts)\n"
+    "  -v, --verbose             log what the ZooKeeper client does on stderr (twice: debug)\n"
+    "  -h, --help                show help (for a command: zkswarmctl COMMAND --help)\n";
+
+static const char exit_help[] =
+    "Exit status:\n"
+    "  0  done, nothing wrong\n"
+    "  1  a problem was found, or the operation failed (no such volume, repair left\n"
+    "     something, the daemon did not answer)\n"
+    "  2  bad command line or settings\n"
+    "  3  ZooKeeper could not be reached\n";
+
+/* The options that belong to one command; the others refuse them. */
+enum {
+	TAKES_YES = 1 << 0,
+	TAKES_DRY_RUN = 1 << 1,
+	TAKES_SOCKET = 1 << 2,
+};
+
+struct ctl_command {
+	const char *name;
+	const char *args; /* NULL: none; "NAME": exactly one */
+	const char *summary;
+	const char *help;
+	unsigned takes; /* TAKES_*: its own options */
+	/* Over a snapshot of the cluster; arg is NULL when the command takes none. */
+	int (*run)(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg);
+	/* When ZooKeeper cannot be reached (why says why); NULL: exit with CTL_EXIT_UNREACHABLE. */
+	int (*unreachable)(const struct ctl_opts *o, const char *why);
+};
+
+/* The handlers in the table's shape (ctl.h has each command's own). */
+static int run_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_status(c, o, NULL);
+}
+
+static int status_unreachable(const struct ctl_opts *o, const char *why)
+{
+	return ctl_cmd_status(NULL, o, why);
+}
+
+static int run_volumes(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_volumes(c, o);
+}
+
+static int run_networks(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_networks(c, o);
+}
+
+static int run_pools(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_pools(c, o);
+}
+
+static int run_repair(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_repair(c, o);
+}
+
+static const struct ctl_command commands[] = {
+    {"status", NULL, "nodes, ZooKeeper and its servers, the reaper, record counts",
+     "NAME\n"
+     "  zkswarmctl status - the cluster at a glance\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl status [--socket PATH] [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  Shows the ZooKeeper connection (hosts, root, this tool's session) and each server's\n"
+     "  answer to the `srvr` four-letter word (mode, version, znode count, latency; servers\n"
+     "  whose 4lw.commands.whitelist lacks srvr are shown as reachable only). Then the nodes:\n"
+     "  every registration in /nodes (state `registered` with the session that owns it, its\n"
+     "  tunnel address, start time and version) and every node that still holds records\n"
+     "  without being registered (state `gone`: the reaper reclaims those), with what each\n"
+     "  holds. Then the reaper's leader and the number of volumes, leases, networks,\n"
+     "  endpoints, pools, addresses and VNI claims.\n"
+     "\n"
+     "  When ZooKeeper cannot be reached, status still probes the servers and the daemon,\n"
+     "  prints what it learned and exits with 3.\n"
+     "\n"
+     "OPTIONS\n"
+     "  -s, --socket PATH   also ask the local daemon over its socket (Plugin.Activate,\n"
+     "                      VolumeDriver.List, and VolumeDriver.Get of one volume, whose\n"
+     "                      Status carries the daemon's own ZooKeeper state); the managed\n"
+     "                      plugin's is /run/docker/plugins/<plugin id>/zkswarm.sock\n"
+     "\n"
+     "JSON\n"
+     "  {\"zookeeper\": {hosts, root, reachable, session, error, servers: [{server, reachable,\n"
+     "  srvr, version, mode, node_count, latency, zxid, error}]}, \"nodes\": [{id, state\n"
+     "  (registered|persistent|gone), session, address, started_at, version, instance,\n"
+     "  holds: {members, endpoints, addresses, pool_refs, leases}}], \"reaper\": {leader,\n"
+     "  session, leader_registered}, \"counts\": {...}, \"daemon\": {socket, answered, error,\n"
+     "  round_trip_ms, implements, volumes, zookeeper, stale, fenced}}\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 1 the daemon (--socket) did not answer or is not connected to ZooKeeper;\n"
+     "  3 ZooKeeper unreachable.\n",
+     .takes = TAKES_SOCKET, .run = run_status, .unreachable = status_unreachable},
+    {"volumes", NULL, "every volume: access, options, creation, holders",
+     "NAME\n"
+     "  zkswarmctl volumes - list the cluster's volumes\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl volumes [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  One row per volume: NAME, ACCESS (single-node or multi-node), OPTIONS (those that\n"
+     "  differ from the defaults uid=0 gid=0 mode=0755 readonly=false on-remove=delete),\n"
+     "  CREATED (time) and BY (node), HOLDERS (node:mount count for every lease) and\n"
+     "  EXCLUSIVE (the node holding a single-node volume). A volume whose record is not\n"
+     "  JSON is listed as `(unreadable record)`.\n"
+     "\n"
+     "JSON\n"
+     "  An array of {name, valid, access, options: {all effective options}, created_by,\n"
+     "  created_at, holders: [{node, mounts, exclusive, registered}], exclusive_holder}.\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 3 ZooKeeper unreachable.\n",
+     .run = run_volumes},
+    {"volume", "NAME", "one volume with its leases and mount IDs",
+     "NAME\n"
+     "  zkswarmctl volume - one volume in detail\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl volume NAME [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  The volume's access, all its effective options, creation, exclusive holder, and one\n"
+     "  row per lease: the node, its number of mounts, whether it holds the volume\n"
+     "  exclusively, whether the node is registered, the session owning the lease\n"
+     "  (`persistent!` for a lease no session owns: repair removes those), when it was last\n"
+     "  updated and the mount IDs (first 12 characters).\n"
+     "\n"
+     "JSON\n"
+     "  As one element of `volumes --json`, holders adding mount_ids, updated_at,\n"
+     "  ephemeral, session and valid.\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 1 no such volume; 2 not a volume name; 3 ZooKeeper unreachable.\n",
+     .run = ctl_cmd_volume},
+    {"networks", NULL, "every network: subnet, VNI, MTU, members and endpoints per node",
+     "NAME\n"
+     "  zkswarmctl networks - list the cluster's networks\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl networks [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  One row per network record (keyed by Docker's network ID, or by -o cluster-name):\n"
+     "  KEY, SUBNET, VNI (`(unclaimed!)` when /vnis/<vni> does not name it), MTU, MEMBERS\n"
+     "  (node:count of the Docker networks joined to it on each node) and ENDPOINTS\n"
+     "  (node:count).\n"
+     "\n"
+     "JSON\n"
+     "  An array of {key, valid, subnet, gateway, vni, vni_claimed, mtu, options,\n"
+     "  created_by, created_at, members: [{node, network_id, registered}],\n"
+     "  members_per_node, endpoints: [{id, valid, node, address, mac, network_id,\n"
+     "  registered}], endpoints_per_node}.\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 3 ZooKeeper unreachable.\n",
+     .run = run_networks},
+    {"network", "KEY", "one network with its members and endpoints",
+     "NAME\n"
+     "  zkswarmctl network - one network in detail\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl network KEY [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  The network's subnet and gateway, VNI and whether it is claimed, MTU, options and\n"
+     "  creation; its members (node, Docker network ID, registered) and its endpoints\n"
+     "  (ID, node, address, MAC, whether the node is registered). IDs are shortened to 12\n"
+     "  characters in tables, complete in JSON. KEY is the network's cluster name or\n"
+     "  Docker network ID, as `zkswarmctl networks` lists it.\n"
+     "\n"
+     "JSON\n"
+     "  As one element of `networks --json`.\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 1 no such network; 2 not a network key; 3 ZooKeeper unreachable.\n",
+     .run = ctl_cmd_network},
+    {"pools", NULL, "every pool: references per node, addresses used, gateway",
+     "NAME\n"
+     "  zkswarmctl pools - list the IPAM's pools (subnets)\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl pools [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  One row per claimed subnet: SUBNET, REFS (node:count of pool requests), USED\n"
+     "  (address records / usable host addresses), GATEWAY and NETWORKS (the network\n"
+     "  records naming the subnet).\n"
+     "\n"
+     "JSON\n"
+     "  An array of {subnet, name (the record's name), valid, refs: {node: count}, gateway,\n"
+     "  created_by, created_at, addresses_used, usable_hosts, networks: [keys]}.\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 3 ZooKeeper unreachable.\n",
+     .run = run_pools},
+    {"pool", "SUBNET", "one pool with every claimed address and its holders",
+     "NAME\n"
+     "  zkswarmctl pool - one pool in detail\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl pool SUBNET [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  The pool's references, gateway, use and networks, then one row per claimed address:\n"
+     "  the address, its kind (address or gateway), its holders (node:count), whether it\n"
+     "  was handed out for swarm (shared by value), the endpoint using it (network/ID and\n"
+     "  node) and when it was claimed. SUBNET is written a.b.c.d/len (or as the record's\n"
+     "  name, a.b.c.d-len).\n"
+     "\n"
+     "JSON\n"
+     "  As one element of `pools --json`, with addresses: [{address, valid, kind, swarm,\n"
+     "  holders, claimed_at, endpoint: {network, id, node} or null}].\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 ok; 1 no such pool; 2 not a subnet; 3 ZooKeeper unreachable.\n",
+     .run = ctl_cmd_pool},
+    {"repair", NULL, "find orphaned records and (with confirmation) remove them",
+     "NAME\n"
+     "  zkswarmctl repair - find and remove orphaned records\n"
+     "\n"
+     "SYNOPSIS\n"
+     "  zkswarmctl repair [--yes | --dry-run] [--json] [connection options]\n"
+     "\n"
+     "DESCRIPTION\n"
+     "  Looks for records nothing will ever remove, and records that contradict each other.\n"
+     "  A node counts as registered when its /nodes/<node> is ephemeral (owned by a live\n"
+     "  session). Each finding has a KIND:\n"
+     "    registration  a persistent /nodes/<node>: the node would look alive forever\n"
+     "    reaper        a persistent /reaper/leader: no daemon could ever reclaim anything\n"
+     "    lease, holder a volume lease or exclusive holder of an unregistered node, or a\n"
+     "                  persistent one (leases are ephemeral: they should have gone). An\n"
+     "                  ephemeral one younger than a minute is only reported: a daemon\n"
+     "                  registers its node just after retaking its leases\n"
+     "    member,       a network membership or endpoint of an unregistered node. The\n"
+     "    endpoint      reaper reclaims these REAPER_GRACE_MS (default 60 s) after its leader\n"
+     "                  notices; AGE is the record's age, as ZooKeeper keeps no time of\n"
+     "                  the node's departure. repair does not wait for the grace period:\n"
+     "                  a node that comes back later finds them gone, as after the reaper\n"
+     "    network       a network with no member and no endpoint left: the record, its\n"
+     "                  parents and its VNI claim go together\n"
+     "    vni           a VNI claim whose network record is gone, not JSON, or uses another VNI\n"
+     "    vni-missing   a network in use whose VNI claim is missing (or names a network that\n"
+     "                  is gone): the claim is created again, naming it\n"
+     "    vni-conflict  two networks on one VNI: reported only\n"
+     "    address       an address record with no holder left, or held only by unregistered\n"
+     "                  nodes, that no remaining endpoint uses\n"
+     "    subnet        a subnet referenced by no registered node; removed (with its addrs\n"
+     "                  parent) only when none of its addresses stays and no network uses it\n"
+     "    invalid       a record that is not a JSON object: removed with the records below it,\n"
+     "                  unless one of them is ephemeral (a live session's)\n"
+     "  Findings are judged together: an address used only by an endpoint being removed is\n"
+     "  itself an orphan, so one repair leaves nothing for the next.\n"
+     "\n"
+     "  Without --yes the findings are only printed, except on a terminal (and without\n"
+     "  --json), where repair asks before changing anything. Each fix is one ZooKeeper transaction "
+     "at the versions that\n"
+     "  were judged, after checking again that the nodes assumed gone are still unregistered;\n"
+     "  a record that changed meanwhile is left alone and reported as skipped.\n"
+     "\n"
+     "OPTIONS\n"
+     "  -y, --yes       fix without asking\n"
+     "  -n, --dry-run   only report, even on a terminal (the default without a terminal)\n"
+     "\n"
+     "JSON\n"
+     "  {root, dry_run, found: [{kind, path, reason, age_ms, fixable, action, reaper,\n"
+     "  result}], fixed, failed, unfixable}\n"
+     "\n"
+     "EXIT STATUS\n"
+     "  0 nothing found, or everything found was fixed; 1 something is left (dry run,\n"
+     "  not confirmed, not fixable, or a fix failed); 3 ZooKeeper unreachable.\n",
+     .takes = TAKES_YES | TAKES_DRY_RUN, .run = run_repair},
+};
+
+/* Each command's own options, in the order they are checked. */
+static const struct {
+	unsigned bit;
+	const char *flag;
+} command_options[] = {
+    {TAKES_YES, "--yes"},
+    {TAKES_DRY_RUN, "--dry-run"},
+    {TAKES_SOCKET, "--socket"},
+};
+
+static const struct ctl_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: zkswarmctl [OPTION]... COMMAND [ARG]\n"
+		     "Inspect and repair a zkswarm cluster's records in ZooKeeper.\n"
+		     "\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char left[32];
+
+		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
+			 commands[i].args ? " " : "", commands[i].args ? commands[i].args : "");
+		fprintf(out, "  %-16s %s\n", left, commands[i].summary);
+	}
+	fprintf(out, "  %-16s %s\n\n", "help [COMMAND]", "this help, or a command's");
+	fprintf(out, "%s", common_help);
+	fprintf(out,
+		"  -V, --version             show the version\n"
+		"\n"
+		"Command options:\n"
+		"  -s, --socket PATH         status: also ask the local daemon over its socket\n"
+		"  -y, --yes                 repair: fix without asking\n"
+		"  -n, --dry-run             repair: only report\n"
+		"\n");
+	fprintf(out, "%s", exit_help);
+}
+
+static void command_help(const struct ctl_command *cmd, FILE *out)
+{
+	fprintf(out, "%s\n%s", cmd->help, common_help);
+}
+
+static int usage_error(const struct ctl_cli *cli, const char *fmt, const char *arg)
+{
+	fprintf(cli->err, "zkswarmctl: ");
+	fprintf(cli->err, fmt, arg);
+	fprintf(cli->err, "\nTry `zkswarmctl --help`.\n");
+	return CTL_EXIT_USAGE;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : fallback;
+}
+
+/* --timeout SECONDS, into o->timeout_ms. */
+static int parse_timeout(struct ctl_cli *cli, const char *arg)
+{
+	char *end;
+	double s = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || !(s > 0 && s <= 3600))
+		return usage_error(cli, "--timeout wants seconds (0 to 3600), not `%s`", arg);
+	cli->opts.timeout_ms = (int)(s * 1000);
+	if (cli->opts.timeout_ms < 1)
+		cli->opts.timeout_ms = 1;
+	return CTL_CLI_RUN;
+}
+
+/* The options before, between and after the words; CTL_CLI_RUN, or the exit code. */
+static int parse_options(struct ctl_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"zk-hosts", required_argument, NULL, 'H'},
+	    {"zk-root", required_argument, NULL, 'r'},
+	    {"zk-auth-file", required_argument, NULL, 'a'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ctl_opts *o = &cli->opts;
+	int c, r = CTL_CLI_RUN;
+
+	opterr = 0;
+	optind = 0; /* a fresh scan (glibc): parse may be called more than once */
+	while (r == CTL_CLI_RUN &&
+	       (c = getopt_long(argc, argv, ":H:r:a:s:t:jynvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			o->zk_hosts = optarg;
+			break;
+		case 'r':
+			o->zk_root = optarg;
+			break;
+		case 'a':
+			o->zk_auth_file = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 't':
+			r = parse_timeout(cli, optarg);
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'y':
+			o->yes = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'v':
+			cli->verbose++;
+			break;
+		case 'h':
+			cli->help = true;
+			break;
+		case 'V':
+			fprintf(cli->out, "zkswarmctl %s\n", ZKSWARM_VERSION);
+			return CTL_EXIT_OK;
+		case ':':
+			return usage_error(cli, "%s needs an argument", argv[optind - 1]);
+		default:
+			return usage_error(cli, "unknown option `%s`", argv[optind - 1]);
+		}
+	}
+	return r;
+}
+
+/* A command's own options given to another, and options that contradict each other. */
+static int check_command_options(const struct ctl_cli *cli)
+{
+	const struct ctl_opts *o = &cli->opts;
+	unsigned given = (o->yes ? TAKES_YES : 0) | (o->dry_run ? TAKES_DRY_RUN : 0) |
+			 (o->socket != NULL ? TAKES_SOCKET : 0);
+	unsigned both = TAKES_YES | TAKES_DRY_RUN;
+
+	if ((given & both) == both && (cli->cmd->takes & both) == both)
+		return usage_error(cli, "%s", "--yes and --dry-run contradict each other");
+	for (size_t i = 0; i < ARRAY_SIZE(command_options); i++) {
+		unsigned bit = command_options[i].bit;
+
+		if (!(given & bit) || (cli->cmd->takes & bit))
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+			if (commands[k].takes & bit) {
+				cleanup_free char *msg = xasprintf("%s is an option of `%s` only",
+								   command_options[i].flag,
+								   commands[k].name);
+
+				return usage_error(cli, "%s", msg);
+			}
+	}
+	return CTL_CLI_RUN;
+}
+
+/* After the options: help, or the command and its argument. */
+static int parse_words(struct ctl_cli *cli, int argc, char **argv)
+{
+	if (optind >= argc) {
+		usage(cli->help ? cli->out : cli->err);
+		return cli->help ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 >= argc) {
+			usage(cli->out);
+			return CTL_EXIT_OK;
+		}
+		cli->cmd = find_command(argv[optind + 1]);
+		if (cli->cmd == NULL)
+			return usage_error(cli, "no command `%s`", argv[optind + 1]);
+		command_help(cli->cmd, cli->out);
+		return CTL_EXIT_OK;
+	}
+	cli->cmd = find_command(argv[optind]);
+	if (cli->cmd == NULL)
+		return usage_error(cli, "no command `%s`", argv[optind]);
+	if (cli->help) {
+		command_help(cli->cmd, cli->out);
+		return CTL_EXIT_OK;
+	}
+	if (cli->cmd->args == NULL && argc - optind != 1)
+		return usage_error(cli, "`%s` takes no argument", cli->cmd->name);
+	if (cli->cmd->args != NULL && argc - optind != 2) {
+		fprintf(cli->err, "zkswarmctl: usage: zkswarmctl %s %s\n", cli->cmd->name,
+			cli->cmd->args);
+		return CTL_EXIT_USAGE;
+	}
+	cli->arg = cli->cmd->args ? argv[optind + 1] : NULL;
+	return check_command_options(cli);
+}
+
+int ctl_cli_parse(struct ctl_cli *cli, int argc, char **argv)
+{
+	int r;
+
+	cli->opts = (struct ctl_opts){
+	    .zk_hosts = env_or("ZK_HOSTS", ZKS_DEFAULT_ZK_HOSTS),
+	    .zk_root = env_or("ZK_ROOT", ZKS_DEFAULT_ZK_ROOT),
+	    .zk_auth_file = env_or("ZK_AUTH_FILE", NULL),
+	    .timeout_ms = DEFAULT_TIMEOUT_MS,
+	};
+	cli->cmd = NULL;
+	cli->arg = NULL;
+	cli->verbose = 0;
+	cli->help = false;
+	r = parse_options(cli, argc, argv);
+	return r != CTL_CLI_RUN ? r : parse_words(cli, argc, argv);
+}
+
+const char *ctl_cli_command_name(const struct ctl_cli *cli)
+{
+	return cli->cmd != NULL ? cli->cmd->name : NULL;
+}
+
+int ctl_cli_run(const struct ctl_cli *cli)
+{
+	const struct ctl_opts *o = &cli->opts;
+	struct ctl_cluster c;
+	struct zks_error err = {0};
+	int rc;
+
+	if (ctl_cluster_open(&c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, &err) <
+	    0) {
+		if (err.code == ZKS_ERR_UNAVAILABLE && cli->cmd->unreachable != NULL)
+			return cli->cmd->unreachable(o, err.msg);
+		fprintf(stderr, "zkswarmctl: %s\n", err.msg);
+		return err.code == ZKS_ERR_UNAVAILABLE ? CTL_EXIT_UNREACHABLE
+		       : err.code == ZKS_ERR_INVALID   ? CTL_EXIT_USAGE
+						       : CTL_EXIT_PROBLEM;
+	}
+	if (!ctl_exists(&c, ZKS_NODES))
+		fprintf(stderr,
+			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
+			"in it); is --zk-root right?\n",
+			o->zk_root, o->zk_hosts);
+	rc = cli->cmd->run(&c, o, cli->arg);
+	fflush(stdout);
+	ctl_cluster_close(&c);
+	return rc;
+}

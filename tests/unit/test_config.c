@@ -1,0 +1,433 @@
+/*
+ * test_config.c - the daemon's settings (config.c): every setting's default,
+ * its bounds (just outside refused with a message naming the setting, the edge
+ * accepted), malformed values, the order flag > environment > default, and
+ * the auth file, from its setting and read directly as zkswarmctl does.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "zkswarm/config.h"
+#include "zkswarm/util.h"
+
+/* Every setting's variable: cleared before each test, so that the machine's own do not leak in. */
+static const char *const env_names[] = {
+    "ZK_HOSTS",	    "ZK_ROOT",	      "NODE_ID",      "ZK_SESSION_TIMEOUT_MS", "LOG_LEVEL",
+    "SOCKET",	    "DATA_DIR",	      "MOUNT_ROOT",   "STATE_DIR",	       "ZK_AUTH_FILE",
+    "METRICS_ADDR", "NETWORK_SCOPE",  "BOOT_ID_FILE", "ADVERTISE_ADDR",	       "DEFAULT_POOL",
+    "DEFAULT_POOL_SIZE", "VXLAN_PORT", "REAPER_GRACE_MS",
+};
+
+static int clear_env(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(env_names); i++)
+		unsetenv(env_names[i]);
+	return 0;
+}
+
+/* zks_config_load over "zkswarmd" and the given flags (NULL-terminated). */
+static int load_argv(struct zks_config *cfg, struct zks_error *err, const char *const *flags)
+{
+	char *argv[16] = {"zkswarmd"};
+	int argc = 1;
+
+	while (flags != NULL && *flags != NULL && argc < (int)ARRAY_SIZE(argv) - 1)
+		argv[argc++] = (char *)*flags++;
+	return zks_config_load(cfg, argc, argv, err);
+}
+
+/* The setting's flag: its variable in lower case, '-' for '_' (the table's convention). */
+static char *flag_of(const char *env, const char *value)
+{
+	char *flag = xasprintf("--%s=%s", env, value);
+
+	for (char *p = flag + 2; *p != '='; p++)
+		*p = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	return flag;
+}
+
+/* Load with env=value, once from the environment and once as a flag: both must agree. */
+static int load_one(const char *env, const char *value, struct zks_config *cfg,
+		    struct zks_error *err)
+{
+	cleanup_free char *flag = flag_of(env, value);
+	const char *flags[] = {flag, NULL};
+	struct zks_error flag_err = {0};
+	int r_env = 0, r_flag;
+
+	/* An empty variable counts as unset: only the flag can say "". */
+	if (value[0] != '\0') {
+		setenv(env, value, 1);
+		r_env = zks_config_load(cfg, 1, (char *[]){"zkswarmd", NULL}, err);
+		unsetenv(env);
+		zks_config_free(cfg);
+	}
+	r_flag = load_argv(cfg, &flag_err, flags);
+	if (value[0] == '\0')
+		*err = flag_err;
+	else
+		assert_int_equal(r_env, r_flag);
+	return r_flag;
+}
+
+static void accept_value(const char *env, const char *value)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	assert_ok(load_one(env, value, &cfg, &err), &err);
+	zks_config_free(&cfg);
+}
+
+/* Refused, with a message that names the setting and contains want (NULL: the value). */
+static void refuse_value(const char *env, const char *value, const char *want)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+	int rc = load_one(env, value, &cfg, &err);
+
+	if (rc == 0)
+		print_error("%s=`%s` was accepted\n", env, value);
+	assert_error(rc, &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, env);
+	assert_contains(err.msg, want != NULL ? want : value);
+	zks_config_free(&cfg);
+}
+
+static void test_defaults(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	assert_ok(load_argv(&cfg, &err, NULL), &err);
+	assert_string_equal(cfg.zk_hosts, "127.0.0.1:2181");
+	assert_string_equal(cfg.zk_hosts, ZKS_DEFAULT_ZK_HOSTS);
+	assert_string_equal(cfg.zk_root, "/zkswarm");
+	assert_string_equal(cfg.zk_root, ZKS_DEFAULT_ZK_ROOT);
+	assert_int_equal(cfg.session_timeout_ms, 10000);
+	assert_string_equal(cfg.log_level, "info");
+	assert_string_equal(cfg.socket_path, "/run/docker/plugins/zkswarm.sock");
+	assert_string_equal(cfg.socket_path, ZKS_DEFAULT_SOCKET);
+	assert_string_equal(cfg.data_dir, "/var/lib/zkswarm/volumes");
+	assert_string_equal(cfg.mount_root, "/mnt/volumes");
+	assert_string_equal(cfg.state_dir, "/var/lib/zkswarm/state");
+	assert_string_equal(cfg.zk_auth_file, "");
+	assert_null(cfg.zk_auth);
+	assert_string_equal(cfg.metrics_addr, "");
+	assert_string_equal(cfg.network_scope, "local");
+	assert_string_equal(cfg.boot_id_file, "/proc/sys/kernel/random/boot_id");
+	assert_string_equal(cfg.advertise_addr, "");
+	assert_string_equal(cfg.default_pool, "10.210.0.0/16");
+	assert_int_equal(cfg.pool.addr, 0x0ad20000);
+	assert_int_equal(cfg.pool.len, 16);
+	assert_int_equal(cfg.default_pool_size, 24);
+	assert_int_equal(cfg.vxlan_port, 4789);
+	assert_int_equal(cfg.reaper_grace_ms, 60000);
+	zks_config_free(&cfg);
+	zks_config_free(&cfg); /* twice is harmless */
+}
+
+static void test_node_id_defaults_to_the_host_name(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+	char host[256];
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	assert_ok(load_argv(&cfg, &err, NULL), &err);
+	assert_string_equal(cfg.node_id, host);
+	zks_config_free(&cfg);
+}
+
+static void test_numbers_at_their_bounds(void **state)
+{
+	static const struct {
+		const char *env, *below, *min, *max, *above, *range;
+	} ints[] = {
+	    {"ZK_SESSION_TIMEOUT_MS", "999", "1000", "600000", "600001", "from 1000 to 600000"},
+	    {"VXLAN_PORT", "0", "1", "65535", "65536", "from 1 to 65535"},
+	    {"REAPER_GRACE_MS", "0", "1", "2147483647", "2147483648", "from 1 to 2147483647"},
+	    {"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++) {
+		refuse_value(ints[i].env, ints[i].below, ints[i].range);
+		accept_value(ints[i].env, ints[i].min);
+		accept_value(ints[i].env, ints[i].max);
+		refuse_value(ints[i].env, ints[i].above, ints[i].range);
+	}
+}
+
+static void test_malformed_numbers(void **state)
+{
+	static const char *const envs[] = {"ZK_SESSION_TIMEOUT_MS", "VXLAN_PORT", "REAPER_GRACE_MS",
+					   "DEFAULT_POOL_SIZE"};
+	static const char *const bad[] = {"",	 "24a",	  "0x18", " 24", "+24",
+					  "-24", "2.4e1", "24 ",  "ten", "99999999999999999999"};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(envs); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(bad); j++)
+			refuse_value(envs[i], bad[j], "must be an integer");
+}
+
+static void test_pool_size_follows_the_pool(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	setenv("DEFAULT_POOL", "198.18.160.0/19", 1);
+	refuse_value("DEFAULT_POOL_SIZE", "18", "from 19 (DEFAULT_POOL's) to 30");
+	accept_value("DEFAULT_POOL_SIZE", "19");
+	unsetenv("DEFAULT_POOL");
+	setenv("DEFAULT_POOL_SIZE", "26", 1);
+	assert_ok(load_argv(&cfg, &err, (const char *[]){"--default-pool=198.18.160.0/19", NULL}),
+		  &err);
+	assert_int_equal(cfg.pool.len, 19);
+	assert_int_equal(cfg.default_pool_size, 26);
+	zks_config_free(&cfg);
+}
+
+static void test_default_pool(void **state)
+{
+	(void)state;
+	accept_value("DEFAULT_POOL", "198.18.0.0/15");
+	accept_value("DEFAULT_POOL", "10.0.0.0/16");
+	refuse_value("DEFAULT_POOL", "", "DEFAULT_POOL: ");
+	refuse_value("DEFAULT_POOL", "10.210.0.1/16", "DEFAULT_POOL: ");  /* host bits */
+	refuse_value("DEFAULT_POOL", "127.0.0.0/16", "DEFAULT_POOL: ");   /* loopback */
+	refuse_value("DEFAULT_POOL", "224.0.0.0/16", "DEFAULT_POOL: ");   /* multicast */
+	refuse_value("DEFAULT_POOL", "10.210.0.0", "DEFAULT_POOL: ");     /* no length */
+	refuse_value("DEFAULT_POOL", "10.210.0.0/33", "DEFAULT_POOL: ");
+	refuse_value("DEFAULT_POOL", "pool", "DEFAULT_POOL: ");
+}
+
+static void test_paths(void **state)
+{
+	static const char *const dirs[] = {"DATA_DIR", "MOUNT_ROOT", "STATE_DIR"};
+	char sock[120] = "/";
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		accept_value(dirs[i], "/");
+		accept_value(dirs[i], "/srv/zkswarm");
+		refuse_value(dirs[i], "srv/zkswarm", "must be an absolute path");
+		refuse_value(dirs[i], "", "must be an absolute path");
+	}
+	refuse_value("SOCKET", "zkswarm.sock", "must be an absolute path shorter than 108 bytes");
+	refuse_value("SOCKET", "", "must be an absolute path");
+	/* sun_path holds 108 bytes with the NUL: 107 is the longest path. */
+	memset(sock + 1, 's', 106);
+	sock[107] = '\0';
+	accept_value("SOCKET", sock);
+	sock[107] = 's';
+	sock[108] = '\0';
+	refuse_value("SOCKET", sock, "shorter than 108 bytes");
+}
+
+static void test_choices(void **state)
+{
+	static const char *const levels[] = {"error", "warn", "info", "debug", "DEBUG", "warning"};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
+		accept_value("LOG_LEVEL", levels[i]);
+	refuse_value("LOG_LEVEL", "verbose", "is not one of error, warn, info, debug");
+	refuse_value("LOG_LEVEL", "", "is not one of");
+	accept_value("NETWORK_SCOPE", "local");
+	accept_value("NETWORK_SCOPE", "global");
+	refuse_value("NETWORK_SCOPE", "Global", "must be local or global, not `Global`");
+	refuse_value("NETWORK_SCOPE", "swarm", "must be local or global");
+	refuse_value("NETWORK_SCOPE", "", "must be local or global");
+}
+
+static void test_node_id(void **state)
+{
+	char name[70];
+
+	(void)state;
+	accept_value("NODE_ID", "node-1");
+	accept_value("NODE_ID", "n");
+	memset(name, 'n', 64);
+	name[64] = '\0';
+	accept_value("NODE_ID", name);
+	name[64] = 'n';
+	name[65] = '\0';
+	refuse_value("NODE_ID", name, "1 to 64 characters");
+	refuse_value("NODE_ID", "a/b", "is invalid");
+	refuse_value("NODE_ID", "-node", "is invalid");
+	refuse_value("NODE_ID", "", "name is empty");
+}
+
+static void test_metrics_addr(void **state)
+{
+	static const char *const bad[] = {"127.0.0.1",	     "localhost:9324",	"127.0.0.1:0",
+					  "127.0.0.1:65536", "127.0.0.1:93x",	":9324",
+					  "[::1]:9324",	     "127.0.0.1:-1"};
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	assert_ok(load_argv(&cfg, &err, (const char *[]){"--metrics-addr=127.0.0.2:9324", NULL}),
+		  &err);
+	assert_string_equal(cfg.metrics_addr, "127.0.0.2:9324");
+	assert_int_equal(cfg.metrics_ip, 0x7f000002);
+	assert_int_equal(cfg.metrics_port, 9324);
+	zks_config_free(&cfg);
+	accept_value("METRICS_ADDR", "0.0.0.0:65535");
+	/* Metrics are not a reason to stop: a bad address is logged and metrics stay off. */
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		setenv("METRICS_ADDR", bad[i], 1);
+		assert_ok(load_argv(&cfg, &err, NULL), &err);
+		assert_string_equal(cfg.metrics_addr, "");
+		zks_config_free(&cfg);
+	}
+}
+
+static void test_other_text_settings_take_any_value(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	setenv("ZK_HOSTS", "zk1:2181,zk2:2181", 1);
+	setenv("ZK_ROOT", "/other", 1);
+	setenv("BOOT_ID_FILE", "/tmp/boot_id", 1);
+	setenv("ADVERTISE_ADDR", "not looked up here", 1);
+	assert_ok(load_argv(&cfg, &err, NULL), &err);
+	assert_string_equal(cfg.zk_hosts, "zk1:2181,zk2:2181");
+	assert_string_equal(cfg.zk_root, "/other");
+	assert_string_equal(cfg.boot_id_file, "/tmp/boot_id");
+	assert_string_equal(cfg.advertise_addr, "not looked up here");
+	zks_config_free(&cfg);
+}
+
+static void test_flag_over_environment_over_default(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	setenv("VXLAN_PORT", "5000", 1);
+	setenv("LOG_LEVEL", "debug", 1);
+	assert_ok(load_argv(&cfg, &err, (const char *[]){"--vxlan-port=6000", NULL}), &err);
+	assert_int_equal(cfg.vxlan_port, 6000);
+	assert_string_equal(cfg.log_level, "debug");
+	zks_config_free(&cfg);
+	/* A flag replaces the variable's text before it is read: a bad variable under it is moot. */
+	setenv("VXLAN_PORT", "none", 1);
+	assert_ok(load_argv(&cfg, &err, (const char *[]){"--vxlan-port", "6001", NULL}), &err);
+	assert_int_equal(cfg.vxlan_port, 6001);
+	zks_config_free(&cfg);
+	/* An empty variable is unset. */
+	setenv("VXLAN_PORT", "", 1);
+	assert_ok(load_argv(&cfg, &err, NULL), &err);
+	assert_int_equal(cfg.vxlan_port, 4789);
+	zks_config_free(&cfg);
+}
+
+static void test_command_line_errors(void **state)
+{
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	assert_error(load_argv(&cfg, &err, (const char *[]){"--no-such-flag=1", NULL}), &err,
+		     ZKS_ERR_INVALID);
+	assert_contains(err.msg, "unknown option");
+	zks_config_free(&cfg);
+	assert_error(load_argv(&cfg, &err, (const char *[]){"serve", NULL}), &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "unexpected argument `serve`");
+	zks_config_free(&cfg);
+	assert_int_equal(load_argv(&cfg, &err, (const char *[]){"--version", NULL}), 1);
+	zks_config_free(&cfg);
+}
+
+/* An auth file under a fresh directory; free the result (the directory goes with teardown). */
+static char *auth_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_auth_file(void **state)
+{
+	cleanup_free char *dir = test_mkdtemp();
+	cleanup_free char *good = auth_file(dir, "good", "ops:s3cret\n");
+	cleanup_free char *crlf = auth_file(dir, "crlf", "ops:pa:ss\r\n");
+	cleanup_free char *no_colon = auth_file(dir, "no-colon", "opsuser\n");
+	cleanup_free char *no_user = auth_file(dir, "no-user", ":s3cret\n");
+	cleanup_free char *empty = auth_file(dir, "empty", "");
+	cleanup_free char *missing = xasprintf("%s/missing", dir);
+	struct zks_config cfg;
+	struct zks_error err = {0};
+	char *auth;
+
+	(void)state;
+	/* From the setting: read once, kept until the store has its copy. */
+	assert_ok(load_argv(&cfg, &err, (const char *[]){"--zk-auth-file", good, NULL}), &err);
+	assert_string_equal(cfg.zk_auth_file, good);
+	assert_string_equal(cfg.zk_auth, "ops:s3cret");
+	zks_config_drop_auth(&cfg);
+	assert_null(cfg.zk_auth);
+	zks_config_free(&cfg);
+	accept_value("ZK_AUTH_FILE", crlf);
+	refuse_value("ZK_AUTH_FILE", no_colon, "must hold user:password");
+	refuse_value("ZK_AUTH_FILE", no_user, "must hold user:password");
+	refuse_value("ZK_AUTH_FILE", empty, "must hold user:password");
+	refuse_value("ZK_AUTH_FILE", missing, missing);
+	refuse_value("ZK_AUTH_FILE", dir, dir);
+
+	/* Read directly, as zkswarmctl does for --zk-auth-file. */
+	auth = zks_auth_file_read(crlf, &err);
+	assert_non_null(auth);
+	assert_string_equal(auth, "ops:pa:ss");
+	free(auth);
+	assert_null(zks_auth_file_read(missing, &err));
+	assert_int_equal(err.code, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "ZK_AUTH_FILE: ");
+	assert_null(zks_auth_file_read(no_colon, &err));
+	assert_int_equal(err.code, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "must hold user:password");
+	assert_not_contains(err.msg, "opsuser");
+	test_rmtree(dir);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, clear_env)
+	const struct CMUnitTest tests[] = {
+	    T(test_defaults),
+	    T(test_node_id_defaults_to_the_host_name),
+	    T(test_numbers_at_their_bounds),
+	    T(test_malformed_numbers),
+	    T(test_pool_size_follows_the_pool),
+	    T(test_default_pool),
+	    T(test_paths),
+	    T(test_choices),
+	    T(test_node_id),
+	    T(test_metrics_addr),
+	    T(test_other_text_settings_take_any_value),
+	    T(test_flag_over_environment_over_default),
+	    T(test_command_line_errors),
+	    T(test_auth_file),
+	};
+
+	test_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,259 @@
+/*
+ * test_ctl_cli.c - zkswarmctl's command line (src/ctl/cli.c) without a
+ * server: each command and its argument, the options and their defaults
+ * (shared with the daemon's settings), every usage error with its exit code
+ * and message, and the help texts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "zkswarm/config.h"
+#include "zkswarm/ctl_cli.h"
+#include "zkswarm/util.h"
+
+static const char *const command_names[] = {"status",  "volumes", "volume", "networks",
+					    "network", "pools",	  "pool",   "repair"};
+
+struct parsed {
+	struct ctl_cli cli;
+	int rc;
+	char *out, *err; /* what went to stdout and stderr */
+	char *argv_copy[16];
+};
+
+/* Parse "zkswarmctl" + words (NULL-terminated); free with done(). */
+static struct parsed *parse(const char *const *words)
+{
+	struct parsed *p = xcalloc(1, sizeof(*p));
+	size_t outlen, errlen;
+	int argc = 0;
+
+	p->argv_copy[argc++] = xstrdup("zkswarmctl");
+	while (*words != NULL && argc < (int)ARRAY_SIZE(p->argv_copy) - 1)
+		p->argv_copy[argc++] = xstrdup(*words++);
+	p->cli.out = open_memstream(&p->out, &outlen);
+	p->cli.err = open_memstream(&p->err, &errlen);
+	assert_non_null(p->cli.out);
+	assert_non_null(p->cli.err);
+	p->rc = ctl_cli_parse(&p->cli, argc, p->argv_copy);
+	fclose(p->cli.out);
+	fclose(p->cli.err);
+	return p;
+}
+
+static void done(struct parsed *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(p->argv_copy); i++)
+		free(p->argv_copy[i]);
+	free(p->out);
+	free(p->err);
+	free(p);
+}
+
+#define PARSE(...) parse((const char *const[]){__VA_ARGS__, NULL})
+
+/* A usage error: exit 2, the message on stderr, nothing on stdout. */
+static void refused(struct parsed *p, const char *message)
+{
+	if (p->rc != CTL_EXIT_USAGE)
+		print_error("rc %d, stderr: %s\n", p->rc, p->err);
+	assert_int_equal(p->rc, CTL_EXIT_USAGE);
+	assert_contains(p->err, message);
+	assert_string_equal(p->out, "");
+	done(p);
+}
+
+static int clear_env(void **state)
+{
+	(void)state;
+	unsetenv("ZK_HOSTS");
+	unsetenv("ZK_ROOT");
+	unsetenv("ZK_AUTH_FILE");
+	return 0;
+}
+
+static void test_commands_and_their_argument(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++) {
+		bool takes_arg = !strcmp(command_names[i], "volume") ||
+				 !strcmp(command_names[i], "network") ||
+				 !strcmp(command_names[i], "pool");
+		struct parsed *p = takes_arg ? PARSE(command_names[i], "x") : PARSE(command_names[i]);
+
+		assert_int_equal(p->rc, CTL_CLI_RUN);
+		assert_string_equal(ctl_cli_command_name(&p->cli), command_names[i]);
+		if (takes_arg)
+			assert_string_equal(p->cli.arg, "x");
+		else
+			assert_null(p->cli.arg);
+		assert_string_equal(p->out, "");
+		assert_string_equal(p->err, "");
+		done(p);
+		if (takes_arg) {
+			p = PARSE(command_names[i]);
+			assert_int_equal(p->rc, CTL_EXIT_USAGE);
+			assert_contains(p->err, "usage: zkswarmctl ");
+			assert_contains(p->err, command_names[i]);
+			done(p);
+			p = PARSE(command_names[i], "x", "y");
+			assert_int_equal(p->rc, CTL_EXIT_USAGE);
+			done(p);
+		} else {
+			refused(PARSE(command_names[i], "x"), "takes no argument");
+		}
+	}
+}
+
+static void test_defaults_are_the_daemons(void **state)
+{
+	struct parsed *p;
+
+	(void)state;
+	p = PARSE("volumes");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(p->cli.opts.zk_hosts, ZKS_DEFAULT_ZK_HOSTS);
+	assert_string_equal(p->cli.opts.zk_root, ZKS_DEFAULT_ZK_ROOT);
+	assert_null(p->cli.opts.zk_auth_file);
+	assert_null(p->cli.opts.socket);
+	assert_int_equal(p->cli.opts.timeout_ms, 5000);
+	assert_false(p->cli.opts.json);
+	assert_false(p->cli.opts.yes);
+	assert_false(p->cli.opts.dry_run);
+	assert_int_equal(p->cli.verbose, 0);
+	done(p);
+
+	/* The daemon's variables, then the flags over them. */
+	setenv("ZK_HOSTS", "zk1:2181", 1);
+	setenv("ZK_ROOT", "/env-root", 1);
+	setenv("ZK_AUTH_FILE", "/env-auth", 1);
+	p = PARSE("volumes");
+	assert_string_equal(p->cli.opts.zk_hosts, "zk1:2181");
+	assert_string_equal(p->cli.opts.zk_root, "/env-root");
+	assert_string_equal(p->cli.opts.zk_auth_file, "/env-auth");
+	done(p);
+	p = PARSE("-H", "zk2:2181", "--zk-root=/flag-root", "-a", "/flag-auth", "volumes");
+	assert_string_equal(p->cli.opts.zk_hosts, "zk2:2181");
+	assert_string_equal(p->cli.opts.zk_root, "/flag-root");
+	assert_string_equal(p->cli.opts.zk_auth_file, "/flag-auth");
+	done(p);
+	/* Empty variables count as unset. */
+	setenv("ZK_HOSTS", "", 1);
+	p = PARSE("volumes");
+	assert_string_equal(p->cli.opts.zk_hosts, ZKS_DEFAULT_ZK_HOSTS);
+	done(p);
+}
+
+static void test_options_anywhere(void **state)
+{
+	struct parsed *p;
+
+	(void)state;
+	p = PARSE("status", "--json", "-v", "--socket", "/run/s.sock", "-v", "--timeout=2.5");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(ctl_cli_command_name(&p->cli), "status");
+	assert_true(p->cli.opts.json);
+	assert_int_equal(p->cli.verbose, 2);
+	assert_string_equal(p->cli.opts.socket, "/run/s.sock");
+	assert_int_equal(p->cli.opts.timeout_ms, 2500);
+	done(p);
+	p = PARSE("-y", "repair");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_true(p->cli.opts.yes);
+	done(p);
+	p = PARSE("repair", "--dry-run");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_true(p->cli.opts.dry_run);
+	done(p);
+	/* The shortest timeout is a millisecond. */
+	p = PARSE("-t", "0.0001", "pools");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_int_equal(p->cli.opts.timeout_ms, 1);
+	done(p);
+	p = PARSE("-t", "3600", "pools");
+	assert_int_equal(p->cli.opts.timeout_ms, 3600000);
+	done(p);
+}
+
+static void test_usage_errors(void **state)
+{
+	(void)state;
+	refused(PARSE("frobnicate"), "no command `frobnicate`");
+	refused(PARSE("help", "frobnicate"), "no command `frobnicate`");
+	refused(PARSE("status", "--frob"), "unknown option `--frob`");
+	refused(PARSE("status", "--zk-hosts"), "--zk-hosts needs an argument");
+	refused(PARSE("status", "--timeout", "soon"), "--timeout wants seconds (0 to 3600), not `soon`");
+	refused(PARSE("status", "--timeout", "0"), "not `0`");
+	refused(PARSE("status", "--timeout", "3601"), "not `3601`");
+	refused(PARSE("status", "--timeout", "-1"), "not `-1`");
+	refused(PARSE("status", "--timeout", "nan"), "not `nan`");
+	refused(PARSE("volumes", "--yes"), "--yes is an option of `repair` only");
+	refused(PARSE("volumes", "--dry-run"), "--dry-run is an option of `repair` only");
+	refused(PARSE("volumes", "--yes", "--dry-run"), "--yes is an option of `repair` only");
+	refused(PARSE("repair", "--yes", "--dry-run"), "--yes and --dry-run contradict each other");
+	refused(PARSE("repair", "--yes", "--dry-run", "--socket", "/s"), "contradict each other");
+	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` only");
+	refused(PARSE("status", "--yes", "--socket", "/s"), "--yes is an option of `repair` only");
+}
+
+static void test_help_texts(void **state)
+{
+	struct parsed *p;
+
+	(void)state;
+	/* No command: the usage, on stderr and as an error; with --help, on stdout. */
+	p = parse((const char *const[]){NULL});
+	assert_int_equal(p->rc, CTL_EXIT_USAGE);
+	assert_contains(p->err, "Usage: zkswarmctl");
+	assert_string_equal(p->out, "");
+	done(p);
+	p = PARSE("--help");
+	assert_int_equal(p->rc, CTL_EXIT_OK);
+	assert_contains(p->out, "Usage: zkswarmctl");
+	assert_contains(p->out, "Exit status");
+	assert_contains(p->out, "(env ZK_HOSTS, default " ZKS_DEFAULT_ZK_HOSTS ")");
+	assert_contains(p->out, "default " ZKS_DEFAULT_ZK_ROOT ")");
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
+		assert_contains(p->out, command_names[i]);
+	done(p);
+	p = PARSE("help");
+	assert_int_equal(p->rc, CTL_EXIT_OK);
+	assert_contains(p->out, "Usage: zkswarmctl");
+	done(p);
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++) {
+		struct parsed *both[] = {PARSE(command_names[i], "--help"),
+					 PARSE("help", command_names[i]),
+					 PARSE("-h", command_names[i], "extra", "words")};
+
+		for (size_t k = 0; k < ARRAY_SIZE(both); k++) {
+			assert_int_equal(both[k]->rc, CTL_EXIT_OK);
+			assert_contains(both[k]->out, "SYNOPSIS");
+			assert_contains(both[k]->out, "EXIT STATUS");
+			assert_contains(both[k]->out, "Connection options");
+			assert_string_equal(both[k]->out, both[0]->out);
+			assert_string_equal(both[k]->err, "");
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(both); k++)
+			done(both[k]);
+	}
+	p = PARSE("--version", "frobnicate");
+	assert_int_equal(p->rc, CTL_EXIT_OK);
+	assert_contains(p->out, "zkswarmctl ");
+	done(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_commands_and_their_argument, clear_env),
+	    cmocka_unit_test_setup(test_defaults_are_the_daemons, clear_env),
+	    cmocka_unit_test_setup(test_options_anywhere, clear_env),
+	    cmocka_unit_test_setup(test_usage_errors, clear_env),
+	    cmocka_unit_test_setup(test_help_texts, clear_env),
+	};
+
+	test_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
