@@ -82,7 +82,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(TEST_F
 # The unit tests of zkswarmctl (tests/unit/test_ctl_*.c) also link its library.
 CTL_UNIT_BINS := $(filter $(BUILD)/tests/test_ctl_%,$(UNIT_BINS))
 $(CTL_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o \
-		$(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
+		$(TEST_FAKES) $(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS) $(TEST_LIBS)
 
