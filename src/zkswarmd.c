@@ -183,6 +183,21 @@ static void start_metrics(struct daemon *d)
 }
 
 /* Everything, in start-up order; on failure what was started is stopped again. */
+/*
+ * The store stops first: after store_stop no callback of it runs (and the
+ * session is closed, the mirror saved), so the services it called can go,
+ * then the store itself.
+ */
+static void release(struct daemon *d)
+{
+	store_stop(d->store);
+	zks_reaper_free(d->reaper);
+	zks_networks_free(d->app.networks);
+	zks_ipam_free(d->app.ipam);
+	zks_volumes_free(d->app.volumes);
+	store_destroy(d->store);
+}
+
 static int start(struct daemon *d, struct zks_error *err)
 {
 	struct zks_networks_config nc = {
@@ -216,11 +231,7 @@ fail_services:
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);
 fail_store:
-	store_destroy(d->store);
-	zks_reaper_free(d->reaper);
-	zks_networks_free(d->app.networks);
-	zks_ipam_free(d->app.ipam);
-	zks_volumes_free(d->app.volumes);
+	release(d);
 fail_socket:
 	close(d->fd);
 	unlink(d->cfg.socket_path);
@@ -246,12 +257,7 @@ static void stop(struct daemon *d)
 			 "expire rather than releasing their leases");
 		_exit(0);
 	}
-	/* The store first: its callbacks point into the services. */
-	store_destroy(d->store);
-	zks_reaper_free(d->reaper);
-	zks_networks_free(d->app.networks);
-	zks_ipam_free(d->app.ipam);
-	zks_volumes_free(d->app.volumes);
+	release(d);
 	log_info("zkswarmd: stopped");
 }
 
