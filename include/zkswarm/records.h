@@ -22,9 +22,12 @@
  * below; records_volume.c, records_ipam.c, records_node.c): a plain struct
  * per record, zks_record_X_encode() (JSON to free) and zks_record_X_decode()
  * (0, or -1 with err set; data is NUL-terminated, as the store gives it).
- * Records from ZooKeeper are untrusted: a decoder accepts exactly what the
- * daemon always accepted (old records included) and rejects the rest.  An
- * encoder writes what it is given: the caller supplies times and tokens.
+ * Records from ZooKeeper are untrusted, and a decoder is exactly as strict as
+ * the daemon and zkswarmctl always were (old records included): it rejects
+ * data that is not a JSON object, and a volume's options that a Create would
+ * refuse; any other field that is absent or of the wrong type reads as absent
+ * (NULL, 0, false, empty), and a caller that needs it checks.  An encoder
+ * writes what it is given: the caller supplies times and tokens.
  */
 #ifndef ZKSWARM_RECORDS_H
 #define ZKSWARM_RECORDS_H
@@ -87,14 +90,14 @@ void zks_record_volume_clear(struct zks_record_volume *rec);
 
 /* A lease (/volumes/NAME/leases/NODE) or the holder (/volumes/NAME/holder, no mounts). */
 struct zks_record_lease {
-	char *node;
+	char *node; /* NULL if absent or not a string: the daemon takes such a record as unreadable */
 	char **mounts; /* the mount IDs; NULL for an entry that is not a string (still counted) */
 	size_t nmounts;
 	char *updated_at; /* NULL if absent or not a string */
 };
 
 char *zks_record_lease_encode(const struct zks_record_lease *rec);
-/* Requires "node", a string; "mounts" that is not an array counts as none. */
+/* "mounts" that is not an array counts as none. */
 int zks_record_lease_decode(const char *data, struct zks_record_lease *out, struct zks_error *err);
 void zks_record_lease_clear(struct zks_record_lease *rec);
 
@@ -102,21 +105,22 @@ void zks_record_lease_clear(struct zks_record_lease *rec);
 
 /* The claim of a VXLAN ID: the key of the network that holds it. */
 struct zks_record_vni {
-	char *network;
+	char *network; /* NULL if absent or not a string */
 };
 
 char *zks_record_vni_encode(const struct zks_record_vni *rec);
-/* Requires "network", a string. */
 int zks_record_vni_decode(const char *data, struct zks_record_vni *out, struct zks_error *err);
 void zks_record_vni_clear(struct zks_record_vni *rec);
 
 /*
  * Per-node counts ("refs" of a subnet, "holders" of an address), in the record's order.  A
- * count that is not a number reads as 0 but keeps its node (the reaper sees every node named).
+ * count that is not a number reads as 0 but keeps its node (the reaper sees every node named);
+ * a number is truncated to an integer within +-1e9.
  */
 struct zks_record_count {
 	char *node;
 	long n;
+	bool number; /* it was a number (zkswarmctl lists only those) */
 };
 
 struct zks_record_counts {
@@ -140,7 +144,6 @@ struct zks_record_subnet {
 };
 
 char *zks_record_subnet_encode(const struct zks_record_subnet *rec);
-/* Requires a JSON object; every field is optional. */
 int zks_record_subnet_decode(const char *data, struct zks_record_subnet *out,
 			     struct zks_error *err);
 void zks_record_subnet_clear(struct zks_record_subnet *rec);
@@ -153,7 +156,6 @@ struct zks_record_address {
 };
 
 char *zks_record_address_encode(const struct zks_record_address *rec);
-/* Requires a JSON object; every field is optional. */
 int zks_record_address_decode(const char *data, struct zks_record_address *out,
 			      struct zks_error *err);
 void zks_record_address_clear(struct zks_record_address *rec);
@@ -161,21 +163,19 @@ void zks_record_address_clear(struct zks_record_address *rec);
 /* ---- node records: /nodes/NODE, /reaper/leader ------------------------------------------------ */
 
 struct zks_record_node {
-	char *address; /* the tunnel address, "" if none */
+	char *address; /* the tunnel address, "" if none; NULL if absent or not a string */
 	char *instance, *started_at, *version; /* NULL if absent or not strings */
 };
 
 char *zks_record_node_encode(const struct zks_record_node *rec);
-/* Requires "address", a string. */
 int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err);
 void zks_record_node_clear(struct zks_record_node *rec);
 
 struct zks_record_leader {
-	char *node;
+	char *node; /* NULL if absent or not a string */
 };
 
 char *zks_record_leader_encode(const struct zks_record_leader *rec);
-/* Requires "node", a string. */
 int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
 			     struct zks_error *err);
 void zks_record_leader_clear(struct zks_record_leader *rec);

@@ -14,18 +14,20 @@ char *zks_record_vni_encode(const struct zks_record_vni *rec)
 {
 	cJSON *doc = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(doc, "network", rec->network);
+	record_add_str(doc, "network", rec->network);
 	return record_print(doc);
 }
 
 int zks_record_vni_decode(const char *data, struct zks_record_vni *out, struct zks_error *err)
 {
-	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	cJSON *doc = record_object(data);
 
+	out->network = NULL;
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "a VNI claim in ZooKeeper is not a JSON object");
 	out->network = record_str(doc, "network");
 	cJSON_Delete(doc);
-	if (out->network == NULL)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "a VNI claim in ZooKeeper names no network");
 	return 0;
 }
 
@@ -66,7 +68,7 @@ long zks_record_counts_add(struct zks_record_counts *c, const char *node, long d
 	v += delta;
 	if (v > 0) {
 		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-		c->v[c->n++] = (struct zks_record_count){.node = xstrdup(node), .n = v};
+		c->v[c->n++] = (struct zks_record_count){.node = xstrdup(node), .n = v, .number = true};
 	}
 	return counts_total(c);
 }
@@ -93,6 +95,18 @@ void zks_record_counts_clear(struct zks_record_counts *c)
 	c->n = 0;
 }
 
+/* Range first: casting a double outside long's range is undefined. */
+static long count_of(const cJSON *e)
+{
+	if (!cJSON_IsNumber(e))
+		return 0;
+	if (e->valuedouble >= 1e9)
+		return 1000000000L;
+	if (e->valuedouble <= -1e9)
+		return -1000000000L;
+	return (long)e->valuedouble;
+}
+
 static void counts_decode(const cJSON *doc, const char *key, struct zks_record_counts *out)
 {
 	const cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key), *e;
@@ -105,7 +119,8 @@ static void counts_decode(const cJSON *doc, const char *key, struct zks_record_c
 	{
 		out->v[out->n++] = (struct zks_record_count){
 			.node = xstrdup(e->string),
-			.n = cJSON_IsNumber(e) ? (long)e->valuedouble : 0,
+			.n = count_of(e),
+			.number = cJSON_IsNumber(e),
 		};
 	}
 }
@@ -114,8 +129,10 @@ static void counts_encode(cJSON *doc, const char *key, const struct zks_record_c
 {
 	cJSON *map = cJSON_AddObjectToObject(doc, key);
 
+	/* What was not a number stays out (the daemon's writes drop it; a count of 0 is none). */
 	for (size_t i = 0; i < c->n; i++)
-		cJSON_AddNumberToObject(map, c->v[i].node, (double)c->v[i].n);
+		if (c->v[i].number)
+			cJSON_AddNumberToObject(map, c->v[i].node, (double)c->v[i].n);
 }
 
 /* ---- subnets ------------------------------------------------------------------------------ */

@@ -20,15 +20,13 @@ char *zks_record_node_encode(const struct zks_record_node *rec)
 
 int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err)
 {
-	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	cJSON *doc = record_object(data);
 
 	memset(out, 0, sizeof(*out));
-	out->address = record_str(doc, "address");
-	if (out->address == NULL) {
-		cJSON_Delete(doc);
+	if (doc == NULL)
 		return zks_error_set(err, ZKS_ERR_INTERNAL,
-				     "a node's registration in ZooKeeper has no address");
-	}
+				     "a node's registration in ZooKeeper is not a JSON object");
+	out->address = record_str(doc, "address");
 	out->instance = record_str(doc, "instance");
 	out->started_at = record_str(doc, "started_at");
 	out->version = record_str(doc, "version");
@@ -49,19 +47,21 @@ char *zks_record_leader_encode(const struct zks_record_leader *rec)
 {
 	cJSON *doc = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(doc, "node", rec->node);
+	record_add_str(doc, "node", rec->node);
 	return record_print(doc);
 }
 
 int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
 			     struct zks_error *err)
 {
-	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	cJSON *doc = record_object(data);
 
+	out->node = NULL;
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "the reaper's leader record is not a JSON object");
 	out->node = record_str(doc, "node");
 	cJSON_Delete(doc);
-	if (out->node == NULL)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "the reaper's leader record names no node");
 	return 0;
 }
 

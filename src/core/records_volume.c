@@ -92,7 +92,7 @@ char *zks_record_lease_encode(const struct zks_record_lease *rec)
 {
 	cJSON *doc = cJSON_CreateObject(), *arr;
 
-	cJSON_AddStringToObject(doc, "node", rec->node);
+	record_add_str(doc, "node", rec->node);
 	arr = cJSON_AddArrayToObject(doc, "mounts");
 	for (size_t i = 0; i < rec->nmounts; i++)
 		cJSON_AddItemToArray(arr, rec->mounts[i] ? cJSON_CreateString(rec->mounts[i])
@@ -103,16 +103,14 @@ char *zks_record_lease_encode(const struct zks_record_lease *rec)
 
 int zks_record_lease_decode(const char *data, struct zks_record_lease *out, struct zks_error *err)
 {
-	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	cJSON *doc = record_object(data);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "mounts"), *id;
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "a lease in ZooKeeper is not a JSON object");
 	out->node = record_str(doc, "node");
-	if (out->node == NULL) {
-		cJSON_Delete(doc);
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "a lease in ZooKeeper names no node");
-	}
 	if (cJSON_IsArray(m)) {
 		out->nmounts = (size_t)cJSON_GetArraySize(m);
 		out->mounts = xcalloc(out->nmounts ? out->nmounts : 1, sizeof(*out->mounts));

@@ -134,8 +134,10 @@ static int lease_summary(const char *data, char **node, size_t *mounts)
 {
 	struct zks_record_lease rec;
 
-	if (zks_record_lease_decode(data, &rec, NULL) < 0)
+	if (zks_record_lease_decode(data, &rec, NULL) < 0 || rec.node == NULL) {
+		zks_record_lease_clear(&rec);
 		return -1;
+	}
 	*node = steal_pointer(&rec.node);
 	if (mounts)
 		*mounts = rec.nmounts;

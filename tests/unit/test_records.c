@@ -174,12 +174,15 @@ static void test_lease_tolerated(void **state)
 	assert_null(out.mounts[0]);
 	assert_string_equal(out.mounts[1], "a");
 	zks_record_lease_clear(&out);
+	/* No node (or not a string): read as none; the daemon then takes it as unreadable. */
+	assert_ok(zks_record_lease_decode("{\"node\":1,\"mounts\":[]}", &out, &err), &err);
+	assert_null(out.node);
+	zks_record_lease_clear(&out);
 }
 
 static void test_lease_malformed(void **state)
 {
-	static const char *const bad[] = {"", "not json", "[]", "{}", "{\"node\":1}",
-					  "{\"node\":null,\"mounts\":[]}"};
+	static const char *const bad[] = {"", "not json", "[]", "\"n1\"", "null", "{\"node\":"};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -193,7 +196,7 @@ static void test_lease_malformed(void **state)
 
 static void test_vni(void **state)
 {
-	static const char *const bad[] = {"x", "{}", "{\"network\":4}", "[\"network\"]"};
+	static const char *const bad[] = {"x", "", "4", "[\"network\"]"};
 	struct zks_record_vni out;
 	struct zks_error err;
 	char *text = zks_record_vni_encode(&(struct zks_record_vni){.network = "k1"});
@@ -203,6 +206,8 @@ static void test_vni(void **state)
 	assert_string_equal(out.network, "k1");
 	zks_record_vni_clear(&out);
 	free(text);
+	assert_ok(zks_record_vni_decode("{\"network\":4}", &out, &err), &err);
+	assert_null(out.network);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_error(zks_record_vni_decode(bad[i], &out, &err), &err, ZKS_ERR_INTERNAL);
 		zks_record_vni_clear(&out);
@@ -277,6 +282,30 @@ static void test_subnet_tolerated(void **state)
 	assert_int_equal(zks_record_counts_get(&out.refs, "n1"), 0);
 	assert_int_equal(zks_record_counts_get(&out.refs, "n2"), 1);
 	zks_record_subnet_clear(&out);
+	/* Numbers beyond +-1e9 are held there (a cast out of range would be undefined). */
+	assert_ok(zks_record_subnet_decode("{\"refs\":{\"a\":1e300,\"b\":-1e300}}", &out, &err),
+		  &err);
+	assert_int_equal(zks_record_counts_get(&out.refs, "a"), 1000000000L);
+	assert_int_equal(zks_record_counts_get(&out.refs, "b"), -1000000000L);
+	zks_record_subnet_clear(&out);
+}
+
+/* What was not a number is not written back; numbers are. */
+static void test_counts_encode(void **state)
+{
+	struct zks_record_address rec;
+	struct zks_error err;
+	char *text;
+
+	(void)state;
+	assert_ok(zks_record_address_decode("{\"holders\":{\"x\":\"y\",\"n1\":2}}", &rec, &err),
+		  &err);
+	assert_int_equal(rec.holders.n, 2);
+	assert_false(rec.holders.v[0].number);
+	text = zks_record_address_encode(&rec);
+	assert_contains(text, "\"holders\":{\"n1\":2}");
+	free(text);
+	zks_record_address_clear(&rec);
 }
 
 static void test_subnet_malformed(void **state)
@@ -330,7 +359,7 @@ static void test_address(void **state)
 
 static void test_node(void **state)
 {
-	static const char *const bad[] = {"", "x", "{}", "{\"address\":1,\"instance\":\"i\"}"};
+	static const char *const bad[] = {"", "x", "[{}]", "\"192.0.2.1\""};
 	struct zks_record_node in = {.address = "192.0.2.1", .instance = "i1", .started_at = "at",
 				     .version = "v1"};
 	struct zks_record_node out;
@@ -352,6 +381,10 @@ static void test_node(void **state)
 	assert_null(out.instance);
 	zks_record_node_clear(&out);
 	free(text);
+	assert_ok(zks_record_node_decode("{\"address\":1,\"version\":[]}", &out, &err), &err);
+	assert_null(out.address);
+	assert_null(out.version);
+	zks_record_node_clear(&out);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_error(zks_record_node_decode(bad[i], &out, &err), &err, ZKS_ERR_INTERNAL);
 		zks_record_node_clear(&out);
@@ -360,7 +393,7 @@ static void test_node(void **state)
 
 static void test_leader(void **state)
 {
-	static const char *const bad[] = {"", "x", "{}", "{\"node\":[]}"};
+	static const char *const bad[] = {"", "x", "[]", "\"n1\""};
 	struct zks_record_leader out;
 	struct zks_error err;
 	char *text = zks_record_leader_encode(&(struct zks_record_leader){.node = "n\"1"});
@@ -370,6 +403,8 @@ static void test_leader(void **state)
 	assert_string_equal(out.node, "n\"1");
 	zks_record_leader_clear(&out);
 	free(text);
+	assert_ok(zks_record_leader_decode("{\"node\":[]}", &out, &err), &err);
+	assert_null(out.node);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_error(zks_record_leader_decode(bad[i], &out, &err), &err, ZKS_ERR_INTERNAL);
 		zks_record_leader_clear(&out);
@@ -392,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(test_subnet_round_trip),
 	    cmocka_unit_test(test_subnet_tolerated),
 	    cmocka_unit_test(test_subnet_malformed),
+	    cmocka_unit_test(test_counts_encode),
 	    cmocka_unit_test(test_address),
 	    cmocka_unit_test(test_node),
 	    cmocka_unit_test(test_leader),
