@@ -39,17 +39,15 @@ static char *session_hex(int64_t id)
 	return xasprintf("0x%llx", (unsigned long long)id);
 }
 
-/* A per-node counter ({"n1": 2, ...}) with its positive numbers only. */
-static cJSON *counter_copy(const cJSON *map)
+/* A record's per-node counts as {"n1": 2, ...}, with the positive ones only. */
+static cJSON *per_node_json(const struct zks_record_counts *counts)
 {
 	cJSON *out = cJSON_CreateObject();
-	const cJSON *e;
 
-	cJSON_ArrayForEach(e, map)
-	{
-		if (e->string != NULL && ctl_count(e) > 0)
-			cJSON_AddNumberToObject(out, e->string, (double)ctl_count(e));
-	}
+	for (size_t i = 0; i < counts->n; i++)
+		if (ctl_record_count(&counts->v[i]) > 0)
+			cJSON_AddNumberToObject(out, counts->v[i].node,
+						(double)ctl_record_count(&counts->v[i]));
 	return out;
 }
 
@@ -115,8 +113,9 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 {
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *leases = zks_path_volume_leases(name);
-	cleanup_free char *holder_path = xasprintf("%s/holder", path);
-	cJSON *obj = cJSON_CreateObject(), *doc, *hdoc, *holders, *opts;
+	cleanup_free char *holder_path = zks_path_volume_holder(name);
+	cJSON *obj = cJSON_CreateObject(), *doc, *holders, *opts;
+	struct zks_record_lease holder;
 	struct zks_stat st;
 	char **nodes;
 	size_t n;
@@ -136,8 +135,8 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 
-	hdoc = ctl_get_object(c, holder_path, NULL, NULL);
-	exclusive = jstr(hdoc, "node");
+	ctl_get_lease(c, holder_path, NULL, &holder);
+	exclusive = holder.node;
 	holders = cJSON_AddArrayToObject(obj, "holders");
 	n = ctl_children(c, leases, &nodes);
 	for (size_t i = 0; i < n; i++) {
@@ -167,7 +166,7 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	}
 	zks_free_strv(nodes, n);
 	add_str(obj, "exclusive_holder", exclusive);
-	cJSON_Delete(hdoc);
+	zks_record_lease_clear(&holder);
 	cJSON_Delete(doc);
 	return obj;
 }
@@ -333,19 +332,25 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 /* ---- networks -----------------------------------------------------------------------------------
  */
 
-static cJSON *network_json(struct ctl_cluster *c, const char *key)
+/* One more for node in a flat per-node count ({"n1": 2}). */
+static void count_node(cJSON *per_node, const char *node)
+{
+	cJSON *cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
+
+	if (cnt)
+		cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(per_node, node, 1);
+}
+
+/* The network record's fields, and whether its VNI's claim names it. */
+static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *obj)
 {
 	cleanup_free char *path = zks_path_network(key);
-	cleanup_free char *members = zks_path_network_members(key);
-	cleanup_free char *endpoints = zks_path_network_endpoints(key);
-	cJSON *obj = cJSON_CreateObject(), *doc, *arr, *per_node;
-	const cJSON *opts;
+	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	long vni, mtu;
-	char **names;
-	size_t n;
 
-	doc = ctl_get_object(c, path, NULL, NULL);
-	cJSON_AddStringToObject(obj, "key", key);
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
 	if (doc == NULL)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
@@ -353,12 +358,13 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 	add_str(obj, "gateway", jstr(doc, "gateway"));
 	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
 		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
-		cJSON *claim = ctl_get_object(c, claim_path, NULL, NULL);
-		const char *owner = jstr(claim, "network");
+		struct zks_record_vni claim;
 
+		ctl_get_vni(c, claim_path, NULL, &claim);
 		cJSON_AddNumberToObject(obj, "vni", (double)vni);
-		cJSON_AddBoolToObject(obj, "vni_claimed", owner != NULL && !strcmp(owner, key));
-		cJSON_Delete(claim);
+		cJSON_AddBoolToObject(obj, "vni_claimed",
+				      claim.network != NULL && !strcmp(claim.network, key));
+		zks_record_vni_clear(&claim);
 	} else {
 		cJSON_AddNullToObject(obj, "vni");
 		cJSON_AddBoolToObject(obj, "vni_claimed", false);
@@ -367,41 +373,50 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 		cJSON_AddNumberToObject(obj, "mtu", (double)mtu);
 	else
 		cJSON_AddNullToObject(obj, "mtu");
-	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	cJSON_AddItemToObject(obj, "options",
 			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
 						   : cJSON_CreateObject());
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 	cJSON_Delete(doc);
+}
 
-	arr = cJSON_AddArrayToObject(obj, "members");
-	per_node = cJSON_AddObjectToObject(obj, "members_per_node");
-	n = ctl_children(c, members, &names);
+/* The members (node:id) as "members" and "members_per_node". */
+static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *obj)
+{
+	cleanup_free char *members = zks_path_network_members(key);
+	cJSON *arr = cJSON_AddArrayToObject(obj, "members");
+	cJSON *per_node = cJSON_AddObjectToObject(obj, "members_per_node");
+	char **names;
+	size_t n = ctl_children(c, members, &names);
+
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(names[i], ':');
 		cleanup_free char *node =
 		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
-		cJSON *m = cJSON_CreateObject(), *cnt;
+		cJSON *m = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(m, "node", node);
 		add_str(m, "network_id", colon ? colon + 1 : NULL);
 		cJSON_AddBoolToObject(m, "registered", ctl_registered(c, node));
 		cJSON_AddItemToArray(arr, m);
-		cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
-		if (cnt)
-			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-		else
-			cJSON_AddNumberToObject(per_node, node, 1);
+		count_node(per_node, node);
 	}
 	zks_free_strv(names, n);
+}
 
-	arr = cJSON_AddArrayToObject(obj, "endpoints");
-	per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
-	n = ctl_children(c, endpoints, &names);
+/* The endpoint records as "endpoints" and "endpoints_per_node". */
+static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON *obj)
+{
+	cleanup_free char *endpoints = zks_path_network_endpoints(key);
+	cJSON *arr = cJSON_AddArrayToObject(obj, "endpoints");
+	cJSON *per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
+	char **names;
+	size_t n = ctl_children(c, endpoints, &names);
+
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
-		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject(), *cnt;
+		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
 		const char *node = jstr(edoc, "node");
 
 		cJSON_AddStringToObject(e, "id", names[i]);
@@ -412,16 +427,21 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 		add_str(e, "network_id", jstr(edoc, "network"));
 		cJSON_AddBoolToObject(e, "registered", ctl_registered(c, node));
 		cJSON_AddItemToArray(arr, e);
-		if (node != NULL) {
-			cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
-			if (cnt)
-				cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-			else
-				cJSON_AddNumberToObject(per_node, node, 1);
-		}
+		if (node != NULL)
+			count_node(per_node, node);
 		cJSON_Delete(edoc);
 	}
 	zks_free_strv(names, n);
+}
+
+static cJSON *network_json(struct ctl_cluster *c, const char *key)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(obj, "key", key);
+	network_record_json(c, key, obj);
+	network_members_json(c, key, obj);
+	network_endpoints_json(c, key, obj);
 	return obj;
 }
 
@@ -591,77 +611,87 @@ static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 	return found;
 }
 
+/* An address record: what it says, who holds it, and the endpoint that uses it. */
+static cJSON *address_json(struct ctl_cluster *c, const char *ap)
+{
+	const char *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
+	struct zks_record_address rec;
+	struct zks_stat st;
+	cJSON *a = cJSON_CreateObject(), *ep;
+	char at[32];
+	bool valid = ctl_get_address(c, ap, &st, &rec) > 0;
+
+	ctl_format_time(st.ctime_ms, at);
+	cJSON_AddStringToObject(a, "address", ip);
+	cJSON_AddBoolToObject(a, "valid", valid);
+	add_str(a, "kind", rec.kind);
+	cJSON_AddBoolToObject(a, "swarm", rec.swarm);
+	cJSON_AddItemToObject(a, "holders", per_node_json(&rec.holders));
+	cJSON_AddStringToObject(a, "claimed_at", at);
+	ep = endpoint_of(c, ip);
+	if (ep)
+		cJSON_AddItemToObject(a, "endpoint", ep);
+	else
+		cJSON_AddNullToObject(a, "endpoint");
+	zks_record_address_clear(&rec);
+	return a;
+}
+
+/* The keys of the networks whose record names the subnet text. */
+static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
+{
+	cJSON *nets = cJSON_CreateArray();
+	char **keys;
+	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
+
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *np = zks_path_network(keys[i]);
+		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
+		const char *s = jstr(ndoc, "subnet");
+
+		if (s != NULL && text != NULL && !strcmp(s, text))
+			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
+		cJSON_Delete(ndoc);
+	}
+	zks_free_strv(keys, nk);
+	return nets;
+}
+
 static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 {
 	cleanup_free char *path = zks_path_subnet(name);
 	cleanup_free char *addrs = zks_path_subnet_addrs(name);
-	cJSON *obj = cJSON_CreateObject(), *doc, *arr = NULL, *nets;
+	cJSON *obj = cJSON_CreateObject(), *arr;
+	struct zks_record_subnet rec;
 	struct zks_cidr cidr;
 	bool named = zks_cidr_from_name(name, &cidr) == 0;
-	char text[ZKS_CIDR_STR], **names, **keys;
-	size_t n, nk;
+	bool valid = ctl_get_subnet(c, path, NULL, &rec) > 0;
+	char text[ZKS_CIDR_STR], **names;
+	size_t n;
 
-	doc = ctl_get_object(c, path, NULL, NULL);
 	if (named)
 		zks_cidr_format(&cidr, text);
-	cJSON_AddStringToObject(obj, "subnet",
-				named ? text : (jstr(doc, "cidr") ? jstr(doc, "cidr") : name));
+	cJSON_AddStringToObject(obj, "subnet", named ? text : (rec.cidr ? rec.cidr : name));
 	cJSON_AddStringToObject(obj, "name", name);
-	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
-	if (doc == NULL)
+	cJSON_AddBoolToObject(obj, "valid", valid);
+	if (!valid)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	cJSON_AddItemToObject(obj, "refs",
-			      counter_copy(cJSON_GetObjectItemCaseSensitive(doc, "refs")));
-	add_str(obj, "gateway", jstr(doc, "gateway"));
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
-	cJSON_Delete(doc);
+	cJSON_AddItemToObject(obj, "refs", per_node_json(&rec.refs));
+	add_str(obj, "gateway", rec.gateway);
+	add_str(obj, "created_by", rec.created_by);
+	add_str(obj, "created_at", rec.created_at);
+	zks_record_subnet_clear(&rec);
 	n = ctl_addresses(c, addrs, &names);
 	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
 	if (named)
 		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
 	else
 		cJSON_AddNullToObject(obj, "usable_hosts");
-	/* The networks whose record names this subnet. */
-	nets = cJSON_AddArrayToObject(obj, "networks");
-	nk = ctl_children(c, ZKS_NETWORKS, &keys);
-	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *np = zks_path_network(keys[i]);
-		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
-		const char *s = jstr(ndoc, "subnet");
-
-		if (s != NULL && named && !strcmp(s, text))
-			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
-		cJSON_Delete(ndoc);
-	}
-	zks_free_strv(keys, nk);
-	if (detail)
+	cJSON_AddItemToObject(obj, "networks", subnet_networks(c, named ? text : NULL));
+	if (detail) {
 		arr = cJSON_AddArrayToObject(obj, "addresses");
-	for (size_t i = 0; detail && i < n; i++) {
-		const char *ap = names[i], *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
-		struct zks_stat st;
-		cJSON *adoc = ctl_get_object(c, ap, &st, NULL), *a = cJSON_CreateObject();
-		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(adoc, "swarm");
-		char at[32];
-
-		ctl_format_time(st.ctime_ms, at);
-		cJSON_AddStringToObject(a, "address", ip);
-		cJSON_AddBoolToObject(a, "valid", adoc != NULL);
-		add_str(a, "kind", jstr(adoc, "kind"));
-		cJSON_AddBoolToObject(a, "swarm", cJSON_IsTrue(swarm));
-		cJSON_AddItemToObject(
-		    a, "holders", counter_copy(cJSON_GetObjectItemCaseSensitive(adoc, "holders")));
-		cJSON_AddStringToObject(a, "claimed_at", at);
-		{
-			cJSON *ep = endpoint_of(c, ip);
-
-			if (ep)
-				cJSON_AddItemToObject(a, "endpoint", ep);
-			else
-				cJSON_AddNullToObject(a, "endpoint");
-		}
-		cJSON_AddItemToArray(arr, a);
-		cJSON_Delete(adoc);
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, address_json(c, names[i]));
 	}
 	zks_free_strv(names, n);
 	return obj;
@@ -803,6 +833,66 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 /* ---- status -------------------------------------------------------------------------------------
  */
 
+/* Count one `what` for every node with a positive count. */
+static void counts_bump(cJSON *map, const struct zks_record_counts *counts, const char *what)
+{
+	for (size_t i = 0; i < counts->n; i++)
+		if (counts->v[i].number && counts->v[i].n > 0)
+			counter_bump(map, counts->v[i].node, what);
+}
+
+/* Networks: a member per node:id, an endpoint per record naming its node. */
+static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
+{
+	cleanup_free char *members = zks_path_network_members(key);
+	cleanup_free char *eps = zks_path_network_endpoints(key);
+	char **v;
+	size_t n = ctl_children(c, members, &v);
+
+	for (size_t k = 0; k < n; k++) {
+		char *colon = strchr(v[k], ':');
+
+		if (colon) {
+			*colon = '\0';
+			counter_bump(map, v[k], "members");
+		}
+	}
+	zks_free_strv(v, n);
+	n = ctl_children(c, eps, &v);
+	for (size_t k = 0; k < n; k++) {
+		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+
+		if (jstr(doc, "node"))
+			counter_bump(map, jstr(doc, "node"), "endpoints");
+		cJSON_Delete(doc);
+	}
+	zks_free_strv(v, n);
+}
+
+/* Pools: the subnet's references and its addresses' holders. */
+static void pool_holdings(struct ctl_cluster *c, const char *name, cJSON *map)
+{
+	cleanup_free char *sp = zks_path_subnet(name);
+	cleanup_free char *ap = zks_path_subnet_addrs(name);
+	struct zks_record_subnet subnet;
+	char **v;
+	size_t n;
+
+	ctl_get_subnet(c, sp, NULL, &subnet);
+	counts_bump(map, &subnet.refs, "pool_refs");
+	zks_record_subnet_clear(&subnet);
+	n = ctl_addresses(c, ap, &v);
+	for (size_t k = 0; k < n; k++) {
+		struct zks_record_address addr;
+
+		ctl_get_address(c, v[k], NULL, &addr);
+		counts_bump(map, &addr.holders, "addresses");
+		zks_record_address_clear(&addr);
+	}
+	zks_free_strv(v, n);
+}
+
 /* What nodes hold, by the records' layout (as the reaper reads it): {node: {what: count}}. */
 static cJSON *holdings(struct ctl_cluster *c)
 {
@@ -812,58 +902,10 @@ static cJSON *holdings(struct ctl_cluster *c)
 	size_t ns = ctl_children(c, ZKS_SUBNETS, &subnets);
 	size_t nv = ctl_children(c, ZKS_VOLUMES, &vols);
 
-	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *members = zks_path_network_members(keys[i]);
-		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
-		char **v;
-		size_t n = ctl_children(c, members, &v);
-
-		for (size_t k = 0; k < n; k++) {
-			char *colon = strchr(v[k], ':');
-
-			if (colon) {
-				*colon = '\0';
-				counter_bump(map, v[k], "members");
-			}
-		}
-		zks_free_strv(v, n);
-		n = ctl_children(c, eps, &v);
-		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
-			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
-
-			if (jstr(doc, "node"))
-				counter_bump(map, jstr(doc, "node"), "endpoints");
-			cJSON_Delete(doc);
-		}
-		zks_free_strv(v, n);
-	}
-	for (size_t i = 0; i < ns; i++) {
-		cleanup_free char *sp = zks_path_subnet(subnets[i]);
-		cleanup_free char *ap = zks_path_subnet_addrs(subnets[i]);
-		cJSON *doc = ctl_get_object(c, sp, NULL, NULL);
-		const cJSON *e;
-		char **v;
-		size_t n;
-
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "refs"))
-		{
-			if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
-				counter_bump(map, e->string, "pool_refs");
-		}
-		cJSON_Delete(doc);
-		n = ctl_addresses(c, ap, &v);
-		for (size_t k = 0; k < n; k++) {
-			doc = ctl_get_object(c, v[k], NULL, NULL);
-			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "holders"))
-			{
-				if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
-					counter_bump(map, e->string, "addresses");
-			}
-			cJSON_Delete(doc);
-		}
-		zks_free_strv(v, n);
-	}
+	for (size_t i = 0; i < nk; i++)
+		network_holdings(c, keys[i], map);
+	for (size_t i = 0; i < ns; i++)
+		pool_holdings(c, subnets[i], map);
 	for (size_t i = 0; i < nv; i++) {
 		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
 		char **v;
@@ -913,14 +955,11 @@ static size_t count_children(struct ctl_cluster *c, const char *path)
 	return n;
 }
 
-static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
+static cJSON *zookeeper_json(struct ctl_cluster *c, const struct ctl_opts *o,
+			     const char *unreachable)
 {
-	cJSON *doc = cJSON_CreateObject(), *zk, *nodes, *held, *counts, *reaper;
-	const cJSON *e;
-	char **names;
-	size_t n;
+	cJSON *zk = cJSON_CreateObject();
 
-	zk = cJSON_AddObjectToObject(doc, "zookeeper");
 	cJSON_AddStringToObject(zk, "hosts", o->zk_hosts);
 	cJSON_AddStringToObject(zk, "root", o->zk_root);
 	cJSON_AddBoolToObject(zk, "reachable", c != NULL);
@@ -932,78 +971,104 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 		cJSON_AddStringToObject(zk, "error", unreachable);
 	}
 	cJSON_AddItemToObject(zk, "servers", ctl_probe_servers(o->zk_hosts, o->timeout_ms));
+	return zk;
+}
+
+/* A registration, with what the node holds (held: holdings()). */
+static cJSON *node_json(struct ctl_cluster *c, const char *id, const cJSON *held)
+{
+	cleanup_free char *p = zks_path_node(id);
+	cleanup_free char *sess = NULL;
+	struct zks_record_node rec;
+	struct zks_stat st;
+	bool valid = ctl_get_node(c, p, &st, &rec) > 0;
+	cJSON *node = cJSON_CreateObject();
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, id);
+
+	sess = session_hex(st.owner);
+	cJSON_AddStringToObject(node, "id", id);
+	cJSON_AddStringToObject(node, "state", st.owner != 0 ? "registered" : "persistent");
+	add_str(node, "session", st.owner != 0 ? sess : NULL);
+	cJSON_AddBoolToObject(node, "valid", valid);
+	add_str(node, "address", rec.address);
+	add_str(node, "started_at", rec.started_at);
+	add_str(node, "version", rec.version);
+	add_str(node, "instance", rec.instance);
+	cJSON_AddItemToObject(node, "holds", h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
+	zks_record_node_clear(&rec);
+	return node;
+}
+
+/* The registered nodes, then those that hold records but are not: the reaper's to reclaim. */
+static cJSON *nodes_json(struct ctl_cluster *c)
+{
+	cJSON *nodes = cJSON_CreateArray(), *held = holdings(c);
+	const cJSON *e;
+	char **names;
+	size_t n = ctl_children(c, ZKS_NODES, &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(nodes, node_json(c, names[i], held));
+	zks_free_strv(names, n);
+	cJSON_ArrayForEach(e, held)
+	{
+		cJSON *node;
+
+		if (e->string == NULL || ctl_registered(c, e->string))
+			continue;
+		node = cJSON_CreateObject();
+		cJSON_AddStringToObject(node, "id", e->string);
+		cJSON_AddStringToObject(node, "state", "gone");
+		cJSON_AddNullToObject(node, "session");
+		cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
+		cJSON_AddItemToArray(nodes, node);
+	}
+	cJSON_Delete(held);
+	return nodes;
+}
+
+static cJSON *reaper_json(struct ctl_cluster *c)
+{
+	cJSON *reaper = cJSON_CreateObject();
+	struct zks_record_leader rec;
+	struct zks_stat st = {0};
+	bool present = ctl_get_leader(c, ZKS_REAPER_LEADER, &st, &rec) > 0;
+	cleanup_free char *sess = session_hex(st.owner);
+
+	add_str(reaper, "leader", rec.node);
+	add_str(reaper, "session", present ? sess : NULL);
+	cJSON_AddBoolToObject(reaper, "leader_registered", ctl_registered(c, rec.node));
+	zks_record_leader_clear(&rec);
+	return reaper;
+}
+
+static cJSON *record_counts_json(struct ctl_cluster *c)
+{
+	cJSON *counts = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
+	cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
+	cJSON_AddNumberToObject(counts, "leases",
+				(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
+	cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
+	cJSON_AddNumberToObject(counts, "endpoints",
+				(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
+	cJSON_AddNumberToObject(counts, "pools", (double)count_children(c, ZKS_SUBNETS));
+	cJSON_AddNumberToObject(counts, "addresses",
+				(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
+	cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
+	return counts;
+}
+
+static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(doc, "zookeeper", zookeeper_json(c, o, unreachable));
 	if (c != NULL) {
-		held = holdings(c);
-		nodes = cJSON_AddArrayToObject(doc, "nodes");
-		n = ctl_children(c, ZKS_NODES, &names);
-		for (size_t i = 0; i < n; i++) {
-			cleanup_free char *p = zks_path_node(names[i]);
-			cleanup_free char *sess = NULL;
-			struct zks_stat st;
-			int state;
-			cJSON *rec = ctl_get_object(c, p, &st, &state),
-			      *node = cJSON_CreateObject();
-			const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, names[i]);
-
-			sess = session_hex(st.owner);
-			cJSON_AddStringToObject(node, "id", names[i]);
-			cJSON_AddStringToObject(node, "state",
-						st.owner != 0 ? "registered" : "persistent");
-			add_str(node, "session", st.owner != 0 ? sess : NULL);
-			cJSON_AddBoolToObject(node, "valid", rec != NULL);
-			add_str(node, "address", jstr(rec, "address"));
-			add_str(node, "started_at", jstr(rec, "started_at"));
-			add_str(node, "version", jstr(rec, "version"));
-			add_str(node, "instance", jstr(rec, "instance"));
-			cJSON_AddItemToObject(node, "holds",
-					      h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
-			cJSON_AddItemToArray(nodes, node);
-			cJSON_Delete(rec);
-		}
-		zks_free_strv(names, n);
-		/* Nodes that hold records but are not registered: the reaper's to reclaim. */
-		cJSON_ArrayForEach(e, held)
-		{
-			cJSON *node;
-
-			if (e->string == NULL || ctl_registered(c, e->string))
-				continue;
-			node = cJSON_CreateObject();
-			cJSON_AddStringToObject(node, "id", e->string);
-			cJSON_AddStringToObject(node, "state", "gone");
-			cJSON_AddNullToObject(node, "session");
-			cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
-			cJSON_AddItemToArray(nodes, node);
-		}
-		cJSON_Delete(held);
-
-		reaper = cJSON_AddObjectToObject(doc, "reaper");
-		{
-			struct zks_stat st;
-			cJSON *rec = ctl_get_object(c, ZKS_REAPER_LEADER, &st, NULL);
-			cleanup_free char *sess = session_hex(st.owner);
-			const char *leader = jstr(rec, "node");
-
-			add_str(reaper, "leader", leader);
-			add_str(reaper, "session", rec ? sess : NULL);
-			cJSON_AddBoolToObject(reaper, "leader_registered",
-					      ctl_registered(c, leader));
-			cJSON_Delete(rec);
-		}
-
-		counts = cJSON_AddObjectToObject(doc, "counts");
-		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
-		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
-		cJSON_AddNumberToObject(counts, "leases",
-					(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
-		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
-		cJSON_AddNumberToObject(counts, "endpoints",
-					(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
-		cJSON_AddNumberToObject(counts, "pools",
-					(double)count_children(c, ZKS_SUBNETS));
-		cJSON_AddNumberToObject(counts, "addresses",
-					(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
-		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
+		cJSON_AddItemToObject(doc, "nodes", nodes_json(c));
+		cJSON_AddItemToObject(doc, "reaper", reaper_json(c));
+		cJSON_AddItemToObject(doc, "counts", record_counts_json(c));
 	}
 	if (o->socket != NULL)
 		cJSON_AddItemToObject(doc, "daemon", ctl_probe_daemon(o->socket, o->timeout_ms));
