@@ -7,6 +7,7 @@
  * the wrong type is shown as missing, a record that is not JSON is listed
  * with "valid": false and never stops the listing.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,23 @@ static char *session_hex(int64_t id)
 	return xasprintf("0x%llx", (unsigned long long)id);
 }
 
+/* Append fmt's text to *text, after sep unless *text is empty. */
+static void __attribute__((format(printf, 3, 4)))
+appendf(char **text, const char *sep, const char *fmt, ...)
+{
+	char *add, *next;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&add, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	next = xasprintf("%s%s%s", *text, (*text)[0] ? sep : "", add);
+	free(add);
+	free(*text);
+	*text = next;
+}
+
 /* A record's per-node counts as {"n1": 2, ...}, with the positive ones only. */
 static cJSON *per_node_json(const struct zks_record_counts *counts)
 {
@@ -59,13 +77,8 @@ static char *counter_text(const cJSON *map)
 
 	cJSON_ArrayForEach(e, map)
 	{
-		char *next;
-
-		if (e->string == NULL || !cJSON_IsNumber(e))
-			continue;
-		next = xasprintf("%s%s%s:%ld", text, text[0] ? " " : "", e->string, ctl_count(e));
-		free(text);
-		text = next;
+		if (e->string != NULL && cJSON_IsNumber(e))
+			appendf(&text, " ", "%s:%ld", e->string, ctl_count(e));
 	}
 	return text;
 }
@@ -104,6 +117,54 @@ static char *short_id(const char *id)
 static const char *yes_no(bool v)
 {
 	return v ? "yes" : "no";
+}
+
+static bool is_true(const cJSON *obj, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+static const char *num_text(const cJSON *obj, const char *key, char buf[24])
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v))
+		return NULL;
+	snprintf(buf, 24, "%.0f", v->valuedouble);
+	return buf;
+}
+
+/* A listing: a document per child of parent, printed as a JSON array or a table of rows. */
+struct list_cmd {
+	const char *parent;
+	cJSON *(*item)(struct ctl_cluster *c, const char *name);
+	const char *const *headers;
+	size_t nheaders;
+	void (*row)(struct ctl_table *t, const cJSON *item);
+};
+
+static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struct list_cmd *cmd)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *v;
+	char **names;
+	size_t n = ctl_children(c, cmd->parent, &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cmd->item(c, names[i]));
+	zks_free_strv(names, n);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(cmd->nheaders, cmd->headers);
+
+		cJSON_ArrayForEach(v, arr)
+			cmd->row(t, v);
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
+	return CTL_EXIT_OK;
 }
 
 /* ---- volumes ------------------------------------------------------------------------------------
@@ -185,7 +246,6 @@ static char *options_text(const cJSON *opts, bool all)
 	cJSON_ArrayForEach(e, opts)
 	{
 		bool is_default = false;
-		char *next;
 
 		if (e->string == NULL || !cJSON_IsString(e) ||
 		    (!all && !strcmp(e->string, "access")))
@@ -193,11 +253,8 @@ static char *options_text(const cJSON *opts, bool all)
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(kv[i].key, e->string) && !strcmp(kv[i].value, e->valuestring))
 				is_default = true;
-		if (is_default)
-			continue;
-		next = xasprintf("%s%s%s=%s", text, text[0] ? "," : "", e->string, e->valuestring);
-		free(text);
-		text = next;
+		if (!is_default)
+			appendf(&text, ",", "%s=%s", e->string, e->valuestring);
 	}
 	zks_volume_options_free_kv(kv, n);
 	return text;
@@ -211,50 +268,35 @@ static char *holders_text(const cJSON *holders)
 	cJSON_ArrayForEach(h, holders)
 	{
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "mounts");
-		char *next = xasprintf("%s%s%s:%d", text, text[0] ? " " : "", jstr(h, "node"),
-				       cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
 
-		free(text);
-		text = next;
+		appendf(&text, " ", "%s:%d", jstr(h, "node"), cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
 	}
 	return text;
+}
+
+static cJSON *volume_item(struct ctl_cluster *c, const char *name)
+{
+	return volume_json(c, name, false);
+}
+
+static void volume_row(struct ctl_table *t, const cJSON *v)
+{
+	cleanup_free char *opts = options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
+	cleanup_free char *holders = holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
+
+	ctl_table_add(t, jstr(v, "name"), is_true(v, "valid") ? jstr(v, "access") : "(unreadable record)",
+		      opts, jstr(v, "created_at"), jstr(v, "created_by"), holders,
+		      jstr(v, "exclusive_holder"));
 }
 
 int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"NAME", "ACCESS",	 "OPTIONS",  "CREATED",
 					      "BY",   "HOLDERS", "EXCLUSIVE"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_VOLUMES, &names);
+	static const struct list_cmd cmd = {ZKS_VOLUMES, volume_item, headers, ARRAY_SIZE(headers),
+					    volume_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, volume_json(c, names[i], false));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-
-		cJSON_ArrayForEach(v, arr)
-		{
-			cleanup_free char *opts =
-			    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
-			cleanup_free char *holders =
-			    holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
-
-			ctl_table_add(t, jstr(v, "name"),
-				      valid ? jstr(v, "access") : "(unreadable record)", opts,
-				      jstr(v, "created_at"), jstr(v, "created_by"), holders,
-				      jstr(v, "exclusive_holder"));
-		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
-	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	return run_list(c, o, &cmd);
 }
 
 int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *name)
@@ -284,7 +326,7 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
 
 		printf("Volume %s\n", name);
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+		if (!is_true(v, "valid"))
 			printf("  error     the record is not a JSON object\n");
 		printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
 		printf("  options   %s\n", opts[0] ? opts : "-");
@@ -303,19 +345,13 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 				 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
 			cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
 			{
-				char *next;
-
-				if (!cJSON_IsString(id))
-					continue;
-				next = xasprintf("%s%s%.*s", ids, ids[0] ? "," : "", SHORT_ID,
-						 id->valuestring);
-				free(ids);
-				ids = next;
+				if (cJSON_IsString(id))
+					appendf(&ids, ",", "%.*s", SHORT_ID, id->valuestring);
 			}
 			ctl_table_add(
 			    t, jstr(h, "node"), mounts,
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "exclusive"))),
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "registered"))),
+			    yes_no(is_true(h, "exclusive")),
+			    yes_no(is_true(h, "registered")),
 			    jstr(h, "session") ? jstr(h, "session") : "persistent!",
 			    jstr(h, "updated_at"), ids);
 		}
@@ -445,58 +481,28 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 	return obj;
 }
 
-static const char *num_text(const cJSON *obj, const char *key, char buf[24])
+static void network_row(struct ctl_table *t, const cJSON *v)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cleanup_free char *members =
+	    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
+	cleanup_free char *eps = counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
+	cleanup_free char *vni = NULL;
+	char b1[24], b2[24];
 
-	if (!cJSON_IsNumber(v))
-		return NULL;
-	snprintf(buf, 24, "%.0f", v->valuedouble);
-	return buf;
+	if (num_text(v, "vni", b1) != NULL)
+		vni = xasprintf("%s%s", b1, is_true(v, "vni_claimed") ? "" : " (unclaimed!)");
+	ctl_table_add(t, jstr(v, "key"), is_true(v, "valid") ? jstr(v, "subnet") : "(unreadable record)",
+		      vni, num_text(v, "mtu", b2), members, eps);
 }
 
 int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"KEY", "SUBNET",	"VNI",
 					      "MTU", "MEMBERS", "ENDPOINTS"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_NETWORKS, &names);
+	static const struct list_cmd cmd = {ZKS_NETWORKS, network_json, headers,
+					    ARRAY_SIZE(headers), network_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, network_json(c, names[i]));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-
-		cJSON_ArrayForEach(v, arr)
-		{
-			cleanup_free char *members =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
-			cleanup_free char *eps =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
-			cleanup_free char *vni = NULL;
-			char b1[24], b2[24];
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
-
-			if (num_text(v, "vni", b1) != NULL)
-				vni = xasprintf(
-				    "%s%s", b1,
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
-					? ""
-					: " (unclaimed!)");
-			ctl_table_add(t, jstr(v, "key"),
-				      valid ? jstr(v, "subnet") : "(unreadable record)", vni,
-				      num_text(v, "mtu", b2), members, eps);
-		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
-	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	return run_list(c, o, &cmd);
 }
 
 int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char *key)
@@ -530,13 +536,13 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 		char b[24];
 
 		printf("Network %s\n", key);
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+		if (!is_true(v, "valid"))
 			printf("  error    the record is not a JSON object\n");
 		printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
 		if (jstr(v, "gateway"))
 			printf(" (gateway %s)", jstr(v, "gateway"));
 		printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
-		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
+		       is_true(v, "vni_claimed")
 			   ? ""
 			   : " (its claim in /vnis is missing or names another network)");
 		printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
@@ -549,18 +555,16 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 			cleanup_free char *id = short_id(jstr(e, "network_id"));
 
 			ctl_table_add(mt, jstr(e, "node"), id,
-				      yes_no(cJSON_IsTrue(
-					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
+				      yes_no(is_true(e, "registered")));
 		}
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
 		{
 			cleanup_free char *id = short_id(jstr(e, "id"));
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "valid"));
+			bool valid = is_true(e, "valid");
 
 			ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
 				      jstr(e, "address"), jstr(e, "mac"),
-				      yes_no(cJSON_IsTrue(
-					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
+				      yes_no(is_true(e, "registered")));
 		}
 		ctl_table_print(mt, stdout);
 		printf("\n");
@@ -704,53 +708,37 @@ static char *networks_text(const cJSON *nets)
 
 	cJSON_ArrayForEach(e, nets)
 	{
-		char *next;
-
-		if (!cJSON_IsString(e))
-			continue;
-		next = xasprintf("%s%s%.*s", text, text[0] ? " " : "", 24, e->valuestring);
-		free(text);
-		text = next;
+		if (cJSON_IsString(e))
+			appendf(&text, " ", "%.*s", 24, e->valuestring);
 	}
 	return text;
+}
+
+static cJSON *pool_item(struct ctl_cluster *c, const char *name)
+{
+	return pool_json(c, name, false);
+}
+
+static void pool_row(struct ctl_table *t, const cJSON *v)
+{
+	cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+	cleanup_free char *nets = networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+	cleanup_free char *used = NULL;
+	char b1[24], b2[24];
+
+	used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
+			 num_text(v, "usable_hosts", b2) ? b2 : "?");
+	ctl_table_add(t, jstr(v, "subnet"), is_true(v, "valid") ? refs : "(unreadable record)", used,
+		      jstr(v, "gateway"), nets);
 }
 
 int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"SUBNET", "REFS", "USED", "GATEWAY", "NETWORKS"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_SUBNETS, &names);
+	static const struct list_cmd cmd = {ZKS_SUBNETS, pool_item, headers, ARRAY_SIZE(headers),
+					    pool_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, pool_json(c, names[i], false));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-
-		cJSON_ArrayForEach(v, arr)
-		{
-			cleanup_free char *refs =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
-			cleanup_free char *nets =
-			    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
-			cleanup_free char *used = NULL;
-			char b1[24], b2[24];
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
-
-			used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
-					 num_text(v, "usable_hosts", b2) ? b2 : "?");
-			ctl_table_add(t, jstr(v, "subnet"), valid ? refs : "(unreadable record)",
-				      used, jstr(v, "gateway"), nets);
-		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
-	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	return run_list(c, o, &cmd);
 }
 
 int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet)
@@ -790,7 +778,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 		char b1[24], b2[24];
 
 		printf("Pool %s\n", jstr(v, "subnet"));
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
+		if (!is_true(v, "valid"))
 			printf("  error     the record is not a JSON object\n");
 		printf("  refs      %s\n", refs[0] ? refs : "-");
 		printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
@@ -807,7 +795,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 			const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
 			cleanup_free char *where = NULL;
 			cleanup_free char *id = NULL;
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "valid"));
+			bool valid = is_true(a, "valid");
 
 			if (cJSON_IsObject(ep)) {
 				id = short_id(jstr(ep, "id"));
@@ -816,7 +804,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 			ctl_table_add(
 			    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
 			    holders,
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "swarm"))),
+			    yes_no(is_true(a, "swarm")),
 			    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
 			    jstr(a, "claimed_at"));
 		}
@@ -1077,46 +1065,50 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 
 static char *holds_text(const cJSON *holds)
 {
+	static const char *const labels[][3] = {
+	    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
+	    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
+	    {"leases", "lease", "leases"},
+	};
 	char *text = xstrdup("");
 	const cJSON *e;
 
 	cJSON_ArrayForEach(e, holds)
 	{
-		char *next;
+		const char *label = e->string;
+		int count;
 
 		if (!cJSON_IsNumber(e) || e->string == NULL)
 			continue;
-		static const char *const labels[][3] = {
-		    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
-		    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
-		    {"leases", "lease", "leases"},
-		};
-		const char *label = e->string;
-		int count = (int)e->valuedouble;
-
+		count = (int)e->valuedouble;
 		for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
 			if (!strcmp(labels[i][0], e->string))
 				label = labels[i][count == 1 ? 1 : 2];
-		next = xasprintf("%s%s%d %s", text, text[0] ? ", " : "", count, label);
-		free(text);
-		text = next;
+		appendf(&text, ", ", "%d %s", count, label);
 	}
 	return text;
 }
 
-static void print_status(const cJSON *doc)
+/* The MODE column of a server that did not answer srvr: why. */
+static char *server_mode(const cJSON *e)
 {
-	const cJSON *zk = cJSON_GetObjectItemCaseSensitive(doc, "zookeeper");
-	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
-	const cJSON *reaper = cJSON_GetObjectItemCaseSensitive(doc, "reaper");
-	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
-	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
-	const cJSON *e;
+	const char *error = jstr(e, "error");
+
+	if (error && strstr(error, "whitelist"))
+		return xstrdup("? (srvr not in its 4lw whitelist)");
+	if (is_true(e, "reachable"))
+		return xasprintf("? (srvr: %s)", error ? error : "no answer");
+	return xasprintf("(%s)", error ? error : "no answer");
+}
+
+static void print_zookeeper(const cJSON *zk)
+{
 	static const char *const sh[] = {"SERVER",  "REACHABLE", "MODE",
 					 "VERSION", "ZNODES",	 "LATENCY MIN/AVG/MAX"};
 	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(sh), sh);
+	const cJSON *e;
 
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(zk, "reachable")))
+	if (is_true(zk, "reachable"))
 		printf("ZooKeeper %s, root %s: connected (session %s)\n", jstr(zk, "hosts"),
 		       jstr(zk, "root"), jstr(zk, "session"));
 	else
@@ -1124,130 +1116,126 @@ static void print_status(const cJSON *doc)
 		       jstr(zk, "root"), jstr(zk, "error"));
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(zk, "servers"))
 	{
-		bool srvr = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "srvr"));
+		bool srvr = is_true(e, "srvr");
 		char b[24];
 		const char *ver = jstr(e, "version");
 		cleanup_free char *short_ver = ver ? xstrndup(ver, strcspn(ver, "-")) : NULL;
-		cleanup_free char *mode = NULL;
+		cleanup_free char *mode = srvr ? NULL : server_mode(e);
 
-		if (!srvr && jstr(e, "error") && strstr(jstr(e, "error"), "whitelist"))
-			mode = xstrdup("? (srvr not in its 4lw whitelist)");
-		else if (!srvr && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable")))
-			mode = xasprintf("? (srvr: %s)",
-					 jstr(e, "error") ? jstr(e, "error") : "no answer");
-		else if (!srvr)
-			mode = xasprintf("(%s)", jstr(e, "error") ? jstr(e, "error") : "no answer");
-		ctl_table_add(
-		    t, jstr(e, "server"),
-		    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable"))),
-		    srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
-		    jstr(e, "latency"));
+		ctl_table_add(t, jstr(e, "server"), yes_no(is_true(e, "reachable")),
+			      srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
+			      jstr(e, "latency"));
 	}
 	ctl_table_print(t, stdout);
 	ctl_table_free(t);
+}
 
-	if (cJSON_IsArray(nodes)) {
-		static const char *const nh[] = {"NODE",    "STATE",   "ADDRESS", "SESSION",
-						 "STARTED", "VERSION", "HOLDS"};
-		const char *leader = jstr(reaper, "leader");
+static void print_nodes(const cJSON *nodes, const cJSON *reaper)
+{
+	static const char *const nh[] = {"NODE",    "STATE",   "ADDRESS", "SESSION",
+					 "STARTED", "VERSION", "HOLDS"};
+	const char *leader = jstr(reaper, "leader");
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(nh), nh);
+	const cJSON *e;
 
-		t = ctl_table_new(ARRAY_SIZE(nh), nh);
-		cJSON_ArrayForEach(e, nodes)
-		{
-			cleanup_free char *holds =
-			    holds_text(cJSON_GetObjectItemCaseSensitive(e, "holds"));
-			const char *state = jstr(e, "state");
-			cleanup_free char *st = NULL;
+	cJSON_ArrayForEach(e, nodes)
+	{
+		cleanup_free char *holds = holds_text(cJSON_GetObjectItemCaseSensitive(e, "holds"));
+		const char *state = jstr(e, "state");
+		cleanup_free char *st = NULL;
 
-			if (!strcmp(state, "persistent"))
-				st = xstrdup("persistent!");
-			else if (!strcmp(state, "gone"))
-				st = xstrdup("gone");
-			else
-				st = xasprintf("%s%s", state,
-					       leader && !strcmp(leader, jstr(e, "id")) ? ", reaper"
-											: "");
-			ctl_table_add(t, jstr(e, "id"), st, jstr(e, "address"), jstr(e, "session"),
-				      jstr(e, "started_at"), jstr(e, "version"), holds);
-		}
-		printf("\n");
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
+		if (!strcmp(state, "persistent"))
+			st = xstrdup("persistent!");
+		else if (!strcmp(state, "gone"))
+			st = xstrdup("gone");
 		else
-			printf("No nodes registered.\n");
-		ctl_table_free(t);
-		printf("\nReaper leader: %s%s\n",
-		       jstr(reaper, "leader") ? jstr(reaper, "leader") : "none",
-		       jstr(reaper, "leader") && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-						     reaper, "leader_registered"))
-			   ? " (not registered!)"
-			   : "");
+			st = xasprintf("%s%s", state,
+				       leader && !strcmp(leader, jstr(e, "id")) ? ", reaper" : "");
+		ctl_table_add(t, jstr(e, "id"), st, jstr(e, "address"), jstr(e, "session"),
+			      jstr(e, "started_at"), jstr(e, "version"), holds);
 	}
-	if (cJSON_IsObject(counts)) {
-		static const char *const what[][3] = {
-		    {"volumes", "volume", "volumes"},
-		    {"leases", "lease", "leases"},
-		    {"networks", "network", "networks"},
-		    {"endpoints", "endpoint", "endpoints"},
-		    {"pools", "pool", "pools"},
-		    {"addresses", "address", "addresses"},
-		    {"vnis", "VNI", "VNIs"},
-		    {"nodes", "node", "nodes"},
-		};
-		char w[ARRAY_SIZE(what)][40];
+	printf("\n");
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No nodes registered.\n");
+	ctl_table_free(t);
+	printf("\nReaper leader: %s%s\n", leader ? leader : "none",
+	       leader && !is_true(reaper, "leader_registered") ? " (not registered!)" : "");
+}
 
-		for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, what[i][0]);
-			int k = cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+static void print_counts(const cJSON *counts)
+{
+	static const char *const what[][3] = {
+	    {"volumes", "volume", "volumes"},	    {"leases", "lease", "leases"},
+	    {"networks", "network", "networks"},    {"endpoints", "endpoint", "endpoints"},
+	    {"pools", "pool", "pools"},		    {"addresses", "address", "addresses"},
+	    {"vnis", "VNI", "VNIs"},		    {"nodes", "node", "nodes"},
+	};
+	char w[ARRAY_SIZE(what)][40];
 
-			snprintf(w[i], sizeof(w[i]), "%d %s", k, what[i][k == 1 ? 1 : 2]);
-		}
-		printf("Records: %s (%s), %s (%s), %s (%s), %s, %s\n", w[0], w[1], w[2], w[3], w[4],
-		       w[5], w[6], w[7]);
+	for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, what[i][0]);
+		int k = cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+
+		snprintf(w[i], sizeof(w[i]), "%d %s", k, what[i][k == 1 ? 1 : 2]);
 	}
-	if (cJSON_IsObject(daemon)) {
-		printf("\nLocal daemon %s: ", jstr(daemon, "socket"));
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered"))) {
-			printf("NO ANSWER: %s\n", jstr(daemon, "error"));
-		} else {
-			cleanup_free char *impl = xstrdup("");
-			char b[24];
-			const cJSON *s;
+	printf("Records: %s (%s), %s (%s), %s (%s), %s, %s\n", w[0], w[1], w[2], w[3], w[4], w[5],
+	       w[6], w[7]);
+}
 
-			cJSON_ArrayForEach(s,
-					   cJSON_GetObjectItemCaseSensitive(daemon, "implements"))
-			{
-				char *next;
+/* "its view: ..." of a daemon that answered. */
+static void print_daemon_view(const cJSON *daemon)
+{
+	char b[24];
 
-				if (!cJSON_IsString(s))
-					continue;
-				next =
-				    xasprintf("%s%s%s", impl, impl[0] ? ", " : "", s->valuestring);
-				free(impl);
-				impl = next;
-			}
-			printf(
-			    "answered in %.1f ms; implements %s\n",
-			    cJSON_GetObjectItemCaseSensitive(daemon, "round_trip_ms")->valuedouble,
-			    impl[0] ? impl : "nothing");
-			if (num_text(daemon, "volumes", b))
-				printf("  its view: %s volumes", b);
-			if (jstr(daemon, "zookeeper"))
-				printf(
-				    "; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "stale"))
-					? ", answering from a stale mirror"
-					: "",
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "fenced"))
-					? ", cut off: its leases are considered lost"
-					: "");
-			else if (num_text(daemon, "volumes", b))
-				printf("; its ZooKeeper state shows only in a volume's status");
-			if (jstr(daemon, "error"))
-				printf("\n  error: %s", jstr(daemon, "error"));
-			printf("\n");
-		}
+	if (num_text(daemon, "volumes", b))
+		printf("  its view: %s volumes", b);
+	if (jstr(daemon, "zookeeper"))
+		printf("; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
+		       is_true(daemon, "stale") ? ", answering from a stale mirror" : "",
+		       is_true(daemon, "fenced") ? ", cut off: its leases are considered lost" : "");
+	else if (num_text(daemon, "volumes", b))
+		printf("; its ZooKeeper state shows only in a volume's status");
+	if (jstr(daemon, "error"))
+		printf("\n  error: %s", jstr(daemon, "error"));
+	printf("\n");
+}
+
+static void print_daemon(const cJSON *daemon)
+{
+	cleanup_free char *impl = xstrdup("");
+	const cJSON *s;
+
+	printf("\nLocal daemon %s: ", jstr(daemon, "socket"));
+	if (!is_true(daemon, "answered")) {
+		printf("NO ANSWER: %s\n", jstr(daemon, "error"));
+		return;
 	}
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(daemon, "implements"))
+	{
+		if (cJSON_IsString(s))
+			appendf(&impl, ", ", "%s", s->valuestring);
+	}
+	printf("answered in %.1f ms; implements %s\n",
+	       cJSON_GetObjectItemCaseSensitive(daemon, "round_trip_ms")->valuedouble,
+	       impl[0] ? impl : "nothing");
+	print_daemon_view(daemon);
+}
+
+static void print_status(const cJSON *doc)
+{
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
+	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
+
+	print_zookeeper(cJSON_GetObjectItemCaseSensitive(doc, "zookeeper"));
+	if (cJSON_IsArray(nodes))
+		print_nodes(nodes, cJSON_GetObjectItemCaseSensitive(doc, "reaper"));
+	if (cJSON_IsObject(counts))
+		print_counts(counts);
+	if (cJSON_IsObject(daemon))
+		print_daemon(daemon);
 }
 
 int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable_msg)
@@ -1261,7 +1249,7 @@ int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 	else
 		print_status(doc);
 	if (daemon != NULL &&
-	    (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered")) ||
+	    (!is_true(daemon, "answered") ||
 	     jstr(daemon, "error") != NULL ||
 	     (jstr(daemon, "zookeeper") && strcmp(jstr(daemon, "zookeeper"), "connected") != 0)))
 		rc = CTL_EXIT_PROBLEM;
