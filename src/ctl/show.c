@@ -299,11 +299,58 @@ int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
 	return run_list(c, o, &cmd);
 }
 
+/* The detail of one volume: its record, then a table of its holders. */
+static void print_volume(const cJSON *v, const char *name)
+{
+	static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
+					      "REGISTERED", "SESSION", "UPDATED",
+					      "MOUNT IDS"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	cleanup_free char *opts =
+	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+	const cJSON *h;
+
+	printf("Volume %s\n", name);
+	if (!is_true(v, "valid"))
+		printf("  error     the record is not a JSON object\n");
+	printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
+	printf("  options   %s\n", opts[0] ? opts : "-");
+	printf("  created   %s by %s\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	printf("  exclusive %s\n\n",
+	       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(v, "holders"))
+	{
+		char mounts[16];
+		cleanup_free char *ids = xstrdup("");
+		const cJSON *id;
+
+		snprintf(mounts, sizeof(mounts), "%d",
+			 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
+		cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
+		{
+			if (cJSON_IsString(id))
+				appendf(&ids, ",", "%.*s", SHORT_ID, id->valuestring);
+		}
+		ctl_table_add(
+		    t, jstr(h, "node"), mounts,
+		    yes_no(is_true(h, "exclusive")),
+		    yes_no(is_true(h, "registered")),
+		    jstr(h, "session") ? jstr(h, "session") : "persistent!",
+		    jstr(h, "updated_at"), ids);
+	}
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No node holds it.\n");
+	ctl_table_free(t);
+}
+
 int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *name)
 {
 	cleanup_free char *path = NULL;
 	cJSON *v;
-	const cJSON *h;
 
 	if (strchr(name, '/') != NULL || name[0] == '\0' || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
@@ -315,52 +362,10 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 		return CTL_EXIT_PROBLEM;
 	}
 	v = volume_json(c, name, true);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
-						      "REGISTERED", "SESSION", "UPDATED",
-						      "MOUNT IDS"};
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-		cleanup_free char *opts =
-		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
-
-		printf("Volume %s\n", name);
-		if (!is_true(v, "valid"))
-			printf("  error     the record is not a JSON object\n");
-		printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
-		printf("  options   %s\n", opts[0] ? opts : "-");
-		printf("  created   %s by %s\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		printf("  exclusive %s\n\n",
-		       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
-		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(v, "holders"))
-		{
-			char mounts[16];
-			cleanup_free char *ids = xstrdup("");
-			const cJSON *id;
-
-			snprintf(mounts, sizeof(mounts), "%d",
-				 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
-			cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
-			{
-				if (cJSON_IsString(id))
-					appendf(&ids, ",", "%.*s", SHORT_ID, id->valuestring);
-			}
-			ctl_table_add(
-			    t, jstr(h, "node"), mounts,
-			    yes_no(is_true(h, "exclusive")),
-			    yes_no(is_true(h, "registered")),
-			    jstr(h, "session") ? jstr(h, "session") : "persistent!",
-			    jstr(h, "updated_at"), ids);
-		}
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
-		else
-			printf("No node holds it.\n");
-		ctl_table_free(t);
-	}
+	else
+		print_volume(v, name);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
@@ -505,11 +510,64 @@ int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 	return run_list(c, o, &cmd);
 }
 
+/* The detail of one network: its record, then tables of its members and endpoints. */
+static void print_network(const cJSON *v, const char *key)
+{
+	static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
+	static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
+					 "REGISTERED"};
+	struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
+	struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
+	cleanup_free char *opts =
+	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+	char b[24];
+	const cJSON *e;
+
+	printf("Network %s\n", key);
+	if (!is_true(v, "valid"))
+		printf("  error    the record is not a JSON object\n");
+	printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
+	if (jstr(v, "gateway"))
+		printf(" (gateway %s)", jstr(v, "gateway"));
+	printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
+	       is_true(v, "vni_claimed")
+		   ? ""
+		   : " (its claim in /vnis is missing or names another network)");
+	printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
+	printf("  options  %s\n", opts[0] ? opts : "-");
+	printf("  created  %s by %s\n\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
+	{
+		cleanup_free char *id = short_id(jstr(e, "network_id"));
+
+		ctl_table_add(mt, jstr(e, "node"), id,
+			      yes_no(is_true(e, "registered")));
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
+	{
+		cleanup_free char *id = short_id(jstr(e, "id"));
+		bool valid = is_true(e, "valid");
+
+		ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
+			      jstr(e, "address"), jstr(e, "mac"),
+			      yes_no(is_true(e, "registered")));
+	}
+	ctl_table_print(mt, stdout);
+	printf("\n");
+	if (ctl_table_rows(et) > 0)
+		ctl_table_print(et, stdout);
+	else
+		printf("No endpoints.\n");
+	ctl_table_free(mt);
+	ctl_table_free(et);
+}
+
 int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char *key)
 {
 	cleanup_free char *path = NULL;
 	cJSON *v;
-	const cJSON *e;
 
 	if (strchr(key, '/') != NULL || key[0] == '\0' || !strcmp(key, ".") || !strcmp(key, ".."))
 		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
@@ -523,58 +581,10 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 		return CTL_EXIT_PROBLEM;
 	}
 	v = network_json(c, key);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
-		static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
-						 "REGISTERED"};
-		struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
-		struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
-		cleanup_free char *opts =
-		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
-		char b[24];
-
-		printf("Network %s\n", key);
-		if (!is_true(v, "valid"))
-			printf("  error    the record is not a JSON object\n");
-		printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
-		if (jstr(v, "gateway"))
-			printf(" (gateway %s)", jstr(v, "gateway"));
-		printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
-		       is_true(v, "vni_claimed")
-			   ? ""
-			   : " (its claim in /vnis is missing or names another network)");
-		printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
-		printf("  options  %s\n", opts[0] ? opts : "-");
-		printf("  created  %s by %s\n\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
-		{
-			cleanup_free char *id = short_id(jstr(e, "network_id"));
-
-			ctl_table_add(mt, jstr(e, "node"), id,
-				      yes_no(is_true(e, "registered")));
-		}
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
-		{
-			cleanup_free char *id = short_id(jstr(e, "id"));
-			bool valid = is_true(e, "valid");
-
-			ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
-				      jstr(e, "address"), jstr(e, "mac"),
-				      yes_no(is_true(e, "registered")));
-		}
-		ctl_table_print(mt, stdout);
-		printf("\n");
-		if (ctl_table_rows(et) > 0)
-			ctl_table_print(et, stdout);
-		else
-			printf("No endpoints.\n");
-		ctl_table_free(mt);
-		ctl_table_free(et);
-	}
+	else
+		print_network(v, key);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
@@ -741,6 +751,56 @@ int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
 	return run_list(c, o, &cmd);
 }
 
+/* The detail of one pool: its record, then a table of its addresses. */
+static void print_pool(const cJSON *v)
+{
+	static const char *const headers[] = {
+	    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+	cleanup_free char *nets =
+	    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+	char b1[24], b2[24];
+	const cJSON *a;
+
+	printf("Pool %s\n", jstr(v, "subnet"));
+	if (!is_true(v, "valid"))
+		printf("  error     the record is not a JSON object\n");
+	printf("  refs      %s\n", refs[0] ? refs : "-");
+	printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
+	printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
+	       num_text(v, "usable_hosts", b2) ? b2 : "?");
+	printf("  networks  %s\n", nets[0] ? nets : "-");
+	printf("  created   %s by %s\n\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
+	{
+		cleanup_free char *holders =
+		    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
+		const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
+		cleanup_free char *where = NULL;
+		cleanup_free char *id = NULL;
+		bool valid = is_true(a, "valid");
+
+		if (cJSON_IsObject(ep)) {
+			id = short_id(jstr(ep, "id"));
+			where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
+		}
+		ctl_table_add(
+		    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
+		    holders,
+		    yes_no(is_true(a, "swarm")),
+		    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
+		    jstr(a, "claimed_at"));
+	}
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No addresses claimed.\n");
+	ctl_table_free(t);
+}
+
 int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet)
 {
 	struct zks_cidr cidr;
@@ -748,7 +808,6 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 	cleanup_free char *path = NULL;
 	struct zks_error err;
 	cJSON *v;
-	const cJSON *a;
 
 	/* "198.18.0.0/24" as users write it, or the record's name "198.18.0.0-24". */
 	if (zks_cidr_parse(subnet, &cidr, &err) == 0) {
@@ -766,54 +825,10 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 		return CTL_EXIT_PROBLEM;
 	}
 	v = pool_json(c, name, true);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const headers[] = {
-		    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-		cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
-		cleanup_free char *nets =
-		    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
-		char b1[24], b2[24];
-
-		printf("Pool %s\n", jstr(v, "subnet"));
-		if (!is_true(v, "valid"))
-			printf("  error     the record is not a JSON object\n");
-		printf("  refs      %s\n", refs[0] ? refs : "-");
-		printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
-		printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
-		       num_text(v, "usable_hosts", b2) ? b2 : "?");
-		printf("  networks  %s\n", nets[0] ? nets : "-");
-		printf("  created   %s by %s\n\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
-		{
-			cleanup_free char *holders =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
-			const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
-			cleanup_free char *where = NULL;
-			cleanup_free char *id = NULL;
-			bool valid = is_true(a, "valid");
-
-			if (cJSON_IsObject(ep)) {
-				id = short_id(jstr(ep, "id"));
-				where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
-			}
-			ctl_table_add(
-			    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
-			    holders,
-			    yes_no(is_true(a, "swarm")),
-			    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
-			    jstr(a, "claimed_at"));
-		}
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
-		else
-			printf("No addresses claimed.\n");
-		ctl_table_free(t);
-	}
+	else
+		print_pool(v);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
