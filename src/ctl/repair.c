@@ -979,6 +979,36 @@ static void repair_free(struct repair *r)
 	zks_free_strv(r->doomed, r->ndoomed);
 }
 
+/* Carry out every fixable finding: *done succeeded, *failed did not. */
+static void act_all(struct repair *r, size_t *done, size_t *failed)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->f[i].fixable)
+			continue;
+		act(r, &r->f[i]);
+		if (!strcmp(r->f[i].result, "removed") || !strcmp(r->f[i].result, "created"))
+			(*done)++;
+		else
+			(*failed)++;
+	}
+}
+
+static void print_json(const struct repair *r, bool dry_run, size_t done, size_t failed,
+		       size_t unfixable)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "found");
+
+	cJSON_AddStringToObject(doc, "root", r->c->root);
+	cJSON_AddBoolToObject(doc, "dry_run", dry_run);
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(arr, finding_json(r, &r->f[i]));
+	cJSON_AddNumberToObject(doc, "fixed", (double)done);
+	cJSON_AddNumberToObject(doc, "failed", (double)failed);
+	cJSON_AddNumberToObject(doc, "unfixable", (double)unfixable);
+	ctl_print_json(doc);
+	cJSON_Delete(doc);
+}
+
 int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	struct repair r = {.c = c};
@@ -1005,29 +1035,10 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	}
 	if (interactive && fixable > 0)
 		apply = confirm(fixable);
-	if (apply) {
-		for (size_t i = 0; i < r.n; i++) {
-			if (!r.f[i].fixable)
-				continue;
-			act(&r, &r.f[i]);
-			if (!strcmp(r.f[i].result, "removed") || !strcmp(r.f[i].result, "created"))
-				done++;
-			else
-				failed++;
-		}
-	}
+	if (apply)
+		act_all(&r, &done, &failed);
 	if (o->json) {
-		cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "found");
-
-		cJSON_AddStringToObject(doc, "root", c->root);
-		cJSON_AddBoolToObject(doc, "dry_run", !apply);
-		for (size_t i = 0; i < r.n; i++)
-			cJSON_AddItemToArray(arr, finding_json(&r, &r.f[i]));
-		cJSON_AddNumberToObject(doc, "fixed", (double)done);
-		cJSON_AddNumberToObject(doc, "failed", (double)failed);
-		cJSON_AddNumberToObject(doc, "unfixable", (double)(r.n - fixable));
-		ctl_print_json(doc);
-		cJSON_Delete(doc);
+		print_json(&r, !apply, done, failed, r.n - fixable);
 	} else if (r.n == 0) {
 		printf("No problems found under %s.\n", c->root);
 	} else if (apply) {
