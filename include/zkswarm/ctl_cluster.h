@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "zkswarm/error.h"
+#include "zkswarm/records.h"
 #include "zkswarm/store.h"
 #include "zkswarm/tree.h"
 
@@ -53,6 +54,28 @@ bool ctl_exists(const struct ctl_cluster *c, const char *path);
  */
 cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
 		      int *state);
+
+/*
+ * A record of the snapshot read by its codec (records.h): 1 when present and
+ * decoded, 0 when absent, -1 when present but unreadable (not a JSON object,
+ * or a NUL inside) - the states of ctl_get_object().  out is empty unless 1;
+ * clear it in any case.
+ */
+int ctl_get_lease(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		  struct zks_record_lease *out);
+int ctl_get_vni(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		struct zks_record_vni *out);
+int ctl_get_subnet(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   struct zks_record_subnet *out);
+int ctl_get_address(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		    struct zks_record_address *out);
+int ctl_get_node(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		 struct zks_record_node *out);
+int ctl_get_leader(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   struct zks_record_leader *out);
+
+/* A per-node count as zkswarmctl counts it: 0 unless at least 1 (ctl_count()'s rule). */
+long ctl_record_count(const struct zks_record_count *e);
 
 /* Sorted child names; an absent node has none.  Free with zks_free_strv(). */
 size_t ctl_children(const struct ctl_cluster *c, const char *path, char ***names);

@@ -26,9 +26,26 @@
  * end of layout.
  *
  * Every builder returns a string to free.
+ *
+ * The JSON of the records is encoded and decoded here too (the sections
+ * below; records_volume.c, records_ipam.c, records_node.c): a plain struct
+ * per record, zks_record_X_encode() (JSON to free) and zks_record_X_decode()
+ * (0, or -1 with err set; data is NUL-terminated, as the store gives it).
+ * Records from ZooKeeper are untrusted, and a decoder is exactly as strict as
+ * the daemon and zkswarmctl always were (old records included): it rejects
+ * data that is not a JSON object, and a volume's options that a Create would
+ * refuse; any other field that is absent or of the wrong type reads as absent
+ * (NULL, 0, false, empty), and a caller that needs it checks.  An encoder
+ * writes what it is given: the caller supplies times and tokens.
  */
 #ifndef ZKSWARM_RECORDS_H
 #define ZKSWARM_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zkswarm/error.h"
+#include "zkswarm/volume_options.h"
 
 #define ZKS_VOLUMES "/volumes"
 #define ZKS_NETWORKS "/networks"
@@ -62,5 +79,114 @@ char *zks_path_subnet_addrs(const char *name);
 char *zks_path_subnet_addr_group(const char *name, const char *group);
 
 char *zks_path_node(const char *node);
+
+/* ---- volume records: /volumes/NAME, its leases and holder ------------------------------------ */
+
+struct zks_record_volume {
+	char *name; /* NULL if absent: not required */
+	struct zks_volume_options opts;
+	char *created_at; /* NULL if absent or not a string */
+	char *created_by; /* NULL if absent or not a string */
+	char *token;	  /* NULL if absent or not a string */
+};
+
+char *zks_record_volume_encode(const struct zks_record_volume *rec);
+/* Requires an object with "options", an object of at most 16 valid option strings; name is the
+ * volume's, for the messages (ZKS_ERR_INTERNAL: the data in ZooKeeper is bad). */
+int zks_record_volume_decode(const char *name, const char *data, struct zks_record_volume *out,
+			     struct zks_error *err);
+void zks_record_volume_clear(struct zks_record_volume *rec);
+
+/* A lease (/volumes/NAME/leases/NODE) or the holder (/volumes/NAME/holder, no mounts). */
+struct zks_record_lease {
+	char *node; /* NULL if absent or not a string: the daemon takes such a record as unreadable */
+	char **mounts; /* the mount IDs; NULL for an entry that is not a string (still counted) */
+	size_t nmounts;
+	char *updated_at; /* NULL if absent or not a string */
+};
+
+char *zks_record_lease_encode(const struct zks_record_lease *rec);
+/* "mounts" that is not an array counts as none. */
+int zks_record_lease_decode(const char *data, struct zks_record_lease *out, struct zks_error *err);
+void zks_record_lease_clear(struct zks_record_lease *rec);
+
+/* ---- IPAM records: /vnis/VNI, /ipam/subnets/NAME, its addresses ------------------------------ */
+
+/* The claim of a VXLAN ID: the key of the network that holds it. */
+struct zks_record_vni {
+	char *network; /* NULL if absent or not a string */
+};
+
+char *zks_record_vni_encode(const struct zks_record_vni *rec);
+int zks_record_vni_decode(const char *data, struct zks_record_vni *out, struct zks_error *err);
+void zks_record_vni_clear(struct zks_record_vni *rec);
+
+/*
+ * Per-node counts ("refs" of a subnet, "holders" of an address), in the record's order.  A
+ * count that is not a number reads as 0 but keeps its node (the reaper sees every node named);
+ * a number is truncated to an integer within +-1e9.
+ */
+struct zks_record_count {
+	char *node;
+	long n;
+	bool number; /* it was a number (zkswarmctl lists only those) */
+};
+
+struct zks_record_counts {
+	struct zks_record_count *v;
+	size_t n;
+};
+
+/* Add delta to node's count; a count of zero or less removes the node.  Returns the new total. */
+long zks_record_counts_add(struct zks_record_counts *c, const char *node, long delta);
+long zks_record_counts_get(const struct zks_record_counts *c, const char *node);
+/* The first node named, for messages; "unknown" if none. */
+const char *zks_record_counts_first(const struct zks_record_counts *c);
+void zks_record_counts_clear(struct zks_record_counts *c);
+
+struct zks_record_subnet {
+	char *cidr;			/* NULL if absent or not a string */
+	struct zks_record_counts refs;	/* empty if absent or not an object */
+	char *gateway;			/* NULL if none (or not a string) */
+	char *created_by, *created_at;	/* NULL if absent or not strings */
+	char *token;			/* NULL if absent or not a string */
+};
+
+char *zks_record_subnet_encode(const struct zks_record_subnet *rec);
+int zks_record_subnet_decode(const char *data, struct zks_record_subnet *out,
+			     struct zks_error *err);
+void zks_record_subnet_clear(struct zks_record_subnet *rec);
+
+struct zks_record_address {
+	struct zks_record_counts holders; /* empty if absent or not an object */
+	char *kind;			  /* "address" or "gateway"; NULL if absent or not a string */
+	bool swarm;			  /* only a JSON true is true */
+	char *token;			  /* NULL if absent or not a string */
+};
+
+char *zks_record_address_encode(const struct zks_record_address *rec);
+int zks_record_address_decode(const char *data, struct zks_record_address *out,
+			      struct zks_error *err);
+void zks_record_address_clear(struct zks_record_address *rec);
+
+/* ---- node records: /nodes/NODE, /reaper/leader ------------------------------------------------ */
+
+struct zks_record_node {
+	char *address; /* the tunnel address, "" if none; NULL if absent or not a string */
+	char *instance, *started_at, *version; /* NULL if absent or not strings */
+};
+
+char *zks_record_node_encode(const struct zks_record_node *rec);
+int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err);
+void zks_record_node_clear(struct zks_record_node *rec);
+
+struct zks_record_leader {
+	char *node; /* NULL if absent or not a string */
+};
+
+char *zks_record_leader_encode(const struct zks_record_leader *rec);
+int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
+			     struct zks_error *err);
+void zks_record_leader_clear(struct zks_record_leader *rec);
 
 #endif

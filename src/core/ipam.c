@@ -12,7 +12,6 @@
  * 65,534 names in one list made that a megabyte per allocation.  A group is made
  * by the first claim in it and removed with its pool.
  */
-#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,74 +192,59 @@ static int addrs_list(struct zks_ipam *ipam, const char *addrs, char ***out, siz
 	return 0;
 }
 
-/* ---- per-node counters inside a record ("refs" of a subnet, "holders" of an address) ----- */
+/* ---- records (records.h has their JSON; data read from ZooKeeper is untrusted) ------------ */
 
-static cJSON *parse_object(const char *data)
+/* A fresh token per write, so a read-back after a lost connection knows its own. */
+static void new_token(char **token)
 {
-	cJSON *doc = cJSON_Parse(data);
+	char t[17];
 
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	zks_random_hex(t);
+	free(*token);
+	*token = xstrdup(t);
 }
 
-/* Add delta to node's count under key; a count of zero removes the node. Returns the new total. */
-static long counter_add(cJSON *doc, const char *key, const char *node, long delta)
+static char *subnet_text(struct zks_record_subnet *rec)
 {
-	cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key), *c;
-	long total = 0;
-
-	if (!cJSON_IsObject(map)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
-		map = cJSON_AddObjectToObject(doc, key);
-	}
-	c = cJSON_GetObjectItemCaseSensitive(map, node);
-	if (delta != 0) {
-		long v = (cJSON_IsNumber(c) ? (long)c->valuedouble : 0) + delta;
-
-		cJSON_DeleteItemFromObjectCaseSensitive(map, node);
-		if (v > 0)
-			cJSON_AddNumberToObject(map, node, (double)v);
-	}
-	cJSON_ArrayForEach(c, map)
-	{
-		if (cJSON_IsNumber(c) && c->valuedouble > 0)
-			total += (long)c->valuedouble;
-	}
-	return total;
+	new_token(&rec->token);
+	return zks_record_subnet_encode(rec);
 }
 
-static long counter_get(const cJSON *doc, const char *key, const char *node)
+static char *address_text(struct zks_record_address *rec)
 {
-	const cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key);
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(map, node);
-
-	return cJSON_IsNumber(c) ? (long)c->valuedouble : 0;
+	new_token(&rec->token);
+	return zks_record_address_encode(rec);
 }
 
-/* The first node named in the counter, for messages. */
-static const char *counter_first(const cJSON *doc, const char *key)
-{
-	const cJSON *map = cJSON_GetObjectItemCaseSensitive(doc, key);
+/* A subnet's or an address's record, for what both do with their per-node counts. */
+struct counted {
+	bool subnet;
+	struct zks_record_subnet s;
+	struct zks_record_address a;
+};
 
-	return map && map->child && map->child->string ? map->child->string : "unknown";
+static int counted_decode(struct counted *c, bool subnet, const char *data)
+{
+	memset(c, 0, sizeof(*c));
+	c->subnet = subnet;
+	return subnet ? zks_record_subnet_decode(data, &c->s, NULL)
+		      : zks_record_address_decode(data, &c->a, NULL);
 }
 
-static char *encode(cJSON *doc)
+static struct zks_record_counts *counted_counts(struct counted *c)
 {
-	char token[17];
-	char *text;
+	return c->subnet ? &c->s.refs : &c->a.holders;
+}
 
-	/* A fresh token per write, so a read-back after a lost connection knows its own. */
-	zks_random_hex(token);
-	cJSON_DeleteItemFromObjectCaseSensitive(doc, "token");
-	cJSON_AddStringToObject(doc, "token", token);
-	text = cJSON_PrintUnformatted(doc);
-	if (text == NULL)
-		abort();
-	return text;
+static char *counted_text(struct counted *c)
+{
+	return c->subnet ? subnet_text(&c->s) : address_text(&c->a);
+}
+
+static void counted_clear(struct counted *c)
+{
+	zks_record_subnet_clear(&c->s);
+	zks_record_address_clear(&c->a);
 }
 
 /* ---- pools -------------------------------------------------------------------------------- */
@@ -273,18 +257,17 @@ static int subnet_join(struct zks_ipam *ipam, const struct zks_cidr *c, struct z
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
+		struct zks_record_subnet rec;
 		struct zks_stat st;
-		cJSON *doc;
 
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return -1;
-		doc = parse_object(data);
-		if (doc == NULL)
+		if (zks_record_subnet_decode(data, &rec, NULL) < 0)
 			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
 					     path);
-		counter_add(doc, "refs", ipam->node_id, 1);
-		text = encode(doc);
-		cJSON_Delete(doc);
+		zks_record_counts_add(&rec.refs, ipam->node_id, 1);
+		text = subnet_text(&rec);
+		zks_record_subnet_clear(&rec);
 		if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0)
 			return 0;
 		if (err->code != ZKS_ERR_CONFLICT)
@@ -329,18 +312,16 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 					cleanup_free char *p = subnet_path(&claimed[i]);
 					cleanup_free char *data = NULL;
 					char a[ZKS_CIDR_STR], b[ZKS_CIDR_STR];
-					cJSON *doc;
-					const char *by;
+					struct zks_record_subnet rec;
 
 					zks_cidr_format(want, a);
 					zks_cidr_format(&claimed[i], b);
 					store_get(ipam->store, p, &data, NULL, NULL, NULL);
-					doc = data ? parse_object(data) : NULL;
-					by = doc ? counter_first(doc, "refs") : "unknown";
+					zks_record_subnet_decode(data, &rec, NULL); /* else: no refs */
 					zks_error_set(err, ZKS_ERR_CONFLICT,
 						      "subnet %s overlaps %s, which is in use (by node `%s`)", a,
-						      b, by);
-					cJSON_Delete(doc);
+						      b, zks_record_counts_first(&rec.refs));
+					zks_record_subnet_clear(&rec);
 					goto next;
 				}
 			}
@@ -375,16 +356,16 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 			cleanup_free char *text = NULL;
 			cleanup_free char *bump = NULL;
 			char cidr[ZKS_CIDR_STR], at[32];
-			cJSON *doc = cJSON_CreateObject();
+			struct zks_record_subnet rec = {0};
 
 			zks_cidr_format(&cand, cidr);
 			zks_rfc3339_now(at);
-			cJSON_AddStringToObject(doc, "cidr", cidr);
-			counter_add(doc, "refs", ipam->node_id, 1);
-			cJSON_AddStringToObject(doc, "created_by", ipam->node_id);
-			cJSON_AddStringToObject(doc, "created_at", at);
-			text = encode(doc);
-			cJSON_Delete(doc);
+			rec.cidr = xstrdup(cidr);
+			zks_record_counts_add(&rec.refs, ipam->node_id, 1);
+			rec.created_by = xstrdup(ipam->node_id);
+			rec.created_at = xstrdup(at);
+			text = subnet_text(&rec);
+			zks_record_subnet_clear(&rec);
 			bump = xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id);
 			{
 				struct zks_op ops[] = {
@@ -491,24 +472,23 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
+		struct zks_record_subnet rec;
 		struct zks_stat st;
-		cJSON *doc;
 		long left;
 		int r;
 
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* released already */
-		doc = parse_object(data);
-		if (doc == NULL)
+		if (zks_record_subnet_decode(data, &rec, NULL) < 0)
 			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
 					     path);
-		if (counter_get(doc, "refs", ipam->node_id) == 0) {
-			cJSON_Delete(doc);
+		if (zks_record_counts_get(&rec.refs, ipam->node_id) == 0) {
+			zks_record_subnet_clear(&rec);
 			return 0; /* not ours to release */
 		}
-		left = counter_add(doc, "refs", ipam->node_id, -1);
-		text = encode(doc);
-		cJSON_Delete(doc);
+		left = zks_record_counts_add(&rec.refs, ipam->node_id, -1);
+		text = subnet_text(&rec);
+		zks_record_subnet_clear(&rec);
 		if (left > 0) {
 			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
 		} else {
@@ -536,8 +516,8 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 
 /* ---- addresses ---------------------------------------------------------------------------- */
 
-static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJSON **doc,
-		       struct zks_stat *st, struct zks_error *err)
+static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet,
+		       struct zks_record_subnet *rec, struct zks_stat *st, struct zks_error *err)
 {
 	cleanup_free char *path = subnet_path(subnet);
 	cleanup_free char *data = NULL;
@@ -545,10 +525,8 @@ static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJS
 
 	zks_cidr_format(subnet, s);
 	/* The mirror's copy will do: the claims that follow are checked by ZooKeeper. */
-	*doc = NULL;
-	if (store_cached_get(ipam->store, path, &data, NULL, st) == 0)
-		*doc = parse_object(data);
-	if (*doc != NULL)
+	if (store_cached_get(ipam->store, path, &data, NULL, st) == 0 &&
+	    zks_record_subnet_decode(data, rec, NULL) == 0)
 		return 0;
 	free(data);
 	data = NULL;
@@ -557,8 +535,7 @@ static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet, cJS
 			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "pool %s is not allocated", s);
 		return -1;
 	}
-	*doc = parse_object(data);
-	if (*doc == NULL)
+	if (zks_record_subnet_decode(data, rec, NULL) < 0)
 		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet %s is corrupt", s);
 	return 0;
 }
@@ -578,21 +555,19 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
+		struct zks_record_address rec = {0};
 		struct zks_stat st;
-		cJSON *doc;
-		const cJSON *kind;
-		bool shared;
+		bool readable, shared;
 
 		/* A free-address search takes any record as taken: the create alone decides. */
 		if (!by_value || store_get(ipam->store, path, &data, NULL, &st, err) < 0) {
 			if (by_value && err->code != ZKS_ERR_NOT_FOUND)
 				return -1;
-			doc = cJSON_CreateObject();
-			counter_add(doc, "holders", ipam->node_id, 1);
-			cJSON_AddStringToObject(doc, "kind", gateway ? "gateway" : "address");
-			cJSON_AddBoolToObject(doc, "swarm", serial);
-			text = encode(doc);
-			cJSON_Delete(doc);
+			zks_record_counts_add(&rec.holders, ipam->node_id, 1);
+			rec.kind = xstrdup(gateway ? "gateway" : "address");
+			rec.swarm = serial;
+			text = address_text(&rec);
+			zks_record_address_clear(&rec);
 			if (group_ensure(ipam, subnet, ip, attempt > 0, err) < 0)
 				return -1;
 			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT, err) == 0)
@@ -605,22 +580,20 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 				continue; /* taken meanwhile, or its group is to be made again */
 			return -1;
 		}
-		doc = parse_object(data);
-		kind = doc ? cJSON_GetObjectItemCaseSensitive(doc, "kind") : NULL;
+		readable = zks_record_address_decode(data, &rec, NULL) == 0;
 		/* Joining is for an address asked for by value (the worker after its manager)
 		 * or for the gateway; a free-address search treats any record as taken. */
-		shared = doc && by_value &&
-			 ((gateway && cJSON_IsString(kind) && !strcmp(kind->valuestring, "gateway")) ||
-			  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "swarm")));
+		shared = readable && by_value &&
+			 ((gateway && rec.kind && !strcmp(rec.kind, "gateway")) || rec.swarm);
 		if (!shared) {
 			zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use (held by node `%s`)",
-				      a, doc ? counter_first(doc, "holders") : "unknown");
-			cJSON_Delete(doc);
+				      a, zks_record_counts_first(&rec.holders));
+			zks_record_address_clear(&rec);
 			return 1;
 		}
-		counter_add(doc, "holders", ipam->node_id, 1);
-		text = encode(doc);
-		cJSON_Delete(doc);
+		zks_record_counts_add(&rec.holders, ipam->node_id, 1);
+		text = address_text(&rec);
+		zks_record_address_clear(&rec);
 		if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0)
 			return 0;
 		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_NOT_FOUND)
@@ -710,20 +683,17 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
+		struct zks_record_subnet doc;
 		struct zks_stat st;
-		const cJSON *g;
-		cJSON *doc;
 		uint32_t ip;
 
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return -1;
-		doc = parse_object(data);
-		if (doc == NULL)
+		if (zks_record_subnet_decode(data, &doc, NULL) < 0)
 			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
 					     path);
-		g = cJSON_GetObjectItemCaseSensitive(doc, "gateway");
-		if (cJSON_IsString(g) && zks_ip_parse(g->valuestring, &ip, NULL) == 0) {
-			cJSON_Delete(doc);
+		if (doc.gateway && zks_ip_parse(doc.gateway, &ip, NULL) == 0) {
+			zks_record_subnet_clear(&doc);
 			if (address_claim(ipam, subnet, ip, true, serial, true, err) != 0)
 				return -1;
 			*out = ip;
@@ -734,24 +704,22 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 			cleanup_free char *stext = NULL;
 			cleanup_free char *atext = NULL;
 			char a[ZKS_IP_STR];
-			cJSON *rec;
+			struct zks_record_address rec = {.swarm = serial};
 
 			if (store_cached_get(ipam->store, apath, NULL, NULL, NULL) == 0)
 				continue;
 			if (group_ensure(ipam, subnet, ip, attempt > 0, err) < 0) {
-				cJSON_Delete(doc);
+				zks_record_subnet_clear(&doc);
 				return -1;
 			}
 			zks_ip_format(ip, a);
-			cJSON_DeleteItemFromObjectCaseSensitive(doc, "gateway");
-			cJSON_AddStringToObject(doc, "gateway", a);
-			stext = encode(doc);
-			rec = cJSON_CreateObject();
-			counter_add(rec, "holders", ipam->node_id, 1);
-			cJSON_AddStringToObject(rec, "kind", "gateway");
-			cJSON_AddBoolToObject(rec, "swarm", serial);
-			atext = encode(rec);
-			cJSON_Delete(rec);
+			free(doc.gateway);
+			doc.gateway = xstrdup(a);
+			stext = subnet_text(&doc);
+			zks_record_counts_add(&rec.holders, ipam->node_id, 1);
+			rec.kind = xstrdup("gateway");
+			atext = address_text(&rec);
+			zks_record_address_clear(&rec);
 			{
 				struct zks_op ops[] = {
 					{.type = ZKS_OP_SET, .path = path, .data = stext, .len = strlen(stext),
@@ -760,7 +728,7 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 				};
 
 				if (store_multi(ipam->store, ops, ARRAY_SIZE(ops), err) == 0) {
-					cJSON_Delete(doc);
+					zks_record_subnet_clear(&doc);
 					*out = ip;
 					return 0;
 				}
@@ -768,7 +736,7 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 			if (err->code != ZKS_ERR_EXISTS)
 				break; /* the subnet changed (another gateway?) or the group went: again */
 		}
-		cJSON_Delete(doc);
+		zks_record_subnet_clear(&doc);
 		if (ip > zks_cidr_last_host(subnet)) {
 			char sn[ZKS_CIDR_STR];
 
@@ -786,11 +754,10 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 			     bool gateway, bool serial, char **out, struct zks_error *err)
 {
 	struct zks_cidr subnet, range;
+	struct zks_record_subnet doc;
 	struct zks_stat st;
-	cJSON *doc = NULL;
 	uint32_t ip = 0, gw = 0;
 	char a[ZKS_IP_STR], s[ZKS_CIDR_STR];
-	const cJSON *g;
 	int r;
 
 	if (parse_pool_id(pool_id, &subnet, &range, err) < 0)
@@ -808,10 +775,9 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 	}
 	if (load_subnet(ipam, &subnet, &doc, &st, err) < 0)
 		return -1;
-	g = cJSON_GetObjectItemCaseSensitive(doc, "gateway");
-	if (cJSON_IsString(g))
-		zks_ip_parse(g->valuestring, &gw, NULL);
-	cJSON_Delete(doc);
+	if (doc.gateway)
+		zks_ip_parse(doc.gateway, &gw, NULL);
+	zks_record_subnet_clear(&doc);
 
 	if (ip != 0) {
 		r = address_claim(ipam, &subnet, ip, gateway, serial, true, err);
@@ -833,16 +799,14 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 			cleanup_free char *data = NULL;
 			cleanup_free char *text = NULL;
 
-			if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
-				break;
-			doc = parse_object(data);
-			if (doc == NULL)
+			if (store_get(ipam->store, path, &data, NULL, &st, err) < 0 ||
+			    zks_record_subnet_decode(data, &doc, NULL) < 0)
 				break;
 			zks_ip_format(ip, a);
-			cJSON_DeleteItemFromObjectCaseSensitive(doc, "gateway");
-			cJSON_AddStringToObject(doc, "gateway", a);
-			text = encode(doc);
-			cJSON_Delete(doc);
+			free(doc.gateway);
+			doc.gateway = xstrdup(a);
+			text = subnet_text(&doc);
+			zks_record_subnet_clear(&doc);
 			if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0 ||
 			    err->code != ZKS_ERR_CONFLICT)
 				break;
@@ -857,18 +821,20 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 /* ---- reclaiming a dead node's share --------------------------------------------------------- */
 
 /*
- * Take node's count in the counter `key` of the record at path down by one (all: to zero);
+ * Take node's count in the record at path (a subnet's refs, or an address's holders) down by
+ * one (all: to zero);
  * delete the record when nobody is left (delete_also: its addresses' parent, deleted with a
  * subnet unless live nodes still hold addresses in it).  Absent, or not held by node: done.
  */
-static int counter_release(struct zks_ipam *ipam, const char *path, const char *key,
-			   const char *node, bool all, const char *delete_also, struct zks_error *err)
+static int counter_release(struct zks_ipam *ipam, const char *path, bool subnet, const char *node,
+			   bool all, const char *delete_also, struct zks_error *err)
 {
 	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 		cleanup_free char *data = NULL;
 		cleanup_free char *text = NULL;
 		struct zks_stat st;
-		cJSON *doc = NULL;
+		struct counted doc;
+		bool readable = false;
 		long have, left;
 		int r;
 
@@ -877,33 +843,32 @@ static int counter_release(struct zks_ipam *ipam, const char *path, const char *
 		 * the mirror shows us holding is acted on without asking ZooKeeper.
 		 */
 		if (attempt == 0 && store_cached_get(ipam->store, path, &data, NULL, &st) == 0) {
-			doc = parse_object(data);
-			if (doc != NULL && counter_get(doc, key, node) == 0) {
-				cJSON_Delete(doc);
-				doc = NULL;
-			}
-			if (doc == NULL) {
+			readable = counted_decode(&doc, subnet, data) == 0 &&
+				   zks_record_counts_get(counted_counts(&doc), node) != 0;
+			if (!readable) {
+				counted_clear(&doc);
 				free(data);
 				data = NULL;
 			}
 		}
-		if (doc == NULL) {
+		if (!readable) {
 			if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 				return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
-			doc = parse_object(data);
+			readable = counted_decode(&doc, subnet, data) == 0;
 		}
-		if (doc == NULL) {
+		if (!readable) {
 			log_warn("ipam: the record of %s is corrupt; removing it", path);
+			counted_clear(&doc);
 			return store_remove(ipam->store, path, st.version, err);
 		}
-		have = counter_get(doc, key, node);
+		have = zks_record_counts_get(counted_counts(&doc), node);
 		if (have == 0) {
-			cJSON_Delete(doc);
+			counted_clear(&doc);
 			return 0;
 		}
-		left = counter_add(doc, key, node, all ? -have : -1);
-		text = encode(doc);
-		cJSON_Delete(doc);
+		left = zks_record_counts_add(counted_counts(&doc), node, all ? -have : -1);
+		text = counted_text(&doc);
+		counted_clear(&doc);
 		if (left > 0) {
 			r = store_set(ipam->store, path, text, strlen(text), st.version, err);
 		} else if (delete_also) {
@@ -937,7 +902,7 @@ int zks_ipam_release_address(struct zks_ipam *ipam, const char *pool_id, const c
 	if (parse_pool_id(pool_id, &subnet, &range, err) < 0 || zks_ip_parse(address, &ip, err) < 0)
 		return -1;
 	path = addr_path(&subnet, ip);
-	return counter_release(ipam, path, "holders", ipam->node_id, false, NULL, err);
+	return counter_release(ipam, path, false, ipam->node_id, false, NULL, err);
 }
 
 int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
@@ -957,7 +922,7 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 
 		if (addrs_list(ipam, ap, &paths, &np, &records, err) == 0) {
 			for (size_t k = 0; k < records && r == 0; k++)
-				r = counter_release(ipam, paths[k], "holders", node, true, NULL, err);
+				r = counter_release(ipam, paths[k], false, node, true, NULL, err);
 			/* Groups left empty go, so that the subnet can go with its last reference. */
 			for (size_t k = records; k < np && r == 0; k++)
 				if (store_remove(ipam->store, paths[k], -1, err) < 0 &&
@@ -966,7 +931,7 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 			zks_free_strv(paths, np);
 		}
 		if (r == 0)
-			r = counter_release(ipam, sp, "refs", node, true, ap, err);
+			r = counter_release(ipam, sp, true, node, true, ap, err);
 	}
 	zks_free_strv(subnets, n);
 	if (r == 0)

@@ -77,23 +77,33 @@ static bool names_has(const struct names *s, const char *name)
 	return false;
 }
 
-/* The keys of the object under key in the record at path (the nodes of a counter). */
-static void add_counter_keys(struct zks_store *store, const char *path, const char *key,
-			     struct names *out)
+static void add_count_nodes(const struct zks_record_counts *c, struct names *out)
+{
+	for (size_t i = 0; i < c->n; i++)
+		names_add(out, c->v[i].node, strlen(c->v[i].node));
+}
+
+/* The nodes counted in a subnet's refs (subnet) or an address's holders (!subnet) at path. */
+static void add_counted_nodes(struct zks_store *store, const char *path, bool subnet,
+			      struct names *out)
 {
 	cleanup_free char *data = NULL;
-	cJSON *doc, *map, *c;
 
 	if (store_cached_get(store, path, &data, NULL, NULL) < 0)
 		return;
-	doc = cJSON_Parse(data);
-	map = cJSON_GetObjectItemCaseSensitive(doc, key);
-	cJSON_ArrayForEach(c, map)
-	{
-		if (c->string)
-			names_add(out, c->string, strlen(c->string));
+	if (subnet) {
+		struct zks_record_subnet rec;
+
+		if (zks_record_subnet_decode(data, &rec, NULL) == 0)
+			add_count_nodes(&rec.refs, out);
+		zks_record_subnet_clear(&rec);
+	} else {
+		struct zks_record_address rec;
+
+		if (zks_record_address_decode(data, &rec, NULL) == 0)
+			add_count_nodes(&rec.holders, out);
+		zks_record_address_clear(&rec);
 	}
-	cJSON_Delete(doc);
 }
 
 static void add_children(struct zks_store *store, const char *path, char ***v, size_t *n)
@@ -148,7 +158,7 @@ static void collect_holders(struct zks_store *store, struct names *out)
 		char **v;
 		size_t n;
 
-		add_counter_keys(store, sp, "refs", out);
+		add_counted_nodes(store, sp, true, out);
 		add_children(store, ap, &v, &n); /* the /24 groups of address records */
 		for (size_t k = 0; k < n; k++) {
 			cleanup_free char *gp = zks_path_subnet_addr_group(subnets[i], v[k]);
@@ -159,7 +169,7 @@ static void collect_holders(struct zks_store *store, struct names *out)
 			for (size_t j = 0; j < nips; j++) {
 				cleanup_free char *p = xasprintf("%s/%s", gp, ips[j]);
 
-				add_counter_keys(store, p, "holders", out);
+				add_counted_nodes(store, p, false, out);
 			}
 			zks_free_strv(ips, nips);
 		}
@@ -178,7 +188,7 @@ static bool take_leadership(struct zks_reaper *r, int64_t session)
 
 	if (store_cached_get(r->store, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0)
 		return st.owner == session;
-	text = xasprintf("{\"node\":\"%s\"}", r->node_id);
+	text = zks_record_leader_encode(&(struct zks_record_leader){.node = r->node_id});
 	if (store_create(r->store, ZKS_REAPER_LEADER, text, strlen(text), ZKS_EPHEMERAL, &err) < 0)
 		return false;
 	log_info("reaper: this node now reclaims what dead nodes held");

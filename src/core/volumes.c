@@ -107,111 +107,43 @@ static void record_clear(struct volume_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int record_parse(const char *name, const char *data, struct volume_record *out,
-			struct zks_error *err)
+/* A new volume's record, created now by this node. */
+static char *volume_text(const struct zks_volumes *v, const char *name,
+			 const struct zks_volume_options *opts)
 {
-	cJSON *doc = cJSON_Parse(data);
-	cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
-	cJSON *at = cJSON_GetObjectItemCaseSensitive(doc, "created_at");
-	cJSON *by = cJSON_GetObjectItemCaseSensitive(doc, "created_by");
-	struct zks_kv kv[16];
-	size_t n = 0;
-	cJSON *o;
-	int r = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (!cJSON_IsObject(doc) || !cJSON_IsObject(opts)) {
-		zks_error_set(err, ZKS_ERR_INTERNAL, "the record of volume `%s` in ZooKeeper is corrupt",
-			      name);
-		goto out;
-	}
-	cJSON_ArrayForEach(o, opts)
-	{
-		if (n == ARRAY_SIZE(kv) || !cJSON_IsString(o)) {
-			zks_error_set(err, ZKS_ERR_INTERNAL,
-				      "the record of volume `%s` in ZooKeeper has malformed options", name);
-			goto out;
-		}
-		kv[n].key = o->string;
-		kv[n].value = o->valuestring;
-		n++;
-	}
-	if (zks_volume_options_parse(kv, n, &out->opts, err) < 0) {
-		/* Bad data in ZooKeeper, not a bad request: the caller reports the volume as corrupt. */
-		zks_error_prefix(err, "the record of volume `%s` in ZooKeeper is invalid", name);
-		err->code = ZKS_ERR_INTERNAL;
-		goto out;
-	}
-	out->created_at = cJSON_IsString(at) ? xstrdup(at->valuestring) : NULL;
-	out->created_by = cJSON_IsString(by) ? xstrdup(by->valuestring) : NULL;
-	r = 0;
-out:
-	cJSON_Delete(doc);
-	return r;
-}
-
-static char *record_encode(const struct zks_volumes *v, const char *name,
-			   const struct zks_volume_options *opts)
-{
-	cJSON *doc = cJSON_CreateObject(), *o;
-	struct zks_kv *kv;
-	size_t n = zks_volume_options_format(opts, &kv);
 	char at[32], token[17];
-	char *text;
 
 	zks_rfc3339_now(at);
 	zks_random_hex(token);
-	cJSON_AddStringToObject(doc, "name", name);
-	o = cJSON_AddObjectToObject(doc, "options");
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddStringToObject(o, kv[i].key, kv[i].value);
-	cJSON_AddStringToObject(doc, "created_at", at);
-	cJSON_AddStringToObject(doc, "created_by", v->node_id);
-	/* A write's own token: after a lost connection the read-back recognises it. */
-	cJSON_AddStringToObject(doc, "token", token);
-	text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	zks_volume_options_free_kv(kv, n);
-	if (text == NULL)
-		abort();
-	return text;
+	return zks_record_volume_encode(&(struct zks_record_volume){
+		.name = (char *)name, .opts = *opts, .created_at = at, .created_by = v->node_id,
+		.token = token});
 }
 
-/* Node and mount count from a lease or holder record; -1 if malformed. */
-static int lease_parse(const char *data, char **node, size_t *mounts)
+/* This node's lease (or, without IDs, holder) record, stamped now. */
+static char *lease_text(const struct zks_volumes *v, char *const *ids, size_t n)
 {
-	cJSON *doc = cJSON_Parse(data);
-	cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "node");
-	cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "mounts");
-	int r = -1;
-
-	if (cJSON_IsString(n)) {
-		*node = xstrdup(n->valuestring);
-		if (mounts)
-			*mounts = cJSON_IsArray(m) ? (size_t)cJSON_GetArraySize(m) : 0;
-		r = 0;
-	}
-	cJSON_Delete(doc);
-	return r;
-}
-
-static char *lease_encode(const struct zks_volumes *v, char *const *ids, size_t n)
-{
-	cJSON *doc = cJSON_CreateObject(), *arr;
 	char at[32];
-	char *text;
 
 	zks_rfc3339_now(at);
-	cJSON_AddStringToObject(doc, "node", v->node_id);
-	arr = cJSON_AddArrayToObject(doc, "mounts");
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(ids[i]));
-	cJSON_AddStringToObject(doc, "updated_at", at);
-	text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	if (text == NULL)
-		abort();
-	return text;
+	return zks_record_lease_encode(&(struct zks_record_lease){
+		.node = v->node_id, .mounts = (char **)ids, .nmounts = n, .updated_at = at});
+}
+
+/* The node and mount count of a lease or holder record; -1 if malformed. */
+static int lease_summary(const char *data, char **node, size_t *mounts)
+{
+	struct zks_record_lease rec;
+
+	if (zks_record_lease_decode(data, &rec, NULL) < 0 || rec.node == NULL) {
+		zks_record_lease_clear(&rec);
+		return -1;
+	}
+	*node = steal_pointer(&rec.node);
+	if (mounts)
+		*mounts = rec.nmounts;
+	zks_record_lease_clear(&rec);
+	return 0;
 }
 
 /*
@@ -239,6 +171,7 @@ static int load_record(struct zks_volumes *v, const char *name, bool authoritati
 {
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *data = NULL;
+	struct zks_record_volume decoded;
 	struct zks_stat st;
 	int r = read_node(v, authoritative, path, &data, &st, err);
 
@@ -251,9 +184,14 @@ static int load_record(struct zks_volumes *v, const char *name, bool authoritati
 		return -1;
 	if (r == 1)
 		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no such volume: %s", name);
-	if (record_parse(name, data, rec, err) < 0)
+	memset(rec, 0, sizeof(*rec));
+	if (zks_record_volume_decode(name, data, &decoded, err) < 0)
 		return -1;
+	rec->opts = decoded.opts;
+	rec->created_at = steal_pointer(&decoded.created_at);
+	rec->created_by = steal_pointer(&decoded.created_by);
 	rec->version = st.version;
+	zks_record_volume_clear(&decoded);
 	return 0;
 }
 
@@ -432,7 +370,7 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 		return -1;
 	if (r == 0) {
 		lv->holder_exists = true;
-		if (lease_parse(hdata, &lv->holder_node, NULL) < 0)
+		if (lease_summary(hdata, &lv->holder_node, NULL) < 0)
 			lv->holder_node = xstrdup("(unreadable)");
 	}
 	r = read_node(v, authoritative, lease, &lv->lease_data, &lv->lease_st, err);
@@ -454,8 +392,8 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 {
 	cleanup_free char *holder = zks_path_volume_holder(name);
 	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
-	cleanup_free char *data = lease_encode(v, ids, n);
-	cleanup_free char *hdata = lease_encode(v, NULL, 0);
+	cleanup_free char *data = lease_text(v, ids, n);
+	cleanup_free char *hdata = lease_text(v, NULL, 0);
 	struct zks_store_status status;
 
 	for (int attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
@@ -590,7 +528,7 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 		return -1;
 	path = zks_path_volume(name);
 	leases = zks_path_volume_leases(name);
-	record = record_encode(v, name, &o);
+	record = volume_text(v, name, &o);
 	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
@@ -652,7 +590,7 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 		size_t mounts = 0;
 
 		if (store_get(v->store, p, &data, NULL, NULL, err) == 0)
-			lease_parse(data, &node, &mounts);
+			lease_summary(data, &node, &mounts);
 		if (used < outlen)
 			used += (size_t)snprintf(out + used, outlen - used, "%s`%s` (%zu mount%s)",
 						 i ? ", " : "", nodes[i], mounts, mounts == 1 ? "" : "s");
@@ -980,7 +918,7 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		if (!info->corrupt)
 			info->noptions = zks_volume_options_format(&rec.opts, &info->options);
 		if (store_cached_get(v->store, holder_path, &hdata, NULL, NULL) == 0)
-			lease_parse(hdata, &holder, NULL);
+			lease_summary(hdata, &holder, NULL);
 		if (store_cached_children(v->store, leases, &nodes, &n) == 0 && n > 0) {
 			info->holders = xcalloc(n, sizeof(*info->holders));
 			for (size_t i = 0; i < n; i++) {
@@ -990,7 +928,7 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 				size_t mounts = 0;
 
 				if (store_cached_get(v->store, p, &data, NULL, NULL) == 0)
-					lease_parse(data, &node, &mounts);
+					lease_summary(data, &node, &mounts);
 				info->holders[i].node = xstrdup(nodes[i]);
 				info->holders[i].mounts = mounts;
 				info->holders[i].exclusive = holder && !strcmp(holder, nodes[i]);

@@ -176,6 +176,96 @@ cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_
 	return doc;
 }
 
+/* The record's text for a codec: 1, 0 when absent, -1 with a NUL inside (not JSON, whatever
+ * its prefix says). */
+static int get_text(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		    char **text)
+{
+	size_t len = 0;
+
+	*text = NULL;
+	if (zks_tree_get(c->snap, path, text, &len, st) < 0)
+		return 0;
+	return *text != NULL && strlen(*text) == len ? 1 : -1;
+}
+
+int ctl_get_lease(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		  struct zks_record_lease *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_lease_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+int ctl_get_vni(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		struct zks_record_vni *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_vni_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+int ctl_get_subnet(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   struct zks_record_subnet *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_subnet_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+int ctl_get_address(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		    struct zks_record_address *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_address_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+int ctl_get_node(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		 struct zks_record_node *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_node_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+int ctl_get_leader(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   struct zks_record_leader *out)
+{
+	cleanup_free char *text = NULL;
+	int state = get_text(c, path, st, &text);
+
+	memset(out, 0, sizeof(*out));
+	if (state > 0 && zks_record_leader_decode(text, out, NULL) < 0)
+		state = -1;
+	return state;
+}
+
+long ctl_record_count(const struct zks_record_count *e)
+{
+	return e->n >= 1 ? e->n : 0;
+}
+
 size_t ctl_children(const struct ctl_cluster *c, const char *path, char ***names)
 {
 	size_t n = 0;

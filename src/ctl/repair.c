@@ -219,8 +219,8 @@ static void check_nodes(struct repair *r)
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = zks_path_node(names[i]);
-		int state;
-		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
+		struct zks_record_node rec;
+		int state = ctl_get_node(r->c, p, &st, &rec);
 
 		if (st.owner == 0) {
 			struct finding *f = add(
@@ -233,7 +233,7 @@ static void check_nodes(struct repair *r)
 		} else if (state < 0) {
 			invalid(r, p, &st, "node registration");
 		}
-		cJSON_Delete(doc);
+		zks_record_node_clear(&rec);
 	}
 	zks_free_strv(names, n);
 	if (ctl_get(r->c, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0) {
@@ -279,6 +279,76 @@ static void fix_lease(struct repair *r, struct finding *f, const struct zks_stat
 	delete_one(r, f, st);
 }
 
+/* The leases of volume vol: unreadable, of unregistered nodes, or persistent. */
+static void check_leases(struct repair *r, const char *vol)
+{
+	cleanup_free char *lp = zks_path_volume_leases(vol);
+	char **leases;
+	size_t nl = ctl_children(r->c, lp, &leases);
+
+	for (size_t k = 0; k < nl; k++) {
+		cleanup_free char *p = xasprintf("%s/%s", lp, leases[k]);
+		struct finding *f = NULL;
+		struct zks_record_lease lease;
+		struct zks_stat st;
+		int state = ctl_get_lease(r->c, p, &st, &lease);
+
+		zks_record_lease_clear(&lease);
+		if (state < 0) {
+			/* Corrupt: mounts through it cannot be told; it only blocks. */
+			f = add(r, "invalid", p, st.ctime_ms,
+				xasprintf("the lease record of node `%s` is not a JSON object",
+					  leases[k]));
+		} else if (!alive(r, leases[k])) {
+			f = add(r, "lease", p, st.ctime_ms,
+				xasprintf("lease of node `%s`, which is not registered%s", leases[k],
+					  st.owner == 0 ? "; the lease is persistent"
+							: " (an ephemeral of a session that "
+							  "lives on without its registration)"));
+			need_gone(f, leases[k]);
+		} else if (st.owner == 0) {
+			f = add(r, "lease", p, st.ctime_ms,
+				xasprintf("the lease of node `%s` is persistent: it would never be "
+					  "released",
+					  leases[k]));
+		}
+		if (f)
+			fix_lease(r, f, &st);
+	}
+	zks_free_strv(leases, nl);
+}
+
+/* The holder of volume vol: naming no node, an unregistered one, or persistent. */
+static void check_holder(struct repair *r, const char *vol)
+{
+	cleanup_free char *hp = zks_path_volume_holder(vol);
+	struct zks_record_lease holder;
+	struct zks_stat st;
+	struct finding *f = NULL;
+	const char *node;
+
+	if (ctl_get_lease(r->c, hp, &st, &holder) == 0)
+		return;
+	node = holder.node;
+	if (node == NULL) {
+		f = add(r, "invalid", hp, st.ctime_ms,
+			xstrdup("the holder record of the volume names no node"));
+	} else if (!alive(r, node)) {
+		f = add(r, "holder", hp, st.ctime_ms,
+			xasprintf("volume `%s` is held by node `%s`, which is not registered%s", vol,
+				  node, st.owner == 0 ? "; the record is persistent" : ""));
+		need_gone(f, node);
+	} else if (st.owner == 0) {
+		f = add(r, "holder", hp, st.ctime_ms,
+			xasprintf("the holder record of node `%s` is persistent: the volume "
+				  "would never be free",
+				  node));
+	}
+	if (f)
+		fix_lease(r, f, &st);
+	zks_record_lease_clear(&holder);
+}
+
 static void check_volumes(struct repair *r)
 {
 	char **vols;
@@ -286,81 +356,17 @@ static void check_volumes(struct repair *r)
 
 	for (size_t i = 0; i < nv; i++) {
 		cleanup_free char *vp = zks_path_volume(vols[i]);
-		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
-		cleanup_free char *hp = xasprintf("%s/holder", vp);
 		struct zks_stat st;
 		int state;
 		cJSON *doc = ctl_get_object(r->c, vp, &st, &state);
-		char **leases;
-		size_t nl;
 
 		cJSON_Delete(doc);
 		if (state < 0) {
 			invalid(r, vp, &st, "volume");
 			continue;
 		}
-		nl = ctl_children(r->c, lp, &leases);
-		for (size_t k = 0; k < nl; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", lp, leases[k]);
-			struct finding *f = NULL;
-			cJSON *ldoc = ctl_get_object(r->c, p, &st, &state);
-
-			cJSON_Delete(ldoc);
-			if (state < 0) {
-				/* Corrupt: mounts through it cannot be told; it only blocks. */
-				f = add(
-				    r, "invalid", p, st.ctime_ms,
-				    xasprintf("the lease record of node `%s` is not a JSON object",
-					      leases[k]));
-			} else if (!alive(r, leases[k])) {
-				f = add(r, "lease", p, st.ctime_ms,
-					xasprintf("lease of node `%s`, which is not registered%s",
-						  leases[k],
-						  st.owner == 0
-						      ? "; the lease is persistent"
-						      : " (an ephemeral of a session that "
-							"lives on without its registration)"));
-				need_gone(f, leases[k]);
-			} else if (st.owner == 0) {
-				f = add(
-				    r, "lease", p, st.ctime_ms,
-				    xasprintf(
-					"the lease of node `%s` is persistent: it would never be "
-					"released",
-					leases[k]));
-			}
-			if (f)
-				fix_lease(r, f, &st);
-		}
-		zks_free_strv(leases, nl);
-		doc = ctl_get_object(r->c, hp, &st, &state);
-		if (state != 0) {
-			const char *node = ctl_str(doc, "node");
-			struct finding *f = NULL;
-
-			if (node == NULL) {
-				f = add(r, "invalid", hp, st.ctime_ms,
-					xstrdup("the holder record of the volume names no node"));
-			} else if (!alive(r, node)) {
-				f = add(
-				    r, "holder", hp, st.ctime_ms,
-				    xasprintf("volume `%s` is held by node `%s`, which is not "
-					      "registered%s",
-					      vols[i], node,
-					      st.owner == 0 ? "; the record is persistent" : ""));
-				need_gone(f, node);
-			} else if (st.owner == 0) {
-				f = add(
-				    r, "holder", hp, st.ctime_ms,
-				    xasprintf(
-					"the holder record of node `%s` is persistent: the volume "
-					"would never be free",
-					node));
-			}
-			if (f)
-				fix_lease(r, f, &st);
-		}
-		cJSON_Delete(doc);
+		check_leases(r, vols[i]);
+		check_holder(r, vols[i]);
 	}
 	zks_free_strv(vols, nv);
 }
@@ -384,29 +390,19 @@ static const char *c_root(const struct repair *r)
 	return r->c->root;
 }
 
-static void check_network(struct repair *r, const char *key)
+/* The members of network key: malformed names and unregistered nodes.  Returns those left. */
+static size_t check_members(struct repair *r, const char *key)
 {
-	cleanup_free char *np = zks_path_network(key);
 	cleanup_free char *mp = zks_path_network_members(key);
-	cleanup_free char *ep = zks_path_network_endpoints(key);
-	struct zks_stat st, nst;
 	char **names;
-	size_t n, members_left = 0, endpoints_left = 0;
-	uint32_t vni;
-	int state;
+	size_t n = ctl_children(r->c, mp, &names), left = 0;
 
-	state = network_vni(r, key, &vni);
-	ctl_get(r->c, np, NULL, NULL, &nst);
-	if (state < 0) {
-		invalid(r, np, &nst, "network");
-		return;
-	}
-	n = ctl_children(r->c, mp, &names);
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", mp, names[i]);
 		const char *colon = strchr(names[i], ':');
 		cleanup_free char *node =
 		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : NULL;
+		struct zks_stat st;
 		struct finding *f;
 
 		ctl_get(r->c, p, NULL, NULL, &st);
@@ -421,117 +417,160 @@ static void check_network(struct repair *r, const char *key)
 			f->reaper = true;
 			need_gone(f, node);
 		} else {
-			members_left++;
+			left++;
 			continue;
 		}
 		delete_one(r, f, &st);
 	}
 	zks_free_strv(names, n);
-	n = ctl_children(r->c, ep, &names);
+	return left;
+}
+
+/* The endpoints of network key: unreadable, naming no node or an unregistered one.  Returns
+ * those left. */
+static size_t check_endpoints(struct repair *r, const char *key)
+{
+	cleanup_free char *ep = zks_path_network_endpoints(key);
+	char **names;
+	size_t n = ctl_children(r->c, ep, &names), left = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", ep, names[i]);
+		struct zks_stat st;
+		int state;
 		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
 		const char *node = ctl_str(doc, "node");
-		struct finding *f = NULL;
 
 		if (state < 0) {
-			f = invalid(r, p, &st, "endpoint");
+			invalid(r, p, &st, "endpoint");
 		} else if (node == NULL) {
-			f = add(r, "invalid", p, st.ctime_ms,
-				xstrdup("the endpoint record names no node"));
-			delete_one(r, f, &st);
+			delete_one(r, add(r, "invalid", p, st.ctime_ms,
+					  xstrdup("the endpoint record names no node")),
+				   &st);
 		} else if (!alive(r, node)) {
 			cleanup_free char *note = reaper_note(r);
 			const char *addr = ctl_str(doc, "address");
-
-			f = add(r, "endpoint", p, st.ctime_ms,
+			struct finding *f =
+			    add(r, "endpoint", p, st.ctime_ms,
 				xasprintf("endpoint%s%s of unregistered node `%s`; %s",
 					  addr ? " " : "", addr ? addr : "", node, note));
+
 			f->reaper = true;
 			need_gone(f, node);
 			delete_one(r, f, &st);
 		} else {
-			endpoints_left++;
+			left++;
 		}
-		(void)f;
 		cJSON_Delete(doc);
 	}
 	zks_free_strv(names, n);
+	return left;
+}
 
-	if (members_left == 0 && endpoints_left == 0) {
-		/* What the daemons do when the last member leaves: everything of it goes. */
-		cleanup_free char *vp = vni ? zks_path_vni(vni) : NULL;
-		struct finding *f =
-		    add(r, "network", np, nst.ctime_ms, xstrdup("no member and no endpoint left"));
-		cJSON *claim;
+/* A network without members or endpoints goes, as the daemons do it: everything of it. */
+static void remove_network(struct repair *r, const char *key, const struct zks_stat *nst,
+			   uint32_t vni)
+{
+	cleanup_free char *np = zks_path_network(key);
+	cleanup_free char *mp = zks_path_network_members(key);
+	cleanup_free char *ep = zks_path_network_endpoints(key);
+	cleanup_free char *vp = vni ? zks_path_vni(vni) : NULL;
+	struct finding *f =
+	    add(r, "network", np, nst->ctime_ms, xstrdup("no member and no endpoint left"));
+	struct zks_record_vni claim = {0};
+	struct zks_stat st;
 
-		f->fixable = true;
-		if (ctl_get(r->c, mp, NULL, NULL, &st) == 0)
-			op_delete(f, mp, st.version);
-		if (ctl_get(r->c, ep, NULL, NULL, &st) == 0)
-			op_delete(f, ep, st.version);
-		op_delete(f, np, nst.version);
-		claim = vp ? ctl_get_object(r->c, vp, &st, NULL) : NULL;
-		if (ctl_str(claim, "network") && !strcmp(ctl_str(claim, "network"), key)) {
-			op_delete(f, vp, st.version);
-			doom(r, vp);
-			f->action =
-			    xasprintf("delete, with its members and endpoints parents and its "
+	f->fixable = true;
+	if (ctl_get(r->c, mp, NULL, NULL, &st) == 0)
+		op_delete(f, mp, st.version);
+	if (ctl_get(r->c, ep, NULL, NULL, &st) == 0)
+		op_delete(f, ep, st.version);
+	op_delete(f, np, nst->version);
+	if (vp)
+		ctl_get_vni(r->c, vp, &st, &claim);
+	if (claim.network && !strcmp(claim.network, key)) {
+		op_delete(f, vp, st.version);
+		doom(r, vp);
+		f->action = xasprintf("delete, with its members and endpoints parents and its "
 				      "claim of VNI %u",
 				      vni);
-		} else {
-			f->action = xstrdup("delete, with its members and endpoints parents");
-		}
-		cJSON_Delete(claim);
-		doom(r, np);
+	} else {
+		f->action = xstrdup("delete, with its members and endpoints parents");
+	}
+	zks_record_vni_clear(&claim);
+	doom(r, np);
+}
+
+/* A claim of VNI vni naming network key, to create. */
+static void op_create_claim(struct finding *f, const char *vp, const char *key)
+{
+	cleanup_free char *text = zks_record_vni_encode(&(struct zks_record_vni){.network = (char *)key});
+
+	op_create(f, vp, text);
+}
+
+/* The claim of the VNI that network key (in use) uses: missing, or another network's. */
+static void check_claim(struct repair *r, const char *key, const struct zks_stat *nst,
+			uint32_t vni)
+{
+	cleanup_free char *np = zks_path_network(key);
+	cleanup_free char *vp = zks_path_vni(vni);
+	struct zks_record_vni claim;
+	struct zks_stat st;
+	int state = ctl_get_vni(r->c, vp, &st, &claim);
+	const char *owner = claim.network;
+	uint32_t other_vni = 0;
+	struct finding *f;
+
+	if (state == 0) {
+		f = add(r, "vni-missing", np, nst->ctime_ms,
+			xasprintf("network in use but its claim of VNI %u (%s) is "
+				  "missing: another network could take the VNI",
+				  vni, vp));
+		f->fixable = true;
+		f->action = xasprintf("create %s%s naming it", c_root(r), vp);
+		op_create_claim(f, vp, key);
+	} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0 &&
+		   (network_vni(r, owner, &other_vni) <= 0 || other_vni != vni)) {
+		/* The claim names a network that is gone or uses another VNI: take it over. */
+		f = add(r, "vni-missing", np, nst->ctime_ms,
+			xasprintf("network in use but its VNI %u is claimed for `%s`, which %s", vni,
+				  owner, other_vni ? "uses another VNI" : "does not exist"));
+		f->fixable = true;
+		f->action = xasprintf("replace the claim %s%s with one naming it", c_root(r), vp);
+		op_delete(f, vp, st.version);
+		op_create_claim(f, vp, key);
+		doom(r, vp); /* judged here: the VNI check below leaves it alone */
+	} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0) {
+		f = add(r, "vni-conflict", np, nst->ctime_ms,
+			xasprintf("network uses VNI %u, which is claimed by network "
+				  "`%s` (also using it): their traffic mixes",
+				  vni, owner));
+		f->action = xstrdup("none: recreate one of the networks");
+	}
+	zks_record_vni_clear(&claim);
+}
+
+static void check_network(struct repair *r, const char *key)
+{
+	cleanup_free char *np = zks_path_network(key);
+	struct zks_stat nst;
+	size_t members_left, endpoints_left;
+	uint32_t vni;
+	int state;
+
+	state = network_vni(r, key, &vni);
+	ctl_get(r->c, np, NULL, NULL, &nst);
+	if (state < 0) {
+		invalid(r, np, &nst, "network");
 		return;
 	}
-	if (vni != 0) {
-		cleanup_free char *vp = zks_path_vni(vni);
-		cJSON *claim = ctl_get_object(r->c, vp, &st, &state);
-		const char *owner = ctl_str(claim, "network");
-		uint32_t other_vni = 0;
-
-		if (state == 0) {
-			cleanup_free char *text = xasprintf("{\"network\":\"%s\"}", key);
-			struct finding *f =
-			    add(r, "vni-missing", np, nst.ctime_ms,
-				xasprintf("network in use but its claim of VNI %u (%s) is "
-					  "missing: another network could take the VNI",
-					  vni, vp));
-
-			f->fixable = true;
-			f->action = xasprintf("create %s%s naming it", c_root(r), vp);
-			op_create(f, vp, text);
-		} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0 &&
-			   (network_vni(r, owner, &other_vni) <= 0 || other_vni != vni)) {
-			/* The claim names a network that is gone or uses another VNI: take it over.
-			 */
-			cleanup_free char *text = xasprintf("{\"network\":\"%s\"}", key);
-			struct finding *f =
-			    add(r, "vni-missing", np, nst.ctime_ms,
-				xasprintf(
-				    "network in use but its VNI %u is claimed for `%s`, which "
-				    "%s",
-				    vni, owner, other_vni ? "uses another VNI" : "does not exist"));
-
-			f->fixable = true;
-			f->action =
-			    xasprintf("replace the claim %s%s with one naming it", c_root(r), vp);
-			op_delete(f, vp, st.version);
-			op_create(f, vp, text);
-			doom(r, vp); /* judged here: the VNI check below leaves it alone */
-		} else if (state > 0 && owner != NULL && strcmp(owner, key) != 0) {
-			struct finding *f =
-			    add(r, "vni-conflict", np, nst.ctime_ms,
-				xasprintf("network uses VNI %u, which is claimed by network "
-					  "`%s` (also using it): their traffic mixes",
-					  vni, owner));
-
-			f->action = xstrdup("none: recreate one of the networks");
-		}
-		cJSON_Delete(claim);
-	}
+	members_left = check_members(r, key);
+	endpoints_left = check_endpoints(r, key);
+	if (members_left == 0 && endpoints_left == 0)
+		remove_network(r, key, &nst, vni);
+	else if (vni != 0)
+		check_claim(r, key, &nst, vni);
 }
 
 static void check_networks(struct repair *r)
@@ -552,15 +591,15 @@ static void check_vnis(struct repair *r)
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = zks_path_vni_named(names[i]);
 		struct zks_stat st;
+		struct zks_record_vni claim;
 		int state;
-		cJSON *claim;
 		const char *key;
 		char *why = NULL;
 
 		if (doomed(r, p))
 			continue;
-		claim = ctl_get_object(r->c, p, &st, &state);
-		key = ctl_str(claim, "network");
+		state = ctl_get_vni(r->c, p, &st, &claim);
+		key = claim.network;
 		if (state < 0) {
 			invalid(r, p, &st, "VNI claim");
 		} else if (key == NULL || strchr(key, '/') != NULL || key[0] == '\0') {
@@ -583,7 +622,7 @@ static void check_vnis(struct repair *r)
 		}
 		if (why != NULL)
 			delete_one(r, add(r, "vni", p, st.ctime_ms, why), &st);
-		cJSON_Delete(claim);
+		zks_record_vni_clear(&claim);
 	}
 	zks_free_strv(names, n);
 }
@@ -639,28 +678,29 @@ static const char *subnet_user(struct repair *r, const char *cidr, char **keys, 
 	return NULL;
 }
 
-/* Nodes of a counter: the live total, and the dead ones named into *dead ("a, b"). */
-static long live_count(struct repair *r, const cJSON *map, char **dead, struct finding *f)
+/* Nodes of a record's counts: the live total, and the dead ones named into *dead ("a, b"). */
+static long live_count(struct repair *r, const struct zks_record_counts *counts, char **dead,
+		       struct finding *f)
 {
-	const cJSON *e;
 	long live = 0;
 
 	*dead = xstrdup("");
-	cJSON_ArrayForEach(e, map)
-	{
-		if (e->string == NULL || ctl_count(e) == 0)
-			continue;
-		if (alive(r, e->string)) {
-			live += ctl_count(e);
-		} else {
-			char *next =
-			    xasprintf("%s%s`%s`", *dead, (*dead)[0] ? ", " : "", e->string);
+	for (size_t i = 0; i < counts->n; i++) {
+		const char *node = counts->v[i].node;
+		long n = ctl_record_count(&counts->v[i]);
+		char *next;
 
-			free(*dead);
-			*dead = next;
-			if (f)
-				need_gone(f, e->string);
+		if (n == 0)
+			continue;
+		if (alive(r, node)) {
+			live += n;
+			continue;
 		}
+		next = xasprintf("%s%s`%s`", *dead, (*dead)[0] ? ", " : "", node);
+		free(*dead);
+		*dead = next;
+		if (f)
+			need_gone(f, node);
 	}
 	return live;
 }
@@ -681,63 +721,63 @@ static void delete_groups(struct repair *r, struct finding *f, const char *ap)
 	zks_free_strv(groups, n);
 }
 
-static void check_subnet(struct repair *r, const char *name, char **keys, size_t nk)
+/* How many of a subnet's addresses live nodes hold or endpoints use. */
+static size_t addresses_in_use(struct repair *r, char **addrs, size_t na)
 {
-	cleanup_free char *sp = zks_path_subnet(name);
-	cleanup_free char *ap = zks_path_subnet_addrs(name);
-	cleanup_free char *dead = NULL;
-	struct zks_cidr cidr;
-	char text[ZKS_CIDR_STR] = "";
-	struct zks_stat sst, st;
-	char **addrs;
-	size_t na, kept = 0, live_held = 0;
-	int state;
-	cJSON *doc = ctl_get_object(r->c, sp, &sst, &state);
-	const char *user;
-	long refs;
+	size_t held = 0;
 
-	if (zks_cidr_from_name(name, &cidr) == 0)
-		zks_cidr_format(&cidr, text);
-	else if (ctl_str(doc, "cidr"))
-		snprintf(text, sizeof(text), "%s", ctl_str(doc, "cidr"));
-	na = ctl_addresses(r->c, ap, &addrs); /* paths: .../addrs/<group>/<ip> */
-	if (state < 0) {
-		/* Its addresses may be in use: removing it would let them be given again. */
-		for (size_t i = 0; i < na; i++) {
-			cleanup_free char *d = NULL;
-			cJSON *adoc = ctl_get_object(r->c, addrs[i], NULL, NULL);
+	for (size_t i = 0; i < na; i++) {
+		cleanup_free char *d = NULL;
+		struct zks_record_address rec;
 
-			if (live_count(r, cJSON_GetObjectItemCaseSensitive(adoc, "holders"), &d,
-				       NULL) > 0 ||
-			    address_in_use(r, strrchr(addrs[i], '/') + 1))
-				live_held++;
-			cJSON_Delete(adoc);
-		}
-		if (live_held > 0) {
-			struct finding *f = add(r, "invalid", sp, sst.ctime_ms,
-						xstrdup("the subnet record is not a JSON object"));
-
-			f->action = xasprintf(
-			    "none: %zu of its addresses are in use; remove it by hand", live_held);
-		} else {
-			invalid(r, sp, &sst, "subnet");
-		}
-		goto out;
+		ctl_get_address(r->c, addrs[i], NULL, &rec);
+		if (live_count(r, &rec.holders, &d, NULL) > 0 ||
+		    address_in_use(r, strrchr(addrs[i], '/') + 1))
+			held++;
+		zks_record_address_clear(&rec);
 	}
+	return held;
+}
+
+/* A subnet record that is not a JSON object: its addresses may be in use, and removing it
+ * would let them be given again. */
+static void check_invalid_subnet(struct repair *r, const char *sp, const struct zks_stat *sst,
+				 char **addrs, size_t na)
+{
+	size_t live_held = addresses_in_use(r, addrs, na);
+
+	if (live_held > 0) {
+		struct finding *f = add(r, "invalid", sp, sst->ctime_ms,
+					xstrdup("the subnet record is not a JSON object"));
+
+		f->action =
+		    xasprintf("none: %zu of its addresses are in use; remove it by hand", live_held);
+	} else {
+		invalid(r, sp, sst, "subnet");
+	}
+}
+
+/* The address records (paths .../addrs/<group>/<ip>): unreadable, or held by nobody alive and
+ * used by no endpoint.  Returns how many stay. */
+static size_t check_addresses(struct repair *r, char **addrs, size_t na)
+{
+	size_t kept = 0;
+
 	for (size_t i = 0; i < na; i++) {
 		const char *p = addrs[i], *ip = strrchr(p, '/') + 1;
 		cleanup_free char *d = NULL;
-		cJSON *adoc = ctl_get_object(r->c, p, &st, &state);
-		const cJSON *holders = cJSON_GetObjectItemCaseSensitive(adoc, "holders");
+		struct zks_record_address rec;
+		struct zks_stat st;
 		struct finding probe = {0};
 		long live;
 
-		if (state < 0) {
+		if (ctl_get_address(r->c, p, &st, &rec) < 0) {
 			invalid(r, p, &st, "address");
-			cJSON_Delete(adoc);
+			zks_record_address_clear(&rec);
 			continue;
 		}
-		live = live_count(r, holders, &d, &probe);
+		live = live_count(r, &rec.holders, &d, &probe);
+		zks_record_address_clear(&rec);
 		if (live == 0 && !address_in_use(r, ip)) {
 			struct finding *f = add(
 			    r, "address", p, st.ctime_ms,
@@ -755,45 +795,71 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 			kept++;
 		}
 		zks_free_strv(probe.gone, probe.ngone);
-		cJSON_Delete(adoc);
 	}
-	doc = doc ? doc : cJSON_CreateObject();
-	{
-		struct finding probe = {0};
+	return kept;
+}
 
-		refs = live_count(r, cJSON_GetObjectItemCaseSensitive(doc, "refs"), &dead, &probe);
-		if (refs == 0) {
-			struct finding *f = add(
-			    r, "subnet", sp, sst.ctime_ms,
-			    dead[0] ? xasprintf("subnet %s is referenced only by unregistered %s",
-						text, dead)
-				    : xasprintf("subnet %s has no references left", text));
+/* A subnet no live node references goes, with its addrs parent, unless something uses it. */
+static void check_refs(struct repair *r, const char *name, const char *text,
+		       const struct zks_record_subnet *rec, const struct zks_stat *sst, size_t kept,
+		       char **keys, size_t nk)
+{
+	cleanup_free char *sp = zks_path_subnet(name);
+	cleanup_free char *ap = zks_path_subnet_addrs(name);
+	cleanup_free char *dead = NULL;
+	struct finding probe = {0}, *f;
+	const char *user;
+	struct zks_stat st;
 
-			f->gone = steal_pointer(&probe.gone);
-			f->ngone = probe.ngone;
-			probe.ngone = 0;
-			f->reaper = dead[0] != '\0';
-			user = subnet_user(r, text, keys, nk);
-			if (kept > 0) {
-				f->action = xasprintf(
-				    "none: %zu of its addresses are still held or in use", kept);
-			} else if (user != NULL) {
-				f->action = xasprintf("none: network `%s` uses it", user);
-			} else {
-				f->fixable = true;
-				f->action = xstrdup("delete, with its addrs parent");
-				delete_groups(r, f, ap);
-				if (ctl_get(r->c, ap, NULL, NULL, &st) == 0)
-					op_delete(f, ap, st.version);
-				op_delete(f, sp, sst.version);
-				doom(r, sp);
-			}
-		}
+	if (live_count(r, &rec->refs, &dead, &probe) != 0) {
 		zks_free_strv(probe.gone, probe.ngone);
+		return;
 	}
-out:
+	f = add(r, "subnet", sp, sst->ctime_ms,
+		dead[0] ? xasprintf("subnet %s is referenced only by unregistered %s", text, dead)
+			: xasprintf("subnet %s has no references left", text));
+	f->gone = steal_pointer(&probe.gone);
+	f->ngone = probe.ngone;
+	f->reaper = dead[0] != '\0';
+	user = subnet_user(r, text, keys, nk);
+	if (kept > 0) {
+		f->action = xasprintf("none: %zu of its addresses are still held or in use", kept);
+	} else if (user != NULL) {
+		f->action = xasprintf("none: network `%s` uses it", user);
+	} else {
+		f->fixable = true;
+		f->action = xstrdup("delete, with its addrs parent");
+		delete_groups(r, f, ap);
+		if (ctl_get(r->c, ap, NULL, NULL, &st) == 0)
+			op_delete(f, ap, st.version);
+		op_delete(f, sp, sst->version);
+		doom(r, sp);
+	}
+}
+
+static void check_subnet(struct repair *r, const char *name, char **keys, size_t nk)
+{
+	cleanup_free char *sp = zks_path_subnet(name);
+	cleanup_free char *ap = zks_path_subnet_addrs(name);
+	struct zks_record_subnet rec;
+	struct zks_cidr cidr;
+	char text[ZKS_CIDR_STR] = "";
+	struct zks_stat sst;
+	char **addrs;
+	size_t na;
+	int state = ctl_get_subnet(r->c, sp, &sst, &rec);
+
+	if (zks_cidr_from_name(name, &cidr) == 0)
+		zks_cidr_format(&cidr, text);
+	else if (rec.cidr)
+		snprintf(text, sizeof(text), "%s", rec.cidr);
+	na = ctl_addresses(r->c, ap, &addrs); /* paths: .../addrs/<group>/<ip> */
+	if (state < 0)
+		check_invalid_subnet(r, sp, &sst, addrs, na);
+	else
+		check_refs(r, name, text, &rec, &sst, check_addresses(r, addrs, na), keys, nk);
 	zks_free_strv(addrs, na);
-	cJSON_Delete(doc);
+	zks_record_subnet_clear(&rec);
 }
 
 static void check_subnets(struct repair *r)
@@ -913,16 +979,47 @@ static void repair_free(struct repair *r)
 	zks_free_strv(r->doomed, r->ndoomed);
 }
 
+/* Carry out every fixable finding: *done succeeded, *failed did not. */
+static void act_all(struct repair *r, size_t *done, size_t *failed)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->f[i].fixable)
+			continue;
+		act(r, &r->f[i]);
+		if (!strcmp(r->f[i].result, "removed") || !strcmp(r->f[i].result, "created"))
+			(*done)++;
+		else
+			(*failed)++;
+	}
+}
+
+static void print_json(const struct repair *r, bool dry_run, size_t done, size_t failed,
+		       size_t unfixable)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "found");
+
+	cJSON_AddStringToObject(doc, "root", r->c->root);
+	cJSON_AddBoolToObject(doc, "dry_run", dry_run);
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(arr, finding_json(r, &r->f[i]));
+	cJSON_AddNumberToObject(doc, "fixed", (double)done);
+	cJSON_AddNumberToObject(doc, "failed", (double)failed);
+	cJSON_AddNumberToObject(doc, "unfixable", (double)unfixable);
+	ctl_print_json(doc);
+	cJSON_Delete(doc);
+}
+
 int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	struct repair r = {.c = c};
-	cJSON *leader = ctl_get_object(c, ZKS_REAPER_LEADER, NULL, NULL);
+	struct zks_record_leader leader;
 	size_t fixable = 0, done = 0, failed = 0;
 	bool interactive = !o->yes && !o->dry_run && isatty(STDIN_FILENO) && !o->json;
 	bool apply;
 	int rc;
 
-	r.leader = ctl_str(leader, "node");
+	ctl_get_leader(c, ZKS_REAPER_LEADER, NULL, &leader);
+	r.leader = leader.node;
 	check_nodes(&r);
 	check_volumes(&r);
 	check_networks(&r);
@@ -938,29 +1035,10 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	}
 	if (interactive && fixable > 0)
 		apply = confirm(fixable);
-	if (apply) {
-		for (size_t i = 0; i < r.n; i++) {
-			if (!r.f[i].fixable)
-				continue;
-			act(&r, &r.f[i]);
-			if (!strcmp(r.f[i].result, "removed") || !strcmp(r.f[i].result, "created"))
-				done++;
-			else
-				failed++;
-		}
-	}
+	if (apply)
+		act_all(&r, &done, &failed);
 	if (o->json) {
-		cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "found");
-
-		cJSON_AddStringToObject(doc, "root", c->root);
-		cJSON_AddBoolToObject(doc, "dry_run", !apply);
-		for (size_t i = 0; i < r.n; i++)
-			cJSON_AddItemToArray(arr, finding_json(&r, &r.f[i]));
-		cJSON_AddNumberToObject(doc, "fixed", (double)done);
-		cJSON_AddNumberToObject(doc, "failed", (double)failed);
-		cJSON_AddNumberToObject(doc, "unfixable", (double)(r.n - fixable));
-		ctl_print_json(doc);
-		cJSON_Delete(doc);
+		print_json(&r, !apply, done, failed, r.n - fixable);
 	} else if (r.n == 0) {
 		printf("No problems found under %s.\n", c->root);
 	} else if (apply) {
@@ -981,6 +1059,6 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	/* 0 only when nothing is left wrong. */
 	rc = r.n == 0 || (apply && done == r.n) ? CTL_EXIT_OK : CTL_EXIT_PROBLEM;
 	repair_free(&r);
-	cJSON_Delete(leader);
+	zks_record_leader_clear(&leader);
 	return rc;
 }

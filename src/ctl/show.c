@@ -7,6 +7,7 @@
  * the wrong type is shown as missing, a record that is not JSON is listed
  * with "valid": false and never stops the listing.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +40,32 @@ static char *session_hex(int64_t id)
 	return xasprintf("0x%llx", (unsigned long long)id);
 }
 
-/* A per-node counter ({"n1": 2, ...}) with its positive numbers only. */
-static cJSON *counter_copy(const cJSON *map)
+/* Append fmt's text to *text, after sep unless *text is empty. */
+static void __attribute__((format(printf, 3, 4)))
+appendf(char **text, const char *sep, const char *fmt, ...)
+{
+	char *add, *next;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&add, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	next = xasprintf("%s%s%s", *text, (*text)[0] ? sep : "", add);
+	free(add);
+	free(*text);
+	*text = next;
+}
+
+/* A record's per-node counts as {"n1": 2, ...}, with the positive ones only. */
+static cJSON *per_node_json(const struct zks_record_counts *counts)
 {
 	cJSON *out = cJSON_CreateObject();
-	const cJSON *e;
 
-	cJSON_ArrayForEach(e, map)
-	{
-		if (e->string != NULL && ctl_count(e) > 0)
-			cJSON_AddNumberToObject(out, e->string, (double)ctl_count(e));
-	}
+	for (size_t i = 0; i < counts->n; i++)
+		if (ctl_record_count(&counts->v[i]) > 0)
+			cJSON_AddNumberToObject(out, counts->v[i].node,
+						(double)ctl_record_count(&counts->v[i]));
 	return out;
 }
 
@@ -61,13 +77,8 @@ static char *counter_text(const cJSON *map)
 
 	cJSON_ArrayForEach(e, map)
 	{
-		char *next;
-
-		if (e->string == NULL || !cJSON_IsNumber(e))
-			continue;
-		next = xasprintf("%s%s%s:%ld", text, text[0] ? " " : "", e->string, ctl_count(e));
-		free(text);
-		text = next;
+		if (e->string != NULL && cJSON_IsNumber(e))
+			appendf(&text, " ", "%s:%ld", e->string, ctl_count(e));
 	}
 	return text;
 }
@@ -108,6 +119,54 @@ static const char *yes_no(bool v)
 	return v ? "yes" : "no";
 }
 
+static bool is_true(const cJSON *obj, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+static const char *num_text(const cJSON *obj, const char *key, char buf[24])
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v))
+		return NULL;
+	snprintf(buf, 24, "%.0f", v->valuedouble);
+	return buf;
+}
+
+/* A listing: a document per child of parent, printed as a JSON array or a table of rows. */
+struct list_cmd {
+	const char *parent;
+	cJSON *(*item)(struct ctl_cluster *c, const char *name);
+	const char *const *headers;
+	size_t nheaders;
+	void (*row)(struct ctl_table *t, const cJSON *item);
+};
+
+static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struct list_cmd *cmd)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *v;
+	char **names;
+	size_t n = ctl_children(c, cmd->parent, &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cmd->item(c, names[i]));
+	zks_free_strv(names, n);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(cmd->nheaders, cmd->headers);
+
+		cJSON_ArrayForEach(v, arr)
+			cmd->row(t, v);
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
+	return CTL_EXIT_OK;
+}
+
 /* ---- volumes ------------------------------------------------------------------------------------
  */
 
@@ -115,8 +174,9 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 {
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *leases = zks_path_volume_leases(name);
-	cleanup_free char *holder_path = xasprintf("%s/holder", path);
-	cJSON *obj = cJSON_CreateObject(), *doc, *hdoc, *holders, *opts;
+	cleanup_free char *holder_path = zks_path_volume_holder(name);
+	cJSON *obj = cJSON_CreateObject(), *doc, *holders, *opts;
+	struct zks_record_lease holder;
 	struct zks_stat st;
 	char **nodes;
 	size_t n;
@@ -136,8 +196,8 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 
-	hdoc = ctl_get_object(c, holder_path, NULL, NULL);
-	exclusive = jstr(hdoc, "node");
+	ctl_get_lease(c, holder_path, NULL, &holder);
+	exclusive = holder.node;
 	holders = cJSON_AddArrayToObject(obj, "holders");
 	n = ctl_children(c, leases, &nodes);
 	for (size_t i = 0; i < n; i++) {
@@ -167,7 +227,7 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	}
 	zks_free_strv(nodes, n);
 	add_str(obj, "exclusive_holder", exclusive);
-	cJSON_Delete(hdoc);
+	zks_record_lease_clear(&holder);
 	cJSON_Delete(doc);
 	return obj;
 }
@@ -186,7 +246,6 @@ static char *options_text(const cJSON *opts, bool all)
 	cJSON_ArrayForEach(e, opts)
 	{
 		bool is_default = false;
-		char *next;
 
 		if (e->string == NULL || !cJSON_IsString(e) ||
 		    (!all && !strcmp(e->string, "access")))
@@ -194,11 +253,8 @@ static char *options_text(const cJSON *opts, bool all)
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(kv[i].key, e->string) && !strcmp(kv[i].value, e->valuestring))
 				is_default = true;
-		if (is_default)
-			continue;
-		next = xasprintf("%s%s%s=%s", text, text[0] ? "," : "", e->string, e->valuestring);
-		free(text);
-		text = next;
+		if (!is_default)
+			appendf(&text, ",", "%s=%s", e->string, e->valuestring);
 	}
 	zks_volume_options_free_kv(kv, n);
 	return text;
@@ -212,57 +268,89 @@ static char *holders_text(const cJSON *holders)
 	cJSON_ArrayForEach(h, holders)
 	{
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "mounts");
-		char *next = xasprintf("%s%s%s:%d", text, text[0] ? " " : "", jstr(h, "node"),
-				       cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
 
-		free(text);
-		text = next;
+		appendf(&text, " ", "%s:%d", jstr(h, "node"), cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
 	}
 	return text;
+}
+
+static cJSON *volume_item(struct ctl_cluster *c, const char *name)
+{
+	return volume_json(c, name, false);
+}
+
+static void volume_row(struct ctl_table *t, const cJSON *v)
+{
+	cleanup_free char *opts = options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
+	cleanup_free char *holders = holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
+
+	ctl_table_add(t, jstr(v, "name"), is_true(v, "valid") ? jstr(v, "access") : "(unreadable record)",
+		      opts, jstr(v, "created_at"), jstr(v, "created_by"), holders,
+		      jstr(v, "exclusive_holder"));
 }
 
 int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"NAME", "ACCESS",	 "OPTIONS",  "CREATED",
 					      "BY",   "HOLDERS", "EXCLUSIVE"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_VOLUMES, &names);
+	static const struct list_cmd cmd = {ZKS_VOLUMES, volume_item, headers, ARRAY_SIZE(headers),
+					    volume_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, volume_json(c, names[i], false));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	return run_list(c, o, &cmd);
+}
 
-		cJSON_ArrayForEach(v, arr)
+/* The detail of one volume: its record, then a table of its holders. */
+static void print_volume(const cJSON *v, const char *name)
+{
+	static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
+					      "REGISTERED", "SESSION", "UPDATED",
+					      "MOUNT IDS"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	cleanup_free char *opts =
+	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+	const cJSON *h;
+
+	printf("Volume %s\n", name);
+	if (!is_true(v, "valid"))
+		printf("  error     the record is not a JSON object\n");
+	printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
+	printf("  options   %s\n", opts[0] ? opts : "-");
+	printf("  created   %s by %s\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	printf("  exclusive %s\n\n",
+	       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(v, "holders"))
+	{
+		char mounts[16];
+		cleanup_free char *ids = xstrdup("");
+		const cJSON *id;
+
+		snprintf(mounts, sizeof(mounts), "%d",
+			 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
+		cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
 		{
-			cleanup_free char *opts =
-			    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
-			cleanup_free char *holders =
-			    holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
-
-			ctl_table_add(t, jstr(v, "name"),
-				      valid ? jstr(v, "access") : "(unreadable record)", opts,
-				      jstr(v, "created_at"), jstr(v, "created_by"), holders,
-				      jstr(v, "exclusive_holder"));
+			if (cJSON_IsString(id))
+				appendf(&ids, ",", "%.*s", SHORT_ID, id->valuestring);
 		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
+		ctl_table_add(
+		    t, jstr(h, "node"), mounts,
+		    yes_no(is_true(h, "exclusive")),
+		    yes_no(is_true(h, "registered")),
+		    jstr(h, "session") ? jstr(h, "session") : "persistent!",
+		    jstr(h, "updated_at"), ids);
 	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No node holds it.\n");
+	ctl_table_free(t);
 }
 
 int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *name)
 {
 	cleanup_free char *path = NULL;
 	cJSON *v;
-	const cJSON *h;
 
 	if (strchr(name, '/') != NULL || name[0] == '\0' || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
@@ -274,58 +362,10 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 		return CTL_EXIT_PROBLEM;
 	}
 	v = volume_json(c, name, true);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
-						      "REGISTERED", "SESSION", "UPDATED",
-						      "MOUNT IDS"};
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-		cleanup_free char *opts =
-		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
-
-		printf("Volume %s\n", name);
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
-			printf("  error     the record is not a JSON object\n");
-		printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
-		printf("  options   %s\n", opts[0] ? opts : "-");
-		printf("  created   %s by %s\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		printf("  exclusive %s\n\n",
-		       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
-		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(v, "holders"))
-		{
-			char mounts[16];
-			cleanup_free char *ids = xstrdup("");
-			const cJSON *id;
-
-			snprintf(mounts, sizeof(mounts), "%d",
-				 (int)cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble);
-			cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(h, "mount_ids"))
-			{
-				char *next;
-
-				if (!cJSON_IsString(id))
-					continue;
-				next = xasprintf("%s%s%.*s", ids, ids[0] ? "," : "", SHORT_ID,
-						 id->valuestring);
-				free(ids);
-				ids = next;
-			}
-			ctl_table_add(
-			    t, jstr(h, "node"), mounts,
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "exclusive"))),
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "registered"))),
-			    jstr(h, "session") ? jstr(h, "session") : "persistent!",
-			    jstr(h, "updated_at"), ids);
-		}
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
-		else
-			printf("No node holds it.\n");
-		ctl_table_free(t);
-	}
+	else
+		print_volume(v, name);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
@@ -333,19 +373,25 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 /* ---- networks -----------------------------------------------------------------------------------
  */
 
-static cJSON *network_json(struct ctl_cluster *c, const char *key)
+/* One more for node in a flat per-node count ({"n1": 2}). */
+static void count_node(cJSON *per_node, const char *node)
+{
+	cJSON *cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
+
+	if (cnt)
+		cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(per_node, node, 1);
+}
+
+/* The network record's fields, and whether its VNI's claim names it. */
+static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *obj)
 {
 	cleanup_free char *path = zks_path_network(key);
-	cleanup_free char *members = zks_path_network_members(key);
-	cleanup_free char *endpoints = zks_path_network_endpoints(key);
-	cJSON *obj = cJSON_CreateObject(), *doc, *arr, *per_node;
-	const cJSON *opts;
+	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	long vni, mtu;
-	char **names;
-	size_t n;
 
-	doc = ctl_get_object(c, path, NULL, NULL);
-	cJSON_AddStringToObject(obj, "key", key);
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
 	if (doc == NULL)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
@@ -353,12 +399,13 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 	add_str(obj, "gateway", jstr(doc, "gateway"));
 	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
 		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
-		cJSON *claim = ctl_get_object(c, claim_path, NULL, NULL);
-		const char *owner = jstr(claim, "network");
+		struct zks_record_vni claim;
 
+		ctl_get_vni(c, claim_path, NULL, &claim);
 		cJSON_AddNumberToObject(obj, "vni", (double)vni);
-		cJSON_AddBoolToObject(obj, "vni_claimed", owner != NULL && !strcmp(owner, key));
-		cJSON_Delete(claim);
+		cJSON_AddBoolToObject(obj, "vni_claimed",
+				      claim.network != NULL && !strcmp(claim.network, key));
+		zks_record_vni_clear(&claim);
 	} else {
 		cJSON_AddNullToObject(obj, "vni");
 		cJSON_AddBoolToObject(obj, "vni_claimed", false);
@@ -367,41 +414,50 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 		cJSON_AddNumberToObject(obj, "mtu", (double)mtu);
 	else
 		cJSON_AddNullToObject(obj, "mtu");
-	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	cJSON_AddItemToObject(obj, "options",
 			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
 						   : cJSON_CreateObject());
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 	cJSON_Delete(doc);
+}
 
-	arr = cJSON_AddArrayToObject(obj, "members");
-	per_node = cJSON_AddObjectToObject(obj, "members_per_node");
-	n = ctl_children(c, members, &names);
+/* The members (node:id) as "members" and "members_per_node". */
+static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *obj)
+{
+	cleanup_free char *members = zks_path_network_members(key);
+	cJSON *arr = cJSON_AddArrayToObject(obj, "members");
+	cJSON *per_node = cJSON_AddObjectToObject(obj, "members_per_node");
+	char **names;
+	size_t n = ctl_children(c, members, &names);
+
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(names[i], ':');
 		cleanup_free char *node =
 		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
-		cJSON *m = cJSON_CreateObject(), *cnt;
+		cJSON *m = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(m, "node", node);
 		add_str(m, "network_id", colon ? colon + 1 : NULL);
 		cJSON_AddBoolToObject(m, "registered", ctl_registered(c, node));
 		cJSON_AddItemToArray(arr, m);
-		cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
-		if (cnt)
-			cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-		else
-			cJSON_AddNumberToObject(per_node, node, 1);
+		count_node(per_node, node);
 	}
 	zks_free_strv(names, n);
+}
 
-	arr = cJSON_AddArrayToObject(obj, "endpoints");
-	per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
-	n = ctl_children(c, endpoints, &names);
+/* The endpoint records as "endpoints" and "endpoints_per_node". */
+static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON *obj)
+{
+	cleanup_free char *endpoints = zks_path_network_endpoints(key);
+	cJSON *arr = cJSON_AddArrayToObject(obj, "endpoints");
+	cJSON *per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
+	char **names;
+	size_t n = ctl_children(c, endpoints, &names);
+
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
-		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject(), *cnt;
+		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
 		const char *node = jstr(edoc, "node");
 
 		cJSON_AddStringToObject(e, "id", names[i]);
@@ -412,78 +468,106 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 		add_str(e, "network_id", jstr(edoc, "network"));
 		cJSON_AddBoolToObject(e, "registered", ctl_registered(c, node));
 		cJSON_AddItemToArray(arr, e);
-		if (node != NULL) {
-			cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
-			if (cnt)
-				cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-			else
-				cJSON_AddNumberToObject(per_node, node, 1);
-		}
+		if (node != NULL)
+			count_node(per_node, node);
 		cJSON_Delete(edoc);
 	}
 	zks_free_strv(names, n);
+}
+
+static cJSON *network_json(struct ctl_cluster *c, const char *key)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(obj, "key", key);
+	network_record_json(c, key, obj);
+	network_members_json(c, key, obj);
+	network_endpoints_json(c, key, obj);
 	return obj;
 }
 
-static const char *num_text(const cJSON *obj, const char *key, char buf[24])
+static void network_row(struct ctl_table *t, const cJSON *v)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	cleanup_free char *members =
+	    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
+	cleanup_free char *eps = counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
+	cleanup_free char *vni = NULL;
+	char b1[24], b2[24];
 
-	if (!cJSON_IsNumber(v))
-		return NULL;
-	snprintf(buf, 24, "%.0f", v->valuedouble);
-	return buf;
+	if (num_text(v, "vni", b1) != NULL)
+		vni = xasprintf("%s%s", b1, is_true(v, "vni_claimed") ? "" : " (unclaimed!)");
+	ctl_table_add(t, jstr(v, "key"), is_true(v, "valid") ? jstr(v, "subnet") : "(unreadable record)",
+		      vni, num_text(v, "mtu", b2), members, eps);
 }
 
 int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"KEY", "SUBNET",	"VNI",
 					      "MTU", "MEMBERS", "ENDPOINTS"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_NETWORKS, &names);
+	static const struct list_cmd cmd = {ZKS_NETWORKS, network_json, headers,
+					    ARRAY_SIZE(headers), network_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, network_json(c, names[i]));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	return run_list(c, o, &cmd);
+}
 
-		cJSON_ArrayForEach(v, arr)
-		{
-			cleanup_free char *members =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
-			cleanup_free char *eps =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
-			cleanup_free char *vni = NULL;
-			char b1[24], b2[24];
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
+/* The detail of one network: its record, then tables of its members and endpoints. */
+static void print_network(const cJSON *v, const char *key)
+{
+	static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
+	static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
+					 "REGISTERED"};
+	struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
+	struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
+	cleanup_free char *opts =
+	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+	char b[24];
+	const cJSON *e;
 
-			if (num_text(v, "vni", b1) != NULL)
-				vni = xasprintf(
-				    "%s%s", b1,
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
-					? ""
-					: " (unclaimed!)");
-			ctl_table_add(t, jstr(v, "key"),
-				      valid ? jstr(v, "subnet") : "(unreadable record)", vni,
-				      num_text(v, "mtu", b2), members, eps);
-		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
+	printf("Network %s\n", key);
+	if (!is_true(v, "valid"))
+		printf("  error    the record is not a JSON object\n");
+	printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
+	if (jstr(v, "gateway"))
+		printf(" (gateway %s)", jstr(v, "gateway"));
+	printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
+	       is_true(v, "vni_claimed")
+		   ? ""
+		   : " (its claim in /vnis is missing or names another network)");
+	printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
+	printf("  options  %s\n", opts[0] ? opts : "-");
+	printf("  created  %s by %s\n\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
+	{
+		cleanup_free char *id = short_id(jstr(e, "network_id"));
+
+		ctl_table_add(mt, jstr(e, "node"), id,
+			      yes_no(is_true(e, "registered")));
 	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
+	{
+		cleanup_free char *id = short_id(jstr(e, "id"));
+		bool valid = is_true(e, "valid");
+
+		ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
+			      jstr(e, "address"), jstr(e, "mac"),
+			      yes_no(is_true(e, "registered")));
+	}
+	ctl_table_print(mt, stdout);
+	printf("\n");
+	if (ctl_table_rows(et) > 0)
+		ctl_table_print(et, stdout);
+	else
+		printf("No endpoints.\n");
+	ctl_table_free(mt);
+	ctl_table_free(et);
 }
 
 int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char *key)
 {
 	cleanup_free char *path = NULL;
 	cJSON *v;
-	const cJSON *e;
 
 	if (strchr(key, '/') != NULL || key[0] == '\0' || !strcmp(key, ".") || !strcmp(key, ".."))
 		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
@@ -497,60 +581,10 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 		return CTL_EXIT_PROBLEM;
 	}
 	v = network_json(c, key);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
-		static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
-						 "REGISTERED"};
-		struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
-		struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
-		cleanup_free char *opts =
-		    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
-		char b[24];
-
-		printf("Network %s\n", key);
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
-			printf("  error    the record is not a JSON object\n");
-		printf("  subnet   %s", jstr(v, "subnet") ? jstr(v, "subnet") : "-");
-		if (jstr(v, "gateway"))
-			printf(" (gateway %s)", jstr(v, "gateway"));
-		printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
-		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "vni_claimed"))
-			   ? ""
-			   : " (its claim in /vnis is missing or names another network)");
-		printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
-		printf("  options  %s\n", opts[0] ? opts : "-");
-		printf("  created  %s by %s\n\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
-		{
-			cleanup_free char *id = short_id(jstr(e, "network_id"));
-
-			ctl_table_add(mt, jstr(e, "node"), id,
-				      yes_no(cJSON_IsTrue(
-					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
-		}
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
-		{
-			cleanup_free char *id = short_id(jstr(e, "id"));
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "valid"));
-
-			ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
-				      jstr(e, "address"), jstr(e, "mac"),
-				      yes_no(cJSON_IsTrue(
-					  cJSON_GetObjectItemCaseSensitive(e, "registered"))));
-		}
-		ctl_table_print(mt, stdout);
-		printf("\n");
-		if (ctl_table_rows(et) > 0)
-			ctl_table_print(et, stdout);
-		else
-			printf("No endpoints.\n");
-		ctl_table_free(mt);
-		ctl_table_free(et);
-	}
+	else
+		print_network(v, key);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
@@ -591,77 +625,87 @@ static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 	return found;
 }
 
+/* An address record: what it says, who holds it, and the endpoint that uses it. */
+static cJSON *address_json(struct ctl_cluster *c, const char *ap)
+{
+	const char *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
+	struct zks_record_address rec;
+	struct zks_stat st;
+	cJSON *a = cJSON_CreateObject(), *ep;
+	char at[32];
+	bool valid = ctl_get_address(c, ap, &st, &rec) > 0;
+
+	ctl_format_time(st.ctime_ms, at);
+	cJSON_AddStringToObject(a, "address", ip);
+	cJSON_AddBoolToObject(a, "valid", valid);
+	add_str(a, "kind", rec.kind);
+	cJSON_AddBoolToObject(a, "swarm", rec.swarm);
+	cJSON_AddItemToObject(a, "holders", per_node_json(&rec.holders));
+	cJSON_AddStringToObject(a, "claimed_at", at);
+	ep = endpoint_of(c, ip);
+	if (ep)
+		cJSON_AddItemToObject(a, "endpoint", ep);
+	else
+		cJSON_AddNullToObject(a, "endpoint");
+	zks_record_address_clear(&rec);
+	return a;
+}
+
+/* The keys of the networks whose record names the subnet text. */
+static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
+{
+	cJSON *nets = cJSON_CreateArray();
+	char **keys;
+	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
+
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *np = zks_path_network(keys[i]);
+		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
+		const char *s = jstr(ndoc, "subnet");
+
+		if (s != NULL && text != NULL && !strcmp(s, text))
+			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
+		cJSON_Delete(ndoc);
+	}
+	zks_free_strv(keys, nk);
+	return nets;
+}
+
 static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 {
 	cleanup_free char *path = zks_path_subnet(name);
 	cleanup_free char *addrs = zks_path_subnet_addrs(name);
-	cJSON *obj = cJSON_CreateObject(), *doc, *arr = NULL, *nets;
+	cJSON *obj = cJSON_CreateObject(), *arr;
+	struct zks_record_subnet rec;
 	struct zks_cidr cidr;
 	bool named = zks_cidr_from_name(name, &cidr) == 0;
-	char text[ZKS_CIDR_STR], **names, **keys;
-	size_t n, nk;
+	bool valid = ctl_get_subnet(c, path, NULL, &rec) > 0;
+	char text[ZKS_CIDR_STR], **names;
+	size_t n;
 
-	doc = ctl_get_object(c, path, NULL, NULL);
 	if (named)
 		zks_cidr_format(&cidr, text);
-	cJSON_AddStringToObject(obj, "subnet",
-				named ? text : (jstr(doc, "cidr") ? jstr(doc, "cidr") : name));
+	cJSON_AddStringToObject(obj, "subnet", named ? text : (rec.cidr ? rec.cidr : name));
 	cJSON_AddStringToObject(obj, "name", name);
-	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
-	if (doc == NULL)
+	cJSON_AddBoolToObject(obj, "valid", valid);
+	if (!valid)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	cJSON_AddItemToObject(obj, "refs",
-			      counter_copy(cJSON_GetObjectItemCaseSensitive(doc, "refs")));
-	add_str(obj, "gateway", jstr(doc, "gateway"));
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
-	cJSON_Delete(doc);
+	cJSON_AddItemToObject(obj, "refs", per_node_json(&rec.refs));
+	add_str(obj, "gateway", rec.gateway);
+	add_str(obj, "created_by", rec.created_by);
+	add_str(obj, "created_at", rec.created_at);
+	zks_record_subnet_clear(&rec);
 	n = ctl_addresses(c, addrs, &names);
 	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
 	if (named)
 		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
 	else
 		cJSON_AddNullToObject(obj, "usable_hosts");
-	/* The networks whose record names this subnet. */
-	nets = cJSON_AddArrayToObject(obj, "networks");
-	nk = ctl_children(c, ZKS_NETWORKS, &keys);
-	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *np = zks_path_network(keys[i]);
-		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
-		const char *s = jstr(ndoc, "subnet");
-
-		if (s != NULL && named && !strcmp(s, text))
-			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
-		cJSON_Delete(ndoc);
-	}
-	zks_free_strv(keys, nk);
-	if (detail)
+	cJSON_AddItemToObject(obj, "networks", subnet_networks(c, named ? text : NULL));
+	if (detail) {
 		arr = cJSON_AddArrayToObject(obj, "addresses");
-	for (size_t i = 0; detail && i < n; i++) {
-		const char *ap = names[i], *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
-		struct zks_stat st;
-		cJSON *adoc = ctl_get_object(c, ap, &st, NULL), *a = cJSON_CreateObject();
-		const cJSON *swarm = cJSON_GetObjectItemCaseSensitive(adoc, "swarm");
-		char at[32];
-
-		ctl_format_time(st.ctime_ms, at);
-		cJSON_AddStringToObject(a, "address", ip);
-		cJSON_AddBoolToObject(a, "valid", adoc != NULL);
-		add_str(a, "kind", jstr(adoc, "kind"));
-		cJSON_AddBoolToObject(a, "swarm", cJSON_IsTrue(swarm));
-		cJSON_AddItemToObject(
-		    a, "holders", counter_copy(cJSON_GetObjectItemCaseSensitive(adoc, "holders")));
-		cJSON_AddStringToObject(a, "claimed_at", at);
-		{
-			cJSON *ep = endpoint_of(c, ip);
-
-			if (ep)
-				cJSON_AddItemToObject(a, "endpoint", ep);
-			else
-				cJSON_AddNullToObject(a, "endpoint");
-		}
-		cJSON_AddItemToArray(arr, a);
-		cJSON_Delete(adoc);
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr, address_json(c, names[i]));
 	}
 	zks_free_strv(names, n);
 	return obj;
@@ -674,53 +718,87 @@ static char *networks_text(const cJSON *nets)
 
 	cJSON_ArrayForEach(e, nets)
 	{
-		char *next;
-
-		if (!cJSON_IsString(e))
-			continue;
-		next = xasprintf("%s%s%.*s", text, text[0] ? " " : "", 24, e->valuestring);
-		free(text);
-		text = next;
+		if (cJSON_IsString(e))
+			appendf(&text, " ", "%.*s", 24, e->valuestring);
 	}
 	return text;
+}
+
+static cJSON *pool_item(struct ctl_cluster *c, const char *name)
+{
+	return pool_json(c, name, false);
+}
+
+static void pool_row(struct ctl_table *t, const cJSON *v)
+{
+	cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+	cleanup_free char *nets = networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+	cleanup_free char *used = NULL;
+	char b1[24], b2[24];
+
+	used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
+			 num_text(v, "usable_hosts", b2) ? b2 : "?");
+	ctl_table_add(t, jstr(v, "subnet"), is_true(v, "valid") ? refs : "(unreadable record)", used,
+		      jstr(v, "gateway"), nets);
 }
 
 int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"SUBNET", "REFS", "USED", "GATEWAY", "NETWORKS"};
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *v;
-	char **names;
-	size_t n = ctl_children(c, ZKS_SUBNETS, &names);
+	static const struct list_cmd cmd = {ZKS_SUBNETS, pool_item, headers, ARRAY_SIZE(headers),
+					    pool_row};
 
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, pool_json(c, names[i], false));
-	zks_free_strv(names, n);
-	if (o->json) {
-		ctl_print_json(arr);
-	} else {
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	return run_list(c, o, &cmd);
+}
 
-		cJSON_ArrayForEach(v, arr)
-		{
-			cleanup_free char *refs =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
-			cleanup_free char *nets =
-			    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
-			cleanup_free char *used = NULL;
-			char b1[24], b2[24];
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid"));
+/* The detail of one pool: its record, then a table of its addresses. */
+static void print_pool(const cJSON *v)
+{
+	static const char *const headers[] = {
+	    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+	cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
+	cleanup_free char *nets =
+	    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+	char b1[24], b2[24];
+	const cJSON *a;
 
-			used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
-					 num_text(v, "usable_hosts", b2) ? b2 : "?");
-			ctl_table_add(t, jstr(v, "subnet"), valid ? refs : "(unreadable record)",
-				      used, jstr(v, "gateway"), nets);
+	printf("Pool %s\n", jstr(v, "subnet"));
+	if (!is_true(v, "valid"))
+		printf("  error     the record is not a JSON object\n");
+	printf("  refs      %s\n", refs[0] ? refs : "-");
+	printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
+	printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
+	       num_text(v, "usable_hosts", b2) ? b2 : "?");
+	printf("  networks  %s\n", nets[0] ? nets : "-");
+	printf("  created   %s by %s\n\n",
+	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
+	{
+		cleanup_free char *holders =
+		    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
+		const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
+		cleanup_free char *where = NULL;
+		cleanup_free char *id = NULL;
+		bool valid = is_true(a, "valid");
+
+		if (cJSON_IsObject(ep)) {
+			id = short_id(jstr(ep, "id"));
+			where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
 		}
-		ctl_table_print(t, stdout);
-		ctl_table_free(t);
+		ctl_table_add(
+		    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
+		    holders,
+		    yes_no(is_true(a, "swarm")),
+		    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
+		    jstr(a, "claimed_at"));
 	}
-	cJSON_Delete(arr);
-	return CTL_EXIT_OK;
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No addresses claimed.\n");
+	ctl_table_free(t);
 }
 
 int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet)
@@ -730,7 +808,6 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 	cleanup_free char *path = NULL;
 	struct zks_error err;
 	cJSON *v;
-	const cJSON *a;
 
 	/* "198.18.0.0/24" as users write it, or the record's name "198.18.0.0-24". */
 	if (zks_cidr_parse(subnet, &cidr, &err) == 0) {
@@ -748,60 +825,76 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 		return CTL_EXIT_PROBLEM;
 	}
 	v = pool_json(c, name, true);
-	if (o->json) {
+	if (o->json)
 		ctl_print_json(v);
-	} else {
-		static const char *const headers[] = {
-		    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
-		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
-		cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
-		cleanup_free char *nets =
-		    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
-		char b1[24], b2[24];
-
-		printf("Pool %s\n", jstr(v, "subnet"));
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "valid")))
-			printf("  error     the record is not a JSON object\n");
-		printf("  refs      %s\n", refs[0] ? refs : "-");
-		printf("  gateway   %s\n", jstr(v, "gateway") ? jstr(v, "gateway") : "-");
-		printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
-		       num_text(v, "usable_hosts", b2) ? b2 : "?");
-		printf("  networks  %s\n", nets[0] ? nets : "-");
-		printf("  created   %s by %s\n\n",
-		       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
-		       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
-		{
-			cleanup_free char *holders =
-			    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
-			const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
-			cleanup_free char *where = NULL;
-			cleanup_free char *id = NULL;
-			bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "valid"));
-
-			if (cJSON_IsObject(ep)) {
-				id = short_id(jstr(ep, "id"));
-				where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
-			}
-			ctl_table_add(
-			    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
-			    holders,
-			    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "swarm"))),
-			    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
-			    jstr(a, "claimed_at"));
-		}
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
-		else
-			printf("No addresses claimed.\n");
-		ctl_table_free(t);
-	}
+	else
+		print_pool(v);
 	cJSON_Delete(v);
 	return CTL_EXIT_OK;
 }
 
 /* ---- status -------------------------------------------------------------------------------------
  */
+
+/* Count one `what` for every node with a positive count. */
+static void counts_bump(cJSON *map, const struct zks_record_counts *counts, const char *what)
+{
+	for (size_t i = 0; i < counts->n; i++)
+		if (counts->v[i].number && counts->v[i].n > 0)
+			counter_bump(map, counts->v[i].node, what);
+}
+
+/* Networks: a member per node:id, an endpoint per record naming its node. */
+static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
+{
+	cleanup_free char *members = zks_path_network_members(key);
+	cleanup_free char *eps = zks_path_network_endpoints(key);
+	char **v;
+	size_t n = ctl_children(c, members, &v);
+
+	for (size_t k = 0; k < n; k++) {
+		char *colon = strchr(v[k], ':');
+
+		if (colon) {
+			*colon = '\0';
+			counter_bump(map, v[k], "members");
+		}
+	}
+	zks_free_strv(v, n);
+	n = ctl_children(c, eps, &v);
+	for (size_t k = 0; k < n; k++) {
+		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+
+		if (jstr(doc, "node"))
+			counter_bump(map, jstr(doc, "node"), "endpoints");
+		cJSON_Delete(doc);
+	}
+	zks_free_strv(v, n);
+}
+
+/* Pools: the subnet's references and its addresses' holders. */
+static void pool_holdings(struct ctl_cluster *c, const char *name, cJSON *map)
+{
+	cleanup_free char *sp = zks_path_subnet(name);
+	cleanup_free char *ap = zks_path_subnet_addrs(name);
+	struct zks_record_subnet subnet;
+	char **v;
+	size_t n;
+
+	ctl_get_subnet(c, sp, NULL, &subnet);
+	counts_bump(map, &subnet.refs, "pool_refs");
+	zks_record_subnet_clear(&subnet);
+	n = ctl_addresses(c, ap, &v);
+	for (size_t k = 0; k < n; k++) {
+		struct zks_record_address addr;
+
+		ctl_get_address(c, v[k], NULL, &addr);
+		counts_bump(map, &addr.holders, "addresses");
+		zks_record_address_clear(&addr);
+	}
+	zks_free_strv(v, n);
+}
 
 /* What nodes hold, by the records' layout (as the reaper reads it): {node: {what: count}}. */
 static cJSON *holdings(struct ctl_cluster *c)
@@ -812,58 +905,10 @@ static cJSON *holdings(struct ctl_cluster *c)
 	size_t ns = ctl_children(c, ZKS_SUBNETS, &subnets);
 	size_t nv = ctl_children(c, ZKS_VOLUMES, &vols);
 
-	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *members = zks_path_network_members(keys[i]);
-		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
-		char **v;
-		size_t n = ctl_children(c, members, &v);
-
-		for (size_t k = 0; k < n; k++) {
-			char *colon = strchr(v[k], ':');
-
-			if (colon) {
-				*colon = '\0';
-				counter_bump(map, v[k], "members");
-			}
-		}
-		zks_free_strv(v, n);
-		n = ctl_children(c, eps, &v);
-		for (size_t k = 0; k < n; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
-			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
-
-			if (jstr(doc, "node"))
-				counter_bump(map, jstr(doc, "node"), "endpoints");
-			cJSON_Delete(doc);
-		}
-		zks_free_strv(v, n);
-	}
-	for (size_t i = 0; i < ns; i++) {
-		cleanup_free char *sp = zks_path_subnet(subnets[i]);
-		cleanup_free char *ap = zks_path_subnet_addrs(subnets[i]);
-		cJSON *doc = ctl_get_object(c, sp, NULL, NULL);
-		const cJSON *e;
-		char **v;
-		size_t n;
-
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "refs"))
-		{
-			if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
-				counter_bump(map, e->string, "pool_refs");
-		}
-		cJSON_Delete(doc);
-		n = ctl_addresses(c, ap, &v);
-		for (size_t k = 0; k < n; k++) {
-			doc = ctl_get_object(c, v[k], NULL, NULL);
-			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "holders"))
-			{
-				if (e->string && cJSON_IsNumber(e) && e->valuedouble > 0)
-					counter_bump(map, e->string, "addresses");
-			}
-			cJSON_Delete(doc);
-		}
-		zks_free_strv(v, n);
-	}
+	for (size_t i = 0; i < nk; i++)
+		network_holdings(c, keys[i], map);
+	for (size_t i = 0; i < ns; i++)
+		pool_holdings(c, subnets[i], map);
 	for (size_t i = 0; i < nv; i++) {
 		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
 		char **v;
@@ -913,14 +958,11 @@ static size_t count_children(struct ctl_cluster *c, const char *path)
 	return n;
 }
 
-static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
+static cJSON *zookeeper_json(struct ctl_cluster *c, const struct ctl_opts *o,
+			     const char *unreachable)
 {
-	cJSON *doc = cJSON_CreateObject(), *zk, *nodes, *held, *counts, *reaper;
-	const cJSON *e;
-	char **names;
-	size_t n;
+	cJSON *zk = cJSON_CreateObject();
 
-	zk = cJSON_AddObjectToObject(doc, "zookeeper");
 	cJSON_AddStringToObject(zk, "hosts", o->zk_hosts);
 	cJSON_AddStringToObject(zk, "root", o->zk_root);
 	cJSON_AddBoolToObject(zk, "reachable", c != NULL);
@@ -932,78 +974,104 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 		cJSON_AddStringToObject(zk, "error", unreachable);
 	}
 	cJSON_AddItemToObject(zk, "servers", ctl_probe_servers(o->zk_hosts, o->timeout_ms));
+	return zk;
+}
+
+/* A registration, with what the node holds (held: holdings()). */
+static cJSON *node_json(struct ctl_cluster *c, const char *id, const cJSON *held)
+{
+	cleanup_free char *p = zks_path_node(id);
+	cleanup_free char *sess = NULL;
+	struct zks_record_node rec;
+	struct zks_stat st;
+	bool valid = ctl_get_node(c, p, &st, &rec) > 0;
+	cJSON *node = cJSON_CreateObject();
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, id);
+
+	sess = session_hex(st.owner);
+	cJSON_AddStringToObject(node, "id", id);
+	cJSON_AddStringToObject(node, "state", st.owner != 0 ? "registered" : "persistent");
+	add_str(node, "session", st.owner != 0 ? sess : NULL);
+	cJSON_AddBoolToObject(node, "valid", valid);
+	add_str(node, "address", rec.address);
+	add_str(node, "started_at", rec.started_at);
+	add_str(node, "version", rec.version);
+	add_str(node, "instance", rec.instance);
+	cJSON_AddItemToObject(node, "holds", h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
+	zks_record_node_clear(&rec);
+	return node;
+}
+
+/* The registered nodes, then those that hold records but are not: the reaper's to reclaim. */
+static cJSON *nodes_json(struct ctl_cluster *c)
+{
+	cJSON *nodes = cJSON_CreateArray(), *held = holdings(c);
+	const cJSON *e;
+	char **names;
+	size_t n = ctl_children(c, ZKS_NODES, &names);
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(nodes, node_json(c, names[i], held));
+	zks_free_strv(names, n);
+	cJSON_ArrayForEach(e, held)
+	{
+		cJSON *node;
+
+		if (e->string == NULL || ctl_registered(c, e->string))
+			continue;
+		node = cJSON_CreateObject();
+		cJSON_AddStringToObject(node, "id", e->string);
+		cJSON_AddStringToObject(node, "state", "gone");
+		cJSON_AddNullToObject(node, "session");
+		cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
+		cJSON_AddItemToArray(nodes, node);
+	}
+	cJSON_Delete(held);
+	return nodes;
+}
+
+static cJSON *reaper_json(struct ctl_cluster *c)
+{
+	cJSON *reaper = cJSON_CreateObject();
+	struct zks_record_leader rec;
+	struct zks_stat st = {0};
+	bool present = ctl_get_leader(c, ZKS_REAPER_LEADER, &st, &rec) > 0;
+	cleanup_free char *sess = session_hex(st.owner);
+
+	add_str(reaper, "leader", rec.node);
+	add_str(reaper, "session", present ? sess : NULL);
+	cJSON_AddBoolToObject(reaper, "leader_registered", ctl_registered(c, rec.node));
+	zks_record_leader_clear(&rec);
+	return reaper;
+}
+
+static cJSON *record_counts_json(struct ctl_cluster *c)
+{
+	cJSON *counts = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
+	cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
+	cJSON_AddNumberToObject(counts, "leases",
+				(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
+	cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
+	cJSON_AddNumberToObject(counts, "endpoints",
+				(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
+	cJSON_AddNumberToObject(counts, "pools", (double)count_children(c, ZKS_SUBNETS));
+	cJSON_AddNumberToObject(counts, "addresses",
+				(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
+	cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
+	return counts;
+}
+
+static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(doc, "zookeeper", zookeeper_json(c, o, unreachable));
 	if (c != NULL) {
-		held = holdings(c);
-		nodes = cJSON_AddArrayToObject(doc, "nodes");
-		n = ctl_children(c, ZKS_NODES, &names);
-		for (size_t i = 0; i < n; i++) {
-			cleanup_free char *p = zks_path_node(names[i]);
-			cleanup_free char *sess = NULL;
-			struct zks_stat st;
-			int state;
-			cJSON *rec = ctl_get_object(c, p, &st, &state),
-			      *node = cJSON_CreateObject();
-			const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, names[i]);
-
-			sess = session_hex(st.owner);
-			cJSON_AddStringToObject(node, "id", names[i]);
-			cJSON_AddStringToObject(node, "state",
-						st.owner != 0 ? "registered" : "persistent");
-			add_str(node, "session", st.owner != 0 ? sess : NULL);
-			cJSON_AddBoolToObject(node, "valid", rec != NULL);
-			add_str(node, "address", jstr(rec, "address"));
-			add_str(node, "started_at", jstr(rec, "started_at"));
-			add_str(node, "version", jstr(rec, "version"));
-			add_str(node, "instance", jstr(rec, "instance"));
-			cJSON_AddItemToObject(node, "holds",
-					      h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
-			cJSON_AddItemToArray(nodes, node);
-			cJSON_Delete(rec);
-		}
-		zks_free_strv(names, n);
-		/* Nodes that hold records but are not registered: the reaper's to reclaim. */
-		cJSON_ArrayForEach(e, held)
-		{
-			cJSON *node;
-
-			if (e->string == NULL || ctl_registered(c, e->string))
-				continue;
-			node = cJSON_CreateObject();
-			cJSON_AddStringToObject(node, "id", e->string);
-			cJSON_AddStringToObject(node, "state", "gone");
-			cJSON_AddNullToObject(node, "session");
-			cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
-			cJSON_AddItemToArray(nodes, node);
-		}
-		cJSON_Delete(held);
-
-		reaper = cJSON_AddObjectToObject(doc, "reaper");
-		{
-			struct zks_stat st;
-			cJSON *rec = ctl_get_object(c, ZKS_REAPER_LEADER, &st, NULL);
-			cleanup_free char *sess = session_hex(st.owner);
-			const char *leader = jstr(rec, "node");
-
-			add_str(reaper, "leader", leader);
-			add_str(reaper, "session", rec ? sess : NULL);
-			cJSON_AddBoolToObject(reaper, "leader_registered",
-					      ctl_registered(c, leader));
-			cJSON_Delete(rec);
-		}
-
-		counts = cJSON_AddObjectToObject(doc, "counts");
-		cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
-		cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
-		cJSON_AddNumberToObject(counts, "leases",
-					(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
-		cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
-		cJSON_AddNumberToObject(counts, "endpoints",
-					(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
-		cJSON_AddNumberToObject(counts, "pools",
-					(double)count_children(c, ZKS_SUBNETS));
-		cJSON_AddNumberToObject(counts, "addresses",
-					(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
-		cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
+		cJSON_AddItemToObject(doc, "nodes", nodes_json(c));
+		cJSON_AddItemToObject(doc, "reaper", reaper_json(c));
+		cJSON_AddItemToObject(doc, "counts", record_counts_json(c));
 	}
 	if (o->socket != NULL)
 		cJSON_AddItemToObject(doc, "daemon", ctl_probe_daemon(o->socket, o->timeout_ms));
@@ -1012,46 +1080,50 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 
 static char *holds_text(const cJSON *holds)
 {
+	static const char *const labels[][3] = {
+	    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
+	    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
+	    {"leases", "lease", "leases"},
+	};
 	char *text = xstrdup("");
 	const cJSON *e;
 
 	cJSON_ArrayForEach(e, holds)
 	{
-		char *next;
+		const char *label = e->string;
+		int count;
 
 		if (!cJSON_IsNumber(e) || e->string == NULL)
 			continue;
-		static const char *const labels[][3] = {
-		    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
-		    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
-		    {"leases", "lease", "leases"},
-		};
-		const char *label = e->string;
-		int count = (int)e->valuedouble;
-
+		count = (int)e->valuedouble;
 		for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
 			if (!strcmp(labels[i][0], e->string))
 				label = labels[i][count == 1 ? 1 : 2];
-		next = xasprintf("%s%s%d %s", text, text[0] ? ", " : "", count, label);
-		free(text);
-		text = next;
+		appendf(&text, ", ", "%d %s", count, label);
 	}
 	return text;
 }
 
-static void print_status(const cJSON *doc)
+/* The MODE column of a server that did not answer srvr: why. */
+static char *server_mode(const cJSON *e)
 {
-	const cJSON *zk = cJSON_GetObjectItemCaseSensitive(doc, "zookeeper");
-	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
-	const cJSON *reaper = cJSON_GetObjectItemCaseSensitive(doc, "reaper");
-	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
-	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
-	const cJSON *e;
+	const char *error = jstr(e, "error");
+
+	if (error && strstr(error, "whitelist"))
+		return xstrdup("? (srvr not in its 4lw whitelist)");
+	if (is_true(e, "reachable"))
+		return xasprintf("? (srvr: %s)", error ? error : "no answer");
+	return xasprintf("(%s)", error ? error : "no answer");
+}
+
+static void print_zookeeper(const cJSON *zk)
+{
 	static const char *const sh[] = {"SERVER",  "REACHABLE", "MODE",
 					 "VERSION", "ZNODES",	 "LATENCY MIN/AVG/MAX"};
 	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(sh), sh);
+	const cJSON *e;
 
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(zk, "reachable")))
+	if (is_true(zk, "reachable"))
 		printf("ZooKeeper %s, root %s: connected (session %s)\n", jstr(zk, "hosts"),
 		       jstr(zk, "root"), jstr(zk, "session"));
 	else
@@ -1059,130 +1131,126 @@ static void print_status(const cJSON *doc)
 		       jstr(zk, "root"), jstr(zk, "error"));
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(zk, "servers"))
 	{
-		bool srvr = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "srvr"));
+		bool srvr = is_true(e, "srvr");
 		char b[24];
 		const char *ver = jstr(e, "version");
 		cleanup_free char *short_ver = ver ? xstrndup(ver, strcspn(ver, "-")) : NULL;
-		cleanup_free char *mode = NULL;
+		cleanup_free char *mode = srvr ? NULL : server_mode(e);
 
-		if (!srvr && jstr(e, "error") && strstr(jstr(e, "error"), "whitelist"))
-			mode = xstrdup("? (srvr not in its 4lw whitelist)");
-		else if (!srvr && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable")))
-			mode = xasprintf("? (srvr: %s)",
-					 jstr(e, "error") ? jstr(e, "error") : "no answer");
-		else if (!srvr)
-			mode = xasprintf("(%s)", jstr(e, "error") ? jstr(e, "error") : "no answer");
-		ctl_table_add(
-		    t, jstr(e, "server"),
-		    yes_no(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "reachable"))),
-		    srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
-		    jstr(e, "latency"));
+		ctl_table_add(t, jstr(e, "server"), yes_no(is_true(e, "reachable")),
+			      srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
+			      jstr(e, "latency"));
 	}
 	ctl_table_print(t, stdout);
 	ctl_table_free(t);
+}
 
-	if (cJSON_IsArray(nodes)) {
-		static const char *const nh[] = {"NODE",    "STATE",   "ADDRESS", "SESSION",
-						 "STARTED", "VERSION", "HOLDS"};
-		const char *leader = jstr(reaper, "leader");
+static void print_nodes(const cJSON *nodes, const cJSON *reaper)
+{
+	static const char *const nh[] = {"NODE",    "STATE",   "ADDRESS", "SESSION",
+					 "STARTED", "VERSION", "HOLDS"};
+	const char *leader = jstr(reaper, "leader");
+	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(nh), nh);
+	const cJSON *e;
 
-		t = ctl_table_new(ARRAY_SIZE(nh), nh);
-		cJSON_ArrayForEach(e, nodes)
-		{
-			cleanup_free char *holds =
-			    holds_text(cJSON_GetObjectItemCaseSensitive(e, "holds"));
-			const char *state = jstr(e, "state");
-			cleanup_free char *st = NULL;
+	cJSON_ArrayForEach(e, nodes)
+	{
+		cleanup_free char *holds = holds_text(cJSON_GetObjectItemCaseSensitive(e, "holds"));
+		const char *state = jstr(e, "state");
+		cleanup_free char *st = NULL;
 
-			if (!strcmp(state, "persistent"))
-				st = xstrdup("persistent!");
-			else if (!strcmp(state, "gone"))
-				st = xstrdup("gone");
-			else
-				st = xasprintf("%s%s", state,
-					       leader && !strcmp(leader, jstr(e, "id")) ? ", reaper"
-											: "");
-			ctl_table_add(t, jstr(e, "id"), st, jstr(e, "address"), jstr(e, "session"),
-				      jstr(e, "started_at"), jstr(e, "version"), holds);
-		}
-		printf("\n");
-		if (ctl_table_rows(t) > 0)
-			ctl_table_print(t, stdout);
+		if (!strcmp(state, "persistent"))
+			st = xstrdup("persistent!");
+		else if (!strcmp(state, "gone"))
+			st = xstrdup("gone");
 		else
-			printf("No nodes registered.\n");
-		ctl_table_free(t);
-		printf("\nReaper leader: %s%s\n",
-		       jstr(reaper, "leader") ? jstr(reaper, "leader") : "none",
-		       jstr(reaper, "leader") && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-						     reaper, "leader_registered"))
-			   ? " (not registered!)"
-			   : "");
+			st = xasprintf("%s%s", state,
+				       leader && !strcmp(leader, jstr(e, "id")) ? ", reaper" : "");
+		ctl_table_add(t, jstr(e, "id"), st, jstr(e, "address"), jstr(e, "session"),
+			      jstr(e, "started_at"), jstr(e, "version"), holds);
 	}
-	if (cJSON_IsObject(counts)) {
-		static const char *const what[][3] = {
-		    {"volumes", "volume", "volumes"},
-		    {"leases", "lease", "leases"},
-		    {"networks", "network", "networks"},
-		    {"endpoints", "endpoint", "endpoints"},
-		    {"pools", "pool", "pools"},
-		    {"addresses", "address", "addresses"},
-		    {"vnis", "VNI", "VNIs"},
-		    {"nodes", "node", "nodes"},
-		};
-		char w[ARRAY_SIZE(what)][40];
+	printf("\n");
+	if (ctl_table_rows(t) > 0)
+		ctl_table_print(t, stdout);
+	else
+		printf("No nodes registered.\n");
+	ctl_table_free(t);
+	printf("\nReaper leader: %s%s\n", leader ? leader : "none",
+	       leader && !is_true(reaper, "leader_registered") ? " (not registered!)" : "");
+}
 
-		for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, what[i][0]);
-			int k = cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+static void print_counts(const cJSON *counts)
+{
+	static const char *const what[][3] = {
+	    {"volumes", "volume", "volumes"},	    {"leases", "lease", "leases"},
+	    {"networks", "network", "networks"},    {"endpoints", "endpoint", "endpoints"},
+	    {"pools", "pool", "pools"},		    {"addresses", "address", "addresses"},
+	    {"vnis", "VNI", "VNIs"},		    {"nodes", "node", "nodes"},
+	};
+	char w[ARRAY_SIZE(what)][40];
 
-			snprintf(w[i], sizeof(w[i]), "%d %s", k, what[i][k == 1 ? 1 : 2]);
-		}
-		printf("Records: %s (%s), %s (%s), %s (%s), %s, %s\n", w[0], w[1], w[2], w[3], w[4],
-		       w[5], w[6], w[7]);
+	for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, what[i][0]);
+		int k = cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+
+		snprintf(w[i], sizeof(w[i]), "%d %s", k, what[i][k == 1 ? 1 : 2]);
 	}
-	if (cJSON_IsObject(daemon)) {
-		printf("\nLocal daemon %s: ", jstr(daemon, "socket"));
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered"))) {
-			printf("NO ANSWER: %s\n", jstr(daemon, "error"));
-		} else {
-			cleanup_free char *impl = xstrdup("");
-			char b[24];
-			const cJSON *s;
+	printf("Records: %s (%s), %s (%s), %s (%s), %s, %s\n", w[0], w[1], w[2], w[3], w[4], w[5],
+	       w[6], w[7]);
+}
 
-			cJSON_ArrayForEach(s,
-					   cJSON_GetObjectItemCaseSensitive(daemon, "implements"))
-			{
-				char *next;
+/* "its view: ..." of a daemon that answered. */
+static void print_daemon_view(const cJSON *daemon)
+{
+	char b[24];
 
-				if (!cJSON_IsString(s))
-					continue;
-				next =
-				    xasprintf("%s%s%s", impl, impl[0] ? ", " : "", s->valuestring);
-				free(impl);
-				impl = next;
-			}
-			printf(
-			    "answered in %.1f ms; implements %s\n",
-			    cJSON_GetObjectItemCaseSensitive(daemon, "round_trip_ms")->valuedouble,
-			    impl[0] ? impl : "nothing");
-			if (num_text(daemon, "volumes", b))
-				printf("  its view: %s volumes", b);
-			if (jstr(daemon, "zookeeper"))
-				printf(
-				    "; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "stale"))
-					? ", answering from a stale mirror"
-					: "",
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "fenced"))
-					? ", cut off: its leases are considered lost"
-					: "");
-			else if (num_text(daemon, "volumes", b))
-				printf("; its ZooKeeper state shows only in a volume's status");
-			if (jstr(daemon, "error"))
-				printf("\n  error: %s", jstr(daemon, "error"));
-			printf("\n");
-		}
+	if (num_text(daemon, "volumes", b))
+		printf("  its view: %s volumes", b);
+	if (jstr(daemon, "zookeeper"))
+		printf("; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
+		       is_true(daemon, "stale") ? ", answering from a stale mirror" : "",
+		       is_true(daemon, "fenced") ? ", cut off: its leases are considered lost" : "");
+	else if (num_text(daemon, "volumes", b))
+		printf("; its ZooKeeper state shows only in a volume's status");
+	if (jstr(daemon, "error"))
+		printf("\n  error: %s", jstr(daemon, "error"));
+	printf("\n");
+}
+
+static void print_daemon(const cJSON *daemon)
+{
+	cleanup_free char *impl = xstrdup("");
+	const cJSON *s;
+
+	printf("\nLocal daemon %s: ", jstr(daemon, "socket"));
+	if (!is_true(daemon, "answered")) {
+		printf("NO ANSWER: %s\n", jstr(daemon, "error"));
+		return;
 	}
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(daemon, "implements"))
+	{
+		if (cJSON_IsString(s))
+			appendf(&impl, ", ", "%s", s->valuestring);
+	}
+	printf("answered in %.1f ms; implements %s\n",
+	       cJSON_GetObjectItemCaseSensitive(daemon, "round_trip_ms")->valuedouble,
+	       impl[0] ? impl : "nothing");
+	print_daemon_view(daemon);
+}
+
+static void print_status(const cJSON *doc)
+{
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
+	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
+
+	print_zookeeper(cJSON_GetObjectItemCaseSensitive(doc, "zookeeper"));
+	if (cJSON_IsArray(nodes))
+		print_nodes(nodes, cJSON_GetObjectItemCaseSensitive(doc, "reaper"));
+	if (cJSON_IsObject(counts))
+		print_counts(counts);
+	if (cJSON_IsObject(daemon))
+		print_daemon(daemon);
 }
 
 int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable_msg)
@@ -1196,7 +1264,7 @@ int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 	else
 		print_status(doc);
 	if (daemon != NULL &&
-	    (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "answered")) ||
+	    (!is_true(daemon, "answered") ||
 	     jstr(daemon, "error") != NULL ||
 	     (jstr(daemon, "zookeeper") && strcmp(jstr(daemon, "zookeeper"), "connected") != 0)))
 		rc = CTL_EXIT_PROBLEM;

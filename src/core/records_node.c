@@ -1,0 +1,72 @@
+/*
+ * records_node.c - the JSON of the records about nodes (records.h): a node's
+ * registration (/nodes/NODE) and the reaper's leader (/reaper/leader).
+ */
+#include <string.h>
+
+#include "records_json.h"
+#include "zkswarm/records.h"
+
+char *zks_record_node_encode(const struct zks_record_node *rec)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(doc, "address", rec->address ? rec->address : "");
+	record_add_str(doc, "instance", rec->instance);
+	record_add_str(doc, "started_at", rec->started_at);
+	record_add_str(doc, "version", rec->version);
+	return record_print(doc);
+}
+
+int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err)
+{
+	cJSON *doc = record_object(data);
+
+	memset(out, 0, sizeof(*out));
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "a node's registration in ZooKeeper is not a JSON object");
+	out->address = record_str(doc, "address");
+	out->instance = record_str(doc, "instance");
+	out->started_at = record_str(doc, "started_at");
+	out->version = record_str(doc, "version");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+void zks_record_node_clear(struct zks_record_node *rec)
+{
+	free(rec->address);
+	free(rec->instance);
+	free(rec->started_at);
+	free(rec->version);
+	memset(rec, 0, sizeof(*rec));
+}
+
+char *zks_record_leader_encode(const struct zks_record_leader *rec)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	record_add_str(doc, "node", rec->node);
+	return record_print(doc);
+}
+
+int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
+			     struct zks_error *err)
+{
+	cJSON *doc = record_object(data);
+
+	out->node = NULL;
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "the reaper's leader record is not a JSON object");
+	out->node = record_str(doc, "node");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+void zks_record_leader_clear(struct zks_record_leader *rec)
+{
+	free(rec->node);
+	rec->node = NULL;
+}
