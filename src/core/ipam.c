@@ -101,6 +101,14 @@ static char *subnet_path(const struct zks_cidr *c)
 	return zks_path_subnet(name);
 }
 
+int zks_ipam_subnet_claimed(struct zks_store *store, const struct zks_cidr *subnet,
+			    struct zks_error *err)
+{
+	cleanup_free char *path = subnet_path(subnet);
+
+	return store_get(store, path, NULL, NULL, NULL, err);
+}
+
 static char *addrs_path(const struct zks_cidr *c)
 {
 	char name[ZKS_CIDR_STR];
