@@ -19,9 +19,10 @@
 
 #include "zkswarm/cidr.h"
 #include "zkswarm/networks.h"
+#include "zkswarm/records.h"
 
 #define VNI_MIN 4096u
-#define VNI_MAX 16777215u
+#define VNI_MAX ZKS_VNI_MAX /* the record's bound is the option's */
 #define VXLAN_OVERHEAD 50
 
 struct zks_networks {
