@@ -56,4 +56,9 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err);
 /* The subnet a pool ID names (for the network driver's checks). */
 int zks_ipam_pool_subnet(const char *pool_id, struct zks_cidr *subnet, struct zks_error *err);
 
+/* Whether subnet is one the IPAM claimed: 0, or NOT_FOUND (or the store's error).  Asks
+ * ZooKeeper, not the mirror; for the network driver, which has no zks_ipam of its own. */
+int zks_ipam_subnet_claimed(struct zks_store *store, const struct zks_cidr *subnet,
+			    struct zks_error *err);
+
 #endif

@@ -43,7 +43,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "zkswarm/cidr.h"
 #include "zkswarm/error.h"
 #include "zkswarm/volume_options.h"
 
@@ -188,5 +190,48 @@ char *zks_record_leader_encode(const struct zks_record_leader *rec);
 int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
 			     struct zks_error *err);
 void zks_record_leader_clear(struct zks_record_leader *rec);
+
+/* ---- network records: /networks/KEY and /networks/KEY/endpoints/ID (records_net.c) ----------- */
+/*
+ * Encoders return JSON to free; decoders return 0, or -1 with err (ZKS_ERR_INTERNAL: the data
+ * in ZooKeeper is bad) and accept exactly what the daemon always accepted.  */
+
+#define ZKS_VNI_MAX 16777215u
+
+struct zks_record_network {
+	char *key;		/* the cluster-wide key; NULL if absent */
+	struct zks_cidr subnet; /* required */
+	char *gateway;		/* as Docker gave it, "a.b.c.d/len"; NULL if none */
+	uint32_t vni;		/* required, 1 to ZKS_VNI_MAX */
+	int mtu;		/* required, 576 to 65535 */
+	const struct zks_kv *options; /* the -o values as given; strings only */
+	size_t noptions;
+	char *created_by, *created_at, *token; /* NULL if absent or not strings */
+};
+
+char *zks_record_network_encode(const struct zks_record_network *rec);
+int zks_record_network_decode(const char *data, struct zks_record_network *out,
+			      struct zks_error *err);
+void zks_record_network_clear(struct zks_record_network *rec);
+
+/* Fixed sizes, the decoder's limits, so that a decoded endpoint has nothing to free. */
+struct zks_record_endpoint {
+	char node[128];		    /* required: the node it lives on */
+	char address[ZKS_CIDR_STR]; /* required: "a.b.c.d/len" as the engine gave it */
+	uint8_t mac[6];		    /* required: one station's MAC (zks_mac_parse) */
+	char network[129];	    /* the Docker network ID on node; "" if absent, or not a
+				     * string of at most 128 characters */
+};
+
+char *zks_record_endpoint_encode(const struct zks_record_endpoint *rec);
+int zks_record_endpoint_decode(const char *data, struct zks_record_endpoint *out,
+			       struct zks_error *err);
+
+/*
+ * "xx:xx:xx:xx:xx:xx", two hex digits each, of one station: not multicast, broadcast or
+ * zero.  0, or -1.
+ */
+int zks_mac_parse(const char *s, uint8_t mac[6]);
+void zks_mac_format(const uint8_t mac[6], char out[18]);
 
 #endif

@@ -19,6 +19,7 @@
 #include "zkswarm/ipam.h"
 #include "zkswarm/log.h"
 #include "zkswarm/records.h"
+#include "zkswarm/txn.h"
 #include "zkswarm/util.h"
 
 #define CLAIM_ATTEMPTS 16
@@ -97,6 +98,14 @@ static char *subnet_path(const struct zks_cidr *c)
 
 	zks_cidr_to_name(c, name);
 	return zks_path_subnet(name);
+}
+
+int zks_ipam_subnet_claimed(struct zks_store *store, const struct zks_cidr *subnet,
+			    struct zks_error *err)
+{
+	cleanup_free char *path = subnet_path(subnet);
+
+	return store_get(store, path, NULL, NULL, NULL, err);
 }
 
 static char *addrs_path(const struct zks_cidr *c)
@@ -276,119 +285,153 @@ static int subnet_join(struct zks_ipam *ipam, const struct zks_cidr *c, struct z
 	return zks_error_set(err, ZKS_ERR_CONFLICT, "subnet `%s` kept changing; try again", path);
 }
 
+/* One subnet_claim: the subnet wanted, and the candidate of the current attempt. */
+struct subnet_change {
+	struct zks_ipam *ipam;
+	const struct zks_cidr *want; /* NULL: the first free one of the default range */
+	struct zks_cidr cand;
+};
+
+/* The subnets the children of /ipam/subnets name; a name that is none overlaps nothing. */
+static struct zks_cidr *subnets_of(char *const *names, size_t n)
+{
+	struct zks_cidr *claimed = xcalloc(n + 1, sizeof(*claimed));
+
+	for (size_t i = 0; i < n; i++)
+		if (zks_cidr_from_name(names[i], &claimed[i]) < 0)
+			claimed[i] = (struct zks_cidr){0, 33};
+	return claimed;
+}
+
+/* CONFLICT: want overlaps the claimed subnet other; the message names its holder. */
+static int overlap_error(struct zks_ipam *ipam, const struct zks_cidr *want,
+			 const struct zks_cidr *other, struct zks_error *err)
+{
+	cleanup_free char *p = subnet_path(other);
+	cleanup_free char *data = NULL;
+	char a[ZKS_CIDR_STR], b[ZKS_CIDR_STR];
+	struct zks_record_subnet rec;
+
+	zks_cidr_format(want, a);
+	zks_cidr_format(other, b);
+	store_get(ipam->store, p, &data, NULL, NULL, NULL);
+	zks_record_subnet_decode(data, &rec, NULL); /* else: no refs, "unknown" */
+	zks_error_set(err, ZKS_ERR_CONFLICT, "subnet %s overlaps %s, which is in use (by node `%s`)",
+		      a, b, zks_record_counts_first(&rec.refs));
+	zks_record_subnet_clear(&rec);
+	return -1;
+}
+
+/* The subnet asked for: free (0), claimed already (1: join it), or overlapping (-1, err). */
+static int want_check(struct zks_ipam *ipam, const struct zks_cidr *want,
+		      const struct zks_cidr *claimed, size_t n, struct zks_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (claimed[i].len == 33 || !zks_cidr_overlap(&claimed[i], want))
+			continue;
+		if (claimed[i].addr == want->addr && claimed[i].len == want->len)
+			return 1;
+		return overlap_error(ipam, want, &claimed[i], err);
+	}
+	return 0;
+}
+
+/* The first subnet of the default range that overlaps none claimed. */
+static int default_pick(struct zks_ipam *ipam, const struct zks_cidr *claimed, size_t n,
+			struct zks_cidr *cand, struct zks_error *err)
+{
+	uint64_t count = (uint64_t)1 << (ipam->default_size - ipam->default_pool.len);
+	char d[ZKS_CIDR_STR];
+
+	for (uint64_t k = 0; k < count; k++) {
+		bool taken = false;
+
+		zks_cidr_subnet(&ipam->default_pool, ipam->default_size, k, cand);
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = claimed[i].len != 33 && zks_cidr_overlap(&claimed[i], cand);
+		if (!taken)
+			return 0;
+	}
+	zks_cidr_format(&ipam->default_pool, d);
+	return zks_error_set(err, ZKS_ERR_CONFLICT,
+			     "no free /%u subnet left in the default range %s (DEFAULT_POOL)",
+			     ipam->default_size, d);
+}
+
+/* Create the subnet's record and its addrs, bumping /ipam/subnets from the version read. */
+static void subnet_create_ops(struct zks_ipam *ipam, const struct zks_cidr *cand, int32_t version,
+			      struct zks_txn *t)
+{
+	char cidr[ZKS_CIDR_STR], at[32];
+	struct zks_record_subnet rec = {0};
+	const char *text, *bump;
+
+	zks_cidr_format(cand, cidr);
+	zks_rfc3339_now(at);
+	rec.cidr = xstrdup(cidr);
+	zks_record_counts_add(&rec.refs, ipam->node_id, 1);
+	rec.created_by = xstrdup(ipam->node_id);
+	rec.created_at = xstrdup(at);
+	text = zks_txn_keep(t, subnet_text(&rec));
+	zks_record_subnet_clear(&rec);
+	bump = zks_txn_keep(t, xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id));
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET, .path = ZKS_SUBNETS, .data = bump,
+				       .len = strlen(bump), .version = version});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, subnet_path(cand)),
+				       .data = text, .len = strlen(text)});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, addrs_path(cand))});
+}
+
+/* Pick the subnet under the version of /ipam/subnets read, so that overlaps lose the race. */
+static enum zks_txn_next subnet_build(void *ctx, struct zks_txn *t, struct zks_error *err)
+{
+	struct subnet_change *c = ctx;
+	struct zks_ipam *ipam = c->ipam;
+	struct zks_stat pst;
+	char **names = NULL;
+	size_t n = 0;
+	struct zks_cidr *claimed;
+	int r;
+
+	if (store_get(ipam->store, ZKS_SUBNETS, NULL, NULL, &pst, err) < 0 ||
+	    store_children(ipam->store, ZKS_SUBNETS, &names, &n, err) < 0)
+		return ZKS_TXN_FAIL;
+	claimed = subnets_of(names, n);
+	if (c->want != NULL) {
+		c->cand = *c->want;
+		r = want_check(ipam, c->want, claimed, n, err);
+	} else {
+		r = default_pick(ipam, claimed, n, &c->cand, err);
+	}
+	free(claimed);
+	zks_free_strv(names, n);
+	if (r < 0)
+		return ZKS_TXN_FAIL;
+	if (r == 0) {
+		subnet_create_ops(ipam, &c->cand, pst.version, t);
+		return ZKS_TXN_COMMIT;
+	}
+	if (subnet_join(ipam, &c->cand, err) == 0)
+		return ZKS_TXN_DONE;
+	/* Released meanwhile: claim it afresh. */
+	return err->code == ZKS_ERR_NOT_FOUND ? ZKS_TXN_RETRY : ZKS_TXN_FAIL;
+}
+
 /*
- * Claim subnet c (want_exact: the user named it) or the first free subnet of
- * the default range.  0 and *got on success.
+ * Claim subnet want (the user named it) or the first free subnet of
+ * the default range (want NULL).  0 and *got on success.
  */
 static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, struct zks_cidr *got,
 			struct zks_error *err)
 {
-	for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-		struct zks_stat pst;
-		char **names = NULL;
-		size_t n = 0;
-		struct zks_cidr *claimed, cand;
-		bool found = false, join = false;
-		int r = -1;
+	/* Lost races (CONFLICT, EXISTS): another claim came first; look again. */
+	static const struct zks_txn_spec spec = {.attempts = CLAIM_ATTEMPTS, .build = subnet_build};
+	struct subnet_change c = {.ipam = ipam, .want = want};
 
-		if (store_get(ipam->store, ZKS_SUBNETS, NULL, NULL, &pst, err) < 0 ||
-		    store_children(ipam->store, ZKS_SUBNETS, &names, &n, err) < 0)
-			return -1;
-		claimed = xcalloc(n + 1, sizeof(*claimed));
-		for (size_t i = 0; i < n; i++)
-			if (zks_cidr_from_name(names[i], &claimed[i]) < 0)
-				claimed[i] = (struct zks_cidr){0, 33}; /* not ours: overlaps nothing */
-		if (want != NULL) {
-			cand = *want;
-			found = true;
-			for (size_t i = 0; i < n; i++) {
-				if (claimed[i].len == 33 || !zks_cidr_overlap(&claimed[i], want))
-					continue;
-				if (claimed[i].addr == want->addr && claimed[i].len == want->len) {
-					join = true;
-					break;
-				}
-				{
-					cleanup_free char *p = subnet_path(&claimed[i]);
-					cleanup_free char *data = NULL;
-					char a[ZKS_CIDR_STR], b[ZKS_CIDR_STR];
-					struct zks_record_subnet rec;
-
-					zks_cidr_format(want, a);
-					zks_cidr_format(&claimed[i], b);
-					store_get(ipam->store, p, &data, NULL, NULL, NULL);
-					zks_record_subnet_decode(data, &rec, NULL); /* else: no refs */
-					zks_error_set(err, ZKS_ERR_CONFLICT,
-						      "subnet %s overlaps %s, which is in use (by node `%s`)", a,
-						      b, zks_record_counts_first(&rec.refs));
-					zks_record_subnet_clear(&rec);
-					goto next;
-				}
-			}
-		} else {
-			uint64_t count = (uint64_t)1 << (ipam->default_size - ipam->default_pool.len);
-
-			for (uint64_t k = 0; k < count && !found; k++) {
-				bool taken = false;
-
-				zks_cidr_subnet(&ipam->default_pool, ipam->default_size, k, &cand);
-				for (size_t i = 0; i < n && !taken; i++)
-					taken = claimed[i].len != 33 && zks_cidr_overlap(&claimed[i], &cand);
-				found = !taken;
-			}
-			if (!found) {
-				char d[ZKS_CIDR_STR];
-
-				zks_cidr_format(&ipam->default_pool, d);
-				zks_error_set(err, ZKS_ERR_CONFLICT,
-					      "no free /%u subnet left in the default range %s (DEFAULT_POOL)",
-					      ipam->default_size, d);
-				goto next;
-			}
-		}
-		if (join) {
-			r = subnet_join(ipam, &cand, err);
-			if (r < 0 && err->code == ZKS_ERR_NOT_FOUND)
-				r = 1; /* released meanwhile: claim it afresh */
-		} else {
-			cleanup_free char *path = subnet_path(&cand);
-			cleanup_free char *addrs = addrs_path(&cand);
-			cleanup_free char *text = NULL;
-			cleanup_free char *bump = NULL;
-			char cidr[ZKS_CIDR_STR], at[32];
-			struct zks_record_subnet rec = {0};
-
-			zks_cidr_format(&cand, cidr);
-			zks_rfc3339_now(at);
-			rec.cidr = xstrdup(cidr);
-			zks_record_counts_add(&rec.refs, ipam->node_id, 1);
-			rec.created_by = xstrdup(ipam->node_id);
-			rec.created_at = xstrdup(at);
-			text = subnet_text(&rec);
-			zks_record_subnet_clear(&rec);
-			bump = xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id);
-			{
-				struct zks_op ops[] = {
-					{.type = ZKS_OP_SET, .path = ZKS_SUBNETS, .data = bump,
-					 .len = strlen(bump), .version = pst.version},
-					{.type = ZKS_OP_CREATE, .path = path, .data = text, .len = strlen(text)},
-					{.type = ZKS_OP_CREATE, .path = addrs},
-				};
-
-				r = store_multi(ipam->store, ops, ARRAY_SIZE(ops), err);
-				if (r < 0 && (err->code == ZKS_ERR_CONFLICT || err->code == ZKS_ERR_EXISTS))
-					r = 1; /* another claim came first: look again */
-			}
-		}
-		if (r == 0)
-			*got = cand;
-	next:
-		free(claimed);
-		zks_free_strv(names, n);
-		if (r <= 0)
-			return r;
-	}
-	return zks_error_set(err, ZKS_ERR_CONFLICT, "subnets kept changing under us; try again");
+	if (zks_txn_run(ipam->store, &spec, &c, err, "subnets kept changing under us; try again") < 0)
+		return -1;
+	*got = c.cand;
+	return 0;
 }
 
 int zks_ipam_request_pool(struct zks_ipam *ipam, const char *pool, const char *subpool, bool v6,

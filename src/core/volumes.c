@@ -20,6 +20,7 @@
 #include "zkswarm/log.h"
 #include "zkswarm/util.h"
 #include "zkswarm/records.h"
+#include "zkswarm/txn.h"
 #include "zkswarm/volumes.h"
 
 #define STRIPES 64
@@ -382,6 +383,117 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 	return 0;
 }
 
+/* One lease_write: what it changes and the paths and texts its steps point to. */
+struct lease_change {
+	struct zks_volumes *v;
+	const char *name;
+	enum zks_access access;
+	size_t n;         /* IDs to hold; 0: release */
+	const char *holder, *lease;
+	const char *data, *hdata; /* the lease's and the holder's text */
+};
+
+/* The steps that take (or keep) the lease, and for a single-node volume the holder. */
+static void lease_take_ops(const struct lease_change *c, const struct lease_view *lv,
+			   int64_t session, struct zks_txn *t)
+{
+	if (c->access == ZKS_ACCESS_SINGLE_NODE) {
+		if (lv->holder_exists && lv->holder_st.owner != session)
+			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->holder,
+						       .version = lv->holder_st.version});
+		if (!lv->holder_exists || lv->holder_st.owner != session)
+			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->holder,
+						       .data = c->hdata, .len = strlen(c->hdata),
+						       .kind = ZKS_EPHEMERAL});
+	}
+	if (lv->lease_exists && lv->lease_st.owner == session) {
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET, .path = c->lease, .data = c->data,
+					       .len = strlen(c->data), .version = lv->lease_st.version});
+		return;
+	}
+	/* A lease of an earlier session of ours is replaced, not trusted. */
+	if (lv->lease_exists)
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->lease,
+					       .version = lv->lease_st.version});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->lease, .data = c->data,
+				       .len = strlen(c->data), .kind = ZKS_EPHEMERAL});
+}
+
+static void lease_release_ops(const struct lease_change *c, const struct lease_view *lv,
+			      struct zks_txn *t)
+{
+	if (lv->lease_exists)
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->lease,
+					       .version = lv->lease_st.version});
+	if (lv->holder_exists && strcmp(lv->holder_node, c->v->node_id) == 0)
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->holder,
+					       .version = lv->holder_st.version});
+}
+
+/* First from the mirror, then (after a miss or a lost race) from ZooKeeper. */
+static enum zks_txn_next lease_build(void *ctx, struct zks_txn *t, struct zks_error *err)
+{
+	struct lease_change *c = ctx;
+	struct zks_volumes *v = c->v;
+	bool authoritative = t->attempt > 0;
+	struct zks_store_status status;
+	struct lease_view lv;
+	bool ours, recheck;
+
+	store_status(v->store, &status);
+	if (lease_view_read(v, c->name, authoritative, &lv, err) < 0)
+		return ZKS_TXN_FAIL;
+	ours = lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0;
+	if (c->n > 0 && c->access == ZKS_ACCESS_SINGLE_NODE && lv.holder_exists && !ours) {
+		if (authoritative)
+			zks_error_set(err, ZKS_ERR_CONFLICT,
+				      "volume `%s` is single-node and is mounted on node `%s`; "
+				      "unmount it there first (or create it with -o "
+				      "access=multi-node)",
+				      c->name, lv.holder_node);
+		lease_view_clear(&lv);
+		/* Or the mirror may be behind: ask ZooKeeper. */
+		return authoritative ? ZKS_TXN_FAIL : ZKS_TXN_RETRY;
+	}
+	if (c->n > 0)
+		lease_take_ops(c, &lv, status.session_id, t);
+	else
+		lease_release_ops(c, &lv, t);
+	/*
+	 * Nothing to change, as far as the mirror knows, or a release of a single-node
+	 * volume whose mirror shows our lease without our holder (read at another
+	 * moment): make sure with ZooKeeper, or the holder could stay behind.
+	 */
+	recheck = t->nops == 0 ||
+		  (c->n == 0 && c->access == ZKS_ACCESS_SINGLE_NODE && lv.lease_exists && !ours);
+	lease_view_clear(&lv);
+	return !authoritative && recheck ? ZKS_TXN_RETRY : ZKS_TXN_COMMIT;
+}
+
+/* NOT_FOUND: the lease parent is gone with the volume, or a node we replace vanished. */
+static enum zks_txn_next lease_failed(void *ctx, struct zks_txn *t, struct zks_error *err)
+{
+	struct lease_change *c = ctx;
+	cleanup_free char *parent = NULL;
+	struct volume_record rec;
+	struct zks_error e2;
+
+	(void)t;
+	if (err->code != ZKS_ERR_NOT_FOUND)
+		return zks_txn_lost_race(err) ? ZKS_TXN_RETRY : ZKS_TXN_FAIL;
+	if (load_record(c->v, c->name, true, &rec, err) < 0)
+		return ZKS_TXN_FAIL;
+	record_clear(&rec);
+	/* A record without its leases parent (made by hand, or an old version): mend it. */
+	parent = zks_path_volume_leases(c->name);
+	if (store_create(c->v->store, parent, NULL, 0, ZKS_PERSISTENT, &e2) < 0 &&
+	    e2.code != ZKS_ERR_EXISTS) {
+		*err = e2;
+		return ZKS_TXN_FAIL;
+	}
+	return ZKS_TXN_RETRY;
+}
+
 /*
  * Make this node's lease on the volume hold exactly ids (none: release it).
  * For a single-node volume taking the first ID also takes the holder node,
@@ -390,103 +502,17 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 static int lease_write(struct zks_volumes *v, const char *name, enum zks_access access,
 		       char *const *ids, size_t n, struct zks_error *err)
 {
+	static const struct zks_txn_spec spec = {
+		.attempts = LEASE_ATTEMPTS, .build = lease_build, .failed = lease_failed};
 	cleanup_free char *holder = zks_path_volume_holder(name);
 	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
 	cleanup_free char *data = lease_text(v, ids, n);
 	cleanup_free char *hdata = lease_text(v, NULL, 0);
-	struct zks_store_status status;
+	struct lease_change c = {.v = v, .name = name, .access = access, .n = n, .holder = holder,
+				 .lease = lease, .data = data, .hdata = hdata};
 
-	for (int attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
-		bool authoritative = attempt > 0;
-		struct zks_op ops[5];
-		struct lease_view lv;
-		size_t k = 0;
-		int r;
-
-		store_status(v->store, &status);
-		if (lease_view_read(v, name, authoritative, &lv, err) < 0)
-			return -1;
-		if (n > 0 && access == ZKS_ACCESS_SINGLE_NODE && lv.holder_exists &&
-		    strcmp(lv.holder_node, v->node_id) != 0) {
-			if (authoritative) {
-				zks_error_set(err, ZKS_ERR_CONFLICT,
-					      "volume `%s` is single-node and is mounted on node `%s`; "
-					      "unmount it there first (or create it with -o "
-					      "access=multi-node)",
-					      name, lv.holder_node);
-				lease_view_clear(&lv);
-				return -1;
-			}
-			lease_view_clear(&lv);
-			continue; /* the mirror may be behind: ask ZooKeeper */
-		}
-		if (n > 0) {
-			if (access == ZKS_ACCESS_SINGLE_NODE) {
-				if (lv.holder_exists && lv.holder_st.owner != status.session_id)
-					ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = holder,
-								   .version = lv.holder_st.version};
-				if (!lv.holder_exists || lv.holder_st.owner != status.session_id)
-					ops[k++] = (struct zks_op){.type = ZKS_OP_CREATE, .path = holder,
-								   .data = hdata, .len = strlen(hdata),
-								   .kind = ZKS_EPHEMERAL};
-			}
-			if (lv.lease_exists && lv.lease_st.owner == status.session_id) {
-				ops[k++] = (struct zks_op){.type = ZKS_OP_SET, .path = lease, .data = data,
-							   .len = strlen(data), .version = lv.lease_st.version};
-			} else {
-				/* A lease of an earlier session of ours is replaced, not trusted. */
-				if (lv.lease_exists)
-					ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = lease,
-								   .version = lv.lease_st.version};
-				ops[k++] = (struct zks_op){.type = ZKS_OP_CREATE, .path = lease, .data = data,
-							   .len = strlen(data), .kind = ZKS_EPHEMERAL};
-			}
-		} else {
-			if (lv.lease_exists)
-				ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = lease,
-							   .version = lv.lease_st.version};
-			if (lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0)
-				ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = holder,
-							   .version = lv.holder_st.version};
-		}
-		/*
-		 * Nothing to change, as far as the mirror knows, or a release of a single-node
-		 * volume whose mirror shows our lease without our holder (read at another
-		 * moment): make sure with ZooKeeper, or the holder could stay behind.
-		 */
-		if (!authoritative &&
-		    (k == 0 || (n == 0 && access == ZKS_ACCESS_SINGLE_NODE && lv.lease_exists &&
-				!(lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0)))) {
-			lease_view_clear(&lv);
-			continue;
-		}
-		r = k ? store_multi(v->store, ops, k, err) : 0;
-		lease_view_clear(&lv);
-		if (r == 0)
-			return 0;
-		if (err->code == ZKS_ERR_NOT_FOUND) {
-			/* The lease parent is gone with the volume, or a node we replace vanished. */
-			cleanup_free char *parent = zks_path_volume_leases(name);
-			struct volume_record rec;
-			struct zks_error e2;
-
-			if (load_record(v, name, true, &rec, err) < 0)
-				return -1;
-			record_clear(&rec);
-			/* A record without its leases parent (made by hand, or an old version): mend it. */
-			if (store_create(v->store, parent, NULL, 0, ZKS_PERSISTENT, &e2) < 0 &&
-			    e2.code != ZKS_ERR_EXISTS) {
-				*err = e2;
-				return -1;
-			}
-			continue;
-		}
-		if (err->code != ZKS_ERR_EXISTS && err->code != ZKS_ERR_CONFLICT)
-			return -1;
-		/* Lost a race: look again, at ZooKeeper this time. */
-	}
-	return zks_error_set(err, ZKS_ERR_CONFLICT,
-			     "volume `%s`: the lease kept changing under us; try again", name);
+	return zks_txn_run(v->store, &spec, &c, err,
+			   "volume `%s`: the lease kept changing under us; try again", name);
 }
 
 /* ---- operations ------------------------------------------------------------------------------ */
@@ -617,13 +643,38 @@ static int remove_records(struct zks_volumes *v, const char *name, int32_t versi
 	return store_multi(v->store, has_leases ? ops : ops + 1, has_leases ? 2 : 1, err);
 }
 
+/* A volume mounted on this node stays: its containers are still using it. */
+static int refuse_local_mounts(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	size_t nlocal;
+	char **held = local_ids(v, name, &nlocal);
+
+	zks_free_strv(held, nlocal);
+	if (nlocal == 0)
+		return 0;
+	return zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+			     "volume `%s` is in use on this node (%zu mount%s); stop the containers "
+			     "using it first",
+			     name, nlocal, nlocal == 1 ? "" : "s");
+}
+
+/* The volume is gone either way; its data left behind is only worth a log line. */
+static void remove_data(struct zks_volumes *v, const char *name)
+{
+	cleanup_free char *dir = data_dir_of(v, name);
+	struct zks_error e2;
+
+	if (v->fs->remove_dir(v->fs, dir, &e2) < 0)
+		log_error("volumes: removed `%s` but not its data: %s", name, e2.msg);
+}
+
 int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error *err)
 {
 	cleanup_free char *path = NULL;
 	pthread_mutex_t *lock;
 	struct volume_record rec = {0};
 	char holders[256];
-	size_t nholders, nlocal;
+	size_t nholders;
 	int r = -1;
 
 	if (check_name(name, err) < 0)
@@ -631,18 +682,8 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 	path = zks_path_volume(name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
-	{
-		char **held = local_ids(v, name, &nlocal);
-
-		zks_free_strv(held, nlocal);
-	}
-	if (nlocal > 0) {
-		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-			      "volume `%s` is in use on this node (%zu mount%s); stop the containers "
-			      "using it first",
-			      name, nlocal, nlocal == 1 ? "" : "s");
+	if (refuse_local_mounts(v, name, err) < 0)
 		goto out;
-	}
 	/*
 	 * First with the mirror's record and version, in one round trip: the transaction's
 	 * checks decide (a lease under `leases` fails its delete).  If it fails, the careful
@@ -689,14 +730,8 @@ removed:
 			zks_error_prefix(err, "remove volume `%s`", name);
 		goto out;
 	}
-	if (rec.opts.on_remove == ZKS_ON_REMOVE_DELETE) {
-		cleanup_free char *dir = data_dir_of(v, name);
-		struct zks_error e2;
-
-		/* The volume is gone either way; its data left behind is only worth a log line. */
-		if (v->fs->remove_dir(v->fs, dir, &e2) < 0)
-			log_error("volumes: removed `%s` but not its data: %s", name, e2.msg);
-	}
+	if (rec.opts.on_remove == ZKS_ON_REMOVE_DELETE)
+		remove_data(v, name);
 	log_info("volumes: removed `%s`", name);
 out:
 	record_clear(&rec);
