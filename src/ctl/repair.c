@@ -376,6 +376,7 @@ static int network_vni(struct repair *r, const char *key, uint32_t *vni)
 {
 	cleanup_free char *p = zks_path_network(key);
 	int state;
+	/* Raw: the VNI of a record the daemon rejects (a bad MTU, say) still keeps its claim. */
 	cJSON *doc = ctl_get_object(r->c, p, NULL, &state);
 	long v = 0;
 
@@ -438,6 +439,7 @@ static size_t check_endpoints(struct repair *r, const char *key)
 		cleanup_free char *p = xasprintf("%s/%s", ep, names[i]);
 		struct zks_stat st;
 		int state;
+		/* Raw: an endpoint the daemon rejects stays while the node it names is alive. */
 		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
 		const char *node = ctl_str(doc, "node");
 
@@ -647,6 +649,7 @@ static bool address_in_use(struct repair *r, const char *ip)
 
 			if (doomed(r, p))
 				continue;
+			/* Raw: an endpoint the daemon rejects still uses its address. */
 			doc = ctl_get_object(r->c, p, NULL, NULL);
 			a = ctl_str(doc, "address");
 			used =
@@ -669,6 +672,7 @@ static const char *subnet_user(struct repair *r, const char *cidr, char **keys, 
 
 		if (doomed(r, np))
 			continue;
+		/* Raw: a record the daemon rejects still names its subnet, as written. */
 		doc = ctl_get_object(r->c, np, NULL, NULL);
 		match = ctl_str(doc, "subnet") && !strcmp(ctl_str(doc, "subnet"), cidr);
 		cJSON_Delete(doc);

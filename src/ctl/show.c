@@ -388,6 +388,7 @@ static void count_node(cJSON *per_node, const char *node)
 static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *obj)
 {
 	cleanup_free char *path = zks_path_network(key);
+	/* Raw, not zks_record_network_decode: it shows a record the daemon rejects. */
 	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	long vni, mtu;
@@ -457,6 +458,7 @@ static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
+		/* Raw, not zks_record_endpoint_decode: it shows an endpoint the daemon rejects. */
 		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
 		const char *node = jstr(edoc, "node");
 
@@ -606,6 +608,7 @@ static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 
 		for (size_t k = 0; k < ne && found == NULL; k++) {
 			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
+			/* Raw: an endpoint the daemon rejects still names its address's user. */
 			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
 			const char *a = jstr(doc, "address");
 			size_t iplen = strlen(ip);
@@ -660,6 +663,7 @@ static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *np = zks_path_network(keys[i]);
+		/* Raw: the subnet's text as written, also of a record the daemon rejects. */
 		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
 		const char *s = jstr(ndoc, "subnet");
 
@@ -864,6 +868,7 @@ static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
 	n = ctl_children(c, eps, &v);
 	for (size_t k = 0; k < n; k++) {
 		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+		/* Raw: an endpoint the daemon rejects still counts for the node it names. */
 		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
 
 		if (jstr(doc, "node"))
