@@ -55,24 +55,24 @@ bool ctl_exists(const struct ctl_cluster *c, const char *path);
 cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
 		      int *state);
 
+/* The records read by their codecs (records.h); out points to the kind's struct. */
+enum ctl_record {
+	CTL_LEASE,   /* struct zks_record_lease */
+	CTL_VNI,     /* struct zks_record_vni */
+	CTL_SUBNET,  /* struct zks_record_subnet */
+	CTL_ADDRESS, /* struct zks_record_address */
+	CTL_NODE,    /* struct zks_record_node */
+	CTL_LEADER,  /* struct zks_record_leader */
+};
+
 /*
- * A record of the snapshot read by its codec (records.h): 1 when present and
- * decoded, 0 when absent, -1 when present but unreadable (not a JSON object,
- * or a NUL inside) - the states of ctl_get_object().  out is empty unless 1;
- * clear it in any case.
+ * A record of the snapshot read by its codec: 1 when present and decoded, 0
+ * when absent, -1 when present but unreadable (not a JSON object, or a NUL
+ * inside) - the states of ctl_get_object().  out is empty unless 1; clear it
+ * (zks_record_X_clear) in any case.
  */
-int ctl_get_lease(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		  struct zks_record_lease *out);
-int ctl_get_vni(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		struct zks_record_vni *out);
-int ctl_get_subnet(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		   struct zks_record_subnet *out);
-int ctl_get_address(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		    struct zks_record_address *out);
-int ctl_get_node(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		 struct zks_record_node *out);
-int ctl_get_leader(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		   struct zks_record_leader *out);
+int ctl_get_record(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   enum ctl_record kind, void *out);
 
 /* A per-node count as zkswarmctl counts it: 0 unless at least 1 (ctl_count()'s rule). */
 long ctl_record_count(const struct zks_record_count *e);

@@ -117,6 +117,7 @@ void zks_record_lease_clear(struct zks_record_lease *rec);
 /* The claim of a VXLAN ID: the key of the network that holds it. */
 struct zks_record_vni {
 	char *network; /* NULL if absent or not a string */
+	char *token;   /* the network record's token; NULL if absent or not a string */
 };
 
 char *zks_record_vni_encode(const struct zks_record_vni *rec);

@@ -10,7 +10,6 @@
  * restart costs at most one pass.  While the mirror is not synced it only
  * adds, never deletes.  What the files share is in network_state.h.
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,12 +204,13 @@ static void network_create_ops(struct network_change *c, struct zks_txn *t)
 		.created_at = at,
 		.token = token,
 	};
+	struct zks_record_vni v = {.network = (char *)c->key, .token = token};
 	const char *text, *claim;
 
 	zks_rfc3339_now(at);
 	zks_random_hex(token);
 	text = zks_txn_keep(t, zks_record_network_encode(&r));
-	claim = zks_txn_keep(t, xasprintf("{\"network\":\"%s\",\"token\":\"%s\"}", c->key, token));
+	claim = zks_txn_keep(t, zks_record_vni_encode(&v));
 	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, zks_path_vni(r.vni)),
 				       .data = claim, .len = strlen(claim)});
 	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, zks_path_network(c->key)),
@@ -244,16 +244,14 @@ static bool vni_taken_by_other(struct zks_networks *n, uint32_t vni, const char 
 {
 	cleanup_free char *path = zks_path_vni(vni);
 	cleanup_free char *holder = NULL;
-	const cJSON *owner;
-	cJSON *doc;
+	struct zks_record_vni claim = {0};
 	bool ours;
 
 	if (store_get(n->store, path, &holder, NULL, NULL, NULL) < 0)
 		return false;
-	doc = cJSON_Parse(holder);
-	owner = cJSON_GetObjectItemCaseSensitive(doc, "network");
-	ours = cJSON_IsString(owner) && strcmp(owner->valuestring, key) == 0;
-	cJSON_Delete(doc);
+	ours = zks_record_vni_decode(holder, &claim, NULL) == 0 && claim.network &&
+	       strcmp(claim.network, key) == 0;
+	zks_record_vni_clear(&claim);
 	return !ours;
 }
 

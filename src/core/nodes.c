@@ -4,7 +4,6 @@
  * again in every new session.
  */
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <string.h>
 
 #include "network_state.h"
@@ -15,17 +14,13 @@
 static char *node_encode(const struct zks_networks *n, const char *addr)
 {
 	char at[32];
-	char *text;
-	cJSON *doc = cJSON_CreateObject();
+	struct zks_record_node rec = {.address = (char *)addr,
+				      .instance = (char *)n->instance,
+				      .started_at = at,
+				      .version = ZKSWARM_VERSION};
 
 	zks_rfc3339_now(at);
-	cJSON_AddStringToObject(doc, "address", addr);
-	cJSON_AddStringToObject(doc, "instance", n->instance);
-	cJSON_AddStringToObject(doc, "started_at", at);
-	cJSON_AddStringToObject(doc, "version", ZKSWARM_VERSION);
-	text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	return text;
+	return zks_record_node_encode(&rec);
 }
 
 /*

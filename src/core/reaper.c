@@ -142,6 +142,7 @@ static void collect_holders(struct zks_store *store, struct names *out)
 
 			if (store_cached_get(store, p, &data, NULL, NULL) < 0)
 				continue;
+			/* Raw: an endpoint the decoder rejects still names a node in use. */
 			doc = cJSON_Parse(data);
 			node = cJSON_GetObjectItemCaseSensitive(doc, "node");
 			if (cJSON_IsString(node))

@@ -10,7 +10,6 @@
  * at most one pass.  Stale links go only while the mirror is known complete.
  */
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,19 +129,18 @@ static bool node_address(struct zks_networks *n, const char *node, struct in_add
 {
 	cleanup_free char *path = zks_path_node(node);
 	cleanup_free char *data = NULL;
-	cJSON *doc, *a;
+	struct zks_record_node rec = {0};
 	uint32_t ip;
 	bool ok = false;
 
 	if (store_cached_get(n->store, path, &data, NULL, NULL) < 0)
 		return false;
-	doc = cJSON_Parse(data);
-	a = cJSON_GetObjectItemCaseSensitive(doc, "address");
-	if (cJSON_IsString(a) && zks_ip_parse(a->valuestring, &ip, NULL) == 0) {
+	if (zks_record_node_decode(data, &rec, NULL) == 0 && rec.address &&
+	    zks_ip_parse(rec.address, &ip, NULL) == 0) {
 		out->s_addr = htonl(ip);
 		ok = true;
 	}
-	cJSON_Delete(doc);
+	zks_record_node_clear(&rec);
 	return ok;
 }
 

@@ -15,6 +15,7 @@ char *zks_record_vni_encode(const struct zks_record_vni *rec)
 	cJSON *doc = cJSON_CreateObject();
 
 	record_add_str(doc, "network", rec->network);
+	record_add_str(doc, "token", rec->token);
 	return record_print(doc);
 }
 
@@ -22,11 +23,12 @@ int zks_record_vni_decode(const char *data, struct zks_record_vni *out, struct z
 {
 	cJSON *doc = record_object(data);
 
-	out->network = NULL;
+	memset(out, 0, sizeof(*out));
 	if (doc == NULL)
 		return zks_error_set(err, ZKS_ERR_INTERNAL,
 				     "a VNI claim in ZooKeeper is not a JSON object");
 	out->network = record_str(doc, "network");
+	out->token = record_str(doc, "token");
 	cJSON_Delete(doc);
 	return 0;
 }
@@ -34,7 +36,8 @@ int zks_record_vni_decode(const char *data, struct zks_record_vni *out, struct z
 void zks_record_vni_clear(struct zks_record_vni *rec)
 {
 	free(rec->network);
-	rec->network = NULL;
+	free(rec->token);
+	memset(rec, 0, sizeof(*rec));
 }
 
 /* ---- per-node counts ---------------------------------------------------------------------- */

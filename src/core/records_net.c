@@ -8,13 +8,11 @@
  * read everything else leniently, as the service always has: a record of an
  * older or newer daemon with fields this one does not know still works.
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "records_json.h"
 #include "zkswarm/records.h"
-#include "zkswarm/util.h"
 
 /* ---- MAC addresses ----------------------------------------------------------------------------- */
 
@@ -55,38 +53,12 @@ void zks_mac_format(const uint8_t mac[6], char out[18])
 		 mac[5]);
 }
 
-/* ---- shared ------------------------------------------------------------------------------------- */
-
-static char *print(cJSON *doc)
-{
-	char *text = cJSON_PrintUnformatted(doc);
-
-	cJSON_Delete(doc);
-	if (text == NULL)
-		abort();
-	return text;
-}
-
-static void add_string(cJSON *doc, const char *key, const char *value)
-{
-	if (value != NULL)
-		cJSON_AddStringToObject(doc, key, value);
-}
-
-/* A copy of the member key if it is a string, else NULL. */
-static char *dup_string(const cJSON *doc, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
+/* ---- networks ----------------------------------------------------------------------------------- */
 
 static bool number_in(const cJSON *v, double min, double max)
 {
 	return cJSON_IsNumber(v) && v->valuedouble >= min && v->valuedouble <= max;
 }
-
-/* ---- networks ----------------------------------------------------------------------------------- */
 
 char *zks_record_network_encode(const struct zks_record_network *rec)
 {
@@ -94,18 +66,18 @@ char *zks_record_network_encode(const struct zks_record_network *rec)
 	char subnet[ZKS_CIDR_STR];
 
 	zks_cidr_format(&rec->subnet, subnet);
-	add_string(doc, "key", rec->key);
+	record_add_str(doc, "key", rec->key);
 	cJSON_AddStringToObject(doc, "subnet", subnet);
-	add_string(doc, "gateway", rec->gateway);
+	record_add_str(doc, "gateway", rec->gateway);
 	cJSON_AddNumberToObject(doc, "vni", rec->vni);
 	cJSON_AddNumberToObject(doc, "mtu", rec->mtu);
 	opts = cJSON_AddObjectToObject(doc, "options");
 	for (size_t i = 0; i < rec->noptions; i++)
 		cJSON_AddStringToObject(opts, rec->options[i].key, rec->options[i].value);
-	add_string(doc, "created_by", rec->created_by);
-	add_string(doc, "created_at", rec->created_at);
-	add_string(doc, "token", rec->token);
-	return print(doc);
+	record_add_str(doc, "created_by", rec->created_by);
+	record_add_str(doc, "created_at", rec->created_at);
+	record_add_str(doc, "token", rec->token);
+	return record_print(doc);
 }
 
 /* The string members of "options"; anything else there is not an option and is left out. */
@@ -135,7 +107,7 @@ static void options_decode(const cJSON *doc, struct zks_record_network *out)
 int zks_record_network_decode(const char *data, struct zks_record_network *out,
 			      struct zks_error *err)
 {
-	cJSON *doc = cJSON_Parse(data);
+	cJSON *doc = record_object(data);
 	const cJSON *subnet = cJSON_GetObjectItemCaseSensitive(doc, "subnet");
 	const cJSON *vni = cJSON_GetObjectItemCaseSensitive(doc, "vni");
 	const cJSON *mtu = cJSON_GetObjectItemCaseSensitive(doc, "mtu");
@@ -151,11 +123,11 @@ int zks_record_network_decode(const char *data, struct zks_record_network *out,
 	}
 	out->vni = (uint32_t)vni->valuedouble;
 	out->mtu = (int)mtu->valuedouble;
-	out->key = dup_string(doc, "key");
-	out->gateway = dup_string(doc, "gateway");
-	out->created_by = dup_string(doc, "created_by");
-	out->created_at = dup_string(doc, "created_at");
-	out->token = dup_string(doc, "token");
+	out->key = record_str(doc, "key");
+	out->gateway = record_str(doc, "gateway");
+	out->created_by = record_str(doc, "created_by");
+	out->created_at = record_str(doc, "created_at");
+	out->token = record_str(doc, "token");
 	options_decode(doc, out);
 	cJSON_Delete(doc);
 	return 0;
@@ -189,7 +161,7 @@ char *zks_record_endpoint_encode(const struct zks_record_endpoint *rec)
 	cJSON_AddStringToObject(doc, "mac", mac);
 	if (rec->network[0])
 		cJSON_AddStringToObject(doc, "network", rec->network);
-	return print(doc);
+	return record_print(doc);
 }
 
 /* Copy the string member key into out (size n): true if it is one and fits. */
@@ -206,7 +178,7 @@ static bool copy_string(const cJSON *doc, const char *key, char *out, size_t n)
 int zks_record_endpoint_decode(const char *data, struct zks_record_endpoint *out,
 			       struct zks_error *err)
 {
-	cJSON *doc = cJSON_Parse(data);
+	cJSON *doc = record_object(data);
 	const cJSON *mac = cJSON_GetObjectItemCaseSensitive(doc, "mac");
 	bool ok;
 

@@ -189,74 +189,43 @@ static int get_text(const struct ctl_cluster *c, const char *path, struct zks_st
 	return *text != NULL && strlen(*text) == len ? 1 : -1;
 }
 
-int ctl_get_lease(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		  struct zks_record_lease *out)
-{
-	cleanup_free char *text = NULL;
-	int state = get_text(c, path, st, &text);
+/* Each kind's struct, by its size: out is emptied before anything else. */
+static const size_t record_size[] = {
+	[CTL_LEASE] = sizeof(struct zks_record_lease),
+	[CTL_VNI] = sizeof(struct zks_record_vni),
+	[CTL_SUBNET] = sizeof(struct zks_record_subnet),
+	[CTL_ADDRESS] = sizeof(struct zks_record_address),
+	[CTL_NODE] = sizeof(struct zks_record_node),
+	[CTL_LEADER] = sizeof(struct zks_record_leader),
+};
 
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_lease_decode(text, out, NULL) < 0)
-		state = -1;
-	return state;
+static int record_decode(enum ctl_record kind, const char *text, void *out)
+{
+	switch (kind) {
+	case CTL_LEASE:
+		return zks_record_lease_decode(text, out, NULL);
+	case CTL_VNI:
+		return zks_record_vni_decode(text, out, NULL);
+	case CTL_SUBNET:
+		return zks_record_subnet_decode(text, out, NULL);
+	case CTL_ADDRESS:
+		return zks_record_address_decode(text, out, NULL);
+	case CTL_NODE:
+		return zks_record_node_decode(text, out, NULL);
+	case CTL_LEADER:
+		return zks_record_leader_decode(text, out, NULL);
+	}
+	abort();
 }
 
-int ctl_get_vni(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		struct zks_record_vni *out)
+int ctl_get_record(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   enum ctl_record kind, void *out)
 {
 	cleanup_free char *text = NULL;
 	int state = get_text(c, path, st, &text);
 
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_vni_decode(text, out, NULL) < 0)
-		state = -1;
-	return state;
-}
-
-int ctl_get_subnet(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		   struct zks_record_subnet *out)
-{
-	cleanup_free char *text = NULL;
-	int state = get_text(c, path, st, &text);
-
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_subnet_decode(text, out, NULL) < 0)
-		state = -1;
-	return state;
-}
-
-int ctl_get_address(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		    struct zks_record_address *out)
-{
-	cleanup_free char *text = NULL;
-	int state = get_text(c, path, st, &text);
-
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_address_decode(text, out, NULL) < 0)
-		state = -1;
-	return state;
-}
-
-int ctl_get_node(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		 struct zks_record_node *out)
-{
-	cleanup_free char *text = NULL;
-	int state = get_text(c, path, st, &text);
-
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_node_decode(text, out, NULL) < 0)
-		state = -1;
-	return state;
-}
-
-int ctl_get_leader(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		   struct zks_record_leader *out)
-{
-	cleanup_free char *text = NULL;
-	int state = get_text(c, path, st, &text);
-
-	memset(out, 0, sizeof(*out));
-	if (state > 0 && zks_record_leader_decode(text, out, NULL) < 0)
+	memset(out, 0, record_size[kind]);
+	if (state > 0 && record_decode(kind, text, out) < 0)
 		state = -1;
 	return state;
 }

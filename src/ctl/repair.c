@@ -220,7 +220,7 @@ static void check_nodes(struct repair *r)
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = zks_path_node(names[i]);
 		struct zks_record_node rec;
-		int state = ctl_get_node(r->c, p, &st, &rec);
+		int state = ctl_get_record(r->c, p, &st, CTL_NODE, &rec);
 
 		if (st.owner == 0) {
 			struct finding *f = add(
@@ -291,7 +291,7 @@ static void check_leases(struct repair *r, const char *vol)
 		struct finding *f = NULL;
 		struct zks_record_lease lease;
 		struct zks_stat st;
-		int state = ctl_get_lease(r->c, p, &st, &lease);
+		int state = ctl_get_record(r->c, p, &st, CTL_LEASE, &lease);
 
 		zks_record_lease_clear(&lease);
 		if (state < 0) {
@@ -327,7 +327,7 @@ static void check_holder(struct repair *r, const char *vol)
 	struct finding *f = NULL;
 	const char *node;
 
-	if (ctl_get_lease(r->c, hp, &st, &holder) == 0)
+	if (ctl_get_record(r->c, hp, &st, CTL_LEASE, &holder) == 0)
 		return;
 	node = holder.node;
 	if (node == NULL) {
@@ -376,6 +376,7 @@ static int network_vni(struct repair *r, const char *key, uint32_t *vni)
 {
 	cleanup_free char *p = zks_path_network(key);
 	int state;
+	/* Raw: the VNI of a record the daemon rejects (a bad MTU, say) still keeps its claim. */
 	cJSON *doc = ctl_get_object(r->c, p, NULL, &state);
 	long v = 0;
 
@@ -438,6 +439,7 @@ static size_t check_endpoints(struct repair *r, const char *key)
 		cleanup_free char *p = xasprintf("%s/%s", ep, names[i]);
 		struct zks_stat st;
 		int state;
+		/* Raw: an endpoint the daemon rejects stays while the node it names is alive. */
 		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
 		const char *node = ctl_str(doc, "node");
 
@@ -487,7 +489,7 @@ static void remove_network(struct repair *r, const char *key, const struct zks_s
 		op_delete(f, ep, st.version);
 	op_delete(f, np, nst->version);
 	if (vp)
-		ctl_get_vni(r->c, vp, &st, &claim);
+		ctl_get_record(r->c, vp, &st, CTL_VNI, &claim);
 	if (claim.network && !strcmp(claim.network, key)) {
 		op_delete(f, vp, st.version);
 		doom(r, vp);
@@ -517,7 +519,7 @@ static void check_claim(struct repair *r, const char *key, const struct zks_stat
 	cleanup_free char *vp = zks_path_vni(vni);
 	struct zks_record_vni claim;
 	struct zks_stat st;
-	int state = ctl_get_vni(r->c, vp, &st, &claim);
+	int state = ctl_get_record(r->c, vp, &st, CTL_VNI, &claim);
 	const char *owner = claim.network;
 	uint32_t other_vni = 0;
 	struct finding *f;
@@ -598,7 +600,7 @@ static void check_vnis(struct repair *r)
 
 		if (doomed(r, p))
 			continue;
-		state = ctl_get_vni(r->c, p, &st, &claim);
+		state = ctl_get_record(r->c, p, &st, CTL_VNI, &claim);
 		key = claim.network;
 		if (state < 0) {
 			invalid(r, p, &st, "VNI claim");
@@ -647,6 +649,7 @@ static bool address_in_use(struct repair *r, const char *ip)
 
 			if (doomed(r, p))
 				continue;
+			/* Raw: an endpoint the daemon rejects still uses its address. */
 			doc = ctl_get_object(r->c, p, NULL, NULL);
 			a = ctl_str(doc, "address");
 			used =
@@ -669,6 +672,7 @@ static const char *subnet_user(struct repair *r, const char *cidr, char **keys, 
 
 		if (doomed(r, np))
 			continue;
+		/* Raw: a record the daemon rejects still names its subnet, as written. */
 		doc = ctl_get_object(r->c, np, NULL, NULL);
 		match = ctl_str(doc, "subnet") && !strcmp(ctl_str(doc, "subnet"), cidr);
 		cJSON_Delete(doc);
@@ -730,7 +734,7 @@ static size_t addresses_in_use(struct repair *r, char **addrs, size_t na)
 		cleanup_free char *d = NULL;
 		struct zks_record_address rec;
 
-		ctl_get_address(r->c, addrs[i], NULL, &rec);
+		ctl_get_record(r->c, addrs[i], NULL, CTL_ADDRESS, &rec);
 		if (live_count(r, &rec.holders, &d, NULL) > 0 ||
 		    address_in_use(r, strrchr(addrs[i], '/') + 1))
 			held++;
@@ -771,7 +775,7 @@ static size_t check_addresses(struct repair *r, char **addrs, size_t na)
 		struct finding probe = {0};
 		long live;
 
-		if (ctl_get_address(r->c, p, &st, &rec) < 0) {
+		if (ctl_get_record(r->c, p, &st, CTL_ADDRESS, &rec) < 0) {
 			invalid(r, p, &st, "address");
 			zks_record_address_clear(&rec);
 			continue;
@@ -847,7 +851,7 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 	struct zks_stat sst;
 	char **addrs;
 	size_t na;
-	int state = ctl_get_subnet(r->c, sp, &sst, &rec);
+	int state = ctl_get_record(r->c, sp, &sst, CTL_SUBNET, &rec);
 
 	if (zks_cidr_from_name(name, &cidr) == 0)
 		zks_cidr_format(&cidr, text);
@@ -1018,7 +1022,7 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	bool apply;
 	int rc;
 
-	ctl_get_leader(c, ZKS_REAPER_LEADER, NULL, &leader);
+	ctl_get_record(c, ZKS_REAPER_LEADER, NULL, CTL_LEADER, &leader);
 	r.leader = leader.node;
 	check_nodes(&r);
 	check_volumes(&r);

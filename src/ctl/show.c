@@ -196,7 +196,7 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 
-	ctl_get_lease(c, holder_path, NULL, &holder);
+	ctl_get_record(c, holder_path, NULL, CTL_LEASE, &holder);
 	exclusive = holder.node;
 	holders = cJSON_AddArrayToObject(obj, "holders");
 	n = ctl_children(c, leases, &nodes);
@@ -388,6 +388,7 @@ static void count_node(cJSON *per_node, const char *node)
 static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *obj)
 {
 	cleanup_free char *path = zks_path_network(key);
+	/* Raw, not zks_record_network_decode: it shows a record the daemon rejects. */
 	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	long vni, mtu;
@@ -401,7 +402,7 @@ static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *o
 		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
 		struct zks_record_vni claim;
 
-		ctl_get_vni(c, claim_path, NULL, &claim);
+		ctl_get_record(c, claim_path, NULL, CTL_VNI, &claim);
 		cJSON_AddNumberToObject(obj, "vni", (double)vni);
 		cJSON_AddBoolToObject(obj, "vni_claimed",
 				      claim.network != NULL && !strcmp(claim.network, key));
@@ -457,6 +458,7 @@ static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
+		/* Raw, not zks_record_endpoint_decode: it shows an endpoint the daemon rejects. */
 		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
 		const char *node = jstr(edoc, "node");
 
@@ -606,6 +608,7 @@ static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 
 		for (size_t k = 0; k < ne && found == NULL; k++) {
 			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
+			/* Raw: an endpoint the daemon rejects still names its address's user. */
 			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
 			const char *a = jstr(doc, "address");
 			size_t iplen = strlen(ip);
@@ -633,7 +636,7 @@ static cJSON *address_json(struct ctl_cluster *c, const char *ap)
 	struct zks_stat st;
 	cJSON *a = cJSON_CreateObject(), *ep;
 	char at[32];
-	bool valid = ctl_get_address(c, ap, &st, &rec) > 0;
+	bool valid = ctl_get_record(c, ap, &st, CTL_ADDRESS, &rec) > 0;
 
 	ctl_format_time(st.ctime_ms, at);
 	cJSON_AddStringToObject(a, "address", ip);
@@ -660,6 +663,7 @@ static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *np = zks_path_network(keys[i]);
+		/* Raw: the subnet's text as written, also of a record the daemon rejects. */
 		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
 		const char *s = jstr(ndoc, "subnet");
 
@@ -679,7 +683,7 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 	struct zks_record_subnet rec;
 	struct zks_cidr cidr;
 	bool named = zks_cidr_from_name(name, &cidr) == 0;
-	bool valid = ctl_get_subnet(c, path, NULL, &rec) > 0;
+	bool valid = ctl_get_record(c, path, NULL, CTL_SUBNET, &rec) > 0;
 	char text[ZKS_CIDR_STR], **names;
 	size_t n;
 
@@ -864,6 +868,7 @@ static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
 	n = ctl_children(c, eps, &v);
 	for (size_t k = 0; k < n; k++) {
 		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
+		/* Raw: an endpoint the daemon rejects still counts for the node it names. */
 		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
 
 		if (jstr(doc, "node"))
@@ -882,14 +887,14 @@ static void pool_holdings(struct ctl_cluster *c, const char *name, cJSON *map)
 	char **v;
 	size_t n;
 
-	ctl_get_subnet(c, sp, NULL, &subnet);
+	ctl_get_record(c, sp, NULL, CTL_SUBNET, &subnet);
 	counts_bump(map, &subnet.refs, "pool_refs");
 	zks_record_subnet_clear(&subnet);
 	n = ctl_addresses(c, ap, &v);
 	for (size_t k = 0; k < n; k++) {
 		struct zks_record_address addr;
 
-		ctl_get_address(c, v[k], NULL, &addr);
+		ctl_get_record(c, v[k], NULL, CTL_ADDRESS, &addr);
 		counts_bump(map, &addr.holders, "addresses");
 		zks_record_address_clear(&addr);
 	}
@@ -984,7 +989,7 @@ static cJSON *node_json(struct ctl_cluster *c, const char *id, const cJSON *held
 	cleanup_free char *sess = NULL;
 	struct zks_record_node rec;
 	struct zks_stat st;
-	bool valid = ctl_get_node(c, p, &st, &rec) > 0;
+	bool valid = ctl_get_record(c, p, &st, CTL_NODE, &rec) > 0;
 	cJSON *node = cJSON_CreateObject();
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, id);
 
@@ -1035,7 +1040,7 @@ static cJSON *reaper_json(struct ctl_cluster *c)
 	cJSON *reaper = cJSON_CreateObject();
 	struct zks_record_leader rec;
 	struct zks_stat st = {0};
-	bool present = ctl_get_leader(c, ZKS_REAPER_LEADER, &st, &rec) > 0;
+	bool present = ctl_get_record(c, ZKS_REAPER_LEADER, &st, CTL_LEADER, &rec) > 0;
 	cleanup_free char *sess = session_hex(st.owner);
 
 	add_str(reaper, "leader", rec.node);

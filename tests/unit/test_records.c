@@ -204,10 +204,21 @@ static void test_vni(void **state)
 	(void)state;
 	assert_ok(zks_record_vni_decode(text, &out, &err), &err);
 	assert_string_equal(out.network, "k1");
+	assert_null(out.token);
 	zks_record_vni_clear(&out);
 	free(text);
-	assert_ok(zks_record_vni_decode("{\"network\":4}", &out, &err), &err);
+	/* The daemon's claim, as it always wrote it: network, then the network record's token. */
+	text = zks_record_vni_encode(&(struct zks_record_vni){.network = "k1", .token = "0a1b"});
+	assert_string_equal(text, "{\"network\":\"k1\",\"token\":\"0a1b\"}");
+	assert_ok(zks_record_vni_decode(text, &out, &err), &err);
+	assert_string_equal(out.network, "k1");
+	assert_string_equal(out.token, "0a1b");
+	zks_record_vni_clear(&out);
+	free(text);
+	assert_ok(zks_record_vni_decode("{\"network\":4,\"token\":[]}", &out, &err), &err);
 	assert_null(out.network);
+	assert_null(out.token);
+	zks_record_vni_clear(&out);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_error(zks_record_vni_decode(bad[i], &out, &err), &err, ZKS_ERR_INTERNAL);
 		zks_record_vni_clear(&out);
