@@ -51,7 +51,7 @@
 
 struct step {
 	char *endpoint; /* "/VolumeDriver.Get" */
-	char *body;     /* template */
+	char *body;	/* template */
 };
 
 struct opts {
@@ -70,7 +70,11 @@ struct opts {
 	int nsteps;
 };
 
-static struct opts O = {.conns = 1, .threads = 1, .rand_range = 1, .tag = "", .label = "",
+static struct opts O = {.conns = 1,
+			.threads = 1,
+			.rand_range = 1,
+			.tag = "",
+			.label = "",
 			.max_shown = MAX_SHOWN_DEFAULT};
 
 /* Shared between threads. */
@@ -83,8 +87,8 @@ struct slot {
 	int conn;
 	CURL *easy;
 	struct curl_slist *headers;
-	long iter;     /* current iteration, -1 if none */
-	int step;      /* current step */
+	long iter; /* current iteration, -1 if none */
+	int step;  /* current step */
 	char body[MAX_BODY];
 	char *reply;
 	size_t rlen, rcap;
@@ -266,8 +270,9 @@ static void slot_done(struct slot *sl, CURLcode res)
 	}
 	if (!ok) {
 		if (atomic_fetch_add(&errors_shown, 1) < O.max_shown)
-			fprintf(stderr, "loadgen: %s %s -> %s %ld %.300s\n", O.steps[sl->step].endpoint,
-				sl->body, res == CURLE_OK ? "HTTP" : curl_easy_strerror(res), status,
+			fprintf(stderr, "loadgen: %s %s -> %s %ld %.300s\n",
+				O.steps[sl->step].endpoint, sl->body,
+				res == CURLE_OK ? "HTTP" : curl_easy_strerror(res), status,
 				sl->reply ? sl->reply : "");
 		sl->step = O.nsteps; /* the iteration ends here */
 	} else {
@@ -364,21 +369,51 @@ static void parse_args(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "S:c:t:d:n:w:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'S': O.socket = optarg; break;
-		case 'c': O.conns = atoi(optarg); break;
-		case 't': O.threads = atoi(optarg); break;
-		case 'd': O.duration = atof(optarg); break;
-		case 'n': O.iterations = atol(optarg); break;
-		case 'w': O.warmup = atof(optarg); break;
-		case 1: O.start = atol(optarg); break;
-		case 2: O.rand_range = atol(optarg); break;
-		case 3: O.tag = optarg; break;
-		case 4: O.capture = optarg; break;
-		case 5: O.label = optarg; break;
-		case 6: O.json = true; break;
-		case 7: O.max_shown = atoi(optarg); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		case 'S':
+			O.socket = optarg;
+			break;
+		case 'c':
+			O.conns = atoi(optarg);
+			break;
+		case 't':
+			O.threads = atoi(optarg);
+			break;
+		case 'd':
+			O.duration = atof(optarg);
+			break;
+		case 'n':
+			O.iterations = atol(optarg);
+			break;
+		case 'w':
+			O.warmup = atof(optarg);
+			break;
+		case 1:
+			O.start = atol(optarg);
+			break;
+		case 2:
+			O.rand_range = atol(optarg);
+			break;
+		case 3:
+			O.tag = optarg;
+			break;
+		case 4:
+			O.capture = optarg;
+			break;
+		case 5:
+			O.label = optarg;
+			break;
+		case 6:
+			O.json = true;
+			break;
+		case 7:
+			O.max_shown = atoi(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
 		}
 	}
 	if (O.socket == NULL)
@@ -418,7 +453,8 @@ static void parse_args(int argc, char **argv)
 static void print_stats_json(const char *key, const struct samples *s, bool comma)
 {
 	printf("\"%s\":{\"n\":%zu,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u}%s", key,
-	       s->n, pct(s, 50), pct(s, 90), pct(s, 99), s->n ? s->v[s->n - 1] : 0, comma ? "," : "");
+	       s->n, pct(s, 50), pct(s, 90), pct(s, 99), s->n ? s->v[s->n - 1] : 0,
+	       comma ? "," : "");
 }
 
 int main(int argc, char **argv)
@@ -478,8 +514,8 @@ int main(int argc, char **argv)
 		printf("{\"label\":\"%s\",\"conns\":%d,\"threads\":%d,\"window_s\":%.3f,"
 		       "\"requests\":%ld,\"requests_total\":%ld,\"errors\":%ld,\"req_per_s\":%.1f,\"iter_per_s\":%.1f,"
 		       "\"loadgen_cpu_s\":%.3f,\"elapsed_s\":%.3f,",
-		       O.label, O.conns, O.threads, window, requests, total, errors, (double)done / window,
-		       (double)iters / window, cpu, elapsed);
+		       O.label, O.conns, O.threads, window, requests, total, errors,
+		       (double)done / window, (double)iters / window, cpu, elapsed);
 		print_stats_json("all", &all, true);
 		printf("\"steps\":[");
 		for (int k = 0; k < O.nsteps; k++) {
@@ -496,9 +532,9 @@ int main(int argc, char **argv)
 		printf("  %-34s %8s %8s %8s %8s %9s\n", "latency (us)", "n", "p50", "p90", "p99",
 		       "max");
 		for (int k = 0; k < O.nsteps; k++)
-			printf("  %-34s %8zu %8u %8u %8u %9u\n", O.steps[k].endpoint + 1, steps[k].n,
-			       pct(&steps[k], 50), pct(&steps[k], 90), pct(&steps[k], 99),
-			       steps[k].n ? steps[k].v[steps[k].n - 1] : 0);
+			printf("  %-34s %8zu %8u %8u %8u %9u\n", O.steps[k].endpoint + 1,
+			       steps[k].n, pct(&steps[k], 50), pct(&steps[k], 90),
+			       pct(&steps[k], 99), steps[k].n ? steps[k].v[steps[k].n - 1] : 0);
 		if (O.nsteps > 1)
 			printf("  %-34s %8zu %8u %8u %8u %9u\n", "(all)", all.n, pct(&all, 50),
 			       pct(&all, 90), pct(&all, 99), all.n ? all.v[all.n - 1] : 0);

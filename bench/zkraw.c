@@ -133,11 +133,12 @@ static char *volume_record(const char *name)
 	char *text, token[17];
 
 	random_hex(token);
-	if (asprintf(&text,
-		     "{\"name\":\"%s\",\"options\":{\"access\":\"single-node\",\"uid\":\"0\","
-		     "\"gid\":\"0\",\"mode\":\"0755\",\"readonly\":\"false\",\"on-remove\":\"delete\"},"
-		     "\"created_at\":\"2025-01-01T00:00:00Z\",\"created_by\":\"%s\",\"token\":\"%s\"}",
-		     name, node, token) < 0)
+	if (asprintf(
+		    &text,
+		    "{\"name\":\"%s\",\"options\":{\"access\":\"single-node\",\"uid\":\"0\","
+		    "\"gid\":\"0\",\"mode\":\"0755\",\"readonly\":\"false\",\"on-remove\":\"delete\"},"
+		    "\"created_at\":\"2025-01-01T00:00:00Z\",\"created_by\":\"%s\",\"token\":\"%s\"}",
+		    name, node, token) < 0)
 		die("out of memory");
 	return text;
 }
@@ -148,8 +149,10 @@ static char *address_record(void)
 	char *text, token[17];
 
 	random_hex(token);
-	if (asprintf(&text, "{\"holders\":{\"%s\":1},\"kind\":\"address\",\"swarm\":false,\"token\":\"%s\"}",
-		     node, token) < 0)
+	if (asprintf(
+		    &text,
+		    "{\"holders\":{\"%s\":1},\"kind\":\"address\",\"swarm\":false,\"token\":\"%s\"}",
+		    node, token) < 0)
 		die("out of memory");
 	return text;
 }
@@ -208,7 +211,8 @@ static void iter_send(struct iter *it)
 	switch (mode) {
 	case M_PAIR:
 		if (it->step == 0)
-			rc = zoo_acreate(zh, it->path, payload, size, &ZOO_OPEN_ACL_UNSAFE, 0, done_string, it);
+			rc = zoo_acreate(zh, it->path, payload, size, &ZOO_OPEN_ACL_UNSAFE, 0,
+					 done_string, it);
 		else
 			rc = zoo_adelete(zh, it->path, -1, done_void, it);
 		break;
@@ -218,10 +222,10 @@ static void iter_send(struct iter *it)
 			const char *data = mode == M_MULTIPAIR ? payload : it->data;
 			int len = mode == M_MULTIPAIR ? size : (int)strlen(it->data);
 
-			zoo_create_op_init(&it->ops[0], it->path, data, len, &ZOO_OPEN_ACL_UNSAFE, 0,
-					   it->created[0], MAX_PATH);
-			zoo_create_op_init(&it->ops[1], it->child, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0,
-					   it->created[1], MAX_PATH);
+			zoo_create_op_init(&it->ops[0], it->path, data, len, &ZOO_OPEN_ACL_UNSAFE,
+					   0, it->created[0], MAX_PATH);
+			zoo_create_op_init(&it->ops[1], it->child, NULL, -1, &ZOO_OPEN_ACL_UNSAFE,
+					   0, it->created[1], MAX_PATH);
 		} else {
 			zoo_delete_op_init(&it->ops[0], it->child, -1);
 			zoo_delete_op_init(&it->ops[1], it->path, -1);
@@ -229,8 +233,8 @@ static void iter_send(struct iter *it)
 		rc = zoo_amulti(zh, 2, it->ops, it->results, done_void, it);
 		break;
 	case M_FILL_ADDRS:
-		rc = zoo_acreate(zh, it->path, it->data, (int)strlen(it->data), &ZOO_OPEN_ACL_UNSAFE, 0,
-				 done_string, it);
+		rc = zoo_acreate(zh, it->path, it->data, (int)strlen(it->data),
+				 &ZOO_OPEN_ACL_UNSAFE, 0, done_string, it);
 		break;
 	}
 	if (rc != ZOK) {
@@ -299,8 +303,9 @@ static void create_groups(void)
 
 		if (i > 0 && (addr_list[i] >> 8) == (addr_list[i - 1] >> 8))
 			continue;
-		snprintf(path, sizeof(path), "%s/ipam/subnets/%s/addrs/%u.%u.%u.0-24", root, subnet_name,
-			 addr_list[i] >> 24, (addr_list[i] >> 16) & 255, (addr_list[i] >> 8) & 255);
+		snprintf(path, sizeof(path), "%s/ipam/subnets/%s/addrs/%u.%u.%u.0-24", root,
+			 subnet_name, addr_list[i] >> 24, (addr_list[i] >> 16) & 255,
+			 (addr_list[i] >> 8) & 255);
 		rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
 		if (rc != ZOK && rc != ZNODEEXISTS)
 			die("create %s: %s", path, zerror(rc));
@@ -329,7 +334,8 @@ static void plan_addrs(const char *cidr, double percent, const char *layout)
 	first = base + 1;
 	last = base + (uint32_t)((1ull << (32 - len)) - 2);
 	hosts_n = last - first + 1;
-	snprintf(subnet_name, sizeof(subnet_name), "%s-%u", inet_ntoa((struct in_addr){htonl(base)}), len);
+	snprintf(subnet_name, sizeof(subnet_name), "%s-%u",
+		 inet_ntoa((struct in_addr){htonl(base)}), len);
 	addr_count = (long)((double)hosts_n * percent / 100.0 + 0.5);
 	if (addr_count < 1 || addr_count > (long)hosts_n)
 		die("PERCENT gives %ld addresses of %u", addr_count, hosts_n);
@@ -339,7 +345,8 @@ static void plan_addrs(const char *cidr, double percent, const char *layout)
 	if (strcmp(layout, "random") == 0) {
 		srandom(42);
 		for (uint32_t k = hosts_n - 1; k > 0; k--) { /* Fisher-Yates, then take the first */
-			uint32_t j = (uint32_t)(((uint64_t)random() << 31 | (uint64_t)random()) % (k + 1));
+			uint32_t j = (uint32_t)(((uint64_t)random() << 31 | (uint64_t)random()) %
+						(k + 1));
 			uint32_t t = addr_list[k];
 
 			addr_list[k] = addr_list[j];
@@ -397,17 +404,39 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+z:c:d:n:w:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'z': hosts = optarg; break;
-		case 'c': conc = atoi(optarg); break;
-		case 'd': duration = atof(optarg); break;
-		case 'n': iterations = atol(optarg); break;
-		case 'w': warmup = atof(optarg); break;
-		case 1: start_at = atol(optarg); break;
-		case 2: size = atoi(optarg); break;
-		case 3: label = optarg; break;
-		case 4: json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'z':
+			hosts = optarg;
+			break;
+		case 'c':
+			conc = atoi(optarg);
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		case 'n':
+			iterations = atol(optarg);
+			break;
+		case 'w':
+			warmup = atof(optarg);
+			break;
+		case 1:
+			start_at = atol(optarg);
+			break;
+		case 2:
+			size = atoi(optarg);
+			break;
+		case 3:
+			label = optarg;
+			break;
+		case 4:
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (hosts == NULL || optind >= argc) {
@@ -503,20 +532,21 @@ int main(int argc, char **argv)
 		for (int k = 0; k < 2; k++)
 			printf("{\"n\":%zu,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u}%s",
 			       lat_step[k].n, pct(&lat_step[k], 50), pct(&lat_step[k], 90),
-			       pct(&lat_step[k], 99), lat_step[k].n ? lat_step[k].v[lat_step[k].n - 1] : 0,
-			       k ? "" : ",");
+			       pct(&lat_step[k], 99),
+			       lat_step[k].n ? lat_step[k].v[lat_step[k].n - 1] : 0, k ? "" : ",");
 		printf("]}\n");
 	} else {
-		printf("%s%s%s, %d in flight, %.2f s measured\n", label, label[0] ? ": " : "", m, conc,
-		       window);
+		printf("%s%s%s, %d in flight, %.2f s measured\n", label, label[0] ? ": " : "", m,
+		       conc, window);
 		printf("  ops %ld, errors %ld, %.1f ops/s, %.1f iterations/s\n", ops_count, errors,
 		       (double)done_in_window / window, (double)iters_in_window / window);
-		printf("  %-12s %8s %8s %8s %8s %9s\n", "latency (us)", "n", "p50", "p90", "p99", "max");
+		printf("  %-12s %8s %8s %8s %8s %9s\n", "latency (us)", "n", "p50", "p90", "p99",
+		       "max");
 		for (int k = 0; k < 2; k++)
 			if (lat_step[k].n)
 				printf("  step %-7d %8zu %8u %8u %8u %9u\n", k, lat_step[k].n,
-				       pct(&lat_step[k], 50), pct(&lat_step[k], 90), pct(&lat_step[k], 99),
-				       lat_step[k].v[lat_step[k].n - 1]);
+				       pct(&lat_step[k], 50), pct(&lat_step[k], 90),
+				       pct(&lat_step[k], 99), lat_step[k].v[lat_step[k].n - 1]);
 	}
 	return errors > 0 ? 1 : 0;
 }

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 		return rc;
 	/* The library's log is for the daemon; here only errors, unless asked. */
 	zks_log_set_level(cli.verbose >= 2 ? ZKS_LOG_DEBUG
-			  : cli.verbose    ? ZKS_LOG_INFO
+			  : cli.verbose	   ? ZKS_LOG_INFO
 					   : ZKS_LOG_ERROR);
 	/* Only status --socket talks to the daemon. */
 	if (cli.opts.socket != NULL && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {

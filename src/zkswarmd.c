@@ -9,10 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -23,10 +23,10 @@
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
-#include "zkswarm/records.h"
 #include "zkswarm/metrics.h"
 #include "zkswarm/netlink.h"
 #include "zkswarm/reaper.h"
+#include "zkswarm/records.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
@@ -35,8 +35,8 @@
  * The tunnel address: ADVERTISE_ADDR, or the default route's.  Without one the
  * daemon still serves volumes; network requests then say why they cannot work.
  */
-static void find_tunnel(const struct zks_config *cfg, struct zks_networks_config *nc,
-			char *why, size_t whylen)
+static void find_tunnel(const struct zks_config *cfg, struct zks_networks_config *nc, char *why,
+			size_t whylen)
 {
 	char ifname[IF_NAMESIZE];
 	struct zks_error err;
@@ -76,8 +76,9 @@ static int lock_state_dir(const char *dir, struct zks_error *err)
 		return zks_error_errno(err, errno, "open `%s`", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
-		return zks_error_set(err, ZKS_ERR_CONFLICT,
-				     "another zkswarmd uses STATE_DIR `%s`; each daemon needs its own", dir);
+		return zks_error_set(
+			err, ZKS_ERR_CONFLICT,
+			"another zkswarmd uses STATE_DIR `%s`; each daemon needs its own", dir);
 	}
 	return fd; /* held until the process exits */
 }

@@ -43,9 +43,9 @@ struct zks_config {
 	int session_timeout_ms;
 
 	/* What the parsers made of the text above. */
-	char *zk_auth;                  /* ZK_AUTH_FILE's "user:password"; NULL: none */
-	struct zks_cidr pool;           /* DEFAULT_POOL */
-	uint32_t metrics_ip;            /* METRICS_ADDR, when set: host byte order */
+	char *zk_auth;	      /* ZK_AUTH_FILE's "user:password"; NULL: none */
+	struct zks_cidr pool; /* DEFAULT_POOL */
+	uint32_t metrics_ip;  /* METRICS_ADDR, when set: host byte order */
 	uint16_t metrics_port;
 };
 

@@ -17,11 +17,11 @@ enum zks_errc {
 	ZKS_ERR_NONE = 0,
 	ZKS_ERR_INVALID,     /* bad input: the request is wrong, retrying won't help */
 	ZKS_ERR_NOT_FOUND,   /* no such object */
-	ZKS_ERR_EXISTS,      /* the object already exists */
+	ZKS_ERR_EXISTS,	     /* the object already exists */
 	ZKS_ERR_CONFLICT,    /* someone else holds it, or it changed under us */
 	ZKS_ERR_NOT_EMPTY,   /* it still has children / users */
 	ZKS_ERR_UNAVAILABLE, /* ZooKeeper unreachable or the outcome is unknown */
-	ZKS_ERR_SYSTEM,      /* a system call failed */
+	ZKS_ERR_SYSTEM,	     /* a system call failed */
 	ZKS_ERR_INTERNAL,    /* a bug or corrupt data */
 };
 
@@ -41,7 +41,8 @@ int zks_error_errno(struct zks_error *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Prepend context ("mount volume \"db\": ") to an existing message; returns -1. */
-int zks_error_prefix(struct zks_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int zks_error_prefix(struct zks_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 void zks_error_clear(struct zks_error *err);
 

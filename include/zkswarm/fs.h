@@ -37,7 +37,7 @@ extern struct zks_fs zks_kernel_fs;
  * mounted_entries over a list of mount points (the fakes keep one): the NAMEs of those
  * that are root/NAME with NAME one component, each once, in *names (NULL-terminated).
  */
-void zks_fs_entries_among(const char *root, char *const *mount_points, size_t count,
-			  char ***names, size_t *n);
+void zks_fs_entries_among(const char *root, char *const *mount_points, size_t count, char ***names,
+			  size_t *n);
 
 #endif

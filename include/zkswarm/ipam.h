@@ -32,7 +32,7 @@ struct zks_ipam;
 struct zks_ipam_config {
 	const char *node_id;
 	struct zks_cidr default_pool; /* subnets without an explicit --subnet come from here */
-	uint8_t default_size;         /* their prefix length */
+	uint8_t default_size;	      /* their prefix length */
 };
 
 struct zks_ipam *zks_ipam_new(struct zks_store *store, const struct zks_ipam_config *cfg);

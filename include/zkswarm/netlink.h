@@ -20,13 +20,13 @@
 #include "zkswarm/error.h"
 
 struct zks_net_spec {
-	const char *bridge;      /* e.g. "zkbr4096" (at most 15 bytes) */
-	const char *vxlan;       /* e.g. "zkvx4096" */
-	uint32_t vni;            /* 1 .. 16777215 */
-	int mtu;                 /* of bridge, vxlan and veths */
-	struct in_addr local;    /* this node's tunnel (underlay) address */
-	int underlay_ifindex;    /* device carrying the tunnel traffic, 0 = let the kernel route */
-	uint16_t port;           /* UDP port, 4789 */
+	const char *bridge;   /* e.g. "zkbr4096" (at most 15 bytes) */
+	const char *vxlan;    /* e.g. "zkvx4096" */
+	uint32_t vni;	      /* 1 .. 16777215 */
+	int mtu;	      /* of bridge, vxlan and veths */
+	struct in_addr local; /* this node's tunnel (underlay) address */
+	int underlay_ifindex; /* device carrying the tunnel traffic, 0 = let the kernel route */
+	uint16_t port;	      /* UDP port, 4789 */
 };
 
 /* Another node's endpoint, as programmed on the VXLAN device. */
@@ -48,7 +48,8 @@ struct zks_net {
 	/* A veth pair: host_if is a port of bridge and up; peer_if (left in this
 	 * namespace for the engine to move into the container) gets mac. */
 	int (*create_veth)(struct zks_net *n, const char *host_if, const char *peer_if,
-			   const char *bridge, const uint8_t mac[6], int mtu, struct zks_error *err);
+			   const char *bridge, const uint8_t mac[6], int mtu,
+			   struct zks_error *err);
 	/* Delete a link (for a veth: the pair). */
 	int (*delete_link)(struct zks_net *n, const char *name, struct zks_error *err);
 	bool (*link_exists)(struct zks_net *n, const char *name);

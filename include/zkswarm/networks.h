@@ -35,12 +35,12 @@ struct zks_networks;
 
 struct zks_networks_config {
 	const char *node_id;
-	struct in_addr tunnel;   /* this node's VXLAN endpoint; 0.0.0.0: networking unavailable */
-	int underlay_ifindex;    /* 0: any */
-	int underlay_mtu;        /* MTU of the underlay device (default MTU is this - 50) */
+	struct in_addr tunnel; /* this node's VXLAN endpoint; 0.0.0.0: networking unavailable */
+	int underlay_ifindex;  /* 0: any */
+	int underlay_mtu;      /* MTU of the underlay device (default MTU is this - 50) */
 	uint16_t vxlan_port;
 	const char *unavailable; /* why tunnel is unset, for the error message */
-	const char *zk_root;     /* names this cluster's links apart from another's on the host */
+	const char *zk_root;	 /* names this cluster's links apart from another's on the host */
 };
 
 struct zks_endpoint_info {
@@ -59,7 +59,8 @@ void zks_networks_free(struct zks_networks *n);
 
 /* options: the -o values (com.docker.network.generic); pool and gateway in CIDR form. */
 int zks_networks_create(struct zks_networks *n, const char *docker_id, const struct zks_kv *options,
-			size_t noptions, const char *pool, const char *gateway, struct zks_error *err);
+			size_t noptions, const char *pool, const char *gateway,
+			struct zks_error *err);
 int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zks_error *err);
 
 /* mac may be NULL or ""; then one is generated and returned in *mac_out. */

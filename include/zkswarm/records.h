@@ -148,11 +148,11 @@ const char *zks_record_counts_first(const struct zks_record_counts *c);
 void zks_record_counts_clear(struct zks_record_counts *c);
 
 struct zks_record_subnet {
-	char *cidr;			/* NULL if absent or not a string */
-	struct zks_record_counts refs;	/* empty if absent or not an object */
-	char *gateway;			/* NULL if none (or not a string) */
-	char *created_by, *created_at;	/* NULL if absent or not strings */
-	char *token;			/* NULL if absent or not a string */
+	char *cidr;		       /* NULL if absent or not a string */
+	struct zks_record_counts refs; /* empty if absent or not an object */
+	char *gateway;		       /* NULL if none (or not a string) */
+	char *created_by, *created_at; /* NULL if absent or not strings */
+	char *token;		       /* NULL if absent or not a string */
 };
 
 char *zks_record_subnet_encode(const struct zks_record_subnet *rec);
@@ -162,9 +162,9 @@ void zks_record_subnet_clear(struct zks_record_subnet *rec);
 
 struct zks_record_address {
 	struct zks_record_counts holders; /* empty if absent or not an object */
-	char *kind;			  /* "address" or "gateway"; NULL if absent or not a string */
-	bool swarm;			  /* only a JSON true is true */
-	char *token;			  /* NULL if absent or not a string */
+	char *kind;  /* "address" or "gateway"; NULL if absent or not a string */
+	bool swarm;  /* only a JSON true is true */
+	char *token; /* NULL if absent or not a string */
 };
 
 char *zks_record_address_encode(const struct zks_record_address *rec);
@@ -200,11 +200,11 @@ void zks_record_leader_clear(struct zks_record_leader *rec);
 #define ZKS_VNI_MAX 16777215u
 
 struct zks_record_network {
-	char *key;		/* the cluster-wide key; NULL if absent */
-	struct zks_cidr subnet; /* required */
-	char *gateway;		/* as Docker gave it, "a.b.c.d/len"; NULL if none */
-	uint32_t vni;		/* required, 1 to ZKS_VNI_MAX */
-	int mtu;		/* required, 576 to 65535 */
+	char *key;		      /* the cluster-wide key; NULL if absent */
+	struct zks_cidr subnet;	      /* required */
+	char *gateway;		      /* as Docker gave it, "a.b.c.d/len"; NULL if none */
+	uint32_t vni;		      /* required, 1 to ZKS_VNI_MAX */
+	int mtu;		      /* required, 576 to 65535 */
 	const struct zks_kv *options; /* the -o values as given; strings only */
 	size_t noptions;
 	char *created_by, *created_at, *token; /* NULL if absent or not strings */

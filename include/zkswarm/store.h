@@ -57,15 +57,15 @@ enum zks_conn_state { ZKS_CONN_CONNECTING = 0, ZKS_CONN_CONNECTED, ZKS_CONN_EXPI
 
 struct zks_store_status {
 	enum zks_conn_state state;
-	int64_t session_id;   /* current session, 0 if none */
-	bool mirror_synced;   /* the mirror has been fully read in this session */
+	int64_t session_id;	 /* current session, 0 if none */
+	bool mirror_synced;	 /* the mirror has been fully read in this session */
 	int64_t disconnected_ms; /* how long we have been cut off, 0 when connected */
-	int64_t silent_ms;    /* since ZooKeeper last answered us */
-	bool fenced;          /* cut off for over 2/3 of the session timeout: ZooKeeper may
+	int64_t silent_ms;	 /* since ZooKeeper last answered us */
+	bool fenced;		 /* cut off for over 2/3 of the session timeout: ZooKeeper may
 			       * already have handed our ephemeral leases to another node */
-	uint64_t sessions;    /* sessions established since start */
-	uint64_t connects;    /* connections established (reconnects included) */
-	size_t mirror_nodes;  /* znodes in the mirror */
+	uint64_t sessions;	 /* sessions established since start */
+	uint64_t connects;	 /* connections established (reconnects included) */
+	size_t mirror_nodes;	 /* znodes in the mirror */
 };
 
 /* Called on the store's own thread after each new session is established and synced. */
@@ -84,8 +84,10 @@ struct zks_store_ops {
 		      enum zks_node_kind kind, struct zks_error *err);
 	int (*set)(struct zks_store *s, const char *path, const void *data, size_t len,
 		   int32_t version, struct zks_error *err);
-	int (*remove)(struct zks_store *s, const char *path, int32_t version, struct zks_error *err);
-	int (*multi)(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err);
+	int (*remove)(struct zks_store *s, const char *path, int32_t version,
+		      struct zks_error *err);
+	int (*multi)(struct zks_store *s, const struct zks_op *ops, size_t n,
+		     struct zks_error *err);
 	int (*get)(struct zks_store *s, const char *path, char **data, size_t *len,
 		   struct zks_stat *st, struct zks_error *err);
 	int (*children)(struct zks_store *s, const char *path, char ***names, size_t *n,
@@ -209,12 +211,13 @@ struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
 
 /* ZooKeeper store; connects in the background, never blocks here. */
 struct zks_zk_config {
-	const char *hosts;        /* "h1:p1,h2:p2" */
-	const char *root;         /* "/zkswarm" */
+	const char *hosts; /* "h1:p1,h2:p2" */
+	const char *root;  /* "/zkswarm" */
 	int session_timeout_ms;
-	const char *mirror_file;  /* where the mirror is saved; NULL: not saved */
-	const char *session_file; /* session id and password, to resume after a restart; NULL: don't */
-	const char *auth;         /* "user:password" for digest auth and creator-only ACLs; NULL: none */
+	const char *mirror_file; /* where the mirror is saved; NULL: not saved */
+	const char
+		*session_file; /* session id and password, to resume after a restart; NULL: don't */
+	const char *auth; /* "user:password" for digest auth and creator-only ACLs; NULL: none */
 	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
 };
 

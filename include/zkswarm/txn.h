@@ -32,9 +32,9 @@ struct zks_txn {
 /* What a build step or a failure hook decided. */
 enum zks_txn_next {
 	ZKS_TXN_COMMIT, /* commit the ops built (none: nothing to change, done) */
-	ZKS_TXN_DONE,   /* finished without a transaction */
-	ZKS_TXN_RETRY,  /* read and build again */
-	ZKS_TXN_FAIL,   /* stop; err says why */
+	ZKS_TXN_DONE,	/* finished without a transaction */
+	ZKS_TXN_RETRY,	/* read and build again */
+	ZKS_TXN_FAIL,	/* stop; err says why */
 };
 
 struct zks_txn_spec {
@@ -62,6 +62,7 @@ bool zks_txn_lost_race(const struct zks_error *err);
  * the hook's failure, or after spec->attempts attempts CONFLICT with the message given.
  */
 int zks_txn_run(struct zks_store *store, const struct zks_txn_spec *spec, void *ctx,
-		struct zks_error *err, const char *exhausted, ...) __attribute__((format(printf, 5, 6)));
+		struct zks_error *err, const char *exhausted, ...)
+	__attribute__((format(printf, 5, 6)));
 
 #endif

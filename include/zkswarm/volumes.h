@@ -27,10 +27,10 @@ struct zks_volumes;
 
 struct zks_volumes_config {
 	const char *node_id;
-	const char *data_dir;   /* DATA_DIR: <data_dir>/<name> holds a volume's data */
+	const char *data_dir;	/* DATA_DIR: <data_dir>/<name> holds a volume's data */
 	const char *mount_root; /* MOUNT_ROOT: <mount_root>/<name> is where containers see it */
-	const char *state_dir;  /* STATE_DIR: mounts.json lives here */
-	const char *boot_id;    /* this boot's ID, or NULL if unknown */
+	const char *state_dir;	/* STATE_DIR: mounts.json lives here */
+	const char *boot_id;	/* this boot's ID, or NULL if unknown */
 };
 
 struct zks_volume_holder {
@@ -48,10 +48,10 @@ struct zks_volume_info {
 	size_t noptions;
 	struct zks_volume_holder *holders;
 	size_t nholders;
-	size_t mounted_here;  /* mount IDs held on this node */
-	bool stale;           /* answered from a mirror not (yet) synced with ZooKeeper */
-	bool fenced;          /* cut off long enough that this node's leases may be gone */
-	bool corrupt;         /* its record in ZooKeeper could not be read */
+	size_t mounted_here;   /* mount IDs held on this node */
+	bool stale;	       /* answered from a mirror not (yet) synced with ZooKeeper */
+	bool fenced;	       /* cut off long enough that this node's leases may be gone */
+	bool corrupt;	       /* its record in ZooKeeper could not be read */
 	const char *zookeeper; /* connection state */
 };
 

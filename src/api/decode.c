@@ -38,7 +38,8 @@ int zks_req_bool(const cJSON *req, const char *field, bool *out, struct zks_erro
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsBool(v))
-		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` must be true or false", field);
+		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` must be true or false",
+				     field);
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
@@ -57,15 +58,16 @@ int zks_req_string_map(const cJSON *req, const char *field, struct zks_kv **out,
 	if (!cJSON_IsObject(v))
 		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` must be an object", field);
 	if (cJSON_GetArraySize(v) > MAP_MAX)
-		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` has more than %d entries", field,
-				     MAP_MAX);
+		return zks_error_set(err, ZKS_ERR_INVALID, "field `%s` has more than %d entries",
+				     field, MAP_MAX);
 	kv = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*kv));
 	cJSON_ArrayForEach(item, v)
 	{
 		if (!cJSON_IsString(item)) {
 			free(kv);
-			return zks_error_set(err, ZKS_ERR_INVALID, "`%s` value of `%.64s` must be a string",
-					     field, item->string);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "`%s` value of `%.64s` must be a string", field,
+					     item->string);
 		}
 		kv[count].key = item->string;
 		kv[count].value = item->valuestring;

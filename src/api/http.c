@@ -90,7 +90,9 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 		if (strcmp(routes[i].path, path) == 0)
 			route = &routes[i];
 	if (route == NULL) {
-		reply_error(out, 404, false, "unknown method: this plugin implements VolumeDriver, NetworkDriver and IpamDriver");
+		reply_error(
+			out, 404, false,
+			"unknown method: this plugin implements VolumeDriver, NetworkDriver and IpamDriver");
 		return;
 	}
 	if (strcmp(method, "POST") != 0) {
@@ -110,7 +112,8 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 			return;
 		}
 		if (has_nul_escape(body, len)) {
-			reply_error(out, 400, route->ipam, "request body contains a \\u0000 escape");
+			reply_error(out, 400, route->ipam,
+				    "request body contains a \\u0000 escape");
 			return;
 		}
 		req = cJSON_ParseWithLengthOpts(body, len, &end, false);
@@ -119,11 +122,13 @@ void zks_http_dispatch(const struct zks_route *routes, size_t nroutes, void *app
 			return;
 		}
 		/* One JSON value and nothing after it but blanks (Go sends a trailing newline). */
-		while (end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+		while (end < body + len &&
+		       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
 			end++;
 		if (end != body + len) {
 			cJSON_Delete(req);
-			reply_error(out, 400, route->ipam, "request body has data after the JSON value");
+			reply_error(out, 400, route->ipam,
+				    "request body has data after the JSON value");
 			return;
 		}
 		if (!cJSON_IsObject(req)) {
@@ -232,8 +237,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	zks_http_dispatch(http->routes, http->nroutes, http->app, method, url,
-			  req->too_big ? NULL : req->body, req->too_big ? ZKS_HTTP_BODY_MAX + 1 : req->len,
-			  &reply);
+			  req->too_big ? NULL : req->body,
+			  req->too_big ? ZKS_HTTP_BODY_MAX + 1 : req->len, &reply);
 	if (reply.status != 200)
 		log_info("%s %s: %u %s", method, url, reply.status, reply.body ? reply.body : "");
 	{
@@ -281,13 +286,14 @@ struct zks_http *zks_http_start(int listen_fd, const struct zks_route *routes, s
 	http->nroutes = nroutes;
 	http->app = app;
 	http->listen_fd = listen_fd;
-	http->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, http, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTEN_SOCKET, listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_END);
+	http->daemon =
+		MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+					 MHD_USE_ITC | MHD_USE_ERROR_LOG,
+				 0, NULL, NULL, on_request, http, MHD_OPTION_EXTERNAL_LOGGER,
+				 mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				 MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_END);
 	if (http->daemon == NULL) {
 		free(http);
 		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot start the HTTP server"), NULL;

@@ -53,9 +53,10 @@ int zks_handle_ipam_request_pool(void *ctx, const cJSON *req, cJSON **reply, str
 		return zks_error_set(err, ZKS_ERR_INVALID, "unknown address space `%.64s`", space);
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(opts[i].key, "com.docker.", 11) != 0)
-			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "unknown IPAM option `%.64s`; zkswarm's IPAM takes none",
-					     opts[i].key);
+			return zks_error_set(
+				err, ZKS_ERR_INVALID,
+				"unknown IPAM option `%.64s`; zkswarm's IPAM takes none",
+				opts[i].key);
 	if (zks_ipam_request_pool(app->ipam, pool, subpool, v6, &id, &cidr, err) < 0)
 		return -1;
 	*reply = cJSON_CreateObject();
@@ -94,7 +95,8 @@ int zks_handle_ipam_request_address(void *ctx, const cJSON *req, cJSON **reply,
 	    zks_req_string_map(req, "Options", &opts, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(opts[i].key, "RequestAddressType") && !strcmp(opts[i].value, GATEWAY_TYPE))
+		if (!strcmp(opts[i].key, "RequestAddressType") &&
+		    !strcmp(opts[i].value, GATEWAY_TYPE))
 			gateway = true;
 		if (!strcmp(opts[i].key, "com.docker.network.ipam.serial") &&
 		    !strcmp(opts[i].value, "true"))

@@ -19,7 +19,7 @@
 #define STATUS_CLASSES 3 /* 2xx, 4xx, 5xx */
 
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-				 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+				 0.1,	 0.25,	0.5,	1,     2.5,  5,	    10};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 struct route_metrics {
@@ -87,8 +87,8 @@ static void render_requests(struct text *t, const struct zks_http *http)
 		if (name == NULL)
 			continue;
 		for (size_t c = 0; c < STATUS_CLASSES; c++)
-			put(t, "zkswarm_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n", name, classes[c],
-			    atomic_load(&routes[r].requests[c]));
+			put(t, "zkswarm_requests_total{endpoint=\"%s\",code=\"%s\"} %llu\n", name,
+			    classes[c], atomic_load(&routes[r].requests[c]));
 	}
 }
 
@@ -105,10 +105,12 @@ static void render_durations(struct text *t, const struct zks_http *http)
 		for (size_t b = 0; b <= NBUCKETS; b++) {
 			cum += atomic_load(&routes[r].bucket[b]);
 			if (b < NBUCKETS)
-				put(t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+				put(t,
+				    "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
 				    name, buckets[b], cum);
 			else
-				put(t, "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+				put(t,
+				    "zkswarm_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
 				    name, cum);
 		}
 		put(t, "zkswarm_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", name,
@@ -123,29 +125,40 @@ static void render_store(struct text *t, struct zks_store *store)
 	struct zks_census census;
 
 	store_status(store, &st);
-	put(t, "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
-	       "# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
+	put(t,
+	    "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
+	    "# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
 	    st.state == ZKS_CONN_CONNECTED);
-	put(t, "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
-	       "# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
+	put(t,
+	    "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
+	    "# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
 	    (unsigned long long)st.sessions);
-	put(t, "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
-	       "# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
+	put(t,
+	    "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
+	    "# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
 	    (unsigned long long)st.connects);
-	put(t, "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
-	       "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
+	put(t,
+	    "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
+	    "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
 	    (double)st.disconnected_ms / 1000);
-	put(t, "# HELP zkswarm_fenced 1 while this node no longer counts on its single-node leases.\n"
-	       "# TYPE zkswarm_fenced gauge\nzkswarm_fenced %d\n", st.fenced);
-	put(t, "# HELP zkswarm_mirror_synced 1 when the mirror has been read in full in this session.\n"
-	       "# TYPE zkswarm_mirror_synced gauge\nzkswarm_mirror_synced %d\n", st.mirror_synced);
-	put(t, "# HELP zkswarm_mirror_nodes Znodes in the local mirror.\n"
-	       "# TYPE zkswarm_mirror_nodes gauge\nzkswarm_mirror_nodes %zu\n", st.mirror_nodes);
+	put(t,
+	    "# HELP zkswarm_fenced 1 while this node no longer counts on its single-node leases.\n"
+	    "# TYPE zkswarm_fenced gauge\nzkswarm_fenced %d\n",
+	    st.fenced);
+	put(t,
+	    "# HELP zkswarm_mirror_synced 1 when the mirror has been read in full in this session.\n"
+	    "# TYPE zkswarm_mirror_synced gauge\nzkswarm_mirror_synced %d\n",
+	    st.mirror_synced);
+	put(t,
+	    "# HELP zkswarm_mirror_nodes Znodes in the local mirror.\n"
+	    "# TYPE zkswarm_mirror_nodes gauge\nzkswarm_mirror_nodes %zu\n",
+	    st.mirror_nodes);
 	zks_census_take(store, &census);
-	put(t, "# HELP zkswarm_objects Cluster objects in the mirror, by kind.\n"
-	       "# TYPE zkswarm_objects gauge\n"
-	       "zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
-	       "zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
+	put(t,
+	    "# HELP zkswarm_objects Cluster objects in the mirror, by kind.\n"
+	    "# TYPE zkswarm_objects gauge\n"
+	    "zkswarm_objects{kind=\"volume\"} %zu\nzkswarm_objects{kind=\"network\"} %zu\n"
+	    "zkswarm_objects{kind=\"subnet\"} %zu\nzkswarm_objects{kind=\"node\"} %zu\n",
 	    census.volumes, census.networks, census.subnets, census.nodes);
 }
 
@@ -198,17 +211,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0)
 		return reply(conn, 405, "text/plain", xstrdup("only GET\n"));
 	if (strcmp(url, "/metrics") == 0)
-		return reply(conn, 200, "text/plain; version=0.0.4", zks_metrics_render(m->store, m->http));
+		return reply(conn, 200, "text/plain; version=0.0.4",
+			     zks_metrics_render(m->store, m->http));
 	if (strcmp(url, "/health") == 0) {
 		bool ok;
 
 		store_status(m->store, &st);
 		ok = st.state == ZKS_CONN_CONNECTED && st.mirror_synced;
-		return reply(conn, ok ? 200 : 503, "application/json",
-			     xasprintf("{\"status\":\"%s\",\"zookeeper\":\"%s\",\"mirror_synced\":%s,"
-				       "\"fenced\":%s}\n",
-				       ok ? "ok" : "degraded", zks_conn_state_name(st.state),
-				       st.mirror_synced ? "true" : "false", st.fenced ? "true" : "false"));
+		return reply(
+			conn, ok ? 200 : 503, "application/json",
+			xasprintf("{\"status\":\"%s\",\"zookeeper\":\"%s\",\"mirror_synced\":%s,"
+				  "\"fenced\":%s}\n",
+				  ok ? "ok" : "degraded", zks_conn_state_name(st.state),
+				  st.mirror_synced ? "true" : "false",
+				  st.fenced ? "true" : "false"));
 	}
 	return reply(conn, 404, "text/plain", xstrdup("try /metrics or /health\n"));
 }
@@ -226,13 +242,15 @@ struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const c
 
 	m->store = store;
 	m->http = http;
-	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC,
-				     port, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, port, NULL,
+				     NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (m->daemon == NULL) {
 		free(m);
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot listen on METRICS_ADDR `%s`", addr), NULL;
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot listen on METRICS_ADDR `%s`",
+				     addr),
+		       NULL;
 	}
 	return m;
 }

@@ -23,7 +23,8 @@ int zks_handle_network_capabilities(void *ctx, const cJSON *req, cJSON **reply,
 	 * IPAM and AllocateNetwork, workers follow (docs/PROTOCOL.md §5).  The engine of
 	 * Docker 20.10 drops the IPAM of a --scope swarm network of a "local" driver.
 	 */
-	cJSON_AddStringToObject(*reply, "Scope", app != NULL && app->swarm_networks ? "global" : "local");
+	cJSON_AddStringToObject(*reply, "Scope",
+				app != NULL && app->swarm_networks ? "global" : "local");
 	cJSON_AddStringToObject(*reply, "ConnectivityScope", "global");
 	return 0;
 }
@@ -37,12 +38,14 @@ static int ipv4_data(const cJSON *req, const char **pool, const char **gateway,
 
 	*pool = *gateway = NULL;
 	if (cJSON_IsArray(v6) && cJSON_GetArraySize(v6) > 0)
-		return zks_error_set(err, ZKS_ERR_INVALID, "IPv6 is not supported by zkswarm networks");
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "IPv6 is not supported by zkswarm networks");
 	if (v6 != NULL && !cJSON_IsNull(v6) && !cJSON_IsArray(v6))
 		return zks_error_set(err, ZKS_ERR_INVALID, "field `IPv6Data` must be a list");
 	if (!cJSON_IsArray(v4) || cJSON_GetArraySize(v4) != 1)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "a zkswarm network has exactly one IPv4 subnet (field `IPv4Data`)");
+		return zks_error_set(
+			err, ZKS_ERR_INVALID,
+			"a zkswarm network has exactly one IPv4 subnet (field `IPv4Data`)");
 	if (!cJSON_IsObject(cJSON_GetArrayItem(v4, 0)))
 		return zks_error_set(err, ZKS_ERR_INVALID, "field `IPv4Data` must hold objects");
 	if (zks_req_string(cJSON_GetArrayItem(v4, 0), "Pool", true, pool, err) < 0 ||
@@ -116,8 +119,7 @@ int zks_handle_network_free(void *ctx, const cJSON *req, cJSON **reply, struct z
 	return 0;
 }
 
-static int ids(const cJSON *req, const char **network, const char **endpoint,
-	       struct zks_error *err)
+static int ids(const cJSON *req, const char **network, const char **endpoint, struct zks_error *err)
 {
 	if (zks_req_string(req, "NetworkID", true, network, err) < 0 ||
 	    zks_req_string(req, "EndpointID", true, endpoint, err) < 0)
@@ -136,14 +138,16 @@ int zks_handle_endpoint_create(void *ctx, const cJSON *req, cJSON **reply, struc
 		return -1;
 	if (iface != NULL && !cJSON_IsNull(iface)) {
 		if (!cJSON_IsObject(iface))
-			return zks_error_set(err, ZKS_ERR_INVALID, "field `Interface` must be an object");
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "field `Interface` must be an object");
 		if (zks_req_string(iface, "Address", false, &address, err) < 0 ||
 		    zks_req_string(iface, "AddressIPv6", false, &v6, err) < 0 ||
 		    zks_req_string(iface, "MacAddress", false, &mac, err) < 0)
 			return zks_error_prefix(err, "Interface");
 	}
 	if (v6 && v6[0])
-		return zks_error_set(err, ZKS_ERR_INVALID, "IPv6 is not supported by zkswarm networks");
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "IPv6 is not supported by zkswarm networks");
 	if (zks_networks_create_endpoint(app->networks, network, endpoint, address, mac, &generated,
 					 err) < 0)
 		return -1;

@@ -22,12 +22,13 @@ int zks_ip_parse(const char *s, uint32_t *out, struct zks_error *err)
 			digits++;
 		}
 		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && p[-digits] == '0'))
-			return zks_error_set(err, ZKS_ERR_INVALID, "`%.32s` is not an IPv4 address", s);
+			return zks_error_set(err, ZKS_ERR_INVALID, "`%.32s` is not an IPv4 address",
+					     s);
 		ip = (ip << 8) | v;
 		if (part < 3) {
 			if (*p != '.')
-				return zks_error_set(err, ZKS_ERR_INVALID, "`%.32s` is not an IPv4 address",
-						     s);
+				return zks_error_set(err, ZKS_ERR_INVALID,
+						     "`%.32s` is not an IPv4 address", s);
 			p++;
 		}
 	}
@@ -39,7 +40,8 @@ int zks_ip_parse(const char *s, uint32_t *out, struct zks_error *err)
 
 void zks_ip_format(uint32_t ip, char out[ZKS_IP_STR])
 {
-	snprintf(out, ZKS_IP_STR, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	snprintf(out, ZKS_IP_STR, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+		 ip & 255);
 }
 
 uint32_t zks_cidr_mask(uint8_t len)
@@ -55,7 +57,8 @@ int zks_ip_prefix_parse(const char *s, uint32_t *ip, uint8_t *len, struct zks_er
 	size_t alen;
 
 	if (slash == NULL)
-		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s` is not in CIDR form (a.b.c.d/len)", s);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "`%.40s` is not in CIDR form (a.b.c.d/len)", s);
 	alen = (size_t)(slash - s);
 	if (alen >= sizeof(addr))
 		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s` is not an IPv4 CIDR", s);
@@ -64,15 +67,17 @@ int zks_ip_prefix_parse(const char *s, uint32_t *ip, uint8_t *len, struct zks_er
 	if (zks_ip_parse(addr, ip, err) < 0)
 		return -1;
 	if (slash[1] == '\0' || strlen(slash + 1) > 2)
-		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s` has an invalid prefix length", s);
+		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s` has an invalid prefix length",
+				     s);
 	for (const char *p = slash + 1; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s` has an invalid prefix length",
-					     s);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "`%.40s` has an invalid prefix length", s);
 		v = v * 10 + (unsigned)(*p - '0');
 	}
 	if (v > 32)
-		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s`: prefix length %u is over 32", s, v);
+		return zks_error_set(err, ZKS_ERR_INVALID, "`%.40s`: prefix length %u is over 32",
+				     s, v);
 	*len = (uint8_t)v;
 	return 0;
 }

@@ -21,13 +21,13 @@ static int load_endpoint(struct zks_networks *n, const char *key, const char *en
 	if (store_cached_get(n->store, path, &data, NULL, NULL) < 0 &&
 	    store_get(n->store, path, &data, NULL, NULL, err) < 0) {
 		if (err->code == ZKS_ERR_NOT_FOUND)
-			zks_error_set(err, ZKS_ERR_NOT_FOUND, "no such endpoint %.12s in network `%s`",
-				      endpoint_id, key);
+			zks_error_set(err, ZKS_ERR_NOT_FOUND,
+				      "no such endpoint %.12s in network `%s`", endpoint_id, key);
 		return -1;
 	}
 	if (zks_record_endpoint_decode(data, ep, NULL) < 0)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of endpoint %.12s is corrupt",
-				     endpoint_id);
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "the record of endpoint %.12s is corrupt", endpoint_id);
 	return 0;
 }
 
@@ -36,7 +36,8 @@ static int endpoint_mac(const char *mac, uint32_t ip, uint8_t m[6], struct zks_e
 {
 	if (mac != NULL && mac[0] != '\0') {
 		if (zks_mac_parse(mac, m) < 0)
-			return zks_error_set(err, ZKS_ERR_INVALID, "`%.32s` is not a MAC address", mac);
+			return zks_error_set(err, ZKS_ERR_INVALID, "`%.32s` is not a MAC address",
+					     mac);
 		return 0;
 	}
 	/* Locally administered. */
@@ -54,13 +55,14 @@ static int endpoint_fill(struct zks_networks *n, const struct network_record *re
 	uint8_t len;
 
 	if (address == NULL || address[0] == '\0')
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "the endpoint has no IPv4 address (is the network's IPAM zkswarm?)");
+		return zks_error_set(
+			err, ZKS_ERR_INVALID,
+			"the endpoint has no IPv4 address (is the network's IPAM zkswarm?)");
 	if (zks_ip_prefix_parse(address, &ip, &len, err) < 0)
 		return -1;
 	if (!zks_cidr_contains(&rec->subnet, ip) || len != rec->subnet.len)
-		return zks_error_set(err, ZKS_ERR_INVALID, "address %s is not in the network's subnet",
-				     address);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "address %s is not in the network's subnet", address);
 	memset(ep, 0, sizeof(*ep));
 	snprintf(ep->node, sizeof(ep->node), "%s", n->node_id);
 	snprintf(ep->address, sizeof(ep->address), "%s", address);
@@ -94,8 +96,9 @@ int zks_networks_create_endpoint(struct zks_networks *n, const char *docker_id,
 		if (err->code != ZKS_ERR_EXISTS)
 			return -1;
 		/* A replay of our own request is fine; anything else is a conflict. */
-		if (load_endpoint(n, key, endpoint_id, &ep, &e2) < 0 || strcmp(ep.node, n->node_id) ||
-		    strcmp(ep.address, address) || memcmp(ep.mac, want.mac, sizeof(ep.mac)))
+		if (load_endpoint(n, key, endpoint_id, &ep, &e2) < 0 ||
+		    strcmp(ep.node, n->node_id) || strcmp(ep.address, address) ||
+		    memcmp(ep.mac, want.mac, sizeof(ep.mac)))
 			return zks_error_set(err, ZKS_ERR_CONFLICT, "endpoint %.12s exists already",
 					     endpoint_id);
 	}
@@ -120,7 +123,8 @@ static int find_endpoint_key(struct zks_networks *n, const char *endpoint_id, ch
 		struct zks_record_endpoint ep;
 
 		if (store_get(n->store, p, &data, NULL, NULL, NULL) == 0 &&
-		    zks_record_endpoint_decode(data, &ep, NULL) == 0 && strcmp(ep.node, n->node_id) == 0) {
+		    zks_record_endpoint_decode(data, &ep, NULL) == 0 &&
+		    strcmp(ep.node, n->node_id) == 0) {
 			*key = xstrdup(keys[i]);
 			r = 0;
 		}
@@ -155,7 +159,8 @@ int zks_networks_delete_endpoint(struct zks_networks *n, const char *docker_id,
 	path = zks_path_network_endpoint(key, endpoint_id);
 	if (store_remove(n->store, path, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
 		return -1;
-	if (network_load(n, key, true, &rec, &e2) == 0 && network_delete_if_unused(n, &rec, &e2) < 0)
+	if (network_load(n, key, true, &rec, &e2) == 0 &&
+	    network_delete_if_unused(n, &rec, &e2) < 0)
 		log_warn("networks: %s", e2.msg);
 	network_wake(n);
 	return 0;

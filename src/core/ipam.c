@@ -272,8 +272,8 @@ static int subnet_join(struct zks_ipam *ipam, const struct zks_cidr *c, struct z
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return -1;
 		if (zks_record_subnet_decode(data, &rec, NULL) < 0)
-			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
-					     path);
+			return zks_error_set(err, ZKS_ERR_INTERNAL,
+					     "the record of subnet `%s` is corrupt", path);
 		zks_record_counts_add(&rec.refs, ipam->node_id, 1);
 		text = subnet_text(&rec);
 		zks_record_subnet_clear(&rec);
@@ -316,8 +316,9 @@ static int overlap_error(struct zks_ipam *ipam, const struct zks_cidr *want,
 	zks_cidr_format(other, b);
 	store_get(ipam->store, p, &data, NULL, NULL, NULL);
 	zks_record_subnet_decode(data, &rec, NULL); /* else: no refs, "unknown" */
-	zks_error_set(err, ZKS_ERR_CONFLICT, "subnet %s overlaps %s, which is in use (by node `%s`)",
-		      a, b, zks_record_counts_first(&rec.refs));
+	zks_error_set(err, ZKS_ERR_CONFLICT,
+		      "subnet %s overlaps %s, which is in use (by node `%s`)", a, b,
+		      zks_record_counts_first(&rec.refs));
 	zks_record_subnet_clear(&rec);
 	return -1;
 }
@@ -374,12 +375,19 @@ static void subnet_create_ops(struct zks_ipam *ipam, const struct zks_cidr *cand
 	rec.created_at = xstrdup(at);
 	text = zks_txn_keep(t, subnet_text(&rec));
 	zks_record_subnet_clear(&rec);
-	bump = zks_txn_keep(t, xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr, ipam->node_id));
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET, .path = ZKS_SUBNETS, .data = bump,
-				       .len = strlen(bump), .version = version});
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, subnet_path(cand)),
-				       .data = text, .len = strlen(text)});
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, addrs_path(cand))});
+	bump = zks_txn_keep(t, xasprintf("{\"last_claim\":\"%s\",\"by\":\"%s\"}", cidr,
+					 ipam->node_id));
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET,
+				       .path = ZKS_SUBNETS,
+				       .data = bump,
+				       .len = strlen(bump),
+				       .version = version});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+				       .path = zks_txn_keep(t, subnet_path(cand)),
+				       .data = text,
+				       .len = strlen(text)});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+				       .path = zks_txn_keep(t, addrs_path(cand))});
 }
 
 /* Pick the subnet under the version of /ipam/subnets read, so that overlaps lose the race. */
@@ -428,7 +436,8 @@ static int subnet_claim(struct zks_ipam *ipam, const struct zks_cidr *want, stru
 	static const struct zks_txn_spec spec = {.attempts = CLAIM_ATTEMPTS, .build = subnet_build};
 	struct subnet_change c = {.ipam = ipam, .want = want};
 
-	if (zks_txn_run(ipam->store, &spec, &c, err, "subnets kept changing under us; try again") < 0)
+	if (zks_txn_run(ipam->store, &spec, &c, err, "subnets kept changing under us; try again") <
+	    0)
 		return -1;
 	*got = c.cand;
 	return 0;
@@ -442,11 +451,13 @@ int zks_ipam_request_pool(struct zks_ipam *ipam, const char *pool, const char *s
 	bool explicit_pool = pool != NULL && pool[0] != '\0';
 
 	if (v6)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "IPv6 pools are not supported by zkswarm; create the network without "
-				     "--ipv6");
+		return zks_error_set(
+			err, ZKS_ERR_INVALID,
+			"IPv6 pools are not supported by zkswarm; create the network without "
+			"--ipv6");
 	if (!explicit_pool && subpool != NULL && subpool[0] != '\0')
-		return zks_error_set(err, ZKS_ERR_INVALID, "an IP range (--ip-range) needs a subnet (--subnet)");
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "an IP range (--ip-range) needs a subnet (--subnet)");
 	if (explicit_pool) {
 		if (zks_cidr_parse(pool, &want, err) < 0 || zks_cidr_check_pool(&want, err) < 0)
 			return -1;
@@ -455,8 +466,8 @@ int zks_ipam_request_pool(struct zks_ipam *ipam, const char *pool, const char *s
 		if (zks_cidr_parse(subpool, &range, err) < 0)
 			return -1;
 		if (!zks_cidr_within(&range, &want))
-			return zks_error_set(err, ZKS_ERR_INVALID, "IP range %s is not inside subnet %s",
-					     subpool, pool);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "IP range %s is not inside subnet %s", subpool, pool);
 	}
 	if (subnet_claim(ipam, explicit_pool ? &want : NULL, &got, err) < 0)
 		return -1;
@@ -489,11 +500,15 @@ static int delete_under(struct zks_ipam *ipam, char *const *paths, size_t n, con
 
 		ops[k++] = (struct zks_op){.type = ZKS_OP_CHECK, .path = path, .version = version};
 		while (done < n && k < CHUNK + 1)
-			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = paths[done++],
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE,
+						   .path = paths[done++],
 						   .version = -1};
 		if (done == n) {
-			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = last, .version = -1};
-			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE, .path = path, .version = version};
+			ops[k++] =
+				(struct zks_op){.type = ZKS_OP_DELETE, .path = last, .version = -1};
+			ops[k++] = (struct zks_op){.type = ZKS_OP_DELETE,
+						   .path = path,
+						   .version = version};
 		}
 		if (store_multi(ipam->store, ops, k, err) < 0)
 			return -1;
@@ -523,8 +538,8 @@ int zks_ipam_release_pool(struct zks_ipam *ipam, const char *pool_id, struct zks
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1; /* released already */
 		if (zks_record_subnet_decode(data, &rec, NULL) < 0)
-			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
-					     path);
+			return zks_error_set(err, ZKS_ERR_INTERNAL,
+					     "the record of subnet `%s` is corrupt", path);
 		if (zks_record_counts_get(&rec.refs, ipam->node_id) == 0) {
 			zks_record_subnet_clear(&rec);
 			return 0; /* not ours to release */
@@ -579,7 +594,8 @@ static int load_subnet(struct zks_ipam *ipam, const struct zks_cidr *subnet,
 		return -1;
 	}
 	if (zks_record_subnet_decode(data, rec, NULL) < 0)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet %s is corrupt", s);
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet %s is corrupt",
+				     s);
 	return 0;
 }
 
@@ -613,10 +629,12 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 			zks_record_address_clear(&rec);
 			if (group_ensure(ipam, subnet, ip, attempt > 0, err) < 0)
 				return -1;
-			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT, err) == 0)
+			if (store_create(ipam->store, path, text, strlen(text), ZKS_PERSISTENT,
+					 err) == 0)
 				return 0;
 			if (err->code == ZKS_ERR_EXISTS && !by_value) {
-				zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use", a);
+				zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use",
+					      a);
 				return 1;
 			}
 			if (err->code == ZKS_ERR_EXISTS || err->code == ZKS_ERR_NOT_FOUND)
@@ -629,8 +647,9 @@ static int address_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, u
 		shared = readable && by_value &&
 			 ((gateway && rec.kind && !strcmp(rec.kind, "gateway")) || rec.swarm);
 		if (!shared) {
-			zks_error_set(err, ZKS_ERR_CONFLICT, "address %s is already in use (held by node `%s`)",
-				      a, zks_record_counts_first(&rec.holders));
+			zks_error_set(err, ZKS_ERR_CONFLICT,
+				      "address %s is already in use (held by node `%s`)", a,
+				      zks_record_counts_first(&rec.holders));
 			zks_record_address_clear(&rec);
 			return 1;
 		}
@@ -668,8 +687,8 @@ static struct cursor *cursor_of(struct zks_ipam *ipam, const struct zks_cidr *ra
  * taken, let the create decide.
  */
 static int address_any(struct zks_ipam *ipam, const struct zks_cidr *subnet,
-		       const struct zks_cidr *range, uint32_t gateway_ip, bool serial, uint32_t *out,
-		       struct zks_error *err)
+		       const struct zks_cidr *range, uint32_t gateway_ip, bool serial,
+		       uint32_t *out, struct zks_error *err)
 {
 	/* A sub-range's own first and last addresses are hosts of the subnet like any other. */
 	uint32_t first = range->addr, last = zks_cidr_last(range);
@@ -733,8 +752,8 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 		if (store_get(ipam->store, path, &data, NULL, &st, err) < 0)
 			return -1;
 		if (zks_record_subnet_decode(data, &doc, NULL) < 0)
-			return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of subnet `%s` is corrupt",
-					     path);
+			return zks_error_set(err, ZKS_ERR_INTERNAL,
+					     "the record of subnet `%s` is corrupt", path);
 		if (doc.gateway && zks_ip_parse(doc.gateway, &ip, NULL) == 0) {
 			zks_record_subnet_clear(&doc);
 			if (address_claim(ipam, subnet, ip, true, serial, true, err) != 0)
@@ -765,9 +784,15 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 			zks_record_address_clear(&rec);
 			{
 				struct zks_op ops[] = {
-					{.type = ZKS_OP_SET, .path = path, .data = stext, .len = strlen(stext),
+					{.type = ZKS_OP_SET,
+					 .path = path,
+					 .data = stext,
+					 .len = strlen(stext),
 					 .version = st.version},
-					{.type = ZKS_OP_CREATE, .path = apath, .data = atext, .len = strlen(atext)},
+					{.type = ZKS_OP_CREATE,
+					 .path = apath,
+					 .data = atext,
+					 .len = strlen(atext)},
 				};
 
 				if (store_multi(ipam->store, ops, ARRAY_SIZE(ops), err) == 0) {
@@ -784,13 +809,15 @@ static int gateway_claim(struct zks_ipam *ipam, const struct zks_cidr *subnet, b
 			char sn[ZKS_CIDR_STR];
 
 			zks_cidr_format(subnet, sn);
-			return zks_error_set(err, ZKS_ERR_CONFLICT, "no free address for the gateway of %s", sn);
+			return zks_error_set(err, ZKS_ERR_CONFLICT,
+					     "no free address for the gateway of %s", sn);
 		}
 		if (err->code != ZKS_ERR_CONFLICT && err->code != ZKS_ERR_EXISTS &&
 		    err->code != ZKS_ERR_NOT_FOUND)
 			return -1;
 	}
-	return zks_error_set(err, ZKS_ERR_CONFLICT, "the gateway of `%s` kept changing; try again", path);
+	return zks_error_set(err, ZKS_ERR_CONFLICT, "the gateway of `%s` kept changing; try again",
+			     path);
 }
 
 int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const char *address,
@@ -810,7 +837,8 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 		if (zks_ip_parse(address, &ip, err) < 0)
 			return -1;
 		if (!zks_cidr_contains(&subnet, ip))
-			return zks_error_set(err, ZKS_ERR_INVALID, "address %s is outside pool %s", address, s);
+			return zks_error_set(err, ZKS_ERR_INVALID, "address %s is outside pool %s",
+					     address, s);
 		if (subnet.len < 31 && (ip == subnet.addr || ip == zks_cidr_last(&subnet)))
 			return zks_error_set(err, ZKS_ERR_INVALID,
 					     "address %s is the network or broadcast address of %s",
@@ -850,7 +878,8 @@ int zks_ipam_request_address(struct zks_ipam *ipam, const char *pool_id, const c
 			doc.gateway = xstrdup(a);
 			text = subnet_text(&doc);
 			zks_record_subnet_clear(&doc);
-			if (store_set(ipam->store, path, text, strlen(text), st.version, err) == 0 ||
+			if (store_set(ipam->store, path, text, strlen(text), st.version, err) ==
+				    0 ||
 			    err->code != ZKS_ERR_CONFLICT)
 				break;
 		}
@@ -923,7 +952,8 @@ static int counter_release(struct zks_ipam *ipam, const char *path, bool subnet,
 			r = store_multi(ipam->store, ops, ARRAY_SIZE(ops), err);
 			if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
 				/* Addresses still held by live nodes: keep the subnet, drop the dead one's refs. */
-				r = store_set(ipam->store, path, text, strlen(text), st.version, err);
+				r = store_set(ipam->store, path, text, strlen(text), st.version,
+					      err);
 		} else {
 			r = store_remove(ipam->store, path, st.version, err);
 		}
@@ -969,7 +999,8 @@ int zks_ipam_reap_node(void *ctx, const char *node, struct zks_error *err)
 			/* Groups left empty go, so that the subnet can go with its last reference. */
 			for (size_t k = records; k < np && r == 0; k++)
 				if (store_remove(ipam->store, paths[k], -1, err) < 0 &&
-				    err->code != ZKS_ERR_NOT_EMPTY && err->code != ZKS_ERR_NOT_FOUND)
+				    err->code != ZKS_ERR_NOT_EMPTY &&
+				    err->code != ZKS_ERR_NOT_FOUND)
 					r = -1;
 			zks_free_strv(paths, np);
 		}

@@ -32,17 +32,18 @@ int network_check_id(const char *what, const char *id, struct zks_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
 		      (id[i] >= 'A' && id[i] <= 'Z')))
-			return zks_error_set(err, ZKS_ERR_INVALID, "%s `%.64s` must be alphanumeric", what,
-					     id);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "%s `%.64s` must be alphanumeric", what, id);
 	return 0;
 }
 
 int network_need_dataplane(const struct zks_networks *n, struct zks_error *err)
 {
 	if (n->tunnel.s_addr == 0)
-		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-				     "networking is unavailable on this node: %s (set ADVERTISE_ADDR)",
-				     n->unavailable ? n->unavailable : "no tunnel address");
+		return zks_error_set(
+			err, ZKS_ERR_UNAVAILABLE,
+			"networking is unavailable on this node: %s (set ADVERTISE_ADDR)",
+			n->unavailable ? n->unavailable : "no tunnel address");
 	return 0;
 }
 
@@ -105,7 +106,8 @@ int network_load(struct zks_networks *n, const char *key, bool authoritative,
 	if (r < 0)
 		return -1;
 	if (record_parse(key, data, rec) < 0)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of network `%s` is corrupt", key);
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of network `%s` is corrupt",
+				     key);
 	rec->version = st.version;
 	return 0;
 }
@@ -144,8 +146,8 @@ int network_find_key(struct zks_networks *n, const char *docker_id, char **key,
 		if (found >= 0)
 			return 0;
 	}
-	return zks_error_set(err, ZKS_ERR_NOT_FOUND, "network %.12s is not a zkswarm network on this node",
-			     docker_id);
+	return zks_error_set(err, ZKS_ERR_NOT_FOUND,
+			     "network %.12s is not a zkswarm network on this node", docker_id);
 }
 
 int network_ensure_kernel(struct zks_networks *n, const struct network_record *rec,

@@ -16,9 +16,9 @@
 
 #include "network_state.h"
 #include "zkswarm/cidr.h"
-#include "zkswarm/names.h"
 #include "zkswarm/ipam.h"
 #include "zkswarm/log.h"
+#include "zkswarm/names.h"
 #include "zkswarm/records.h"
 #include "zkswarm/txn.h"
 #include "zkswarm/util.h"
@@ -45,11 +45,13 @@ static int parse_number(const struct zks_networks *n, const char *k, const char 
 	unsigned long x = strtoul(v, &end, 10);
 
 	if (end == v || *end != '\0' || v[0] == '-')
-		return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be a number", k, v);
+		return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be a number", k,
+				     v);
 	if (k[0] == 'v') {
 		if (x < VNI_MIN || x > VNI_MAX)
-			return zks_error_set(err, ZKS_ERR_INVALID, "option vni=%lu must be from %u to %u",
-					     x, VNI_MIN, VNI_MAX);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "option vni=%lu must be from %u to %u", x, VNI_MIN,
+					     VNI_MAX);
 		o->vni = (uint32_t)x;
 		return 0;
 	}
@@ -77,8 +79,9 @@ static int parse_options(const struct zks_networks *n, const struct zks_kv *kv, 
 			if (parse_number(n, k, v, o, err) < 0)
 				return -1;
 		} else {
-			return zks_error_set(err, ZKS_ERR_INVALID, "unknown option `%.64s`; accepted options: %s",
-					     k, zks_network_options_accepted());
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "unknown option `%.64s`; accepted options: %s", k,
+					     zks_network_options_accepted());
 		}
 	}
 	return 0;
@@ -168,13 +171,15 @@ static enum zks_txn_next network_join(struct network_change *c, struct zks_error
 	zks_cidr_format(&c->rec.subnet, have);
 	zks_cidr_format(&c->subnet, s);
 	if (c->rec.subnet.addr != c->subnet.addr || c->rec.subnet.len != c->subnet.len) {
-		zks_error_set(err, ZKS_ERR_CONFLICT, "network `%s` already exists with subnet %s, not %s",
-			      c->key, have, s);
+		zks_error_set(err, ZKS_ERR_CONFLICT,
+			      "network `%s` already exists with subnet %s, not %s", c->key, have,
+			      s);
 		return ZKS_TXN_FAIL;
 	}
 	if ((c->o.vni && c->o.vni != c->rec.vni) || (c->o.mtu && c->o.mtu != c->rec.mtu)) {
-		zks_error_set(err, ZKS_ERR_CONFLICT, "network `%s` already exists with vni %u and mtu %d",
-			      c->key, c->rec.vni, c->rec.mtu);
+		zks_error_set(err, ZKS_ERR_CONFLICT,
+			      "network `%s` already exists with vni %u and mtu %d", c->key,
+			      c->rec.vni, c->rec.mtu);
 		return ZKS_TXN_FAIL;
 	}
 	/* Another engine (or a replay) joins the existing network. */
@@ -211,15 +216,23 @@ static void network_create_ops(struct network_change *c, struct zks_txn *t)
 	zks_random_hex(token);
 	text = zks_txn_keep(t, zks_record_network_encode(&r));
 	claim = zks_txn_keep(t, zks_record_vni_encode(&v));
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, zks_path_vni(r.vni)),
-				       .data = claim, .len = strlen(claim)});
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = zks_txn_keep(t, zks_path_network(c->key)),
-				       .data = text, .len = strlen(text)});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+				       .path = zks_txn_keep(t, zks_path_vni(r.vni)),
+				       .data = claim,
+				       .len = strlen(claim)});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+				       .path = zks_txn_keep(t, zks_path_network(c->key)),
+				       .data = text,
+				       .len = strlen(text)});
 	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
 				       .path = zks_txn_keep(t, zks_path_network_members(c->key))});
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->member, .data = "{}", .len = 2});
 	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
-				       .path = zks_txn_keep(t, zks_path_network_endpoints(c->key))});
+				       .path = c->member,
+				       .data = "{}",
+				       .len = 2});
+	zks_txn_add(t,
+		    (struct zks_op){.type = ZKS_OP_CREATE,
+				    .path = zks_txn_keep(t, zks_path_network_endpoints(c->key))});
 }
 
 static enum zks_txn_next network_build(void *ctx, struct zks_txn *t, struct zks_error *err)
@@ -281,19 +294,24 @@ static int create_check(struct zks_networks *n, const char *docker_id, const cha
 		return -1;
 	if (pool == NULL || pool[0] == '\0')
 		return zks_error_set(err, ZKS_ERR_INVALID, "the network has no IPv4 subnet");
-	if (zks_cidr_parse(pool, &c->subnet, err) < 0 || check_gateway(&c->subnet, gateway, err) < 0)
+	if (zks_cidr_parse(pool, &c->subnet, err) < 0 ||
+	    check_gateway(&c->subnet, gateway, err) < 0)
 		return -1;
 	return check_subnet(n, &c->subnet, err);
 }
 
 int zks_networks_create(struct zks_networks *n, const char *docker_id, const struct zks_kv *options,
-			size_t noptions, const char *pool, const char *gateway, struct zks_error *err)
+			size_t noptions, const char *pool, const char *gateway,
+			struct zks_error *err)
 {
-	static const struct zks_txn_spec spec = {
-		.attempts = ATTEMPTS, .build = network_build, .failed = network_failed};
+	static const struct zks_txn_spec spec = {.attempts = ATTEMPTS,
+						 .build = network_build,
+						 .failed = network_failed};
 	cleanup_free char *member = NULL;
-	struct network_change c = {
-		.n = n, .gateway = gateway, .options = options, .noptions = noptions};
+	struct network_change c = {.n = n,
+				   .gateway = gateway,
+				   .options = options,
+				   .noptions = noptions};
 	char s[ZKS_CIDR_STR];
 	struct zks_error e2;
 
@@ -336,7 +354,8 @@ static bool other_local_member(struct zks_networks *n, const char *key, const ch
 	if (store_cached_children(n->store, members, &names, &count) < 0)
 		return false;
 	for (size_t i = 0; i < count && !found; i++)
-		found = !strncmp(names[i], n->member_prefix, plen) && strcmp(names[i] + plen, docker_id);
+		found = !strncmp(names[i], n->member_prefix, plen) &&
+			strcmp(names[i] + plen, docker_id);
 	zks_free_strv(names, count);
 	return found;
 }
@@ -368,7 +387,8 @@ int zks_networks_delete(struct zks_networks *n, const char *docker_id, struct zk
 	}
 	if (store_remove(n->store, member, -1, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
 		goto out;
-	if (network_load(n, key, true, &rec, err) == 0 && network_delete_if_unused(n, &rec, err) < 0)
+	if (network_load(n, key, true, &rec, err) == 0 &&
+	    network_delete_if_unused(n, &rec, err) < 0)
 		goto out;
 	log_info("networks: left `%s` on this node", key);
 	r = 0;

@@ -47,7 +47,10 @@ static bool register_once(struct zks_networks *n, int64_t session_id, const char
 	{
 		struct zks_op ops[] = {
 			{.type = ZKS_OP_DELETE, .path = path, .version = st.version},
-			{.type = ZKS_OP_CREATE, .path = path, .data = text, .len = strlen(text),
+			{.type = ZKS_OP_CREATE,
+			 .path = path,
+			 .data = text,
+			 .len = strlen(text),
 			 .kind = ZKS_EPHEMERAL},
 		};
 

@@ -257,7 +257,8 @@ int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms)
 			struct zks_error err;
 
 			if (r->cbs[k].fn(r->cbs[k].ctx, r->gone[i].node, &err) < 0) {
-				log_warn("reaper: reclaiming from `%s`: %s", r->gone[i].node, err.msg);
+				log_warn("reaper: reclaiming from `%s`: %s", r->gone[i].node,
+					 err.msg);
 				ok = false;
 			}
 		}

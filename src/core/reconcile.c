@@ -45,7 +45,8 @@ static int reap_endpoints(struct zks_networks *n, const char *key, const char *n
 		if (store_get(n->store, p, &data, NULL, &st, err) < 0 ||
 		    zks_record_endpoint_decode(data, &ep, NULL) < 0 || strcmp(ep.node, node) != 0)
 			continue;
-		if (store_remove(n->store, p, st.version, err) < 0 && err->code != ZKS_ERR_NOT_FOUND)
+		if (store_remove(n->store, p, st.version, err) < 0 &&
+		    err->code != ZKS_ERR_NOT_FOUND)
 			r = -1;
 		(*gone)++;
 	}
@@ -100,7 +101,8 @@ int zks_networks_reap_node(void *ctx, const char *node, struct zks_error *err)
 	}
 	zks_free_strv(keys, count);
 	if (r == 0)
-		log_info("networks: reclaimed %zu endpoint(s) and the memberships of node `%s`", gone, node);
+		log_info("networks: reclaimed %zu endpoint(s) and the memberships of node `%s`",
+			 gone, node);
 	return r;
 }
 

@@ -71,7 +71,8 @@ long zks_record_counts_add(struct zks_record_counts *c, const char *node, long d
 	v += delta;
 	if (v > 0) {
 		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-		c->v[c->n++] = (struct zks_record_count){.node = xstrdup(node), .n = v, .number = true};
+		c->v[c->n++] =
+			(struct zks_record_count){.node = xstrdup(node), .n = v, .number = true};
 	}
 	return counts_total(c);
 }
@@ -153,14 +154,14 @@ char *zks_record_subnet_encode(const struct zks_record_subnet *rec)
 	return record_print(doc);
 }
 
-int zks_record_subnet_decode(const char *data, struct zks_record_subnet *out,
-			     struct zks_error *err)
+int zks_record_subnet_decode(const char *data, struct zks_record_subnet *out, struct zks_error *err)
 {
 	cJSON *doc = record_object(data);
 
 	memset(out, 0, sizeof(*out));
 	if (doc == NULL)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "the record of a subnet is not a JSON object");
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "the record of a subnet is not a JSON object");
 	out->cidr = record_str(doc, "cidr");
 	counts_decode(doc, "refs", &out->refs);
 	out->gateway = record_str(doc, "gateway");

@@ -113,7 +113,8 @@ int zks_record_network_decode(const char *data, struct zks_record_network *out,
 	const cJSON *mtu = cJSON_GetObjectItemCaseSensitive(doc, "mtu");
 
 	memset(out, 0, sizeof(*out));
-	if (!cJSON_IsString(subnet) || zks_cidr_parse(subnet->valuestring, &out->subnet, NULL) < 0 ||
+	if (!cJSON_IsString(subnet) ||
+	    zks_cidr_parse(subnet->valuestring, &out->subnet, NULL) < 0 ||
 	    !number_in(vni, 1, ZKS_VNI_MAX) || !number_in(mtu, 576, 65535)) {
 		cJSON_Delete(doc);
 		return zks_error_set(err, ZKS_ERR_INTERNAL,

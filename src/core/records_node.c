@@ -51,8 +51,7 @@ char *zks_record_leader_encode(const struct zks_record_leader *rec)
 	return record_print(doc);
 }
 
-int zks_record_leader_decode(const char *data, struct zks_record_leader *out,
-			     struct zks_error *err)
+int zks_record_leader_decode(const char *data, struct zks_record_leader *out, struct zks_error *err)
 {
 	cJSON *doc = record_object(data);
 

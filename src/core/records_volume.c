@@ -39,9 +39,10 @@ static int volume_options_decode(const char *name, const cJSON *opts,
 	cJSON_ArrayForEach(o, opts)
 	{
 		if (n == OPTIONS_MAX || !cJSON_IsString(o))
-			return zks_error_set(err, ZKS_ERR_INTERNAL,
-					     "the record of volume `%s` in ZooKeeper has malformed options",
-					     name);
+			return zks_error_set(
+				err, ZKS_ERR_INTERNAL,
+				"the record of volume `%s` in ZooKeeper has malformed options",
+				name);
 		kv[n].key = o->string;
 		kv[n].value = o->valuestring;
 		n++;
@@ -109,7 +110,8 @@ int zks_record_lease_decode(const char *data, struct zks_record_lease *out, stru
 
 	memset(out, 0, sizeof(*out));
 	if (doc == NULL)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "a lease in ZooKeeper is not a JSON object");
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "a lease in ZooKeeper is not a JSON object");
 	out->node = record_str(doc, "node");
 	if (cJSON_IsArray(m)) {
 		out->nmounts = (size_t)cJSON_GetArraySize(m);

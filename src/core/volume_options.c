@@ -26,7 +26,8 @@ static int parse_id(const char *key, const char *v, unsigned long *out, struct z
 	n = strtoul(v, &end, 10);
 	if (errno || v[0] < '0' || v[0] > '9' || *end != '\0' || n > 2147483647UL)
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "option %s=`%.32s` must be a number from 0 to 2147483647", key, v);
+				     "option %s=`%.32s` must be a number from 0 to 2147483647", key,
+				     v);
 	*out = n;
 	return 0;
 }
@@ -41,7 +42,8 @@ static int parse_bool(const char *key, const char *v, bool *out, struct zks_erro
 		*out = false;
 		return 0;
 	}
-	return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be true or false", key, v);
+	return zks_error_set(err, ZKS_ERR_INVALID, "option %s=`%.32s` must be true or false", key,
+			     v);
 }
 
 /* ---- one parser and one formatter per option ------------------------------------------------- */
@@ -108,7 +110,8 @@ static int parse_mode(const char *key, const char *v, struct zks_volume_options 
 	n = strtoul(v, &end, 8);
 	if (errno || v[0] < '0' || v[0] > '7' || *end != '\0' || n > 07777)
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "option mode=`%.32s` must be octal permissions such as 0755", v);
+				     "option mode=`%.32s` must be octal permissions such as 0755",
+				     v);
 	o->mode = (mode_t)n;
 	return 0;
 }
@@ -209,8 +212,8 @@ int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volum
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(kv[i].key, kv[j].key))
-				return zks_error_set(err, ZKS_ERR_INVALID, "option `%.64s` given twice",
-						     kv[i].key);
+				return zks_error_set(err, ZKS_ERR_INVALID,
+						     "option `%.64s` given twice", kv[i].key);
 		if (parse_one(kv[i].key, kv[i].value, &o, err) < 0)
 			return -1;
 	}
@@ -255,7 +258,8 @@ int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks
 			continue;
 		if (used < outlen)
 			used += (size_t)snprintf(out + used, outlen - used, "%s%s is %s, asked %s",
-						 differ ? "; " : "", ka[i].key, ka[i].value, kb[i].value);
+						 differ ? "; " : "", ka[i].key, ka[i].value,
+						 kb[i].value);
 		differ = 1;
 	}
 	zks_volume_options_free_kv(ka, n);

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zkswarm/names.h"
 #include "zkswarm/log.h"
-#include "zkswarm/util.h"
+#include "zkswarm/names.h"
 #include "zkswarm/records.h"
 #include "zkswarm/txn.h"
+#include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
 
 #define STRIPES 64
@@ -79,7 +79,8 @@ static int check_mount_id(const char *id, struct zks_error *err)
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '_' || c == '.' || c == ':'))
-			return zks_error_set(err, ZKS_ERR_INVALID, "mount ID contains `%c`, which is not allowed",
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "mount ID contains `%c`, which is not allowed",
 					     c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	return 0;
@@ -116,9 +117,11 @@ static char *volume_text(const struct zks_volumes *v, const char *name,
 
 	zks_rfc3339_now(at);
 	zks_random_hex(token);
-	return zks_record_volume_encode(&(struct zks_record_volume){
-		.name = (char *)name, .opts = *opts, .created_at = at, .created_by = v->node_id,
-		.token = token});
+	return zks_record_volume_encode(&(struct zks_record_volume){.name = (char *)name,
+								    .opts = *opts,
+								    .created_at = at,
+								    .created_by = v->node_id,
+								    .token = token});
 }
 
 /* This node's lease (or, without IDs, holder) record, stamped now. */
@@ -127,8 +130,10 @@ static char *lease_text(const struct zks_volumes *v, char *const *ids, size_t n)
 	char at[32];
 
 	zks_rfc3339_now(at);
-	return zks_record_lease_encode(&(struct zks_record_lease){
-		.node = v->node_id, .mounts = (char **)ids, .nmounts = n, .updated_at = at});
+	return zks_record_lease_encode(&(struct zks_record_lease){.node = v->node_id,
+								  .mounts = (char **)ids,
+								  .nmounts = n,
+								  .updated_at = at});
 }
 
 /* The node and mount count of a lease or holder record; -1 if malformed. */
@@ -290,7 +295,8 @@ static void local_load(struct zks_volumes *v)
 	doc = cJSON_Parse(text);
 	mounts = cJSON_GetObjectItemCaseSensitive(doc, "mounts");
 	if (!cJSON_IsObject(mounts)) {
-		log_warn("volumes: `%s` is malformed; starting with no local mounts", v->state_file);
+		log_warn("volumes: `%s` is malformed; starting with no local mounts",
+			 v->state_file);
 		cJSON_Delete(doc);
 		return;
 	}
@@ -298,10 +304,12 @@ static void local_load(struct zks_volumes *v)
 		/* No container survives a reboot, and the engine never unmounts what died with it. */
 		const cJSON *boot = cJSON_GetObjectItemCaseSensitive(doc, "boot_id");
 
-		if (v->boot_id && cJSON_IsString(boot) && strcmp(boot->valuestring, v->boot_id) != 0) {
-			log_info("volumes: the machine has restarted since `%s` was written; its %d "
-				 "volume(s)' mount IDs are dropped with their containers",
-				 v->state_file, cJSON_GetArraySize(mounts));
+		if (v->boot_id && cJSON_IsString(boot) &&
+		    strcmp(boot->valuestring, v->boot_id) != 0) {
+			log_info(
+				"volumes: the machine has restarted since `%s` was written; its %d "
+				"volume(s)' mount IDs are dropped with their containers",
+				v->state_file, cJSON_GetArraySize(mounts));
 			cJSON_Delete(doc);
 			return;
 		}
@@ -388,7 +396,7 @@ struct lease_change {
 	struct zks_volumes *v;
 	const char *name;
 	enum zks_access access;
-	size_t n;         /* IDs to hold; 0: release */
+	size_t n; /* IDs to hold; 0: release */
 	const char *holder, *lease;
 	const char *data, *hdata; /* the lease's and the holder's text */
 };
@@ -399,34 +407,46 @@ static void lease_take_ops(const struct lease_change *c, const struct lease_view
 {
 	if (c->access == ZKS_ACCESS_SINGLE_NODE) {
 		if (lv->holder_exists && lv->holder_st.owner != session)
-			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->holder,
+			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
+						       .path = c->holder,
 						       .version = lv->holder_st.version});
 		if (!lv->holder_exists || lv->holder_st.owner != session)
-			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->holder,
-						       .data = c->hdata, .len = strlen(c->hdata),
+			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+						       .path = c->holder,
+						       .data = c->hdata,
+						       .len = strlen(c->hdata),
 						       .kind = ZKS_EPHEMERAL});
 	}
 	if (lv->lease_exists && lv->lease_st.owner == session) {
-		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET, .path = c->lease, .data = c->data,
-					       .len = strlen(c->data), .version = lv->lease_st.version});
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET,
+					       .path = c->lease,
+					       .data = c->data,
+					       .len = strlen(c->data),
+					       .version = lv->lease_st.version});
 		return;
 	}
 	/* A lease of an earlier session of ours is replaced, not trusted. */
 	if (lv->lease_exists)
-		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->lease,
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
+					       .path = c->lease,
 					       .version = lv->lease_st.version});
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->lease, .data = c->data,
-				       .len = strlen(c->data), .kind = ZKS_EPHEMERAL});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+				       .path = c->lease,
+				       .data = c->data,
+				       .len = strlen(c->data),
+				       .kind = ZKS_EPHEMERAL});
 }
 
 static void lease_release_ops(const struct lease_change *c, const struct lease_view *lv,
 			      struct zks_txn *t)
 {
 	if (lv->lease_exists)
-		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->lease,
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
+					       .path = c->lease,
 					       .version = lv->lease_st.version});
 	if (lv->holder_exists && strcmp(lv->holder_node, c->v->node_id) == 0)
-		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE, .path = c->holder,
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
+					       .path = c->holder,
 					       .version = lv->holder_st.version});
 }
 
@@ -502,14 +522,21 @@ static enum zks_txn_next lease_failed(void *ctx, struct zks_txn *t, struct zks_e
 static int lease_write(struct zks_volumes *v, const char *name, enum zks_access access,
 		       char *const *ids, size_t n, struct zks_error *err)
 {
-	static const struct zks_txn_spec spec = {
-		.attempts = LEASE_ATTEMPTS, .build = lease_build, .failed = lease_failed};
+	static const struct zks_txn_spec spec = {.attempts = LEASE_ATTEMPTS,
+						 .build = lease_build,
+						 .failed = lease_failed};
 	cleanup_free char *holder = zks_path_volume_holder(name);
 	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
 	cleanup_free char *data = lease_text(v, ids, n);
 	cleanup_free char *hdata = lease_text(v, NULL, 0);
-	struct lease_change c = {.v = v, .name = name, .access = access, .n = n, .holder = holder,
-				 .lease = lease, .data = data, .hdata = hdata};
+	struct lease_change c = {.v = v,
+				 .name = name,
+				 .access = access,
+				 .n = n,
+				 .holder = holder,
+				 .lease = lease,
+				 .data = data,
+				 .hdata = hdata};
 
 	return zks_txn_run(v->store, &spec, &c, err,
 			   "volume `%s`: the lease kept changing under us; try again", name);
@@ -535,7 +562,8 @@ static int compare_existing(struct zks_volumes *v, const char *name,
 	record_clear(&rec);
 	if (r)
 		return zks_error_set(err, ZKS_ERR_CONFLICT,
-				     "volume `%s` already exists with other options: %s", name, diff);
+				     "volume `%s` already exists with other options: %s", name,
+				     diff);
 	return 0;
 }
 
@@ -560,7 +588,10 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 	pthread_mutex_lock(lock);
 	{
 		struct zks_op ops[] = {
-			{.type = ZKS_OP_CREATE, .path = path, .data = record, .len = strlen(record)},
+			{.type = ZKS_OP_CREATE,
+			 .path = path,
+			 .data = record,
+			 .len = strlen(record)},
 			{.type = ZKS_OP_CREATE, .path = leases},
 		};
 
@@ -585,7 +616,8 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 		struct zks_error e2;
 
 		if (store_multi(v->store, undo, ARRAY_SIZE(undo), &e2) < 0)
-			log_warn("volumes: could not roll back `%s` after a failed create: %s", name, e2.msg);
+			log_warn("volumes: could not roll back `%s` after a failed create: %s",
+				 name, e2.msg);
 		goto out;
 	}
 	log_info("volumes: created `%s`", name);
@@ -619,7 +651,8 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 			lease_summary(data, &node, &mounts);
 		if (used < outlen)
 			used += (size_t)snprintf(out + used, outlen - used, "%s`%s` (%zu mount%s)",
-						 i ? ", " : "", nodes[i], mounts, mounts == 1 ? "" : "s");
+						 i ? ", " : "", nodes[i], mounts,
+						 mounts == 1 ? "" : "s");
 	}
 	*count = n;
 	zks_free_strv(nodes, n);
@@ -652,10 +685,11 @@ static int refuse_local_mounts(struct zks_volumes *v, const char *name, struct z
 	zks_free_strv(held, nlocal);
 	if (nlocal == 0)
 		return 0;
-	return zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-			     "volume `%s` is in use on this node (%zu mount%s); stop the containers "
-			     "using it first",
-			     name, nlocal, nlocal == 1 ? "" : "s");
+	return zks_error_set(
+		err, ZKS_ERR_NOT_EMPTY,
+		"volume `%s` is in use on this node (%zu mount%s); stop the containers "
+		"using it first",
+		name, nlocal, nlocal == 1 ? "" : "s");
 }
 
 /* The volume is gone either way; its data left behind is only worth a log line. */
@@ -707,7 +741,8 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			r = 0; /* already gone: removing twice is harmless */
 			goto out;
 		}
-		if (err->code != ZKS_ERR_INTERNAL || store_get(v->store, path, NULL, NULL, &st, err) < 0)
+		if (err->code != ZKS_ERR_INTERNAL ||
+		    store_get(v->store, path, NULL, NULL, &st, err) < 0)
 			goto out;
 		/* A corrupt record can still be removed; its data is kept, its options being unknown. */
 		rec.version = st.version;
@@ -765,10 +800,11 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 
 		store_status(v->store, &status);
 		if (status.fenced)
-			return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-					     "mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
-					     "this node may count on its leases; mounts resume once it is back",
-					     name, (long long)(status.silent_ms / 1000));
+			return zks_error_set(
+				err, ZKS_ERR_UNAVAILABLE,
+				"mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
+				"this node may count on its leases; mounts resume once it is back",
+				name, (long long)(status.silent_ms / 1000));
 	}
 	target = mountpoint_of(v, name);
 	dir = data_dir_of(v, name);
@@ -778,10 +814,11 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		goto out;
 	ids = local_ids(v, name, &n);
 	if (n >= MOUNTS_MAX) {
-		zks_error_set(err, ZKS_ERR_CONFLICT,
-			      "mount volume `%s`: it is mounted %zu times on this node, the most this "
-			      "plugin counts; unmount it first",
-			      name, n);
+		zks_error_set(
+			err, ZKS_ERR_CONFLICT,
+			"mount volume `%s`: it is mounted %zu times on this node, the most this "
+			"plugin counts; unmount it first",
+			name, n);
 		goto out;
 	}
 	/* Every Mount counts, also one that repeats an ID: each gets its own Unmount. */
@@ -867,8 +904,9 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 	if (load_record(v, name, false, &rec, &e2) == 0)
 		access = rec.opts.access;
 	if (lease_write(v, name, access, ids, k, &e2) < 0)
-		log_warn("volumes: `%s` unmounted here, but its lease in ZooKeeper is not updated yet: %s",
-			 name, e2.msg);
+		log_warn(
+			"volumes: `%s` unmounted here, but its lease in ZooKeeper is not updated yet: %s",
+			name, e2.msg);
 	log_info("volumes: unmounted `%s` for %.12s (%zu mount%s left on this node)", name, id, k,
 		 k == 1 ? "" : "s");
 out:
@@ -1056,7 +1094,8 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 
 				for (size_t k = 0; k < count && !listed; k++)
 					listed = !strcmp(names[k], all[i]);
-				if (!listed && store_cached_get(v->store, lease, NULL, NULL, NULL) == 0) {
+				if (!listed &&
+				    store_cached_get(v->store, lease, NULL, NULL, NULL) == 0) {
 					names = xrealloc(names, (count + 1) * sizeof(*names));
 					names[count++] = xstrdup(all[i]);
 				}
@@ -1075,15 +1114,16 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 		ids = local_ids(v, names[i], &n);
 		if (load_record(v, names[i], true, &rec, &err) < 0) {
 			if (err.code == ZKS_ERR_NOT_FOUND && n > 0)
-				log_warn("volumes: `%s` is mounted here but no longer exists in ZooKeeper",
-					 names[i]);
+				log_warn(
+					"volumes: `%s` is mounted here but no longer exists in ZooKeeper",
+					names[i]);
 		} else {
 			if (lease_write(v, names[i], rec.opts.access, ids, n, &err) == 0) {
 				ok++;
 			} else {
 				failed++;
-				log_error("volumes: cannot re-establish the lease on `%s`: %s", names[i],
-					  err.msg);
+				log_error("volumes: cannot re-establish the lease on `%s`: %s",
+					  names[i], err.msg);
 			}
 			record_clear(&rec);
 		}
@@ -1091,8 +1131,8 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 		pthread_mutex_unlock(lock);
 	}
 	if (count)
-		log_info("volumes: reconciled leases of %zu volume(s) with ZooKeeper (%zu failed)", ok,
-			 failed);
+		log_info("volumes: reconciled leases of %zu volume(s) with ZooKeeper (%zu failed)",
+			 ok, failed);
 	zks_free_strv(names, count);
 }
 
@@ -1129,12 +1169,14 @@ static void unbind_unrecorded(struct zks_volumes *v)
 			continue;
 		target = mountpoint_of(v, names[i]);
 		if (v->fs->unbind(v->fs, target, &err) < 0)
-			log_warn("volumes: `%s` is bound here with no mount recorded; cannot unbind it: %s",
-				 names[i], err.msg);
+			log_warn(
+				"volumes: `%s` is bound here with no mount recorded; cannot unbind it: %s",
+				names[i], err.msg);
 		else
-			log_info("volumes: `%s` was bound here with no mount recorded (a Mount cut short); "
-				 "unbound",
-				 names[i]);
+			log_info(
+				"volumes: `%s` was bound here with no mount recorded (a Mount cut short); "
+				"unbound",
+				names[i]);
 	}
 	zks_free_strv(names, n);
 }
@@ -1150,7 +1192,8 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 {
 	struct zks_volumes *v;
 
-	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || zks_mkdir_p(cfg->data_dir, 0755, err) < 0 ||
+	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 ||
+	    zks_mkdir_p(cfg->data_dir, 0755, err) < 0 ||
 	    zks_mkdir_p(cfg->mount_root, 0755, err) < 0)
 		return NULL;
 	v = xcalloc(1, sizeof(*v));

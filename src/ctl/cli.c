@@ -24,26 +24,26 @@
 #define DEFAULT_TIMEOUT_MS 5000
 
 static const char common_help[] =
-    "Connection options (every command):\n"
-    "  -H, --zk-hosts HOSTS      ZooKeeper servers, a comma list of host:port\n"
-    "                            (env ZK_HOSTS, default " ZKS_DEFAULT_ZK_HOSTS ")\n"
-    "  -r, --zk-root PATH        the cluster's path in ZooKeeper (env ZK_ROOT, "
-    "default " ZKS_DEFAULT_ZK_ROOT ")\n"
-    "  -a, --zk-auth-file FILE   file holding user:password for ZooKeeper's digest scheme, the\n"
-    "                            daemons' ZK_AUTH_FILE (env ZK_AUTH_FILE, default none)\n"
-    "  -t, --timeout SECONDS     how long to wait for ZooKeeper, the daemon and each server\n"
-    "                            (default 5)\n"
-    "  -j, --json                print one JSON document instead of tables (for scripts)\n"
-    "  -v, --verbose             log what the ZooKeeper client does on stderr (twice: debug)\n"
-    "  -h, --help                show help (for a command: zkswarmctl COMMAND --help)\n";
+	"Connection options (every command):\n"
+	"  -H, --zk-hosts HOSTS      ZooKeeper servers, a comma list of host:port\n"
+	"                            (env ZK_HOSTS, default " ZKS_DEFAULT_ZK_HOSTS ")\n"
+	"  -r, --zk-root PATH        the cluster's path in ZooKeeper (env ZK_ROOT, "
+	"default " ZKS_DEFAULT_ZK_ROOT ")\n"
+	"  -a, --zk-auth-file FILE   file holding user:password for ZooKeeper's digest scheme, the\n"
+	"                            daemons' ZK_AUTH_FILE (env ZK_AUTH_FILE, default none)\n"
+	"  -t, --timeout SECONDS     how long to wait for ZooKeeper, the daemon and each server\n"
+	"                            (default 5)\n"
+	"  -j, --json                print one JSON document instead of tables (for scripts)\n"
+	"  -v, --verbose             log what the ZooKeeper client does on stderr (twice: debug)\n"
+	"  -h, --help                show help (for a command: zkswarmctl COMMAND --help)\n";
 
 static const char exit_help[] =
-    "Exit status:\n"
-    "  0  done, nothing wrong\n"
-    "  1  a problem was found, or the operation failed (no such volume, repair left\n"
-    "     something, the daemon did not answer)\n"
-    "  2  bad command line or settings\n"
-    "  3  ZooKeeper could not be reached\n";
+	"Exit status:\n"
+	"  0  done, nothing wrong\n"
+	"  1  a problem was found, or the operation failed (no such volume, repair left\n"
+	"     something, the daemon did not answer)\n"
+	"  2  bad command line or settings\n"
+	"  3  ZooKeeper could not be reached\n";
 
 /* The options that belong to one command; the others refuse them. */
 enum {
@@ -101,223 +101,223 @@ static int run_repair(struct ctl_cluster *c, const struct ctl_opts *o, const cha
 }
 
 static const struct ctl_command commands[] = {
-    {"status", NULL, "nodes, ZooKeeper and its servers, the reaper, record counts",
-     "NAME\n"
-     "  zkswarmctl status - the cluster at a glance\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl status [--socket PATH] [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  Shows the ZooKeeper connection (hosts, root, this tool's session) and each server's\n"
-     "  answer to the `srvr` four-letter word (mode, version, znode count, latency; servers\n"
-     "  whose 4lw.commands.whitelist lacks srvr are shown as reachable only). Then the nodes:\n"
-     "  every registration in /nodes (state `registered` with the session that owns it, its\n"
-     "  tunnel address, start time and version) and every node that still holds records\n"
-     "  without being registered (state `gone`: the reaper reclaims those), with what each\n"
-     "  holds. Then the reaper's leader and the number of volumes, leases, networks,\n"
-     "  endpoints, pools, addresses and VNI claims.\n"
-     "\n"
-     "  When ZooKeeper cannot be reached, status still probes the servers and the daemon,\n"
-     "  prints what it learned and exits with 3.\n"
-     "\n"
-     "OPTIONS\n"
-     "  -s, --socket PATH   also ask the local daemon over its socket (Plugin.Activate,\n"
-     "                      VolumeDriver.List, and VolumeDriver.Get of one volume, whose\n"
-     "                      Status carries the daemon's own ZooKeeper state); the managed\n"
-     "                      plugin's is /run/docker/plugins/<plugin id>/zkswarm.sock\n"
-     "\n"
-     "JSON\n"
-     "  {\"zookeeper\": {hosts, root, reachable, session, error, servers: [{server, reachable,\n"
-     "  srvr, version, mode, node_count, latency, zxid, error}]}, \"nodes\": [{id, state\n"
-     "  (registered|persistent|gone), session, address, started_at, version, instance,\n"
-     "  holds: {members, endpoints, addresses, pool_refs, leases}}], \"reaper\": {leader,\n"
-     "  session, leader_registered}, \"counts\": {...}, \"daemon\": {socket, answered, error,\n"
-     "  round_trip_ms, implements, volumes, zookeeper, stale, fenced}}\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 1 the daemon (--socket) did not answer or is not connected to ZooKeeper;\n"
-     "  3 ZooKeeper unreachable.\n",
-     .takes = TAKES_SOCKET, .run = run_status, .unreachable = status_unreachable},
-    {"volumes", NULL, "every volume: access, options, creation, holders",
-     "NAME\n"
-     "  zkswarmctl volumes - list the cluster's volumes\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl volumes [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  One row per volume: NAME, ACCESS (single-node or multi-node), OPTIONS (those that\n"
-     "  differ from the defaults uid=0 gid=0 mode=0755 readonly=false on-remove=delete),\n"
-     "  CREATED (time) and BY (node), HOLDERS (node:mount count for every lease) and\n"
-     "  EXCLUSIVE (the node holding a single-node volume). A volume whose record is not\n"
-     "  JSON is listed as `(unreadable record)`.\n"
-     "\n"
-     "JSON\n"
-     "  An array of {name, valid, access, options: {all effective options}, created_by,\n"
-     "  created_at, holders: [{node, mounts, exclusive, registered}], exclusive_holder}.\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 3 ZooKeeper unreachable.\n",
-     .run = run_volumes},
-    {"volume", "NAME", "one volume with its leases and mount IDs",
-     "NAME\n"
-     "  zkswarmctl volume - one volume in detail\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl volume NAME [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  The volume's access, all its effective options, creation, exclusive holder, and one\n"
-     "  row per lease: the node, its number of mounts, whether it holds the volume\n"
-     "  exclusively, whether the node is registered, the session owning the lease\n"
-     "  (`persistent!` for a lease no session owns: repair removes those), when it was last\n"
-     "  updated and the mount IDs (first 12 characters).\n"
-     "\n"
-     "JSON\n"
-     "  As one element of `volumes --json`, holders adding mount_ids, updated_at,\n"
-     "  ephemeral, session and valid.\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 1 no such volume; 2 not a volume name; 3 ZooKeeper unreachable.\n",
-     .run = ctl_cmd_volume},
-    {"networks", NULL, "every network: subnet, VNI, MTU, members and endpoints per node",
-     "NAME\n"
-     "  zkswarmctl networks - list the cluster's networks\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl networks [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  One row per network record (keyed by Docker's network ID, or by -o cluster-name):\n"
-     "  KEY, SUBNET, VNI (`(unclaimed!)` when /vnis/<vni> does not name it), MTU, MEMBERS\n"
-     "  (node:count of the Docker networks joined to it on each node) and ENDPOINTS\n"
-     "  (node:count).\n"
-     "\n"
-     "JSON\n"
-     "  An array of {key, valid, subnet, gateway, vni, vni_claimed, mtu, options,\n"
-     "  created_by, created_at, members: [{node, network_id, registered}],\n"
-     "  members_per_node, endpoints: [{id, valid, node, address, mac, network_id,\n"
-     "  registered}], endpoints_per_node}.\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 3 ZooKeeper unreachable.\n",
-     .run = run_networks},
-    {"network", "KEY", "one network with its members and endpoints",
-     "NAME\n"
-     "  zkswarmctl network - one network in detail\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl network KEY [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  The network's subnet and gateway, VNI and whether it is claimed, MTU, options and\n"
-     "  creation; its members (node, Docker network ID, registered) and its endpoints\n"
-     "  (ID, node, address, MAC, whether the node is registered). IDs are shortened to 12\n"
-     "  characters in tables, complete in JSON. KEY is the network's cluster name or\n"
-     "  Docker network ID, as `zkswarmctl networks` lists it.\n"
-     "\n"
-     "JSON\n"
-     "  As one element of `networks --json`.\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 1 no such network; 2 not a network key; 3 ZooKeeper unreachable.\n",
-     .run = ctl_cmd_network},
-    {"pools", NULL, "every pool: references per node, addresses used, gateway",
-     "NAME\n"
-     "  zkswarmctl pools - list the IPAM's pools (subnets)\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl pools [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  One row per claimed subnet: SUBNET, REFS (node:count of pool requests), USED\n"
-     "  (address records / usable host addresses), GATEWAY and NETWORKS (the network\n"
-     "  records naming the subnet).\n"
-     "\n"
-     "JSON\n"
-     "  An array of {subnet, name (the record's name), valid, refs: {node: count}, gateway,\n"
-     "  created_by, created_at, addresses_used, usable_hosts, networks: [keys]}.\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 3 ZooKeeper unreachable.\n",
-     .run = run_pools},
-    {"pool", "SUBNET", "one pool with every claimed address and its holders",
-     "NAME\n"
-     "  zkswarmctl pool - one pool in detail\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl pool SUBNET [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  The pool's references, gateway, use and networks, then one row per claimed address:\n"
-     "  the address, its kind (address or gateway), its holders (node:count), whether it\n"
-     "  was handed out for swarm (shared by value), the endpoint using it (network/ID and\n"
-     "  node) and when it was claimed. SUBNET is written a.b.c.d/len (or as the record's\n"
-     "  name, a.b.c.d-len).\n"
-     "\n"
-     "JSON\n"
-     "  As one element of `pools --json`, with addresses: [{address, valid, kind, swarm,\n"
-     "  holders, claimed_at, endpoint: {network, id, node} or null}].\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 ok; 1 no such pool; 2 not a subnet; 3 ZooKeeper unreachable.\n",
-     .run = ctl_cmd_pool},
-    {"repair", NULL, "find orphaned records and (with confirmation) remove them",
-     "NAME\n"
-     "  zkswarmctl repair - find and remove orphaned records\n"
-     "\n"
-     "SYNOPSIS\n"
-     "  zkswarmctl repair [--yes | --dry-run] [--json] [connection options]\n"
-     "\n"
-     "DESCRIPTION\n"
-     "  Looks for records nothing will ever remove, and records that contradict each other.\n"
-     "  A node counts as registered when its /nodes/<node> is ephemeral (owned by a live\n"
-     "  session). Each finding has a KIND:\n"
-     "    registration  a persistent /nodes/<node>: the node would look alive forever\n"
-     "    reaper        a persistent /reaper/leader: no daemon could ever reclaim anything\n"
-     "    lease, holder a volume lease or exclusive holder of an unregistered node, or a\n"
-     "                  persistent one (leases are ephemeral: they should have gone). An\n"
-     "                  ephemeral one younger than a minute is only reported: a daemon\n"
-     "                  registers its node just after retaking its leases\n"
-     "    member,       a network membership or endpoint of an unregistered node. The\n"
-     "    endpoint      reaper reclaims these REAPER_GRACE_MS (default 60 s) after its leader\n"
-     "                  notices; AGE is the record's age, as ZooKeeper keeps no time of\n"
-     "                  the node's departure. repair does not wait for the grace period:\n"
-     "                  a node that comes back later finds them gone, as after the reaper\n"
-     "    network       a network with no member and no endpoint left: the record, its\n"
-     "                  parents and its VNI claim go together\n"
-     "    vni           a VNI claim whose network record is gone, not JSON, or uses another VNI\n"
-     "    vni-missing   a network in use whose VNI claim is missing (or names a network that\n"
-     "                  is gone): the claim is created again, naming it\n"
-     "    vni-conflict  two networks on one VNI: reported only\n"
-     "    address       an address record with no holder left, or held only by unregistered\n"
-     "                  nodes, that no remaining endpoint uses\n"
-     "    subnet        a subnet referenced by no registered node; removed (with its addrs\n"
-     "                  parent) only when none of its addresses stays and no network uses it\n"
-     "    invalid       a record that is not a JSON object: removed with the records below it,\n"
-     "                  unless one of them is ephemeral (a live session's)\n"
-     "  Findings are judged together: an address used only by an endpoint being removed is\n"
-     "  itself an orphan, so one repair leaves nothing for the next.\n"
-     "\n"
-     "  Without --yes the findings are only printed, except on a terminal (and without\n"
-     "  --json), where repair asks before changing anything. Each fix is one ZooKeeper transaction "
-     "at the versions that\n"
-     "  were judged, after checking again that the nodes assumed gone are still unregistered;\n"
-     "  a record that changed meanwhile is left alone and reported as skipped.\n"
-     "\n"
-     "OPTIONS\n"
-     "  -y, --yes       fix without asking\n"
-     "  -n, --dry-run   only report, even on a terminal (the default without a terminal)\n"
-     "\n"
-     "JSON\n"
-     "  {root, dry_run, found: [{kind, path, reason, age_ms, fixable, action, reaper,\n"
-     "  result}], fixed, failed, unfixable}\n"
-     "\n"
-     "EXIT STATUS\n"
-     "  0 nothing found, or everything found was fixed; 1 something is left (dry run,\n"
-     "  not confirmed, not fixable, or a fix failed); 3 ZooKeeper unreachable.\n",
-     .takes = TAKES_YES | TAKES_DRY_RUN, .run = run_repair},
+	{"status", NULL, "nodes, ZooKeeper and its servers, the reaper, record counts",
+	 "NAME\n"
+	 "  zkswarmctl status - the cluster at a glance\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl status [--socket PATH] [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  Shows the ZooKeeper connection (hosts, root, this tool's session) and each server's\n"
+	 "  answer to the `srvr` four-letter word (mode, version, znode count, latency; servers\n"
+	 "  whose 4lw.commands.whitelist lacks srvr are shown as reachable only). Then the nodes:\n"
+	 "  every registration in /nodes (state `registered` with the session that owns it, its\n"
+	 "  tunnel address, start time and version) and every node that still holds records\n"
+	 "  without being registered (state `gone`: the reaper reclaims those), with what each\n"
+	 "  holds. Then the reaper's leader and the number of volumes, leases, networks,\n"
+	 "  endpoints, pools, addresses and VNI claims.\n"
+	 "\n"
+	 "  When ZooKeeper cannot be reached, status still probes the servers and the daemon,\n"
+	 "  prints what it learned and exits with 3.\n"
+	 "\n"
+	 "OPTIONS\n"
+	 "  -s, --socket PATH   also ask the local daemon over its socket (Plugin.Activate,\n"
+	 "                      VolumeDriver.List, and VolumeDriver.Get of one volume, whose\n"
+	 "                      Status carries the daemon's own ZooKeeper state); the managed\n"
+	 "                      plugin's is /run/docker/plugins/<plugin id>/zkswarm.sock\n"
+	 "\n"
+	 "JSON\n"
+	 "  {\"zookeeper\": {hosts, root, reachable, session, error, servers: [{server, reachable,\n"
+	 "  srvr, version, mode, node_count, latency, zxid, error}]}, \"nodes\": [{id, state\n"
+	 "  (registered|persistent|gone), session, address, started_at, version, instance,\n"
+	 "  holds: {members, endpoints, addresses, pool_refs, leases}}], \"reaper\": {leader,\n"
+	 "  session, leader_registered}, \"counts\": {...}, \"daemon\": {socket, answered, error,\n"
+	 "  round_trip_ms, implements, volumes, zookeeper, stale, fenced}}\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 1 the daemon (--socket) did not answer or is not connected to ZooKeeper;\n"
+	 "  3 ZooKeeper unreachable.\n",
+	 .takes = TAKES_SOCKET, .run = run_status, .unreachable = status_unreachable},
+	{"volumes", NULL, "every volume: access, options, creation, holders",
+	 "NAME\n"
+	 "  zkswarmctl volumes - list the cluster's volumes\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl volumes [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  One row per volume: NAME, ACCESS (single-node or multi-node), OPTIONS (those that\n"
+	 "  differ from the defaults uid=0 gid=0 mode=0755 readonly=false on-remove=delete),\n"
+	 "  CREATED (time) and BY (node), HOLDERS (node:mount count for every lease) and\n"
+	 "  EXCLUSIVE (the node holding a single-node volume). A volume whose record is not\n"
+	 "  JSON is listed as `(unreadable record)`.\n"
+	 "\n"
+	 "JSON\n"
+	 "  An array of {name, valid, access, options: {all effective options}, created_by,\n"
+	 "  created_at, holders: [{node, mounts, exclusive, registered}], exclusive_holder}.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 3 ZooKeeper unreachable.\n",
+	 .run = run_volumes},
+	{"volume", "NAME", "one volume with its leases and mount IDs",
+	 "NAME\n"
+	 "  zkswarmctl volume - one volume in detail\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl volume NAME [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  The volume's access, all its effective options, creation, exclusive holder, and one\n"
+	 "  row per lease: the node, its number of mounts, whether it holds the volume\n"
+	 "  exclusively, whether the node is registered, the session owning the lease\n"
+	 "  (`persistent!` for a lease no session owns: repair removes those), when it was last\n"
+	 "  updated and the mount IDs (first 12 characters).\n"
+	 "\n"
+	 "JSON\n"
+	 "  As one element of `volumes --json`, holders adding mount_ids, updated_at,\n"
+	 "  ephemeral, session and valid.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 1 no such volume; 2 not a volume name; 3 ZooKeeper unreachable.\n",
+	 .run = ctl_cmd_volume},
+	{"networks", NULL, "every network: subnet, VNI, MTU, members and endpoints per node",
+	 "NAME\n"
+	 "  zkswarmctl networks - list the cluster's networks\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl networks [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  One row per network record (keyed by Docker's network ID, or by -o cluster-name):\n"
+	 "  KEY, SUBNET, VNI (`(unclaimed!)` when /vnis/<vni> does not name it), MTU, MEMBERS\n"
+	 "  (node:count of the Docker networks joined to it on each node) and ENDPOINTS\n"
+	 "  (node:count).\n"
+	 "\n"
+	 "JSON\n"
+	 "  An array of {key, valid, subnet, gateway, vni, vni_claimed, mtu, options,\n"
+	 "  created_by, created_at, members: [{node, network_id, registered}],\n"
+	 "  members_per_node, endpoints: [{id, valid, node, address, mac, network_id,\n"
+	 "  registered}], endpoints_per_node}.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 3 ZooKeeper unreachable.\n",
+	 .run = run_networks},
+	{"network", "KEY", "one network with its members and endpoints",
+	 "NAME\n"
+	 "  zkswarmctl network - one network in detail\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl network KEY [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  The network's subnet and gateway, VNI and whether it is claimed, MTU, options and\n"
+	 "  creation; its members (node, Docker network ID, registered) and its endpoints\n"
+	 "  (ID, node, address, MAC, whether the node is registered). IDs are shortened to 12\n"
+	 "  characters in tables, complete in JSON. KEY is the network's cluster name or\n"
+	 "  Docker network ID, as `zkswarmctl networks` lists it.\n"
+	 "\n"
+	 "JSON\n"
+	 "  As one element of `networks --json`.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 1 no such network; 2 not a network key; 3 ZooKeeper unreachable.\n",
+	 .run = ctl_cmd_network},
+	{"pools", NULL, "every pool: references per node, addresses used, gateway",
+	 "NAME\n"
+	 "  zkswarmctl pools - list the IPAM's pools (subnets)\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl pools [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  One row per claimed subnet: SUBNET, REFS (node:count of pool requests), USED\n"
+	 "  (address records / usable host addresses), GATEWAY and NETWORKS (the network\n"
+	 "  records naming the subnet).\n"
+	 "\n"
+	 "JSON\n"
+	 "  An array of {subnet, name (the record's name), valid, refs: {node: count}, gateway,\n"
+	 "  created_by, created_at, addresses_used, usable_hosts, networks: [keys]}.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 3 ZooKeeper unreachable.\n",
+	 .run = run_pools},
+	{"pool", "SUBNET", "one pool with every claimed address and its holders",
+	 "NAME\n"
+	 "  zkswarmctl pool - one pool in detail\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl pool SUBNET [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  The pool's references, gateway, use and networks, then one row per claimed address:\n"
+	 "  the address, its kind (address or gateway), its holders (node:count), whether it\n"
+	 "  was handed out for swarm (shared by value), the endpoint using it (network/ID and\n"
+	 "  node) and when it was claimed. SUBNET is written a.b.c.d/len (or as the record's\n"
+	 "  name, a.b.c.d-len).\n"
+	 "\n"
+	 "JSON\n"
+	 "  As one element of `pools --json`, with addresses: [{address, valid, kind, swarm,\n"
+	 "  holders, claimed_at, endpoint: {network, id, node} or null}].\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 1 no such pool; 2 not a subnet; 3 ZooKeeper unreachable.\n",
+	 .run = ctl_cmd_pool},
+	{"repair", NULL, "find orphaned records and (with confirmation) remove them",
+	 "NAME\n"
+	 "  zkswarmctl repair - find and remove orphaned records\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl repair [--yes | --dry-run] [--json] [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  Looks for records nothing will ever remove, and records that contradict each other.\n"
+	 "  A node counts as registered when its /nodes/<node> is ephemeral (owned by a live\n"
+	 "  session). Each finding has a KIND:\n"
+	 "    registration  a persistent /nodes/<node>: the node would look alive forever\n"
+	 "    reaper        a persistent /reaper/leader: no daemon could ever reclaim anything\n"
+	 "    lease, holder a volume lease or exclusive holder of an unregistered node, or a\n"
+	 "                  persistent one (leases are ephemeral: they should have gone). An\n"
+	 "                  ephemeral one younger than a minute is only reported: a daemon\n"
+	 "                  registers its node just after retaking its leases\n"
+	 "    member,       a network membership or endpoint of an unregistered node. The\n"
+	 "    endpoint      reaper reclaims these REAPER_GRACE_MS (default 60 s) after its leader\n"
+	 "                  notices; AGE is the record's age, as ZooKeeper keeps no time of\n"
+	 "                  the node's departure. repair does not wait for the grace period:\n"
+	 "                  a node that comes back later finds them gone, as after the reaper\n"
+	 "    network       a network with no member and no endpoint left: the record, its\n"
+	 "                  parents and its VNI claim go together\n"
+	 "    vni           a VNI claim whose network record is gone, not JSON, or uses another VNI\n"
+	 "    vni-missing   a network in use whose VNI claim is missing (or names a network that\n"
+	 "                  is gone): the claim is created again, naming it\n"
+	 "    vni-conflict  two networks on one VNI: reported only\n"
+	 "    address       an address record with no holder left, or held only by unregistered\n"
+	 "                  nodes, that no remaining endpoint uses\n"
+	 "    subnet        a subnet referenced by no registered node; removed (with its addrs\n"
+	 "                  parent) only when none of its addresses stays and no network uses it\n"
+	 "    invalid       a record that is not a JSON object: removed with the records below it,\n"
+	 "                  unless one of them is ephemeral (a live session's)\n"
+	 "  Findings are judged together: an address used only by an endpoint being removed is\n"
+	 "  itself an orphan, so one repair leaves nothing for the next.\n"
+	 "\n"
+	 "  Without --yes the findings are only printed, except on a terminal (and without\n"
+	 "  --json), where repair asks before changing anything. Each fix is one ZooKeeper transaction "
+	 "at the versions that\n"
+	 "  were judged, after checking again that the nodes assumed gone are still unregistered;\n"
+	 "  a record that changed meanwhile is left alone and reported as skipped.\n"
+	 "\n"
+	 "OPTIONS\n"
+	 "  -y, --yes       fix without asking\n"
+	 "  -n, --dry-run   only report, even on a terminal (the default without a terminal)\n"
+	 "\n"
+	 "JSON\n"
+	 "  {root, dry_run, found: [{kind, path, reason, age_ms, fixable, action, reaper,\n"
+	 "  result}], fixed, failed, unfixable}\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 nothing found, or everything found was fixed; 1 something is left (dry run,\n"
+	 "  not confirmed, not fixable, or a fix failed); 3 ZooKeeper unreachable.\n",
+	 .takes = TAKES_YES | TAKES_DRY_RUN, .run = run_repair},
 };
 
 /* Each command's own options, in the order they are checked. */
@@ -325,9 +325,9 @@ static const struct {
 	unsigned bit;
 	const char *flag;
 } command_options[] = {
-    {TAKES_YES, "--yes"},
-    {TAKES_DRY_RUN, "--dry-run"},
-    {TAKES_SOCKET, "--socket"},
+	{TAKES_YES, "--yes"},
+	{TAKES_DRY_RUN, "--dry-run"},
+	{TAKES_SOCKET, "--socket"},
 };
 
 static const struct ctl_command *find_command(const char *name)
@@ -402,18 +402,18 @@ static int parse_timeout(struct ctl_cli *cli, const char *arg)
 static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"zk-hosts", required_argument, NULL, 'H'},
-	    {"zk-root", required_argument, NULL, 'r'},
-	    {"zk-auth-file", required_argument, NULL, 'a'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{"zk-hosts", required_argument, NULL, 'H'},
+		{"zk-root", required_argument, NULL, 'r'},
+		{"zk-auth-file", required_argument, NULL, 'a'},
+		{"socket", required_argument, NULL, 's'},
+		{"timeout", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"yes", no_argument, NULL, 'y'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	struct ctl_opts *o = &cli->opts;
 	int c, r = CTL_CLI_RUN;
@@ -482,9 +482,9 @@ static int check_command_options(const struct ctl_cli *cli)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
 			if (commands[k].takes & bit) {
-				cleanup_free char *msg = xasprintf("%s is an option of `%s` only",
-								   command_options[i].flag,
-								   commands[k].name);
+				cleanup_free char *msg =
+					xasprintf("%s is an option of `%s` only",
+						  command_options[i].flag, commands[k].name);
 
 				return usage_error(cli, "%s", msg);
 			}
@@ -533,10 +533,10 @@ int ctl_cli_parse(struct ctl_cli *cli, int argc, char **argv)
 	int r;
 
 	cli->opts = (struct ctl_opts){
-	    .zk_hosts = env_or("ZK_HOSTS", ZKS_DEFAULT_ZK_HOSTS),
-	    .zk_root = env_or("ZK_ROOT", ZKS_DEFAULT_ZK_ROOT),
-	    .zk_auth_file = env_or("ZK_AUTH_FILE", NULL),
-	    .timeout_ms = DEFAULT_TIMEOUT_MS,
+		.zk_hosts = env_or("ZK_HOSTS", ZKS_DEFAULT_ZK_HOSTS),
+		.zk_root = env_or("ZK_ROOT", ZKS_DEFAULT_ZK_ROOT),
+		.zk_auth_file = env_or("ZK_AUTH_FILE", NULL),
+		.timeout_ms = DEFAULT_TIMEOUT_MS,
 	};
 	cli->cmd = NULL;
 	cli->arg = NULL;

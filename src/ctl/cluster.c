@@ -42,8 +42,8 @@ static void copy_subtree(struct ctl_cluster *c, const char *path)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *child = strcmp(path, "/") == 0
-					       ? xasprintf("/%s", names[i])
-					       : xasprintf("%s/%s", path, names[i]);
+						   ? xasprintf("/%s", names[i])
+						   : xasprintf("%s/%s", path, names[i]);
 
 		copy_subtree(c, child);
 	}
@@ -64,9 +64,9 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 	cleanup_free char *auth = NULL;
 	struct zks_store_status status = {0};
 	struct zks_zk_config cfg = {
-	    .hosts = hosts,
-	    .root = root,
-	    .session_timeout_ms = 10000,
+		.hosts = hosts,
+		.root = root,
+		.session_timeout_ms = 10000,
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 
@@ -115,10 +115,10 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		/* Connected but the tree could not be read: ask once more, for the reason. */
 		if (store_get(c->store, "/", NULL, NULL, NULL, err) == 0)
 			zks_error_set(
-			    err, ZKS_ERR_UNAVAILABLE,
-			    "ZooKeeper (%s) answered but the records under `%s` could not be "
-			    "read within %d.%d s",
-			    hosts, root, timeout_ms / 1000, timeout_ms % 1000 / 100);
+				err, ZKS_ERR_UNAVAILABLE,
+				"ZooKeeper (%s) answered but the records under `%s` could not be "
+				"read within %d.%d s",
+				hosts, root, timeout_ms / 1000, timeout_ms % 1000 / 100);
 		else if (err->code == ZKS_ERR_SYSTEM)
 			zks_error_prefix(err, "reading `%s` (check ZK_AUTH_FILE)", root);
 		goto fail;
@@ -178,8 +178,7 @@ cJSON *ctl_get_object(const struct ctl_cluster *c, const char *path, struct zks_
 
 /* The record's text for a codec: 1, 0 when absent, -1 with a NUL inside (not JSON, whatever
  * its prefix says). */
-static int get_text(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		    char **text)
+static int get_text(const struct ctl_cluster *c, const char *path, struct zks_stat *st, char **text)
 {
 	size_t len = 0;
 

@@ -146,8 +146,8 @@ static cJSON *probe_server(const char *server, int timeout_ms)
 	if (server[0] == '[') {
 		const char *close = strchr(server, ']');
 
-		host =
-		    xstrndup(server + 1, close ? (size_t)(close - server - 1) : strlen(server + 1));
+		host = xstrndup(server + 1,
+				close ? (size_t)(close - server - 1) : strlen(server + 1));
 		if (close && close[1] == ':')
 			port = close + 2;
 	} else {
@@ -293,7 +293,7 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 
 	cJSON_AddStringToObject(obj, "socket", socket);
 	activate =
-	    daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why, sizeof(why));
+		daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why, sizeof(why));
 	if (activate == NULL) {
 		cJSON_AddBoolToObject(obj, "answered", false);
 		cJSON_AddStringToObject(obj, "error", why);
@@ -322,7 +322,7 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 		cleanup_free char *body = NULL;
 
 		cJSON_AddStringToObject(
-		    req, "Name", cJSON_GetObjectItemCaseSensitive(first, "Name")->valuestring);
+			req, "Name", cJSON_GetObjectItemCaseSensitive(first, "Name")->valuestring);
 		body = cJSON_PrintUnformatted(req);
 		cJSON_Delete(req);
 		get = daemon_call(socket, "VolumeDriver.Get", body, timeout_ms, NULL, why,
@@ -335,8 +335,9 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 
 		if (cJSON_IsString(zk))
 			cJSON_AddStringToObject(obj, "zookeeper", zk->valuestring);
-		cJSON_AddBoolToObject(
-		    obj, "stale", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(status, "stale")));
+		cJSON_AddBoolToObject(obj, "stale",
+				      cJSON_IsTrue(
+					      cJSON_GetObjectItemCaseSensitive(status, "stale")));
 		cJSON_AddBoolToObject(obj, "fenced",
 				      cJSON_GetObjectItemCaseSensitive(status, "leases") != NULL);
 	}

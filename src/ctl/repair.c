@@ -107,8 +107,9 @@ static bool doomed(const struct repair *r, const char *path)
 static void op_delete(struct finding *f, const char *path, int32_t version)
 {
 	if (f->nops < MAX_OPS)
-		f->ops[f->nops++] = (struct zks_op){
-		    .type = ZKS_OP_DELETE, .path = xstrdup(path), .version = version};
+		f->ops[f->nops++] = (struct zks_op){.type = ZKS_OP_DELETE,
+						    .path = xstrdup(path),
+						    .version = version};
 }
 
 static void op_create(struct finding *f, const char *path, const char *data)
@@ -176,8 +177,8 @@ static struct finding *invalid(struct repair *r, const char *path, const struct 
 
 	if (st->owner != 0) {
 		f->action =
-		    xstrdup("none: it is ephemeral, so a live session owns it; it goes with "
-			    "that session");
+			xstrdup("none: it is ephemeral, so a live session owns it; it goes with "
+				"that session");
 		return f;
 	}
 	if (!add_subtree(r, f, path, &below, &ephemeral)) {
@@ -224,10 +225,11 @@ static void check_nodes(struct repair *r)
 
 		if (st.owner == 0) {
 			struct finding *f = add(
-			    r, "registration", p, st.ctime_ms,
-			    xasprintf("node `%s` is registered by a persistent record: no session "
-				      "owns it, so the node looks alive forever",
-				      names[i]));
+				r, "registration", p, st.ctime_ms,
+				xasprintf(
+					"node `%s` is registered by a persistent record: no session "
+					"owns it, so the node looks alive forever",
+					names[i]));
 
 			delete_one(r, f, &st);
 		} else if (state < 0) {
@@ -239,9 +241,9 @@ static void check_nodes(struct repair *r)
 	if (ctl_get(r->c, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0) {
 		if (st.owner == 0) {
 			struct finding *f =
-			    add(r, "reaper", ZKS_REAPER_LEADER, st.ctime_ms,
-				xstrdup("the reaper's leadership is a persistent record: "
-					"no daemon can ever take it"));
+				add(r, "reaper", ZKS_REAPER_LEADER, st.ctime_ms,
+				    xstrdup("the reaper's leadership is a persistent record: "
+					    "no daemon can ever take it"));
 
 			delete_one(r, f, &st);
 		}
@@ -272,8 +274,8 @@ static void fix_lease(struct repair *r, struct finding *f, const struct zks_stat
 {
 	if (st->owner != 0 && f->ngone > 0 && f->age_ms < LIVE_LEASE_AGE_MS) {
 		f->action =
-		    xstrdup("none yet: a live session made it less than a minute ago and its "
-			    "node may be registering; run repair again");
+			xstrdup("none yet: a live session made it less than a minute ago and its "
+				"node may be registering; run repair again");
 		return;
 	}
 	delete_one(r, f, st);
@@ -301,7 +303,8 @@ static void check_leases(struct repair *r, const char *vol)
 					  leases[k]));
 		} else if (!alive(r, leases[k])) {
 			f = add(r, "lease", p, st.ctime_ms,
-				xasprintf("lease of node `%s`, which is not registered%s", leases[k],
+				xasprintf("lease of node `%s`, which is not registered%s",
+					  leases[k],
 					  st.owner == 0 ? "; the lease is persistent"
 							: " (an ephemeral of a session that "
 							  "lives on without its registration)"));
@@ -335,8 +338,8 @@ static void check_holder(struct repair *r, const char *vol)
 			xstrdup("the holder record of the volume names no node"));
 	} else if (!alive(r, node)) {
 		f = add(r, "holder", hp, st.ctime_ms,
-			xasprintf("volume `%s` is held by node `%s`, which is not registered%s", vol,
-				  node, st.owner == 0 ? "; the record is persistent" : ""));
+			xasprintf("volume `%s` is held by node `%s`, which is not registered%s",
+				  vol, node, st.owner == 0 ? "; the record is persistent" : ""));
 		need_gone(f, node);
 	} else if (st.owner == 0) {
 		f = add(r, "holder", hp, st.ctime_ms,
@@ -402,7 +405,7 @@ static size_t check_members(struct repair *r, const char *key)
 		cleanup_free char *p = xasprintf("%s/%s", mp, names[i]);
 		const char *colon = strchr(names[i], ':');
 		cleanup_free char *node =
-		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : NULL;
+			colon ? xstrndup(names[i], (size_t)(colon - names[i])) : NULL;
 		struct zks_stat st;
 		struct finding *f;
 
@@ -446,16 +449,17 @@ static size_t check_endpoints(struct repair *r, const char *key)
 		if (state < 0) {
 			invalid(r, p, &st, "endpoint");
 		} else if (node == NULL) {
-			delete_one(r, add(r, "invalid", p, st.ctime_ms,
-					  xstrdup("the endpoint record names no node")),
+			delete_one(r,
+				   add(r, "invalid", p, st.ctime_ms,
+				       xstrdup("the endpoint record names no node")),
 				   &st);
 		} else if (!alive(r, node)) {
 			cleanup_free char *note = reaper_note(r);
 			const char *addr = ctl_str(doc, "address");
 			struct finding *f =
-			    add(r, "endpoint", p, st.ctime_ms,
-				xasprintf("endpoint%s%s of unregistered node `%s`; %s",
-					  addr ? " " : "", addr ? addr : "", node, note));
+				add(r, "endpoint", p, st.ctime_ms,
+				    xasprintf("endpoint%s%s of unregistered node `%s`; %s",
+					      addr ? " " : "", addr ? addr : "", node, note));
 
 			f->reaper = true;
 			need_gone(f, node);
@@ -478,7 +482,7 @@ static void remove_network(struct repair *r, const char *key, const struct zks_s
 	cleanup_free char *ep = zks_path_network_endpoints(key);
 	cleanup_free char *vp = vni ? zks_path_vni(vni) : NULL;
 	struct finding *f =
-	    add(r, "network", np, nst->ctime_ms, xstrdup("no member and no endpoint left"));
+		add(r, "network", np, nst->ctime_ms, xstrdup("no member and no endpoint left"));
 	struct zks_record_vni claim = {0};
 	struct zks_stat st;
 
@@ -506,14 +510,14 @@ static void remove_network(struct repair *r, const char *key, const struct zks_s
 /* A claim of VNI vni naming network key, to create. */
 static void op_create_claim(struct finding *f, const char *vp, const char *key)
 {
-	cleanup_free char *text = zks_record_vni_encode(&(struct zks_record_vni){.network = (char *)key});
+	cleanup_free char *text =
+		zks_record_vni_encode(&(struct zks_record_vni){.network = (char *)key});
 
 	op_create(f, vp, text);
 }
 
 /* The claim of the VNI that network key (in use) uses: missing, or another network's. */
-static void check_claim(struct repair *r, const char *key, const struct zks_stat *nst,
-			uint32_t vni)
+static void check_claim(struct repair *r, const char *key, const struct zks_stat *nst, uint32_t vni)
 {
 	cleanup_free char *np = zks_path_network(key);
 	cleanup_free char *vp = zks_path_vni(vni);
@@ -536,8 +540,8 @@ static void check_claim(struct repair *r, const char *key, const struct zks_stat
 		   (network_vni(r, owner, &other_vni) <= 0 || other_vni != vni)) {
 		/* The claim names a network that is gone or uses another VNI: take it over. */
 		f = add(r, "vni-missing", np, nst->ctime_ms,
-			xasprintf("network in use but its VNI %u is claimed for `%s`, which %s", vni,
-				  owner, other_vni ? "uses another VNI" : "does not exist"));
+			xasprintf("network in use but its VNI %u is claimed for `%s`, which %s",
+				  vni, owner, other_vni ? "uses another VNI" : "does not exist"));
 		f->fixable = true;
 		f->action = xasprintf("replace the claim %s%s with one naming it", c_root(r), vp);
 		op_delete(f, vp, st.version);
@@ -612,11 +616,11 @@ static void check_vnis(struct repair *r)
 			int nstate = network_vni(r, key, &vni);
 
 			if (nstate == 0)
-				why =
-				    xasprintf("claim for network `%s`, which does not exist", key);
+				why = xasprintf("claim for network `%s`, which does not exist",
+						key);
 			else if (doomed(r, np))
-				why =
-				    xasprintf("claim for network `%s`, which is removed too", key);
+				why = xasprintf("claim for network `%s`, which is removed too",
+						key);
 			else if (nstate > 0 && vni != 0 &&
 				 (unsigned long)vni != strtoul(names[i], NULL, 10))
 				why = xasprintf("claim for network `%s`, which uses VNI %u", key,
@@ -652,8 +656,8 @@ static bool address_in_use(struct repair *r, const char *ip)
 			/* Raw: an endpoint the daemon rejects still uses its address. */
 			doc = ctl_get_object(r->c, p, NULL, NULL);
 			a = ctl_str(doc, "address");
-			used =
-			    a != NULL && !strncmp(a, ip, len) && (a[len] == '/' || a[len] == '\0');
+			used = a != NULL && !strncmp(a, ip, len) &&
+			       (a[len] == '/' || a[len] == '\0');
 			cJSON_Delete(doc);
 		}
 		zks_free_strv(ids, ne);
@@ -754,8 +758,8 @@ static void check_invalid_subnet(struct repair *r, const char *sp, const struct 
 		struct finding *f = add(r, "invalid", sp, sst->ctime_ms,
 					xstrdup("the subnet record is not a JSON object"));
 
-		f->action =
-		    xasprintf("none: %zu of its addresses are in use; remove it by hand", live_held);
+		f->action = xasprintf("none: %zu of its addresses are in use; remove it by hand",
+				      live_held);
 	} else {
 		invalid(r, sp, sst, "subnet");
 	}
@@ -784,11 +788,12 @@ static size_t check_addresses(struct repair *r, char **addrs, size_t na)
 		zks_record_address_clear(&rec);
 		if (live == 0 && !address_in_use(r, ip)) {
 			struct finding *f = add(
-			    r, "address", p, st.ctime_ms,
-			    d[0] ? xasprintf("address %s is held only by unregistered %s and no "
-					     "remaining endpoint uses it",
-					     ip, d)
-				 : xasprintf("address %s has no holder left", ip));
+				r, "address", p, st.ctime_ms,
+				d[0] ? xasprintf(
+					       "address %s is held only by unregistered %s and no "
+					       "remaining endpoint uses it",
+					       ip, d)
+				     : xasprintf("address %s has no holder left", ip));
 
 			f->reaper = d[0] != '\0';
 			f->gone = steal_pointer(&probe.gone);
@@ -890,7 +895,7 @@ static void act(struct repair *r, struct finding *f)
 
 		if (store_get(r->c->store, p, NULL, NULL, &st, &err) == 0 && st.owner != 0) {
 			f->result =
-			    xasprintf("skipped: node `%s` registered meanwhile", f->gone[i]);
+				xasprintf("skipped: node `%s` registered meanwhile", f->gone[i]);
 			return;
 		}
 		if (err.code == ZKS_ERR_UNAVAILABLE) {
@@ -900,11 +905,11 @@ static void act(struct repair *r, struct finding *f)
 	}
 	if (store_multi(r->c->store, f->ops, f->nops, &err) == 0)
 		f->result =
-		    xstrdup(f->ops[f->nops - 1].type == ZKS_OP_CREATE ? "created" : "removed");
+			xstrdup(f->ops[f->nops - 1].type == ZKS_OP_CREATE ? "created" : "removed");
 	else if (err.code == ZKS_ERR_CONFLICT || err.code == ZKS_ERR_NOT_EMPTY ||
 		 err.code == ZKS_ERR_EXISTS)
 		f->result =
-		    xasprintf("skipped: it changed meanwhile (%s); run repair again", err.msg);
+			xasprintf("skipped: it changed meanwhile (%s); run repair again", err.msg);
 	else if (err.code == ZKS_ERR_NOT_FOUND)
 		f->result = xasprintf("skipped: already gone (%s)", err.msg);
 	else
@@ -1055,10 +1060,9 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 		printf("\nFixed %zu of %zu; %zu failed or skipped; %zu need a person.\n", done, r.n,
 		       failed, r.n - fixable);
 	} else if (fixable > 0) {
-		printf(
-		    "\n%s: nothing changed. Run `zkswarmctl repair --yes` to fix the %zu fixable "
-		    "one%s.\n",
-		    interactive ? "Not confirmed" : "Dry run", fixable, fixable == 1 ? "" : "s");
+		printf("\n%s: nothing changed. Run `zkswarmctl repair --yes` to fix the %zu fixable "
+		       "one%s.\n",
+		       interactive ? "Not confirmed" : "Dry run", fixable, fixable == 1 ? "" : "s");
 	}
 	/* 0 only when nothing is left wrong. */
 	rc = r.n == 0 || (apply && done == r.n) ? CTL_EXIT_OK : CTL_EXIT_PROBLEM;

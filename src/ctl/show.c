@@ -158,8 +158,7 @@ static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struc
 	} else {
 		struct ctl_table *t = ctl_table_new(cmd->nheaders, cmd->headers);
 
-		cJSON_ArrayForEach(v, arr)
-			cmd->row(t, v);
+		cJSON_ArrayForEach(v, arr) cmd->row(t, v);
 		ctl_table_print(t, stdout);
 		ctl_table_free(t);
 	}
@@ -269,7 +268,8 @@ static char *holders_text(const cJSON *holders)
 	{
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(h, "mounts");
 
-		appendf(&text, " ", "%s:%d", jstr(h, "node"), cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
+		appendf(&text, " ", "%s:%d", jstr(h, "node"),
+			cJSON_IsNumber(m) ? (int)m->valuedouble : 0);
 	}
 	return text;
 }
@@ -281,11 +281,13 @@ static cJSON *volume_item(struct ctl_cluster *c, const char *name)
 
 static void volume_row(struct ctl_table *t, const cJSON *v)
 {
-	cleanup_free char *opts = options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
+	cleanup_free char *opts =
+		options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), false);
 	cleanup_free char *holders = holders_text(cJSON_GetObjectItemCaseSensitive(v, "holders"));
 
-	ctl_table_add(t, jstr(v, "name"), is_true(v, "valid") ? jstr(v, "access") : "(unreadable record)",
-		      opts, jstr(v, "created_at"), jstr(v, "created_by"), holders,
+	ctl_table_add(t, jstr(v, "name"),
+		      is_true(v, "valid") ? jstr(v, "access") : "(unreadable record)", opts,
+		      jstr(v, "created_at"), jstr(v, "created_by"), holders,
 		      jstr(v, "exclusive_holder"));
 }
 
@@ -302,12 +304,11 @@ int ctl_cmd_volumes(struct ctl_cluster *c, const struct ctl_opts *o)
 /* The detail of one volume: its record, then a table of its holders. */
 static void print_volume(const cJSON *v, const char *name)
 {
-	static const char *const headers[] = {"HOLDER",	    "MOUNTS",  "EXCLUSIVE",
-					      "REGISTERED", "SESSION", "UPDATED",
-					      "MOUNT IDS"};
+	static const char *const headers[] = {"HOLDER",	 "MOUNTS",  "EXCLUSIVE", "REGISTERED",
+					      "SESSION", "UPDATED", "MOUNT IDS"};
 	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
 	cleanup_free char *opts =
-	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+		options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
 	const cJSON *h;
 
 	printf("Volume %s\n", name);
@@ -315,8 +316,7 @@ static void print_volume(const cJSON *v, const char *name)
 		printf("  error     the record is not a JSON object\n");
 	printf("  access    %s\n", jstr(v, "access") ? jstr(v, "access") : "-");
 	printf("  options   %s\n", opts[0] ? opts : "-");
-	printf("  created   %s by %s\n",
-	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	printf("  created   %s by %s\n", jstr(v, "created_at") ? jstr(v, "created_at") : "-",
 	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
 	printf("  exclusive %s\n\n",
 	       jstr(v, "exclusive_holder") ? jstr(v, "exclusive_holder") : "-");
@@ -333,12 +333,10 @@ static void print_volume(const cJSON *v, const char *name)
 			if (cJSON_IsString(id))
 				appendf(&ids, ",", "%.*s", SHORT_ID, id->valuestring);
 		}
-		ctl_table_add(
-		    t, jstr(h, "node"), mounts,
-		    yes_no(is_true(h, "exclusive")),
-		    yes_no(is_true(h, "registered")),
-		    jstr(h, "session") ? jstr(h, "session") : "persistent!",
-		    jstr(h, "updated_at"), ids);
+		ctl_table_add(t, jstr(h, "node"), mounts, yes_no(is_true(h, "exclusive")),
+			      yes_no(is_true(h, "registered")),
+			      jstr(h, "session") ? jstr(h, "session") : "persistent!",
+			      jstr(h, "updated_at"), ids);
 	}
 	if (ctl_table_rows(t) > 0)
 		ctl_table_print(t, stdout);
@@ -435,7 +433,7 @@ static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(names[i], ':');
 		cleanup_free char *node =
-		    colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
+			colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
 		cJSON *m = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(m, "node", node);
@@ -491,15 +489,17 @@ static cJSON *network_json(struct ctl_cluster *c, const char *key)
 static void network_row(struct ctl_table *t, const cJSON *v)
 {
 	cleanup_free char *members =
-	    counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
-	cleanup_free char *eps = counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
+		counter_text(cJSON_GetObjectItemCaseSensitive(v, "members_per_node"));
+	cleanup_free char *eps =
+		counter_text(cJSON_GetObjectItemCaseSensitive(v, "endpoints_per_node"));
 	cleanup_free char *vni = NULL;
 	char b1[24], b2[24];
 
 	if (num_text(v, "vni", b1) != NULL)
 		vni = xasprintf("%s%s", b1, is_true(v, "vni_claimed") ? "" : " (unclaimed!)");
-	ctl_table_add(t, jstr(v, "key"), is_true(v, "valid") ? jstr(v, "subnet") : "(unreadable record)",
-		      vni, num_text(v, "mtu", b2), members, eps);
+	ctl_table_add(t, jstr(v, "key"),
+		      is_true(v, "valid") ? jstr(v, "subnet") : "(unreadable record)", vni,
+		      num_text(v, "mtu", b2), members, eps);
 }
 
 int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
@@ -516,12 +516,11 @@ int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 static void print_network(const cJSON *v, const char *key)
 {
 	static const char *const mh[] = {"MEMBER NODE", "DOCKER NETWORK ID", "REGISTERED"};
-	static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC",
-					 "REGISTERED"};
+	static const char *const eh[] = {"ENDPOINT", "NODE", "ADDRESS", "MAC", "REGISTERED"};
 	struct ctl_table *mt = ctl_table_new(ARRAY_SIZE(mh), mh);
 	struct ctl_table *et = ctl_table_new(ARRAY_SIZE(eh), eh);
 	cleanup_free char *opts =
-	    options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
+		options_text(cJSON_GetObjectItemCaseSensitive(v, "options"), true);
 	char b[24];
 	const cJSON *e;
 
@@ -533,19 +532,17 @@ static void print_network(const cJSON *v, const char *key)
 		printf(" (gateway %s)", jstr(v, "gateway"));
 	printf("\n  vni      %s%s\n", num_text(v, "vni", b) ? b : "-",
 	       is_true(v, "vni_claimed")
-		   ? ""
-		   : " (its claim in /vnis is missing or names another network)");
+		       ? ""
+		       : " (its claim in /vnis is missing or names another network)");
 	printf("  mtu      %s\n", num_text(v, "mtu", b) ? b : "-");
 	printf("  options  %s\n", opts[0] ? opts : "-");
-	printf("  created  %s by %s\n\n",
-	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	printf("  created  %s by %s\n\n", jstr(v, "created_at") ? jstr(v, "created_at") : "-",
 	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "members"))
 	{
 		cleanup_free char *id = short_id(jstr(e, "network_id"));
 
-		ctl_table_add(mt, jstr(e, "node"), id,
-			      yes_no(is_true(e, "registered")));
+		ctl_table_add(mt, jstr(e, "node"), id, yes_no(is_true(e, "registered")));
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(v, "endpoints"))
 	{
@@ -553,8 +550,7 @@ static void print_network(const cJSON *v, const char *key)
 		bool valid = is_true(e, "valid");
 
 		ctl_table_add(et, id, valid ? jstr(e, "node") : "(unreadable record)",
-			      jstr(e, "address"), jstr(e, "mac"),
-			      yes_no(is_true(e, "registered")));
+			      jstr(e, "address"), jstr(e, "mac"), yes_no(is_true(e, "registered")));
 	}
 	ctl_table_print(mt, stdout);
 	printf("\n");
@@ -742,8 +738,8 @@ static void pool_row(struct ctl_table *t, const cJSON *v)
 
 	used = xasprintf("%s/%s", num_text(v, "addresses_used", b1),
 			 num_text(v, "usable_hosts", b2) ? b2 : "?");
-	ctl_table_add(t, jstr(v, "subnet"), is_true(v, "valid") ? refs : "(unreadable record)", used,
-		      jstr(v, "gateway"), nets);
+	ctl_table_add(t, jstr(v, "subnet"), is_true(v, "valid") ? refs : "(unreadable record)",
+		      used, jstr(v, "gateway"), nets);
 }
 
 int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
@@ -758,12 +754,11 @@ int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o)
 /* The detail of one pool: its record, then a table of its addresses. */
 static void print_pool(const cJSON *v)
 {
-	static const char *const headers[] = {
-	    "ADDRESS", "KIND", "HOLDERS", "SWARM", "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
+	static const char *const headers[] = {"ADDRESS",  "KIND",	   "HOLDERS", "SWARM",
+					      "ENDPOINT", "ENDPOINT NODE", "CLAIMED"};
 	struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
 	cleanup_free char *refs = counter_text(cJSON_GetObjectItemCaseSensitive(v, "refs"));
-	cleanup_free char *nets =
-	    networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
+	cleanup_free char *nets = networks_text(cJSON_GetObjectItemCaseSensitive(v, "networks"));
 	char b1[24], b2[24];
 	const cJSON *a;
 
@@ -775,13 +770,12 @@ static void print_pool(const cJSON *v)
 	printf("  used      %s of %s usable addresses\n", num_text(v, "addresses_used", b1),
 	       num_text(v, "usable_hosts", b2) ? b2 : "?");
 	printf("  networks  %s\n", nets[0] ? nets : "-");
-	printf("  created   %s by %s\n\n",
-	       jstr(v, "created_at") ? jstr(v, "created_at") : "-",
+	printf("  created   %s by %s\n\n", jstr(v, "created_at") ? jstr(v, "created_at") : "-",
 	       jstr(v, "created_by") ? jstr(v, "created_by") : "-");
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "addresses"))
 	{
 		cleanup_free char *holders =
-		    counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
+			counter_text(cJSON_GetObjectItemCaseSensitive(a, "holders"));
 		const cJSON *ep = cJSON_GetObjectItemCaseSensitive(a, "endpoint");
 		cleanup_free char *where = NULL;
 		cleanup_free char *id = NULL;
@@ -791,12 +785,10 @@ static void print_pool(const cJSON *v)
 			id = short_id(jstr(ep, "id"));
 			where = xasprintf("%.24s/%s", jstr(ep, "network"), id);
 		}
-		ctl_table_add(
-		    t, jstr(a, "address"), valid ? jstr(a, "kind") : "(unreadable record)",
-		    holders,
-		    yes_no(is_true(a, "swarm")),
-		    where, cJSON_IsObject(ep) ? jstr(ep, "node") : NULL,
-		    jstr(a, "claimed_at"));
+		ctl_table_add(t, jstr(a, "address"),
+			      valid ? jstr(a, "kind") : "(unreadable record)", holders,
+			      yes_no(is_true(a, "swarm")), where,
+			      cJSON_IsObject(ep) ? jstr(ep, "node") : NULL, jstr(a, "claimed_at"));
 	}
 	if (ctl_table_rows(t) > 0)
 		ctl_table_print(t, stdout);
@@ -1086,9 +1078,9 @@ static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const
 static char *holds_text(const cJSON *holds)
 {
 	static const char *const labels[][3] = {
-	    {"members", "member", "members"},	   {"endpoints", "endpoint", "endpoints"},
-	    {"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
-	    {"leases", "lease", "leases"},
+		{"members", "member", "members"},      {"endpoints", "endpoint", "endpoints"},
+		{"addresses", "address", "addresses"}, {"pool_refs", "pool ref", "pool refs"},
+		{"leases", "lease", "leases"},
 	};
 	char *text = xstrdup("");
 	const cJSON *e;
@@ -1143,8 +1135,8 @@ static void print_zookeeper(const cJSON *zk)
 		cleanup_free char *mode = srvr ? NULL : server_mode(e);
 
 		ctl_table_add(t, jstr(e, "server"), yes_no(is_true(e, "reachable")),
-			      srvr ? jstr(e, "mode") : mode, short_ver, num_text(e, "node_count", b),
-			      jstr(e, "latency"));
+			      srvr ? jstr(e, "mode") : mode, short_ver,
+			      num_text(e, "node_count", b), jstr(e, "latency"));
 	}
 	ctl_table_print(t, stdout);
 	ctl_table_free(t);
@@ -1187,10 +1179,14 @@ static void print_nodes(const cJSON *nodes, const cJSON *reaper)
 static void print_counts(const cJSON *counts)
 {
 	static const char *const what[][3] = {
-	    {"volumes", "volume", "volumes"},	    {"leases", "lease", "leases"},
-	    {"networks", "network", "networks"},    {"endpoints", "endpoint", "endpoints"},
-	    {"pools", "pool", "pools"},		    {"addresses", "address", "addresses"},
-	    {"vnis", "VNI", "VNIs"},		    {"nodes", "node", "nodes"},
+		{"volumes", "volume", "volumes"},
+		{"leases", "lease", "leases"},
+		{"networks", "network", "networks"},
+		{"endpoints", "endpoint", "endpoints"},
+		{"pools", "pool", "pools"},
+		{"addresses", "address", "addresses"},
+		{"vnis", "VNI", "VNIs"},
+		{"nodes", "node", "nodes"},
 	};
 	char w[ARRAY_SIZE(what)][40];
 
@@ -1214,7 +1210,8 @@ static void print_daemon_view(const cJSON *daemon)
 	if (jstr(daemon, "zookeeper"))
 		printf("; ZooKeeper %s%s%s", jstr(daemon, "zookeeper"),
 		       is_true(daemon, "stale") ? ", answering from a stale mirror" : "",
-		       is_true(daemon, "fenced") ? ", cut off: its leases are considered lost" : "");
+		       is_true(daemon, "fenced") ? ", cut off: its leases are considered lost"
+						 : "");
 	else if (num_text(daemon, "volumes", b))
 		printf("; its ZooKeeper state shows only in a volume's status");
 	if (jstr(daemon, "error"))
@@ -1269,8 +1266,7 @@ int ctl_cmd_status(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 	else
 		print_status(doc);
 	if (daemon != NULL &&
-	    (!is_true(daemon, "answered") ||
-	     jstr(daemon, "error") != NULL ||
+	    (!is_true(daemon, "answered") || jstr(daemon, "error") != NULL ||
 	     (jstr(daemon, "zookeeper") && strcmp(jstr(daemon, "zookeeper"), "connected") != 0)))
 		rc = CTL_EXIT_PROBLEM;
 	if (c == NULL)

@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +55,8 @@ static setting_check check_name, check_log_level, check_path, check_choice, chec
 	.type = SETTING_INT, .offset = offsetof(struct zks_config, field), .min = (lo), .max = (hi)
 
 static const struct setting settings[] = {
-	{"ZK_HOSTS", "zk-hosts", ZKS_DEFAULT_ZK_HOSTS, "ZooKeeper servers, a comma list of host:port",
-	 STRING(zk_hosts)},
+	{"ZK_HOSTS", "zk-hosts", ZKS_DEFAULT_ZK_HOSTS,
+	 "ZooKeeper servers, a comma list of host:port", STRING(zk_hosts)},
 	{"ZK_ROOT", "zk-root", ZKS_DEFAULT_ZK_ROOT, "ZooKeeper path under which all state lives",
 	 STRING(zk_root)},
 	{"NODE_ID", "node-id", NULL, "this node's name in the cluster (default: the host name)",
@@ -75,8 +75,8 @@ static const struct setting settings[] = {
 	 "where volumes are mounted for containers (the plugin's propagated mount)",
 	 STRING(mount_root), .check = check_path},
 	{"STATE_DIR", "state-dir", "/var/lib/zkswarm/state",
-	 "local state: mount IDs held here and the saved mirror of ZooKeeper",
-	 STRING(state_dir), .check = check_path},
+	 "local state: mount IDs held here and the saved mirror of ZooKeeper", STRING(state_dir),
+	 .check = check_path},
 	{"ZK_AUTH_FILE", "zk-auth-file", "",
 	 "file holding `user:password` for ZooKeeper digest auth; records are then readable and "
 	 "writable only with it",
@@ -99,13 +99,13 @@ static const struct setting settings[] = {
 	 "this node's VXLAN tunnel address (default: the address of the default route's device)",
 	 STRING(advertise_addr)},
 	{"DEFAULT_POOL", "default-pool", "10.210.0.0/16",
-	 "range from which networks created without --subnet get theirs",
-	 STRING(default_pool), .check = check_pool},
+	 "range from which networks created without --subnet get theirs", STRING(default_pool),
+	 .check = check_pool},
 	{"DEFAULT_POOL_SIZE", "default-pool-size", "24",
-	 "prefix length of the subnets carved from DEFAULT_POOL",
-	 INT(default_pool_size, 1, 30), .check = check_pool_size},
-	{"VXLAN_PORT", "vxlan-port", "4789", "UDP port of the VXLAN tunnels (the same on every node)",
-	 INT(vxlan_port, 1, 65535)},
+	 "prefix length of the subnets carved from DEFAULT_POOL", INT(default_pool_size, 1, 30),
+	 .check = check_pool_size},
+	{"VXLAN_PORT", "vxlan-port", "4789",
+	 "UDP port of the VXLAN tunnels (the same on every node)", INT(vxlan_port, 1, 65535)},
 	{"REAPER_GRACE_MS", "reaper-grace-ms", "60000",
 	 "how long a node must be gone before its endpoints and addresses are reclaimed",
 	 INT(reaper_grace_ms, 1, INT_MAX)},
@@ -116,16 +116,18 @@ static const struct setting settings[] = {
 
 void zks_config_usage(FILE *out)
 {
-	fprintf(out, "Usage: zkswarmd [OPTION]...\n"
-		     "Docker volume plugin keeping a Swarm's volumes and mount leases in ZooKeeper.\n"
-		     "\n"
-		     "Each setting comes from its flag, else its environment variable, else the default.\n"
-		     "\n");
+	fprintf(out,
+		"Usage: zkswarmd [OPTION]...\n"
+		"Docker volume plugin keeping a Swarm's volumes and mount leases in ZooKeeper.\n"
+		"\n"
+		"Each setting comes from its flag, else its environment variable, else the default.\n"
+		"\n");
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
 		const struct setting *s = &settings[i];
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s=%s", s->flag, s->type == SETTING_INT ? "N" : "VALUE");
+		snprintf(left, sizeof(left), "--%s=%s", s->flag,
+			 s->type == SETTING_INT ? "N" : "VALUE");
 		fprintf(out, "  %-32s %s\n  %-32s   env %s, default %s\n", left, s->description, "",
 			s->env, s->fallback && s->fallback[0] ? s->fallback : "(computed)");
 	}
@@ -166,8 +168,8 @@ static int check_path(const struct setting *s, struct zks_config *cfg, struct zk
 
 	if (s->max > 0 && (v[0] != '/' || strlen(v) >= (size_t)s->max))
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "%s `%s` must be an absolute path shorter than %d bytes", s->env,
-				     v, s->max);
+				     "%s `%s` must be an absolute path shorter than %d bytes",
+				     s->env, v, s->max);
 	if (v[0] != '/')
 		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be an absolute path",
 				     s->env, v);
@@ -184,7 +186,10 @@ static int check_choice(const struct setting *s, struct zks_config *cfg, struct 
 		if (!strcmp(v, *c))
 			return 0;
 		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-					 c == s->choices ? "" : c[1] == NULL ? " or " : ", ", *c);
+					 c == s->choices ? ""
+					 : c[1] == NULL	 ? " or "
+							 : ", ",
+					 *c);
 	}
 	return zks_error_set(err, ZKS_ERR_INVALID, "%s must be %s, not `%s`", s->env, list, v);
 }
@@ -213,13 +218,14 @@ static int check_metrics_addr(const struct setting *s, struct zks_config *cfg,
 	if (addr[0] == '\0')
 		return 0; /* off */
 	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
-		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be host:port", s->env, addr);
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be host:port", s->env,
+				     addr);
 	memcpy(host, addr, (size_t)(colon - addr));
 	host[colon - addr] = '\0';
 	port = strtoul(colon + 1, &end, 10);
 	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &ip) != 1)
-		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be an IPv4 address and a port",
-				     s->env, addr);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "%s `%s` must be an IPv4 address and a port", s->env, addr);
 	cfg->metrics_ip = ntohl(ip.s_addr);
 	cfg->metrics_port = (uint16_t)port;
 	return 0;
@@ -237,8 +243,9 @@ static int check_pool(const struct setting *s, struct zks_config *cfg, struct zk
 static int check_pool_size(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
 {
 	if (*int_at(cfg, s) < cfg->pool.len)
-		return zks_error_set(err, ZKS_ERR_INVALID, "%s must be from %u (DEFAULT_POOL's) to %d",
-				     s->env, cfg->pool.len, s->max);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "%s must be from %u (DEFAULT_POOL's) to %d", s->env,
+				     cfg->pool.len, s->max);
 	return 0;
 }
 
@@ -253,8 +260,9 @@ static int parse_int(const struct setting *s, const char *text, int *out, struct
 	errno = 0;
 	v = strtol(text, &end, 10);
 	if (errno || text[0] < '0' || text[0] > '9' || *end != '\0' || v < s->min || v > s->max)
-		return zks_error_set(err, ZKS_ERR_INVALID, "%s must be an integer from %d to %d, not `%s`",
-				     s->env, s->min, s->max, text);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "%s must be an integer from %d to %d, not `%s`", s->env,
+				     s->min, s->max, text);
 	*out = (int)v;
 	return 0;
 }
@@ -389,7 +397,8 @@ char *zks_auth_file_read(const char *path, struct zks_error *err)
 	if (strchr(text, ':') == NULL || text[0] == ':') {
 		explicit_bzero(text, len);
 		free(text);
-		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password", path);
+		zks_error_set(err, ZKS_ERR_INVALID, "ZK_AUTH_FILE `%s` must hold user:password",
+			      path);
 		return NULL;
 	}
 	return text;

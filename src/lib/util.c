@@ -219,8 +219,8 @@ int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct 
 
 		if (used + 1 >= cap) {
 			if (cap > max)
-				return zks_error_set(err, ZKS_ERR_INVALID, "`%s` is larger than %zu bytes",
-						     path, max);
+				return zks_error_set(err, ZKS_ERR_INVALID,
+						     "`%s` is larger than %zu bytes", path, max);
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
@@ -234,7 +234,8 @@ int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct 
 		used += (size_t)r;
 	}
 	if (used > max)
-		return zks_error_set(err, ZKS_ERR_INVALID, "`%s` is larger than %zu bytes", path, max);
+		return zks_error_set(err, ZKS_ERR_INVALID, "`%s` is larger than %zu bytes", path,
+				     max);
 	buf[used] = '\0';
 	*out = steal_pointer(&buf);
 	if (len != NULL)

@@ -156,11 +156,11 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 		if (zks_tree_exists(tree, op->path))
 			return zks_error_set(err, ZKS_ERR_EXISTS, "znode `%s` exists", op->path);
 		if (zks_tree_get(tree, parent, NULL, NULL, &pst) < 0)
-			return zks_error_set(err, ZKS_ERR_NOT_FOUND, "parent of `%s` does not exist",
-					     op->path);
+			return zks_error_set(err, ZKS_ERR_NOT_FOUND,
+					     "parent of `%s` does not exist", op->path);
 		if (pst.owner != 0)
-			return zks_error_set(err, ZKS_ERR_INVALID, "ephemeral `%s` cannot have children",
-					     parent);
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "ephemeral `%s` cannot have children", parent);
 		memset(&st, 0, sizeof(st));
 		st.czxid = st.mzxid = ++b->zxid;
 		st.ctime_ms = st.mtime_ms = now;
@@ -177,8 +177,8 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 					     op->path);
 		if (op->version != -1 && op->version != st.version)
 			return zks_error_set(err, ZKS_ERR_CONFLICT,
-					     "znode `%s` changed (version %d, expected %d)", op->path,
-					     st.version, op->version);
+					     "znode `%s` changed (version %d, expected %d)",
+					     op->path, st.version, op->version);
 		if (op->type == ZKS_OP_SET) {
 			st.version++;
 			st.mzxid = ++b->zxid;
@@ -186,8 +186,8 @@ static int apply_op(struct zks_mem_backend *b, struct mem_store *ms, const struc
 			zks_tree_put(tree, op->path, op->data, op->len, &st);
 		} else if (op->type == ZKS_OP_DELETE) {
 			if (st.num_children > 0)
-				return zks_error_set(err, ZKS_ERR_NOT_EMPTY, "znode `%s` has children",
-						     op->path);
+				return zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+						     "znode `%s` has children", op->path);
 			zks_tree_remove(tree, op->path);
 			bump_cversion(tree, op->path);
 		}
@@ -276,7 +276,11 @@ out:
 static int mem_create(struct zks_store *s, const char *path, const void *data, size_t len,
 		      enum zks_node_kind kind, struct zks_error *err)
 {
-	struct zks_op op = {.type = ZKS_OP_CREATE, .path = path, .data = data, .len = len, .kind = kind};
+	struct zks_op op = {.type = ZKS_OP_CREATE,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .kind = kind};
 
 	return mem_multi(s, &op, 1, err);
 }
@@ -284,7 +288,11 @@ static int mem_create(struct zks_store *s, const char *path, const void *data, s
 static int mem_set(struct zks_store *s, const char *path, const void *data, size_t len,
 		   int32_t version, struct zks_error *err)
 {
-	struct zks_op op = {.type = ZKS_OP_SET, .path = path, .data = data, .len = len, .version = version};
+	struct zks_op op = {.type = ZKS_OP_SET,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .version = version};
 
 	return mem_multi(s, &op, 1, err);
 }

@@ -22,11 +22,11 @@ struct zks_mirror {
 	struct zks_tree *tree;
 	bool synced;
 	bool dirty;
-	uint64_t changes;  /* bumped on every change, for change callbacks */
-	int64_t saved_ms;  /* when the file was last written */
-	char **written;    /* paths writers (and the watcher) applied since the worker's step began */
+	uint64_t changes; /* bumped on every change, for change callbacks */
+	int64_t saved_ms; /* when the file was last written */
+	char **written; /* paths writers (and the watcher) applied since the worker's step began */
 	size_t nwritten, written_cap;
-	char *file;        /* NULL: not saved */
+	char *file; /* NULL: not saved */
 };
 
 struct zks_mirror *zks_mirror_new(const char *file)

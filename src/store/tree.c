@@ -119,7 +119,8 @@ static struct tree_node *lookup(struct zks_tree *tree, const char *path, bool cr
 			child->name = xstrndup(name, len);
 			if (node->nchildren == node->cap) {
 				node->cap = node->cap ? node->cap * 2 : 4;
-				node->children = xrealloc(node->children, node->cap * sizeof(*node->children));
+				node->children = xrealloc(node->children,
+							  node->cap * sizeof(*node->children));
 			}
 			memmove(&node->children[pos + 1], &node->children[pos],
 				(node->nchildren - pos) * sizeof(*node->children));

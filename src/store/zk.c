@@ -43,9 +43,9 @@
  * write was not applied is it sent again.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,7 +58,7 @@
 #include "zkswarm/util.h"
 
 #define ZK_MAX_OPS 64
-#define ZK_MAX_WRITE (512 * 1024)   /* well under jute.maxbuffer, which fails as a lost connection */
+#define ZK_MAX_WRITE (512 * 1024) /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MAX_CALLBACKS 4
 #define ZK_RESOLVE_DELAY_MS 10000
@@ -127,15 +127,15 @@ struct zk_store {
 	uint64_t sessions;
 	uint64_t connects;
 	bool need_resync;
-	bool stopping;  /* store_stop began: no new request, the worker ends */
+	bool stopping; /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
 	struct change_cb changes[ZK_MAX_CALLBACKS];
 	size_t nchanges;
 	bool fence_logged;
-	int64_t last_probe;     /* when the worker last sent its own probe */
-	int64_t opened_ms;      /* when the current handle was made: its handshakes went out later */
+	int64_t last_probe; /* when the worker last sent its own probe */
+	int64_t opened_ms;  /* when the current handle was made: its handshakes went out later */
 	struct multi_call *writing; /* writes sent and not yet answered */
 
 	/*
@@ -258,19 +258,21 @@ static int error_from_rc(struct zks_error *err, int rc, const char *path)
 	case ZNODEEXISTS:
 		return zks_error_set(err, ZKS_ERR_EXISTS, "znode `%s` exists", path);
 	case ZBADVERSION:
-		return zks_error_set(err, ZKS_ERR_CONFLICT, "znode `%s` was changed concurrently", path);
+		return zks_error_set(err, ZKS_ERR_CONFLICT, "znode `%s` was changed concurrently",
+				     path);
 	case ZNOTEMPTY:
 		return zks_error_set(err, ZKS_ERR_NOT_EMPTY, "znode `%s` has children", path);
 	case ZNOAUTH:
 	case ZINVALIDACL:
 	case ZAUTHFAILED:
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "ZooKeeper refused access to `%s`: %s", path,
-				     zerror(rc));
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "ZooKeeper refused access to `%s`: %s",
+				     path, zerror(rc));
 	default:
 		if (is_ambiguous(rc))
-			return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable (%s)",
-					     zerror(rc));
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "ZooKeeper: `%s`: %s", path, zerror(rc));
+			return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+					     "ZooKeeper is unreachable (%s)", zerror(rc));
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "ZooKeeper: `%s`: %s", path,
+				     zerror(rc));
 	}
 }
 
@@ -352,7 +354,8 @@ static void session_event_locked(struct zk_store *s, zhandle_t *zh, int state)
 		else
 			log_warn("zookeeper: session 0x%llx %s; starting a new one",
 				 (unsigned long long)s->session_id,
-				 state == ZOO_EXPIRED_SESSION_STATE ? "expired" : "failed authentication");
+				 state == ZOO_EXPIRED_SESSION_STATE ? "expired"
+								    : "failed authentication");
 		s->state = ZKS_CONN_EXPIRED;
 		if (s->disconnected_since == 0)
 			s->disconnected_since = zks_now_ms();
@@ -409,9 +412,8 @@ static zhandle_t *handle_acquire(struct zk_store *s, int64_t wait_ms, struct zks
 			break;
 	if (s->state != ZKS_CONN_CONNECTED || s->stopping) {
 		pthread_mutex_unlock(&s->lock);
-		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-				     "ZooKeeper is unreachable (%s): %s", s->hosts,
-				     s->stopping ? "shutting down" : "not connected"),
+		return zks_error_set(err, ZKS_ERR_UNAVAILABLE, "ZooKeeper is unreachable (%s): %s",
+				     s->hosts, s->stopping ? "shutting down" : "not connected"),
 		       NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -584,13 +586,13 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 struct resync_batch {
 	struct zk_store *s;
-	bool only_new;  /* below the first level, read only children the mirror lacks */
+	bool only_new; /* below the first level, read only children the mirror lacks */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t inflight;
-	int64_t slowest;   /* the longest wait for an answer, ms (for the log) */
-	_Atomic size_t nread; /* nodes whose data was read */
-	int failed_rc;     /* ZOK, or the first error */
+	int64_t slowest;       /* the longest wait for an answer, ms (for the log) */
+	_Atomic size_t nread;  /* nodes whose data was read */
+	int failed_rc;	       /* ZOK, or the first error */
 	struct path_list next; /* the level below, to read next */
 };
 
@@ -626,8 +628,8 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 	struct resync_read *rd = (struct resync_read *)data;
 
 	if (rc == ZOK) {
-		mirror_put(rd->b->s, rd->rel, value ? value : "", value_len > 0 ? (size_t)value_len : 0,
-			   st);
+		mirror_put(rd->b->s, rd->rel, value ? value : "",
+			   value_len > 0 ? (size_t)value_len : 0, st);
 		atomic_fetch_add(&rd->b->nread, 1);
 	} else if (rc == ZNONODE) {
 		zks_mirror_remove(rd->b->s->mirror, rd->rel);
@@ -712,8 +714,9 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 	zks_free_strv(level, nlevel);
 	rc = b.failed_rc;
 	log_debug("mirror: %zu %snodes under %s read in %lld ms (slowest answer %lld ms)%s",
-		  atomic_load(&b.nread), only_new ? "new " : "", under, (long long)(zks_now_ms() - t0),
-		  (long long)b.slowest, rc == ZOK ? "" : " (cut short)");
+		  atomic_load(&b.nread), only_new ? "new " : "", under,
+		  (long long)(zks_now_ms() - t0), (long long)b.slowest,
+		  rc == ZOK ? "" : " (cut short)");
 	pthread_cond_destroy(&b.cond);
 	pthread_mutex_destroy(&b.lock);
 	return rc;
@@ -772,8 +775,7 @@ static bool session_load(struct zk_store *s, clientid_t *id)
 	unsigned long long sid;
 	char hex[33];
 
-	if (s->session_file == NULL ||
-	    zks_read_file(s->session_file, 256, &text, NULL, NULL) < 0)
+	if (s->session_file == NULL || zks_read_file(s->session_file, 256, &text, NULL, NULL) < 0)
 		return false;
 	if (sscanf(text, "%llx %32s", &sid, hex) != 2 || strlen(hex) != 32)
 		return false;
@@ -875,7 +877,8 @@ static void open_handle(struct zk_store *s)
 	zh = zookeeper_init2(s->hosts, watcher, s->timeout_ms, resume ? &saved : NULL, s,
 			     ZOO_NO_LOG_CLIENTENV, zk_log_callback);
 	if (zh == NULL) {
-		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts, strerror(errno));
+		log_error("zookeeper: cannot start a client for `%s`: %s", s->hosts,
+			  strerror(errno));
 	} else {
 		if (s->auth != NULL &&
 		    zoo_add_auth(zh, "digest", s->auth, (int)strlen(s->auth), NULL, NULL) != ZOK)
@@ -972,8 +975,9 @@ static void fence_log_locked(struct zk_store *s)
 {
 	if (fenced_locked(s, zks_now_ms())) {
 		if (!s->fence_logged)
-			log_warn("zookeeper: cut off for over 2/3 of the session timeout; this node no "
-				 "longer counts on its single-node leases and refuses new mounts");
+			log_warn(
+				"zookeeper: cut off for over 2/3 of the session timeout; this node no "
+				"longer counts on its single-node leases and refuses new mounts");
 		s->fence_logged = true;
 	} else if (s->fence_logged) {
 		log_info("zookeeper: connected again; leases are being re-established");
@@ -1070,7 +1074,8 @@ static void *worker_main(void *arg)
 		fence_log_locked(s);
 		if (worker_step_locked(s))
 			continue;
-		deadline_after(&deadline, zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
+		deadline_after(&deadline,
+			       zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
 		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -1259,12 +1264,13 @@ static int txn_check(const struct zks_op *ops, size_t n, struct zks_error *err)
 	size_t total = 0;
 
 	if (n > ZK_MAX_OPS)
-		return zks_error_set(err, ZKS_ERR_INTERNAL, "transaction of %zu steps is too large", n);
+		return zks_error_set(err, ZKS_ERR_INTERNAL, "transaction of %zu steps is too large",
+				     n);
 	for (size_t i = 0; i < n; i++)
 		total += ops[i].len + strlen(ops[i].path) + 64;
 	if (total > ZK_MAX_WRITE)
-		return zks_error_set(err, ZKS_ERR_INVALID, "record of %zu bytes is too large for ZooKeeper",
-				     total);
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "record of %zu bytes is too large for ZooKeeper", total);
 	return 0;
 }
 
@@ -1376,11 +1382,12 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 
 		if (attempt > 0 && now >= deadline) {
 			if (t.ambiguous)
-				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-					      "lost the connection to ZooKeeper during the change and could "
-					      "not reconnect in %d ms; the change may or may not have been "
-					      "applied, retry it",
-					      s->timeout_ms);
+				zks_error_set(
+					err, ZKS_ERR_UNAVAILABLE,
+					"lost the connection to ZooKeeper during the change and could "
+					"not reconnect in %d ms; the change may or may not have been "
+					"applied, retry it",
+					s->timeout_ms);
 			else
 				zks_error_set(err, ZKS_ERR_UNAVAILABLE,
 					      "ZooKeeper did not accept the change in %d ms",
@@ -1401,7 +1408,11 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 static int zk_create(struct zks_store *s, const char *path, const void *data, size_t len,
 		     enum zks_node_kind kind, struct zks_error *err)
 {
-	struct zks_op op = {.type = ZKS_OP_CREATE, .path = path, .data = data, .len = len, .kind = kind};
+	struct zks_op op = {.type = ZKS_OP_CREATE,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .kind = kind};
 
 	return zk_multi(s, &op, 1, err);
 }
@@ -1409,7 +1420,11 @@ static int zk_create(struct zks_store *s, const char *path, const void *data, si
 static int zk_set(struct zks_store *s, const char *path, const void *data, size_t len,
 		  int32_t version, struct zks_error *err)
 {
-	struct zks_op op = {.type = ZKS_OP_SET, .path = path, .data = data, .len = len, .version = version};
+	struct zks_op op = {.type = ZKS_OP_SET,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .version = version};
 
 	return zk_multi(s, &op, 1, err);
 }
@@ -1632,10 +1647,11 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 				     cfg->root ? cfg->root : ""),
 		       NULL;
 	if (cfg->hosts == NULL || cfg->hosts[0] == '\0' || strchr(cfg->hosts, '/') != NULL)
-		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "ZK_HOSTS `%s` must be a comma list of host:port (use ZK_ROOT for "
-				     "the path)",
-				     cfg->hosts ? cfg->hosts : ""),
+		return zks_error_set(
+			       err, ZKS_ERR_INVALID,
+			       "ZK_HOSTS `%s` must be a comma list of host:port (use ZK_ROOT for "
+			       "the path)",
+			       cfg->hosts ? cfg->hosts : ""),
 		       NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &zk_ops;
@@ -1659,12 +1675,15 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->mirror = zks_mirror_new(cfg->mirror_file);
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
-	atomic_init(&s->last_contact, s->disconnected_since); /* no lease before the first session */
+	atomic_init(&s->last_contact,
+		    s->disconnected_since); /* no lease before the first session */
 	zks_mirror_load(s->mirror);
-	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
+	zoo_set_debug_level(zks_log_enabled(ZKS_LOG_DEBUG) ? ZOO_LOG_LEVEL_INFO
+							   : ZOO_LOG_LEVEL_WARN);
 	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
 		free_store(s);
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot start the ZooKeeper thread"), NULL;
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot start the ZooKeeper thread"),
+		       NULL;
 	}
 	return &s->base;
 }

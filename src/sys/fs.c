@@ -26,9 +26,10 @@ static int check_real_dir(const char *path, struct zks_error *err)
 	if (lstat(path, &st) < 0)
 		return zks_error_errno(err, errno, "inspect data directory `%s`", path);
 	if (!S_ISDIR(st.st_mode))
-		return zks_error_set(err, ZKS_ERR_CONFLICT,
-				     "data directory `%s` is not a directory (a symlink?); refusing to use it",
-				     path);
+		return zks_error_set(
+			err, ZKS_ERR_CONFLICT,
+			"data directory `%s` is not a directory (a symlink?); refusing to use it",
+			path);
 	return 0;
 }
 
@@ -38,7 +39,8 @@ static int kernel_prepare_dir(struct zks_fs *fs, const char *path, uid_t uid, gi
 	(void)fs;
 	if (mkdir(path, mode) < 0) {
 		if (errno == EEXIST)
-			return check_real_dir(path, err); /* existing data keeps its owner and mode */
+			return check_real_dir(path,
+					      err); /* existing data keeps its owner and mode */
 		return zks_error_errno(err, errno, "create data directory `%s`", path);
 	}
 	/* mkdir's mode passes through the umask; say exactly what the user asked for. */

@@ -404,7 +404,7 @@ static int create_vxlan(struct nl_sock *sk, const struct zks_net_spec *spec, int
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
 	cleanup_msg struct nl_msg *msg =
-	    must(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL));
+		must(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL));
 	struct nlattr *info, *data;
 
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
@@ -872,10 +872,10 @@ static int neigh_request(struct nl_sock *sk, int cmd, int nlflags, const struct 
 			 const struct entry *e)
 {
 	struct ndmsg ndm = {
-	    .ndm_family = (uint8_t)list->family,
-	    .ndm_ifindex = list->ifindex,
-	    .ndm_state = NUD_PERMANENT,
-	    .ndm_flags = list->family == AF_BRIDGE ? NTF_SELF : 0,
+		.ndm_family = (uint8_t)list->family,
+		.ndm_ifindex = list->ifindex,
+		.ndm_state = NUD_PERMANENT,
+		.ndm_flags = list->family == AF_BRIDGE ? NTF_SELF : 0,
 	};
 	cleanup_msg struct nl_msg *msg = must(nlmsg_alloc_simple(cmd, nlflags));
 
@@ -919,9 +919,9 @@ static int check_eps(const char *vxlan, const struct zks_remote_ep *eps, size_t 
 			if ((same_mac && eps[i].vtep.s_addr != eps[j].vtep.s_addr) ||
 			    (same_ip && !same_mac))
 				return zks_error_set(
-				    err, ZKS_ERR_INVALID,
-				    "remote endpoints on `%s` disagree about %s / %s", vxlan, a,
-				    mac_str(eps[i].mac, macbuf));
+					err, ZKS_ERR_INVALID,
+					"remote endpoints on `%s` disagree about %s / %s", vxlan, a,
+					mac_str(eps[i].mac, macbuf));
 		}
 	}
 	return 0;
@@ -1224,11 +1224,11 @@ int zks_net_address_device(struct in_addr addr, char ifname[IF_NAMESIZE], int *i
 }
 
 struct zks_net zks_kernel_net = {
-    .ensure_network = kernel_ensure_network,
-    .delete_network = kernel_delete_network,
-    .create_veth = kernel_create_veth,
-    .delete_link = kernel_delete_link,
-    .link_exists = kernel_link_exists,
-    .list_links = kernel_list_links,
-    .sync_remote = kernel_sync_remote,
+	.ensure_network = kernel_ensure_network,
+	.delete_network = kernel_delete_network,
+	.create_veth = kernel_create_veth,
+	.delete_link = kernel_delete_link,
+	.link_exists = kernel_link_exists,
+	.list_links = kernel_list_links,
+	.sync_remote = kernel_sync_remote,
 };

@@ -700,4 +700,3 @@ bool fake_net_remote(struct fake_net *fn, const char *vxlan, struct zks_remote_e
 	pthread_mutex_unlock(&fn->lock);
 	return found;
 }
-

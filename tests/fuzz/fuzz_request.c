@@ -151,8 +151,8 @@ static void history_dump(void)
 		fwrite(history[i].data, 1, history[i].size, f);
 		fclose(f);
 	}
-	fprintf(stderr, "fuzz_request: the %zu input(s) since the last rebuild are in %s/\n", nhistory,
-		dir);
+	fprintf(stderr, "fuzz_request: the %zu input(s) since the last rebuild are in %s/\n",
+		nhistory, dir);
 }
 
 static void cleanup_dirs(void);
@@ -180,8 +180,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nrequest body (%zu bytes): %.*s\n", cur_len, (int)(cur_len > 2000 ? 2000 : cur_len),
-		cur_body ? (const char *)cur_body : "");
+	fprintf(stderr, "\nrequest body (%zu bytes): %.*s\n", cur_len,
+		(int)(cur_len > 2000 ? 2000 : cur_len), cur_body ? (const char *)cur_body : "");
 	history_dump();
 	cleanup_dirs(); /* abort() skips atexit */
 	abort();
@@ -196,7 +196,8 @@ static const char *skip_pattern;
 
 static bool check_enabled(const char *name)
 {
-	return skip_pattern == NULL || skip_pattern[0] == '\0' || fnmatch(skip_pattern, name, 0) != 0;
+	return skip_pattern == NULL || skip_pattern[0] == '\0' ||
+	       fnmatch(skip_pattern, name, 0) != 0;
 }
 
 /* ---- the fakes' checks ----------------------------------------------------------------------- */
@@ -237,8 +238,10 @@ static const struct {
 	{0, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":null}"},
 	{0, "/VolumeDriver.Create", "{\"Name\":\"shared\",\"Opts\":{\"access\":\"multi-node\"}}"},
 	{1, "/VolumeDriver.Mount", "{\"Name\":\"shared\",\"ID\":\"m1\"}"},
-	{0, "/IpamDriver.RequestPool", "{\"AddressSpace\":\"zkswarm-local\",\"Pool\":\"198.18.99.0/24\"}"},
-	{1, "/IpamDriver.RequestPool", "{\"AddressSpace\":\"zkswarm-local\",\"Pool\":\"198.18.99.0/24\"}"},
+	{0, "/IpamDriver.RequestPool",
+	 "{\"AddressSpace\":\"zkswarm-local\",\"Pool\":\"198.18.99.0/24\"}"},
+	{1, "/IpamDriver.RequestPool",
+	 "{\"AddressSpace\":\"zkswarm-local\",\"Pool\":\"198.18.99.0/24\"}"},
 	{0, "/IpamDriver.RequestAddress",
 	 "{\"PoolID\":\"198.18.99.0/24\",\"Options\":{\"RequestAddressType\":\"com.docker.network.gateway\"}}"},
 	{0, "/NetworkDriver.CreateNetwork",
@@ -249,7 +252,8 @@ static const struct {
 	 "{\"NetworkID\":\"8c6f1e2d3c4b5a69788796a5b4c3d2e1f0e1d2c3b4a5968778695a4b3c2d1e0f\",\"Options\":"
 	 "{\"com.docker.network.generic\":{\"cluster-name\":\"web\"}},\"IPv4Data\":[{\"Gateway\":"
 	 "\"198.18.99.1/24\",\"Pool\":\"198.18.99.0/24\"}]}"},
-	{1, "/IpamDriver.RequestAddress", "{\"PoolID\":\"198.18.99.0/24\",\"Address\":\"198.18.99.3\"}"},
+	{1, "/IpamDriver.RequestAddress",
+	 "{\"PoolID\":\"198.18.99.0/24\",\"Address\":\"198.18.99.3\"}"},
 	{1, "/NetworkDriver.CreateEndpoint",
 	 "{\"NetworkID\":\"8c6f1e2d3c4b5a69788796a5b4c3d2e1f0e1d2c3b4a5968778695a4b3c2d1e0f\",\"EndpointID\":"
 	 "\"0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70e1f2a3b4c5d6e7f8091a2b3c4d5e6f7\",\"Interface\":{\"Address\":"
@@ -439,7 +443,8 @@ static void check_network_records(struct zks_store *st)
 		if (rec == NULL)
 			continue;
 		if (subnet_s == NULL || zks_cidr_parse(subnet_s, &subnet, &err) < 0)
-			die("network `%s` has subnet `%s`", keys[i], subnet_s ? subnet_s : "(none)");
+			die("network `%s` has subnet `%s`", keys[i],
+			    subnet_s ? subnet_s : "(none)");
 		if (!cJSON_IsNumber(vni) || vni->valuedouble < 1 || vni->valuedouble > 16777215 ||
 		    !cJSON_IsNumber(mtu) || mtu->valuedouble < 68 || mtu->valuedouble > 65535)
 			die("network `%s` has a VNI or MTU out of range", keys[i]);
@@ -450,26 +455,28 @@ static void check_network_records(struct zks_store *st)
 			if (zks_ip_prefix_parse(gw, &ip, &len, &err) < 0 || len != subnet.len ||
 			    !zks_cidr_contains(&subnet, ip) || ip == subnet.addr ||
 			    ip == zks_cidr_last(&subnet))
-				die("network `%s` (subnet %s) was recorded with gateway `%.64s`", keys[i],
-				    subnet_s, gw);
+				die("network `%s` (subnet %s) was recorded with gateway `%.64s`",
+				    keys[i], subnet_s, gw);
 		}
 		if (store_children(st, eps_path, &eps, &neps, &err) == 0) {
 			for (size_t k = 0; k < neps; k++) {
 				cleanup_free char *ep_path = xasprintf("%s/%s", eps_path, eps[k]);
 				cJSON *ep = read_json(st, ep_path);
-				const char *addr = jstring(ep, "address"), *mac = jstring(ep, "mac");
+				const char *addr = jstring(ep, "address"),
+					   *mac = jstring(ep, "mac");
 				uint32_t ip;
 				uint8_t len;
 
 				if (ep == NULL)
 					continue;
-				if (addr == NULL || zks_ip_prefix_parse(addr, &ip, &len, &err) < 0 ||
+				if (addr == NULL ||
+				    zks_ip_prefix_parse(addr, &ip, &len, &err) < 0 ||
 				    !zks_cidr_contains(&subnet, ip))
-					die("endpoint `%s` of `%s` has address `%s`", eps[k], keys[i],
-					    addr ? addr : "(none)");
+					die("endpoint `%s` of `%s` has address `%s`", eps[k],
+					    keys[i], addr ? addr : "(none)");
 				if (!mac_ok(mac) && check_enabled("endpoint_mac_unicast"))
-					die("endpoint `%s` of `%s` was recorded with MAC `%s`", eps[k],
-					    keys[i], mac ? mac : "(none)");
+					die("endpoint `%s` of `%s` was recorded with MAC `%s`",
+					    eps[k], keys[i], mac ? mac : "(none)");
 				cJSON_Delete(ep);
 			}
 			zks_free_strv(eps, neps);
@@ -546,7 +553,8 @@ static void check_success(const char *path, const cJSON *req, const cJSON *reply
 		if (!nonempty_string(a))
 			die("RequestAddress succeeded without an Address");
 		if (zks_ip_prefix_parse(a->valuestring, &ip, &len, &err) < 0)
-			die("RequestAddress answered `%s`, not a.b.c.d/len: %s", a->valuestring, err.msg);
+			die("RequestAddress answered `%s`, not a.b.c.d/len: %s", a->valuestring,
+			    err.msg);
 	} else if (!strcmp(path, "/NetworkDriver.Join")) {
 		const cJSON *src = field(field(reply, "InterfaceName"), "SrcName");
 
@@ -558,13 +566,15 @@ static void check_success(const char *path, const cJSON *req, const cJSON *reply
 	} else if (!strcmp(path, "/NetworkDriver.CreateEndpoint")) {
 		const cJSON *out = field(reply, "Interface");
 		const cJSON *in = cJSON_GetObjectItem(req, "Interface");
-		const cJSON *mac = cJSON_IsObject(in) ? cJSON_GetObjectItem(in, "MacAddress") : NULL;
+		const cJSON *mac =
+			cJSON_IsObject(in) ? cJSON_GetObjectItem(in, "MacAddress") : NULL;
 
 		if (out == NULL)
 			return;
 		if (cJSON_IsObject(out) && cJSON_GetArraySize(out) == 1 &&
 		    nonempty_string(field(out, "MacAddress")) &&
-		    (mac == NULL || cJSON_IsNull(mac) || (cJSON_IsString(mac) && !mac->valuestring[0])))
+		    (mac == NULL || cJSON_IsNull(mac) ||
+		     (cJSON_IsString(mac) && !mac->valuestring[0])))
 			return;
 		die("CreateEndpoint filled in more than the empty MacAddress (the engine refuses that)");
 	}
@@ -594,9 +604,10 @@ static void check_reply(const struct zks_route *route, const struct zks_reply *o
 			die("unexpected status %u: %.500s", out->status, out->body);
 		if (!nonempty_string(e))
 			die("error %u without an Err message: %.500s", out->status, out->body);
-		if (route->ipam && !(nonempty_string(e2) && !strcmp(e->valuestring, e2->valuestring)))
-			die("IpamDriver error %u without the same Error message: %.500s", out->status,
-			    out->body);
+		if (route->ipam &&
+		    !(nonempty_string(e2) && !strcmp(e->valuestring, e2->valuestring)))
+			die("IpamDriver error %u without the same Error message: %.500s",
+			    out->status, out->body);
 	}
 	cJSON_Delete(doc);
 }
@@ -627,7 +638,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	zks_log_set_level(lv < 0 ? ZKS_LOG_ERROR : (enum zks_log_level)lv);
 	skip_pattern = getenv("ZKS_TEST_SKIP");
 	fake_violation = on_violation;
-	verbose = getenv("ZKS_FUZZ_VERBOSE") != NULL && strcmp(getenv("ZKS_FUZZ_VERBOSE"), "0") != 0;
+	verbose =
+		getenv("ZKS_FUZZ_VERBOSE") != NULL && strcmp(getenv("ZKS_FUZZ_VERBOSE"), "0") != 0;
 #ifdef FUZZ_ASAN
 	__asan_set_error_report_callback(on_asan_report);
 #endif
@@ -652,9 +664,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	world_start();
 	/* What no single byte selects: unknown path, wrong method, the body cap. */
 	cur_path = "(start-up checks)";
-	dispatch_check(&(struct zks_route){"/x", NULL, false}, "POST", "/VolumeDriver.Nope", "{}", 2, 404);
+	dispatch_check(&(struct zks_route){"/x", NULL, false}, "POST", "/VolumeDriver.Nope", "{}",
+		       2, 404);
 	dispatch_check(&zks_routes[0], "GET", zks_routes[0].path, "", 0, 405);
-	dispatch_check(&zks_routes[0], "POST", zks_routes[0].path, NULL, ZKS_HTTP_BODY_MAX + 1, 413);
+	dispatch_check(&zks_routes[0], "POST", zks_routes[0].path, NULL, ZKS_HTTP_BODY_MAX + 1,
+		       413);
 	return 0;
 }
 
@@ -690,8 +704,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (down)
 		zks_mem_backend_set_down(backend, true);
-	zks_http_dispatch(zks_routes, zks_nroutes, &n->app, "POST", route->path, len ? body : NULL, len,
-			  &out);
+	zks_http_dispatch(zks_routes, zks_nroutes, &n->app, "POST", route->path, len ? body : NULL,
+			  len, &out);
 	if (down)
 		zks_mem_backend_set_down(backend, false);
 	if (verbose)

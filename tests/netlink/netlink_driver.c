@@ -72,11 +72,11 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static int parse_spec(char **argv, int argc, struct zks_net_spec *spec)
 {
 	*spec = (struct zks_net_spec){
-	    .bridge = argv[0],
-	    .vxlan = argv[1],
-	    .vni = (uint32_t)strtoul(argv[2], NULL, 10),
-	    .mtu = atoi(argv[3]),
-	    .port = 4789,
+		.bridge = argv[0],
+		.vxlan = argv[1],
+		.vni = (uint32_t)strtoul(argv[2], NULL, 10),
+		.mtu = atoi(argv[3]),
+		.port = 4789,
 	};
 	if (parse_ip(argv[4], &spec->local) < 0)
 		return -1;
@@ -206,9 +206,9 @@ int main(int argc, char **argv)
 		if (parse_mac(argv[3], mac) < 0)
 			return 2;
 		return net->create_veth(net, argv[0], argv[1], argv[2], mac, atoi(argv[4]), &err) ==
-			       0
-			   ? 0
-			   : fail(&err);
+				       0
+			       ? 0
+			       : fail(&err);
 	}
 	if (strcmp(cmd, "delete-link") == 0 && argc == 1)
 		return net->delete_link(net, argv[0], &err) == 0 ? 0 : fail(&err);

@@ -130,10 +130,10 @@ struct zks_mem_backend *test_backend_new(void)
 static void node_start(struct test_node *n)
 {
 	struct zks_volumes_config cfg = {
-	    .node_id = n->id,
-	    .data_dir = n->data_dir,
-	    .mount_root = n->mount_root,
-	    .state_dir = n->state_dir,
+		.node_id = n->id,
+		.data_dir = n->data_dir,
+		.mount_root = n->mount_root,
+		.state_dir = n->state_dir,
 	};
 	struct zks_error err = {0};
 
@@ -369,10 +369,10 @@ void test_net_node_init(struct test_net_node *n, struct zks_mem_backend *b, cons
 			const char *tunnel)
 {
 	struct zks_networks_config cfg = {
-	    .node_id = id,
-	    .underlay_mtu = TEST_UNDERLAY_MTU,
-	    .vxlan_port = 4789,
-	    .zk_root = TEST_ZK_ROOT,
+		.node_id = id,
+		.underlay_mtu = TEST_UNDERLAY_MTU,
+		.vxlan_port = 4789,
+		.zk_root = TEST_ZK_ROOT,
 	};
 
 	memset(n, 0, sizeof(*n));

@@ -89,14 +89,14 @@ static void test_ip_parse_valid(void **state)
 static void test_ip_parse_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "300.1.1.1", "1.300.1.1",  "1.1.1.256",  "256.0.0.0",  "1.2.3", /* too few parts */
-	    "1.2.3.4.5",						    /* too many */
-	    "01.2.3.4", /* leading zero (octal in inet_aton) */
-	    "1.2.3.04",	 "1.2.3.00",   "1.2.3.0004", "1.2.3.1000", "", /* empty */
-	    "1.2.3.4x",	 "1.2.3.4/24", "1.2.3.4.",   "1.2.3.4\n",      /* trailing characters */
-	    " 1.2.3.4",	 "1.2.3.4 ",   "1. 2.3.4",   "1 .2.3.4",       /* spaces */
-	    "1..2.3",	 ".1.2.3",     "1.2.3.",     "-1.2.3.4",   "+1.2.3.4", "1.2.3.-4",
-	    "a.b.c.d",	 "0x1.2.3.4",  "1.2.3.4:80", "::1",	   "1",	       "16909060",
+		"300.1.1.1", "1.300.1.1",  "1.1.1.256",	 "256.0.0.0",  "1.2.3", /* too few parts */
+		"1.2.3.4.5",							/* too many */
+		"01.2.3.4", /* leading zero (octal in inet_aton) */
+		"1.2.3.04",  "1.2.3.00",   "1.2.3.0004", "1.2.3.1000", "", /* empty */
+		"1.2.3.4x",  "1.2.3.4/24", "1.2.3.4.",	 "1.2.3.4\n",	   /* trailing characters */
+		" 1.2.3.4",  "1.2.3.4 ",   "1. 2.3.4",	 "1 .2.3.4",	   /* spaces */
+		"1..2.3",    ".1.2.3",	   "1.2.3.",	 "-1.2.3.4",   "+1.2.3.4", "1.2.3.-4",
+		"a.b.c.d",   "0x1.2.3.4",  "1.2.3.4:80", "::1",	       "1",	   "16909060",
 	};
 
 	(void)state;
@@ -167,16 +167,16 @@ static void test_cidr_parse_host_bits_name_the_network(void **state)
 static void test_cidr_parse_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "10.0.0.0/33",  "10.0.0.0/99",
-	    "10.0.0.0/100", "10.0.0.0/-1",
-	    "10.0.0.0/",    "10.0.0.0", /* missing slash */
-	    "/24",	    "",
-	    "10.0.0/24",    "10.0.0.0.0/24",
-	    "300.0.0.0/8",  "010.0.0.0/8",
-	    "10.0.0.0/8x",  "10.0.0.0/x",
-	    "10.0.0.0/ 8",  "10.0.0.0 /8",
-	    "10.0.0.0/8 ",  "10.0.0.0/8/8",
-	    "10.0.0.0//8",  "10.0.0.0-8",
+		"10.0.0.0/33",	"10.0.0.0/99",
+		"10.0.0.0/100", "10.0.0.0/-1",
+		"10.0.0.0/",	"10.0.0.0", /* missing slash */
+		"/24",		"",
+		"10.0.0/24",	"10.0.0.0.0/24",
+		"300.0.0.0/8",	"010.0.0.0/8",
+		"10.0.0.0/8x",	"10.0.0.0/x",
+		"10.0.0.0/ 8",	"10.0.0.0 /8",
+		"10.0.0.0/8 ",	"10.0.0.0/8/8",
+		"10.0.0.0//8",	"10.0.0.0-8",
 	};
 
 	(void)state;
@@ -346,25 +346,25 @@ struct rel {
 static void test_within_and_overlap_table(void **state)
 {
 	static const struct rel table[] = {
-	    {"10.1.0.0/24", "10.0.0.0/8", true, false, true},
-	    {"10.0.0.0/8", "10.0.0.0/8", true, true, true},
-	    {"10.0.0.0/24", "10.0.1.0/24", false, false, false}, /* adjacent */
-	    {"10.0.0.0/23", "10.0.1.0/24", false, true, true},
-	    {"10.0.0.0/25", "10.0.0.128/25", false, false, false},
-	    {"10.0.0.0/8", "11.0.0.0/8", false, false, false},
-	    {"192.168.1.0/30", "192.168.1.4/30", false, false, false},
-	    {"192.168.1.4/30", "192.168.1.0/29", true, false, true},
-	    {"0.0.0.0/0", "10.0.0.0/8", false, true, true},
-	    {"0.0.0.0/0", "0.0.0.0/0", true, true, true},
-	    {"0.0.0.0/0", "255.255.255.255/32", false, true, true},
-	    {"255.255.255.0/24", "255.255.255.255/32", false, true, true},
-	    {"255.255.255.0/24", "255.255.254.0/24", false, false, false},
-	    {"255.255.255.254/31", "255.255.255.255/32", false, true, true},
-	    {"255.255.255.254/32", "255.255.255.255/32", false, false, false},
-	    {"240.0.0.0/4", "255.255.255.0/24", false, true, true},
-	    {"0.0.0.0/32", "0.0.0.0/8", true, false, true},
-	    {"128.0.0.0/1", "127.255.255.0/24", false, false, false},
-	    {"128.0.0.0/1", "128.0.0.0/24", false, true, true},
+		{"10.1.0.0/24", "10.0.0.0/8", true, false, true},
+		{"10.0.0.0/8", "10.0.0.0/8", true, true, true},
+		{"10.0.0.0/24", "10.0.1.0/24", false, false, false}, /* adjacent */
+		{"10.0.0.0/23", "10.0.1.0/24", false, true, true},
+		{"10.0.0.0/25", "10.0.0.128/25", false, false, false},
+		{"10.0.0.0/8", "11.0.0.0/8", false, false, false},
+		{"192.168.1.0/30", "192.168.1.4/30", false, false, false},
+		{"192.168.1.4/30", "192.168.1.0/29", true, false, true},
+		{"0.0.0.0/0", "10.0.0.0/8", false, true, true},
+		{"0.0.0.0/0", "0.0.0.0/0", true, true, true},
+		{"0.0.0.0/0", "255.255.255.255/32", false, true, true},
+		{"255.255.255.0/24", "255.255.255.255/32", false, true, true},
+		{"255.255.255.0/24", "255.255.254.0/24", false, false, false},
+		{"255.255.255.254/31", "255.255.255.255/32", false, true, true},
+		{"255.255.255.254/32", "255.255.255.255/32", false, false, false},
+		{"240.0.0.0/4", "255.255.255.0/24", false, true, true},
+		{"0.0.0.0/32", "0.0.0.0/8", true, false, true},
+		{"128.0.0.0/1", "127.255.255.0/24", false, false, false},
+		{"128.0.0.0/1", "128.0.0.0/24", false, true, true},
 	};
 
 	(void)state;
@@ -394,18 +394,18 @@ struct hosts {
 static void test_host_ranges(void **state)
 {
 	static const struct hosts table[] = {
-	    {"10.0.0.0/24", "10.0.0.1", "10.0.0.254", 254},
-	    {"192.168.1.4/30", "192.168.1.5", "192.168.1.6", 2},
-	    {"192.168.1.4/31", "192.168.1.4", "192.168.1.5", 2},
-	    {"192.168.1.4/32", "192.168.1.4", "192.168.1.4", 1},
-	    {"10.0.0.0/8", "10.0.0.1", "10.255.255.254", 16777214},
-	    {"0.0.0.0/0", "0.0.0.1", "255.255.255.254", 4294967294ull},
-	    {"128.0.0.0/1", "128.0.0.1", "255.255.255.254", 2147483646ull},
-	    {"255.255.255.0/24", "255.255.255.1", "255.255.255.254", 254},
-	    {"255.255.255.254/31", "255.255.255.254", "255.255.255.255", 2},
-	    {"255.255.255.255/32", "255.255.255.255", "255.255.255.255", 1},
-	    {"0.0.0.0/32", "0.0.0.0", "0.0.0.0", 1},
-	    {"198.18.99.0/29", "198.18.99.1", "198.18.99.6", 6},
+		{"10.0.0.0/24", "10.0.0.1", "10.0.0.254", 254},
+		{"192.168.1.4/30", "192.168.1.5", "192.168.1.6", 2},
+		{"192.168.1.4/31", "192.168.1.4", "192.168.1.5", 2},
+		{"192.168.1.4/32", "192.168.1.4", "192.168.1.4", 1},
+		{"10.0.0.0/8", "10.0.0.1", "10.255.255.254", 16777214},
+		{"0.0.0.0/0", "0.0.0.1", "255.255.255.254", 4294967294ull},
+		{"128.0.0.0/1", "128.0.0.1", "255.255.255.254", 2147483646ull},
+		{"255.255.255.0/24", "255.255.255.1", "255.255.255.254", 254},
+		{"255.255.255.254/31", "255.255.255.254", "255.255.255.255", 2},
+		{"255.255.255.255/32", "255.255.255.255", "255.255.255.255", 1},
+		{"0.0.0.0/32", "0.0.0.0", "0.0.0.0", 1},
+		{"198.18.99.0/29", "198.18.99.1", "198.18.99.6", 6},
 	};
 
 	(void)state;
@@ -491,20 +491,20 @@ static void name_round_trip(const char *cidr, const char *name)
 static void test_names_round_trip(void **state)
 {
 	static const char *const bad[] = {
-	    "",
-	    "garbage",
-	    "10.0.0.0",
-	    "10.0.0.0/24",
-	    "10.0.0.0_24",
-	    "10.0.0.1-24",
-	    "10.0.0.0-33",
-	    "10.0.0.0-",
-	    "-24",
-	    "10.0.0-24",
-	    "300.0.0.0-8",
-	    "10.0.0.0-24-24",
-	    "255.255.255.255-32x",
-	    "255.255.255.255-32-extra-long-name",
+		"",
+		"garbage",
+		"10.0.0.0",
+		"10.0.0.0/24",
+		"10.0.0.0_24",
+		"10.0.0.1-24",
+		"10.0.0.0-33",
+		"10.0.0.0-",
+		"-24",
+		"10.0.0-24",
+		"300.0.0.0-8",
+		"10.0.0.0-24-24",
+		"255.255.255.255-32x",
+		"255.255.255.255-32-extra-long-name",
 	};
 	struct zks_cidr c;
 
@@ -524,24 +524,24 @@ static void test_names_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ip_parse_valid),
-	    cmocka_unit_test(test_ip_parse_refused),
-	    cmocka_unit_test(test_ip_parse_message_names_input),
-	    cmocka_unit_test(test_ip_format),
-	    cmocka_unit_test(test_cidr_parse_valid),
-	    cmocka_unit_test(test_cidr_parse_host_bits_name_the_network),
-	    cmocka_unit_test(test_cidr_parse_refused),
-	    cmocka_unit_test(test_ip_prefix_parse_keeps_address),
-	    cmocka_unit_test(test_mask_and_last),
-	    cmocka_unit_test(test_check_pool_too_large),
-	    cmocka_unit_test(test_check_pool_too_small),
-	    cmocka_unit_test(test_check_pool_reserved_ranges),
-	    cmocka_unit_test(test_check_pool_accepts),
-	    cmocka_unit_test(test_contains),
-	    cmocka_unit_test(test_within_and_overlap_table),
-	    cmocka_unit_test(test_host_ranges),
-	    cmocka_unit_test(test_subnet_carving),
-	    cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_ip_parse_valid),
+		cmocka_unit_test(test_ip_parse_refused),
+		cmocka_unit_test(test_ip_parse_message_names_input),
+		cmocka_unit_test(test_ip_format),
+		cmocka_unit_test(test_cidr_parse_valid),
+		cmocka_unit_test(test_cidr_parse_host_bits_name_the_network),
+		cmocka_unit_test(test_cidr_parse_refused),
+		cmocka_unit_test(test_ip_prefix_parse_keeps_address),
+		cmocka_unit_test(test_mask_and_last),
+		cmocka_unit_test(test_check_pool_too_large),
+		cmocka_unit_test(test_check_pool_too_small),
+		cmocka_unit_test(test_check_pool_reserved_ranges),
+		cmocka_unit_test(test_check_pool_accepts),
+		cmocka_unit_test(test_contains),
+		cmocka_unit_test(test_within_and_overlap_table),
+		cmocka_unit_test(test_host_ranges),
+		cmocka_unit_test(test_subnet_carving),
+		cmocka_unit_test(test_names_round_trip),
 	};
 
 	test_init();

@@ -16,10 +16,11 @@
 
 /* Every setting's variable: cleared before each test, so that the machine's own do not leak in. */
 static const char *const env_names[] = {
-    "ZK_HOSTS",	    "ZK_ROOT",	      "NODE_ID",      "ZK_SESSION_TIMEOUT_MS", "LOG_LEVEL",
-    "SOCKET",	    "DATA_DIR",	      "MOUNT_ROOT",   "STATE_DIR",	       "ZK_AUTH_FILE",
-    "METRICS_ADDR", "NETWORK_SCOPE",  "BOOT_ID_FILE", "ADVERTISE_ADDR",	       "DEFAULT_POOL",
-    "DEFAULT_POOL_SIZE", "VXLAN_PORT", "REAPER_GRACE_MS",
+	"ZK_HOSTS",	"ZK_ROOT",	   "NODE_ID",	   "ZK_SESSION_TIMEOUT_MS",
+	"LOG_LEVEL",	"SOCKET",	   "DATA_DIR",	   "MOUNT_ROOT",
+	"STATE_DIR",	"ZK_AUTH_FILE",	   "METRICS_ADDR", "NETWORK_SCOPE",
+	"BOOT_ID_FILE", "ADVERTISE_ADDR",  "DEFAULT_POOL", "DEFAULT_POOL_SIZE",
+	"VXLAN_PORT",	"REAPER_GRACE_MS",
 };
 
 static int clear_env(void **state)
@@ -152,10 +153,10 @@ static void test_numbers_at_their_bounds(void **state)
 	static const struct {
 		const char *env, *below, *min, *max, *above, *range;
 	} ints[] = {
-	    {"ZK_SESSION_TIMEOUT_MS", "999", "1000", "600000", "600001", "from 1000 to 600000"},
-	    {"VXLAN_PORT", "0", "1", "65535", "65536", "from 1 to 65535"},
-	    {"REAPER_GRACE_MS", "0", "1", "2147483647", "2147483648", "from 1 to 2147483647"},
-	    {"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
+		{"ZK_SESSION_TIMEOUT_MS", "999", "1000", "600000", "600001", "from 1000 to 600000"},
+		{"VXLAN_PORT", "0", "1", "65535", "65536", "from 1 to 65535"},
+		{"REAPER_GRACE_MS", "0", "1", "2147483647", "2147483648", "from 1 to 2147483647"},
+		{"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
 	};
 
 	(void)state;
@@ -204,10 +205,10 @@ static void test_default_pool(void **state)
 	accept_value("DEFAULT_POOL", "198.18.0.0/15");
 	accept_value("DEFAULT_POOL", "10.0.0.0/16");
 	refuse_value("DEFAULT_POOL", "", "DEFAULT_POOL: ");
-	refuse_value("DEFAULT_POOL", "10.210.0.1/16", "DEFAULT_POOL: ");  /* host bits */
-	refuse_value("DEFAULT_POOL", "127.0.0.0/16", "DEFAULT_POOL: ");   /* loopback */
-	refuse_value("DEFAULT_POOL", "224.0.0.0/16", "DEFAULT_POOL: ");   /* multicast */
-	refuse_value("DEFAULT_POOL", "10.210.0.0", "DEFAULT_POOL: ");     /* no length */
+	refuse_value("DEFAULT_POOL", "10.210.0.1/16", "DEFAULT_POOL: "); /* host bits */
+	refuse_value("DEFAULT_POOL", "127.0.0.0/16", "DEFAULT_POOL: ");	 /* loopback */
+	refuse_value("DEFAULT_POOL", "224.0.0.0/16", "DEFAULT_POOL: ");	 /* multicast */
+	refuse_value("DEFAULT_POOL", "10.210.0.0", "DEFAULT_POOL: ");	 /* no length */
 	refuse_value("DEFAULT_POOL", "10.210.0.0/33", "DEFAULT_POOL: ");
 	refuse_value("DEFAULT_POOL", "pool", "DEFAULT_POOL: ");
 }
@@ -271,8 +272,8 @@ static void test_node_id(void **state)
 
 static void test_metrics_addr(void **state)
 {
-	static const char *const bad[] = {"127.0.0.1",	     "localhost:9324",	"127.0.0.1:0",
-					  "127.0.0.1:65536", "127.0.0.1:93x",	":9324",
+	static const char *const bad[] = {"127.0.0.1",	     "localhost:9324", "127.0.0.1:0",
+					  "127.0.0.1:65536", "127.0.0.1:93x",  ":9324",
 					  "[::1]:9324",	     "127.0.0.1:-1"};
 	struct zks_config cfg;
 	struct zks_error err = {0};
@@ -412,20 +413,20 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, clear_env)
 	const struct CMUnitTest tests[] = {
-	    T(test_defaults),
-	    T(test_node_id_defaults_to_the_host_name),
-	    T(test_numbers_at_their_bounds),
-	    T(test_malformed_numbers),
-	    T(test_pool_size_follows_the_pool),
-	    T(test_default_pool),
-	    T(test_paths),
-	    T(test_choices),
-	    T(test_node_id),
-	    T(test_metrics_addr),
-	    T(test_other_text_settings_take_any_value),
-	    T(test_flag_over_environment_over_default),
-	    T(test_command_line_errors),
-	    T(test_auth_file),
+		T(test_defaults),
+		T(test_node_id_defaults_to_the_host_name),
+		T(test_numbers_at_their_bounds),
+		T(test_malformed_numbers),
+		T(test_pool_size_follows_the_pool),
+		T(test_default_pool),
+		T(test_paths),
+		T(test_choices),
+		T(test_node_id),
+		T(test_metrics_addr),
+		T(test_other_text_settings_take_any_value),
+		T(test_flag_over_environment_over_default),
+		T(test_command_line_errors),
+		T(test_auth_file),
 	};
 
 	test_init();

@@ -81,7 +81,8 @@ static void test_commands_and_their_argument(void **state)
 		bool takes_arg = !strcmp(command_names[i], "volume") ||
 				 !strcmp(command_names[i], "network") ||
 				 !strcmp(command_names[i], "pool");
-		struct parsed *p = takes_arg ? PARSE(command_names[i], "x") : PARSE(command_names[i]);
+		struct parsed *p =
+			takes_arg ? PARSE(command_names[i], "x") : PARSE(command_names[i]);
 
 		assert_int_equal(p->rc, CTL_CLI_RUN);
 		assert_string_equal(ctl_cli_command_name(&p->cli), command_names[i]);
@@ -184,7 +185,8 @@ static void test_usage_errors(void **state)
 	refused(PARSE("help", "frobnicate"), "no command `frobnicate`");
 	refused(PARSE("status", "--frob"), "unknown option `--frob`");
 	refused(PARSE("status", "--zk-hosts"), "--zk-hosts needs an argument");
-	refused(PARSE("status", "--timeout", "soon"), "--timeout wants seconds (0 to 3600), not `soon`");
+	refused(PARSE("status", "--timeout", "soon"),
+		"--timeout wants seconds (0 to 3600), not `soon`");
 	refused(PARSE("status", "--timeout", "0"), "not `0`");
 	refused(PARSE("status", "--timeout", "3601"), "not `3601`");
 	refused(PARSE("status", "--timeout", "-1"), "not `-1`");
@@ -247,11 +249,11 @@ static void test_help_texts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_commands_and_their_argument, clear_env),
-	    cmocka_unit_test_setup(test_defaults_are_the_daemons, clear_env),
-	    cmocka_unit_test_setup(test_options_anywhere, clear_env),
-	    cmocka_unit_test_setup(test_usage_errors, clear_env),
-	    cmocka_unit_test_setup(test_help_texts, clear_env),
+		cmocka_unit_test_setup(test_commands_and_their_argument, clear_env),
+		cmocka_unit_test_setup(test_defaults_are_the_daemons, clear_env),
+		cmocka_unit_test_setup(test_options_anywhere, clear_env),
+		cmocka_unit_test_setup(test_usage_errors, clear_env),
+		cmocka_unit_test_setup(test_help_texts, clear_env),
 	};
 
 	test_init();

@@ -143,8 +143,8 @@ static const char *str_at(const cJSON *obj, const char *key)
 }
 
 static const char *const volume_routes[] = {
-    "/VolumeDriver.Create",  "/VolumeDriver.Remove", "/VolumeDriver.Mount",
-    "/VolumeDriver.Unmount", "/VolumeDriver.Path",   "/VolumeDriver.Get",
+	"/VolumeDriver.Create",	 "/VolumeDriver.Remove", "/VolumeDriver.Mount",
+	"/VolumeDriver.Unmount", "/VolumeDriver.Path",	 "/VolumeDriver.Get",
 };
 
 /* ---- handshake ------------------------------------------------------------------------------ */
@@ -249,7 +249,7 @@ static void test_volume_lifecycle(void **state)
 	assert_string_equal(str_at(h, "node"), "node-a");
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(h, "mounts")->valuedouble, 1);
 	assert_int_equal(
-	    cJSON_GetObjectItemCaseSensitive(status, "mounted_on_this_node")->valuedouble, 1);
+		cJSON_GetObjectItemCaseSensitive(status, "mounted_on_this_node")->valuedouble, 1);
 	cJSON_Delete(doc);
 
 	/* In use: Remove says so. */
@@ -269,8 +269,8 @@ static void test_create_twice_and_conflicting_options(void **state)
 {
 	struct fixture *f = *state;
 
-	cJSON_Delete(
-	    call_ok(f, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":{\"mode\":\"755\"}}"));
+	cJSON_Delete(call_ok(f, "/VolumeDriver.Create",
+			     "{\"Name\":\"db\",\"Opts\":{\"mode\":\"755\"}}"));
 	cJSON_Delete(call_ok(f, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":null}"));
 	call_err_contains(f, "/VolumeDriver.Create",
 			  "{\"Name\":\"db\",\"Opts\":{\"mode\":\"0700\"}}", 0, "mode");
@@ -319,10 +319,10 @@ static void test_extra_fields_ignored(void **state)
 	struct fixture *f = *state;
 
 	cJSON_Delete(
-	    call_ok(f, "/VolumeDriver.Create",
-		    "{\"Name\":\"db\",\"Opts\":{},\"Extra\":[1,{\"a\":null}],\"X\":true}"));
+		call_ok(f, "/VolumeDriver.Create",
+			"{\"Name\":\"db\",\"Opts\":{},\"Extra\":[1,{\"a\":null}],\"X\":true}"));
 	cJSON_Delete(
-	    call_ok(f, "/VolumeDriver.Get", "{\"Name\":\"db\",\"Junk\":{\"deep\":[1,2,3]}}"));
+		call_ok(f, "/VolumeDriver.Get", "{\"Name\":\"db\",\"Junk\":{\"deep\":[1,2,3]}}"));
 	cJSON_Delete(call_ok(f, "/VolumeDriver.List", "{\"Anything\":1}"));
 	cJSON_Delete(call_ok(f, "/Plugin.Activate", "{\"what\":\"ever\"}"));
 }
@@ -333,9 +333,12 @@ static void test_extra_fields_ignored(void **state)
 static void test_unknown_path_404(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const paths[] = {
-	    "/VolumeDriver.Nope",  "/", "", "/volumedriver.create", "/VolumeDriver.Create/",
-	    "/Plugin.Activate?x=1"};
+	static const char *const paths[] = {"/VolumeDriver.Nope",
+					    "/",
+					    "",
+					    "/volumedriver.create",
+					    "/VolumeDriver.Create/",
+					    "/Plugin.Activate?x=1"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		free(call_err(f, paths[i], "{}", 404));
@@ -362,15 +365,15 @@ static void test_malformed_json_400(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const bodies[] = {
-	    "{",
-	    "}",
-	    "{\"Name\":}",
-	    "{\"Name\":\"db\",}",
-	    "{'Name':'db'}",
-	    "nul",
-	    "{\"Name\":\"db",
-	    "\xff\xfe",
-	    "{\"Name\" \"db\"}",
+		"{",
+		"}",
+		"{\"Name\":}",
+		"{\"Name\":\"db\",}",
+		"{'Name':'db'}",
+		"nul",
+		"{\"Name\":\"db",
+		"\xff\xfe",
+		"{\"Name\" \"db\"}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++)
@@ -464,8 +467,8 @@ static void test_body_size_limit(void **state)
 	doc = call_raw(&f->app, "POST", "/VolumeDriver.List", body, ZKS_HTTP_BODY_MAX + 1, &status);
 	free(expect_err(doc, status, 413));
 	/* The server passes no body at all once it stopped storing one. */
-	doc =
-	    call_raw(&f->app, "POST", "/VolumeDriver.Create", NULL, ZKS_HTTP_BODY_MAX + 1, &status);
+	doc = call_raw(&f->app, "POST", "/VolumeDriver.Create", NULL, ZKS_HTTP_BODY_MAX + 1,
+		       &status);
 	free(expect_err(doc, status, 413));
 	free(body);
 }
@@ -576,26 +579,26 @@ static void test_every_error_has_err(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_activate),
-	    T(test_capabilities_global),
-	    T(test_volume_lifecycle),
-	    T(test_create_twice_and_conflicting_options),
-	    T(test_create_bad_option_lists_accepted),
-	    T(test_mount_held_elsewhere_names_node),
-	    T(test_extra_fields_ignored),
-	    T(test_unknown_path_404),
-	    T(test_wrong_method_405),
-	    T(test_malformed_json_400),
-	    T(regression_trailing_garbage_after_object_400),
-	    T(test_body_not_an_object_400),
-	    T(test_nul_byte_400),
-	    T(test_nul_escape_400),
-	    T(test_body_size_limit),
-	    T(test_field_errors_name_the_field),
-	    T(test_too_many_options_400),
-	    T(test_get_unknown_is_error),
-	    T(test_deep_nesting_400),
-	    T(test_every_error_has_err),
+		T(test_activate),
+		T(test_capabilities_global),
+		T(test_volume_lifecycle),
+		T(test_create_twice_and_conflicting_options),
+		T(test_create_bad_option_lists_accepted),
+		T(test_mount_held_elsewhere_names_node),
+		T(test_extra_fields_ignored),
+		T(test_unknown_path_404),
+		T(test_wrong_method_405),
+		T(test_malformed_json_400),
+		T(regression_trailing_garbage_after_object_400),
+		T(test_body_not_an_object_400),
+		T(test_nul_byte_400),
+		T(test_nul_escape_400),
+		T(test_body_size_limit),
+		T(test_field_errors_name_the_field),
+		T(test_too_many_options_400),
+		T(test_get_unknown_is_error),
+		T(test_deep_nesting_400),
+		T(test_every_error_has_err),
 	};
 
 	test_init();

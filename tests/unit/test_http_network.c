@@ -207,10 +207,10 @@ static char *create_network_body(const char *id, const char *generic, const char
 				 const char *gateway)
 {
 	return xasprintf(
-	    "{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.enable_ipv6\":false,"
-	    "\"com.docker.network.generic\":%s},\"IPv4Data\":[{\"AddressSpace\":"
-	    "\"zkswarm-local\",\"Gateway\":\"%s\",\"Pool\":\"%s\"}],\"IPv6Data\":[]}",
-	    id, generic ? generic : "{}", gateway, pool);
+		"{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.enable_ipv6\":false,"
+		"\"com.docker.network.generic\":%s},\"IPv4Data\":[{\"AddressSpace\":"
+		"\"zkswarm-local\",\"Gateway\":\"%s\",\"Pool\":\"%s\"}],\"IPv6Data\":[]}",
+		id, generic ? generic : "{}", gateway, pool);
 }
 
 static void create_network(struct zks_app *app, const char *id, const char *generic,
@@ -298,23 +298,23 @@ static void test_calls_without_work_answer_empty(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const paths[] = {
-	    "/NetworkDriver.DiscoverNew",
-	    "/NetworkDriver.DiscoverDelete",
-	    "/NetworkDriver.ProgramExternalConnectivity",
-	    "/NetworkDriver.RevokeExternalConnectivity",
+		"/NetworkDriver.DiscoverNew",
+		"/NetworkDriver.DiscoverDelete",
+		"/NetworkDriver.ProgramExternalConnectivity",
+		"/NetworkDriver.RevokeExternalConnectivity",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
-		cJSON *doc =
-		    call_ok(&f->app, paths[i],
-			    "{\"DiscoveryType\":1,\"DiscoveryData\":{\"Address\":\"198.18.0.11\","
-			    "\"BindAddress\":\"198.18.0.11\",\"Self\":true}}");
+		cJSON *doc = call_ok(
+			&f->app, paths[i],
+			"{\"DiscoveryType\":1,\"DiscoveryData\":{\"Address\":\"198.18.0.11\","
+			"\"BindAddress\":\"198.18.0.11\",\"Self\":true}}");
 
 		assert_null(doc->child);
 		cJSON_Delete(doc);
 	}
 	cJSON_Delete(
-	    call_ok(&f->app, "/NetworkDriver.FreeNetwork", "{\"NetworkID\":\"" NET1 "\"}"));
+		call_ok(&f->app, "/NetworkDriver.FreeNetwork", "{\"NetworkID\":\"" NET1 "\"}"));
 }
 
 /* ---- the standalone engine's calls
@@ -391,12 +391,12 @@ static void test_standalone_lifecycle(void **state)
 	cJSON_Delete(call_ok(&f->app, "/NetworkDriver.DeleteEndpoint", body));
 	free(body);
 	release_address(&f->app, pool, "198.18.99.40");
-	assert_false(
-	    test_store_exists(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.40"));
+	assert_false(test_store_exists(
+		f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.40"));
 
 	/* docker network rm: DeleteNetwork, ReleaseAddress (the gateway), ReleasePool. */
 	cJSON_Delete(
-	    call_ok(&f->app, "/NetworkDriver.DeleteNetwork", "{\"NetworkID\":\"" NET1 "\"}"));
+		call_ok(&f->app, "/NetworkDriver.DeleteNetwork", "{\"NetworkID\":\"" NET1 "\"}"));
 	release_address(&f->app, pool, "198.18.99.1");
 	release_pool(&f->app, pool);
 	assert_int_equal(test_store_nchildren(f->net.store, "/networks"), 0);
@@ -476,11 +476,11 @@ static void test_request_address_options(void **state)
 {
 	struct fixture *f = *state;
 	char *pool = request_pool(&f->app, "zkswarm-local", "198.18.99.0/24");
-	char *a1 =
-	    request_address(&f->app, pool, "", "{\"com.docker.network.endpoint.name\":\"web\"}");
+	char *a1 = request_address(&f->app, pool, "",
+				   "{\"com.docker.network.endpoint.name\":\"web\"}");
 	/* Another RequestAddressType is not a gateway request. */
 	char *a2 =
-	    request_address(&f->app, pool, "", "{\"RequestAddressType\":\"something-else\"}");
+		request_address(&f->app, pool, "", "{\"RequestAddressType\":\"something-else\"}");
 	char *g = request_address(&f->app, pool, "",
 				  "{\"RequestAddressType\":\"com.docker.network.gateway\"}");
 	char *g2 = request_address(&f->app_b, pool, "",
@@ -491,11 +491,13 @@ static void test_request_address_options(void **state)
 	assert_string_equal(a2, "198.18.99.2/24");
 	assert_string_equal(g, "198.18.99.3/24");
 	assert_string_equal(g2, g);
-	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.2");
+	rec = test_store_json(f->net.store,
+			      "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.2");
 	assert_string_equal(str_at(rec, "kind"), "address");
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rec, "swarm")));
 	cJSON_Delete(rec);
-	rec = test_store_json(f->net.store, "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.3");
+	rec = test_store_json(f->net.store,
+			      "/ipam/subnets/198.18.99.0-24/addrs/198.18.99.0-24/198.18.99.3");
 	assert_string_equal(str_at(rec, "kind"), "gateway");
 	cJSON_Delete(rec);
 	free(a1);
@@ -595,11 +597,11 @@ static void test_swarm_flow(void **state)
 static void test_allocate_network_echoes_options(void **state)
 {
 	struct fixture *f = *state;
-	cJSON *doc =
-	    call_ok(&f->app, "/NetworkDriver.AllocateNetwork",
-		    "{\"NetworkID\":\"" NETW "\",\"Options\":{\"cluster-name\":\"web\","
-		    "\"vni\":\"5000\",\"mtu\":\"1400\"},\"IPv4Data\":[{\"AddressSpace\":\"\","
-		    "\"Pool\":\"10.0.9.0/24\",\"Gateway\":\"10.0.9.1/24\"}],\"IPv6Data\":null}");
+	cJSON *doc = call_ok(
+		&f->app, "/NetworkDriver.AllocateNetwork",
+		"{\"NetworkID\":\"" NETW "\",\"Options\":{\"cluster-name\":\"web\","
+		"\"vni\":\"5000\",\"mtu\":\"1400\"},\"IPv4Data\":[{\"AddressSpace\":\"\","
+		"\"Pool\":\"10.0.9.0/24\",\"Gateway\":\"10.0.9.1/24\"}],\"IPv6Data\":null}");
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "Options");
 
 	assert_true(cJSON_IsObject(opts));
@@ -772,10 +774,10 @@ static void test_create_endpoint_refusals(void **state)
 	const char *ep = "/NetworkDriver.CreateEndpoint";
 
 	call_err(
-	    &f->app, ep,
-	    "{\"NetworkID\":\"" NET1 "\",\"EndpointID\":\"" EP1 "\",\"Interface\":{"
-	    "\"Address\":\"198.18.99.5/24\",\"AddressIPv6\":\"fd00::5/64\",\"MacAddress\":\"\"}}",
-	    400, "IPv6");
+		&f->app, ep,
+		"{\"NetworkID\":\"" NET1 "\",\"EndpointID\":\"" EP1 "\",\"Interface\":{"
+		"\"Address\":\"198.18.99.5/24\",\"AddressIPv6\":\"fd00::5/64\",\"MacAddress\":\"\"}}",
+		400, "IPv6");
 	call_err(&f->app, ep,
 		 "{\"NetworkID\":\"" NET1 "\",\"EndpointID\":\"" EP1 "\",\"Interface\":\"eth0\"}",
 		 400, "Interface");
@@ -829,25 +831,25 @@ static void test_ipam_field_types(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_activate_lists_every_driver),
-	    T(test_network_capabilities),
-	    T(test_ipam_capabilities),
-	    T(test_default_address_spaces_empty_body),
-	    T(test_calls_without_work_answer_empty),
-	    T(test_standalone_lifecycle),
-	    T(test_create_endpoint_with_mac_has_no_interface),
-	    T(test_request_pool_replay_same_id),
-	    T(test_request_pool_with_subpool),
-	    T(test_request_address_options),
-	    T(test_swarm_flow),
-	    T(test_allocate_network_echoes_options),
-	    T(test_create_network_with_generic_options),
-	    T(test_ipam_errors_carry_err_and_error),
-	    T(test_network_errors_carry_err),
-	    T(test_create_network_unclaimed_subnet),
-	    T(test_create_network_refusals),
-	    T(test_create_endpoint_refusals),
-	    T(test_ipam_field_types),
+		T(test_activate_lists_every_driver),
+		T(test_network_capabilities),
+		T(test_ipam_capabilities),
+		T(test_default_address_spaces_empty_body),
+		T(test_calls_without_work_answer_empty),
+		T(test_standalone_lifecycle),
+		T(test_create_endpoint_with_mac_has_no_interface),
+		T(test_request_pool_replay_same_id),
+		T(test_request_pool_with_subpool),
+		T(test_request_address_options),
+		T(test_swarm_flow),
+		T(test_allocate_network_echoes_options),
+		T(test_create_network_with_generic_options),
+		T(test_ipam_errors_carry_err_and_error),
+		T(test_network_errors_carry_err),
+		T(test_create_network_unclaimed_subnet),
+		T(test_create_network_refusals),
+		T(test_create_endpoint_refusals),
+		T(test_ipam_field_types),
 	};
 
 	test_init();

@@ -428,12 +428,13 @@ static void test_dynamic_unique_across_nodes(void **state)
 	char *got[40];
 
 	for (size_t i = 0; i < ARRAY_SIZE(got); i++) {
-		got[i] =
-		    addr_ok(i % 2 ? c->n2 : c->a, i % 2 ? pool_b : pool, NULL, false, i % 3 == 0);
+		got[i] = addr_ok(i % 2 ? c->n2 : c->a, i % 2 ? pool_b : pool, NULL, false,
+				 i % 3 == 0);
 		for (size_t k = 0; k < i; k++)
 			assert_string_not_equal(got[i], got[k]);
 	}
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 40);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"),
+			 40);
 	for (size_t i = 0; i < ARRAY_SIZE(got); i++)
 		free(got[i]);
 	free(pool);
@@ -452,7 +453,8 @@ static void test_explicit_address_checks(void **state)
 	addr_fails(c->a, pool, "10.1.0.256", false, ZKS_ERR_INVALID, NULL);
 	addr_fails(c->a, pool, "10.1.0.5/24", false, ZKS_ERR_INVALID, NULL);
 	addr_fails(c->a, pool, "junk", false, ZKS_ERR_INVALID, NULL);
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 0);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"),
+			 0);
 
 	/* Taken by value, then refused to the other node, naming the holder. */
 	a = addr_ok(c->a, pool, "10.1.0.40", false, false);
@@ -689,7 +691,8 @@ static void test_release_pool_by_last_holder_removes_everything(void **state)
 	free(addr_ok(c->n2, pool_b, "10.1.0.200", false, false));
 	release_pool_ok(c->a, pool);
 	assert_true(test_store_exists(c->sa, "/ipam/subnets/10.1.0.0-24"));
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 3);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"),
+			 3);
 	release_pool_ok(c->n2, pool_b);
 	/* Gone with the addresses left in it. */
 	assert_false(test_store_exists(c->sa, "/ipam/subnets/10.1.0.0-24"));
@@ -861,18 +864,18 @@ static void lag_destroy(struct zks_store *s)
 }
 
 static const struct zks_store_ops lag_ops = {
-    .create = lag_create,
-    .set = lag_set,
-    .remove = lag_remove,
-    .multi = lag_multi,
-    .get = lag_get,
-    .children = lag_children,
-    .cached_get = lag_cached_get,
-    .cached_children = lag_cached_children,
-    .status = lag_status,
-    .on_session = lag_on_session,
-    .on_change = lag_on_change,
-    .destroy = lag_destroy,
+	.create = lag_create,
+	.set = lag_set,
+	.remove = lag_remove,
+	.multi = lag_multi,
+	.get = lag_get,
+	.children = lag_children,
+	.cached_get = lag_cached_get,
+	.cached_children = lag_cached_children,
+	.status = lag_status,
+	.on_session = lag_on_session,
+	.on_change = lag_on_change,
+	.destroy = lag_destroy,
 };
 
 static struct zks_store *lagging_store_new(struct zks_store *real)
@@ -1086,7 +1089,8 @@ static void test_concurrent_gateway_requests_agree(void **state)
 		assert_non_null(w[i].got);
 		assert_string_equal(w[i].got, w[0].got);
 	}
-	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"), 1);
+	assert_int_equal(test_store_nchildren(c->sa, "/ipam/subnets/10.1.0.0-24/addrs/10.1.0.0-24"),
+			 1);
 	for (int i = 0; i < THREADS; i++)
 		free(w[i].got);
 	free(pool);
@@ -1097,36 +1101,36 @@ static void test_concurrent_gateway_requests_agree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_pool_by_subnet_shared_and_counted),
-	    T(test_pool_overlap_names_subnet_held),
-	    T(test_pool_invalid_subnets_refused),
-	    T(test_pool_v6_refused),
-	    T(test_dynamic_pools_distinct_inside_default_range),
-	    T(test_default_range_exhausted),
-	    T(test_subpool_outside_pool_refused),
-	    T(test_subpool_restricts_dynamic_addresses),
-	    T(test_dynamic_never_network_or_broadcast),
-	    T(test_dynamic_unique_across_nodes),
-	    T(test_explicit_address_checks),
-	    T(test_request_in_unknown_pool),
-	    T(test_swarm_allocate_once_release_twice),
-	    T(test_swarm_release_in_other_order),
-	    T(test_gateway_same_on_every_node),
-	    T(test_gateway_agreed_when_first_host_taken),
-	    T(test_gateway_by_value_shared),
-	    T(test_release_address_twice_and_unknown),
-	    T(test_release_by_non_holder_changes_nothing),
-	    T(test_large_pool_grouped_and_released),
-	    T(test_release_pool_by_last_holder_removes_everything),
-	    T(test_release_pool_malformed_refused),
-	    T(test_slash30_gateway_and_one_address),
-	    T(regression_gateway_request_in_full_subnet_has_no_error_message),
-	    T(test_slash31_and_32_pools_refused),
-	    T(test_lagging_mirror_dynamic_requests_stay_unique),
-	    T(regression_dynamic_request_joins_swarm_address_mirror_lags),
-	    T(test_concurrent_dynamic_requests_unique),
-	    T(regression_concurrent_serial_requests_unique),
-	    T(test_concurrent_gateway_requests_agree),
+		T(test_pool_by_subnet_shared_and_counted),
+		T(test_pool_overlap_names_subnet_held),
+		T(test_pool_invalid_subnets_refused),
+		T(test_pool_v6_refused),
+		T(test_dynamic_pools_distinct_inside_default_range),
+		T(test_default_range_exhausted),
+		T(test_subpool_outside_pool_refused),
+		T(test_subpool_restricts_dynamic_addresses),
+		T(test_dynamic_never_network_or_broadcast),
+		T(test_dynamic_unique_across_nodes),
+		T(test_explicit_address_checks),
+		T(test_request_in_unknown_pool),
+		T(test_swarm_allocate_once_release_twice),
+		T(test_swarm_release_in_other_order),
+		T(test_gateway_same_on_every_node),
+		T(test_gateway_agreed_when_first_host_taken),
+		T(test_gateway_by_value_shared),
+		T(test_release_address_twice_and_unknown),
+		T(test_release_by_non_holder_changes_nothing),
+		T(test_large_pool_grouped_and_released),
+		T(test_release_pool_by_last_holder_removes_everything),
+		T(test_release_pool_malformed_refused),
+		T(test_slash30_gateway_and_one_address),
+		T(regression_gateway_request_in_full_subnet_has_no_error_message),
+		T(test_slash31_and_32_pools_refused),
+		T(test_lagging_mirror_dynamic_requests_stay_unique),
+		T(regression_dynamic_request_joins_swarm_address_mirror_lags),
+		T(test_concurrent_dynamic_requests_unique),
+		T(regression_concurrent_serial_requests_unique),
+		T(test_concurrent_gateway_requests_agree),
 	};
 
 	test_init();

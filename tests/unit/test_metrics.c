@@ -26,8 +26,8 @@ static struct zks_store *store_with_records(struct zks_mem_backend *b)
 {
 	/* Under the skeleton the store makes (records.h). */
 	static const char *const paths[] = {
-	    "/volumes/a",      "/volumes/b", "/volumes/b/leases", "/networks/n", "/ipam/subnets/x",
-	    "/nodes/n1",       "/nodes/n2",  "/nodes/n3",	  "/vnis/4097",
+		"/volumes/a", "/volumes/b", "/volumes/b/leases", "/networks/n", "/ipam/subnets/x",
+		"/nodes/n1",  "/nodes/n2",  "/nodes/n3",	 "/vnis/4097",
 	};
 	struct zks_store *s = zks_store_mem_new(b);
 
@@ -86,15 +86,15 @@ static void test_render_names_the_servers_routes(void **state)
 	text = zks_metrics_render(s, http);
 	for (size_t i = 0; i < zks_nroutes; i++) {
 		cleanup_free char *line =
-		    xasprintf("zkswarm_requests_total{endpoint=\"%s\",code=\"5xx\"} 0\n",
-			      zks_routes[i].path + 1);
+			xasprintf("zkswarm_requests_total{endpoint=\"%s\",code=\"5xx\"} 0\n",
+				  zks_routes[i].path + 1);
 
 		assert_contains(text, line);
 	}
 	{
 		cleanup_free char *line =
-		    xasprintf("zkswarm_requests_total{endpoint=\"%s\",code=\"2xx\"} 1\n",
-			      zks_routes[1].path + 1);
+			xasprintf("zkswarm_requests_total{endpoint=\"%s\",code=\"2xx\"} 1\n",
+				  zks_routes[1].path + 1);
 
 		assert_contains(text, line);
 	}
@@ -121,8 +121,8 @@ static void test_render_names_the_servers_routes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_census_counts_each_kind),
-	    cmocka_unit_test(test_render_names_the_servers_routes),
+		cmocka_unit_test(test_census_counts_each_kind),
+		cmocka_unit_test(test_render_names_the_servers_routes),
 	};
 
 	test_init();

@@ -194,12 +194,15 @@ static void test_apply_write_puts_creates_sets_and_deletes(void **state)
 {
 	struct fixture *f = *state;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_CHECK, .path = "/v", .version = 0},
-	    {.type = ZKS_OP_CREATE, .path = "/v/a", .data = "{}", .len = 2},
-	    {.type = ZKS_OP_CREATE, .path = "/v/a/lease", .data = "n1", .len = 2,
-	     .kind = ZKS_EPHEMERAL},
-	    {.type = ZKS_OP_SET, .path = "/v/b", .data = "set", .len = 3, .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/v/c", .version = -1},
+		{.type = ZKS_OP_CHECK, .path = "/v", .version = 0},
+		{.type = ZKS_OP_CREATE, .path = "/v/a", .data = "{}", .len = 2},
+		{.type = ZKS_OP_CREATE,
+		 .path = "/v/a/lease",
+		 .data = "n1",
+		 .len = 2,
+		 .kind = ZKS_EPHEMERAL},
+		{.type = ZKS_OP_SET, .path = "/v/b", .data = "set", .len = 3, .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/v/c", .version = -1},
 	};
 	struct zks_stat stats[5] = {[3] = {.version = 1, .mzxid = 42}};
 	struct zks_stat st;
@@ -235,7 +238,10 @@ static void test_apply_write_puts_creates_sets_and_deletes(void **state)
 static void test_a_write_under_a_missing_parent_is_left_to_the_worker(void **state)
 {
 	struct fixture *f = *state;
-	struct zks_op op = {.type = ZKS_OP_CREATE, .path = "/v/db/leases/n1", .data = "", .len = 0,
+	struct zks_op op = {.type = ZKS_OP_CREATE,
+			    .path = "/v/db/leases/n1",
+			    .data = "",
+			    .len = 0,
 			    .kind = ZKS_EPHEMERAL};
 	char **reread;
 
@@ -290,7 +296,7 @@ static void test_diff_children_drops_the_gone_and_visits_the_rest(void **state)
 
 	assert_int_equal(zks_mirror_diff_children(f->m, "/v", kids, 3, visit, &v), 0);
 	assert_false(has(f->m, "/v/a")); /* gone from ZooKeeper */
-	assert_true(has(f->m, "/v/e"));  /* a listing older than our create: kept */
+	assert_true(has(f->m, "/v/e"));	 /* a listing older than our create: kept */
 	assert_int_equal(v.n, 3);
 	assert_string_equal(v.names[0], "/v/b");
 	assert_true(v.known[0]);
@@ -323,7 +329,9 @@ static void test_synced_flag_and_change_counter(void **state)
 static void test_save_and_load_round_trip(void **state)
 {
 	struct fixture *f = *state;
-	struct zks_stat st = {.version = 4, .ctime_ms = 1700000000123, .mtime_ms = 1700000000456,
+	struct zks_stat st = {.version = 4,
+			      .ctime_ms = 1700000000123,
+			      .mtime_ms = 1700000000456,
 			      .owner = 0x1234};
 	struct zks_mirror *again;
 	struct zks_stat got;
@@ -430,10 +438,10 @@ static void test_zk_store_without_a_server_answers_from_its_file_and_stops(void 
 {
 	struct fixture *f = *state;
 	struct zks_zk_config cfg = {
-	    .hosts = "127.0.0.1:1",
-	    .root = "/zkswarm",
-	    .session_timeout_ms = 4000,
-	    .mirror_file = f->file,
+		.hosts = "127.0.0.1:1",
+		.root = "/zkswarm",
+		.session_timeout_ms = 4000,
+		.mirror_file = f->file,
 	};
 	struct zks_error err = {0};
 	struct zks_store_status st;
@@ -470,20 +478,20 @@ static void test_zk_store_without_a_server_answers_from_its_file_and_stops(void 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_put_needs_the_parent),
-	    T(test_a_read_after_a_write_in_the_same_step_is_dropped),
-	    T(test_remove_spares_a_written_node_and_whatever_holds_one),
-	    T(test_forget_removes_the_subtree_and_drops_older_reads),
-	    T(test_a_read_whose_parent_went_is_dropped),
-	    T(test_apply_write_puts_creates_sets_and_deletes),
-	    T(test_a_write_under_a_missing_parent_is_left_to_the_worker),
-	    T(test_diff_children_drops_the_gone_and_visits_the_rest),
-	    T(test_synced_flag_and_change_counter),
-	    T(test_save_and_load_round_trip),
-	    T(test_corrupt_or_truncated_file_is_rejected),
-	    T(test_malformed_entries_are_skipped),
-	    T(test_no_file),
-	    T(test_zk_store_without_a_server_answers_from_its_file_and_stops),
+		T(test_put_needs_the_parent),
+		T(test_a_read_after_a_write_in_the_same_step_is_dropped),
+		T(test_remove_spares_a_written_node_and_whatever_holds_one),
+		T(test_forget_removes_the_subtree_and_drops_older_reads),
+		T(test_a_read_whose_parent_went_is_dropped),
+		T(test_apply_write_puts_creates_sets_and_deletes),
+		T(test_a_write_under_a_missing_parent_is_left_to_the_worker),
+		T(test_diff_children_drops_the_gone_and_visits_the_rest),
+		T(test_synced_flag_and_change_counter),
+		T(test_save_and_load_round_trip),
+		T(test_corrupt_or_truncated_file_is_rejected),
+		T(test_malformed_entries_are_skipped),
+		T(test_no_file),
+		T(test_zk_store_without_a_server_answers_from_its_file_and_stops),
 	};
 
 	test_init();

@@ -45,17 +45,17 @@ static void refuse(const char *name)
 static void test_accepts_docker_style_names(void **state)
 {
 	static const char *const ok[] = {
-	    "db",
-	    "a",
-	    "Z",
-	    "0",
-	    "my_volume",
-	    "my-volume",
-	    "my.volume",
-	    "web1_data-2.bak",
-	    "a..b",
-	    "a--",
-	    "UPPER_lower.123",
+		"db",
+		"a",
+		"Z",
+		"0",
+		"my_volume",
+		"my-volume",
+		"my.volume",
+		"web1_data-2.bak",
+		"a..b",
+		"a--",
+		"UPPER_lower.123",
 	};
 
 	(void)state;
@@ -101,7 +101,7 @@ static void test_length_limits(void **state)
 static void test_refuses_paths_and_dots(void **state)
 {
 	static const char *const bad[] = {
-	    "..", ".", "a/b", "/etc", "../x", "x/..", "a\\b", "./a", "/",
+		"..", ".", "a/b", "/etc", "../x", "x/..", "a\\b", "./a", "/",
 	};
 
 	(void)state;
@@ -121,8 +121,8 @@ static void test_refuses_bad_first_character(void **state)
 static void test_refuses_other_characters(void **state)
 {
 	static const char *const bad[] = {
-	    "a b", "a:b", "a@b", "a*",		"a?",	"a$b", "a'b",  "a\"b",
-	    "a,b", "a;b", "a=b", "caf\xc3\xa9", "\xff", "a~",  "a%2f",
+		"a b", "a:b", "a@b", "a*",	    "a?",   "a$b", "a'b",  "a\"b",
+		"a,b", "a;b", "a=b", "caf\xc3\xa9", "\xff", "a~",  "a%2f",
 	};
 
 	(void)state;
@@ -174,15 +174,15 @@ static void test_other_uses_name_the_thing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_accepts_docker_style_names),
-	    cmocka_unit_test(test_accepts_anonymous_volume_names),
-	    cmocka_unit_test(test_length_limits),
-	    cmocka_unit_test(test_refuses_paths_and_dots),
-	    cmocka_unit_test(test_refuses_bad_first_character),
-	    cmocka_unit_test(test_refuses_other_characters),
-	    cmocka_unit_test(test_refuses_control_characters),
-	    cmocka_unit_test(regression_message_never_echoes_control_characters),
-	    cmocka_unit_test(test_other_uses_name_the_thing),
+		cmocka_unit_test(test_accepts_docker_style_names),
+		cmocka_unit_test(test_accepts_anonymous_volume_names),
+		cmocka_unit_test(test_length_limits),
+		cmocka_unit_test(test_refuses_paths_and_dots),
+		cmocka_unit_test(test_refuses_bad_first_character),
+		cmocka_unit_test(test_refuses_other_characters),
+		cmocka_unit_test(test_refuses_control_characters),
+		cmocka_unit_test(regression_message_never_echoes_control_characters),
+		cmocka_unit_test(test_other_uses_name_the_thing),
 	};
 
 	test_init();

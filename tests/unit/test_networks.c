@@ -546,8 +546,8 @@ static void test_create_endpoint_keeps_given_mac(void **state)
 static void test_create_endpoint_refuses_group_and_odd_macs(void **state)
 {
 	static const char *const bad[] = {
-	    "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "-1:-1:-1:-1:-1:-1",
-	    " 2:42:c6:12:63:03", "2:42:c6:12:63:03",  "02-42-c6-12-63-03", "02:42:c6:12:63:3 ",
+		"01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "-1:-1:-1:-1:-1:-1",
+		" 2:42:c6:12:63:03", "2:42:c6:12:63:03",  "02-42-c6-12-63-03", "02:42:c6:12:63:3 ",
 	};
 	struct cluster *c = *state;
 
@@ -564,15 +564,17 @@ static void test_create_endpoint_refuses_group_and_odd_macs(void **state)
 
 static void test_create_network_gateway_checks(void **state)
 {
-	static const char *const bad[] = {"10.2.0.1/24", "10.1.0.1/16", "10.1.0.1", "10.1.0.0/24",
-					  "10.1.0.255/24", "300.0.0.1/24", "x"};
+	static const char *const bad[] =
+		{"10.2.0.1/24",	  "10.1.0.1/16",  "10.1.0.1", "10.1.0.0/24",
+		 "10.1.0.255/24", "300.0.0.1/24", "x"};
 	struct cluster *c = *state;
 	struct zks_error err = {0};
 	cJSON *doc;
 
 	free(test_claim_pool(&c->a, "10.1.0.0/24"));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_error(zks_networks_create(c->a.nw, NET1, NULL, 0, "10.1.0.0/24", bad[i], &err),
+		assert_error(zks_networks_create(c->a.nw, NET1, NULL, 0, "10.1.0.0/24", bad[i],
+						 &err),
 			     &err, ZKS_ERR_INVALID);
 		assert_contains(err.msg, "gateway");
 	}
@@ -1141,49 +1143,49 @@ static void test_link_tag(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_node_registered_with_tunnel_address),
-	    T(test_create_ensures_bridge_and_vxlan),
-	    T(test_create_replay_succeeds),
-	    T(test_two_networks_get_distinct_vnis),
-	    T(test_cluster_name_joins_same_network),
-	    T(test_explicit_vni),
-	    T(regression_vni_taken_check_is_a_substring_match),
-	    T(test_unknown_option_lists_accepted),
-	    T(test_mtu_bounds),
-	    T(test_subnet_not_claimed_refused),
-	    T(test_bad_network_id_refused),
-	    T(test_no_tunnel_address_refused),
-	    T(test_create_rollback_on_kernel_failure),
-	    T(test_join_rollback_keeps_others_network),
-	    T(test_create_endpoint_generates_mac),
-	    T(test_create_endpoint_keeps_given_mac),
-	    T(test_create_endpoint_refuses_group_and_odd_macs),
-	    T(test_create_network_gateway_checks),
-	    T(test_create_endpoint_address_checks),
-	    T(test_create_endpoint_replay),
-	    T(test_join_creates_veth_on_bridge),
-	    T(test_join_recreates_missing_bridge),
-	    T(test_join_errors),
-	    T(test_join_of_other_nodes_endpoint_refused),
-	    T(test_leave_deletes_veth),
-	    T(test_delete_endpoint),
-	    T(test_endpoint_info),
-	    T(test_reconcile_programs_other_nodes_endpoints),
-	    T(test_reconcile_drops_deleted_endpoint),
-	    T(test_reconcile_drops_expired_nodes_endpoints),
-	    T(test_reconcile_programs_nothing_for_non_member),
-	    T(test_reconcile_restores_missing_devices),
-	    T(test_reconcile_removes_stale_links),
-	    T(test_reconcile_keeps_links_while_mirror_unsynced),
-	    T(test_delete_last_member_removes_everything),
-	    T(test_delete_by_one_member_keeps_network),
-	    T(test_delete_with_endpoint_keeps_record),
-	    T(regression_endpoint_left_after_network_delete_cannot_be_deleted),
-	    T(test_delete_keeps_device_of_other_local_member),
-	    T(test_delete_kernel_failure_reported),
-	    T(regression_delete_network_after_kernel_failure_leaks_record),
-	    T(test_restart_reregisters_and_restores_kernel_state),
-	    cmocka_unit_test(test_link_tag),
+		T(test_node_registered_with_tunnel_address),
+		T(test_create_ensures_bridge_and_vxlan),
+		T(test_create_replay_succeeds),
+		T(test_two_networks_get_distinct_vnis),
+		T(test_cluster_name_joins_same_network),
+		T(test_explicit_vni),
+		T(regression_vni_taken_check_is_a_substring_match),
+		T(test_unknown_option_lists_accepted),
+		T(test_mtu_bounds),
+		T(test_subnet_not_claimed_refused),
+		T(test_bad_network_id_refused),
+		T(test_no_tunnel_address_refused),
+		T(test_create_rollback_on_kernel_failure),
+		T(test_join_rollback_keeps_others_network),
+		T(test_create_endpoint_generates_mac),
+		T(test_create_endpoint_keeps_given_mac),
+		T(test_create_endpoint_refuses_group_and_odd_macs),
+		T(test_create_network_gateway_checks),
+		T(test_create_endpoint_address_checks),
+		T(test_create_endpoint_replay),
+		T(test_join_creates_veth_on_bridge),
+		T(test_join_recreates_missing_bridge),
+		T(test_join_errors),
+		T(test_join_of_other_nodes_endpoint_refused),
+		T(test_leave_deletes_veth),
+		T(test_delete_endpoint),
+		T(test_endpoint_info),
+		T(test_reconcile_programs_other_nodes_endpoints),
+		T(test_reconcile_drops_deleted_endpoint),
+		T(test_reconcile_drops_expired_nodes_endpoints),
+		T(test_reconcile_programs_nothing_for_non_member),
+		T(test_reconcile_restores_missing_devices),
+		T(test_reconcile_removes_stale_links),
+		T(test_reconcile_keeps_links_while_mirror_unsynced),
+		T(test_delete_last_member_removes_everything),
+		T(test_delete_by_one_member_keeps_network),
+		T(test_delete_with_endpoint_keeps_record),
+		T(regression_endpoint_left_after_network_delete_cannot_be_deleted),
+		T(test_delete_keeps_device_of_other_local_member),
+		T(test_delete_kernel_failure_reported),
+		T(regression_delete_network_after_kernel_failure_leaks_record),
+		T(test_restart_reregisters_and_restores_kernel_state),
+		cmocka_unit_test(test_link_tag),
 	};
 
 	test_init();

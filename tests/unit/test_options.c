@@ -19,8 +19,8 @@
 static const char *other_value(const char *key)
 {
 	static const char *const other[][2] = {
-	    {"access", "multi-node"}, {"uid", "1"},	  {"gid", "1"},
-	    {"mode", "0700"},	      {"readonly", "true"}, {"on-remove", "retain"},
+		{"access", "multi-node"}, {"uid", "1"},		{"gid", "1"},
+		{"mode", "0700"},	  {"readonly", "true"}, {"on-remove", "retain"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
@@ -245,8 +245,9 @@ static void test_unknown_key_lists_accepted(void **state)
 
 		for (size_t k = 0; k < NKEYS; k++) {
 			const struct zks_volume_option *opt = &zks_volume_option_table[k];
-			cleanup_free char *entry = xasprintf("%s%s%s", opt->key, opt->help ? " " : "",
-							     opt->help ? opt->help : "");
+			cleanup_free char *entry =
+				xasprintf("%s%s%s", opt->key, opt->help ? " " : "",
+					  opt->help ? opt->help : "");
 
 			at = strstr(at, entry);
 			assert_non_null(at);
@@ -417,13 +418,13 @@ static void test_format_is_stable(void **state)
 static void test_format_roundtrips_every_value(void **state)
 {
 	static const char *const values[][2] = {
-	    {"access", "multi-node"},
-	    {"uid", "2147483647"},
-	    {"gid", "0"},
-	    {"mode", "0"},
-	    {"mode", "07777"},
-	    {"readonly", "false"},
-	    {"on-remove", "retain"},
+		{"access", "multi-node"},
+		{"uid", "2147483647"},
+		{"gid", "0"},
+		{"mode", "0"},
+		{"mode", "07777"},
+		{"readonly", "false"},
+		{"on-remove", "retain"},
 	};
 
 	(void)state;
@@ -442,21 +443,21 @@ static void test_format_roundtrips_every_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_access),
-	    cmocka_unit_test(test_ids),
-	    cmocka_unit_test(test_mode),
-	    cmocka_unit_test(regression_numbers_with_leading_space_or_sign_refused),
-	    cmocka_unit_test(test_readonly),
-	    cmocka_unit_test(test_on_remove),
-	    cmocka_unit_test(test_unknown_key_lists_accepted),
-	    cmocka_unit_test(test_duplicate_key_refused),
-	    cmocka_unit_test(test_all_keys_together),
-	    cmocka_unit_test(test_equal_spellings_are_the_same_volume),
-	    cmocka_unit_test(test_diff_names_exactly_the_differing_keys),
-	    cmocka_unit_test(test_diff_small_buffer_still_says_different),
-	    cmocka_unit_test(test_format_is_stable),
-	    cmocka_unit_test(test_format_roundtrips_every_value),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_mode),
+		cmocka_unit_test(regression_numbers_with_leading_space_or_sign_refused),
+		cmocka_unit_test(test_readonly),
+		cmocka_unit_test(test_on_remove),
+		cmocka_unit_test(test_unknown_key_lists_accepted),
+		cmocka_unit_test(test_duplicate_key_refused),
+		cmocka_unit_test(test_all_keys_together),
+		cmocka_unit_test(test_equal_spellings_are_the_same_volume),
+		cmocka_unit_test(test_diff_names_exactly_the_differing_keys),
+		cmocka_unit_test(test_diff_small_buffer_still_says_different),
+		cmocka_unit_test(test_format_is_stable),
+		cmocka_unit_test(test_format_roundtrips_every_value),
 	};
 
 	test_init();

@@ -308,14 +308,14 @@ static void test_volume_leases_need_no_reaper(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_dead_node_reclaimed_after_grace),
-	    T(test_live_nodes_kept),
-	    T(test_one_leader),
-	    T(test_leadership_moves_when_leader_dies),
-	    T(test_clock_restarts_while_mirror_unsynced),
-	    T(test_node_that_comes_back_is_not_reaped),
-	    T(test_failed_reclaim_is_retried),
-	    T(test_volume_leases_need_no_reaper),
+		T(test_dead_node_reclaimed_after_grace),
+		T(test_live_nodes_kept),
+		T(test_one_leader),
+		T(test_leadership_moves_when_leader_dies),
+		T(test_clock_restarts_while_mirror_unsynced),
+		T(test_node_that_comes_back_is_not_reaped),
+		T(test_failed_reclaim_is_retried),
+		T(test_volume_leases_need_no_reaper),
 	};
 
 	test_init();

@@ -27,8 +27,10 @@ static void test_paths_and_skeleton(void **state)
 		{zks_path_volume_holder("db"), "/volumes/db/holder", ZKS_VOLUMES},
 		{zks_path_network("k"), "/networks/k", ZKS_NETWORKS},
 		{zks_path_network_members("k"), "/networks/k/members", ZKS_NETWORKS},
-		{zks_path_network_member("k", "n1:", "abc"), "/networks/k/members/n1:abc", ZKS_NETWORKS},
-		{zks_path_network_member("k", "", "n1:abc"), "/networks/k/members/n1:abc", ZKS_NETWORKS},
+		{zks_path_network_member("k", "n1:", "abc"), "/networks/k/members/n1:abc",
+		 ZKS_NETWORKS},
+		{zks_path_network_member("k", "", "n1:abc"), "/networks/k/members/n1:abc",
+		 ZKS_NETWORKS},
 		{zks_path_network_endpoints("k"), "/networks/k/endpoints", ZKS_NETWORKS},
 		{zks_path_network_endpoint("k", "e1"), "/networks/k/endpoints/e1", ZKS_NETWORKS},
 		{zks_path_vni(4096), "/vnis/4096", ZKS_VNIS},
@@ -66,7 +68,8 @@ static void test_skeleton_parents_first(void **state)
 		bool seen = slash == *p; /* top level */
 
 		for (const char *const *q = zks_skeleton; q < p && !seen; q++)
-			seen = strlen(*q) == (size_t)(slash - *p) && !strncmp(*q, *p, (size_t)(slash - *p));
+			seen = strlen(*q) == (size_t)(slash - *p) &&
+			       !strncmp(*q, *p, (size_t)(slash - *p));
 		assert_true(seen);
 	}
 }
@@ -76,9 +79,16 @@ static void test_skeleton_parents_first(void **state)
 static void test_volume_round_trip(void **state)
 {
 	struct zks_record_volume in = {
-		.name = "db", .created_at = "2026-01-02T03:04:05Z", .created_by = "n1", .token = "t0",
-		.opts = {.access = ZKS_ACCESS_MULTI_NODE, .uid = 7, .gid = 8, .mode = 0750,
-			 .readonly = true, .on_remove = ZKS_ON_REMOVE_RETAIN},
+		.name = "db",
+		.created_at = "2026-01-02T03:04:05Z",
+		.created_by = "n1",
+		.token = "t0",
+		.opts = {.access = ZKS_ACCESS_MULTI_NODE,
+			 .uid = 7,
+			 .gid = 8,
+			 .mode = 0750,
+			 .readonly = true,
+			 .on_remove = ZKS_ON_REMOVE_RETAIN},
 	};
 	struct zks_record_volume out;
 	struct zks_error err;
@@ -102,8 +112,11 @@ static void test_volume_old_format(void **state)
 	struct zks_error err;
 
 	(void)state;
-	assert_ok(zks_record_volume_decode("db", "{\"options\":{\"access\":\"multi-node\"},"
-						 "\"created_at\":5}", &out, &err), &err);
+	assert_ok(zks_record_volume_decode("db",
+					   "{\"options\":{\"access\":\"multi-node\"},"
+					   "\"created_at\":5}",
+					   &out, &err),
+		  &err);
 	assert_null(out.name);
 	assert_null(out.created_at);
 	assert_null(out.created_by);
@@ -114,11 +127,15 @@ static void test_volume_old_format(void **state)
 static void test_volume_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"not json", "[]", "{}", "{\"options\":[]}", "{\"options\":\"x\"}",
-		"{\"options\":{\"uid\":7}}",		 /* an option that is not a string */
+		"not json",
+		"[]",
+		"{}",
+		"{\"options\":[]}",
+		"{\"options\":\"x\"}",
+		"{\"options\":{\"uid\":7}}",	       /* an option that is not a string */
 		"{\"options\":{\"access\":\"some\"}}", /* an invalid value */
-		"{\"options\":{\"colour\":\"red\"}}",	 /* an unknown option */
-		"{\"options\":{\"uid\":\"-1\"}}",	 /* out of range */
+		"{\"options\":{\"colour\":\"red\"}}",  /* an unknown option */
+		"{\"options\":{\"uid\":\"-1\"}}",      /* out of range */
 		"{\"options\":{\"a1\":\"\",\"a2\":\"\",\"a3\":\"\",\"a4\":\"\",\"a5\":\"\",\"a6\":\"\","
 		"\"a7\":\"\",\"a8\":\"\",\"a9\":\"\",\"b1\":\"\",\"b2\":\"\",\"b3\":\"\",\"b4\":\"\","
 		"\"b5\":\"\",\"b6\":\"\",\"b7\":\"\",\"b8\":\"\"}}", /* more than 16 */
@@ -139,7 +156,10 @@ static void test_volume_malformed(void **state)
 static void test_lease_round_trip(void **state)
 {
 	char *ids[] = {"c1", "c2", "c1"};
-	struct zks_record_lease in = {.node = "n2", .mounts = ids, .nmounts = 3, .updated_at = "at"};
+	struct zks_record_lease in = {.node = "n2",
+				      .mounts = ids,
+				      .nmounts = 3,
+				      .updated_at = "at"};
 	struct zks_record_lease out;
 	struct zks_error err;
 	char *text = zks_record_lease_encode(&in);
@@ -169,7 +189,8 @@ static void test_lease_tolerated(void **state)
 	assert_ok(zks_record_lease_decode("{\"node\":\"n1\",\"mounts\":7}", &out, &err), &err);
 	assert_int_equal(out.nmounts, 0);
 	zks_record_lease_clear(&out);
-	assert_ok(zks_record_lease_decode("{\"node\":\"n1\",\"mounts\":[1,\"a\"]}", &out, &err), &err);
+	assert_ok(zks_record_lease_decode("{\"node\":\"n1\",\"mounts\":[1,\"a\"]}", &out, &err),
+		  &err);
 	assert_int_equal(out.nmounts, 2);
 	assert_null(out.mounts[0]);
 	assert_string_equal(out.mounts[1], "a");
@@ -248,8 +269,11 @@ static void test_counts(void **state)
 
 static void test_subnet_round_trip(void **state)
 {
-	struct zks_record_subnet in = {.cidr = "10.1.0.0/24", .gateway = "10.1.0.1",
-				       .created_by = "n1", .created_at = "at", .token = "t"};
+	struct zks_record_subnet in = {.cidr = "10.1.0.0/24",
+				       .gateway = "10.1.0.1",
+				       .created_by = "n1",
+				       .created_at = "at",
+				       .token = "t"};
 	struct zks_record_subnet out;
 	struct zks_error err;
 	char *text;
@@ -287,7 +311,8 @@ static void test_subnet_tolerated(void **state)
 	assert_int_equal(out.refs.n, 0);
 	assert_null(out.gateway);
 	zks_record_subnet_clear(&out);
-	assert_ok(zks_record_subnet_decode("{\"refs\":{\"n1\":\"x\",\"n2\":1.5}}", &out, &err), &err);
+	assert_ok(zks_record_subnet_decode("{\"refs\":{\"n1\":\"x\",\"n2\":1.5}}", &out, &err),
+		  &err);
 	assert_int_equal(out.refs.n, 2);
 	assert_string_equal(zks_record_counts_first(&out.refs), "n1");
 	assert_int_equal(zks_record_counts_get(&out.refs, "n1"), 0);
@@ -371,7 +396,9 @@ static void test_address(void **state)
 static void test_node(void **state)
 {
 	static const char *const bad[] = {"", "x", "[{}]", "\"192.0.2.1\""};
-	struct zks_record_node in = {.address = "192.0.2.1", .instance = "i1", .started_at = "at",
+	struct zks_record_node in = {.address = "192.0.2.1",
+				     .instance = "i1",
+				     .started_at = "at",
 				     .version = "v1"};
 	struct zks_record_node out;
 	struct zks_error err;
@@ -425,23 +452,23 @@ static void test_leader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_paths_and_skeleton),
-	    cmocka_unit_test(test_skeleton_parents_first),
-	    cmocka_unit_test(test_volume_round_trip),
-	    cmocka_unit_test(test_volume_old_format),
-	    cmocka_unit_test(test_volume_malformed),
-	    cmocka_unit_test(test_lease_round_trip),
-	    cmocka_unit_test(test_lease_tolerated),
-	    cmocka_unit_test(test_lease_malformed),
-	    cmocka_unit_test(test_vni),
-	    cmocka_unit_test(test_counts),
-	    cmocka_unit_test(test_subnet_round_trip),
-	    cmocka_unit_test(test_subnet_tolerated),
-	    cmocka_unit_test(test_subnet_malformed),
-	    cmocka_unit_test(test_counts_encode),
-	    cmocka_unit_test(test_address),
-	    cmocka_unit_test(test_node),
-	    cmocka_unit_test(test_leader),
+		cmocka_unit_test(test_paths_and_skeleton),
+		cmocka_unit_test(test_skeleton_parents_first),
+		cmocka_unit_test(test_volume_round_trip),
+		cmocka_unit_test(test_volume_old_format),
+		cmocka_unit_test(test_volume_malformed),
+		cmocka_unit_test(test_lease_round_trip),
+		cmocka_unit_test(test_lease_tolerated),
+		cmocka_unit_test(test_lease_malformed),
+		cmocka_unit_test(test_vni),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_subnet_round_trip),
+		cmocka_unit_test(test_subnet_tolerated),
+		cmocka_unit_test(test_subnet_malformed),
+		cmocka_unit_test(test_counts_encode),
+		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_node),
+		cmocka_unit_test(test_leader),
 	};
 
 	test_init();

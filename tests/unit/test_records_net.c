@@ -15,21 +15,30 @@
 static void test_network_round_trip(void **state)
 {
 	const struct zks_kv opts[] = {{"cluster-name", "web"}, {"mtu", "1400"}};
-	struct zks_record_network in = {
-		.key = "web", .gateway = "10.9.0.1/24", .vni = 4242, .mtu = 1400,
-		.options = opts, .noptions = 2, .created_by = "n1",
-		.created_at = "2026-01-02T03:04:05Z", .token = "00112233aabbccdd",
-	}, out;
+	struct zks_record_network in =
+					  {
+						  .key = "web",
+						  .gateway = "10.9.0.1/24",
+						  .vni = 4242,
+						  .mtu = 1400,
+						  .options = opts,
+						  .noptions = 2,
+						  .created_by = "n1",
+						  .created_at = "2026-01-02T03:04:05Z",
+						  .token = "00112233aabbccdd",
+					  },
+				  out;
 	struct zks_error err;
 	char *text;
 
 	(void)state;
 	assert_ok(zks_cidr_parse("10.9.0.0/24", &in.subnet, &err), &err);
 	text = zks_record_network_encode(&in);
-	assert_string_equal(text, "{\"key\":\"web\",\"subnet\":\"10.9.0.0/24\",\"gateway\":\"10.9.0.1/24\","
-				  "\"vni\":4242,\"mtu\":1400,\"options\":{\"cluster-name\":\"web\","
-				  "\"mtu\":\"1400\"},\"created_by\":\"n1\",\"created_at\":"
-				  "\"2026-01-02T03:04:05Z\",\"token\":\"00112233aabbccdd\"}");
+	assert_string_equal(
+		text, "{\"key\":\"web\",\"subnet\":\"10.9.0.0/24\",\"gateway\":\"10.9.0.1/24\","
+		      "\"vni\":4242,\"mtu\":1400,\"options\":{\"cluster-name\":\"web\","
+		      "\"mtu\":\"1400\"},\"created_by\":\"n1\",\"created_at\":"
+		      "\"2026-01-02T03:04:05Z\",\"token\":\"00112233aabbccdd\"}");
 	assert_ok(zks_record_network_decode(text, &out, &err), &err);
 	assert_string_equal(out.key, "web");
 	assert_int_equal(out.subnet.addr, in.subnet.addr);
@@ -68,9 +77,10 @@ static void test_network_minimal_and_lenient(void **state)
 	assert_int_equal(out.noptions, 1);
 	assert_string_equal(out.options[0].key, "a");
 	zks_record_network_clear(&out);
-	assert_ok(zks_record_network_decode("{\"subnet\":\"10.1.0.0/16\",\"vni\":16777215,\"mtu\":576,"
-					    "\"options\":\"no\"}",
-					    &out, &err),
+	assert_ok(zks_record_network_decode(
+			  "{\"subnet\":\"10.1.0.0/16\",\"vni\":16777215,\"mtu\":576,"
+			  "\"options\":\"no\"}",
+			  &out, &err),
 		  &err);
 	assert_int_equal(out.noptions, 0);
 	zks_record_network_clear(&out);
@@ -114,7 +124,8 @@ static void test_network_malformed(void **state)
 
 static void test_endpoint_round_trip(void **state)
 {
-	struct zks_record_endpoint in = {.node = "n1", .address = "10.9.0.5/24",
+	struct zks_record_endpoint in = {.node = "n1",
+					 .address = "10.9.0.5/24",
 					 .mac = {0x02, 0x42, 0x0a, 0x09, 0x00, 0x05},
 					 .network = "abc123"};
 	struct zks_record_endpoint out;
@@ -159,21 +170,22 @@ static void test_endpoint_malformed(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_error(zks_record_endpoint_decode(bad[i], &out, &err), &err, ZKS_ERR_INTERNAL);
+		assert_error(zks_record_endpoint_decode(bad[i], &out, &err), &err,
+			     ZKS_ERR_INTERNAL);
 	/* Over the sizes the decoder keeps: node 127, address 18 characters. */
 	memset(long_node, 'n', 128);
 	long_node[128] = '\0';
-	snprintf(doc, sizeof(doc), "{\"node\":\"%s\",\"address\":\"a\",\"mac\":\"02:00:00:00:00:01\"}",
-		 long_node);
+	snprintf(doc, sizeof(doc),
+		 "{\"node\":\"%s\",\"address\":\"a\",\"mac\":\"02:00:00:00:00:01\"}", long_node);
 	assert_error(zks_record_endpoint_decode(doc, &out, &err), &err, ZKS_ERR_INTERNAL);
 	long_node[127] = '\0';
-	snprintf(doc, sizeof(doc), "{\"node\":\"%s\",\"address\":\"a\",\"mac\":\"02:00:00:00:00:01\"}",
-		 long_node);
+	snprintf(doc, sizeof(doc),
+		 "{\"node\":\"%s\",\"address\":\"a\",\"mac\":\"02:00:00:00:00:01\"}", long_node);
 	assert_ok(zks_record_endpoint_decode(doc, &out, &err), &err);
 	memset(long_addr, '1', 19);
 	long_addr[19] = '\0';
-	snprintf(doc, sizeof(doc), "{\"node\":\"n\",\"address\":\"%s\",\"mac\":\"02:00:00:00:00:01\"}",
-		 long_addr);
+	snprintf(doc, sizeof(doc),
+		 "{\"node\":\"n\",\"address\":\"%s\",\"mac\":\"02:00:00:00:00:01\"}", long_addr);
 	assert_error(zks_record_endpoint_decode(doc, &out, &err), &err, ZKS_ERR_INTERNAL);
 }
 
@@ -194,12 +206,12 @@ static void test_mac(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_network_round_trip),
-	    cmocka_unit_test(test_network_minimal_and_lenient),
-	    cmocka_unit_test(test_network_malformed),
-	    cmocka_unit_test(test_endpoint_round_trip),
-	    cmocka_unit_test(test_endpoint_malformed),
-	    cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_network_round_trip),
+		cmocka_unit_test(test_network_minimal_and_lenient),
+		cmocka_unit_test(test_network_malformed),
+		cmocka_unit_test(test_endpoint_round_trip),
+		cmocka_unit_test(test_endpoint_malformed),
+		cmocka_unit_test(test_mac),
 	};
 
 	test_init();

@@ -322,17 +322,17 @@ static void test_multi_all_applied(void **state)
 	struct fixture *f = *state;
 	struct zks_error err = {0};
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_CHECK, .path = "/r", .version = 0},
-	    {.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
-	    {.type = ZKS_OP_CREATE, .path = "/p/new/deeper", .data = "dd", .len = 2},
-	    {.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/p/d", .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/r", .version = -1},
-	    {.type = ZKS_OP_CREATE,
-	     .path = "/r",
-	     .data = "replaced",
-	     .len = 8,
-	     .kind = ZKS_EPHEMERAL},
+		{.type = ZKS_OP_CHECK, .path = "/r", .version = 0},
+		{.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
+		{.type = ZKS_OP_CREATE, .path = "/p/new/deeper", .data = "dd", .len = 2},
+		{.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/p/d", .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/r", .version = -1},
+		{.type = ZKS_OP_CREATE,
+		 .path = "/r",
+		 .data = "replaced",
+		 .len = 8,
+		 .kind = ZKS_EPHEMERAL},
 	};
 	struct zks_stat st;
 
@@ -361,13 +361,13 @@ static void test_multi_failure_undoes_creates_sets_deletes(void **state)
 {
 	struct fixture *f = *state;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
-	    {.type = ZKS_OP_CREATE, .path = "/p/new/deeper", .data = "dd", .len = 2},
-	    {.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/p/d", .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/r", .version = -1},
-	    {.type = ZKS_OP_CREATE, .path = "/r", .data = "replaced", .len = 8},
-	    {.type = ZKS_OP_CREATE, .path = "/missing/x", .data = "", .len = 0},
+		{.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
+		{.type = ZKS_OP_CREATE, .path = "/p/new/deeper", .data = "dd", .len = 2},
+		{.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/p/d", .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/r", .version = -1},
+		{.type = ZKS_OP_CREATE, .path = "/r", .data = "replaced", .len = 8},
+		{.type = ZKS_OP_CREATE, .path = "/missing/x", .data = "", .len = 0},
 	};
 
 	multi_fails(f, ops, ARRAY_SIZE(ops), ZKS_ERR_NOT_FOUND);
@@ -377,9 +377,9 @@ static void test_multi_failed_check_undoes_everything(void **state)
 {
 	struct fixture *f = *state;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/p/d", .version = -1},
-	    {.type = ZKS_OP_CHECK, .path = "/r", .version = 5},
+		{.type = ZKS_OP_SET, .path = "/p", .data = "changed", .len = 7, .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/p/d", .version = -1},
+		{.type = ZKS_OP_CHECK, .path = "/r", .version = 5},
 	};
 
 	multi_fails(f, ops, ARRAY_SIZE(ops), ZKS_ERR_CONFLICT);
@@ -389,9 +389,9 @@ static void test_multi_failed_create_of_existing_undoes_everything(void **state)
 {
 	struct fixture *f = *state;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
-	    {.type = ZKS_OP_SET, .path = "/r", .data = "changed", .len = 7, .version = -1},
-	    {.type = ZKS_OP_CREATE, .path = "/p", .data = "again", .len = 5},
+		{.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
+		{.type = ZKS_OP_SET, .path = "/r", .data = "changed", .len = 7, .version = -1},
+		{.type = ZKS_OP_CREATE, .path = "/p", .data = "again", .len = 5},
 	};
 
 	multi_fails(f, ops, ARRAY_SIZE(ops), ZKS_ERR_EXISTS);
@@ -401,8 +401,8 @@ static void test_multi_failed_delete_of_parent_undoes_everything(void **state)
 {
 	struct fixture *f = *state;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_SET, .path = "/r", .data = "changed", .len = 7, .version = 0},
-	    {.type = ZKS_OP_DELETE, .path = "/p", .version = -1},
+		{.type = ZKS_OP_SET, .path = "/r", .data = "changed", .len = 7, .version = 0},
+		{.type = ZKS_OP_DELETE, .path = "/p", .version = -1},
 	};
 
 	multi_fails(f, ops, ARRAY_SIZE(ops), ZKS_ERR_NOT_EMPTY);
@@ -420,9 +420,9 @@ static void regression_failed_multi_restores_parent_cversion(void **state)
 	struct zks_error err = {0};
 	struct zks_stat before, after;
 	struct zks_op ops[] = {
-	    {.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
-	    {.type = ZKS_OP_DELETE, .path = "/p/d", .version = -1},
-	    {.type = ZKS_OP_CREATE, .path = "/missing/x"},
+		{.type = ZKS_OP_CREATE, .path = "/p/new", .data = "n", .len = 1},
+		{.type = ZKS_OP_DELETE, .path = "/p/d", .version = -1},
+		{.type = ZKS_OP_CREATE, .path = "/missing/x"},
 	};
 
 	multi_setup(f);
@@ -693,32 +693,32 @@ static void test_backend_freed_before_its_stores(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_sessions_are_distinct_and_connected),
-	    T(test_on_session_reports_the_session),
-	    T(test_create_and_get),
-	    T(test_get_absent_is_not_found),
-	    T(test_create_needs_parent),
-	    T(test_create_existing_is_exists),
-	    T(test_invalid_paths_refused),
-	    T(test_set_checks_version),
-	    T(test_set_keeps_ephemeral_owner),
-	    T(test_delete_rules),
-	    T(test_ephemeral_cannot_have_children),
-	    T(test_cversion_counts_child_changes),
-	    T(test_multi_all_applied),
-	    T(test_multi_failure_undoes_creates_sets_deletes),
-	    T(test_multi_failed_check_undoes_everything),
-	    T(test_multi_failed_create_of_existing_undoes_everything),
-	    T(test_multi_failed_delete_of_parent_undoes_everything),
-	    T(regression_failed_multi_restores_parent_cversion),
-	    T(test_multi_empty_is_ok),
-	    T(test_stores_share_one_backend),
-	    T(test_expire_removes_exactly_that_sessions_ephemerals),
-	    T(test_down_fails_calls_but_cache_answers),
-	    T(test_stop_takes_back_only_its_own_callbacks),
-	    T(test_destroy_takes_back_the_callbacks),
-	    T(test_stop_waits_for_a_callback_under_way),
-	    T(test_backend_freed_before_its_stores),
+		T(test_sessions_are_distinct_and_connected),
+		T(test_on_session_reports_the_session),
+		T(test_create_and_get),
+		T(test_get_absent_is_not_found),
+		T(test_create_needs_parent),
+		T(test_create_existing_is_exists),
+		T(test_invalid_paths_refused),
+		T(test_set_checks_version),
+		T(test_set_keeps_ephemeral_owner),
+		T(test_delete_rules),
+		T(test_ephemeral_cannot_have_children),
+		T(test_cversion_counts_child_changes),
+		T(test_multi_all_applied),
+		T(test_multi_failure_undoes_creates_sets_deletes),
+		T(test_multi_failed_check_undoes_everything),
+		T(test_multi_failed_create_of_existing_undoes_everything),
+		T(test_multi_failed_delete_of_parent_undoes_everything),
+		T(regression_failed_multi_restores_parent_cversion),
+		T(test_multi_empty_is_ok),
+		T(test_stores_share_one_backend),
+		T(test_expire_removes_exactly_that_sessions_ephemerals),
+		T(test_down_fails_calls_but_cache_answers),
+		T(test_stop_takes_back_only_its_own_callbacks),
+		T(test_destroy_takes_back_the_callbacks),
+		T(test_stop_waits_for_a_callback_under_way),
+		T(test_backend_freed_before_its_stores),
 	};
 
 	test_init();

@@ -34,8 +34,11 @@ static enum zks_txn_next bump_build(void *ctx, struct zks_txn *t, struct zks_err
 		assert_ok(store_set(p->rival, "/t", "r", 1, -1, err), err);
 	}
 	text = zks_txn_keep(t, xasprintf("attempt %d", t->attempt));
-	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET, .path = zks_txn_keep(t, xstrdup("/t")),
-				       .data = text, .len = strlen(text), .version = st.version});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET,
+				       .path = zks_txn_keep(t, xstrdup("/t")),
+				       .data = text,
+				       .len = strlen(text),
+				       .version = st.version});
 	return ZKS_TXN_COMMIT;
 }
 
@@ -104,8 +107,9 @@ static void test_bound_and_message(void **state)
 
 static void test_hook_decides(void **state)
 {
-	static const struct zks_txn_spec spec = {
-		.attempts = 5, .build = bump_build, .failed = counting_hook};
+	static const struct zks_txn_spec spec = {.attempts = 5,
+						 .build = bump_build,
+						 .failed = counting_hook};
 	struct probe p;
 	struct zks_mem_backend *b = setup(&p);
 	struct zks_error err;
@@ -160,10 +164,10 @@ static void test_build_decides(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lost_races_are_retried),
-	    cmocka_unit_test(test_bound_and_message),
-	    cmocka_unit_test(test_hook_decides),
-	    cmocka_unit_test(test_build_decides),
+		cmocka_unit_test(test_lost_races_are_retried),
+		cmocka_unit_test(test_bound_and_message),
+		cmocka_unit_test(test_hook_decides),
+		cmocka_unit_test(test_build_decides),
 	};
 
 	test_init();
