@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh - the whole test suite, as CI runs it (`.ci/run` calls this).
 #
-#   1. installs what is missing (scripts/deps.sh) and builds;
+#   1. installs what is missing (scripts/deps.sh), builds, and checks that every C file
+#      is formatted as .clang-format says (make format-check);
 #   2. unit tests (cmocka): plain, under ASan+UBSan, and under valgrind; the
 #      request path under libFuzzer for 60 s (FUZZ_SECONDS);
 #   3. integration tests: the daemon, built with ASan+UBSan, against a real
@@ -49,6 +50,8 @@ step() {
 
 step deps scripts/deps.sh
 step build make -j2 all
+# Every C file as .clang-format has it ("N passed, N failed": one per file).
+step format make format-check
 step unit make -j2 check
 step unit-sanitizers make -j2 asan-check
 step unit-valgrind make -j2 valgrind
