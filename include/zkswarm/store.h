@@ -80,12 +80,7 @@ typedef void (*zks_change_fn)(void *ctx);
 struct zks_store;
 
 struct zks_store_ops {
-	int (*create)(struct zks_store *s, const char *path, const void *data, size_t len,
-		      enum zks_node_kind kind, struct zks_error *err);
-	int (*set)(struct zks_store *s, const char *path, const void *data, size_t len,
-		   int32_t version, struct zks_error *err);
-	int (*remove)(struct zks_store *s, const char *path, int32_t version,
-		      struct zks_error *err);
+	/* Every write is a transaction; store_create, _set, _remove are one-step ones. */
 	int (*multi)(struct zks_store *s, const struct zks_op *ops, size_t n,
 		     struct zks_error *err);
 	int (*get)(struct zks_store *s, const char *path, char **data, size_t *len,
@@ -109,19 +104,33 @@ struct zks_store {
 static inline int store_create(struct zks_store *s, const char *path, const void *data, size_t len,
 			       enum zks_node_kind kind, struct zks_error *err)
 {
-	return s->ops->create(s, path, data, len, kind, err);
+	struct zks_op op = {.type = ZKS_OP_CREATE,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .kind = kind};
+
+	return s->ops->multi(s, &op, 1, err);
 }
 
 static inline int store_set(struct zks_store *s, const char *path, const void *data, size_t len,
 			    int32_t version, struct zks_error *err)
 {
-	return s->ops->set(s, path, data, len, version, err);
+	struct zks_op op = {.type = ZKS_OP_SET,
+			    .path = path,
+			    .data = data,
+			    .len = len,
+			    .version = version};
+
+	return s->ops->multi(s, &op, 1, err);
 }
 
 static inline int store_remove(struct zks_store *s, const char *path, int32_t version,
 			       struct zks_error *err)
 {
-	return s->ops->remove(s, path, version, err);
+	struct zks_op op = {.type = ZKS_OP_DELETE, .path = path, .version = version};
+
+	return s->ops->multi(s, &op, 1, err);
 }
 
 static inline int store_multi(struct zks_store *s, const struct zks_op *ops, size_t n,

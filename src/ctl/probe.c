@@ -211,8 +211,7 @@ cJSON *ctl_probe_servers(const char *hosts, int timeout_ms)
 	return arr;
 }
 
-/* ---- the daemon -------------------------------------------------------------------------------
- */
+/* ---- the daemon ------------------------------------------------------------------------------ */
 
 struct reply {
 	char *data;

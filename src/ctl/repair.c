@@ -68,8 +68,7 @@ struct repair {
 	const char *leader;
 };
 
-/* ---- bookkeeping ------------------------------------------------------------------------------
- */
+/* ---- bookkeeping ----------------------------------------------------------------------------- */
 
 static struct finding *add(struct repair *r, const char *kind, const char *path, int64_t ctime_ms,
 			   char *reason)
@@ -209,8 +208,7 @@ static char *reaper_note(const struct repair *r)
 			 : xstrdup("no reaper runs (no /reaper/leader)");
 }
 
-/* ---- the checks -------------------------------------------------------------------------------
- */
+/* ---- the checks ------------------------------------------------------------------------------ */
 
 static void check_nodes(struct repair *r)
 {

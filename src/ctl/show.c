@@ -32,8 +32,7 @@ void ctl_print_json(const cJSON *doc)
 	free(text);
 }
 
-/* ---- small helpers -----------------------------------------------------------------------------
- */
+/* ---- small helpers --------------------------------------------------------------------------- */
 
 static char *session_hex(int64_t id)
 {
@@ -166,8 +165,7 @@ static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struc
 	return CTL_EXIT_OK;
 }
 
-/* ---- volumes ------------------------------------------------------------------------------------
- */
+/* ---- volumes --------------------------------------------------------------------------------- */
 
 static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 {
@@ -368,8 +366,7 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 	return CTL_EXIT_OK;
 }
 
-/* ---- networks -----------------------------------------------------------------------------------
- */
+/* ---- networks -------------------------------------------------------------------------------- */
 
 /* One more for node in a flat per-node count ({"n1": 2}). */
 static void count_node(cJSON *per_node, const char *node)
@@ -587,8 +584,7 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 	return CTL_EXIT_OK;
 }
 
-/* ---- pools --------------------------------------------------------------------------------------
- */
+/* ---- pools ----------------------------------------------------------------------------------- */
 
 /* Which endpoint (of any network) has address ip; a new object or NULL. */
 static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
@@ -829,8 +825,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 	return CTL_EXIT_OK;
 }
 
-/* ---- status -------------------------------------------------------------------------------------
- */
+/* ---- status ---------------------------------------------------------------------------------- */
 
 /* Count one `what` for every node with a positive count. */
 static void counts_bump(cJSON *map, const struct zks_record_counts *counts, const char *what)

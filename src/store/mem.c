@@ -273,37 +273,6 @@ out:
 	return r;
 }
 
-static int mem_create(struct zks_store *s, const char *path, const void *data, size_t len,
-		      enum zks_node_kind kind, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_CREATE,
-			    .path = path,
-			    .data = data,
-			    .len = len,
-			    .kind = kind};
-
-	return mem_multi(s, &op, 1, err);
-}
-
-static int mem_set(struct zks_store *s, const char *path, const void *data, size_t len,
-		   int32_t version, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_SET,
-			    .path = path,
-			    .data = data,
-			    .len = len,
-			    .version = version};
-
-	return mem_multi(s, &op, 1, err);
-}
-
-static int mem_remove(struct zks_store *s, const char *path, int32_t version, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_DELETE, .path = path, .version = version};
-
-	return mem_multi(s, &op, 1, err);
-}
-
 static int mem_read(struct mem_store *ms, bool cached, const char *path, char **data, size_t *len,
 		    struct zks_stat *st, char ***names, size_t *n, struct zks_error *err)
 {
@@ -426,9 +395,6 @@ static void mem_destroy(struct zks_store *s)
 }
 
 static const struct zks_store_ops mem_ops = {
-	.create = mem_create,
-	.set = mem_set,
-	.remove = mem_remove,
 	.multi = mem_multi,
 	.get = mem_get,
 	.children = mem_children,

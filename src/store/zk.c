@@ -1405,37 +1405,6 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 	return out == TXN_APPLIED || out == TXN_VERIFIED ? 0 : -1;
 }
 
-static int zk_create(struct zks_store *s, const char *path, const void *data, size_t len,
-		     enum zks_node_kind kind, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_CREATE,
-			    .path = path,
-			    .data = data,
-			    .len = len,
-			    .kind = kind};
-
-	return zk_multi(s, &op, 1, err);
-}
-
-static int zk_set(struct zks_store *s, const char *path, const void *data, size_t len,
-		  int32_t version, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_SET,
-			    .path = path,
-			    .data = data,
-			    .len = len,
-			    .version = version};
-
-	return zk_multi(s, &op, 1, err);
-}
-
-static int zk_remove(struct zks_store *s, const char *path, int32_t version, struct zks_error *err)
-{
-	struct zks_op op = {.type = ZKS_OP_DELETE, .path = path, .version = version};
-
-	return zk_multi(s, &op, 1, err);
-}
-
 /* ---- authoritative reads --------------------------------------------------------------------- */
 
 static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len,
@@ -1621,9 +1590,6 @@ static void free_store(struct zk_store *s)
 }
 
 static const struct zks_store_ops zk_ops = {
-	.create = zk_create,
-	.set = zk_set,
-	.remove = zk_remove,
 	.multi = zk_multi,
 	.get = zk_get,
 	.children = zk_children,

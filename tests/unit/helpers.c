@@ -352,8 +352,7 @@ bool fake_net_remote_has(struct fake_net *fn, const char *vxlan, const char *ip,
 	return found;
 }
 
-/* ---- network nodes ----------------------------------------------------------------------------
- */
+/* ---- network nodes --------------------------------------------------------------------------- */
 
 struct zks_ipam *test_ipam_new(struct zks_store *s, const char *node, const char *default_pool,
 			       uint8_t default_size)

@@ -473,8 +473,7 @@ static void test_subnet_carving(void **state)
 	subnet_none("10.0.0.0/16", 255, 0);
 }
 
-/* ---- znode names ------------------------------------------------------------------------------
- */
+/* ---- znode names ----------------------------------------------------------------------------- */
 
 static void name_round_trip(const char *cidr, const char *name)
 {

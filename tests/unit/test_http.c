@@ -327,8 +327,7 @@ static void test_extra_fields_ignored(void **state)
 	cJSON_Delete(call_ok(f, "/Plugin.Activate", "{\"what\":\"ever\"}"));
 }
 
-/* ---- bad requests ------------------------------------------------------------------------------
- */
+/* ---- bad requests ---------------------------------------------------------------------------- */
 
 static void test_unknown_path_404(void **state)
 {

@@ -238,8 +238,7 @@ static char *standalone_network(struct fixture *f, char **gateway)
 	return pool;
 }
 
-/* ---- capabilities -----------------------------------------------------------------------------
- */
+/* ---- capabilities ---------------------------------------------------------------------------- */
 
 static void test_activate_lists_every_driver(void **state)
 {

@@ -781,8 +781,7 @@ static void test_slash31_and_32_pools_refused(void **state)
 	addr_fails(c->a, "192.168.7.0/31", NULL, false, ZKS_ERR_NOT_FOUND, NULL);
 }
 
-/* ---- a mirror that lags ------------------------------------------------------------------------
- */
+/* ---- a mirror that lags ---------------------------------------------------------------------- */
 
 /*
  * A store whose mirror has not caught up with the server yet (ZooKeeper's
@@ -795,23 +794,6 @@ struct lagging_store {
 };
 
 #define REAL(s) (((struct lagging_store *)(s))->real)
-
-static int lag_create(struct zks_store *s, const char *path, const void *data, size_t len,
-		      enum zks_node_kind kind, struct zks_error *err)
-{
-	return store_create(REAL(s), path, data, len, kind, err);
-}
-
-static int lag_set(struct zks_store *s, const char *path, const void *data, size_t len,
-		   int32_t version, struct zks_error *err)
-{
-	return store_set(REAL(s), path, data, len, version, err);
-}
-
-static int lag_remove(struct zks_store *s, const char *path, int32_t version, struct zks_error *err)
-{
-	return store_remove(REAL(s), path, version, err);
-}
 
 static int lag_multi(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err)
 {
@@ -864,9 +846,6 @@ static void lag_destroy(struct zks_store *s)
 }
 
 static const struct zks_store_ops lag_ops = {
-	.create = lag_create,
-	.set = lag_set,
-	.remove = lag_remove,
 	.multi = lag_multi,
 	.get = lag_get,
 	.children = lag_children,
@@ -945,8 +924,7 @@ static void regression_dynamic_request_joins_swarm_address_mirror_lags(void **st
 	assert_false(dup);
 }
 
-/* ---- concurrency ------------------------------------------------------------------------------
- */
+/* ---- concurrency ----------------------------------------------------------------------------- */
 
 #define THREADS 4
 #define PER_THREAD 40

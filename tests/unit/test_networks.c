@@ -779,8 +779,7 @@ static void test_endpoint_info(void **state)
 		     ZKS_ERR_NOT_FOUND);
 }
 
-/* ---- the reconciler ----------------------------------------------------------------------------
- */
+/* ---- the reconciler -------------------------------------------------------------------------- */
 
 /* A network "shared" on both nodes, with an endpoint of each; returns its VXLAN device's name on A.
  */

@@ -818,8 +818,7 @@ static void regression_duplicate_ids_in_state_file_unmount_cleanly(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* ---- remove ------------------------------------------------------------------------------------
- */
+/* ---- remove ---------------------------------------------------------------------------------- */
 
 static void test_remove_refused_while_mounted_here(void **state)
 {
@@ -987,8 +986,7 @@ static void test_failed_unbind_keeps_mount_id(void **state)
 	mount_ok(&c->n2, "db", "c9");
 }
 
-/* ---- ZooKeeper unreachable --------------------------------------------------------------------
- */
+/* ---- ZooKeeper unreachable ------------------------------------------------------------------- */
 
 static void test_store_down_reads_from_cache_writes_fail(void **state)
 {
@@ -1041,8 +1039,7 @@ static void test_unmount_while_down_releases_later(void **state)
 	mount_ok(&c->n2, "db", "c9");
 }
 
-/* ---- corrupt records --------------------------------------------------------------------------
- */
+/* ---- corrupt records ------------------------------------------------------------------------- */
 
 static void corrupt_volume(struct cluster *c, const char *data)
 {
