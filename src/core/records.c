@@ -1,6 +1,6 @@
 /*
  * records.c - the paths of zkswarm's records in ZooKeeper (records.h); their JSON is in
- * records_volume.c, records_ipam.c and records_node.c.
+ * records_volume.c, records_ipam.c, records_net.c and records_node.c.
  */
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"

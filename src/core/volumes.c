@@ -53,10 +53,9 @@ struct zks_volumes {
 	size_t nlocal;
 };
 
+/* A volume's record as read, and the version it was read at. */
 struct volume_record {
-	struct zks_volume_options opts;
-	char *created_at;
-	char *created_by;
+	struct zks_record_volume r;
 	int32_t version;
 };
 
@@ -102,11 +101,10 @@ static char *mountpoint_of(const struct zks_volumes *v, const char *name)
 
 /* ---- records (data read from ZooKeeper is untrusted) ---------------------------------------- */
 
-static void record_clear(struct volume_record *r)
+static void record_clear(struct volume_record *rec)
 {
-	free(r->created_at);
-	free(r->created_by);
-	memset(r, 0, sizeof(*r));
+	zks_record_volume_clear(&rec->r);
+	rec->version = 0;
 }
 
 /* A new volume's record, created now by this node. */
@@ -177,7 +175,6 @@ static int load_record(struct zks_volumes *v, const char *name, bool authoritati
 {
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *data = NULL;
-	struct zks_record_volume decoded;
 	struct zks_stat st;
 	int r = read_node(v, authoritative, path, &data, &st, err);
 
@@ -191,13 +188,9 @@ static int load_record(struct zks_volumes *v, const char *name, bool authoritati
 	if (r == 1)
 		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no such volume: %s", name);
 	memset(rec, 0, sizeof(*rec));
-	if (zks_record_volume_decode(name, data, &decoded, err) < 0)
+	if (zks_record_volume_decode(name, data, &rec->r, err) < 0)
 		return -1;
-	rec->opts = decoded.opts;
-	rec->created_at = steal_pointer(&decoded.created_at);
-	rec->created_by = steal_pointer(&decoded.created_by);
 	rec->version = st.version;
-	zks_record_volume_clear(&decoded);
 	return 0;
 }
 
@@ -558,7 +551,7 @@ static int compare_existing(struct zks_volumes *v, const char *name,
 
 	if (load_record(v, name, true, &rec, err) < 0)
 		return -1;
-	r = zks_volume_options_diff(&rec.opts, want, diff, sizeof(diff));
+	r = zks_volume_options_diff(&rec.r.opts, want, diff, sizeof(diff));
 	record_clear(&rec);
 	if (r)
 		return zks_error_set(err, ZKS_ERR_CONFLICT,
@@ -746,7 +739,7 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			goto out;
 		/* A corrupt record can still be removed; its data is kept, its options being unknown. */
 		rec.version = st.version;
-		rec.opts.on_remove = ZKS_ON_REMOVE_RETAIN;
+		rec.r.opts.on_remove = ZKS_ON_REMOVE_RETAIN;
 	}
 	if (describe_holders(v, name, holders, sizeof(holders), &nholders, err) < 0)
 		goto out;
@@ -765,7 +758,7 @@ removed:
 			zks_error_prefix(err, "remove volume `%s`", name);
 		goto out;
 	}
-	if (rec.opts.on_remove == ZKS_ON_REMOVE_DELETE)
+	if (rec.r.opts.on_remove == ZKS_ON_REMOVE_DELETE)
 		remove_data(v, name);
 	log_info("volumes: removed `%s`", name);
 out:
@@ -788,6 +781,7 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 	cleanup_free char *target = NULL;
 	cleanup_free char *dir = NULL;
 	struct volume_record rec = {0};
+	const struct zks_volume_options *opts = &rec.r.opts;
 	pthread_mutex_t *lock;
 	char **ids = NULL;
 	size_t n = 0;
@@ -825,13 +819,13 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 	ids = xrealloc(ids, (n + 2) * sizeof(*ids));
 	ids[n++] = xstrdup(id);
 	ids[n] = NULL;
-	if (lease_write(v, name, rec.opts.access, ids, n, err) < 0) {
+	if (lease_write(v, name, opts->access, ids, n, err) < 0) {
 		zks_error_prefix(err, "mount volume `%s`", name);
 		goto out;
 	}
-	if (v->fs->prepare_dir(v->fs, dir, rec.opts.uid, rec.opts.gid, rec.opts.mode, err) < 0 ||
+	if (v->fs->prepare_dir(v->fs, dir, opts->uid, opts->gid, opts->mode, err) < 0 ||
 	    (!v->fs->is_mounted(v->fs, target) &&
-	     v->fs->bind(v->fs, dir, target, rec.opts.readonly, err) < 0) ||
+	     v->fs->bind(v->fs, dir, target, opts->readonly, err) < 0) ||
 	    local_set(v, name, ids, n, err) < 0) {
 		size_t nold;
 		char **old = local_ids(v, name, &nold);
@@ -840,7 +834,7 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		/* Give back what this call took. */
 		if (nold == 0)
 			v->fs->unbind(v->fs, target, &e2);
-		if (lease_write(v, name, rec.opts.access, old, nold, &e2) < 0)
+		if (lease_write(v, name, opts->access, old, nold, &e2) < 0)
 			log_warn("volumes: could not release the lease on `%s`: %s", name, e2.msg);
 		zks_free_strv(old, nold);
 		zks_error_prefix(err, "mount volume `%s`", name);
@@ -902,7 +896,7 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 	 * and the next reconnect's reconcile releases it.
 	 */
 	if (load_record(v, name, false, &rec, &e2) == 0)
-		access = rec.opts.access;
+		access = rec.r.opts.access;
 	if (lease_write(v, name, access, ids, k, &e2) < 0)
 		log_warn(
 			"volumes: `%s` unmounted here, but its lease in ZooKeeper is not updated yet: %s",
@@ -975,8 +969,8 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 	store_status(v->store, &status);
 	info->name = xstrdup(name);
 	info->mountpoint = mountpoint_of(v, name);
-	info->created_at = steal_pointer(&rec.created_at);
-	info->created_by = steal_pointer(&rec.created_by);
+	info->created_at = steal_pointer(&rec.r.created_at);
+	info->created_by = steal_pointer(&rec.r.created_by);
 	info->stale = !status.mirror_synced;
 	info->fenced = status.fenced;
 	info->zookeeper = zks_conn_state_name(status.state);
@@ -989,7 +983,7 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		size_t n = 0;
 
 		if (!info->corrupt)
-			info->noptions = zks_volume_options_format(&rec.opts, &info->options);
+			info->noptions = zks_volume_options_format(&rec.r.opts, &info->options);
 		if (store_cached_get(v->store, holder_path, &hdata, NULL, NULL) == 0)
 			lease_summary(hdata, &holder, NULL);
 		if (store_cached_children(v->store, leases, &nodes, &n) == 0 && n > 0) {
@@ -1118,7 +1112,7 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 					"volumes: `%s` is mounted here but no longer exists in ZooKeeper",
 					names[i]);
 		} else {
-			if (lease_write(v, names[i], rec.opts.access, ids, n, &err) == 0) {
+			if (lease_write(v, names[i], rec.r.opts.access, ids, n, &err) == 0) {
 				ok++;
 			} else {
 				failed++;
