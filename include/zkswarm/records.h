@@ -23,6 +23,10 @@
  *                                            an address, grouped by /24
  *   /nodes/<node>                            a node's registration (ephemeral)
  *   /reaper/leader                           the reaper's lease (ephemeral)
+ *   /names                                   parent of the per-network name sets
+ *   /names/<key>                             a network's names (made by its first name)
+ *   /names/<key>/<endpoint id>               an endpoint's name, aliases, service, ports
+ *                                            (ephemeral, the endpoint's node's session)
  * end of layout.
  *
  * Every builder returns a string to free.
@@ -57,6 +61,7 @@
 #define ZKS_NODES "/nodes"
 #define ZKS_REAPER "/reaper"
 #define ZKS_REAPER_LEADER ZKS_REAPER "/leader"
+#define ZKS_NAMES "/names"
 
 /* The nodes every store starts with (NULL-terminated). */
 extern const char *const zks_skeleton[];
@@ -81,6 +86,9 @@ char *zks_path_subnet_addrs(const char *name);
 char *zks_path_subnet_addr_group(const char *name, const char *group);
 
 char *zks_path_node(const char *node);
+
+char *zks_path_names(const char *key);
+char *zks_path_name(const char *key, const char *endpoint_id);
 
 /* ---- volume records: /volumes/NAME, its leases and holder ------------------------------------ */
 
@@ -234,5 +242,41 @@ int zks_record_endpoint_decode(const char *data, struct zks_record_endpoint *out
  */
 int zks_mac_parse(const char *s, uint8_t mac[6]);
 void zks_mac_format(const uint8_t mac[6], char out[18]);
+
+/* ---- name records: /names/KEY/ENDPOINT (records_name.c) ------------------------------------ */
+/*
+ * Who an endpoint is, for the registry and the DNS server: written by the naming service of
+ * the endpoint's node from what the engine says about its container (docs/DESIGN.md, "Names").
+ * Required: name, address, node, endpoint (else the decoder fails); aliases and ports beyond
+ * the caps are an error too.
+ */
+#define ZKS_NAME_ALIASES_MAX 32
+#define ZKS_NAME_PORTS_MAX 64
+
+struct zks_record_port {
+	uint16_t port; /* 1 to 65535 */
+	char proto[5]; /* "tcp", "udp" or "sctp" */
+};
+
+struct zks_record_name {
+	char *name;	 /* the container's name, without Docker's leading '/' */
+	char **aliases;	 /* its network aliases on this network (each at most 253 characters) */
+	size_t naliases; /* at most ZKS_NAME_ALIASES_MAX */
+	char *hostname;	 /* NULL if absent or not a string */
+	char *container; /* the engine's container ID; NULL if absent */
+	char *endpoint;	 /* the endpoint ID (the record's own name) */
+	char *network;	 /* the engine's network ID on node; NULL if absent */
+	char *network_name; /* the network's name on the engine; NULL if absent */
+	char *address;	    /* "a.b.c.d/len", the endpoint record's */
+	char *node;	    /* the node the endpoint lives on */
+	char *service, *service_id, *task; /* swarm's labels; NULL outside swarm */
+	struct zks_record_port *ports;	   /* the exposed ports, at most ZKS_NAME_PORTS_MAX */
+	size_t nports;
+	char *updated_at, *token; /* NULL if absent or not strings */
+};
+
+char *zks_record_name_encode(const struct zks_record_name *rec);
+int zks_record_name_decode(const char *data, struct zks_record_name *out, struct zks_error *err);
+void zks_record_name_clear(struct zks_record_name *rec);
 
 #endif
