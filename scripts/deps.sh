@@ -17,6 +17,7 @@ PACKAGES=(
   zookeeper liblog4j1.2-java libslf4j-java
   docker.io docker-registry busybox-static iproute2 jq curl netcat-openbsd
   valgrind clang libclang-rt-14-dev clang-format python3
+  libldns-dev ldnsutils python3-kazoo python3-dnspython
 )
 
 case "${1:-}" in
