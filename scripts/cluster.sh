@@ -44,7 +44,8 @@
 #     /zkswarm-cluster, NODE_ID nodeK, ADVERTISE_ADDR 198.18.S.1K,
 #     DEFAULT_POOL 198.19.128.0/17, ZK_SESSION_TIMEOUT_MS 4000, data.source
 #     DIR/data (one directory for all nodes: the shared storage), state.source
-#     DIR/nodeK/state.
+#     DIR/nodeK/state, engine.source DIR and ENGINE_SOCKET
+#     /run/zkswarm-engine/nodeK.sock (its engine's API socket, for naming).
 # Env: CLUSTER_START_TIMEOUT (s, default 60) bounds each wait.
 set -euo pipefail
 
@@ -303,7 +304,8 @@ plugin_setup() {
 		dk "$k" plugin inspect -f '{{.Id}}' "$PLUGIN" >"$D/node$k/plugin-id" &&
 		dk "$k" plugin set "$PLUGIN" ZK_HOSTS="$(zk_hosts)" ZK_ROOT="$ZK_ROOT" NODE_ID="node$k" \
 			ADVERTISE_ADDR="$(addr "$k")" DEFAULT_POOL="$PLUGIN_POOL" ZK_SESSION_TIMEOUT_MS=4000 \
-			LOG_LEVEL=debug data.source="$D/data" state.source="$D/node$k/state" "$@" &&
+			LOG_LEVEL=debug data.source="$D/data" state.source="$D/node$k/state" \
+			engine.source="$D" ENGINE_SOCKET="/run/zkswarm-engine/node$k.sock" "$@" &&
 		dk "$k" plugin enable "$PLUGIN" >/dev/null
 }
 

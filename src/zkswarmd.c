@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
 #include "zkswarm/metrics.h"
+#include "zkswarm/naming.h"
 #include "zkswarm/netlink.h"
 #include "zkswarm/reaper.h"
 #include "zkswarm/records.h"
@@ -92,6 +94,7 @@ struct daemon {
 	struct zks_reaper *reaper;
 	struct zks_http *http;
 	struct zks_metrics_server *metrics;
+	struct zks_naming *naming; /* NULL: naming off */
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -183,6 +186,34 @@ static void start_metrics(struct daemon *d)
 		log_info("zkswarmd: metrics on http://%s/metrics", d->cfg.metrics_addr);
 }
 
+/*
+ * The name registry, unless NAMING says off, or auto finds no directory for ENGINE_SOCKET
+ * (the plugin's `engine` mount was left out): said once, here.  An engine that does not
+ * answer yet is waited for by the service itself.
+ */
+static void start_naming(struct daemon *d)
+{
+	const struct zks_config *cfg = &d->cfg;
+	cleanup_free char *dir = xstrndup(cfg->engine_socket, strrchr(cfg->engine_socket, '/') -
+								      cfg->engine_socket + 1);
+	struct zks_naming_config nc = {.node_id = cfg->node_id,
+				       .engine_socket = cfg->engine_socket};
+	struct stat st;
+
+	if (strcmp(cfg->naming, "off") == 0) {
+		log_info("naming: off (NAMING=off): no names of this node's containers");
+		return;
+	}
+	if (strcmp(cfg->naming, "auto") == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		log_info("naming: off: no directory %s for ENGINE_SOCKET (the plugin's `engine` "
+			 "mount); no names of this node's containers",
+			 dir);
+		return;
+	}
+	d->naming = zks_naming_new(d->store, &nc);
+	zks_naming_start(d->naming);
+}
+
 /* Everything, in start-up order; on failure what was started is stopped again. */
 /*
  * The store stops first: after store_stop no callback of it runs (and the
@@ -192,6 +223,7 @@ static void start_metrics(struct daemon *d)
 static void release(struct daemon *d)
 {
 	store_stop(d->store);
+	zks_naming_free(d->naming);
 	zks_reaper_free(d->reaper);
 	zks_networks_free(d->app.networks);
 	zks_ipam_free(d->app.ipam);
@@ -226,6 +258,7 @@ static int start(struct daemon *d, struct zks_error *err)
 	if (d->http == NULL)
 		goto fail_services;
 	start_metrics(d);
+	start_naming(d);
 	return 0;
 
 fail_services:
@@ -245,6 +278,7 @@ static void stop(struct daemon *d)
 	zks_http_stop(d->http);
 	zks_metrics_stop(d->metrics);
 	unlink(d->cfg.socket_path);
+	zks_naming_stop(d->naming);
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);
 	if (zks_volumes_mounted_count(d->app.volumes) > 0) {

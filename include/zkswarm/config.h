@@ -37,6 +37,8 @@ struct zks_config {
 	char *boot_id_file;   /* the kernel's boot ID: mount IDs of an earlier boot are dropped */
 	char *advertise_addr; /* "" = the address of the default route's device */
 	char *default_pool;
+	char *naming;	     /* "auto", "on" or "off" */
+	char *engine_socket; /* the engine's API socket, for naming */
 	int default_pool_size;
 	int vxlan_port;
 	int reaper_grace_ms;

@@ -69,9 +69,9 @@ struct zks_engine_attachment {
 
 struct zks_engine_container {
 	char *id;
-	char *name;	/* without the leading '/' */
-	char *hostname; /* Config.Hostname */
-	bool running;	/* State.Running */
+	char *name;			   /* without the leading '/' */
+	char *hostname;			   /* Config.Hostname */
+	bool running;			   /* State.Running */
 	char *service, *service_id, *task; /* com.docker.swarm.* labels; NULL if absent */
 	struct zks_record_port *ports;	   /* Config.ExposedPorts ("80/tcp") */
 	size_t nports;

@@ -259,13 +259,13 @@ struct zks_record_port {
 };
 
 struct zks_record_name {
-	char *name;	 /* the container's name, without Docker's leading '/' */
-	char **aliases;	 /* its network aliases on this network (each at most 253 characters) */
-	size_t naliases; /* at most ZKS_NAME_ALIASES_MAX */
-	char *hostname;	 /* NULL if absent or not a string */
-	char *container; /* the engine's container ID; NULL if absent */
-	char *endpoint;	 /* the endpoint ID (the record's own name) */
-	char *network;	 /* the engine's network ID on node; NULL if absent */
+	char *name;	    /* the container's name, without Docker's leading '/' */
+	char **aliases;	    /* its network aliases on this network (each at most 253 characters) */
+	size_t naliases;    /* at most ZKS_NAME_ALIASES_MAX */
+	char *hostname;	    /* NULL if absent or not a string */
+	char *container;    /* the engine's container ID; NULL if absent */
+	char *endpoint;	    /* the endpoint ID (the record's own name) */
+	char *network;	    /* the engine's network ID on node; NULL if absent */
 	char *network_name; /* the network's name on the engine; NULL if absent */
 	char *address;	    /* "a.b.c.d/len", the endpoint record's */
 	char *node;	    /* the node the endpoint lives on */

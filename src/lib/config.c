@@ -109,6 +109,15 @@ static const struct setting settings[] = {
 	{"REAPER_GRACE_MS", "reaper-grace-ms", "60000",
 	 "how long a node must be gone before its endpoints and addresses are reclaimed",
 	 INT(reaper_grace_ms, 1, INT_MAX)},
+	{"NAMING", "naming", "auto",
+	 "the name registry (/names): on, off, or auto (on when ENGINE_SOCKET's directory is "
+	 "there, i.e. the plugin's `engine` mount)",
+	 STRING(naming), .check = check_choice,
+	 .choices = (const char *const[]){"auto", "on", "off", NULL}},
+	{"ENGINE_SOCKET", "engine-socket", "/run/zkswarm-engine/docker.sock",
+	 "the engine's API socket, read by the name registry (the plugin mounts the directory of "
+	 "the host's, /run by default)",
+	 STRING(engine_socket), .max = 108, .check = check_path},
 };
 
 /* Flags' getopt values: above every character option. */

@@ -20,7 +20,7 @@ static const char *const env_names[] = {
 	"LOG_LEVEL",	"SOCKET",	   "DATA_DIR",	   "MOUNT_ROOT",
 	"STATE_DIR",	"ZK_AUTH_FILE",	   "METRICS_ADDR", "NETWORK_SCOPE",
 	"BOOT_ID_FILE", "ADVERTISE_ADDR",  "DEFAULT_POOL", "DEFAULT_POOL_SIZE",
-	"VXLAN_PORT",	"REAPER_GRACE_MS",
+	"VXLAN_PORT",	"REAPER_GRACE_MS", "NAMING",	   "ENGINE_SOCKET",
 };
 
 static int clear_env(void **state)
@@ -130,6 +130,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.default_pool_size, 24);
 	assert_int_equal(cfg.vxlan_port, 4789);
 	assert_int_equal(cfg.reaper_grace_ms, 60000);
+	assert_string_equal(cfg.naming, "auto");
+	assert_string_equal(cfg.engine_socket, "/run/zkswarm-engine/docker.sock");
 	zks_config_free(&cfg);
 	zks_config_free(&cfg); /* twice is harmless */
 }
@@ -250,6 +252,11 @@ static void test_choices(void **state)
 	refuse_value("NETWORK_SCOPE", "Global", "must be local or global, not `Global`");
 	refuse_value("NETWORK_SCOPE", "swarm", "must be local or global");
 	refuse_value("NETWORK_SCOPE", "", "must be local or global");
+	accept_value("NAMING", "on");
+	accept_value("NAMING", "off");
+	refuse_value("NAMING", "yes", "must be auto, on or off, not `yes`");
+	accept_value("ENGINE_SOCKET", "/run/docker.sock");
+	refuse_value("ENGINE_SOCKET", "docker.sock", "absolute path");
 }
 
 static void test_node_id(void **state)
