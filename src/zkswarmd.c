@@ -194,8 +194,8 @@ static void start_metrics(struct daemon *d)
 static void start_naming(struct daemon *d)
 {
 	const struct zks_config *cfg = &d->cfg;
-	cleanup_free char *dir = xstrndup(cfg->engine_socket, strrchr(cfg->engine_socket, '/') -
-								      cfg->engine_socket + 1);
+	size_t dirlen = (size_t)(strrchr(cfg->engine_socket, '/') - cfg->engine_socket);
+	cleanup_free char *dir = xstrndup(cfg->engine_socket, dirlen ? dirlen : 1);
 	struct zks_naming_config nc = {.node_id = cfg->node_id,
 				       .engine_socket = cfg->engine_socket};
 	struct stat st;

@@ -23,7 +23,7 @@ assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT
 assert_ok "daemon starts with metrics" start_node n1 ADVERTISE_ADDR=127.0.0.1 METRICS_ADDR=127.0.0.1:$METRICS_PORT
 wait_until 10 "connected" grep -q "mirror: synced" "$T/n1/log"
 # Outside Docker there is no engine mount: naming is off, and the log says so once.
-assert_eq "$(grep -c 'naming: off: no directory /run/zkswarm-engine/ for ENGINE_SOCKET' "$T/n1/log")" 1 \
+assert_eq "$(grep -c 'naming: off: no directory /run/zkswarm-engine for ENGINE_SOCKET' "$T/n1/log")" 1 \
 	"the log says once that naming is off (no engine mount)"
 
 t_begin "metrics"
