@@ -4,6 +4,7 @@
  * network, address, node, aliases, service, ports; `stale` when the endpoint
  * record is missing; an unreadable record listed as such with the decoder's
  * reason; the filters; and --json, the document the table is rendered from.
+ * And what `zkswarmctl repair` (a dry run) finds among the names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,17 @@ static int setup(void **state)
 	struct zks_tree *t = zks_tree_new();
 
 	put(t, "/nodes/n1", "{\"address\":\"192.0.2.1\"}", SESSION);
-	put(t, "/networks/web", "{}", 0);
-	put(t, "/networks/web/endpoints/e1", "{}", 0);
-	put(t, "/networks/db/endpoints/e4", "{}", 0);
+	/* Networks as repair wants them: a claimed VNI, a member, endpoints of a live node. */
+	put(t, "/networks/web", "{\"subnet\":\"10.2.0.0/24\",\"vni\":4097,\"mtu\":1450}", 0);
+	put(t, "/vnis/4097", "{\"network\":\"web\"}", 0);
+	put(t, "/networks/web/members/n1:d0", "", 0);
+	put(t, "/networks/web/endpoints/e1",
+	    "{\"node\":\"n1\",\"address\":\"10.2.0.7/24\",\"mac\":\"02:00:00:00:00:01\"}", 0);
+	put(t, "/networks/db", "{\"subnet\":\"10.3.0.0/24\",\"vni\":4098,\"mtu\":1450}", 0);
+	put(t, "/vnis/4098", "{\"network\":\"db\"}", 0);
+	put(t, "/networks/db/members/n1:d1", "", 0);
+	put(t, "/networks/db/endpoints/e4",
+	    "{\"node\":\"n1\",\"address\":\"10.3.0.2/24\",\"mac\":\"02:00:00:00:00:02\"}", 0);
 	put(t, "/names/web/e1",
 	    "{\"name\":\"web-1\",\"aliases\":[\"web\",\"www\"],\"endpoint\":\"e1\",\"node\":\"n1\","
 	    "\"address\":\"10.2.0.7/24\",\"network_name\":\"front\",\"service\":\"app_web\","
@@ -63,8 +72,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* What ctl_cmd_names printed on stdout (to free), and its exit code in *rc. */
-static char *run(struct ctl_cluster *c, const struct ctl_opts *o, int *rc)
+/* What cmd printed on stdout (to free), and its exit code in *rc. */
+static char *run_cmd(int (*cmd)(struct ctl_cluster *, const struct ctl_opts *),
+		     struct ctl_cluster *c, const struct ctl_opts *o, int *rc)
 {
 	char path[] = "/tmp/test_ctl_names.XXXXXX";
 	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
@@ -75,7 +85,7 @@ static char *run(struct ctl_cluster *c, const struct ctl_opts *o, int *rc)
 	assert_true(fd >= 0 && saved >= 0);
 	fflush(stdout);
 	assert_true(dup2(fd, STDOUT_FILENO) >= 0);
-	*rc = ctl_cmd_names(c, o);
+	*rc = cmd(c, o);
 	fflush(stdout);
 	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
 	close(saved);
@@ -83,6 +93,11 @@ static char *run(struct ctl_cluster *c, const struct ctl_opts *o, int *rc)
 	assert_ok(zks_read_file(path, 1 << 20, &out, &len, &err), &err);
 	unlink(path);
 	return out;
+}
+
+static char *run(struct ctl_cluster *c, const struct ctl_opts *o, int *rc)
+{
+	return run_cmd(ctl_cmd_names, c, o, rc);
 }
 
 /* The --json document, parsed. */
@@ -270,15 +285,74 @@ static void test_no_names(void **state)
 	cJSON_Delete(doc);
 }
 
+static void put_stale(struct zks_tree *t, const char *path, int64_t ctime_ms)
+{
+	static const char rec[] = "{\"name\":\"s\",\"endpoint\":\"e\",\"node\":\"n1\","
+				  "\"address\":\"10.3.0.9/24\"}";
+	struct zks_stat st = {.owner = SESSION, .ctime_ms = ctime_ms};
+
+	zks_tree_put(t, path, rec, strlen(rec), &st);
+}
+
+/*
+ * repair (a dry run): e2 has no endpoint record and is persistent, so it goes; e3 is unreadable
+ * but ephemeral, so it stays for its session; an empty set of a network that is gone goes.  The
+ * healthy e1 and e4 are not mentioned; nor is the set of web, which exists.
+ */
+static void test_repair_finds(void **state)
+{
+	struct ctl_cluster *c = *state;
+	struct ctl_opts o = {.json = true, .dry_run = true};
+	struct zks_stat st = {.ctime_ms = 1};
+	char *text, *found = xstrdup("");
+	cJSON *doc;
+	const cJSON *f;
+	int rc;
+
+	zks_tree_put(c->snap, "/names/gone", NULL, 0, &st);
+	/* Stale and ephemeral: a young one may be on its way out, an old one is left behind. */
+	put_stale(c->snap, "/names/db/e5", 10 * 60 * 1000 - 1000);
+	put_stale(c->snap, "/names/db/e6", 1);
+	c->root = "/zkswarm";
+	c->taken_ms = 10 * 60 * 1000;
+	text = run_cmd(ctl_cmd_repair, c, &o, &rc);
+	assert_int_equal(rc, CTL_EXIT_PROBLEM);
+	doc = cJSON_Parse(text);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "found"))
+	{
+		char *next;
+
+		if (strncmp(str(f, "path"), "/zkswarm/names", 14) != 0)
+			continue;
+		next = xasprintf("%s%s %s %s;", found, str(f, "kind"), str(f, "path"),
+				 flag(f, "fixable") ? "fix" : "keep");
+		free(found);
+		found = next;
+		if (!strcmp(str(f, "path"), "/zkswarm/names/web/e2"))
+			assert_contains(
+				str(f, "reason"),
+				"has no endpoint record (/zkswarm/networks/web/endpoints/e2)");
+		if (!strcmp(str(f, "kind"), "invalid"))
+			assert_contains(str(f, "reason"),
+					"unreadable: a name record needs `address`");
+	}
+	assert_string_equal(found,
+			    "name /zkswarm/names/db/e5 keep;name /zkswarm/names/db/e6 fix;"
+			    "name-set /zkswarm/names/gone fix;"
+			    "name /zkswarm/names/web/e2 fix;invalid /zkswarm/names/web/e3 keep;");
+	c->root = NULL;
+	free(found);
+	free(text);
+	cJSON_Delete(doc);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_json),
-		T(test_filters),
-		T(test_table),
-		T(test_no_names),
+		T(test_json),	  T(test_filters),	T(test_table),
+		T(test_no_names), T(test_repair_finds),
 	};
 
 	test_init();
