@@ -23,6 +23,10 @@
  *                its addresses stays and no network that stays uses it
  *  invalid       a record that is not a JSON object: removed with the records
  *                below it, unless one of those is ephemeral (a live session's)
+ *  name          a name whose endpoint record is missing (the DNS server does
+ *                not answer it), or a persistent one; an ephemeral one younger
+ *                than a minute is only reported (its writer may be removing it)
+ *  name-set      an empty /names/<key> whose network is gone: the reaper's job
  *
  * Findings are listed in an order where each removal comes after what it
  * depends on (endpoints before the addresses they used, addresses before
@@ -881,6 +885,78 @@ static void check_subnets(struct repair *r)
 	zks_free_strv(keys, nk);
 }
 
+/* ---- names ------------------------------------------------------------------------------------ */
+
+/* The name record at p (endpoint ep of network key): unreadable, stale or persistent. */
+static void check_name(struct repair *r, const char *key, const char *ep, const char *p)
+{
+	cleanup_free char *epp = zks_path_network_endpoint(key, ep);
+	struct zks_record_name rec;
+	struct zks_error err = {0};
+	struct zks_stat st;
+	struct finding *f = NULL;
+	int state = ctl_get_record_why(r->c, p, &st, CTL_NAME, &rec, &err);
+
+	if (state < 0)
+		f = add(r, "invalid", p, st.ctime_ms,
+			xasprintf("the name record is unreadable: %s", err.msg));
+	else if (!ctl_exists(r->c, epp) || doomed(r, epp))
+		f = add(r, "name", p, st.ctime_ms,
+			xasprintf("name `%s` of node `%s` has no endpoint record (%s%s): the DNS "
+				  "server does not answer it",
+				  rec.name, rec.node, c_root(r), epp));
+	else if (st.owner == 0)
+		f = add(r, "name", p, st.ctime_ms,
+			xasprintf("name `%s` is persistent: it would outlive its node's session",
+				  rec.name));
+	zks_record_name_clear(&rec);
+	if (f == NULL)
+		return;
+	if (st.owner != 0 && state < 0)
+		f->action = xstrdup("none: it is ephemeral, so a live session owns it; it goes "
+				    "with that session");
+	else if (st.owner != 0 && f->age_ms < LIVE_LEASE_AGE_MS)
+		f->action = xstrdup("none yet: a live session wrote it less than a minute ago and "
+				    "may be removing it; run repair again");
+	else
+		delete_one(r, f, &st);
+}
+
+/* The names, then the name sets left empty whose network is gone. */
+static void check_names(struct repair *r)
+{
+	char **keys;
+	size_t nk = ctl_children(r->c, ZKS_NAMES, &keys);
+
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *sp = zks_path_names(keys[i]);
+		cleanup_free char *np = zks_path_network(keys[i]);
+		char **eps;
+		size_t ne = ctl_children(r->c, sp, &eps), left = 0;
+		struct zks_stat st;
+
+		for (size_t k = 0; k < ne; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", sp, eps[k]);
+
+			check_name(r, keys[i], eps[k], p);
+			left += !doomed(r, p);
+		}
+		zks_free_strv(eps, ne);
+		if (left == 0 && (!ctl_exists(r->c, np) || doomed(r, np)) &&
+		    ctl_get(r->c, sp, NULL, NULL, &st) == 0) {
+			cleanup_free char *note = reaper_note(r);
+			struct finding *f =
+				add(r, "name-set", sp, st.ctime_ms,
+				    xasprintf("the names of network `%s`, which is gone; %s",
+					      keys[i], note));
+
+			f->reaper = true;
+			delete_one(r, f, &st);
+		}
+	}
+	zks_free_strv(keys, nk);
+}
+
 /* ---- acting ---------------------------------------------------------------------------------- */
 
 static void act(struct repair *r, struct finding *f)
@@ -1032,6 +1108,7 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	check_networks(&r);
 	check_vnis(&r);
 	check_subnets(&r);
+	check_names(&r);
 	for (size_t i = 0; i < r.n; i++)
 		fixable += r.f[i].fixable;
 

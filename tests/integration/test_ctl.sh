@@ -7,7 +7,11 @@
 # against what they made.  Then orphans are planted with zkCli.sh: `repair`
 # must find exactly those, `repair --yes` must remove exactly those (and make
 # a missing VNI claim again) and leave every other record as it was, and a
-# second repair must find nothing.  Last, ZooKeeper is stopped: exit code 3.
+# second repair must find nothing.  Name records (issue 12) are written into
+# the real ZooKeeper by a zkCli.sh session, as the naming service will: `names`
+# lists them (stale, unreadable, filters), repair reports the stale one, the
+# daemons' reaper removes an empty name set of a network that is gone, and the
+# names go with their session.  Last, ZooKeeper is stopped: exit code 3.
 #
 # Env: ZKSWARMD (default build/zkswarmd), ZKSWARMCTL (default build/zkswarmctl;
 # run.sh passes the ASan build), ZK_PORT (default 2200).
@@ -76,7 +80,7 @@ t_begin "command line"
 assert_ok "--help" ctl --help
 assert_contains "$T_OUT" "repair" "--help lists the commands"
 assert_contains "$T_OUT" "Exit status" "--help explains the exit codes"
-for cmd in status volumes volume networks network pools pool repair; do
+for cmd in status volumes volume networks network pools pool names repair; do
 	assert_ok "$cmd --help" ctl "$cmd" --help
 	assert_contains "$T_OUT" "SYNOPSIS" "$cmd --help is a manual page"
 	assert_contains "$T_OUT" "EXIT STATUS" "$cmd --help gives its exit codes"
@@ -304,6 +308,54 @@ echo quit >&7
 exec 7>&-
 wait "$eph" 2>/dev/null
 wait_until 10 "it goes with its session" lease_gone
+
+t_begin "names"
+assert_ok "the daemons made /names (the skeleton)" zk_exists /names
+# A zkCli.sh session writes the records, ephemeral, as a node's naming service would.
+mkfifo "$T/fifo-names"
+/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" <"$T/fifo-names" >"$T/zkcli.names" 2>&1 &
+names_cli=$!
+on_exit "kill $names_cli 2>/dev/null || true"
+exec 8>"$T/fifo-names"
+e1=$(ep_id 1) e2=$(ep_id 2)
+cat >&8 <<EOF
+create $ROOT/names/web
+create -e $ROOT/names/web/$e1 '{"name":"web-1","aliases":["web","www"],"endpoint":"$e1","network":"$(net_id 1)","network_name":"front","address":"$a1","node":"n1","service":"app_web","task":"app_web.1.x","ports":[{"port":80,"proto":"tcp"},{"port":53,"proto":"udp"}]}'
+create -e $ROOT/names/web/$e2 '{"name":"db-1","endpoint":"$e2","network_name":"front","address":"$a2","node":"n2"}'
+create -e $ROOT/names/web/egone '{"name":"ghost-1","endpoint":"egone","address":"198.18.41.99/24","node":"n2"}'
+create -e $ROOT/names/web/ebad '{"name":"bad","endpoint":"ebad","node":"n1","address":"nowhere"}'
+EOF
+four_names() { [ "$(ctlj names | jq length)" = 4 ]; }
+wait_until 15 "zkswarmctl sees the four names" four_names
+assert_ok "names" ctl names
+row=$(grep '^web-1 ' <<<"$T_OUT")
+for cell in "front (web)" "$a1" " n1 " "web,www" "app_web/app_web.1.x" "80/tcp,53/udp" "${e1:0:12}"; do
+	assert_contains "$row" "$cell" "web-1's row shows $cell"
+done
+assert_eq "$(awk '$1 == "web-1" || $1 == "db-1" || $1 == "ghost-1" {print $1 ":" $NF}' <<<"$T_OUT" | sort | tr '\n' ' ')" "db-1:ok ghost-1:stale web-1:ok " "states: ghost-1 has no endpoint record"
+assert_contains "$T_OUT" "(unreadable record)" "the unreadable record is listed"
+n=$(ctlj names)
+assert_eq "$(jq -r '.[] | select(.name == "web-1") | [.key, .endpoint == "'"$e1"'", .registered, .stale, (.session | test("^0x"))] | join(" ")' <<<"$n")" "web true true false true" "--json: web-1's key, endpoint, node registered, not stale, ephemeral"
+assert_eq "$(jq -c '.[] | select(.name == "web-1") | [.aliases, .ports]' <<<"$n")" '[["web","www"],[{"port":80,"proto":"tcp"},{"port":53,"proto":"udp"}]]' "--json: aliases and ports"
+assert_eq "$(jq -r '.[] | select(.endpoint == "ebad") | [.valid, (.error | contains("a.b.c.d/len"))] | join(" ")' <<<"$n")" "false true" "--json: why ebad is unreadable"
+assert_eq "$(ctlj names --node n2 | jq -r '[.[] | .endpoint] | sort | join(" ")')" "$e2 ebad egone" "--node n2 (and the unreadable one)"
+assert_eq "$(ctlj names --service app_web | jq -r '[.[] | .endpoint] | sort | join(" ")')" "$e1 ebad" "--service app_web"
+assert_eq "$(ctlj names --network front | jq -r '[.[] | .name] | sort | join(" ")')" "db-1 web-1" "--network by the engine's name"
+assert_eq "$(ctlj names --network nope | jq length)" 0 "--network of no names"
+assert_rc 2 "--network outside names: 2" ctl networks --network web
+# The reaper's leader removes an empty name set of a network that is gone, and only that.
+assert_ok "plant an empty name set of no network" sh -c "printf 'create $ROOT/names/gone\nquit\n' |
+	/usr/share/zookeeper/bin/zkCli.sh -server $ZK_ADDR:$ZK_PORT 2>&1 | grep -q '^Created'"
+set_gone() { ! zk_exists /names/gone; }
+wait_until 15 "the reaper removes it" set_gone
+assert_ok "web's name set stays" zk_exists /names/web
+r=$(ctlj repair)
+assert_eq "$(jq -r '.found[] | .kind + " " + (.path | sub(".*/"; "")) + " " + (.fixable | tostring)' <<<"$r" | sort | tr '\n' ';')" "invalid ebad false;name egone false;" "repair reports the stale name and the unreadable one (ephemeral: left)"
+echo quit >&8
+exec 8>&-
+wait "$names_cli" 2>/dev/null
+no_names() { [ "$(ctlj names | jq length)" = 0 ]; }
+wait_until 15 "the names go with their session" no_names
 
 t_begin "ZooKeeper ACLs"
 echo "ops:s3cret" >"$T/auth" && chmod 600 "$T/auth"
