@@ -392,9 +392,13 @@ int zks_engine_events(struct zks_engine *e, zks_engine_event_fn fn, void (*subsc
 	if (ensure_connected(e, err) < 0 || (s.curl = easy_new(e, err)) == NULL)
 		return -1;
 	filter = curl_easy_escape(s.curl, EVENTS_FILTER, 0);
-	path = xasprintf("/v%s/events?filters=%s", e->version, filter ? filter : "");
+	path = filter ? xasprintf("/v%s/events?filters=%s", e->version, filter) : NULL;
 	curl_free(filter);
-	set_url(s.curl, path);
+	if (path == NULL || set_url(s.curl, path) < 0) {
+		curl_easy_cleanup(s.curl);
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "cannot build the URL of the engine's event stream");
+	}
 	s.line.max = EVENT_LINE_MAX;
 	s.deadline_ms = zks_now_ms() + e->timeout_ms;
 	curl_easy_setopt(s.curl, CURLOPT_HEADERFUNCTION, on_header);
