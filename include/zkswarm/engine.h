@@ -58,7 +58,8 @@ struct zks_engine_event {
 typedef int (*zks_engine_event_fn)(void *ctx, const struct zks_engine_event *ev);
 
 /*
- * GET /events of types container and network, from now on; fn is called for each event, in
+ * GET /events of types container and network, from a second before the call on (the engine
+ * may replay an event already seen: apply them idempotently); fn is called for each event, in
  * order.  Returns 0 when fn or *stop ended it (stop is looked at least once a second), -1 with
  * err when the stream could not start or broke (the engine went away).  subscribed, if not
  * NULL, is called once the engine has answered (events after that point are seen), before
@@ -95,7 +96,8 @@ struct zks_engine_container {
 };
 
 /* GET /containers/ID/json (ID or name).  0; -1 with err NOT_FOUND when it is gone, INVALID when
- * id is not an ID or a name, else UNAVAILABLE.  out is cleared first. */
+ * id is not an ID or a name, else UNAVAILABLE.  out is overwritten (zeroed on failure): clear
+ * what it held first. */
 int zks_engine_inspect(struct zks_engine *e, const char *id, struct zks_engine_container *out,
 		       struct zks_error *err);
 void zks_engine_container_clear(struct zks_engine_container *c);

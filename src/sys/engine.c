@@ -392,7 +392,11 @@ int zks_engine_events(struct zks_engine *e, zks_engine_event_fn fn, void (*subsc
 	if (ensure_connected(e, err) < 0 || (s.curl = easy_new(e, err)) == NULL)
 		return -1;
 	filter = curl_easy_escape(s.curl, EVENTS_FILTER, 0);
-	path = filter ? xasprintf("/v%s/events?filters=%s", e->version, filter) : NULL;
+	/* since: the engine flushes the answer's headers before it subscribes (moby's getEvents),
+	 * so it is asked to replay from a second before; events are applied idempotently. */
+	path = filter ? xasprintf("/v%s/events?since=%lld&filters=%s", e->version,
+				  (long long)(zks_wall_ms() / 1000 - 1), filter)
+		      : NULL;
 	curl_free(filter);
 	if (path == NULL || set_url(s.curl, path) < 0) {
 		curl_easy_cleanup(s.curl);

@@ -54,7 +54,7 @@ struct fake_engine {
 	unsigned nstreams;
 	struct count *counts;
 	size_t ncounts;
-	char last_version[16], last_filters[256];
+	char last_version[16], last_filters[256], last_since[32];
 };
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -235,7 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	struct fake_engine *fe = cls;
-	const char *path = url, *refused = "", *filters;
+	const char *path = url, *refused = "", *filters, *since;
 	cleanup_free char *api = NULL, *body = NULL;
 	unsigned status;
 
@@ -249,6 +249,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(path, "/events") == 0) {
 		filters = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "filters");
 		snprintf(fe->last_filters, sizeof(fe->last_filters), "%s", filters ? filters : "");
+		since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
+		snprintf(fe->last_since, sizeof(fe->last_since), "%s", since ? since : "");
 	}
 	while (fe->hang && !fe->stopping)
 		wait_step(fe);
@@ -438,4 +440,9 @@ const char *fake_engine_last_version(struct fake_engine *fe)
 const char *fake_engine_last_filters(struct fake_engine *fe)
 {
 	return fe->last_filters;
+}
+
+const char *fake_engine_last_since(struct fake_engine *fe)
+{
+	return fe->last_since;
 }

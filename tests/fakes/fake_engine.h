@@ -40,9 +40,11 @@ bool fake_engine_wait_streams(struct fake_engine *fe, unsigned n, int timeout_ms
 /* Requests so far to path without its version prefix: "/version", "/events",
  * "/containers/json", "/containers/ID/json". */
 unsigned fake_engine_count(struct fake_engine *fe, const char *path);
-/* The API version of the latest versioned request ("1.45"), "" before one; the filters
- * argument of the latest GET /events, decoded, "" before one.  Valid until the next request. */
+/* The API version of the latest versioned request ("1.45"), "" before one; the filters and
+ * since arguments of the latest GET /events, decoded, "" before one (the fake replays nothing:
+ * a stream starts at the end of the log).  Valid until the next request. */
 const char *fake_engine_last_version(struct fake_engine *fe);
 const char *fake_engine_last_filters(struct fake_engine *fe);
+const char *fake_engine_last_since(struct fake_engine *fe);
 
 #endif

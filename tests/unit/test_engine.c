@@ -646,6 +646,9 @@ static void test_events_arrive_in_order_after_subscribed(void **state)
 	assert_int_equal(fake_engine_count(f->fe, "/events"), 1);
 	assert_contains(fake_engine_last_filters(f->fe), "\"container\"");
 	assert_contains(fake_engine_last_filters(f->fe), "\"network\"");
+	/* from a second before the call: the engine subscribes after it sent the headers */
+	assert_in_range(strtoll(fake_engine_last_since(f->fe), NULL, 10), zks_wall_ms() / 1000 - 5,
+			zks_wall_ms() / 1000);
 	fake_engine_emit(f->fe, EV_CONNECT);
 	fake_engine_emit(f->fe, "not an event");				/* skipped */
 	fake_engine_emit(f->fe, "[\"Type\",\"network\"]");			/* skipped */
