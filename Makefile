@@ -22,7 +22,8 @@ CC ?= cc
 BUILD ?= build
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-PKGS := libmicrohttpd libcjson libnl-3.0 libnl-route-3.0
+# libcurl: the daemon's client of the engine's API (src/sys/engine.c) and zkswarmctl's of the daemon.
+PKGS := libmicrohttpd libcjson libnl-3.0 libnl-route-3.0 libcurl
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wvla
 CFLAGS ?= -O2 -g
@@ -60,19 +61,17 @@ $(BUILD)/libzkswarm.a: $(LIB_OBJS)
 $(BUILD)/zkswarmd: $(BUILD)/src/zkswarmd.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# zkswarmctl, the operator's CLI: src/zkswarmctl.c over its library of src/ctl/*.c; libcurl for
-# the daemon's socket.
+# zkswarmctl, the operator's CLI: src/zkswarmctl.c over its library of src/ctl/*.c.
 CTL_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ctl/*.c))
-CTL_LIBS := $(shell pkg-config --libs libcurl)
-$(BUILD)/src/zkswarmctl.o $(CTL_LIB_OBJS): ALL_CPPFLAGS += $(shell pkg-config --cflags libcurl)
 $(BUILD)/libzkswarmctl.a: $(CTL_LIB_OBJS)
 	ar rcs $@ $^
 $(BUILD)/zkswarmctl: $(BUILD)/src/zkswarmctl.o $(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The fakes of the kernel (tests/fakes/) serve the unit tests and the fuzz target.
+# The fakes of the kernel and of the Docker engine (tests/fakes/) serve the unit tests and the
+# fuzz target.
 $(BUILD)/tests/%.o: ALL_CPPFLAGS += -Itests/fakes
-TEST_FAKES := $(BUILD)/tests/fakes/fakes.o
+TEST_FAKES := $(BUILD)/tests/fakes/fakes.o $(BUILD)/tests/fakes/fake_engine.o
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o $(TEST_FAKES) \
 		$(BUILD)/libzkswarm.a
@@ -84,7 +83,7 @@ CTL_UNIT_BINS := $(filter $(BUILD)/tests/test_ctl_%,$(UNIT_BINS))
 $(CTL_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/helpers.o \
 		$(TEST_FAKES) $(BUILD)/libzkswarmctl.a $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CTL_LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 # CLI over the netlink module for tests/integration/test_netlink.sh
 $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a
@@ -132,7 +131,7 @@ format-check:
 clean:
 	rm -rf build build-asan build-fuzz plugin
 
-# Benchmark tools (bench/): not part of the daemon; libcurl only here.
+# Benchmark tools (bench/): not part of the daemon, built on their own.
 BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 

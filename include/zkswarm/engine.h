@@ -23,14 +23,25 @@
 #define ZKS_ENGINE_TIMEOUT_MS 5000
 /* The newest API version spoken; the engine's own if older, never below its minimum. */
 #define ZKS_ENGINE_API_MAX "1.45"
+/* The oldest: Engine 20.10 (Debian 12's docker.io).  An engine that cannot speak a version in
+ * between (older than 20.10, or one whose minimum is above ZKS_ENGINE_API_MAX) is refused. */
+#define ZKS_ENGINE_API_MIN "1.41"
+/* At most this many networks of one container are read (the rest are left out, with a warning). */
+#define ZKS_ENGINE_NETS_MAX 256
 
 struct zks_engine;
 
 /* A client of the engine at socket_path; nothing is sent yet.  NULL only without memory. */
 struct zks_engine *zks_engine_new(const char *socket_path);
 void zks_engine_free(struct zks_engine *e);
+/* The bound of every call and of the event stream's answer (ZKS_ENGINE_TIMEOUT_MS); for tests. */
+void zks_engine_set_timeout_ms(struct zks_engine *e, long ms);
 
-/* GET /version: picks the API version.  0, or -1 with err (UNAVAILABLE: no engine there). */
+/*
+ * GET /version: picks the API version.  0, or -1 with err: UNAVAILABLE (no engine there, or no
+ * version in its answer), INVALID (no version both speak).  The calls below connect first
+ * when this has not succeeded yet.
+ */
 int zks_engine_connect(struct zks_engine *e, struct zks_error *err);
 /* The version picked ("1.41"), "" before zks_engine_connect succeeded. */
 const char *zks_engine_api_version(const struct zks_engine *e);
@@ -47,7 +58,8 @@ struct zks_engine_event {
 typedef int (*zks_engine_event_fn)(void *ctx, const struct zks_engine_event *ev);
 
 /*
- * GET /events of types container and network, from now on; fn is called for each event, in
+ * GET /events of types container and network, from a second before the call on (the engine
+ * may replay an event already seen: apply them idempotently); fn is called for each event, in
  * order.  Returns 0 when fn or *stop ended it (stop is looked at least once a second), -1 with
  * err when the stream could not start or broke (the engine went away).  subscribed, if not
  * NULL, is called once the engine has answered (events after that point are seen), before
@@ -62,24 +74,30 @@ struct zks_engine_attachment {
 	char *network;	   /* the key of that entry: the network's name */
 	char *endpoint_id; /* EndpointID; "" when not connected */
 	char *address;	   /* IPAddress/IPPrefixLen, "" if none */
-	char **aliases;	   /* Aliases (DNSNames on API >= 1.44), without the container's own
-			    * name and its short ID */
+	char **aliases;	   /* DNSNames when present (API >= 1.44), else Aliases, without the
+			    * container's own name and its short ID, de-duplicated, at most
+			    * ZKS_NAME_ALIASES_MAX */
 	size_t naliases;
 };
 
+/* Read from untrusted JSON: a field of the wrong type reads as absent. */
 struct zks_engine_container {
-	char *id;
-	char *name;			   /* without the leading '/' */
-	char *hostname;			   /* Config.Hostname */
+	char *id;			   /* Id, else the ID asked for */
+	char *name;			   /* without the leading '/'; "" if absent */
+	char *hostname;			   /* Config.Hostname; NULL if absent */
 	bool running;			   /* State.Running */
 	char *service, *service_id, *task; /* com.docker.swarm.* labels; NULL if absent */
-	struct zks_record_port *ports;	   /* Config.ExposedPorts ("80/tcp") */
+	struct zks_record_port *ports;	   /* Config.ExposedPorts ("80/tcp"): at most
+					    * ZKS_NAME_PORTS_MAX, bad keys left out */
 	size_t nports;
-	struct zks_engine_attachment *nets;
+	struct zks_engine_attachment
+		*nets; /* at most ZKS_ENGINE_NETS_MAX, those with a NetworkID */
 	size_t nnets;
 };
 
-/* GET /containers/ID/json.  0; -1 with err NOT_FOUND when it is gone, else UNAVAILABLE. */
+/* GET /containers/ID/json (ID or name).  0; -1 with err NOT_FOUND when it is gone, INVALID when
+ * id is not an ID or a name, else UNAVAILABLE.  out is overwritten (zeroed on failure): clear
+ * what it held first. */
 int zks_engine_inspect(struct zks_engine *e, const char *id, struct zks_engine_container *out,
 		       struct zks_error *err);
 void zks_engine_container_clear(struct zks_engine_container *c);
