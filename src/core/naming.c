@@ -352,8 +352,9 @@ static void sweep_network(struct zks_naming *n, const char *key)
 		if (entry_find(n, eps[i]) != NULL ||
 		    store_cached_get(n->store, path, &data, NULL, NULL) < 0)
 			continue;
-		ours = zks_record_name_decode(data, &rec, NULL) == 0 &&
-		       strcmp(rec.node, n->node_id) == 0;
+		if (zks_record_name_decode(data, &rec, NULL) < 0)
+			continue; /* not ours to judge: zkswarmctl repair reports it */
+		ours = strcmp(rec.node, n->node_id) == 0;
 		if (ours) {
 			n->v = xrealloc(n->v, (n->n + 1) * sizeof(*n->v));
 			n->v[n->n++] = (struct entry){
@@ -364,8 +365,8 @@ static void sweep_network(struct zks_naming *n, const char *key)
 				.data = steal_pointer(&data),
 				.state = ENTRY_REMOVE,
 			};
-			zks_record_name_clear(&rec);
 		}
+		zks_record_name_clear(&rec);
 	}
 	zks_free_strv(eps, neps);
 }

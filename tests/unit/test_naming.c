@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fake_engine.h"
 #include "helpers.h"
 #include "zkswarm/naming.h"
 #include "zkswarm/records.h"
@@ -380,6 +382,133 @@ static void test_sweep_after_restart(void **state)
 	zks_naming_free(other);
 }
 
+/* ---- the threads, with the engine's fake ------------------------------------------------------ */
+
+/* The inspect JSON of a container on the network "front-net" with endpoint ep. */
+static char *inspect_json(const char *id, const char *name, const char *ep, bool running)
+{
+	return xasprintf("{\"Id\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Running\":%s},"
+			 "\"Config\":{\"Hostname\":\"h\",\"ExposedPorts\":{\"80/tcp\":{}}},"
+			 "\"NetworkSettings\":{\"Networks\":{\"front-net\":{\"NetworkID\":"
+			 "\"d0c0ffee\",\"EndpointID\":\"%s\",\"IPAddress\":\"10.1.0.9\","
+			 "\"IPPrefixLen\":24,\"Aliases\":[\"web\"]}}}}",
+			 id, name, running ? "true" : "false", ep);
+}
+
+static void set_container(struct fake_engine *fe, const char *id, const char *name, const char *ep,
+			  bool running)
+{
+	char *json = inspect_json(id, name, ep, running);
+
+	fake_engine_set_container(fe, id, json);
+	free(json);
+}
+
+/* Waits (at most 10 s) until key/ep has a record (want) or has none. */
+static bool wait_name(struct zks_store *s, const char *key, const char *ep, bool want)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		if (has_name(s, key, ep) == want)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static void emit(struct fake_engine *fe, const char *type, const char *action, const char *id,
+		 const char *container)
+{
+	char *line = container ? xasprintf("{\"Type\":\"%s\",\"Action\":\"%s\",\"Actor\":{\"ID\":"
+					   "\"%s\",\"Attributes\":{\"container\":\"%s\"}}}",
+					   type, action, id, container)
+			       : xasprintf("{\"Type\":\"%s\",\"Action\":\"%s\",\"Actor\":{\"ID\":"
+					   "\"%s\"}}",
+					   type, action, id);
+
+	fake_engine_emit(fe, line);
+	free(line);
+}
+
+/*
+ * The service started: the running containers are registered once the stream is up; a started
+ * container (its event) is, a stopped one is not any more, a disconnected one neither, and
+ * the endpoint record's removal (DeleteEndpoint) removes its name without any event.
+ */
+static void test_threads_follow_the_engine(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_engine *fe = fake_engine_start();
+	struct zks_naming_config cfg = {.node_id = "n1",
+					.engine_socket = fake_engine_socket(fe),
+					.retry_max_ms = 200};
+	struct zks_naming *n;
+
+	put_endpoint(f->s, KEY, EP1, "n1", "10.1.0.5/24");
+	put_endpoint(f->s, KEY, EP2, "n1", "10.1.0.6/24");
+	put_endpoint(f->s, KEY, EP3, "n1", "10.1.0.7/24");
+	set_container(fe, C1, "web-1", EP1, true);
+	fake_engine_set_list(fe, "[{\"Id\":\"" C1 "\"}]");
+	n = zks_naming_new(f->s, &cfg);
+	zks_naming_start(n);
+
+	assert_true(wait_name(f->s2, KEY, EP1, true)); /* the reconcile at the stream's start */
+	assert_true(fake_engine_wait_streams(fe, 1, 10000));
+
+	set_container(fe, C2, "db-1", EP2, true);
+	emit(fe, "container", "start", C2, NULL);
+	assert_true(wait_name(f->s2, KEY, EP2, true));
+
+	set_container(fe, C2, "db-1", EP2, false);
+	emit(fe, "container", "die", C2, NULL);
+	assert_true(wait_name(f->s2, KEY, EP2, false));
+
+	set_container(fe, C2, "db-1", EP3, true); /* started again, a new endpoint */
+	emit(fe, "network", "connect", "d0c0ffee", C2);
+	assert_true(wait_name(f->s2, KEY, EP3, true));
+
+	fake_engine_set_container(fe, C2, NULL); /* docker rm -f: inspect says 404 */
+	emit(fe, "container", "destroy", C2, NULL);
+	assert_true(wait_name(f->s2, KEY, EP3, false));
+
+	remove_path(f->s2, zks_path_network_endpoint(KEY, EP1)); /* DeleteEndpoint */
+	assert_true(wait_name(f->s2, KEY, EP1, false));
+
+	zks_naming_stop(n);
+	fake_engine_stop(fe);
+	zks_naming_free(n);
+}
+
+/* An engine that goes away and comes back: the service reconnects and reconciles. */
+static void test_threads_wait_for_the_engine(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_engine *fe = fake_engine_start();
+	struct zks_naming_config cfg = {.node_id = "n1",
+					.engine_socket = fake_engine_socket(fe),
+					.retry_max_ms = 200};
+	struct zks_naming *n = zks_naming_new(f->s, &cfg);
+
+	put_endpoint(f->s, KEY, EP1, "n1", "10.1.0.5/24");
+	zks_naming_start(n);
+	assert_true(fake_engine_wait_streams(fe, 1, 10000));
+	for (int i = 0; i < 1000 && fake_engine_count(fe, "/containers/json") == 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	assert_true(fake_engine_count(fe, "/containers/json") >= 1); /* reconciled: nothing */
+	assert_false(has_name(f->s2, KEY, EP1));
+	fake_engine_end_stream(fe); /* the engine restarts; meanwhile web-1 started */
+	set_container(fe, C1, "web-1", EP1, true);
+	fake_engine_set_list(fe, "[{\"Id\":\"" C1 "\"}]");
+	assert_true(wait_name(f->s2, KEY, EP1, true));
+	assert_true(fake_engine_wait_streams(fe, 1, 10000)); /* following it again */
+	assert_true(fake_engine_count(fe, "/events") >= 2);
+
+	zks_naming_stop(n);
+	fake_engine_stop(fe);
+	zks_naming_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +522,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_down_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_after_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_follow_the_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_wait_for_the_engine, setup, teardown),
 	};
 
 	test_init();
