@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """names-watch.py - read and watch zkswarm's name registry from outside Docker.
 
 An example of a ZooKeeper client of the registry (docs/DESIGN.md, "Names"),

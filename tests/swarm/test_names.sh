@@ -30,7 +30,7 @@ now_ms() { date +%s%3N; }
 secs_since() { awk -v ms=$(($(now_ms) - $1)) 'BEGIN { printf "%.2f", ms / 1000 }'; }
 
 # names: every name record, one JSON object a line (kazoo, from outside Docker)
-names() { timeout 40 python3 "$top/scripts/names-watch.py" --zk "$ZK" --root "$ROOT" list; }
+names() { timeout 40 /usr/bin/python3 "$top/scripts/names-watch.py" --zk "$ZK" --root "$ROOT" list; }
 # rec NAME: the record of container NAME ("" if none)
 rec() { names | jq -c --arg n "$1" 'select(.name == $n)'; }
 has_name() { [ -n "$(rec "$1")" ]; }
@@ -78,7 +78,7 @@ assert_ok "db2: node2, $IP2/24, alias db, port 5432/tcp" \
 assert_ok "the record is ephemeral (owned by a session)" owner_is_not "$(ep_of 1 web1)" 0x0
 
 t_begin "watched from outside Docker"
-python3 "$top/scripts/names-watch.py" --zk "$ZK" --root "$ROOT" follow --seconds 120 >"$C/follow.out" 2>"$C/follow.err" &
+/usr/bin/python3 "$top/scripts/names-watch.py" --zk "$ZK" --root "$ROOT" follow --seconds 120 >"$C/follow.out" 2>"$C/follow.err" &
 FOLLOW_PID=$!
 wait_until 20 "the watch lists the current names" followed '"name": "db2"'
 assert_ok "node2: web3 starts" dk 2 run -d --name web3 --network n "$IMAGE" sleep 600
