@@ -32,6 +32,8 @@ struct ctl_opts {
 	bool json;
 	bool yes;     /* repair: remove without asking */
 	bool dry_run; /* repair: only report */
+	/* names: only those of this network (key or name), service, node; NULL: all */
+	const char *network, *service, *node;
 };
 
 /* Commands.  c is NULL for status when ZooKeeper is unreachable (unreachable_msg says why). */
@@ -42,6 +44,7 @@ int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o);
 int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char *key);
 int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o);
 int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet);
+int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o);
 int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o);
 
 /* Print doc as indented JSON on stdout. */

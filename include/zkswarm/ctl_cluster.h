@@ -63,6 +63,7 @@ enum ctl_record {
 	CTL_ADDRESS, /* struct zks_record_address */
 	CTL_NODE,    /* struct zks_record_node */
 	CTL_LEADER,  /* struct zks_record_leader */
+	CTL_NAME,    /* struct zks_record_name */
 };
 
 /*
@@ -73,6 +74,9 @@ enum ctl_record {
  */
 int ctl_get_record(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
 		   enum ctl_record kind, void *out);
+/* The same, with why a present record is unreadable in err (when -1 and err is not NULL). */
+int ctl_get_record_why(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		       enum ctl_record kind, void *out, struct zks_error *err);
 
 /* A per-node count as zkswarmctl counts it: 0 unless at least 1 (ctl_count()'s rule). */
 long ctl_record_count(const struct zks_record_count *e);

@@ -6,7 +6,8 @@
  * network memberships, pool references or addresses has been unregistered
  * for the grace period, one daemon of the cluster removes what it held, so
  * that `docker network rm` and address reuse are never blocked by a node
- * that will not come back.  That daemon is elected through ZooKeeper: the
+ * that will not come back; it also removes the empty name sets
+ * (/names/<key>) of networks that are gone.  That daemon is elected through ZooKeeper: the
  * one whose session holds the ephemeral /reaper/leader.  Volume leases need
  * no reaper: they are ephemeral themselves.
  *

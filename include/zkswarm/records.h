@@ -25,15 +25,16 @@
  *   /reaper/leader                           the reaper's lease (ephemeral)
  *   /names                                   parent of the per-network name sets
  *   /names/<key>                             a network's names (made by its first name)
- *   /names/<key>/<endpoint id>               an endpoint's name, aliases, service, ports
+ *   /names/<key>/<endpoint>                  an endpoint's name, aliases, service, ports
  *                                            (ephemeral, the endpoint's node's session)
  * end of layout.
  *
  * Every builder returns a string to free.
  *
  * The JSON of the records is encoded and decoded here too (the sections
- * below; records_volume.c, records_ipam.c, records_node.c): a plain struct
- * per record, zks_record_X_encode() (JSON to free) and zks_record_X_decode()
+ * below; records_volume.c, records_ipam.c, records_node.c, records_net.c,
+ * records_name.c): a plain struct per record, zks_record_X_encode() (JSON to
+ * free) and zks_record_X_decode()
  * (0, or -1 with err set; data is NUL-terminated, as the store gives it).
  * Records from ZooKeeper are untrusted, and a decoder is exactly as strict as
  * the daemon and zkswarmctl always were (old records included): it rejects
@@ -259,13 +260,13 @@ struct zks_record_port {
 };
 
 struct zks_record_name {
-	char *name;	 /* the container's name, without Docker's leading '/' */
-	char **aliases;	 /* its network aliases on this network (each at most 253 characters) */
-	size_t naliases; /* at most ZKS_NAME_ALIASES_MAX */
-	char *hostname;	 /* NULL if absent or not a string */
-	char *container; /* the engine's container ID; NULL if absent */
-	char *endpoint;	 /* the endpoint ID (the record's own name) */
-	char *network;	 /* the engine's network ID on node; NULL if absent */
+	char *name;	    /* the container's name, without Docker's leading '/' */
+	char **aliases;	    /* its network aliases on this network (each at most 253 characters) */
+	size_t naliases;    /* at most ZKS_NAME_ALIASES_MAX */
+	char *hostname;	    /* NULL if absent or not a string */
+	char *container;    /* the engine's container ID; NULL if absent */
+	char *endpoint;	    /* the endpoint ID (the record's own name) */
+	char *network;	    /* the engine's network ID on node; NULL if absent */
 	char *network_name; /* the network's name on the engine; NULL if absent */
 	char *address;	    /* "a.b.c.d/len", the endpoint record's */
 	char *node;	    /* the node the endpoint lives on */

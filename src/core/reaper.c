@@ -10,6 +10,10 @@
  * reaps when its own clock says so (tests/unit/test_reaper.c); the clock
  * starts when the daemon does, and starts again at every pass that finds the
  * mirror not synced: the reaper errs on the side of waiting.
+ *
+ * Names (/names/KEY/ENDPOINT) are ephemeral and go with their node's session;
+ * the leader only removes a network's empty name set once the network itself
+ * is gone (sweep_names).
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -179,6 +183,54 @@ static void collect_holders(struct zks_store *store, struct names *out)
 	zks_free_strv(subnets, nsubnets);
 }
 
+/* ---- name sets ------------------------------------------------------------------------------- */
+
+/*
+ * Remove /names/KEY when it is empty and /networks/KEY is gone.  The mirror proposes, ZooKeeper
+ * decides: the network's absence is read from ZooKeeper (a mirror behind it may not show a
+ * network made a moment ago), and the delete is at the version the mirror showed, refused by
+ * ZooKeeper if a name appeared meanwhile.  Returns how many sets were removed.
+ */
+static int sweep_names(struct zks_reaper *r)
+{
+	char **keys;
+	size_t nkeys;
+	int removed = 0;
+
+	add_children(r->store, ZKS_NAMES, &keys, &nkeys);
+	for (size_t i = 0; i < nkeys; i++) {
+		cleanup_free char *np = zks_path_network(keys[i]);
+		cleanup_free char *sp = zks_path_names(keys[i]);
+		struct zks_error err = {0};
+		struct zks_stat st;
+		char **v;
+		size_t n;
+
+		if (store_cached_get(r->store, np, NULL, NULL, NULL) == 0 ||
+		    store_cached_get(r->store, sp, NULL, NULL, &st) < 0)
+			continue;
+		add_children(r->store, sp, &v, &n);
+		zks_free_strv(v, n);
+		if (n > 0)
+			continue;
+		if (store_get(r->store, np, NULL, NULL, NULL, &err) == 0 ||
+		    err.code != ZKS_ERR_NOT_FOUND)
+			continue;
+		if (store_remove(r->store, sp, st.version, &err) == 0) {
+			log_info(
+				"reaper: removed the empty name set of network `%s`, which is gone",
+				keys[i]);
+			removed++;
+		} else if (err.code != ZKS_ERR_NOT_EMPTY && err.code != ZKS_ERR_CONFLICT &&
+			   err.code != ZKS_ERR_NOT_FOUND) {
+			log_warn("reaper: removing the name set of network `%s`: %s", keys[i],
+				 err.msg);
+		}
+	}
+	zks_free_strv(keys, nkeys);
+	return removed;
+}
+
 /* ---- passes ------------------------------------------------------------------------------------ */
 
 static bool take_leadership(struct zks_reaper *r, int64_t session)
@@ -265,6 +317,8 @@ int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms)
 		if (ok)
 			reaped++;
 	}
+	if (leader)
+		sweep_names(r);
 	zks_free_strv(holders.v, holders.n);
 	zks_free_strv(alive, nalive);
 	return reaped;

@@ -1,12 +1,13 @@
 /*
  * records.c - the paths of zkswarm's records in ZooKeeper (records.h); their JSON is in
- * records_volume.c, records_ipam.c, records_net.c and records_node.c.
+ * records_volume.c, records_ipam.c, records_net.c, records_node.c and records_name.c.
  */
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 const char *const zks_skeleton[] = {
-	ZKS_VOLUMES, ZKS_IPAM, ZKS_SUBNETS, ZKS_NETWORKS, ZKS_VNIS, ZKS_NODES, ZKS_REAPER, NULL,
+	ZKS_VOLUMES, ZKS_IPAM,	 ZKS_SUBNETS, ZKS_NETWORKS, ZKS_VNIS,
+	ZKS_NODES,   ZKS_REAPER, ZKS_NAMES,   NULL,
 };
 
 char *zks_path_volume(const char *name)
@@ -82,4 +83,14 @@ char *zks_path_subnet_addr_group(const char *name, const char *group)
 char *zks_path_node(const char *node)
 {
 	return xasprintf(ZKS_NODES "/%s", node);
+}
+
+char *zks_path_names(const char *key)
+{
+	return xasprintf(ZKS_NAMES "/%s", key);
+}
+
+char *zks_path_name(const char *key, const char *endpoint_id)
+{
+	return xasprintf(ZKS_NAMES "/%s/%s", key, endpoint_id);
 }

@@ -50,7 +50,13 @@ enum {
 	TAKES_YES = 1 << 0,
 	TAKES_DRY_RUN = 1 << 1,
 	TAKES_SOCKET = 1 << 2,
+	TAKES_NETWORK = 1 << 3,
+	TAKES_SERVICE = 1 << 4,
+	TAKES_NODE = 1 << 5,
 };
+
+/* getopt's values of the long options without a short one. */
+enum { OPT_NETWORK = 256, OPT_SERVICE, OPT_NODE };
 
 struct ctl_command {
 	const char *name;
@@ -92,6 +98,12 @@ static int run_pools(struct ctl_cluster *c, const struct ctl_opts *o, const char
 {
 	(void)arg;
 	return ctl_cmd_pools(c, o);
+}
+
+static int run_names(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
+{
+	(void)arg;
+	return ctl_cmd_names(c, o);
 }
 
 static int run_repair(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg)
@@ -263,6 +275,37 @@ static const struct ctl_command commands[] = {
 	 "EXIT STATUS\n"
 	 "  0 ok; 1 no such pool; 2 not a subnet; 3 ZooKeeper unreachable.\n",
 	 .run = ctl_cmd_pool},
+	{"names", NULL, "the name registry: who is on each network, where, with which ports",
+	 "NAME\n"
+	 "  zkswarmctl names - list the names of the containers on the cluster's networks\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl names [--network KEY] [--service S] [--node N] [--json]\n"
+	 "                   [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  One row per name record (/names/<key>/<endpoint>, written by the node of each\n"
+	 "  endpoint; see docs/DESIGN.md, \"Names\"): NAME (the container's), NETWORK (its name\n"
+	 "  on the engine and, in parentheses, the cluster's key when they differ), ADDRESS,\n"
+	 "  NODE, ALIASES, SERVICE (swarm's service/task), PORTS (\"80/tcp,53/udp\") and\n"
+	 "  STATE: `ok`; `stale` when the endpoint record (/networks/<key>/endpoints/<endpoint>)\n"
+	 "  is missing, so the DNS server does not answer the name (`zkswarmctl repair` lists\n"
+	 "  those); `unreadable` for a record the decoder refuses (its error is in the JSON).\n"
+	 "  Unreadable records are listed whatever --service and --node say.\n"
+	 "\n"
+	 "OPTIONS\n"
+	 "  --network KEY   only the names of this network: its key, or its name on the engine\n"
+	 "  --service S     only the tasks of swarm service S\n"
+	 "  --node N        only the names of endpoints on node N\n"
+	 "\n"
+	 "JSON\n"
+	 "  An array of {key, endpoint, valid, error, name, aliases, hostname, container,\n"
+	 "  network, network_name, address, node, service, service_id, task, ports: [{port,\n"
+	 "  proto}], updated_at, session, registered (the node), stale}.\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 ok; 3 ZooKeeper unreachable.\n",
+	 .takes = TAKES_NETWORK | TAKES_SERVICE | TAKES_NODE, .run = run_names},
 	{"repair", NULL, "find orphaned records and (with confirmation) remove them",
 	 "NAME\n"
 	 "  zkswarmctl repair - find and remove orphaned records\n"
@@ -325,9 +368,8 @@ static const struct {
 	unsigned bit;
 	const char *flag;
 } command_options[] = {
-	{TAKES_YES, "--yes"},
-	{TAKES_DRY_RUN, "--dry-run"},
-	{TAKES_SOCKET, "--socket"},
+	{TAKES_YES, "--yes"},	      {TAKES_DRY_RUN, "--dry-run"}, {TAKES_SOCKET, "--socket"},
+	{TAKES_NETWORK, "--network"}, {TAKES_SERVICE, "--service"}, {TAKES_NODE, "--node"},
 };
 
 static const struct ctl_command *find_command(const char *name)
@@ -360,6 +402,9 @@ static void usage(FILE *out)
 		"  -s, --socket PATH         status: also ask the local daemon over its socket\n"
 		"  -y, --yes                 repair: fix without asking\n"
 		"  -n, --dry-run             repair: only report\n"
+		"      --network KEY         names: only those of one network\n"
+		"      --service S           names: only those of one swarm service\n"
+		"      --node N              names: only those on one node\n"
 		"\n");
 	fprintf(out, "%s", exit_help);
 }
@@ -398,6 +443,22 @@ static int parse_timeout(struct ctl_cli *cli, const char *arg)
 	return CTL_CLI_RUN;
 }
 
+/* --network, --service, --node: what names lists; not empty. */
+static int set_filter(struct ctl_cli *cli, int opt, const char *arg)
+{
+	const char **to = opt == OPT_NETWORK   ? &cli->opts.network
+			  : opt == OPT_SERVICE ? &cli->opts.service
+					       : &cli->opts.node;
+	const char *flag = opt == OPT_NETWORK	? "--network"
+			   : opt == OPT_SERVICE ? "--service"
+						: "--node";
+
+	if (arg[0] == '\0')
+		return usage_error(cli, "%s wants a value, not an empty string", flag);
+	*to = arg;
+	return CTL_CLI_RUN;
+}
+
 /* The options before, between and after the words; CTL_CLI_RUN, or the exit code. */
 static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 {
@@ -410,6 +471,9 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"yes", no_argument, NULL, 'y'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"network", required_argument, NULL, OPT_NETWORK},
+		{"service", required_argument, NULL, OPT_SERVICE},
+		{"node", required_argument, NULL, OPT_NODE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -447,6 +511,11 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 		case 'n':
 			o->dry_run = true;
 			break;
+		case OPT_NETWORK:
+		case OPT_SERVICE:
+		case OPT_NODE:
+			r = set_filter(cli, c, optarg);
+			break;
 		case 'v':
 			cli->verbose++;
 			break;
@@ -469,8 +538,10 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 static int check_command_options(const struct ctl_cli *cli)
 {
 	const struct ctl_opts *o = &cli->opts;
-	unsigned given = (o->yes ? TAKES_YES : 0) | (o->dry_run ? TAKES_DRY_RUN : 0) |
-			 (o->socket != NULL ? TAKES_SOCKET : 0);
+	unsigned given =
+		(o->yes ? TAKES_YES : 0) | (o->dry_run ? TAKES_DRY_RUN : 0) |
+		(o->socket != NULL ? TAKES_SOCKET : 0) | (o->network != NULL ? TAKES_NETWORK : 0) |
+		(o->service != NULL ? TAKES_SERVICE : 0) | (o->node != NULL ? TAKES_NODE : 0);
 	unsigned both = TAKES_YES | TAKES_DRY_RUN;
 
 	if ((given & both) == both && (cli->cmd->takes & both) == both)

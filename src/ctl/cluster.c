@@ -196,37 +196,48 @@ static const size_t record_size[] = {
 	[CTL_ADDRESS] = sizeof(struct zks_record_address),
 	[CTL_NODE] = sizeof(struct zks_record_node),
 	[CTL_LEADER] = sizeof(struct zks_record_leader),
+	[CTL_NAME] = sizeof(struct zks_record_name),
 };
 
-static int record_decode(enum ctl_record kind, const char *text, void *out)
+static int record_decode(enum ctl_record kind, const char *text, void *out, struct zks_error *err)
 {
 	switch (kind) {
 	case CTL_LEASE:
-		return zks_record_lease_decode(text, out, NULL);
+		return zks_record_lease_decode(text, out, err);
 	case CTL_VNI:
-		return zks_record_vni_decode(text, out, NULL);
+		return zks_record_vni_decode(text, out, err);
 	case CTL_SUBNET:
-		return zks_record_subnet_decode(text, out, NULL);
+		return zks_record_subnet_decode(text, out, err);
 	case CTL_ADDRESS:
-		return zks_record_address_decode(text, out, NULL);
+		return zks_record_address_decode(text, out, err);
 	case CTL_NODE:
-		return zks_record_node_decode(text, out, NULL);
+		return zks_record_node_decode(text, out, err);
 	case CTL_LEADER:
-		return zks_record_leader_decode(text, out, NULL);
+		return zks_record_leader_decode(text, out, err);
+	case CTL_NAME:
+		return zks_record_name_decode(text, out, err);
 	}
 	abort();
 }
 
-int ctl_get_record(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
-		   enum ctl_record kind, void *out)
+int ctl_get_record_why(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		       enum ctl_record kind, void *out, struct zks_error *err)
 {
 	cleanup_free char *text = NULL;
 	int state = get_text(c, path, st, &text);
 
 	memset(out, 0, record_size[kind]);
-	if (state > 0 && record_decode(kind, text, out) < 0)
+	if (state < 0)
+		zks_error_set(err, ZKS_ERR_INTERNAL, "the record has a NUL byte inside");
+	if (state > 0 && record_decode(kind, text, out, err) < 0)
 		state = -1;
 	return state;
+}
+
+int ctl_get_record(const struct ctl_cluster *c, const char *path, struct zks_stat *st,
+		   enum ctl_record kind, void *out)
+{
+	return ctl_get_record_why(c, path, st, kind, out, NULL);
 }
 
 long ctl_record_count(const struct zks_record_count *e)

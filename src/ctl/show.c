@@ -1,6 +1,6 @@
 /*
  * show.c - zkswarmctl's read-only commands: status, volumes, volume,
- * networks, network, pools, pool.
+ * networks, network, pools, pool, names.
  *
  * Each builds one JSON document from the snapshot (the `--json` output) and
  * renders the tables from that document.  Records are untrusted: a field of
@@ -822,6 +822,164 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 	else
 		print_pool(v);
 	cJSON_Delete(v);
+	return CTL_EXIT_OK;
+}
+
+/* ---- names ----------------------------------------------------------------------------------- */
+
+static cJSON *name_ports_json(const struct zks_record_name *rec)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rec->nports; i++) {
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(p, "port", rec->ports[i].port);
+		cJSON_AddStringToObject(p, "proto", rec->ports[i].proto);
+		cJSON_AddItemToArray(arr, p);
+	}
+	return arr;
+}
+
+/* What the record says; every field null (lists empty) when it is unreadable. */
+static void name_fields_json(const struct zks_record_name *rec, cJSON *obj)
+{
+	cJSON *aliases = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rec->naliases; i++)
+		cJSON_AddItemToArray(aliases, cJSON_CreateString(rec->aliases[i]));
+	add_str(obj, "name", rec->name);
+	cJSON_AddItemToObject(obj, "aliases", aliases);
+	add_str(obj, "hostname", rec->hostname);
+	add_str(obj, "container", rec->container);
+	add_str(obj, "network", rec->network);
+	add_str(obj, "network_name", rec->network_name);
+	add_str(obj, "address", rec->address);
+	add_str(obj, "node", rec->node);
+	add_str(obj, "service", rec->service);
+	add_str(obj, "service_id", rec->service_id);
+	add_str(obj, "task", rec->task);
+	cJSON_AddItemToObject(obj, "ports", name_ports_json(rec));
+	add_str(obj, "updated_at", rec->updated_at);
+}
+
+/* The name record of endpoint ep in network key, joined to its endpoint record and node. */
+static cJSON *name_json(struct ctl_cluster *c, const char *key, const char *ep)
+{
+	cleanup_free char *path = zks_path_name(key, ep);
+	cleanup_free char *ep_path = zks_path_network_endpoint(key, ep);
+	cleanup_free char *sess = NULL;
+	struct zks_record_name rec;
+	struct zks_error err = {0};
+	struct zks_stat st = {0};
+	bool valid = ctl_get_record_why(c, path, &st, CTL_NAME, &rec, &err) > 0;
+	cJSON *obj = cJSON_CreateObject();
+
+	sess = session_hex(st.owner);
+	cJSON_AddStringToObject(obj, "key", key);
+	cJSON_AddStringToObject(obj, "endpoint", ep);
+	cJSON_AddBoolToObject(obj, "valid", valid);
+	add_str(obj, "error", valid ? NULL : err.msg);
+	name_fields_json(&rec, obj);
+	add_str(obj, "session", st.owner != 0 ? sess : NULL);
+	cJSON_AddBoolToObject(obj, "registered", ctl_registered(c, rec.node));
+	cJSON_AddBoolToObject(obj, "stale", !ctl_exists(c, ep_path));
+	zks_record_name_clear(&rec);
+	return obj;
+}
+
+/* Whether --network, --service and --node let the name through (unreadable ones pass the last
+ * two: nothing says they do not match). */
+static bool name_wanted(const struct ctl_opts *o, const cJSON *v)
+{
+	const char *net = jstr(v, "network_name");
+
+	if (o->network != NULL && strcmp(o->network, jstr(v, "key")) != 0 &&
+	    (net == NULL || strcmp(o->network, net) != 0))
+		return false;
+	if (!is_true(v, "valid"))
+		return true;
+	if (o->service != NULL &&
+	    (jstr(v, "service") == NULL || strcmp(o->service, jstr(v, "service")) != 0))
+		return false;
+	return o->node == NULL || strcmp(o->node, jstr(v, "node")) == 0;
+}
+
+/* "a,b" of the strings in arr, or "80/tcp,53/udp" of the ports in it. */
+static char *name_list_text(const cJSON *arr, bool ports)
+{
+	char *text = xstrdup("");
+	const cJSON *e;
+	char b[24];
+
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (ports)
+			appendf(&text, ",", "%s/%s", num_text(e, "port", b), jstr(e, "proto"));
+		else if (cJSON_IsString(e))
+			appendf(&text, ",", "%s", e->valuestring);
+	}
+	return text;
+}
+
+static void name_row(struct ctl_table *t, const cJSON *v)
+{
+	const char *key = jstr(v, "key"), *net = jstr(v, "network_name");
+	const char *svc = jstr(v, "service"), *task = jstr(v, "task");
+	cleanup_free char *network = net != NULL && strcmp(net, key) != 0
+					     ? xasprintf("%s (%s)", net, key)
+					     : xstrdup(key);
+	cleanup_free char *aliases =
+		name_list_text(cJSON_GetObjectItemCaseSensitive(v, "aliases"), false);
+	cleanup_free char *ports =
+		name_list_text(cJSON_GetObjectItemCaseSensitive(v, "ports"), true);
+	cleanup_free char *service =
+		svc && task ? xasprintf("%s/%s", svc, task) : xstrdup(svc ? svc : "");
+	cleanup_free char *ep = short_id(jstr(v, "endpoint"));
+	bool valid = is_true(v, "valid");
+
+	ctl_table_add(t, valid ? jstr(v, "name") : "(unreadable record)", network,
+		      jstr(v, "address"), jstr(v, "node"), aliases, service, ports, ep,
+		      !valid		    ? "unreadable"
+		      : is_true(v, "stale") ? "stale"
+					    : "ok");
+}
+
+int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o)
+{
+	static const char *const headers[] = {"NAME",	 "NETWORK", "ADDRESS",	"NODE", "ALIASES",
+					      "SERVICE", "PORTS",   "ENDPOINT", "STATE"};
+	cJSON *arr = cJSON_CreateArray();
+	char **keys;
+	size_t nk = ctl_children(c, ZKS_NAMES, &keys);
+
+	for (size_t i = 0; i < nk; i++) {
+		cleanup_free char *set = zks_path_names(keys[i]);
+		char **eps;
+		size_t ne = ctl_children(c, set, &eps);
+
+		for (size_t k = 0; k < ne; k++) {
+			cJSON *v = name_json(c, keys[i], eps[k]);
+
+			if (name_wanted(o, v))
+				cJSON_AddItemToArray(arr, v);
+			else
+				cJSON_Delete(v);
+		}
+		zks_free_strv(eps, ne);
+	}
+	zks_free_strv(keys, nk);
+	if (o->json) {
+		ctl_print_json(arr);
+	} else {
+		struct ctl_table *t = ctl_table_new(ARRAY_SIZE(headers), headers);
+		const cJSON *v;
+
+		cJSON_ArrayForEach(v, arr) name_row(t, v);
+		ctl_table_print(t, stdout);
+		ctl_table_free(t);
+	}
+	cJSON_Delete(arr);
 	return CTL_EXIT_OK;
 }
 

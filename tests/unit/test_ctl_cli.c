@@ -13,8 +13,8 @@
 #include "zkswarm/ctl_cli.h"
 #include "zkswarm/util.h"
 
-static const char *const command_names[] = {"status",  "volumes", "volume", "networks",
-					    "network", "pools",	  "pool",   "repair"};
+static const char *const command_names[] = {"status", "volumes", "volume", "networks", "network",
+					    "pools",  "pool",	 "names",  "repair"};
 
 struct parsed {
 	struct ctl_cli cli;
@@ -123,6 +123,9 @@ static void test_defaults_are_the_daemons(void **state)
 	assert_false(p->cli.opts.json);
 	assert_false(p->cli.opts.yes);
 	assert_false(p->cli.opts.dry_run);
+	assert_null(p->cli.opts.network);
+	assert_null(p->cli.opts.service);
+	assert_null(p->cli.opts.node);
 	assert_int_equal(p->cli.verbose, 0);
 	done(p);
 
@@ -176,6 +179,22 @@ static void test_options_anywhere(void **state)
 	p = PARSE("-t", "3600", "pools");
 	assert_int_equal(p->cli.opts.timeout_ms, 3600000);
 	done(p);
+	/* names' filters, before and after the command, one or all. */
+	p = PARSE("--network", "web", "names", "--service=app_web", "--json", "--node", "n2");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(ctl_cli_command_name(&p->cli), "names");
+	assert_string_equal(p->cli.opts.network, "web");
+	assert_string_equal(p->cli.opts.service, "app_web");
+	assert_string_equal(p->cli.opts.node, "n2");
+	assert_true(p->cli.opts.json);
+	assert_null(p->cli.arg);
+	done(p);
+	p = PARSE("names", "--node=n1");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_null(p->cli.opts.network);
+	assert_null(p->cli.opts.service);
+	assert_string_equal(p->cli.opts.node, "n1");
+	done(p);
 }
 
 static void test_usage_errors(void **state)
@@ -198,6 +217,14 @@ static void test_usage_errors(void **state)
 	refused(PARSE("repair", "--yes", "--dry-run", "--socket", "/s"), "contradict each other");
 	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` only");
 	refused(PARSE("status", "--yes", "--socket", "/s"), "--yes is an option of `repair` only");
+	refused(PARSE("networks", "--network", "web"), "--network is an option of `names` only");
+	refused(PARSE("volumes", "--service", "s"), "--service is an option of `names` only");
+	refused(PARSE("repair", "--node", "n1"), "--node is an option of `names` only");
+	refused(PARSE("names", "--network"), "--network needs an argument");
+	refused(PARSE("names", "--node", ""), "--node wants a value, not an empty string");
+	refused(PARSE("names", "--service="), "--service wants a value");
+	refused(PARSE("names", "web"), "`names` takes no argument");
+	refused(PARSE("names", "--yes"), "--yes is an option of `repair` only");
 }
 
 static void test_help_texts(void **state)
@@ -219,6 +246,13 @@ static void test_help_texts(void **state)
 	assert_contains(p->out, "default " ZKS_DEFAULT_ZK_ROOT ")");
 	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
 		assert_contains(p->out, command_names[i]);
+	assert_contains(p->out, "--network KEY         names: ");
+	assert_contains(p->out, "--service S           names: ");
+	assert_contains(p->out, "--node N              names: ");
+	done(p);
+	p = PARSE("names", "--help");
+	assert_contains(p->out, "zkswarmctl names [--network KEY] [--service S] [--node N]");
+	assert_contains(p->out, "stale");
 	done(p);
 	p = PARSE("help");
 	assert_int_equal(p->rc, CTL_EXIT_OK);

@@ -5,6 +5,8 @@
  * What a dead node held is reclaimed after the grace and not before, a live
  * node's records stay, one reaper leads, the clock restarts when the mirror is
  * out of sync or the node comes back, and volume leases need no reaper.
+ * The leader also removes the empty name sets of networks that are gone, and
+ * only those.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +305,55 @@ static void test_volume_leases_need_no_reaper(void **state)
 	free(lease);
 }
 
+static void put(struct zks_store *s, const char *path, enum zks_node_kind kind)
+{
+	struct zks_error err = {0};
+
+	assert_ok(store_create(s, path, "{}", 2, kind, &err), &err);
+}
+
+/*
+ * Name sets: /names/gone (its network is gone, empty) goes; /names/shared (its network is
+ * there) and /names/held (a name left in it) stay until the name goes with its session.  Only
+ * the leader removes, and nothing while the mirror is not synced.
+ */
+static void test_empty_name_sets_of_gone_networks(void **state)
+{
+	struct cluster *c = *state;
+	char *name = zks_path_name("held", EPB);
+
+	put(c->a.store, "/names/gone", ZKS_PERSISTENT);
+	put(c->a.store, "/names/shared", ZKS_PERSISTENT);
+	put(c->a.store, "/names/held", ZKS_PERSISTENT);
+	put(c->n2.store, name, ZKS_EPHEMERAL);
+	/* node-a leads: node-c's passes remove nothing. */
+	assert_int_equal(zks_reaper_pass(c->ra, 0), 0);
+	put(c->a.store, "/names/later", ZKS_PERSISTENT);
+	assert_int_equal(zks_reaper_pass(c->rc, 0), 0);
+	assert_false(zks_reaper_is_leader(c->rc));
+	assert_true(test_store_exists(c->a.store, "/names/later"));
+	/* Nor does the leader while its view is incomplete. */
+	zks_mem_backend_set_down(c->b, true);
+	assert_int_equal(zks_reaper_pass(c->ra, 1), 0);
+	zks_mem_backend_set_down(c->b, false);
+	assert_true(test_store_exists(c->a.store, "/names/later"));
+	assert_int_equal(zks_reaper_pass(c->ra, 2), 0);
+	assert_false(test_store_exists(c->a.store, "/names/gone"));
+	assert_false(test_store_exists(c->a.store, "/names/later"));
+	assert_true(test_store_exists(c->a.store, "/names/shared"));
+	assert_true(test_store_exists(c->a.store, "/names/held"));
+	assert_true(test_store_exists(c->a.store, name));
+	assert_true(test_store_exists(c->a.store, ZKS_NAMES));
+	/* The name goes with node-b's session (no grace: it is ephemeral), then its set. */
+	kill_node(c, &c->n2);
+	assert_false(test_store_exists(c->a.store, name));
+	assert_true(test_store_exists(c->a.store, "/names/held"));
+	assert_int_equal(zks_reaper_pass(c->ra, 3), 0);
+	assert_false(test_store_exists(c->a.store, "/names/held"));
+	assert_true(test_store_exists(c->a.store, "/names/shared"));
+	free(name);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -316,6 +367,7 @@ int main(void)
 		T(test_node_that_comes_back_is_not_reaped),
 		T(test_failed_reclaim_is_retried),
 		T(test_volume_leases_need_no_reaper),
+		T(test_empty_name_sets_of_gone_networks),
 	};
 
 	test_init();

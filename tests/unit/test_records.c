@@ -43,6 +43,8 @@ static void test_paths_and_skeleton(void **state)
 		 "/ipam/subnets/198.18.0.0-16/addrs/198.18.7.0-24", ZKS_SUBNETS},
 		{zks_path_node("n1"), "/nodes/n1", ZKS_NODES},
 		{xstrdup(ZKS_REAPER_LEADER), "/reaper/leader", ZKS_REAPER},
+		{zks_path_names("k"), "/names/k", ZKS_NAMES},
+		{zks_path_name("k", "e1"), "/names/k/e1", ZKS_NAMES},
 	};
 
 	(void)state;
