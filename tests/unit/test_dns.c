@@ -3,9 +3,6 @@
  * in-memory store, the whole query path (zks_dns_answer) with queries built by libldns (A,
  * SRV, PTR, scope, case, NXDOMAIN, NODATA, REFUSED, TC and TCP, EDNS, BADVERS, hostile
  * headers), and the server on a loopback port following a change of the store.
- *
- * The name records' codec comes from another branch; until it is merged, names_standin.h
- * stands in for it (weak definitions).
  */
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
@@ -18,7 +15,6 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "names_standin.h"
 #include "zkswarm/dns.h"
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
