@@ -20,6 +20,7 @@
 #include "zkswarm/api.h"
 #include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
+#include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
@@ -92,6 +93,7 @@ struct daemon {
 	struct zks_reaper *reaper;
 	struct zks_http *http;
 	struct zks_metrics_server *metrics;
+	struct zks_dns *dns;
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -183,6 +185,26 @@ static void start_metrics(struct daemon *d)
 		log_info("zkswarmd: metrics on http://%s/metrics", d->cfg.metrics_addr);
 }
 
+/* Nor is DNS (DNS_LISTEN): it answers from the mirror, so it may start before ZooKeeper does. */
+static void start_dns(struct daemon *d)
+{
+	struct zks_dns_config dc = {
+		.listen = d->cfg.dns_listen,
+		.domain = d->cfg.dns_domain,
+		.ttl = (uint32_t)d->cfg.dns_ttl,
+	};
+	struct zks_error err = {0};
+
+	if (d->cfg.dns_listen[0] == '\0')
+		return;
+	d->dns = zks_dns_start(d->store, &dc, &err);
+	if (d->dns == NULL)
+		log_error("zkswarmd: %s; serving without DNS", err.msg);
+	else
+		log_info("zkswarmd: DNS for %s on %s (UDP and TCP), TTL %d s", d->cfg.dns_domain,
+			 d->cfg.dns_listen, d->cfg.dns_ttl);
+}
+
 /* Everything, in start-up order; on failure what was started is stopped again. */
 /*
  * The store stops first: after store_stop no callback of it runs (and the
@@ -191,7 +213,9 @@ static void start_metrics(struct daemon *d)
  */
 static void release(struct daemon *d)
 {
+	zks_dns_stop(d->dns);
 	store_stop(d->store);
+	zks_dns_free(d->dns);
 	zks_reaper_free(d->reaper);
 	zks_networks_free(d->app.networks);
 	zks_ipam_free(d->app.ipam);
@@ -226,6 +250,7 @@ static int start(struct daemon *d, struct zks_error *err)
 	if (d->http == NULL)
 		goto fail_services;
 	start_metrics(d);
+	start_dns(d);
 	return 0;
 
 fail_services:
@@ -244,6 +269,7 @@ static void stop(struct daemon *d)
 {
 	zks_http_stop(d->http);
 	zks_metrics_stop(d->metrics);
+	zks_dns_stop(d->dns);
 	unlink(d->cfg.socket_path);
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);

@@ -44,6 +44,15 @@ struct zks_dns_scope {
 	size_t n;
 };
 
+/*
+ * DNS_LISTEN's "a.b.c.d:port", a.b.c.d in 127.0.0.0/8 (port 0: any); host byte order.
+ * INVALID naming DNS_LISTEN otherwise.
+ */
+int zks_dns_listen_parse(const char *text, uint32_t *ip, uint16_t *port, struct zks_error *err);
+/* DNS_DOMAIN: labels of [A-Za-z0-9_-], 1 to 63 bytes each, at most max bytes, the trailing dot
+ * optional; INVALID naming DNS_DOMAIN otherwise. */
+int zks_dns_domain_check(const char *domain, size_t max, struct zks_error *err);
+
 /* ---- the index ------------------------------------------------------------------------------ */
 
 struct zks_dns_index;

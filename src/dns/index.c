@@ -94,6 +94,21 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
+int zks_dns_domain_check(const char *domain, size_t max, struct zks_error *err)
+{
+	cleanup_free char *d = xstrdup(domain);
+	size_t n = strlen(d);
+
+	if (n > 0 && d[n - 1] == '.')
+		d[n - 1] = '\0';
+	if (!valid_dns_name(d, max))
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "DNS_DOMAIN `%.64s` must be a DNS name of at most %zu bytes: "
+				     "labels of letters, digits, - and _, separated by dots",
+				     domain, max);
+	return 0;
+}
+
 /* ---- building ------------------------------------------------------------------------------- */
 
 /* NETLABEL: the key if it is a label, else the engine's name if it is one and free, else a

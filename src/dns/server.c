@@ -63,15 +63,14 @@ struct zks_dns {
 
 /* ---- the address ---------------------------------------------------------------------------- */
 
-/* "127.x.y.z:PORT" into addr; INVALID naming DNS_LISTEN otherwise. */
-static int parse_listen(const char *text, struct sockaddr_in *addr, struct zks_error *err)
+int zks_dns_listen_parse(const char *text, uint32_t *ip, uint16_t *port, struct zks_error *err)
 {
 	const char *colon = text != NULL ? strrchr(text, ':') : NULL;
 	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
 	char *end;
-	unsigned long port;
+	unsigned long p;
 
-	memset(addr, 0, sizeof(*addr));
 	if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(host))
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "DNS_LISTEN `%.64s` must be a loopback address and a port "
@@ -80,18 +79,18 @@ static int parse_listen(const char *text, struct sockaddr_in *addr, struct zks_e
 	memcpy(host, text, (size_t)(colon - text));
 	host[colon - text] = '\0';
 	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || port > 65535 ||
-	    inet_pton(AF_INET, host, &addr->sin_addr) != 1)
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || p > 65535 ||
+	    inet_pton(AF_INET, host, &a) != 1)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "DNS_LISTEN `%.64s` must be an IPv4 address and a port", text);
-	if ((ntohl(addr->sin_addr.s_addr) >> 24) != 127)
+	if ((ntohl(a.s_addr) >> 24) != 127)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "DNS_LISTEN `%.64s` is not a loopback address: the DNS server "
 				     "answers only on 127.0.0.0/8 for now",
 				     text);
-	addr->sin_family = AF_INET;
-	addr->sin_port = htons((uint16_t)port);
+	*ip = ntohl(a.s_addr);
+	*port = (uint16_t)p;
 	return 0;
 }
 
@@ -389,11 +388,15 @@ static void *dns_thread(void *arg)
 struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_config *cfg,
 			      struct zks_error *err)
 {
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	struct zks_dns *dns;
-	struct sockaddr_in addr;
+	uint32_t ip;
+	uint16_t port;
 
-	if (parse_listen(cfg->listen, &addr, err) < 0)
+	if (zks_dns_listen_parse(cfg->listen, &ip, &port, err) < 0)
 		return NULL;
+	addr.sin_addr.s_addr = htonl(ip);
+	addr.sin_port = htons(port);
 	dns = xcalloc(1, sizeof(*dns));
 	dns->store = store;
 	dns->domain = xstrdup(cfg->domain != NULL ? cfg->domain : ZKS_DNS_DEFAULT_DOMAIN);
