@@ -9,7 +9,8 @@
  *   - the answer (dns/answer.c): one query's wire bytes in, one reply's wire bytes out,
  *     no socket (as zks_http_dispatch), for the server, the unit tests and the fuzzer;
  *   - the server (dns/server.c): UDP and TCP on one loopback address (DNS_LISTEN), its
- *     own thread, rebuilding the index when the mirror changes.
+ *     own thread, rebuilding the index when the mirror changes; its replies are counted
+ *     by rcode in the metrics (metrics.h).
  *
  * Names under DOMAIN (DNS_DOMAIN, default "zkswarm."):
  *   NAME.NETLABEL.DOMAIN.   NAME on that network (NETLABEL: the network's key if it is a
@@ -126,12 +127,6 @@ struct zks_dns_config {
 	uint32_t ttl;
 };
 
-/* Replies sent, by rcode, and the other events a server counts (metrics). */
-struct zks_dns_stats {
-	uint64_t noerror, nxdomain, refused, formerr, notimp, other;
-	uint64_t truncated, dropped, tcp_refused;
-};
-
 struct zks_dns;
 
 /*
@@ -146,7 +141,6 @@ void zks_dns_stop(struct zks_dns *dns);
 void zks_dns_free(struct zks_dns *dns);
 /* The port bound (for tests that ask for port 0). */
 uint16_t zks_dns_port(const struct zks_dns *dns);
-void zks_dns_stats(struct zks_dns *dns, struct zks_dns_stats *out);
 /* Rebuilds the index now (tests); the thread does it itself within 100 ms of a change. */
 void zks_dns_refresh(struct zks_dns *dns);
 /* The current snapshot, with a reference (zks_dns_index_unref it). */

@@ -26,6 +26,7 @@
 
 #include "zkswarm/dns.h"
 #include "zkswarm/log.h"
+#include "zkswarm/metrics.h"
 #include "zkswarm/util.h"
 
 #define MAX_CONNS 64
@@ -54,9 +55,8 @@ struct zks_dns {
 	bool running;
 	atomic_bool dirty, stopping;
 	int64_t built_ms;
-	pthread_mutex_t lock; /* leaf: current and stats */
+	pthread_mutex_t lock; /* leaf: current */
 	struct zks_dns_index *current;
-	struct zks_dns_stats stats;
 	struct conn *conns[MAX_CONNS];
 	uint8_t reply[MSG_MAX];
 };
@@ -148,28 +148,6 @@ static void on_change(void *ctx)
 	}
 }
 
-static void count(struct zks_dns *dns, int rcode)
-{
-	struct zks_dns_stats *s = &dns->stats;
-
-	pthread_mutex_lock(&dns->lock);
-	if (rcode < 0)
-		s->dropped++;
-	else if (rcode == 0)
-		s->noerror++;
-	else if (rcode == 1)
-		s->formerr++;
-	else if (rcode == 3)
-		s->nxdomain++;
-	else if (rcode == 4)
-		s->notimp++;
-	else if (rcode == 5)
-		s->refused++;
-	else
-		s->other++;
-	pthread_mutex_unlock(&dns->lock);
-}
-
 /* One query through the current index; the reply's length (0: none) in *outlen. */
 static int answer(struct zks_dns *dns, const uint8_t *wire, size_t len, bool tcp, size_t *outlen)
 {
@@ -178,12 +156,7 @@ static int answer(struct zks_dns *dns, const uint8_t *wire, size_t len, bool tcp
 	int rcode = zks_dns_answer(ix, &q, dns->reply, outlen);
 
 	zks_dns_index_unref(ix);
-	count(dns, rcode);
-	if (rcode >= 0 && *outlen >= 12 && (dns->reply[2] & 0x02)) {
-		pthread_mutex_lock(&dns->lock);
-		dns->stats.truncated++;
-		pthread_mutex_unlock(&dns->lock);
-	}
+	zks_metrics_dns_reply(rcode, rcode >= 0 && *outlen >= 12 && (dns->reply[2] & 0x02));
 	return rcode;
 }
 
@@ -234,9 +207,7 @@ static void accept_all(struct zks_dns *dns, int64_t now)
 			i++;
 		if (i == MAX_CONNS) {
 			close(fd);
-			pthread_mutex_lock(&dns->lock);
-			dns->stats.tcp_refused++;
-			pthread_mutex_unlock(&dns->lock);
+			zks_metrics_dns_tcp_refused();
 			continue;
 		}
 		dns->conns[i] = xcalloc(1, sizeof(struct conn));
@@ -432,13 +403,6 @@ struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_conf
 uint16_t zks_dns_port(const struct zks_dns *dns)
 {
 	return dns->port;
-}
-
-void zks_dns_stats(struct zks_dns *dns, struct zks_dns_stats *out)
-{
-	pthread_mutex_lock(&dns->lock);
-	*out = dns->stats;
-	pthread_mutex_unlock(&dns->lock);
 }
 
 void zks_dns_stop(struct zks_dns *dns)
