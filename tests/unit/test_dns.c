@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -585,6 +586,89 @@ static void test_server_follows_the_store(void **state)
 	zks_dns_free(dns);
 }
 
+/* A TCP connection to the server on 127.0.0.1:port. */
+static int tcp_connect(uint16_t port)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = {.tv_sec = 2};
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* Reads exactly n bytes (the timeout bounds each read): n, or less at EOF or timeout. */
+static size_t read_n(int fd, uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+
+	for (int i = 0; i < 1000 && got < n; i++) {
+		ssize_t r = recv(fd, buf + got, n - got, 0);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+/* One framed reply: its answer count, or -1. */
+static int tcp_reply(int fd)
+{
+	static uint8_t buf[ZKS_DNS_REPLY_MAX];
+	ldns_pkt *r = NULL;
+	size_t len;
+	int an = -1;
+
+	if (read_n(fd, buf, 2) != 2)
+		return -1;
+	len = (size_t)buf[0] << 8 | buf[1];
+	if (read_n(fd, buf, len) == len && ldns_wire2pkt(&r, buf, len) == LDNS_STATUS_OK)
+		an = ldns_pkt_ancount(r);
+	ldns_pkt_free(r);
+	return an;
+}
+
+static void test_server_tcp(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_dns_config cfg = {.listen = "127.0.0.1:0", .domain = "zkswarm.", .ttl = 1};
+	struct zks_error err;
+	struct zks_dns *dns;
+	ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str("big.zkswarm."), LDNS_RR_TYPE_A,
+					 LDNS_RR_CLASS_IN, LDNS_RD);
+	uint8_t *wire = NULL, framed[2 * (2 + 512)], b;
+	size_t len = 0;
+	int fd;
+
+	add_service(f->s, "big", 100);
+	dns = zks_dns_start(f->s, &cfg, &err);
+	if (dns == NULL)
+		fail_msg("zks_dns_start: %s", err.msg);
+	assert_int_equal(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
+	ldns_pkt_free(q);
+	/* Two queries in one write, the second cut in two: both answered, whole, in order. */
+	framed[0] = (uint8_t)(len >> 8);
+	framed[1] = (uint8_t)len;
+	memcpy(framed + 2, wire, len);
+	memcpy(framed + 2 + len, framed, 2 + len);
+	free(wire);
+	fd = tcp_connect(zks_dns_port(dns));
+	assert_int_equal(send(fd, framed, 2 * (2 + len) - 5, 0), (ssize_t)(2 * (2 + len) - 5));
+	assert_int_equal(tcp_reply(fd), 100);
+	assert_int_equal(send(fd, framed + 2 * (2 + len) - 5, 5, 0), 5);
+	assert_int_equal(tcp_reply(fd), 100);
+	/* A length under a header's closes the connection. */
+	assert_int_equal(send(fd, "\0\3abc", 5, 0), 5);
+	assert_int_equal(recv(fd, &b, 1, 0), 0);
+	close(fd);
+	zks_dns_stop(dns);
+	store_stop(f->s);
+	zks_dns_free(dns);
+}
+
 static void test_server_refuses_other_addresses(void **state)
 {
 	struct fixture *f = *state;
@@ -614,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classes_and_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_follows_the_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_refuses_other_addresses, setup,
 						teardown),
 	};
