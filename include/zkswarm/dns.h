@@ -79,10 +79,12 @@ enum zks_dns_outcome {
 
 /* One answer record: A (ip), SRV (port, target) or PTR (target). */
 struct zks_dns_rr {
-	uint16_t type;	    /* 1 A, 12 PTR, 33 SRV */
-	uint32_t ip;	    /* A: host byte order */
-	uint16_t port;	    /* SRV */
-	const char *target; /* SRV, PTR: "name.netlabel.domain." (lowercase), the index's */
+	uint16_t type;		    /* 1 A, 12 PTR, 33 SRV */
+	uint32_t ip;		    /* A: host byte order */
+	uint16_t port;		    /* SRV */
+	const char *target;	    /* SRV, PTR: "name.netlabel.domain." (lowercase), the index's */
+	const uint8_t *target_wire; /* the same in wire format, made once per index build */
+	size_t target_wirelen;
 };
 
 /*

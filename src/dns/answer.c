@@ -87,10 +87,14 @@ static ldns_rr *new_rr(const ldns_rdf *owner, ldns_rr_type type, uint32_t ttl)
 	return rr;
 }
 
-/* One answer record from rdfs (never the zone-file parser); NULL if a target is no name. */
+/* One answer record from rdfs (never a text parser: the target's wire form is the index's);
+ * NULL if a target is missing. */
 static ldns_rr *make_rr(const ldns_rdf *owner, const struct zks_dns_rr *a, uint32_t ttl)
 {
-	ldns_rdf *target = a->target != NULL ? ldns_dname_new_frm_str(a->target) : NULL;
+	ldns_rdf *target = a->target_wire != NULL
+				   ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, a->target_wirelen,
+							   a->target_wire)
+				   : NULL;
 	ldns_rr *rr;
 
 	if (a->type != LDNS_RR_TYPE_A && target == NULL)

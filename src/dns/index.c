@@ -33,7 +33,9 @@ struct dns_net {
 struct dns_ep {
 	uint32_t ip;
 	size_t net;
-	char *target; /* "name.netlabel.domain.", lowercase */
+	char *target;  /* "name.netlabel.domain.", lowercase */
+	uint8_t *wire; /* the same in wire format (length-prefixed labels, the root's 0) */
+	size_t wirelen;
 	struct zks_record_port *ports;
 	size_t nports;
 };
@@ -107,6 +109,26 @@ int zks_dns_domain_check(const char *domain, size_t max, struct zks_error *err)
 				     "labels of letters, digits, - and _, separated by dots",
 				     domain, max);
 	return 0;
+}
+
+/* A valid name's wire format ("a.b." -> 1 'a' 1 'b' 0), to free. */
+static uint8_t *to_wire(const char *name, size_t *len)
+{
+	uint8_t *w = xmalloc(strlen(name) + 2);
+	const char *p = name;
+	size_t o = 0;
+
+	while (*p != '\0') {
+		size_t l = strcspn(p, ".");
+
+		w[o++] = (uint8_t)l;
+		memcpy(w + o, p, l);
+		o += l;
+		p += l + (p[l] == '.');
+	}
+	w[o++] = 0;
+	*len = o;
+	return w;
 }
 
 /* ---- building ------------------------------------------------------------------------------- */
@@ -184,6 +206,7 @@ static void add_endpoint(struct zks_dns_index *ix, size_t net, uint32_t ip,
 	}
 	ep = &ix->eps[ix->neps++];
 	*ep = (struct dns_ep){.ip = ip, .net = net, .target = target, .nports = rec->nports};
+	ep->wire = to_wire(target, &ep->wirelen);
 	if (rec->nports > 0) {
 		ep->ports = xcalloc(rec->nports, sizeof(*ep->ports));
 		memcpy(ep->ports, rec->ports, rec->nports * sizeof(*ep->ports));
@@ -336,6 +359,7 @@ void zks_dns_index_unref(struct zks_dns_index *ix)
 	}
 	for (size_t i = 0; i < ix->neps; i++) {
 		free(ix->eps[i].target);
+		free(ix->eps[i].wire);
 		free(ix->eps[i].ports);
 	}
 	for (size_t i = 0; i < ix->nkeys; i++)
@@ -519,7 +543,10 @@ static enum zks_dns_outcome reverse(const struct zks_dns_index *ix, uint32_t ip,
 		for (size_t j = 0; j < *n && !dup; j++)
 			dup = strcmp(out[j].target, ep->target) == 0;
 		if (!dup)
-			out[(*n)++] = (struct zks_dns_rr){.type = 12, .target = ep->target};
+			out[(*n)++] = (struct zks_dns_rr){.type = 12,
+							  .target = ep->target,
+							  .target_wire = ep->wire,
+							  .target_wirelen = ep->wirelen};
 	}
 	if (*n == 0)
 		return ZKS_DNS_NXDOMAIN;
@@ -544,8 +571,11 @@ static enum zks_dns_outcome emit_srv(const struct zks_dns_index *ix, const struc
 		for (size_t j = 0; j < *n && !dup; j++)
 			dup = strcmp(out[j].target, ep->target) == 0;
 		if (exposes && !dup)
-			out[(*n)++] =
-				(struct zks_dns_rr){.type = 33, .port = port, .target = ep->target};
+			out[(*n)++] = (struct zks_dns_rr){.type = 33,
+							  .port = port,
+							  .target = ep->target,
+							  .target_wire = ep->wire,
+							  .target_wirelen = ep->wirelen};
 	}
 	if (*n == 0)
 		return ZKS_DNS_NXDOMAIN;
