@@ -5,10 +5,11 @@
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
-#   make fuzz        the libFuzzer target build-fuzz/fuzz_request (clang, ASan+UBSan)
+#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request and fuzz_dns (clang, ASan+UBSan)
 #   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
-#                    (default 600) on a copy of tests/fuzz/corpus; crashes are
-#                    saved under tests/fuzz/crashes/ and fail the target
+#                    (default 600) on a copy of tests/fuzz/corpus; then the same for
+#                    fuzz_dns (tests/fuzz/dns/) for FUZZ_DNS_SECONDS (default 30); crashes
+#                    are saved under tests/fuzz/crashes/ and fail the target
 #   make bench-tools the load tools build/bench/loadgen (libcurl) and build/bench/zkraw
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
 #                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
@@ -38,10 +39,12 @@ FUZZ_SECONDS ?= 600
 ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DTHREADED -DZKSWARM_VERSION=\"$(VERSION)\" \
 	$(shell pkg-config --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS := -std=gnu11 -pthread $(WARN) $(CFLAGS) -MMD -MP
-LIBS := $(shell pkg-config --libs $(PKGS)) -lzookeeper_mt -lpthread
+# libldns (the DNS server's wire format): Debian's 1.8.3 ships ldns.pc; -lldns without it.
+LDNS_LIBS := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
+LIBS := $(shell pkg-config --libs $(PKGS)) $(LDNS_LIBS) -lzookeeper_mt -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
-LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c)
+LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -94,12 +97,19 @@ $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/
 $(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(TEST_FAKES) $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over zks_dns_answer with a fixed small index (tests/fuzz/fuzz_dns.c).
+$(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns
 
+# The request target gets FUZZ_SECONDS, the DNS target its own FUZZ_DNS_SECONDS.
+FUZZ_DNS_SECONDS ?= 30
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
+	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -21,6 +21,7 @@
 #include "zkswarm/api.h"
 #include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
+#include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
@@ -95,6 +96,7 @@ struct daemon {
 	struct zks_http *http;
 	struct zks_metrics_server *metrics;
 	struct zks_naming *naming; /* NULL: naming off */
+	struct zks_dns *dns;
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -214,6 +216,26 @@ static void start_naming(struct daemon *d)
 	zks_naming_start(d->naming);
 }
 
+/* Nor is DNS (DNS_LISTEN): it answers from the mirror, so it may start before ZooKeeper does. */
+static void start_dns(struct daemon *d)
+{
+	struct zks_dns_config dc = {
+		.listen = d->cfg.dns_listen,
+		.domain = d->cfg.dns_domain,
+		.ttl = (uint32_t)d->cfg.dns_ttl,
+	};
+	struct zks_error err = {0};
+
+	if (d->cfg.dns_listen[0] == '\0')
+		return;
+	d->dns = zks_dns_start(d->store, &dc, &err);
+	if (d->dns == NULL)
+		log_error("zkswarmd: %s; serving without DNS", err.msg);
+	else
+		log_info("zkswarmd: DNS for %s on %s (UDP and TCP), TTL %d s", d->cfg.dns_domain,
+			 d->cfg.dns_listen, d->cfg.dns_ttl);
+}
+
 /* Everything, in start-up order; on failure what was started is stopped again. */
 /*
  * The store stops first: after store_stop no callback of it runs (and the
@@ -222,8 +244,10 @@ static void start_naming(struct daemon *d)
  */
 static void release(struct daemon *d)
 {
+	zks_dns_stop(d->dns);
 	store_stop(d->store);
 	zks_naming_free(d->naming);
+	zks_dns_free(d->dns);
 	zks_reaper_free(d->reaper);
 	zks_networks_free(d->app.networks);
 	zks_ipam_free(d->app.ipam);
@@ -259,6 +283,7 @@ static int start(struct daemon *d, struct zks_error *err)
 		goto fail_services;
 	start_metrics(d);
 	start_naming(d);
+	start_dns(d);
 	return 0;
 
 fail_services:
@@ -277,6 +302,7 @@ static void stop(struct daemon *d)
 {
 	zks_http_stop(d->http);
 	zks_metrics_stop(d->metrics);
+	zks_dns_stop(d->dns);
 	unlink(d->cfg.socket_path);
 	zks_naming_stop(d->naming);
 	zks_networks_stop(d->app.networks);

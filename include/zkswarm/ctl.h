@@ -34,6 +34,7 @@ struct ctl_opts {
 	bool dry_run; /* repair: only report */
 	/* names: only those of this network (key or name), service, node; NULL: all */
 	const char *network, *service, *node;
+	const char *type; /* resolve: A, SRV or PTR (any case); NULL: from the name */
 };
 
 /* Commands.  c is NULL for status when ZooKeeper is unreachable (unreachable_msg says why). */
@@ -45,6 +46,8 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 int ctl_cmd_pools(struct ctl_cluster *c, const struct ctl_opts *o);
 int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *subnet);
 int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o);
+/* resolve.c: what the DNS server answers for name (with o->network: within that network). */
+int ctl_cmd_resolve(struct ctl_cluster *c, const struct ctl_opts *o, const char *name);
 int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o);
 
 /* Print doc as indented JSON on stdout. */

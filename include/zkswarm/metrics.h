@@ -3,13 +3,15 @@
  * their own (METRICS_ADDR, off by default; loopback is the intended place).
  *
  *   GET /metrics   text exposition format: requests and their latency per
- *                  endpoint, ZooKeeper session state, mirror size, counts
+ *                  endpoint, ZooKeeper session state, mirror size, counts,
+ *                  DNS replies by rcode
  *   GET /health    200 {"status":"ok",...} when ZooKeeper is connected and the
  *                  mirror synced, 503 {"status":"degraded",...} otherwise
  */
 #ifndef ZKSWARM_METRICS_H
 #define ZKSWARM_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "zkswarm/error.h"
@@ -18,6 +20,11 @@
 
 /* Count one request to route index route (-1: unknown path), its status and duration. */
 void zks_metrics_observe(int route, unsigned status, double seconds);
+
+/* Count one DNS reply (rcode, -1: none sent) and whether it was truncated; a TCP connection
+ * refused at the cap. */
+void zks_metrics_dns_reply(int rcode, bool truncated);
+void zks_metrics_dns_tcp_refused(void);
 
 /* The exposition text (allocated): the requests of http's routes (NULL: only unknown paths), the
  * store's session and the cluster's records as the core counts them. */

@@ -45,6 +45,32 @@ void zks_metrics_observe(int route, unsigned status, double seconds)
 	atomic_fetch_add(&m->sum_us, (unsigned long long)(seconds * 1e6));
 }
 
+/* DNS replies by rcode: the rcodes the server gives, then any other, then none sent. */
+static const struct {
+	int rcode;
+	const char *name;
+} dns_rcodes[] = {{0, "NOERROR"}, {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"},
+		  {4, "NOTIMP"},  {5, "REFUSED"}, {16, "BADVERS"}};
+#define DNS_OTHER ARRAY_SIZE(dns_rcodes)
+#define DNS_DROPPED (DNS_OTHER + 1)
+static atomic_ullong dns_replies[DNS_DROPPED + 1], dns_truncated, dns_tcp_refused;
+
+void zks_metrics_dns_reply(int rcode, bool truncated)
+{
+	size_t i = 0;
+
+	while (i < DNS_OTHER && dns_rcodes[i].rcode != rcode)
+		i++;
+	atomic_fetch_add(&dns_replies[rcode < 0 ? DNS_DROPPED : i], 1);
+	if (truncated)
+		atomic_fetch_add(&dns_truncated, 1);
+}
+
+void zks_metrics_dns_tcp_refused(void)
+{
+	atomic_fetch_add(&dns_tcp_refused, 1);
+}
+
 struct text {
 	char *buf;
 	size_t len, cap;
@@ -162,6 +188,27 @@ static void render_store(struct text *t, struct zks_store *store)
 	    census.volumes, census.networks, census.subnets, census.nodes);
 }
 
+static void render_dns(struct text *t)
+{
+	put(t,
+	    "# HELP zkswarm_dns_replies_total DNS replies by rcode (none: a packet not answered).\n"
+	    "# TYPE zkswarm_dns_replies_total counter\n");
+	for (size_t i = 0; i <= DNS_DROPPED; i++)
+		put(t, "zkswarm_dns_replies_total{rcode=\"%s\"} %llu\n",
+		    i < DNS_OTHER    ? dns_rcodes[i].name
+		    : i == DNS_OTHER ? "other"
+				     : "none",
+		    (unsigned long long)atomic_load(&dns_replies[i]));
+	put(t,
+	    "# HELP zkswarm_dns_truncated_total DNS replies cut to header and question (TC).\n"
+	    "# TYPE zkswarm_dns_truncated_total counter\nzkswarm_dns_truncated_total %llu\n",
+	    (unsigned long long)atomic_load(&dns_truncated));
+	put(t,
+	    "# HELP zkswarm_dns_tcp_refused_total DNS TCP connections closed at once: 64 were open.\n"
+	    "# TYPE zkswarm_dns_tcp_refused_total counter\nzkswarm_dns_tcp_refused_total %llu\n",
+	    (unsigned long long)atomic_load(&dns_tcp_refused));
+}
+
 char *zks_metrics_render(struct zks_store *store, const struct zks_http *http)
 {
 	struct text t = {.buf = xmalloc(4096), .cap = 4096};
@@ -170,6 +217,7 @@ char *zks_metrics_render(struct zks_store *store, const struct zks_http *http)
 	render_requests(&t, http);
 	render_durations(&t, http);
 	render_store(&t, store);
+	render_dns(&t);
 	return t.buf;
 }
 

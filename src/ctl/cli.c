@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "zkswarm/config.h"
 #include "zkswarm/ctl_cli.h"
@@ -53,10 +54,11 @@ enum {
 	TAKES_NETWORK = 1 << 3,
 	TAKES_SERVICE = 1 << 4,
 	TAKES_NODE = 1 << 5,
+	TAKES_TYPE = 1 << 6,
 };
 
 /* getopt's values of the long options without a short one. */
-enum { OPT_NETWORK = 256, OPT_SERVICE, OPT_NODE };
+enum { OPT_NETWORK = 256, OPT_SERVICE, OPT_NODE, OPT_TYPE };
 
 struct ctl_command {
 	const char *name;
@@ -306,6 +308,35 @@ static const struct ctl_command commands[] = {
 	 "EXIT STATUS\n"
 	 "  0 ok; 3 ZooKeeper unreachable.\n",
 	 .takes = TAKES_NETWORK | TAKES_SERVICE | TAKES_NODE, .run = run_names},
+	{"resolve", "NAME", "what the cluster's DNS server answers for a name",
+	 "NAME\n"
+	 "  zkswarmctl resolve - look a name up as the daemons' DNS server does\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl resolve NAME [--type A|SRV|PTR] [--network KEY] [--json]\n"
+	 "                     [connection options]\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  Builds the DNS server's index (docs/DESIGN.md, \"DNS\") from the cluster's name and\n"
+	 "  endpoint records and looks NAME up in it, without asking a server: NAME.NETWORK.\n"
+	 "  zkswarm., NAME.zkswarm. or NAME (a container's name, alias, hostname, swarm service\n"
+	 "  or task), _PORT._PROTO.NAME for SRV, an address or its in-addr.arpa name for PTR.\n"
+	 "  The zone is DNS_DOMAIN from the environment (the daemons' setting), else zkswarm.\n"
+	 "  Prints one row per record: NAME, TYPE, ANSWER (an address; \"PORT TARGET\"; a name).\n"
+	 "\n"
+	 "OPTIONS\n"
+	 "  --type T        A, SRV or PTR (default: PTR for an address, SRV for a name starting\n"
+	 "                  with `_`, else A)\n"
+	 "  --network KEY   as a container on network KEY alone sees it (its key)\n"
+	 "\n"
+	 "JSON\n"
+	 "  {query, type, domain, outcome: answer|nxdomain|nodata|refused, answers: [{type,\n"
+	 "  address (A), port (SRV), target (SRV, PTR)}]}\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 answered; 1 no such name, no record of the type, or not in the zone;\n"
+	 "  3 ZooKeeper unreachable.\n",
+	 .takes = TAKES_NETWORK | TAKES_TYPE, .run = ctl_cmd_resolve},
 	{"repair", NULL, "find orphaned records and (with confirmation) remove them",
 	 "NAME\n"
 	 "  zkswarmctl repair - find and remove orphaned records\n"
@@ -375,6 +406,7 @@ static const struct {
 } command_options[] = {
 	{TAKES_YES, "--yes"},	      {TAKES_DRY_RUN, "--dry-run"}, {TAKES_SOCKET, "--socket"},
 	{TAKES_NETWORK, "--network"}, {TAKES_SERVICE, "--service"}, {TAKES_NODE, "--node"},
+	{TAKES_TYPE, "--type"},
 };
 
 static const struct ctl_command *find_command(const char *name)
@@ -410,6 +442,7 @@ static void usage(FILE *out)
 		"      --network KEY         names: only those of one network\n"
 		"      --service S           names: only those of one swarm service\n"
 		"      --node N              names: only those on one node\n"
+		"      --type T              resolve: A, SRV or PTR\n"
 		"\n");
 	fprintf(out, "%s", exit_help);
 }
@@ -464,6 +497,15 @@ static int set_filter(struct ctl_cli *cli, int opt, const char *arg)
 	return CTL_CLI_RUN;
 }
 
+/* --type of resolve: a type the DNS server answers. */
+static int set_type(struct ctl_cli *cli, const char *arg)
+{
+	if (strcasecmp(arg, "A") != 0 && strcasecmp(arg, "SRV") != 0 && strcasecmp(arg, "PTR") != 0)
+		return usage_error(cli, "--type wants A, SRV or PTR, not `%s`", arg);
+	cli->opts.type = arg;
+	return CTL_CLI_RUN;
+}
+
 /* The options before, between and after the words; CTL_CLI_RUN, or the exit code. */
 static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 {
@@ -479,6 +521,7 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"service", required_argument, NULL, OPT_SERVICE},
 		{"node", required_argument, NULL, OPT_NODE},
+		{"type", required_argument, NULL, OPT_TYPE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -521,6 +564,9 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 		case OPT_NODE:
 			r = set_filter(cli, c, optarg);
 			break;
+		case OPT_TYPE:
+			r = set_type(cli, optarg);
+			break;
 		case 'v':
 			cli->verbose++;
 			break;
@@ -539,14 +585,35 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 	return r;
 }
 
+/* "--network is an option of `names` or `resolve` only". */
+static int options_only_of(const struct ctl_cli *cli, const char *flag, unsigned bit)
+{
+	cleanup_free char *which = xstrdup("");
+
+	for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+		if (commands[k].takes & bit) {
+			char *next = xasprintf("%s%s`%s`", which, which[0] ? " or " : "",
+					       commands[k].name);
+
+			free(which);
+			which = next;
+		}
+	{
+		cleanup_free char *msg = xasprintf("%s is an option of %s only", flag, which);
+
+		return usage_error(cli, "%s", msg);
+	}
+}
+
 /* A command's own options given to another, and options that contradict each other. */
 static int check_command_options(const struct ctl_cli *cli)
 {
 	const struct ctl_opts *o = &cli->opts;
-	unsigned given =
-		(o->yes ? TAKES_YES : 0) | (o->dry_run ? TAKES_DRY_RUN : 0) |
-		(o->socket != NULL ? TAKES_SOCKET : 0) | (o->network != NULL ? TAKES_NETWORK : 0) |
-		(o->service != NULL ? TAKES_SERVICE : 0) | (o->node != NULL ? TAKES_NODE : 0);
+	unsigned given = (o->yes ? TAKES_YES : 0) | (o->dry_run ? TAKES_DRY_RUN : 0) |
+			 (o->socket != NULL ? TAKES_SOCKET : 0) |
+			 (o->network != NULL ? TAKES_NETWORK : 0) |
+			 (o->service != NULL ? TAKES_SERVICE : 0) |
+			 (o->node != NULL ? TAKES_NODE : 0) | (o->type != NULL ? TAKES_TYPE : 0);
 	unsigned both = TAKES_YES | TAKES_DRY_RUN;
 
 	if ((given & both) == both && (cli->cmd->takes & both) == both)
@@ -556,14 +623,7 @@ static int check_command_options(const struct ctl_cli *cli)
 
 		if (!(given & bit) || (cli->cmd->takes & bit))
 			continue;
-		for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
-			if (commands[k].takes & bit) {
-				cleanup_free char *msg =
-					xasprintf("%s is an option of `%s` only",
-						  command_options[i].flag, commands[k].name);
-
-				return usage_error(cli, "%s", msg);
-			}
+		return options_only_of(cli, command_options[i].flag, bit);
 	}
 	return CTL_CLI_RUN;
 }

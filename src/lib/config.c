@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "zkswarm/config.h"
+#include "zkswarm/dns.h"
 #include "zkswarm/log.h"
 #include "zkswarm/names.h"
 #include "zkswarm/util.h"
@@ -47,7 +48,7 @@ struct setting {
 };
 
 static setting_check check_name, check_log_level, check_path, check_choice, check_auth_file,
-	check_metrics_addr, check_pool, check_pool_size;
+	check_metrics_addr, check_pool, check_pool_size, check_dns_listen, check_dns_domain;
 
 /* Where a row's value goes: a string (allocated) or an int in [lo, hi]. */
 #define STRING(field) .type = SETTING_STRING, .offset = offsetof(struct zks_config, field)
@@ -118,6 +119,15 @@ static const struct setting settings[] = {
 	 "the engine's API socket, read by the name registry (the plugin mounts the directory of "
 	 "the host's, /run by default)",
 	 STRING(engine_socket), .max = 108, .check = check_path},
+	{"DNS_LISTEN", "dns-listen", "",
+	 "loopback ip:port where the DNS server of the cluster's names answers over UDP and TCP, "
+	 "e.g. 127.0.0.1:5353 (default: off)",
+	 STRING(dns_listen), .check = check_dns_listen, .when_invalid = "serving without DNS"},
+	{"DNS_DOMAIN", "dns-domain", ZKS_DNS_DEFAULT_DOMAIN,
+	 "the DNS zone of the cluster's names: NAME.NETWORK.DNS_DOMAIN and NAME.DNS_DOMAIN",
+	 STRING(dns_domain), .max = 200, .check = check_dns_domain},
+	{"DNS_TTL", "dns-ttl", "1", "the TTL of every DNS answer, in seconds",
+	 INT(dns_ttl, 0, 3600)},
 };
 
 /* Flags' getopt values: above every character option. */
@@ -238,6 +248,26 @@ static int check_metrics_addr(const struct setting *s, struct zks_config *cfg,
 	cfg->metrics_ip = ntohl(ip.s_addr);
 	cfg->metrics_port = (uint16_t)port;
 	return 0;
+}
+
+static int check_dns_listen(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *v = *string_at(cfg, s);
+	uint32_t ip;
+	uint16_t port;
+
+	if (v[0] == '\0')
+		return 0; /* off */
+	if (zks_dns_listen_parse(v, &ip, &port, err) < 0)
+		return -1;
+	if (port == 0)
+		return zks_error_set(err, ZKS_ERR_INVALID, "DNS_LISTEN `%s` needs a port", v);
+	return 0;
+}
+
+static int check_dns_domain(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	return zks_dns_domain_check(*string_at(cfg, s), (size_t)s->max, err);
 }
 
 static int check_pool(const struct setting *s, struct zks_config *cfg, struct zks_error *err)

@@ -12,7 +12,9 @@
 # tests/fuzz/crashes/ (libFuzzer's crash-*/leak-*/timeout-* file, plus
 # history-*/ with the inputs that led to it) and fails the run.
 # Prints the figures (execs, execs/s, coverage) and, last, "N passed, N failed".
-# Env: FUZZ_MAX_LEN (default 8192), FUZZ_ARGS (extra libFuzzer flags),
+# Env: FUZZ_DIR, a directory under tests/fuzz holding another target's corpus/,
+# regressions/ and one *.dict (FUZZ_DIR=dns for fuzz_dns; default: tests/fuzz itself,
+# fuzz_request's); FUZZ_MAX_LEN (default 8192), FUZZ_ARGS (extra libFuzzer flags),
 # ZKS_TEST_SKIP (a glob, e.g. 'regression_*': regressions of open bugs are not
 # replayed and the invariants those bugs break are not checked, as for the unit
 # tests' regression_* cases).
@@ -22,6 +24,10 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib.sh"
 
 fuzzer=${1:?usage: run.sh FUZZER SECONDS}
+# The target's own files: corpus, regressions and dictionary.
+tdir=$here${FUZZ_DIR:+/$FUZZ_DIR}
+dict=$(ls "$tdir"/*.dict 2>/dev/null | head -1)
+[ -n "$dict" ] || { echo "run.sh: no dictionary in $tdir" >&2; exit 2; }
 seconds=${2:-600}
 case "$seconds" in '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number" >&2; exit 2 ;; esac
 [ -x "$fuzzer" ] || { echo "run.sh: $fuzzer is not built (make fuzz)" >&2; exit 2; }
@@ -41,7 +47,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 t_begin "fuzz regressions"
 nreg=0
 shopt -s nullglob
-for r in "$here"/regressions/*; do
+for r in "$tdir"/regressions/*; do
 	name=$(basename "$r")
 	case "$name" in README* | *.md | *.txt) continue ;; esac
 	if [ -n "${ZKS_TEST_SKIP:-}" ] && [[ $name == $ZKS_TEST_SKIP ]]; then
@@ -66,7 +72,7 @@ done
 echo "  regressions replayed: $nreg"
 
 t_begin "fuzz run"
-cp -r "$here/corpus" "$work/corpus"
+cp -r "$tdir/corpus" "$work/corpus"
 seeds=$(find "$work/corpus" -type f | wc -l)
 before=$(find "$crashes" -maxdepth 1 -type f | wc -l)
 log=$work/fuzz.log
@@ -78,7 +84,7 @@ rc=0
 ZKS_FUZZ_HISTORY_DIR="$crashes/history-$stamp" \
 	timeout $((seconds + 120)) "$fuzzer" -max_total_time="$seconds" -timeout=20 \
 	-rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-8192}" -detect_leaks=0 \
-	-dict="$here/request.dict" -artifact_prefix="$crashes/" -print_final_stats=1 \
+	-dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 \
 	-print_pcs=0 ${FUZZ_ARGS:-} "$work/corpus" >"$log" 2>&1 || rc=$?
 
 done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)

@@ -21,6 +21,7 @@ static const char *const env_names[] = {
 	"STATE_DIR",	"ZK_AUTH_FILE",	   "METRICS_ADDR", "NETWORK_SCOPE",
 	"BOOT_ID_FILE", "ADVERTISE_ADDR",  "DEFAULT_POOL", "DEFAULT_POOL_SIZE",
 	"VXLAN_PORT",	"REAPER_GRACE_MS", "NAMING",	   "ENGINE_SOCKET",
+	"DNS_LISTEN",	"DNS_DOMAIN",	   "DNS_TTL",
 };
 
 static int clear_env(void **state)
@@ -132,6 +133,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.reaper_grace_ms, 60000);
 	assert_string_equal(cfg.naming, "auto");
 	assert_string_equal(cfg.engine_socket, "/run/zkswarm-engine/docker.sock");
+	assert_string_equal(cfg.dns_listen, "");
+	assert_string_equal(cfg.dns_domain, "zkswarm.");
+	assert_int_equal(cfg.dns_ttl, 1);
 	zks_config_free(&cfg);
 	zks_config_free(&cfg); /* twice is harmless */
 }
@@ -159,6 +163,7 @@ static void test_numbers_at_their_bounds(void **state)
 		{"VXLAN_PORT", "0", "1", "65535", "65536", "from 1 to 65535"},
 		{"REAPER_GRACE_MS", "0", "1", "2147483647", "2147483648", "from 1 to 2147483647"},
 		{"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
+		{"DNS_TTL", "-1", "0", "3600", "3601", "from 0 to 3600"},
 	};
 
 	(void)state;
@@ -302,6 +307,33 @@ static void test_metrics_addr(void **state)
 	}
 }
 
+static void test_dns_settings(void **state)
+{
+	static const char *const bad_listen[] = {"10.0.0.1:5353", "0.0.0.0:53",	     "127.0.0.1",
+						 "127.0.0.1:0",	  "127.0.0.1:65536", "localhost:53",
+						 "[::1]:53"};
+	static const char *const bad_domain[] = {"", ".", "a..b", "a b.", "-\x01.", "x/y."};
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	accept_value("DNS_LISTEN", "127.0.0.1:5353");
+	accept_value("DNS_LISTEN", "127.1.2.3:53");
+	accept_value("DNS_DOMAIN", "cluster.example");
+	accept_value("DNS_DOMAIN", "zk-swarm.internal.");
+	/* DNS is not a reason to stop: a bad or non-loopback address is logged and DNS stays off. */
+	for (size_t i = 0; i < ARRAY_SIZE(bad_listen); i++) {
+		setenv("DNS_LISTEN", bad_listen[i], 1);
+		assert_ok(load_argv(&cfg, &err, NULL), &err);
+		assert_string_equal(cfg.dns_listen, "");
+		zks_config_free(&cfg);
+	}
+	unsetenv("DNS_LISTEN");
+	for (size_t i = 0; i < ARRAY_SIZE(bad_domain); i++)
+		if (bad_domain[i][0] != '\0')
+			refuse_value("DNS_DOMAIN", bad_domain[i], "DNS_DOMAIN");
+}
+
 static void test_other_text_settings_take_any_value(void **state)
 {
 	struct zks_config cfg;
@@ -430,6 +462,7 @@ int main(void)
 		T(test_choices),
 		T(test_node_id),
 		T(test_metrics_addr),
+		T(test_dns_settings),
 		T(test_other_text_settings_take_any_value),
 		T(test_flag_over_environment_over_default),
 		T(test_command_line_errors),

@@ -14,7 +14,7 @@
 #include "zkswarm/util.h"
 
 static const char *const command_names[] = {"status", "volumes", "volume", "networks", "network",
-					    "pools",  "pool",	 "names",  "repair"};
+					    "pools",  "pool",	 "names",  "resolve",  "repair"};
 
 struct parsed {
 	struct ctl_cli cli;
@@ -80,7 +80,8 @@ static void test_commands_and_their_argument(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++) {
 		bool takes_arg = !strcmp(command_names[i], "volume") ||
 				 !strcmp(command_names[i], "network") ||
-				 !strcmp(command_names[i], "pool");
+				 !strcmp(command_names[i], "pool") ||
+				 !strcmp(command_names[i], "resolve");
 		struct parsed *p =
 			takes_arg ? PARSE(command_names[i], "x") : PARSE(command_names[i]);
 
@@ -189,6 +190,13 @@ static void test_options_anywhere(void **state)
 	assert_true(p->cli.opts.json);
 	assert_null(p->cli.arg);
 	done(p);
+	/* resolve's type and network. */
+	p = PARSE("resolve", "--type", "srv", "_80._tcp.web", "--network=front");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(p->cli.arg, "_80._tcp.web");
+	assert_string_equal(p->cli.opts.type, "srv");
+	assert_string_equal(p->cli.opts.network, "front");
+	done(p);
 	p = PARSE("names", "--node=n1");
 	assert_int_equal(p->rc, CTL_CLI_RUN);
 	assert_null(p->cli.opts.network);
@@ -217,7 +225,11 @@ static void test_usage_errors(void **state)
 	refused(PARSE("repair", "--yes", "--dry-run", "--socket", "/s"), "contradict each other");
 	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` only");
 	refused(PARSE("status", "--yes", "--socket", "/s"), "--yes is an option of `repair` only");
-	refused(PARSE("networks", "--network", "web"), "--network is an option of `names` only");
+	refused(PARSE("networks", "--network", "web"),
+		"--network is an option of `names` or `resolve` only");
+	refused(PARSE("volumes", "--type", "A"), "--type is an option of `resolve` only");
+	refused(PARSE("resolve", "web", "--type", "AAAA"),
+		"--type wants A, SRV or PTR, not `AAAA`");
 	refused(PARSE("volumes", "--service", "s"), "--service is an option of `names` only");
 	refused(PARSE("repair", "--node", "n1"), "--node is an option of `names` only");
 	refused(PARSE("names", "--network"), "--network needs an argument");

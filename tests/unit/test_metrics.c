@@ -106,6 +106,22 @@ static void test_render_names_the_servers_routes(void **state)
 	assert_contains(text, "zkswarm_objects{kind=\"node\"} 3\n");
 	free(text);
 
+	/* DNS replies by rcode, truncations, refused TCP connections. */
+	zks_metrics_dns_reply(3, false);
+	zks_metrics_dns_reply(0, true);
+	zks_metrics_dns_reply(-1, false);
+	zks_metrics_dns_reply(9, false);
+	zks_metrics_dns_tcp_refused();
+	text = zks_metrics_render(s, http);
+	assert_contains(text, "zkswarm_dns_replies_total{rcode=\"NXDOMAIN\"} 1\n");
+	assert_contains(text, "zkswarm_dns_replies_total{rcode=\"NOERROR\"} 1\n");
+	assert_contains(text, "zkswarm_dns_replies_total{rcode=\"REFUSED\"} 0\n");
+	assert_contains(text, "zkswarm_dns_replies_total{rcode=\"other\"} 1\n");
+	assert_contains(text, "zkswarm_dns_replies_total{rcode=\"none\"} 1\n");
+	assert_contains(text, "zkswarm_dns_truncated_total 1\n");
+	assert_contains(text, "zkswarm_dns_tcp_refused_total 1\n");
+	free(text);
+
 	/* Without a server, only the unknown paths' series. */
 	text = zks_metrics_render(s, NULL);
 	assert_contains(text, "endpoint=\"unknown\"");
