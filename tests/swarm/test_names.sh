@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The name registry (issue 12) through real engines: scripts/cluster.sh with
 # two standalone engines in their own namespaces, the ZooKeeper ensemble, the
-# plugin on both with its `engine` mount.  Containers on one zkswarm network
-# get their names in ZooKeeper, read from outside Docker with kazoo
-# (scripts/names-watch.py, the documented example client): name, aliases,
-# address, node, exposed ports; a watch sees them come and go; a stopped,
+# plugin on both with its `engine` mount and DNS_LISTEN=127.0.0.1:5353 (in each
+# node's network namespace).  Containers on one zkswarm network get their names
+# in ZooKeeper, read from outside Docker with kazoo (scripts/names-watch.py,
+# the documented example client): name, aliases, address, node, exposed ports;
+# every node's DNS server answers the other node's names (A, alias, SRV, PTR),
+# also while the ensemble is down; a watch sees names come and go; a stopped,
 # renamed, disconnected container's record follows; a plugin restart keeps
 # them; a node's power cut takes its names with its session.
 #
@@ -42,6 +44,14 @@ owner() { timeout 30 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK" stat "$ROOT
 owner_is_not() { local o; o=$(owner "$1") && [ -n "$o" ] && [ "$o" != 0x0 ] && [ "$o" != "$2" ]; }
 ip_in() { dk "$1" inspect -f '{{(index .NetworkSettings.Networks "n").IPAddress}}' "$2"; }
 ep_of() { dk "$1" inspect -f '{{(index .NetworkSettings.Networks "n").EndpointID}}' "$2"; }
+# ask K NAME TYPE: node K's DNS server's answer ("RCODE flags=AA n=N", then one line per record)
+ask() {
+	ip netns exec "zksw$(cat "$C/slot")-node$1" timeout 10 /usr/bin/python3 \
+		"$top/tests/integration/dns_tool.py" ask 5353 "$2" "$3"
+}
+# answers K NAME TYPE WANT: node K answers NOERROR with a record containing WANT
+answers() { local a; a=$(ask "$1" "$2" "$3") && [[ $a == "NOERROR "* ]] && grep -q -- "$4" <<<"$a"; }
+nxdomain() { local a; a=$(ask "$1" "$2" "$3") && [[ $a == "NXDOMAIN "* ]]; }
 followed() { grep -q "$1" "$C/follow.out"; } # followed PATTERN: the watch printed it
 # node_lacks NODE: no record names NODE
 node_lacks() { local all; all=$(names) || return 1; [ -z "$(jq -c --arg n "$1" 'select(.node == $n)' <<<"$all")" ]; }
@@ -50,7 +60,7 @@ on_exit "if [ \"\$T_FAIL\" -eq 0 ]; then rm -rf '$C'; else echo 'logs kept in $C
 on_exit "'$top/scripts/cluster.sh' down '$C'"
 on_exit '[ -z "${FOLLOW_PID:-}" ] || kill "$FOLLOW_PID" 2>/dev/null'
 assert_ok "scripts/cluster.sh up (2 standalone engines)" \
-	"$top/scripts/cluster.sh" up "$C" --nodes 2 --no-swarm || exit 1
+	"$top/scripts/cluster.sh" up "$C" --nodes 2 --no-swarm --set DNS_LISTEN=127.0.0.1:5353 || exit 1
 ZK=$("$top/scripts/cluster.sh" zk-hosts "$C")
 
 t_begin "registry"
@@ -77,6 +87,31 @@ assert_ok "db2: node2, $IP2/24, alias db, port 5432/tcp" \
 	"node2 $IP2/24 db 5432/tcp"
 assert_ok "the record is ephemeral (owned by a session)" owner_is_not "$(ep_of 1 web1)" 0x0
 
+t_begin "DNS on every node"
+for k in 1 2; do
+	wait_until 20 "node$k: web1.zkswarm. A $IP1" answers "$k" web1.zkswarm. A "A $IP1\$"
+	wait_until 20 "node$k: db2.names.zkswarm. A $IP2 (qualified by the network's key)" answers "$k" db2.names.zkswarm. A "A $IP2\$"
+	assert_ok "node$k: the alias db.zkswarm. A $IP2" answers "$k" db.zkswarm. A "A $IP2\$"
+	assert_ok "node$k: _80._tcp.web1.zkswarm. SRV port 80" answers "$k" _80._tcp.web1.zkswarm. SRV " 80 web1"
+	assert_ok "node$k: _5432._tcp.db.zkswarm. SRV port 5432" answers "$k" _5432._tcp.db.zkswarm. SRV " 5432 "
+	rev=$(awk -F. '{print $4"."$3"."$2"."$1".in-addr.arpa."}' <<<"$IP2")
+	assert_ok "node$k: $rev PTR db2" answers "$k" "$rev" PTR "PTR db2"
+	assert_ok "node$k: nope.zkswarm. is NXDOMAIN" nxdomain "$k" nope.zkswarm. A
+done
+assert_ok "the answers are authoritative, TTL 1 s" sh -c \
+	"$(declare -f ask); C='$C' top='$top'; ask 1 db2.zkswarm. A | grep -q '^NOERROR flags=AA' &&
+	 ask 1 db2.zkswarm. A | grep -q ' 1 A $IP2\$'"
+
+t_begin "DNS while ZooKeeper is away"
+assert_ok "the ensemble stops" "$top/scripts/zk.sh" stop "$C/zk"
+for k in 1 2; do
+	assert_ok "node$k: db2.zkswarm. A $IP2 still" answers "$k" db2.zkswarm. A "A $IP2\$"
+	assert_ok "node$k: web1.zkswarm. A $IP1 still" answers "$k" web1.zkswarm. A "A $IP1\$"
+done
+assert_ok "the ensemble starts again" sh -c \
+	"for n in 1 2 3; do '$top/scripts/zk.sh' restart '$C/zk' \$n || exit 1; done"
+wait_until 30 "kazoo reads the registry again" has_name db2
+
 t_begin "watched from outside Docker"
 /usr/bin/python3 "$top/scripts/names-watch.py" --zk "$ZK" --root "$ROOT" follow --seconds 120 >"$C/follow.out" 2>"$C/follow.err" &
 FOLLOW_PID=$!
@@ -88,6 +123,9 @@ t0=$(now_ms)
 wait_until 20 "the watch sees web3 removed" followed '"event": "removed".*"name": "web3"'
 wait_until 20 "web3 is gone from the registry" lacks_name web3
 echo "    (web3's record went $(secs_since "$t0") s after docker stop returned)"
+for k in 1 2; do
+	wait_until 10 "node$k: web3.zkswarm. is NXDOMAIN" nxdomain "$k" web3.zkswarm. A
+done
 
 t_begin "a container's changes"
 assert_ok "docker rename web1 webone" dk 1 rename web1 webone
@@ -119,6 +157,7 @@ t_begin "power cut"
 assert_ok "node2: power cut" "$top/scripts/cluster.sh" kill-node "$C" 2
 t0=$(now_ms)
 wait_until $((SESSION_S * 5)) "node2's names (db2, web4) go with its session" node_lacks node2
+wait_until 10 "node1: db2.zkswarm. is NXDOMAIN" nxdomain 1 db2.zkswarm. A
 echo "    (node2's names went $(secs_since "$t0") s after the power cut; session timeout ${SESSION_S} s)"
 assert_ok "webone is still registered" has_name webone
 assert_ok "web5 is still registered" has_name web5
