@@ -413,6 +413,8 @@ int zks_engine_events(struct zks_engine *e, zks_engine_event_fn fn, void (*subsc
 	curl_easy_setopt(s.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(s.curl, CURLOPT_XFERINFODATA, &s);
 	rc = curl_easy_perform(s.curl);
+	free(path);
+	path = xasprintf("/v%s/events", e->version); /* for messages: without the query */
 	ret = stream_result(&s, path, rc, err);
 	curl_easy_cleanup(s.curl);
 	free(s.line.data);

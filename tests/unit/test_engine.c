@@ -501,6 +501,25 @@ static void test_list_gives_the_running_containers(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* An answer over 16 MiB is refused, not read into memory without end. */
+static void test_an_answer_over_the_cap_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = (16u << 20) + 2;
+	cleanup_free char *body = xmalloc(len + 1);
+	struct zks_error err = {0};
+	char **ids;
+	size_t n;
+
+	memset(body, ' ', len);
+	body[0] = '[';
+	body[len - 1] = ']';
+	body[len] = '\0';
+	fake_engine_set_list(f->fe, body);
+	assert_error(zks_engine_list(f->e, &ids, &n, &err), &err, ZKS_ERR_UNAVAILABLE);
+	assert_contains(err.msg, "is over 16777216 bytes");
+}
+
 /* ---- events --------------------------------------------------------------------------------- */
 
 #define MAX_SEEN 16
@@ -765,7 +784,7 @@ static void test_a_refused_stream_is_an_error_with_the_engines_message(void **st
 	assert_true(run_wait(r, 0, true));
 	assert_int_equal(r->nsubscribed, 0);
 	assert_error(run_end(r, &err), &err, ZKS_ERR_UNAVAILABLE);
-	assert_contains(err.msg, "HTTP 400");
+	assert_contains(err.msg, "the engine answered GET /v1.45/events with HTTP 400");
 	assert_contains(err.msg, "client version is too new");
 }
 
@@ -836,7 +855,7 @@ static void test_a_stream_without_an_answer_times_out(void **state)
 	assert_int_equal(r->nsubscribed, 0);
 	assert_in_range(r->done_ms - t0, SHORT_TIMEOUT_MS - 10, 3000);
 	assert_error(run_end(r, &err), &err, ZKS_ERR_UNAVAILABLE);
-	assert_contains(err.msg, "did not answer GET /v1.45/events");
+	assert_contains(err.msg, "did not answer GET /v1.45/events within 200 ms");
 	fake_engine_set_hang(f->fe, false);
 }
 
@@ -859,6 +878,7 @@ int main(void)
 		T(test_inspect_reads_wrong_types_as_absent),
 		T(test_inspect_caps_what_it_keeps),
 		T(test_list_gives_the_running_containers),
+		T(test_an_answer_over_the_cap_is_refused),
 		T(test_events_arrive_in_order_after_subscribed),
 		T(test_a_line_split_across_chunks_is_one_event),
 		T(test_a_line_over_the_cap_breaks_the_stream),
