@@ -113,8 +113,16 @@ assert_ok "the answers are authoritative, TTL 1 s" sh -c \
 	 ask 1 db2.zkswarm. A | grep -q ' 1 A $IP2\$'"
 
 t_begin "DNS from containers, at the network's gateway (--dns GW)"
-GW=$(dk 1 network inspect -f '{{(index .IPAM.Config 0).Gateway}}' n)
-assert_ok "the network has a gateway ($GW)" test -n "$GW"
+# The gateway as the plugin put it on each node's bridge (docker network inspect shows it
+# only when --gateway was given; zkswarmctl pool SUBNET shows it too).
+bridge_addr() { ip netns exec "zksw$(cat "$C/slot")-node$1" ip -o -4 addr show | awk '$2 ~ /^zk...b/ { print $4 }'; }
+bridge_mac() { ip netns exec "zksw$(cat "$C/slot")-node$1" sh -c 'cat /sys/class/net/zk???b*/address'; }
+GWLEN=$(bridge_addr 1)
+GW=${GWLEN%/*}
+assert_ok "node1's bridge carries the network's gateway ($GWLEN)" grep -Eq '^198\.19\.230\.[0-9]+/24$' <<<"$GWLEN"
+assert_eq "$(bridge_addr 2)" "$GWLEN" "node2's bridge carries the same"
+assert_ok "node1's bridge MAC is the fixed 02:7a:6b:... ($(bridge_mac 1))" grep -q '^02:7a:6b:' <<<"$(bridge_mac 1)"
+assert_eq "$(bridge_mac 2)" "$(bridge_mac 1)" "node2's bridge has the same MAC"
 assert_ok "node1: client1 --dns $GW" dk 1 run -d --name client1 --network n --dns "$GW" "$IMAGE" sleep 600
 assert_ok "node2: client2 --dns $GW" dk 2 run -d --name client2 --network n --dns "$GW" "$IMAGE" sleep 600
 wait_until 20 "client1: nslookup db2 -> $IP2 (node2's container)" resolves 1 client1 db2 "$IP2"
