@@ -57,12 +57,14 @@ nxdomain() { local a; a=$(ask "$1" "$2" "$3") && [[ $a == "NXDOMAIN "* ]]; }
 followed() { grep -q "$1" "$C/follow.out"; } # followed PATTERN: the watch printed it
 # node_lacks NODE: no record names NODE
 node_lacks() { local all; all=$(names) || return 1; [ -z "$(jq -c --arg n "$1" 'select(.node == $n)' <<<"$all")" ]; }
+# has TEXT ERE: TEXT has a line matching ERE
+has() { grep -Eq -- "$2" <<<"$1"; }
 # From inside a container (busybox nslookup through Docker's embedded resolver, which
 # forwards what it does not know to --dns GW):
 # lookup K CTR NAME [ARGS]: nslookup's output
 lookup() { dk "$1" exec "$2" timeout 10 nslookup "${@:4}" "$3" 2>&1; }
 # resolves K CTR NAME WANT [ARGS]: nslookup succeeds and prints WANT
-resolves() { local o; o=$(lookup "$@") && grep -q -- "$4" <<<"$o"; }
+resolves() { local o; o=$(lookup "$1" "$2" "$3" "${@:5}") && grep -q -- "$4" <<<"$o"; }
 # cant_find K CTR NAME RCODE: nslookup fails with RCODE
 cant_find() { local o; o=$(lookup "$1" "$2" "$3"); [ $? -ne 0 ] && grep -q "can't find.*$4" <<<"$o"; }
 
@@ -119,9 +121,9 @@ bridge_addr() { ip netns exec "zksw$(cat "$C/slot")-node$1" ip -o -4 addr show |
 bridge_mac() { ip netns exec "zksw$(cat "$C/slot")-node$1" sh -c 'cat /sys/class/net/zk???b*/address'; }
 GWLEN=$(bridge_addr 1)
 GW=${GWLEN%/*}
-assert_ok "node1's bridge carries the network's gateway ($GWLEN)" grep -Eq '^198\.19\.230\.[0-9]+/24$' <<<"$GWLEN"
+assert_ok "node1's bridge carries the network's gateway ($GWLEN)" has "$GWLEN" '^198\.19\.230\.[0-9]+/24$'
 assert_eq "$(bridge_addr 2)" "$GWLEN" "node2's bridge carries the same"
-assert_ok "node1's bridge MAC is the fixed 02:7a:6b:... ($(bridge_mac 1))" grep -q '^02:7a:6b:' <<<"$(bridge_mac 1)"
+assert_ok "node1's bridge MAC is the fixed 02:7a:6b:... ($(bridge_mac 1))" has "$(bridge_mac 1)" '^02:7a:6b:'
 assert_eq "$(bridge_mac 2)" "$(bridge_mac 1)" "node2's bridge has the same MAC"
 assert_ok "node1: client1 --dns $GW" dk 1 run -d --name client1 --network n --dns "$GW" "$IMAGE" sleep 600
 assert_ok "node2: client2 --dns $GW" dk 2 run -d --name client2 --network n --dns "$GW" "$IMAGE" sleep 600
@@ -132,12 +134,12 @@ wait_until 20 "client2: nslookup web1 -> $IP1 (node1's container)" resolves 2 cl
 o=$(lookup 1 client1 _5432._tcp.db -type=SRV)
 echo "$o" | sed 's/^/    | /'
 assert_ok "client1: nslookup -type=SRV _5432._tcp.db: port 5432 on db2" \
-	grep -Eq "5432 db2\.names\.zkswarm" <<<"$o"
+	has "$o" "5432 db2\.names\.zkswarm"
 assert_ok "client1: ping -c 1 db2 (by name, across hosts)" dk 1 exec client1 ping -c 1 -W 3 db2
 o=$(dk 1 exec client1 timeout 10 nslookup example.invalid "$GW" 2>&1)
 echo "$o" | sed 's/^/    | /'
 assert_ok "client1: example.invalid asked at $GW itself is REFUSED (not ours)" \
-	grep -q "can't find example.invalid: REFUSED" <<<"$o"
+	has "$o" "can't find example.invalid: REFUSED"
 t0=$(now_ms)
 assert_ok "client1: example.invalid through Docker's resolver fails" cant_find 1 client1 example.invalid ""
 ms=$(($(now_ms) - t0))
