@@ -216,24 +216,32 @@ static void start_naming(struct daemon *d)
 	zks_naming_start(d->naming);
 }
 
-/* Nor is DNS (DNS_LISTEN): it answers from the mirror, so it may start before ZooKeeper does. */
+/*
+ * Nor is DNS (DNS_LISTEN, DNS_NETWORKS): it answers from the mirror, so it may start before
+ * ZooKeeper does.
+ */
 static void start_dns(struct daemon *d)
 {
 	struct zks_dns_config dc = {
 		.listen = d->cfg.dns_listen,
 		.domain = d->cfg.dns_domain,
 		.ttl = (uint32_t)d->cfg.dns_ttl,
+		.networks = !strcmp(d->cfg.dns_networks, "on"),
+		.node = d->cfg.node_id,
+		.network_port = 53,
 	};
 	struct zks_error err = {0};
 
-	if (d->cfg.dns_listen[0] == '\0')
+	if (d->cfg.dns_listen[0] == '\0' && !dc.networks)
 		return;
 	d->dns = zks_dns_start(d->store, &dc, &err);
 	if (d->dns == NULL)
 		log_error("zkswarmd: %s; serving without DNS", err.msg);
 	else
-		log_info("zkswarmd: DNS for %s on %s (UDP and TCP), TTL %d s", d->cfg.dns_domain,
-			 d->cfg.dns_listen, d->cfg.dns_ttl);
+		log_info("zkswarmd: DNS for %s on %s%s (UDP and TCP), TTL %d s", d->cfg.dns_domain,
+			 d->cfg.dns_listen[0] != '\0' ? d->cfg.dns_listen : "-",
+			 dc.networks ? " and port 53 of the local networks' gateways" : "",
+			 d->cfg.dns_ttl);
 }
 
 /* Everything, in start-up order; on failure what was started is stopped again. */

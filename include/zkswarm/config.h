@@ -43,9 +43,10 @@ struct zks_config {
 	int vxlan_port;
 	int reaper_grace_ms;
 	int session_timeout_ms;
-	char *dns_listen; /* "" = no DNS listener; else a loopback "ip:port" */
-	char *dns_domain; /* the zone the DNS server answers, "zkswarm." */
-	int dns_ttl;	  /* seconds */
+	char *dns_listen;   /* "" = no DNS listener; else a loopback "ip:port" */
+	char *dns_networks; /* "on" or "off": DNS on the local networks' gateways */
+	char *dns_domain;   /* the zone the DNS server answers, "zkswarm." */
+	int dns_ttl;	    /* seconds */
 
 	/* What the parsers made of the text above. */
 	char *zk_auth;	      /* ZK_AUTH_FILE's "user:password"; NULL: none */

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zkswarm/cidr.h"
 #include "zkswarm/error.h"
 #include "zkswarm/store.h"
 
@@ -69,6 +70,16 @@ struct zks_dns_index *zks_dns_index_ref(struct zks_dns_index *ix);
 void zks_dns_index_unref(struct zks_dns_index *ix);
 /* Endpoints that answer (for logs and tests). */
 size_t zks_dns_index_endpoints(const struct zks_dns_index *ix);
+
+/*
+ * The scope of a query that came to network key's address from src (host byte order): key,
+ * then the networks of the container that owns src on key (the name record whose address
+ * is src there -> its container on its node -> that container's other name records), at
+ * most max keys in keys (key itself, or the index's strings, valid while ix is held).  Key
+ * alone when no name of key has src.  Returns the count (1 or more when max > 0).
+ */
+size_t zks_dns_index_scope(const struct zks_dns_index *ix, const char *key, uint32_t src,
+			   const char **keys, size_t max);
 
 enum zks_dns_outcome {
 	ZKS_DNS_REFUSED,  /* not a name of ours */
@@ -121,19 +132,38 @@ struct zks_dns_query {
 int zks_dns_answer(const struct zks_dns_index *ix, const struct zks_dns_query *q, uint8_t *out,
 		   size_t *outlen);
 
+/* The networks a query on a network's address may see at most: its own and those of the
+ * container asking. */
+#define ZKS_DNS_SCOPE_MAX 64
+
+/*
+ * A query that came to network key's address (its gateway) from src (host byte order): -1,
+ * nothing to send, when src is outside subnet (no reply: no reflection); else
+ * zks_dns_answer with the scope zks_dns_index_scope gives (q's own scope is ignored).
+ */
+int zks_dns_answer_from(const struct zks_dns_index *ix, const char *key,
+			const struct zks_cidr *subnet, uint32_t src, const struct zks_dns_query *q,
+			uint8_t *out, size_t *outlen);
+
 /* ---- the server ----------------------------------------------------------------------------- */
 
 struct zks_dns_config {
-	const char *listen; /* "127.0.0.1:5353": a loopback IPv4 address and a port */
+	const char *listen; /* "127.0.0.1:5353": a loopback IPv4 address and a port; NULL or
+			     * "": none */
 	const char *domain; /* "zkswarm." */
 	uint32_t ttl;
+	bool networks;	       /* DNS_NETWORKS: answer on the local networks' gateways too */
+	const char *node;      /* this node's ID: whose memberships make a network local */
+	uint16_t network_port; /* on the gateways: 53 (0: the kernel's choice, for tests) */
 };
 
 struct zks_dns;
 
 /*
  * Binds UDP and TCP on cfg->listen (refusing an address outside 127.0.0.0/8), builds the
- * first index, starts the thread and registers a change callback on store.  NULL with err.
+ * first index, binds UDP and TCP on the gateway of every network with a member of cfg->node
+ * (cfg->networks; a bind that fails is logged and tried again at the next change), starts
+ * the thread and registers a change callback on store.  NULL with err.
  */
 struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_config *cfg,
 			      struct zks_error *err);
@@ -141,8 +171,10 @@ struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_conf
  * wakes a thread that is gone), so free only after store_stop.  NULL is fine. */
 void zks_dns_stop(struct zks_dns *dns);
 void zks_dns_free(struct zks_dns *dns);
-/* The port bound (for tests that ask for port 0). */
+/* The port bound on cfg->listen (for tests that ask for port 0). */
 uint16_t zks_dns_port(const struct zks_dns *dns);
+/* The port bound on network key's gateway; 0 when the server does not listen there. */
+uint16_t zks_dns_network_port(struct zks_dns *dns, const char *key);
 /* Rebuilds the index now (tests); the thread does it itself within 100 ms of a change. */
 void zks_dns_refresh(struct zks_dns *dns);
 /* The current snapshot, with a reference (zks_dns_index_unref it). */

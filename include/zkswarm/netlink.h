@@ -27,6 +27,13 @@ struct zks_net_spec {
 	struct in_addr local; /* this node's tunnel (underlay) address */
 	int underlay_ifindex; /* device carrying the tunnel traffic, 0 = let the kernel route */
 	uint16_t port;	      /* UDP port, 4789 */
+	/* The bridge's MAC (the same on every node, so containers' ARP entries for the
+	 * gateway never go stale); all zero: left as the kernel chose it. */
+	uint8_t bridge_mac[6];
+	/* The network's gateway: the one IPv4 address of the bridge (any other goes);
+	 * gateway_len 0: no address at all. */
+	struct in_addr gateway;
+	uint8_t gateway_len;
 };
 
 /* Another node's endpoint, as programmed on the VXLAN device. */
@@ -39,7 +46,8 @@ struct zks_remote_ep {
 struct zks_net {
 	/* Bridge and VXLAN device exist, are up, and the VXLAN device (learning off,
 	 * ARP proxy on) is a port of the bridge; a VXLAN device with another VNI,
-	 * local address or port is replaced. */
+	 * local address or port is replaced.  The bridge has spec's MAC (if set) and
+	 * exactly spec's gateway as its IPv4 addresses. */
 	int (*ensure_network)(struct zks_net *n, const struct zks_net_spec *spec,
 			      struct zks_error *err);
 	/* Remove the VXLAN device and the bridge (and any veth still on it). */

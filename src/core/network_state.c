@@ -3,6 +3,7 @@
  * (network_state.h): device names, ID checks, loading a network and finding
  * it by Docker's ID, its kernel devices, and dropping an unused network.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,10 @@ static int record_parse(const char *key, const char *data, struct network_record
 	rec->subnet = r.subnet;
 	rec->vni = r.vni;
 	rec->mtu = r.mtu;
+	/* A gateway that does not parse is none: the bridge gets no address. */
+	if (r.gateway == NULL ||
+	    zks_ip_prefix_parse(r.gateway, &rec->gateway, &rec->gateway_len, NULL) < 0)
+		rec->gateway = rec->gateway_len = 0;
 	zks_record_network_clear(&r);
 	return 0;
 }
@@ -150,6 +155,16 @@ int network_find_key(struct zks_networks *n, const char *docker_id, char **key,
 			     "network %.12s is not a zkswarm network on this node", docker_id);
 }
 
+void network_bridge_mac(uint32_t vni, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x7a;
+	mac[2] = 0x6b;
+	mac[3] = (uint8_t)(vni >> 16);
+	mac[4] = (uint8_t)(vni >> 8);
+	mac[5] = (uint8_t)vni;
+}
+
 int network_ensure_kernel(struct zks_networks *n, const struct network_record *rec,
 			  struct zks_error *err)
 {
@@ -162,9 +177,12 @@ int network_ensure_kernel(struct zks_networks *n, const struct network_record *r
 		.local = n->tunnel,
 		.underlay_ifindex = n->underlay_ifindex,
 		.port = n->vxlan_port,
+		.gateway = {htonl(rec->gateway)},
+		.gateway_len = rec->gateway_len,
 	};
 
 	network_link_names(n, rec->vni, bridge, vxlan);
+	network_bridge_mac(rec->vni, spec.bridge_mac);
 	return n->net->ensure_network(n->net, &spec, err);
 }
 

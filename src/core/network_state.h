@@ -53,6 +53,8 @@ struct network_record {
 	struct zks_cidr subnet;
 	uint32_t vni;
 	int mtu;
+	uint32_t gateway; /* host byte order; gateway_len 0: the record has none */
+	uint8_t gateway_len;
 	int32_t version;
 };
 
@@ -77,7 +79,12 @@ int network_load(struct zks_networks *n, const char *key, bool authoritative,
 int network_find_key(struct zks_networks *n, const char *docker_id, char **key,
 		     struct zks_error *err);
 
-/* The network's bridge and VXLAN device on this node, made if missing. */
+/* The bridge's MAC of a network: locally administered, 02:7a:6b and the VNI's 3 bytes, the
+ * same on every node. */
+void network_bridge_mac(uint32_t vni, uint8_t mac[6]);
+
+/* The network's bridge (with its MAC and the gateway) and VXLAN device on this node, made if
+ * missing. */
 int network_ensure_kernel(struct zks_networks *n, const struct network_record *rec,
 			  struct zks_error *err);
 

@@ -146,6 +146,19 @@ static bool node_address(struct zks_networks *n, const char *node, struct in_add
 	return ok;
 }
 
+/*
+ * Whether another node's endpoint may be programmed on the VXLAN device: never one with the
+ * gateway's address or the bridge's MAC (every node owns those: an entry would send the
+ * node's own ARP and traffic for them through the tunnel, docs/NAMING-STUDY.md §3).
+ */
+static bool remote_allowed(const struct network_record *rec, uint32_t ip, const uint8_t mac[6])
+{
+	uint8_t bridge_mac[6];
+
+	network_bridge_mac(rec->vni, bridge_mac);
+	return !(rec->gateway_len > 0 && ip == rec->gateway) && memcmp(mac, bridge_mac, 6) != 0;
+}
+
 /* Program one network this node is a member of; adds its links to d. */
 static int reconcile_network(struct zks_networks *n, const struct network_record *rec,
 			     struct desired *d, struct zks_error *err)
@@ -184,6 +197,7 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 		}
 		/* A node that is gone has no tunnel to send to; its entries go. */
 		if (zks_ip_prefix_parse(ep.address, &ip, &len, NULL) < 0 ||
+		    !remote_allowed(rec, ip, ep.mac) ||
 		    !node_address(n, ep.node, &remote[nremote].vtep))
 			continue;
 		remote[nremote].ip.s_addr = htonl(ip);

@@ -249,3 +249,19 @@ int zks_dns_answer(const struct zks_dns_index *ix, const struct zks_dns_query *q
 	ldns_pkt_free(query);
 	return rcode;
 }
+
+int zks_dns_answer_from(const struct zks_dns_index *ix, const char *key,
+			const struct zks_cidr *subnet, uint32_t src, const struct zks_dns_query *q,
+			uint8_t *out, size_t *outlen)
+{
+	const char *keys[ZKS_DNS_SCOPE_MAX];
+	struct zks_dns_scope scope = {.keys = keys};
+	struct zks_dns_query scoped = *q;
+
+	*outlen = 0;
+	if (!zks_cidr_contains(subnet, src))
+		return -1;
+	scope.n = zks_dns_index_scope(ix, key, src, keys, ZKS_DNS_SCOPE_MAX);
+	scoped.scope = &scope;
+	return zks_dns_answer(ix, &scoped, out, outlen);
+}

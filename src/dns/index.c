@@ -38,6 +38,7 @@ struct dns_ep {
 	size_t wirelen;
 	struct zks_record_port *ports;
 	size_t nports;
+	char *owner; /* "node/container": the endpoints of one container share it */
 };
 
 struct dns_key {
@@ -206,6 +207,11 @@ static void add_endpoint(struct zks_dns_index *ix, size_t net, uint32_t ip,
 	}
 	ep = &ix->eps[ix->neps++];
 	*ep = (struct dns_ep){.ip = ip, .net = net, .target = target, .nports = rec->nports};
+	/* Without the container's ID, the endpoint is its own container. */
+	ep->owner = xasprintf("%s/%s", rec->node != NULL ? rec->node : "",
+			      rec->container != NULL  ? rec->container
+			      : rec->endpoint != NULL ? rec->endpoint
+						      : target);
 	ep->wire = to_wire(target, &ep->wirelen);
 	if (rec->nports > 0) {
 		ep->ports = xcalloc(rec->nports, sizeof(*ep->ports));
@@ -361,6 +367,7 @@ void zks_dns_index_unref(struct zks_dns_index *ix)
 		free(ix->eps[i].target);
 		free(ix->eps[i].wire);
 		free(ix->eps[i].ports);
+		free(ix->eps[i].owner);
 	}
 	for (size_t i = 0; i < ix->nkeys; i++)
 		free(ix->keys[i].name);
@@ -374,6 +381,42 @@ void zks_dns_index_unref(struct zks_dns_index *ix)
 size_t zks_dns_index_endpoints(const struct zks_dns_index *ix)
 {
 	return ix->neps;
+}
+
+/* The network of key in the index, SIZE_MAX if none. */
+static size_t net_of(const struct zks_dns_index *ix, const char *key)
+{
+	for (size_t i = 0; i < ix->nnets; i++)
+		if (strcmp(ix->nets[i].key, key) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static void scope_add(const char **keys, size_t max, size_t *n, const char *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(keys[i], key) == 0)
+			return;
+	if (*n < max)
+		keys[(*n)++] = key;
+}
+
+size_t zks_dns_index_scope(const struct zks_dns_index *ix, const char *key, uint32_t src,
+			   const char **keys, size_t max)
+{
+	size_t net = net_of(ix, key), n = 0;
+	const char *owner = NULL;
+
+	if (max == 0)
+		return 0;
+	keys[n++] = net != SIZE_MAX ? ix->nets[net].key : key;
+	for (size_t i = 0; i < ix->neps && owner == NULL && net != SIZE_MAX; i++)
+		if (ix->eps[i].net == net && ix->eps[i].ip == src)
+			owner = ix->eps[i].owner;
+	for (size_t i = 0; i < ix->neps && owner != NULL; i++)
+		if (strcmp(ix->eps[i].owner, owner) == 0)
+			scope_add(keys, max, &n, ix->nets[ix->eps[i].net].key);
+	return n;
 }
 
 /* ---- lookups -------------------------------------------------------------------------------- */

@@ -123,6 +123,11 @@ static const struct setting settings[] = {
 	 "loopback ip:port where the DNS server of the cluster's names answers over UDP and TCP, "
 	 "e.g. 127.0.0.1:5353 (default: off)",
 	 STRING(dns_listen), .check = check_dns_listen, .when_invalid = "serving without DNS"},
+	{"DNS_NETWORKS", "dns-networks", "on",
+	 "answer DNS on UDP and TCP port 53 of the gateway of every network with a container on "
+	 "this node, to that network's containers (use --dns GATEWAY): on or off",
+	 STRING(dns_networks), .check = check_choice,
+	 .choices = (const char *const[]){"on", "off", NULL}},
 	{"DNS_DOMAIN", "dns-domain", ZKS_DNS_DEFAULT_DOMAIN,
 	 "the DNS zone of the cluster's names: NAME.NETWORK.DNS_DOMAIN and NAME.DNS_DOMAIN",
 	 STRING(dns_domain), .max = 200, .check = check_dns_domain},

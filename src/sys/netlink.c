@@ -93,6 +93,12 @@ static void addr_putp(struct nl_addr **addr)
 		nl_addr_put(*addr);
 }
 
+static void rtaddr_putp(struct rtnl_addr **a)
+{
+	if (*a != NULL)
+		rtnl_addr_put(*a);
+}
+
 static void msg_freep(struct nl_msg **msg)
 {
 	if (*msg != NULL)
@@ -104,6 +110,7 @@ static void msg_freep(struct nl_msg **msg)
 #define cleanup_cache __attribute__((cleanup(cache_freep)))
 #define cleanup_addr __attribute__((cleanup(addr_putp)))
 #define cleanup_msg __attribute__((cleanup(msg_freep)))
+#define cleanup_rtaddr __attribute__((cleanup(rtaddr_putp)))
 
 /* The kernel's explanation of this thread's last failed request, if it gave one. */
 static __thread char kernel_says[160];
@@ -350,6 +357,103 @@ static int ensure_bridge(struct nl_sock *sk, const char *name, int mtu, int *ifi
 	return zks_error_set(err, ZKS_ERR_CONFLICT, "bridge `%s` keeps disappearing", name);
 }
 
+/* The bridge's MAC as spec asks (none asked: left alone). */
+static int ensure_bridge_mac(struct nl_sock *sk, const struct zks_net_spec *spec,
+			     struct zks_error *err)
+{
+	static const uint8_t zero[6];
+	cleanup_link struct rtnl_link *link = NULL;
+	cleanup_link struct rtnl_link *change = NULL;
+	cleanup_addr struct nl_addr *want = NULL;
+	struct nl_addr *have;
+	char buf[18];
+	int rc;
+
+	if (memcmp(spec->bridge_mac, zero, 6) == 0)
+		return 0;
+	if (!mac_is_unicast(spec->bridge_mac))
+		return zks_error_set(err, ZKS_ERR_INVALID, "bridge MAC %s is not unicast",
+				     mac_str(spec->bridge_mac, buf));
+	rc = rtnl_link_get_kernel(sk, 0, spec->bridge, &link);
+	if (rc < 0)
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "look up bridge `%s`: %s", spec->bridge,
+				     cause(rc));
+	have = rtnl_link_get_addr(link);
+	if (have != NULL && nl_addr_get_len(have) == 6 &&
+	    memcmp(nl_addr_get_binary_addr(have), spec->bridge_mac, 6) == 0)
+		return 0;
+	want = must(nl_addr_build(AF_LLC, spec->bridge_mac, 6));
+	change = must(rtnl_link_alloc());
+	rtnl_link_set_addr(change, want);
+	log_debug("netlink: bridge `%s` gets MAC %s", spec->bridge, mac_str(spec->bridge_mac, buf));
+	rc = link_change(sk, link, change);
+	if (rc < 0)
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "set MAC %s on bridge `%s`: %s",
+				     mac_str(spec->bridge_mac, buf), spec->bridge, cause(rc));
+	return 0;
+}
+
+/* Whether a is spec's gateway (address and prefix length). */
+static bool is_gateway(struct rtnl_addr *a, const struct zks_net_spec *spec)
+{
+	struct nl_addr *local = rtnl_addr_get_local(a);
+
+	return spec->gateway_len > 0 && local != NULL && nl_addr_get_len(local) == 4 &&
+	       memcmp(nl_addr_get_binary_addr(local), &spec->gateway, 4) == 0 &&
+	       rtnl_addr_get_prefixlen(a) == spec->gateway_len;
+}
+
+static int add_gateway(struct nl_sock *sk, const struct zks_net_spec *spec, int ifindex,
+		       struct zks_error *err)
+{
+	cleanup_rtaddr struct rtnl_addr *a = must(rtnl_addr_alloc());
+	cleanup_addr struct nl_addr *local = must(nl_addr_build(AF_INET, &spec->gateway, 4));
+	char ip[INET_ADDRSTRLEN];
+	int rc;
+
+	nl_addr_set_prefixlen(local, spec->gateway_len);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, AF_INET);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, spec->gateway_len);
+	inet_ntop(AF_INET, &spec->gateway, ip, sizeof(ip));
+	log_debug("netlink: bridge `%s` gets %s/%u", spec->bridge, ip, spec->gateway_len);
+	rc = rtnl_addr_add(sk, a, 0);
+	if (rc < 0 && rc != -NLE_EXIST)
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "add %s/%u to bridge `%s`: %s", ip,
+				     spec->gateway_len, spec->bridge, cause(rc));
+	return 0;
+}
+
+/* Exactly spec's gateway as the bridge's IPv4 addresses: the others go, it is added. */
+static int ensure_bridge_address(struct nl_sock *sk, const struct zks_net_spec *spec, int ifindex,
+				 struct zks_error *err)
+{
+	cleanup_cache struct nl_cache *addrs = NULL;
+	bool have = false;
+	int rc = rtnl_addr_alloc_cache(sk, &addrs);
+
+	if (rc < 0)
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "list addresses: %s", cause(rc));
+	for (struct nl_object *o = nl_cache_get_first(addrs); o != NULL; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+
+		if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_ifindex(a) != ifindex)
+			continue;
+		if (is_gateway(a, spec)) {
+			have = true;
+			continue;
+		}
+		log_debug("netlink: removing an old address from bridge `%s`", spec->bridge);
+		rc = rtnl_addr_delete(sk, a, 0);
+		if (rc < 0 && !is_missing(rc) && rc != -NLE_NOADDR)
+			return zks_error_set(err, ZKS_ERR_SYSTEM,
+					     "remove an old address from bridge `%s`: %s",
+					     spec->bridge, cause(rc));
+	}
+	return have || spec->gateway_len == 0 ? 0 : add_gateway(sk, spec, ifindex, err);
+}
+
 static uint16_t spec_port(const struct zks_net_spec *spec)
 {
 	return spec->port != 0 ? spec->port : VXLAN_DEFAULT_PORT;
@@ -531,7 +635,12 @@ static int kernel_ensure_network(struct zks_net *n, const struct zks_net_spec *s
 		return -1;
 	if (spec->underlay_ifindex > 0 && check_underlay(sk, spec, err) < 0)
 		return -1;
-	if (ensure_bridge(sk, spec->bridge, spec->mtu, &bridge_index, err) < 0)
+	if (spec->gateway_len > 32)
+		return zks_error_set(err, ZKS_ERR_INVALID, "gateway prefix length %u is over 32",
+				     spec->gateway_len);
+	if (ensure_bridge(sk, spec->bridge, spec->mtu, &bridge_index, err) < 0 ||
+	    ensure_bridge_mac(sk, spec, err) < 0 ||
+	    ensure_bridge_address(sk, spec, bridge_index, err) < 0)
 		return -1;
 	return ensure_vxlan(sk, spec, bridge_index, err);
 }

@@ -90,6 +90,8 @@ static void check_spec(const struct zks_net_spec *spec)
 		violation(NULL, "network with MTU %d", spec->mtu);
 	if (spec->port == 0)
 		violation(NULL, "VXLAN device with UDP port 0");
+	if (spec->gateway_len > 32)
+		violation(NULL, "gateway with prefix length %u", spec->gateway_len);
 }
 
 static void check_veth(const char *host_if, const char *peer_if, const char *bridge,
@@ -396,11 +398,15 @@ static int fnet_ensure_network(struct zks_net *base, const struct zks_net_spec *
 				  .mtu = spec->mtu,
 				  .local = spec->local,
 				  .underlay_ifindex = spec->underlay_ifindex,
-				  .port = spec->port};
+				  .port = spec->port,
+				  .gateway = spec->gateway,
+				  .gateway_len = spec->gateway_len};
+	static const uint8_t zero[6];
 	struct fake_link *l;
 	int r = 0;
 
 	check_spec(spec);
+	memcpy(c.mac, spec->bridge_mac, 6);
 	fnet_copy(c.name, sizeof(c.name), spec->bridge);
 	fnet_copy(c.name2, sizeof(c.name2), spec->vxlan);
 	pthread_mutex_lock(&fn->lock);
@@ -409,6 +415,10 @@ static int fnet_ensure_network(struct zks_net *base, const struct zks_net_spec *
 	} else {
 		l = fnet_put(fn, spec->bridge, NULL);
 		l->mtu = spec->mtu;
+		if (memcmp(spec->bridge_mac, zero, 6) != 0)
+			memcpy(l->mac, spec->bridge_mac, 6);
+		l->addr = spec->gateway_len > 0 ? spec->gateway : (struct in_addr){0};
+		l->addr_len = spec->gateway_len;
 		l = fnet_find(fn, spec->vxlan);
 		if (l != NULL && l->vni != spec->vni)
 			fnet_remove(fn, spec->vxlan); /* another VNI: replaced */
@@ -536,6 +546,24 @@ static int fnet_list_links(struct zks_net *base, const char *prefix, char ***nam
 	return r;
 }
 
+/* The kernel would take them, but an entry for the bridge's own address or MAC on its VXLAN
+ * device sends what belongs to this node through the tunnel: a violation. */
+static void fnet_check_bridge_owned(struct fake_net *fn, const char *vxlan,
+				    const struct zks_remote_ep *eps, size_t neps)
+{
+	static const uint8_t zero[6];
+	struct fake_link *vx = fnet_find(fn, vxlan);
+	struct fake_link *br = vx != NULL && vx->master != NULL ? fnet_find(fn, vx->master) : NULL;
+
+	if (br == NULL || fake_violation == NULL)
+		return;
+	for (size_t i = 0; i < neps; i++)
+		if ((br->addr_len > 0 && eps[i].ip.s_addr == br->addr.s_addr) ||
+		    (memcmp(br->mac, zero, 6) != 0 && memcmp(eps[i].mac, br->mac, 6) == 0))
+			violation(NULL, "an entry on `%s` for its bridge's own address or MAC",
+				  vxlan);
+}
+
 static int fnet_sync_remote(struct zks_net *base, const char *vxlan,
 			    const struct zks_remote_ep *eps, size_t neps, struct zks_error *err)
 {
@@ -554,6 +582,7 @@ static int fnet_sync_remote(struct zks_net *base, const char *vxlan,
 				  vxlan);
 		fn->calls[fn->ncalls - 1].failed = true;
 	} else {
+		fnet_check_bridge_owned(fn, vxlan, eps, neps);
 		fnet_drop_remote(fn, vxlan);
 		fn->remotes = xrealloc(fn->remotes, (fn->nremotes + 1) * sizeof(*fn->remotes));
 		rem = &fn->remotes[fn->nremotes++];

@@ -41,7 +41,9 @@ struct fake_net_call {
 	struct in_addr local;
 	int underlay_ifindex;
 	uint16_t port;
-	uint8_t mac[6];
+	uint8_t mac[6];		/* veth's peer MAC; ensure's bridge MAC */
+	struct in_addr gateway; /* ensure's */
+	uint8_t gateway_len;
 	size_t neps;
 	bool failed;
 };
@@ -53,6 +55,8 @@ struct fake_link {
 	uint32_t vni; /* of a VXLAN device */
 	uint8_t mac[6];
 	int mtu;
+	struct in_addr addr; /* a bridge's one IPv4 address (addr_len 0: none) */
+	uint8_t addr_len;
 };
 
 struct fake_remote {

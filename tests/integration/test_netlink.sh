@@ -150,6 +150,30 @@ assert_contains "$vx" "local 198.18.0.1 " "local 198.18.0.1 again"
 assert_contains "$vx" " nolearning " "still learning off"
 assert_contains "$vx" " proxy " "still ARP proxy on"
 
+t_begin "the bridge's gateway address and MAC"
+assert_ok "ensure with gateway 10.9.0.1/24 and a fixed MAC" \
+	drv a ensure-gw zkbr1 zkvx1 4096 1450 198.18.0.1 u0 10.9.0.1/24 02:7a:6b:00:10:00
+assert_ok "ensure again (idempotent)" \
+	drv a ensure-gw zkbr1 zkvx1 4096 1450 198.18.0.1 u0 10.9.0.1/24 02:7a:6b:00:10:00
+assert_eq "$(in_ns a ip -o -4 addr show dev zkbr1 | awk '{print $4}')" "10.9.0.1/24" \
+	"exactly the gateway on the bridge"
+assert_eq "$(in_ns a cat /sys/class/net/zkbr1/address)" "02:7a:6b:00:10:00" "the fixed MAC"
+assert_ok "a veth on the bridge" drv a veth zkgwh zkgwp zkbr1 02:42:0a:09:00:05 1450
+assert_eq "$(in_ns a cat /sys/class/net/zkbr1/address)" "02:7a:6b:00:10:00" \
+	"the MAC stays as ports come"
+assert_ok "remove the veth" drv a delete-link zkgwh
+assert_ok "an address left by an earlier network, by hand" in_ns a ip addr add 10.8.0.1/16 dev zkbr1
+assert_ok "ensure with the new gateway" \
+	drv a ensure-gw zkbr1 zkvx1 4096 1450 198.18.0.1 u0 10.9.0.254/24 02:7a:6b:00:10:00
+assert_eq "$(in_ns a ip -o -4 addr show dev zkbr1 | awk '{print $4}')" "10.9.0.254/24" \
+	"the old addresses went, the new gateway is there"
+assert_ok "ensure without a gateway" \
+	drv a ensure-gw zkbr1 zkvx1 4096 1450 198.18.0.1 u0 none 02:7a:6b:00:10:00
+assert_eq "$(in_ns a ip -o -4 addr show dev zkbr1 | wc -l)" "0" "no address at all"
+assert_fails_with "a group MAC is refused" "not unicast" \
+	drv a ensure-gw zkbr1 zkvx1 4096 1450 198.18.0.1 u0 none 03:7a:6b:00:10:00
+assert_ok "back to the first spec" drv a ensure zkbr1 zkvx1 4096 1450 198.18.0.1 u0
+
 assert_ok "a device with learning on, by hand" sh -c "
 	ip -n $(ns a) link add zkvx7 type vxlan id 4107 local 198.18.0.1 dev u0 dstport 4789 proxy"
 assert_ok "ensure replaces it" drv a ensure zkbr7 zkvx7 4107 1450 198.18.0.1 u0

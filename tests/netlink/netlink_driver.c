@@ -4,6 +4,8 @@
  * namespaces and checks the kernel's state with ip(8) and bridge(8).
  *
  *   netlink_driver ensure BRIDGE VXLAN VNI MTU LOCAL_IP [UNDERLAY_IF [PORT]]
+ *   netlink_driver ensure-gw BRIDGE VXLAN VNI MTU LOCAL_IP UNDERLAY_IF GW/LEN|none BRIDGE_MAC
+ *       the same, with the bridge's gateway address and MAC
  *   netlink_driver delete-network BRIDGE VXLAN
  *   netlink_driver veth HOST_IF PEER_IF BRIDGE MAC MTU
  *   netlink_driver delete-link NAME
@@ -196,6 +198,22 @@ int main(int argc, char **argv)
 
 		if (parse_spec(argv, argc, &spec) < 0)
 			return 2;
+		return net->ensure_network(net, &spec, &err) == 0 ? 0 : fail(&err);
+	}
+	if (strcmp(cmd, "ensure-gw") == 0 && argc == 8) {
+		struct zks_net_spec spec;
+		char *slash = strchr(argv[6], '/');
+
+		if (parse_spec(argv, 6, &spec) < 0 || parse_mac(argv[7], spec.bridge_mac) < 0)
+			return 2;
+		if (strcmp(argv[6], "none") != 0) {
+			if (slash == NULL)
+				return usage();
+			*slash = '\0';
+			if (parse_ip(argv[6], &spec.gateway) < 0)
+				return 2;
+			spec.gateway_len = (uint8_t)atoi(slash + 1);
+		}
 		return net->ensure_network(net, &spec, &err) == 0 ? 0 : fail(&err);
 	}
 	if (strcmp(cmd, "delete-network") == 0 && argc == 2)

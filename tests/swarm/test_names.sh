@@ -6,7 +6,9 @@
 # in ZooKeeper, read from outside Docker with kazoo (scripts/names-watch.py,
 # the documented example client): name, aliases, address, node, exposed ports;
 # every node's DNS server answers the other node's names (A, alias, SRV, PTR),
-# also while the ensemble is down; a watch sees names come and go; a stopped,
+# also while the ensemble is down, and so does each network's gateway to
+# containers started with --dns GW (nslookup, SRV, ping by name, REFUSED for
+# names not ours); a watch sees names come and go; a stopped,
 # renamed, disconnected container's record follows; a plugin restart keeps
 # them; a node's power cut takes its names with its session.
 #
@@ -55,6 +57,16 @@ nxdomain() { local a; a=$(ask "$1" "$2" "$3") && [[ $a == "NXDOMAIN "* ]]; }
 followed() { grep -q "$1" "$C/follow.out"; } # followed PATTERN: the watch printed it
 # node_lacks NODE: no record names NODE
 node_lacks() { local all; all=$(names) || return 1; [ -z "$(jq -c --arg n "$1" 'select(.node == $n)' <<<"$all")" ]; }
+# has TEXT ERE: TEXT has a line matching ERE
+has() { grep -Eq -- "$2" <<<"$1"; }
+# From inside a container (busybox nslookup through Docker's embedded resolver, which
+# forwards what it does not know to --dns GW):
+# lookup K CTR NAME [ARGS]: nslookup's output
+lookup() { dk "$1" exec "$2" timeout 10 nslookup "${@:4}" "$3" 2>&1; }
+# resolves K CTR NAME WANT [ARGS]: nslookup succeeds and prints WANT
+resolves() { local o; o=$(lookup "$1" "$2" "$3" "${@:5}") && grep -q -- "$4" <<<"$o"; }
+# cant_find K CTR NAME RCODE: nslookup fails with RCODE
+cant_find() { local o; o=$(lookup "$1" "$2" "$3"); [ $? -ne 0 ] && grep -q "can't find.*$4" <<<"$o"; }
 
 on_exit "if [ \"\$T_FAIL\" -eq 0 ]; then rm -rf '$C'; else echo 'logs kept in $C'; fi"
 on_exit "'$top/scripts/cluster.sh' down '$C'"
@@ -102,12 +114,46 @@ assert_ok "the answers are authoritative, TTL 1 s" sh -c \
 	"$(declare -f ask); C='$C' top='$top'; ask 1 db2.zkswarm. A | grep -q '^NOERROR flags=AA' &&
 	 ask 1 db2.zkswarm. A | grep -q ' 1 A $IP2\$'"
 
+t_begin "DNS from containers, at the network's gateway (--dns GW)"
+# The gateway as the plugin put it on each node's bridge (docker network inspect shows it
+# only when --gateway was given; zkswarmctl pool SUBNET shows it too).
+bridge_addr() { ip netns exec "zksw$(cat "$C/slot")-node$1" ip -o -4 addr show | awk '$2 ~ /^zk...b/ { print $4 }'; }
+bridge_mac() { ip netns exec "zksw$(cat "$C/slot")-node$1" sh -c 'cat /sys/class/net/zk???b*/address'; }
+GWLEN=$(bridge_addr 1)
+GW=${GWLEN%/*}
+assert_ok "node1's bridge carries the network's gateway ($GWLEN)" has "$GWLEN" '^198\.19\.230\.[0-9]+/24$'
+assert_eq "$(bridge_addr 2)" "$GWLEN" "node2's bridge carries the same"
+assert_ok "node1's bridge MAC is the fixed 02:7a:6b:... ($(bridge_mac 1))" has "$(bridge_mac 1)" '^02:7a:6b:'
+assert_eq "$(bridge_mac 2)" "$(bridge_mac 1)" "node2's bridge has the same MAC"
+assert_ok "node1: client1 --dns $GW" dk 1 run -d --name client1 --network n --dns "$GW" "$IMAGE" sleep 600
+assert_ok "node2: client2 --dns $GW" dk 2 run -d --name client2 --network n --dns "$GW" "$IMAGE" sleep 600
+wait_until 20 "client1: nslookup db2 -> $IP2 (node2's container)" resolves 1 client1 db2 "$IP2"
+assert_ok "client1: nslookup db (node2's alias) -> $IP2" resolves 1 client1 db "$IP2"
+assert_ok "client1: nslookup db2.zkswarm -> $IP2" resolves 1 client1 db2.zkswarm "$IP2"
+wait_until 20 "client2: nslookup web1 -> $IP1 (node1's container)" resolves 2 client2 web1 "$IP1"
+o=$(lookup 1 client1 _5432._tcp.db -type=SRV)
+echo "$o" | sed 's/^/    | /'
+assert_ok "client1: nslookup -type=SRV _5432._tcp.db: port 5432 on db2" \
+	has "$o" "5432 db2\.names\.zkswarm"
+assert_ok "client1: ping -c 1 db2 (by name, across hosts)" dk 1 exec client1 ping -c 1 -W 3 db2
+o=$(dk 1 exec client1 timeout 10 nslookup example.invalid "$GW" 2>&1)
+echo "$o" | sed 's/^/    | /'
+assert_ok "client1: example.invalid asked at $GW itself is REFUSED (not ours)" \
+	has "$o" "can't find example.invalid: REFUSED"
+t0=$(now_ms)
+assert_ok "client1: example.invalid through Docker's resolver fails" cant_find 1 client1 example.invalid ""
+ms=$(($(now_ms) - t0))
+echo "    (it took $ms ms)"
+assert_ok "at once, not after the resolver's 4 s timeout ($ms ms < 2000)" test "$ms" -lt 2000
+
 t_begin "DNS while ZooKeeper is away"
 assert_ok "the ensemble stops" "$top/scripts/zk.sh" stop "$C/zk"
 for k in 1 2; do
 	assert_ok "node$k: db2.zkswarm. A $IP2 still" answers "$k" db2.zkswarm. A "A $IP2\$"
 	assert_ok "node$k: web1.zkswarm. A $IP1 still" answers "$k" web1.zkswarm. A "A $IP1\$"
 done
+assert_ok "client1: nslookup db2 -> $IP2 still" resolves 1 client1 db2 "$IP2"
+assert_ok "client2: nslookup web1 -> $IP1 still" resolves 2 client2 web1 "$IP1"
 assert_ok "the ensemble starts again" sh -c \
 	"for n in 1 2 3; do '$top/scripts/zk.sh' restart '$C/zk' \$n || exit 1; done"
 wait_until 30 "kazoo reads the registry again" has_name db2
@@ -126,6 +172,8 @@ echo "    (web3's record went $(secs_since "$t0") s after docker stop returned)"
 for k in 1 2; do
 	wait_until 10 "node$k: web3.zkswarm. is NXDOMAIN" nxdomain "$k" web3.zkswarm. A
 done
+wait_until 10 "client1 (node1): web3.zkswarm is NXDOMAIN" cant_find 1 client1 web3.zkswarm NXDOMAIN
+assert_ok "client1: the bare web3 is not found either" cant_find 1 client1 web3 ""
 
 t_begin "a container's changes"
 assert_ok "docker rename web1 webone" dk 1 rename web1 webone
@@ -166,6 +214,6 @@ t_begin "clean up"
 kill "$FOLLOW_PID" 2>/dev/null
 wait "$FOLLOW_PID" 2>/dev/null
 FOLLOW_PID=
-assert_ok "docker rm -f webone web5" dk 1 rm -f webone web5
+assert_ok "docker rm -f webone web5 client1" dk 1 rm -f webone web5 client1
 wait_until 20 "no name of node1 left" node_lacks node1
 t_summary

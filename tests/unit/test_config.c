@@ -21,7 +21,7 @@ static const char *const env_names[] = {
 	"STATE_DIR",	"ZK_AUTH_FILE",	   "METRICS_ADDR", "NETWORK_SCOPE",
 	"BOOT_ID_FILE", "ADVERTISE_ADDR",  "DEFAULT_POOL", "DEFAULT_POOL_SIZE",
 	"VXLAN_PORT",	"REAPER_GRACE_MS", "NAMING",	   "ENGINE_SOCKET",
-	"DNS_LISTEN",	"DNS_DOMAIN",	   "DNS_TTL",
+	"DNS_LISTEN",	"DNS_DOMAIN",	   "DNS_TTL",	   "DNS_NETWORKS",
 };
 
 static int clear_env(void **state)
@@ -260,6 +260,9 @@ static void test_choices(void **state)
 	accept_value("NAMING", "on");
 	accept_value("NAMING", "off");
 	refuse_value("NAMING", "yes", "must be auto, on or off, not `yes`");
+	accept_value("DNS_NETWORKS", "on");
+	accept_value("DNS_NETWORKS", "off");
+	refuse_value("DNS_NETWORKS", "1", "must be on or off, not `1`");
 	accept_value("ENGINE_SOCKET", "/run/docker.sock");
 	refuse_value("ENGINE_SOCKET", "docker.sock", "absolute path");
 }

@@ -144,6 +144,9 @@ struct ask {
 	int version; /* EDNS version */
 	bool tcp;
 	const struct zks_dns_scope *scope;
+	/* A query on network on_key's address (its subnet) from address from: through
+	 * zks_dns_answer_from, scope ignored. */
+	const char *on_key, *subnet, *from;
 };
 
 /* The reply to a query for name, parsed; *rcode the return of zks_dns_answer. */
@@ -159,7 +162,16 @@ static ldns_pkt *ask_wire(const struct zks_dns_index *ix, const uint8_t *wire, s
 	ldns_pkt *r = NULL;
 	size_t n = 0;
 
-	*rcode = zks_dns_answer(ix, &q, out, &n);
+	if (a->on_key != NULL) {
+		struct zks_cidr subnet;
+		uint32_t src;
+
+		assert_int_equal(zks_cidr_parse(a->subnet, &subnet, NULL), 0);
+		assert_int_equal(zks_ip_parse(a->from, &src, NULL), 0);
+		*rcode = zks_dns_answer_from(ix, a->on_key, &subnet, src, &q, out, &n);
+	} else {
+		*rcode = zks_dns_answer(ix, &q, out, &n);
+	}
 	if (outlen != NULL)
 		*outlen = n;
 	if (*rcode < 0) {
@@ -323,6 +335,70 @@ static void test_scope(void **state)
 	expect(f->ix, "4.0.8.10.in-addr.arpa.", &p, LDNS_RCODE_REFUSED, false, 0, NULL);
 	/* Without a scope: every network. */
 	expect(f->ix, "db.", &A, 0, true, 1, "10.8.0.4");
+}
+
+/* ---- a query on a network's address ----------------------------------------------------------- */
+
+/* Container c1 on node n1 is on front (10.9.0.20) and back (10.8.0.20). */
+static struct zks_dns_index *with_two_network_container(struct fixture *f)
+{
+	put_endpoint(f->s, "front", "e5", "10.9.0.20/24");
+	put_name(f->s, "front", "e5", "app", "10.9.0.20/24", ",\"container\":\"c1\"");
+	put_endpoint(f->s, BACK_KEY, "e6", "10.8.0.20/24");
+	put_name(f->s, BACK_KEY, "e6", "app", "10.8.0.20/24", ",\"container\":\"c1\"");
+	return zks_dns_index_build(f->s, "zkswarm.");
+}
+
+static void test_network_address_scope_is_the_askers_networks(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_dns_index *ix = with_two_network_container(f);
+	struct ask from_app = {.type = LDNS_RR_TYPE_A,
+			       .on_key = "front",
+			       .subnet = "10.9.0.0/24",
+			       .from = "10.9.0.20"};
+	struct ask from_web = from_app, from_unknown = from_app;
+	const char *keys[ZKS_DNS_SCOPE_MAX];
+
+	from_web.from = "10.9.0.7";
+	from_unknown.from = "10.9.0.99";
+	/* c1 sees both its networks: db (back) by its single label, and web (front). */
+	expect(ix, "db.", &from_app, 0, true, 1, "10.8.0.4");
+	expect(ix, "web.", &from_app, 0, true, 1, "10.9.0.7");
+	assert_int_equal(zks_dns_index_scope(ix, "front", 0x0a090014, keys, ZKS_DNS_SCOPE_MAX), 2);
+	assert_string_equal(keys[0], "front");
+	assert_string_equal(keys[1], BACK_KEY);
+	/* web-1 is on front alone: db is not its, so the bare name goes to its next server. */
+	expect(ix, "db.", &from_web, LDNS_RCODE_REFUSED, false, 0, NULL);
+	expect(ix, "db.zkswarm.", &from_web, LDNS_RCODE_NXDOMAIN, true, 0, NULL);
+	expect(ix, "web-2.", &from_web, 0, true, 1, "10.9.0.8");
+	/* An address no name has: the network alone. */
+	expect(ix, "web.", &from_unknown, 0, true, 1, "10.9.0.7");
+	expect(ix, "db.", &from_unknown, LDNS_RCODE_REFUSED, false, 0, NULL);
+	assert_int_equal(zks_dns_index_scope(ix, "front", 0x0a090063, keys, ZKS_DNS_SCOPE_MAX), 1);
+	/* c1 seen from web-1: its address on front, not the one on back. */
+	expect(ix, "app.", &from_web, 0, true, 1, "10.9.0.20");
+	zks_dns_index_unref(ix);
+}
+
+static void test_network_address_drops_other_sources(void **state)
+{
+	struct fixture *f = *state;
+	const char *outside[] = {"10.8.0.4", "127.0.0.1", "10.9.1.7", "0.0.0.0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(outside); i++) {
+		struct ask a = {.type = LDNS_RR_TYPE_A,
+				.on_key = "front",
+				.subnet = "10.9.0.0/24",
+				.from = outside[i]};
+		size_t outlen = 99;
+		int rcode = 0;
+
+		/* No reply at all, not even REFUSED: no reflection. */
+		assert_null(ask(f->ix, "web.", &a, &rcode, &outlen));
+		assert_int_equal(rcode, -1);
+		assert_int_equal(outlen, 0);
+	}
 }
 
 /* ---- the wire: EDNS, truncation, hostile packets --------------------------------------------- */
@@ -669,6 +745,144 @@ static void test_server_tcp(void **state)
 	zks_dns_free(dns);
 }
 
+/* ---- the server on the local networks' gateways ------------------------------------------------ */
+
+/* Network key with a gateway (and the directory of its members). */
+static void put_network_gw(struct zks_store *s, const char *key, const char *subnet,
+			   const char *gateway)
+{
+	struct zks_record_network rec = {.key = (char *)key,
+					 .gateway = (char *)gateway,
+					 .vni = 8,
+					 .mtu = 1450};
+	cleanup_free char *path = zks_path_network(key);
+	cleanup_free char *members = zks_path_network_members(key);
+	cleanup_free char *json = NULL;
+
+	put_network(s, key, subnet);
+	assert_int_equal(zks_cidr_parse(subnet, &rec.subnet, NULL), 0);
+	json = zks_record_network_encode(&rec);
+	put(s, path, json);
+	put(s, members, "");
+}
+
+static void member(struct zks_store *s, const char *key, const char *node_id, bool add)
+{
+	cleanup_free char *path = zks_path_network_member(key, node_id, ":d1");
+
+	if (add)
+		put(s, path, "");
+	else
+		del(s, path);
+}
+
+/* An A query for name from address from to to:port over UDP: the rcode, -1 without a reply
+ * within wait_ms. */
+static int udp_ask_at(const char *from, const char *to, uint16_t port, const char *name,
+		      int wait_ms)
+{
+	ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str(name), LDNS_RR_TYPE_A,
+					 LDNS_RR_CLASS_IN, LDNS_RD);
+	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rcode = -1;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	uint8_t *wire = NULL, buf[1500];
+	ldns_pkt *r = NULL;
+	size_t len = 0;
+	ssize_t got;
+
+	inet_pton(AF_INET, from, &src.sin_addr);
+	inet_pton(AF_INET, to, &dst.sin_addr);
+	dst.sin_port = htons(port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	assert_int_equal(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
+	ldns_pkt_free(q);
+	assert_int_equal(sendto(fd, wire, len, 0, (struct sockaddr *)&dst, sizeof(dst)),
+			 (ssize_t)len);
+	free(wire);
+	if (poll(&pfd, 1, wait_ms) == 1 && (got = recv(fd, buf, sizeof(buf), 0)) > 0 &&
+	    ldns_wire2pkt(&r, buf, (size_t)got) == LDNS_STATUS_OK)
+		rcode = ldns_pkt_get_rcode(r);
+	ldns_pkt_free(r);
+	close(fd);
+	return rcode;
+}
+
+/* Polls (every 10 ms, up to 2 s) until the server listens on key's gateway (or not). */
+static uint16_t wait_network_port(struct zks_dns *dns, const char *key, bool listening)
+{
+	for (int i = 0; i < 200; i++) {
+		uint16_t port = zks_dns_network_port(dns, key);
+
+		if ((port != 0) == listening)
+			return port;
+		usleep(10000);
+	}
+	fail_msg("the server %s on `%s`'s gateway", listening ? "never listened" : "still listens",
+		 key);
+	return 0;
+}
+
+/* A TCP connection from 127.0.0.1 to to:port: true if the server closes it at once. */
+static bool tcp_closed_at_once(const char *to, uint16_t port)
+{
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = {.tv_sec = 2};
+	uint8_t b;
+	bool closed;
+
+	inet_pton(AF_INET, to, &dst.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&dst, sizeof(dst)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	closed = recv(fd, &b, 1, 0) == 0;
+	close(fd);
+	return closed;
+}
+
+static void test_server_follows_local_networks(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_dns_config cfg = {.domain = "zkswarm.",
+				     .ttl = 1,
+				     .networks = true,
+				     .node = "n1"};
+	struct zks_error err;
+	struct zks_dns *dns;
+	uint16_t port;
+
+	put_network_gw(f->s, "lonet", "127.77.0.0/16", "127.77.0.1/16");
+	put_endpoint(f->s, "lonet", "e7", "127.77.0.5/16");
+	put_name(f->s, "lonet", "e7", "svc", "127.77.0.5/16", ",\"container\":\"c9\"");
+	member(f->s, "lonet", "n2", true); /* another node's member: not local */
+	put_network_gw(f->s, "farnet", "10.99.0.0/24", "10.99.0.1/24");
+	member(f->s, "farnet", "n1", true);
+	dns = zks_dns_start(f->s, &cfg, &err);
+	if (dns == NULL)
+		fail_msg("zks_dns_start: %s", err.msg);
+	assert_int_equal(zks_dns_network_port(dns, "lonet"), 0);
+	assert_int_equal(zks_dns_network_port(dns, "front"), 0); /* no gateway, no member */
+	/* Bound before the address is on any device (IP_FREEBIND). */
+	assert_int_not_equal(zks_dns_network_port(dns, "farnet"), 0);
+
+	/* It becomes local: the server answers on its gateway, to its subnet alone. */
+	member(f->s, "lonet", "n1", true);
+	port = wait_network_port(dns, "lonet", true);
+	assert_int_equal(udp_ask_at("127.77.0.5", "127.77.0.1", port, "svc.", 2000), 0);
+	assert_int_equal(udp_ask_at("127.77.0.5", "127.77.0.1", port, "nosuch.zkswarm.", 2000),
+			 LDNS_RCODE_NXDOMAIN);
+	assert_int_equal(udp_ask_at("127.0.0.1", "127.77.0.1", port, "svc.", 300), -1);
+	assert_true(tcp_closed_at_once("127.77.0.1", port));
+
+	/* It is no longer local: its sockets close; the other network's stay. */
+	member(f->s, "lonet", "n1", false);
+	wait_network_port(dns, "lonet", false);
+	assert_int_not_equal(zks_dns_network_port(dns, "farnet"), 0);
+	zks_dns_stop(dns);
+	store_stop(f->s);
+	zks_dns_free(dns);
+}
+
 static void test_server_refuses_other_addresses(void **state)
 {
 	struct fixture *f = *state;
@@ -693,12 +907,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_srv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_address_scope_is_the_askers_networks,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_address_drops_other_sources, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classes_and_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_follows_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_follows_local_networks, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_server_refuses_other_addresses, setup,
 						teardown),
 	};

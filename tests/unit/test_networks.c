@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "helpers_net.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
 /* Docker IDs (64 hex characters in real life; any alphanumeric string is accepted). */
@@ -779,6 +780,103 @@ static void test_endpoint_info(void **state)
 		     ZKS_ERR_NOT_FOUND);
 }
 
+/* ---- the gateway on every node's bridge ------------------------------------------------------ */
+
+static const struct zks_kv shared_opt[] = {{"cluster-name", "shared"}};
+
+/* "shared" on both nodes, with the gateway 10.1.0.1/24; its VNI. */
+static uint32_t shared_with_gateway(struct cluster *c)
+{
+	struct zks_error err = {0};
+
+	free(test_claim_pool(&c->a, "10.1.0.0/24"));
+	assert_ok(zks_networks_create(c->a.nw, NET1, shared_opt, 1, "10.1.0.0/24", "10.1.0.1/24",
+				      &err),
+		  &err);
+	free(test_claim_pool(&c->n2, "10.1.0.0/24"));
+	assert_ok(zks_networks_create(c->n2.nw, NETB, shared_opt, 1, "10.1.0.0/24", "10.1.0.1/24",
+				      &err),
+		  &err);
+	return test_net_vni(c->a.store, "shared");
+}
+
+static void assert_bridge_programmed(struct test_net_node *n, uint32_t vni, const char *gw, int len)
+{
+	const uint8_t want[6] = {0x02,	      0x7a, 0x6b, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8),
+				 (uint8_t)vni};
+	struct fake_net_call call;
+	struct fake_link l;
+	char br[16];
+
+	test_net_bridge(n, vni, br);
+	assert_true(fake_net_last(&n->net, FNET_ENSURE_NETWORK, br, &call));
+	assert_memory_equal(call.mac, want, 6);
+	assert_int_equal(call.gateway_len, len);
+	assert_true(fake_net_link(&n->net, br, &l));
+	assert_memory_equal(l.mac, want, 6);
+	assert_int_equal(l.addr_len, len);
+	if (gw != NULL)
+		assert_string_equal(inet_ntoa(l.addr), gw);
+	fake_link_clear(&l);
+}
+
+static void test_bridge_gets_gateway_and_fixed_mac_on_every_node(void **state)
+{
+	struct cluster *c = *state;
+	uint32_t vni = shared_with_gateway(c);
+
+	reconcile_ok(&c->a);
+	reconcile_ok(&c->n2);
+	/* The same address and MAC on both nodes' bridges. */
+	assert_bridge_programmed(&c->a, vni, "10.1.0.1", 24);
+	assert_bridge_programmed(&c->n2, vni, "10.1.0.1", 24);
+}
+
+static void test_bridge_without_gateway_gets_no_address(void **state)
+{
+	struct cluster *c = *state;
+
+	claim_and_create(&c->a, NET1, NULL, "10.1.0.0/24");
+	reconcile_ok(&c->a);
+	assert_bridge_programmed(&c->a, test_net_vni(c->a.store, NET1), NULL, 0);
+}
+
+/* Write another node's endpoint record as a hostile or confused peer could. */
+static void put_endpoint(struct cluster *c, const char *id, const char *address,
+			 const uint8_t mac[6])
+{
+	struct zks_record_endpoint ep = {.node = "node-b"};
+	char *path = xasprintf("/networks/shared/endpoints/%s", id);
+	char *data;
+	struct zks_error err = {0};
+
+	snprintf(ep.address, sizeof(ep.address), "%s", address);
+	memcpy(ep.mac, mac, 6);
+	data = zks_record_endpoint_encode(&ep);
+	assert_ok(store_create(c->n2.store, path, data, strlen(data), ZKS_PERSISTENT, &err), &err);
+	free(data);
+	free(path);
+}
+
+static void test_reconcile_never_programs_gateway_or_bridge_mac(void **state)
+{
+	struct cluster *c = *state;
+	uint32_t vni = shared_with_gateway(c);
+	const uint8_t bridge_mac[6] =
+		{0x02, 0x7a, 0x6b, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni};
+	const uint8_t other_mac[6] = {0x02, 0x42, 0x0a, 0x01, 0x00, 0x09};
+	char vx[16];
+
+	put_endpoint(c, EP1, "10.1.0.1/24", other_mac);	 /* the gateway's address */
+	put_endpoint(c, EP2, "10.1.0.8/24", bridge_mac); /* the bridge's MAC */
+	free(endpoint_ok(&c->n2, NETB, EPB, "10.1.0.7/24", ""));
+	reconcile_ok(&c->a);
+	test_net_vxlan(&c->a, vni, vx);
+	assert_true(fake_net_remote_has(&c->a.net, vx, "10.1.0.7", NULL));
+	assert_false(fake_net_remote_has(&c->a.net, vx, "10.1.0.1", NULL));
+	assert_false(fake_net_remote_has(&c->a.net, vx, "10.1.0.8", NULL));
+}
+
 /* ---- the reconciler -------------------------------------------------------------------------- */
 
 /* A network "shared" on both nodes, with an endpoint of each; returns its VXLAN device's name on A.
@@ -1169,6 +1267,9 @@ int main(void)
 		T(test_leave_deletes_veth),
 		T(test_delete_endpoint),
 		T(test_endpoint_info),
+		T(test_bridge_gets_gateway_and_fixed_mac_on_every_node),
+		T(test_bridge_without_gateway_gets_no_address),
+		T(test_reconcile_never_programs_gateway_or_bridge_mac),
 		T(test_reconcile_programs_other_nodes_endpoints),
 		T(test_reconcile_drops_deleted_endpoint),
 		T(test_reconcile_drops_expired_nodes_endpoints),
