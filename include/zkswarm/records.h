@@ -76,6 +76,8 @@ char *zks_path_network(const char *key);
 char *zks_path_network_members(const char *key);
 /* A member is named prefix + engine id; for a name as listed, prefix "". */
 char *zks_path_network_member(const char *key, const char *prefix, const char *id);
+/* A member's name as listed ("<node>:<id>"): its engine id if it is node's, else NULL. */
+const char *zks_member_id(const char *member, const char *node);
 char *zks_path_network_endpoints(const char *key);
 char *zks_path_network_endpoint(const char *key, const char *endpoint_id);
 

@@ -349,13 +349,14 @@ static bool other_local_member(struct zks_networks *n, const char *key, const ch
 	char **names = NULL;
 	size_t count = 0;
 	bool found = false;
-	size_t plen = strlen(n->member_prefix);
 
 	if (store_cached_children(n->store, members, &names, &count) < 0)
 		return false;
-	for (size_t i = 0; i < count && !found; i++)
-		found = !strncmp(names[i], n->member_prefix, plen) &&
-			strcmp(names[i] + plen, docker_id);
+	for (size_t i = 0; i < count && !found; i++) {
+		const char *id = zks_member_id(names[i], n->node_id);
+
+		found = id != NULL && strcmp(id, docker_id) != 0;
+	}
 	zks_free_strv(names, count);
 	return found;
 }

@@ -214,13 +214,13 @@ static int reconcile_network(struct zks_networks *n, const struct network_record
 static bool local_member(struct zks_networks *n, const char *key)
 {
 	cleanup_free char *members = zks_path_network_members(key);
-	size_t plen = strlen(n->member_prefix), nm = 0;
+	size_t nm = 0;
 	char **names = NULL;
 	bool local = false;
 
 	if (store_cached_children(n->store, members, &names, &nm) == 0)
 		for (size_t k = 0; k < nm && !local; k++)
-			local = !strncmp(names[k], n->member_prefix, plen);
+			local = zks_member_id(names[k], n->node_id) != NULL;
 	zks_free_strv(names, nm);
 	return local;
 }

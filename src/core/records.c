@@ -2,6 +2,8 @@
  * records.c - the paths of zkswarm's records in ZooKeeper (records.h); their JSON is in
  * records_volume.c, records_ipam.c, records_net.c, records_node.c and records_name.c.
  */
+#include <string.h>
+
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
@@ -43,6 +45,13 @@ char *zks_path_network_members(const char *key)
 char *zks_path_network_member(const char *key, const char *prefix, const char *id)
 {
 	return xasprintf(ZKS_NETWORKS "/%s/members/%s%s", key, prefix, id);
+}
+
+const char *zks_member_id(const char *member, const char *node)
+{
+	size_t len = strlen(node);
+
+	return strncmp(member, node, len) == 0 && member[len] == ':' ? member + len + 1 : NULL;
 }
 
 char *zks_path_network_endpoints(const char *key)

@@ -66,7 +66,7 @@ struct zks_dns {
 	struct zks_store *store;
 	char *domain;
 	uint32_t ttl;
-	char *member_prefix; /* "<node>:", NULL when DNS_NETWORKS is off */
+	char *node; /* this node's NODE_ID; NULL when DNS_NETWORKS is off */
 	uint16_t network_port;
 	/* ls_lock: the listener set, changed by the thread alone, read by zks_dns_network_port;
 	 * taken before the store's own locks (sync_networks reads the mirror under it). */
@@ -374,7 +374,7 @@ static bool local_network(struct zks_dns *dns, const char *key, uint32_t *gw,
 	cleanup_free char *members = zks_path_network_members(key);
 	cleanup_free char *path = zks_path_network(key);
 	cleanup_free char *data = NULL;
-	size_t plen = strlen(dns->member_prefix), nm = 0;
+	size_t nm = 0;
 	struct zks_record_network rec = {0};
 	char **names = NULL;
 	bool local = false;
@@ -382,7 +382,7 @@ static bool local_network(struct zks_dns *dns, const char *key, uint32_t *gw,
 
 	if (store_cached_children(dns->store, members, &names, &nm) == 0)
 		for (size_t k = 0; k < nm && !local; k++)
-			local = !strncmp(names[k], dns->member_prefix, plen);
+			local = zks_member_id(names[k], dns->node) != NULL;
 	zks_free_strv(names, nm);
 	if (!local || store_cached_get(dns->store, path, &data, NULL, NULL) < 0 ||
 	    zks_record_network_decode(data, &rec, NULL) < 0)
@@ -432,7 +432,7 @@ static void sync_networks(struct zks_dns *dns)
 	char **keys = NULL;
 	size_t n = 0;
 
-	if (dns->member_prefix == NULL)
+	if (dns->node == NULL)
 		return;
 	if (store_cached_children(dns->store, ZKS_NETWORKS, &keys, &n) < 0)
 		n = 0;
@@ -590,7 +590,7 @@ static struct zks_dns *dns_new(struct zks_store *store, const struct zks_dns_con
 	dns->ttl = cfg->ttl;
 	dns->wake = -1;
 	if (cfg->networks && cfg->node != NULL)
-		dns->member_prefix = xasprintf("%s:", cfg->node);
+		dns->node = xstrdup(cfg->node);
 	dns->network_port = cfg->network_port;
 	pthread_mutex_init(&dns->lock, NULL);
 	pthread_mutex_init(&dns->ls_lock, NULL);
@@ -664,7 +664,7 @@ void zks_dns_free(struct zks_dns *dns)
 	zks_dns_index_unref(dns->current);
 	pthread_mutex_destroy(&dns->lock);
 	pthread_mutex_destroy(&dns->ls_lock);
-	free(dns->member_prefix);
+	free(dns->node);
 	free(dns->domain);
 	free(dns);
 }

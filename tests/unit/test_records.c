@@ -18,6 +18,18 @@ struct layout {
 	const char *under; /* the skeleton node it lies under */
 };
 
+/* A membership's name says whose it is: "<node>:<engine id>", the node's whole name. */
+static void test_member_names(void **state)
+{
+	(void)state;
+	assert_string_equal(zks_member_id("n1:abc123", "n1"), "abc123");
+	assert_null(zks_member_id("n10:abc123", "n1"));
+	assert_null(zks_member_id("n1abc123", "n1"));
+	assert_null(zks_member_id("n2:abc123", "n1"));
+	assert_string_equal(zks_member_id("n1:", "n1"), "");
+	assert_null(zks_member_id("", "n1"));
+}
+
 static void test_paths_and_skeleton(void **state)
 {
 	struct layout l[] = {
@@ -460,6 +472,7 @@ static void test_leader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_member_names),
 		cmocka_unit_test(test_paths_and_skeleton),
 		cmocka_unit_test(test_skeleton_parents_first),
 		cmocka_unit_test(test_volume_round_trip),
