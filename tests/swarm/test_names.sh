@@ -140,11 +140,12 @@ o=$(dk 1 exec client1 timeout 10 nslookup example.invalid "$GW" 2>&1)
 echo "$o" | sed 's/^/    | /'
 assert_ok "client1: example.invalid asked at $GW itself is REFUSED (not ours)" \
 	has "$o" "can't find example.invalid: REFUSED"
-t0=$(now_ms)
-assert_ok "client1: example.invalid through Docker's resolver fails" cant_find 1 client1 example.invalid ""
-ms=$(($(now_ms) - t0))
-echo "    (it took $ms ms)"
-assert_ok "at once, not after the resolver's 4 s timeout ($ms ms < 2000)" test "$ms" -lt 2000
+# Docker's resolver waits 4 s for a server that does not answer; REFUSED makes it give up at
+# once. Bounded inside the container (3 s), so docker exec's own time does not count.
+o=$(dk 1 exec client1 timeout 3 nslookup example.invalid 2>&1)
+echo "$o" | sed 's/^/    | /'
+assert_ok "client1: example.invalid through Docker's resolver fails at once (an answer within 3 s)" \
+	has "$o" "can't find example.invalid"
 
 t_begin "DNS while ZooKeeper is away"
 assert_ok "the ensemble stops" "$top/scripts/zk.sh" stop "$C/zk"
