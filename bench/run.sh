@@ -3,9 +3,11 @@
 #
 # Starts its own ZooKeeper (scripts/zk.sh, port 2199) and zkswarmd (a private
 # copy of build/zkswarmd), and, for the end-to-end and DNS parts, a Docker engine
-# if none answers (scripts/dockerd.sh); dnsmasq for the DNS section.  Measures the read path, the write path
-# next to raw ZooKeeper writes, scale (10 / 1,000 / 10,000 volumes; a /16 pool
-# at 1% and 90% fill), DNS answers next to dnsmasq's and Docker's, and end-to-end Docker operations against the engine's
+# if none answers (scripts/dockerd.sh); dnsmasq for the DNS section (Debian's
+# dnsmasq-base; dnsperf, if installed, cross-checks dnsload there).  Measures the
+# read path, the write path next to raw ZooKeeper writes, scale (10 / 1,000 /
+# 10,000 volumes; a /16 pool at 1% and 90% fill), DNS answers next to dnsmasq's
+# and Docker's, and end-to-end Docker operations against the engine's
 # built-ins; profiles what misses its target (gdb stack sampling, valgrind's
 # callgrind, ZooKeeper's packet counters); prints a table and writes
 # BENCHMARKS.md.  Everything it starts is stopped at exit.
@@ -285,6 +287,12 @@ R() {
 	echo "${v:--}"
 }
 
+# the report's formats (a missing figure shows as "-")
+verdict() { if [ "$1" = met ]; then echo "**met**"; else echo "**missed**"; fi; }
+ms() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else if (u >= 100000) printf "%.0f", u / 1000; else if (u >= 1000) printf "%.1f", u / 1000; else printf "%.2f", u / 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }
+num() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.0f", x }'; }
+
 ratio_of() { # ratio_of DAEMON-KEY RAW-KEY: daemon iterations/s over raw iterations/s
 	local a b
 	a=$(R "$1" .iter_per_s)
@@ -389,12 +397,28 @@ dl() {
 		'. + {section: "dns", server_cpu_ms: $cpu, load1: $load}' <<<"$out" >>"$RESULTS"
 	jq -r '"  \(.label): \(.q_per_s) q/s, p50 \(.all.p50_us) us, p99 \(.all.p99_us) us, max \(.all.max_us) us, failures \(.failures)"' <<<"$out"
 }
+# dp KEY ADDR:PORT FILE [PREFIX...]: the cross-check, Debian's dnsperf (if installed) with 8 clients
+# and 8 queries in flight, as dnsload at 8 clients; its queries/s, average and max latency
+dp() {
+	local key=$1 server=$2 file=$3 out
+	shift 3
+	command -v dnsperf >/dev/null || return 0
+	out=$("$@" dnsperf -s "${server%:*}" -p "${server##*:}" -d "$file" -c 8 -q 8 -l "$SECS" 2>&1) || true
+	awk -v k="$key" -v load="$(load1)" '
+		/Queries sent:/ { sent = $3 } /Queries completed:/ { done = $3 } /Queries lost:/ { lost = $3 }
+		/Queries per second:/ { qps = $4 }
+		/Average Latency/ { avg = $4; max = $8; sub(/\)/, "", max) }
+		END { if (qps != "") printf "{\"label\":\"%s\",\"section\":\"dns\",\"tool\":\"dnsperf\",\"sent\":%d,\"completed\":%d,\"lost\":%d,\"q_per_s\":%s,\"avg_us\":%d,\"max_us\":%d,\"load1\":%s}\n", k, sent, done, lost, qps, avg * 1e6, max * 1e6, load }' \
+		<<<"$out" >>"$RESULTS"
+	log "  $key (dnsperf): $(R "$key" .q_per_s) q/s, average $(R "$key" .avg_us) us, lost $(R "$key" .lost)"
+}
 dns_runs() { # dns_runs SERVER-TAG ADDR:PORT PID TYPES [PREFIX...]: each type in TYPES at 1 and 8 clients
 	local tag=$1 server=$2 pid=$3 types=$4 t c
 	shift 4
 	for t in $types; do
 		for c in 1 8; do dl "dns-$tag-$t-c$c" "$server" "$W/dns-$tag-$t.q" "$c" "$pid" "$@"; done
 	done
+	dp "dns-$tag-a-dnsperf" "$server" "$W/dns-$tag-a.q" "$@"
 }
 dnsmasq_stop() {
 	[ -n "$DNSMASQ_PID" ] || return 0
@@ -510,6 +534,12 @@ dns_report() {
 	else
 		echo "Docker's embedded DNS: $(R dns .docker)."
 	fi
+	if [ "$(R dns-zkswarm-a-dnsperf .q_per_s)" != - ]; then
+		echo
+		echo "Cross-check with Debian's \`dnsperf\` (A, 8 clients, 8 queries in flight, $SECS s): zkswarm"
+		echo "$(num "$(R dns-zkswarm-a-dnsperf .q_per_s)") q/s (average $(R dns-zkswarm-a-dnsperf .avg_us) µs), dnsmasq $(num "$(R dns-dnsmasq-a-dnsperf .q_per_s)") q/s ($(R dns-dnsmasq-a-dnsperf .avg_us) µs),"
+		echo "Docker $(num "$(R dns-docker-a-dnsperf .q_per_s)") q/s ($(R dns-docker-a-dnsperf .avg_us) µs); lost $(R dns-zkswarm-a-dnsperf .lost), $(R dns-dnsmasq-a-dnsperf .lost), $(R dns-docker-a-dnsperf .lost)."
+	fi
 	echo
 	for t in a srv; do
 		for c in 1 8; do
@@ -555,8 +585,6 @@ if [ "$ONLY" = dns ]; then
 	dns_section
 	zk_stop
 	set +e
-	verdict() { if [ "$1" = met ]; then echo "**met**"; else echo "**missed**"; fi; }
-	num() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.0f", x }'; }
 	dns_report >"$W/dns.md"
 	echo "(BENCH_ONLY=dns, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))" >>"$W/dns.md"
 	[ -z "${BENCH_OUT:-}" ] || cp "$W/dns.md" "$BENCH_OUT"
@@ -949,10 +977,6 @@ fi
 # =============================================================================================
 # The report (a missing figure shows as "-"; nothing here may end the run)
 set +e
-verdict() { if [ "$1" = met ]; then echo "**met**"; else echo "**missed**"; fi; }
-ms() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else if (u >= 100000) printf "%.0f", u / 1000; else if (u >= 1000) printf "%.1f", u / 1000; else printf "%.2f", u / 1000 }'; }
-mb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }
-num() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.0f", x }'; }
 cpu_per_req() { # µs of daemon CPU per request (whole run, warm-up included)
 	jq -r --arg k "$1" 'select(.label == $k) | if .requests_total > 0 then (.daemon_cpu_ms * 1000 / .requests_total | floor | tostring) else "-" end' "$RESULTS" | tail -1
 }
@@ -982,7 +1006,7 @@ csw_per_req() {
 	echo "| Docker | $DOCKER_VERSION |"
 	echo "| libraries | libzookeeper-mt2 $(dpkg-query -W -f '${Version}' libzookeeper-mt2 2>/dev/null), libmicrohttpd12 $(dpkg-query -W -f '${Version}' libmicrohttpd12 2>/dev/null), libcjson1 $(dpkg-query -W -f '${Version}' libcjson1 2>/dev/null), libcurl4 $(dpkg-query -W -f '${Version}' libcurl4 2>/dev/null) (load tool), $(cc --version | head -1) |"
 	echo "| load average | $LOAD_BEGIN when called; $LOAD_START at start (after waiting ${WAITED} s for < $QUIET_LOAD, at most ${WAIT_QUIET} s); 1-minute value between $LOAD_MIN and $LOAD_MAX during the runs; $LOAD_END at the end |"
-	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight) |"
+	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight), \`build/bench/dnsload\` (DNS over UDP, one query in flight per client thread) |"
 	echo
 	echo "Each load run lasts $DUR s; the first $WARM s is not counted. Latencies are per request, measured by"
 	echo "the load tool (send to reply). A *pair* is one iteration of two requests on one connection."
