@@ -432,8 +432,9 @@ dns_docker_teardown() {
 	DNS_DOCKER_ACTIVE=0
 	return 0
 }
-# Docker's embedded DNS: one container with DNS_N network aliases dnI (A only: the engine answers
-# SRV only for swarm services' ports).  Leaves the engine running for the end-to-end part.
+# Docker's embedded DNS: one container with DNS_N network aliases dnI (A only: the engine has no SRV
+# records for a container's exposed ports; probed once).  Leaves the engine running for the
+# end-to-end part.
 dns_docker() {
 	local i args=() pid ns t0
 	timeout 10 docker info >/dev/null 2>&1 || ENGINE_STARTED=1
@@ -529,8 +530,9 @@ dns_report() {
 	if [ "$(R dns .docker)" = ok ]; then
 		echo "Docker's embedded DNS: one container on a user-defined bridge network with $(R dns .names)"
 		echo "\`--network-alias\`es \`dnI\`, asked at 127.0.0.11 from inside the container's network namespace"
-		echo "(\`nsenter --net\`); SRV for \`_80._tcp.dn0\` answered: $(R dns .docker_srv) (the engine answers SRV only for"
-		echo "swarm services' ports), so A only. *server CPU*: dockerd's, which also does its other work."
+		echo "(\`nsenter --net\`). A only: the engine has no SRV records for a container's exposed ports"
+		echo "(its SRV answers are for swarm services); probed in this run, \`_80._tcp.dn0\` SRV answered: $(R dns .docker_srv)."
+		echo "*server CPU*: dockerd's, which also does its other work."
 	else
 		echo "Docker's embedded DNS: $(R dns .docker)."
 	fi
