@@ -474,7 +474,8 @@ dns_section() {
 	cp "$W/dns-zkswarm-a.q" "$W/dns-dnsmasq-a.q"
 	cp "$W/dns-zkswarm-srv.q" "$W/dns-dnsmasq-srv.q"
 	{ tail -n 1 "$W/dns-zkswarm-a.q"; tail -n 1 "$W/dns-zkswarm-srv.q"; } >"$W/dns-last.q"
-	D_ENV="DNS_LISTEN=127.0.0.1:$DNS_PORT" daemon_start "$W/st-dns" "$DNS_ROOT"
+	# the loopback listener only (DNS_NETWORKS=off: no listener on the bench network's gateway)
+	D_ENV="DNS_LISTEN=127.0.0.1:$DNS_PORT DNS_NETWORKS=off" daemon_start "$W/st-dns" "$DNS_ROOT"
 	daemon_wait_synced 60 || die "the daemon did not sync"
 	dns_wait 30 "127.0.0.1:$DNS_PORT" "$W/dns-last.q" || die "the daemon's DNS does not answer the last name"
 	log "  the daemon answers the last name $(($(now_ms) - D_T0)) ms after its start"
