@@ -10,7 +10,8 @@
 #                    (default 600) on a copy of tests/fuzz/corpus; then the same for
 #                    fuzz_dns (tests/fuzz/dns/) for FUZZ_DNS_SECONDS (default 30); crashes
 #                    are saved under tests/fuzz/crashes/ and fail the target
-#   make bench-tools the load tools build/bench/loadgen (libcurl) and build/bench/zkraw
+#   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw and
+#                    build/bench/dnsload (DNS over UDP)
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
 #                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
 #   make format      format every C file with .clang-format; make format-check fails on drift
@@ -142,7 +143,7 @@ clean:
 	rm -rf build build-asan build-fuzz plugin
 
 # Benchmark tools (bench/): not part of the daemon, built on their own.
-BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw
+BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
 $(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h
@@ -153,6 +154,10 @@ $(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h
 $(BUILD)/bench/zkraw: bench/zkraw.c bench/samples.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
+$(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 bench-tools: $(BENCH_BINS)
 

@@ -2,10 +2,12 @@
 # bench/run.sh - zkswarm's benchmark (`make bench`; a measurement, never a test).
 #
 # Starts its own ZooKeeper (scripts/zk.sh, port 2199) and zkswarmd (a private
-# copy of build/zkswarmd), and, for the end-to-end part, a Docker engine if
-# none answers (scripts/dockerd.sh).  Measures the read path, the write path
-# next to raw ZooKeeper writes, scale (10 / 1,000 / 10,000 volumes; a /16 pool
-# at 1% and 90% fill) and end-to-end Docker operations against the engine's
+# copy of build/zkswarmd), and, for the end-to-end and DNS parts, a Docker engine
+# if none answers (scripts/dockerd.sh); dnsmasq for the DNS section (Debian's
+# dnsmasq-base; dnsperf, if installed, cross-checks dnsload there).  Measures the
+# read path, the write path next to raw ZooKeeper writes, scale (10 / 1,000 /
+# 10,000 volumes; a /16 pool at 1% and 90% fill), DNS answers next to dnsmasq's
+# and Docker's, and end-to-end Docker operations against the engine's
 # built-ins; profiles what misses its target (gdb stack sampling, valgrind's
 # callgrind, ZooKeeper's packet counters); prints a table and writes
 # BENCHMARKS.md.  Everything it starts is stopped at exit.
@@ -27,6 +29,11 @@
 #   BENCH_BASELINE     another zkswarmd (an older build, say) that the burst section also
 #                      runs, next to this one in the same run
 #   BENCH_BURST_RECORDS  records of the burst (default 2000)
+#   BENCH_DNS          0 skips the DNS section (default 1)
+#   BENCH_DNS_N        names in the DNS section (default 1000)
+#   BENCH_DNS_PORT     the daemon's DNS port (default 5397; dnsmasq's is the next one)
+#   BENCH_ONLY         dns: only the DNS section; prints its part of the report (and writes it to
+#                      BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +42,10 @@ PROG=bench/run.sh
 BUILD=${BUILD:-build}
 LOADGEN=$top/$BUILD/bench/loadgen
 ZKRAW=$top/$BUILD/bench/zkraw
+DNSLOAD=$top/$BUILD/bench/dnsload
 OUT=${BENCH_OUT:-$top/BENCHMARKS.md}
+DO_DNS=${BENCH_DNS:-1}
+ONLY=${BENCH_ONLY:-}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-120}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1.5}
 SECS=${BENCH_SECS:-3}
@@ -63,6 +73,7 @@ ENVLINE=$(env | grep -E '^BENCH_' | sort | tr '\n' ' ' || true)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
+case "$ONLY" in "" | dns) ;; *) die "BENCH_ONLY: only dns is known, not $ONLY" ;; esac
 now_ms() { date +%s%3N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -76,7 +87,7 @@ if [ "${1:-}" = --report ]; then
 	RESULTS=$W/results.jsonl
 	NOTES=$W/notes.md
 else
-	for t in "$LOADGEN" "$ZKRAW"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
+	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
 	[ -x "$BUILD/zkswarmd" ] || die "$BUILD/zkswarmd missing: run make"
 	for c in jq gdb java; do command -v "$c" >/dev/null || die "$c is needed"; done
 	[ "$(id -u)" = 0 ] || die "run as root (the daemon makes directories and, for Docker, links)"
@@ -100,10 +111,22 @@ D_PID=""
 ZK_DIR=""
 ENGINE_STARTED=0
 E2E_ACTIVE=0
+engine_release() { # stop the engine this run started, unless someone else has started using it
+	[ "$ENGINE_STARTED" = 1 ] || return 0
+	if [ -z "$(docker ps -q 2>/dev/null)" ] && [ -z "$(docker plugin ls -q 2>/dev/null)" ]; then
+		scripts/dockerd.sh stop --mark "$W/dockerd.started" >/dev/null 2>&1
+	else
+		echo "$PROG: leaving the Docker engine running: others use it now"
+	fi
+	ENGINE_STARTED=0
+}
 cleanup() {
 	set +e
 	[ -n "$D_PID" ] && daemon_stop
+	declare -F dnsmasq_stop >/dev/null && dnsmasq_stop
+	[ "${DNS_DOCKER_ACTIVE:-0}" = 1 ] && dns_docker_teardown
 	[ "$E2E_ACTIVE" = 1 ] && e2e_teardown
+	engine_release
 	[ -n "$ZK_DIR" ] && scripts/zk.sh stop "$ZK_DIR" >/dev/null 2>&1
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "$PROG: kept $W"; else rm -rf "$W"; fi
 }
@@ -132,7 +155,7 @@ D_SOCK=$W/zkswarm.sock
 D_LOG=""
 D_T0=0
 D_N=0
-# shellcheck disable=SC2086  # D_WRAP is a command prefix (valgrind ...), split on purpose
+# shellcheck disable=SC2086  # D_WRAP is a command prefix (valgrind ...), D_ENV more VAR=VALUE: split on purpose
 daemon_start() { # daemon_start STATE_DIR [ZK_ROOT]: returns once the socket exists
 	local st=$1 root=${2:-$ROOT}
 	mkdir -p "$st" "$W/data" "$W/mnt"
@@ -141,7 +164,7 @@ daemon_start() { # daemon_start STATE_DIR [ZK_ROOT]: returns once the socket exi
 	D_T0=$(now_ms)
 	env ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="$NODE" SOCKET="$D_SOCK" DATA_DIR="$W/data" \
 		MOUNT_ROOT="$W/mnt" STATE_DIR="$st" REAPER_GRACE_MS=3600000 LOG_LEVEL=info \
-		ZK_SESSION_TIMEOUT_MS=10000 ${D_WRAP:-} "$DAEMON" >"$D_LOG" 2>&1 &
+		ZK_SESSION_TIMEOUT_MS=10000 ${D_ENV:-} ${D_WRAP:-} "$DAEMON" >"$D_LOG" 2>&1 &
 	D_PID=$!
 	for _ in $(seq 300); do [ -S "$D_SOCK" ] && return 0; sleep 0.02; done
 	tail -5 "$D_LOG" >&2
@@ -264,6 +287,12 @@ R() {
 	echo "${v:--}"
 }
 
+# the report's formats (a missing figure shows as "-")
+verdict() { if [ "$1" = met ]; then echo "**met**"; else echo "**missed**"; fi; }
+ms() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else if (u >= 100000) printf "%.0f", u / 1000; else if (u >= 1000) printf "%.1f", u / 1000; else printf "%.2f", u / 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }
+num() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.0f", x }'; }
+
 ratio_of() { # ratio_of DAEMON-KEY RAW-KEY: daemon iterations/s over raw iterations/s
 	local a b
 	a=$(R "$1" .iter_per_s)
@@ -321,6 +350,219 @@ want_profile() { # want_profile VERDICT (missed/met; auto-...: whenever profilin
 	[ "$PROFILE" = 1 ] || { [ "$PROFILE" = auto ] && { [ "$1" = missed ] || [ "${1#auto-}" != "$1" ]; }; }
 }
 
+# ---- DNS (issue 12): the daemon's DNS server next to dnsmasq and Docker's embedded DNS ---------
+# DNS_N names, each with an A (bnI.zkswarm.) and an SRV (_80._tcp.bnI.zkswarm.) answer, in the
+# daemon (records written into ZooKeeper by bench/dns_records.py, one kazoo session), in dnsmasq
+# (--host-record, --srv-host; loopback only) and, as A only (network aliases; see the report),
+# in Docker's embedded DNS (one container on a user-defined bridge network, the load run inside
+# its network namespace against 127.0.0.11).  dnsload, A and SRV, at 1 and 8 clients each.
+DNS_N=${BENCH_DNS_N:-1000}
+DNS_PORT=${BENCH_DNS_PORT:-5397}
+DNSMASQ_PORT=$((DNS_PORT + 1))
+DNS_ROOT=$ROOT-dns
+DNS_NET_SUBNET=198.18.79.0/24
+DNSMASQ_PID=""
+DNS_DOCKER_ACTIVE=0
+DNS_DOCKER_STATUS="not measured (BENCH_DOCKER=0)"
+# dns_answers SERVER FILE [PREFIX...]: 0 if every query of FILE is answered (one client, 0.3 s)
+dns_answers() {
+	local server=$1 file=$2
+	shift 2
+	"$@" "$DNSLOAD" -s "$server" -f "$file" -c 1 -d 0.3 -w 0 -T 200 >/dev/null 2>&1
+}
+# dns_wait TIMEOUT_S SERVER FILE [PREFIX...]: until dns_answers; 1 on timeout
+dns_wait() {
+	local deadline=$(($(now_ms) + $1 * 1000))
+	shift
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		dns_answers "$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# dl KEY SERVER FILE CLIENTS SERVER_PID [PREFIX...]: one dnsload run, recorded with the server's CPU
+dl() {
+	local key=$1 server=$2 file=$3 c=$4 spid=$5 out c0 c1
+	shift 5
+	c0=$(cpu_ms "$spid")
+	out=$("$@" "$DNSLOAD" -s "$server" -f "$file" -c "$c" -d "$DUR" -w "$WARM" --json \
+		--label "$key" 2>>"$W/dnsload.err") || true
+	c1=$(cpu_ms "$spid")
+	if [ -z "$out" ]; then
+		log "  $key: dnsload printed nothing"
+		tail -3 "$W/dnsload.err"
+		return 0
+	fi
+	jq -c --argjson cpu "$((c1 - c0))" --argjson load "$(load1)" \
+		'. + {section: "dns", server_cpu_ms: $cpu, load1: $load}' <<<"$out" >>"$RESULTS"
+	jq -r '"  \(.label): \(.q_per_s) q/s, p50 \(.all.p50_us) us, p99 \(.all.p99_us) us, max \(.all.max_us) us, failures \(.failures)"' <<<"$out"
+}
+# dp KEY ADDR:PORT FILE [PREFIX...]: the cross-check, Debian's dnsperf (if installed) with 8 clients
+# and 8 queries in flight, as dnsload at 8 clients; its queries/s, average and max latency
+dp() {
+	local key=$1 server=$2 file=$3 out
+	shift 3
+	command -v dnsperf >/dev/null || return 0
+	out=$("$@" dnsperf -s "${server%:*}" -p "${server##*:}" -d "$file" -c 8 -q 8 -l "$SECS" 2>&1) || true
+	awk -v k="$key" -v load="$(load1)" '
+		/Queries sent:/ { sent = $3 } /Queries completed:/ { done = $3 } /Queries lost:/ { lost = $3 }
+		/Queries per second:/ { qps = $4 }
+		/Average Latency/ { avg = $4; max = $8; sub(/\)/, "", max) }
+		END { if (qps != "") printf "{\"label\":\"%s\",\"section\":\"dns\",\"tool\":\"dnsperf\",\"sent\":%d,\"completed\":%d,\"lost\":%d,\"q_per_s\":%s,\"avg_us\":%d,\"max_us\":%d,\"load1\":%s}\n", k, sent, done, lost, qps, avg * 1e6, max * 1e6, load }' \
+		<<<"$out" >>"$RESULTS"
+	log "  $key (dnsperf): $(R "$key" .q_per_s) q/s, average $(R "$key" .avg_us) us, lost $(R "$key" .lost)"
+}
+dns_runs() { # dns_runs SERVER-TAG ADDR:PORT PID TYPES [PREFIX...]: each type in TYPES at 1 and 8 clients
+	local tag=$1 server=$2 pid=$3 types=$4 t c
+	shift 4
+	for t in $types; do
+		for c in 1 8; do dl "dns-$tag-$t-c$c" "$server" "$W/dns-$tag-$t.q" "$c" "$pid" "$@"; done
+	done
+	dp "dns-$tag-a-dnsperf" "$server" "$W/dns-$tag-a.q" "$@"
+}
+dnsmasq_stop() {
+	[ -n "$DNSMASQ_PID" ] || return 0
+	kill -TERM "$DNSMASQ_PID" 2>/dev/null || true
+	wait "$DNSMASQ_PID" 2>/dev/null || true
+	DNSMASQ_PID=""
+}
+dns_docker_teardown() {
+	docker rm -f zkbench-dns >/dev/null 2>&1
+	docker network rm zkbench-dns >/dev/null 2>&1
+	DNS_DOCKER_ACTIVE=0
+	return 0
+}
+# Docker's embedded DNS: one container with DNS_N network aliases dnI (A only: the engine has no SRV
+# records for a container's exposed ports; probed once).  Leaves the engine running for the
+# end-to-end part.
+dns_docker() {
+	local i args=() pid ns t0
+	timeout 10 docker info >/dev/null 2>&1 || ENGINE_STARTED=1
+	scripts/dockerd.sh start --mark "$W/dockerd.started" >/dev/null || return 1
+	scripts/image.sh "$IMAGE" >/dev/null || return 1
+	DNS_DOCKER_ACTIVE=1
+	dns_docker_teardown
+	DNS_DOCKER_ACTIVE=1
+	docker network create -d bridge --subnet "$DNS_NET_SUBNET" zkbench-dns >/dev/null || return 1
+	for ((i = 0; i < DNS_N; i++)); do args+=(--network-alias "dn$i"); done
+	t0=$(now_ms)
+	docker run -d --name zkbench-dns --network zkbench-dns "${args[@]}" "$IMAGE" sleep 3600 \
+		>/dev/null || return 1
+	pid=$(docker inspect -f '{{.State.Pid}}' zkbench-dns) || return 1
+	ns=(nsenter "--net=/proc/$pid/ns/net")
+	for ((i = 0; i < DNS_N; i++)); do echo "dn$i. A"; done >"$W/dns-docker-a.q"
+	tail -n 1 "$W/dns-docker-a.q" >"$W/dns-docker-last.q"
+	dns_wait 60 127.0.0.11:53 "$W/dns-docker-last.q" "${ns[@]}" || return 1
+	log "  Docker: a container with $DNS_N aliases answered the last one $(($(now_ms) - t0)) ms after docker run"
+	echo "_80._tcp.dn0. SRV" >"$W/dns-docker-srv1.q"
+	if dns_answers 127.0.0.11:53 "$W/dns-docker-srv1.q" "${ns[@]}"; then DOCKER_SRV=yes; else DOCKER_SRV=no; fi
+	dns_runs docker 127.0.0.11:53 "$(pidof dockerd | awk '{ print $1 }')" a "${ns[@]}"
+	DOCKER_VERSION=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+	dns_docker_teardown
+}
+dns_section() {
+	local t0 last
+	command -v dnsmasq >/dev/null || die "dnsmasq is needed for the DNS section (Debian: dnsmasq-base)"
+	[ -x "$DNSLOAD" ] || die "$DNSLOAD missing: run make bench-tools"
+	log "DNS: $DNS_N names (A and SRV) in the daemon, in dnsmasq and in Docker's embedded DNS"
+	t0=$(now_ms)
+	/usr/bin/python3 bench/dns_records.py "$ZK" "$DNS_ROOT" bench "$DNS_N" "$NODE" >"$W/dns-names" ||
+		die "writing the DNS records failed"
+	log "  wrote $DNS_N endpoint and name records in $(($(now_ms) - t0)) ms"
+	awk '{ print $1 ".zkswarm. A" }' "$W/dns-names" >"$W/dns-zkswarm-a.q"
+	awk '{ print "_80._tcp." $1 ".zkswarm. SRV" }' "$W/dns-names" >"$W/dns-zkswarm-srv.q"
+	cp "$W/dns-zkswarm-a.q" "$W/dns-dnsmasq-a.q"
+	cp "$W/dns-zkswarm-srv.q" "$W/dns-dnsmasq-srv.q"
+	{ tail -n 1 "$W/dns-zkswarm-a.q"; tail -n 1 "$W/dns-zkswarm-srv.q"; } >"$W/dns-last.q"
+	# the loopback listener only (DNS_NETWORKS=off: no listener on the bench network's gateway)
+	D_ENV="DNS_LISTEN=127.0.0.1:$DNS_PORT DNS_NETWORKS=off" daemon_start "$W/st-dns" "$DNS_ROOT"
+	daemon_wait_synced 60 || die "the daemon did not sync"
+	dns_wait 30 "127.0.0.1:$DNS_PORT" "$W/dns-last.q" || die "the daemon's DNS does not answer the last name"
+	log "  the daemon answers the last name $(($(now_ms) - D_T0)) ms after its start"
+	dns_runs zkswarm "127.0.0.1:$DNS_PORT" "$D_PID" "a srv"
+	daemon_stop
+	awk '{ print "host-record=" $1 ".zkswarm," $2 "\nsrv-host=_80._tcp." $1 ".zkswarm," $1 ".zkswarm,80" }' \
+		"$W/dns-names" >"$W/dnsmasq.conf"
+	dnsmasq --keep-in-foreground --conf-file="$W/dnsmasq.conf" --port "$DNSMASQ_PORT" \
+		--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --pid-file= \
+		>"$W/dnsmasq.log" 2>&1 &
+	DNSMASQ_PID=$!
+	dns_wait 30 "127.0.0.1:$DNSMASQ_PORT" "$W/dns-last.q" || die "dnsmasq does not answer (see $W/dnsmasq.log)"
+	DNSMASQ_VERSION=$(dnsmasq --version | awk 'NR == 1 { print "dnsmasq " $3 }')
+	dns_runs dnsmasq "127.0.0.1:$DNSMASQ_PORT" "$DNSMASQ_PID" "a srv"
+	dnsmasq_stop
+	if [ "$DO_DOCKER" = 1 ]; then
+		if dns_docker; then DNS_DOCKER_STATUS=ok; else
+			DNS_DOCKER_STATUS="failed during set-up"
+			dns_docker_teardown
+		fi
+	fi
+	last=$(awk '$1 == "bn'"$((DNS_N - 1))"'" { print $2 }' "$W/dns-names")
+	rec "{\"key\":\"dns\",\"names\":$DNS_N,\"last\":\"$last\",\"docker\":\"$DNS_DOCKER_STATUS\",\"docker_srv\":\"${DOCKER_SRV:-}\",\"dnsmasq\":\"${DNSMASQ_VERSION:-}\"}"
+}
+
+# dns_report: the DNS section of the report (markdown)
+dns_report() {
+	local s t c k rate p99 m tgt=met
+	echo "## DNS: $(R dns .names) names, A and SRV"
+	echo
+	if [ "$(R dns .names)" = - ]; then
+		echo "Not measured (BENCH_DNS=0)."
+		return 0
+	fi
+	echo "| server | query | clients | queries/s | p50 µs | p99 µs | max µs | failures | server CPU ms/s | dnsload CPU s |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for s in "zkswarm|zkswarm (this daemon)" "dnsmasq|$(R dns .dnsmasq)" "docker|Docker's embedded DNS ($DOCKER_VERSION)"; do
+		for t in a srv; do
+			for c in 1 8; do
+				k=dns-${s%%|*}-$t-c$c
+				[ "$(R "$k" .clients)" != - ] || continue
+				echo "| ${s#*|} | ${t^^} | $c | $(num "$(R "$k" .q_per_s)") | $(R "$k" .all.p50_us) | $(R "$k" .all.p99_us) | $(R "$k" .all.max_us) | $(R "$k" .failures) | $(jq -r --arg k "$k" 'select(.label == $k) | (.server_cpu_ms / (.window_s + '"$WARM"') | floor)' "$RESULTS" | tail -1) | $(R "$k" .dnsload_cpu_s) |"
+			done
+		done
+	done
+	echo
+	echo "\`build/bench/dnsload\`: UDP, each client a thread with one query in flight, the $(R dns .names) names"
+	echo "cycled through; $DUR s a run, the first $WARM s not counted; a query counts as answered with rcode"
+	echo "NOERROR and an answer record (anything else, or no reply within 1 s, is a failure). Names:"
+	echo "\`bnI.zkswarm.\` (A) and \`_80._tcp.bnI.zkswarm.\` (SRV), I < $(R dns .names), written into ZooKeeper"
+	echo "(\`bench/dns_records.py\`) as endpoint and name records, and given to dnsmasq as \`host-record\` and"
+	echo "\`srv-host\` (loopback, \`--no-resolv --no-hosts\`). Both servers are single-threaded."
+	if [ "$(R dns .docker)" = ok ]; then
+		echo "Docker's embedded DNS: one container on a user-defined bridge network with $(R dns .names)"
+		echo "\`--network-alias\`es \`dnI\`, asked at 127.0.0.11 from inside the container's network namespace"
+		echo "(\`nsenter --net\`). A only: the engine has no SRV records for a container's exposed ports"
+		echo "(its SRV answers are for swarm services); probed in this run, \`_80._tcp.dn0\` SRV answered: $(R dns .docker_srv)."
+		echo "*server CPU*: dockerd's, which also does its other work."
+	else
+		echo "Docker's embedded DNS: $(R dns .docker)."
+	fi
+	if [ "$(R dns-zkswarm-a-dnsperf .q_per_s)" != - ]; then
+		echo
+		echo "Cross-check with Debian's \`dnsperf\` (A, 8 clients on its default one thread, 8 queries in flight, $SECS s): zkswarm"
+		echo "$(num "$(R dns-zkswarm-a-dnsperf .q_per_s)") q/s (average $(R dns-zkswarm-a-dnsperf .avg_us) µs), dnsmasq $(num "$(R dns-dnsmasq-a-dnsperf .q_per_s)") q/s ($(R dns-dnsmasq-a-dnsperf .avg_us) µs),"
+		echo "Docker $(num "$(R dns-docker-a-dnsperf .q_per_s)") q/s ($(R dns-docker-a-dnsperf .avg_us) µs); lost $(R dns-zkswarm-a-dnsperf .lost), $(R dns-dnsmasq-a-dnsperf .lost), $(R dns-docker-a-dnsperf .lost)."
+	fi
+	echo
+	local each=""
+	for t in a srv; do
+		for c in 1 8; do
+			rate=$(R "dns-zkswarm-$t-c$c" .q_per_s) p99=$(R "dns-zkswarm-$t-c$c" .all.p99_us)
+			m=$(R "dns-dnsmasq-$t-c$c" .q_per_s)
+			each="$each ${t^^} at $c: $(num "$rate") against $(num "$m") q/s, p99 $p99 µs"
+			if awk -v r="$rate" -v m="$m" -v p="$p99" \
+				'BEGIN { exit !(r == "-" || m == "-" || r + 0 < m + 0 || p + 0 >= 1000) }'; then
+				tgt=missed each="$each (missed);"
+			else
+				each="$each;"
+			fi
+		done
+	done
+	echo "Target (issue 12): at least dnsmasq's rate and p99 under 1 ms, A and SRV at 1 and 8 clients:"
+	each=${each# }
+	echo "$(verdict "$tgt") (${each%;})."
+}
+
 HAVE_PERF=0
 perf stat -e task-clock true >/dev/null 2>&1 && HAVE_PERF=1
 HW_PERF="no"
@@ -348,6 +590,19 @@ log "load average at start $LOAD_START (before waiting: $LOAD_BEGIN, waited ${WA
 zk_start "$W/zk"
 FORCESYNC=$(zk_forcesync)
 log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
+
+if [ "$ONLY" = dns ]; then
+	DOCKER_VERSION="not measured"
+	dns_section
+	zk_stop
+	set +e
+	dns_report >"$W/dns.md"
+	echo "(BENCH_ONLY=dns, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))" >>"$W/dns.md"
+	[ -z "${BENCH_OUT:-}" ] || cp "$W/dns.md" "$BENCH_OUT"
+	echo
+	cat "$W/dns.md"
+	exit 0
+fi
 
 # ---- read path --------------------------------------------------------------------------------
 log "read path (10 volumes; $SECS s per run after ${WARM} s warm-up)"
@@ -602,6 +857,9 @@ else
 fi
 daemon_stop
 
+DOCKER_VERSION="not measured"
+if [ "$DO_DNS" = 1 ]; then dns_section; fi
+
 # ---- end to end through Docker ---------------------------------------------------------------
 e2e_teardown() {
 	set +e
@@ -610,14 +868,7 @@ e2e_teardown() {
 	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
 	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
 	ip link del "$TUNNEL_IF" 2>/dev/null
-	if [ "$ENGINE_STARTED" = 1 ]; then
-		# ours: stop it, unless someone else has started using it meanwhile
-		if [ -z "$(docker ps -q 2>/dev/null)" ] && [ -z "$(docker plugin ls -q 2>/dev/null)" ]; then
-			scripts/dockerd.sh stop --mark "$W/dockerd.started" >/dev/null 2>&1
-		else
-			echo "$PROG: leaving the Docker engine running: others use it now"
-		fi
-	fi
+	engine_release
 	E2E_ACTIVE=0
 	set -e
 }
@@ -674,7 +925,6 @@ e2e() {
 	DOCKER_VERSION=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
 	e2e_teardown
 }
-DOCKER_VERSION="not measured"
 E2E_STATUS=skipped
 if [ "$DO_DOCKER" = 1 ]; then
 	log "end to end through Docker ($E2E_N iterations per scenario)"
@@ -738,10 +988,6 @@ fi
 # =============================================================================================
 # The report (a missing figure shows as "-"; nothing here may end the run)
 set +e
-verdict() { if [ "$1" = met ]; then echo "**met**"; else echo "**missed**"; fi; }
-ms() { awk -v u="$1" 'BEGIN { if (u == "-" || u == "") print "-"; else if (u >= 100000) printf "%.0f", u / 1000; else if (u >= 1000) printf "%.1f", u / 1000; else printf "%.2f", u / 1000 }'; }
-mb() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }
-num() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.0f", x }'; }
 cpu_per_req() { # µs of daemon CPU per request (whole run, warm-up included)
 	jq -r --arg k "$1" 'select(.label == $k) | if .requests_total > 0 then (.daemon_cpu_ms * 1000 / .requests_total | floor | tostring) else "-" end' "$RESULTS" | tail -1
 }
@@ -771,7 +1017,7 @@ csw_per_req() {
 	echo "| Docker | $DOCKER_VERSION |"
 	echo "| libraries | libzookeeper-mt2 $(dpkg-query -W -f '${Version}' libzookeeper-mt2 2>/dev/null), libmicrohttpd12 $(dpkg-query -W -f '${Version}' libmicrohttpd12 2>/dev/null), libcjson1 $(dpkg-query -W -f '${Version}' libcjson1 2>/dev/null), libcurl4 $(dpkg-query -W -f '${Version}' libcurl4 2>/dev/null) (load tool), $(cc --version | head -1) |"
 	echo "| load average | $LOAD_BEGIN when called; $LOAD_START at start (after waiting ${WAITED} s for < $QUIET_LOAD, at most ${WAIT_QUIET} s); 1-minute value between $LOAD_MIN and $LOAD_MAX during the runs; $LOAD_END at the end |"
-	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight) |"
+	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight), \`build/bench/dnsload\` (DNS over UDP, one query in flight per client thread) |"
 	echo
 	echo "Each load run lasts $DUR s; the first $WARM s is not counted. Latencies are per request, measured by"
 	echo "the load tool (send to reply). A *pair* is one iteration of two requests on one connection."
@@ -877,6 +1123,8 @@ csw_per_req() {
 	echo "start-up with the 59,637 address records: synced after $(R ipam-start .sync_ms) ms, RSS $(mb "$(R ipam-start .rss_kb)") MB."
 	echo
 
+	dns_report
+	echo
 	echo "## End to end through Docker"
 	echo
 	if [ "$E2E_STATUS" = ok ]; then
