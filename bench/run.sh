@@ -89,8 +89,9 @@ if [ "${1:-}" = --report ]; then
 else
 	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
 	[ -x "$BUILD/zkswarmd" ] || die "$BUILD/zkswarmd missing: run make"
-	for c in jq gdb java; do command -v "$c" >/dev/null || die "$c is needed"; done
 	[ "$(id -u)" = 0 ] || die "run as root (the daemon makes directories and, for Docker, links)"
+	scripts/deps.sh --bench >/dev/null || die "scripts/deps.sh --bench failed"
+	for c in jq gdb java; do command -v "$c" >/dev/null || die "$c is needed"; done
 	W=$(mktemp -d /tmp/zkswarm-bench.XXXXXX)
 	RESULTS=$W/results.jsonl
 	NOTES=$W/notes.md

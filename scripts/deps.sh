@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - install every Debian package zkswarm needs to build and test.
 #
-# Usage: scripts/deps.sh [--help]
+# Usage: scripts/deps.sh [--bench] [--help]
+#   --bench  also what `make bench` uses beyond the tests (gdb, dnsmasq, dnsperf)
 #
 # Fast path: if `dpkg -s` reports every package installed, prints one line and
 # exits 0 without touching apt. Otherwise runs `apt-get update` once and
@@ -20,8 +21,11 @@ PACKAGES=(
   libldns-dev ldnsutils python3-kazoo python3-dnspython
 )
 
+BENCH_PACKAGES=(gdb dnsmasq-base dnsperf)
+
 case "${1:-}" in
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
   "") ;;
   *) echo "deps.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
 esac
