@@ -5,7 +5,8 @@
 # up and connected to from an attachable container of the same network.  What
 # the engine does differently on a remote driver's network is asserted as it
 # is, and docs/PROTOCOL.md ("Swarm's service discovery on zkswarm networks")
-# says why.
+# says why.  On the zkswarm network the plugin's own DNS (at its gateway) answers a
+# service with every task, as the name registry has them.
 #
 # Env: CLUSTER_DIR (default: a new /tmp/zkswarm-sdns.XXXXXX, removed at the
 # end unless a check failed), ZKSW_DOCKER (the docker CLI).
@@ -18,6 +19,7 @@ IMAGE=zkswarm-bb:latest
 DRV=zkswarm:latest
 OV_NET=198.19.240.0/24 # the overlay network
 ZN_NET=198.19.241.0/24 # the zkswarm network
+ZN_GW=198.19.241.1     # its gateway: the plugin's DNS on every node
 DOCKER=${ZKSW_DOCKER:-}
 if [ -z "$DOCKER" ]; then
 	if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
@@ -46,6 +48,12 @@ addrs() {
 	dk 1 exec "cli-$1" nslookup "$2" 2>/dev/null | sed -n '/^Name:/,$p' |
 		grep -Eo '([0-9]+\.){3}[0-9]+' | sort -V | tr '\n' ' '
 }
+# plugin_addrs NAME: what the plugin's DNS at zn's gateway answers for NAME, from zn's client
+plugin_addrs() {
+	dk 1 exec cli-zn nslookup "$1" "$ZN_GW" 2>/dev/null | sed -n '/^Name:/,$p' |
+		grep -Eo '([0-9]+\.){3}[0-9]+' | sort -V | tr '\n' ' '
+}
+plugin_resolves_as() { [ "$(plugin_addrs "$1")" = "$2" ]; }
 resolves_as() { [ "$(addrs "$1" "$2")" = "$3" ]; } # resolves_as NET NAME "A B "
 resolves_to_n() { local a; a=$(addrs "$1" "$2"); [ "$(wc -w <<<"$a")" -eq "$3" ]; }
 # task_addrs SVC NET: the tasks' addresses on NET, as the engines show them
@@ -69,7 +77,8 @@ t_begin "networks"
 assert_ok "an overlay network ov ($OV_NET)" \
 	dk 1 network create -d overlay --attachable --subnet "$OV_NET" ov
 assert_ok "a zkswarm network zn ($ZN_NET)" \
-	dk 1 network create -d "$DRV" --ipam-driver "$DRV" --attachable --scope swarm --subnet "$ZN_NET" zn
+	dk 1 network create -d "$DRV" --ipam-driver "$DRV" --attachable --scope swarm --subnet "$ZN_NET" \
+		--gateway "$ZN_GW" zn
 for net in ov zn; do
 	assert_ok "$net: service vip-$net (2 replicas, VIP)" service "vip-$net" "$net"
 	assert_ok "$net: service rr-$net (2 replicas, dnsrr)" service "rr-$net" "$net" --endpoint-mode dnsrr
@@ -108,6 +117,11 @@ for net in ov zn; do
 		# other driver the VIP is allocated and resolves, and the engine says it has no
 		# load-balancing endpoint for the network (docs/PROTOCOL.md).
 		id=$(dk 1 network inspect -f '{{.Id}}' "$net")
+		# The plugin's own DNS (the name registry) answers a service with every task.
+		wait_until 20 "the plugin's DNS at $ZN_GW: vip-$net.zkswarm -> its 2 tasks ($tasks)" \
+			plugin_resolves_as "vip-$net.zkswarm" "$tasks"
+		wait_until 20 "the plugin's DNS at $ZN_GW: rr-$net.zkswarm -> its 2 tasks ($rr)" \
+			plugin_resolves_as "rr-$net.zkswarm" "$rr"
 		wait_until 20 "the engine says: no load-balancing endpoint for $net ($id)" \
 			grep -q "Unable to find load balancing endpoint for network $id" "$C"/node*.log
 		assert_fails "vip-$net does not answer through its VIP" answers "$net" "vip-$net"
