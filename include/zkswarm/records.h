@@ -27,6 +27,11 @@
  *   /names/<key>                             a network's names (made by its first name)
  *   /names/<key>/<endpoint>                  an endpoint's name, aliases, service, ports
  *                                            (ephemeral, the endpoint's node's session)
+ *   /configs                                 parent of the configuration volumes' files
+ *   /configs/<name>                          a config's head: its current version (JSON)
+ *   /configs/<name>/versions/<n>             one step of its history (10 digits)
+ *   /configs/<name>/blobs/<sha256>           a file's contents, raw bytes
+ *   /configs/<name>/nodes/<node>             the version a node has on disk (ephemeral)
  * end of layout.
  *
  * Every builder returns a string to free.
@@ -63,6 +68,7 @@
 #define ZKS_REAPER "/reaper"
 #define ZKS_REAPER_LEADER ZKS_REAPER "/leader"
 #define ZKS_NAMES "/names"
+#define ZKS_CONFIGS "/configs"
 
 /* The nodes every store starts with (NULL-terminated). */
 extern const char *const zks_skeleton[];
@@ -92,6 +98,14 @@ char *zks_path_node(const char *node);
 
 char *zks_path_names(const char *key);
 char *zks_path_name(const char *key, const char *endpoint_id);
+
+char *zks_path_config(const char *name);
+char *zks_path_config_versions(const char *name);
+char *zks_path_config_version(const char *name, uint64_t version);
+char *zks_path_config_blobs(const char *name);
+char *zks_path_config_blob(const char *name, const char *sha256);
+char *zks_path_config_nodes(const char *name);
+char *zks_path_config_node(const char *name, const char *node);
 
 /* ---- volume records: /volumes/NAME, its leases and holder ------------------------------------ */
 
@@ -281,5 +295,93 @@ struct zks_record_name {
 char *zks_record_name_encode(const struct zks_record_name *rec);
 int zks_record_name_decode(const char *data, struct zks_record_name *out, struct zks_error *err);
 void zks_record_name_clear(struct zks_record_name *rec);
+
+/* ---- configuration records: /configs/NAME, its versions and nodes (records_config.c) ------- */
+/*
+ * The bounds below are the decoders' and zks_config_commit's (configs.h has the operations).
+ */
+/* One file: what a znode holds (jute.maxbuffer, 1 MiB by default, with the request's path). */
+#define ZKS_CONFIG_FILE_MAX 1000000
+/* One version's files together. */
+#define ZKS_CONFIG_TOTAL_MAX (8 * 1000 * 1000)
+#define ZKS_CONFIG_FILES_MAX 256
+#define ZKS_CONFIG_FILE_NAME_MAX 128
+/* Steps kept; the oldest go first (the current version is always kept). */
+#define ZKS_CONFIG_HISTORY 50
+/* A step's "by": who made the change ("user@host", or a node's ID). */
+#define ZKS_CONFIG_BY_MAX 128
+
+/*
+ * A file's name: 1 to ZKS_CONFIG_FILE_NAME_MAX of [A-Za-z0-9._-], not starting with `.`
+ * (the on-disk copy keeps its own `..data` and `..vN` there).  0, or -1 (ZKS_ERR_INVALID).
+ */
+int zks_config_check_file_name(const char *file, struct zks_error *err);
+
+/* SHA-256 of data as 64 lowercase hex digits (OpenSSL's libcrypto). */
+void zks_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- records: the head and the steps ------------------------------------------------------ */
+
+struct zks_config_file {
+	char *name;
+	char sha256[65];
+	size_t size;
+};
+
+/* A version: its files, sorted by name, each named once. */
+struct zks_config_manifest {
+	uint64_t version;
+	struct zks_config_file *files;
+	size_t nfiles;
+	char *at; /* RFC 3339, when it was made; NULL if unknown */
+	char *by; /* who made it; NULL if unknown */
+};
+
+enum zks_config_op { ZKS_CONFIG_PUT = 0, ZKS_CONFIG_RM };
+
+struct zks_config_change {
+	char *file;
+	enum zks_config_op op;
+	size_t size;	 /* PUT: the new contents' size */
+	char sha256[65]; /* PUT: their hash; "" for RM */
+};
+
+/* One step of the history: the manifest it made current and what changed from the one before. */
+struct zks_config_step {
+	struct zks_config_manifest m;
+	struct zks_config_change *changes;
+	size_t nchanges;
+	uint64_t rollback_of; /* the version it restored, 0 if not a rollback */
+};
+
+/*
+ * Head:  {"version": N, "files": [{"name", "sha256", "size"}...], "at", "by"}
+ * Step:  the head's fields and "changes": [{"file", "op": "put"|"rm", "size", "sha256"}],
+ *        "rollback_of" when it is one.
+ * The decoders are strict (ZKS_ERR_INTERNAL): a version, file names that pass
+ * zks_config_check_file_name, sorted and unique, 64-hex hashes, sizes within the limits.
+ */
+char *zks_config_manifest_encode(const struct zks_config_manifest *m);
+int zks_config_manifest_decode(const char *data, struct zks_config_manifest *out,
+			       struct zks_error *err);
+void zks_config_manifest_clear(struct zks_config_manifest *m);
+const struct zks_config_file *zks_config_manifest_find(const struct zks_config_manifest *m,
+						       const char *file);
+
+char *zks_config_step_encode(const struct zks_config_step *s);
+int zks_config_step_decode(const char *data, struct zks_config_step *out, struct zks_error *err);
+void zks_config_step_clear(struct zks_config_step *s);
+void zks_config_steps_free(struct zks_config_step *steps, size_t n);
+
+/* A node's report: /configs/<name>/nodes/<node> = {"version": N, "at": RFC 3339}. */
+struct zks_config_node {
+	char *node;
+	uint64_t version;
+	char *at; /* when it wrote that version to its disk; NULL if unknown */
+};
+
+char *zks_config_node_encode(uint64_t version, const char *at);
+int zks_config_node_decode(const char *data, struct zks_config_node *out, struct zks_error *err);
+void zks_config_nodes_free(struct zks_config_node *nodes, size_t n);
 
 #endif

@@ -17,6 +17,8 @@
 
 enum zks_access { ZKS_ACCESS_SINGLE_NODE = 0, ZKS_ACCESS_MULTI_NODE };
 enum zks_on_remove { ZKS_ON_REMOVE_DELETE = 0, ZKS_ON_REMOVE_RETAIN };
+/* dir: a directory on the data mount; config: files kept in ZooKeeper (configs.h). */
+enum zks_volume_type { ZKS_VOLUME_DIR = 0, ZKS_VOLUME_CONFIG };
 
 struct zks_volume_options {
 	enum zks_access access;
@@ -25,6 +27,7 @@ struct zks_volume_options {
 	mode_t mode;
 	bool readonly;
 	enum zks_on_remove on_remove;
+	enum zks_volume_type type; /* config: multi-node and read-only, always */
 };
 
 /*

@@ -9,7 +9,7 @@
 
 const char *const zks_skeleton[] = {
 	ZKS_VOLUMES, ZKS_IPAM,	 ZKS_SUBNETS, ZKS_NETWORKS, ZKS_VNIS,
-	ZKS_NODES,   ZKS_REAPER, ZKS_NAMES,   NULL,
+	ZKS_NODES,   ZKS_REAPER, ZKS_NAMES,   ZKS_CONFIGS,  NULL,
 };
 
 char *zks_path_volume(const char *name)

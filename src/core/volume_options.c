@@ -151,6 +151,25 @@ static char *format_on_remove(const struct zks_volume_options *o)
 	return xstrdup(o->on_remove == ZKS_ON_REMOVE_RETAIN ? "retain" : "delete");
 }
 
+static int parse_type(const char *key, const char *v, struct zks_volume_options *o,
+		      struct zks_error *err)
+{
+	(void)key;
+	if (!strcmp(v, "dir"))
+		o->type = ZKS_VOLUME_DIR;
+	else if (!strcmp(v, "config"))
+		o->type = ZKS_VOLUME_CONFIG;
+	else
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option type=`%.32s` must be dir or config", v);
+	return 0;
+}
+
+static char *format_type(const struct zks_volume_options *o)
+{
+	return xstrdup(o->type == ZKS_VOLUME_CONFIG ? "config" : "dir");
+}
+
 /* A new option is one row here (and its field in struct zks_volume_options). */
 const struct zks_volume_option zks_volume_option_table[] = {
 	{"access", "(single-node|multi-node)", parse_access, format_access},
@@ -159,6 +178,7 @@ const struct zks_volume_option zks_volume_option_table[] = {
 	{"mode", "(octal)", parse_mode, format_mode},
 	{"readonly", "(true|false)", parse_readonly, format_readonly},
 	{"on-remove", "(delete|retain)", parse_on_remove, format_on_remove},
+	{"type", "(dir|config)", parse_type, format_type},
 };
 const size_t zks_volume_option_count = ARRAY_SIZE(zks_volume_option_table);
 
@@ -204,6 +224,30 @@ static int parse_one(const char *key, const char *v, struct zks_volume_options *
 	return opt->parse(key, v, o, err);
 }
 
+/*
+ * A configuration volume is on every node that mounts it and its files are written by the
+ * plugin alone: multi-node, read-only, its records gone with it.  Saying otherwise is refused.
+ */
+static int config_options(const struct zks_kv *kv, size_t n, struct zks_volume_options *o,
+			  struct zks_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *k = kv[i].key;
+
+		if ((!strcmp(k, "access") && o->access != ZKS_ACCESS_MULTI_NODE) ||
+		    (!strcmp(k, "readonly") && !o->readonly) ||
+		    (!strcmp(k, "on-remove") && o->on_remove != ZKS_ON_REMOVE_DELETE))
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "option %s=`%.32s` does not go with type=config: a "
+					     "configuration volume is multi-node, read-only for "
+					     "containers and removed with its history",
+					     k, kv[i].value);
+	}
+	o->access = ZKS_ACCESS_MULTI_NODE;
+	o->readonly = true;
+	return 0;
+}
+
 int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
 			     struct zks_error *err)
 {
@@ -217,6 +261,8 @@ int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volum
 		if (parse_one(kv[i].key, kv[i].value, &o, err) < 0)
 			return -1;
 	}
+	if (o.type == ZKS_VOLUME_CONFIG && config_options(kv, n, &o, err) < 0)
+		return -1;
 	*out = o;
 	return 0;
 }
