@@ -64,6 +64,7 @@ done'
 cid() { dk "$1" ps -q --filter "label=com.docker.swarm.service.name=$SVC" --filter status=running | head -n 1; }
 task_pid() { dk "$1" inspect -f '{{.State.Pid}}' "${CID[$1]}"; }
 three_running() { [ "$(dk 1 service ps "$SVC" --filter desired-state=running --format '{{.CurrentState}}' | grep -c '^Running')" -eq 3 ]; }
+plugin_restarted() { local p; p=$("$top/scripts/cluster.sh" plugin-pid "$C" "$1") && [ -n "$p" ] && [ "$p" != "$2" ]; }
 listed() { dk "$1" volume ls --format '{{.Name}}' | grep -qx cfg; } # listed K: node K lists cfg
 # task_log K [SINCE_MS]: node K's task's lines, "EPOCH_MS LINE" (since SINCE_MS)
 task_log() {
@@ -104,7 +105,7 @@ figure() { FIGURES+=("$1"); echo "   -- $1"; }
 # from the start of CMD to its task's first read of LABEL, from the watcher (every read
 # checked) and from the task's own log; fails above BOUND_MS.
 timed_change() {
-	local label=$1 version=$2 what=$3 k t0 w out seen ms logms line=""
+	local label=$1 version=$2 what=$3 k t0 w out seen ms logms took line=""
 	shift 3
 	local paths=()
 	for k in 1 2 3; do paths+=("node$k=/proc/${PID[$k]}/root/cfg/app.conf"); done
@@ -115,6 +116,7 @@ timed_change() {
 	wait_until 5 "$what: the watcher reads every task's file" test -s "$C/watch.ready"
 	t0=$(now_ms)
 	assert_ok "$what" "$@"
+	took=$(($(now_ms) - t0))
 	out=$T_OUT
 	assert_contains "$out" "version $version" "$what: it says version $version"
 	wait "$w"
@@ -131,7 +133,7 @@ timed_change() {
 			within "$ms"
 		assert_ok "node$k: the task's log has it ${logms:-?} ms after (at most $BOUND_MS)" within "$logms"
 	done
-	figure "$what:$line"
+	figure "$what (the command took $took ms):$line"
 }
 
 # subsequence "A B C" "X Y Z...": every word of the first, in order, in the second
@@ -220,8 +222,10 @@ wait_until $((SESSION_S * 3)) "node1's Status says it is not current (version 3 
 	status_is 1 '.version == 3 and .current == false'
 echo "    node1: $(cfg_status 1)"
 t_restart=$(now_ms)
+pid2=$("$top/scripts/cluster.sh" plugin-pid "$C" 2)
 assert_ok "node2: docker plugin disable -f $DRV" dk 2 plugin disable -f "$DRV"
 assert_ok "node2: docker plugin enable $DRV (ZooKeeper still down)" dk 2 plugin enable "$DRV"
+assert_ok "node2: a new zkswarmd runs (was pid ${pid2:-?})" plugin_restarted 2 "$pid2"
 figure "plugin restart on node2 during the outage: $(secs_since "$t_restart") s"
 t_restarted=$(now_ms)
 # the tasks keep printing: past the session timeout, and 2 s past node2's restart
@@ -302,7 +306,7 @@ for k in 1 2 3; do
 	assert_fails "node$k: no copy left on its disk" test -e "$C/node$k/state/configs/cfg"
 done
 
-echo "== figures (ms from the start of the command to each node's task reading the new version)"
+echo "== figures (per node: ms from the start of the command to the task's first whole read of the new version, by the watcher; in brackets, to the task's first log line with it)"
 printf '   %s\n' "${FIGURES[@]}"
 echo "   total: $(secs_since "$T_START")s"
 t_summary
