@@ -97,6 +97,17 @@ all_at_version() { local k; for k in 1 2 3; do at_version "$k" "$1" || return 1;
 nodes_report() { status_is "$1" ".nodes | $2"; }
 
 within() { [[ $1 =~ ^-?[0-9]+$ ]] && [ "$1" -le "$BOUND_MS" ]; } # within MS: at most BOUND_MS
+# ls_is JQ: `zkswarmctl config ls cfg --json` (from the host) satisfies JQ
+ls_is() {
+	local s
+	s=$(ctl config ls cfg --json 2>&1)
+	if jq -e "$1" <<<"$s" >/dev/null 2>&1; then return 0; fi
+	echo "$s"
+	return 1
+}
+# node_in_ls NODE VERSION CURRENT: the jq test that ls lists NODE at VERSION, current or not
+node_in_ls() { echo "any(.nodes[]; .node == \"$1\" and .version == $2 and .current == $3)"; }
+
 FIGURES=()
 figure() { FIGURES+=("$1"); echo "   -- $1"; }
 
@@ -268,6 +279,9 @@ for k in 1 2; do
 	wait_until 5 "node$k: Status says version 5, current" at_version "$k" 5
 	wait_until 5 "node$k: its task reads content 4" reads_version "$k" 4
 done
+assert_ok "zkswarmctl config ls (from the host): node1 and node2 current at 5, node3 not current" \
+	ls_is "$(node_in_ls node1 5 true) and $(node_in_ls node2 5 true) and all(.nodes[]; .node != \"node3\" or .current == false)"
+ctl config ls cfg | sed 's/^/    | /'
 wait_until $((SESSION_S * 4)) "node3's session expires: node1 no longer lists its report" \
 	nodes_report 1 '.node1 == 5 and .node2 == 5 and (has("node3") | not)'
 echo "    node1: $(cfg_status 1)"
@@ -281,6 +295,9 @@ wait_until 30 "node3 converges: Status says version 5, current" at_version 3 5
 figure "node3 cut off for $(((t_back - t_cut) / 1000)) s: at version 5, current, $(secs_since "$t_back") s after it was back"
 wait_until 5 "node3's task reads content 4" reads_version 3 4
 wait_until 20 "node1's Status lists node3 at version 5 again" nodes_report 1 '.node1 == 5 and .node2 == 5 and .node3 == 5'
+assert_ok "zkswarmctl config ls: every node current at version 5" \
+	ls_is ".version == 5 and $(node_in_ls node1 5 true) and $(node_in_ls node2 5 true) and $(node_in_ls node3 5 true)"
+ctl config ls cfg | sed 's/^/    | /'
 
 # ---- every read of every task ------------------------------------------------------
 t_begin "every read"
