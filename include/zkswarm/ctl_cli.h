@@ -24,7 +24,10 @@ struct ctl_cli {
 	struct ctl_opts opts;
 	const struct ctl_command *cmd;
 	const char *arg; /* the command's argument, NULL if it takes none */
-	int verbose;	 /* -v given this many times */
+	/* A command of several words (config): the words after its name; else 0 and NULL. */
+	int argc;
+	char **argv;
+	int verbose; /* -v given this many times */
 	bool help;
 };
 
