@@ -26,10 +26,6 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-/* A limit of records.h in a help text. */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 static const char common_help[] =
 	"Connection options (every command):\n"
 	"  -H, --zk-hosts HOSTS      ZooKeeper servers, a comma list of host:port\n"
@@ -413,12 +409,13 @@ static const struct ctl_command commands[] = {
 	 "  0 nothing found, or everything found was fixed; 1 something is left (dry run,\n"
 	 "  not confirmed, not fixable, or a fix failed); 3 ZooKeeper unreachable.\n",
 	 .takes = TAKES_YES | TAKES_DRY_RUN, .run = run_repair},
-	{"config", "SUB NAME [ARG...]", "a configuration volume's files: put get ls rm history rollback",
+	{"config", "SUB NAME [ARG...]",
+	 "a configuration volume's files: put, get, ls, rm, history, rollback",
 	 "NAME\n"
 	 "  zkswarmctl config - change, read and list the files of a configuration volume\n"
 	 "\n"
 	 "SYNOPSIS\n"
-	 "  zkswarmctl config put NAME FILE[=PATH]...       [--json] [connection options]\n"
+	 "  zkswarmctl config put NAME FILE[=PATH]...   [--json] [connection options]\n"
 	 "  zkswarmctl config put NAME FILE --from PATH\n"
 	 "  zkswarmctl config get NAME FILE [--version N]\n"
 	 "  zkswarmctl config ls NAME\n"
@@ -430,33 +427,34 @@ static const struct ctl_command commands[] = {
 	 "  A configuration volume (`docker volume create -d zkswarm -o type=config NAME`) is a\n"
 	 "  set of named files kept in ZooKeeper (/configs/NAME); every node that mounts it keeps\n"
 	 "  a read-only copy, replaced whole by each new version. Every change is one new version\n"
-	 "  (1, 2, ...), a step of a history that keeps the last " STR(ZKS_CONFIG_HISTORY) " steps: when, who, what.\n"
-	 "  FILE is a file's name in the volume: 1 to " STR(ZKS_CONFIG_FILE_NAME_MAX) " of A-Z a-z 0-9 . _ -, not\n"
-	 "  starting with `.`. Who made a change is $SUDO_USER, else $USER, @ this host's name.\n"
+	 "  (1, 2, ...), a step of a history that keeps the last 50 steps: when, who, what.\n"
+	 "  FILE is a file's name in the volume: 1 to 128 of A-Z a-z 0-9 . _ -, not starting\n"
+	 "  with `.`. Who made a change is $SUDO_USER, else $USER, @ this host's name.\n"
 	 "\n"
 	 "  put       one new version with every FILE given: FILE=PATH reads PATH, FILE alone\n"
 	 "            reads ./FILE, PATH `-` standard input. Every file is read before ZooKeeper\n"
-	 "            is asked: one that cannot be read changes nothing (exit 2). A file holds at\n"
-	 "            most " STR(ZKS_CONFIG_FILE_MAX) " bytes (what a ZooKeeper node holds), a version at most\n"
-	 "            " STR(ZKS_CONFIG_FILES_MAX) " files of 8 MB together. Prints the version now current\n"
+	 "            is asked: one that cannot be read changes nothing (exit 2). A file holds\n"
+	 "            at most 1000000 bytes (what a ZooKeeper node holds), a version at most 256\n"
+	 "            files and 8000000 bytes together. Prints the version now current\n"
 	 "            (\"app: version 7\"); files already as given make no new version.\n"
 	 "  get       the file's contents, byte for byte, on standard output\n"
-	 "  ls        the current version (when, who), its files (size, SHA-256) and every node's\n"
-	 "            copy: the version it has and whether that is current or behind\n"
+	 "  ls        the current version (when, who), its files (size, SHA-256) and every\n"
+	 "            node's copy: the version it has, and whether that is current or behind\n"
 	 "  rm        one new version without the FILEs\n"
-	 "  history   the steps kept, newest first: version, when, who, what changed; with FILE,\n"
-	 "            the steps that changed it\n"
+	 "  history   the steps kept, newest first: version, when, who, what changed; with\n"
+	 "            FILE, the steps that changed it\n"
 	 "  rollback  one new version with the files VERSION had (a version still kept)\n"
 	 "\n"
 	 "OPTIONS\n"
-	 "  --from PATH   put: the contents of the one FILE given, from PATH (`-`: standard input)\n"
+	 "  --from PATH   put: the contents of the one FILE given, from PATH (`-`: standard\n"
+	 "                input)\n"
 	 "  --version N   get: the file as version N had it (a version still kept)\n"
 	 "\n"
 	 "JSON\n"
-	 "  put, rm, rollback: {name, version, changed, rollback_of}\n"
+	 "  put, rm: {name, version, changed}; rollback: {name, version, changed, rollback_of}\n"
 	 "  get: {name, version, file, size, sha256, base64 (the contents)}\n"
 	 "  ls: {name, version, at, by, files: [{name, size, sha256}], nodes: [{node, version,\n"
-	 "  at, current, behind}]}\n"
+	 "  at, current, behind (versions)}]}\n"
 	 "  history: {name, file, steps: [{version, at, by, rollback_of, files: [{name, size,\n"
 	 "  sha256}], changes: [{file, op (put|rm), size, sha256}]}]}\n"
 	 "\n"
@@ -475,7 +473,7 @@ static const struct {
 } command_options[] = {
 	{TAKES_YES, "--yes"},	      {TAKES_DRY_RUN, "--dry-run"}, {TAKES_SOCKET, "--socket"},
 	{TAKES_NETWORK, "--network"}, {TAKES_SERVICE, "--service"}, {TAKES_NODE, "--node"},
-	{TAKES_TYPE, "--type"},       {TAKES_FROM, "--from"},	    {TAKES_VERSION, "--version N"},
+	{TAKES_TYPE, "--type"},	      {TAKES_FROM, "--from"},	    {TAKES_VERSION, "--version N"},
 };
 
 static const struct ctl_command *find_command(const char *name)
@@ -488,8 +486,9 @@ static const struct ctl_command *find_command(const char *name)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: zkswarmctl [OPTION]... COMMAND [ARG]\n"
-		     "Inspect and repair a zkswarm cluster's records in ZooKeeper.\n"
+	fprintf(out, "Usage: zkswarmctl [OPTION]... COMMAND [ARG...]\n"
+		     "Inspect and repair a zkswarm cluster's records in ZooKeeper, and change the\n"
+		     "files of its configuration volumes.\n"
 		     "\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
@@ -557,11 +556,12 @@ static int parse_timeout(struct ctl_cli *cli, const char *arg)
 }
 
 /*
- * --version: the program's version, or with a number (`--version N`, `--version=N`) the
- * version of config get.  The number may be the next word: getopt's optional arguments
- * take only `=N`, so it is taken here as getopt takes a required one.
+ * --version: the program's version (*show, once every option is read), or with a number
+ * (`--version N`, `--version=N`) the version of config get.  The number may be the next
+ * word: getopt's optional arguments take only `=N`, so it is taken here as getopt takes a
+ * required one.
  */
-static int version_option(struct ctl_cli *cli, int argc, char **argv, const char *arg)
+static int version_option(struct ctl_cli *cli, int argc, char **argv, const char *arg, bool *show)
 {
 	char *end;
 	unsigned long long n;
@@ -569,15 +569,25 @@ static int version_option(struct ctl_cli *cli, int argc, char **argv, const char
 	if (arg == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
 		arg = argv[optind++];
 	if (arg == NULL) {
-		fprintf(cli->out, "zkswarmctl %s\n", ZKSWARM_VERSION);
-		return CTL_EXIT_OK;
+		*show = true;
+		return CTL_CLI_RUN;
 	}
 	errno = 0;
 	n = strtoull(arg, &end, 10);
 	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || n < 1)
-		return usage_error(cli, "--version wants a version number (1 or more), not `%s`", arg);
+		return usage_error(cli, "--version wants a version number (1 or more), not `%s`",
+				   arg);
 	cli->opts.version = n;
 	return CTL_CLI_RUN;
+}
+
+/* --version without a number: the program's version, unless the command is config's. */
+static int show_version(struct ctl_cli *cli, int argc, char **argv)
+{
+	if (optind < argc && !strcmp(argv[optind], "config"))
+		return usage_error(cli, "%s", "--version wants a version number (1 or more)");
+	fprintf(cli->out, "zkswarmctl %s\n", ZKSWARM_VERSION);
+	return CTL_EXIT_OK;
 }
 
 /* --network, --service, --node: what names lists; not empty. */
@@ -629,6 +639,7 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 	};
 	struct ctl_opts *o = &cli->opts;
 	int c, r = CTL_CLI_RUN;
+	bool version = false;
 
 	opterr = 0;
 	optind = 0; /* a fresh scan (glibc): parse may be called more than once */
@@ -669,11 +680,12 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 			break;
 		case OPT_FROM:
 			if (optarg[0] == '\0')
-				return usage_error(cli, "%s", "--from wants a path, not an empty string");
+				return usage_error(cli, "%s",
+						   "--from wants a path, not an empty string");
 			o->from = optarg;
 			break;
 		case OPT_VERSION:
-			r = version_option(cli, argc, argv, optarg);
+			r = version_option(cli, argc, argv, optarg, &version);
 			break;
 		case 'v':
 			cli->verbose++;
@@ -690,7 +702,7 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 			return usage_error(cli, "unknown option `%s`", argv[optind - 1]);
 		}
 	}
-	return r;
+	return r == CTL_CLI_RUN && version ? show_version(cli, argc, argv) : r;
 }
 
 /* "--network is an option of `names` or `resolve` only". */

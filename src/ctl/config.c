@@ -58,6 +58,19 @@ struct sub {
 
 /* ---- judging the words (no server) ----------------------------------------------------------- */
 
+/* A FILE word; the message names it when the check's does not, if it is printable. */
+static int check_file(const char *file, struct zks_error *err)
+{
+	if (zks_config_check_file_name(file, err) == 0)
+		return 0;
+	if (strstr(err->msg, file) != NULL)
+		return -1;
+	for (const char *p = file; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return -1;
+	return zks_error_prefix(err, "`%.64s`: ", file);
+}
+
 /* FILE[=PATH]: the file's name (to free) and the path to read (into word; NULL: ./FILE). */
 static char *put_word(const char *word, const char **path)
 {
@@ -78,8 +91,8 @@ static int check_twice(int argc, char **argv, struct zks_error *err)
 			cleanup_free char *fk = put_word(argv[k], &pk);
 
 			if (!strcmp(fi, fk))
-				return zks_error_set(err, ZKS_ERR_INVALID,
-						     "file `%s` named twice", fi);
+				return zks_error_set(err, ZKS_ERR_INVALID, "file `%s` named twice",
+						     fi);
 		}
 	}
 	return 0;
@@ -96,7 +109,7 @@ static int check_put(int argc, char **argv, const struct ctl_opts *o, struct zks
 		const char *path;
 		cleanup_free char *file = put_word(argv[i], &path);
 
-		if (zks_config_check_file_name(file, err) < 0)
+		if (check_file(file, err) < 0)
 			return -1;
 		if (path != NULL && path[0] == '\0')
 			return zks_error_set(err, ZKS_ERR_INVALID,
@@ -114,7 +127,7 @@ static int check_files(int argc, char **argv, const struct ctl_opts *o, struct z
 {
 	(void)o;
 	for (int i = 0; i < argc; i++)
-		if (zks_config_check_file_name(argv[i], err) < 0)
+		if (check_file(argv[i], err) < 0)
 			return -1;
 	return check_twice(argc, argv, err);
 }
@@ -169,8 +182,7 @@ static const struct sub *find_sub(const char *name)
 }
 
 /* The options given that sub does not take. */
-static int check_sub_options(const struct sub *sub, const struct ctl_opts *o,
-			     struct zks_error *err)
+static int check_sub_options(const struct sub *sub, const struct ctl_opts *o, struct zks_error *err)
 {
 	if (o->from != NULL && !(sub->takes & SUB_FROM))
 		return zks_error_set(err, ZKS_ERR_INVALID,
@@ -228,9 +240,9 @@ static int connect_cluster(struct cfg *x)
 }
 
 /* An operation failed: its message, and the exit code. */
-static int failed(const struct cfg *x, const struct zks_error *err)
+static int failed(const struct zks_error *err)
 {
-	fprintf(stderr, "zkswarmctl: config `%s`: %s\n", x->name, err->msg);
+	fprintf(stderr, "zkswarmctl: %s\n", err->msg);
 	return err->code == ZKS_ERR_UNAVAILABLE ? CTL_EXIT_UNREACHABLE : CTL_EXIT_PROBLEM;
 }
 
@@ -344,7 +356,7 @@ static int commit(struct cfg *x, const struct zks_config_edit *edits, size_t n)
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (zks_config_commit(x->c.store, x->name, edits, n, by, &version, &changed, &err) < 0)
-		return failed(x, &err);
+		return failed(&err);
 	return changed_answer(x, version, changed, 0);
 }
 
@@ -408,7 +420,7 @@ static int run_rollback(struct cfg *x)
 		return rc;
 	if (parse_version(x->argv[0], &to, &err) < 0 ||
 	    zks_config_rollback(x->c.store, x->name, to, by, &version, &err) < 0)
-		return failed(x, &err);
+		return failed(&err);
 	return changed_answer(x, version, true, to);
 }
 
@@ -456,10 +468,10 @@ static int run_get(struct cfg *x)
 		version = head.version;
 		zks_config_manifest_clear(&head);
 		if (rc < 0)
-			return failed(x, &err);
+			return failed(&err);
 	}
 	if (zks_config_read(x->c.store, x->name, version, x->argv[0], &data, &len, &err) < 0)
-		return failed(x, &err);
+		return failed(&err);
 	if (x->o->json) {
 		print_get_json(x, version, data, len);
 		return CTL_EXIT_OK;
@@ -584,7 +596,7 @@ static int run_ls(struct cfg *x)
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (zks_config_head(x->c.store, x->name, true, &head, NULL, &err) < 0)
-		return failed(x, &err);
+		return failed(&err);
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "name", x->name);
 	cJSON_AddNumberToObject(doc, "version", (double)head.version);
@@ -643,17 +655,17 @@ static cJSON *step_json(const struct zks_config_step *s)
 static char *changes_text(const cJSON *step)
 {
 	const cJSON *of = cJSON_GetObjectItemCaseSensitive(step, "rollback_of"), *c;
-	char *text = cJSON_IsNumber(of) ? xasprintf("rollback to %.0f:", of->valuedouble)
-					: xstrdup("");
+	char *text =
+		cJSON_IsNumber(of) ? xasprintf("rollback to %.0f:", of->valuedouble) : xstrdup("");
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(step, "changes"))
 	{
 		bool put = !strcmp(json_str(c, "op"), "put");
-		cleanup_free char *one = put ? xasprintf("put %s (%.0f B)", json_str(c, "file"),
-							 json_num(c, "size"))
-					     : xasprintf("rm %s", json_str(c, "file"));
+		cleanup_free char *one =
+			put ? xasprintf("put %s (%.0f B)", json_str(c, "file"), json_num(c, "size"))
+			    : xasprintf("rm %s", json_str(c, "file"));
 		char *next = xasprintf("%s%s%s", text,
-				       text[0] == '\0'			 ? ""
+				       text[0] == '\0'		       ? ""
 				       : text[strlen(text) - 1] == ':' ? " "
 								       : ", ",
 				       one);
@@ -699,7 +711,7 @@ static int run_history(struct cfg *x)
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (zks_config_history(x->c.store, x->name, &steps, &n, &err) < 0)
-		return failed(x, &err);
+		return failed(&err);
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "name", x->name);
 	add_str(doc, "file", file);
