@@ -326,6 +326,7 @@ static int read_input(const char *file, const char *path, char **data, size_t *l
 	bool in = !strcmp(path, "-");
 	cleanup_close int fd = in ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
 	const char *shown = in ? "standard input" : path;
+	cleanup_free char *from = NULL;
 	struct stat st;
 
 	if (fd < 0 || read_fd(fd, data, len) < 0)
@@ -333,15 +334,18 @@ static int read_input(const char *file, const char *path, char **data, size_t *l
 	if (*len <= ZKS_CONFIG_FILE_MAX)
 		return 0;
 	free(steal_pointer(data));
+	if (strcmp(shown, file) != 0)
+		from = xasprintf(" (%s)", shown);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "file `%s` (%s) has %lld bytes, over the limit of %d bytes "
-				     "for one file (what a ZooKeeper node holds)",
-				     file, shown, (long long)st.st_size, ZKS_CONFIG_FILE_MAX);
+				     "file `%s`%s has %lld bytes, over the limit of %d bytes for "
+				     "one file (what a ZooKeeper node holds)",
+				     file, from ? from : "", (long long)st.st_size,
+				     ZKS_CONFIG_FILE_MAX);
 	return zks_error_set(err, ZKS_ERR_INVALID,
-			     "file `%s` (%s) has more than %d bytes, the limit for one file "
-			     "(what a ZooKeeper node holds)",
-			     file, shown, ZKS_CONFIG_FILE_MAX);
+			     "file `%s`%s has more than %d bytes, the limit for one file (what a "
+			     "ZooKeeper node holds)",
+			     file, from ? from : "", ZKS_CONFIG_FILE_MAX);
 }
 
 /* Commit edits (files and data already set) as one version; the answer. */
