@@ -339,13 +339,12 @@ static int read_input(const char *file, const char *path, char **data, size_t *l
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "file `%s`%s has %lld bytes, over the limit of %d bytes for "
-				     "one file (what a ZooKeeper node holds)",
+				     "one file",
 				     file, from ? from : "", (long long)st.st_size,
 				     ZKS_CONFIG_FILE_MAX);
 	return zks_error_set(err, ZKS_ERR_INVALID,
-			     "file `%s`%s has more than %d bytes, the limit for one file (what a "
-			     "ZooKeeper node holds)",
-			     file, from ? from : "", ZKS_CONFIG_FILE_MAX);
+			     "file `%s`%s has more than %d bytes, the limit for one file", file,
+			     from ? from : "", ZKS_CONFIG_FILE_MAX);
 }
 
 /* Commit edits (files and data already set) as one version; the answer. */

@@ -257,14 +257,17 @@ static void test_config_usage_errors(void **state)
 /* config --help: every subcommand, and the limits as records.h has them. */
 static void test_config_help(void **state)
 {
-	char want[5][64];
+	char want[5][128];
 	struct parsed *p;
 
 	(void)state;
 	snprintf(want[0], sizeof(want[0]), "at most %d bytes", ZKS_CONFIG_FILE_MAX);
-	snprintf(want[1], sizeof(want[1]), "at most %d\n            files and %d bytes",
+	snprintf(want[1], sizeof(want[1]), "a version at most %d files and %d bytes",
 		 ZKS_CONFIG_FILES_MAX, ZKS_CONFIG_TOTAL_MAX);
-	snprintf(want[2], sizeof(want[2]), "keeps the last %d steps", ZKS_CONFIG_HISTORY);
+	snprintf(
+		want[2], sizeof(want[2]),
+		"keeps the last %d steps (fewer while they hold\n  more than %d distinct contents or %d MB)",
+		ZKS_CONFIG_HISTORY, ZKS_CONFIG_BLOBS_MAX, ZKS_CONFIG_KEPT_MAX / 1000000);
 	snprintf(want[3], sizeof(want[3]), "1 to %d of", ZKS_CONFIG_FILE_NAME_MAX);
 	snprintf(want[4], sizeof(want[4]), "config rollback NAME VERSION");
 	p = PARSE("help", "config");
