@@ -3,8 +3,8 @@
 # n2), changed with zkswarmctl as an operator would.
 #
 # A type=config volume is created through n1's socket and mounted on both; then every
-# `zkswarmctl config` command: put reaches both mountpoints (the time from the end of the put
-# to each node's file is measured and printed), two files in one put are one version, the
+# `zkswarmctl config` command: put reaches both mountpoints (the time from the command to
+# each node's file is measured and printed), two files in one put are one version, the
 # history says who, when and what, rm, rollback gives back the old contents on both nodes, a
 # file over the limit is refused and changes nothing, get of an older version, binary files
 # byte for byte.  VolumeDriver.Get's Status says each node's version and whether it is
@@ -62,45 +62,63 @@ version() { ctlj config ls "$1" | jq -r .version; }
 mount_id() { printf 'c%063d' "$1"; }
 got() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3"; }
 shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
-now_us() { echo "${EPOCHREALTIME/./}"; }
-
-# put_timed ARGS...: `zkswarmctl config put ARGS...`, noting when it started and returned.
-put_timed() {
+# timed CMD...: run CMD (a change), noting when it started and returned (us).
+timed() {
 	local rc=0
-	PUT_START=$(now_us)
-	ctl config put "$@" || rc=$?
-	PUT_END=$(now_us)
+	CHANGE_START=${EPOCHREALTIME/./}
+	"$@" || rc=$?
+	CHANGE_END=${EPOCHREALTIME/./}
 	return $rc
 }
 
-# arrives DESC CHECK ARGS...: CHECK NODE ARGS... becomes true on n1 and n2, within 5 s of the
-# last put's return; prints how long after that each node took (and the put itself), and
-# checks both within a second.
+# watch CHECK ARGS...: from now on, in the background, note when CHECK NODE ARGS... first
+# holds on n1 and on n2 (polled every 10 ms, for at most 5 s); it must not hold yet.
+# arrived DESC: wait for those watchers; when each node had it, from the start and the end of
+# the last timed change (the change is committed inside it, so a node may have it before the
+# command returns: a negative figure); checks both within a second of the change's return.
+declare -A WATCHER=()
 FIGURES=()
-arrives() {
-	local desc=$1 check=$2 now n i
-	declare -A at=()
-	shift 2
-	for ((i = 0; i < 5000; i++)); do
-		now=$(now_us)
-		for n in n1 n2; do
-			[ -n "${at[$n]:-}" ] || ! "$check" "$n" "$@" || at[$n]=$(((now - PUT_END) / 1000))
-		done
-		[ -z "${at[n1]:-}" ] || [ -z "${at[n2]:-}" ] || break
-		[ $((now - PUT_END)) -lt 5000000 ] || break
-		sleep 0.002
+watch() {
+	local n
+	for n in n1 n2; do
+		rm -f "$T/seen.$n"
+		(
+			start=${EPOCHREALTIME/./}
+			for ((i = 0; i < 500; i++)); do
+				if "$1" "$n" "${@:2}"; then
+					[ "$i" -gt 0 ] || { echo already >"$T/seen.$n"; exit 1; }
+					echo "${EPOCHREALTIME/./}" >"$T/seen.$n"
+					exit 0
+				fi
+				[ $((${EPOCHREALTIME/./} - start)) -lt 5000000 ] || exit 1
+				sleep 0.01
+			done
+			exit 1
+		) &
+		WATCHER[$n]=$!
 	done
-	if [ -z "${at[n1]:-}" ] || [ -z "${at[n2]:-}" ]; then
-		fail "$desc" "not on both nodes within 5 s of the put: n1 ${at[n1]:-never}, n2 ${at[n2]:-never} (ms)"
-		return 1
-	fi
-	local figure="n1 ${at[n1]} ms, n2 ${at[n2]} ms after the put returned (the put took $(((PUT_END - PUT_START) / 1000)) ms)"
+}
+arrived() {
+	local desc=$1 n seen took=$(((CHANGE_END - CHANGE_START) / 1000)) figure="" late=""
+	declare -A after=()
+	for n in n1 n2; do
+		wait "${WATCHER[$n]}"
+		seen=$(cat "$T/seen.$n" 2>/dev/null || echo never)
+		case $seen in
+		already) fail "$desc" "$n had it before the change: the test's check is wrong"; return 1 ;;
+		never) fail "$desc" "not on $n within 5 s of the change"; return 1 ;;
+		esac
+		after[$n]=$(((seen - CHANGE_END) / 1000))
+		figure+="${figure:+, }$n $(((seen - CHANGE_START) / 1000)) ms"
+		[ "${after[$n]}" -lt 1000 ] || late+=" $n"
+	done
+	figure+=" from the command's start (it took $took ms; ${after[n1]} and ${after[n2]} ms from its return)"
 	FIGURES+=("$desc: $figure")
 	ok "$desc: $figure"
-	if [ "${at[n1]}" -lt 1000 ] && [ "${at[n2]}" -lt 1000 ]; then
+	if [ -z "$late" ]; then
 		ok "$desc: on both nodes within a second"
 	else
-		fail "$desc: on both nodes within a second" "$figure"
+		fail "$desc: on both nodes within a second" "late:$late: $figure"
 	fi
 }
 # Checks of a node's mountpoint of app: FILE equals the file WANT; FILE is absent.
@@ -142,19 +160,21 @@ done
 
 t_begin "put one file"
 printf 'color = blue\n' >"$T/in/app.conf.1"
-assert_ok "config put app app.conf" put_timed app "app.conf=$T/in/app.conf.1"
+watch same app.conf "$T/in/app.conf.1"
+assert_ok "config put app app.conf" timed ctl config put app "app.conf=$T/in/app.conf.1"
+arrived "app.conf v1 reaches both mountpoints"
 assert_eq "$T_OUT" "app: version 1" "prints the new version"
 assert_eq "$(ctl config put app "app.conf=$T/in/app.conf.1" 2>&1)" "app: version 1 (unchanged: the files were already so)" \
 	"the same contents again make no new version"
 assert_eq "$(version app)" 1 "the put made version 1"
-arrives "app.conf v1 reaches both mountpoints" same app.conf "$T/in/app.conf.1"
 
 t_begin "two files in one put"
 printf 'color = green\n' >"$T/in/app.conf.2"
 printf 'db: {host: db1, port: 5432}\n' >"$T/in/db.yml.2"
-assert_ok "config put app app.conf db.yml" put_timed app "app.conf=$T/in/app.conf.2" "db.yml=$T/in/db.yml.2"
+watch same db.yml "$T/in/db.yml.2"
+assert_ok "config put app app.conf db.yml" timed ctl config put app "app.conf=$T/in/app.conf.2" "db.yml=$T/in/db.yml.2"
+arrived "app.conf and db.yml of v2 reach both mountpoints"
 assert_eq "$(version app)" 2 "two files, one new version (2)"
-arrives "app.conf and db.yml of v2 reach both mountpoints" same db.yml "$T/in/db.yml.2"
 on_both "app.conf is v2's" same_on app.conf "$T/in/app.conf.2"
 assert_ok "from standard input, as alice" sh -c "printf 'x\n' | SUDO_USER=alice '$ZKSWARMCTL' --zk-hosts 127.0.0.1:$ZK_PORT --zk-root $ROOT config put app notes.txt=-"
 assert_eq "$T_OUT" "app: version 3" "prints the new version"
@@ -176,27 +196,24 @@ assert_eq "$(ctlj config history app db.yml | jq -r '[.steps[].version] | join("
 	"history of db.yml: the one step that changed it"
 
 t_begin "rm"
-PUT_START=$(now_us)
-assert_ok "config rm app notes.txt db.yml" ctl config rm app notes.txt db.yml
-PUT_END=$(now_us)
+watch absent db.yml
+assert_ok "config rm app notes.txt db.yml" timed ctl config rm app notes.txt db.yml
+arrived "db.yml is gone from both mountpoints"
 assert_eq "$T_OUT" "app: version 5" "one new version without them"
-arrives "db.yml is gone from both mountpoints" absent db.yml
 on_both "app.conf stays" same_on app.conf "$T/in/app.conf.2"
 assert_rc 1 "rm of a file the version lacks: 1" ctl config rm app db.yml
 assert_contains "$T_OUT" "no file \"db.yml\"" "and says so"
 
 t_begin "rollback"
-PUT_START=$(now_us)
-assert_ok "config rollback app 2" ctl config rollback app 2
-PUT_END=$(now_us)
+watch same db.yml "$T/in/db.yml.2"
+assert_ok "config rollback app 2" timed ctl config rollback app 2
+arrived "db.yml of v2 is back on both mountpoints"
 assert_eq "$T_OUT" "app: version 6 (the files of version 2)" "a new version with version 2's files"
-arrives "db.yml of v2 is back on both mountpoints" same db.yml "$T/in/db.yml.2"
 on_both "app.conf is v2's again" same_on app.conf "$T/in/app.conf.2"
 assert_eq "$(ctlj config ls app | jq -c '[.files[].name]')" '["app.conf","db.yml"]' "ls: version 2's files"
-PUT_START=$(now_us)
-assert_ok "config rollback app 1" ctl config rollback app 1
-PUT_END=$(now_us)
-arrives "rollback to 1: db.yml gone from both mountpoints" absent db.yml
+watch absent db.yml
+assert_ok "config rollback app 1" timed ctl config rollback app 1
+arrived "rollback to 1: db.yml gone from both mountpoints"
 ctl config get app app.conf --version 1 >"$T/in/app.conf.got1" 2>/dev/null
 assert_ok "get --version 1 gives version 1's app.conf" cmp "$T/in/app.conf.got1" "$T/in/app.conf.1"
 on_both "app.conf equals version 1's" same_on app.conf "$T/in/app.conf.got1"
@@ -215,9 +232,10 @@ assert_eq "$(ctlj config get app app.conf | jq -r .base64 | base64 -d)" "color =
 t_begin "binary and the largest file"
 head -c "$FILE_MAX" /dev/urandom >"$T/in/max.bin"
 printf 'a\0b\0\377\n' >"$T/in/nul.bin"
-assert_ok "put a binary file and one of $FILE_MAX bytes" put_timed app "max.bin=$T/in/max.bin" "nul.bin=$T/in/nul.bin"
+watch same max.bin "$T/in/max.bin"
+assert_ok "put a binary file and one of $FILE_MAX bytes" timed ctl config put app "max.bin=$T/in/max.bin" "nul.bin=$T/in/nul.bin"
+arrived "a file of the limit's size ($FILE_MAX bytes) reaches both mountpoints"
 V=$(version app)
-arrives "a file of the limit's size ($FILE_MAX bytes) reaches both mountpoints" same max.bin "$T/in/max.bin"
 on_both "a file with NUL bytes, byte for byte" same_on nul.bin "$T/in/nul.bin"
 ctl config get app max.bin >"$T/in/max.got" 2>/dev/null
 assert_ok "get writes the raw bytes" cmp "$T/in/max.got" "$T/in/max.bin"
