@@ -36,7 +36,10 @@ struct ctl_cli {
 int ctl_cli_parse(struct ctl_cli *cli, int argc, char **argv);
 const char *ctl_cli_command_name(const struct ctl_cli *cli);
 
-/* Connect, take the snapshot and run the command parsed; its exit code. */
+/*
+ * Connect, take the snapshot and run the command parsed; its exit code.  A command of
+ * several words (config) connects itself, once it has read its input.
+ */
 int ctl_cli_run(const struct ctl_cli *cli);
 
 #endif

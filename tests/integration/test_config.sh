@@ -326,8 +326,11 @@ wait_until 10 "n3 connected to ZooKeeper" grep -q "mirror: synced" "$T/n3/log"
 assert_ok "n3 creates secret, type=config" call n3 VolumeDriver.Create '{"Name":"secret","Opts":{"type":"config"}}'
 assert_ok "n3 mounts it" call n3 VolumeDriver.Mount "{\"Name\":\"secret\",\"ID\":\"$(mount_id 3)\"}"
 printf 'password = hunter2\n' >"$T/in/secret.conf"
+cp "$T/in/secret.conf" "$T/in/db.conf"
 acl() { ctl --zk-root /zkswarm-it-acl --zk-auth-file "$T/auth" "$@"; }
-assert_ok "put with --zk-auth-file" acl config put secret "db.conf=$T/in/secret.conf"
+# FILE alone: ./FILE
+put_here() { (cd "$T/in" && acl config put secret db.conf); }
+assert_ok "put ./db.conf with --zk-auth-file" put_here
 wait_until 5 "n3's mountpoint has it" cmp -s "$T/n3/mnt/secret/db.conf" "$T/in/secret.conf"
 SHA=$(sha256sum <"$T/in/secret.conf" | cut -d' ' -f1)
 assert_eq "$(acl --json config ls secret 2>/dev/null | jq -r '.files[0].sha256')" "$SHA" "ls with the credentials"
