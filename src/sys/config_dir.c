@@ -10,11 +10,13 @@
  *   4. DIR/<file> -> ..data/<file> for each file the links lack (made under a
  *      temporary name, renamed into place); the links of files the version
  *      lacks removed;
- *   5. the version directories but the current one and the one it replaced
+ *   5. the version directories that stopped being current over 5 s ago
  *      removed, DIR fsynced.
  *
- * The version a swap replaced stays until the next swap: a reader that had
- * followed `..data` just before it still finds its file.  Every temporary
+ * Before the swap, the version it leaves gets its mtime set: the time it
+ * stopped being current.  A reader that followed `..data` just before a swap
+ * and was then held up (a loaded host, one core for many) still finds its
+ * file there for 5 s, or until 8 newer versions came.  Every temporary
  * name starts with `..` (no file name may) and whatever such entry is neither
  * `..data` nor a version is removed at the start of the next write, so a
  * crash at any step leaves the old version or the new one current, and
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zkswarm/config_sync.h"
@@ -45,6 +48,10 @@
 #define ENTRIES_MAX 4096 /* entries of one directory of a copy we look at */
 #define DEPTH_MAX 8	 /* of a tree we remove (a copy is two levels deep) */
 #define NAME_BUF 256
+/* A version that stopped being current stays this long (at least until the next write),
+ * and no more than this many of them. */
+#define OLD_GRACE_S 5
+#define OLD_KEPT_MAX 8
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
@@ -437,12 +444,8 @@ static int fix_links(int dfd, const char *where, const struct zks_config_dir_fil
 	return r;
 }
 
-/*
- * Remove the entries starting with `..` that are neither `..data` nor a version (temps:
- * temps_only), or the versions other than keep and keep2 (!temps_only).
- */
-static int remove_leftovers(int dfd, uint64_t mount, const char *where, bool temps_only,
-			    uint64_t keep, uint64_t keep2, struct zks_error *err)
+/* Remove the entries starting with `..` that are neither `..data` nor a version: temps. */
+static int remove_temps(int dfd, uint64_t mount, const char *where, struct zks_error *err)
 {
 	char **names;
 	size_t count;
@@ -452,16 +455,80 @@ static int remove_leftovers(int dfd, uint64_t mount, const char *where, bool tem
 		return -1;
 	for (size_t i = 0; i < count && r == 0; i++) {
 		uint64_t v;
-		bool version = parse_version_name(names[i], &v);
-		bool go;
 
-		if (strncmp(names[i], "..", 2) != 0 || strcmp(names[i], DATA_LINK) == 0)
-			continue;
-		go = temps_only ? !version : version && v != keep && v != keep2;
-		if (go)
+		if (strncmp(names[i], "..", 2) == 0 && strcmp(names[i], DATA_LINK) != 0 &&
+		    !parse_version_name(names[i], &v))
 			r = remove_tree_at(dfd, names[i], mount, where, 0, err);
 	}
 	zks_free_strv(names, count);
+	return r;
+}
+
+/* A version directory other than the current one, and when it stopped being current. */
+struct old_version {
+	char *name;
+	int64_t left_ns;
+};
+
+static int cmp_newest_first(const void *a, const void *b)
+{
+	const struct old_version *x = a, *y = b;
+
+	return x->left_ns < y->left_ns ? 1 : x->left_ns > y->left_ns ? -1 : 0;
+}
+
+/* The versions but current, each with its mtime (when it stopped being current). */
+static int list_old_versions(int dfd, const char *where, uint64_t current, struct old_version **out,
+			     size_t *n, struct zks_error *err)
+{
+	char **names;
+	size_t count;
+
+	*out = NULL;
+	*n = 0;
+	if (list_entries(dfd, where, &names, &count, err) < 0)
+		return -1;
+	*out = xcalloc(count ? count : 1, sizeof(**out));
+	for (size_t i = 0; i < count; i++) {
+		struct stat st;
+		uint64_t v;
+
+		if (!parse_version_name(names[i], &v) || v == current ||
+		    fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		(*out)[*n].name = steal_pointer(&names[i]);
+		(*out)[(*n)++].left_ns =
+			(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	zks_free_strv(names, count);
+	return 0;
+}
+
+/*
+ * Remove the versions that stopped being current over OLD_GRACE_S ago, and the oldest
+ * beyond OLD_KEPT_MAX: a reader that followed `..data` to one of them just before a swap
+ * may still be looking up its file there.
+ */
+static int remove_old_versions(int dfd, uint64_t mount, const char *where, uint64_t current,
+			       struct zks_error *err)
+{
+	struct old_version *old;
+	struct timespec now;
+	int64_t cutoff;
+	size_t n;
+	int r = 0;
+
+	if (list_old_versions(dfd, where, current, &old, &n, err) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	cutoff = ((int64_t)now.tv_sec - OLD_GRACE_S) * 1000000000 + now.tv_nsec;
+	qsort(old, n, sizeof(*old), cmp_newest_first);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 && (i >= OLD_KEPT_MAX || old[i].left_ns < cutoff))
+			r = remove_tree_at(dfd, old[i].name, mount, where, 0, err);
+		free(old[i].name);
+	}
+	free(old);
 	return r;
 }
 
@@ -514,6 +581,12 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 	struct zks_error e;
 
 	if (!had || was != version) {
+		char wname[NAME_BUF];
+
+		/* The version left behind is marked with the time it stops being current. */
+		snprintf(wname, sizeof(wname), VERSION_PREFIX "%" PRIu64, was);
+		if (had && utimensat(dfd, wname, NULL, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			return zks_error_errno(err, errno, "touch `%s` in `%s`", wname, dir);
 		if (link_at(dfd, dir, vname, DATA_TMP, DATA_LINK, uid, gid, err) < 0)
 			return -1;
 		if (fsync(dfd) < 0)
@@ -522,7 +595,7 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 	if (fix_links(dfd, dir, files, n, uid, gid, err) < 0)
 		return -1;
 	/* The swap is done: a version that cannot go is only logged. */
-	if (remove_leftovers(dfd, mount, dir, false, version, had ? was : version, &e) < 0)
+	if (remove_old_versions(dfd, mount, dir, version, &e) < 0)
 		log_warn("config copy `%s`: an old version stays: %s", dir, e.msg);
 	if (fsync(dfd) < 0)
 		return zks_error_errno(err, errno, "sync `%s`", dir);
@@ -544,7 +617,7 @@ int zks_config_dir_write(const char *dir, uint64_t version, const struct zks_con
 		return -1;
 	if (mount_key(dfd, "", &mount, NULL) < 0)
 		return zks_error_errno(err, errno, "inspect `%s`", dir);
-	if (remove_leftovers(dfd, mount, dir, true, 0, 0, err) < 0)
+	if (remove_temps(dfd, mount, dir, err) < 0)
 		return -1;
 	snprintf(vname, sizeof(vname), VERSION_PREFIX "%" PRIu64, version);
 	had = read_current(dfd, &was);

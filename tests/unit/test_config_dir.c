@@ -2,7 +2,7 @@
  * test_config_dir.c - a config's copy on a real filesystem (src/sys/config_dir.c): the
  * first write, a swap to a new version (a file added, one changed, one removed), the
  * version read back, a write repeated over what crashes leave behind, names refused,
- * removal (never across a mount); a reader that reads the files in a tight loop while
+ * removal (never across a mount); old versions kept a while, and no more than 8; a reader that reads the files in a tight loop while
  * versions are swapped 200 times sees whole versions only and never loses a file that
  * both versions have; inotify on the copy sees `..data` move in.
  */
@@ -18,6 +18,7 @@
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -154,6 +155,18 @@ static char *dot_entries(const char *dir)
 	return out;
 }
 
+/* Make dir/name look an hour old: a version that stopped being current long ago. */
+static void age(const char *dir, const char *name)
+{
+	cleanup_free char *path = xasprintf("%s/%s", dir, name);
+	struct timespec ts[2];
+
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= 3600;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
 static uint64_t version_of(const char *dir)
 {
 	uint64_t v = 99;
@@ -198,6 +211,7 @@ static void test_swap_adds_changes_removes(void **state)
 	const char *n3[] = {"c"}, *d3[] = {"c3\n"};
 	cleanup_free char *dots2 = NULL;
 	cleanup_free char *dots3 = NULL;
+	cleanup_free char *dots4 = NULL;
 	struct zks_error err;
 
 	assert_ok(write_str(f->dir, 1, n1, d1, 2, &err), &err);
@@ -206,15 +220,41 @@ static void test_swap_adds_changes_removes(void **state)
 	assert_file(f->dir, "a", "a2\n");
 	assert_file(f->dir, "c", "c2\n");
 	assert_false(exists_in(f->dir, "b")); /* its link went with it */
-	/* The version replaced stays until the next swap. */
+	/* The version replaced stays a while, for readers held up in between. */
 	dots2 = dot_entries(f->dir);
 	assert_string_equal(dots2, "..data ..v1 ..v2");
 	assert_ok(write_str(f->dir, 3, n3, d3, 1, &err), &err);
 	assert_false(exists_in(f->dir, "a"));
 	assert_file(f->dir, "c", "c3\n");
 	dots3 = dot_entries(f->dir);
-	assert_string_equal(dots3, "..data ..v2 ..v3");
+	assert_string_equal(dots3, "..data ..v1 ..v2 ..v3");
 	assert_int_equal(version_of(f->dir), 3);
+	/* Once they stopped being current long enough ago, the next write removes them. */
+	age(f->dir, "..v1");
+	age(f->dir, "..v2");
+	assert_ok(write_str(f->dir, 4, n3, d3, 1, &err), &err);
+	dots4 = dot_entries(f->dir);
+	assert_string_equal(dots4, "..data ..v3 ..v4");
+}
+
+/* However quick the versions come, no more than 8 old ones stay. */
+static void test_old_versions_bounded(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = {"a"};
+	cleanup_free char *dots = NULL;
+	struct zks_error err;
+
+	for (uint64_t k = 1; k <= 20; k++) {
+		char text[32];
+		const char *data[] = {text};
+
+		snprintf(text, sizeof(text), "%llu", (unsigned long long)k);
+		assert_ok(write_str(f->dir, k, names, data, 1, &err), &err);
+	}
+	dots = dot_entries(f->dir);
+	assert_string_equal(dots, "..data ..v12 ..v13 ..v14 ..v15 ..v16 ..v17 ..v18 ..v19 ..v20");
+	assert_file(f->dir, "a", "20");
 }
 
 static void test_version_read_back(void **state)
@@ -313,6 +353,7 @@ static void test_repeat_after_crash_after_swap(void **state)
 	const char *n1[] = {"a", "b"}, *d1[] = {"a1\n", "b1\n"};
 	const char *n3[] = {"a", "c"}, *d3[] = {"a3\n", "c3\n"};
 	cleanup_free char *dots = NULL;
+	cleanup_free char *dots2 = NULL;
 	cleanup_free char *data = xasprintf("%s/..data", f->dir);
 	cleanup_free char *c = xasprintf("%s/..v3/c", f->dir);
 	struct zks_error err;
@@ -331,8 +372,14 @@ static void test_repeat_after_crash_after_swap(void **state)
 	assert_file(f->dir, "c", "c3\n");
 	assert_false(exists_in(f->dir, "b"));
 	dots = dot_entries(f->dir);
-	assert_string_equal(dots, "..data ..v3");
+	assert_string_equal(dots, "..data ..v0 ..v1 ..v3");
 	assert_int_equal(version_of(f->dir), 3);
+	/* Written again once the old versions are old: they go. */
+	age(f->dir, "..v0");
+	age(f->dir, "..v1");
+	assert_ok(write_str(f->dir, 3, n3, d3, 2, &err), &err);
+	dots2 = dot_entries(f->dir);
+	assert_string_equal(dots2, "..data ..v3");
 }
 
 /* ---- refusals and removal --------------------------------------------------------------------- */
@@ -557,6 +604,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swap_adds_changes_removes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_versions_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_version_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_after_crash_before_swap, setup,
