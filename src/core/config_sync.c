@@ -284,7 +284,7 @@ static void track_behind(struct zks_config_sync *cs, struct attached *a, bool sy
 	bool current;
 
 	pthread_mutex_lock(&cs->lock);
-	current = synced && a->version == a->latest && a->error[0] == '\0';
+	current = synced && a->version == a->latest;
 	since = a->behind_since_ms;
 	if (!current && since == 0)
 		a->behind_since_ms = now;
@@ -455,11 +455,14 @@ static int attach_copy(struct zks_config_sync *cs, struct attached *a, struct zk
 	if (attach_head(cs, a->name, &m, &stale, &e) < 0) {
 		if (e.code == ZKS_ERR_UNAVAILABLE && have) {
 			snprintf(a->error, sizeof(a->error), "%s", e.msg);
+			a->verify = true; /* kept unseen: its files are compared at the next pass */
 			return 0;
 		}
 		*err = e;
-		return zks_error_prefix(err,
-					"config volume \"%s\" has no copy on this node: ", a->name);
+		if (e.code != ZKS_ERR_UNAVAILABLE)
+			return -1;
+		return zks_error_prefix(err, "config volume \"%s\" has no copy on this node",
+					a->name);
 	}
 	a->latest = m.version;
 	if (have && stale && m.version <= a->version) {
@@ -470,10 +473,11 @@ static int attach_copy(struct zks_config_sync *cs, struct attached *a, struct zk
 		zks_config_manifest_clear(&m);
 		if (have) {
 			snprintf(a->error, sizeof(a->error), "%s", e.msg);
+			a->verify = true;
 			return 0;
 		}
 		*err = e;
-		return zks_error_prefix(err, "config volume \"%s\": ", a->name);
+		return zks_error_prefix(err, "config volume \"%s\"", a->name);
 	}
 	log_info("configs: `%s` attached at version %" PRIu64 " (ready in %" PRId64 " ms)", a->name,
 		 m.version, zks_now_ms() - t0);
@@ -509,6 +513,7 @@ int zks_config_sync_attach(struct zks_config_sync *cs, const char *name, uid_t u
 		old->latest = a->latest;
 		memcpy(old->at, a->at, sizeof(old->at));
 		memcpy(old->error, a->error, sizeof(old->error));
+		old->verify = a->verify;
 	}
 	pthread_mutex_unlock(&cs->lock);
 	if (r == 0 && old == NULL && !table_add(cs, a))
@@ -639,9 +644,9 @@ static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 	size_t n = 0;
 
 	if (zks_mkdir_p(cs->dir, 0755, err) < 0)
-		return zks_error_prefix(err, "config copies: ");
+		return zks_error_prefix(err, "config copies");
 	if (list_dir(cs->dir, &names, &n, err) < 0)
-		return zks_error_prefix(err, "config copies: ");
+		return zks_error_prefix(err, "config copies");
 	pthread_mutex_lock(&cs->write_lock);
 	for (size_t i = 0; i < n; i++) {
 		struct attached *a = xcalloc(1, sizeof(*a));

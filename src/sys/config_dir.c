@@ -209,7 +209,7 @@ int zks_config_dir_remove(const char *dir, struct zks_error *err)
 	if (mount_key(pfd, "", &mount, NULL) < 0)
 		return zks_error_errno(err, errno, "inspect `%s`", parent);
 	if (remove_tree_at(pfd, base, mount, dir, 0, err) < 0)
-		return zks_error_prefix(err, "remove config copy `%s`: ", dir);
+		return zks_error_prefix(err, "remove config copy `%s`", dir);
 	if (fsync(pfd) < 0)
 		return zks_error_errno(err, errno, "sync `%s`", parent);
 	return 0;
@@ -542,7 +542,7 @@ static int check_files(const char *dir, const struct zks_config_dir_file *files,
 				     dir, n, ZKS_CONFIG_FILES_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (zks_config_check_file_name(files[i].name, err) < 0)
-			return zks_error_prefix(err, "config copy `%s`: ", dir);
+			return zks_error_prefix(err, "config copy `%s`", dir);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(files[i].name, files[j].name) == 0)
 				return zks_error_set(err, ZKS_ERR_INVALID,

@@ -5,8 +5,9 @@
  * bounded wait; with ZooKeeper down the copy stays, Status says it is not current (and
  * for how long), and a copy on disk can still be attached; a blob that cannot be read
  * leaves the copy as it was until it can; a restart attaches the copies on disk again
- * and brings them current; an expired session's report is made again; detach removes
- * the copy and the report.
+ * and brings them current, the report taken over by the new session; an expired
+ * session's report is made again; detach removes the copy and the report (the report
+ * once ZooKeeper is back, when it was down).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,15 +121,20 @@ static char *file_in(struct fixture *f, const char *name, const char *file)
 	return data;
 }
 
-/* The version in this node's report of name, -1 if there is none. */
+/* The version in this node's report of name, -1 if there is none (read from the backend's
+ * tree, which the in-memory store's cached reads give even while it is down). */
 static long long reported(struct fixture *f, const char *name)
 {
 	cleanup_free char *path = zks_path_config_node(name, "n1");
-	cJSON *doc = test_store_json(f->admin, path);
-	cJSON *v = doc ? cJSON_GetObjectItemCaseSensitive(doc, "version") : NULL;
-	long long r = cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+	cleanup_free char *data = NULL;
+	struct zks_config_node node;
+	long long r = -1;
 
-	cJSON_Delete(doc);
+	if (store_cached_get(f->admin, path, &data, NULL, NULL) == 0 &&
+	    zks_config_node_decode(data, &node, NULL) == 0) {
+		r = (long long)node.version;
+		free(node.at);
+	}
 	return r;
 }
 
@@ -286,19 +292,29 @@ static void test_unreadable_blob_is_retried(void **state)
 	assert_string_equal(local(f, "app").error, "");
 }
 
+/* The session of the report of name's, 0 if there is none. */
+static int64_t report_owner(struct fixture *f, const char *name)
+{
+	cleanup_free char *path = zks_path_config_node(name, "n1");
+	struct zks_stat st;
+
+	if (store_get(f->admin, path, NULL, NULL, &st, NULL) < 0)
+		return 0;
+	return st.owner;
+}
+
 static void test_restart_attaches_again(void **state)
 {
 	struct fixture *f = *state;
 	cleanup_free char *dir = NULL;
-	struct zks_store_status st;
+	struct zks_store_status old, now;
 	struct zks_error err;
 	int64_t ms;
 
 	attach(f, "app");
-	store_status(f->store, &st);
-	service_end(f); /* the daemon stops; its session's reports go with it */
-	zks_mem_backend_expire(f->b, st.session_id);
-	assert_int_equal(reported(f, "app"), -1);
+	store_status(f->store, &old);
+	assert_int_equal(report_owner(f, "app"), old.session_id);
+	service_end(f); /* the daemon stops; its old session lingers a while */
 	put(f, "app", "app.conf", "version 2\n");
 	assert_true(file_is(f, "app", "app.conf", "version 1\n"));
 	/* Started again on the same directory, while ZooKeeper is down. */
@@ -306,7 +322,6 @@ static void test_restart_attaches_again(void **state)
 	f->store = zks_store_mem_new(f->b);
 	f->cs = service_new(f);
 	assert_true(local(f, "app").attached);
-	assert_int_equal(local(f, "app").version, 1);
 	assert_ok(zks_config_sync_attach(f->cs, "app", 0, 0, &dir, &err), &err);
 	/* The in-memory store's mirror is the backend itself: it may have version 2 already. */
 	assert_true(file_is(f, "app", "app.conf", "version 1\n") ||
@@ -314,7 +329,30 @@ static void test_restart_attaches_again(void **state)
 	assert_false(local(f, "app").current);
 	zks_mem_backend_set_down(f->b, false);
 	assert_true(WAIT_FOR(file_is(f, "app", "app.conf", "version 2\n"), &ms));
-	assert_true(WAIT_FOR(reported(f, "app") == 2 && local(f, "app").current, &ms));
+	/* The report is this session's now: the old one's end does not take it away. */
+	store_status(f->store, &now);
+	assert_true(
+		WAIT_FOR(reported(f, "app") == 2 && report_owner(f, "app") == now.session_id, &ms));
+	assert_true(local(f, "app").current);
+	zks_mem_backend_expire(f->b, old.session_id);
+	assert_int_equal(reported(f, "app"), 2);
+}
+
+/* A report that could not be deleted at detach (ZooKeeper down) is deleted when it is back. */
+static void test_detach_while_down(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *copy = xasprintf("%s/app", f->dir);
+	struct stat st;
+	int64_t ms;
+
+	attach(f, "app");
+	zks_mem_backend_set_down(f->b, true);
+	zks_config_sync_detach(f->cs, "app");
+	assert_int_equal(lstat(copy, &st), -1);
+	assert_int_equal(reported(f, "app"), 1);
+	zks_mem_backend_set_down(f->b, false);
+	assert_true(WAIT_FOR(reported(f, "app") == -1, &ms));
 }
 
 /* The report is an ephemeral: when the session that wrote it ends, it is made again. */
@@ -373,6 +411,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_detach_removes_copy_and_report, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_detach_while_down, setup, teardown),
 	};
 
 	test_init();
