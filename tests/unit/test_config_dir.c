@@ -203,6 +203,27 @@ static void test_first_write(void **state)
 	assert_int_equal(st.st_mode & 07777, 0755);
 }
 
+/* Everything of the copy belongs to uid:gid (chown needs root: skipped without). */
+static void test_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_config_dir_file file = {"a", "x", 1};
+	const char *paths[] = {"", "/..v1", "/..v1/a", "/a", "/..data"};
+	struct zks_error err;
+
+	if (geteuid() != 0)
+		skip();
+	assert_ok(zks_config_dir_write(f->dir, 1, &file, 1, 1234, 5678, &err), &err);
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		cleanup_free char *p = xasprintf("%s%s", f->dir, paths[i]);
+		struct stat st;
+
+		assert_int_equal(lstat(p, &st), 0);
+		assert_int_equal(st.st_uid, 1234);
+		assert_int_equal(st.st_gid, 5678);
+	}
+}
+
 static void test_swap_adds_changes_removes(void **state)
 {
 	struct fixture *f = *state;
@@ -603,6 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swap_adds_changes_removes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_versions_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_read_back, setup, teardown),
