@@ -20,6 +20,11 @@
 
 /* Tries of a change against other writers. */
 #define COMMIT_ATTEMPTS 8
+/*
+ * A blob that no step lists goes once it is this old: younger, it may be another writer's,
+ * uploaded for a commit under way.
+ */
+#define ORPHAN_AGE_MS (10 * 60 * 1000)
 /* The ops of one Remove: past this, ZooKeeper's request limit is near. */
 #define REMOVE_OPS_MAX 2000
 
@@ -487,14 +492,55 @@ static void keep_blobs(struct commit_plan *p, const struct zks_config_manifest *
 }
 
 /*
- * The blobs that go: listed under blobs/, named as a hash, and in no kept step (nor the new
- * version).  A kept step that cannot be read keeps every blob: nothing goes this time.
+ * A blob that goes and that no step going lists either is an orphan (its writer lost a race,
+ * or gave up): it stays until it is ORPHAN_AGE_MS old.
+ */
+static void spare_young_orphans(struct zks_store *s, const char *name, struct commit_plan *p)
+{
+	bool *listed = xcalloc(p->nblobs + 1, sizeof(*listed));
+	struct zks_error ignored;
+
+	for (size_t v = 0; v < p->drop_versions; v++) {
+		struct zks_config_step old;
+
+		if (read_step(s, name, p->versions[v], &old, &ignored) < 0)
+			continue;
+		for (size_t i = 0; i < p->nblobs; i++)
+			for (size_t j = 0; !listed[i] && j < old.m.nfiles; j++)
+				listed[i] = strcmp(old.m.files[j].sha256, p->blobs[i]) == 0;
+		zks_config_step_clear(&old);
+	}
+	for (size_t i = 0; i < p->nblobs; i++) {
+		cleanup_free char *path = NULL;
+		struct zks_stat st;
+
+		if (!p->drop_blobs[i] || listed[i])
+			continue;
+		path = zks_path_config_blob(name, p->blobs[i]);
+		if (store_get(s, path, NULL, NULL, &st, &ignored) < 0 ||
+		    zks_wall_ms() - st.ctime_ms < ORPHAN_AGE_MS)
+			p->drop_blobs[i] = false;
+	}
+	free(listed);
+}
+
+static bool any_blob_goes(const struct commit_plan *p)
+{
+	for (size_t i = 0; i < p->nblobs; i++)
+		if (p->drop_blobs[i])
+			return true;
+	return false;
+}
+
+/*
+ * The blobs that go: listed under blobs/, named as a hash, in no kept step (nor the new
+ * version), and not a young orphan.  A kept step that cannot be read keeps every blob:
+ * nothing goes this time.
  */
 static int plan_blobs(struct zks_store *s, const char *name, struct commit_plan *p,
 		      struct zks_error *err)
 {
 	cleanup_free char *dir = zks_path_config_blobs(name);
-	bool any = false;
 
 	if (store_children(s, dir, &p->blobs, &p->nblobs, err) < 0)
 		return -1;
@@ -502,9 +548,7 @@ static int plan_blobs(struct zks_store *s, const char *name, struct commit_plan 
 	for (size_t i = 0; i < p->nblobs; i++)
 		p->drop_blobs[i] = strlen(p->blobs[i]) == 64;
 	keep_blobs(p, &p->step.m);
-	for (size_t i = 0; i < p->nblobs; i++)
-		any = any || p->drop_blobs[i];
-	for (size_t i = p->drop_versions; any && i < p->nversions; i++) {
+	for (size_t i = p->drop_versions; any_blob_goes(p) && i < p->nversions; i++) {
 		struct zks_config_step kept;
 		struct zks_error ignored;
 
@@ -515,6 +559,8 @@ static int plan_blobs(struct zks_store *s, const char *name, struct commit_plan 
 		keep_blobs(p, &kept.m);
 		zks_config_step_clear(&kept);
 	}
+	if (any_blob_goes(p))
+		spare_young_orphans(s, name, p);
 	return 0;
 }
 
