@@ -21,12 +21,10 @@
 /* Tries of a change against other writers. */
 #define COMMIT_ATTEMPTS 8
 /*
- * A blob that no step lists goes once it is this old: younger, it may be another writer's,
- * uploaded for a commit under way.
+ * The ops of one Remove, which the volume's Remove adds 2 to: the store's transactions take
+ * 256 (the history's bounds keep a config within it: records.h).
  */
-#define ORPHAN_AGE_MS (10 * 60 * 1000)
-/* The ops of one Remove: past this, ZooKeeper's request limit is near. */
-#define REMOVE_OPS_MAX 2000
+#define REMOVE_OPS_MAX 254
 
 /* ---- the ops of Create and Remove ------------------------------------------------------- */
 
@@ -482,86 +480,81 @@ static bool hash_listed(char *const *v, size_t n, const char *sha)
 	return false;
 }
 
-/* Mark every blob m lists as kept. */
-static void keep_blobs(struct commit_plan *p, const struct zks_config_manifest *m)
+/* The distinct blobs some versions list, and their bytes. */
+struct blob_set {
+	char **sha;
+	size_t n;
+	size_t bytes;
+};
+
+/* Add m's blobs to set, unless the set would then be over the bounds (false). */
+static bool blob_set_add(struct blob_set *set, const struct zks_config_manifest *m)
 {
-	for (size_t i = 0; i < p->nblobs; i++)
-		for (size_t j = 0; p->drop_blobs[i] && j < m->nfiles; j++)
-			if (strcmp(m->files[j].sha256, p->blobs[i]) == 0)
-				p->drop_blobs[i] = false;
+	size_t n = set->n, bytes = set->bytes;
+
+	set->sha = xrealloc(set->sha, (set->n + m->nfiles + 1) * sizeof(*set->sha));
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (!hash_listed(set->sha, n, m->files[i].sha256)) {
+			set->sha[n++] = m->files[i].sha256; /* borrowed from m */
+			bytes += m->files[i].size;
+		}
+	if (n > ZKS_CONFIG_BLOBS_MAX || bytes > ZKS_CONFIG_KEPT_MAX)
+		return false;
+	set->n = n;
+	set->bytes = bytes;
+	return true;
 }
 
 /*
- * A blob that goes and that no step going lists either is an orphan (its writer lost a race,
- * or gave up): it stays until it is ORPHAN_AGE_MS old.
+ * Which steps stay: the newest, as long as they are at most ZKS_CONFIG_HISTORY with the new
+ * one and list at most ZKS_CONFIG_BLOBS_MAX blobs and ZKS_CONFIG_KEPT_MAX bytes together;
+ * the older go.  Their blobs into set (the steps read are kept in kept, which owns them).  A
+ * kept step that is unreadable (corrupt) counts, and *unsure says its blobs are unknown.
  */
-static void spare_young_orphans(struct zks_store *s, const char *name, struct commit_plan *p)
-{
-	bool *listed = xcalloc(p->nblobs + 1, sizeof(*listed));
-	struct zks_error ignored;
-
-	for (size_t v = 0; v < p->drop_versions; v++) {
-		struct zks_config_step old;
-
-		if (read_step(s, name, p->versions[v], &old, &ignored) < 0)
-			continue;
-		for (size_t i = 0; i < p->nblobs; i++)
-			for (size_t j = 0; !listed[i] && j < old.m.nfiles; j++)
-				listed[i] = strcmp(old.m.files[j].sha256, p->blobs[i]) == 0;
-		zks_config_step_clear(&old);
-	}
-	for (size_t i = 0; i < p->nblobs; i++) {
-		cleanup_free char *path = NULL;
-		struct zks_stat st;
-
-		if (!p->drop_blobs[i] || listed[i])
-			continue;
-		path = zks_path_config_blob(name, p->blobs[i]);
-		if (store_get(s, path, NULL, NULL, &st, &ignored) < 0 ||
-		    zks_wall_ms() - st.ctime_ms < ORPHAN_AGE_MS)
-			p->drop_blobs[i] = false;
-	}
-	free(listed);
-}
-
-static bool any_blob_goes(const struct commit_plan *p)
-{
-	for (size_t i = 0; i < p->nblobs; i++)
-		if (p->drop_blobs[i])
-			return true;
-	return false;
-}
-
-/*
- * The blobs that go: listed under blobs/, named as a hash, in no kept step (nor the new
- * version), and not a young orphan.  A kept step that cannot be read keeps every blob:
- * nothing goes this time.
- */
-static int plan_blobs(struct zks_store *s, const char *name, struct commit_plan *p,
+static int plan_steps(struct zks_store *s, const char *name, struct commit_plan *p,
+		      struct zks_config_step *kept, struct blob_set *set, bool *unsure,
 		      struct zks_error *err)
 {
-	cleanup_free char *dir = zks_path_config_blobs(name);
+	size_t i = p->nversions, nkept = 1;
 
-	if (store_children(s, dir, &p->blobs, &p->nblobs, err) < 0)
-		return -1;
-	p->drop_blobs = xcalloc(p->nblobs + 1, sizeof(*p->drop_blobs));
-	for (size_t i = 0; i < p->nblobs; i++)
-		p->drop_blobs[i] = strlen(p->blobs[i]) == 64;
-	keep_blobs(p, &p->step.m);
-	for (size_t i = p->drop_versions; any_blob_goes(p) && i < p->nversions; i++) {
-		struct zks_config_step kept;
-		struct zks_error ignored;
+	blob_set_add(set, &p->step.m); /* the new version alone is within the bounds */
+	for (; i > 0 && nkept < ZKS_CONFIG_HISTORY; i--, nkept++) {
+		struct zks_config_step *st = &kept[p->nversions - i];
 
-		if (read_step(s, name, p->versions[i], &kept, &ignored) < 0) {
-			memset(p->drop_blobs, 0, p->nblobs * sizeof(*p->drop_blobs));
-			break;
+		if (read_step(s, name, p->versions[i - 1], st, err) < 0) {
+			if (err->code != ZKS_ERR_INTERNAL)
+				return -1; /* gone under us (a race), or ZooKeeper away */
+			*unsure = true;
+			continue;
 		}
-		keep_blobs(p, &kept.m);
-		zks_config_step_clear(&kept);
+		if (!blob_set_add(set, &st->m))
+			break;
 	}
-	if (any_blob_goes(p))
-		spare_young_orphans(s, name, p);
+	p->drop_versions = i;
 	return 0;
+}
+
+/* The blobs that go: listed under blobs/, named as a hash, in no kept step. */
+static int plan_gc(struct zks_store *s, const char *name, struct commit_plan *p,
+		   struct zks_error *err)
+{
+	cleanup_free char *dir = zks_path_config_blobs(name);
+	struct zks_config_step *kept = xcalloc(p->nversions + 1, sizeof(*kept));
+	struct blob_set set = {0};
+	bool unsure = false;
+	int r = plan_steps(s, name, p, kept, &set, &unsure, err);
+
+	if (r == 0)
+		r = store_children(s, dir, &p->blobs, &p->nblobs, err);
+	if (r == 0) {
+		p->drop_blobs = xcalloc(p->nblobs + 1, sizeof(*p->drop_blobs));
+		for (size_t i = 0; i < p->nblobs && !unsure; i++)
+			p->drop_blobs[i] = strlen(p->blobs[i]) == 64 &&
+					   !hash_listed(set.sha, set.n, p->blobs[i]);
+	}
+	free(set.sha);
+	zks_config_steps_free(kept, p->nversions + 1);
+	return r;
 }
 
 /*
@@ -589,9 +582,7 @@ static int plan_make(struct zks_store *s, const struct commit_req *req, struct c
 	zks_rfc3339_now(at);
 	p->step.m.at = xstrdup(at);
 	p->step.m.by = req->by ? xstrdup(req->by) : NULL;
-	if (p->nversions + 1 > ZKS_CONFIG_HISTORY)
-		p->drop_versions = p->nversions + 1 - ZKS_CONFIG_HISTORY;
-	return plan_blobs(s, req->name, p, err);
+	return plan_gc(s, req->name, p, err);
 }
 
 /* The edit whose contents hash to sha, or NULL. */
@@ -736,10 +727,13 @@ int zks_config_commit(struct zks_store *s, const char *name, const struct zks_co
 		      struct zks_error *err)
 {
 	struct commit_req req = {.name = name, .edits = edits, .n = n, .by = by};
+	struct zks_error local;
 	uint64_t v = 0;
 	bool c = false;
 	int r;
 
+	if (err == NULL)
+		err = &local;
 	req.hashes = xcalloc(n + 1, sizeof(*req.hashes));
 	r = edits_check(&req, err);
 	if (r == 0)
@@ -776,10 +770,13 @@ int zks_config_rollback(struct zks_store *s, const char *name, uint64_t to, cons
 	uint64_t v = 0;
 	bool changed;
 	char kept[64];
+	struct zks_error local;
 	int r;
 
+	if (err == NULL)
+		err = &local;
 	if (read_step(s, name, to, &step, err) < 0) {
-		if (err == NULL || err->code != ZKS_ERR_NOT_FOUND)
+		if (err->code != ZKS_ERR_NOT_FOUND)
 			return -1;
 		kept_versions(s, name, kept, sizeof(kept));
 		return zks_error_set(err, ZKS_ERR_NOT_FOUND,
