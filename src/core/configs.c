@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zkswarm/configs.h"
 #include "zkswarm/util.h"
 
-/* Tries of a change against other writers. */
-#define COMMIT_ATTEMPTS 8
+/* Tries of a change against other writers, with a random pause of up to 5 << try ms between. */
+#define COMMIT_ATTEMPTS 12
+#define COMMIT_PAUSE_MAX_MS 100
 /*
  * The ops of one Remove, which the volume's Remove adds 2 to: the store's transactions take
  * 256 (the history's bounds keep a config within it: records.h).
@@ -119,8 +121,9 @@ void zks_config_ops_free(struct zks_config_ops *o)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
-		    struct zks_config_manifest *out, int32_t *stat_version, struct zks_error *err)
+/* The head and its znode's stat. */
+static int head_read(struct zks_store *s, const char *name, bool authoritative,
+		     struct zks_config_manifest *out, struct zks_stat *stp, struct zks_error *err)
 {
 	cleanup_free char *path = zks_path_config(name);
 	cleanup_free char *data = NULL;
@@ -142,6 +145,18 @@ int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
 	}
 	if (zks_config_manifest_decode(data, out, err) < 0)
 		return zks_error_prefix(err, "config \"%s\": ", name);
+	if (stp)
+		*stp = st;
+	return 0;
+}
+
+int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
+		    struct zks_config_manifest *out, int32_t *stat_version, struct zks_error *err)
+{
+	struct zks_stat st;
+
+	if (head_read(s, name, authoritative, out, &st, err) < 0)
+		return -1;
 	if (stat_version)
 		*stat_version = st.version;
 	return 0;
@@ -350,6 +365,7 @@ struct commit_req {
 struct commit_plan {
 	struct zks_config_manifest head;
 	int32_t head_stat;
+	int64_t head_czxid; /* steps made since: the mirror's copies of them can be trusted */
 	struct zks_config_step step; /* the new one: its manifest and changes */
 	uint64_t *versions;	     /* the steps kept now, ascending */
 	size_t nversions;
@@ -506,6 +522,26 @@ static bool blob_set_add(struct blob_set *set, const struct zks_config_manifest 
 }
 
 /*
+ * A step of the history, from the mirror if it has it as this config made it: steps never
+ * change, and one created after the head was is this config's, not a namesake's removed
+ * since (the mirror's copy of a step it has not read back yet has no czxid).  Else from
+ * ZooKeeper.
+ */
+static int read_kept_step(struct zks_store *s, const char *name, const struct commit_plan *p,
+			  uint64_t version, struct zks_config_step *out, struct zks_error *err)
+{
+	cleanup_free char *path = zks_path_config_version(name, version);
+	cleanup_free char *data = NULL;
+	struct zks_stat st;
+
+	if (store_cached_get(s, path, &data, NULL, &st) == 0 && st.czxid > p->head_czxid &&
+	    zks_config_step_decode(data, out, NULL) == 0 && out->m.version == version)
+		return 0;
+	zks_config_step_clear(out);
+	return read_step(s, name, version, out, err);
+}
+
+/*
  * Which steps stay: the newest, as long as they are at most ZKS_CONFIG_HISTORY with the new
  * one and list at most ZKS_CONFIG_BLOBS_MAX blobs and ZKS_CONFIG_KEPT_MAX bytes together;
  * the older go.  Their blobs into set (the steps read are kept in kept, which owns them).  A
@@ -521,7 +557,7 @@ static int plan_steps(struct zks_store *s, const char *name, struct commit_plan 
 	for (; i > 0 && nkept < ZKS_CONFIG_HISTORY; i--, nkept++) {
 		struct zks_config_step *st = &kept[p->nversions - i];
 
-		if (read_step(s, name, p->versions[i - 1], st, err) < 0) {
+		if (read_kept_step(s, name, p, p->versions[i - 1], st, err) < 0) {
 			if (err->code != ZKS_ERR_INTERNAL)
 				return -1; /* gone under us (a race), or ZooKeeper away */
 			*unsure = true;
@@ -566,9 +602,12 @@ static int plan_make(struct zks_store *s, const struct commit_req *req, struct c
 {
 	uint64_t last;
 	char at[32];
+	struct zks_stat st;
 
-	if (zks_config_head(s, req->name, true, &p->head, &p->head_stat, err) < 0)
+	if (head_read(s, req->name, true, &p->head, &st, err) < 0)
 		return -1;
+	p->head_stat = st.version;
+	p->head_czxid = st.czxid;
 	if (new_manifest(req, &p->head, &p->step.m, err) < 0)
 		return -1;
 	diff_changes(&p->head, &p->step);
@@ -662,13 +701,34 @@ static bool lost_race(const struct zks_error *err)
 	       err->code == ZKS_ERR_EXISTS || err->code == ZKS_ERR_NOT_EMPTY;
 }
 
+/* Before try `attempt` (1...), a random pause: two writers that collided part ways. */
+static void backoff(int attempt)
+{
+	long max = 5L << (attempt < 10 ? attempt : 10);
+	char hex[17];
+	long ms;
+	struct timespec ts;
+
+	zks_random_hex(hex);
+	hex[8] = '\0';
+	ms = (long)(strtoul(hex, NULL, 16) %
+		    (unsigned long)(max < COMMIT_PAUSE_MAX_MS ? max : COMMIT_PAUSE_MAX_MS)) +
+	     1;
+	ts = (struct timespec){.tv_sec = 0, .tv_nsec = ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
 /* Plan, upload, commit; retried when another writer got there first. */
 static int commit_run(struct zks_store *s, const struct commit_req *req, uint64_t *version,
 		      bool *changed, struct zks_error *err)
 {
 	for (int attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
 		struct commit_plan p = {0};
-		int r = plan_make(s, req, &p, err);
+		int r;
+
+		if (attempt > 0)
+			backoff(attempt);
+		r = plan_make(s, req, &p, err);
 
 		if (r == 1) {
 			*version = p.head.version;
