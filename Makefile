@@ -95,6 +95,11 @@ $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# configs.c over the ZooKeeper store, for tests/integration/test_configs_zk.sh.
+$(BUILD)/tests/configs_zk: $(BUILD)/tests/integration/configs_zk.o $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # libFuzzer target over zks_http_dispatch (tests/fuzz/fuzz_request.c); BUILD=build-fuzz only.
 $(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(TEST_FAKES) $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
