@@ -233,6 +233,41 @@ static void test_commit_reaches_the_disk(void **state)
 	assert_int_equal(local(f, "app").version, 4);
 }
 
+/* Empty and binary files (NUL bytes, a file near the limit) reach the disk byte for byte. */
+static void test_empty_and_binary_files(void **state)
+{
+	struct fixture *f = *state;
+	size_t big_len = ZKS_CONFIG_FILE_MAX - 1000;
+	cleanup_free char *big = xmalloc(big_len);
+	cleanup_free char *path = xasprintf("%s/app/blob.bin", f->dir);
+	cleanup_free char *got = NULL;
+	const char bin[] = {'a', 0, 'b', 0, 0, '\n'};
+	struct zks_config_edit edits[] = {{"empty", "", 0},
+					  {"bin", bin, sizeof(bin)},
+					  {"blob.bin", big, big_len}};
+	struct zks_error err;
+	uint64_t v;
+	bool changed;
+	size_t len;
+	int64_t ms;
+
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (char)(i * 7 + i / 255);
+	attach(f, "app");
+	assert_ok(zks_config_commit(f->admin, "app", edits, 3, "tester", &v, &changed, &err), &err);
+	assert_true(WAIT_FOR(local(f, "app").version == v, &ms));
+	assert_true(file_is(f, "app", "empty", ""));
+	assert_ok(zks_read_file(path, 2 * big_len, &got, &len, &err), &err);
+	assert_int_equal(len, big_len);
+	assert_memory_equal(got, big, big_len);
+	free(steal_pointer(&got));
+	free(path);
+	path = xasprintf("%s/app/bin", f->dir);
+	assert_ok(zks_read_file(path, 100, &got, &len, &err), &err);
+	assert_int_equal(len, sizeof(bin));
+	assert_memory_equal(got, bin, sizeof(bin));
+}
+
 static void test_backend_down_keeps_the_copy(void **state)
 {
 	struct fixture *f = *state;
@@ -404,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_refuses_what_is_not_a_config, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_commit_reaches_the_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_and_binary_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_down_keeps_the_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_blob_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_attaches_again, setup, teardown),
