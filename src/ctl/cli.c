@@ -616,28 +616,30 @@ static int set_type(struct ctl_cli *cli, const char *arg)
 	return CTL_CLI_RUN;
 }
 
+/* Every option, getopt's way (command_options says which belong to one command). */
+static const struct option longopts[] = {
+	{"zk-hosts", required_argument, NULL, 'H'},
+	{"zk-root", required_argument, NULL, 'r'},
+	{"zk-auth-file", required_argument, NULL, 'a'},
+	{"socket", required_argument, NULL, 's'},
+	{"timeout", required_argument, NULL, 't'},
+	{"json", no_argument, NULL, 'j'},
+	{"yes", no_argument, NULL, 'y'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	{"node", required_argument, NULL, OPT_NODE},
+	{"type", required_argument, NULL, OPT_TYPE},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", optional_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
 /* The options before, between and after the words; CTL_CLI_RUN, or the exit code. */
 static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"zk-hosts", required_argument, NULL, 'H'},
-		{"zk-root", required_argument, NULL, 'r'},
-		{"zk-auth-file", required_argument, NULL, 'a'},
-		{"socket", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"yes", no_argument, NULL, 'y'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"network", required_argument, NULL, OPT_NETWORK},
-		{"service", required_argument, NULL, OPT_SERVICE},
-		{"node", required_argument, NULL, OPT_NODE},
-		{"type", required_argument, NULL, OPT_TYPE},
-		{"from", required_argument, NULL, OPT_FROM},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", optional_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
 	struct ctl_opts *o = &cli->opts;
 	int c, r = CTL_CLI_RUN;
 	bool version = false;

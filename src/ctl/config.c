@@ -33,6 +33,8 @@
 
 #define SHORT_HASH 12
 #define READ_CHUNK 65536
+/* Reads interrupted by a signal before giving up (every other read makes progress). */
+#define READ_EINTR_MAX 100
 
 /* A command being run: its words after NAME and, once connected, the cluster. */
 struct cfg {
@@ -297,6 +299,7 @@ static int read_fd(int fd, char **data, size_t *len)
 {
 	size_t cap = ZKS_CONFIG_FILE_MAX + 1, n = 0, size = READ_CHUNK;
 	cleanup_free char *buf = xmalloc(size);
+	int interrupted = 0;
 
 	while (n < cap) {
 		ssize_t r;
@@ -306,7 +309,7 @@ static int read_fd(int fd, char **data, size_t *len)
 			buf = xrealloc(buf, size);
 		}
 		r = read(fd, buf + n, size - n);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && ++interrupted < READ_EINTR_MAX)
 			continue;
 		if (r < 0)
 			return -1;
@@ -546,6 +549,16 @@ static double json_num(const cJSON *obj, const char *key)
 	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
+/* "current", "behind by 2", or "not current" (a report ahead of the head). */
+static char *node_state(const cJSON *node)
+{
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "current")))
+		return xstrdup("current");
+	if (json_num(node, "behind") > 0)
+		return xasprintf("behind by %.0f", json_num(node, "behind"));
+	return xstrdup("not current");
+}
+
 static void print_ls(const cJSON *doc)
 {
 	static const char *const fh[] = {"FILE", "SIZE", "SHA256"};
@@ -567,10 +580,7 @@ static void print_ls(const cJSON *doc)
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "nodes"))
 	{
-		cleanup_free char *state =
-			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "current"))
-				? xstrdup("current")
-				: xasprintf("behind by %.0f", json_num(e, "behind"));
+		cleanup_free char *state = node_state(e);
 		char version[32];
 
 		snprintf(version, sizeof(version), "%.0f", json_num(e, "version"));
