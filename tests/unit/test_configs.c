@@ -488,6 +488,7 @@ struct race_store {
 	const char *other_file, *other_text;
 	int fired;
 	int multis;
+	size_t max_ops; /* the largest transaction seen */
 };
 
 static int race_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
@@ -496,6 +497,8 @@ static int race_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
 	struct race_store *r = (struct race_store *)s;
 
 	r->multis++;
+	if (n > r->max_ops)
+		r->max_ops = n;
 	if (!r->fired && n > 1 && ops[0].type == ZKS_OP_SET) {
 		r->fired = 1;
 		put(r->other, r->other_file, r->other_text);
@@ -620,6 +623,32 @@ static void test_orphan_blobs(void **state)
 	put(f->s1, "a", "2");
 	/* The old version's blob is still listed by its step: it stays. */
 	assert_true(blob_exists(f->s1, "1"));
+}
+
+/* However many orphans there are, a change stays within the store's 256 steps. */
+static void test_many_orphans(void **state)
+{
+	struct fixture *f = *state;
+	struct race_store r = {.base.ops = &race_ops, .inner = f->s1, .fired = 1};
+	struct zks_error err = {0};
+
+	for (int i = 0; i < 300; i++) {
+		char text[16], sha[65];
+		cleanup_free char *path = NULL;
+
+		snprintf(text, sizeof(text), "orphan %d", i);
+		zks_sha256_hex(text, strlen(text), sha);
+		path = zks_path_config_blob(NAME, sha);
+		assert_ok(store_create(f->s1, path, text, strlen(text), ZKS_PERSISTENT, &err),
+			  &err);
+	}
+	put(&r.base, "a", "1");
+	assert_true(r.max_ops <= 256);
+	assert_true(count_under(f->s1, "blobs") > 1);
+	put(&r.base, "a", "2");
+	assert_true(r.max_ops <= 256);
+	assert_int_equal(count_under(f->s1, "blobs"), 2); /* versions 1 and 2 */
+	assert_removable(f->s1);
 }
 
 /* Sequential conflicting changes of one file from two stores: two versions. */
@@ -1136,6 +1165,7 @@ int main(void)
 		T(test_race_both_land),
 		T(test_race_blob_deleted_under_writer),
 		T(test_orphan_blobs),
+		T(test_many_orphans),
 		T(test_two_writers_sequential),
 		T(test_limits),
 		T(test_bad_file_names),
