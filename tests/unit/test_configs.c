@@ -343,6 +343,23 @@ static void assert_removable(struct zks_store *s)
 	zks_config_ops_free(&o);
 }
 
+/* Files with the same contents share one blob; it stays while a version lists it. */
+static void test_shared_contents(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_config_edit same[] = {{.file = "a", .data = "same", .len = 4},
+					 {.file = "b", .data = "same", .len = 4}};
+	struct zks_config_edit rm = {.file = "a"};
+	struct zks_error err = {0};
+
+	assert_ok(zks_config_commit(f->s1, NAME, same, 2, "x", NULL, NULL, &err), &err);
+	assert_int_equal(count_under(f->s1, "blobs"), 1);
+	assert_ok(zks_config_commit(f->s1, NAME, &rm, 1, "x", NULL, NULL, &err), &err);
+	assert_true(blob_exists(f->s1, "same"));
+	assert_file(f->s2, 0, "b", "same");
+	assert_file(f->s2, 1, "a", "same");
+}
+
 /* ---- the history's bound ------------------------------------------------------------------ */
 
 static void test_history_bound(void **state)
@@ -1158,6 +1175,7 @@ int main(void)
 		T(test_versions_count_up),
 		T(test_unchanged_is_no_version),
 		T(test_rm),
+		T(test_shared_contents),
 		T(test_history_bound),
 		T(test_history_bound_blobs),
 		T(test_history_bound_bytes),
