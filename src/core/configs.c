@@ -22,11 +22,10 @@
 /* Tries of a change against other writers, with a random pause of up to 5 << try ms between. */
 #define COMMIT_ATTEMPTS 12
 #define COMMIT_PAUSE_MAX_MS 100
-/*
- * The ops of one Remove, which the volume's Remove adds 2 to: the store's transactions take
- * 256 (the history's bounds keep a config within it: records.h).
- */
-#define REMOVE_OPS_MAX 254
+/* The store's transactions take 256 steps (zk.c); the history's bounds keep a config within. */
+#define TXN_OPS_MAX 256
+/* The ops of one Remove, to which the volume's Remove adds 2. */
+#define REMOVE_OPS_MAX (TXN_OPS_MAX - 2)
 
 /* ---- the ops of Create and Remove ------------------------------------------------------- */
 
@@ -570,7 +569,33 @@ static int plan_steps(struct zks_store *s, const char *name, struct commit_plan 
 	return 0;
 }
 
-/* The blobs that go: listed under blobs/, named as a hash, in no kept step. */
+/*
+ * The change within one transaction of the store (2 + a check per file + deletions): what
+ * does not fit waits for the next change.  Steps that should go and stay keep every blob.
+ */
+static void plan_cap(struct commit_plan *p)
+{
+	size_t room = TXN_OPS_MAX - 2 - p->step.m.nfiles;
+
+	if (p->drop_versions > room) {
+		p->drop_versions = room;
+		memset(p->drop_blobs, 0, p->nblobs * sizeof(*p->drop_blobs));
+	}
+	room -= p->drop_versions;
+	for (size_t i = 0; i < p->nblobs; i++) {
+		if (!p->drop_blobs[i])
+			continue;
+		if (room == 0)
+			p->drop_blobs[i] = false;
+		else
+			room--;
+	}
+}
+
+/*
+ * The blobs that go: listed under blobs/, named as a hash, in no kept step.  2: a step or
+ * the blobs went under us (another writer): try again.
+ */
 static int plan_gc(struct zks_store *s, const char *name, struct commit_plan *p,
 		   struct zks_error *err)
 {
@@ -587,15 +612,17 @@ static int plan_gc(struct zks_store *s, const char *name, struct commit_plan *p,
 		for (size_t i = 0; i < p->nblobs && !unsure; i++)
 			p->drop_blobs[i] = strlen(p->blobs[i]) == 64 &&
 					   !hash_listed(set.sha, set.n, p->blobs[i]);
+		plan_cap(p);
 	}
 	free(set.sha);
 	zks_config_steps_free(kept, p->nversions + 1);
-	return r;
+	return r < 0 && err->code == ZKS_ERR_NOT_FOUND ? 2 : r;
 }
 
 /*
  * One try's plan from the head read now.  1: nothing to change (the head already is the
- * new version); 0: a plan; -1: refused or failed (err).
+ * new version); 0: a plan; 2: another writer changed the history meanwhile; -1: refused or
+ * failed (err).
  */
 static int plan_make(struct zks_store *s, const struct commit_req *req, struct commit_plan *p,
 		     struct zks_error *err)
@@ -614,7 +641,7 @@ static int plan_make(struct zks_store *s, const struct commit_req *req, struct c
 	if (p->step.nchanges == 0)
 		return 1;
 	if (list_versions(s, req->name, &p->versions, &p->nversions, err) < 0)
-		return -1;
+		return err->code == ZKS_ERR_NOT_FOUND ? 2 : -1;
 	last = p->nversions ? p->versions[p->nversions - 1] : 0;
 	p->step.m.version = (last > p->head.version ? last : p->head.version) + 1;
 	p->step.rollback_of = req->rollback_of;

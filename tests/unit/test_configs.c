@@ -343,6 +343,23 @@ static void assert_removable(struct zks_store *s)
 	zks_config_ops_free(&o);
 }
 
+/* Files with the same contents share one blob; it stays while a version lists it. */
+static void test_shared_contents(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_config_edit same[] = {{.file = "a", .data = "same", .len = 4},
+					 {.file = "b", .data = "same", .len = 4}};
+	struct zks_config_edit rm = {.file = "a"};
+	struct zks_error err = {0};
+
+	assert_ok(zks_config_commit(f->s1, NAME, same, 2, "x", NULL, NULL, &err), &err);
+	assert_int_equal(count_under(f->s1, "blobs"), 1);
+	assert_ok(zks_config_commit(f->s1, NAME, &rm, 1, "x", NULL, NULL, &err), &err);
+	assert_true(blob_exists(f->s1, "same"));
+	assert_file(f->s2, 0, "b", "same");
+	assert_file(f->s2, 1, "a", "same");
+}
+
 /* ---- the history's bound ------------------------------------------------------------------ */
 
 static void test_history_bound(void **state)
@@ -488,6 +505,7 @@ struct race_store {
 	const char *other_file, *other_text;
 	int fired;
 	int multis;
+	size_t max_ops; /* the largest transaction seen */
 };
 
 static int race_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
@@ -496,6 +514,8 @@ static int race_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
 	struct race_store *r = (struct race_store *)s;
 
 	r->multis++;
+	if (n > r->max_ops)
+		r->max_ops = n;
 	if (!r->fired && n > 1 && ops[0].type == ZKS_OP_SET) {
 		r->fired = 1;
 		put(r->other, r->other_file, r->other_text);
@@ -620,6 +640,32 @@ static void test_orphan_blobs(void **state)
 	put(f->s1, "a", "2");
 	/* The old version's blob is still listed by its step: it stays. */
 	assert_true(blob_exists(f->s1, "1"));
+}
+
+/* However many orphans there are, a change stays within the store's 256 steps. */
+static void test_many_orphans(void **state)
+{
+	struct fixture *f = *state;
+	struct race_store r = {.base.ops = &race_ops, .inner = f->s1, .fired = 1};
+	struct zks_error err = {0};
+
+	for (int i = 0; i < 300; i++) {
+		char text[16], sha[65];
+		cleanup_free char *path = NULL;
+
+		snprintf(text, sizeof(text), "orphan %d", i);
+		zks_sha256_hex(text, strlen(text), sha);
+		path = zks_path_config_blob(NAME, sha);
+		assert_ok(store_create(f->s1, path, text, strlen(text), ZKS_PERSISTENT, &err),
+			  &err);
+	}
+	put(&r.base, "a", "1");
+	assert_true(r.max_ops <= 256);
+	assert_true(count_under(f->s1, "blobs") > 1);
+	put(&r.base, "a", "2");
+	assert_true(r.max_ops <= 256);
+	assert_int_equal(count_under(f->s1, "blobs"), 2); /* versions 1 and 2 */
+	assert_removable(f->s1);
 }
 
 /* Sequential conflicting changes of one file from two stores: two versions. */
@@ -1129,6 +1175,7 @@ int main(void)
 		T(test_versions_count_up),
 		T(test_unchanged_is_no_version),
 		T(test_rm),
+		T(test_shared_contents),
 		T(test_history_bound),
 		T(test_history_bound_blobs),
 		T(test_history_bound_bytes),
@@ -1136,6 +1183,7 @@ int main(void)
 		T(test_race_both_land),
 		T(test_race_blob_deleted_under_writer),
 		T(test_orphan_blobs),
+		T(test_many_orphans),
 		T(test_two_writers_sequential),
 		T(test_limits),
 		T(test_bad_file_names),
