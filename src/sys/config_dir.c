@@ -5,13 +5,15 @@
  *
  *   1. DIR/..v<N>.tmp-<random>/<file>: every file written (0444, uid:gid) and
  *      fsynced, then the directory (0755) fsynced;
- *   2. renamed to DIR/..v<N>, DIR fsynced;
- *   3. DIR/..data.tmp -> ..v<N>, renamed over DIR/..data, DIR fsynced: the swap;
- *   4. DIR/<file> -> ..data/<file> for each file the links lack (made under a
- *      temporary name, renamed into place); the links of files the version
- *      lacks removed;
- *   5. the version directories that stopped being current over 5 s ago
- *      removed, DIR fsynced.
+ *   2. renamed to DIR/..v<N>;
+ *   3. DIR/<file> -> ..data/<file> for each file the links lack (made under a
+ *      temporary name, renamed into place; a new file's link dangles until the
+ *      swap, which to a reader is the same as no file), DIR fsynced;
+ *   4. DIR/..data.tmp -> ..v<N>, renamed over DIR/..data, DIR fsynced: the swap;
+ *   5. the links of files the version lacks removed, the version directories
+ *      that stopped being current over 5 s ago removed, DIR fsynced.
+ * Kubernetes makes the links after the swap; made before it, a copy whose
+ * `..data` exists always has every link, even after a crash.
  *
  * Before the swap, the version it leaves gets its mtime set: the time it
  * stopped being current.  A reader that followed `..data` just before a swap
@@ -376,8 +378,6 @@ static int install_version(int dfd, uint64_t mount, const char *where, const cha
 		remove_tree_at(dfd, tmp, mount, where, 0, NULL);
 		return -1;
 	}
-	if (fsync(dfd) < 0)
-		return zks_error_errno(err, errno, "sync `%s`", where);
 	return 0;
 }
 
@@ -410,15 +410,12 @@ static bool in_files(const char *name, const struct zks_config_dir_file *files, 
 	return false;
 }
 
-/* DIR/<file> -> ..data/<file> for every file; the links of other files removed. */
-static int fix_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
+/* DIR/<file> -> ..data/<file> for every file (before the swap: a new file's link dangles
+ * until then, which a reader cannot tell from no file). */
+static int add_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
 		     uid_t uid, gid_t gid, struct zks_error *err)
 {
-	char **names;
-	size_t count;
-	int r = 0;
-
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char target[NAME_BUF], tmp[NAME_BUF], buf[NAME_BUF];
 		ssize_t len = readlinkat(dfd, files[i].name, buf, sizeof(buf) - 1);
 
@@ -426,9 +423,21 @@ static int fix_links(int dfd, const char *where, const struct zks_config_dir_fil
 		if (len > 0 && (size_t)len == strlen(target) && memcmp(buf, target, len) == 0)
 			continue;
 		snprintf(tmp, sizeof(tmp), LINK_TMP_PREFIX "%s", files[i].name);
-		r = link_at(dfd, where, target, tmp, files[i].name, uid, gid, err);
+		if (link_at(dfd, where, target, tmp, files[i].name, uid, gid, err) < 0)
+			return -1;
 	}
-	if (r < 0 || list_entries(dfd, where, &names, &count, err) < 0)
+	return 0;
+}
+
+/* Remove the links of files the version lacks (after the swap: until then they are read). */
+static int drop_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
+		      struct zks_error *err)
+{
+	char **names;
+	size_t count;
+	int r = 0;
+
+	if (list_entries(dfd, where, &names, &count, err) < 0)
 		return -1;
 	for (size_t i = 0; i < count && r == 0; i++) {
 		struct stat st;
@@ -572,7 +581,7 @@ static int make_copy(const char *dir, uid_t uid, gid_t gid, struct zks_error *er
 	return open_copy(dir, err);
 }
 
-/* Steps 3 to 5 of the recipe, once vname holds the version. */
+/* The links, the swap and the cleaning up, once vname holds the version. */
 static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *vname,
 			 uint64_t version, bool had, uint64_t was,
 			 const struct zks_config_dir_file *files, size_t n, uid_t uid, gid_t gid,
@@ -580,6 +589,10 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 {
 	struct zks_error e;
 
+	if (add_links(dfd, dir, files, n, uid, gid, err) < 0)
+		return -1;
+	if (fsync(dfd) < 0) /* the version and the links are there before ..data names it */
+		return zks_error_errno(err, errno, "sync `%s`", dir);
 	if (!had || was != version) {
 		char wname[NAME_BUF];
 
@@ -592,7 +605,7 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 		if (fsync(dfd) < 0)
 			return zks_error_errno(err, errno, "sync `%s`", dir);
 	}
-	if (fix_links(dfd, dir, files, n, uid, gid, err) < 0)
+	if (drop_links(dfd, dir, files, n, err) < 0)
 		return -1;
 	/* The swap is done: a version that cannot go is only logged. */
 	if (remove_old_versions(dfd, mount, dir, version, &e) < 0)
