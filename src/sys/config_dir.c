@@ -300,6 +300,7 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Create and write f in dfd, its writeback started; the open fd, or -1. */
 static int write_file_at(int dfd, const char *where, const struct zks_config_dir_file *f, uid_t uid,
 			 gid_t gid, struct zks_error *err)
 {
@@ -308,32 +309,53 @@ static int write_file_at(int dfd, const char *where, const struct zks_config_dir
 	if (fd < 0)
 		return zks_error_errno(err, errno, "create `%s` in `%s`", f->name, where);
 	if (write_all(fd, f->data, f->len) < 0 || fchmod(fd, 0444) < 0 ||
-	    (is_root() && fchown(fd, uid, gid) < 0) || fsync(fd) < 0) {
+	    (is_root() && fchown(fd, uid, gid) < 0)) {
 		int saved = errno;
 
 		close(fd);
 		return zks_error_errno(err, saved, "write `%s` in `%s`", f->name, where);
 	}
-	if (close(fd) < 0)
-		return zks_error_errno(err, errno, "write `%s` in `%s`", f->name, where);
-	return 0;
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync below makes sure */
+	return fd;
 }
 
-/* Make tmp in dfd (0755, uid:gid) and write the files into it, all fsynced. */
+/* fsync and close the n fds (all of them, whatever fails). */
+static int sync_all(int *fds, size_t n, const char *tmp, const char *where, struct zks_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 && fsync(fds[i]) < 0)
+			r = zks_error_errno(err, errno, "sync a file of `%s` in `%s`", tmp, where);
+		if (close(fds[i]) < 0 && r == 0)
+			r = zks_error_errno(err, errno, "sync a file of `%s` in `%s`", tmp, where);
+	}
+	return r;
+}
+
+/*
+ * Make tmp in dfd (0755, uid:gid) and write the files into it, all fsynced.  Every file is
+ * written (its writeback started) before the first fsync: one journal commit for them all,
+ * not one each.
+ */
 static int fill_tmp(int dfd, const char *tmp, const char *where,
 		    const struct zks_config_dir_file *files, size_t n, uid_t uid, gid_t gid,
 		    struct zks_error *err)
 {
 	cleanup_close int tfd = -1;
+	cleanup_free int *fds = xcalloc(n ? n : 1, sizeof(*fds));
+	size_t opened = 0;
 
 	if (mkdirat(dfd, tmp, 0755) < 0)
 		return zks_error_errno(err, errno, "create `%s` in `%s`", tmp, where);
 	tfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0 || fchmod(tfd, 0755) < 0 || (is_root() && fchown(tfd, uid, gid) < 0))
 		return zks_error_errno(err, errno, "prepare `%s` in `%s`", tmp, where);
-	for (size_t i = 0; i < n; i++)
-		if (write_file_at(tfd, where, &files[i], uid, gid, err) < 0)
-			return -1;
+	for (; opened < n; opened++)
+		if ((fds[opened] = write_file_at(tfd, where, &files[opened], uid, gid, err)) < 0)
+			break;
+	if (sync_all(fds, opened, tmp, where, opened < n ? NULL : err) < 0 || opened < n)
+		return -1;
 	if (fsync(tfd) < 0)
 		return zks_error_errno(err, errno, "sync `%s` in `%s`", tmp, where);
 	return 0;
