@@ -637,6 +637,16 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct zks_error 
 	return 0;
 }
 
+static bool attached_already(struct zks_config_sync *cs, const char *name)
+{
+	bool found;
+
+	pthread_mutex_lock(&cs->lock);
+	found = find_locked(cs, name, NULL) != NULL;
+	pthread_mutex_unlock(&cs->lock);
+	return found;
+}
+
 /* Attach again the copies found under cs->dir, owned as their directories are. */
 static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 {
@@ -657,13 +667,17 @@ static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 		a->verify = true;
 		if (zks_validate_name("volume", a->name, 1, ZKS_VOLUME_NAME_MAX, NULL) < 0 ||
 		    lstat(a->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-		    !disk_copy(a->dir, &a->version) || !table_add(cs, a)) {
+		    !disk_copy(a->dir, &a->version) || attached_already(cs, a->name)) {
 			attached_free(a);
 			continue;
 		}
 		a->uid = st.st_uid;
 		a->gid = st.st_gid;
 		copy_time(a->dir, a->at);
+		if (!table_add(cs, a)) {
+			attached_free(a);
+			continue;
+		}
 		log_info("configs: `%s` kept at version %" PRIu64 " from the disk", a->name,
 			 a->version);
 	}
