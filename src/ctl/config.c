@@ -70,7 +70,7 @@ static int check_file(const char *file, struct zks_error *err)
 	for (const char *p = file; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			return -1;
-	return zks_error_prefix(err, "`%.64s`: ", file);
+	return zks_error_prefix(err, "`%.64s`", file);
 }
 
 /* FILE[=PATH]: the file's name (to free) and the path to read (into word; NULL: ./FILE). */
