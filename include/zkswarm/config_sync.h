@@ -83,6 +83,12 @@ int zks_config_sync_attach(struct zks_config_sync *cs, const char *name, uid_t u
 /* Stop keeping NAME current, remove its copy and this node's report (the last Unmount). */
 void zks_config_sync_detach(struct zks_config_sync *cs, const char *name);
 
+/*
+ * Detach every copy whose name is not among names (the volumes mounted here): the copies of
+ * a node that rebooted, whose mounts are gone, or whose last Unmount the daemon missed.
+ */
+void zks_config_sync_keep_only(struct zks_config_sync *cs, char *const *names, size_t n);
+
 /* What this node has of NAME, for the volume's Status. */
 struct zks_config_local {
 	bool attached;	   /* a copy is kept here */

@@ -564,6 +564,26 @@ void zks_config_sync_detach(struct zks_config_sync *cs, const char *name)
 	pthread_mutex_unlock(&cs->write_lock);
 }
 
+void zks_config_sync_keep_only(struct zks_config_sync *cs, char *const *names, size_t n)
+{
+	size_t count;
+	char **attached = snapshot_names(cs, &count);
+
+	for (size_t i = 0; i < count; i++) {
+		bool mounted = false;
+
+		for (size_t j = 0; j < n && !mounted; j++)
+			mounted = strcmp(names[j], attached[i]) == 0;
+		if (mounted)
+			continue;
+		log_info("configs: `%s` is mounted nowhere on this node any more (a restart of the "
+			 "node); its copy goes",
+			 attached[i]);
+		zks_config_sync_detach(cs, attached[i]);
+	}
+	zks_free_strv(attached, count);
+}
+
 /* ---- Status ------------------------------------------------------------------------------- */
 
 void zks_config_sync_local(struct zks_config_sync *cs, const char *name,
