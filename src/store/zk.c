@@ -57,7 +57,7 @@
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
-#define ZK_MAX_OPS 64
+#define ZK_MAX_OPS 256 /* a configuration volume's removal deletes its whole history at once */
 #define ZK_MAX_WRITE (512 * 1024) /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MAX_CALLBACKS 4
@@ -127,7 +127,8 @@ struct zk_store {
 	uint64_t sessions;
 	uint64_t connects;
 	bool need_resync;
-	bool stopping; /* store_stop began: no new request, the worker ends */
+	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
+	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
@@ -940,10 +941,10 @@ static bool resync(struct zk_store *s)
 
 	pthread_rwlock_rdlock(&s->handle_lock);
 	if (s->zh != NULL && bootstrap(s, s->zh) == 0)
-		ok = resync_tree(s, s->zh) == ZOK;
+		ok = s->unmirrored || resync_tree(s, s->zh) == ZOK;
 	pthread_rwlock_unlock(&s->handle_lock);
-	if (!ok)
-		return false;
+	if (!ok || s->unmirrored)
+		return ok;
 	zks_mirror_set_synced(s->mirror, true);
 	count = zks_mirror_count(s->mirror);
 	log_info("mirror: synced %zu nodes from ZooKeeper in %lld ms", count,
@@ -1094,6 +1095,8 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	struct zks_stat set_stats[ZK_MAX_OPS] = {0};
 	char **reread;
 
+	if (s->unmirrored)
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].type == ZKS_OP_SET)
 			stat_from_zk(&set_stats[i], &stats[i]);
@@ -1114,6 +1117,8 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
  */
 static void reread_write(struct zk_store *s, const struct zks_op *ops, size_t n)
 {
+	if (s->unmirrored)
+		return;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].type != ZKS_OP_CHECK)
@@ -1368,7 +1373,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		    struct zks_error *err)
 {
 	struct zk_store *s = (struct zk_store *)base;
-	struct zk_txn t;
+	cleanup_free struct zk_txn *t = NULL;
 	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
 	enum txn_outcome out = TXN_FAILED;
 
@@ -1376,12 +1381,13 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		return 0;
 	if (txn_check(ops, n, err) < 0)
 		return -1;
-	txn_init(s, &t, ops, n);
+	t = xcalloc(1, sizeof(*t)); /* ZK_MAX_OPS of each array: too big for a stack */
+	txn_init(s, t, ops, n);
 	for (int attempt = 0;; attempt++) {
 		int64_t now = zks_now_ms();
 
 		if (attempt > 0 && now >= deadline) {
-			if (t.ambiguous)
+			if (t->ambiguous)
 				zks_error_set(
 					err, ZKS_ERR_UNAVAILABLE,
 					"lost the connection to ZooKeeper during the change and could "
@@ -1395,11 +1401,11 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 			out = TXN_FAILED;
 			break;
 		}
-		out = txn_try(s, &t, attempt, deadline - now, err);
+		out = txn_try(s, t, attempt, deadline - now, err);
 		if (out != TXN_AGAIN)
 			break;
 	}
-	txn_fini(&t);
+	txn_fini(t);
 	if (out == TXN_VERIFIED)
 		reread_write(s, ops, n);
 	return out == TXN_APPLIED || out == TXN_VERIFIED ? 0 : -1;
@@ -1628,6 +1634,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->session_file = cfg->session_file ? xstrdup(cfg->session_file) : NULL;
 	s->auth = cfg->auth ? xstrdup(cfg->auth) : NULL;
 	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
+	s->unmirrored = cfg->unmirrored;
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
