@@ -10,11 +10,12 @@
  *   DIR/<file> -> ..data/<file>
  *
  * DIR is what the volume's mount binds (read-only); a reader that opens
- * DIR/<file> gets one version's whole file, never a mix or a part.  After a
- * swap the files new in that version get their links, the removed ones lose
- * them, and the old ..v<N> goes (at a later write, once it stopped being
- * current 5 s before: a reader held up between `..data` and its file still
- * finds it).  Inotify on DIR sees `..data` moved in.
+ * DIR/<file> gets one version's whole file, never a mix or a part.  The
+ * links of files new in a version are made before its swap (dangling until
+ * it), those of removed files go after it, and the old ..v<N> goes at a later
+ * write, once it stopped being current 5 s before (a reader held up between
+ * `..data` and its file still finds it; src/sys/config_dir.c has the steps).
+ * Inotify on DIR sees `..data` moved in.
  *
  * The directories present under STATE_DIR/configs are the configs this node
  * keeps current (they survive a restart of the daemon): attach makes one,
