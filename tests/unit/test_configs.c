@@ -90,23 +90,11 @@ static void assert_file(struct zks_store *s, uint64_t version, const char *file,
 	free(got);
 }
 
-static size_t count_children(struct zks_store *s, const char *path)
-{
-	struct zks_error err = {0};
-	char **names = NULL;
-	size_t n = 0;
-
-	if (store_children(s, path, &names, &n, &err) < 0)
-		return 0;
-	zks_free_strv(names, n);
-	return n;
-}
-
 static size_t count_under(struct zks_store *s, const char *what)
 {
 	cleanup_free char *path = xasprintf(ZKS_CONFIGS "/" NAME "/%s", what);
 
-	return count_children(s, path);
+	return test_store_nchildren(s, path);
 }
 
 static bool blob_exists(struct zks_store *s, const char *text)
@@ -1151,7 +1139,7 @@ static void test_create_then_remove(void **state)
 	assert_ok(store_multi(f->s1, o.ops, o.n, &err), &err);
 	zks_config_ops_free(&o);
 	assert_false(store_get(f->s1, ZKS_CONFIGS "/" NAME, NULL, NULL, NULL, &err) == 0);
-	assert_int_equal(count_children(f->s1, ZKS_CONFIGS), 0);
+	assert_int_equal(test_store_nchildren(f->s1, ZKS_CONFIGS), 0);
 	/* Nothing to remove: no ops. */
 	assert_ok(zks_config_remove_ops(f->s1, NAME, &o, &err), &err);
 	assert_int_equal(o.n, 0);
