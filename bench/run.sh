@@ -574,6 +574,33 @@ dns_report() {
 	echo "$(verdict "$tgt") (${each%;})."
 }
 
+# ---- the plugin on the engine (the configuration and end-to-end parts) ------------------------
+# plugin_up ZK_ROOT NODE_ID DIR: this daemon installed on the engine as the managed plugin $PLUGIN,
+# as tests/e2e/plugin.sh does (its data and state under DIR; it advertises $TUNNEL_ADDR, on a
+# veth of its own); plugin_down removes it, its volumes and the veth.
+plugin_up() {
+	local root=$1 node=$2 dir=$3
+	plugin_down
+	scripts/make-plugin.sh "$DAEMON" "$dir/bundle" >/dev/null || return 1
+	echo "$PLUGIN $dir" >"$dir/bundle/rootfs/etc/zkswarm-bundle"
+	ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add "$TUNNEL_ADDR/32" dev "$TUNNEL_IF" &&
+		ip link set "$TUNNEL_IF" up || return 1
+	mkdir -p "$dir/data" "$dir/state"
+	docker plugin create "$PLUGIN" "$dir/bundle" >/dev/null || return 1
+	docker plugin set "$PLUGIN" ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="$node" LOG_LEVEL=info \
+		ADVERTISE_ADDR="$TUNNEL_ADDR" DEFAULT_POOL=198.19.240.0/20 data.source="$dir/data" \
+		state.source="$dir/state" || return 1
+	docker plugin enable "$PLUGIN" >/dev/null || return 1
+}
+plugin_down() {
+	local v
+	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do docker volume rm -f "$v" >/dev/null 2>&1; done
+	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
+	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
+	ip link del "$TUNNEL_IF" 2>/dev/null
+	return 0
+}
+
 # ---- configuration volumes (issue 13): a put's way to every node, next to a swarm config ------
 # CONFIG_N puts of one file to a configuration volume that 3, then 20 standalone daemons (one
 # ZooKeeper; each its own NODE_ID, socket, STATE_DIR, MOUNT_ROOT, DATA_DIR) have mounted through
@@ -599,7 +626,15 @@ CFG_SVC_ZK=zkbench-zkcfg
 CFG_TASKS=3
 # the tasks' command: idle, and gone at once on SIGTERM (sh as pid 1 ignores it untrapped)
 CFG_TASK_CMD='trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'
-ctl() { "$W/zkswarmctl" --zk-hosts "$ZK" "$@"; }
+CFG_WHY="" # why the last part failed, for the notes
+# cfg_fail MESSAGE: say why, and fail
+cfg_fail() {
+	CFG_WHY=$*
+	log "  $*"
+	return 1
+}
+ctl() { "$W/zkswarmctl" --zk-hosts "$ZK" "$@" 2>>"$CFG_DIR/ctl.err"; }
+cfg_ctl_err() { grep -v '^Try ' "$CFG_DIR/ctl.err" | tail -1; } # the last error, not the usage hint
 # cfg_content TAG: a configuration file of 40 lines (1.4 kB), different for every TAG
 cfg_content() {
 	local j
@@ -628,14 +663,14 @@ cfg_daemons() {
 	done
 	for ((k = $1; k <= $2; k++)); do
 		for ((i = 0; i < 300; i++)); do grep -q 'mirror: synced' "$CFG_DIR/d$k/log" && break; sleep 0.2; done
-		[ "$i" -lt 300 ] || { tail -5 "$CFG_DIR/d$k/log" >&2; return 1; }
+		[ "$i" -lt 300 ] || cfg_fail "daemon cfg$k did not sync in 60 s: $(tail -1 "$CFG_DIR/d$k/log")" || return 1
 	done
 }
 # cfg_mount K: daemon K mounts the volume; appends the file's path in its mount to CFG_PATHS
 cfg_mount() {
 	local sock=$CFG_DIR/d$1/s.sock out mp
 	out=$(cfg_call "$sock" VolumeDriver.Mount "{\"Name\":\"$CFG_VOL\",\"ID\":\"bench-$1\"}") ||
-		{ log "  cfg$1: Mount failed: $out"; return 1; }
+		cfg_fail "cfg$1: Mount failed: $out" || return 1
 	CFG_MOUNTED+=("$sock bench-$1")
 	mp=$(jq -r .Mountpoint <<<"$out")
 	CFG_PATHS+=("$mp/app.conf")
@@ -645,7 +680,7 @@ cfg_wait_current() {
 	local p i
 	for p in "${CFG_PATHS[@]}"; do
 		for ((i = 0; i < 300; i++)); do cmp -s "$p" "$1" && break; sleep 0.1; done
-		[ "$i" -lt 300 ] || { log "  $p never had the contents put"; return 1; }
+		[ "$i" -lt 300 ] || cfg_fail "$p did not have the contents put after 30 s" || return 1
 	done
 }
 # cfg_puts TAG: CONFIG_N puts, each timed by cfgwatch on every path in CFG_PATHS
@@ -656,7 +691,7 @@ cfg_puts() {
 		out=$("$CFGWATCH" --new "$CFG_DIR/put.conf" --label "cfg-$tag-$i" "${CFG_PATHS[@]}" -- \
 			"$W/zkswarmctl" --zk-hosts "$ZK" --zk-root "$CFG_ROOT" config put "$CFG_VOL" \
 			"app.conf=$CFG_DIR/put.conf" 2>>"$CFG_DIR/cfgwatch.err") || true
-		[ -n "$out" ] || { log "  cfg-$tag-$i: cfgwatch printed nothing"; tail -3 "$CFG_DIR/cfgwatch.err"; return 1; }
+		[ -n "$out" ] || cfg_fail "cfg-$tag-$i: cfgwatch printed nothing: $(tail -1 "$CFG_DIR/cfgwatch.err")" || return 1
 		jq -c --argjson load "$(load1)" --arg t "$tag" '. + {section: "config", set: $t, load1: $load}' \
 			<<<"$out" >>"$RESULTS"
 		# the next put once every node has also reported its version (a settled cluster)
@@ -698,9 +733,10 @@ cfg_standalone() {
 	CFG_PATHS=()
 	cfg_daemons 1 3 || return 1
 	cfg_call "$CFG_DIR/d1/s.sock" VolumeDriver.Create "{\"Name\":\"$CFG_VOL\",\"Opts\":{\"type\":\"config\"}}" >/dev/null ||
-		{ log "  creating the configuration volume failed"; return 1; }
+		cfg_fail "VolumeDriver.Create of a type=config volume failed" || return 1
 	cfg_content initial >"$CFG_DIR/put.conf"
-	ctl --zk-root "$CFG_ROOT" config put "$CFG_VOL" "app.conf=$CFG_DIR/put.conf" >/dev/null || return 1
+	ctl --zk-root "$CFG_ROOT" config put "$CFG_VOL" "app.conf=$CFG_DIR/put.conf" >/dev/null ||
+		cfg_fail "zkswarmctl config put failed: $(cfg_ctl_err)" || return 1
 	for k in 1 2 3; do cfg_mount "$k" || return 1; done
 	cfg_wait_current "$CFG_DIR/put.conf" || return 1
 	log "  3 daemons: $CONFIG_N puts"
@@ -717,10 +753,10 @@ tw() {
 	shift 3
 	out=$(/usr/bin/python3 bench/taskwatch.py --service "$svc" --tasks "$CFG_TASKS" --path /cfg/app.conf \
 		--new "$new" --label "$label" -- "$@" 2>>"$CFG_DIR/taskwatch.err") || true
-	[ -n "$out" ] || { log "  $label: taskwatch printed nothing"; tail -3 "$CFG_DIR/taskwatch.err"; return 1; }
+	[ -n "$out" ] || cfg_fail "$label: taskwatch printed nothing: $(tail -1 "$CFG_DIR/taskwatch.err")" || return 1
 	jq -c --argjson load "$(load1)" '. + {section: "config", load1: $load}' <<<"$out" >>"$RESULTS"
 	jq -r '"  \(.label): every task current after \(.last_ms) ms (command \(.cmd_ms) ms, rc \(.cmd_rc); \(.rounds) rounds of \(.round_ms) ms)"' <<<"$out"
-	[ "$(jq -r .last_ms <<<"$out")" != null ]
+	[ "$(jq -r .last_ms <<<"$out")" != null ] || cfg_fail "$label: not every task read the new contents within the bound"
 }
 cfg_svc_gone() { # cfg_svc_gone SERVICE: removed, and its containers gone (60 s bound)
 	local i
@@ -747,7 +783,7 @@ cfg_swarm_up() {
 cfg_swarm_configs() {
 	local prev=zkbench-cfg-0 k=0 v i
 	cfg_content sw-0 >"$CFG_DIR/sw-0.conf"
-	docker config create "$prev" "$CFG_DIR/sw-0.conf" >/dev/null || return 1
+	docker config create "$prev" "$CFG_DIR/sw-0.conf" >/dev/null || cfg_fail "docker config create failed" || return 1
 	tw cfgsw-create "$CFG_SVC_SW" "$CFG_DIR/sw-0.conf" docker service create --detach --quiet \
 		--name "$CFG_SVC_SW" --replicas "$CFG_TASKS" --no-resolve-image --stop-grace-period 5s \
 		--config "source=$prev,target=/cfg/app.conf,mode=0444" "$IMAGE" sh -c "$CFG_TASK_CMD" || return 1
@@ -767,10 +803,12 @@ cfg_swarm_configs() {
 }
 cfg_engine_volume() {
 	local vol=zkbench-ecfg i
-	plugin_up "$CFG_ROOT-engine" bench-engine "$CFG_DIR/engine" || return 1
-	docker volume create -d "$PLUGIN:latest" -o type=config "$vol" >/dev/null || return 1
+	plugin_up "$CFG_ROOT-engine" bench-engine "$CFG_DIR/engine" || cfg_fail "installing the plugin failed" || return 1
+	docker volume create -d "$PLUGIN:latest" -o type=config "$vol" >/dev/null 2>>"$CFG_DIR/ctl.err" ||
+		cfg_fail "docker volume create -o type=config failed: $(cfg_ctl_err)" || return 1
 	cfg_content e-0 >"$CFG_DIR/e-0.conf"
-	ctl --zk-root "$CFG_ROOT-engine" config put "$vol" "app.conf=$CFG_DIR/e-0.conf" >/dev/null || return 1
+	ctl --zk-root "$CFG_ROOT-engine" config put "$vol" "app.conf=$CFG_DIR/e-0.conf" >/dev/null ||
+		cfg_fail "zkswarmctl config put failed: $(cfg_ctl_err)" || return 1
 	tw cfgzk-create "$CFG_SVC_ZK" "$CFG_DIR/e-0.conf" docker service create --detach --quiet \
 		--name "$CFG_SVC_ZK" --replicas "$CFG_TASKS" --no-resolve-image --stop-grace-period 5s \
 		--mount "type=volume,source=$vol,target=/cfg,volume-driver=$PLUGIN:latest,readonly" \
@@ -803,12 +841,12 @@ cfg_engine() {
 	scripts/dockerd.sh start --mark "$W/dockerd.started" >/dev/null || return 1
 	scripts/image.sh "$IMAGE" >/dev/null || return 1
 	CFG_ENGINE_ACTIVE=1
-	cfg_swarm_up || { log "  no one-node swarm on the engine"; return 1; }
+	DOCKER_VERSION=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+	cfg_swarm_up || cfg_fail "no one-node swarm on the engine (docker swarm init failed, or it is not a manager)" || return 1
 	log "  a swarm config: $CFG_TASKS tasks, $CONFIG_SWARM_N updates at the default settings, $CONFIG_SWARM_N all at once"
 	cfg_swarm_configs || return 1
 	log "  a zkswarm configuration volume on the same engine: $CFG_TASKS tasks, $CONFIG_SWARM_N puts"
 	cfg_engine_volume || return 1
-	DOCKER_VERSION=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
 }
 config_section() {
 	local st=ok est="not measured (BENCH_DOCKER=0)"
@@ -816,17 +854,18 @@ config_section() {
 	[ -x "$W/zkswarmctl" ] || die "$BUILD/zkswarmctl missing: run make"
 	log "configuration volumes: $CONFIG_N puts with 3 and with 20 daemons"
 	mkdir -p "$CFG_DIR"
-	cfg_standalone || st="failed (see the notes)"
+	CFG_WHY=""
+	cfg_standalone || st="failed: ${CFG_WHY:-see the log}"
 	cfg_standalone_down || true
-	[ "$st" = ok ] || echo "- The configuration section's daemons failed; last lines: \`$(tail -2 "$CFG_DIR/cfgwatch.err" "$CFG_DIR"/d1/log 2>/dev/null | tr '\n`' '  ')\`" >>"$NOTES"
 	if [ "$DO_DOCKER" = 1 ]; then
-		if cfg_engine; then est=ok; else
-			est="failed (see the notes)"
-			echo "- The configuration section's Docker part failed; last lines: \`$(tail -3 "$CFG_DIR/taskwatch.err" 2>/dev/null | tr '\n`' '  ')\`" >>"$NOTES"
-		fi
+		CFG_WHY=""
+		cfg_engine || est="failed: ${CFG_WHY:-see the log}"
+		[ "$est" != "not measured (BENCH_DOCKER=0)" ] || est=ok
 		cfg_engine_teardown || true
 	fi
-	rec "{\"key\":\"config\",\"puts\":$CONFIG_N,\"swarm_n\":$CONFIG_SWARM_N,\"tasks\":$CFG_TASKS,\"standalone\":\"$st\",\"engine\":\"$est\",\"docker\":\"$DOCKER_VERSION\"}"
+	rec "$(jq -nc --argjson n "$CONFIG_N" --argjson sn "$CONFIG_SWARM_N" --argjson t "$CFG_TASKS" \
+		--arg st "$st" --arg est "$est" --arg d "$DOCKER_VERSION" \
+		'{key: "config", puts: $n, swarm_n: $sn, tasks: $t, standalone: $st, engine: $est, docker: $d}')"
 }
 
 # config_report: the configuration section of the report (markdown)
@@ -858,13 +897,15 @@ config_report() {
 	echo "file new first); the resolution is the wake-up after the event, tens of µs. *torn reads*: a"
 	echo "read that gave neither the old nor the new contents (every read checked). *last node*: per"
 	echo "put, the slowest of the nodes; *each node*: every node of every put. Puts are 0.3 s apart."
+	[ "$(R config .standalone)" = ok ] || echo "Not complete: $(R config .standalone)"
 	echo
 	echo "### The same update through Docker, on a one-node swarm of the bench's engine"
 	echo
-	if [ "$(R config .engine)" != ok ]; then
-		echo "Not measured: $(R config .engine)."
+	if [ "$(cfg_count cfgsw-)" = 0 ]; then
+		echo "Not measured: $(R config .engine)"
 		return 0
 	fi
+	[ "$(R config .engine)" = ok ] || { echo "Not complete: $(R config .engine)"; echo; }
 	echo "| update | tasks | runs | every task reads it p50 / max ms | first task p50 ms | command p50 ms | poll round ms |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for c in "cfgsw-default-|swarm config: \`docker config create\` + \`docker service update --config-rm/--config-add\`, default update settings (one task at a time, stop-first)" \
@@ -1199,31 +1240,6 @@ if [ "$DO_DNS" = 1 ]; then dns_section; fi
 if [ "$DO_CONFIG" = 1 ]; then config_section; fi
 
 # ---- end to end through Docker ---------------------------------------------------------------
-# plugin_up ZK_ROOT NODE_ID DIR: this daemon installed on the engine as the managed plugin $PLUGIN,
-# as tests/e2e/plugin.sh does (its data and state under DIR; it advertises $TUNNEL_ADDR, on a
-# veth of its own); plugin_down removes it, its volumes and the veth.
-plugin_up() {
-	local root=$1 node=$2 dir=$3
-	plugin_down
-	scripts/make-plugin.sh "$DAEMON" "$dir/bundle" >/dev/null || return 1
-	echo "$PLUGIN $dir" >"$dir/bundle/rootfs/etc/zkswarm-bundle"
-	ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add "$TUNNEL_ADDR/32" dev "$TUNNEL_IF" &&
-		ip link set "$TUNNEL_IF" up || return 1
-	mkdir -p "$dir/data" "$dir/state"
-	docker plugin create "$PLUGIN" "$dir/bundle" >/dev/null || return 1
-	docker plugin set "$PLUGIN" ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="$node" LOG_LEVEL=info \
-		ADVERTISE_ADDR="$TUNNEL_ADDR" DEFAULT_POOL=198.19.240.0/20 data.source="$dir/data" \
-		state.source="$dir/state" || return 1
-	docker plugin enable "$PLUGIN" >/dev/null || return 1
-}
-plugin_down() {
-	local v
-	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do docker volume rm -f "$v" >/dev/null 2>&1; done
-	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
-	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
-	ip link del "$TUNNEL_IF" 2>/dev/null
-	return 0
-}
 e2e_teardown() {
 	set +e
 	docker network rm zkbench-net zkbench-bridge >/dev/null 2>&1
