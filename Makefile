@@ -42,7 +42,8 @@ ALL_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DTHREADED -DZKSWARM_VERSION=\"$(VERSION
 ALL_CFLAGS := -std=gnu11 -pthread $(WARN) $(CFLAGS) -MMD -MP
 # libldns (the DNS server's wire format): Debian's 1.8.3 ships ldns.pc; -lldns without it.
 LDNS_LIBS := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
-LIBS := $(shell pkg-config --libs $(PKGS)) $(LDNS_LIBS) -lzookeeper_mt -lpthread
+# libcrypto (OpenSSL): SHA-256 of configuration files (src/core/records_config.c).
+LIBS := $(shell pkg-config --libs $(PKGS)) $(LDNS_LIBS) -lzookeeper_mt -lcrypto -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
 LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c)

@@ -14,7 +14,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config
   libzookeeper-mt-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
-  libcmocka-dev libnl-3-dev libnl-route-3-dev
+  libcmocka-dev libnl-3-dev libnl-route-3-dev libssl-dev
   zookeeper liblog4j1.2-java libslf4j-java
   docker.io docker-registry busybox-static iproute2 jq curl netcat-openbsd
   valgrind clang libclang-rt-14-dev clang-format python3

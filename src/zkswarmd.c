@@ -21,6 +21,7 @@
 #include "zkswarm/api.h"
 #include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
+#include "zkswarm/config_sync.h"
 #include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/http.h"
@@ -96,6 +97,7 @@ struct daemon {
 	struct zks_http *http;
 	struct zks_metrics_server *metrics;
 	struct zks_naming *naming; /* NULL: naming off */
+	struct zks_config_sync *configs;
 	struct zks_dns *dns;
 };
 
@@ -144,6 +146,8 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 {
 	const struct zks_config *cfg = &d->cfg;
 	cleanup_free char *boot_id = NULL;
+	cleanup_free char *configs_dir = xasprintf("%s/configs", cfg->state_dir);
+	struct zks_config_sync_config cc = {.node_id = cfg->node_id, .dir = configs_dir};
 	struct zks_volumes_config vc = {
 		.node_id = cfg->node_id,
 		.data_dir = cfg->data_dir,
@@ -163,6 +167,11 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	d->app.swarm_networks = strcmp(cfg->network_scope, "global") == 0;
 	d->app.ipam = zks_ipam_new(d->store, &ic);
 	d->app.networks = zks_networks_new(d->store, &zks_kernel_net, nc);
+	/* Configuration volumes' copies live in the state mount: they outlive a restart. */
+	d->configs = zks_config_sync_new(d->store, &cc, err);
+	if (d->configs == NULL || zks_config_sync_start(d->configs, err) < 0)
+		return -1;
+	vc.configs = d->configs;
 	d->app.volumes = zks_volumes_new(d->store, &zks_kernel_fs, &vc, err);
 	if (d->app.volumes == NULL)
 		return -1;
@@ -253,6 +262,7 @@ static void start_dns(struct daemon *d)
 static void release(struct daemon *d)
 {
 	zks_dns_stop(d->dns);
+	zks_config_sync_stop(d->configs);
 	store_stop(d->store);
 	zks_naming_free(d->naming);
 	zks_dns_free(d->dns);
@@ -260,6 +270,7 @@ static void release(struct daemon *d)
 	zks_networks_free(d->app.networks);
 	zks_ipam_free(d->app.ipam);
 	zks_volumes_free(d->app.volumes);
+	zks_config_sync_free(d->configs);
 	store_destroy(d->store);
 }
 
@@ -315,6 +326,7 @@ static void stop(struct daemon *d)
 	zks_naming_stop(d->naming);
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);
+	zks_config_sync_stop(d->configs);
 	if (zks_volumes_mounted_count(d->app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop

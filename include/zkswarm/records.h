@@ -300,14 +300,24 @@ void zks_record_name_clear(struct zks_record_name *rec);
 /*
  * The bounds below are the decoders' and zks_config_commit's (configs.h has the operations).
  */
-/* One file: what a znode holds (jute.maxbuffer, 1 MiB by default, with the request's path). */
-#define ZKS_CONFIG_FILE_MAX 1000000
-/* One version's files together. */
-#define ZKS_CONFIG_TOTAL_MAX (8 * 1000 * 1000)
-#define ZKS_CONFIG_FILES_MAX 256
+/*
+ * One file: what one write to ZooKeeper may carry here (the store refuses writes over 512 KiB,
+ * well under jute.maxbuffer, whose excess shows as a lost connection), less the blob's path.
+ */
+#define ZKS_CONFIG_FILE_MAX 512000
+/* One version's files together, and how many. */
+#define ZKS_CONFIG_TOTAL_MAX (4 * 1000 * 1000)
+#define ZKS_CONFIG_FILES_MAX 64
 #define ZKS_CONFIG_FILE_NAME_MAX 128
-/* Steps kept; the oldest go first (the current version is always kept). */
+/*
+ * The history: at most ZKS_CONFIG_HISTORY steps, and the oldest go first also while the
+ * steps kept list more than ZKS_CONFIG_BLOBS_MAX distinct blobs or ZKS_CONFIG_KEPT_MAX bytes
+ * of them (the current version is always kept).  So a config's records always fit one
+ * transaction of the store (its removal deletes them all at once).
+ */
 #define ZKS_CONFIG_HISTORY 50
+#define ZKS_CONFIG_BLOBS_MAX 128
+#define ZKS_CONFIG_KEPT_MAX (16 * 1000 * 1000)
 /* A step's "by": who made the change ("user@host", or a node's ID). */
 #define ZKS_CONFIG_BY_MAX 128
 

@@ -9,6 +9,10 @@
  *
  * Mount IDs held on this node are also kept in STATE_DIR/mounts.json, the
  * local truth from which leases are re-established after a session ends.
+ *
+ * A configuration volume (type=config) has its records under /configs/<name> too
+ * (configs.h), made and removed in the same transactions as /volumes/<name>; its mounts
+ * bind this node's copy of its files (config_sync.h) instead of a data directory.
  */
 #ifndef ZKSWARM_VOLUMES_H
 #define ZKSWARM_VOLUMES_H
@@ -16,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "zkswarm/config_sync.h"
 #include "zkswarm/error.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/store.h"
@@ -31,6 +36,8 @@ struct zks_volumes_config {
 	const char *mount_root; /* MOUNT_ROOT: <mount_root>/<name> is where containers see it */
 	const char *state_dir;	/* STATE_DIR: mounts.json lives here */
 	const char *boot_id;	/* this boot's ID, or NULL if unknown */
+	/* Keeps configuration volumes' copies (outlives the service); NULL: they cannot be mounted. */
+	struct zks_config_sync *configs;
 };
 
 struct zks_volume_holder {
@@ -53,6 +60,12 @@ struct zks_volume_info {
 	bool fenced;	       /* cut off long enough that this node's leases may be gone */
 	bool corrupt;	       /* its record in ZooKeeper could not be read */
 	const char *zookeeper; /* connection state */
+	/* A configuration volume (options type=config): its copy here and every node's version. */
+	bool config;
+	struct zks_config_local
+		config_here; /* latest is the mirror's head even when not attached */
+	struct zks_config_node *config_nodes;
+	size_t nconfig_nodes;
 };
 
 void zks_volume_info_free(struct zks_volume_info *info);

@@ -95,6 +95,33 @@ int zks_handle_volume_path(void *ctx, const cJSON *req, cJSON **reply, struct zk
 	return reply_mountpoint(mountpoint, reply);
 }
 
+/*
+ * A configuration volume's versions: "version" (on this node's disk, when it has a copy),
+ * "latest" (the head as this node's mirror knows it), "current", "behind_s", "error", and
+ * "nodes": {node: version} from every node's report.
+ */
+static void encode_config(cJSON *status, const struct zks_volume_info *info)
+{
+	const struct zks_config_local *here = &info->config_here;
+	cJSON *cfg = cJSON_AddObjectToObject(status, "config"), *nodes;
+
+	if (here->attached) {
+		cJSON_AddNumberToObject(cfg, "version", (double)here->version);
+		cJSON_AddNumberToObject(cfg, "latest", (double)here->latest);
+		cJSON_AddBoolToObject(cfg, "current", here->current);
+		if (!here->current)
+			cJSON_AddNumberToObject(cfg, "behind_s", (double)(here->behind_ms / 1000));
+		if (here->error[0])
+			cJSON_AddStringToObject(cfg, "error", here->error);
+	} else {
+		cJSON_AddNumberToObject(cfg, "latest", (double)here->latest);
+	}
+	nodes = cJSON_AddObjectToObject(cfg, "nodes");
+	for (size_t i = 0; i < info->nconfig_nodes; i++)
+		cJSON_AddNumberToObject(nodes, info->config_nodes[i].node,
+					(double)info->config_nodes[i].version);
+}
+
 /* The Volume object; CreatedAt only when known (an empty string breaks the engine's decoder). */
 static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status)
 {
@@ -133,6 +160,8 @@ static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status
 					"considered lost here: cut off from ZooKeeper too long");
 	if (info->corrupt)
 		cJSON_AddStringToObject(status, "error", "the record in ZooKeeper is unreadable");
+	if (info->config)
+		encode_config(status, info);
 	return vol;
 }
 

@@ -1,6 +1,7 @@
 /*
  * records.c - the paths of zkswarm's records in ZooKeeper (records.h); their JSON is in
- * records_volume.c, records_ipam.c, records_net.c, records_node.c and records_name.c.
+ * records_volume.c, records_ipam.c, records_net.c, records_node.c, records_name.c and
+ * records_config.c.
  */
 #include <string.h>
 
@@ -102,4 +103,39 @@ char *zks_path_names(const char *key)
 char *zks_path_name(const char *key, const char *endpoint_id)
 {
 	return xasprintf(ZKS_NAMES "/%s/%s", key, endpoint_id);
+}
+
+char *zks_path_config(const char *name)
+{
+	return xasprintf(ZKS_CONFIGS "/%s", name);
+}
+
+char *zks_path_config_versions(const char *name)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/versions", name);
+}
+
+char *zks_path_config_version(const char *name, uint64_t version)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/versions/%010llu", name, (unsigned long long)version);
+}
+
+char *zks_path_config_blobs(const char *name)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/blobs", name);
+}
+
+char *zks_path_config_blob(const char *name, const char *sha256)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/blobs/%s", name, sha256);
+}
+
+char *zks_path_config_nodes(const char *name)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/nodes", name);
+}
+
+char *zks_path_config_node(const char *name, const char *node)
+{
+	return xasprintf(ZKS_CONFIGS "/%s/nodes/%s", name, node);
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zkswarm/config_sync.h"
+#include "zkswarm/configs.h"
 #include "zkswarm/log.h"
 #include "zkswarm/names.h"
 #include "zkswarm/records.h"
@@ -42,6 +44,7 @@ struct local_mount {
 struct zks_volumes {
 	struct zks_store *store;
 	struct zks_fs *fs;
+	struct zks_config_sync *configs; /* NULL: configuration volumes cannot be mounted here */
 	char *node_id;
 	char *data_dir;
 	char *mount_root;
@@ -58,6 +61,9 @@ struct volume_record {
 	struct zks_record_volume r;
 	int32_t version;
 };
+
+static int remove_records(struct zks_volumes *v, const char *name, int32_t version, bool config,
+			  struct zks_error *err);
 
 /* ---- names, paths, locks ------------------------------------------------------------------- */
 
@@ -537,6 +543,44 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 
 /* ---- operations ------------------------------------------------------------------------------ */
 
+/*
+ * Delete the record at version, with its `leases` (which must be empty) and, for a
+ * configuration volume (config, or the mirror has its records), every record of its files
+ * and history, in one transaction.
+ */
+static int remove_records(struct zks_volumes *v, const char *name, int32_t version, bool config,
+			  struct zks_error *err)
+{
+	cleanup_free char *path = zks_path_volume(name);
+	cleanup_free char *leases = zks_path_volume_leases(name);
+	cleanup_free char *head = zks_path_config(name);
+	struct zks_op base[] = {
+		{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
+		{.type = ZKS_OP_DELETE, .path = path, .version = version},
+	};
+	/* Records are made with their `leases`; one without it (made by hand) is removed too. */
+	bool has_leases = store_cached_get(v->store, leases, NULL, NULL, NULL) == 0 ||
+			  store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
+	struct zks_config_ops cfg = {0};
+	cleanup_free struct zks_op *ops = NULL;
+	size_t n;
+	int r;
+
+	if ((config || store_cached_get(v->store, head, NULL, NULL, NULL) == 0) &&
+	    zks_config_remove_ops(v->store, name, &cfg, err) < 0)
+		return -1;
+	ops = xcalloc(cfg.n + 2, sizeof(*ops));
+	if (cfg.n)
+		memcpy(ops, cfg.ops, cfg.n * sizeof(*ops));
+	n = cfg.n;
+	if (has_leases)
+		ops[n++] = base[0];
+	ops[n++] = base[1];
+	r = store_multi(v->store, ops, n, err);
+	zks_config_ops_free(&cfg);
+	return r;
+}
+
 static char *data_dir_of(const struct zks_volumes *v, const char *name)
 {
 	return xasprintf("%s/%s", v->data_dir, name);
@@ -560,6 +604,43 @@ static int compare_existing(struct zks_volumes *v, const char *name,
 	return 0;
 }
 
+/*
+ * The volume's record and its `leases` in one transaction; a configuration volume's records
+ * (configs.h) are made in the same one.
+ */
+static int create_records(struct zks_volumes *v, const char *name, const char *path,
+			  const char *leases, const char *record,
+			  const struct zks_volume_options *o, struct zks_error *err)
+{
+	struct zks_op base[] = {
+		{.type = ZKS_OP_CREATE, .path = path, .data = record, .len = strlen(record)},
+		{.type = ZKS_OP_CREATE, .path = leases},
+	};
+	struct zks_config_ops cfg = {0};
+	cleanup_free struct zks_op *ops = NULL;
+	size_t n = ARRAY_SIZE(base);
+	int r;
+
+	if (o->type == ZKS_VOLUME_CONFIG)
+		zks_config_create_ops(name, v->node_id, &cfg);
+	ops = xcalloc(n + cfg.n, sizeof(*ops));
+	memcpy(ops, base, sizeof(base));
+	if (cfg.n)
+		memcpy(ops + n, cfg.ops, cfg.n * sizeof(*ops));
+	r = store_multi(v->store, ops, n + cfg.n, err);
+	zks_config_ops_free(&cfg);
+	return r;
+}
+
+/* A directory volume's data directory; a configuration volume has none (config_sync.h). */
+static int prepare_data(struct zks_volumes *v, const char *dir, const struct zks_volume_options *o,
+			struct zks_error *err)
+{
+	if (o->type == ZKS_VOLUME_CONFIG)
+		return 0;
+	return v->fs->prepare_dir(v->fs, dir, o->uid, o->gid, o->mode, err);
+}
+
 int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks_kv *opts,
 		       size_t nopts, struct zks_error *err)
 {
@@ -579,36 +660,22 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
-	{
-		struct zks_op ops[] = {
-			{.type = ZKS_OP_CREATE,
-			 .path = path,
-			 .data = record,
-			 .len = strlen(record)},
-			{.type = ZKS_OP_CREATE, .path = leases},
-		};
-
-		if (store_multi(v->store, ops, ARRAY_SIZE(ops), err) < 0) {
-			/* It exists: the same volume is fine (the engine and other nodes repeat Create). */
-			if (err->code == ZKS_ERR_EXISTS)
-				r = compare_existing(v, name, &o, err);
-			else
-				zks_error_prefix(err, "create volume `%s`", name);
-			if (r == 0)
-				r = v->fs->prepare_dir(v->fs, dir, o.uid, o.gid, o.mode, err);
-			goto out;
-		}
+	if (create_records(v, name, path, leases, record, &o, err) < 0) {
+		/* It exists: the same volume is fine (the engine and other nodes repeat Create). */
+		if (err->code == ZKS_ERR_EXISTS)
+			r = compare_existing(v, name, &o, err);
+		else
+			zks_error_prefix(err, "create volume `%s`", name);
+		if (r == 0)
+			r = prepare_data(v, dir, &o, err);
+		goto out;
 	}
-	r = v->fs->prepare_dir(v->fs, dir, o.uid, o.gid, o.mode, err);
+	r = prepare_data(v, dir, &o, err);
 	if (r < 0) {
 		/* Leave nothing half-made: the record goes again. */
-		struct zks_op undo[] = {
-			{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
-			{.type = ZKS_OP_DELETE, .path = path, .version = -1},
-		};
 		struct zks_error e2;
 
-		if (store_multi(v->store, undo, ARRAY_SIZE(undo), &e2) < 0)
+		if (remove_records(v, name, -1, o.type == ZKS_VOLUME_CONFIG, &e2) < 0)
 			log_warn("volumes: could not roll back `%s` after a failed create: %s",
 				 name, e2.msg);
 		goto out;
@@ -650,23 +717,6 @@ static int describe_holders(struct zks_volumes *v, const char *name, char *out, 
 	*count = n;
 	zks_free_strv(nodes, n);
 	return 0;
-}
-
-/* Delete the record at version, with its `leases` (which must be empty), in one transaction. */
-static int remove_records(struct zks_volumes *v, const char *name, int32_t version,
-			  struct zks_error *err)
-{
-	cleanup_free char *path = zks_path_volume(name);
-	cleanup_free char *leases = zks_path_volume_leases(name);
-	struct zks_op ops[] = {
-		{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
-		{.type = ZKS_OP_DELETE, .path = path, .version = version},
-	};
-	/* Records are made with their `leases`; one without it (made by hand) is removed too. */
-	bool has_leases = store_cached_get(v->store, leases, NULL, NULL, NULL) == 0 ||
-			  store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
-
-	return store_multi(v->store, has_leases ? ops : ops + 1, has_leases ? 2 : 1, err);
 }
 
 /* A volume mounted on this node stays: its containers are still using it. */
@@ -722,7 +772,7 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			goto out;
 		}
 	} else {
-		r = remove_records(v, name, rec.version, err);
+		r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
 		if (r == 0 || err->code == ZKS_ERR_UNAVAILABLE)
 			goto removed;
 		record_clear(&rec);
@@ -748,17 +798,18 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			      nholders == 1 ? "" : "s", holders);
 		goto out;
 	}
-	r = remove_records(v, name, rec.version, err);
+	r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
 	if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
 		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-			      "volume `%s` was mounted while being removed; try again", name);
+			      "volume `%s` was mounted or changed while being removed; try again",
+			      name);
 removed:
 	if (r < 0) {
 		if (err->code != ZKS_ERR_NOT_EMPTY)
 			zks_error_prefix(err, "remove volume `%s`", name);
 		goto out;
 	}
-	if (rec.r.opts.on_remove == ZKS_ON_REMOVE_DELETE)
+	if (rec.r.opts.on_remove == ZKS_ON_REMOVE_DELETE && rec.r.opts.type == ZKS_VOLUME_DIR)
 		remove_data(v, name);
 	log_info("volumes: removed `%s`", name);
 out:
@@ -773,6 +824,19 @@ static bool ids_contain(char *const *ids, size_t n, const char *id)
 		if (!strcmp(ids[i], id))
 			return true;
 	return false;
+}
+
+/*
+ * What the mount binds: a directory volume's data directory (made if missing), or the copy
+ * of a configuration volume's files on this node, kept current from now on (config_sync.h).
+ */
+static int mount_source(struct zks_volumes *v, const char *name, const struct zks_volume_options *o,
+			char **dir, struct zks_error *err)
+{
+	if (o->type == ZKS_VOLUME_CONFIG)
+		return zks_config_sync_attach(v->configs, name, o->uid, o->gid, dir, err);
+	*dir = data_dir_of(v, name);
+	return v->fs->prepare_dir(v->fs, *dir, o->uid, o->gid, o->mode, err);
 }
 
 int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, char **mountpoint,
@@ -801,11 +865,17 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 				name, (long long)(status.silent_ms / 1000));
 	}
 	target = mountpoint_of(v, name);
-	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
 	if (load_record(v, name, false, &rec, err) < 0)
 		goto out;
+	if (opts->type == ZKS_VOLUME_CONFIG && v->configs == NULL) {
+		zks_error_set(
+			err, ZKS_ERR_INTERNAL,
+			"mount volume `%s`: configuration volumes are not served by this daemon",
+			name);
+		goto out;
+	}
 	ids = local_ids(v, name, &n);
 	if (n >= MOUNTS_MAX) {
 		zks_error_set(
@@ -823,7 +893,7 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		zks_error_prefix(err, "mount volume `%s`", name);
 		goto out;
 	}
-	if (v->fs->prepare_dir(v->fs, dir, opts->uid, opts->gid, opts->mode, err) < 0 ||
+	if (mount_source(v, name, opts, &dir, err) < 0 ||
 	    (!v->fs->is_mounted(v->fs, target) &&
 	     v->fs->bind(v->fs, dir, target, opts->readonly, err) < 0) ||
 	    local_set(v, name, ids, n, err) < 0) {
@@ -832,8 +902,11 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		struct zks_error e2;
 
 		/* Give back what this call took. */
-		if (nold == 0)
+		if (nold == 0) {
 			v->fs->unbind(v->fs, target, &e2);
+			if (opts->type == ZKS_VOLUME_CONFIG && v->configs != NULL)
+				zks_config_sync_detach(v->configs, name);
+		}
 		if (lease_write(v, name, opts->access, old, nold, &e2) < 0)
 			log_warn("volumes: could not release the lease on `%s`: %s", name, e2.msg);
 		zks_free_strv(old, nold);
@@ -861,6 +934,7 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 	char **ids;
 	size_t n, k = 0;
 	struct zks_error e2;
+	bool known;
 	int r = -1;
 
 	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0)
@@ -873,6 +947,9 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 		r = 0; /* not ours, or unmounted already: nothing to do */
 		goto out;
 	}
+	known = load_record(v, name, false, &rec, &e2) == 0;
+	if (known)
+		access = rec.r.opts.access;
 	/* One Unmount ends one Mount: the first entry of the ID goes. */
 	for (size_t i = 0; i < n; i++)
 		if (k < i || strcmp(ids[i], id) != 0)
@@ -887,6 +964,9 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 		zks_error_prefix(err, "unmount volume `%s`", name);
 		goto out;
 	}
+	/* A configuration volume's copy goes with its last mount (also when its record did). */
+	if (k == 0 && v->configs != NULL && (!known || rec.r.opts.type == ZKS_VOLUME_CONFIG))
+		zks_config_sync_detach(v->configs, name);
 	if (local_set(v, name, ids, k, err) < 0)
 		goto out;
 	r = 0;
@@ -895,8 +975,6 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 	 * If it cannot now, the lease stays held a little longer (the safe side)
 	 * and the next reconnect's reconcile releases it.
 	 */
-	if (load_record(v, name, false, &rec, &e2) == 0)
-		access = rec.r.opts.access;
 	if (lease_write(v, name, access, ids, k, &e2) < 0)
 		log_warn(
 			"volumes: `%s` unmounted here, but its lease in ZooKeeper is not updated yet: %s",
@@ -934,6 +1012,7 @@ void zks_volume_info_free(struct zks_volume_info *info)
 	for (size_t i = 0; i < info->nholders; i++)
 		free(info->holders[i].node);
 	free(info->holders);
+	zks_config_nodes_free(info->config_nodes, info->nconfig_nodes);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -944,6 +1023,22 @@ void zks_volume_info_free_array(struct zks_volume_info *infos, size_t n)
 	for (size_t i = 0; i < n; i++)
 		zks_volume_info_free(&infos[i]);
 	free(infos);
+}
+
+/* A configuration volume's versions: this node's copy, the head it knows, every node's. */
+static void fill_config(struct zks_volumes *v, const char *name, struct zks_volume_info *info)
+{
+	struct zks_config_manifest head;
+
+	info->config = true;
+	if (v->configs != NULL)
+		zks_config_sync_local(v->configs, name, &info->config_here);
+	if (!info->config_here.attached &&
+	    zks_config_head(v->store, name, false, &head, NULL, &(struct zks_error){0}) == 0) {
+		info->config_here.latest = head.version;
+		zks_config_manifest_clear(&head);
+	}
+	zks_config_nodes(v->store, name, &info->config_nodes, &info->nconfig_nodes);
 }
 
 /* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
@@ -1009,6 +1104,8 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 			zks_free_strv(held, nids);
 		}
 		info->mounted_here = nids;
+		if (rec.r.opts.type == ZKS_VOLUME_CONFIG)
+			fill_config(v, name, info);
 	}
 	record_clear(&rec);
 	return 0;
@@ -1198,6 +1295,7 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 	v->mount_root = xstrdup(cfg->mount_root);
 	v->state_file = xasprintf("%s/mounts.json", cfg->state_dir);
 	v->boot_id = cfg->boot_id ? xstrdup(cfg->boot_id) : NULL;
+	v->configs = cfg->configs;
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&v->stripes[i], NULL);
 	pthread_mutex_init(&v->local_lock, NULL);

@@ -57,7 +57,7 @@
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
-#define ZK_MAX_OPS 64
+#define ZK_MAX_OPS 256 /* a configuration volume's removal deletes its whole history at once */
 #define ZK_MAX_WRITE (512 * 1024) /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MAX_CALLBACKS 4
@@ -1368,7 +1368,7 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		    struct zks_error *err)
 {
 	struct zk_store *s = (struct zk_store *)base;
-	struct zk_txn t;
+	cleanup_free struct zk_txn *t = NULL;
 	int64_t deadline = zks_now_ms() + s->timeout_ms + s->fail_fast_ms;
 	enum txn_outcome out = TXN_FAILED;
 
@@ -1376,12 +1376,13 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 		return 0;
 	if (txn_check(ops, n, err) < 0)
 		return -1;
-	txn_init(s, &t, ops, n);
+	t = xcalloc(1, sizeof(*t)); /* ZK_MAX_OPS of each array: too big for a stack */
+	txn_init(s, t, ops, n);
 	for (int attempt = 0;; attempt++) {
 		int64_t now = zks_now_ms();
 
 		if (attempt > 0 && now >= deadline) {
-			if (t.ambiguous)
+			if (t->ambiguous)
 				zks_error_set(
 					err, ZKS_ERR_UNAVAILABLE,
 					"lost the connection to ZooKeeper during the change and could "
@@ -1395,11 +1396,11 @@ static int zk_multi(struct zks_store *base, const struct zks_op *ops, size_t n,
 			out = TXN_FAILED;
 			break;
 		}
-		out = txn_try(s, &t, attempt, deadline - now, err);
+		out = txn_try(s, t, attempt, deadline - now, err);
 		if (out != TXN_AGAIN)
 			break;
 	}
-	txn_fini(&t);
+	txn_fini(t);
 	if (out == TXN_VERIFIED)
 		reread_write(s, ops, n);
 	return out == TXN_APPLIED || out == TXN_VERIFIED ? 0 : -1;

@@ -21,6 +21,7 @@ static const char *other_value(const char *key)
 	static const char *const other[][2] = {
 		{"access", "multi-node"}, {"uid", "1"},		{"gid", "1"},
 		{"mode", "0700"},	  {"readonly", "true"}, {"on-remove", "retain"},
+		{"type", "config"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
