@@ -13,7 +13,7 @@
 #   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw,
 #                    build/bench/dnsload (DNS over UDP) and build/bench/cfgwatch (inotify)
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
-#                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
+#                    prints a table and writes BENCHMARKS.md (~13 min; never a test)
 #   make format      format every C file with .clang-format; make format-check fails on drift
 #   make clean
 #

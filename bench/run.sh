@@ -974,8 +974,14 @@ if [ "$ONLY" = config ]; then
 	config_section
 	zk_stop
 	set +e
-	config_report >"$W/config.md"
-	echo "(BENCH_ONLY=config, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))" >>"$W/config.md"
+	{
+		config_report
+		echo
+		echo "Measured on its own: \`$CMDLINE\`${ENVLINE:+ with \`$ENVLINE\`} (BENCH_ONLY=config), $DATE_START to"
+		echo "$(date -u '+%H:%M:%S UTC'); daemon and zkswarmctl \`$DAEMON_VERSION\` (CFLAGS \`-O2 -g\`); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
+		echo "\`nproc\` = $(nproc), kernel $(uname -r); ZooKeeper $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') (Debian) standalone on $ZK, forceSync=$FORCESYNC;"
+		echo "Docker $DOCKER_VERSION. Load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared 2-core machine)."
+	} >"$W/config.md"
 	[ -z "${BENCH_OUT:-}" ] || cp "$W/config.md" "$BENCH_OUT"
 	echo
 	cat "$W/config.md"
