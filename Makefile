@@ -161,9 +161,9 @@ $(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/bench/cfgwatch: bench/cfgwatch.c bench/samples.h
+$(BUILD)/bench/cfgwatch: bench/cfgwatch.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
 
 bench-tools: $(BENCH_BINS)
 

@@ -3,7 +3,8 @@
  * configuration section): runs a command (`zkswarmctl config put ...`) and times, from the
  * moment before it starts, when each of the watched files first has the new contents.
  *
- *   cfgwatch --new FILE [--timeout-ms N] [--poll-ms N] [--label L] PATH... -- CMD [ARG...]
+ *   cfgwatch --new FILE [--timeout-ms N] [--poll-ms N] [--label L] [--zk HOSTS --znode PATH]
+ *            PATH... -- CMD [ARG...]
  *
  * FILE holds the contents the command is expected to give every PATH; each PATH's contents
  * before the command are its old ones.  Each PATH's directory is watched with inotify (the
@@ -11,13 +12,17 @@
  * --poll-ms (default 10) as a safety net, the files not yet new are read again whole.  A PATH
  * counts as new when its whole contents equal FILE's; contents that are neither the old nor
  * the new are counted as torn (a reader saw a mix or a part).  Ends when every PATH is new
- * and the command has exited, or after --timeout-ms (default 30000).
+ * and the command has exited, or after --timeout-ms (default 30000).  With --zk and --znode, a
+ * ZooKeeper session of its own (made before the command starts) sets a data watch on the znode
+ * (the configuration's head): the time its watch fires is when ZooKeeper had applied the change
+ * and told a watcher, as it tells each node's mirror (zk_ms).
  *
  * Prints one JSON object: cmd_ms (the command's run time) and cmd_rc, nodes_ms (each PATH's
  * time, in order; null if it never became new), last_ms (the largest, null if any is missing),
  * via_inotify / via_poll (what woke the read that saw each PATH new), torn, read_errors,
- * missing.  Times in milliseconds with microsecond resolution (CLOCK_MONOTONIC).  Exit 0 if
- * every PATH became new and nothing was torn, 1 otherwise, 2 on a usage or set-up error.
+ * missing, and zk_ms (null without --zk, or if the watch did not fire).  Times in
+ * milliseconds with microsecond resolution (CLOCK_MONOTONIC).  Exit 0 if every PATH became new
+ * and nothing was torn, 1 otherwise, 2 on a usage or set-up error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zookeeper/zookeeper.h>
 
 #define BENCH_PROG "cfgwatch"
 
@@ -62,6 +68,50 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
 	va_end(ap);
 	exit(2);
 }
+
+/* ---- the optional ZooKeeper watch on the head ------------------------------------------------ */
+
+static int64_t zk_fired_ns; /* CLOCK_MONOTONIC of the watch's event, 0 until then (atomic) */
+
+static void head_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	struct timespec ts;
+
+	(void)zh, (void)state, (void)path, (void)ctx;
+	if (type != ZOO_CHANGED_EVENT && type != ZOO_CREATED_EVENT && type != ZOO_DELETED_EVENT)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__atomic_store_n(&zk_fired_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
+			 __ATOMIC_RELEASE);
+}
+
+static void session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	(void)zh, (void)type, (void)state, (void)path, (void)ctx;
+}
+
+/* A session to hosts with a data watch on znode (5 s bound); dies if it cannot. */
+static zhandle_t *zk_watch(const char *hosts, const char *znode)
+{
+	zhandle_t *zh;
+	struct Stat st;
+	int i, rc;
+
+	zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+	zh = zookeeper_init(hosts, session_watcher, 10000, NULL, NULL, 0);
+	if (zh == NULL)
+		die("zookeeper_init %s: %s", hosts, strerror(errno));
+	for (i = 0; i < 500 && zoo_state(zh) != ZOO_CONNECTED_STATE; i++)
+		usleep(10000);
+	if (zoo_state(zh) != ZOO_CONNECTED_STATE)
+		die("no ZooKeeper session to %s in 5 s", hosts);
+	rc = zoo_wexists(zh, znode, head_watcher, NULL, &st);
+	if (rc != ZOK)
+		die("watching %s: %s", znode, zerror(rc));
+	return zh;
+}
+
+/* ---- the files ------------------------------------------------------------------------------ */
 
 struct watched {
 	const char *path;
@@ -196,6 +246,7 @@ static void print_ms(double s, const char *sep)
 
 static void report(const struct watch *wt, const char *label, double cmd_s, int cmd_rc)
 {
+	int64_t zk_ns = __atomic_load_n(&zk_fired_ns, __ATOMIC_ACQUIRE);
 	double last = 0;
 	unsigned ino = 0, pol = 0;
 
@@ -214,12 +265,14 @@ static void report(const struct watch *wt, const char *label, double cmd_s, int 
 	}
 	printf("],\"last_ms\":");
 	print_ms(wt->pending ? 0 : last, ",");
-	printf("\"via_inotify\":%u,\"via_poll\":%u,\"torn\":%u,\"read_errors\":%u,\"missing\":%zu}\n",
+	printf("\"via_inotify\":%u,\"via_poll\":%u,\"torn\":%u,\"read_errors\":%u,\"missing\":%zu,"
+	       "\"zk_ms\":",
 	       ino, pol, wt->torn, wt->read_errors, wt->pending);
+	print_ms(zk_ns ? (double)zk_ns / 1e9 - wt->t0 : 0, "}\n");
 }
 
 struct opts {
-	const char *new_file, *label;
+	const char *new_file, *label, *zk, *znode;
 	long timeout_ms, poll_ms;
 };
 
@@ -229,6 +282,8 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"timeout-ms", required_argument, NULL, 't'},
 					   {"poll-ms", required_argument, NULL, 'p'},
 					   {"label", required_argument, NULL, 'l'},
+					   {"zk", required_argument, NULL, 'z'},
+					   {"znode", required_argument, NULL, 'Z'},
 					   {NULL, 0, NULL, 0}};
 	int c;
 
@@ -247,12 +302,20 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'l':
 			o->label = optarg;
 			break;
+		case 'z':
+			o->zk = optarg;
+			break;
+		case 'Z':
+			o->znode = optarg;
+			break;
 		default:
-			die("usage: cfgwatch --new FILE [--timeout-ms N] [--poll-ms N] [--label L] PATH... -- CMD...");
+			die("usage: cfgwatch --new FILE [--timeout-ms N] [--poll-ms N] [--label L] "
+			    "[--zk HOSTS --znode PATH] PATH... -- CMD...");
 		}
 	}
-	if (o->new_file == NULL || o->timeout_ms <= 0 || o->poll_ms <= 0)
-		die("--new FILE is needed; --timeout-ms and --poll-ms must be positive");
+	if (o->new_file == NULL || o->timeout_ms <= 0 || o->poll_ms <= 0 || !o->zk != !o->znode)
+		die("--new FILE is needed; --timeout-ms and --poll-ms must be positive; --zk goes "
+		    "with --znode");
 	return optind;
 }
 
@@ -262,6 +325,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	int i = parse(argc, argv, &o), status = 0, cmd_rc = -1;
 	double cmd_s = 0, deadline;
+	zhandle_t *zh = NULL;
 	pid_t pid;
 
 	wt.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -274,6 +338,8 @@ int main(int argc, char **argv)
 		watch_add(&wt, argv[i]);
 	if (i + 1 >= argc || wt.n == 0)
 		die("PATH... -- CMD: at least one path and a command");
+	if (o.zk != NULL)
+		zh = zk_watch(o.zk, o.znode);
 	wt.t0 = now_s();
 	pid = spawn(argv + i + 1);
 	deadline = wt.t0 + (double)o.timeout_ms / 1000.0;
@@ -291,6 +357,12 @@ int main(int argc, char **argv)
 	if (cmd_rc < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
+	}
+	if (zh != NULL) {
+		/* the watch fires in the client's thread: at most 1 s more for it */
+		for (int k = 0; k < 100 && !__atomic_load_n(&zk_fired_ns, __ATOMIC_ACQUIRE); k++)
+			usleep(10000);
+		zookeeper_close(zh);
 	}
 	report(&wt, o.label, cmd_s, cmd_rc);
 	return wt.pending || wt.torn || cmd_rc != 0;
