@@ -5,10 +5,12 @@
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
-#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request and fuzz_dns (clang, ASan+UBSan)
+#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns and fuzz_config
+#                    (clang, ASan+UBSan)
 #   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
 #                    (default 600) on a copy of tests/fuzz/corpus; then the same for
-#                    fuzz_dns (tests/fuzz/dns/) for FUZZ_DNS_SECONDS (default 30); crashes
+#                    fuzz_dns (tests/fuzz/dns/) for FUZZ_DNS_SECONDS (default 30) and
+#                    fuzz_config (tests/fuzz/config/) for FUZZ_CONFIG_SECONDS (default 20); crashes
 #                    are saved under tests/fuzz/crashes/ and fail the target
 #   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw,
 #                    build/bench/dnsload (DNS over UDP) and build/bench/cfgwatch (inotify)
@@ -95,6 +97,11 @@ $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# configs.c over the ZooKeeper store, for tests/integration/test_configs_zk.sh.
+$(BUILD)/tests/configs_zk: $(BUILD)/tests/integration/configs_zk.o $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # libFuzzer target over zks_http_dispatch (tests/fuzz/fuzz_request.c); BUILD=build-fuzz only.
 $(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(TEST_FAKES) $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
@@ -103,15 +110,22 @@ $(BUILD)/fuzz_request: $(BUILD)/tests/fuzz/fuzz_request.o $(TEST_FAKES) $(BUILD)
 $(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over the configuration records' decoders (tests/fuzz/fuzz_config.c).
+$(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns \
+		$(FUZZ_BUILD)/fuzz_config
 
-# The request target gets FUZZ_SECONDS, the DNS target its own FUZZ_DNS_SECONDS.
+# The request target gets FUZZ_SECONDS, the DNS and config targets their own.
 FUZZ_DNS_SECONDS ?= 30
+FUZZ_CONFIG_SECONDS ?= 20
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
+	FUZZ_DIR=config tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_config $(FUZZ_CONFIG_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -1,7 +1,8 @@
 /*
  * zkswarmctl - the operator's view of a zkswarm cluster: what ZooKeeper
  * holds (nodes, volumes and their leases, networks and endpoints, pools and
- * addresses), the local daemon's answer, and a repair of orphaned records.
+ * addresses), the local daemon's answer, a repair of orphaned records, and
+ * the files of configuration volumes (put, get, history, rollback...).
  *
  * The command line and the command table are in src/ctl/cli.c, the commands
  * in src/ctl/ (see include/zkswarm/ctl.h); this file sets up the process

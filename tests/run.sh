@@ -60,11 +60,12 @@ step unit-valgrind make -j2 valgrind
 step fuzz make fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 step build-sanitized-daemon make -j2 BUILD=build-asan CFLAGS="$SAN_CFLAGS" \
 	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd build-asan/zkswarmctl \
-	build-asan/tests/netlink_driver
+	build-asan/tests/netlink_driver build-asan/tests/configs_zk
 for t in tests/integration/test_*.sh; do
 	step "integration-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" \
 		ZKSWARMCTL="$top/build-asan/zkswarmctl" \
-		NETLINK_DRIVER="$top/build-asan/tests/netlink_driver" bash "$t"
+		NETLINK_DRIVER="$top/build-asan/tests/netlink_driver" \
+		CONFIGS_ZK="$top/build-asan/tests/configs_zk" bash "$t"
 done
 # The daemon under valgrind's memcheck too (the plain build), on the two-node test.
 step integration-valgrind env ZKSWARMD="$top/build/zkswarmd" ZKSWARMD_VALGRIND=1 \

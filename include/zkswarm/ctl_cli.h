@@ -24,7 +24,10 @@ struct ctl_cli {
 	struct ctl_opts opts;
 	const struct ctl_command *cmd;
 	const char *arg; /* the command's argument, NULL if it takes none */
-	int verbose;	 /* -v given this many times */
+	/* A command of several words (config): the words after its name; else 0 and NULL. */
+	int argc;
+	char **argv;
+	int verbose; /* -v given this many times */
 	bool help;
 };
 
@@ -33,7 +36,10 @@ struct ctl_cli {
 int ctl_cli_parse(struct ctl_cli *cli, int argc, char **argv);
 const char *ctl_cli_command_name(const struct ctl_cli *cli);
 
-/* Connect, take the snapshot and run the command parsed; its exit code. */
+/*
+ * Connect, take the snapshot and run the command parsed; its exit code.  A command of
+ * several words (config) connects itself, once it has read its input.
+ */
 int ctl_cli_run(const struct ctl_cli *cli);
 
 #endif

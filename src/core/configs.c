@@ -14,14 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zkswarm/configs.h"
 #include "zkswarm/util.h"
 
-/* Tries of a change against other writers. */
-#define COMMIT_ATTEMPTS 8
-/* The ops of one Remove: past this, ZooKeeper's request limit is near. */
-#define REMOVE_OPS_MAX 2000
+/* Tries of a change against other writers, with a random pause of up to 5 << try ms between. */
+#define COMMIT_ATTEMPTS 12
+#define COMMIT_PAUSE_MAX_MS 100
+/* The store's transactions take 256 steps (zk.c); the history's bounds keep a config within. */
+#define TXN_OPS_MAX 256
+/* The ops of one Remove, to which the volume's Remove adds 2. */
+#define REMOVE_OPS_MAX (TXN_OPS_MAX - 2)
 
 /* ---- the ops of Create and Remove ------------------------------------------------------- */
 
@@ -116,8 +120,9 @@ void zks_config_ops_free(struct zks_config_ops *o)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
-		    struct zks_config_manifest *out, int32_t *stat_version, struct zks_error *err)
+/* The head and its znode's stat. */
+static int head_read(struct zks_store *s, const char *name, bool authoritative,
+		     struct zks_config_manifest *out, struct zks_stat *stp, struct zks_error *err)
 {
 	cleanup_free char *path = zks_path_config(name);
 	cleanup_free char *data = NULL;
@@ -139,6 +144,18 @@ int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
 	}
 	if (zks_config_manifest_decode(data, out, err) < 0)
 		return zks_error_prefix(err, "config \"%s\": ", name);
+	if (stp)
+		*stp = st;
+	return 0;
+}
+
+int zks_config_head(struct zks_store *s, const char *name, bool authoritative,
+		    struct zks_config_manifest *out, int32_t *stat_version, struct zks_error *err)
+{
+	struct zks_stat st;
+
+	if (head_read(s, name, authoritative, out, &st, err) < 0)
+		return -1;
 	if (stat_version)
 		*stat_version = st.version;
 	return 0;
@@ -347,6 +364,7 @@ struct commit_req {
 struct commit_plan {
 	struct zks_config_manifest head;
 	int32_t head_stat;
+	int64_t head_czxid; /* steps made since: the mirror's copies of them can be trusted */
 	struct zks_config_step step; /* the new one: its manifest and changes */
 	uint64_t *versions;	     /* the steps kept now, ascending */
 	size_t nversions;
@@ -477,75 +495,160 @@ static bool hash_listed(char *const *v, size_t n, const char *sha)
 	return false;
 }
 
-/* Mark every blob m lists as kept. */
-static void keep_blobs(struct commit_plan *p, const struct zks_config_manifest *m)
+/* The distinct blobs some versions list, and their bytes. */
+struct blob_set {
+	char **sha;
+	size_t n;
+	size_t bytes;
+};
+
+/* Add m's blobs to set, unless the set would then be over the bounds (false). */
+static bool blob_set_add(struct blob_set *set, const struct zks_config_manifest *m)
 {
-	for (size_t i = 0; i < p->nblobs; i++)
-		for (size_t j = 0; p->drop_blobs[i] && j < m->nfiles; j++)
-			if (strcmp(m->files[j].sha256, p->blobs[i]) == 0)
-				p->drop_blobs[i] = false;
+	size_t n = set->n, bytes = set->bytes;
+
+	set->sha = xrealloc(set->sha, (set->n + m->nfiles + 1) * sizeof(*set->sha));
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (!hash_listed(set->sha, n, m->files[i].sha256)) {
+			set->sha[n++] = m->files[i].sha256; /* borrowed from m */
+			bytes += m->files[i].size;
+		}
+	if (n > ZKS_CONFIG_BLOBS_MAX || bytes > ZKS_CONFIG_KEPT_MAX)
+		return false;
+	set->n = n;
+	set->bytes = bytes;
+	return true;
 }
 
 /*
- * The blobs that go: listed under blobs/, named as a hash, and in no kept step (nor the new
- * version).  A kept step that cannot be read keeps every blob: nothing goes this time.
+ * A step of the history, from the mirror if it has it as this config made it: steps never
+ * change, and one created after the head was is this config's, not a namesake's removed
+ * since (the mirror's copy of a step it has not read back yet has no czxid).  Else from
+ * ZooKeeper.
  */
-static int plan_blobs(struct zks_store *s, const char *name, struct commit_plan *p,
+static int read_kept_step(struct zks_store *s, const char *name, const struct commit_plan *p,
+			  uint64_t version, struct zks_config_step *out, struct zks_error *err)
+{
+	cleanup_free char *path = zks_path_config_version(name, version);
+	cleanup_free char *data = NULL;
+	struct zks_stat st;
+
+	if (store_cached_get(s, path, &data, NULL, &st) == 0 && st.czxid > p->head_czxid &&
+	    zks_config_step_decode(data, out, NULL) == 0 && out->m.version == version)
+		return 0;
+	zks_config_step_clear(out);
+	return read_step(s, name, version, out, err);
+}
+
+/*
+ * Which steps stay: the newest, as long as they are at most ZKS_CONFIG_HISTORY with the new
+ * one and list at most ZKS_CONFIG_BLOBS_MAX blobs and ZKS_CONFIG_KEPT_MAX bytes together;
+ * the older go.  Their blobs into set (the steps read are kept in kept, which owns them).  A
+ * kept step that is unreadable (corrupt) counts, and *unsure says its blobs are unknown.
+ */
+static int plan_steps(struct zks_store *s, const char *name, struct commit_plan *p,
+		      struct zks_config_step *kept, struct blob_set *set, bool *unsure,
 		      struct zks_error *err)
 {
-	cleanup_free char *dir = zks_path_config_blobs(name);
-	bool any = false;
+	size_t i = p->nversions, nkept = 1;
 
-	if (store_children(s, dir, &p->blobs, &p->nblobs, err) < 0)
-		return -1;
-	p->drop_blobs = xcalloc(p->nblobs + 1, sizeof(*p->drop_blobs));
-	for (size_t i = 0; i < p->nblobs; i++)
-		p->drop_blobs[i] = strlen(p->blobs[i]) == 64;
-	keep_blobs(p, &p->step.m);
-	for (size_t i = 0; i < p->nblobs; i++)
-		any = any || p->drop_blobs[i];
-	for (size_t i = p->drop_versions; any && i < p->nversions; i++) {
-		struct zks_config_step kept;
-		struct zks_error ignored;
+	blob_set_add(set, &p->step.m); /* the new version alone is within the bounds */
+	for (; i > 0 && nkept < ZKS_CONFIG_HISTORY; i--, nkept++) {
+		struct zks_config_step *st = &kept[p->nversions - i];
 
-		if (read_step(s, name, p->versions[i], &kept, &ignored) < 0) {
-			memset(p->drop_blobs, 0, p->nblobs * sizeof(*p->drop_blobs));
-			break;
+		if (read_kept_step(s, name, p, p->versions[i - 1], st, err) < 0) {
+			if (err->code != ZKS_ERR_INTERNAL)
+				return -1; /* gone under us (a race), or ZooKeeper away */
+			*unsure = true;
+			continue;
 		}
-		keep_blobs(p, &kept.m);
-		zks_config_step_clear(&kept);
+		if (!blob_set_add(set, &st->m))
+			break;
 	}
+	p->drop_versions = i;
 	return 0;
 }
 
 /*
+ * The change within one transaction of the store (2 + a check per file + deletions): what
+ * does not fit waits for the next change.  Steps that should go and stay keep every blob.
+ */
+static void plan_cap(struct commit_plan *p)
+{
+	size_t room = TXN_OPS_MAX - 2 - p->step.m.nfiles;
+
+	if (p->drop_versions > room) {
+		p->drop_versions = room;
+		memset(p->drop_blobs, 0, p->nblobs * sizeof(*p->drop_blobs));
+	}
+	room -= p->drop_versions;
+	for (size_t i = 0; i < p->nblobs; i++) {
+		if (!p->drop_blobs[i])
+			continue;
+		if (room == 0)
+			p->drop_blobs[i] = false;
+		else
+			room--;
+	}
+}
+
+/*
+ * The blobs that go: listed under blobs/, named as a hash, in no kept step.  2: a step or
+ * the blobs went under us (another writer): try again.
+ */
+static int plan_gc(struct zks_store *s, const char *name, struct commit_plan *p,
+		   struct zks_error *err)
+{
+	cleanup_free char *dir = zks_path_config_blobs(name);
+	struct zks_config_step *kept = xcalloc(p->nversions + 1, sizeof(*kept));
+	struct blob_set set = {0};
+	bool unsure = false;
+	int r = plan_steps(s, name, p, kept, &set, &unsure, err);
+
+	if (r == 0)
+		r = store_children(s, dir, &p->blobs, &p->nblobs, err);
+	if (r == 0) {
+		p->drop_blobs = xcalloc(p->nblobs + 1, sizeof(*p->drop_blobs));
+		for (size_t i = 0; i < p->nblobs && !unsure; i++)
+			p->drop_blobs[i] = strlen(p->blobs[i]) == 64 &&
+					   !hash_listed(set.sha, set.n, p->blobs[i]);
+		plan_cap(p);
+	}
+	free(set.sha);
+	zks_config_steps_free(kept, p->nversions + 1);
+	return r < 0 && err->code == ZKS_ERR_NOT_FOUND ? 2 : r;
+}
+
+/*
  * One try's plan from the head read now.  1: nothing to change (the head already is the
- * new version); 0: a plan; -1: refused or failed (err).
+ * new version); 0: a plan; 2: another writer changed the history meanwhile; -1: refused or
+ * failed (err).
  */
 static int plan_make(struct zks_store *s, const struct commit_req *req, struct commit_plan *p,
 		     struct zks_error *err)
 {
 	uint64_t last;
 	char at[32];
+	struct zks_stat st;
 
-	if (zks_config_head(s, req->name, true, &p->head, &p->head_stat, err) < 0)
+	if (head_read(s, req->name, true, &p->head, &st, err) < 0)
 		return -1;
+	p->head_stat = st.version;
+	p->head_czxid = st.czxid;
 	if (new_manifest(req, &p->head, &p->step.m, err) < 0)
 		return -1;
 	diff_changes(&p->head, &p->step);
 	if (p->step.nchanges == 0)
 		return 1;
 	if (list_versions(s, req->name, &p->versions, &p->nversions, err) < 0)
-		return -1;
+		return err->code == ZKS_ERR_NOT_FOUND ? 2 : -1;
 	last = p->nversions ? p->versions[p->nversions - 1] : 0;
 	p->step.m.version = (last > p->head.version ? last : p->head.version) + 1;
 	p->step.rollback_of = req->rollback_of;
 	zks_rfc3339_now(at);
 	p->step.m.at = xstrdup(at);
 	p->step.m.by = req->by ? xstrdup(req->by) : NULL;
-	if (p->nversions + 1 > ZKS_CONFIG_HISTORY)
-		p->drop_versions = p->nversions + 1 - ZKS_CONFIG_HISTORY;
-	return plan_blobs(s, req->name, p, err);
+	return plan_gc(s, req->name, p, err);
 }
 
 /* The edit whose contents hash to sha, or NULL. */
@@ -625,13 +728,34 @@ static bool lost_race(const struct zks_error *err)
 	       err->code == ZKS_ERR_EXISTS || err->code == ZKS_ERR_NOT_EMPTY;
 }
 
+/* Before try `attempt` (1...), a random pause: two writers that collided part ways. */
+static void backoff(int attempt)
+{
+	long max = 5L << (attempt < 10 ? attempt : 10);
+	char hex[17];
+	long ms;
+	struct timespec ts;
+
+	zks_random_hex(hex);
+	hex[8] = '\0';
+	ms = (long)(strtoul(hex, NULL, 16) %
+		    (unsigned long)(max < COMMIT_PAUSE_MAX_MS ? max : COMMIT_PAUSE_MAX_MS)) +
+	     1;
+	ts = (struct timespec){.tv_sec = 0, .tv_nsec = ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
 /* Plan, upload, commit; retried when another writer got there first. */
 static int commit_run(struct zks_store *s, const struct commit_req *req, uint64_t *version,
 		      bool *changed, struct zks_error *err)
 {
 	for (int attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
 		struct commit_plan p = {0};
-		int r = plan_make(s, req, &p, err);
+		int r;
+
+		if (attempt > 0)
+			backoff(attempt);
+		r = plan_make(s, req, &p, err);
 
 		if (r == 1) {
 			*version = p.head.version;
@@ -690,10 +814,13 @@ int zks_config_commit(struct zks_store *s, const char *name, const struct zks_co
 		      struct zks_error *err)
 {
 	struct commit_req req = {.name = name, .edits = edits, .n = n, .by = by};
+	struct zks_error local;
 	uint64_t v = 0;
 	bool c = false;
 	int r;
 
+	if (err == NULL)
+		err = &local;
 	req.hashes = xcalloc(n + 1, sizeof(*req.hashes));
 	r = edits_check(&req, err);
 	if (r == 0)
@@ -730,10 +857,13 @@ int zks_config_rollback(struct zks_store *s, const char *name, uint64_t to, cons
 	uint64_t v = 0;
 	bool changed;
 	char kept[64];
+	struct zks_error local;
 	int r;
 
+	if (err == NULL)
+		err = &local;
 	if (read_step(s, name, to, &step, err) < 0) {
-		if (err == NULL || err->code != ZKS_ERR_NOT_FOUND)
+		if (err->code != ZKS_ERR_NOT_FOUND)
 			return -1;
 		kept_versions(s, name, kept, sizeof(kept));
 		return zks_error_set(err, ZKS_ERR_NOT_FOUND,

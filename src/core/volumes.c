@@ -839,6 +839,20 @@ static int mount_source(struct zks_volumes *v, const char *name, const struct zk
 	return v->fs->prepare_dir(v->fs, *dir, o->uid, o->gid, o->mode, err);
 }
 
+/* No new mount while this node may no longer count on its leases. */
+static int refuse_fenced(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	struct zks_store_status status;
+
+	store_status(v->store, &status);
+	if (!status.fenced)
+		return 0;
+	return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+			     "mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
+			     "this node may count on its leases; mounts resume once it is back",
+			     name, (long long)(status.silent_ms / 1000));
+}
+
 int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, char **mountpoint,
 		      struct zks_error *err)
 {
@@ -851,19 +865,9 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 	size_t n = 0;
 	int r = -1;
 
-	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0)
+	if (check_name(name, err) < 0 || check_mount_id(id, err) < 0 ||
+	    refuse_fenced(v, name, err) < 0)
 		return -1;
-	{
-		struct zks_store_status status;
-
-		store_status(v->store, &status);
-		if (status.fenced)
-			return zks_error_set(
-				err, ZKS_ERR_UNAVAILABLE,
-				"mount volume `%s`: cut off from ZooKeeper for %lld s, longer than "
-				"this node may count on its leases; mounts resume once it is back",
-				name, (long long)(status.silent_ms / 1000));
-	}
 	target = mountpoint_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);

@@ -3,10 +3,12 @@
  * summary, manual page, handler), the help texts, the options and their
  * checks, and running the command chosen over a snapshot of the cluster.
  *
- * The commands themselves live in show.c and repair.c (see ctl.h); main, in
+ * The commands themselves live in show.c, resolve.c, repair.c and config.c
+ * (see ctl.h); main, in
  * src/zkswarmctl.c, only sets up the process around ctl_cli_parse and
  * ctl_cli_run, so that tests can parse command lines without a server.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,14 +57,17 @@ enum {
 	TAKES_SERVICE = 1 << 4,
 	TAKES_NODE = 1 << 5,
 	TAKES_TYPE = 1 << 6,
+	TAKES_FROM = 1 << 7,
+	TAKES_VERSION = 1 << 8,
 };
 
-/* getopt's values of the long options without a short one. */
-enum { OPT_NETWORK = 256, OPT_SERVICE, OPT_NODE, OPT_TYPE };
+/* getopt's values of the long options without a short one (--version N is not -V). */
+enum { OPT_NETWORK = 256, OPT_SERVICE, OPT_NODE, OPT_TYPE, OPT_FROM, OPT_VERSION };
 
 struct ctl_command {
 	const char *name;
-	const char *args; /* NULL: none; "NAME": exactly one */
+	/* NULL: none; "NAME": exactly one; with words, their synopsis ("SUB NAME [ARG...]") */
+	const char *args;
 	const char *summary;
 	const char *help;
 	unsigned takes; /* TAKES_*: its own options */
@@ -70,6 +75,13 @@ struct ctl_command {
 	int (*run)(struct ctl_cluster *c, const struct ctl_opts *o, const char *arg);
 	/* When ZooKeeper cannot be reached (why says why); NULL: exit with CTL_EXIT_UNREACHABLE. */
 	int (*unreachable)(const struct ctl_opts *o, const char *why);
+	/*
+	 * A command of several words instead (config): check judges the words after its name
+	 * when parsing (-1 with the usage error in err); run_words runs them and connects
+	 * itself (ctl_connect), when it has read what it needs.
+	 */
+	int (*check)(int argc, char **argv, const struct ctl_opts *o, struct zks_error *err);
+	int (*run_words)(const struct ctl_opts *o, int argc, char **argv);
 };
 
 /* The handlers in the table's shape (ctl.h has each command's own). */
@@ -397,6 +409,62 @@ static const struct ctl_command commands[] = {
 	 "  0 nothing found, or everything found was fixed; 1 something is left (dry run,\n"
 	 "  not confirmed, not fixable, or a fix failed); 3 ZooKeeper unreachable.\n",
 	 .takes = TAKES_YES | TAKES_DRY_RUN, .run = run_repair},
+	{"config", "SUB NAME [ARG...]",
+	 "a configuration volume's files: put, get, ls, rm, history, rollback",
+	 "NAME\n"
+	 "  zkswarmctl config - change, read and list the files of a configuration volume\n"
+	 "\n"
+	 "SYNOPSIS\n"
+	 "  zkswarmctl config put NAME FILE[=PATH]...   [--json] [connection options]\n"
+	 "  zkswarmctl config put NAME FILE --from PATH\n"
+	 "  zkswarmctl config get NAME FILE [--version N]\n"
+	 "  zkswarmctl config ls NAME\n"
+	 "  zkswarmctl config rm NAME FILE...\n"
+	 "  zkswarmctl config history NAME [FILE]\n"
+	 "  zkswarmctl config rollback NAME VERSION\n"
+	 "\n"
+	 "DESCRIPTION\n"
+	 "  A configuration volume (`docker volume create -d zkswarm -o type=config NAME`) is a\n"
+	 "  set of named files kept in ZooKeeper (/configs/NAME); every node that mounts it keeps\n"
+	 "  a read-only copy, replaced whole by each new version. Every change is one new version\n"
+	 "  (1, 2, ...), a step of a history that keeps the last 50 steps (fewer while they hold\n"
+	 "  more than 128 distinct contents or 16 MB): when, who, what.\n"
+	 "  FILE is a file's name in the volume: 1 to 128 of A-Z a-z 0-9 . _ -, not starting\n"
+	 "  with `.`. Who made a change is $SUDO_USER, else $USER, @ this host's name.\n"
+	 "\n"
+	 "  put       one new version with every FILE given: FILE=PATH reads PATH, FILE alone\n"
+	 "            reads ./FILE, PATH `-` standard input. Every file is read before ZooKeeper\n"
+	 "            is asked: one that cannot be read changes nothing (exit 2). A file holds\n"
+	 "            at most 512000 bytes, a version at most 64 files and 4000000 bytes\n"
+	 "            together. Prints the version now current (\"app: version 7\"); files\n"
+	 "            already as given make no new version.\n"
+	 "  get       the file's contents, byte for byte, on standard output\n"
+	 "  ls        the current version (when, who), its files (size, SHA-256) and every\n"
+	 "            node's copy: the version it has, and whether that is current or behind\n"
+	 "  rm        one new version without the FILEs\n"
+	 "  history   the steps kept, newest first: version, when, who, what changed; with\n"
+	 "            FILE, the steps that changed it\n"
+	 "  rollback  one new version with the files VERSION had (a version still kept)\n"
+	 "\n"
+	 "OPTIONS\n"
+	 "  --from PATH   put: the contents of the one FILE given, from PATH (`-`: standard\n"
+	 "                input)\n"
+	 "  --version N   get: the file as version N had it (a version still kept)\n"
+	 "\n"
+	 "JSON\n"
+	 "  put, rm: {name, version, changed}; rollback: {name, version, changed, rollback_of}\n"
+	 "  get: {name, version, file, size, sha256, base64 (the contents)}\n"
+	 "  ls: {name, version, at, by, files: [{name, size, sha256}], nodes: [{node, version,\n"
+	 "  at, current, behind (versions)}]}\n"
+	 "  history: {name, file, steps: [{version, at, by, rollback_of, files: [{name, size,\n"
+	 "  sha256}], changes: [{file, op (put|rm), size, sha256}]}]}\n"
+	 "\n"
+	 "EXIT STATUS\n"
+	 "  0 done; 1 failed, nothing changed: no such configuration volume, file or version, a\n"
+	 "  file or version over its limit, or the change kept losing to others; 2 bad command\n"
+	 "  line, or a file to put that cannot be read; 3 ZooKeeper unreachable.\n",
+	 .takes = TAKES_FROM | TAKES_VERSION, .check = ctl_config_check,
+	 .run_words = ctl_cmd_config},
 };
 
 /* Each command's own options, in the order they are checked. */
@@ -406,7 +474,7 @@ static const struct {
 } command_options[] = {
 	{TAKES_YES, "--yes"},	      {TAKES_DRY_RUN, "--dry-run"}, {TAKES_SOCKET, "--socket"},
 	{TAKES_NETWORK, "--network"}, {TAKES_SERVICE, "--service"}, {TAKES_NODE, "--node"},
-	{TAKES_TYPE, "--type"},
+	{TAKES_TYPE, "--type"},	      {TAKES_FROM, "--from"},	    {TAKES_VERSION, "--version N"},
 };
 
 static const struct ctl_command *find_command(const char *name)
@@ -419,16 +487,21 @@ static const struct ctl_command *find_command(const char *name)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: zkswarmctl [OPTION]... COMMAND [ARG]\n"
-		     "Inspect and repair a zkswarm cluster's records in ZooKeeper.\n"
+	fprintf(out, "Usage: zkswarmctl [OPTION]... COMMAND [ARG...]\n"
+		     "Inspect and repair a zkswarm cluster's records in ZooKeeper, and change the\n"
+		     "files of its configuration volumes.\n"
 		     "\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		char left[32];
+		char left[64];
 
 		snprintf(left, sizeof(left), "%s%s%s", commands[i].name,
 			 commands[i].args ? " " : "", commands[i].args ? commands[i].args : "");
-		fprintf(out, "  %-16s %s\n", left, commands[i].summary);
+		/* A long synopsis has its summary on the next line. */
+		if (strlen(left) > 16)
+			fprintf(out, "  %s\n  %-16s %s\n", left, "", commands[i].summary);
+		else
+			fprintf(out, "  %-16s %s\n", left, commands[i].summary);
 	}
 	fprintf(out, "  %-16s %s\n\n", "help [COMMAND]", "this help, or a command's");
 	fprintf(out, "%s", common_help);
@@ -443,6 +516,8 @@ static void usage(FILE *out)
 		"      --service S           names: only those of one swarm service\n"
 		"      --node N              names: only those on one node\n"
 		"      --type T              resolve: A, SRV or PTR\n"
+		"      --from PATH           config put: the one file's contents from PATH\n"
+		"      --version N           config get: the file as version N had it\n"
 		"\n");
 	fprintf(out, "%s", exit_help);
 }
@@ -481,6 +556,41 @@ static int parse_timeout(struct ctl_cli *cli, const char *arg)
 	return CTL_CLI_RUN;
 }
 
+/*
+ * --version: the program's version (*show, once every option is read), or with a number
+ * (`--version N`, `--version=N`) the version of config get.  The number may be the next
+ * word: getopt's optional arguments take only `=N`, so it is taken here as getopt takes a
+ * required one.
+ */
+static int version_option(struct ctl_cli *cli, int argc, char **argv, const char *arg, bool *show)
+{
+	char *end;
+	unsigned long long n;
+
+	if (arg == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+		arg = argv[optind++];
+	if (arg == NULL) {
+		*show = true;
+		return CTL_CLI_RUN;
+	}
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || n < 1)
+		return usage_error(cli, "--version wants a version number (1 or more), not `%s`",
+				   arg);
+	cli->opts.version = n;
+	return CTL_CLI_RUN;
+}
+
+/* --version without a number: the program's version, unless the command is config's. */
+static int show_version(struct ctl_cli *cli, int argc, char **argv)
+{
+	if (optind < argc && !strcmp(argv[optind], "config"))
+		return usage_error(cli, "%s", "--version wants a version number (1 or more)");
+	fprintf(cli->out, "zkswarmctl %s\n", ZKSWARM_VERSION);
+	return CTL_EXIT_OK;
+}
+
 /* --network, --service, --node: what names lists; not empty. */
 static int set_filter(struct ctl_cli *cli, int opt, const char *arg)
 {
@@ -506,29 +616,33 @@ static int set_type(struct ctl_cli *cli, const char *arg)
 	return CTL_CLI_RUN;
 }
 
+/* Every option, getopt's way (command_options says which belong to one command). */
+static const struct option longopts[] = {
+	{"zk-hosts", required_argument, NULL, 'H'},
+	{"zk-root", required_argument, NULL, 'r'},
+	{"zk-auth-file", required_argument, NULL, 'a'},
+	{"socket", required_argument, NULL, 's'},
+	{"timeout", required_argument, NULL, 't'},
+	{"json", no_argument, NULL, 'j'},
+	{"yes", no_argument, NULL, 'y'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	{"node", required_argument, NULL, OPT_NODE},
+	{"type", required_argument, NULL, OPT_TYPE},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", optional_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
 /* The options before, between and after the words; CTL_CLI_RUN, or the exit code. */
 static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"zk-hosts", required_argument, NULL, 'H'},
-		{"zk-root", required_argument, NULL, 'r'},
-		{"zk-auth-file", required_argument, NULL, 'a'},
-		{"socket", required_argument, NULL, 's'},
-		{"timeout", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"yes", no_argument, NULL, 'y'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"network", required_argument, NULL, OPT_NETWORK},
-		{"service", required_argument, NULL, OPT_SERVICE},
-		{"node", required_argument, NULL, OPT_NODE},
-		{"type", required_argument, NULL, OPT_TYPE},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	struct ctl_opts *o = &cli->opts;
 	int c, r = CTL_CLI_RUN;
+	bool version = false;
 
 	opterr = 0;
 	optind = 0; /* a fresh scan (glibc): parse may be called more than once */
@@ -567,6 +681,15 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 		case OPT_TYPE:
 			r = set_type(cli, optarg);
 			break;
+		case OPT_FROM:
+			if (optarg[0] == '\0')
+				return usage_error(cli, "%s",
+						   "--from wants a path, not an empty string");
+			o->from = optarg;
+			break;
+		case OPT_VERSION:
+			r = version_option(cli, argc, argv, optarg, &version);
+			break;
 		case 'v':
 			cli->verbose++;
 			break;
@@ -582,7 +705,7 @@ static int parse_options(struct ctl_cli *cli, int argc, char **argv)
 			return usage_error(cli, "unknown option `%s`", argv[optind - 1]);
 		}
 	}
-	return r;
+	return r == CTL_CLI_RUN && version ? show_version(cli, argc, argv) : r;
 }
 
 /* "--network is an option of `names` or `resolve` only". */
@@ -613,7 +736,8 @@ static int check_command_options(const struct ctl_cli *cli)
 			 (o->socket != NULL ? TAKES_SOCKET : 0) |
 			 (o->network != NULL ? TAKES_NETWORK : 0) |
 			 (o->service != NULL ? TAKES_SERVICE : 0) |
-			 (o->node != NULL ? TAKES_NODE : 0) | (o->type != NULL ? TAKES_TYPE : 0);
+			 (o->node != NULL ? TAKES_NODE : 0) | (o->type != NULL ? TAKES_TYPE : 0) |
+			 (o->from != NULL ? TAKES_FROM : 0) | (o->version != 0 ? TAKES_VERSION : 0);
 	unsigned both = TAKES_YES | TAKES_DRY_RUN;
 
 	if ((given & both) == both && (cli->cmd->takes & both) == both)
@@ -628,7 +752,25 @@ static int check_command_options(const struct ctl_cli *cli)
 	return CTL_CLI_RUN;
 }
 
-/* After the options: help, or the command and its argument. */
+/* The words after a command of several words, judged by the command's check. */
+static int check_words(struct ctl_cli *cli, int argc, char **argv)
+{
+	struct zks_error err = {0};
+	int r = check_command_options(cli);
+
+	if (r != CTL_CLI_RUN)
+		return r;
+	cli->argc = argc;
+	cli->argv = argv;
+	if (cli->cmd->check(argc, argv, &cli->opts, &err) < 0) {
+		fprintf(cli->err, "zkswarmctl: %s\nTry `zkswarmctl %s --help`.\n", err.msg,
+			cli->cmd->name);
+		return CTL_EXIT_USAGE;
+	}
+	return CTL_CLI_RUN;
+}
+
+/* After the options: help, or the command and its argument (or words). */
 static int parse_words(struct ctl_cli *cli, int argc, char **argv)
 {
 	if (optind >= argc) {
@@ -653,6 +795,8 @@ static int parse_words(struct ctl_cli *cli, int argc, char **argv)
 		command_help(cli->cmd, cli->out);
 		return CTL_EXIT_OK;
 	}
+	if (cli->cmd->check != NULL)
+		return check_words(cli, argc - optind - 1, argv + optind + 1);
 	if (cli->cmd->args == NULL && argc - optind != 1)
 		return usage_error(cli, "`%s` takes no argument", cli->cmd->name);
 	if (cli->cmd->args != NULL && argc - optind != 2) {
@@ -676,6 +820,8 @@ int ctl_cli_parse(struct ctl_cli *cli, int argc, char **argv)
 	};
 	cli->cmd = NULL;
 	cli->arg = NULL;
+	cli->argc = 0;
+	cli->argv = NULL;
 	cli->verbose = 0;
 	cli->help = false;
 	r = parse_options(cli, argc, argv);
@@ -687,6 +833,35 @@ const char *ctl_cli_command_name(const struct ctl_cli *cli)
 	return cli->cmd != NULL ? cli->cmd->name : NULL;
 }
 
+/* Connect and take the snapshot: 0, or -1 with err. */
+static int open_cluster(const struct ctl_opts *o, struct ctl_cluster *c, struct zks_error *err)
+{
+	if (ctl_cluster_open(c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, err) < 0)
+		return -1;
+	if (!ctl_exists(c, ZKS_NODES))
+		fprintf(stderr,
+			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
+			"in it); is --zk-root right?\n",
+			o->zk_root, o->zk_hosts);
+	return 0;
+}
+
+/* Why the connection failed, on stderr; its exit code. */
+static int open_failed(const struct zks_error *err)
+{
+	fprintf(stderr, "zkswarmctl: %s\n", err->msg);
+	return err->code == ZKS_ERR_UNAVAILABLE ? CTL_EXIT_UNREACHABLE
+	       : err->code == ZKS_ERR_INVALID	? CTL_EXIT_USAGE
+						: CTL_EXIT_PROBLEM;
+}
+
+int ctl_connect(const struct ctl_opts *o, struct ctl_cluster *c)
+{
+	struct zks_error err = {0};
+
+	return open_cluster(o, c, &err) < 0 ? open_failed(&err) : CTL_EXIT_OK;
+}
+
 int ctl_cli_run(const struct ctl_cli *cli)
 {
 	const struct ctl_opts *o = &cli->opts;
@@ -694,20 +869,16 @@ int ctl_cli_run(const struct ctl_cli *cli)
 	struct zks_error err = {0};
 	int rc;
 
-	if (ctl_cluster_open(&c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, &err) <
-	    0) {
+	if (cli->cmd->run_words != NULL) {
+		rc = cli->cmd->run_words(o, cli->argc, cli->argv);
+		fflush(stdout);
+		return rc;
+	}
+	if (open_cluster(o, &c, &err) < 0) {
 		if (err.code == ZKS_ERR_UNAVAILABLE && cli->cmd->unreachable != NULL)
 			return cli->cmd->unreachable(o, err.msg);
-		fprintf(stderr, "zkswarmctl: %s\n", err.msg);
-		return err.code == ZKS_ERR_UNAVAILABLE ? CTL_EXIT_UNREACHABLE
-		       : err.code == ZKS_ERR_INVALID   ? CTL_EXIT_USAGE
-						       : CTL_EXIT_PROBLEM;
+		return open_failed(&err);
 	}
-	if (!ctl_exists(&c, ZKS_NODES))
-		fprintf(stderr,
-			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
-			"in it); is --zk-root right?\n",
-			o->zk_root, o->zk_hosts);
 	rc = cli->cmd->run(&c, o, cli->arg);
 	fflush(stdout);
 	ctl_cluster_close(&c);

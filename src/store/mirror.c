@@ -5,6 +5,7 @@
  * The rules are in mirror.h and docs/DESIGN.md; zk.c feeds it.
  */
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,14 +343,60 @@ bool zks_mirror_save_due(struct zks_mirror *m)
 	return due;
 }
 
+/*
+ * A node's data: a JSON string, or, when it has NUL bytes (a configuration file's, say),
+ * base64 in "data_b64" (a JSON string cannot hold them).
+ */
+static void save_data(cJSON *n, const char *data, size_t len)
+{
+	cleanup_free char *copy = NULL;
+
+	if (len == 0 || memchr(data, '\0', len) == NULL) {
+		copy = xstrndup(data, len);
+		cJSON_AddStringToObject(n, "data", copy);
+		return;
+	}
+	copy = xmalloc(4 * ((len + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)copy, (const unsigned char *)data, (int)len);
+	cJSON_AddStringToObject(n, "data", "");
+	cJSON_AddStringToObject(n, "data_b64", copy);
+}
+
+/* The data saved_data wrote into *out (to free); false if "data_b64" is not base64. */
+static bool load_data(const cJSON *n, const cJSON *data, char **out, size_t *len)
+{
+	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(n, "data_b64");
+	size_t in, pad = 0;
+	int got;
+
+	if (!cJSON_IsString(b64)) {
+		*len = strlen(data->valuestring);
+		*out = xstrndup(data->valuestring, *len);
+		return true;
+	}
+	in = strlen(b64->valuestring);
+	if (in % 4 != 0 || in > INT32_MAX)
+		return false;
+	*out = xmalloc(in / 4 * 3 + 1);
+	got = EVP_DecodeBlock((unsigned char *)*out, (const unsigned char *)b64->valuestring,
+			      (int)in);
+	for (size_t i = in; i > 0 && pad < 2 && b64->valuestring[i - 1] == '='; i--)
+		pad++;
+	if (got < 0 || (size_t)got < pad) {
+		free(*out);
+		return false;
+	}
+	*len = (size_t)got - pad; /* EVP_DecodeBlock counts the padding as zero bytes */
+	return true;
+}
+
 static int save_visit(const char *path, const char *data, size_t len, const struct zks_stat *st,
 		      void *ctx)
 {
 	cJSON *nodes = ctx, *n = cJSON_CreateObject();
-	cleanup_free char *copy = xstrndup(data, len);
 
 	cJSON_AddStringToObject(n, "path", path);
-	cJSON_AddStringToObject(n, "data", copy);
+	save_data(n, data, len);
 	cJSON_AddNumberToObject(n, "version", st->version);
 	cJSON_AddNumberToObject(n, "ctime_ms", (double)st->ctime_ms);
 	cJSON_AddNumberToObject(n, "mtime_ms", (double)st->mtime_ms);
@@ -396,15 +443,17 @@ static bool load_node_locked(struct zks_mirror *m, const cJSON *n)
 	cJSON *mtime = cJSON_GetObjectItemCaseSensitive(n, "mtime_ms");
 	cJSON *eph = cJSON_GetObjectItemCaseSensitive(n, "ephemeral");
 	struct zks_stat st = {0};
+	cleanup_free char *bytes = NULL;
+	size_t len;
 
 	if (!cJSON_IsString(path) || !cJSON_IsString(data) || !cJSON_IsNumber(version) ||
-	    !zks_tree_path_valid(path->valuestring))
+	    !zks_tree_path_valid(path->valuestring) || !load_data(n, data, &bytes, &len))
 		return false;
 	st.version = (int32_t)version->valuedouble;
 	st.ctime_ms = cJSON_IsNumber(ctime) ? (int64_t)ctime->valuedouble : 0;
 	st.mtime_ms = cJSON_IsNumber(mtime) ? (int64_t)mtime->valuedouble : 0;
 	st.owner = cJSON_IsTrue(eph) ? -1 : 0; /* an ephemeral of some past session */
-	zks_tree_put(m->tree, path->valuestring, data->valuestring, strlen(data->valuestring), &st);
+	zks_tree_put(m->tree, path->valuestring, bytes, len, &st);
 	return true;
 }
 

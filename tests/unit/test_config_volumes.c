@@ -143,6 +143,25 @@ static void wait_copy(struct cnode *n, const char *name, const char *file, const
 	}
 }
 
+/* Wait (bounded) until Get on n says its copy of name has version. */
+static void wait_status_version(struct cnode *n, const char *name, uint64_t version)
+{
+	int64_t deadline = zks_now_ms() + WAIT_MS;
+
+	for (;;) {
+		struct zks_volume_info *info = test_get(n->v, name);
+		uint64_t have = info->config_here.version;
+
+		test_info_free(info);
+		if (have == version)
+			return;
+		if (zks_now_ms() > deadline)
+			fail_msg("%s: Status says version %llu after %d ms, want %llu", n->id,
+				 (unsigned long long)have, WAIT_MS, (unsigned long long)version);
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+	}
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -229,10 +248,12 @@ static void test_mount_binds_copy_and_changes_reach_every_node(void **state)
 	put_ok(&c->n2, "app", "app.conf", "version 2\n", 2);
 	wait_copy(&c->a, "app", "app.conf", "version 2\n");
 	wait_copy(&c->n2, "app", "app.conf", "version 2\n");
+	/* Status follows the swap (the service notes the version once the files are in). */
+	wait_status_version(&c->a, "app", 2);
 	info = test_get(c->a.v, "app");
 	assert_true(info->config_here.attached);
-	assert_int_equal(info->config_here.version, 2);
 	assert_int_equal(info->config_here.latest, 2);
+	assert_true(info->config_here.current);
 	test_info_free(info);
 }
 

@@ -2,7 +2,8 @@
  * test_ctl_cli.c - zkswarmctl's command line (src/ctl/cli.c) without a
  * server: each command and its argument, the options and their defaults
  * (shared with the daemon's settings), every usage error with its exit code
- * and message, and the help texts.
+ * and message, and the help texts.  `config` takes several words (SUB NAME
+ * [ARG...]): its good and bad command lines are judged here too, no file read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,12 @@
 #include "helpers.h"
 #include "zkswarm/config.h"
 #include "zkswarm/ctl_cli.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
-static const char *const command_names[] = {"status", "volumes", "volume", "networks", "network",
-					    "pools",  "pool",	 "names",  "resolve",  "repair"};
+static const char *const command_names[] = {"status",  "volumes", "volume", "networks",
+					    "network", "pools",	  "pool",   "names",
+					    "resolve", "repair",  "config"};
 
 struct parsed {
 	struct ctl_cli cli;
@@ -74,39 +77,212 @@ static int clear_env(void **state)
 	return 0;
 }
 
+/* A command of one argument or none: with it, without it, with one too many. */
+static void check_one_command(const char *name)
+{
+	bool takes_arg = !strcmp(name, "volume") || !strcmp(name, "network") ||
+			 !strcmp(name, "pool") || !strcmp(name, "resolve");
+	struct parsed *p = takes_arg ? PARSE(name, "x") : PARSE(name);
+
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(ctl_cli_command_name(&p->cli), name);
+	if (takes_arg)
+		assert_string_equal(p->cli.arg, "x");
+	else
+		assert_null(p->cli.arg);
+	assert_int_equal(p->cli.argc, 0);
+	assert_null(p->cli.argv);
+	assert_string_equal(p->out, "");
+	assert_string_equal(p->err, "");
+	done(p);
+	if (takes_arg) {
+		p = PARSE(name);
+		assert_int_equal(p->rc, CTL_EXIT_USAGE);
+		assert_contains(p->err, "usage: zkswarmctl ");
+		assert_contains(p->err, name);
+		done(p);
+		p = PARSE(name, "x", "y");
+		assert_int_equal(p->rc, CTL_EXIT_USAGE);
+		done(p);
+	} else {
+		refused(PARSE(name, "x"), "takes no argument");
+	}
+}
+
 static void test_commands_and_their_argument(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++) {
-		bool takes_arg = !strcmp(command_names[i], "volume") ||
-				 !strcmp(command_names[i], "network") ||
-				 !strcmp(command_names[i], "pool") ||
-				 !strcmp(command_names[i], "resolve");
-		struct parsed *p =
-			takes_arg ? PARSE(command_names[i], "x") : PARSE(command_names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
+		if (strcmp(command_names[i], "config") != 0) /* several words: test_config_words */
+			check_one_command(command_names[i]);
+}
 
-		assert_int_equal(p->rc, CTL_CLI_RUN);
-		assert_string_equal(ctl_cli_command_name(&p->cli), command_names[i]);
-		if (takes_arg)
-			assert_string_equal(p->cli.arg, "x");
-		else
-			assert_null(p->cli.arg);
-		assert_string_equal(p->out, "");
-		assert_string_equal(p->err, "");
-		done(p);
-		if (takes_arg) {
-			p = PARSE(command_names[i]);
-			assert_int_equal(p->rc, CTL_EXIT_USAGE);
-			assert_contains(p->err, "usage: zkswarmctl ");
-			assert_contains(p->err, command_names[i]);
-			done(p);
-			p = PARSE(command_names[i], "x", "y");
-			assert_int_equal(p->rc, CTL_EXIT_USAGE);
-			done(p);
-		} else {
-			refused(PARSE(command_names[i], "x"), "takes no argument");
-		}
-	}
+/* A good config command line: RUN, and the words after `config` (NULL-terminated want). */
+static struct parsed *config_ok(struct parsed *p, const char *const *want)
+{
+	int n = 0;
+
+	if (p->rc != CTL_CLI_RUN)
+		print_error("rc %d, stderr: %s\n", p->rc, p->err);
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(ctl_cli_command_name(&p->cli), "config");
+	assert_null(p->cli.arg);
+	for (; want[n] != NULL; n++)
+		assert_string_equal(p->cli.argv[n], want[n]);
+	assert_int_equal(p->cli.argc, n);
+	assert_string_equal(p->out, "");
+	assert_string_equal(p->err, "");
+	return p;
+}
+
+#define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_config_words(void **state)
+{
+	struct parsed *p;
+
+	(void)state;
+	done(config_ok(PARSE("config", "put", "app", "a.conf"), WORDS("put", "app", "a.conf")));
+	/* Options anywhere, the words in their order. */
+	p = config_ok(PARSE("--json", "config", "put", "app", "a.conf=/tmp/x", "--timeout=1",
+			    "b_2.yml=-", "c-3"),
+		      WORDS("put", "app", "a.conf=/tmp/x", "b_2.yml=-", "c-3"));
+	assert_true(p->cli.opts.json);
+	assert_null(p->cli.opts.from);
+	assert_int_equal(p->cli.opts.version, 0);
+	done(p);
+	p = config_ok(PARSE("config", "put", "app", "a.conf", "--from", "-"),
+		      WORDS("put", "app", "a.conf"));
+	assert_string_equal(p->cli.opts.from, "-");
+	done(p);
+	p = config_ok(PARSE("--from=/etc/app.conf", "config", "put", "app", "app.conf"),
+		      WORDS("put", "app", "app.conf"));
+	assert_string_equal(p->cli.opts.from, "/etc/app.conf");
+	done(p);
+	/* --version N is get's; the number may be the next word or after `=`. */
+	p = config_ok(PARSE("config", "get", "app", "a.conf", "--version", "3"),
+		      WORDS("get", "app", "a.conf"));
+	assert_int_equal(p->cli.opts.version, 3);
+	done(p);
+	p = config_ok(PARSE("config", "get", "--version=12", "app", "a.conf"),
+		      WORDS("get", "app", "a.conf"));
+	assert_int_equal(p->cli.opts.version, 12);
+	done(p);
+	p = config_ok(PARSE("config", "--version", "7", "get", "app", "a.conf"),
+		      WORDS("get", "app", "a.conf"));
+	assert_int_equal(p->cli.opts.version, 7);
+	done(p);
+	done(config_ok(PARSE("config", "ls", "app"), WORDS("ls", "app")));
+	done(config_ok(PARSE("config", "rm", "app", "a", "b"), WORDS("rm", "app", "a", "b")));
+	done(config_ok(PARSE("config", "history", "app"), WORDS("history", "app")));
+	done(config_ok(PARSE("config", "history", "app", "a.conf"),
+		       WORDS("history", "app", "a.conf")));
+	done(config_ok(PARSE("config", "rollback", "app", "4"), WORDS("rollback", "app", "4")));
+	/* After `--`, a word starting with `-` is a word (here a file name, refused later). */
+	done(config_ok(PARSE("config", "rm", "app", "--", "-x"), WORDS("rm", "app", "-x")));
+	/* --version alone is still the program's, except with config. */
+	p = PARSE("status", "--version");
+	assert_int_equal(p->rc, CTL_EXIT_OK);
+	assert_contains(p->out, "zkswarmctl ");
+	done(p);
+}
+
+/* A bad config command line: exit 2, the message, and where to read more. */
+static void config_refused(struct parsed *p, const char *message)
+{
+	assert_contains(p->err, "Try `zkswarmctl");
+	refused(p, message);
+}
+
+static void test_config_usage_errors(void **state)
+{
+	(void)state;
+	config_refused(PARSE("config"), "usage: zkswarmctl config SUB NAME [ARG...]");
+	config_refused(PARSE("config", "frob", "app"), "no `config` subcommand `frob`");
+	config_refused(PARSE("config", "put"), "usage: zkswarmctl config put NAME FILE[=PATH]...");
+	config_refused(PARSE("config", "put", "app"), "usage: zkswarmctl config put NAME");
+	config_refused(PARSE("config", "get", "app"), "usage: zkswarmctl config get NAME FILE");
+	config_refused(PARSE("config", "get", "app", "a", "b"), "usage: zkswarmctl config get");
+	config_refused(PARSE("config", "ls"), "usage: zkswarmctl config ls NAME");
+	config_refused(PARSE("config", "ls", "app", "a"), "usage: zkswarmctl config ls NAME");
+	config_refused(PARSE("config", "rm", "app"), "usage: zkswarmctl config rm NAME FILE...");
+	config_refused(PARSE("config", "history", "app", "a", "b"), "config history NAME [FILE]");
+	config_refused(PARSE("config", "rollback", "app"), "config rollback NAME VERSION");
+	config_refused(PARSE("config", "rollback", "app", "x"), "not `x`");
+	config_refused(PARSE("config", "rollback", "app", "0"), "not `0`");
+	config_refused(PARSE("config", "rollback", "app", "3x"), "not `3x`");
+	config_refused(PARSE("config", "rollback", "app", "99999999999999999999999"),
+		       "not `99999999999999999999999`");
+	/* Names: the volume's, then the files'. */
+	config_refused(PARSE("config", "ls", "bad/name"), "volume name `bad/name` is invalid");
+	config_refused(PARSE("config", "put", "app", ".hidden"), "`.hidden`");
+	config_refused(PARSE("config", "put", "app", "a b=/tmp/x"), "a b");
+	config_refused(PARSE("config", "put", "app", "sub/dir=/tmp/x"), "sub/dir");
+	config_refused(PARSE("config", "put", "app", "=/tmp/x"), "config file name");
+	config_refused(PARSE("config", "rm", "app", "-x"), "-x");
+	config_refused(PARSE("config", "get", "app", "../etc"), "../etc");
+	config_refused(PARSE("config", "history", "app", ".."), "..");
+	/* put's paths. */
+	config_refused(PARSE("config", "put", "app", "a="), "`a=` wants a path after `=`");
+	config_refused(PARSE("config", "put", "app", "a=-", "b=-"),
+		       "standard input (`-`) can be the contents of one file only");
+	config_refused(PARSE("config", "put", "app", "a=-", "--from", "-"), "--from PATH goes");
+	config_refused(PARSE("config", "put", "app", "a", "a=/tmp/x"), "file `a` named twice");
+	config_refused(PARSE("config", "rm", "app", "a", "b", "a"), "file `a` named twice");
+	/* --from and --version: whose they are. */
+	config_refused(PARSE("config", "put", "app", "a", "b", "--from", "/x"),
+		       "--from PATH goes with one FILE alone");
+	config_refused(PARSE("config", "put", "app", "a=/y", "--from", "/x"), "not FILE=PATH");
+	refused(PARSE("config", "put", "app", "a", "--from="), "--from wants a path");
+	refused(PARSE("config", "put", "app", "a", "--from"), "--from needs an argument");
+	config_refused(PARSE("config", "get", "app", "a", "--from", "/x"),
+		       "--from is an option of `config put` only");
+	config_refused(PARSE("config", "put", "app", "a", "--version", "2"),
+		       "--version N is an option of `config get` only");
+	config_refused(PARSE("config", "rollback", "app", "2", "--version", "2"),
+		       "--version N is an option of `config get` only");
+	refused(PARSE("config", "get", "app", "a", "--version", "0"), "not `0`");
+	refused(PARSE("config", "get", "app", "a", "--version=x"), "not `x`");
+	refused(PARSE("config", "get", "app", "a", "--version", "x"),
+		"--version wants a version number");
+	refused(PARSE("config", "get", "app", "a", "--version"),
+		"--version wants a version number");
+	refused(PARSE("status", "--from", "/x"), "--from is an option of `config` only");
+	refused(PARSE("volumes", "--version", "3"), "--version N is an option of `config` only");
+	refused(PARSE("config", "ls", "app", "--socket", "/s"),
+		"--socket is an option of `status`");
+	refused(PARSE("config", "ls", "app", "--yes"), "--yes is an option of `repair` only");
+}
+
+/* config --help: every subcommand, and the limits as records.h has them. */
+static void test_config_help(void **state)
+{
+	char want[5][128];
+	struct parsed *p;
+
+	(void)state;
+	snprintf(want[0], sizeof(want[0]), "at most %d bytes", ZKS_CONFIG_FILE_MAX);
+	snprintf(want[1], sizeof(want[1]), "a version at most %d files and %d bytes",
+		 ZKS_CONFIG_FILES_MAX, ZKS_CONFIG_TOTAL_MAX);
+	snprintf(
+		want[2], sizeof(want[2]),
+		"keeps the last %d steps (fewer while they hold\n  more than %d distinct contents or %d MB)",
+		ZKS_CONFIG_HISTORY, ZKS_CONFIG_BLOBS_MAX, ZKS_CONFIG_KEPT_MAX / 1000000);
+	snprintf(want[3], sizeof(want[3]), "1 to %d of", ZKS_CONFIG_FILE_NAME_MAX);
+	snprintf(want[4], sizeof(want[4]), "config rollback NAME VERSION");
+	p = PARSE("help", "config");
+	assert_int_equal(p->rc, CTL_EXIT_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_contains(p->out, want[i]);
+	assert_contains(p->out, "config put NAME FILE --from PATH");
+	assert_contains(p->out, "config get NAME FILE [--version N]");
+	assert_contains(p->out, "JSON");
+	done(p);
+	p = PARSE("--help");
+	assert_contains(p->out, "config SUB NAME [ARG...]\n");
+	assert_contains(p->out, "--from PATH           config put: ");
+	assert_contains(p->out, "--version N           config get: ");
+	done(p);
 }
 
 static void test_defaults_are_the_daemons(void **state)
@@ -300,6 +476,9 @@ int main(void)
 		cmocka_unit_test_setup(test_options_anywhere, clear_env),
 		cmocka_unit_test_setup(test_usage_errors, clear_env),
 		cmocka_unit_test_setup(test_help_texts, clear_env),
+		cmocka_unit_test_setup(test_config_words, clear_env),
+		cmocka_unit_test_setup(test_config_usage_errors, clear_env),
+		cmocka_unit_test_setup(test_config_help, clear_env),
 	};
 
 	test_init();

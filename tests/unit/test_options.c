@@ -215,6 +215,36 @@ static void test_readonly(void **state)
 	refuse("readonly", "y");
 }
 
+/* type=config: multi-node and read-only, whatever the defaults; saying otherwise is refused. */
+static void test_type(void **state)
+{
+	struct zks_volume_options o;
+	struct zks_error err = {0};
+	static const struct zks_kv contrary[][2] = {
+		{{"type", "config"}, {"access", "single-node"}},
+		{{"readonly", "false"}, {"type", "config"}},
+		{{"type", "config"}, {"on-remove", "retain"}},
+	};
+	struct zks_kv agree[] = {{"type", "config"}, {"access", "multi-node"}, {"mode", "0750"}};
+
+	(void)state;
+	assert_int_equal(parse_ok("type", "dir").type, ZKS_VOLUME_DIR);
+	o = parse_ok("type", "config");
+	assert_int_equal(o.type, ZKS_VOLUME_CONFIG);
+	assert_int_equal(o.access, ZKS_ACCESS_MULTI_NODE);
+	assert_true(o.readonly);
+	refuse("type", "");
+	refuse("type", "Config");
+	refuse("type", "image");
+	for (size_t i = 0; i < ARRAY_SIZE(contrary); i++) {
+		assert_error(zks_volume_options_parse(contrary[i], 2, &o, &err), &err,
+			     ZKS_ERR_INVALID);
+		assert_contains(err.msg, "type=config");
+	}
+	assert_ok(zks_volume_options_parse(agree, ARRAY_SIZE(agree), &o, &err), &err);
+	assert_int_equal(o.mode, 0750);
+}
+
 static void test_on_remove(void **state)
 {
 	(void)state;
@@ -227,7 +257,7 @@ static void test_on_remove(void **state)
 
 static void test_unknown_key_lists_accepted(void **state)
 {
-	static const char *const unknown[] = {"size", "Mode", "on_remove", "", "type"};
+	static const char *const unknown[] = {"size", "Mode", "on_remove", "", "Type"};
 	struct zks_volume_options o;
 	struct zks_error err = {0};
 
@@ -341,12 +371,14 @@ static void test_diff_names_exactly_the_differing_keys(void **state)
 	assert_int_equal(zks_volume_options_diff(&d, &o, diff, sizeof(diff)), 0);
 	assert_string_equal(diff, "");
 
-	/* Each key alone. */
+	/* Each key alone (type=config brings access and readonly with it). */
 	for (size_t k = 0; k < NKEYS; k++) {
 		const char *key = KEY(k);
+		const char *const with_type[] = {key, "access", "readonly"};
 
 		o = parse_ok(key, other_value(key));
-		assert_diff_names(&d, &o, &key, 1);
+		assert_diff_names(&d, &o, !strcmp(key, "type") ? with_type : &key,
+				  !strcmp(key, "type") ? 3 : 1);
 	}
 
 	/* Two keys at once, and the values both sides have. */
@@ -451,6 +483,7 @@ int main(void)
 		cmocka_unit_test(regression_numbers_with_leading_space_or_sign_refused),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_on_remove),
+		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_unknown_key_lists_accepted),
 		cmocka_unit_test(test_duplicate_key_refused),
 		cmocka_unit_test(test_all_keys_together),
