@@ -685,7 +685,8 @@ cfg_wait_current() {
 }
 # cfg_puts TAG: CONFIG_N puts, each timed by cfgwatch on every path in CFG_PATHS
 cfg_puts() {
-	local tag=$1 i out
+	local tag=$1 i k out marks=()
+	for ((k = 1; k <= tag; k++)); do marks[k]=$(wc -l <"$CFG_DIR/d$k/log"); done
 	for ((i = 1; i <= CONFIG_N; i++)); do
 		cfg_content "$tag-$i" >"$CFG_DIR/put.conf"
 		# the head's znode (/configs/NAME under the root, configs.h): cfgwatch's own watch on it
@@ -696,9 +697,13 @@ cfg_puts() {
 		[ -n "$out" ] || cfg_fail "cfg-$tag-$i: cfgwatch printed nothing: $(tail -1 "$CFG_DIR/cfgwatch.err")" || return 1
 		jq -c --argjson load "$(load1)" --arg t "$tag" '. + {section: "config", set: $t, load1: $load}' \
 			<<<"$out" >>"$RESULTS"
-		# the next put once every node has also reported its version (a settled cluster)
+		# 0.3 s between puts: the next one starts after the nodes' reports of this one are written
 		sleep 0.3
 	done
+	# each daemon's own account of each swap: `configs: ... (written in N ms)` (config_sync.c)
+	for ((k = 1; k <= tag; k++)); do
+		tail -n +$((marks[k] + 1)) "$CFG_DIR/d$k/log" | sed -n 's/.*configs: .* -> .*(written in \([0-9]*\) ms).*/\1/p'
+	done | jq -sc --arg k "cfgw-$tag" --argjson load "$(load1)" '{key: $k, section: "config", written_ms: ., load1: $load}' >>"$RESULTS"
 	log "  $tag: last node p50 $(cfg_stat "cfg-$tag-" '[.last_ms]' 50) ms, max $(cfg_stat "cfg-$tag-" '[.last_ms]' 100) ms; each node p99 $(cfg_stat "cfg-$tag-" '.nodes_ms' 99) ms"
 }
 # cfg_stat LABEL-PREFIX JQ-ARRAY P: the P-th percentile (100: max) of the values JQ-ARRAY gives over
@@ -912,7 +917,13 @@ config_report() {
 	echo "read that gave neither the old nor the new contents (every read checked). *last node*: per"
 	echo "put, the slowest of the nodes; *each node*: every node of every put. Puts are 0.3 s apart. The"
 	echo "command's time includes its own ZooKeeper session (connect, read the head, upload the blob, commit"
-	echo "one transaction; ZooKeeper fsyncs each write); the second table starts at the commit."
+	echo "one transaction; ZooKeeper fsyncs each write); the second table starts at the commit. With $(R config .puts)"
+	echo "puts, a *last node* p99 is the largest but one or the largest."
+	for n in 3 20; do
+		[ "$(R "cfgw-$n" '.written_ms | length')" != - ] || continue
+		echo "With $n daemons, their own logs (\`configs: NAME version A -> B (written in N ms)\`: the blob read, the"
+		echo "copy written, fsynced and swapped) said p50 $(jq -r --arg k "cfgw-$n" 'select(.key == $k) | .written_ms | sort | .[length / 2 | floor]' "$RESULTS" | tail -1) ms, p90 $(jq -r --arg k "cfgw-$n" 'select(.key == $k) | .written_ms | sort | .[length * 9 / 10 | floor]' "$RESULTS" | tail -1) ms, max $(R "cfgw-$n" '.written_ms | max') ms over $(R "cfgw-$n" '.written_ms | length') swaps."
+	done
 	[ "$(R config .standalone)" = ok ] || echo "Not complete: $(R config .standalone)"
 	echo
 	echo "### The same update through Docker, on a one-node swarm of the bench's engine"
