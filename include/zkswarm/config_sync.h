@@ -12,7 +12,9 @@
  * DIR is what the volume's mount binds (read-only); a reader that opens
  * DIR/<file> gets one version's whole file, never a mix or a part.  After a
  * swap the files new in that version get their links, the removed ones lose
- * them, and the old ..v<N> goes.  Inotify on DIR sees `..data` moved in.
+ * them, and the old ..v<N> goes (at a later write, once it stopped being
+ * current 5 s before: a reader held up between `..data` and its file still
+ * finds it).  Inotify on DIR sees `..data` moved in.
  *
  * The directories present under STATE_DIR/configs are the configs this node
  * keeps current (they survive a restart of the daemon): attach makes one,
@@ -80,6 +82,12 @@ int zks_config_sync_attach(struct zks_config_sync *cs, const char *name, uid_t u
 
 /* Stop keeping NAME current, remove its copy and this node's report (the last Unmount). */
 void zks_config_sync_detach(struct zks_config_sync *cs, const char *name);
+
+/*
+ * Detach every copy whose name is not among names (the volumes mounted here): the copies of
+ * a node that rebooted, whose mounts are gone, or whose last Unmount the daemon missed.
+ */
+void zks_config_sync_keep_only(struct zks_config_sync *cs, char *const *names, size_t n);
 
 /* What this node has of NAME, for the volume's Status. */
 struct zks_config_local {

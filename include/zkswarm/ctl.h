@@ -62,11 +62,11 @@ int ctl_config_check(int argc, char **argv, const struct ctl_opts *o, struct zks
 int ctl_cmd_config(const struct ctl_opts *o, int argc, char **argv);
 
 /*
- * cli.c: connect to ZooKeeper and take the snapshot, as every command does: CTL_EXIT_OK, or
- * the exit code (CTL_EXIT_UNREACHABLE, CTL_EXIT_USAGE for bad settings) with the reason
- * printed on stderr.
+ * cli.c: connect to ZooKeeper and (snapshot) take the snapshot, as every command of one
+ * word does: CTL_EXIT_OK, or the exit code (CTL_EXIT_UNREACHABLE, CTL_EXIT_USAGE for bad
+ * settings) with the reason printed on stderr.
  */
-int ctl_connect(const struct ctl_opts *o, struct ctl_cluster *c);
+int ctl_connect(const struct ctl_opts *o, bool snapshot, struct ctl_cluster *c);
 
 /* Print doc as indented JSON on stdout. */
 void ctl_print_json(const cJSON *doc);

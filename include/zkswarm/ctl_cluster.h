@@ -31,12 +31,14 @@ struct ctl_cluster {
 
 /*
  * Connect (waiting at most timeout_ms for a session and a full read) and take
- * the snapshot.  auth_file: "user:password" for digest auth, or NULL/"".
+ * the snapshot; without snapshot, only connect (no mirror: the snapshot is
+ * empty, and the command asks ZooKeeper itself through c->store).  auth_file:
+ * "user:password" for digest auth, or NULL/"".
  * -1 with err: UNAVAILABLE when ZooKeeper cannot be reached, INVALID for bad
  * settings, others (access refused) as they come.
  */
 int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
-		     const char *auth_file, int timeout_ms, struct zks_error *err);
+		     const char *auth_file, int timeout_ms, bool snapshot, struct zks_error *err);
 void ctl_cluster_close(struct ctl_cluster *c);
 
 /* Take the snapshot again (after writes). */

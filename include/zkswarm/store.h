@@ -228,6 +228,12 @@ struct zks_zk_config {
 		*session_file; /* session id and password, to resume after a restart; NULL: don't */
 	const char *auth; /* "user:password" for digest auth and creator-only ACLs; NULL: none */
 	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
+	/*
+	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
+	 * and the mirror never says synced.  For a short-lived client that decides by
+	 * authoritative reads (zkswarmctl config), so that it does not read the whole tree.
+	 */
+	bool unmirrored;
 };
 
 struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_error *err);

@@ -564,6 +564,26 @@ void zks_config_sync_detach(struct zks_config_sync *cs, const char *name)
 	pthread_mutex_unlock(&cs->write_lock);
 }
 
+void zks_config_sync_keep_only(struct zks_config_sync *cs, char *const *names, size_t n)
+{
+	size_t count;
+	char **attached = snapshot_names(cs, &count);
+
+	for (size_t i = 0; i < count; i++) {
+		bool mounted = false;
+
+		for (size_t j = 0; j < n && !mounted; j++)
+			mounted = strcmp(names[j], attached[i]) == 0;
+		if (mounted)
+			continue;
+		log_info("configs: `%s` is mounted nowhere on this node any more (a restart of the "
+			 "node); its copy goes",
+			 attached[i]);
+		zks_config_sync_detach(cs, attached[i]);
+	}
+	zks_free_strv(attached, count);
+}
+
 /* ---- Status ------------------------------------------------------------------------------- */
 
 void zks_config_sync_local(struct zks_config_sync *cs, const char *name,
@@ -637,6 +657,16 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct zks_error 
 	return 0;
 }
 
+static bool attached_already(struct zks_config_sync *cs, const char *name)
+{
+	bool found;
+
+	pthread_mutex_lock(&cs->lock);
+	found = find_locked(cs, name, NULL) != NULL;
+	pthread_mutex_unlock(&cs->lock);
+	return found;
+}
+
 /* Attach again the copies found under cs->dir, owned as their directories are. */
 static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 {
@@ -657,13 +687,17 @@ static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 		a->verify = true;
 		if (zks_validate_name("volume", a->name, 1, ZKS_VOLUME_NAME_MAX, NULL) < 0 ||
 		    lstat(a->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-		    !disk_copy(a->dir, &a->version) || !table_add(cs, a)) {
+		    !disk_copy(a->dir, &a->version) || attached_already(cs, a->name)) {
 			attached_free(a);
 			continue;
 		}
 		a->uid = st.st_uid;
 		a->gid = st.st_gid;
 		copy_time(a->dir, a->at);
+		if (!table_add(cs, a)) {
+			attached_free(a);
+			continue;
+		}
 		log_info("configs: `%s` kept at version %" PRIu64 " from the disk", a->name,
 			 a->version);
 	}

@@ -143,7 +143,7 @@ static int head_read(struct zks_store *s, const char *name, bool authoritative,
 		return -1;
 	}
 	if (zks_config_manifest_decode(data, out, err) < 0)
-		return zks_error_prefix(err, "config \"%s\": ", name);
+		return zks_error_prefix(err, "config \"%s\"", name);
 	if (stp)
 		*stp = st;
 	return 0;
@@ -215,7 +215,7 @@ static int read_step(struct zks_store *s, const char *name, uint64_t version,
 	if (store_get(s, path, &data, NULL, NULL, err) < 0)
 		return -1;
 	if (zks_config_step_decode(data, out, err) < 0)
-		return zks_error_prefix(err, "config \"%s\" version %llu: ", name,
+		return zks_error_prefix(err, "config \"%s\" version %llu", name,
 					(unsigned long long)version);
 	return 0;
 }
@@ -229,7 +229,7 @@ int zks_config_history(struct zks_store *s, const char *name, struct zks_config_
 	*steps = NULL;
 	*n = 0;
 	if (list_versions(s, name, &versions, &nv, err) < 0)
-		return zks_error_prefix(err, "history of config \"%s\": ", name);
+		return zks_error_prefix(err, "history of config \"%s\"", name);
 	*steps = xcalloc(nv ? nv : 1, sizeof(**steps));
 	for (size_t i = nv; i-- > 0;) {
 		if (read_step(s, name, versions[i], &(*steps)[*n], err) == 0) {
@@ -272,7 +272,7 @@ int zks_config_read_blob(struct zks_store *s, const char *name, const struct zks
 	}
 	free(steal_pointer(&buf));
 	if (store_get(s, path, &buf, &blen, NULL, err) < 0)
-		return zks_error_prefix(err, "config \"%s\" file \"%s\": ", name, f->name);
+		return zks_error_prefix(err, "config \"%s\" file \"%s\"", name, f->name);
 	if (!blob_matches(f, buf, blen))
 		return zks_error_set(err, ZKS_ERR_INTERNAL,
 				     "config \"%s\" file \"%s\": the contents in ZooKeeper (%zu "
@@ -791,7 +791,7 @@ static int edits_check(struct commit_req *req, struct zks_error *err)
 		const struct zks_config_edit *e = &req->edits[i];
 
 		if (zks_config_check_file_name(e->file, err) < 0)
-			return zks_error_prefix(err, "config \"%s\": ", req->name);
+			return zks_error_prefix(err, "config \"%s\"", req->name);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(req->edits[j].file, e->file) == 0)
 				return zks_error_set(err, ZKS_ERR_INVALID,

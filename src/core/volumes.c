@@ -1276,6 +1276,20 @@ static void unbind_unrecorded(struct zks_volumes *v)
 	zks_free_strv(names, n);
 }
 
+/* The copies of configuration volumes that the local table has no mount of go. */
+static void keep_mounted_configs(struct zks_volumes *v)
+{
+	char **names;
+
+	if (v->configs == NULL)
+		return;
+	names = xcalloc(v->nlocal + 1, sizeof(*names));
+	for (size_t i = 0; i < v->nlocal; i++)
+		names[i] = v->local[i].name;
+	zks_config_sync_keep_only(v->configs, names, v->nlocal);
+	free(names);
+}
+
 static void on_session(void *ctx, int64_t session_id)
 {
 	(void)session_id;
@@ -1305,6 +1319,7 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 	pthread_mutex_init(&v->local_lock, NULL);
 	local_load(v);
 	unbind_unrecorded(v);
+	keep_mounted_configs(v);
 	store_on_session(store, on_session, v);
 	return v;
 }

@@ -833,12 +833,14 @@ const char *ctl_cli_command_name(const struct ctl_cli *cli)
 	return cli->cmd != NULL ? cli->cmd->name : NULL;
 }
 
-/* Connect and take the snapshot: 0, or -1 with err. */
-static int open_cluster(const struct ctl_opts *o, struct ctl_cluster *c, struct zks_error *err)
+/* Connect and (snapshot) take the snapshot: 0, or -1 with err. */
+static int open_cluster(const struct ctl_opts *o, bool snapshot, struct ctl_cluster *c,
+			struct zks_error *err)
 {
-	if (ctl_cluster_open(c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, err) < 0)
+	if (ctl_cluster_open(c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, snapshot,
+			     err) < 0)
 		return -1;
-	if (!ctl_exists(c, ZKS_NODES))
+	if (snapshot && !ctl_exists(c, ZKS_NODES))
 		fprintf(stderr,
 			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
 			"in it); is --zk-root right?\n",
@@ -855,11 +857,11 @@ static int open_failed(const struct zks_error *err)
 						: CTL_EXIT_PROBLEM;
 }
 
-int ctl_connect(const struct ctl_opts *o, struct ctl_cluster *c)
+int ctl_connect(const struct ctl_opts *o, bool snapshot, struct ctl_cluster *c)
 {
 	struct zks_error err = {0};
 
-	return open_cluster(o, c, &err) < 0 ? open_failed(&err) : CTL_EXIT_OK;
+	return open_cluster(o, snapshot, c, &err) < 0 ? open_failed(&err) : CTL_EXIT_OK;
 }
 
 int ctl_cli_run(const struct ctl_cli *cli)
@@ -874,7 +876,7 @@ int ctl_cli_run(const struct ctl_cli *cli)
 		fflush(stdout);
 		return rc;
 	}
-	if (open_cluster(o, &c, &err) < 0) {
+	if (open_cluster(o, true, &c, &err) < 0) {
 		if (err.code == ZKS_ERR_UNAVAILABLE && cli->cmd->unreachable != NULL)
 			return cli->cmd->unreachable(o, err.msg);
 		return open_failed(&err);

@@ -59,7 +59,7 @@ void ctl_cluster_resnap(struct ctl_cluster *c)
 }
 
 int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
-		     const char *auth_file, int timeout_ms, struct zks_error *err)
+		     const char *auth_file, int timeout_ms, bool snapshot, struct zks_error *err)
 {
 	cleanup_free char *auth = NULL;
 	struct zks_store_status status = {0};
@@ -67,6 +67,7 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		.hosts = hosts,
 		.root = root,
 		.session_timeout_ms = 10000,
+		.unmirrored = !snapshot,
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 
@@ -88,7 +89,7 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		int64_t now = zks_now_ms();
 
 		store_status(c->store, &status);
-		if (status.state == ZKS_CONN_CONNECTED && status.mirror_synced)
+		if (status.state == ZKS_CONN_CONNECTED && (status.mirror_synced || !snapshot))
 			break;
 		if (now >= deadline)
 			break;
@@ -110,6 +111,12 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 			      "ZooKeeper is unreachable (%s): no session within %d.%d s", hosts,
 			      timeout_ms / 1000, timeout_ms % 1000 / 100);
 		goto fail;
+	}
+	if (!snapshot) {
+		c->session_id = status.session_id;
+		c->snap = zks_tree_new(); /* empty: such a command reads ZooKeeper itself */
+		c->taken_ms = zks_wall_ms();
+		return 0;
 	}
 	if (!status.mirror_synced) {
 		/* Connected but the tree could not be read: ask once more, for the reason. */

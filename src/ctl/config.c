@@ -70,7 +70,7 @@ static int check_file(const char *file, struct zks_error *err)
 	for (const char *p = file; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			return -1;
-	return zks_error_prefix(err, "`%.64s`: ", file);
+	return zks_error_prefix(err, "`%.64s`", file);
 }
 
 /* FILE[=PATH]: the file's name (to free) and the path to read (into word; NULL: ./FILE). */
@@ -217,21 +217,30 @@ int ctl_config_check(int argc, char **argv, const struct ctl_opts *o, struct zks
 	return sub->check != NULL ? sub->check(argc - 2, argv + 2, o, err) : 0;
 }
 
+static int failed(const struct zks_error *err);
+
 /* ---- running: connecting, errors ------------------------------------------------------------- */
 
-/* Connect; a volume without configuration records is refused here, with what it is. */
-static int connect_cluster(struct cfg *x)
+/*
+ * Connect; a volume without configuration records is refused here, with what it is (asked of
+ * ZooKeeper).  snapshot: also take the cluster's snapshot (ls, for the nodes' reports); the
+ * others read only what they need, so that a change costs the same whatever the cluster's size.
+ */
+static int connect_cluster(struct cfg *x, bool snapshot)
 {
 	cleanup_free char *head = zks_path_config(x->name);
 	cleanup_free char *volume = zks_path_volume(x->name);
-	int rc = ctl_connect(x->o, &x->c);
+	struct zks_error err = {0};
+	int rc = ctl_connect(x->o, snapshot, &x->c);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	x->connected = true;
-	if (ctl_exists(&x->c, head))
+	if (store_get(x->c.store, head, NULL, NULL, NULL, &err) == 0)
 		return CTL_EXIT_OK;
-	if (ctl_exists(&x->c, volume))
+	if (err.code != ZKS_ERR_NOT_FOUND)
+		return failed(&err);
+	if (store_get(x->c.store, volume, NULL, NULL, NULL, &err) == 0)
 		fprintf(stderr,
 			"zkswarmctl: volume `%s` is not a configuration volume (it was not "
 			"created with -o type=config)\n",
@@ -357,7 +366,7 @@ static int commit(struct cfg *x, const struct zks_config_edit *edits, size_t n)
 	struct zks_error err = {0};
 	uint64_t version = 0;
 	bool changed = false;
-	int rc = connect_cluster(x);
+	int rc = connect_cluster(x, false);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
@@ -420,7 +429,7 @@ static int run_rollback(struct cfg *x)
 	cleanup_free char *by = who();
 	struct zks_error err = {0};
 	uint64_t to = 0, version = 0;
-	int rc = connect_cluster(x);
+	int rc = connect_cluster(x, false);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
@@ -464,7 +473,7 @@ static int run_get(struct cfg *x)
 	cleanup_free char *data = NULL;
 	uint64_t version = x->o->version;
 	size_t len = 0;
-	int rc = connect_cluster(x);
+	int rc = connect_cluster(x, false);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
@@ -603,7 +612,7 @@ static int run_ls(struct cfg *x)
 {
 	struct zks_config_manifest head = {0};
 	struct zks_error err = {0};
-	int rc = connect_cluster(x);
+	int rc = connect_cluster(x, true);
 	cJSON *doc;
 
 	if (rc != CTL_EXIT_OK)
@@ -719,7 +728,7 @@ static int run_history(struct cfg *x)
 	struct zks_error err = {0};
 	cJSON *doc, *arr;
 	size_t n = 0;
-	int rc = connect_cluster(x);
+	int rc = connect_cluster(x, false);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;

@@ -127,7 +127,8 @@ struct zk_store {
 	uint64_t sessions;
 	uint64_t connects;
 	bool need_resync;
-	bool stopping; /* store_stop began: no new request, the worker ends */
+	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
+	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
@@ -940,10 +941,10 @@ static bool resync(struct zk_store *s)
 
 	pthread_rwlock_rdlock(&s->handle_lock);
 	if (s->zh != NULL && bootstrap(s, s->zh) == 0)
-		ok = resync_tree(s, s->zh) == ZOK;
+		ok = s->unmirrored || resync_tree(s, s->zh) == ZOK;
 	pthread_rwlock_unlock(&s->handle_lock);
-	if (!ok)
-		return false;
+	if (!ok || s->unmirrored)
+		return ok;
 	zks_mirror_set_synced(s->mirror, true);
 	count = zks_mirror_count(s->mirror);
 	log_info("mirror: synced %zu nodes from ZooKeeper in %lld ms", count,
@@ -1094,6 +1095,8 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	struct zks_stat set_stats[ZK_MAX_OPS] = {0};
 	char **reread;
 
+	if (s->unmirrored)
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].type == ZKS_OP_SET)
 			stat_from_zk(&set_stats[i], &stats[i]);
@@ -1114,6 +1117,8 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
  */
 static void reread_write(struct zk_store *s, const struct zks_op *ops, size_t n)
 {
+	if (s->unmirrored)
+		return;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].type != ZKS_OP_CHECK)
@@ -1629,6 +1634,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->session_file = cfg->session_file ? xstrdup(cfg->session_file) : NULL;
 	s->auth = cfg->auth ? xstrdup(cfg->auth) : NULL;
 	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
+	s->unmirrored = cfg->unmirrored;
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);

@@ -5,13 +5,15 @@
  *
  *   1. DIR/..v<N>.tmp-<random>/<file>: every file written (0444, uid:gid) and
  *      fsynced, then the directory (0755) fsynced;
- *   2. renamed to DIR/..v<N>, DIR fsynced;
- *   3. DIR/..data.tmp -> ..v<N>, renamed over DIR/..data, DIR fsynced: the swap;
- *   4. DIR/<file> -> ..data/<file> for each file the links lack (made under a
- *      temporary name, renamed into place); the links of files the version
- *      lacks removed;
- *   5. the version directories that stopped being current over 5 s ago
- *      removed, DIR fsynced.
+ *   2. renamed to DIR/..v<N>;
+ *   3. DIR/<file> -> ..data/<file> for each file the links lack (made under a
+ *      temporary name, renamed into place; a new file's link dangles until the
+ *      swap, which to a reader is the same as no file), DIR fsynced;
+ *   4. DIR/..data.tmp -> ..v<N>, renamed over DIR/..data, DIR fsynced: the swap;
+ *   5. the links of files the version lacks removed, the version directories
+ *      that stopped being current over 5 s ago removed, DIR fsynced.
+ * Kubernetes makes the links after the swap; made before it, a copy whose
+ * `..data` exists always has every link, even after a crash.
  *
  * Before the swap, the version it leaves gets its mtime set: the time it
  * stopped being current.  A reader that followed `..data` just before a swap
@@ -298,6 +300,7 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Create and write f in dfd, its writeback started; the open fd, or -1. */
 static int write_file_at(int dfd, const char *where, const struct zks_config_dir_file *f, uid_t uid,
 			 gid_t gid, struct zks_error *err)
 {
@@ -306,32 +309,53 @@ static int write_file_at(int dfd, const char *where, const struct zks_config_dir
 	if (fd < 0)
 		return zks_error_errno(err, errno, "create `%s` in `%s`", f->name, where);
 	if (write_all(fd, f->data, f->len) < 0 || fchmod(fd, 0444) < 0 ||
-	    (is_root() && fchown(fd, uid, gid) < 0) || fsync(fd) < 0) {
+	    (is_root() && fchown(fd, uid, gid) < 0)) {
 		int saved = errno;
 
 		close(fd);
 		return zks_error_errno(err, saved, "write `%s` in `%s`", f->name, where);
 	}
-	if (close(fd) < 0)
-		return zks_error_errno(err, errno, "write `%s` in `%s`", f->name, where);
-	return 0;
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync below makes sure */
+	return fd;
 }
 
-/* Make tmp in dfd (0755, uid:gid) and write the files into it, all fsynced. */
+/* fsync and close the n fds (all of them, whatever fails). */
+static int sync_all(int *fds, size_t n, const char *tmp, const char *where, struct zks_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 && fsync(fds[i]) < 0)
+			r = zks_error_errno(err, errno, "sync a file of `%s` in `%s`", tmp, where);
+		if (close(fds[i]) < 0 && r == 0)
+			r = zks_error_errno(err, errno, "sync a file of `%s` in `%s`", tmp, where);
+	}
+	return r;
+}
+
+/*
+ * Make tmp in dfd (0755, uid:gid) and write the files into it, all fsynced.  Every file is
+ * written (its writeback started) before the first fsync: one journal commit for them all,
+ * not one each.
+ */
 static int fill_tmp(int dfd, const char *tmp, const char *where,
 		    const struct zks_config_dir_file *files, size_t n, uid_t uid, gid_t gid,
 		    struct zks_error *err)
 {
 	cleanup_close int tfd = -1;
+	cleanup_free int *fds = xcalloc(n ? n : 1, sizeof(*fds));
+	size_t opened = 0;
 
 	if (mkdirat(dfd, tmp, 0755) < 0)
 		return zks_error_errno(err, errno, "create `%s` in `%s`", tmp, where);
 	tfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0 || fchmod(tfd, 0755) < 0 || (is_root() && fchown(tfd, uid, gid) < 0))
 		return zks_error_errno(err, errno, "prepare `%s` in `%s`", tmp, where);
-	for (size_t i = 0; i < n; i++)
-		if (write_file_at(tfd, where, &files[i], uid, gid, err) < 0)
-			return -1;
+	for (; opened < n; opened++)
+		if ((fds[opened] = write_file_at(tfd, where, &files[opened], uid, gid, err)) < 0)
+			break;
+	if (sync_all(fds, opened, tmp, where, opened < n ? NULL : err) < 0 || opened < n)
+		return -1;
 	if (fsync(tfd) < 0)
 		return zks_error_errno(err, errno, "sync `%s` in `%s`", tmp, where);
 	return 0;
@@ -376,8 +400,6 @@ static int install_version(int dfd, uint64_t mount, const char *where, const cha
 		remove_tree_at(dfd, tmp, mount, where, 0, NULL);
 		return -1;
 	}
-	if (fsync(dfd) < 0)
-		return zks_error_errno(err, errno, "sync `%s`", where);
 	return 0;
 }
 
@@ -410,15 +432,12 @@ static bool in_files(const char *name, const struct zks_config_dir_file *files, 
 	return false;
 }
 
-/* DIR/<file> -> ..data/<file> for every file; the links of other files removed. */
-static int fix_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
+/* DIR/<file> -> ..data/<file> for every file (before the swap: a new file's link dangles
+ * until then, which a reader cannot tell from no file). */
+static int add_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
 		     uid_t uid, gid_t gid, struct zks_error *err)
 {
-	char **names;
-	size_t count;
-	int r = 0;
-
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char target[NAME_BUF], tmp[NAME_BUF], buf[NAME_BUF];
 		ssize_t len = readlinkat(dfd, files[i].name, buf, sizeof(buf) - 1);
 
@@ -426,9 +445,21 @@ static int fix_links(int dfd, const char *where, const struct zks_config_dir_fil
 		if (len > 0 && (size_t)len == strlen(target) && memcmp(buf, target, len) == 0)
 			continue;
 		snprintf(tmp, sizeof(tmp), LINK_TMP_PREFIX "%s", files[i].name);
-		r = link_at(dfd, where, target, tmp, files[i].name, uid, gid, err);
+		if (link_at(dfd, where, target, tmp, files[i].name, uid, gid, err) < 0)
+			return -1;
 	}
-	if (r < 0 || list_entries(dfd, where, &names, &count, err) < 0)
+	return 0;
+}
+
+/* Remove the links of files the version lacks (after the swap: until then they are read). */
+static int drop_links(int dfd, const char *where, const struct zks_config_dir_file *files, size_t n,
+		      struct zks_error *err)
+{
+	char **names;
+	size_t count;
+	int r = 0;
+
+	if (list_entries(dfd, where, &names, &count, err) < 0)
 		return -1;
 	for (size_t i = 0; i < count && r == 0; i++) {
 		struct stat st;
@@ -572,7 +603,7 @@ static int make_copy(const char *dir, uid_t uid, gid_t gid, struct zks_error *er
 	return open_copy(dir, err);
 }
 
-/* Steps 3 to 5 of the recipe, once vname holds the version. */
+/* The links, the swap and the cleaning up, once vname holds the version. */
 static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *vname,
 			 uint64_t version, bool had, uint64_t was,
 			 const struct zks_config_dir_file *files, size_t n, uid_t uid, gid_t gid,
@@ -580,6 +611,10 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 {
 	struct zks_error e;
 
+	if (add_links(dfd, dir, files, n, uid, gid, err) < 0)
+		return -1;
+	if (fsync(dfd) < 0) /* the version and the links are there before ..data names it */
+		return zks_error_errno(err, errno, "sync `%s`", dir);
 	if (!had || was != version) {
 		char wname[NAME_BUF];
 
@@ -592,7 +627,7 @@ static int swap_and_tidy(int dfd, uint64_t mount, const char *dir, const char *v
 		if (fsync(dfd) < 0)
 			return zks_error_errno(err, errno, "sync `%s`", dir);
 	}
-	if (fix_links(dfd, dir, files, n, uid, gid, err) < 0)
+	if (drop_links(dfd, dir, files, n, err) < 0)
 		return -1;
 	/* The swap is done: a version that cannot go is only logged. */
 	if (remove_old_versions(dfd, mount, dir, version, &e) < 0)

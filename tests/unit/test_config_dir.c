@@ -2,7 +2,8 @@
  * test_config_dir.c - a config's copy on a real filesystem (src/sys/config_dir.c): the
  * first write, a swap to a new version (a file added, one changed, one removed), the
  * version read back, a write repeated over what crashes leave behind, names refused,
- * removal (never across a mount); old versions kept a while, and no more than 8; a reader that reads the files in a tight loop while
+ * a writer killed at arbitrary points (a whole version stays current, the next write
+ * ends clean), removal (never across a mount); old versions kept a while, and no more than 8; a reader that reads the files in a tight loop while
  * versions are swapped 200 times sees whole versions only and never loses a file that
  * both versions have; inotify on the copy sees `..data` move in.
  */
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -579,6 +582,47 @@ static void test_readers_see_whole_versions(void **state)
 	assert_true(r.versions_seen > 2); /* it did read while the versions changed */
 }
 
+/* A writer killed at arbitrary points: a whole version stays current, the next write ends
+ * clean. */
+static void test_killed_writer(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int round = 0; round < 20; round++) {
+		uint64_t base = (uint64_t)round * 1000, v;
+		pid_t pid = fork();
+		int64_t deadline = zks_now_ms() + 5000;
+		cleanup_free char *dots = NULL;
+		cleanup_free char *want = NULL;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			for (uint64_t k = base + 1;; k++)
+				write_version(f->dir, k);
+		}
+		/* Killed once it wrote a version or two of this round, wherever it is then. */
+		while (zks_config_dir_version(f->dir, &v) < 0 || v < base + 1 + round % 3) {
+			assert_true(zks_now_ms() < deadline);
+			usleep(100);
+		}
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, NULL, 0), pid);
+		v = version_of(f->dir);
+		want = version_text(v);
+		assert_file(f->dir, "a", want);
+		assert_file(f->dir, "b", want);
+		write_version(f->dir, v + 1);
+		free(want);
+		want = version_text(v + 1);
+		assert_file(f->dir, "a", want);
+		assert_file(f->dir, "b", want);
+		assert_true(exists_in(f->dir, "c") == ((v + 1) % 2 == 1));
+		dots = dot_entries(f->dir);
+		assert_not_contains(dots, "tmp");
+		assert_not_contains(dots, "..link-");
+	}
+}
+
 /* ---- inotify ---------------------------------------------------------------------------------- */
 
 /* Wait (at most 2 s) for an event naming `..data` moved or created in the watched dir. */
@@ -633,6 +677,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_after_crash_after_swap, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_bad_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_stops_at_a_mount, setup, teardown),

@@ -373,6 +373,24 @@ static void test_restart_attaches_again(void **state)
 	assert_int_equal(reported(f, "app"), 2);
 }
 
+/* Attached before the thread starts: start finds the copy on disk and keeps one entry. */
+static void test_attach_before_start(void **state)
+{
+	struct fixture *f = *state;
+	struct zks_config_sync_config cfg = {.node_id = "n1", .dir = f->dir};
+	struct zks_error err;
+
+	service_end(f);
+	f->store = zks_store_mem_new(f->b);
+	f->cs = zks_config_sync_new(f->store, &cfg, &err);
+	assert_non_null(f->cs);
+	attach(f, "app");
+	assert_ok(zks_config_sync_start(f->cs, &err), &err);
+	zks_config_sync_detach(f->cs, "app");
+	assert_false(local(f, "app").attached);
+	assert_false(file_is(f, "app", "app.conf", "version 1\n"));
+}
+
 /* A report that could not be deleted at detach (ZooKeeper down) is deleted when it is back. */
 static void test_detach_while_down(void **state)
 {
@@ -448,6 +466,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detach_removes_copy_and_report, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_detach_while_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_before_start, setup, teardown),
 	};
 
 	test_init();

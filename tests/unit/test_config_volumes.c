@@ -26,7 +26,8 @@ struct cnode {
 	char *id;
 	char *dir;
 	char *configs; /* STATE_DIR/configs */
-	struct zks_store *store;
+	struct zks_mem_backend *b;
+	struct zks_store *store; /* a new one (a new session) at each start */
 	struct fake_fs fs;
 	struct zks_config_sync *cs;
 	struct zks_volumes *v;
@@ -37,42 +38,55 @@ struct cluster {
 	struct cnode a, n2;
 };
 
-static void cnode_init(struct cnode *n, struct zks_mem_backend *b, const char *id)
+/* The node's services over its store and directories (again after a restart). */
+static void cnode_start(struct cnode *n)
 {
 	struct zks_error err = {0};
-	cleanup_free char *data = NULL, *mnt = NULL, *state = NULL;
-	struct zks_config_sync_config cc;
-	struct zks_volumes_config vc;
+	cleanup_free char *data = xasprintf("%s/data", n->dir);
+	cleanup_free char *mnt = xasprintf("%s/mnt", n->dir);
+	cleanup_free char *state = xasprintf("%s/state", n->dir);
+	struct zks_config_sync_config cc = {.node_id = n->id, .dir = n->configs};
+	struct zks_volumes_config vc = {.node_id = n->id,
+					.data_dir = data,
+					.mount_root = mnt,
+					.state_dir = state};
 
-	memset(n, 0, sizeof(*n));
-	n->id = xstrdup(id);
-	n->dir = test_mkdtemp();
-	data = xasprintf("%s/data", n->dir);
-	mnt = xasprintf("%s/mnt", n->dir);
-	state = xasprintf("%s/state", n->dir);
-	n->configs = xasprintf("%s/configs", state);
-	n->store = zks_store_mem_new(b);
-	fake_fs_init(&n->fs); /* no path checks: the copies live in the state directory */
-	cc = (struct zks_config_sync_config){.node_id = n->id, .dir = n->configs};
+	n->store = zks_store_mem_new(n->b);
 	n->cs = zks_config_sync_new(n->store, &cc, &err);
 	assert_non_null(n->cs);
 	assert_ok(zks_config_sync_start(n->cs, &err), &err);
-	vc = (struct zks_volumes_config){.node_id = n->id,
-					 .data_dir = data,
-					 .mount_root = mnt,
-					 .state_dir = state,
-					 .configs = n->cs};
+	vc.configs = n->cs;
 	n->v = zks_volumes_new(n->store, &n->fs.base, &vc, &err);
 	assert_non_null(n->v);
 }
 
-static void cnode_fini(struct cnode *n)
+/* The daemon stops, in zkswarmd's order (its old session lingers; the kernel's mounts stay). */
+static void cnode_stop(struct cnode *n)
 {
 	zks_config_sync_stop(n->cs);
 	store_stop(n->store);
 	zks_volumes_free(n->v);
 	zks_config_sync_free(n->cs);
 	store_destroy(n->store);
+	n->v = NULL;
+	n->cs = NULL;
+	n->store = NULL;
+}
+
+static void cnode_init(struct cnode *n, struct zks_mem_backend *b, const char *id)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = xstrdup(id);
+	n->dir = test_mkdtemp();
+	n->configs = xasprintf("%s/state/configs", n->dir);
+	n->b = b;
+	fake_fs_init(&n->fs); /* no path checks: the copies live in the state directory */
+	cnode_start(n);
+}
+
+static void cnode_fini(struct cnode *n)
+{
+	cnode_stop(n);
 	fake_fs_fini(&n->fs);
 	test_rmtree(n->dir);
 	free(n->dir);
@@ -300,6 +314,36 @@ static void test_remove_deletes_the_history(void **state)
 	put_ok(&c->a, "app", "a", "again", 1);
 }
 
+static void test_restart_keeps_copies_of_mounted_volumes_only(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_error err = {0};
+	cleanup_free char *copy = xasprintf("%s/app", c->a.configs);
+	cleanup_free char *mounts = xasprintf("%s/state/mounts.json", c->a.dir);
+	struct zks_volume_info *info;
+
+	assert_ok(test_create(c->a.v, "app", "type=config", &err), &err);
+	put_ok(&c->a, "app", "app.conf", "one", 1);
+	mount_ok(&c->a, "app", "c1");
+	/* A restart of the daemon: still mounted, the copy stays and is kept current. */
+	cnode_stop(&c->a);
+	cnode_start(&c->a);
+	assert_true(exists(copy));
+	put_ok(&c->n2, "app", "app.conf", "two", 2);
+	wait_copy(&c->a, "app", "app.conf", "two");
+	info = test_get(c->a.v, "app");
+	assert_true(info->config_here.attached);
+	test_info_free(info);
+	/* A reboot: no mount survives it (here: the table of mounts is gone), nor the copy. */
+	cnode_stop(&c->a);
+	assert_int_equal(unlink(mounts), 0);
+	cnode_start(&c->a);
+	assert_false(exists(copy));
+	info = test_get(c->a.v, "app");
+	assert_false(info->config_here.attached);
+	test_info_free(info);
+}
+
 static void test_directory_volume_untouched(void **state)
 {
 	struct cluster *c = *state;
@@ -333,6 +377,7 @@ int main(void)
 		T(test_mount_binds_copy_and_changes_reach_every_node),
 		T(test_last_unmount_removes_copy),
 		T(test_remove_deletes_the_history),
+		T(test_restart_keeps_copies_of_mounted_volumes_only),
 		T(test_directory_volume_untouched),
 	};
 
