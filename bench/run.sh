@@ -904,6 +904,7 @@ config_report() {
 	for n in 3 20; do
 		p=cfg-$n-
 		[ "$(cfg_count "$p")" -gt 0 ] || continue
+		# shellcheck disable=SC2016  # $z is jq's
 		echo "| $n | $(cfg_stat "$p" '[.zk_ms]' 50) / $(cfg_stat "$p" '[.zk_ms]' 100) | $(cfg_pcts "$p" '[if .zk_ms and .last_ms then .last_ms - .zk_ms else null end]') | $(cfg_pcts "$p" '.zk_ms as $z | [.nodes_ms[] | if $z and . then . - $z else null end]') |"
 	done
 	echo
