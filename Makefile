@@ -12,10 +12,10 @@
 #                    fuzz_dns (tests/fuzz/dns/) for FUZZ_DNS_SECONDS (default 30) and
 #                    fuzz_config (tests/fuzz/config/) for FUZZ_CONFIG_SECONDS (default 20); crashes
 #                    are saved under tests/fuzz/crashes/ and fail the target
-#   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw and
-#                    build/bench/dnsload (DNS over UDP)
+#   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw,
+#                    build/bench/dnsload (DNS over UDP) and build/bench/cfgwatch (inotify)
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
-#                    prints a table and writes BENCHMARKS.md (~10 min; never a test)
+#                    prints a table and writes BENCHMARKS.md (~13 min; never a test)
 #   make format      format every C file with .clang-format; make format-check fails on drift
 #   make clean
 #
@@ -158,7 +158,8 @@ clean:
 	rm -rf build build-asan build-fuzz plugin
 
 # Benchmark tools (bench/): not part of the daemon, built on their own.
-BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload
+BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload \
+	$(BUILD)/bench/cfgwatch
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
 $(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h
@@ -174,9 +175,13 @@ $(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
+$(BUILD)/bench/cfgwatch: bench/cfgwatch.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
 bench-tools: $(BENCH_BINS)
 
-bench: bench-tools $(BUILD)/zkswarmd
+bench: bench-tools $(BUILD)/zkswarmd $(BUILD)/zkswarmctl
 	bench/run.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

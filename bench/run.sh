@@ -7,8 +7,9 @@
 # dnsmasq-base; dnsperf, if installed, cross-checks dnsload there).  Measures the
 # read path, the write path next to raw ZooKeeper writes, scale (10 / 1,000 /
 # 10,000 volumes; a /16 pool at 1% and 90% fill), DNS answers next to dnsmasq's
-# and Docker's, and end-to-end Docker operations against the engine's
-# built-ins; profiles what misses its target (gdb stack sampling, valgrind's
+# and Docker's, a configuration volume's change reaching 3 and 20 daemons next to
+# a swarm config's update (on a one-node swarm of the engine), and end-to-end
+# Docker operations against the engine's built-ins; profiles what misses its target (gdb stack sampling, valgrind's
 # callgrind, ZooKeeper's packet counters); prints a table and writes
 # BENCHMARKS.md.  Everything it starts is stopped at exit.
 #
@@ -32,8 +33,11 @@
 #   BENCH_DNS          0 skips the DNS section (default 1)
 #   BENCH_DNS_N        names in the DNS section (default 1000)
 #   BENCH_DNS_PORT     the daemon's DNS port (default 5397; dnsmasq's is the next one)
-#   BENCH_ONLY         dns: only the DNS section; prints its part of the report (and writes it to
-#                      BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
+#   BENCH_CONFIG       0 skips the configuration section (default 1)
+#   BENCH_CONFIG_N     puts per daemon count in the configuration section (default 30)
+#   BENCH_CONFIG_SWARM_N  updates per Docker variant there (default 5)
+#   BENCH_ONLY         dns or config: only that section; prints its part of the report (and writes
+#                      it to BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,8 +47,10 @@ BUILD=${BUILD:-build}
 LOADGEN=$top/$BUILD/bench/loadgen
 ZKRAW=$top/$BUILD/bench/zkraw
 DNSLOAD=$top/$BUILD/bench/dnsload
+CFGWATCH=$top/$BUILD/bench/cfgwatch
 OUT=${BENCH_OUT:-$top/BENCHMARKS.md}
 DO_DNS=${BENCH_DNS:-1}
+DO_CONFIG=${BENCH_CONFIG:-1}
 ONLY=${BENCH_ONLY:-}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-120}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1.5}
@@ -73,7 +79,7 @@ ENVLINE=$(env | grep -E '^BENCH_' | sort | tr '\n' ' ' || true)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
-case "$ONLY" in "" | dns) ;; *) die "BENCH_ONLY: only dns is known, not $ONLY" ;; esac
+case "$ONLY" in "" | dns | config) ;; *) die "BENCH_ONLY: dns or config, not $ONLY" ;; esac
 now_ms() { date +%s%3N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -87,8 +93,9 @@ if [ "${1:-}" = --report ]; then
 	RESULTS=$W/results.jsonl
 	NOTES=$W/notes.md
 else
-	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
+	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD" "$CFGWATCH"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
 	[ -x "$BUILD/zkswarmd" ] || die "$BUILD/zkswarmd missing: run make"
+	[ -x "$BUILD/zkswarmctl" ] || die "$BUILD/zkswarmctl missing: run make"
 	[ "$(id -u)" = 0 ] || die "run as root (the daemon makes directories and, for Docker, links)"
 	scripts/deps.sh --bench >/dev/null || die "scripts/deps.sh --bench failed"
 	for c in jq gdb java; do command -v "$c" >/dev/null || die "$c is needed"; done
@@ -99,6 +106,7 @@ else
 	: >"$NOTES"
 	# A private copy of the daemon: build/ may be rebuilt by others while this runs.
 	cp "$BUILD/zkswarmd" "$W/zkswarmd"
+	cp "$BUILD/zkswarmctl" "$W/zkswarmctl"
 	if [ -n "${BENCH_BASELINE:-}" ]; then
 		cp "$BENCH_BASELINE" "$W/zkswarmd-baseline"
 		"$W/zkswarmd-baseline" --version 2>&1 | head -n 1 >"$W/baseline-version" || true
@@ -126,6 +134,8 @@ cleanup() {
 	[ -n "$D_PID" ] && daemon_stop
 	declare -F dnsmasq_stop >/dev/null && dnsmasq_stop
 	[ "${DNS_DOCKER_ACTIVE:-0}" = 1 ] && dns_docker_teardown
+	[ "${#CFG_PIDS[@]}" -gt 0 ] && cfg_standalone_down
+	[ "${CFG_ENGINE_ACTIVE:-0}" = 1 ] && cfg_engine_teardown
 	[ "$E2E_ACTIVE" = 1 ] && e2e_teardown
 	engine_release
 	[ -n "$ZK_DIR" ] && scripts/zk.sh stop "$ZK_DIR" >/dev/null 2>&1
@@ -564,6 +574,399 @@ dns_report() {
 	echo "$(verdict "$tgt") (${each%;})."
 }
 
+# ---- the plugin on the engine (the configuration and end-to-end parts) ------------------------
+# plugin_up ZK_ROOT NODE_ID DIR: this daemon installed on the engine as the managed plugin $PLUGIN,
+# as tests/e2e/plugin.sh does (its data and state under DIR; it advertises $TUNNEL_ADDR, on a
+# veth of its own); plugin_down removes it, its volumes and the veth.
+plugin_up() {
+	local root=$1 node=$2 dir=$3
+	plugin_down
+	scripts/make-plugin.sh "$DAEMON" "$dir/bundle" >/dev/null || return 1
+	echo "$PLUGIN $dir" >"$dir/bundle/rootfs/etc/zkswarm-bundle"
+	ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add "$TUNNEL_ADDR/32" dev "$TUNNEL_IF" &&
+		ip link set "$TUNNEL_IF" up || return 1
+	mkdir -p "$dir/data" "$dir/state"
+	docker plugin create "$PLUGIN" "$dir/bundle" >/dev/null || return 1
+	docker plugin set "$PLUGIN" ZK_HOSTS="$ZK" ZK_ROOT="$root" NODE_ID="$node" LOG_LEVEL=info \
+		ADVERTISE_ADDR="$TUNNEL_ADDR" DEFAULT_POOL=198.19.240.0/20 data.source="$dir/data" \
+		state.source="$dir/state" || return 1
+	docker plugin enable "$PLUGIN" >/dev/null || return 1
+}
+plugin_down() {
+	local v
+	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do docker volume rm -f "$v" >/dev/null 2>&1; done
+	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
+	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
+	ip link del "$TUNNEL_IF" 2>/dev/null
+	return 0
+}
+
+# ---- configuration volumes (issue 13): a put's way to every node, next to a swarm config ------
+# CONFIG_N puts of one file to a configuration volume that 3, then 20 standalone daemons (one
+# ZooKeeper; each its own NODE_ID, socket, STATE_DIR, MOUNT_ROOT, DATA_DIR) have mounted through
+# VolumeDriver.Mount.  build/bench/cfgwatch runs each `zkswarmctl config put` and times, from
+# the command's start, when every node's mounted file has the new contents (inotify on each
+# mount, a re-read every 10 ms as a safety net).  With Docker, on a one-node swarm of the
+# bench's engine: 3 tasks of a service with a swarm config, updated CONFIG_SWARM_N times
+# (`docker config create` + `docker service update --config-rm/--config-add`) at the default
+# update settings and all at once; then 3 tasks of a service mounting a zkswarm configuration
+# volume (the plugin on the engine), CONFIG_SWARM_N puts; both timed by bench/taskwatch.py.
+CONFIG_N=${BENCH_CONFIG_N:-30}
+CONFIG_SWARM_N=${BENCH_CONFIG_SWARM_N:-5}
+CFG_ROOT=$ROOT-config
+CFG_VOL=benchcfg
+CFG_DIR=$W/cfg
+CFG_PIDS=()
+CFG_MOUNTED=() # "SOCKET ID" of each Mount made
+CFG_ENGINE_ACTIVE=0
+CFG_SWARM_INIT=0
+CFG_GWBRIDGE_NEW=0
+CFG_SVC_SW=zkbench-swcfg
+CFG_SVC_ZK=zkbench-zkcfg
+CFG_TASKS=3
+# the tasks' command: idle, and gone at once on SIGTERM (sh as pid 1 ignores it untrapped)
+CFG_TASK_CMD='trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'
+CFG_WHY="" # why the last part failed, for the notes
+# cfg_fail MESSAGE: say why, and fail
+cfg_fail() {
+	CFG_WHY=$*
+	log "  $*"
+	return 1
+}
+ctl() { "$W/zkswarmctl" --zk-hosts "$ZK" "$@" 2>>"$CFG_DIR/ctl.err"; }
+cfg_ctl_err() { grep -v '^Try ' "$CFG_DIR/ctl.err" | tail -1; } # the last error, not the usage hint
+# cfg_content TAG: a configuration file of 40 lines (1.4 kB), different for every TAG
+cfg_content() {
+	local j
+	echo "# zkswarm bench, put $1"
+	for ((j = 1; j < 40; j++)); do printf 'setting_%02d = value-%s-%02d-abcdefgh\n' "$j" "$1" "$j"; done
+}
+# cfg_call SOCKET ENDPOINT JSON: POST to a daemon; prints the body; 0 for HTTP 200 with no Err
+cfg_call() {
+	local out code body
+	out=$(curl -sS --max-time 30 --unix-socket "$1" -X POST --data-binary "$3" \
+		-w '\n%{http_code}' "http://zkswarm/$2") || return 1
+	code=${out##*$'\n'} body=${out%$'\n'*}
+	printf '%s\n' "$body"
+	[ "$code" = 200 ] && [ -z "$(jq -r '.Err // empty' <<<"$body" 2>/dev/null)" ]
+}
+# cfg_daemons FROM TO: start daemons cfgFROM..cfgTO, return once each has synced (60 s bound)
+cfg_daemons() {
+	local k i d
+	for ((k = $1; k <= $2; k++)); do
+		d=$CFG_DIR/d$k
+		mkdir -p "$d/state" "$d/mnt" "$d/data"
+		env ZK_HOSTS="$ZK" ZK_ROOT="$CFG_ROOT" NODE_ID="cfg$k" SOCKET="$d/s.sock" DATA_DIR="$d/data" \
+			MOUNT_ROOT="$d/mnt" STATE_DIR="$d/state" REAPER_GRACE_MS=3600000 LOG_LEVEL=info \
+			ZK_SESSION_TIMEOUT_MS=10000 "$DAEMON" >"$d/log" 2>&1 &
+		CFG_PIDS+=($!)
+	done
+	for ((k = $1; k <= $2; k++)); do
+		for ((i = 0; i < 300; i++)); do grep -q 'mirror: synced' "$CFG_DIR/d$k/log" && break; sleep 0.2; done
+		[ "$i" -lt 300 ] || cfg_fail "daemon cfg$k did not sync in 60 s: $(tail -1 "$CFG_DIR/d$k/log")" || return 1
+	done
+}
+# cfg_mount K: daemon K mounts the volume; appends the file's path in its mount to CFG_PATHS
+cfg_mount() {
+	local sock=$CFG_DIR/d$1/s.sock out mp
+	out=$(cfg_call "$sock" VolumeDriver.Mount "{\"Name\":\"$CFG_VOL\",\"ID\":\"bench-$1\"}") ||
+		cfg_fail "cfg$1: Mount failed: $out" || return 1
+	CFG_MOUNTED+=("$sock bench-$1")
+	mp=$(jq -r .Mountpoint <<<"$out")
+	CFG_PATHS+=("$mp/app.conf")
+}
+# cfg_wait_current FILE: until every path in CFG_PATHS has FILE's contents (30 s bound)
+cfg_wait_current() {
+	local p i
+	for p in "${CFG_PATHS[@]}"; do
+		for ((i = 0; i < 300; i++)); do cmp -s "$p" "$1" && break; sleep 0.1; done
+		[ "$i" -lt 300 ] || cfg_fail "$p did not have the contents put after 30 s" || return 1
+	done
+}
+# cfg_puts TAG: CONFIG_N puts, each timed by cfgwatch on every path in CFG_PATHS
+cfg_puts() {
+	local tag=$1 i k out marks=()
+	for ((k = 1; k <= tag; k++)); do marks[k]=$(wc -l <"$CFG_DIR/d$k/log"); done
+	for ((i = 1; i <= CONFIG_N; i++)); do
+		cfg_content "$tag-$i" >"$CFG_DIR/put.conf"
+		# the head's znode (/configs/NAME under the root, configs.h): cfgwatch's own watch on it
+		out=$("$CFGWATCH" --new "$CFG_DIR/put.conf" --label "cfg-$tag-$i" --zk "$ZK" \
+			--znode "$CFG_ROOT/configs/$CFG_VOL" "${CFG_PATHS[@]}" -- \
+			"$W/zkswarmctl" --zk-hosts "$ZK" --zk-root "$CFG_ROOT" config put "$CFG_VOL" \
+			"app.conf=$CFG_DIR/put.conf" 2>>"$CFG_DIR/cfgwatch.err") || true
+		[ -n "$out" ] || cfg_fail "cfg-$tag-$i: cfgwatch printed nothing: $(tail -1 "$CFG_DIR/cfgwatch.err")" || return 1
+		jq -c --argjson load "$(load1)" --arg t "$tag" '. + {section: "config", set: $t, load1: $load}' \
+			<<<"$out" >>"$RESULTS"
+		# 0.3 s between puts: the next one starts after the nodes' reports of this one are written
+		sleep 0.3
+	done
+	# each daemon's own account of each swap: `configs: ... (written in N ms)` (config_sync.c)
+	for ((k = 1; k <= tag; k++)); do
+		tail -n +$((marks[k] + 1)) "$CFG_DIR/d$k/log" | sed -n 's/.*configs: .* -> .*(written in \([0-9]*\) ms).*/\1/p'
+	done | jq -sc --arg k "cfgw-$tag" --argjson load "$(load1)" '{key: $k, section: "config", written_ms: ., load1: $load}' >>"$RESULTS"
+	log "  $tag: last node p50 $(cfg_stat "cfg-$tag-" '[.last_ms]' 50) ms, max $(cfg_stat "cfg-$tag-" '[.last_ms]' 100) ms; each node p99 $(cfg_stat "cfg-$tag-" '.nodes_ms' 99) ms"
+}
+# cfg_stat LABEL-PREFIX JQ-ARRAY P: the P-th percentile (100: max) of the values JQ-ARRAY gives over
+# the records whose label starts with the prefix ("-" if none; "null" counts as missing)
+cfg_stat() {
+	jq -rs --arg k "$1" --argjson p "$3" 'map(select((.label // "") | startswith($k)) | '"$2"') | add // [] |
+		map(select(. != null)) | sort | if length == 0 then "-" else
+		.[(($p / 100 * (length - 1)) + 0.5 | floor)] | (. * 10 | round / 10 | tostring) end' "$RESULTS"
+}
+cfg_pcts() { echo "$(cfg_stat "$1" "$2" 50) / $(cfg_stat "$1" "$2" 99) / $(cfg_stat "$1" "$2" 100)"; } # p50 / p99 / max
+cfg_written() { # cfg_written N: "p50 / p90 / max" of the daemons' own swap times with N daemons
+	jq -r --arg k "cfgw-$1" 'select(.key == $k) | .written_ms | sort |
+		if length == 0 then "-" else "\(.[length / 2 | floor]) / \(.[length * 9 / 10 | floor]) / \(.[-1])" end' "$RESULTS" | tail -1
+}
+cfg_sum() { # cfg_sum LABEL-PREFIX FIELD
+	jq -rs --arg k "$1" --arg f "$2" 'map(select((.label // "") | startswith($k)) | .[$f] // 0) | add // 0' "$RESULTS"
+}
+cfg_count() { jq -rs --arg k "$1" 'map(select((.label // "") | startswith($k))) | length' "$RESULTS"; }
+cfg_standalone_down() {
+	local m p
+	for m in "${CFG_MOUNTED[@]}"; do
+		# shellcheck disable=SC2086  # "SOCKET ID"
+		set -- $m
+		cfg_call "$1" VolumeDriver.Unmount "{\"Name\":\"$CFG_VOL\",\"ID\":\"$2\"}" >/dev/null 2>&1
+	done
+	CFG_MOUNTED=()
+	[ ${#CFG_PIDS[@]} -eq 0 ] ||
+		cfg_call "$CFG_DIR/d1/s.sock" VolumeDriver.Remove "{\"Name\":\"$CFG_VOL\"}" >/dev/null 2>&1
+	for p in "${CFG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${CFG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	CFG_PIDS=()
+	# whatever a daemon left mounted under the work directory (deepest first)
+	awk -v d="$CFG_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	"$ZKRAW" -z "$ZK" rmr "$CFG_ROOT" >/dev/null 2>&1
+	return 0
+}
+cfg_standalone() {
+	local k
+	CFG_PATHS=()
+	cfg_daemons 1 3 || return 1
+	cfg_call "$CFG_DIR/d1/s.sock" VolumeDriver.Create "{\"Name\":\"$CFG_VOL\",\"Opts\":{\"type\":\"config\"}}" >/dev/null ||
+		cfg_fail "VolumeDriver.Create of a type=config volume failed" || return 1
+	cfg_content initial >"$CFG_DIR/put.conf"
+	ctl --zk-root "$CFG_ROOT" config put "$CFG_VOL" "app.conf=$CFG_DIR/put.conf" >/dev/null ||
+		cfg_fail "zkswarmctl config put failed: $(cfg_ctl_err)" || return 1
+	for k in 1 2 3; do cfg_mount "$k" || return 1; done
+	cfg_wait_current "$CFG_DIR/put.conf" || return 1
+	log "  3 daemons: $CONFIG_N puts"
+	cfg_puts 3 || return 1
+	cfg_daemons 4 20 || return 1
+	for ((k = 4; k <= 20; k++)); do cfg_mount "$k" || return 1; done
+	cfg_wait_current "$CFG_DIR/put.conf" || return 1
+	log "  20 daemons: $CONFIG_N puts"
+	cfg_puts 20 || return 1
+}
+# tw LABEL SERVICE NEW-FILE CMD...: one taskwatch run, recorded
+tw() {
+	local label=$1 svc=$2 new=$3 out
+	shift 3
+	out=$(/usr/bin/python3 bench/taskwatch.py --service "$svc" --tasks "$CFG_TASKS" --path /cfg/app.conf \
+		--new "$new" --label "$label" -- "$@" 2>>"$CFG_DIR/taskwatch.err") || true
+	[ -n "$out" ] || cfg_fail "$label: taskwatch printed nothing: $(tail -1 "$CFG_DIR/taskwatch.err")" || return 1
+	jq -c --argjson load "$(load1)" '. + {section: "config", load1: $load}' <<<"$out" >>"$RESULTS"
+	jq -r '"  \(.label): every task current after \(.last_ms) ms (command \(.cmd_ms) ms, rc \(.cmd_rc); \(.rounds) rounds of \(.round_ms) ms)"' <<<"$out"
+	[ "$(jq -r .last_ms <<<"$out")" != null ] || cfg_fail "$label: not every task read the new contents within the bound"
+}
+cfg_svc_gone() { # cfg_svc_gone SERVICE: removed, and its containers gone (60 s bound)
+	local i
+	docker service rm "$1" >/dev/null 2>&1
+	for ((i = 0; i < 300; i++)); do
+		[ -z "$(docker ps -aq --filter "label=com.docker.swarm.service.name=$1")" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# the engine's swarm: this engine's own one-node swarm (made here unless it is a manager already)
+cfg_swarm_up() {
+	case $(docker info --format '{{.Swarm.LocalNodeState}}') in
+	active) [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" = true ] ;;
+	inactive)
+		docker network inspect docker_gwbridge >/dev/null 2>&1 || CFG_GWBRIDGE_NEW=1
+		docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 \
+			--default-addr-pool 198.19.252.0/22 >/dev/null || return 1
+		CFG_SWARM_INIT=1
+		;;
+	*) return 1 ;;
+	esac
+}
+cfg_swarm_configs() {
+	local prev=zkbench-cfg-0 k=0 v i
+	cfg_content sw-0 >"$CFG_DIR/sw-0.conf"
+	docker config create "$prev" "$CFG_DIR/sw-0.conf" >/dev/null || cfg_fail "docker config create failed" || return 1
+	tw cfgsw-create "$CFG_SVC_SW" "$CFG_DIR/sw-0.conf" docker service create --detach --quiet \
+		--name "$CFG_SVC_SW" --replicas "$CFG_TASKS" --no-resolve-image --stop-grace-period 5s \
+		--config "source=$prev,target=/cfg/app.conf,mode=0444" "$IMAGE" sh -c "$CFG_TASK_CMD" || return 1
+	for v in default all; do
+		[ "$v" = default ] || docker service update --detach --quiet --update-parallelism 0 \
+			--update-order start-first "$CFG_SVC_SW" >/dev/null || return 1
+		for ((i = 1; i <= CONFIG_SWARM_N; i++)); do
+			k=$((k + 1))
+			cfg_content "sw-$k" >"$CFG_DIR/sw-$k.conf"
+			tw "cfgsw-$v-$i" "$CFG_SVC_SW" "$CFG_DIR/sw-$k.conf" sh -c "docker config create zkbench-cfg-$k '$CFG_DIR/sw-$k.conf' >/dev/null && docker service update --detach --quiet --config-rm $prev --config-add source=zkbench-cfg-$k,target=/cfg/app.conf,mode=0444 $CFG_SVC_SW >/dev/null" ||
+				return 1
+			docker config rm "$prev" >/dev/null 2>&1
+			prev=zkbench-cfg-$k
+		done
+	done
+	cfg_svc_gone "$CFG_SVC_SW"
+}
+cfg_engine_volume() {
+	local vol=zkbench-ecfg i
+	plugin_up "$CFG_ROOT-engine" bench-engine "$CFG_DIR/engine" || cfg_fail "installing the plugin failed" || return 1
+	docker volume create -d "$PLUGIN:latest" -o type=config "$vol" >/dev/null 2>>"$CFG_DIR/ctl.err" ||
+		cfg_fail "docker volume create -o type=config failed: $(cfg_ctl_err)" || return 1
+	cfg_content e-0 >"$CFG_DIR/e-0.conf"
+	ctl --zk-root "$CFG_ROOT-engine" config put "$vol" "app.conf=$CFG_DIR/e-0.conf" >/dev/null ||
+		cfg_fail "zkswarmctl config put failed: $(cfg_ctl_err)" || return 1
+	tw cfgzk-create "$CFG_SVC_ZK" "$CFG_DIR/e-0.conf" docker service create --detach --quiet \
+		--name "$CFG_SVC_ZK" --replicas "$CFG_TASKS" --no-resolve-image --stop-grace-period 5s \
+		--mount "type=volume,source=$vol,target=/cfg,volume-driver=$PLUGIN:latest,readonly" \
+		"$IMAGE" sh -c "$CFG_TASK_CMD" || return 1
+	for ((i = 1; i <= CONFIG_SWARM_N; i++)); do
+		cfg_content "e-$i" >"$CFG_DIR/e-$i.conf"
+		tw "cfgzk-put-$i" "$CFG_SVC_ZK" "$CFG_DIR/e-$i.conf" "$W/zkswarmctl" --zk-hosts "$ZK" \
+			--zk-root "$CFG_ROOT-engine" config put "$vol" "app.conf=$CFG_DIR/e-$i.conf" || return 1
+		sleep 0.3
+	done
+	cfg_svc_gone "$CFG_SVC_ZK"
+}
+cfg_engine_teardown() {
+	local c
+	cfg_svc_gone "$CFG_SVC_SW"
+	cfg_svc_gone "$CFG_SVC_ZK"
+	for c in $(docker config ls -q --filter name=zkbench-cfg- 2>/dev/null); do docker config rm "$c" >/dev/null 2>&1; done
+	plugin_down
+	"$ZKRAW" -z "$ZK" rmr "$CFG_ROOT-engine" >/dev/null 2>&1
+	if [ "$CFG_SWARM_INIT" = 1 ]; then
+		docker swarm leave --force >/dev/null 2>&1
+		[ "$CFG_GWBRIDGE_NEW" = 0 ] || docker network rm docker_gwbridge >/dev/null 2>&1
+		CFG_SWARM_INIT=0
+	fi
+	CFG_ENGINE_ACTIVE=0
+	return 0
+}
+cfg_engine() {
+	timeout 10 docker info >/dev/null 2>&1 || ENGINE_STARTED=1
+	scripts/dockerd.sh start --mark "$W/dockerd.started" >/dev/null || return 1
+	scripts/image.sh "$IMAGE" >/dev/null || return 1
+	CFG_ENGINE_ACTIVE=1
+	DOCKER_VERSION=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+	cfg_swarm_up || cfg_fail "no one-node swarm on the engine (docker swarm init failed, or it is not a manager)" || return 1
+	log "  a swarm config: $CFG_TASKS tasks, $CONFIG_SWARM_N updates at the default settings, $CONFIG_SWARM_N all at once"
+	cfg_swarm_configs || return 1
+	log "  a zkswarm configuration volume on the same engine: $CFG_TASKS tasks, $CONFIG_SWARM_N puts"
+	cfg_engine_volume || return 1
+}
+config_section() {
+	local st=ok est="BENCH_DOCKER=0"
+	[ -x "$CFGWATCH" ] || die "$CFGWATCH missing: run make bench-tools"
+	[ -x "$W/zkswarmctl" ] || die "$BUILD/zkswarmctl missing: run make"
+	log "configuration volumes: $CONFIG_N puts with 3 and with 20 daemons"
+	mkdir -p "$CFG_DIR"
+	CFG_WHY=""
+	cfg_standalone || st="failed: ${CFG_WHY:-see the log}"
+	cfg_standalone_down || true
+	if [ "$DO_DOCKER" = 1 ]; then
+		CFG_WHY="" est=ok
+		cfg_engine || est="failed: ${CFG_WHY:-see the log}"
+		cfg_engine_teardown || true
+	fi
+	rec "$(jq -nc --argjson n "$CONFIG_N" --argjson sn "$CONFIG_SWARM_N" --argjson t "$CFG_TASKS" \
+		--arg st "$st" --arg est "$est" --arg d "$DOCKER_VERSION" \
+		'{key: "config", puts: $n, swarm_n: $sn, tasks: $t, standalone: $st, engine: $est, docker: $d}')"
+}
+
+# config_report: the configuration section of the report (markdown)
+config_report() {
+	local n p c
+	echo "## Configuration volumes: from \`zkswarmctl config put\` to every node's file"
+	echo
+	if [ "$(R config .puts)" = - ]; then
+		echo "Not measured (BENCH_CONFIG=0)."
+		return 0
+	fi
+	echo "| daemons | puts | last node p50 / p99 / max ms | each node p50 / p99 / max ms | put command p50 / max ms | seen after an inotify event / a re-read | torn reads | never seen |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for n in 3 20; do
+		p=cfg-$n-
+		[ "$(cfg_count "$p")" -gt 0 ] || continue
+		echo "| $n | $(cfg_count "$p") | $(cfg_pcts "$p" '[.last_ms]') | $(cfg_pcts "$p" .nodes_ms) | $(cfg_stat "$p" '[.cmd_ms]' 50) / $(cfg_stat "$p" '[.cmd_ms]' 100) | $(cfg_sum "$p" via_inotify) / $(cfg_sum "$p" via_poll) | $(cfg_sum "$p" torn) | $(cfg_sum "$p" missing) |"
+	done
+	echo
+	echo "The same puts from the moment ZooKeeper told a watcher of its own that the head had changed (the"
+	echo "change committed; each node's mirror is told the same way), i.e. the nodes' part alone:"
+	echo
+	echo "| daemons | ZooKeeper's watch after the command's start p50 / max ms | last node after the watch p50 / p99 / max ms | each node after the watch p50 / p99 / max ms |"
+	echo "|---:|---:|---:|---:|"
+	for n in 3 20; do
+		p=cfg-$n-
+		[ "$(cfg_count "$p")" -gt 0 ] || continue
+		# shellcheck disable=SC2016  # $z is jq's
+		echo "| $n | $(cfg_stat "$p" '[.zk_ms]' 50) / $(cfg_stat "$p" '[.zk_ms]' 100) | $(cfg_pcts "$p" '[if .zk_ms and .last_ms then .last_ms - .zk_ms else null end]') | $(cfg_pcts "$p" '.zk_ms as $z | [.nodes_ms[] | if $z and . then . - $z else null end]') |"
+	done
+	echo
+	echo "Standalone \`zkswarmd\` instances on one ZooKeeper (root \`$CFG_ROOT\`), each with its own NODE_ID,"
+	echo "socket, STATE_DIR, MOUNT_ROOT and DATA_DIR, as in tests/integration/daemon.sh; the configuration"
+	echo "volume made with VolumeDriver.Create (\`type=config\`) and mounted by every daemon with"
+	echo "VolumeDriver.Mount over its socket; 3 daemons first, then 17 more. Each put is one"
+	echo "\`zkswarmctl config put $CFG_VOL app.conf=FILE\` of a new 1.4 kB file (a new ZooKeeper session each,"
+	echo "as an operator's command has). \`build/bench/cfgwatch\` starts the command and times, from"
+	echo "just before it, when each node's file *in its mount* (MOUNT_ROOT/$CFG_VOL/app.conf) reads whole as the"
+	echo "new contents: it watches every mount's directory with inotify and reads the files not yet new"
+	echo "again on each event, and every 10 ms as a safety net (the column says which saw each node's"
+	echo "file new first); the resolution is the wake-up after the event, tens of µs. *torn reads*: a"
+	echo "read that gave neither the old nor the new contents (every read checked). *last node*: per"
+	echo "put, the slowest of the nodes; *each node*: every node of every put. Puts are 0.3 s apart. The"
+	echo "command's time includes its own ZooKeeper session (connect, read the head, upload the blob, commit"
+	echo "one transaction; ZooKeeper fsyncs each write); the second table starts at the commit. With $(R config .puts)"
+	echo "puts, a *last node* p99 is their largest. The daemons' own logs (\`configs: NAME version A -> B"
+	echo "(written in N ms)\`: the blob read, the copy written, fsynced and swapped) said p50 / p90 / max"
+	echo "$(cfg_written 3) ms over $(R cfgw-3 '.written_ms | length') swaps with 3 daemons, $(cfg_written 20) ms over $(R cfgw-20 '.written_ms | length') with 20: on $(nproc) cores,"
+	echo "20 daemons write and fsync their copies at once (then each writes its report into ZooKeeper,"
+	echo "which fsyncs it), next to ZooKeeper itself."
+	local worst3 worst20 tgt=missed
+	worst3=$(cfg_stat cfg-3- '[.last_ms]' 100) worst20=$(cfg_stat cfg-20- '[.last_ms]' 100)
+	awk -v a="$worst3" -v b="$worst20" -v m="$(cfg_sum cfg- missing)" \
+		'BEGIN { exit !(a != "-" && b != "-" && a < 1000 && b < 1000 && m == 0) }' && tgt=met
+	echo
+	echo "Target (issue 13): a change on every node within a second of the put: $(verdict "$tgt") (the slowest"
+	echo "node of any put, from the command's start: $worst3 ms with 3 daemons, $worst20 ms with 20; never seen: $(cfg_sum cfg- missing))."
+	[ "$(R config .standalone)" = ok ] || echo "Not complete: $(R config .standalone)"
+	echo
+	echo "### The same update through Docker, on a one-node swarm of the bench's engine"
+	echo
+	if [ "$(cfg_count cfgsw-)" = 0 ]; then
+		echo "Not measured: $(R config .engine)"
+		return 0
+	fi
+	[ "$(R config .engine)" = ok ] || { echo "Not complete: $(R config .engine)"; echo; }
+	echo "| update | tasks | runs | every task reads it p50 / max ms | first task p50 ms | command p50 ms | poll round ms |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for c in "cfgsw-default-|swarm config: \`docker config create\` + \`docker service update --config-rm/--config-add\`, default update settings (one task at a time, stop-first)" \
+		"cfgsw-all-|swarm config, the same, all tasks at once (\`--update-parallelism 0 --update-order start-first\`)" \
+		"cfgzk-put-|zkswarm configuration volume: \`zkswarmctl config put\` (the plugin on this engine)"; do
+		p=${c%%|*}
+		[ "$(cfg_count "$p")" -gt 0 ] || continue
+		echo "| ${c#*|} | $(R config .tasks) | $(cfg_count "$p") | $(cfg_stat "$p" '[.last_ms]' 50) / $(cfg_stat "$p" '[.last_ms]' 100) | $(cfg_stat "$p" '[.tasks_ms | min]' 50) | $(cfg_stat "$p" '[.cmd_ms]' 50) | $(cfg_stat "$p" '[.round_ms]' 50) |"
+	done
+	echo
+	echo "Docker $(R config .docker), its engine in a one-node swarm; $(R config .tasks) replicas of a busybox task (\`$IMAGE\`) that"
+	echo "idles and exits at once on SIGTERM, so that no stop grace period is counted. The swarm config is"
+	echo "mounted at /cfg/app.conf; the zkswarm volume at /cfg (\`--mount type=volume,...,volume-driver=$PLUGIN,readonly\`;"
+	echo "the 3 tasks share the node's one copy). \`bench/taskwatch.py\` starts the command and polls until"
+	echo "$(R config .tasks) running tasks of the service read the new contents and no other task runs: each round"
+	echo "lists the service's running containers (the engine's API) and reads /cfg/app.conf through"
+	echo "/proc/PID/root of each task's main process, i.e. in the task's own mount namespace (*poll round*:"
+	echo "the mean length of a round, the resolution). A swarm update replaces every task (a new"
+	echo "container with the new config); the zkswarm volume changes under the running tasks. Torn reads"
+	echo "seen: $(cfg_sum cfgsw- torn) (swarm), $(cfg_sum cfgzk-put- torn) (zkswarm). The image is local and the"
+	echo "machine has no registry: each new task's pull attempt fails at once (tens of ms, within the swarm"
+	echo "figures) and the task runs the local image."
+}
+
 HAVE_PERF=0
 perf stat -e task-clock true >/dev/null 2>&1 && HAVE_PERF=1
 HW_PERF="no"
@@ -602,6 +1005,24 @@ if [ "$ONLY" = dns ]; then
 	[ -z "${BENCH_OUT:-}" ] || cp "$W/dns.md" "$BENCH_OUT"
 	echo
 	cat "$W/dns.md"
+	exit 0
+fi
+if [ "$ONLY" = config ]; then
+	DOCKER_VERSION="not measured"
+	config_section
+	zk_stop
+	set +e
+	{
+		config_report
+		echo
+		echo "Measured on its own: \`$CMDLINE\`${ENVLINE:+ with \`$ENVLINE\`} (BENCH_ONLY=config), $DATE_START to"
+		echo "$(date -u '+%H:%M:%S UTC'); daemon and zkswarmctl \`$DAEMON_VERSION\` (CFLAGS \`-O2 -g\`); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
+		echo "\`nproc\` = $(nproc), kernel $(uname -r); ZooKeeper $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo '?') (Debian) standalone on $ZK, forceSync=$FORCESYNC;"
+		echo "Docker $DOCKER_VERSION. Load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared 2-core machine)."
+	} >"$W/config.md"
+	[ -z "${BENCH_OUT:-}" ] || cp "$W/config.md" "$BENCH_OUT"
+	echo
+	cat "$W/config.md"
 	exit 0
 fi
 
@@ -860,15 +1281,13 @@ daemon_stop
 
 DOCKER_VERSION="not measured"
 if [ "$DO_DNS" = 1 ]; then dns_section; fi
+if [ "$DO_CONFIG" = 1 ]; then config_section; fi
 
 # ---- end to end through Docker ---------------------------------------------------------------
 e2e_teardown() {
 	set +e
-	for v in $(docker volume ls -q --filter driver="$PLUGIN:latest" 2>/dev/null); do docker volume rm -f "$v" >/dev/null 2>&1; done
 	docker network rm zkbench-net zkbench-bridge >/dev/null 2>&1
-	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1
-	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1
-	ip link del "$TUNNEL_IF" 2>/dev/null
+	plugin_down
 	engine_release
 	E2E_ACTIVE=0
 	set -e
@@ -893,19 +1312,7 @@ e2e() {
 	scripts/dockerd.sh start --mark "$W/dockerd.started" >/dev/null || return 1
 	E2E_ACTIVE=1
 	scripts/image.sh "$IMAGE" >/dev/null || return 1
-	scripts/make-plugin.sh "$DAEMON" "$W/bundle" >/dev/null || return 1
-	echo "$PLUGIN $W" >"$W/bundle/rootfs/etc/zkswarm-bundle"
-	docker plugin disable -f "$PLUGIN" >/dev/null 2>&1 || true
-	docker plugin rm -f "$PLUGIN" >/dev/null 2>&1 || true
-	ip link del "$TUNNEL_IF" 2>/dev/null || true
-	ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add "$TUNNEL_ADDR/32" dev "$TUNNEL_IF" &&
-		ip link set "$TUNNEL_IF" up || return 1
-	mkdir -p "$W/e2e/data" "$W/e2e/state"
-	docker plugin create "$PLUGIN" "$W/bundle" >/dev/null || return 1
-	docker plugin set "$PLUGIN" ZK_HOSTS="$ZK" ZK_ROOT="$ROOT-e2e" NODE_ID=bench-e2e LOG_LEVEL=info \
-		ADVERTISE_ADDR="$TUNNEL_ADDR" DEFAULT_POOL=198.19.240.0/20 data.source="$W/e2e/data" \
-		state.source="$W/e2e/state" || return 1
-	docker plugin enable "$PLUGIN" >/dev/null || return 1
+	plugin_up "$ROOT-e2e" bench-e2e "$W/e2e" || return 1
 	docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" --subnet "$NET_ZK_SUBNET" zkbench-net >/dev/null || return 1
 	docker network create -d bridge --subnet "$NET_BR_SUBNET" zkbench-bridge >/dev/null || return 1
 	# warm-up: one of each, not counted
@@ -1018,7 +1425,7 @@ csw_per_req() {
 	echo "| Docker | $DOCKER_VERSION |"
 	echo "| libraries | libzookeeper-mt2 $(dpkg-query -W -f '${Version}' libzookeeper-mt2 2>/dev/null), libmicrohttpd12 $(dpkg-query -W -f '${Version}' libmicrohttpd12 2>/dev/null), libcjson1 $(dpkg-query -W -f '${Version}' libcjson1 2>/dev/null), libcurl4 $(dpkg-query -W -f '${Version}' libcurl4 2>/dev/null) (load tool), $(cc --version | head -1) |"
 	echo "| load average | $LOAD_BEGIN when called; $LOAD_START at start (after waiting ${WAITED} s for < $QUIET_LOAD, at most ${WAIT_QUIET} s); 1-minute value between $LOAD_MIN and $LOAD_MAX during the runs; $LOAD_END at the end |"
-	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight), \`build/bench/dnsload\` (DNS over UDP, one query in flight per client thread) |"
+	echo "| tools | \`build/bench/loadgen\` (libcurl multi, keep-alive, over the unix socket; 1 thread at 1 connection, 2 threads above), \`build/bench/zkraw\` (one ZooKeeper handle, asynchronous calls, N in flight), \`build/bench/dnsload\` (DNS over UDP, one query in flight per client thread), \`build/bench/cfgwatch\` (inotify on every node's mounted config file around one command), \`bench/taskwatch.py\` (a swarm service's tasks' file through /proc/PID/root) |"
 	echo
 	echo "Each load run lasts $DUR s; the first $WARM s is not counted. Latencies are per request, measured by"
 	echo "the load tool (send to reply). A *pair* is one iteration of two requests on one connection."
@@ -1125,6 +1532,8 @@ csw_per_req() {
 	echo
 
 	dns_report
+	echo
+	config_report
 	echo
 	echo "## End to end through Docker"
 	echo
