@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "zkswarm/error.h"
 
@@ -44,6 +45,12 @@ int64_t zks_now_ms(void);
 int64_t zks_now_us(void);
 int64_t zks_wall_ms(void);
 void zks_rfc3339_now(char out[32]);
+
+/*
+ * The time ms from now on clock, for pthread_cond_timedwait: CLOCK_REALTIME for a condition
+ * variable made with the defaults, CLOCK_MONOTONIC for one whose attributes say so.
+ */
+void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms);
 
 /*
  * Write a whole file so that readers see either the old or the new content:

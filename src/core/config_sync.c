@@ -393,8 +393,7 @@ static void *worker_main(void *arg)
 		if (!cs->wanted) {
 			struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += PERIOD_MS / 1000;
+			zks_deadline_after(&ts, CLOCK_REALTIME, PERIOD_MS);
 			pthread_cond_timedwait(&cs->wake, &cs->lock, &ts);
 		}
 		if (atomic_load(&cs->stopping))

@@ -469,13 +469,7 @@ static bool wait_ms(struct zks_naming *n, int64_t ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	zks_deadline_after(&ts, CLOCK_REALTIME, ms);
 	if (!atomic_load(&n->stopping))
 		pthread_cond_timedwait(&n->wake, &n->lock, &ts);
 	return atomic_load(&n->stopping);

@@ -349,8 +349,7 @@ static void *reaper_main(void *arg)
 	while (!r->stopping) {
 		struct timespec deadline;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += PERIOD_MS / 1000;
+		zks_deadline_after(&deadline, CLOCK_REALTIME, PERIOD_MS);
 		while (!r->wanted && !r->stopping)
 			if (pthread_cond_timedwait(&r->wake, &r->lock, &deadline) != 0)
 				break;

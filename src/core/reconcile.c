@@ -295,8 +295,7 @@ static void *reconciler_main(void *arg)
 		struct timespec deadline;
 		struct zks_error err;
 
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += RECONCILE_PERIOD_MS / 1000;
+		zks_deadline_after(&deadline, CLOCK_REALTIME, RECONCILE_PERIOD_MS);
 		while (!n->wanted && !n->stopping)
 			if (pthread_cond_timedwait(&n->wake, &n->wake_lock, &deadline) != 0)
 				break;

@@ -104,6 +104,17 @@ void zks_free_strv(char **v, size_t n)
 	free(v);
 }
 
+void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms)
+{
+	clock_gettime(clock, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 int64_t zks_now_ms(void)
 {
 	struct timespec ts;

@@ -190,15 +190,10 @@ static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
 	out->num_children = st->numChildren;
 }
 
+/* The store's condition variable waits on the monotonic clock. */
 static void deadline_after(struct timespec *ts, int64_t ms)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	zks_deadline_after(ts, CLOCK_MONOTONIC, ms);
 }
 
 static void sleep_ms(int64_t ms)
