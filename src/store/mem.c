@@ -12,7 +12,7 @@
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
-#define MEM_MAX_WATCHERS 8
+#define MEM_MAX_WATCHERS 32 /* over all stores of a backend; one more aborts the test */
 
 struct mem_store;
 
@@ -351,7 +351,9 @@ static void mem_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
 	struct zks_mem_backend *b = ms->backend;
 
 	pthread_mutex_lock(&b->lock);
-	if (!ms->stopped && b->nwatchers < MEM_MAX_WATCHERS)
+	if (b->nwatchers == MEM_MAX_WATCHERS)
+		abort(); /* a dropped watcher would hide a service's missed changes */
+	if (!ms->stopped)
 		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx, ms};
 	pthread_mutex_unlock(&b->lock);
 }

@@ -60,7 +60,7 @@
 #define ZK_MAX_OPS 256 /* a configuration volume's removal deletes its whole history at once */
 #define ZK_MAX_WRITE (512 * 1024) /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
-#define ZK_MAX_CALLBACKS 4
+#define ZK_MAX_CALLBACKS 8 /* of each kind; one more is a bug (abort), never a silent drop */
 #define ZK_RESOLVE_DELAY_MS 10000
 #define ZK_EVENT_REFRESH (-100) /* a re-read of a path written or deleted */
 
@@ -1503,16 +1503,27 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->mirror_nodes = zks_mirror_count(s->mirror);
 }
 
+/*
+ * A service whose callback were dropped would never hear of a change (the DNS server's did
+ * once, when a fifth service came): the table grows with the services, or this says so.
+ */
+static _Noreturn void too_many_callbacks(const char *kind)
+{
+	log_error("store: more than %d %s callbacks; raise ZK_MAX_CALLBACKS", ZK_MAX_CALLBACKS,
+		  kind);
+	abort();
+}
+
 static void zk_on_session(struct zks_store *base, zks_session_fn fn, void *ctx)
 {
 	struct zk_store *s = (struct zk_store *)base;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->ncallbacks < ZK_MAX_CALLBACKS) {
-		s->callbacks[s->ncallbacks].fn = fn;
-		s->callbacks[s->ncallbacks].ctx = ctx;
-		s->ncallbacks++;
-	}
+	if (s->ncallbacks == ZK_MAX_CALLBACKS)
+		too_many_callbacks("session");
+	s->callbacks[s->ncallbacks].fn = fn;
+	s->callbacks[s->ncallbacks].ctx = ctx;
+	s->ncallbacks++;
 	/* A session that is already up gets the new callback through one more resync. */
 	if (s->state == ZKS_CONN_CONNECTED)
 		s->need_resync = true;
@@ -1525,11 +1536,11 @@ static void zk_on_change(struct zks_store *base, zks_change_fn fn, void *ctx)
 	struct zk_store *s = (struct zk_store *)base;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->nchanges < ZK_MAX_CALLBACKS) {
-		s->changes[s->nchanges].fn = fn;
-		s->changes[s->nchanges].ctx = ctx;
-		s->nchanges++;
-	}
+	if (s->nchanges == ZK_MAX_CALLBACKS)
+		too_many_callbacks("change");
+	s->changes[s->nchanges].fn = fn;
+	s->changes[s->nchanges].ctx = ctx;
+	s->nchanges++;
 	pthread_mutex_unlock(&s->lock);
 }
 
