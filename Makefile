@@ -162,20 +162,20 @@ BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload
 	$(BUILD)/bench/cfgwatch
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
-$(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h
+$(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(shell pkg-config --cflags libcurl) $(LDFLAGS) -o $@ $< \
 		$(shell pkg-config --libs libcurl) -lpthread
 
-$(BUILD)/bench/zkraw: bench/zkraw.c bench/samples.h
+$(BUILD)/bench/zkraw: bench/zkraw.c bench/samples.h bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
 
-$(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h
+$(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-$(BUILD)/bench/cfgwatch: bench/cfgwatch.c
+$(BUILD)/bench/cfgwatch: bench/cfgwatch.c bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
 

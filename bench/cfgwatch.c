@@ -45,29 +45,10 @@
 #include <zookeeper/zookeeper.h>
 
 #define BENCH_PROG "cfgwatch"
+#include "common.h"
 
 #define MAX_PATHS 256
 #define MAX_FILE (1u << 20) /* the largest contents compared (1 MiB) */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs(BENCH_PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
 
 /* ---- the optional ZooKeeper watch on the head ------------------------------------------------ */
 

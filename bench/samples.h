@@ -1,7 +1,7 @@
 /*
- * bench/samples.h - what the two load tools share: a monotonic clock, a fatal error, and
- * latency samples with their percentiles.  Header-only (each tool is one file); define
- * BENCH_PROG to the tool's name before including it.
+ * bench/samples.h - what the load tools share: latency samples with their percentiles, over
+ * bench/common.h (a monotonic clock, a fatal error).  Header-only (each tool is one file);
+ * define BENCH_PROG to the tool's name before including it.
  */
 #ifndef ZKSWARM_BENCH_SAMPLES_H
 #define ZKSWARM_BENCH_SAMPLES_H
@@ -12,30 +12,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common.h"
+
 struct samples {
 	uint32_t *v; /* latencies in microseconds */
 	size_t n, cap;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs(BENCH_PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
 
 static void *xrealloc(void *p, size_t n)
 {
