@@ -8,9 +8,14 @@
 #                                  127.0.0.1; another IPv4 address for clients in
 #                                  other network namespaces)
 #   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS] [--address A]
+#                                  [--sync-limit N]
 #                                  3 servers, client ports P..P+2 (default 2181),
 #                                  peer ports P+100.., election ports P+200.., tick 500,
-#                                  all on address A (default 127.0.0.1)
+#                                  all on address A (default 127.0.0.1); a follower
+#                                  that hears nothing from the leader for N ticks
+#                                  (default 2) leaves the quorum and drops its clients:
+#                                  keep N x tick below a third of the clients' session
+#                                  timeout (docs/ZOOKEEPER.md, section 3)
 #   scripts/zk.sh stop DIR         stop every server DIR's pid files name
 #   scripts/zk.sh status DIR       one line per server: N, port, pid, mode
 #   scripts/zk.sh leader DIR       print N (1..3) of the ensemble's leader
@@ -224,7 +229,7 @@ cmd_start() {
 }
 
 cmd_ensemble_start() {
-  local dir base=2181 tick=500 addr=127.0.0.1 n m cfg t0 lead alive
+  local dir base=2181 tick=500 addr=127.0.0.1 sync_limit=2 n m cfg t0 lead alive
   [ $# -ge 1 ] || die "ensemble-start: DIR required"
   dir=$(abs_dir "$1"); shift
   while [ $# -gt 0 ]; do
@@ -232,10 +237,12 @@ cmd_ensemble_start() {
       --base-port) base=${2:?}; shift 2 ;;
       --tick) tick=${2:?}; shift 2 ;;
       --address) addr=${2:?}; shift 2 ;;
+      --sync-limit) sync_limit=${2:?}; shift 2 ;;
       *) die "ensemble-start: unknown option $1" ;;
     esac
   done
   check_port "$base"; check_tick "$tick"; check_addr "$addr"
+  if ! [[ $sync_limit =~ ^[1-9][0-9]?$ ]]; then die "bad sync limit (ticks, 1-99): $sync_limit"; fi
   t0=$(now_ms)
   # check every port first, so that a conflict leaves nothing half started
   for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
@@ -249,7 +256,7 @@ cmd_ensemble_start() {
     mkdir -p "$m/data"
     if m_pid "$m" >/dev/null; then log "zk$n already running (pid $(cat "$m/pid"))"; continue; fi
     cfg=$(common_cfg "$m" $((base + n - 1)) "$tick" "$addr"
-          echo "initLimit=10"; echo "syncLimit=2"
+          echo "initLimit=10"; echo "syncLimit=$sync_limit"
           for ((i = 1; i <= ENSEMBLE_SIZE; i++)); do
             echo "server.$i=$addr:$((base + 100 + i - 1)):$((base + 200 + i - 1))"
           done)
