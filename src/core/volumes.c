@@ -1045,6 +1045,51 @@ static void fill_config(struct zks_volumes *v, const char *name, struct zks_volu
 	zks_config_nodes(v->store, name, &info->config_nodes, &info->nconfig_nodes);
 }
 
+/*
+ * The volume's holders.  From the mirror, unless it is catching up while ZooKeeper answers
+ * (authoritative): a mirror being resynced holds nodes of an earlier time (its saved file,
+ * or before a lost connection) beside our own writes since, and could show our new lease
+ * beside one another node released meanwhile, a state ZooKeeper never had.  A read that
+ * fails falls back to the mirror (the answer is marked stale either way).
+ */
+static void fill_holders(struct zks_volumes *v, const char *name, bool authoritative,
+			 struct zks_volume_info *info)
+{
+	cleanup_free char *leases = zks_path_volume_leases(name);
+	cleanup_free char *holder_path = zks_path_volume_holder(name);
+	cleanup_free char *hdata = NULL;
+	cleanup_free char *holder = NULL;
+	struct zks_error err;
+	char **nodes = NULL;
+	size_t n = 0;
+
+	if (authoritative && store_children(v->store, leases, &nodes, &n, &err) < 0 &&
+	    err.code != ZKS_ERR_NOT_FOUND)
+		authoritative = false;
+	if (!authoritative && store_cached_children(v->store, leases, &nodes, &n) < 0)
+		n = 0;
+	if (read_node(v, authoritative, holder_path, &hdata, NULL, &err) == 0)
+		lease_summary(hdata, &holder, NULL);
+	info->holders = n ? xcalloc(n, sizeof(*info->holders)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = zks_path_volume_lease(name, nodes[i]);
+		cleanup_free char *data = NULL;
+		cleanup_free char *node = NULL;
+		size_t mounts = 0;
+
+		/* Gone since the children were read: not a holder any more. */
+		if (read_node(v, authoritative, p, &data, NULL, &err) == 1 && authoritative)
+			continue;
+		if (data != NULL)
+			lease_summary(data, &node, &mounts);
+		info->holders[info->nholders].node = xstrdup(nodes[i]);
+		info->holders[info->nholders].mounts = mounts;
+		info->holders[info->nholders].exclusive = holder && !strcmp(holder, nodes[i]);
+		info->nholders++;
+	}
+	zks_free_strv(nodes, n);
+}
+
 /* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
 static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		     struct zks_volume_info *info, struct zks_error *err)
@@ -1074,34 +1119,10 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 	info->fenced = status.fenced;
 	info->zookeeper = zks_conn_state_name(status.state);
 	if (with_status) {
-		cleanup_free char *leases = zks_path_volume_leases(name);
-		cleanup_free char *holder_path = zks_path_volume_holder(name);
-		cleanup_free char *hdata = NULL;
-		cleanup_free char *holder = NULL;
-		char **nodes = NULL;
-		size_t n = 0;
-
 		if (!info->corrupt)
 			info->noptions = zks_volume_options_format(&rec.r.opts, &info->options);
-		if (store_cached_get(v->store, holder_path, &hdata, NULL, NULL) == 0)
-			lease_summary(hdata, &holder, NULL);
-		if (store_cached_children(v->store, leases, &nodes, &n) == 0 && n > 0) {
-			info->holders = xcalloc(n, sizeof(*info->holders));
-			for (size_t i = 0; i < n; i++) {
-				cleanup_free char *p = zks_path_volume_lease(name, nodes[i]);
-				cleanup_free char *data = NULL;
-				cleanup_free char *node = NULL;
-				size_t mounts = 0;
-
-				if (store_cached_get(v->store, p, &data, NULL, NULL) == 0)
-					lease_summary(data, &node, &mounts);
-				info->holders[i].node = xstrdup(nodes[i]);
-				info->holders[i].mounts = mounts;
-				info->holders[i].exclusive = holder && !strcmp(holder, nodes[i]);
-			}
-			info->nholders = n;
-		}
-		zks_free_strv(nodes, n);
+		fill_holders(v, name, !status.mirror_synced && status.state == ZKS_CONN_CONNECTED,
+			     info);
 		{
 			char **held = local_ids(v, name, &nids);
 

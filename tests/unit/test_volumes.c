@@ -1141,6 +1141,123 @@ static void test_corrupt_leases_do_not_crash(void **state)
 	assert_false(is_bound(&c->a, "db"));
 }
 
+/* ---- a mirror being resynced ----------------------------------------------------------------- */
+
+/*
+ * A store whose mirror is catching up while ZooKeeper answers (after a restart from the saved
+ * file, or a reconnect): cached reads answer from an earlier state (old), everything else
+ * from the real store, and the status says connected but not synced.
+ */
+struct resyncing_store {
+	struct zks_store base;
+	struct zks_store *real, *old;
+};
+
+#define RS(s) ((struct resyncing_store *)(s))
+
+static int rs_multi(struct zks_store *s, const struct zks_op *ops, size_t n, struct zks_error *err)
+{
+	return store_multi(RS(s)->real, ops, n, err);
+}
+
+static int rs_get(struct zks_store *s, const char *path, char **data, size_t *len,
+		  struct zks_stat *st, struct zks_error *err)
+{
+	return store_get(RS(s)->real, path, data, len, st, err);
+}
+
+static int rs_children(struct zks_store *s, const char *path, char ***names, size_t *n,
+		       struct zks_error *err)
+{
+	return store_children(RS(s)->real, path, names, n, err);
+}
+
+static int rs_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
+			 struct zks_stat *st)
+{
+	return store_cached_get(RS(s)->old, path, data, len, st);
+}
+
+static int rs_cached_children(struct zks_store *s, const char *path, char ***names, size_t *n)
+{
+	return store_cached_children(RS(s)->old, path, names, n);
+}
+
+static void rs_status(struct zks_store *s, struct zks_store_status *out)
+{
+	store_status(RS(s)->real, out);
+	out->mirror_synced = false;
+}
+
+static void rs_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
+{
+	store_on_session(RS(s)->real, fn, ctx);
+}
+
+static void rs_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+{
+	store_on_change(RS(s)->real, fn, ctx);
+}
+
+static void rs_destroy(struct zks_store *s)
+{
+	store_destroy(RS(s)->real);
+	store_destroy(RS(s)->old);
+	free(s);
+}
+
+static const struct zks_store_ops rs_ops = {
+	.multi = rs_multi,
+	.get = rs_get,
+	.children = rs_children,
+	.cached_get = rs_cached_get,
+	.cached_children = rs_cached_children,
+	.status = rs_status,
+	.on_session = rs_on_session,
+	.on_change = rs_on_change,
+	.destroy = rs_destroy,
+};
+
+/*
+ * Node C's mirror still shows node B holding single-node db (its saved file); B has released
+ * it since, and C mounts it: C's Get shows C alone, as ZooKeeper has it, never C beside B.
+ */
+static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_mem_backend *ob = test_backend_new();
+	struct test_node old_b, nc;
+	struct resyncing_store *rs = xcalloc(1, sizeof(*rs));
+	struct zks_volume_info *info;
+
+	test_node_init(&old_b, ob, "node-b");
+	create_ok(&old_b, "db", NULL);
+	mount_ok(&old_b, "db", "c1");
+	create_ok(&c->n2, "db", NULL);
+	test_node_init(&nc, c->b, "node-c");
+	rs->base.ops = &rs_ops;
+	rs->real = nc.store;
+	rs->old = zks_store_mem_new(ob);
+	nc.store = &rs->base;
+	test_node_restart(&nc, c->b, false);
+	/* The old state, as the resyncing mirror has it. */
+	info = test_get(old_b.v, "db");
+	assert_non_null(test_info_holder(info, "node-b"));
+	test_info_free(info);
+
+	mount_ok(&nc, "db", "c2");
+	info = test_get(nc.v, "db");
+	assert_true(info->stale);
+	assert_int_equal(info->nholders, 1);
+	assert_non_null(test_info_holder(info, "node-c"));
+	assert_true(test_info_holder(info, "node-c")->exclusive);
+	assert_null(test_info_holder(info, "node-b"));
+	test_info_free(info);
+	test_node_fini(&nc);
+	test_node_fini(&old_b);
+	zks_mem_backend_free(ob);
+}
+
 /* A test with the file's fixture around it. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
@@ -1148,6 +1265,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_create_then_get),
+		T(test_get_while_resyncing_shows_zookeepers_holders),
 		T(test_create_is_visible_cluster_wide),
 		T(test_list),
 		T(test_create_again_same_effective_options),
