@@ -27,7 +27,8 @@ Invariants:
   caches         every instance's List and Get agree with ZooKeeper
   outage         (--outage) while ZooKeeper had no quorum, reads answered from the
                  mirror, writes failed within a bound with an error saying ZooKeeper
-                 is unreachable, and writes worked again by themselves afterwards
+                 is unreachable (or refused by what the node alone knows: its own
+                 mounts), and writes worked again by themselves afterwards
 """
 import argparse
 import collections
@@ -41,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zkread  # noqa: E402
 from layout import path  # noqa: E402
-from workload import UNREACHABLE, call  # noqa: E402
+from workload import LOCAL_REFUSAL, UNREACHABLE, call  # noqa: E402
 
 INF = float("inf")
 WRITES = ("create", "remove", "mount", "unmount", "request_address", "release_address")
@@ -626,12 +627,17 @@ def main():
             # when the ensemble stopped can hold its client's only thread for seconds).
             wr = [r for r in inw if r["op"] in WRITES and r["op"] != "unmount"
                   and (r["start"] <= w1 - args.write_bound or r["end"] <= w1)]
-            wbad, lat = [], []
+            wbad, lat, local = [], [], []
             for r in wr:
                 # time during which this process itself was not running is not the daemon's
                 lat.append(r["end"] - r["start"] - stalled(r["start"], r["end"]))
                 if r["result"] == "ok":
                     wbad.append("%s %s on %s at %s succeeded without a quorum" % (r["op"], r.get("vol") or r.get("addr") or "", r["node"], fmt_t(r["start"], t0)))
+                elif r["result"] == "fail" and LOCAL_REFUSAL.search(r.get("err") or ""):
+                    local.append(r)
+                    if lat[-1] > args.write_bound:
+                        wbad.append("%s on %s at %s took %.2fs to be refused locally: %s" % (
+                            r["op"], r["node"], fmt_t(r["start"], t0), lat[-1], r.get("err")))
                 elif r["result"] != "fail" or not UNREACHABLE.search(r.get("err") or ""):
                     wbad.append("%s on %s at %s: %s %s" % (r["op"], r["node"], fmt_t(r["start"], t0), r["result"], r.get("err")))
                 elif lat[-1] > args.write_bound:
@@ -642,11 +648,13 @@ def main():
                              if r["start"] - 0.2 <= lt <= r["end"] + 0.2 and "VolumeDriver.Get" not in text
                              and "VolumeDriver.List" not in text][:25]
             um = [r for r in inw if r["op"] == "unmount"]
-            print("  writes during the outage: %d, all failed: %s, latency max %.2fs, mean %.2fs (less the test's own stalls); "
+            print("  writes during the outage: %d, all failed: %s (%d refused by the node's own mounts), "
+                  "latency max %.2fs, mean %.2fs (less the test's own stalls); "
                   "%d unmounts (done locally: %d ok)" % (
-                      len(wr), all(r["result"] != "ok" for r in wr), max(lat or [0]),
+                      len(wr), all(r["result"] != "ok" for r in wr), len(local), max(lat or [0]),
                       sum(lat) / len(lat) if lat else 0, len(um), sum(1 for r in um if r["result"] == "ok")))
-            res.add("outage: writes failed within %gs saying ZooKeeper is unreachable (%d writes, max %.2fs)" % (
+            res.add("outage: writes failed within %gs saying ZooKeeper is unreachable, or refused by "
+                    "the node's own mounts (%d writes, max %.2fs)" % (
                 args.write_bound, len(wr), max(lat or [0])), wr and not wbad,
                 "\n".join(wbad[:60]) or "no writes during the outage")
             firsts, rbad = [], []

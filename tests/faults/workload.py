@@ -119,6 +119,9 @@ class Recorder:
 
 # The errors that say ZooKeeper could not be reached (check_invariants.py judges by them too).
 UNREACHABLE = re.compile(r"ZooKeeper is unreachable|cut off from ZooKeeper|may or may not have been applied")
+# A write refused by what this node alone knows (its own mounts), with or without ZooKeeper:
+# a right answer during an outage too (src/core/volumes.c, refuse_local_mounts).
+LOCAL_REFUSAL = re.compile(r"is in use on this node \(\d+ mounts?\); stop the containers using it first")
 
 
 class Client(threading.Thread):
