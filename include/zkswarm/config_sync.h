@@ -100,6 +100,10 @@ struct zks_config_local {
 	char error[256];   /* why the last update failed, "" if none */
 };
 
+/*
+ * out->latest is the head's version in the mirror (0 if it has none) whether a copy is
+ * attached here or not; the other fields are set only when one is (all zero otherwise).
+ */
 void zks_config_sync_local(struct zks_config_sync *cs, const char *name,
 			   struct zks_config_local *out);
 

@@ -1035,10 +1035,10 @@ static void fill_config(struct zks_volumes *v, const char *name, struct zks_volu
 	struct zks_config_manifest head;
 
 	info->config = true;
+	/* The copies' service gives the head's version whether a copy is attached or not. */
 	if (v->configs != NULL)
 		zks_config_sync_local(v->configs, name, &info->config_here);
-	if (!info->config_here.attached &&
-	    zks_config_head(v->store, name, false, &head, NULL, &(struct zks_error){0}) == 0) {
+	else if (zks_config_head(v->store, name, false, &head, NULL, &(struct zks_error){0}) == 0) {
 		info->config_here.latest = head.version;
 		zks_config_manifest_clear(&head);
 	}

@@ -213,6 +213,12 @@ static void test_create_makes_head_and_forces_options(void **state)
 	assert_true(info->config);
 	assert_false(info->config_here.attached);
 	test_info_free(info);
+	/* A node with no copy still tells the head's version (its mirror's). */
+	put_ok(&c->a, "app", "app.conf", "one\n", 1);
+	info = test_get(c->n2.v, "app");
+	assert_false(info->config_here.attached);
+	assert_int_equal(info->config_here.latest, 1);
+	test_info_free(info);
 	/* The same Create again is fine; as a directory volume it is not. */
 	assert_ok(test_create(c->n2.v, "app", "type=config", &err), &err);
 	assert_error(test_create(c->n2.v, "app", "", &err), &err, ZKS_ERR_CONFLICT);
