@@ -4,7 +4,9 @@
  * node's session, which version each copy has.
  *
  * One thread, woken by every change of the mirror, every new session and once a
- * second.  A pass takes each attached config in turn: the head from the mirror; when
+ * second.  A pass takes each attached config in turn: the head from the mirror (not
+ * decoded again while its mzxid is the one last decoded and the copy, its error and its
+ * report ask for nothing: a change elsewhere in the cluster costs a lookup); when
  * its version is not the one on disk, every blob it lists is read (the mirror first,
  * else ZooKeeper) and the version written (zks_config_dir_write, an atomic swap); then
  * the report /configs/<name>/nodes/<node> is made to say the version on disk as an
@@ -62,6 +64,7 @@ struct attached {
 	uint64_t latest;	 /* the head's, at the last look at the mirror */
 	char at[32];		 /* when that version was written (the report's "at") */
 	bool verify;		 /* compare the files at the next pass (attached from disk) */
+	int64_t seen_mzxid;	 /* the head's mzxid at its last decoding, 0: none (write_lock) */
 	int64_t behind_since_ms; /* monotonic; 0 while current */
 	char error[256];	 /* why the last update failed, "" if none */
 };
@@ -297,13 +300,54 @@ static void track_behind(struct zks_config_sync *cs, struct attached *a, bool sy
 			 a->name, a->version, (now - since + 500) / 1000);
 }
 
+/* The head's mzxid in the mirror (0 if it has none, or no exact stat yet). */
+static int64_t head_mzxid(struct zks_config_sync *cs, const char *name)
+{
+	cleanup_free char *path = zks_path_config(name);
+	struct zks_stat st;
+
+	if (store_cached_get(cs->store, path, NULL, NULL, &st) < 0)
+		return 0;
+	return st.mzxid;
+}
+
+/* Whether this session's report of name is there (or cannot be made now anyway). */
+static bool report_ours(struct zks_config_sync *cs, const char *name,
+			const struct zks_store_status *status)
+{
+	cleanup_free char *path = zks_path_config_node(name, cs->node_id);
+	struct zks_stat st;
+
+	if (status->state != ZKS_CONN_CONNECTED)
+		return true;
+	return store_cached_get(cs->store, path, NULL, NULL, &st) == 0 &&
+	       st.owner == status->session_id;
+}
+
+/*
+ * Whether a's pass has nothing to do (write_lock held): the head is the one last decoded
+ * (mzxid; 0 is a stat not exact yet: the mirror's own write, or its saved file), the copy
+ * is at its version, no error, no file check, the report there.
+ */
+static bool nothing_to_do(struct zks_config_sync *cs, struct attached *a, int64_t mzxid,
+			  const struct zks_store_status *status)
+{
+	return mzxid != 0 && mzxid == a->seen_mzxid && !a->verify && a->error[0] == '\0' &&
+	       a->version == a->latest && report_ours(cs, a->name, status);
+}
+
 /* The pass over one config (write_lock held). */
 static void sync_one(struct zks_config_sync *cs, struct attached *a,
 		     const struct zks_store_status *status)
 {
+	int64_t mzxid = head_mzxid(cs, a->name); /* before the read: a change between reads again */
 	struct zks_config_manifest m;
 	struct zks_error err;
 
+	if (nothing_to_do(cs, a, mzxid, status)) {
+		track_behind(cs, a, status->mirror_synced);
+		return;
+	}
 	if (zks_config_head(cs->store, a->name, false, &m, NULL, &err) < 0) {
 		/* Not in the mirror: gone from ZooKeeper if the mirror is complete. */
 		if (status->mirror_synced)
@@ -311,6 +355,7 @@ static void sync_one(struct zks_config_sync *cs, struct attached *a,
 		track_behind(cs, a, false);
 		return;
 	}
+	a->seen_mzxid = mzxid;
 	pthread_mutex_lock(&cs->lock);
 	a->latest = m.version;
 	pthread_mutex_unlock(&cs->lock);
@@ -513,6 +558,7 @@ int zks_config_sync_attach(struct zks_config_sync *cs, const char *name, uid_t u
 		memcpy(old->at, a->at, sizeof(old->at));
 		memcpy(old->error, a->error, sizeof(old->error));
 		old->verify = a->verify;
+		old->seen_mzxid = 0; /* its head decoded at the next pass */
 	}
 	pthread_mutex_unlock(&cs->lock);
 	if (r == 0 && old == NULL && !table_add(cs, a))

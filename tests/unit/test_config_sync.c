@@ -7,8 +7,10 @@
  * leaves the copy as it was until it can; a restart attaches the copies on disk again
  * and brings them current, the report taken over by the new session; an expired
  * session's report is made again; detach removes the copy and the report (the report
- * once ZooKeeper is back, when it was down).
+ * once ZooKeeper is back, when it was down); a change elsewhere in the cluster makes the
+ * pass look at the head's stat, not read and decode it again.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,45 @@ static void attach(struct fixture *f, const char *name)
 
 	assert_ok(zks_config_sync_attach(f->cs, name, 0, 0, &dir, &err), &err);
 	assert_string_equal(dir, want);
+}
+
+/*
+ * A counting store: the node's store with its cached reads of /configs/app counted, the
+ * looks (any read) and the reads of its data (what is read to be decoded).
+ */
+static const struct zks_store_ops *counted_inner;
+static struct zks_store_ops counted_ops;
+static atomic_long head_looks, head_reads;
+
+static int counted_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
+			      struct zks_stat *st)
+{
+	if (strcmp(path, "/configs/app") == 0) {
+		atomic_fetch_add(&head_looks, 1);
+		if (data != NULL)
+			atomic_fetch_add(&head_reads, 1);
+	}
+	return counted_inner->cached_get(s, path, data, len, st);
+}
+
+/* Count the node's head reads from now on (before the service starts). */
+static void count_head_reads(struct fixture *f)
+{
+	counted_inner = f->store->ops;
+	counted_ops = *counted_inner;
+	counted_ops.cached_get = counted_cached_get;
+	f->store->ops = &counted_ops;
+	atomic_store(&head_looks, 0);
+	atomic_store(&head_reads, 0);
+}
+
+/* Wait (bounded) for two passes to look at the head since now: one whole pass after now. */
+static void wait_two_passes(void)
+{
+	long from = atomic_load(&head_looks);
+	int64_t ms;
+
+	assert_true(WAIT_FOR(atomic_load(&head_looks) >= from + 2, &ms));
 }
 
 /* ---- the tests -------------------------------------------------------------------------------- */
@@ -449,6 +490,38 @@ static void test_detach_removes_copy_and_report(void **state)
 	assert_int_equal(reported(f, "web"), 2);
 }
 
+/* A change elsewhere (another volume's config) does not make the pass decode app's head. */
+static void test_unrelated_change_decodes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	long reads;
+	int64_t ms;
+
+	service_end(f);
+	f->store = zks_store_mem_new(f->b);
+	count_head_reads(f);
+	f->cs = service_new(f);
+	attach(f, "app");
+	wait_two_passes(); /* the first pass after attach decodes it once */
+	reads = atomic_load(&head_reads);
+	for (int i = 0; i < 5; i++) {
+		cleanup_free char *other = xasprintf("other%d", i);
+
+		create_config(f, other);
+		put(f, other, "x.conf", "x\n");
+		wait_two_passes();
+	}
+	print_message("%ld looks at the head, %ld reads of it in all\n", atomic_load(&head_looks),
+		      atomic_load(&head_reads));
+	assert_int_equal(atomic_load(&head_reads), reads);
+	/* A change of app itself is read, decoded and written. */
+	assert_int_equal(put(f, "app", "app.conf", "version 2\n"), 2);
+	assert_true(WAIT_FOR(file_is(f, "app", "app.conf", "version 2\n"), &ms));
+	assert_true(WAIT_FOR(reported(f, "app") == 2, &ms));
+	assert_true(atomic_load(&head_reads) > reads);
+	assert_true(WAIT_FOR(local(f, "app").current, &ms));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +540,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_detach_while_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_before_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unrelated_change_decodes_nothing, setup,
+						teardown),
 	};
 
 	test_init();
