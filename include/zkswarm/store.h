@@ -43,6 +43,10 @@ enum zks_node_kind { ZKS_PERSISTENT = 0, ZKS_EPHEMERAL = 1 };
 
 enum zks_op_type { ZKS_OP_CREATE, ZKS_OP_SET, ZKS_OP_DELETE, ZKS_OP_CHECK };
 
+/* The steps one transaction takes: a configuration volume's removal deletes its whole history
+ * at once (its bounds in records.h keep it within). */
+#define ZKS_STORE_TXN_OPS_MAX 256
+
 /* One step of an all-or-nothing transaction.  version -1 means "any". */
 struct zks_op {
 	enum zks_op_type type;

@@ -22,8 +22,8 @@
 /* Tries of a change against other writers, with a random pause of up to 5 << try ms between. */
 #define COMMIT_ATTEMPTS 12
 #define COMMIT_PAUSE_MAX_MS 100
-/* The store's transactions take 256 steps (zk.c); the history's bounds keep a config within. */
-#define TXN_OPS_MAX 256
+/* The store's transactions' steps; the history's bounds keep a config within. */
+#define TXN_OPS_MAX ZKS_STORE_TXN_OPS_MAX
 /* The ops of one Remove, to which the volume's Remove adds 2. */
 #define REMOVE_OPS_MAX (TXN_OPS_MAX - 2)
 

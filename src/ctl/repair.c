@@ -27,6 +27,11 @@
  *                not answer it), or a persistent one; an ephemeral one younger
  *                than a minute is only reported (its writer may be removing it)
  *  name-set      an empty /names/<key> whose network is gone: the reaper's job
+ *  config        a /configs/<name> without /volumes/<name> (only a hand edit leaves
+ *                one: Create and Remove make and delete both in one transaction):
+ *                its whole subtree goes in one transaction (a history is bounded
+ *                to fit), unless a node still reports a copy of it (an ephemeral
+ *                of a live session, gone at that node's last Unmount)
  *
  * Findings are listed in an order where each removal comes after what it
  * depends on (endpoints before the addresses they used, addresses before
@@ -46,7 +51,9 @@
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
+/* The steps of one fix; a config's removal takes what the store's transactions take. */
 #define MAX_OPS 64
+#define CONFIG_OPS_MAX ZKS_STORE_TXN_OPS_MAX
 
 struct finding {
 	char *kind;
@@ -55,8 +62,8 @@ struct finding {
 	char *action; /* what --yes does, or why nothing */
 	int64_t age_ms;
 	bool fixable;
-	bool reaper; /* what the reaper would also reclaim, in time */
-	struct zks_op ops[MAX_OPS];
+	bool reaper;	    /* what the reaper would also reclaim, in time */
+	struct zks_op *ops; /* at most CONFIG_OPS_MAX */
 	size_t nops;
 	char **gone; /* nodes that must still be unregistered when acting */
 	size_t ngone;
@@ -107,9 +114,18 @@ static bool doomed(const struct repair *r, const char *path)
 	return false;
 }
 
+/* Room for one more op in f; false when it has CONFIG_OPS_MAX. */
+static bool op_room(struct finding *f)
+{
+	if (f->nops >= CONFIG_OPS_MAX)
+		return false;
+	f->ops = xrealloc(f->ops, (f->nops + 1) * sizeof(*f->ops));
+	return true;
+}
+
 static void op_delete(struct finding *f, const char *path, int32_t version)
 {
-	if (f->nops < MAX_OPS)
+	if (op_room(f))
 		f->ops[f->nops++] = (struct zks_op){.type = ZKS_OP_DELETE,
 						    .path = xstrdup(path),
 						    .version = version};
@@ -117,7 +133,7 @@ static void op_delete(struct finding *f, const char *path, int32_t version)
 
 static void op_create(struct finding *f, const char *path, const char *data)
 {
-	if (f->nops < MAX_OPS)
+	if (op_room(f))
 		f->ops[f->nops++] = (struct zks_op){.type = ZKS_OP_CREATE,
 						    .path = xstrdup(path),
 						    .data = xstrdup(data),
@@ -143,9 +159,12 @@ static void delete_one(struct repair *r, struct finding *f, const struct zks_sta
 	doom(r, f->path);
 }
 
-/* Append the subtree below path, children first; false if one is ephemeral or too many. */
-static bool add_subtree(struct repair *r, struct finding *f, const char *path, size_t *count,
-			bool *ephemeral)
+/*
+ * Append the subtree below path, children first; false if one is ephemeral or there are
+ * too many for one transaction of max steps with path's own delete.
+ */
+static bool add_subtree(struct repair *r, struct finding *f, const char *path, size_t max,
+			size_t *count, bool *ephemeral)
 {
 	char **names;
 	size_t n = ctl_children(r->c, path, &names);
@@ -157,7 +176,7 @@ static bool add_subtree(struct repair *r, struct finding *f, const char *path, s
 
 		if (ctl_get(r->c, child, NULL, NULL, &st) < 0)
 			continue;
-		ok = add_subtree(r, f, child, count, ephemeral);
+		ok = add_subtree(r, f, child, max, count, ephemeral);
 		if (st.owner != 0) {
 			*ephemeral = true;
 			ok = false;
@@ -166,7 +185,15 @@ static bool add_subtree(struct repair *r, struct finding *f, const char *path, s
 		op_delete(f, child, st.version);
 	}
 	zks_free_strv(names, n);
-	return ok && *count < MAX_OPS;
+	return ok && *count < max;
+}
+
+/* Drop the ops of f: it is not fixable after all. */
+static void drop_ops(struct finding *f)
+{
+	for (size_t i = 0; i < f->nops; i++)
+		free((char *)f->ops[i].path);
+	f->nops = 0;
 }
 
 /* The record at path is not a JSON object: remove it with what is below it, if that is safe. */
@@ -184,15 +211,13 @@ static struct finding *invalid(struct repair *r, const char *path, const struct 
 				"that session");
 		return f;
 	}
-	if (!add_subtree(r, f, path, &below, &ephemeral)) {
+	if (!add_subtree(r, f, path, MAX_OPS, &below, &ephemeral)) {
 		f->action = ephemeral ? xstrdup("none: records below it belong to a live session; "
 						"remove it by hand once they are gone")
 				      : xasprintf("none: %zu records below it, too many for one "
 						  "transaction; remove it by hand",
 						  below);
-		for (size_t i = 0; i < f->nops; i++)
-			free((char *)f->ops[i].path);
-		f->nops = 0;
+		drop_ops(f);
 		return f;
 	}
 	op_delete(f, path, st->version);
@@ -957,6 +982,55 @@ static void check_names(struct repair *r)
 	zks_free_strv(keys, nk);
 }
 
+/* A config without its volume: deleted whole, unless a node still reports a copy of it. */
+static void check_config(struct repair *r, const char *name, const char *cp,
+			 const struct zks_stat *st)
+{
+	cleanup_free char *vp = zks_path_volume(name);
+	struct finding *f =
+		add(r, "config", cp, st->ctime_ms,
+		    xasprintf("configuration `%s` has no volume record (%s%s%s): no daemon serves "
+			      "or removes it",
+			      name, c_root(r), vp, doomed(r, vp) ? ", which repair removes" : ""));
+	size_t below = 0;
+	bool ephemeral = false;
+
+	if (!add_subtree(r, f, cp, CONFIG_OPS_MAX, &below, &ephemeral)) {
+		f->action = ephemeral ? xstrdup("none: a node reports a copy of it (a live "
+						"session's); it goes at that node's last Unmount, "
+						"then run repair again")
+				      : xasprintf("none: %zu records below it, too many for one "
+						  "transaction; remove it by hand",
+						  below);
+		drop_ops(f);
+		return;
+	}
+	op_delete(f, cp, st->version);
+	f->fixable = true;
+	f->action = xasprintf("delete, with the %zu record%s below it (history, files, reports)",
+			      below, below == 1 ? "" : "s");
+	doom(r, cp);
+}
+
+/* The configs whose volume record is missing (or removed by a finding before). */
+static void check_configs(struct repair *r)
+{
+	char **names;
+	size_t n = ctl_children(r->c, ZKS_CONFIGS, &names);
+
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *cp = zks_path_config(names[i]);
+		cleanup_free char *vp = zks_path_volume(names[i]);
+		struct zks_stat st;
+
+		if ((ctl_exists(r->c, vp) && !doomed(r, vp)) ||
+		    ctl_get(r->c, cp, NULL, NULL, &st) < 0)
+			continue;
+		check_config(r, names[i], cp, &st);
+	}
+	zks_free_strv(names, n);
+}
+
 /* ---- acting ---------------------------------------------------------------------------------- */
 
 static void act(struct repair *r, struct finding *f)
@@ -1051,6 +1125,7 @@ static void repair_free(struct repair *r)
 			free((char *)f->ops[k].path);
 			free((char *)f->ops[k].data);
 		}
+		free(f->ops);
 		zks_free_strv(f->gone, f->ngone);
 		free(f->kind);
 		free(f->path);
@@ -1105,6 +1180,7 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	r.leader = leader.node;
 	check_nodes(&r);
 	check_volumes(&r);
+	check_configs(&r);
 	check_networks(&r);
 	check_vnis(&r);
 	check_subnets(&r);

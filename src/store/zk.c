@@ -57,7 +57,7 @@
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
 
-#define ZK_MAX_OPS 256 /* a configuration volume's removal deletes its whole history at once */
+#define ZK_MAX_OPS ZKS_STORE_TXN_OPS_MAX
 #define ZK_MAX_WRITE (512 * 1024) /* well under jute.maxbuffer, which fails as a lost connection */
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MAX_CALLBACKS 8 /* of each kind; one more is a bug (abort), never a silent drop */

@@ -8,7 +8,10 @@
 # history says who, when and what, rm, rollback gives back the old contents on both nodes, a
 # file over the limit is refused and changes nothing, get of an older version, binary files
 # byte for byte.  VolumeDriver.Get's Status says each node's version and whether it is
-# current; an Unmount removes that node's copy; Remove deletes /configs/<name>.  Last, with
+# current; an Unmount removes that node's copy; Remove deletes /configs/<name>.  A config
+# whose volume record was deleted by hand (kazoo): `zkswarmctl repair` lists it, leaves it
+# while a node reports a copy, and once none does, --dry-run changes nothing and --yes
+# deletes its whole subtree.  Last, with
 # ZK_AUTH_FILE (a third daemon on its own root): a client without the credentials gets NoAuth
 # reading the config's records (python3-kazoo).
 #
@@ -318,6 +321,49 @@ EOF
 assert_fails "$ROOT/configs/app is gone from ZooKeeper (kazoo)" zk_has "$ROOT/configs/app"
 assert_fails "$ROOT/volumes/app too" zk_has "$ROOT/volumes/app"
 assert_ok "$ROOT/configs stays" zk_has "$ROOT/configs"
+
+t_begin "repair: a config without its volume"
+# Only a hand edit leaves one (Create and Remove make and delete both in one transaction).
+zk_rm_volume() {
+	"$PY" - "127.0.0.1:$ZK_PORT" "$1" <<'EOF'
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1])
+zk.start(timeout=10)
+zk.delete(sys.argv[2], recursive=True)
+zk.stop()
+EOF
+}
+# repair_fixable: the dry run finds one problem, orph's config, and can fix it.
+repair_fixable() {
+	{ ctlj repair --dry-run || true; } | jq -e --arg p "$ROOT/configs/orph" \
+		'.found | length == 1 and .[0].kind == "config" and .[0].path == $p and .[0].fixable' >/dev/null
+}
+assert_ok "n1 creates orph, type=config" call n1 VolumeDriver.Create '{"Name":"orph","Opts":{"type":"config"}}'
+for k in 1 2 3; do
+	printf 'v%s\n' "$k" >"$T/in/orph.conf"
+	assert_ok "put orph version $k" ctl config put orph "orph.conf=$T/in/orph.conf"
+done
+assert_ok "n1 mounts orph" call n1 VolumeDriver.Mount "{\"Name\":\"orph\",\"ID\":\"$(mount_id 4)\"}"
+assert_ok "repair before the hand edit: nothing wrong" ctl repair --dry-run
+assert_ok "$ROOT/volumes/orph deleted by hand (kazoo)" zk_rm_volume "$ROOT/volumes/orph"
+assert_rc 1 "repair --dry-run finds it: 1" ctl repair --dry-run
+assert_contains "$T_OUT" "$ROOT/configs/orph" "and lists $ROOT/configs/orph"
+R=$(ctlj repair --dry-run)
+assert_eq "$(jq -r '.found[] | select(.kind == "config") | [.path, .fixable] | join(" ")' <<<"$R")" "$ROOT/configs/orph false" "n1 reports a copy: not fixable yet"
+assert_contains "$(jq -r '.found[0].action' <<<"$R")" "a node reports a copy of it" "and says why"
+assert_rc 1 "repair --yes leaves it: 1" ctl repair --yes
+assert_ok "$ROOT/configs/orph stays" zk_has "$ROOT/configs/orph"
+assert_ok "n1 unmounts orph" call n1 VolumeDriver.Unmount "{\"Name\":\"orph\",\"ID\":\"$(mount_id 4)\"}"
+wait_until 5 "with n1's copy gone, repair finds it fixable" repair_fixable
+assert_rc 1 "the dry run changes nothing: 1" ctl repair --dry-run
+assert_contains "$T_OUT" "Dry run: nothing changed" "and says so"
+assert_ok "$ROOT/configs/orph is still there" zk_has "$ROOT/configs/orph"
+assert_rc 0 "repair --yes removes it: 0" ctl repair --yes
+assert_contains "$T_OUT" "Fixed 1 of 1" "and says it fixed it"
+assert_fails "$ROOT/configs/orph is gone, history and all (kazoo)" zk_has "$ROOT/configs/orph"
+assert_ok "$ROOT/configs stays" zk_has "$ROOT/configs"
+assert_rc 0 "repair again: nothing wrong" ctl repair --dry-run
 
 t_begin "ZK_AUTH_FILE"
 echo "ops:s3cret" >"$T/auth" && chmod 600 "$T/auth"
