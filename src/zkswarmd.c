@@ -190,7 +190,7 @@ static void start_metrics(struct daemon *d)
 	if (d->cfg.metrics_addr[0] == '\0')
 		return;
 	d->metrics = zks_metrics_start(d->cfg.metrics_ip, d->cfg.metrics_port, d->cfg.metrics_addr,
-				       d->store, d->http, &err);
+				       d->store, d->http, d->configs, &err);
 	if (d->metrics == NULL)
 		log_error("zkswarmd: %s; serving without metrics", err.msg);
 	else

@@ -107,4 +107,11 @@ struct zks_config_local {
 void zks_config_sync_local(struct zks_config_sync *cs, const char *name,
 			   struct zks_config_local *out);
 
+/*
+ * For the metrics: the copies kept on this node, and those of them not current (behind the
+ * head, or the mirror not synced, or their update failing), as the last pass judged them
+ * (at most a second old; nothing decoded here).
+ */
+void zks_config_sync_counts(struct zks_config_sync *cs, size_t *attached, size_t *behind);
+
 #endif

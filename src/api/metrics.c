@@ -2,7 +2,8 @@
  * metrics.c - request counters and latency histograms (lock-free: atomics
  * per route), rendered with the store's state in Prometheus' text format.
  * Route names come from the HTTP server, record counts from the core
- * (census.h): nothing here knows the route table or where records live.
+ * (census.h), the configuration copies' from their service (config_sync.h):
+ * nothing here knows the route table, where records live or what a copy is.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -188,6 +189,22 @@ static void render_store(struct text *t, struct zks_store *store)
 	    census.volumes, census.networks, census.subnets, census.nodes);
 }
 
+static void render_configs(struct text *t, struct zks_config_sync *configs)
+{
+	size_t attached = 0, behind = 0;
+
+	if (configs != NULL)
+		zks_config_sync_counts(configs, &attached, &behind);
+	put(t,
+	    "# HELP zkswarm_config_copies Configuration volumes whose copy this node keeps.\n"
+	    "# TYPE zkswarm_config_copies gauge\nzkswarm_config_copies %zu\n",
+	    attached);
+	put(t,
+	    "# HELP zkswarm_config_copies_behind Of those, copies not current (behind the head, or not known to be current).\n"
+	    "# TYPE zkswarm_config_copies_behind gauge\nzkswarm_config_copies_behind %zu\n",
+	    behind);
+}
+
 static void render_dns(struct text *t)
 {
 	put(t,
@@ -209,7 +226,8 @@ static void render_dns(struct text *t)
 	    (unsigned long long)atomic_load(&dns_tcp_refused));
 }
 
-char *zks_metrics_render(struct zks_store *store, const struct zks_http *http)
+char *zks_metrics_render(struct zks_store *store, const struct zks_http *http,
+			 struct zks_config_sync *configs)
 {
 	struct text t = {.buf = xmalloc(4096), .cap = 4096};
 
@@ -217,6 +235,7 @@ char *zks_metrics_render(struct zks_store *store, const struct zks_http *http)
 	render_requests(&t, http);
 	render_durations(&t, http);
 	render_store(&t, store);
+	render_configs(&t, configs);
 	render_dns(&t);
 	return t.buf;
 }
@@ -225,6 +244,7 @@ struct zks_metrics_server {
 	struct MHD_Daemon *daemon;
 	struct zks_store *store;
 	const struct zks_http *http;
+	struct zks_config_sync *configs;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -260,7 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, 405, "text/plain", xstrdup("only GET\n"));
 	if (strcmp(url, "/metrics") == 0)
 		return reply(conn, 200, "text/plain; version=0.0.4",
-			     zks_metrics_render(m->store, m->http));
+			     zks_metrics_render(m->store, m->http, m->configs));
 	if (strcmp(url, "/health") == 0) {
 		bool ok;
 
@@ -279,7 +299,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const char *addr,
 					     struct zks_store *store, const struct zks_http *http,
-					     struct zks_error *err)
+					     struct zks_config_sync *configs, struct zks_error *err)
 {
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
@@ -290,6 +310,7 @@ struct zks_metrics_server *zks_metrics_start(uint32_t ip, uint16_t port, const c
 
 	m->store = store;
 	m->http = http;
+	m->configs = configs;
 	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, port, NULL,
 				     NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &sa,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,

@@ -659,6 +659,23 @@ void zks_config_sync_local(struct zks_config_sync *cs, const char *name,
 	pthread_mutex_unlock(&cs->lock);
 }
 
+void zks_config_sync_counts(struct zks_config_sync *cs, size_t *attached, size_t *behind)
+{
+	struct zks_store_status status;
+
+	store_status(cs->store, &status);
+	*behind = 0;
+	pthread_mutex_lock(&cs->lock);
+	*attached = cs->nconfigs;
+	for (size_t i = 0; i < cs->nconfigs; i++) {
+		const struct attached *a = cs->configs[i];
+
+		*behind +=
+			!status.mirror_synced || a->version != a->latest || a->behind_since_ms != 0;
+	}
+	pthread_mutex_unlock(&cs->lock);
+}
+
 /* ---- life ----------------------------------------------------------------------------------- */
 
 struct zks_config_sync *zks_config_sync_new(struct zks_store *store,

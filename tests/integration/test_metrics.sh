@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Integration: Prometheus metrics and the health check, scraped over HTTP
-# from a daemon with METRICS_ADDR set, while ZooKeeper comes and goes.
+# from a daemon with METRICS_ADDR set, while ZooKeeper comes and goes (a configuration
+# volume mounted there: its copy counted, and behind while ZooKeeper is away).
 # Env: ZKSWARMD, ZK_PORT (default 2188), METRICS_PORT (default 9391).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+in_private_mount_ns "$@" # the configuration volume's bind mount vanishes with it
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 ZK_PORT=${ZK_PORT:-2188}
@@ -43,17 +45,28 @@ assert_eq "$(metric 'zkswarm_request_duration_seconds_bucket{endpoint="VolumeDri
 	"$(metric 'zkswarm_request_duration_seconds_count{endpoint="VolumeDriver.Get"}')" "+Inf bucket equals the count"
 assert_eq "$(metric 'zkswarm_objects{kind="volume"}')" 1 "one volume in the mirror"
 assert_ok "/health says ok" sh -c "curl -sf http://127.0.0.1:$METRICS_PORT/health | grep -q '\"status\":\"ok\"'"
+assert_eq "$(metric zkswarm_config_copies)" 0 "no configuration copy kept yet"
+CFG_ID=c$(printf '%063d' 1)
+assert_ok "a configuration volume is created" call n1 VolumeDriver.Create '{"Name":"cfg","Opts":{"type":"config"}}'
+assert_ok "and mounted" call n1 VolumeDriver.Mount "{\"Name\":\"cfg\",\"ID\":\"$CFG_ID\"}"
+assert_eq "$(metric zkswarm_config_copies)" 1 "its copy is counted"
+wait_until 5 "and current" sh -c "[ \"\$(curl -s http://127.0.0.1:$METRICS_PORT/metrics | awk '\$1 == \"zkswarm_config_copies_behind\" {print \$2}')\" = 0 ]"
 
 t_begin "ZooKeeper away"
 connects=$(metric zkswarm_zookeeper_connects_total)
 "$top/scripts/zk.sh" stop "$T/zk" >/dev/null
 wait_until 10 "connected drops to 0" sh -c "curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 'zkswarm_zookeeper_connected 0'"
 assert_ok "/health answers 503" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$METRICS_PORT/health) = 503 ]"
+assert_eq "$(metric zkswarm_config_copies_behind)" 1 "the configuration copy is not current"
 assert_ok "ZooKeeper back" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
 wait_until 15 "/health ok again" sh -c "curl -sf http://127.0.0.1:$METRICS_PORT/health >/dev/null"
 assert_ok "a reconnect is counted" test "$(metric zkswarm_zookeeper_connects_total)" -gt "$connects"
+wait_until 5 "the configuration copy is current again" sh -c "curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 'zkswarm_config_copies_behind 0'"
 
 call n1 VolumeDriver.Remove '{"Name":"m1"}' >/dev/null
+assert_ok "the configuration volume is unmounted" call n1 VolumeDriver.Unmount "{\"Name\":\"cfg\",\"ID\":\"$CFG_ID\"}"
+assert_eq "$(metric zkswarm_config_copies)" 0 "then no copy is kept"
+call n1 VolumeDriver.Remove '{"Name":"cfg"}' >/dev/null
 stop_node n1 TERM
 check_sanitizer_logs
 t_summary
