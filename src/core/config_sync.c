@@ -65,6 +65,7 @@ struct attached {
 	char at[32];		 /* when that version was written (the report's "at") */
 	bool verify;		 /* compare the files at the next pass (attached from disk) */
 	int64_t seen_mzxid;	 /* the head's mzxid at its last decoding, 0: none (write_lock) */
+	bool reported;		 /* the last pass wrote or found the report (write_lock) */
 	int64_t behind_since_ms; /* monotonic; 0 while current */
 	char error[256];	 /* why the last update failed, "" if none */
 };
@@ -311,15 +312,21 @@ static int64_t head_mzxid(struct zks_config_sync *cs, const char *name)
 	return st.mzxid;
 }
 
-/* Whether this session's report of name is there (or cannot be made now anyway). */
-static bool report_ours(struct zks_config_sync *cs, const char *name,
+/*
+ * Whether a's report is as the last pass left it, this session's (or cannot be made now
+ * anyway): that pass wrote or found it saying a's version, and it is still there.
+ */
+static bool report_done(struct zks_config_sync *cs, const struct attached *a,
 			const struct zks_store_status *status)
 {
-	cleanup_free char *path = zks_path_config_node(name, cs->node_id);
+	cleanup_free char *path = NULL;
 	struct zks_stat st;
 
 	if (status->state != ZKS_CONN_CONNECTED)
 		return true;
+	if (!a->reported)
+		return false;
+	path = zks_path_config_node(a->name, cs->node_id);
 	return store_cached_get(cs->store, path, NULL, NULL, &st) == 0 &&
 	       st.owner == status->session_id;
 }
@@ -333,7 +340,7 @@ static bool nothing_to_do(struct zks_config_sync *cs, struct attached *a, int64_
 			  const struct zks_store_status *status)
 {
 	return mzxid != 0 && mzxid == a->seen_mzxid && !a->verify && a->error[0] == '\0' &&
-	       a->version == a->latest && report_ours(cs, a->name, status);
+	       a->version == a->latest && report_done(cs, a, status);
 }
 
 /* The pass over one config (write_lock held). */
@@ -366,7 +373,9 @@ static void sync_one(struct zks_config_sync *cs, struct attached *a,
 	else if (a->error[0] != '\0' && m.version == a->version)
 		set_error(cs, a, "");
 	zks_config_manifest_clear(&m);
-	if (ensure_report(cs, a->name, a->version, a->at, status, &err) < 0)
+	a->reported = ensure_report(cs, a->name, a->version, a->at, status, &err) == 0 &&
+		      status->state == ZKS_CONN_CONNECTED;
+	if (!a->reported && status->state == ZKS_CONN_CONNECTED)
 		log_debug("configs: `%s`: report not written yet: %s", a->name, err.msg);
 	track_behind(cs, a, status->mirror_synced);
 }
@@ -558,7 +567,8 @@ int zks_config_sync_attach(struct zks_config_sync *cs, const char *name, uid_t u
 		memcpy(old->at, a->at, sizeof(old->at));
 		memcpy(old->error, a->error, sizeof(old->error));
 		old->verify = a->verify;
-		old->seen_mzxid = 0; /* its head decoded at the next pass */
+		old->seen_mzxid = 0; /* its head decoded, its report checked at the next pass */
+		old->reported = false;
 	}
 	pthread_mutex_unlock(&cs->lock);
 	if (r == 0 && old == NULL && !table_add(cs, a))
