@@ -388,6 +388,8 @@ static const struct ctl_command commands[] = {
 	 "                  answer it), or a persistent one; an ephemeral one younger than a\n"
 	 "                  minute is only reported: its node may be removing it\n"
 	 "    name-set      the empty /names/<key> of a network that is gone (the reaper's)\n"
+	 "    config        a /configs/<name> whose /volumes/<name> is gone (a hand edit): its\n"
+	 "                  whole history goes in one transaction, once no node reports a copy\n"
 	 "  Findings are judged together: an address used only by an endpoint being removed is\n"
 	 "  itself an orphan, so one repair leaves nothing for the next.\n"
 	 "\n"
