@@ -48,7 +48,8 @@ LDNS_LIBS := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
 LIBS := $(shell pkg-config --libs $(PKGS)) $(LDNS_LIBS) -lzookeeper_mt -lcrypto -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
-LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c)
+LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c \
+	src/view/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

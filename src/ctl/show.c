@@ -62,9 +62,9 @@ static cJSON *per_node_json(const struct zks_record_counts *counts)
 	cJSON *out = cJSON_CreateObject();
 
 	for (size_t i = 0; i < counts->n; i++)
-		if (ctl_record_count(&counts->v[i]) > 0)
+		if (zks_snap_record_count(&counts->v[i]) > 0)
 			cJSON_AddNumberToObject(out, counts->v[i].node,
-						(double)ctl_record_count(&counts->v[i]));
+						(double)zks_snap_record_count(&counts->v[i]));
 	return out;
 }
 
@@ -77,7 +77,7 @@ static char *counter_text(const cJSON *map)
 	cJSON_ArrayForEach(e, map)
 	{
 		if (e->string != NULL && cJSON_IsNumber(e))
-			appendf(&text, " ", "%s:%ld", e->string, ctl_count(e));
+			appendf(&text, " ", "%s:%ld", e->string, zks_snap_count(e));
 	}
 	return text;
 }
@@ -105,7 +105,7 @@ static void add_str(cJSON *obj, const char *key, const char *value)
 
 static const char *jstr(const cJSON *obj, const char *key)
 {
-	return ctl_str(obj, key);
+	return zks_snap_str(obj, key);
 }
 
 static char *short_id(const char *id)
@@ -147,7 +147,7 @@ static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struc
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *v;
 	char **names;
-	size_t n = ctl_children(c, cmd->parent, &names);
+	size_t n = zks_snap_children(&c->snap, cmd->parent, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, cmd->item(c, names[i]));
@@ -180,7 +180,7 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	int state;
 	const char *exclusive = NULL;
 
-	doc = ctl_get_object(c, path, &st, &state);
+	doc = zks_snap_get_object(&c->snap, path, &st, &state);
 	cJSON_AddStringToObject(obj, "name", name);
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
 	if (doc == NULL)
@@ -193,13 +193,14 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", jstr(doc, "created_by"));
 	add_str(obj, "created_at", jstr(doc, "created_at"));
 
-	ctl_get_record(c, holder_path, NULL, CTL_LEASE, &holder);
+	zks_snap_get_record(&c->snap, holder_path, NULL, ZKS_SNAP_LEASE, &holder);
 	exclusive = holder.node;
 	holders = cJSON_AddArrayToObject(obj, "holders");
-	n = ctl_children(c, leases, &nodes);
+	n = zks_snap_children(&c->snap, leases, &nodes);
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *lp = xasprintf("%s/%s", leases, nodes[i]);
-		cJSON *ldoc = ctl_get_object(c, lp, &st, NULL), *h = cJSON_CreateObject();
+		cJSON *ldoc = zks_snap_get_object(&c->snap, lp, &st, NULL),
+		      *h = cJSON_CreateObject();
 		const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(ldoc, "mounts");
 
 		cJSON_AddStringToObject(h, "node", nodes[i]);
@@ -207,7 +208,7 @@ static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
 					cJSON_IsArray(mounts) ? cJSON_GetArraySize(mounts) : 0);
 		cJSON_AddBoolToObject(h, "exclusive",
 				      exclusive != NULL && !strcmp(exclusive, nodes[i]));
-		cJSON_AddBoolToObject(h, "registered", ctl_registered(c, nodes[i]));
+		cJSON_AddBoolToObject(h, "registered", zks_snap_registered(&c->snap, nodes[i]));
 		if (detail) {
 			cleanup_free char *sess = session_hex(st.owner);
 
@@ -353,7 +354,7 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 		return fprintf(stderr, "zkswarmctl: `%s` is not a volume name\n", name),
 		       CTL_EXIT_USAGE;
 	path = zks_path_volume(name);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr, "zkswarmctl: no such volume `%s`\n", name);
 		return CTL_EXIT_PROBLEM;
 	}
@@ -384,7 +385,7 @@ static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *o
 {
 	cleanup_free char *path = zks_path_network(key);
 	/* Raw, not zks_record_network_decode: it shows a record the daemon rejects. */
-	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
+	cJSON *doc = zks_snap_get_object(&c->snap, path, NULL, NULL);
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
 	long vni, mtu;
 
@@ -393,11 +394,11 @@ static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *o
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
 	add_str(obj, "subnet", jstr(doc, "subnet"));
 	add_str(obj, "gateway", jstr(doc, "gateway"));
-	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
+	if (zks_snap_int(doc, "vni", 1, 16777215, &vni)) {
 		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
 		struct zks_record_vni claim;
 
-		ctl_get_record(c, claim_path, NULL, CTL_VNI, &claim);
+		zks_snap_get_record(&c->snap, claim_path, NULL, ZKS_SNAP_VNI, &claim);
 		cJSON_AddNumberToObject(obj, "vni", (double)vni);
 		cJSON_AddBoolToObject(obj, "vni_claimed",
 				      claim.network != NULL && !strcmp(claim.network, key));
@@ -406,7 +407,7 @@ static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *o
 		cJSON_AddNullToObject(obj, "vni");
 		cJSON_AddBoolToObject(obj, "vni_claimed", false);
 	}
-	if (ctl_int(doc, "mtu", 0, 65535, &mtu))
+	if (zks_snap_int(doc, "mtu", 0, 65535, &mtu))
 		cJSON_AddNumberToObject(obj, "mtu", (double)mtu);
 	else
 		cJSON_AddNullToObject(obj, "mtu");
@@ -425,7 +426,7 @@ static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *
 	cJSON *arr = cJSON_AddArrayToObject(obj, "members");
 	cJSON *per_node = cJSON_AddObjectToObject(obj, "members_per_node");
 	char **names;
-	size_t n = ctl_children(c, members, &names);
+	size_t n = zks_snap_children(&c->snap, members, &names);
 
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(names[i], ':');
@@ -435,7 +436,7 @@ static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *
 
 		cJSON_AddStringToObject(m, "node", node);
 		add_str(m, "network_id", colon ? colon + 1 : NULL);
-		cJSON_AddBoolToObject(m, "registered", ctl_registered(c, node));
+		cJSON_AddBoolToObject(m, "registered", zks_snap_registered(&c->snap, node));
 		cJSON_AddItemToArray(arr, m);
 		count_node(per_node, node);
 	}
@@ -449,12 +450,13 @@ static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON
 	cJSON *arr = cJSON_AddArrayToObject(obj, "endpoints");
 	cJSON *per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
 	char **names;
-	size_t n = ctl_children(c, endpoints, &names);
+	size_t n = zks_snap_children(&c->snap, endpoints, &names);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
 		/* Raw, not zks_record_endpoint_decode: it shows an endpoint the daemon rejects. */
-		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
+		cJSON *edoc = zks_snap_get_object(&c->snap, ep, NULL, NULL),
+		      *e = cJSON_CreateObject();
 		const char *node = jstr(edoc, "node");
 
 		cJSON_AddStringToObject(e, "id", names[i]);
@@ -463,7 +465,7 @@ static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON
 		add_str(e, "address", jstr(edoc, "address"));
 		add_str(e, "mac", jstr(edoc, "mac"));
 		add_str(e, "network_id", jstr(edoc, "network"));
-		cJSON_AddBoolToObject(e, "registered", ctl_registered(c, node));
+		cJSON_AddBoolToObject(e, "registered", zks_snap_registered(&c->snap, node));
 		cJSON_AddItemToArray(arr, e);
 		if (node != NULL)
 			count_node(per_node, node);
@@ -568,7 +570,7 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
 		       CTL_EXIT_USAGE;
 	path = zks_path_network(key);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr,
 			"zkswarmctl: no such network `%s` (keys are Docker network IDs or "
 			"cluster names; see `zkswarmctl networks`)\n",
@@ -590,18 +592,18 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
 {
 	char **keys;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
+	size_t nk = zks_snap_children(&c->snap, ZKS_NETWORKS, &keys);
 	cJSON *found = NULL;
 
 	for (size_t i = 0; i < nk && found == NULL; i++) {
 		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
 		char **ids;
-		size_t ne = ctl_children(c, eps, &ids);
+		size_t ne = zks_snap_children(&c->snap, eps, &ids);
 
 		for (size_t k = 0; k < ne && found == NULL; k++) {
 			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
 			/* Raw: an endpoint the daemon rejects still names its address's user. */
-			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+			cJSON *doc = zks_snap_get_object(&c->snap, p, NULL, NULL);
 			const char *a = jstr(doc, "address");
 			size_t iplen = strlen(ip);
 
@@ -628,9 +630,9 @@ static cJSON *address_json(struct ctl_cluster *c, const char *ap)
 	struct zks_stat st;
 	cJSON *a = cJSON_CreateObject(), *ep;
 	char at[32];
-	bool valid = ctl_get_record(c, ap, &st, CTL_ADDRESS, &rec) > 0;
+	bool valid = zks_snap_get_record(&c->snap, ap, &st, ZKS_SNAP_ADDRESS, &rec) > 0;
 
-	ctl_format_time(st.ctime_ms, at);
+	zks_snap_format_time(st.ctime_ms, at);
 	cJSON_AddStringToObject(a, "address", ip);
 	cJSON_AddBoolToObject(a, "valid", valid);
 	add_str(a, "kind", rec.kind);
@@ -651,12 +653,12 @@ static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
 {
 	cJSON *nets = cJSON_CreateArray();
 	char **keys;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
+	size_t nk = zks_snap_children(&c->snap, ZKS_NETWORKS, &keys);
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *np = zks_path_network(keys[i]);
 		/* Raw: the subnet's text as written, also of a record the daemon rejects. */
-		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
+		cJSON *ndoc = zks_snap_get_object(&c->snap, np, NULL, NULL);
 		const char *s = jstr(ndoc, "subnet");
 
 		if (s != NULL && text != NULL && !strcmp(s, text))
@@ -675,7 +677,7 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 	struct zks_record_subnet rec;
 	struct zks_cidr cidr;
 	bool named = zks_cidr_from_name(name, &cidr) == 0;
-	bool valid = ctl_get_record(c, path, NULL, CTL_SUBNET, &rec) > 0;
+	bool valid = zks_snap_get_record(&c->snap, path, NULL, ZKS_SNAP_SUBNET, &rec) > 0;
 	char text[ZKS_CIDR_STR], **names;
 	size_t n;
 
@@ -691,7 +693,7 @@ static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
 	add_str(obj, "created_by", rec.created_by);
 	add_str(obj, "created_at", rec.created_at);
 	zks_record_subnet_clear(&rec);
-	n = ctl_addresses(c, addrs, &names);
+	n = zks_snap_addresses(&c->snap, addrs, &names);
 	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
 	if (named)
 		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
@@ -812,7 +814,7 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 		return CTL_EXIT_USAGE;
 	}
 	path = zks_path_subnet(name);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr, "zkswarmctl: no pool %s (see `zkswarmctl pools`)\n", subnet);
 		return CTL_EXIT_PROBLEM;
 	}
@@ -872,7 +874,7 @@ static cJSON *name_json(struct ctl_cluster *c, const char *key, const char *ep)
 	struct zks_record_name rec;
 	struct zks_error err = {0};
 	struct zks_stat st = {0};
-	bool valid = ctl_get_record_why(c, path, &st, CTL_NAME, &rec, &err) > 0;
+	bool valid = zks_snap_get_record_why(&c->snap, path, &st, ZKS_SNAP_NAME, &rec, &err) > 0;
 	cJSON *obj = cJSON_CreateObject();
 
 	sess = session_hex(st.owner);
@@ -882,8 +884,8 @@ static cJSON *name_json(struct ctl_cluster *c, const char *key, const char *ep)
 	add_str(obj, "error", valid ? NULL : err.msg);
 	name_fields_json(&rec, obj);
 	add_str(obj, "session", st.owner != 0 ? sess : NULL);
-	cJSON_AddBoolToObject(obj, "registered", ctl_registered(c, rec.node));
-	cJSON_AddBoolToObject(obj, "stale", !ctl_exists(c, ep_path));
+	cJSON_AddBoolToObject(obj, "registered", zks_snap_registered(&c->snap, rec.node));
+	cJSON_AddBoolToObject(obj, "stale", !zks_snap_exists(&c->snap, ep_path));
 	zks_record_name_clear(&rec);
 	return obj;
 }
@@ -951,12 +953,12 @@ int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o)
 					      "SERVICE", "PORTS",   "ENDPOINT", "STATE"};
 	cJSON *arr = cJSON_CreateArray();
 	char **keys;
-	size_t nk = ctl_children(c, ZKS_NAMES, &keys);
+	size_t nk = zks_snap_children(&c->snap, ZKS_NAMES, &keys);
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *set = zks_path_names(keys[i]);
 		char **eps;
-		size_t ne = ctl_children(c, set, &eps);
+		size_t ne = zks_snap_children(&c->snap, set, &eps);
 
 		for (size_t k = 0; k < ne; k++) {
 			cJSON *v = name_json(c, keys[i], eps[k]);
@@ -999,7 +1001,7 @@ static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
 	cleanup_free char *members = zks_path_network_members(key);
 	cleanup_free char *eps = zks_path_network_endpoints(key);
 	char **v;
-	size_t n = ctl_children(c, members, &v);
+	size_t n = zks_snap_children(&c->snap, members, &v);
 
 	for (size_t k = 0; k < n; k++) {
 		char *colon = strchr(v[k], ':');
@@ -1010,11 +1012,11 @@ static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
 		}
 	}
 	zks_free_strv(v, n);
-	n = ctl_children(c, eps, &v);
+	n = zks_snap_children(&c->snap, eps, &v);
 	for (size_t k = 0; k < n; k++) {
 		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
 		/* Raw: an endpoint the daemon rejects still counts for the node it names. */
-		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
+		cJSON *doc = zks_snap_get_object(&c->snap, p, NULL, NULL);
 
 		if (jstr(doc, "node"))
 			counter_bump(map, jstr(doc, "node"), "endpoints");
@@ -1032,14 +1034,14 @@ static void pool_holdings(struct ctl_cluster *c, const char *name, cJSON *map)
 	char **v;
 	size_t n;
 
-	ctl_get_record(c, sp, NULL, CTL_SUBNET, &subnet);
+	zks_snap_get_record(&c->snap, sp, NULL, ZKS_SNAP_SUBNET, &subnet);
 	counts_bump(map, &subnet.refs, "pool_refs");
 	zks_record_subnet_clear(&subnet);
-	n = ctl_addresses(c, ap, &v);
+	n = zks_snap_addresses(&c->snap, ap, &v);
 	for (size_t k = 0; k < n; k++) {
 		struct zks_record_address addr;
 
-		ctl_get_record(c, v[k], NULL, CTL_ADDRESS, &addr);
+		zks_snap_get_record(&c->snap, v[k], NULL, ZKS_SNAP_ADDRESS, &addr);
 		counts_bump(map, &addr.holders, "addresses");
 		zks_record_address_clear(&addr);
 	}
@@ -1051,9 +1053,9 @@ static cJSON *holdings(struct ctl_cluster *c)
 {
 	cJSON *map = cJSON_CreateObject();
 	char **keys, **subnets, **vols;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
-	size_t ns = ctl_children(c, ZKS_SUBNETS, &subnets);
-	size_t nv = ctl_children(c, ZKS_VOLUMES, &vols);
+	size_t nk = zks_snap_children(&c->snap, ZKS_NETWORKS, &keys);
+	size_t ns = zks_snap_children(&c->snap, ZKS_SUBNETS, &subnets);
+	size_t nv = zks_snap_children(&c->snap, ZKS_VOLUMES, &vols);
 
 	for (size_t i = 0; i < nk; i++)
 		network_holdings(c, keys[i], map);
@@ -1062,7 +1064,7 @@ static cJSON *holdings(struct ctl_cluster *c)
 	for (size_t i = 0; i < nv; i++) {
 		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
 		char **v;
-		size_t n = ctl_children(c, lp, &v);
+		size_t n = zks_snap_children(&c->snap, lp, &v);
 
 		for (size_t k = 0; k < n; k++)
 			counter_bump(map, v[k], "leases");
@@ -1077,7 +1079,7 @@ static cJSON *holdings(struct ctl_cluster *c)
 static size_t count_addresses(struct ctl_cluster *c, const char *addrs)
 {
 	char **v;
-	size_t n = ctl_addresses(c, addrs, &v);
+	size_t n = zks_snap_addresses(&c->snap, addrs, &v);
 
 	zks_free_strv(v, n);
 	return n;
@@ -1088,7 +1090,7 @@ static size_t sum_under(struct ctl_cluster *c, const char *parent, const char *s
 			size_t (*count)(struct ctl_cluster *, const char *))
 {
 	char **names;
-	size_t n = ctl_children(c, parent, &names), total = 0;
+	size_t n = zks_snap_children(&c->snap, parent, &names), total = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s/%s", parent, names[i], sub);
@@ -1102,7 +1104,7 @@ static size_t sum_under(struct ctl_cluster *c, const char *parent, const char *s
 static size_t count_children(struct ctl_cluster *c, const char *path)
 {
 	char **v;
-	size_t n = ctl_children(c, path, &v);
+	size_t n = zks_snap_children(&c->snap, path, &v);
 
 	zks_free_strv(v, n);
 	return n;
@@ -1134,7 +1136,7 @@ static cJSON *node_json(struct ctl_cluster *c, const char *id, const cJSON *held
 	cleanup_free char *sess = NULL;
 	struct zks_record_node rec;
 	struct zks_stat st;
-	bool valid = ctl_get_record(c, p, &st, CTL_NODE, &rec) > 0;
+	bool valid = zks_snap_get_record(&c->snap, p, &st, ZKS_SNAP_NODE, &rec) > 0;
 	cJSON *node = cJSON_CreateObject();
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, id);
 
@@ -1158,7 +1160,7 @@ static cJSON *nodes_json(struct ctl_cluster *c)
 	cJSON *nodes = cJSON_CreateArray(), *held = holdings(c);
 	const cJSON *e;
 	char **names;
-	size_t n = ctl_children(c, ZKS_NODES, &names);
+	size_t n = zks_snap_children(&c->snap, ZKS_NODES, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(nodes, node_json(c, names[i], held));
@@ -1167,7 +1169,7 @@ static cJSON *nodes_json(struct ctl_cluster *c)
 	{
 		cJSON *node;
 
-		if (e->string == NULL || ctl_registered(c, e->string))
+		if (e->string == NULL || zks_snap_registered(&c->snap, e->string))
 			continue;
 		node = cJSON_CreateObject();
 		cJSON_AddStringToObject(node, "id", e->string);
@@ -1185,12 +1187,13 @@ static cJSON *reaper_json(struct ctl_cluster *c)
 	cJSON *reaper = cJSON_CreateObject();
 	struct zks_record_leader rec;
 	struct zks_stat st = {0};
-	bool present = ctl_get_record(c, ZKS_REAPER_LEADER, &st, CTL_LEADER, &rec) > 0;
+	bool present =
+		zks_snap_get_record(&c->snap, ZKS_REAPER_LEADER, &st, ZKS_SNAP_LEADER, &rec) > 0;
 	cleanup_free char *sess = session_hex(st.owner);
 
 	add_str(reaper, "leader", rec.node);
 	add_str(reaper, "session", present ? sess : NULL);
-	cJSON_AddBoolToObject(reaper, "leader_registered", ctl_registered(c, rec.node));
+	cJSON_AddBoolToObject(reaper, "leader_registered", zks_snap_registered(&c->snap, rec.node));
 	zks_record_leader_clear(&rec);
 	return reaper;
 }
