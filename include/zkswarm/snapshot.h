@@ -108,4 +108,7 @@ void zks_snap_format_age(int64_t ms, char out[32]);
 /* A ZooKeeper ctime/mtime (ms since the epoch) as RFC 3339, UTC. */
 void zks_snap_format_time(int64_t epoch_ms, char out[32]);
 
+/* The same with milliseconds: "2026-12-05T10:00:00.123Z" (the dashboard's times). */
+void zks_snap_format_time_ms(int64_t epoch_ms, char out[32]);
+
 #endif

@@ -264,3 +264,13 @@ void zks_snap_format_time(int64_t epoch_ms, char out[32])
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void zks_snap_format_time_ms(int64_t epoch_ms, char out[32])
+{
+	char secs[32];
+
+	zks_snap_format_time(epoch_ms, secs);
+	/* "...:SSZ" -> "...:SS.mmmZ"; epochs before 1970 do not occur (ZooKeeper's or ours). */
+	snprintf(out, 32, "%.*s.%03dZ", (int)strlen(secs) - 1, secs,
+		 (int)((epoch_ms % 1000 + 1000) % 1000));
+}
