@@ -17,10 +17,7 @@
 #include "zkswarm/util.h"
 #include "zkswarm/view.h"
 
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	return zks_snap_str(obj, key);
-}
+#include "view_json.h"
 
 char *zks_view_session_hex(int64_t id)
 {
@@ -52,14 +49,6 @@ static void counter_bump(cJSON *map, const char *node, const char *what)
 		cJSON_SetNumberValue(n, n->valuedouble + 1);
 }
 
-static void add_str(cJSON *obj, const char *key, const char *value)
-{
-	if (value != NULL)
-		cJSON_AddStringToObject(obj, key, value);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
 cJSON *zks_view_volume(const struct zks_snapshot *s, const char *name, bool detail)
 {
 	cleanup_free char *path = zks_path_volume(name);
@@ -79,12 +68,12 @@ cJSON *zks_view_volume(const struct zks_snapshot *s, const char *name, bool deta
 	if (doc == NULL)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
 	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
-	add_str(obj, "access", jstr(opts, "access"));
+	view_add_str(obj, "access", zks_snap_str(opts, "access"));
 	cJSON_AddItemToObject(obj, "options",
 			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
 						   : cJSON_CreateObject());
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
+	view_add_str(obj, "created_by", zks_snap_str(doc, "created_by"));
+	view_add_str(obj, "created_at", zks_snap_str(doc, "created_at"));
 
 	zks_snap_get_record(s, holder_path, NULL, ZKS_SNAP_LEASE, &holder);
 	exclusive = holder.node;
@@ -107,16 +96,16 @@ cJSON *zks_view_volume(const struct zks_snapshot *s, const char *name, bool deta
 			cJSON_AddItemToObject(h, "mount_ids",
 					      cJSON_IsArray(mounts) ? cJSON_Duplicate(mounts, true)
 								    : cJSON_CreateArray());
-			add_str(h, "updated_at", jstr(ldoc, "updated_at"));
+			view_add_str(h, "updated_at", zks_snap_str(ldoc, "updated_at"));
 			cJSON_AddBoolToObject(h, "ephemeral", st.owner != 0);
-			add_str(h, "session", st.owner != 0 ? sess : NULL);
+			view_add_str(h, "session", st.owner != 0 ? sess : NULL);
 			cJSON_AddBoolToObject(h, "valid", ldoc != NULL);
 		}
 		cJSON_AddItemToArray(holders, h);
 		cJSON_Delete(ldoc);
 	}
 	zks_free_strv(nodes, n);
-	add_str(obj, "exclusive_holder", exclusive);
+	view_add_str(obj, "exclusive_holder", exclusive);
 	zks_record_lease_clear(&holder);
 	cJSON_Delete(doc);
 	return obj;
@@ -145,8 +134,8 @@ static void network_record_json(const struct zks_snapshot *s, const char *key, c
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
 	if (doc == NULL)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	add_str(obj, "subnet", jstr(doc, "subnet"));
-	add_str(obj, "gateway", jstr(doc, "gateway"));
+	view_add_str(obj, "subnet", zks_snap_str(doc, "subnet"));
+	view_add_str(obj, "gateway", zks_snap_str(doc, "gateway"));
 	if (zks_snap_int(doc, "vni", 1, 16777215, &vni)) {
 		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
 		struct zks_record_vni claim;
@@ -167,8 +156,8 @@ static void network_record_json(const struct zks_snapshot *s, const char *key, c
 	cJSON_AddItemToObject(obj, "options",
 			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
 						   : cJSON_CreateObject());
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
+	view_add_str(obj, "created_by", zks_snap_str(doc, "created_by"));
+	view_add_str(obj, "created_at", zks_snap_str(doc, "created_at"));
 	cJSON_Delete(doc);
 }
 
@@ -188,7 +177,7 @@ static void network_members_json(const struct zks_snapshot *s, const char *key, 
 		cJSON *m = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(m, "node", node);
-		add_str(m, "network_id", colon ? colon + 1 : NULL);
+		view_add_str(m, "network_id", colon ? colon + 1 : NULL);
 		cJSON_AddBoolToObject(m, "registered", zks_snap_registered(s, node));
 		cJSON_AddItemToArray(arr, m);
 		count_node(per_node, node);
@@ -209,14 +198,14 @@ static void network_endpoints_json(const struct zks_snapshot *s, const char *key
 		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
 		/* Raw, not zks_record_endpoint_decode: it shows an endpoint the daemon rejects. */
 		cJSON *edoc = zks_snap_get_object(s, ep, NULL, NULL), *e = cJSON_CreateObject();
-		const char *node = jstr(edoc, "node");
+		const char *node = zks_snap_str(edoc, "node");
 
 		cJSON_AddStringToObject(e, "id", names[i]);
 		cJSON_AddBoolToObject(e, "valid", edoc != NULL && node != NULL);
-		add_str(e, "node", node);
-		add_str(e, "address", jstr(edoc, "address"));
-		add_str(e, "mac", jstr(edoc, "mac"));
-		add_str(e, "network_id", jstr(edoc, "network"));
+		view_add_str(e, "node", node);
+		view_add_str(e, "address", zks_snap_str(edoc, "address"));
+		view_add_str(e, "mac", zks_snap_str(edoc, "mac"));
+		view_add_str(e, "network_id", zks_snap_str(edoc, "network"));
 		cJSON_AddBoolToObject(e, "registered", zks_snap_registered(s, node));
 		cJSON_AddItemToArray(arr, e);
 		if (node != NULL)
@@ -253,7 +242,7 @@ static cJSON *endpoint_of(const struct zks_snapshot *s, const char *ip)
 			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
 			/* Raw: an endpoint the daemon rejects still names its address's user. */
 			cJSON *doc = zks_snap_get_object(s, p, NULL, NULL);
-			const char *a = jstr(doc, "address");
+			const char *a = zks_snap_str(doc, "address");
 			size_t iplen = strlen(ip);
 
 			if (a != NULL && !strncmp(a, ip, iplen) &&
@@ -261,7 +250,7 @@ static cJSON *endpoint_of(const struct zks_snapshot *s, const char *ip)
 				found = cJSON_CreateObject();
 				cJSON_AddStringToObject(found, "network", keys[i]);
 				cJSON_AddStringToObject(found, "id", ids[k]);
-				add_str(found, "node", jstr(doc, "node"));
+				view_add_str(found, "node", zks_snap_str(doc, "node"));
 			}
 			cJSON_Delete(doc);
 		}
@@ -284,7 +273,7 @@ static cJSON *address_json(const struct zks_snapshot *s, const char *ap)
 	zks_snap_format_time(st.ctime_ms, at);
 	cJSON_AddStringToObject(a, "address", ip);
 	cJSON_AddBoolToObject(a, "valid", valid);
-	add_str(a, "kind", rec.kind);
+	view_add_str(a, "kind", rec.kind);
 	cJSON_AddBoolToObject(a, "swarm", rec.swarm);
 	cJSON_AddItemToObject(a, "holders", per_node_json(&rec.holders));
 	cJSON_AddStringToObject(a, "claimed_at", at);
@@ -308,7 +297,7 @@ static cJSON *subnet_networks(const struct zks_snapshot *s, const char *text)
 		cleanup_free char *np = zks_path_network(keys[i]);
 		/* Raw: the subnet's text as written, also of a record the daemon rejects. */
 		cJSON *ndoc = zks_snap_get_object(s, np, NULL, NULL);
-		const char *sub = jstr(ndoc, "subnet");
+		const char *sub = zks_snap_str(ndoc, "subnet");
 
 		if (sub != NULL && text != NULL && !strcmp(sub, text))
 			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
@@ -338,9 +327,9 @@ cJSON *zks_view_pool(const struct zks_snapshot *s, const char *name, bool detail
 	if (!valid)
 		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
 	cJSON_AddItemToObject(obj, "refs", per_node_json(&rec.refs));
-	add_str(obj, "gateway", rec.gateway);
-	add_str(obj, "created_by", rec.created_by);
-	add_str(obj, "created_at", rec.created_at);
+	view_add_str(obj, "gateway", rec.gateway);
+	view_add_str(obj, "created_by", rec.created_by);
+	view_add_str(obj, "created_at", rec.created_at);
 	zks_record_subnet_clear(&rec);
 	n = zks_snap_addresses(s, addrs, &names);
 	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
@@ -379,19 +368,19 @@ static void name_fields_json(const struct zks_record_name *rec, cJSON *obj)
 
 	for (size_t i = 0; i < rec->naliases; i++)
 		cJSON_AddItemToArray(aliases, cJSON_CreateString(rec->aliases[i]));
-	add_str(obj, "name", rec->name);
+	view_add_str(obj, "name", rec->name);
 	cJSON_AddItemToObject(obj, "aliases", aliases);
-	add_str(obj, "hostname", rec->hostname);
-	add_str(obj, "container", rec->container);
-	add_str(obj, "network", rec->network);
-	add_str(obj, "network_name", rec->network_name);
-	add_str(obj, "address", rec->address);
-	add_str(obj, "node", rec->node);
-	add_str(obj, "service", rec->service);
-	add_str(obj, "service_id", rec->service_id);
-	add_str(obj, "task", rec->task);
+	view_add_str(obj, "hostname", rec->hostname);
+	view_add_str(obj, "container", rec->container);
+	view_add_str(obj, "network", rec->network);
+	view_add_str(obj, "network_name", rec->network_name);
+	view_add_str(obj, "address", rec->address);
+	view_add_str(obj, "node", rec->node);
+	view_add_str(obj, "service", rec->service);
+	view_add_str(obj, "service_id", rec->service_id);
+	view_add_str(obj, "task", rec->task);
 	cJSON_AddItemToObject(obj, "ports", name_ports_json(rec));
-	add_str(obj, "updated_at", rec->updated_at);
+	view_add_str(obj, "updated_at", rec->updated_at);
 }
 
 /* The name record of endpoint ep in network key, joined to its endpoint record and node. */
@@ -410,9 +399,9 @@ cJSON *zks_view_name(const struct zks_snapshot *s, const char *key, const char *
 	cJSON_AddStringToObject(obj, "key", key);
 	cJSON_AddStringToObject(obj, "endpoint", ep);
 	cJSON_AddBoolToObject(obj, "valid", valid);
-	add_str(obj, "error", valid ? NULL : err.msg);
+	view_add_str(obj, "error", valid ? NULL : err.msg);
 	name_fields_json(&rec, obj);
-	add_str(obj, "session", st.owner != 0 ? sess : NULL);
+	view_add_str(obj, "session", st.owner != 0 ? sess : NULL);
 	cJSON_AddBoolToObject(obj, "registered", zks_snap_registered(s, rec.node));
 	cJSON_AddBoolToObject(obj, "stale", !zks_snap_exists(s, ep_path));
 	zks_record_name_clear(&rec);
@@ -450,8 +439,8 @@ static void network_holdings(const struct zks_snapshot *s, const char *key, cJSO
 		/* Raw: an endpoint the daemon rejects still counts for the node it names. */
 		cJSON *doc = zks_snap_get_object(s, p, NULL, NULL);
 
-		if (jstr(doc, "node"))
-			counter_bump(map, jstr(doc, "node"), "endpoints");
+		if (zks_snap_str(doc, "node"))
+			counter_bump(map, zks_snap_str(doc, "node"), "endpoints");
 		cJSON_Delete(doc);
 	}
 	zks_free_strv(v, n);
@@ -547,12 +536,12 @@ static cJSON *node_json(const struct zks_snapshot *s, const char *id, const cJSO
 	sess = zks_view_session_hex(st.owner);
 	cJSON_AddStringToObject(node, "id", id);
 	cJSON_AddStringToObject(node, "state", st.owner != 0 ? "registered" : "persistent");
-	add_str(node, "session", st.owner != 0 ? sess : NULL);
+	view_add_str(node, "session", st.owner != 0 ? sess : NULL);
 	cJSON_AddBoolToObject(node, "valid", valid);
-	add_str(node, "address", rec.address);
-	add_str(node, "started_at", rec.started_at);
-	add_str(node, "version", rec.version);
-	add_str(node, "instance", rec.instance);
+	view_add_str(node, "address", rec.address);
+	view_add_str(node, "started_at", rec.started_at);
+	view_add_str(node, "version", rec.version);
+	view_add_str(node, "instance", rec.instance);
 	cJSON_AddItemToObject(node, "holds", h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
 	zks_record_node_clear(&rec);
 	return node;
@@ -594,8 +583,8 @@ cJSON *zks_view_reaper(const struct zks_snapshot *s)
 	bool present = zks_snap_get_record(s, ZKS_REAPER_LEADER, &st, ZKS_SNAP_LEADER, &rec) > 0;
 	cleanup_free char *sess = zks_view_session_hex(st.owner);
 
-	add_str(reaper, "leader", rec.node);
-	add_str(reaper, "session", present ? sess : NULL);
+	view_add_str(reaper, "leader", rec.node);
+	view_add_str(reaper, "session", present ? sess : NULL);
 	cJSON_AddBoolToObject(reaper, "leader_registered", zks_snap_registered(s, rec.node));
 	zks_record_leader_clear(&rec);
 	return reaper;

@@ -17,6 +17,8 @@
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 #include "zkswarm/view.h"
+
+#include "view_json.h"
 #include "zkswarm/volume_options.h"
 
 /* What a node holds, the keys of "holds", in the document's order. */
@@ -29,19 +31,6 @@ struct build {
 	struct zks_kv *defaults;
 	size_t ndefaults;
 };
-
-static void add_str(cJSON *obj, const char *key, const char *value)
-{
-	if (value != NULL)
-		cJSON_AddStringToObject(obj, key, value);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
-static const char *jstr(const cJSON *obj, const char *key)
-{
-	return zks_snap_str(obj, key);
-}
 
 /* The holds object of node (every key at 0 when new). */
 static cJSON *holds_of(cJSON *held, const char *node)
@@ -138,8 +127,8 @@ static cJSON *config_head(const struct zks_snapshot *s, const char *name)
 	obj = cJSON_CreateObject();
 	cJSON_AddNumberToObject(obj, "version", (double)m.version);
 	cJSON_AddNumberToObject(obj, "files", (double)m.nfiles);
-	add_str(obj, "at", m.at);
-	add_str(obj, "by", m.by);
+	view_add_str(obj, "at", m.at);
+	view_add_str(obj, "by", m.by);
 	zks_config_manifest_clear(&m);
 	return obj;
 }
@@ -149,8 +138,8 @@ static cJSON *cluster_volume(struct build *b, const char *name)
 	cleanup_free char *path = zks_path_volume(name);
 	cJSON *doc = zks_snap_get_object(b->s, path, NULL, NULL);
 	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
-	const char *type = jstr(opts, "type") ? jstr(opts, "type") : "dir";
-	const char *access = jstr(opts, "access");
+	const char *type = zks_snap_str(opts, "type") ? zks_snap_str(opts, "type") : "dir";
+	const char *access = zks_snap_str(opts, "access");
 	cJSON *obj = cJSON_CreateObject();
 	bool stale = false;
 	int holders;
@@ -158,10 +147,10 @@ static cJSON *cluster_volume(struct build *b, const char *name)
 	cJSON_AddStringToObject(obj, "name", name);
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
 	cJSON_AddStringToObject(obj, "type", type);
-	add_str(obj, "access", access);
+	view_add_str(obj, "access", access);
 	cJSON_AddItemToObject(obj, "options", nondefault_options(b, opts));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
-	add_str(obj, "created_by", jstr(doc, "created_by"));
+	view_add_str(obj, "created_at", zks_snap_str(doc, "created_at"));
+	view_add_str(obj, "created_by", zks_snap_str(doc, "created_by"));
 	holders = volume_holders(b, name, cJSON_AddArrayToObject(obj, "holders"), &stale);
 	cJSON_AddBoolToObject(obj, "stale", stale);
 	cJSON_AddBoolToObject(obj, "conflict",
@@ -206,9 +195,9 @@ static cJSON *endpoint_name(struct build *b, const char *key, const char *id, cJ
 	cleanup_free char *path = zks_path_name(key, id);
 	cJSON *doc = zks_snap_get_object(b->s, path, NULL, NULL);
 
-	add_str(e, "name", jstr(doc, "name"));
-	if (*network_name == NULL && jstr(doc, "network_name") != NULL)
-		*network_name = xstrdup(jstr(doc, "network_name"));
+	view_add_str(e, "name", zks_snap_str(doc, "name"));
+	if (*network_name == NULL && zks_snap_str(doc, "network_name") != NULL)
+		*network_name = xstrdup(zks_snap_str(doc, "network_name"));
 	cJSON_Delete(doc);
 	return e;
 }
@@ -226,9 +215,9 @@ static cJSON *network_endpoints(struct build *b, const char *key, char **network
 		cJSON *doc = zks_snap_get_object(b->s, p, NULL, NULL), *e = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(e, "id", ids[i]);
-		add_str(e, "node", jstr(doc, "node"));
-		add_str(e, "address", jstr(doc, "address"));
-		holds_add(b->held, jstr(doc, "node"), "endpoints", 1);
+		view_add_str(e, "node", zks_snap_str(doc, "node"));
+		view_add_str(e, "address", zks_snap_str(doc, "address"));
+		holds_add(b->held, zks_snap_str(doc, "node"), "endpoints", 1);
 		cJSON_AddItemToArray(arr, endpoint_name(b, key, ids[i], e, network_name));
 		cJSON_Delete(doc);
 	}
@@ -266,21 +255,21 @@ static cJSON *cluster_network(struct build *b, const char *key)
 
 	cJSON_AddStringToObject(obj, "key", key);
 	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
-	add_str(obj, "subnet", jstr(doc, "subnet"));
-	add_str(obj, "gateway", jstr(doc, "gateway"));
+	view_add_str(obj, "subnet", zks_snap_str(doc, "subnet"));
+	view_add_str(obj, "gateway", zks_snap_str(doc, "gateway"));
 	add_int(obj, "vni", doc, 1, ZKS_VNI_MAX);
 	add_int(obj, "mtu", doc, 0, 65535);
 	cJSON_AddItemToObject(obj, "members", network_members(b, key));
 	eps = network_endpoints(b, key, &network_name);
 	/* The cluster-wide name it was created with, else the engines' name for it. */
-	if (jstr(opts, "cluster-name") != NULL) {
+	if (zks_snap_str(opts, "cluster-name") != NULL) {
 		free(network_name);
-		network_name = xstrdup(jstr(opts, "cluster-name"));
+		network_name = xstrdup(zks_snap_str(opts, "cluster-name"));
 	}
-	add_str(obj, "name", network_name);
+	view_add_str(obj, "name", network_name);
 	cJSON_AddItemToObject(obj, "endpoints", eps);
-	if (jstr(doc, "subnet") != NULL)
-		pool_network(b, jstr(doc, "subnet"), key);
+	if (zks_snap_str(doc, "subnet") != NULL)
+		pool_network(b, zks_snap_str(doc, "subnet"), key);
 	cJSON_Delete(doc);
 	return obj;
 }
@@ -382,10 +371,10 @@ static cJSON *cluster_node(struct build *b, const char *id, const struct zks_vie
 			cJSON_AddNumberToObject(obj, "last_heard_ms", (double)beat->age_ms);
 		else
 			cJSON_AddNullToObject(obj, "last_heard_ms");
-		add_str(obj, "address", rec.address);
-		add_str(obj, "version", rec.version);
-		add_str(obj, "started_at", rec.started_at);
-		add_str(obj, "session", registered && st.owner != 0 ? sess : NULL);
+		view_add_str(obj, "address", rec.address);
+		view_add_str(obj, "version", rec.version);
+		view_add_str(obj, "started_at", rec.started_at);
+		view_add_str(obj, "session", registered && st.owner != 0 ? sess : NULL);
 		cJSON_AddItemToObject(obj, "holds", cJSON_Duplicate(holds, true));
 	}
 	zks_record_node_clear(&rec);
