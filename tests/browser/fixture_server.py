@@ -345,6 +345,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_chunk(self, text):
+        data = text.encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
     def events(self):
         fx = self.server.fx
         me = {"q": queue.Queue(), "stalled": False}
@@ -354,10 +359,16 @@ class Handler(BaseHTTPRequestHandler):
             hello = {"seq": fx.seq, "stale": fx.doc["self"]["stale"], "feed": fx.feed[:100]}
             if hello["stale"]:
                 hello["zookeeper"] = fx.doc["self"]["zookeeper"]["state"]
+        # HTTP/1.1 chunked, as libmicrohttpd sends a body of unknown length: a dropped stream
+        # ends with the last chunk, cleanly (a close-delimited body reads as aborted in Chromium)
+        self.protocol_version = "HTTP/1.1"
+        self.close_connection = True
+        send = self.send_chunk
         try:
-            self.common(200, "text/event-stream", None, {"Cache-Control": "no-store"})
-            self.wfile.write(("retry: 1000\nevent: hello\ndata: %s\n\n" % json.dumps(hello)).encode())
-            self.wfile.flush()
+            self.common(200, "text/event-stream", None, {"Cache-Control": "no-store",
+                                                         "Transfer-Encoding": "chunked",
+                                                         "Connection": "close"})
+            send("retry: 1000\nevent: hello\ndata: %s\n\n" % json.dumps(hello))
             end = time.monotonic() + STREAM_MAX_S
             while time.monotonic() < end and not self.server.stopping.is_set():
                 try:
@@ -368,8 +379,9 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 if me["stalled"]:
                     continue
-                self.wfile.write(msg.encode())
-                self.wfile.flush()
+                send(msg)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
         finally:

@@ -66,6 +66,7 @@ export function watch(page) {
 	});
 	page.on('pageerror', (e) => w.errors.push(String(e && e.message ? e.message : e)));
 	page.on('requestfailed', (r) => {
+		if (process.env.ZKS_DEBUG) console.log(`# requestfailed ${new Date().toISOString()} ${r.url()} allowed=${allowed(r.url())}`);
 		if (!allowed(r.url())) w.failed.push(`${r.url()}: ${(r.failure() && r.failure().errorText) || 'failed'}`);
 	});
 	page.on('response', (r) => {

@@ -202,8 +202,7 @@ async function streamOnce() {
 	} catch (e) {
 		if (!ctl.signal.aborted) setLost(`the event stream failed (${e.message})`);
 	} finally {
-		clearTimeout(dog);
-		ctl.abort();
+		clearTimeout(dog); // no abort() here: a stream that ended by itself is not cancelled
 	}
 }
 
