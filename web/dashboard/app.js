@@ -11,7 +11,7 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 const WATCHDOG_MS = 12000;      // no byte on the stream for this long: stale, reconnect
 const RETRY_MS_DEFAULT = 1000;  // until the server's `retry:` says otherwise
 const RETRY_MS_MAX = 10000;
-const VOLUME_PAGE = 200;        // volume rows added per "show more"
+const VOLUME_PAGE = 100;        // volume rows added per "show more"
 const FEED_MAX = 200;           // items the page keeps (the server's ring holds 200)
 const RECENT_MAX = 8;           // items on the overview
 const STATES = ['connected', 'cut off', 'expired', 'reaped'];
@@ -78,16 +78,25 @@ function fmtMs(ms) {
 	return `${(ms / 1000).toFixed(1)} s`;
 }
 
+// One formatter each: toLocaleString() builds a new one per call, too slow for 10,000 rows.
+const TIME_FMT = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DATE_FMT = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateCache = new Map();
+
 function fmtTime(iso) {
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return String(iso || '');
-	return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+	return TIME_FMT.format(d);
 }
 
 function fmtDateTime(iso) {
+	let s = dateCache.get(iso);
+	if (s !== undefined) return s;
 	const d = new Date(iso);
-	if (Number.isNaN(d.getTime())) return String(iso || '–');
-	return d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+	s = Number.isNaN(d.getTime()) ? String(iso || '–') : DATE_FMT.format(d);
+	if (dateCache.size > 5000) dateCache.clear();
+	dateCache.set(iso, s);
+	return s;
 }
 
 function timeEl(iso, text) {
@@ -119,6 +128,8 @@ const app = {
 	loadError: null,
 	retryMs: RETRY_MS_DEFAULT,
 	rendered: false,
+	wantSeq: -1,           // the newest view the events announced
+	forced: 0,             // asks for the document that no seq tells apart
 	vols: [],              // the document's volumes with search keys
 	volLimit: VOLUME_PAGE,
 };
@@ -128,9 +139,15 @@ const app = {
 let fetching = false;
 let fetchAgain = false;
 
-async function refresh() {
+// Fetches the document; while one fetch is under way, further asks coalesce into one more
+// fetch after it, made only if still needed: `seq` = the view the events announced (the answer
+// under way may already be that one); no seq = needed whatever (the first load, a state change).
+async function refresh(seq) {
+	if (typeof seq === 'number') app.wantSeq = Math.max(app.wantSeq, seq);
+	else app.forced++;
 	if (fetching) { fetchAgain = true; return; }
 	fetching = true;
+	const forced = app.forced;
 	try {
 		const r = await fetch('/api/v1/cluster', { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'application/json' } });
 		if (!r.ok) throw new Error(await errorText(r));
@@ -146,7 +163,10 @@ async function refresh() {
 		renderStale();
 	} finally {
 		fetching = false;
-		if (fetchAgain) { fetchAgain = false; refresh(); }
+		if (fetchAgain) {
+			fetchAgain = false;
+			if (!app.doc || app.forced !== forced || app.wantSeq > app.doc.seq) refresh(app.wantSeq);
+		}
 	}
 }
 
@@ -258,13 +278,13 @@ function onHello(msg) {
 	app.feed = [];
 	app.feedIds.clear();
 	addFeed(Array.isArray(msg.feed) ? msg.feed : [], false);
-	if (!app.doc || msg.seq !== app.doc.seq) refresh();
+	if (!app.doc || msg.seq !== app.doc.seq) refresh(msg.seq);
 	else renderAll();
 }
 
 function onChange(msg) {
 	addFeed(Array.isArray(msg.items) ? msg.items : [], true);
-	refresh();
+	refresh(typeof msg.seq === 'number' ? msg.seq : undefined);
 	renderFeed();
 }
 
@@ -323,6 +343,13 @@ function renderAll() {
 		document.documentElement.dataset.rendered = 'true';
 	}
 	document.documentElement.dataset.seq = String(d.seq);
+}
+
+// n2 before n10: nodes are named by people, in numbers more often than not
+const NAME_ORDER = new Intl.Collator(undefined, { numeric: true });
+
+function sortedNodes(d) {
+	return (d.nodes || []).slice().sort((a, b) => NAME_ORDER.compare(String(a.id), String(b.id)));
 }
 
 function nodesByState(d) {
@@ -395,7 +422,7 @@ function renderStale() {
 // beyond 20 nodes), a line per node with a session, holdings as small counts by each node.
 function renderPicture(d) {
 	const svg = $('picture');
-	const nodes = d.nodes || [];
+	const nodes = sortedNodes(d);
 	const ens = d.ensemble || [];
 	const n = nodes.length;
 	const two = n > 20;
@@ -490,7 +517,7 @@ function ensembleGlyph(d, ens, c, zr) {
 
 function renderNodes(d) {
 	const body = $('nodes-body');
-	const rows = (d.nodes || []).map((n) => {
+	const rows = sortedNodes(d).map((n) => {
 		const h = n.holds || {};
 		const isSelf = d.self && n.id === d.self.node;
 		return el('tr', { 'data-node': n.id },
@@ -529,7 +556,7 @@ function renderVolumeFilters(d) {
 		if (v.type) types.add(v.type);
 		for (const k of Object.keys(v.options || {})) options.add(k);
 	}
-	setOptions($('vol-node'), (d.nodes || []).map((n) => n.id), 'any node');
+	setOptions($('vol-node'), sortedNodes(d).map((n) => n.id), 'any node');
 	setOptions($('vol-access'), [...access].sort(), 'any access');
 	setOptions($('vol-type'), [...types].sort(), 'any type');
 	setOptions($('vol-option'), [...options].sort(), 'any options');
