@@ -13,7 +13,8 @@ Control (POST unless said):
   /_fixture/stale?stale=1&zookeeper=connecting                  `state` sent, doc's self.stale
   /_fixture/drop-stream                closes every event stream now
   /_fixture/stall                      open streams get nothing more (no ping): a dead server
-  GET /_fixture/streams                {"open": N, "served": N}: streams open / ever opened
+  /_fixture/refuse-streams?n=2         the next n stream requests answered 503 (too many)
+  GET /_fixture/streams                {"open", "served", "refused"}: streams open / opened / refused
 """
 
 import argparse
@@ -180,6 +181,8 @@ class Fixture:
         self.ping_s = args.ping_ms / 1000.0
         self.streams = []       # [{"q": Queue, "stalled": bool}]
         self.served = 0
+        self.refuse = 0         # answer this many more stream requests 503
+        self.refused = 0
         self.feed = []          # newest first, at most 200
         self.next_id = 1
         self.added = 0
@@ -314,7 +317,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_fixture/streams":
             fx = self.server.fx
             with fx.lock:
-                return self.json(200, {"open": len(fx.streams), "served": fx.served, "seq": fx.seq})
+                return self.json(200, {"open": len(fx.streams), "served": fx.served,
+                                       "refused": fx.refused, "seq": fx.seq})
         self.json(404, {"error": "not found"})
 
     def do_POST(self):
@@ -332,6 +336,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.json(200, fx.drop())
         if url.path == "/_fixture/stall":
             return self.json(200, fx.stall())
+        if url.path == "/_fixture/refuse-streams":
+            with fx.lock:
+                fx.refuse = int(one("n", "1"))
+                return self.json(200, {"refuse": fx.refuse})
         self.json(405, {"error": "method not allowed"}, {"Allow": "GET, HEAD"})
 
     def asset(self, name, ctype):
@@ -354,11 +362,13 @@ class Handler(BaseHTTPRequestHandler):
         fx = self.server.fx
         me = {"q": queue.Queue(), "stalled": False}
         with fx.lock:
+            if fx.refuse > 0:
+                fx.refuse -= 1
+                fx.refused += 1
+                return self.json(503, {"error": "too many event streams"})
             fx.streams.append(me)
             fx.served += 1
             hello = {"seq": fx.seq, "stale": fx.doc["self"]["stale"], "feed": fx.feed[:100]}
-            if hello["stale"]:
-                hello["zookeeper"] = fx.doc["self"]["zookeeper"]["state"]
         # HTTP/1.1 chunked, as libmicrohttpd sends a body of unknown length: a dropped stream
         # ends with the last chunk, cleanly (a close-delimited body reads as aborted in Chromium)
         self.protocol_version = "HTTP/1.1"

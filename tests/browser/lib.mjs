@@ -62,7 +62,11 @@ export function watch(page) {
 	const w = { console: [], errors: [], failed: [], allowed: [] };
 	const allowed = (url) => w.allowed.some((re) => re.test(url));
 	page.on('console', (m) => {
-		if (m.type() === 'error' || m.type() === 'assert') w.console.push(m.text());
+		if (m.type() !== 'error' && m.type() !== 'assert') return;
+		const loc = m.location && m.location();
+		// the browser's own "Failed to load resource" line for an allowed failure
+		if (loc && loc.url && allowed(loc.url) && /Failed to load resource/.test(m.text())) return;
+		w.console.push(m.text());
 	});
 	page.on('pageerror', (e) => w.errors.push(String(e && e.message ? e.message : e)));
 	page.on('requestfailed', (r) => {

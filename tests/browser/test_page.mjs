@@ -106,6 +106,20 @@ async function dropped(page, w) {
 	const s = await get(base, '/_fixture/streams');
 	console.log(`# ${which}: reconnected ${Date.now() - t0} ms after the drop`);
 	t.ok(back && s.served > before.served && s.open >= 1, 'it reconnects by itself and the banner goes', s);
+	// still stale when the stream comes back: the hello says so, the banner stays
+	await post(base, '/_fixture/stale?stale=1&zookeeper=connecting');
+	await post(base, '/_fixture/drop-stream');
+	const s2 = await get(base, '/_fixture/streams');
+	const rehello = await until(async () => (await get(base, '/_fixture/streams')).served > s2.served, { timeout: 8000 });
+	t.ok(rehello && await bannerShown(page) && /Stale view/.test(await text(page, '#stale')), 'reconnected while stale: the banner stays, saying stale', await text(page, '#stale'));
+	await post(base, '/_fixture/stale?stale=0&zookeeper=connected');
+	t.ok(await until(async () => !(await bannerShown(page)), { timeout: 3000 }), 'and goes when the node is back');
+	// refused streams (503, too many clients): the page says why and keeps trying
+	await post(base, '/_fixture/refuse-streams?n=2');
+	await post(base, '/_fixture/drop-stream');
+	t.ok(await until(async () => /503/.test(await text(page, '#stale')), { timeout: 6000 }), 'a refused stream: the banner gives the answer', await text(page, '#stale'));
+	t.ok(await until(async () => !(await bannerShown(page)), { timeout: 12000 }), 'the page tries again and comes back live');
+	t.equal((await get(base, '/_fixture/streams')).refused, 2, 'after the two refusals');
 	w.disallow(ev);
 	// a change after the reconnection is shown too
 	await post(base, '/_fixture/change?name=after-drop&node=n2');
@@ -238,6 +252,12 @@ async function main() {
 			if (shot.includes('{browser}') || which === 'chromium') {
 				await page.screenshot({ path: file });
 				console.log(`# ${which}: screenshot ${file}`);
+				if (which === 'chromium') { // the dark scheme too
+					await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+					const dark = file.replace(/(\.png)?$/, '-dark.png');
+					await page.screenshot({ path: dark });
+					console.log(`# ${which}: screenshot ${dark}`);
+				}
 			}
 		}
 		const problems = w.problems();

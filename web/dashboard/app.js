@@ -125,6 +125,7 @@ const app = {
 	streamLost: null,      // why the stream is down (string) or null
 	serverStale: null,     // {zookeeper} from a `state` event, or null
 	staleSince: null,      // Date when the page became stale
+	staleKey: '',          // what the banner says now
 	loadError: null,
 	retryMs: RETRY_MS_DEFAULT,
 	rendered: false,
@@ -295,7 +296,7 @@ function onState(msg) {
 }
 
 function setLost(why) {
-	if (!app.streamLost) app.streamLost = why;
+	app.streamLost = why; // the latest reason; the banner keeps its first "since"
 	renderStale();
 }
 
@@ -392,7 +393,10 @@ function renderUpdated() {
 
 function staleReason() {
 	if (app.streamLost) return { title: 'Not live', text: `${app.streamLost}; reconnecting by itself. What you see may be out of date.` };
-	if (app.serverStale) return { title: 'Stale view', text: `This node is not in touch with ZooKeeper (${app.serverStale.zookeeper || 'not connected'}): its view of the cluster may be out of date.` };
+	if (app.serverStale) {
+		const zs = app.serverStale.zookeeper || (app.doc && app.doc.self && app.doc.self.zookeeper && app.doc.self.zookeeper.state) || 'not connected';
+		return { title: 'Stale view', text: `This node is not in touch with ZooKeeper (${zs}): its view of the cluster may be out of date.` };
+	}
 	if (app.doc && app.doc.self && app.doc.self.stale) {
 		const zk = app.doc.self.zookeeper || {};
 		return { title: 'Stale view', text: `This node's mirror is not current (ZooKeeper ${zk.state || 'unknown'}${zk.synced === false ? ', not synced' : ''}).` };
@@ -401,19 +405,27 @@ function staleReason() {
 	return null;
 }
 
+// The banner is an alert: its words change only when the reason does (each change is
+// announced); the running age beside it is hidden from assistive technology.
 function renderStale() {
 	const why = staleReason();
 	const box = $('stale');
 	if (!why) {
 		app.staleSince = null;
+		app.staleKey = '';
 		box.hidden = true;
 		document.documentElement.dataset.stale = 'false';
 		return;
 	}
 	if (!app.staleSince) app.staleSince = new Date();
-	$('stale-title').textContent = why.title;
-	const secs = Math.round((Date.now() - app.staleSince.getTime()) / 1000);
-	fill($('stale-text'), `${why.text} Since `, timeEl(app.staleSince.toISOString(), fmtTime(app.staleSince.toISOString())), ` (${secs} s).`);
+	const since = app.staleSince.toISOString();
+	const key = `${why.title}|${why.text}|${since}`;
+	if (key !== app.staleKey) {
+		app.staleKey = key;
+		$('stale-title').textContent = why.title;
+		fill($('stale-text'), `${why.text} Since `, timeEl(since, fmtTime(since)), '.');
+	}
+	$('stale-age').textContent = `(${fmtAgo(Date.now() - app.staleSince.getTime())})`;
 	box.hidden = false;
 	document.documentElement.dataset.stale = 'true';
 }
