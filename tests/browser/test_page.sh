@@ -11,13 +11,26 @@ browsers=${ZKS_BROWSERS:-chromium firefox}
 passed=0
 failed=0
 fx_pid=
+node_pid=
 logdir=$(mktemp -d /tmp/zks-browser.XXXXXX)
 
+# stop pid: SIGTERM, up to 5 s, then SIGKILL
+stop() {
+	local pid=$1 i
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 cleanup() {
-	if [ -n "$fx_pid" ] && kill -0 "$fx_pid" 2>/dev/null; then
-		kill "$fx_pid" 2>/dev/null
-		wait "$fx_pid" 2>/dev/null
-	fi
+	stop "$node_pid" # the test: puppeteer closes its browser on SIGTERM
+	node_pid=
+	stop "$fx_pid"
 	fx_pid=
 }
 trap 'cleanup; rm -rf "$logdir"' EXIT
@@ -59,7 +72,11 @@ for b in $browsers; do
 		failed=$((failed + 1))
 		continue
 	fi
-	node "$here/test_page.mjs" --base "$base" --browser "$b" | tee "$logdir/$b.out"
+	node "$here/test_page.mjs" --base "$base" --browser "$b" >"$logdir/$b.out" 2>&1 &
+	node_pid=$!
+	wait "$node_pid"
+	node_pid=
+	cat "$logdir/$b.out"
 	line=$(grep -E "^$b: [0-9]+ passed, [0-9]+ failed$" "$logdir/$b.out" | tail -1)
 	if [ -n "$line" ]; then
 		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')
