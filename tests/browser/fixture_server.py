@@ -8,7 +8,9 @@ Loopback only; stdlib only.
   fixture_server.py --port 8123 [--nodes 2 --volumes 4 --networks 2 --seed 1 --hostile]
 
 Control (POST unless said):
-  /_fixture/load?nodes=&volumes=&networks=&seed=&hostile=0|1   a new document, `change` sent
+  /_fixture/load?nodes=&volumes=&networks=&seed=&hostile=0|1&sparse=0|1
+                                       a new document, `change` sent (sparse: every field
+                                       that may be null or missing so)
   /_fixture/change?name=&node=n2       adds a volume held by node, `change` with two items
   /_fixture/stale?stale=1&zookeeper=connecting                  `state` sent, doc's self.stale
   /_fixture/drop-stream                closes every event stream now
@@ -148,6 +150,30 @@ def tally(doc):
                      "pools": len(doc["pools"]), "addresses": eps, "vnis": len(doc["networks"])}
 
 
+def sparsen(doc):
+    """Every field the contract lets be null, empty or missing, as a young daemon may send."""
+    doc["ensemble"] = []
+    zk = doc["self"]["zookeeper"]
+    zk.update({"latency_ms": None, "session": None, "state": "connecting", "synced": False})
+    doc["self"]["stale"] = True
+    del zk["mirror_nodes"]
+    doc["self"]["version"] = None
+    for n in doc["nodes"]:
+        n.update({"last_heard_ms": None, "session": None, "version": None, "address": None,
+                  "started_at": None})
+        del n["holds"]
+    for v in doc["volumes"]:
+        v["options"] = {}
+        del v["created_at"]
+    for net in doc["networks"]:
+        for e in net["endpoints"]:
+            e["name"] = None
+        net["gateway"] = None
+    for p in doc["pools"]:
+        p["size"] = 0
+    return doc
+
+
 def generate(nodes, volumes, networks, seed, hostile):
     rnd = random.Random(seed)
     ns = gen_nodes(rnd, nodes)
@@ -195,8 +221,10 @@ class Fixture:
             if args.hostile:
                 self.item("volume.created", HOSTILE_VOLUME, "n1", "%s created by n1" % HOSTILE_VOLUME)
 
-    def load(self, nodes, volumes, networks, seed, hostile):
+    def load(self, nodes, volumes, networks, seed, hostile, sparse=False):
         doc = generate(nodes, volumes, networks, seed, hostile)
+        if sparse:
+            sparsen(doc)
         with self.lock:
             self.seq += 1
             doc["seq"] = self.seq
@@ -215,7 +243,8 @@ class Fixture:
         self.seq += 1
         self.doc["seq"] = self.seq
         self.doc["generated_at"] = now_iso()
-        tally(self.doc)
+        if all("holds" in n for n in self.doc["nodes"]):
+            tally(self.doc)
         self.body = json.dumps(self.doc).encode()
 
     def broadcast(self, msg):
@@ -242,7 +271,8 @@ class Fixture:
 
     def reload(self, q):
         g = lambda k, d: int(q.get(k, [d])[0])
-        self.load(g("nodes", 2), g("volumes", 4), g("networks", 2), g("seed", 1), g("hostile", 0) == 1)
+        self.load(g("nodes", 2), g("volumes", 4), g("networks", 2), g("seed", 1), g("hostile", 0) == 1,
+                  g("sparse", 0) == 1)
         with self.lock:
             self.broadcast(self.change_event([]))
             return {"seq": self.seq}

@@ -177,6 +177,19 @@ async function bigVolumes(page) {
 	t.ok(all < 1000, `the whole page holds a bounded number of rows (${all}) at 10,001 volumes`);
 }
 
+// nulls and missing fields where the contract allows them: the page says so, without errors
+async function sparse(page) {
+	const r = await post(base, '/_fixture/load?nodes=3&volumes=5&networks=2&sparse=1');
+	t.ok(await pageUntil(page, (seq) => document.documentElement.dataset.seq === String(seq), r.seq, 5000), 'a sparse document rendered');
+	t.ok(/never/.test(await text(page, '#nodes-body')), 'nodes never heard from say "never"', await text(page, '#nodes-body'));
+	t.ok(/No server answered/.test(await text(page, '#zk-body')), 'no ensemble yet: said so');
+	t.ok(/not probed yet/.test(await text(page, '#zk-self')), 'no latency yet: said so');
+	t.ok(/unnamed/.test(await text(page, '#networks')), 'endpoints without names: "unnamed"');
+	t.ok(await bannerShown(page), 'a mirror not synced: the stale banner');
+	t.equal(await count(page, '#picture .node'), 3, 'the picture still draws the nodes');
+	t.equal(await count(page, '#picture line.link'), 0, 'and no session line where no session');
+}
+
 async function keyboard(page) {
 	await page.click('#tab-overview');
 	// as a person would: click the heading (where Tab starts from), then Tab
@@ -260,6 +273,7 @@ async function main() {
 				}
 			}
 		}
+		await t.step('sparse document', () => sparse(page));
 		const problems = w.problems();
 		t.ok(problems.length === 0, 'no console error, page error or failed request', problems.slice(0, 5));
 	} catch (e) {

@@ -403,8 +403,9 @@ function staleReason() {
 		const zs = app.serverStale.zookeeper || (app.doc && app.doc.self && app.doc.self.zookeeper && app.doc.self.zookeeper.state) || 'not connected';
 		return { title: 'Stale view', text: `This node is not in touch with ZooKeeper (${zs}): its view of the cluster may be out of date.` };
 	}
-	if (app.doc && app.doc.self && app.doc.self.stale) {
-		const zk = app.doc.self.zookeeper || {};
+	const zk = (app.doc && app.doc.self && app.doc.self.zookeeper) || {};
+	// the server's word, and the same rule read from its fields (connected and synced)
+	if (app.doc && app.doc.self && (app.doc.self.stale || zk.synced === false || (zk.state && zk.state !== 'connected'))) {
 		return { title: 'Stale view', text: `This node's mirror is not current (ZooKeeper ${zk.state || 'unknown'}${zk.synced === false ? ', not synced' : ''}).` };
 	}
 	if (app.loadError) return { title: 'Not loaded', text: `${app.loadError}; retrying with the next event.` };
@@ -487,7 +488,8 @@ function nodeGlyph(d, node, x, y, a, radial) {
 	g.append(sv('circle', { cx: x, cy: y, r: 16, class: 'dot' }));
 	g.append(sv('text', { x, y: y + 4, class: 'glyph', 'text-anchor': 'middle' }, stateGlyph(node.state)));
 	const cos = Math.cos(a), sin = Math.sin(a);
-	const label = node.id.length > 18 ? node.id.slice(0, 17) + '…' : node.id;
+	const id = String(node.id);
+	const label = id.length > 18 ? id.slice(0, 17) + '…' : id;
 	const counts = `${h.leases || 0}L · ${h.mounts || 0}M · ${h.endpoints || 0}E`;
 	if (radial) {
 		const lx = x + 24 * cos, ly = y + 24 * sin;
@@ -648,14 +650,15 @@ function holderChip(h) {
 function renderNetworks(d) {
 	const pools = d.pools || [];
 	fill($('pools-body'), pools.map((p) => {
-		const pct = p.size ? Math.min(100, (100 * p.used) / p.size) : 0;
-		const label = `${p.used} of ${p.size} addresses used (${pct.toFixed(pct < 10 ? 1 : 0)}%)`;
+		const used = Number(p.used) || 0, size = Number(p.size) || 0;
+		const pct = size > 0 ? Math.max(0, Math.min(100, (100 * used) / size)) : 0;
+		const label = `${used} of ${size} addresses used (${pct.toFixed(pct < 10 ? 1 : 0)}%)`;
 		const bar = sv('svg', { class: 'bar', viewBox: '0 0 100 10', preserveAspectRatio: 'none', role: 'img', 'aria-label': label },
 			sv('title', null, label),
 			sv('rect', { x: 0, y: 0, width: 100, height: 10, class: 'bar-bg' }),
 			sv('rect', { x: 0, y: 0, width: pct.toFixed(2), height: 10, class: `bar-fg${pct >= 90 ? ' full' : pct >= 70 ? ' high' : ''}` }));
 		return el('tr', null, el('th', { scope: 'row', class: 'mono' }, p.subnet), el('td', null, (p.networks || []).join(', ') || '–'),
-			el('td', { class: 'fill' }, bar), el('td', { class: 'num' }, `${p.used} / ${p.size}`));
+			el('td', { class: 'fill' }, bar), el('td', { class: 'num' }, `${used} / ${size}`));
 	}));
 	$('pools-empty').hidden = pools.length > 0;
 	const nets = d.networks || [];
@@ -705,7 +708,7 @@ function renderZk(d) {
 		kv('Last answer', fmtAgo(zk.last_contact_ms)),
 		kv('Latency', zk.latency_ms === null || zk.latency_ms === undefined ? 'not probed yet' : fmtMs(zk.latency_ms)),
 		kv('Mirror', zk.synced ? badge('synced', 'st-connected') : badge('not synced', 'st-cut-off')),
-		kv('Mirror size', zk.mirror_nodes === undefined ? '–' : plural(zk.mirror_nodes, 'znode')),
+		kv('Mirror size', Number.isFinite(zk.mirror_nodes) ? plural(zk.mirror_nodes, 'znode') : '–'),
 		kv('Mirror changed', fmtAgo(zk.mirror_changed_ms)));
 	const ens = d.ensemble || [];
 	fill($('zk-body'), ens.length ? ens.map((s) => {
