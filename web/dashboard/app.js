@@ -210,10 +210,7 @@ async function streamOnce() {
 	kick();
 	try {
 		const r = await fetch('/api/v1/events', { signal: ctl.signal, cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'text/event-stream' } });
-		if (!r.ok) {
-			app.retryMs = Math.min(RETRY_MS_MAX, app.retryMs * 2);
-			throw new Error(await errorText(r));
-		}
+		if (!r.ok) throw new Error(await errorText(r));
 		const parser = sseParser(dispatch);
 		const reader = r.body.getReader();
 		const dec = new TextDecoder();
@@ -225,7 +222,11 @@ async function streamOnce() {
 		}
 		setLost('the server closed the event stream');
 	} catch (e) {
-		if (!ctl.signal.aborted) setLost(`the event stream failed (${e.message})`);
+		if (!ctl.signal.aborted) {
+			// refused or unreachable: back off (1 s, 2 s, 4 s ... 10 s) until a hello again
+			app.retryMs = Math.min(RETRY_MS_MAX, app.retryMs * 2);
+			setLost(`the event stream failed (${e.message})`);
+		}
 	} finally {
 		clearTimeout(dog); // no abort() here: a stream that ended by itself is not cancelled
 	}
