@@ -24,6 +24,7 @@
 #include "zkswarm/config_sync.h"
 #include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
+#include "zkswarm/heartbeat.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
 #include "zkswarm/metrics.h"
@@ -99,6 +100,7 @@ struct daemon {
 	struct zks_naming *naming; /* NULL: naming off */
 	struct zks_config_sync *configs;
 	struct zks_dns *dns;
+	struct zks_heartbeat *beat;
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -126,6 +128,7 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.session_file = session,
 		.auth = cfg->zk_auth,
 		.skeleton = zks_skeleton,
+		.unmirrored_subtrees = zks_unmirrored,
 	};
 
 	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || lock_state_dir(cfg->state_dir, err) < 0)
@@ -179,6 +182,9 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);
 	zks_reaper_add(d->reaper, zks_ipam_reap_node, d->app.ipam);
 	zks_reaper_start(d->reaper);
+	/* Our beat, every session timeout / 4: the dashboards of every node read it. */
+	d->beat = zks_heartbeat_new(d->store, cfg->node_id, cfg->session_timeout_ms / 4);
+	zks_heartbeat_start(d->beat);
 	return 0;
 }
 
@@ -263,6 +269,7 @@ static void release(struct daemon *d)
 {
 	zks_dns_stop(d->dns);
 	zks_config_sync_stop(d->configs);
+	zks_heartbeat_stop(d->beat);
 	store_stop(d->store);
 	zks_naming_free(d->naming);
 	zks_dns_free(d->dns);
@@ -271,6 +278,7 @@ static void release(struct daemon *d)
 	zks_ipam_free(d->app.ipam);
 	zks_volumes_free(d->app.volumes);
 	zks_config_sync_free(d->configs);
+	zks_heartbeat_free(d->beat);
 	store_destroy(d->store);
 }
 
@@ -327,6 +335,7 @@ static void stop(struct daemon *d)
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);
 	zks_config_sync_stop(d->configs);
+	zks_heartbeat_stop(d->beat);
 	if (zks_volumes_mounted_count(d->app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop

@@ -229,6 +229,13 @@ struct zks_zk_config {
 	const char *auth; /* "user:password" for digest auth and creator-only ACLs; NULL: none */
 	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
 	/*
+	 * Subtrees ("/heartbeats", NULL-terminated; NULL: none) the mirror never holds: not
+	 * listed, read nor watched, and writes into them are not put.  A subtree whose nodes
+	 * change every few seconds on every node would make every mirror re-read them all.
+	 * Their parent must be mirrored ("/a/b" needs "/a"); store_get/children still read them.
+	 */
+	const char *const *unmirrored_subtrees;
+	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by
 	 * authoritative reads (zkswarmctl config), so that it does not read the whole tree.

@@ -114,6 +114,8 @@ struct zk_store {
 	const struct ACL_vector *acl; /* creator-only with auth, open without */
 	char **skeleton;
 	size_t nskeleton;
+	char **unmirrored_subtrees; /* cfg->unmirrored_subtrees: never read into the mirror, nor watched */
+	size_t nunmirrored;
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -176,6 +178,34 @@ static const char *rel_path(const struct zk_store *s, const char *path)
 	if (path[n] != '/')
 		return NULL;
 	return path + n;
+}
+
+/* rel lies in a subtree the mirror does not hold (cfg->unmirrored_subtrees). */
+static bool unmirrored_path(const struct zk_store *s, const char *rel)
+{
+	for (size_t i = 0; i < s->nunmirrored; i++) {
+		size_t n = strlen(s->unmirrored_subtrees[i]);
+
+		if (strncmp(rel, s->unmirrored_subtrees[i], n) == 0 &&
+		    (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* name, a child of rel as listed, begins an unmirrored subtree. */
+static bool unmirrored_child(const struct zk_store *s, const char *rel, const char *name)
+{
+	for (size_t i = 0; i < s->nunmirrored; i++) {
+		const char *u = s->unmirrored_subtrees[i], *base = strrchr(u, '/');
+		size_t plen = (size_t)(base - u);
+
+		if (strcmp(base + 1, name) == 0 &&
+		    (plen == 0 ? strcmp(rel, "/") == 0
+			       : strncmp(rel, u, plen) == 0 && rel[plen] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -486,8 +516,16 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel);
 static int diff_children(struct zk_store *s, const char *rel, const struct String_vector *kids,
 			 int (*visit)(void *ctx, const char *child, bool known), void *ctx)
 {
-	return zks_mirror_diff_children(s->mirror, rel, kids->data,
-					kids->count > 0 ? (size_t)kids->count : 0, visit, ctx);
+	size_t n = kids->count > 0 ? (size_t)kids->count : 0, kept = 0;
+	cleanup_free char **names = xcalloc(n + 1, sizeof(*names));
+	int r;
+
+	/* An unmirrored subtree (the heartbeats) is neither listed nor read, so never watched. */
+	for (size_t i = 0; i < n; i++)
+		if (!unmirrored_child(s, rel, kids->data[i]))
+			names[kept++] = kids->data[i];
+	r = zks_mirror_diff_children(s->mirror, rel, names, kept, visit, ctx);
+	return r;
 }
 
 struct path_list {
@@ -1088,14 +1126,24 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
 {
 	struct zks_stat set_stats[ZK_MAX_OPS] = {0};
+	struct zks_op kept[ZK_MAX_OPS];
 	char **reread;
+	size_t nkept = 0;
 
 	if (s->unmirrored)
 		return;
-	for (size_t i = 0; i < n; i++)
+	/* A write into an unmirrored subtree (a beat) is neither put nor read again. */
+	for (size_t i = 0; i < n; i++) {
+		if (unmirrored_path(s, ops[i].path))
+			continue;
 		if (ops[i].type == ZKS_OP_SET)
-			stat_from_zk(&set_stats[i], &stats[i]);
-	reread = zks_mirror_apply_write(s->mirror, ops, n, set_stats, current_session(s),
+			stat_from_zk(&set_stats[nkept], &stats[i]);
+		kept[nkept++] = ops[i];
+	}
+	if (nkept == 0)
+		return;
+	n = nkept;
+	reread = zks_mirror_apply_write(s->mirror, kept, n, set_stats, current_session(s),
 					zks_wall_ms());
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
@@ -1116,7 +1164,7 @@ static void reread_write(struct zk_store *s, const struct zks_op *ops, size_t n)
 		return;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		if (ops[i].type != ZKS_OP_CHECK)
+		if (ops[i].type != ZKS_OP_CHECK && !unmirrored_path(s, ops[i].path))
 			queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path);
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
@@ -1589,6 +1637,7 @@ static void free_store(struct zk_store *s)
 	}
 	zks_mirror_free(s->mirror);
 	zks_free_strv(s->skeleton, s->nskeleton);
+	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -1644,6 +1693,11 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
+	}
+	for (const char *const *p = cfg->unmirrored_subtrees; p && *p; p++) {
+		s->unmirrored_subtrees =
+			xrealloc(s->unmirrored_subtrees, (s->nunmirrored + 1) * sizeof(char *));
+		s->unmirrored_subtrees[s->nunmirrored++] = xstrdup(*p);
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
