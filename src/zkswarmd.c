@@ -22,6 +22,7 @@
 #include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
 #include "zkswarm/config_sync.h"
+#include "zkswarm/dashboard.h"
 #include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
 #include "zkswarm/heartbeat.h"
@@ -101,6 +102,7 @@ struct daemon {
 	struct zks_config_sync *configs;
 	struct zks_dns *dns;
 	struct zks_heartbeat *beat;
+	struct zks_dashboard *dashboard; /* NULL: off */
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -204,6 +206,41 @@ static void start_metrics(struct daemon *d)
 }
 
 /*
+ * Nor is the dashboard: after the store (it reads the mirror and the beats), stopped before it.
+ * A bad DASHBOARD_* setting was logged by config.c; the daemon serves without it.
+ */
+static void start_dashboard(struct daemon *d)
+{
+	const struct zks_config *cfg = &d->cfg;
+	struct zks_dashboard_config dc = {
+		.node_id = cfg->node_id,
+		.version = ZKSWARM_VERSION,
+		.zk_hosts = cfg->zk_hosts,
+		.zk_root = cfg->zk_root,
+		.session_timeout_ms = cfg->session_timeout_ms,
+		.token = cfg->dashboard_token,
+		.max_streams = cfg->dashboard_max_streams,
+		.ensemble = true,
+	};
+	struct zks_error err = {0};
+	bool token = cfg->dashboard_token != NULL;
+
+	if (cfg->dashboard_addr[0] == '\0' || cfg->dashboard_off)
+		return;
+	d->dashboard = zks_dashboard_new(d->store, d->beat, &dc);
+	zks_config_drop_dashboard_token(&d->cfg); /* the dashboard keeps its own copy */
+	if (zks_dashboard_start(d->dashboard, cfg->dashboard_ip, cfg->dashboard_port,
+				cfg->dashboard_addr, &err) < 0) {
+		log_error("zkswarmd: %s; serving without the dashboard", err.msg);
+		zks_dashboard_free(d->dashboard); /* its callback was not registered */
+		d->dashboard = NULL;
+		return;
+	}
+	log_info("zkswarmd: dashboard on http://%s/%s", cfg->dashboard_addr,
+		 token ? " (token required)" : "");
+}
+
+/*
  * The name registry, unless NAMING says off, or auto finds no directory for ENGINE_SOCKET
  * (the plugin's `engine` mount was left out): said once, here.  An engine that does not
  * answer yet is waited for by the service itself.
@@ -270,7 +307,9 @@ static void release(struct daemon *d)
 	zks_dns_stop(d->dns);
 	zks_config_sync_stop(d->configs);
 	zks_heartbeat_stop(d->beat);
+	zks_dashboard_stop(d->dashboard);
 	store_stop(d->store);
+	zks_dashboard_free(d->dashboard);
 	zks_naming_free(d->naming);
 	zks_dns_free(d->dns);
 	zks_reaper_free(d->reaper);
@@ -309,6 +348,7 @@ static int start(struct daemon *d, struct zks_error *err)
 	if (d->http == NULL)
 		goto fail_services;
 	start_metrics(d);
+	start_dashboard(d);
 	start_naming(d);
 	start_dns(d);
 	return 0;
@@ -329,6 +369,7 @@ static void stop(struct daemon *d)
 {
 	zks_http_stop(d->http);
 	zks_metrics_stop(d->metrics);
+	zks_dashboard_stop(d->dashboard);
 	zks_dns_stop(d->dns);
 	unlink(d->cfg.socket_path);
 	zks_naming_stop(d->naming);

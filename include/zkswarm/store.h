@@ -66,6 +66,7 @@ struct zks_store_status {
 	uint64_t sessions;	 /* sessions established since start */
 	uint64_t connects;	 /* connections established (reconnects included) */
 	size_t mirror_nodes;	 /* znodes in the mirror */
+	int64_t probe_rtt_us;	 /* the last probe's round trip (ZooKeeper), -1: none */
 };
 
 /* Called on the store's own thread after each new session is established and synced. */

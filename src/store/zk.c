@@ -147,6 +147,7 @@ struct zk_store {
 	 * (contact_at), whichever thread made it; atomic, read without the lock.
 	 */
 	_Atomic int64_t last_contact;
+	_Atomic int64_t probe_rtt_us; /* the last answered probe's round trip; -1: none yet */
 
 	struct zks_mirror *mirror; /* 3: its own lock */
 
@@ -830,6 +831,7 @@ static bool session_load(struct zk_store *s, clientid_t *id)
 struct probe_call {
 	struct zk_store *s;
 	int64_t sent;
+	int64_t sent_us; /* for the round trip's figure (zks_store_status.probe_rtt_us) */
 };
 
 static void probe_done(int rc, const struct Stat *st, const void *data)
@@ -838,6 +840,8 @@ static void probe_done(int rc, const struct Stat *st, const void *data)
 
 	(void)st;
 	heard(pc->s, rc, pc->sent);
+	if (answered(rc))
+		atomic_store(&pc->s->probe_rtt_us, zks_now_us() - pc->sent_us);
 	free(pc);
 }
 
@@ -863,6 +867,7 @@ static void probe(struct zk_store *s)
 	pc = xcalloc(1, sizeof(*pc));
 	pc->s = s;
 	pc->sent = now;
+	pc->sent_us = zks_now_us();
 	pthread_rwlock_rdlock(&s->handle_lock);
 	if (s->zh == NULL || zoo_aexists(s->zh, s->root, 0, probe_done, pc) != ZOK)
 		free(pc);
@@ -1543,6 +1548,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
 	out->silent_ms = zks_now_ms() - atomic_load(&s->last_contact);
+	out->probe_rtt_us = atomic_load(&s->probe_rtt_us);
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	out->connects = s->connects;
@@ -1708,6 +1714,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->mirror = zks_mirror_new(cfg->mirror_file);
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
+	atomic_init(&s->probe_rtt_us, -1);
 	atomic_init(&s->last_contact,
 		    s->disconnected_since); /* no lease before the first session */
 	zks_mirror_load(s->mirror);
