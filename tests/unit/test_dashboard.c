@@ -279,11 +279,15 @@ static void test_streams(void **state)
 	free(text);
 	zks_mem_backend_set_down(f.b, false);
 	/* r[1] never reads: past 256 KB of changes it is dropped, its slot free again. */
-	for (int i = 0; i < 5000 && zks_dashboard_streams(f.d) == 3; i++) {
-		char name[64];
+	for (int i = 0; i < 200 && zks_dashboard_streams(f.d) == 3; i++) {
+		/* 50 volumes a build: each change event some 8 KB. */
+		for (int j = 0; j < 50; j++) {
+			char name[80];
 
-		snprintf(name, sizeof(name), "/volumes/a-rather-long-volume-name-%04d", i);
-		assert_ok(store_create(f.s, name, "{}", 2, ZKS_PERSISTENT, &err), &err);
+			snprintf(name, sizeof(name), "/volumes/a-rather-long-volume-name-%04d-%02d",
+				 i, j);
+			assert_ok(store_create(f.s, name, "{}", 2, ZKS_PERSISTENT, &err), &err);
+		}
 		zks_dashboard_build(f.d);
 		free(zks_dash_stream_take(f.d, r[0].stream));
 		free(zks_dash_stream_take(f.d, r[2].stream));
