@@ -5,7 +5,8 @@
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
-#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns and fuzz_config
+#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns, fuzz_config and
+#                    fuzz_dashboard
 #                    (clang, ASan+UBSan)
 #   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
 #                    (default 600) on a copy of tests/fuzz/corpus; then the same for
@@ -131,18 +132,24 @@ $(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
 $(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over zks_dashboard_dispatch (tests/fuzz/fuzz_dashboard.c), the view stood in.
+$(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(VIEW_STANDIN) $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns \
-		$(FUZZ_BUILD)/fuzz_config
+		$(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dashboard
 
 # The request target gets FUZZ_SECONDS, the DNS and config targets their own.
 FUZZ_DNS_SECONDS ?= 30
 FUZZ_CONFIG_SECONDS ?= 20
+FUZZ_DASHBOARD_SECONDS ?= 20
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
 	FUZZ_DIR=config tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_config $(FUZZ_CONFIG_SECONDS)
+	FUZZ_DIR=dashboard tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dashboard $(FUZZ_DASHBOARD_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -58,11 +58,12 @@ struct zks_dashboard {
 	bool ensemble_on;
 	struct MHD_Daemon *mhd;
 	pthread_t builder;
-	struct zks_feed *feed; /* the builder's */
-	cJSON *view;	       /* the builder's: the last view */
-	char *view_text;       /* the builder's */
-	cJSON *ensemble;       /* the builder's */
-	int64_t ensemble_ms;   /* the builder's */
+	struct zks_feed *feed;	/* the builder's */
+	cJSON *view;		/* the builder's: the last view */
+	char *view_text;	/* the builder's */
+	cJSON *ensemble;	/* the builder's */
+	struct zks_beats beats; /* the builder's: the last read */
+	int64_t ensemble_ms;	/* the builder's */
 
 	pthread_mutex_t lock; /* all below; a leaf */
 	pthread_cond_t cond;  /* monotonic: the builder's wake-up and the readers' */
@@ -200,12 +201,13 @@ static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *
 }
 
 /* The ensemble from srvr, asked at most every ZKS_DASH_ENSEMBLE_MS (the builder's). */
-static void refresh_ensemble(struct zks_dashboard *d)
+static void refresh_ensemble(struct zks_dashboard *d, bool watched)
 {
 	cJSON *probe, *out, *srv;
 	int64_t now = zks_now_ms();
 
-	if (d->ensemble != NULL && (!d->ensemble_on || now - d->ensemble_ms < ZKS_DASH_ENSEMBLE_MS))
+	if (d->ensemble != NULL &&
+	    (!d->ensemble_on || !watched || now - d->ensemble_ms < ZKS_DASH_ENSEMBLE_MS))
 		return;
 	out = cJSON_CreateArray();
 	probe = d->ensemble_on ? zks_srvr_probe(d->zk_hosts, ZKS_DASH_SRVR_TIMEOUT_MS) : NULL;
@@ -246,17 +248,24 @@ static void rfc3339_ms(char out[32])
 }
 
 /* The view now; whether it differs from the last (then the feed's new items in *items). */
-static bool next_view(struct zks_dashboard *d, cJSON **items)
+static bool next_view(struct zks_dashboard *d, bool watched, cJSON **items)
 {
-	struct zks_beats beats = {0};
 	struct zks_error err = {0};
 	cJSON *view;
 	char *text;
 
-	if (d->hb != NULL && zks_heartbeat_ages(d->hb, &beats, &err) < 0)
-		log_debug("dashboard: heartbeats: %s", err.msg);
-	view = zks_view_cluster(d->store, &beats);
-	zks_beats_clear(&beats);
+	/* The beats are read only while someone looks (heartbeat.c: at most once a second). */
+	if (watched && d->hb != NULL) {
+		struct zks_beats beats;
+
+		if (zks_heartbeat_ages(d->hb, &beats, &err) == 0) {
+			zks_beats_clear(&d->beats);
+			d->beats = beats;
+		} else {
+			log_debug("dashboard: heartbeats: %s", err.msg);
+		}
+	}
+	view = zks_view_cluster(d->store, &d->beats);
 	if (view == NULL)
 		return false;
 	text = cJSON_PrintUnformatted(view);
@@ -328,19 +337,22 @@ static void publish(struct zks_dashboard *d, bool changed, cJSON *items,
 	cJSON_Delete(doc);
 }
 
+static bool watched_locked(const struct zks_dashboard *d, int64_t now);
+
 void zks_dashboard_build(struct zks_dashboard *d)
 {
 	struct zks_store_status st;
 	cJSON *items = NULL;
 	int64_t changed_ms;
-	bool changed;
+	bool changed, watched;
 
-	changed = next_view(d, &items);
-	refresh_ensemble(d);
-	store_status(d->store, &st);
 	pthread_mutex_lock(&d->lock);
 	changed_ms = d->changed_ms;
+	watched = watched_locked(d, zks_now_ms()) || d->doc == NULL;
 	pthread_mutex_unlock(&d->lock);
+	changed = next_view(d, watched, &items);
+	refresh_ensemble(d, watched);
+	store_status(d->store, &st);
 	publish(d, changed, items, &st, changed_ms);
 	cJSON_Delete(items);
 }
@@ -571,11 +583,16 @@ void zks_dashboard_dispatch(struct zks_dashboard *d, const struct zks_dash_reque
 	bool head = strcmp(req->method, "HEAD") == 0;
 
 	memset(out, 0, sizeof(*out));
-	if (req->url_len > ZKS_DASH_URL_MAX)
-		return reply_error(out, 414, "the URL is too long");
+	if (req->url_len > ZKS_DASH_URL_MAX) {
+		reply_error(out, 414, "the URL is too long");
+		return;
+	}
 	if (!head && strcmp(req->method, "GET") != 0) {
 		out->allow = true;
-		return reply_error(out, 405, "only GET and HEAD");
+		{
+			reply_error(out, 405, "only GET and HEAD");
+			return;
+		}
 	}
 	if (d->token != NULL && strcmp(req->path, "/") == 0 && req->token_arg != NULL &&
 	    same_token(req->token_arg, strlen(req->token_arg), d->token)) {
@@ -583,15 +600,22 @@ void zks_dashboard_dispatch(struct zks_dashboard *d, const struct zks_dash_reque
 		out->location = "/";
 		out->set_cookie =
 			xasprintf(COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/", d->token);
-		return reply_text(out, 303, JSON, xstrdup("{}"));
+		{
+			reply_text(out, 303, JSON, xstrdup("{}"));
+			return;
+		}
 	}
-	if (!authorized(d, req))
-		return reply_unauthorized(req, out);
+	if (!authorized(d, req)) {
+		reply_unauthorized(req, out);
+		return;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(routes) && r == NULL; i++)
 		if (strcmp(routes[i].path, req->path) == 0)
 			r = &routes[i];
-	if (r == NULL)
-		return reply_error(out, 404, "no such page");
+	if (r == NULL) {
+		reply_error(out, 404, "no such page");
+		return;
+	}
 	if (r->kind == ROUTE_ASSET)
 		serve_asset(r, req, out);
 	else if (r->kind == ROUTE_CLUSTER)
@@ -868,6 +892,7 @@ void zks_dashboard_free(struct zks_dashboard *d)
 	zks_feed_free(d->feed);
 	cJSON_Delete(d->view);
 	cJSON_Delete(d->ensemble);
+	zks_beats_clear(&d->beats);
 	free(d->view_text);
 	free(d->doc);
 	free(d->hello_feed);
