@@ -5,7 +5,7 @@
 # requests leaving the plugin's socket answering, n2 killed (cut off, then expired) and
 # ZooKeeper stopped (the stream says stale).
 # Env: ZKSWARMD (default build/zkswarmd; build/tests/zkswarmd_standin until the view is merged),
-#      ZK_PORT (default 2231), DASH_PORT1/2 (default 2241, 2242).
+#      ZK_PORT (default 2231), DASH_PORT1/2/3 (default 2241, 2242, 2243).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -14,6 +14,7 @@ ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 ZK_PORT=${ZK_PORT:-2231}
 P1=${DASH_PORT1:-2241}
 P2=${DASH_PORT2:-2242}
+P3=${DASH_PORT3:-2243}
 SESSION_MS=4000 # beats every second; cut off past 2 s
 PY=/usr/bin/python3
 T=$(mktemp -d /tmp/zkswarm-dash.XXXXXX)
@@ -133,6 +134,15 @@ assert_contains "$hdrs" "Location: /" "to /"
 assert_contains "$hdrs" "Set-Cookie: zks_dashboard=$TOKEN; HttpOnly; SameSite=Strict; Path=/" "with the cookie"
 assert_eq "$(code -b "zks_dashboard=$TOKEN" "$U2/app.js")" 200 "the cookie: 200"
 assert_not_contains "$(curl -s -H "Authorization: Bearer $TOKEN" "$U2/api/v1/cluster")" "$TOKEN" "never the token in the document"
+printf 'tooShort7\n' >"$T/bad-token"
+assert_ok "n3 starts with a token file too short" start_node n3 ADVERTISE_ADDR=127.0.0.1 \
+	DASHBOARD_ADDR=127.0.0.1:$P3 DASHBOARD_TOKEN_FILE="$T/bad-token"
+on_exit "stop_node n3 KILL"
+wait_until 10 "its log says it serves without the dashboard" grep -q "DASHBOARD_TOKEN_FILE.*serving without the dashboard" "$T/n3/log"
+assert_eq "$(code "http://127.0.0.1:$P3/")" 000 "and nothing listens on its DASHBOARD_ADDR"
+assert_ok "its plugin socket answers" call n3 VolumeDriver.List '{}'
+assert_not_contains "$(cat "$T/n3/log")" "tooShort7" "the bad token is not logged"
+stop_node n3
 
 t_begin "the streams' limit (4 on n1)"
 for i in 1 2 3 4; do bg curl -sN --max-time 60 "$U1/api/v1/events" >"$T/s$i"; done
