@@ -13,7 +13,7 @@ tmp=$out.tmp
 	echo '#include "dashboard_assets.h"'
 	i=0
 	for f in "$@"; do
-		echo "static const unsigned char asset_$i[] = {"
+		echo "static const unsigned char asset_${i}[] = {"
 		od -An -v -tu1 "$f" | awk '{ for (i = 1; i <= NF; i++) printf "%s,", $i; print "" }'
 		echo "0};"
 		i=$((i + 1))

@@ -32,14 +32,15 @@ node_state() { doc1 | jq -e --arg n "$1" --arg s "$2" '.nodes[] | select(.id == 
 code() { curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$@"; }
 pids=()
 bg() { "$@" & pids+=($!); }
+# shellcheck disable=SC2016 # expanded when the cleanup runs
 on_exit 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; true'
 
 t_begin "setup"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
 assert_ok "n1 starts with the dashboard" start_node n1 ADVERTISE_ADDR=127.0.0.1 \
-	DASHBOARD_ADDR=127.0.0.1:$P1 DASHBOARD_MAX_STREAMS=4
+	DASHBOARD_ADDR="127.0.0.1:$P1" DASHBOARD_MAX_STREAMS=4
 assert_ok "n2 starts with the dashboard and a token" start_node n2 ADVERTISE_ADDR=127.0.0.1 \
-	DASHBOARD_ADDR=127.0.0.1:$P2 DASHBOARD_TOKEN_FILE="$T/token"
+	DASHBOARD_ADDR="127.0.0.1:$P2" DASHBOARD_TOKEN_FILE="$T/token"
 wait_until 15 "both synced" sh -c "grep -q 'mirror: synced' '$T/n1/log' && grep -q 'mirror: synced' '$T/n2/log'"
 assert_not_contains "$(cat "$T/n2/log")" "$TOKEN" "the token is never logged"
 # n2 holds an address (persistent, names n2): once its session is gone it is 'expired'.
@@ -136,7 +137,7 @@ assert_eq "$(code -b "zks_dashboard=$TOKEN" "$U2/app.js")" 200 "the cookie: 200"
 assert_not_contains "$(curl -s -H "Authorization: Bearer $TOKEN" "$U2/api/v1/cluster")" "$TOKEN" "never the token in the document"
 printf 'tooShort7\n' >"$T/bad-token"
 assert_ok "n3 starts with a token file too short" start_node n3 ADVERTISE_ADDR=127.0.0.1 \
-	DASHBOARD_ADDR=127.0.0.1:$P3 DASHBOARD_TOKEN_FILE="$T/bad-token"
+	DASHBOARD_ADDR="127.0.0.1:$P3" DASHBOARD_TOKEN_FILE="$T/bad-token"
 on_exit "stop_node n3 KILL"
 wait_until 10 "its log says it serves without the dashboard" grep -q "DASHBOARD_TOKEN_FILE.*serving without the dashboard" "$T/n3/log"
 assert_eq "$(code "http://127.0.0.1:$P3/")" 000 "and nothing listens on its DASHBOARD_ADDR"
