@@ -5,7 +5,7 @@
 # requests leaving the plugin's socket answering, n2 killed (cut off, then expired) and
 # ZooKeeper stopped (the stream says stale).
 # Env: ZKSWARMD (default build/zkswarmd; build/tests/zkswarmd_standin until the view is merged),
-#      ZK_PORT (default 2231), DASH_PORT1/2/3 (default 2241, 2242, 2243).
+#      ZKSWARMD_VALGRIND=1 (daemon.sh), ZK_PORT (default 2231), DASH_PORT1/2/3 (default 2241, 2242, 2243).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -197,5 +197,6 @@ t_begin "stop"
 t0=$(date +%s%3N)
 stop_node n1 TERM
 assert_ok "n1 stops on SIGTERM with a stream open ($(($(date +%s%3N) - t0)) ms)" grep -q "zkswarmd: stopped" "$T/n1/log"
+check_sanitizer_logs
 
 t_summary
