@@ -61,13 +61,15 @@ struct zks_dashboard {
 	struct zks_feed *feed;	/* the builder's */
 	cJSON *view;		/* the builder's: the last view */
 	char *view_text;	/* the builder's */
-	cJSON *ensemble;	/* the builder's */
 	struct zks_beats beats; /* the builder's: the last read */
-	int64_t ensemble_ms;	/* the builder's */
 
 	pthread_mutex_t lock; /* all below; a leaf */
 	pthread_cond_t cond;  /* monotonic: the builder's wake-up and the readers' */
 	bool running, stopping, changed;
+	bool ens_running; /* the ensemble's thread */
+	pthread_t ens_thread;
+	cJSON *ensemble; /* the last srvr of each server, [] before */
+	int64_t ensemble_ms;
 	int64_t changed_ms, asked_ms, built_ms;
 	char *doc; /* the document's text, NULL until the first build */
 	char *hello_feed;
@@ -200,17 +202,11 @@ static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *
 		cJSON_AddNullToObject(to, key);
 }
 
-/* The ensemble from srvr, asked at most every ZKS_DASH_ENSEMBLE_MS (the builder's). */
-static void refresh_ensemble(struct zks_dashboard *d, bool watched)
+/* The ensemble as the document shows it, from zks_srvr_probe's answer. */
+static cJSON *ensemble_json(const cJSON *probe)
 {
-	cJSON *probe, *out, *srv;
-	int64_t now = zks_now_ms();
+	cJSON *out = cJSON_CreateArray(), *srv;
 
-	if (d->ensemble != NULL &&
-	    (!d->ensemble_on || !watched || now - d->ensemble_ms < ZKS_DASH_ENSEMBLE_MS))
-		return;
-	out = cJSON_CreateArray();
-	probe = d->ensemble_on ? zks_srvr_probe(d->zk_hosts, ZKS_DASH_SRVR_TIMEOUT_MS) : NULL;
 	cJSON_ArrayForEach(srv, probe)
 	{
 		cJSON *o = cJSON_CreateObject();
@@ -229,10 +225,46 @@ static void refresh_ensemble(struct zks_dashboard *d, bool watched)
 		copy_str(o, "error", srv, "error");
 		cJSON_AddItemToArray(out, o);
 	}
-	cJSON_Delete(probe);
-	cJSON_Delete(d->ensemble);
-	d->ensemble = out;
-	d->ensemble_ms = now;
+	return out;
+}
+
+static bool watched_locked(const struct zks_dashboard *d, int64_t now);
+
+/*
+ * The ensemble's thread: srvr of each server (ZKS_DASH_SRVR_TIMEOUT_MS each) every
+ * ZKS_DASH_ENSEMBLE_MS while someone looks, off the builder's path (a server that does not
+ * answer must not delay a change).
+ */
+static void *ensemble_main(void *arg)
+{
+	struct zks_dashboard *d = arg;
+
+	pthread_mutex_lock(&d->lock);
+	while (!d->stopping) {
+		int64_t now = zks_now_ms();
+		struct timespec deadline;
+
+		if (watched_locked(d, now) &&
+		    (d->ensemble_ms == 0 || now - d->ensemble_ms >= ZKS_DASH_ENSEMBLE_MS)) {
+			cJSON *probe, *ens;
+
+			pthread_mutex_unlock(&d->lock);
+			probe = zks_srvr_probe(d->zk_hosts, ZKS_DASH_SRVR_TIMEOUT_MS);
+			ens = ensemble_json(probe);
+			cJSON_Delete(probe);
+			pthread_mutex_lock(&d->lock);
+			cJSON_Delete(d->ensemble);
+			d->ensemble = ens;
+			d->ensemble_ms = zks_now_ms();
+			d->changed = true; /* the builder shows it */
+			pthread_cond_broadcast(&d->cond);
+			continue;
+		}
+		zks_deadline_after(&deadline, CLOCK_MONOTONIC, 1000);
+		pthread_cond_timedwait(&d->cond, &d->lock, &deadline);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
 }
 
 static void rfc3339_ms(char out[32])
@@ -292,17 +324,19 @@ static void publish(struct zks_dashboard *d, bool changed, cJSON *items,
 	const char *zk_state = state_name(st);
 	char at[32], *text, *feed = cJSON_PrintUnformatted(recent), *event = NULL;
 	uint64_t seq;
+	cJSON *ensemble;
 
 	rfc3339_ms(at);
 	pthread_mutex_lock(&d->lock);
 	seq = d->seq += changed ? 1 : 0;
+	ensemble = d->ensemble != NULL ? cJSON_Duplicate(d->ensemble, true) : cJSON_CreateArray();
 	pthread_mutex_unlock(&d->lock);
 	if (doc == NULL)
 		doc = cJSON_CreateObject();
 	cJSON_AddNumberToObject(doc, "seq", (double)seq);
 	cJSON_AddStringToObject(doc, "generated_at", at);
 	cJSON_AddItemToObject(doc, "self", self);
-	cJSON_AddItemToObject(doc, "ensemble", cJSON_Duplicate(d->ensemble, true));
+	cJSON_AddItemToObject(doc, "ensemble", ensemble);
 	text = cJSON_PrintUnformatted(doc);
 	if (changed) {
 		char *its = cJSON_PrintUnformatted(items);
@@ -337,8 +371,6 @@ static void publish(struct zks_dashboard *d, bool changed, cJSON *items,
 	cJSON_Delete(doc);
 }
 
-static bool watched_locked(const struct zks_dashboard *d, int64_t now);
-
 void zks_dashboard_build(struct zks_dashboard *d)
 {
 	struct zks_store_status st;
@@ -351,7 +383,6 @@ void zks_dashboard_build(struct zks_dashboard *d)
 	watched = watched_locked(d, zks_now_ms()) || d->doc == NULL;
 	pthread_mutex_unlock(&d->lock);
 	changed = next_view(d, watched, &items);
-	refresh_ensemble(d, watched);
 	store_status(d->store, &st);
 	publish(d, changed, items, &st, changed_ms);
 	cJSON_Delete(items);
@@ -859,20 +890,23 @@ int zks_dashboard_start(struct zks_dashboard *d, uint32_t ip, uint16_t port, con
 	store_on_change(d->store, on_change, d);
 	pthread_mutex_lock(&d->lock);
 	d->running = pthread_create(&d->builder, NULL, builder_main, d) == 0;
+	d->ens_running =
+		d->ensemble_on && pthread_create(&d->ens_thread, NULL, ensemble_main, d) == 0;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
 
 void zks_dashboard_stop(struct zks_dashboard *d)
 {
-	bool join;
+	bool join, join_ens;
 
 	if (d == NULL)
 		return;
 	pthread_mutex_lock(&d->lock);
 	d->stopping = true;
 	join = d->running;
-	d->running = false;
+	join_ens = d->ens_running;
+	d->running = d->ens_running = false;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	if (d->mhd != NULL)
@@ -880,6 +914,8 @@ void zks_dashboard_stop(struct zks_dashboard *d)
 	d->mhd = NULL;
 	if (join)
 		pthread_join(d->builder, NULL);
+	if (join_ens)
+		pthread_join(d->ens_thread, NULL);
 }
 
 void zks_dashboard_free(struct zks_dashboard *d)

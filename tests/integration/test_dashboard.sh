@@ -63,6 +63,9 @@ assert_contains "$hdrs" "Content-Security-Policy: default-src 'none'; script-src
 assert_contains "$hdrs" "Referrer-Policy: no-referrer" "no referrer"
 etag=$(curl -sS -D - -o /dev/null "$U1/app.js" | sed -n 's/^ETag: //Ip' | tr -d '\r')
 assert_eq "$(code -H "If-None-Match: $etag" "$U1/app.js")" 304 "app.js: 304 on its ETag ($etag)"
+hdrs=$(curl -sS -I "$U1/")
+assert_contains "$hdrs" "HTTP/1.1 200" "HEAD /: 200"
+assert_contains "$hdrs" "Cache-Control: no-cache" "the page: no-cache, with its ETag"
 
 t_begin "a change on n2 reaches n1's stream"
 cat >"$T/latency.py" <<'PY'
