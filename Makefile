@@ -5,7 +5,8 @@
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
-#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns and fuzz_config
+#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns, fuzz_config and
+#                    fuzz_dashboard
 #                    (clang, ASan+UBSan)
 #   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
 #                    (default 600) on a copy of tests/fuzz/corpus; then the same for
@@ -50,7 +51,7 @@ TEST_LIBS := $(shell pkg-config --libs cmocka)
 
 LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c \
 	src/view/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/dashboard_assets.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -62,6 +63,15 @@ all: $(BUILD)/zkswarmd $(BUILD)/zkswarmctl
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The dashboard's page, embedded (src/api/dashboard_assets.h): od and awk, ETags by sha256sum.
+DASH_ASSETS := web/dashboard/index.html web/dashboard/app.js web/dashboard/app.css \
+	web/dashboard/favicon.svg
+$(BUILD)/gen/dashboard_assets.c: $(DASH_ASSETS) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $@ $(DASH_ASSETS)
+$(BUILD)/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c
+	$(CC) $(ALL_CPPFLAGS) -Isrc/api $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libzkswarm.a: $(LIB_OBJS)
 	ar rcs $@ $^
@@ -93,6 +103,14 @@ $(CTL_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
+# Until branch dash-view (src/view/) is merged, the dashboard's tests link a weak stand-in of
+# its view and feed (tests/unit/view_standin.c), and so does the integration test's daemon.
+VIEW_STANDIN := $(BUILD)/tests/unit/view_standin.o
+$(BUILD)/tests/test_dashboard: $(VIEW_STANDIN)
+$(BUILD)/tests/zkswarmd_standin: $(BUILD)/src/zkswarmd.o $(VIEW_STANDIN) $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # CLI over the netlink module for tests/integration/test_netlink.sh
 $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
@@ -115,18 +133,24 @@ $(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
 $(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over zks_dashboard_dispatch (tests/fuzz/fuzz_dashboard.c), the view stood in.
+$(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(VIEW_STANDIN) $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns \
-		$(FUZZ_BUILD)/fuzz_config
+		$(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dashboard
 
 # The request target gets FUZZ_SECONDS, the DNS and config targets their own.
 FUZZ_DNS_SECONDS ?= 30
 FUZZ_CONFIG_SECONDS ?= 20
+FUZZ_DASHBOARD_SECONDS ?= 20
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
 	FUZZ_DIR=config tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_config $(FUZZ_CONFIG_SECONDS)
+	FUZZ_DIR=dashboard tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dashboard $(FUZZ_DASHBOARD_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
