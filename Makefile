@@ -103,14 +103,6 @@ $(CTL_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-# Until branch dash-view (src/view/) is merged, the dashboard's tests link a weak stand-in of
-# its view and feed (tests/unit/view_standin.c), and so does the integration test's daemon.
-VIEW_STANDIN := $(BUILD)/tests/unit/view_standin.o
-$(BUILD)/tests/test_dashboard: $(VIEW_STANDIN)
-$(BUILD)/tests/zkswarmd_standin: $(BUILD)/src/zkswarmd.o $(VIEW_STANDIN) $(BUILD)/libzkswarm.a
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-
 # CLI over the netlink module for tests/integration/test_netlink.sh
 $(BUILD)/tests/netlink_driver: $(BUILD)/tests/netlink/netlink_driver.o $(BUILD)/libzkswarm.a
 	@mkdir -p $(dir $@)
@@ -133,8 +125,8 @@ $(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
 $(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
-# libFuzzer target over zks_dashboard_dispatch (tests/fuzz/fuzz_dashboard.c), the view stood in.
-$(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(VIEW_STANDIN) $(BUILD)/libzkswarm.a
+# libFuzzer target over zks_dashboard_dispatch (tests/fuzz/fuzz_dashboard.c).
+$(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 fuzz:

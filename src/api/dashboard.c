@@ -21,11 +21,14 @@
 #include <time.h>
 
 #include "dashboard_assets.h"
-#include "dashboard_view.h"
 #include "zkswarm/dashboard.h"
+#include "zkswarm/feed.h"
+#include "zkswarm/heartbeat.h"
 #include "zkswarm/log.h"
+#include "zkswarm/snapshot.h"
 #include "zkswarm/srvr.h"
 #include "zkswarm/util.h"
+#include "zkswarm/view.h"
 
 #define COOKIE "zks_dashboard"
 #define JSON "application/json"
@@ -279,6 +282,26 @@ static void rfc3339_ms(char out[32])
 	snprintf(out, 32, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
 }
 
+/* The view of a snapshot of the mirror taken now, with the beats last read. */
+static cJSON *build_view(struct zks_dashboard *d)
+{
+	struct zks_view_beat *v = xcalloc(d->beats.n + 1, sizeof(*v));
+	struct zks_view_liveness live = {.beats = v, .n = d->beats.n};
+	struct zks_snapshot snap;
+	cJSON *view;
+
+	for (size_t i = 0; i < d->beats.n; i++)
+		v[i] = (struct zks_view_beat){.node = d->beats.v[i].node,
+					      .age_ms = d->beats.v[i].age_ms,
+					      .every_ms = d->beats.v[i].every_ms};
+	zks_snap_init(&snap);
+	zks_snap_take(&snap, d->store);
+	view = zks_view_cluster(&snap, &live);
+	zks_snap_clear(&snap);
+	free(v);
+	return view;
+}
+
 /* The view now; whether it differs from the last (then the feed's new items in *items). */
 static bool next_view(struct zks_dashboard *d, bool watched, cJSON **items)
 {
@@ -297,7 +320,7 @@ static bool next_view(struct zks_dashboard *d, bool watched, cJSON **items)
 			log_debug("dashboard: heartbeats: %s", err.msg);
 		}
 	}
-	view = zks_view_cluster(d->store, &d->beats);
+	view = build_view(d);
 	if (view == NULL)
 		return false;
 	text = cJSON_PrintUnformatted(view);
@@ -306,7 +329,7 @@ static bool next_view(struct zks_dashboard *d, bool watched, cJSON **items)
 		cJSON_Delete(view);
 		return false;
 	}
-	*items = zks_feed_diff(d->feed, d->view, view);
+	*items = zks_feed_push(d->feed, zks_feed_diff(d->view, view, zks_wall_ms()));
 	cJSON_Delete(d->view);
 	free(d->view_text);
 	d->view = view;
@@ -319,7 +342,7 @@ static void publish(struct zks_dashboard *d, bool changed, cJSON *items,
 		    const struct zks_store_status *st, int64_t changed_ms)
 {
 	cJSON *doc = cJSON_Duplicate(d->view, true), *self = self_json(d, st, changed_ms);
-	cJSON *recent = zks_feed_recent(d->feed, ZKS_DASH_FEED_HELLO);
+	cJSON *recent = zks_feed_newest(d->feed, ZKS_DASH_FEED_HELLO);
 	bool stale = cJSON_IsTrue(cJSON_GetObjectItem(self, "stale"));
 	const char *zk_state = state_name(st);
 	char at[32], *text, *feed = cJSON_PrintUnformatted(recent), *event = NULL;

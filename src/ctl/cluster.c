@@ -43,6 +43,8 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		.root = root,
 		.session_timeout_ms = 10000,
 		.unmirrored = !snapshot,
+		/* The beats are the dashboard's (records.h): a snapshot does not read them. */
+		.unmirrored_subtrees = zks_unmirrored,
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 

@@ -1,7 +1,6 @@
 /*
  * fuzz_dashboard.c - libFuzzer target over the dashboard's request path without a socket
- * (zks_dashboard_dispatch), with the view stood in until branch dash-view is merged
- * (tests/unit/view_standin.c).
+ * (zks_dashboard_dispatch), over the real view and feed (src/view/).
  *
  * Input: the first byte chooses the dashboard (even: no token, odd: a token); the rest is
  * up to six lines: method, path, the request target's length as decimal text, Authorization,

@@ -4,7 +4,7 @@
 # second (measured), the beats are not mirrored, the token file, the streams' limit, hostile
 # requests leaving the plugin's socket answering, n2 killed (cut off, then expired) and
 # ZooKeeper stopped (the stream says stale).
-# Env: ZKSWARMD (default build/zkswarmd; build/tests/zkswarmd_standin until the view is merged),
+# Env: ZKSWARMD (default build/zkswarmd; in CI run.sh passes its ASan build),
 #      ZKSWARMD_VALGRIND=1 (daemon.sh), ZK_PORT (default 2231), DASH_PORT1/2/3 (default 2241, 2242, 2243).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,7 +1,7 @@
 /*
  * test_dashboard.c - the dashboard's request path without a socket
- * (zks_dashboard_dispatch) over the in-memory store, with the view stood in
- * (view_standin.c until branch dash-view is merged): routes, GET and HEAD
+ * (zks_dashboard_dispatch) over the in-memory store and the real view and
+ * feed (src/view/): routes, GET and HEAD
  * only, the security headers' table, assets with ETag and 304, the cached
  * document and its seq, the token (Bearer, cookie, /?token= then 303, 401
  * otherwise, never echoed), the URL's length, the streams' limit, hello,
