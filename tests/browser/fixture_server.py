@@ -63,10 +63,14 @@ def gen_nodes(rnd, n):
                      else "reaped" if x < 0.16 else "connected")
         heard = {"connected": rnd.randint(50, 2400), "cut off": rnd.randint(6000, 30000),
                  "expired": rnd.randint(30000, 90000), "reaped": rnd.randint(90000, 2000000)}[state]
+        if state == "connected" and i == n and n > 2:
+            heard = None  # registered, its beat not read yet: connected, never heard
+        registered = state in ("connected", "cut off")  # the rest: no /nodes/<id> record
         nodes.append({"id": nid, "state": state, "last_heard_ms": heard,
-                      "address": "198.18.0.%d" % i, "version": "0.1.0",
-                      "started_at": iso(T0 + timedelta(seconds=i)),
-                      "session": ("0x100000%010x" % i) if state in ("connected", "cut off") else None,
+                      "address": "198.18.0.%d" % i if registered else None,
+                      "version": "0.1.0" if registered else None,
+                      "started_at": iso(T0 + timedelta(seconds=i)) if registered else None,
+                      "session": ("0x100000%010x" % i) if registered else None,
                       "holds": {"leases": 0, "mounts": 0, "endpoints": 0, "addresses": 0,
                                 "members": 0}})
     nodes.sort(key=lambda x: x["id"])
@@ -76,11 +80,23 @@ def gen_nodes(rnd, n):
 def make_volume(name, holders, registered, access="single-node", options=None, created_by="n1"):
     hs = [{"node": h, "mounts": m, "exclusive": access == "single-node",
            "registered": h in registered} for h, m in holders]
-    return {"name": name, "type": "dir", "access": access,
-            "options": dict(options or {}, **({"access": access} if access != "multi-node" else {})),
+    # As view_cluster.c makes it: options only where they differ from the defaults (access's
+    # default is single-node).
+    return {"name": name, "valid": True, "type": "dir", "access": access,
+            "options": dict(options or {}, **({"access": access} if access == "multi-node" else {})),
             "created_at": iso(T0 + timedelta(minutes=5)), "created_by": created_by,
             "holders": hs, "stale": any(not h["registered"] for h in hs),
             "conflict": access == "single-node" and len(hs) > 1}
+
+
+def make_config_volume(name, holders, registered, version):
+    """A configuration volume: multi-node and read-only, its head's version ("config")."""
+    v = make_volume(name, holders, registered, "multi-node", {"type": "config", "readonly": "true"})
+    v["type"] = "config"
+    for h in v["holders"]:
+        h["exclusive"] = False
+    v["config"] = {"version": version, "files": 2, "at": iso(T0 + timedelta(minutes=7)), "by": "n1"}
+    return v
 
 
 def gen_volumes(rnd, m, ids, registered, hostile):
@@ -95,6 +111,8 @@ def gen_volumes(rnd, m, ids, registered, hostile):
         holders = [(h, rnd.randint(1, 3)) for h in sorted(rnd.sample(ids, min(k, len(ids))))]
         vols.append(make_volume("vol-%05d" % i, holders, registered, access,
                                 rnd.choice(opt_choices), rnd.choice(ids)))
+    if m >= 3:
+        vols.append(make_config_volume("cfg-app", [(ids[0], 1)], registered, 3))
     if hostile:
         vols.append(make_volume(HOSTILE_VOLUME, [(ids[-1], 1)], registered))
     vols.sort(key=lambda v: v["name"])
@@ -116,12 +134,16 @@ def gen_networks(rnd, k, ids, hostile):
                             "node": node, "address": "198.19.%d.%d/24" % (i, len(eps) + 2),
                             "name": name})
         name = "net-%d" % i
-        nets.append({"key": hashlib.sha256(name.encode()).hexdigest()[:25], "name": name,
-                     "driver": "overlay", "subnet": subnet, "gateway": "198.19.%d.1" % i,
-                     "vni": 4096 + i, "mtu": 1450, "members": members, "endpoints": eps})
+        key = hashlib.sha256(name.encode()).hexdigest()[:25]
+        # As view_cluster.c makes them: no driver (every one is zkswarm's), the name null when
+        # neither the record nor an endpoint's name record says it; pools list network keys.
+        nets.append({"key": key, "valid": True, "subnet": subnet, "gateway": "198.19.%d.1" % i,
+                     "vni": 4096 + i, "mtu": 1450, "members": members,
+                     "name": name if i < 3 or i % 4 else None, "endpoints": eps})
         pools.append({"subnet": subnet, "size": 254, "used": len(eps) + 1 + rnd.randint(0, 200 if i % 3 == 0 else 20),
-                      "networks": [name]})
-    nets.sort(key=lambda x: x["name"])
+                      "networks": [key]})
+    nets.sort(key=lambda x: x["key"])
+    pools.sort(key=lambda x: x["subnet"])
     return nets, pools
 
 
@@ -152,25 +174,26 @@ def tally(doc):
 
 def sparsen(doc):
     """Every field the contract lets be null, empty or missing, as a young daemon may send."""
-    doc["ensemble"] = []
+    doc["ensemble"] = []  # before the first srvr answered
     zk = doc["self"]["zookeeper"]
-    zk.update({"latency_ms": None, "session": None, "state": "connecting", "synced": False})
+    zk.update({"latency_ms": None, "session": None, "state": "connecting", "synced": False,
+               "mirror_nodes": 0})
     doc["self"]["stale"] = True
-    del zk["mirror_nodes"]
-    doc["self"]["version"] = None
     for n in doc["nodes"]:
         n.update({"last_heard_ms": None, "session": None, "version": None, "address": None,
                   "started_at": None})
-        del n["holds"]
     for v in doc["volumes"]:
-        v["options"] = {}
-        del v["created_at"]
+        v.update({"options": {}, "created_at": None, "created_by": None, "access": None,
+                  "valid": False})
+        if "config" in v:
+            v["config"] = None
     for net in doc["networks"]:
         for e in net["endpoints"]:
-            e["name"] = None
-        net["gateway"] = None
+            e.update({"name": None, "node": None, "address": None})
+        net.update({"gateway": None, "name": None, "vni": None, "mtu": None, "subnet": None,
+                    "valid": False})
     for p in doc["pools"]:
-        p["size"] = 0
+        p["size"] = None  # a pool whose record's name is not a subnet
     return doc
 
 

@@ -26,7 +26,7 @@ async function pageUntil(page, fn, arg0, timeout) {
 
 async function sections(page) {
 	t.ok(/2/.test(await text(page, '#g-nodes')) && /2 connected/.test(await text(page, '#g-nodes')), 'header: 2 nodes, 2 connected', await text(page, '#g-nodes'));
-	t.ok(/5/.test(await text(page, '#g-volumes')), 'header: 5 volumes', await text(page, '#g-volumes'));
+	t.ok(/6/.test(await text(page, '#g-volumes')), 'header: 6 volumes (5 and a configuration volume)', await text(page, '#g-volumes'));
 	t.ok(/connected/.test(await text(page, '#g-zk')), 'header: ZooKeeper state', await text(page, '#g-zk'));
 	t.ok(/n1/.test(await text(page, '#g-self')), 'header: this node', await text(page, '#g-self'));
 	t.ok((await text(page, '#g-updated')).length > 0, 'header: last update');
@@ -37,7 +37,9 @@ async function sections(page) {
 	t.equal(await count(page, '#nodes-body tr[data-node]'), 2, 'nodes: 2 rows');
 	t.ok(/connected/.test(await text(page, '#nodes-body tr[data-node="n2"]')) && /198\.18\.0\.2/.test(await text(page, '#nodes-body tr[data-node="n2"]')),
 		'nodes: n2 with state and address', await text(page, '#nodes-body tr[data-node="n2"]'));
-	t.equal(await count(page, '#vol-body tr[data-volume]'), 5, 'volumes: 5 rows');
+	t.equal(await count(page, '#vol-body tr[data-volume]'), 6, 'volumes: 6 rows');
+	t.ok(/config\s*v3/.test(await text(page, '#vol-body tr[data-volume="cfg-app"]')), 'a configuration volume: its type and version', await text(page, '#vol-body tr[data-volume="cfg-app"]'));
+	t.ok(/net-1/.test(await text(page, '#pools-body')) && !/[0-9a-f]{25}/.test(await text(page, '#pools-body')), 'pools: their networks by name, not key', await text(page, '#pools-body'));
 	t.equal(await count(page, '#networks .card'), 2, 'networks: 2 cards');
 	t.ok(/VNI\s*409[78]/.test(await text(page, '#networks .card')) && /MTU\s*1450/.test(await text(page, '#networks .card')), 'networks: VNI and MTU', await text(page, '#networks .card'));
 	t.equal(await count(page, '#pools-body tr'), 2, 'pools: 2 rows');
@@ -79,7 +81,7 @@ async function liveChange(page) {
 	t.ok(/added-by-test mounted on n2/.test(await text(page, '#feed')), 'the feed says so');
 	t.ok(/added-by-test/.test(await text(page, '#announce')), 'announced in the polite live region');
 	t.equal(await page.$eval('#announce', (e) => e.getAttribute('aria-live')), 'polite', 'the live region is polite');
-	t.ok(/6/.test(await text(page, '#g-volumes')), 'header counts 6 volumes');
+	t.ok(/7/.test(await text(page, '#g-volumes')), 'header counts 7 volumes');
 }
 
 async function staleState(page) {
@@ -137,12 +139,12 @@ async function dropped(page, w) {
 
 async function bigVolumes(page) {
 	await post(base, '/_fixture/load?nodes=50&volumes=10000&networks=12&hostile=1');
-	t.ok(await pageUntil(page, () => document.getElementById('c-volumes').textContent === '10,001', undefined, 10000), 'the page follows to 10,001 volumes');
+	t.ok(await pageUntil(page, () => document.getElementById('c-volumes').textContent === '10,002', undefined, 10000), 'the page follows to 10,002 volumes');
 	t.equal(await count(page, '#picture .node'), 50, 'picture: 50 nodes');
 	await page.click('#tab-volumes');
 	const rows = await count(page, '#vol-body tr');
 	t.ok(rows > 0 && rows <= 100, `only the first rows in the DOM (${rows})`);
-	t.ok(/Showing 100 of 10,001/.test(await text(page, '#vol-status')), 'says how many are shown', await text(page, '#vol-status'));
+	t.ok(/Showing 100 of 10,002/.test(await text(page, '#vol-status')), 'says how many are shown', await text(page, '#vol-status'));
 	await page.click('#vol-q');
 	await page.keyboard.type('vol-0999');
 	t.ok(await pageUntil(page, () => document.querySelectorAll('#vol-body tr[data-volume]').length === 10, undefined, 3000), 'search "vol-0999": 10 rows');
@@ -174,7 +176,7 @@ async function bigVolumes(page) {
 	const more = await pageUntil(page, () => document.querySelectorAll('#vol-body tr').length, undefined, 3000);
 	t.ok(more === 200, `"show more" adds rows (${more})`);
 	const all = await count(page, 'tr');
-	t.ok(all < 1000, `the whole page holds a bounded number of rows (${all}) at 10,001 volumes`);
+	t.ok(all < 1000, `the whole page holds a bounded number of rows (${all}) at 10,002 volumes`);
 }
 
 // nulls and missing fields where the contract allows them: the page says so, without errors
@@ -185,6 +187,9 @@ async function sparse(page) {
 	t.ok(/No server answered/.test(await text(page, '#zk-body')), 'no ensemble yet: said so');
 	t.ok(/not probed yet/.test(await text(page, '#zk-self')), 'no latency yet: said so');
 	t.ok(/unnamed/.test(await text(page, '#networks')), 'endpoints without names: "unnamed"');
+	const n1 = await text(page, '#nodes-body tr[data-node="n1"]');
+	t.ok(/connected/.test(n1) && /never/.test(n1), 'a registered node whose beat is not known: connected, never heard', n1);
+	t.ok(/unreadable record/.test(await text(page, '#networks')) && /[0-9a-f]{25}/.test(await text(page, '#networks h3')), 'unreadable network records: said so, shown by key', await text(page, '#networks h3'));
 	t.ok(await bannerShown(page), 'a mirror not synced: the stale banner');
 	t.equal(await count(page, '#picture .node'), 3, 'the picture still draws the nodes');
 	t.equal(await count(page, '#picture line.link'), 0, 'and no session line where no session');

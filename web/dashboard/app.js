@@ -630,7 +630,7 @@ function volumeRow(v) {
 	const opts = v.options || {};
 	return el('tr', { 'data-volume': v.name },
 		el('th', { scope: 'row', class: 'name' }, v.name),
-		el('td', null, v.type || '–'),
+		el('td', null, v.type || '–', v.config ? el('span', { class: 'muted', title: `${v.config.files} file(s), by ${v.config.by || '?'} at ${v.config.at || '?'}` }, ` v${v.config.version}`) : null),
 		el('td', null, v.access || '–'),
 		el('td', null, Object.keys(opts).length ? Object.keys(opts).map((k) => el('span', { class: 'chip mono' }, `${k}=${opts[k]}`)) : el('span', { class: 'muted' }, 'defaults')),
 		el('td', null, (v.holders || []).length ? (v.holders || []).map(holderChip) : el('span', { class: 'muted' }, 'none')),
@@ -648,8 +648,14 @@ function holderChip(h) {
 
 // ---------- networks and pools ----------
 
+// A network's label: its name, else its key (a network whose name no record says).
+const networkLabel = (n) => String(n.name || n.key || '');
+
 function renderNetworks(d) {
 	const pools = d.pools || [];
+	const nets = (d.networks || []).slice().sort((a, b) => networkLabel(a).localeCompare(networkLabel(b), undefined, { numeric: true }));
+	// a pool lists the keys of the networks on it
+	const netName = new Map(nets.filter((n) => n.key).map((n) => [n.key, networkLabel(n)]));
 	fill($('pools-body'), pools.map((p) => {
 		const used = Number(p.used) || 0, size = Number(p.size) || 0;
 		const pct = size > 0 ? Math.max(0, Math.min(100, (100 * used) / size)) : 0;
@@ -658,11 +664,10 @@ function renderNetworks(d) {
 			sv('title', null, label),
 			sv('rect', { x: 0, y: 0, width: 100, height: 10, class: 'bar-bg' }),
 			sv('rect', { x: 0, y: 0, width: pct.toFixed(2), height: 10, class: `bar-fg${pct >= 90 ? ' full' : pct >= 70 ? ' high' : ''}` }));
-		return el('tr', null, el('th', { scope: 'row', class: 'mono' }, p.subnet), el('td', null, (p.networks || []).join(', ') || '–'),
-			el('td', { class: 'fill' }, bar), el('td', { class: 'num' }, `${used} / ${size}`));
+		return el('tr', null, el('th', { scope: 'row', class: 'mono' }, p.subnet), el('td', null, (p.networks || []).map((k) => netName.get(k) || k).join(', ') || '–'),
+			el('td', { class: 'fill' }, bar), el('td', { class: 'num' }, size > 0 ? `${used} / ${size}` : `${used}`));
 	}));
 	$('pools-empty').hidden = pools.length > 0;
-	const nets = d.networks || [];
 	fill($('networks'), nets.map(networkCard));
 	$('networks-empty').hidden = nets.length > 0;
 }
@@ -682,8 +687,9 @@ function networkCard(n) {
 			el('td', { class: 'mono' }, e.address || '–'),
 			el('td', { class: 'mono muted', title: e.id || '' }, String(e.id || '').slice(0, 12)))));
 	}
-	return el('article', { class: 'card', 'data-network': n.name },
-		el('h3', null, n.name, ' ', badge(n.driver || 'network', 'plain')),
+	return el('article', { class: 'card', 'data-network': networkLabel(n) },
+		el('h3', null, n.name ? n.name : el('span', { class: 'mono', title: 'no record names this network' }, n.key || '–'), ' ',
+			n.valid === false ? badge('unreadable record', 'warn') : badge(`VNI ${n.vni ?? '?'}`, 'plain')),
 		el('dl', { class: 'kv' }, kv('Subnet', n.subnet, 'mono'), kv('Gateway', n.gateway, 'mono'), kv('VNI', n.vni), kv('MTU', n.mtu),
 			kv('Members', (n.members || []).join(', '))),
 		rows.length
