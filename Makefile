@@ -14,7 +14,8 @@
 #                    fuzz_config (tests/fuzz/config/) for FUZZ_CONFIG_SECONDS (default 20); crashes
 #                    are saved under tests/fuzz/crashes/ and fail the target
 #   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw,
-#                    build/bench/dnsload (DNS over UDP) and build/bench/cfgwatch (inotify)
+#                    build/bench/dnsload (DNS over UDP), build/bench/cfgwatch (inotify) and
+#                    build/bench/viewbuild (the dashboard's document at scale)
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
 #                    prints a table and writes BENCHMARKS.md (~13 min; never a test)
 #   make format      format every C file with .clang-format; make format-check fails on drift
@@ -176,7 +177,7 @@ clean:
 
 # Benchmark tools (bench/): not part of the daemon, built on their own.
 BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload \
-	$(BUILD)/bench/cfgwatch
+	$(BUILD)/bench/cfgwatch $(BUILD)/bench/viewbuild
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
 $(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h bench/common.h
@@ -195,6 +196,11 @@ $(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h bench/common.h
 $(BUILD)/bench/cfgwatch: bench/cfgwatch.c bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
+# The dashboard's build (snapshot, view, feed) at scale, over the in-memory store.
+$(BUILD)/bench/viewbuild: bench/viewbuild.c $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 bench-tools: $(BENCH_BINS)
 

@@ -2,7 +2,8 @@
 // page's performance mark `zks-rendered`, at 10,000 volumes and 50 nodes (the fixture server's
 // generated document), median of 5 cold loads (a fresh browser context each). For `make bench`.
 //
-//   node bench_render.mjs [--base URL] [--browser chromium] [--runs 5] [--nodes 50] [--volumes 10000]
+//   node bench_render.mjs [--base URL] [--browser chromium] [--runs 5] [--nodes 50] [--volumes 10000] [--json]
+// --json: one JSON object instead of the sentence (bench/run.sh's dashboard section records it).
 // Without --base it starts fixture_server.py on a free loopback port and stops it after.
 
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ const which = arg('browser', 'chromium');
 const runs = Number(arg('runs', '5'));
 const nodes = Number(arg('nodes', '50'));
 const volumes = Number(arg('volumes', '10000'));
+const json = process.argv.includes('--json');
 
 function freePort() {
 	return new Promise((res, rej) => {
@@ -67,6 +69,13 @@ async function main() {
 		const ms = all.map((r) => r.ms).sort((x, y) => x - y);
 		const med = ms[Math.floor(ms.length / 2)];
 		const mid = (k) => { const v = all.map((r) => r[k]).filter((x) => x !== null).sort((x, y) => x - y); return v.length ? v[Math.floor(v.length / 2)].toFixed(0) : '?'; };
+		if (json) {
+			const num = (k) => { const v = mid(k); return v === '?' ? null : Number(v); };
+			console.log(JSON.stringify({ label: `render-${volumes}`, browser: which, volumes, nodes, runs: ms.map((x) => Math.round(x)),
+				median_ms: Math.round(med), doc_asked_ms: num('docStart'), doc_received_ms: num('docEnd'), script_ms: num('start'),
+				parsed_ms: num('parsed'), doc_bytes: all[0].bytes || null, fetches: all.map((r) => r.fetches) }));
+			return;
+		}
 		console.log(`first render, ${volumes.toLocaleString('en')} volumes and ${nodes} nodes, headless ${which}: median ${med.toFixed(0)} ms ` +
 			`from navigation start to zks-rendered (runs: ${ms.map((x) => x.toFixed(0)).join(', ')} ms; ` +
 			`medians: the document asked at ${mid('docStart')} ms, received at ${mid('docEnd')} ms (${all[0].bytes || '?'} bytes), ` +
