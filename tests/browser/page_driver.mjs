@@ -17,8 +17,11 @@
 //   text SELECTOR                 the first match's text (answer: ok <text>)
 //   shot PATH                     a screenshot of the viewport
 //   problems                      ok if no console error, page error or failed request yet
+//   same-page                     ok if the page was not reloaded since ready (a marker set then
+//                                 in the page's window is still there)
 //   quit
-// Answers: `ok ms=N since_mark_ms=N [text]` or `FAIL reason`, one line each. The driver
+// Answers: `ok ms=N since_mark_ms=N at_ms=N [text]` (at_ms: the wall clock, ms since the epoch)
+// or `FAIL reason`, one line each. The driver
 // prints `ready` once the page rendered, and exits when stdin closes or on quit.
 
 import readline from 'node:readline';
@@ -43,6 +46,7 @@ async function main() {
 		console.log(`FAIL ${e.message}`);
 		return done(1);
 	}
+	await page.evaluate(() => { window.__zksDriverLoaded = true; });
 	console.log('ready');
 	const rl = readline.createInterface({ input: process.stdin, terminal: false });
 	for await (const line of rl) {
@@ -57,7 +61,7 @@ async function main() {
 			r = { fail: String(e && e.message ? e.message : e).split('\n')[0] };
 		}
 		const now = Date.now();
-		console.log(r.fail ? `FAIL ${r.fail}` : `ok ms=${now - t0} since_mark_ms=${now - mark}${r.text !== undefined ? ` ${r.text}` : ''}`);
+		console.log(r.fail ? `FAIL ${r.fail}` : `ok ms=${now - t0} since_mark_ms=${now - mark} at_ms=${now}${r.text !== undefined ? ` ${r.text}` : ''}`);
 	}
 	return done(0);
 }
@@ -116,6 +120,8 @@ async function run(page, w, [cmd, ...a]) {
 	case 'shot':
 		await page.screenshot({ path: a[0] });
 		return {};
+	case 'same-page':
+		return (await page.evaluate(() => window.__zksDriverLoaded === true)) ? {} : { fail: 'the page was reloaded' };
 	case 'problems': {
 		const p = w.problems();
 		return p.length ? { fail: p.slice(0, 5).join(' | ') } : {};
