@@ -17,6 +17,8 @@
 //   text SELECTOR                 the first match's text (answer: ok <text>)
 //   shot PATH                     a screenshot of the viewport
 //   problems                      ok if no console error, page error or failed request yet
+//   endpoints NETWORK             the network card's endpoints by node (answer: ok node1:a,b node2:c,
+//                                 nodes and names sorted; an unnamed endpoint as "-"; none: "none")
 //   same-page                     ok if the page was not reloaded since ready (a marker set then
 //                                 in the page's window is still there)
 //   quit
@@ -120,6 +122,23 @@ async function run(page, w, [cmd, ...a]) {
 	case 'shot':
 		await page.screenshot({ path: a[0] });
 		return {};
+	case 'endpoints':
+		return {
+			text: await page.evaluate((name) => {
+				const card = [...document.querySelectorAll('#networks .card')].find((c) => c.dataset.network === name);
+				if (!card) return 'no-card';
+				const by = {};
+				let node = '';
+				for (const tr of card.querySelectorAll('tbody tr')) {
+					const th = tr.querySelector('th');
+					if (th) node = th.textContent.trim();
+					const name = tr.querySelector('td').textContent.trim();
+					(by[node] = by[node] || []).push(name === 'unnamed' ? '-' : name);
+				}
+				const nodes = Object.keys(by).sort();
+				return nodes.length ? nodes.map((n) => `${n}:${by[n].sort().join(',')}`).join(' ') : 'none';
+			}, a[0]),
+		};
 	case 'same-page':
 		return (await page.evaluate(() => window.__zksDriverLoaded === true)) ? {} : { fail: 'the page was reloaded' };
 	case 'problems': {

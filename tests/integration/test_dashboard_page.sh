@@ -61,12 +61,21 @@ read_answer() {
 	[[ $line == ok* || $line == ready ]]
 }
 
+# page_line WORD...: the command line for page_driver.mjs, a word with spaces in double quotes.
+page_line() {
+	local w l=""
+	for w in "$@"; do
+		if [[ $w == *" "* ]]; then l+="\"$w\" "; else l+="$w "; fi
+	done
+	echo "${l% }"
+}
+
 # ask_all SECONDS COMMAND...: the command to every page at once, then each one's answer.
 # Prints "browser: answer" lines; 0 only if every answer is ok.
 ask_all() {
 	local secs=$1 b rc=0
 	shift
-	for b in "${BROWSERS[@]}"; do echo "$*" >&"${page_in[$b]}"; done
+	for b in "${BROWSERS[@]}"; do page_line "$@" >&"${page_in[$b]}"; done
 	for b in "${BROWSERS[@]}"; do
 		read_answer "$b" "$secs" || rc=1
 		echo "$b: ${answer[$b]}"
