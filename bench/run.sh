@@ -978,6 +978,7 @@ config_report() {
 # tests' dependencies are there or can be installed.  Needs neither ZooKeeper nor the daemon.
 dashboard_section() {
 	local n out
+	dashboard_readpath
 	log "dashboard: the cluster document at scale (build/bench/viewbuild, best of 3)"
 	for n in 1000 10000; do
 		out=$("$VIEWBUILD" --volumes "$n" --nodes 50 --runs 3 --label "view-$n" 2>>"$W/viewbuild.err") ||
@@ -998,6 +999,49 @@ dashboard_section() {
 	fi
 	rec "$out"
 	jq -r '"  first render: median \(.median_ms) ms (runs \(.runs | map(tostring) | join(", ")) ms)"' <<<"$out"
+}
+
+# dashboard_readpath: the plugin's read path (1,000 volumes) with no dashboard open, then with
+# 20 open: each fetched the document once and keeps its event stream open and read, as a page
+# does (the beats change the view every second while someone looks: a build and a change event
+# to every stream each second).  A daemon of its own (DASHBOARD_ADDR on loopback).
+dashboard_readpath() {
+	local port=${BENCH_DASH_PORT:-9399} i c k th pids=() ev
+	log "dashboard: the read path with 0 and 20 open dashboards (1,000 volumes)"
+	D_ENV="DASHBOARD_ADDR=127.0.0.1:$port DASHBOARD_MAX_STREAMS=32" daemon_start "$W/st-dash" "$ROOT-dash"
+	if ! daemon_wait_synced 30; then
+		log "  the daemon did not sync: not measured"
+		daemon_stop
+		return 0
+	fi
+	"$LOADGEN" -S "$D_SOCK" -c 8 -t 2 -n 1000 'VolumeDriver.Create {"Name":"d%d"}' >/dev/null 2>>"$W/loadgen.err"
+	for k in 0 20; do
+		pids=()
+		for ((i = 0; i < k; i++)); do
+			curl -s --max-time 10 -o /dev/null "http://127.0.0.1:$port/api/v1/cluster"
+			curl -sN --max-time 300 -o "$W/dash-stream.$i" "http://127.0.0.1:$port/api/v1/events" &
+			pids+=($!)
+		done
+		for _ in $(seq 100); do
+			[ "$k" = 0 ] || [ "$(grep -l 'event: hello' "$W"/dash-stream.* 2>/dev/null | wc -l)" -ge "$k" ] && break
+			sleep 0.1
+		done
+		for c in 1 8; do
+			th=1
+			[ "$c" -gt 1 ] && th=2
+			lg dashboard "dash-get-c$c-s$k" -c "$c" -t "$th" -d "$DUR" -w "$WARM" --rand 1000 'VolumeDriver.Get {"Name":"d%r"}'
+			lg dashboard "dash-list-c$c-s$k" -c "$c" -t "$th" -d "$DUR" -w "$WARM" 'VolumeDriver.List {}'
+		done
+		if [ "$k" -gt 0 ]; then
+			ev=$(cat "$W"/dash-stream.* | grep -c '^event: change' || true)
+			rec "{\"key\":\"dash-streams\",\"streams\":$k,\"change_events\":$ev,\"open_at_end\":$(for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && echo x; done | wc -l)}"
+			log "  $k streams: $ev change events received in all"
+			for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+			for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+			rm -f "$W"/dash-stream.*
+		fi
+	done
+	daemon_stop
 }
 
 # dashboard_report: the dashboard section of the report (markdown)
@@ -1029,6 +1073,24 @@ dashboard_report() {
 	else
 		echo "The page's first render: not measured in this run (the browser tests' dependencies missing)."
 	fi
+	echo
+	if [ "$(R dash-get-c1-s0 .req_per_s)" != - ]; then
+		echo "The plugin's read path while dashboards are open (1,000 volumes; a daemon with \`DASHBOARD_ADDR\` on"
+		echo "loopback; 20 open: each fetched the document once and reads its event stream, as a page does):"
+		echo
+		echo "| endpoint | conns | req/s, none open | req/s, 20 open | p50 µs (none / 20) | p99 µs (none / 20) | errors (none / 20) | daemon CPU µs/req (none / 20) |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		local e c a b
+		for e in get list; do
+			for c in 1 8; do
+				a=dash-$e-c$c-s0 b=dash-$e-c$c-s20
+				echo "| VolumeDriver.${e^} | $c | $(num "$(R "$a" .req_per_s)") | $(num "$(R "$b" .req_per_s)") | $(R "$a" .all.p50_us) / $(R "$b" .all.p50_us) | $(R "$a" .all.p99_us) / $(R "$b" .all.p99_us) | $(R "$a" .errors) / $(R "$b" .errors) | $(jq -rs --arg a "$a" --arg b "$b" 'def u(k): (map(select(.label == k)) | last) as $r | if $r == null then "-" else ($r.daemon_cpu_ms * 1000 / ($r.req_per_s * '"$DUR"') | floor | tostring) end; "\(u($a)) / \(u($b))"' "$RESULTS") |"
+			done
+		done
+		echo
+		echo "The 20 streams received $(R dash-streams .change_events) change events in all over those runs (the beats change the"
+		echo "view every second while someone looks); $(R dash-streams .open_at_end) of 20 were still open at the end."
+	fi
 }
 
 HAVE_PERF=0
@@ -1055,9 +1117,14 @@ T_BEGIN=$(date +%s)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 log "load average at start $LOAD_START (before waiting: $LOAD_BEGIN, waited ${WAITED}s)"
 
+zk_start "$W/zk"
+FORCESYNC=$(zk_forcesync)
+log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
+
 if [ "$ONLY" = dashboard ]; then
 	set +e
 	dashboard_section
+	zk_stop
 	{
 		dashboard_report
 		echo
@@ -1070,10 +1137,6 @@ if [ "$ONLY" = dashboard ]; then
 	cat "$W/dashboard.md"
 	exit 0
 fi
-
-zk_start "$W/zk"
-FORCESYNC=$(zk_forcesync)
-log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
 
 if [ "$ONLY" = dns ]; then
 	DOCKER_VERSION="not measured"
