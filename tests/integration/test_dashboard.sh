@@ -4,13 +4,14 @@
 # second (measured), the beats are not mirrored, the token file, the streams' limit, hostile
 # requests leaving the plugin's socket answering, n2 killed (cut off, then expired) and
 # ZooKeeper stopped (the stream says stale).
-# Env: ZKSWARMD (default build/zkswarmd; in CI run.sh passes its ASan build),
+# Env: ZKSWARMD, ZKSWARMCTL (default build/zkswarmd, build/zkswarmctl; in CI run.sh passes ASan builds),
 #      ZKSWARMD_VALGRIND=1 (daemon.sh), ZK_PORT (default 2231), DASH_PORT1/2/3 (default 2241, 2242, 2243).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
+ZKSWARMCTL=${ZKSWARMCTL:-$top/build/zkswarmctl}
 ZK_PORT=${ZK_PORT:-2231}
 P1=${DASH_PORT1:-2241}
 P2=${DASH_PORT2:-2242}
@@ -130,6 +131,9 @@ while k.get('/zkswarm-it/heartbeats/n2')[1].version < v0 + 3 and time.monotonic(
 k.stop()
 "
 assert_eq "$(doc1 | jq .self.zookeeper.mirror_nodes)" "$n_before" "n1's mirror did not grow or change count ($n_before nodes)"
+# zkswarmctl's snapshot reads what the daemons' mirrors read: the beats' subtree is skipped.
+ctl_synced() { "$ZKSWARMCTL" -v --zk-hosts "127.0.0.1:$ZK_PORT" --zk-root /zkswarm-it status 2>&1 >/dev/null | sed -n 's/.*mirror: synced \([0-9]*\) nodes.*/\1/p'; }
+assert_eq "$(ctl_synced)" "$(doc1 | jq .self.zookeeper.mirror_nodes)" "zkswarmctl's snapshot: as many nodes as n1's mirror (no beat read)"
 
 t_begin "the token (n2)"
 assert_eq "$(code "$U2/api/v1/cluster")" 401 "no token: 401"
