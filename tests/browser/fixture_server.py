@@ -137,7 +137,7 @@ def gen_networks(rnd, k, ids, hostile):
         key = hashlib.sha256(name.encode()).hexdigest()[:25]
         # As view_cluster.c makes them: no driver (every one is zkswarm's), the name null when
         # neither the record nor an endpoint's name record says it; pools list network keys.
-        nets.append({"key": key, "valid": True, "subnet": subnet, "gateway": "198.19.%d.1" % i,
+        nets.append({"key": key, "valid": True, "subnet": subnet, "gateway": "198.19.%d.1/24" % i,
                      "vni": 4096 + i, "mtu": 1450, "members": members,
                      "name": name if i < 3 or i % 4 else None, "endpoints": eps})
         pools.append({"subnet": subnet, "size": 254, "used": len(eps) + 1 + rnd.randint(0, 200 if i % 3 == 0 else 20),

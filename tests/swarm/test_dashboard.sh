@@ -118,6 +118,9 @@ wait_until 10 "the pool's fill counts the three (at least 3 of 254 used)" pool_u
 USED=$(pool_used)
 echo "    (the page shows $USED of 254 addresses of $NET used: the three containers' and the gateway's)"
 assert_ok "the pool's fill bar drawn" ask 10 wait "#pools-body tr" "${NET//./\\.}.*addresses used" 2000
+assert_ok "node1's document saved" sh -c "ip netns exec '$NS1' curl -sf --max-time 10 http://127.0.0.1:$PORT/api/v1/cluster >'$C/real.json'"
+assert_ok "the fixture's document (tests/browser) has the real one's shape" \
+	/usr/bin/python3 "$top/tests/browser/shape_check.py" "$C/real.json"
 if [ -n "$SHOT" ]; then
 	assert_ok "the overview" ask 10 tab overview
 	assert_ok "a screenshot of node1's page ($SHOT)" ask 30 shot "$SHOT"
