@@ -241,6 +241,15 @@ class Fixture:
         with self.lock:
             self.item("node.joined", "n1", "n1", "n1 joined")
             self.item("node.joined", "n2", "n2", "n2 joined")
+            # As feed.c says it when the endpoint's name record came after the endpoint (a
+            # container is named once it runs): the id's first 12 digits; the page shows the
+            # name the document has by now.
+            for net in self.doc["networks"][:1]:
+                named = [e for e in net["endpoints"] if e["name"]]
+                if named:
+                    e = named[0]
+                    self.item("endpoint.joined", e["id"][:12], e["node"], "%s joined %s on %s (%s)" % (
+                        e["id"][:12], net["name"] or net["key"][:12], e["node"], e["address"]))
             if args.hostile:
                 self.item("volume.created", HOSTILE_VOLUME, "n1", "%s created by n1" % HOSTILE_VOLUME)
 

@@ -48,6 +48,9 @@ async function sections(page) {
 	t.ok(/leader/.test(await text(page, '#zk-body tr.leader')), 'ZooKeeper: the leader named');
 	t.ok(/0x1000000000001/.test(await text(page, '#zk-self')) && /synced/.test(await text(page, '#zk-self')), 'ZooKeeper: this node\'s session and mirror');
 	t.ok((await count(page, '#feed li')) >= 3, 'feed: the hello items');
+	const ep = await page.$eval('#feed li[data-kind="endpoint.joined"] .text', (e) => ({ text: e.textContent, title: e.title }));
+	t.ok(!/^[0-9a-f]{12} /.test(ep.text) && / joined net-\d on n\d+ \(/.test(ep.text) && /^endpoint [0-9a-f]{12}/.test(ep.title),
+		'feed: an endpoint that joined before its name record, shown by the name the document has', ep);
 	// every tab shows its panel when clicked
 	for (const name of ['nodes', 'volumes', 'networks', 'zookeeper', 'feed', 'overview']) {
 		await page.click(`#tab-${name}`);

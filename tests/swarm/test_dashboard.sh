@@ -114,6 +114,7 @@ assert_ok "node1: a2" dk 1 run -d --name a2 --network n "$IMAGE" sleep 600
 assert_ok "node2: b1" dk 2 run -d --name b1 --network n "$IMAGE" sleep 600
 assert_ok "the networks tab" ask 10 tab networks
 wait_until 20 "endpoints per node: node1 a1 a2, node2 b1" endpoints_are "node1:a1,a2 node2:b1"
+assert_ok "the feed names them (their names came after them)" ask 10 wait "#feed" "b1 joined dash on node2" 5000
 wait_until 10 "the pool's fill counts the three (at least 3 of 254 used)" pool_used_at_least 3
 USED=$(pool_used)
 echo "    (the page shows $USED of 254 addresses of $NET used: the three containers' and the gateway's)"

@@ -335,6 +335,7 @@ function renderAll() {
 	const d = app.doc;
 	if (!d) return;
 	indexVolumes(d);
+	learnEndpointNames(d);
 	renderGlance(d);
 	renderStale();
 	renderPicture(d);
@@ -752,12 +753,36 @@ const KINDS = {
 	'config.changed': ['⚙', 'config changed', 'k-info'],
 };
 
+// Endpoint names by the first 12 digits of their ids, from every document seen (bounded): the
+// feed names an endpoint by its id when its name record came after it (a container is named
+// once it runs); the page shows the name it has learnt since.
+const EP_NAMES_MAX = 20000;
+
+function learnEndpointNames(d) {
+	if (!app.epNames) app.epNames = new Map();
+	for (const n of d.networks || []) {
+		for (const e of n.endpoints || []) {
+			if (typeof e.id === 'string' && typeof e.name === 'string' && e.name) app.epNames.set(e.id.slice(0, 12), e.name);
+		}
+	}
+	if (app.epNames.size > EP_NAMES_MAX) app.epNames = new Map([...app.epNames].slice(-EP_NAMES_MAX / 2));
+}
+
+function feedText(it) {
+	const text = it.text || `${it.subject || ''}${it.node ? ` on ${it.node}` : ''}`;
+	const sub = typeof it.subject === 'string' ? it.subject : '';
+	if (/^endpoint\./.test(it.kind) && /^[0-9a-f]{12}$/.test(sub) && text.startsWith(sub) && app.epNames && app.epNames.has(sub)) {
+		return el('span', { class: 'text', title: `endpoint ${sub}…` }, app.epNames.get(sub), text.slice(sub.length));
+	}
+	return el('span', { class: 'text' }, text);
+}
+
 function feedItem(it) {
 	const [icon, label, cls] = KINDS[it.kind] || ['•', String(it.kind || 'change'), 'k-info'];
 	return el('li', { class: `item ${cls}`, 'data-kind': it.kind, 'data-id': it.id },
 		el('span', { class: 'icon', 'aria-hidden': 'true' }, icon),
 		el('span', { class: 'kind' }, label),
-		el('span', { class: 'text' }, it.text || `${it.subject || ''}${it.node ? ` on ${it.node}` : ''}`),
+		feedText(it),
 		it.at ? timeEl(it.at, fmtTime(it.at)) : null);
 }
 
