@@ -16,12 +16,22 @@
 #ifndef ZKSWARM_HEARTBEAT_H
 #define ZKSWARM_HEARTBEAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "zkswarm/error.h"
 #include "zkswarm/store.h"
 
 #define ZKS_BEATS_READ_MS 1000 /* the reader asks ZooKeeper at most this often */
+/*
+ * ... unless a beat of the last read, aged since, is now late and that read is at least this
+ * old: then it asks again before telling (a beat read just before its next write would
+ * otherwise look late until the next read: between two reads a beat ages by up to
+ * ZKS_BEATS_READ_MS, as much as a whole period at a 4 s session).
+ */
+#define ZKS_BEATS_CONFIRM_MS 200
+/* A beat older than this many of its periods is late: its node is "cut off" (view.h). */
+#define ZKS_BEAT_LATE_PERIODS 2
 
 struct zks_beat {
 	char *node;
@@ -37,6 +47,12 @@ struct zks_beats {
 void zks_beats_clear(struct zks_beats *b);
 /* The beat of node, or NULL. */
 const struct zks_beat *zks_beats_find(const struct zks_beats *b, const char *node);
+
+/* A beat age_ms old (-1: unknown) of a writer beating every every_ms (0: unknown) is late. */
+static inline bool zks_beat_late(int64_t age_ms, int64_t every_ms)
+{
+	return age_ms >= 0 && every_ms > 0 && age_ms > ZKS_BEAT_LATE_PERIODS * every_ms;
+}
 
 /* The rule above: -1 if our own beat is not known yet (own_mtime_ms 0). */
 int64_t zks_beat_age(int64_t own_mtime_ms, int64_t own_answered_ms, int64_t now_ms,
@@ -57,7 +73,8 @@ int zks_heartbeat_beat(struct zks_heartbeat *hb, struct zks_error *err);
 
 /*
  * Every node's beat and its age now (a copy in out, to clear): read from ZooKeeper when the
- * last read is over ZKS_BEATS_READ_MS old, else the last read's beats aged by the time since.
+ * last read is over ZKS_BEATS_READ_MS old (or over ZKS_BEATS_CONFIRM_MS and a beat of it
+ * would now be late), else the last read's beats aged by the time since.
  * -1 if ZooKeeper cannot be read and nothing was read before.
  */
 int zks_heartbeat_ages(struct zks_heartbeat *hb, struct zks_beats *out, struct zks_error *err);

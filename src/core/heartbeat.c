@@ -215,6 +215,23 @@ static void copy_aged(const struct zks_beats *b, int64_t since_ms, struct zks_be
 	}
 }
 
+/* The last read does for now: young enough, and no beat of it late only by ageing. */
+static bool read_will_do(const struct zks_heartbeat *hb, int64_t now)
+{
+	int64_t since = now - hb->read_ms;
+
+	if (hb->read_ms == 0 || since >= ZKS_BEATS_READ_MS)
+		return false;
+	for (size_t i = 0; since >= ZKS_BEATS_CONFIRM_MS && i < hb->read.n; i++) {
+		const struct zks_beat *b = &hb->read.v[i];
+
+		if (b->age_ms >= 0 && !zks_beat_late(b->age_ms, b->every_ms) &&
+		    zks_beat_late(b->age_ms + since, b->every_ms))
+			return false;
+	}
+	return true;
+}
+
 int zks_heartbeat_ages(struct zks_heartbeat *hb, struct zks_beats *out, struct zks_error *err)
 {
 	struct zks_beats fresh = {0};
@@ -223,7 +240,7 @@ int zks_heartbeat_ages(struct zks_heartbeat *hb, struct zks_beats *out, struct z
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&hb->lock);
-	if (hb->reading || (hb->read_ms != 0 && now - hb->read_ms < ZKS_BEATS_READ_MS)) {
+	if (hb->reading || read_will_do(hb, now)) {
 		r = hb->read_ms != 0 ? 0
 				     : zks_error_set(err, ZKS_ERR_UNAVAILABLE,
 						     "the heartbeats are being read");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "zkswarm/cidr.h"
+#include "zkswarm/heartbeat.h"
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 #include "zkswarm/view.h"
@@ -343,9 +344,7 @@ static bool holds_any(const cJSON *holds)
 static const char *node_state(bool registered, const cJSON *holds, const struct zks_view_beat *b)
 {
 	if (registered)
-		return b != NULL && b->age_ms >= 0 && b->every_ms > 0 && b->age_ms > 2 * b->every_ms
-			       ? "cut off"
-			       : "connected";
+		return b != NULL && zks_beat_late(b->age_ms, b->every_ms) ? "cut off" : "connected";
 	if (holds_any(holds))
 		return "expired";
 	return b != NULL ? "reaped" : NULL;

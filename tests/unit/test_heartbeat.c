@@ -3,11 +3,12 @@
  * rule (our own beat's mtime plus monotonic time since, minus theirs; never
  * the viewer's wall clock against ZooKeeper's), a beat creating then setting
  * its record, every node's beat read back with its period, unknown ages
- * before our own first beat, and the reader asking the store at most once a
- * second.
+ * before our own first beat, the reader asking the store at most once a
+ * second, and again sooner before it tells a beat late only by ageing.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helpers.h"
 #include "zkswarm/heartbeat.h"
@@ -86,6 +87,56 @@ static void test_beats_and_ages(void **state)
 	zks_mem_backend_free(b);
 }
 
+/* Wait (bounded by the clock itself) until ms have passed since t0. */
+static void until_ms(int64_t t0, int64_t ms)
+{
+	struct timespec ts = {.tv_nsec = 5000000};
+
+	while (zks_now_ms() - t0 < ms)
+		nanosleep(&ts, NULL);
+}
+
+/* A beat that the last read, aged, would make late is read again first: n2 beats every 100 ms
+ * (late past 200 ms); a new beat within the second after a read is seen, and a beat that
+ * stopped is late. */
+static void test_confirm_before_late(void **state)
+{
+	struct zks_mem_backend *b = test_backend_new();
+	struct zks_store *s1 = zks_store_mem_new(b), *s2 = zks_store_mem_new(b);
+	struct zks_heartbeat *h1 = zks_heartbeat_new(s1, "n1", 2500);
+	struct zks_heartbeat *h2 = zks_heartbeat_new(s2, "n2", 100);
+	struct zks_beats beats;
+	struct zks_error err = {0};
+	const struct zks_beat *n2;
+	int64_t t0;
+
+	(void)state;
+	assert_ok(zks_heartbeat_beat(h1, &err), &err);
+	assert_ok(zks_heartbeat_beat(h2, &err), &err);
+	assert_ok(zks_heartbeat_ages(h1, &beats, &err), &err);
+	t0 = zks_now_ms();
+	assert_non_null(n2 = zks_beats_find(&beats, "n2"));
+	assert_false(zks_beat_late(n2->age_ms, n2->every_ms));
+	zks_beats_clear(&beats);
+	until_ms(t0, 300);
+	assert_ok(zks_heartbeat_beat(h2, &err), &err);
+	assert_ok(zks_heartbeat_ages(h1, &beats, &err), &err);
+	assert_non_null(n2 = zks_beats_find(&beats, "n2"));
+	assert_false(zks_beat_late(n2->age_ms, n2->every_ms)); /* read again: the new beat */
+	zks_beats_clear(&beats);
+	t0 = zks_now_ms();
+	until_ms(t0, 300);
+	assert_ok(zks_heartbeat_ages(h1, &beats, &err), &err);
+	assert_non_null(n2 = zks_beats_find(&beats, "n2"));
+	assert_true(zks_beat_late(n2->age_ms, n2->every_ms)); /* no new beat: late */
+	zks_beats_clear(&beats);
+	zks_heartbeat_free(h1);
+	zks_heartbeat_free(h2);
+	store_destroy(s1);
+	store_destroy(s2);
+	zks_mem_backend_free(b);
+}
+
 /* The writer's thread: a beat at once; stop joins it promptly. */
 static void test_thread(void **state)
 {
@@ -118,6 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_age_rule),
 		cmocka_unit_test(test_beats_and_ages),
+		cmocka_unit_test(test_confirm_before_late),
 		cmocka_unit_test(test_thread),
 	};
 
