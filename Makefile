@@ -5,7 +5,8 @@
 #   make asan-check  unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind    unit tests under valgrind's memcheck
 #   make plugin      the managed plugin bundle in plugin/ (config.json + rootfs/)
-#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns and fuzz_config
+#   make fuzz        the libFuzzer targets build-fuzz/fuzz_request, fuzz_dns, fuzz_config and
+#                    fuzz_dashboard
 #                    (clang, ASan+UBSan)
 #   make fuzz-run    replay tests/fuzz/regressions/*, then fuzz for FUZZ_SECONDS
 #                    (default 600) on a copy of tests/fuzz/corpus; then the same for
@@ -13,7 +14,8 @@
 #                    fuzz_config (tests/fuzz/config/) for FUZZ_CONFIG_SECONDS (default 20); crashes
 #                    are saved under tests/fuzz/crashes/ and fail the target
 #   make bench-tools the load tools build/bench/loadgen (libcurl), build/bench/zkraw,
-#                    build/bench/dnsload (DNS over UDP) and build/bench/cfgwatch (inotify)
+#                    build/bench/dnsload (DNS over UDP), build/bench/cfgwatch (inotify) and
+#                    build/bench/viewbuild (the dashboard's document at scale)
 #   make bench       bench/run.sh: its own ZooKeeper and daemon (and a Docker engine),
 #                    prints a table and writes BENCHMARKS.md (~13 min; never a test)
 #   make format      format every C file with .clang-format; make format-check fails on drift
@@ -48,8 +50,9 @@ LDNS_LIBS := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
 LIBS := $(shell pkg-config --libs $(PKGS)) $(LDNS_LIBS) -lzookeeper_mt -lcrypto -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
-LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_SRCS := $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/sys/*.c src/api/*.c src/dns/*.c \
+	src/view/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/dashboard_assets.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -61,6 +64,15 @@ all: $(BUILD)/zkswarmd $(BUILD)/zkswarmctl
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The dashboard's page, embedded (src/api/dashboard_assets.h): od and awk, ETags by sha256sum.
+DASH_ASSETS := web/dashboard/index.html web/dashboard/app.js web/dashboard/app.css \
+	web/dashboard/favicon.svg
+$(BUILD)/gen/dashboard_assets.c: $(DASH_ASSETS) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $@ $(DASH_ASSETS)
+$(BUILD)/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c
+	$(CC) $(ALL_CPPFLAGS) -Isrc/api $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libzkswarm.a: $(LIB_OBJS)
 	ar rcs $@ $^
@@ -114,18 +126,24 @@ $(BUILD)/fuzz_dns: $(BUILD)/tests/fuzz/fuzz_dns.o $(BUILD)/libzkswarm.a
 $(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over zks_dashboard_dispatch (tests/fuzz/fuzz_dashboard.c).
+$(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns \
-		$(FUZZ_BUILD)/fuzz_config
+		$(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dashboard
 
 # The request target gets FUZZ_SECONDS, the DNS and config targets their own.
 FUZZ_DNS_SECONDS ?= 30
 FUZZ_CONFIG_SECONDS ?= 20
+FUZZ_DASHBOARD_SECONDS ?= 20
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
 	FUZZ_DIR=config tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_config $(FUZZ_CONFIG_SECONDS)
+	FUZZ_DIR=dashboard tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dashboard $(FUZZ_DASHBOARD_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -159,7 +177,7 @@ clean:
 
 # Benchmark tools (bench/): not part of the daemon, built on their own.
 BENCH_BINS := $(BUILD)/bench/loadgen $(BUILD)/bench/zkraw $(BUILD)/bench/dnsload \
-	$(BUILD)/bench/cfgwatch
+	$(BUILD)/bench/cfgwatch $(BUILD)/bench/viewbuild
 BENCH_CFLAGS = -std=gnu11 -pthread $(WARN) $(CFLAGS)
 
 $(BUILD)/bench/loadgen: bench/loadgen.c bench/samples.h bench/common.h
@@ -178,6 +196,11 @@ $(BUILD)/bench/dnsload: bench/dnsload.c bench/samples.h bench/common.h
 $(BUILD)/bench/cfgwatch: bench/cfgwatch.c bench/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DTHREADED $(LDFLAGS) -o $@ $< -lzookeeper_mt -lpthread
+
+# The dashboard's build (snapshot, view, feed) at scale, over the in-memory store.
+$(BUILD)/bench/viewbuild: bench/viewbuild.c $(BUILD)/libzkswarm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 bench-tools: $(BENCH_BINS)
 

@@ -36,7 +36,10 @@
 #   BENCH_CONFIG       0 skips the configuration section (default 1)
 #   BENCH_CONFIG_N     puts per daemon count in the configuration section (default 30)
 #   BENCH_CONFIG_SWARM_N  updates per Docker variant there (default 5)
-#   BENCH_ONLY         dns or config: only that section; prints its part of the report (and writes
+#   BENCH_DASHBOARD    0 skips the dashboard section (default 1): build/bench/viewbuild (the
+#                      cluster document at 1,000 and 10,000 volumes) and the page's first render
+#                      in headless Chromium (tests/browser/bench_render.mjs; scripts/browser-deps.sh)
+#   BENCH_ONLY         dns, config or dashboard: only that section; prints its part of the report (and writes
 #                      it to BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
 set -euo pipefail
 
@@ -48,9 +51,11 @@ LOADGEN=$top/$BUILD/bench/loadgen
 ZKRAW=$top/$BUILD/bench/zkraw
 DNSLOAD=$top/$BUILD/bench/dnsload
 CFGWATCH=$top/$BUILD/bench/cfgwatch
+VIEWBUILD=$top/$BUILD/bench/viewbuild
 OUT=${BENCH_OUT:-$top/BENCHMARKS.md}
 DO_DNS=${BENCH_DNS:-1}
 DO_CONFIG=${BENCH_CONFIG:-1}
+DO_DASHBOARD=${BENCH_DASHBOARD:-1}
 ONLY=${BENCH_ONLY:-}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-120}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1.5}
@@ -79,7 +84,7 @@ ENVLINE=$(env | grep -E '^BENCH_' | sort | tr '\n' ' ' || true)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
-case "$ONLY" in "" | dns | config) ;; *) die "BENCH_ONLY: dns or config, not $ONLY" ;; esac
+case "$ONLY" in "" | dns | config | dashboard) ;; *) die "BENCH_ONLY: dns, config or dashboard, not $ONLY" ;; esac
 now_ms() { date +%s%3N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -93,7 +98,7 @@ if [ "${1:-}" = --report ]; then
 	RESULTS=$W/results.jsonl
 	NOTES=$W/notes.md
 else
-	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD" "$CFGWATCH"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
+	for t in "$LOADGEN" "$ZKRAW" "$DNSLOAD" "$CFGWATCH" "$VIEWBUILD"; do [ -x "$t" ] || die "$t missing: run make bench-tools (or make bench)"; done
 	[ -x "$BUILD/zkswarmd" ] || die "$BUILD/zkswarmd missing: run make"
 	[ -x "$BUILD/zkswarmctl" ] || die "$BUILD/zkswarmctl missing: run make"
 	[ "$(id -u)" = 0 ] || die "run as root (the daemon makes directories and, for Docker, links)"
@@ -967,6 +972,127 @@ config_report() {
 	echo "figures) and the task runs the local image."
 }
 
+# ---- the dashboard (issue 14): one build of the cluster document, the page's first render -----
+# dashboard_section: viewbuild at 1,000 and 10,000 volumes (50 nodes), then bench_render.mjs
+# (10,000 volumes, 50 nodes, median of 5 cold loads in headless Chromium) if the browser
+# tests' dependencies are there or can be installed.  Needs neither ZooKeeper nor the daemon.
+dashboard_section() {
+	local n out
+	dashboard_readpath
+	log "dashboard: the cluster document at scale (build/bench/viewbuild, best of 3)"
+	for n in 1000 10000; do
+		out=$("$VIEWBUILD" --volumes "$n" --nodes 50 --runs 3 --label "view-$n" 2>>"$W/viewbuild.err") ||
+			log "  viewbuild at $n volumes: exit status $? ($(tail -1 "$W/viewbuild.err" 2>/dev/null))"
+		[ -n "$out" ] || continue
+		rec "$out"
+		jq -r '"  \(.label): snapshot \(.take_ms) ms, view \(.build_ms) ms, text \(.print_ms) ms (\(.bytes) bytes), a change'"'"'s diff \(.diff_ms) ms"' <<<"$out"
+	done
+	log "dashboard: the page's first render in headless Chromium (tests/browser/bench_render.mjs)"
+	if ! scripts/browser-deps.sh >"$W/browser-deps.log" 2>&1; then
+		log "  not measured: scripts/browser-deps.sh failed ($(tail -1 "$W/browser-deps.log"))"
+		return 0
+	fi
+	out=$(timeout 300 node tests/browser/bench_render.mjs --json --runs 5 --nodes 50 --volumes 10000 2>>"$W/render.err" | tail -1) || true
+	if [ -z "$out" ] || ! jq -e . >/dev/null 2>&1 <<<"$out"; then
+		log "  bench_render.mjs printed nothing usable: $(tail -1 "$W/render.err" 2>/dev/null)"
+		return 0
+	fi
+	rec "$out"
+	jq -r '"  first render: median \(.median_ms) ms (runs \(.runs | map(tostring) | join(", ")) ms)"' <<<"$out"
+}
+
+# dashboard_readpath: the plugin's read path (1,000 volumes) with no dashboard open, then with
+# 20 open: each fetched the document once and keeps its event stream open and read, as a page
+# does (the beats change the view every second while someone looks: a build and a change event
+# to every stream each second).  A daemon of its own (DASHBOARD_ADDR on loopback).
+dashboard_readpath() {
+	local port=${BENCH_DASH_PORT:-9399} i c k th pids=() ev
+	log "dashboard: the read path with 0 and 20 open dashboards (1,000 volumes)"
+	D_ENV="DASHBOARD_ADDR=127.0.0.1:$port DASHBOARD_MAX_STREAMS=32" daemon_start "$W/st-dash" "$ROOT-dash"
+	if ! daemon_wait_synced 30; then
+		log "  the daemon did not sync: not measured"
+		daemon_stop
+		return 0
+	fi
+	"$LOADGEN" -S "$D_SOCK" -c 8 -t 2 -n 1000 'VolumeDriver.Create {"Name":"d%d"}' >/dev/null 2>>"$W/loadgen.err"
+	for k in 0 20; do
+		pids=()
+		for ((i = 0; i < k; i++)); do
+			curl -s --max-time 10 -o /dev/null "http://127.0.0.1:$port/api/v1/cluster"
+			curl -sN --max-time 300 -o "$W/dash-stream.$i" "http://127.0.0.1:$port/api/v1/events" &
+			pids+=($!)
+		done
+		for _ in $(seq 100); do
+			[ "$k" = 0 ] || [ "$(grep -l 'event: hello' "$W"/dash-stream.* 2>/dev/null | wc -l)" -ge "$k" ] && break
+			sleep 0.1
+		done
+		for c in 1 8; do
+			th=1
+			[ "$c" -gt 1 ] && th=2
+			lg dashboard "dash-get-c$c-s$k" -c "$c" -t "$th" -d "$DUR" -w "$WARM" --rand 1000 'VolumeDriver.Get {"Name":"d%r"}'
+			lg dashboard "dash-list-c$c-s$k" -c "$c" -t "$th" -d "$DUR" -w "$WARM" 'VolumeDriver.List {}'
+		done
+		if [ "$k" -gt 0 ]; then
+			ev=$(cat "$W"/dash-stream.* | grep -c '^event: change' || true)
+			rec "{\"key\":\"dash-streams\",\"streams\":$k,\"change_events\":$ev,\"open_at_end\":$(for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && echo x; done | wc -l)}"
+			log "  $k streams: $ev change events received in all"
+			for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+			for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+			rm -f "$W"/dash-stream.*
+		fi
+	done
+	daemon_stop
+}
+
+# dashboard_report: the dashboard section of the report (markdown)
+dashboard_report() {
+	local n
+	echo "## Dashboard: the cluster document and the page at scale"
+	echo
+	echo "| volumes | nodes | znodes | snapshot ms | view ms | text ms | document bytes | a change's diff ms | RSS MB |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for n in 1000 10000; do
+		echo "| $n | $(R "view-$n" .nodes) | $(R "view-$n" .znodes) | $(R "view-$n" .take_ms) | $(R "view-$n" .build_ms) | $(R "view-$n" .print_ms) | $(R "view-$n" .bytes) | $(R "view-$n" .diff_ms) | $(mb "$(R "view-$n" .rss_kb)") |"
+	done
+	echo
+	echo "\`build/bench/viewbuild\` writes the cluster into the in-memory store (every node registered,"
+	echo "with a membership, an endpoint, its name and an address in one network; every volume leased"
+	echo "by one node, every 10th by two) and times, best of 3, what the dashboard's builder does on each"
+	echo "change: the snapshot of the mirror (\`zks_snap_take\`), the document (\`zks_view_cluster\`), its"
+	echo "text (served to every client), and the feed's diff of two documents one mount apart"
+	echo "(\`zks_feed_diff\`, one item). The builder runs at most 4 times a second, off the request path."
+	echo
+	if [ "$(R render-10000 .median_ms)" != - ]; then
+		echo "The page's first render at 10,000 volumes and 50 nodes in headless Chromium"
+		echo "($(chromium --version 2>/dev/null | head -1 || echo chromium)): **median $(R render-10000 .median_ms) ms** from navigation start to the"
+		echo "page's \`zks-rendered\` mark, 5 cold loads (a fresh browser context each; runs"
+		echo "$(R render-10000 '.runs | map(tostring) | join(", ")') ms); medians: the document ($(R render-10000 .doc_bytes) bytes) asked at"
+		echo "$(R render-10000 .doc_asked_ms) ms and received at $(R render-10000 .doc_received_ms) ms, app.js running at $(R render-10000 .script_ms) ms, the document"
+		echo "parsed at $(R render-10000 .parsed_ms) ms. Served by tests/browser/fixture_server.py (the document the daemon's"
+		echo "view makes, generated), so the figure is the page's, not the daemon's (\`tests/browser/bench_render.mjs\`)."
+	else
+		echo "The page's first render: not measured in this run (the browser tests' dependencies missing)."
+	fi
+	echo
+	if [ "$(R dash-get-c1-s0 .req_per_s)" != - ]; then
+		echo "The plugin's read path while dashboards are open (1,000 volumes; a daemon with \`DASHBOARD_ADDR\` on"
+		echo "loopback; 20 open: each fetched the document once and reads its event stream, as a page does):"
+		echo
+		echo "| endpoint | conns | req/s, none open | req/s, 20 open | p50 µs (none / 20) | p99 µs (none / 20) | errors (none / 20) | daemon CPU µs/req (none / 20) |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		local e c a b
+		for e in get list; do
+			for c in 1 8; do
+				a=dash-$e-c$c-s0 b=dash-$e-c$c-s20
+				echo "| VolumeDriver.${e^} | $c | $(num "$(R "$a" .req_per_s)") | $(num "$(R "$b" .req_per_s)") | $(R "$a" .all.p50_us) / $(R "$b" .all.p50_us) | $(R "$a" .all.p99_us) / $(R "$b" .all.p99_us) | $(R "$a" .errors) / $(R "$b" .errors) | $(jq -rs --arg a "$a" --arg b "$b" 'def u(k): (map(select(.label == k)) | last) as $r | if $r == null then "-" else ($r.daemon_cpu_ms * 1000 / ($r.req_per_s * '"$DUR"') | floor | tostring) end; "\(u($a)) / \(u($b))"' "$RESULTS") |"
+			done
+		done
+		echo
+		echo "The 20 streams received $(R dash-streams .change_events) change events in all over those runs (the beats change the"
+		echo "view every second while someone looks); $(R dash-streams .open_at_end) of 20 were still open at the end."
+	fi
+}
+
 HAVE_PERF=0
 perf stat -e task-clock true >/dev/null 2>&1 && HAVE_PERF=1
 HW_PERF="no"
@@ -994,6 +1120,23 @@ log "load average at start $LOAD_START (before waiting: $LOAD_BEGIN, waited ${WA
 zk_start "$W/zk"
 FORCESYNC=$(zk_forcesync)
 log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
+
+if [ "$ONLY" = dashboard ]; then
+	set +e
+	dashboard_section
+	zk_stop
+	{
+		dashboard_report
+		echo
+		echo "Measured on its own: \`$CMDLINE\`${ENVLINE:+ with \`$ENVLINE\`} (BENCH_ONLY=dashboard), $DATE_START to"
+		echo "$(date -u '+%H:%M:%S UTC'); \`$DAEMON_VERSION\` (CFLAGS \`-O2 -g\`); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
+		echo "\`nproc\` = $(nproc). Load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared 2-core machine)."
+	} >"$W/dashboard.md"
+	[ -z "${BENCH_OUT:-}" ] || cp "$W/dashboard.md" "$BENCH_OUT"
+	echo
+	cat "$W/dashboard.md"
+	exit 0
+fi
 
 if [ "$ONLY" = dns ]; then
 	DOCKER_VERSION="not measured"
@@ -1282,6 +1425,7 @@ daemon_stop
 DOCKER_VERSION="not measured"
 if [ "$DO_DNS" = 1 ]; then dns_section; fi
 if [ "$DO_CONFIG" = 1 ]; then config_section; fi
+if [ "$DO_DASHBOARD" = 1 ]; then dashboard_section; fi
 
 # ---- end to end through Docker ---------------------------------------------------------------
 e2e_teardown() {
@@ -1534,6 +1678,8 @@ csw_per_req() {
 	dns_report
 	echo
 	config_report
+	echo
+	dashboard_report
 	echo
 	echo "## End to end through Docker"
 	echo

@@ -22,8 +22,10 @@
 #include "zkswarm/cidr.h"
 #include "zkswarm/config.h"
 #include "zkswarm/config_sync.h"
+#include "zkswarm/dashboard.h"
 #include "zkswarm/dns.h"
 #include "zkswarm/fs.h"
+#include "zkswarm/heartbeat.h"
 #include "zkswarm/http.h"
 #include "zkswarm/log.h"
 #include "zkswarm/metrics.h"
@@ -99,6 +101,8 @@ struct daemon {
 	struct zks_naming *naming; /* NULL: naming off */
 	struct zks_config_sync *configs;
 	struct zks_dns *dns;
+	struct zks_heartbeat *beat;
+	struct zks_dashboard *dashboard; /* NULL: off */
 };
 
 /* Signals are taken by sigwait in main; no other thread may see them. */
@@ -126,6 +130,7 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.session_file = session,
 		.auth = cfg->zk_auth,
 		.skeleton = zks_skeleton,
+		.unmirrored_subtrees = zks_unmirrored,
 	};
 
 	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || lock_state_dir(cfg->state_dir, err) < 0)
@@ -179,6 +184,9 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);
 	zks_reaper_add(d->reaper, zks_ipam_reap_node, d->app.ipam);
 	zks_reaper_start(d->reaper);
+	/* Our beat, every session timeout / 4: the dashboards of every node read it. */
+	d->beat = zks_heartbeat_new(d->store, cfg->node_id, cfg->session_timeout_ms / 4);
+	zks_heartbeat_start(d->beat);
 	return 0;
 }
 
@@ -195,6 +203,41 @@ static void start_metrics(struct daemon *d)
 		log_error("zkswarmd: %s; serving without metrics", err.msg);
 	else
 		log_info("zkswarmd: metrics on http://%s/metrics", d->cfg.metrics_addr);
+}
+
+/*
+ * Nor is the dashboard: after the store (it reads the mirror and the beats), stopped before it.
+ * A bad DASHBOARD_* setting was logged by config.c; the daemon serves without it.
+ */
+static void start_dashboard(struct daemon *d)
+{
+	const struct zks_config *cfg = &d->cfg;
+	struct zks_dashboard_config dc = {
+		.node_id = cfg->node_id,
+		.version = ZKSWARM_VERSION,
+		.zk_hosts = cfg->zk_hosts,
+		.zk_root = cfg->zk_root,
+		.session_timeout_ms = cfg->session_timeout_ms,
+		.token = cfg->dashboard_token,
+		.max_streams = cfg->dashboard_max_streams,
+		.ensemble = true,
+	};
+	struct zks_error err = {0};
+	bool token = cfg->dashboard_token != NULL;
+
+	if (cfg->dashboard_addr[0] == '\0' || cfg->dashboard_off)
+		return;
+	d->dashboard = zks_dashboard_new(d->store, d->beat, &dc);
+	zks_config_drop_dashboard_token(&d->cfg); /* the dashboard keeps its own copy */
+	if (zks_dashboard_start(d->dashboard, cfg->dashboard_ip, cfg->dashboard_port,
+				cfg->dashboard_addr, &err) < 0) {
+		log_error("zkswarmd: %s; serving without the dashboard", err.msg);
+		zks_dashboard_free(d->dashboard); /* its callback was not registered */
+		d->dashboard = NULL;
+		return;
+	}
+	log_info("zkswarmd: dashboard on http://%s/%s", cfg->dashboard_addr,
+		 token ? " (token required)" : "");
 }
 
 /*
@@ -263,7 +306,10 @@ static void release(struct daemon *d)
 {
 	zks_dns_stop(d->dns);
 	zks_config_sync_stop(d->configs);
+	zks_heartbeat_stop(d->beat);
+	zks_dashboard_stop(d->dashboard);
 	store_stop(d->store);
+	zks_dashboard_free(d->dashboard);
 	zks_naming_free(d->naming);
 	zks_dns_free(d->dns);
 	zks_reaper_free(d->reaper);
@@ -271,6 +317,7 @@ static void release(struct daemon *d)
 	zks_ipam_free(d->app.ipam);
 	zks_volumes_free(d->app.volumes);
 	zks_config_sync_free(d->configs);
+	zks_heartbeat_free(d->beat);
 	store_destroy(d->store);
 }
 
@@ -301,6 +348,7 @@ static int start(struct daemon *d, struct zks_error *err)
 	if (d->http == NULL)
 		goto fail_services;
 	start_metrics(d);
+	start_dashboard(d);
 	start_naming(d);
 	start_dns(d);
 	return 0;
@@ -321,12 +369,14 @@ static void stop(struct daemon *d)
 {
 	zks_http_stop(d->http);
 	zks_metrics_stop(d->metrics);
+	zks_dashboard_stop(d->dashboard);
 	zks_dns_stop(d->dns);
 	unlink(d->cfg.socket_path);
 	zks_naming_stop(d->naming);
 	zks_networks_stop(d->app.networks);
 	zks_reaper_stop(d->reaper);
 	zks_config_sync_stop(d->configs);
+	zks_heartbeat_stop(d->beat);
 	if (zks_volumes_mounted_count(d->app.volumes) > 0) {
 		/*
 		 * Containers here still use volumes.  Closing the session would drop

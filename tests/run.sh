@@ -5,8 +5,11 @@
 #      is formatted as .clang-format says (make format-check);
 #   2. unit tests (cmocka): plain, under ASan+UBSan, and under valgrind; the
 #      request path under libFuzzer for 60 s (FUZZ_SECONDS);
-#   3. integration tests: the daemon, built with ASan+UBSan, against a real
-#      ZooKeeper that the test starts; then fault injection (tests/faults): a
+#   3. the dashboard's page in headless Chromium and Firefox (tests/browser, its
+#      dependencies from scripts/browser-deps.sh) against the fixture server;
+#      integration tests: the daemon, built with ASan+UBSan, against a real
+#      ZooKeeper that the test starts (test_dashboard_page.sh: the real page in both
+#      browsers on two daemons); then fault injection (tests/faults): a
 #      3-server ensemble and three instances under a workload, faults, invariants;
 #   4. end-to-end tests through a real Docker engine and the managed plugin;
 #   5. swarm tests: a real multi-node Docker Swarm on this machine
@@ -49,6 +52,7 @@ step() {
 }
 
 step deps scripts/deps.sh
+step browser-deps scripts/browser-deps.sh
 step build make -j2 all
 # Every C file as .clang-format has it ("N passed, N failed": one per file).
 step format make format-check
@@ -58,6 +62,8 @@ step unit-valgrind make -j2 valgrind
 # libFuzzer over the request path: regressions first, then a bounded run (make fuzz-run
 # FUZZ_SECONDS=600 for a longer one); prints its figures and "N passed, N failed".
 step fuzz make fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+# The page against tests/browser/fixture_server.py, in both browsers (~1.5 min).
+step browser-page bash tests/browser/test_page.sh
 step build-sanitized-daemon make -j2 BUILD=build-asan CFLAGS="$SAN_CFLAGS" \
 	LDFLAGS="-fsanitize=address,undefined" build-asan/zkswarmd build-asan/zkswarmctl \
 	build-asan/tests/netlink_driver build-asan/tests/configs_zk

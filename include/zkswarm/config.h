@@ -11,6 +11,7 @@
 #ifndef ZKSWARM_CONFIG_H
 #define ZKSWARM_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -43,16 +44,23 @@ struct zks_config {
 	int vxlan_port;
 	int reaper_grace_ms;
 	int session_timeout_ms;
-	char *dns_listen;   /* "" = no DNS listener; else a loopback "ip:port" */
-	char *dns_networks; /* "on" or "off": DNS on the local networks' gateways */
-	char *dns_domain;   /* the zone the DNS server answers, "zkswarm." */
-	int dns_ttl;	    /* seconds */
+	char *dns_listen;	    /* "" = no DNS listener; else a loopback "ip:port" */
+	char *dns_networks;	    /* "on" or "off": DNS on the local networks' gateways */
+	char *dns_domain;	    /* the zone the DNS server answers, "zkswarm." */
+	int dns_ttl;		    /* seconds */
+	char *dashboard_addr;	    /* "" = no dashboard; else IPv4 "host:port" */
+	char *dashboard_token_file; /* "" = no token */
+	int dashboard_max_streams;  /* event-stream clients at once */
 
 	/* What the parsers made of the text above. */
 	char *zk_auth;	      /* ZK_AUTH_FILE's "user:password"; NULL: none */
 	struct zks_cidr pool; /* DEFAULT_POOL */
 	uint32_t metrics_ip;  /* METRICS_ADDR, when set: host byte order */
 	uint16_t metrics_port;
+	uint32_t dashboard_ip; /* DASHBOARD_ADDR, when set: host byte order */
+	uint16_t dashboard_port;
+	char *dashboard_token; /* DASHBOARD_TOKEN_FILE's token; NULL: none */
+	bool dashboard_off;    /* a DASHBOARD_* setting was bad: no dashboard (it was logged) */
 };
 
 /*
@@ -74,5 +82,15 @@ void zks_config_drop_auth(struct zks_config *cfg);
  * Every failure is ZKS_ERR_INVALID, its message naming ZK_AUTH_FILE.
  */
 char *zks_auth_file_read(const char *path, struct zks_error *err);
+
+/*
+ * The dashboard's token from DASHBOARD_TOKEN_FILE: one line of ZKS_DASHBOARD_TOKEN_MIN to max
+ * printable ASCII characters without spaces, a trailing newline ignored.  ZKS_ERR_INVALID
+ * naming the setting, never the file's contents.
+ */
+#define ZKS_DASHBOARD_TOKEN_MIN 16
+#define ZKS_DASHBOARD_TOKEN_MAX 256
+char *zks_dashboard_token_read(const char *path, size_t max, struct zks_error *err);
+void zks_config_drop_dashboard_token(struct zks_config *cfg);
 
 #endif

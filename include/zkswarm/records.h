@@ -22,6 +22,8 @@
  *   /ipam/subnets/<a.b.c.d-len>/addrs/<a.b.c.0-24>/<ip>
  *                                            an address, grouped by /24
  *   /nodes/<node>                            a node's registration (ephemeral)
+ *   /heartbeats/<node>                       a node's heartbeat (JSON: at, every_ms); not
+ *                                            mirrored (ZKS_UNMIRRORED): read on demand
  *   /reaper/leader                           the reaper's lease (ephemeral)
  *   /names                                   parent of the per-network name sets
  *   /names/<key>                             a network's names (made by its first name)
@@ -69,6 +71,14 @@
 #define ZKS_REAPER_LEADER ZKS_REAPER "/leader"
 #define ZKS_NAMES "/names"
 #define ZKS_CONFIGS "/configs"
+#define ZKS_HEARTBEATS "/heartbeats"
+
+/*
+ * The subtrees no mirror reads (NULL-terminated, for zks_zk_config.unmirrored_subtrees): every
+ * node's beat changes every few seconds, and mirrored it would make every daemon re-read
+ * every beat (N^2 reads); the dashboard reads them when it is looked at.
+ */
+extern const char *const zks_unmirrored[];
 
 /* The nodes every store starts with (NULL-terminated). */
 extern const char *const zks_skeleton[];
@@ -95,6 +105,7 @@ char *zks_path_subnet_addrs(const char *name);
 char *zks_path_subnet_addr_group(const char *name, const char *group);
 
 char *zks_path_node(const char *node);
+char *zks_path_heartbeat(const char *node);
 
 char *zks_path_names(const char *key);
 char *zks_path_name(const char *key, const char *endpoint_id);
@@ -207,6 +218,17 @@ struct zks_record_node {
 char *zks_record_node_encode(const struct zks_record_node *rec);
 int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err);
 void zks_record_node_clear(struct zks_record_node *rec);
+
+/* A node's heartbeat (/heartbeats/NODE, persistent): set every every_ms, at its writer's clock. */
+struct zks_record_heartbeat {
+	char *at;	  /* RFC 3339, the writer's wall clock (for people); NULL if absent */
+	int64_t every_ms; /* the writer's period; 0 if absent or not a positive integer */
+};
+
+char *zks_record_heartbeat_encode(const struct zks_record_heartbeat *rec);
+int zks_record_heartbeat_decode(const char *data, struct zks_record_heartbeat *out,
+				struct zks_error *err);
+void zks_record_heartbeat_clear(struct zks_record_heartbeat *rec);
 
 struct zks_record_leader {
 	char *node; /* NULL if absent or not a string */

@@ -70,6 +70,7 @@ struct zks_store_status {
 	uint64_t sessions;	 /* sessions established since start */
 	uint64_t connects;	 /* connections established (reconnects included) */
 	size_t mirror_nodes;	 /* znodes in the mirror */
+	int64_t probe_rtt_us;	 /* the last probe's round trip (ZooKeeper), -1: none */
 };
 
 /* Called on the store's own thread after each new session is established and synced. */
@@ -232,6 +233,13 @@ struct zks_zk_config {
 		*session_file; /* session id and password, to resume after a restart; NULL: don't */
 	const char *auth; /* "user:password" for digest auth and creator-only ACLs; NULL: none */
 	const char *const *skeleton; /* persistent paths created under root, NULL-terminated */
+	/*
+	 * Subtrees ("/heartbeats", NULL-terminated; NULL: none) the mirror never holds: not
+	 * listed, read nor watched, and writes into them are not put.  A subtree whose nodes
+	 * change every few seconds on every node would make every mirror re-read them all.
+	 * Their parent must be mirrored ("/a/b" needs "/a"); store_get/children still read them.
+	 */
+	const char *const *unmirrored_subtrees;
 	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by

@@ -9,9 +9,16 @@
 #include "zkswarm/util.h"
 
 const char *const zks_skeleton[] = {
-	ZKS_VOLUMES, ZKS_IPAM,	 ZKS_SUBNETS, ZKS_NETWORKS, ZKS_VNIS,
-	ZKS_NODES,   ZKS_REAPER, ZKS_NAMES,   ZKS_CONFIGS,  NULL,
+	ZKS_VOLUMES, ZKS_IPAM,	ZKS_SUBNETS, ZKS_NETWORKS,   ZKS_VNIS, ZKS_NODES,
+	ZKS_REAPER,  ZKS_NAMES, ZKS_CONFIGS, ZKS_HEARTBEATS, NULL,
 };
+
+const char *const zks_unmirrored[] = {ZKS_HEARTBEATS, NULL};
+
+char *zks_path_heartbeat(const char *node)
+{
+	return xasprintf(ZKS_HEARTBEATS "/%s", node);
+}
 
 char *zks_path_volume(const char *name)
 {

@@ -1,6 +1,7 @@
 /*
  * records_node.c - the JSON of the records about nodes (records.h): a node's
- * registration (/nodes/NODE) and the reaper's leader (/reaper/leader).
+ * registration (/nodes/NODE), its heartbeat (/heartbeats/NODE) and the reaper's
+ * leader (/reaper/leader).
  */
 #include <string.h>
 
@@ -68,4 +69,39 @@ void zks_record_leader_clear(struct zks_record_leader *rec)
 {
 	free(rec->node);
 	rec->node = NULL;
+}
+
+char *zks_record_heartbeat_encode(const struct zks_record_heartbeat *rec)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	record_add_str(doc, "at", rec->at);
+	cJSON_AddNumberToObject(doc, "every_ms", (double)rec->every_ms);
+	return record_print(doc);
+}
+
+int zks_record_heartbeat_decode(const char *data, struct zks_record_heartbeat *out,
+				struct zks_error *err)
+{
+	cJSON *doc = record_object(data);
+	const cJSON *every;
+
+	memset(out, 0, sizeof(*out));
+	if (doc == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "a node's heartbeat in ZooKeeper is not a JSON object");
+	out->at = record_str(doc, "at");
+	every = cJSON_GetObjectItemCaseSensitive(doc, "every_ms");
+	/* A period is a whole number of ms up to a day; anything else reads as absent. */
+	if (cJSON_IsNumber(every) && every->valuedouble >= 1 && every->valuedouble <= 86400000 &&
+	    (double)(int64_t)every->valuedouble == every->valuedouble)
+		out->every_ms = (int64_t)every->valuedouble;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+void zks_record_heartbeat_clear(struct zks_record_heartbeat *rec)
+{
+	free(rec->at);
+	memset(rec, 0, sizeof(*rec));
 }

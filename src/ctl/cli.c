@@ -842,7 +842,7 @@ static int open_cluster(const struct ctl_opts *o, bool snapshot, struct ctl_clus
 	if (ctl_cluster_open(c, o->zk_hosts, o->zk_root, o->zk_auth_file, o->timeout_ms, snapshot,
 			     err) < 0)
 		return -1;
-	if (snapshot && !ctl_exists(c, ZKS_NODES))
+	if (snapshot && !zks_snap_exists(&c->snap, ZKS_NODES))
 		fprintf(stderr,
 			"zkswarmctl: warning: no daemon has used ZK_ROOT `%s` on %s (no /nodes "
 			"in it); is --zk-root right?\n",

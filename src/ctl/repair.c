@@ -92,7 +92,7 @@ static struct finding *add(struct repair *r, const char *kind, const char *path,
 	f->kind = xstrdup(kind);
 	f->path = xstrdup(path);
 	f->reason = reason;
-	f->age_ms = ctime_ms > 0 ? r->c->taken_ms - ctime_ms : 0;
+	f->age_ms = ctime_ms > 0 ? r->c->snap.taken_ms - ctime_ms : 0;
 	return f;
 }
 
@@ -167,14 +167,14 @@ static bool add_subtree(struct repair *r, struct finding *f, const char *path, s
 			size_t *count, bool *ephemeral)
 {
 	char **names;
-	size_t n = ctl_children(r->c, path, &names);
+	size_t n = zks_snap_children(&r->c->snap, path, &names);
 	bool ok = true;
 
 	for (size_t i = 0; i < n && ok; i++) {
 		cleanup_free char *child = xasprintf("%s/%s", path, names[i]);
 		struct zks_stat st;
 
-		if (ctl_get(r->c, child, NULL, NULL, &st) < 0)
+		if (zks_snap_get(&r->c->snap, child, NULL, NULL, &st) < 0)
 			continue;
 		ok = add_subtree(r, f, child, max, count, ephemeral);
 		if (st.owner != 0) {
@@ -242,13 +242,13 @@ static char *reaper_note(const struct repair *r)
 static void check_nodes(struct repair *r)
 {
 	char **names;
-	size_t n = ctl_children(r->c, ZKS_NODES, &names);
+	size_t n = zks_snap_children(&r->c->snap, ZKS_NODES, &names);
 	struct zks_stat st;
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = zks_path_node(names[i]);
 		struct zks_record_node rec;
-		int state = ctl_get_record(r->c, p, &st, CTL_NODE, &rec);
+		int state = zks_snap_get_record(&r->c->snap, p, &st, ZKS_SNAP_NODE, &rec);
 
 		if (st.owner == 0) {
 			struct finding *f = add(
@@ -265,7 +265,7 @@ static void check_nodes(struct repair *r)
 		zks_record_node_clear(&rec);
 	}
 	zks_free_strv(names, n);
-	if (ctl_get(r->c, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0) {
+	if (zks_snap_get(&r->c->snap, ZKS_REAPER_LEADER, NULL, NULL, &st) == 0) {
 		if (st.owner == 0) {
 			struct finding *f =
 				add(r, "reaper", ZKS_REAPER_LEADER, st.ctime_ms,
@@ -286,7 +286,7 @@ static bool alive(const struct repair *r, const char *node)
 	if (node == NULL || node[0] == '\0' || strchr(node, '/'))
 		return false;
 	p = zks_path_node(node);
-	return ctl_get(r->c, p, NULL, NULL, &st) == 0 && st.owner != 0 && !doomed(r, p);
+	return zks_snap_get(&r->c->snap, p, NULL, NULL, &st) == 0 && st.owner != 0 && !doomed(r, p);
 }
 
 /*
@@ -313,14 +313,14 @@ static void check_leases(struct repair *r, const char *vol)
 {
 	cleanup_free char *lp = zks_path_volume_leases(vol);
 	char **leases;
-	size_t nl = ctl_children(r->c, lp, &leases);
+	size_t nl = zks_snap_children(&r->c->snap, lp, &leases);
 
 	for (size_t k = 0; k < nl; k++) {
 		cleanup_free char *p = xasprintf("%s/%s", lp, leases[k]);
 		struct finding *f = NULL;
 		struct zks_record_lease lease;
 		struct zks_stat st;
-		int state = ctl_get_record(r->c, p, &st, CTL_LEASE, &lease);
+		int state = zks_snap_get_record(&r->c->snap, p, &st, ZKS_SNAP_LEASE, &lease);
 
 		zks_record_lease_clear(&lease);
 		if (state < 0) {
@@ -357,7 +357,7 @@ static void check_holder(struct repair *r, const char *vol)
 	struct finding *f = NULL;
 	const char *node;
 
-	if (ctl_get_record(r->c, hp, &st, CTL_LEASE, &holder) == 0)
+	if (zks_snap_get_record(&r->c->snap, hp, &st, ZKS_SNAP_LEASE, &holder) == 0)
 		return;
 	node = holder.node;
 	if (node == NULL) {
@@ -382,13 +382,13 @@ static void check_holder(struct repair *r, const char *vol)
 static void check_volumes(struct repair *r)
 {
 	char **vols;
-	size_t nv = ctl_children(r->c, ZKS_VOLUMES, &vols);
+	size_t nv = zks_snap_children(&r->c->snap, ZKS_VOLUMES, &vols);
 
 	for (size_t i = 0; i < nv; i++) {
 		cleanup_free char *vp = zks_path_volume(vols[i]);
 		struct zks_stat st;
 		int state;
-		cJSON *doc = ctl_get_object(r->c, vp, &st, &state);
+		cJSON *doc = zks_snap_get_object(&r->c->snap, vp, &st, &state);
 
 		cJSON_Delete(doc);
 		if (state < 0) {
@@ -407,10 +407,10 @@ static int network_vni(struct repair *r, const char *key, uint32_t *vni)
 	cleanup_free char *p = zks_path_network(key);
 	int state;
 	/* Raw: the VNI of a record the daemon rejects (a bad MTU, say) still keeps its claim. */
-	cJSON *doc = ctl_get_object(r->c, p, NULL, &state);
+	cJSON *doc = zks_snap_get_object(&r->c->snap, p, NULL, &state);
 	long v = 0;
 
-	*vni = ctl_int(doc, "vni", 1, 16777215, &v) ? (uint32_t)v : 0;
+	*vni = zks_snap_int(doc, "vni", 1, 16777215, &v) ? (uint32_t)v : 0;
 	cJSON_Delete(doc);
 	return state;
 }
@@ -426,7 +426,7 @@ static size_t check_members(struct repair *r, const char *key)
 {
 	cleanup_free char *mp = zks_path_network_members(key);
 	char **names;
-	size_t n = ctl_children(r->c, mp, &names), left = 0;
+	size_t n = zks_snap_children(&r->c->snap, mp, &names), left = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", mp, names[i]);
@@ -436,7 +436,7 @@ static size_t check_members(struct repair *r, const char *key)
 		struct zks_stat st;
 		struct finding *f;
 
-		ctl_get(r->c, p, NULL, NULL, &st);
+		zks_snap_get(&r->c->snap, p, NULL, NULL, &st);
 		if (node == NULL) {
 			f = add(r, "invalid", p, st.ctime_ms,
 				xstrdup("a member's name must be <node>:<docker network id>"));
@@ -463,15 +463,15 @@ static size_t check_endpoints(struct repair *r, const char *key)
 {
 	cleanup_free char *ep = zks_path_network_endpoints(key);
 	char **names;
-	size_t n = ctl_children(r->c, ep, &names), left = 0;
+	size_t n = zks_snap_children(&r->c->snap, ep, &names), left = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", ep, names[i]);
 		struct zks_stat st;
 		int state;
 		/* Raw: an endpoint the daemon rejects stays while the node it names is alive. */
-		cJSON *doc = ctl_get_object(r->c, p, &st, &state);
-		const char *node = ctl_str(doc, "node");
+		cJSON *doc = zks_snap_get_object(&r->c->snap, p, &st, &state);
+		const char *node = zks_snap_str(doc, "node");
 
 		if (state < 0) {
 			invalid(r, p, &st, "endpoint");
@@ -482,7 +482,7 @@ static size_t check_endpoints(struct repair *r, const char *key)
 				   &st);
 		} else if (!alive(r, node)) {
 			cleanup_free char *note = reaper_note(r);
-			const char *addr = ctl_str(doc, "address");
+			const char *addr = zks_snap_str(doc, "address");
 			struct finding *f =
 				add(r, "endpoint", p, st.ctime_ms,
 				    xasprintf("endpoint%s%s of unregistered node `%s`; %s",
@@ -514,13 +514,13 @@ static void remove_network(struct repair *r, const char *key, const struct zks_s
 	struct zks_stat st;
 
 	f->fixable = true;
-	if (ctl_get(r->c, mp, NULL, NULL, &st) == 0)
+	if (zks_snap_get(&r->c->snap, mp, NULL, NULL, &st) == 0)
 		op_delete(f, mp, st.version);
-	if (ctl_get(r->c, ep, NULL, NULL, &st) == 0)
+	if (zks_snap_get(&r->c->snap, ep, NULL, NULL, &st) == 0)
 		op_delete(f, ep, st.version);
 	op_delete(f, np, nst->version);
 	if (vp)
-		ctl_get_record(r->c, vp, &st, CTL_VNI, &claim);
+		zks_snap_get_record(&r->c->snap, vp, &st, ZKS_SNAP_VNI, &claim);
 	if (claim.network && !strcmp(claim.network, key)) {
 		op_delete(f, vp, st.version);
 		doom(r, vp);
@@ -550,7 +550,7 @@ static void check_claim(struct repair *r, const char *key, const struct zks_stat
 	cleanup_free char *vp = zks_path_vni(vni);
 	struct zks_record_vni claim;
 	struct zks_stat st;
-	int state = ctl_get_record(r->c, vp, &st, CTL_VNI, &claim);
+	int state = zks_snap_get_record(&r->c->snap, vp, &st, ZKS_SNAP_VNI, &claim);
 	const char *owner = claim.network;
 	uint32_t other_vni = 0;
 	struct finding *f;
@@ -593,7 +593,7 @@ static void check_network(struct repair *r, const char *key)
 	int state;
 
 	state = network_vni(r, key, &vni);
-	ctl_get(r->c, np, NULL, NULL, &nst);
+	zks_snap_get(&r->c->snap, np, NULL, NULL, &nst);
 	if (state < 0) {
 		invalid(r, np, &nst, "network");
 		return;
@@ -609,7 +609,7 @@ static void check_network(struct repair *r, const char *key)
 static void check_networks(struct repair *r)
 {
 	char **keys;
-	size_t n = ctl_children(r->c, ZKS_NETWORKS, &keys);
+	size_t n = zks_snap_children(&r->c->snap, ZKS_NETWORKS, &keys);
 
 	for (size_t i = 0; i < n; i++)
 		check_network(r, keys[i]);
@@ -619,7 +619,7 @@ static void check_networks(struct repair *r)
 static void check_vnis(struct repair *r)
 {
 	char **names;
-	size_t n = ctl_children(r->c, ZKS_VNIS, &names);
+	size_t n = zks_snap_children(&r->c->snap, ZKS_VNIS, &names);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = zks_path_vni_named(names[i]);
@@ -631,7 +631,7 @@ static void check_vnis(struct repair *r)
 
 		if (doomed(r, p))
 			continue;
-		state = ctl_get_record(r->c, p, &st, CTL_VNI, &claim);
+		state = zks_snap_get_record(&r->c->snap, p, &st, ZKS_SNAP_VNI, &claim);
 		key = claim.network;
 		if (state < 0) {
 			invalid(r, p, &st, "VNI claim");
@@ -664,13 +664,13 @@ static void check_vnis(struct repair *r)
 static bool address_in_use(struct repair *r, const char *ip)
 {
 	char **keys;
-	size_t nk = ctl_children(r->c, ZKS_NETWORKS, &keys);
+	size_t nk = zks_snap_children(&r->c->snap, ZKS_NETWORKS, &keys);
 	bool used = false;
 
 	for (size_t i = 0; i < nk && !used; i++) {
 		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
 		char **ids;
-		size_t ne = ctl_children(r->c, eps, &ids);
+		size_t ne = zks_snap_children(&r->c->snap, eps, &ids);
 
 		for (size_t k = 0; k < ne && !used; k++) {
 			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
@@ -681,8 +681,8 @@ static bool address_in_use(struct repair *r, const char *ip)
 			if (doomed(r, p))
 				continue;
 			/* Raw: an endpoint the daemon rejects still uses its address. */
-			doc = ctl_get_object(r->c, p, NULL, NULL);
-			a = ctl_str(doc, "address");
+			doc = zks_snap_get_object(&r->c->snap, p, NULL, NULL);
+			a = zks_snap_str(doc, "address");
 			used = a != NULL && !strncmp(a, ip, len) &&
 			       (a[len] == '/' || a[len] == '\0');
 			cJSON_Delete(doc);
@@ -704,8 +704,8 @@ static const char *subnet_user(struct repair *r, const char *cidr, char **keys, 
 		if (doomed(r, np))
 			continue;
 		/* Raw: a record the daemon rejects still names its subnet, as written. */
-		doc = ctl_get_object(r->c, np, NULL, NULL);
-		match = ctl_str(doc, "subnet") && !strcmp(ctl_str(doc, "subnet"), cidr);
+		doc = zks_snap_get_object(&r->c->snap, np, NULL, NULL);
+		match = zks_snap_str(doc, "subnet") && !strcmp(zks_snap_str(doc, "subnet"), cidr);
 		cJSON_Delete(doc);
 		if (match)
 			return keys[i];
@@ -722,7 +722,7 @@ static long live_count(struct repair *r, const struct zks_record_counts *counts,
 	*dead = xstrdup("");
 	for (size_t i = 0; i < counts->n; i++) {
 		const char *node = counts->v[i].node;
-		long n = ctl_record_count(&counts->v[i]);
+		long n = zks_snap_record_count(&counts->v[i]);
 		char *next;
 
 		if (n == 0)
@@ -744,13 +744,13 @@ static long live_count(struct repair *r, const struct zks_record_counts *counts,
 static void delete_groups(struct repair *r, struct finding *f, const char *ap)
 {
 	char **groups;
-	size_t n = ctl_children(r->c, ap, &groups);
+	size_t n = zks_snap_children(&r->c->snap, ap, &groups);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *gp = xasprintf("%s/%s", ap, groups[i]);
 		struct zks_stat st;
 
-		if (ctl_get(r->c, gp, NULL, NULL, &st) == 0)
+		if (zks_snap_get(&r->c->snap, gp, NULL, NULL, &st) == 0)
 			op_delete(f, gp, st.version);
 	}
 	zks_free_strv(groups, n);
@@ -765,7 +765,7 @@ static size_t addresses_in_use(struct repair *r, char **addrs, size_t na)
 		cleanup_free char *d = NULL;
 		struct zks_record_address rec;
 
-		ctl_get_record(r->c, addrs[i], NULL, CTL_ADDRESS, &rec);
+		zks_snap_get_record(&r->c->snap, addrs[i], NULL, ZKS_SNAP_ADDRESS, &rec);
 		if (live_count(r, &rec.holders, &d, NULL) > 0 ||
 		    address_in_use(r, strrchr(addrs[i], '/') + 1))
 			held++;
@@ -806,7 +806,7 @@ static size_t check_addresses(struct repair *r, char **addrs, size_t na)
 		struct finding probe = {0};
 		long live;
 
-		if (ctl_get_record(r->c, p, &st, CTL_ADDRESS, &rec) < 0) {
+		if (zks_snap_get_record(&r->c->snap, p, &st, ZKS_SNAP_ADDRESS, &rec) < 0) {
 			invalid(r, p, &st, "address");
 			zks_record_address_clear(&rec);
 			continue;
@@ -866,7 +866,7 @@ static void check_refs(struct repair *r, const char *name, const char *text,
 		f->fixable = true;
 		f->action = xstrdup("delete, with its addrs parent");
 		delete_groups(r, f, ap);
-		if (ctl_get(r->c, ap, NULL, NULL, &st) == 0)
+		if (zks_snap_get(&r->c->snap, ap, NULL, NULL, &st) == 0)
 			op_delete(f, ap, st.version);
 		op_delete(f, sp, sst->version);
 		doom(r, sp);
@@ -883,13 +883,13 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 	struct zks_stat sst;
 	char **addrs;
 	size_t na;
-	int state = ctl_get_record(r->c, sp, &sst, CTL_SUBNET, &rec);
+	int state = zks_snap_get_record(&r->c->snap, sp, &sst, ZKS_SNAP_SUBNET, &rec);
 
 	if (zks_cidr_from_name(name, &cidr) == 0)
 		zks_cidr_format(&cidr, text);
 	else if (rec.cidr)
 		snprintf(text, sizeof(text), "%s", rec.cidr);
-	na = ctl_addresses(r->c, ap, &addrs); /* paths: .../addrs/<group>/<ip> */
+	na = zks_snap_addresses(&r->c->snap, ap, &addrs); /* paths: .../addrs/<group>/<ip> */
 	if (state < 0)
 		check_invalid_subnet(r, sp, &sst, addrs, na);
 	else
@@ -901,8 +901,8 @@ static void check_subnet(struct repair *r, const char *name, char **keys, size_t
 static void check_subnets(struct repair *r)
 {
 	char **names, **keys;
-	size_t n = ctl_children(r->c, ZKS_SUBNETS, &names);
-	size_t nk = ctl_children(r->c, ZKS_NETWORKS, &keys);
+	size_t n = zks_snap_children(&r->c->snap, ZKS_SUBNETS, &names);
+	size_t nk = zks_snap_children(&r->c->snap, ZKS_NETWORKS, &keys);
 
 	for (size_t i = 0; i < n; i++)
 		check_subnet(r, names[i], keys, nk);
@@ -920,12 +920,12 @@ static void check_name(struct repair *r, const char *key, const char *ep, const 
 	struct zks_error err = {0};
 	struct zks_stat st;
 	struct finding *f = NULL;
-	int state = ctl_get_record_why(r->c, p, &st, CTL_NAME, &rec, &err);
+	int state = zks_snap_get_record_why(&r->c->snap, p, &st, ZKS_SNAP_NAME, &rec, &err);
 
 	if (state < 0)
 		f = add(r, "invalid", p, st.ctime_ms,
 			xasprintf("the name record is unreadable: %s", err.msg));
-	else if (!ctl_exists(r->c, epp) || doomed(r, epp))
+	else if (!zks_snap_exists(&r->c->snap, epp) || doomed(r, epp))
 		f = add(r, "name", p, st.ctime_ms,
 			xasprintf("name `%s` of node `%s` has no endpoint record (%s%s): the DNS "
 				  "server does not answer it",
@@ -951,13 +951,13 @@ static void check_name(struct repair *r, const char *key, const char *ep, const 
 static void check_names(struct repair *r)
 {
 	char **keys;
-	size_t nk = ctl_children(r->c, ZKS_NAMES, &keys);
+	size_t nk = zks_snap_children(&r->c->snap, ZKS_NAMES, &keys);
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *sp = zks_path_names(keys[i]);
 		cleanup_free char *np = zks_path_network(keys[i]);
 		char **eps;
-		size_t ne = ctl_children(r->c, sp, &eps), left = 0;
+		size_t ne = zks_snap_children(&r->c->snap, sp, &eps), left = 0;
 		struct zks_stat st;
 
 		for (size_t k = 0; k < ne; k++) {
@@ -967,8 +967,8 @@ static void check_names(struct repair *r)
 			left += !doomed(r, p);
 		}
 		zks_free_strv(eps, ne);
-		if (left == 0 && (!ctl_exists(r->c, np) || doomed(r, np)) &&
-		    ctl_get(r->c, sp, NULL, NULL, &st) == 0) {
+		if (left == 0 && (!zks_snap_exists(&r->c->snap, np) || doomed(r, np)) &&
+		    zks_snap_get(&r->c->snap, sp, NULL, NULL, &st) == 0) {
 			cleanup_free char *note = reaper_note(r);
 			struct finding *f =
 				add(r, "name-set", sp, st.ctime_ms,
@@ -1016,15 +1016,15 @@ static void check_config(struct repair *r, const char *name, const char *cp,
 static void check_configs(struct repair *r)
 {
 	char **names;
-	size_t n = ctl_children(r->c, ZKS_CONFIGS, &names);
+	size_t n = zks_snap_children(&r->c->snap, ZKS_CONFIGS, &names);
 
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *cp = zks_path_config(names[i]);
 		cleanup_free char *vp = zks_path_volume(names[i]);
 		struct zks_stat st;
 
-		if ((ctl_exists(r->c, vp) && !doomed(r, vp)) ||
-		    ctl_get(r->c, cp, NULL, NULL, &st) < 0)
+		if ((zks_snap_exists(&r->c->snap, vp) && !doomed(r, vp)) ||
+		    zks_snap_get(&r->c->snap, cp, NULL, NULL, &st) < 0)
 			continue;
 		check_config(r, names[i], cp, &st);
 	}
@@ -1108,7 +1108,7 @@ static void print_findings(const struct repair *r, bool with_result)
 		cleanup_free char *abs = xasprintf("%s%s", r->c->root, f->path);
 		char age[32];
 
-		ctl_format_age(f->age_ms, age);
+		zks_snap_format_age(f->age_ms, age);
 		ctl_table_add(t, f->kind, abs, age, f->reason,
 			      with_result && f->result ? f->result : f->action);
 	}
@@ -1176,7 +1176,7 @@ int ctl_cmd_repair(struct ctl_cluster *c, const struct ctl_opts *o)
 	bool apply;
 	int rc;
 
-	ctl_get_record(c, ZKS_REAPER_LEADER, NULL, CTL_LEADER, &leader);
+	zks_snap_get_record(&c->snap, ZKS_REAPER_LEADER, NULL, ZKS_SNAP_LEADER, &leader);
 	r.leader = leader.node;
 	check_nodes(&r);
 	check_volumes(&r);

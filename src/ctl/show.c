@@ -2,10 +2,10 @@
  * show.c - zkswarmctl's read-only commands: status, volumes, volume,
  * networks, network, pools, pool, names.
  *
- * Each builds one JSON document from the snapshot (the `--json` output) and
- * renders the tables from that document.  Records are untrusted: a field of
- * the wrong type is shown as missing, a record that is not JSON is listed
- * with "valid": false and never stops the listing.
+ * Each builds one JSON document from the snapshot with view.h's builders
+ * (the `--json` output) and renders the tables from that document.  Records
+ * are untrusted: a field of the wrong type is shown as missing, a record that
+ * is not JSON is listed with "valid": false and never stops the listing.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "zkswarm/ctl_table.h"
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
+#include "zkswarm/view.h"
 #include "zkswarm/volume_options.h"
 
 #define SHORT_ID 12
@@ -33,11 +34,6 @@ void ctl_print_json(const cJSON *doc)
 }
 
 /* ---- small helpers --------------------------------------------------------------------------- */
-
-static char *session_hex(int64_t id)
-{
-	return xasprintf("0x%llx", (unsigned long long)id);
-}
 
 /* Append fmt's text to *text, after sep unless *text is empty. */
 static void __attribute__((format(printf, 3, 4)))
@@ -56,18 +52,6 @@ appendf(char **text, const char *sep, const char *fmt, ...)
 	*text = next;
 }
 
-/* A record's per-node counts as {"n1": 2, ...}, with the positive ones only. */
-static cJSON *per_node_json(const struct zks_record_counts *counts)
-{
-	cJSON *out = cJSON_CreateObject();
-
-	for (size_t i = 0; i < counts->n; i++)
-		if (ctl_record_count(&counts->v[i]) > 0)
-			cJSON_AddNumberToObject(out, counts->v[i].node,
-						(double)ctl_record_count(&counts->v[i]));
-	return out;
-}
-
 /* "n1:2 n2:1" from a counter; "" when empty. */
 static char *counter_text(const cJSON *map)
 {
@@ -77,35 +61,14 @@ static char *counter_text(const cJSON *map)
 	cJSON_ArrayForEach(e, map)
 	{
 		if (e->string != NULL && cJSON_IsNumber(e))
-			appendf(&text, " ", "%s:%ld", e->string, ctl_count(e));
+			appendf(&text, " ", "%s:%ld", e->string, zks_snap_count(e));
 	}
 	return text;
 }
 
-static void counter_bump(cJSON *map, const char *node, const char *what)
-{
-	cJSON *entry = cJSON_GetObjectItemCaseSensitive(map, node), *n;
-
-	if (entry == NULL)
-		entry = cJSON_AddObjectToObject(map, node);
-	n = cJSON_GetObjectItemCaseSensitive(entry, what);
-	if (n == NULL)
-		cJSON_AddNumberToObject(entry, what, 1);
-	else
-		cJSON_SetNumberValue(n, n->valuedouble + 1);
-}
-
-static void add_str(cJSON *obj, const char *key, const char *value)
-{
-	if (value != NULL)
-		cJSON_AddStringToObject(obj, key, value);
-	else
-		cJSON_AddNullToObject(obj, key);
-}
-
 static const char *jstr(const cJSON *obj, const char *key)
 {
-	return ctl_str(obj, key);
+	return zks_snap_str(obj, key);
 }
 
 static char *short_id(const char *id)
@@ -147,7 +110,7 @@ static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struc
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *v;
 	char **names;
-	size_t n = ctl_children(c, cmd->parent, &names);
+	size_t n = zks_snap_children(&c->snap, cmd->parent, &names);
 
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, cmd->item(c, names[i]));
@@ -166,68 +129,6 @@ static int run_list(struct ctl_cluster *c, const struct ctl_opts *o, const struc
 }
 
 /* ---- volumes --------------------------------------------------------------------------------- */
-
-static cJSON *volume_json(struct ctl_cluster *c, const char *name, bool detail)
-{
-	cleanup_free char *path = zks_path_volume(name);
-	cleanup_free char *leases = zks_path_volume_leases(name);
-	cleanup_free char *holder_path = zks_path_volume_holder(name);
-	cJSON *obj = cJSON_CreateObject(), *doc, *holders, *opts;
-	struct zks_record_lease holder;
-	struct zks_stat st;
-	char **nodes;
-	size_t n;
-	int state;
-	const char *exclusive = NULL;
-
-	doc = ctl_get_object(c, path, &st, &state);
-	cJSON_AddStringToObject(obj, "name", name);
-	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
-	if (doc == NULL)
-		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
-	add_str(obj, "access", jstr(opts, "access"));
-	cJSON_AddItemToObject(obj, "options",
-			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
-						   : cJSON_CreateObject());
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
-
-	ctl_get_record(c, holder_path, NULL, CTL_LEASE, &holder);
-	exclusive = holder.node;
-	holders = cJSON_AddArrayToObject(obj, "holders");
-	n = ctl_children(c, leases, &nodes);
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *lp = xasprintf("%s/%s", leases, nodes[i]);
-		cJSON *ldoc = ctl_get_object(c, lp, &st, NULL), *h = cJSON_CreateObject();
-		const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(ldoc, "mounts");
-
-		cJSON_AddStringToObject(h, "node", nodes[i]);
-		cJSON_AddNumberToObject(h, "mounts",
-					cJSON_IsArray(mounts) ? cJSON_GetArraySize(mounts) : 0);
-		cJSON_AddBoolToObject(h, "exclusive",
-				      exclusive != NULL && !strcmp(exclusive, nodes[i]));
-		cJSON_AddBoolToObject(h, "registered", ctl_registered(c, nodes[i]));
-		if (detail) {
-			cleanup_free char *sess = session_hex(st.owner);
-
-			cJSON_AddItemToObject(h, "mount_ids",
-					      cJSON_IsArray(mounts) ? cJSON_Duplicate(mounts, true)
-								    : cJSON_CreateArray());
-			add_str(h, "updated_at", jstr(ldoc, "updated_at"));
-			cJSON_AddBoolToObject(h, "ephemeral", st.owner != 0);
-			add_str(h, "session", st.owner != 0 ? sess : NULL);
-			cJSON_AddBoolToObject(h, "valid", ldoc != NULL);
-		}
-		cJSON_AddItemToArray(holders, h);
-		cJSON_Delete(ldoc);
-	}
-	zks_free_strv(nodes, n);
-	add_str(obj, "exclusive_holder", exclusive);
-	zks_record_lease_clear(&holder);
-	cJSON_Delete(doc);
-	return obj;
-}
 
 /* The options that differ from the defaults, "k=v,k=v" (access has its own column). */
 static char *options_text(const cJSON *opts, bool all)
@@ -274,7 +175,7 @@ static char *holders_text(const cJSON *holders)
 
 static cJSON *volume_item(struct ctl_cluster *c, const char *name)
 {
-	return volume_json(c, name, false);
+	return zks_view_volume(&c->snap, name, false);
 }
 
 static void volume_row(struct ctl_table *t, const cJSON *v)
@@ -353,11 +254,11 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 		return fprintf(stderr, "zkswarmctl: `%s` is not a volume name\n", name),
 		       CTL_EXIT_USAGE;
 	path = zks_path_volume(name);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr, "zkswarmctl: no such volume `%s`\n", name);
 		return CTL_EXIT_PROBLEM;
 	}
-	v = volume_json(c, name, true);
+	v = zks_view_volume(&c->snap, name, true);
 	if (o->json)
 		ctl_print_json(v);
 	else
@@ -368,119 +269,9 @@ int ctl_cmd_volume(struct ctl_cluster *c, const struct ctl_opts *o, const char *
 
 /* ---- networks -------------------------------------------------------------------------------- */
 
-/* One more for node in a flat per-node count ({"n1": 2}). */
-static void count_node(cJSON *per_node, const char *node)
+static cJSON *network_item(struct ctl_cluster *c, const char *key)
 {
-	cJSON *cnt = cJSON_GetObjectItemCaseSensitive(per_node, node);
-
-	if (cnt)
-		cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
-	else
-		cJSON_AddNumberToObject(per_node, node, 1);
-}
-
-/* The network record's fields, and whether its VNI's claim names it. */
-static void network_record_json(struct ctl_cluster *c, const char *key, cJSON *obj)
-{
-	cleanup_free char *path = zks_path_network(key);
-	/* Raw, not zks_record_network_decode: it shows a record the daemon rejects. */
-	cJSON *doc = ctl_get_object(c, path, NULL, NULL);
-	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(doc, "options");
-	long vni, mtu;
-
-	cJSON_AddBoolToObject(obj, "valid", doc != NULL);
-	if (doc == NULL)
-		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	add_str(obj, "subnet", jstr(doc, "subnet"));
-	add_str(obj, "gateway", jstr(doc, "gateway"));
-	if (ctl_int(doc, "vni", 1, 16777215, &vni)) {
-		cleanup_free char *claim_path = zks_path_vni((unsigned long)vni);
-		struct zks_record_vni claim;
-
-		ctl_get_record(c, claim_path, NULL, CTL_VNI, &claim);
-		cJSON_AddNumberToObject(obj, "vni", (double)vni);
-		cJSON_AddBoolToObject(obj, "vni_claimed",
-				      claim.network != NULL && !strcmp(claim.network, key));
-		zks_record_vni_clear(&claim);
-	} else {
-		cJSON_AddNullToObject(obj, "vni");
-		cJSON_AddBoolToObject(obj, "vni_claimed", false);
-	}
-	if (ctl_int(doc, "mtu", 0, 65535, &mtu))
-		cJSON_AddNumberToObject(obj, "mtu", (double)mtu);
-	else
-		cJSON_AddNullToObject(obj, "mtu");
-	cJSON_AddItemToObject(obj, "options",
-			      cJSON_IsObject(opts) ? cJSON_Duplicate(opts, true)
-						   : cJSON_CreateObject());
-	add_str(obj, "created_by", jstr(doc, "created_by"));
-	add_str(obj, "created_at", jstr(doc, "created_at"));
-	cJSON_Delete(doc);
-}
-
-/* The members (node:id) as "members" and "members_per_node". */
-static void network_members_json(struct ctl_cluster *c, const char *key, cJSON *obj)
-{
-	cleanup_free char *members = zks_path_network_members(key);
-	cJSON *arr = cJSON_AddArrayToObject(obj, "members");
-	cJSON *per_node = cJSON_AddObjectToObject(obj, "members_per_node");
-	char **names;
-	size_t n = ctl_children(c, members, &names);
-
-	for (size_t i = 0; i < n; i++) {
-		const char *colon = strchr(names[i], ':');
-		cleanup_free char *node =
-			colon ? xstrndup(names[i], (size_t)(colon - names[i])) : xstrdup(names[i]);
-		cJSON *m = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(m, "node", node);
-		add_str(m, "network_id", colon ? colon + 1 : NULL);
-		cJSON_AddBoolToObject(m, "registered", ctl_registered(c, node));
-		cJSON_AddItemToArray(arr, m);
-		count_node(per_node, node);
-	}
-	zks_free_strv(names, n);
-}
-
-/* The endpoint records as "endpoints" and "endpoints_per_node". */
-static void network_endpoints_json(struct ctl_cluster *c, const char *key, cJSON *obj)
-{
-	cleanup_free char *endpoints = zks_path_network_endpoints(key);
-	cJSON *arr = cJSON_AddArrayToObject(obj, "endpoints");
-	cJSON *per_node = cJSON_AddObjectToObject(obj, "endpoints_per_node");
-	char **names;
-	size_t n = ctl_children(c, endpoints, &names);
-
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *ep = xasprintf("%s/%s", endpoints, names[i]);
-		/* Raw, not zks_record_endpoint_decode: it shows an endpoint the daemon rejects. */
-		cJSON *edoc = ctl_get_object(c, ep, NULL, NULL), *e = cJSON_CreateObject();
-		const char *node = jstr(edoc, "node");
-
-		cJSON_AddStringToObject(e, "id", names[i]);
-		cJSON_AddBoolToObject(e, "valid", edoc != NULL && node != NULL);
-		add_str(e, "node", node);
-		add_str(e, "address", jstr(edoc, "address"));
-		add_str(e, "mac", jstr(edoc, "mac"));
-		add_str(e, "network_id", jstr(edoc, "network"));
-		cJSON_AddBoolToObject(e, "registered", ctl_registered(c, node));
-		cJSON_AddItemToArray(arr, e);
-		if (node != NULL)
-			count_node(per_node, node);
-		cJSON_Delete(edoc);
-	}
-	zks_free_strv(names, n);
-}
-
-static cJSON *network_json(struct ctl_cluster *c, const char *key)
-{
-	cJSON *obj = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(obj, "key", key);
-	network_record_json(c, key, obj);
-	network_members_json(c, key, obj);
-	network_endpoints_json(c, key, obj);
-	return obj;
+	return zks_view_network(&c->snap, key);
 }
 
 static void network_row(struct ctl_table *t, const cJSON *v)
@@ -503,7 +294,7 @@ int ctl_cmd_networks(struct ctl_cluster *c, const struct ctl_opts *o)
 {
 	static const char *const headers[] = {"KEY", "SUBNET",	"VNI",
 					      "MTU", "MEMBERS", "ENDPOINTS"};
-	static const struct list_cmd cmd = {ZKS_NETWORKS, network_json, headers,
+	static const struct list_cmd cmd = {ZKS_NETWORKS, network_item, headers,
 					    ARRAY_SIZE(headers), network_row};
 
 	return run_list(c, o, &cmd);
@@ -568,14 +359,14 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 		return fprintf(stderr, "zkswarmctl: `%s` is not a network key\n", key),
 		       CTL_EXIT_USAGE;
 	path = zks_path_network(key);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr,
 			"zkswarmctl: no such network `%s` (keys are Docker network IDs or "
 			"cluster names; see `zkswarmctl networks`)\n",
 			key);
 		return CTL_EXIT_PROBLEM;
 	}
-	v = network_json(c, key);
+	v = zks_view_network(&c->snap, key);
 	if (o->json)
 		ctl_print_json(v);
 	else
@@ -585,127 +376,6 @@ int ctl_cmd_network(struct ctl_cluster *c, const struct ctl_opts *o, const char 
 }
 
 /* ---- pools ----------------------------------------------------------------------------------- */
-
-/* Which endpoint (of any network) has address ip; a new object or NULL. */
-static cJSON *endpoint_of(struct ctl_cluster *c, const char *ip)
-{
-	char **keys;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
-	cJSON *found = NULL;
-
-	for (size_t i = 0; i < nk && found == NULL; i++) {
-		cleanup_free char *eps = zks_path_network_endpoints(keys[i]);
-		char **ids;
-		size_t ne = ctl_children(c, eps, &ids);
-
-		for (size_t k = 0; k < ne && found == NULL; k++) {
-			cleanup_free char *p = xasprintf("%s/%s", eps, ids[k]);
-			/* Raw: an endpoint the daemon rejects still names its address's user. */
-			cJSON *doc = ctl_get_object(c, p, NULL, NULL);
-			const char *a = jstr(doc, "address");
-			size_t iplen = strlen(ip);
-
-			if (a != NULL && !strncmp(a, ip, iplen) &&
-			    (a[iplen] == '/' || a[iplen] == '\0')) {
-				found = cJSON_CreateObject();
-				cJSON_AddStringToObject(found, "network", keys[i]);
-				cJSON_AddStringToObject(found, "id", ids[k]);
-				add_str(found, "node", jstr(doc, "node"));
-			}
-			cJSON_Delete(doc);
-		}
-		zks_free_strv(ids, ne);
-	}
-	zks_free_strv(keys, nk);
-	return found;
-}
-
-/* An address record: what it says, who holds it, and the endpoint that uses it. */
-static cJSON *address_json(struct ctl_cluster *c, const char *ap)
-{
-	const char *ip = strrchr(ap, '/') + 1; /* a path: .../group/ip */
-	struct zks_record_address rec;
-	struct zks_stat st;
-	cJSON *a = cJSON_CreateObject(), *ep;
-	char at[32];
-	bool valid = ctl_get_record(c, ap, &st, CTL_ADDRESS, &rec) > 0;
-
-	ctl_format_time(st.ctime_ms, at);
-	cJSON_AddStringToObject(a, "address", ip);
-	cJSON_AddBoolToObject(a, "valid", valid);
-	add_str(a, "kind", rec.kind);
-	cJSON_AddBoolToObject(a, "swarm", rec.swarm);
-	cJSON_AddItemToObject(a, "holders", per_node_json(&rec.holders));
-	cJSON_AddStringToObject(a, "claimed_at", at);
-	ep = endpoint_of(c, ip);
-	if (ep)
-		cJSON_AddItemToObject(a, "endpoint", ep);
-	else
-		cJSON_AddNullToObject(a, "endpoint");
-	zks_record_address_clear(&rec);
-	return a;
-}
-
-/* The keys of the networks whose record names the subnet text. */
-static cJSON *subnet_networks(struct ctl_cluster *c, const char *text)
-{
-	cJSON *nets = cJSON_CreateArray();
-	char **keys;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
-
-	for (size_t i = 0; i < nk; i++) {
-		cleanup_free char *np = zks_path_network(keys[i]);
-		/* Raw: the subnet's text as written, also of a record the daemon rejects. */
-		cJSON *ndoc = ctl_get_object(c, np, NULL, NULL);
-		const char *s = jstr(ndoc, "subnet");
-
-		if (s != NULL && text != NULL && !strcmp(s, text))
-			cJSON_AddItemToArray(nets, cJSON_CreateString(keys[i]));
-		cJSON_Delete(ndoc);
-	}
-	zks_free_strv(keys, nk);
-	return nets;
-}
-
-static cJSON *pool_json(struct ctl_cluster *c, const char *name, bool detail)
-{
-	cleanup_free char *path = zks_path_subnet(name);
-	cleanup_free char *addrs = zks_path_subnet_addrs(name);
-	cJSON *obj = cJSON_CreateObject(), *arr;
-	struct zks_record_subnet rec;
-	struct zks_cidr cidr;
-	bool named = zks_cidr_from_name(name, &cidr) == 0;
-	bool valid = ctl_get_record(c, path, NULL, CTL_SUBNET, &rec) > 0;
-	char text[ZKS_CIDR_STR], **names;
-	size_t n;
-
-	if (named)
-		zks_cidr_format(&cidr, text);
-	cJSON_AddStringToObject(obj, "subnet", named ? text : (rec.cidr ? rec.cidr : name));
-	cJSON_AddStringToObject(obj, "name", name);
-	cJSON_AddBoolToObject(obj, "valid", valid);
-	if (!valid)
-		cJSON_AddStringToObject(obj, "error", "the record is not a JSON object");
-	cJSON_AddItemToObject(obj, "refs", per_node_json(&rec.refs));
-	add_str(obj, "gateway", rec.gateway);
-	add_str(obj, "created_by", rec.created_by);
-	add_str(obj, "created_at", rec.created_at);
-	zks_record_subnet_clear(&rec);
-	n = ctl_addresses(c, addrs, &names);
-	cJSON_AddNumberToObject(obj, "addresses_used", (double)n);
-	if (named)
-		cJSON_AddNumberToObject(obj, "usable_hosts", (double)zks_cidr_host_count(&cidr));
-	else
-		cJSON_AddNullToObject(obj, "usable_hosts");
-	cJSON_AddItemToObject(obj, "networks", subnet_networks(c, named ? text : NULL));
-	if (detail) {
-		arr = cJSON_AddArrayToObject(obj, "addresses");
-		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, address_json(c, names[i]));
-	}
-	zks_free_strv(names, n);
-	return obj;
-}
 
 static char *networks_text(const cJSON *nets)
 {
@@ -722,7 +392,7 @@ static char *networks_text(const cJSON *nets)
 
 static cJSON *pool_item(struct ctl_cluster *c, const char *name)
 {
-	return pool_json(c, name, false);
+	return zks_view_pool(&c->snap, name, false);
 }
 
 static void pool_row(struct ctl_table *t, const cJSON *v)
@@ -812,11 +482,11 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 		return CTL_EXIT_USAGE;
 	}
 	path = zks_path_subnet(name);
-	if (!ctl_exists(c, path)) {
+	if (!zks_snap_exists(&c->snap, path)) {
 		fprintf(stderr, "zkswarmctl: no pool %s (see `zkswarmctl pools`)\n", subnet);
 		return CTL_EXIT_PROBLEM;
 	}
-	v = pool_json(c, name, true);
+	v = zks_view_pool(&c->snap, name, true);
 	if (o->json)
 		ctl_print_json(v);
 	else
@@ -826,67 +496,6 @@ int ctl_cmd_pool(struct ctl_cluster *c, const struct ctl_opts *o, const char *su
 }
 
 /* ---- names ----------------------------------------------------------------------------------- */
-
-static cJSON *name_ports_json(const struct zks_record_name *rec)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; i < rec->nports; i++) {
-		cJSON *p = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(p, "port", rec->ports[i].port);
-		cJSON_AddStringToObject(p, "proto", rec->ports[i].proto);
-		cJSON_AddItemToArray(arr, p);
-	}
-	return arr;
-}
-
-/* What the record says; every field null (lists empty) when it is unreadable. */
-static void name_fields_json(const struct zks_record_name *rec, cJSON *obj)
-{
-	cJSON *aliases = cJSON_CreateArray();
-
-	for (size_t i = 0; i < rec->naliases; i++)
-		cJSON_AddItemToArray(aliases, cJSON_CreateString(rec->aliases[i]));
-	add_str(obj, "name", rec->name);
-	cJSON_AddItemToObject(obj, "aliases", aliases);
-	add_str(obj, "hostname", rec->hostname);
-	add_str(obj, "container", rec->container);
-	add_str(obj, "network", rec->network);
-	add_str(obj, "network_name", rec->network_name);
-	add_str(obj, "address", rec->address);
-	add_str(obj, "node", rec->node);
-	add_str(obj, "service", rec->service);
-	add_str(obj, "service_id", rec->service_id);
-	add_str(obj, "task", rec->task);
-	cJSON_AddItemToObject(obj, "ports", name_ports_json(rec));
-	add_str(obj, "updated_at", rec->updated_at);
-}
-
-/* The name record of endpoint ep in network key, joined to its endpoint record and node. */
-static cJSON *name_json(struct ctl_cluster *c, const char *key, const char *ep)
-{
-	cleanup_free char *path = zks_path_name(key, ep);
-	cleanup_free char *ep_path = zks_path_network_endpoint(key, ep);
-	cleanup_free char *sess = NULL;
-	struct zks_record_name rec;
-	struct zks_error err = {0};
-	struct zks_stat st = {0};
-	bool valid = ctl_get_record_why(c, path, &st, CTL_NAME, &rec, &err) > 0;
-	cJSON *obj = cJSON_CreateObject();
-
-	sess = session_hex(st.owner);
-	cJSON_AddStringToObject(obj, "key", key);
-	cJSON_AddStringToObject(obj, "endpoint", ep);
-	cJSON_AddBoolToObject(obj, "valid", valid);
-	add_str(obj, "error", valid ? NULL : err.msg);
-	name_fields_json(&rec, obj);
-	add_str(obj, "session", st.owner != 0 ? sess : NULL);
-	cJSON_AddBoolToObject(obj, "registered", ctl_registered(c, rec.node));
-	cJSON_AddBoolToObject(obj, "stale", !ctl_exists(c, ep_path));
-	zks_record_name_clear(&rec);
-	return obj;
-}
 
 /* Whether --network, --service and --node let the name through (unreadable ones pass the last
  * two: nothing says they do not match). */
@@ -951,15 +560,15 @@ int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o)
 					      "SERVICE", "PORTS",   "ENDPOINT", "STATE"};
 	cJSON *arr = cJSON_CreateArray();
 	char **keys;
-	size_t nk = ctl_children(c, ZKS_NAMES, &keys);
+	size_t nk = zks_snap_children(&c->snap, ZKS_NAMES, &keys);
 
 	for (size_t i = 0; i < nk; i++) {
 		cleanup_free char *set = zks_path_names(keys[i]);
 		char **eps;
-		size_t ne = ctl_children(c, set, &eps);
+		size_t ne = zks_snap_children(&c->snap, set, &eps);
 
 		for (size_t k = 0; k < ne; k++) {
-			cJSON *v = name_json(c, keys[i], eps[k]);
+			cJSON *v = zks_view_name(&c->snap, keys[i], eps[k]);
 
 			if (name_wanted(o, v))
 				cJSON_AddItemToArray(arr, v);
@@ -985,129 +594,6 @@ int ctl_cmd_names(struct ctl_cluster *c, const struct ctl_opts *o)
 
 /* ---- status ---------------------------------------------------------------------------------- */
 
-/* Count one `what` for every node with a positive count. */
-static void counts_bump(cJSON *map, const struct zks_record_counts *counts, const char *what)
-{
-	for (size_t i = 0; i < counts->n; i++)
-		if (counts->v[i].number && counts->v[i].n > 0)
-			counter_bump(map, counts->v[i].node, what);
-}
-
-/* Networks: a member per node:id, an endpoint per record naming its node. */
-static void network_holdings(struct ctl_cluster *c, const char *key, cJSON *map)
-{
-	cleanup_free char *members = zks_path_network_members(key);
-	cleanup_free char *eps = zks_path_network_endpoints(key);
-	char **v;
-	size_t n = ctl_children(c, members, &v);
-
-	for (size_t k = 0; k < n; k++) {
-		char *colon = strchr(v[k], ':');
-
-		if (colon) {
-			*colon = '\0';
-			counter_bump(map, v[k], "members");
-		}
-	}
-	zks_free_strv(v, n);
-	n = ctl_children(c, eps, &v);
-	for (size_t k = 0; k < n; k++) {
-		cleanup_free char *p = xasprintf("%s/%s", eps, v[k]);
-		/* Raw: an endpoint the daemon rejects still counts for the node it names. */
-		cJSON *doc = ctl_get_object(c, p, NULL, NULL);
-
-		if (jstr(doc, "node"))
-			counter_bump(map, jstr(doc, "node"), "endpoints");
-		cJSON_Delete(doc);
-	}
-	zks_free_strv(v, n);
-}
-
-/* Pools: the subnet's references and its addresses' holders. */
-static void pool_holdings(struct ctl_cluster *c, const char *name, cJSON *map)
-{
-	cleanup_free char *sp = zks_path_subnet(name);
-	cleanup_free char *ap = zks_path_subnet_addrs(name);
-	struct zks_record_subnet subnet;
-	char **v;
-	size_t n;
-
-	ctl_get_record(c, sp, NULL, CTL_SUBNET, &subnet);
-	counts_bump(map, &subnet.refs, "pool_refs");
-	zks_record_subnet_clear(&subnet);
-	n = ctl_addresses(c, ap, &v);
-	for (size_t k = 0; k < n; k++) {
-		struct zks_record_address addr;
-
-		ctl_get_record(c, v[k], NULL, CTL_ADDRESS, &addr);
-		counts_bump(map, &addr.holders, "addresses");
-		zks_record_address_clear(&addr);
-	}
-	zks_free_strv(v, n);
-}
-
-/* What nodes hold, by the records' layout (as the reaper reads it): {node: {what: count}}. */
-static cJSON *holdings(struct ctl_cluster *c)
-{
-	cJSON *map = cJSON_CreateObject();
-	char **keys, **subnets, **vols;
-	size_t nk = ctl_children(c, ZKS_NETWORKS, &keys);
-	size_t ns = ctl_children(c, ZKS_SUBNETS, &subnets);
-	size_t nv = ctl_children(c, ZKS_VOLUMES, &vols);
-
-	for (size_t i = 0; i < nk; i++)
-		network_holdings(c, keys[i], map);
-	for (size_t i = 0; i < ns; i++)
-		pool_holdings(c, subnets[i], map);
-	for (size_t i = 0; i < nv; i++) {
-		cleanup_free char *lp = zks_path_volume_leases(vols[i]);
-		char **v;
-		size_t n = ctl_children(c, lp, &v);
-
-		for (size_t k = 0; k < n; k++)
-			counter_bump(map, v[k], "leases");
-		zks_free_strv(v, n);
-	}
-	zks_free_strv(keys, nk);
-	zks_free_strv(subnets, ns);
-	zks_free_strv(vols, nv);
-	return map;
-}
-
-static size_t count_addresses(struct ctl_cluster *c, const char *addrs)
-{
-	char **v;
-	size_t n = ctl_addresses(c, addrs, &v);
-
-	zks_free_strv(v, n);
-	return n;
-}
-
-/* The sum of count(parent/<each child>/sub). */
-static size_t sum_under(struct ctl_cluster *c, const char *parent, const char *sub,
-			size_t (*count)(struct ctl_cluster *, const char *))
-{
-	char **names;
-	size_t n = ctl_children(c, parent, &names), total = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *p = xasprintf("%s/%s/%s", parent, names[i], sub);
-
-		total += count(c, p);
-	}
-	zks_free_strv(names, n);
-	return total;
-}
-
-static size_t count_children(struct ctl_cluster *c, const char *path)
-{
-	char **v;
-	size_t n = ctl_children(c, path, &v);
-
-	zks_free_strv(v, n);
-	return n;
-}
-
 static cJSON *zookeeper_json(struct ctl_cluster *c, const struct ctl_opts *o,
 			     const char *unreachable)
 {
@@ -1117,7 +603,7 @@ static cJSON *zookeeper_json(struct ctl_cluster *c, const struct ctl_opts *o,
 	cJSON_AddStringToObject(zk, "root", o->zk_root);
 	cJSON_AddBoolToObject(zk, "reachable", c != NULL);
 	if (c != NULL) {
-		cleanup_free char *sess = session_hex(c->session_id);
+		cleanup_free char *sess = zks_view_session_hex(c->session_id);
 
 		cJSON_AddStringToObject(zk, "session", sess);
 	} else {
@@ -1127,101 +613,15 @@ static cJSON *zookeeper_json(struct ctl_cluster *c, const struct ctl_opts *o,
 	return zk;
 }
 
-/* A registration, with what the node holds (held: holdings()). */
-static cJSON *node_json(struct ctl_cluster *c, const char *id, const cJSON *held)
-{
-	cleanup_free char *p = zks_path_node(id);
-	cleanup_free char *sess = NULL;
-	struct zks_record_node rec;
-	struct zks_stat st;
-	bool valid = ctl_get_record(c, p, &st, CTL_NODE, &rec) > 0;
-	cJSON *node = cJSON_CreateObject();
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(held, id);
-
-	sess = session_hex(st.owner);
-	cJSON_AddStringToObject(node, "id", id);
-	cJSON_AddStringToObject(node, "state", st.owner != 0 ? "registered" : "persistent");
-	add_str(node, "session", st.owner != 0 ? sess : NULL);
-	cJSON_AddBoolToObject(node, "valid", valid);
-	add_str(node, "address", rec.address);
-	add_str(node, "started_at", rec.started_at);
-	add_str(node, "version", rec.version);
-	add_str(node, "instance", rec.instance);
-	cJSON_AddItemToObject(node, "holds", h ? cJSON_Duplicate(h, true) : cJSON_CreateObject());
-	zks_record_node_clear(&rec);
-	return node;
-}
-
-/* The registered nodes, then those that hold records but are not: the reaper's to reclaim. */
-static cJSON *nodes_json(struct ctl_cluster *c)
-{
-	cJSON *nodes = cJSON_CreateArray(), *held = holdings(c);
-	const cJSON *e;
-	char **names;
-	size_t n = ctl_children(c, ZKS_NODES, &names);
-
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(nodes, node_json(c, names[i], held));
-	zks_free_strv(names, n);
-	cJSON_ArrayForEach(e, held)
-	{
-		cJSON *node;
-
-		if (e->string == NULL || ctl_registered(c, e->string))
-			continue;
-		node = cJSON_CreateObject();
-		cJSON_AddStringToObject(node, "id", e->string);
-		cJSON_AddStringToObject(node, "state", "gone");
-		cJSON_AddNullToObject(node, "session");
-		cJSON_AddItemToObject(node, "holds", cJSON_Duplicate(e, true));
-		cJSON_AddItemToArray(nodes, node);
-	}
-	cJSON_Delete(held);
-	return nodes;
-}
-
-static cJSON *reaper_json(struct ctl_cluster *c)
-{
-	cJSON *reaper = cJSON_CreateObject();
-	struct zks_record_leader rec;
-	struct zks_stat st = {0};
-	bool present = ctl_get_record(c, ZKS_REAPER_LEADER, &st, CTL_LEADER, &rec) > 0;
-	cleanup_free char *sess = session_hex(st.owner);
-
-	add_str(reaper, "leader", rec.node);
-	add_str(reaper, "session", present ? sess : NULL);
-	cJSON_AddBoolToObject(reaper, "leader_registered", ctl_registered(c, rec.node));
-	zks_record_leader_clear(&rec);
-	return reaper;
-}
-
-static cJSON *record_counts_json(struct ctl_cluster *c)
-{
-	cJSON *counts = cJSON_CreateObject();
-
-	cJSON_AddNumberToObject(counts, "nodes", (double)count_children(c, ZKS_NODES));
-	cJSON_AddNumberToObject(counts, "volumes", (double)count_children(c, ZKS_VOLUMES));
-	cJSON_AddNumberToObject(counts, "leases",
-				(double)sum_under(c, ZKS_VOLUMES, "leases", count_children));
-	cJSON_AddNumberToObject(counts, "networks", (double)count_children(c, ZKS_NETWORKS));
-	cJSON_AddNumberToObject(counts, "endpoints",
-				(double)sum_under(c, ZKS_NETWORKS, "endpoints", count_children));
-	cJSON_AddNumberToObject(counts, "pools", (double)count_children(c, ZKS_SUBNETS));
-	cJSON_AddNumberToObject(counts, "addresses",
-				(double)sum_under(c, ZKS_SUBNETS, "addrs", count_addresses));
-	cJSON_AddNumberToObject(counts, "vnis", (double)count_children(c, ZKS_VNIS));
-	return counts;
-}
-
 static cJSON *status_json(struct ctl_cluster *c, const struct ctl_opts *o, const char *unreachable)
 {
 	cJSON *doc = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(doc, "zookeeper", zookeeper_json(c, o, unreachable));
 	if (c != NULL) {
-		cJSON_AddItemToObject(doc, "nodes", nodes_json(c));
-		cJSON_AddItemToObject(doc, "reaper", reaper_json(c));
-		cJSON_AddItemToObject(doc, "counts", record_counts_json(c));
+		cJSON_AddItemToObject(doc, "nodes", zks_view_nodes(&c->snap));
+		cJSON_AddItemToObject(doc, "reaper", zks_view_reaper(&c->snap));
+		cJSON_AddItemToObject(doc, "counts", zks_view_record_counts(&c->snap));
 	}
 	if (o->socket != NULL)
 		cJSON_AddItemToObject(doc, "daemon", ctl_probe_daemon(o->socket, o->timeout_ms));

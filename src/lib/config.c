@@ -45,10 +45,18 @@ struct setting {
 	/* Set for a feature the daemon can do without: a bad value is logged with this and the
 	 * default taken, rather than refusing to start. */
 	const char *when_invalid;
+	/* With when_invalid: the feature's off switch (a bool of zks_config, offset + 1; 0: none),
+	 * set when this row's value was bad, so that the feature is not run half-configured. */
+	size_t disables;
 };
 
 static setting_check check_name, check_log_level, check_path, check_choice, check_auth_file,
-	check_metrics_addr, check_pool, check_pool_size, check_dns_listen, check_dns_domain;
+	check_metrics_addr, check_pool, check_pool_size, check_dns_listen, check_dns_domain,
+	check_dashboard_addr, check_dashboard_token_file;
+
+#define DASHBOARD_OFF                                                                              \
+	.when_invalid = "serving without the dashboard",                                           \
+	.disables = offsetof(struct zks_config, dashboard_off) + 1
 
 /* Where a row's value goes: a string (allocated) or an int in [lo, hi]. */
 #define STRING(field) .type = SETTING_STRING, .offset = offsetof(struct zks_config, field)
@@ -133,6 +141,18 @@ static const struct setting settings[] = {
 	 STRING(dns_domain), .max = 200, .check = check_dns_domain},
 	{"DNS_TTL", "dns-ttl", "1", "the TTL of every DNS answer, in seconds",
 	 INT(dns_ttl, 0, 3600)},
+	{"DASHBOARD_ADDR", "dashboard-addr", "",
+	 "host:port (IPv4) of the read-only web dashboard, e.g. 127.0.0.1:9325 (default: off)",
+	 STRING(dashboard_addr), .check = check_dashboard_addr, DASHBOARD_OFF},
+	/* Below DASHBOARD_ADDR: a listener beyond loopback without a token is warned of. */
+	{"DASHBOARD_TOKEN_FILE", "dashboard-token-file", "",
+	 "file holding the dashboard's token (16 to 256 printable characters, no spaces): every "
+	 "request must then carry it (default: no token)",
+	 STRING(dashboard_token_file), .max = ZKS_DASHBOARD_TOKEN_MAX,
+	 .check = check_dashboard_token_file, DASHBOARD_OFF},
+	{"DASHBOARD_MAX_STREAMS", "dashboard-max-streams", "16",
+	 "the dashboard's event-stream clients at once (more are answered 503)",
+	 INT(dashboard_max_streams, 1, 256), DASHBOARD_OFF},
 };
 
 /* Flags' getopt values: above every character option. */
@@ -229,30 +249,73 @@ static int check_auth_file(const struct setting *s, struct zks_config *cfg, stru
 	return cfg->zk_auth != NULL ? 0 : -1;
 }
 
-static int check_metrics_addr(const struct setting *s, struct zks_config *cfg,
-			      struct zks_error *err)
+/* An IPv4 host:port ("" is off) into *ip (host byte order) and *port. */
+static int parse_host_port(const struct setting *s, const char *addr, uint32_t *ip, uint16_t *port,
+			   struct zks_error *err)
 {
-	const char *addr = *string_at(cfg, s);
 	const char *colon = strrchr(addr, ':');
-	struct in_addr ip;
+	struct in_addr in;
 	char host[64];
 	char *end;
-	unsigned long port;
+	unsigned long p;
 
-	if (addr[0] == '\0')
-		return 0; /* off */
 	if (colon == NULL || (size_t)(colon - addr) >= sizeof(host))
 		return zks_error_set(err, ZKS_ERR_INVALID, "%s `%s` must be host:port", s->env,
 				     addr);
 	memcpy(host, addr, (size_t)(colon - addr));
 	host[colon - addr] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535 || inet_pton(AF_INET, host, &ip) != 1)
+	p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || p == 0 || p > 65535 || colon[1] < '0' || colon[1] > '9' ||
+	    inet_pton(AF_INET, host, &in) != 1)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "%s `%s` must be an IPv4 address and a port", s->env, addr);
-	cfg->metrics_ip = ntohl(ip.s_addr);
-	cfg->metrics_port = (uint16_t)port;
+	*ip = ntohl(in.s_addr);
+	*port = (uint16_t)p;
 	return 0;
+}
+
+static int check_metrics_addr(const struct setting *s, struct zks_config *cfg,
+			      struct zks_error *err)
+{
+	const char *addr = *string_at(cfg, s);
+
+	if (addr[0] == '\0')
+		return 0; /* off */
+	return parse_host_port(s, addr, &cfg->metrics_ip, &cfg->metrics_port, err);
+}
+
+static int check_dashboard_addr(const struct setting *s, struct zks_config *cfg,
+				struct zks_error *err)
+{
+	const char *addr = *string_at(cfg, s);
+
+	if (addr[0] == '\0')
+		return 0; /* off */
+	return parse_host_port(s, addr, &cfg->dashboard_ip, &cfg->dashboard_port, err);
+}
+
+/*
+ * The token, read now (zks_dashboard_token_read); below DASHBOARD_ADDR, so a listener beyond
+ * loopback without one is said once.  A bad file turns the dashboard off (the row's
+ * DASHBOARD_OFF), never on without its token.
+ */
+static int check_dashboard_token_file(const struct setting *s, struct zks_config *cfg,
+				      struct zks_error *err)
+{
+	const char *path = *string_at(cfg, s);
+
+	zks_config_drop_dashboard_token(cfg);
+	if (path[0] == '\0') {
+		if (!cfg->dashboard_off && cfg->dashboard_addr[0] != '\0' &&
+		    cfg->dashboard_ip >> 24 != 127)
+			log_warn("zkswarmd: DASHBOARD_ADDR `%s` is beyond loopback and no "
+				 "DASHBOARD_TOKEN_FILE is set: anyone who reaches it sees the "
+				 "cluster",
+				 cfg->dashboard_addr);
+		return 0;
+	}
+	cfg->dashboard_token = zks_dashboard_token_read(path, (size_t)s->max, err);
+	return cfg->dashboard_token != NULL ? 0 : -1;
 }
 
 static int check_dns_listen(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
@@ -335,6 +398,8 @@ static int parse_all(struct zks_config *cfg, const char *const *text, struct zks
 			return -1;
 		log_error("zkswarmd: %s; %s", err->msg, s->when_invalid);
 		zks_error_clear(err);
+		if (s->disables != 0)
+			*(bool *)((char *)cfg + s->disables - 1) = true;
 		if (parse_setting(cfg, s, s->fallback, err) < 0)
 			return -1;
 	}
@@ -424,6 +489,43 @@ void zks_config_free(struct zks_config *cfg)
 			*string_at(cfg, &settings[i]) = NULL;
 		}
 	zks_config_drop_auth(cfg);
+	zks_config_drop_dashboard_token(cfg);
+}
+
+void zks_config_drop_dashboard_token(struct zks_config *cfg)
+{
+	if (cfg->dashboard_token != NULL)
+		explicit_bzero(cfg->dashboard_token, strlen(cfg->dashboard_token));
+	free(cfg->dashboard_token);
+	cfg->dashboard_token = NULL;
+}
+
+char *zks_dashboard_token_read(const char *path, size_t max, struct zks_error *err)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (zks_read_file(path, max + 2, &text, &len, err) < 0) {
+		err->code = ZKS_ERR_INVALID;
+		zks_error_prefix(err, "DASHBOARD_TOKEN_FILE");
+		return NULL;
+	}
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (text[i] <= ' ' || text[i] > '~')
+			len = 0; /* a space, a control or a byte beyond ASCII: refused below */
+	if (len < ZKS_DASHBOARD_TOKEN_MIN || len > max) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+		zks_error_set(
+			err, ZKS_ERR_INVALID,
+			"DASHBOARD_TOKEN_FILE `%s` must hold one token of %d to %zu printable "
+			"ASCII characters without spaces",
+			path, ZKS_DASHBOARD_TOKEN_MIN, max);
+		return NULL;
+	}
+	return text;
 }
 
 char *zks_auth_file_read(const char *path, struct zks_error *err)

@@ -329,6 +329,7 @@ static void mem_status(struct zks_store *s, struct zks_store_status *out)
 	out->sessions = 1;
 	out->connects = 1;
 	out->mirror_nodes = zks_tree_count(ms->backend->tree);
+	out->probe_rtt_us = -1; /* no probe: every call is answered in memory */
 	pthread_mutex_unlock(&ms->backend->lock);
 }
 

@@ -114,6 +114,8 @@ struct zk_store {
 	const struct ACL_vector *acl; /* creator-only with auth, open without */
 	char **skeleton;
 	size_t nskeleton;
+	char **unmirrored_subtrees; /* cfg->unmirrored_subtrees: never read into the mirror, nor watched */
+	size_t nunmirrored;
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -145,6 +147,7 @@ struct zk_store {
 	 * (contact_at), whichever thread made it; atomic, read without the lock.
 	 */
 	_Atomic int64_t last_contact;
+	_Atomic int64_t probe_rtt_us; /* the last answered probe's round trip; -1: none yet */
 
 	struct zks_mirror *mirror; /* 3: its own lock */
 
@@ -176,6 +179,34 @@ static const char *rel_path(const struct zk_store *s, const char *path)
 	if (path[n] != '/')
 		return NULL;
 	return path + n;
+}
+
+/* rel lies in a subtree the mirror does not hold (cfg->unmirrored_subtrees). */
+static bool unmirrored_path(const struct zk_store *s, const char *rel)
+{
+	for (size_t i = 0; i < s->nunmirrored; i++) {
+		size_t n = strlen(s->unmirrored_subtrees[i]);
+
+		if (strncmp(rel, s->unmirrored_subtrees[i], n) == 0 &&
+		    (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* name, a child of rel as listed, begins an unmirrored subtree. */
+static bool unmirrored_child(const struct zk_store *s, const char *rel, const char *name)
+{
+	for (size_t i = 0; i < s->nunmirrored; i++) {
+		const char *u = s->unmirrored_subtrees[i], *base = strrchr(u, '/');
+		size_t plen = (size_t)(base - u);
+
+		if (strcmp(base + 1, name) == 0 &&
+		    (plen == 0 ? strcmp(rel, "/") == 0
+			       : strncmp(rel, u, plen) == 0 && rel[plen] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -486,8 +517,16 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel);
 static int diff_children(struct zk_store *s, const char *rel, const struct String_vector *kids,
 			 int (*visit)(void *ctx, const char *child, bool known), void *ctx)
 {
-	return zks_mirror_diff_children(s->mirror, rel, kids->data,
-					kids->count > 0 ? (size_t)kids->count : 0, visit, ctx);
+	size_t n = kids->count > 0 ? (size_t)kids->count : 0, kept = 0;
+	cleanup_free char **names = xcalloc(n + 1, sizeof(*names));
+	int r;
+
+	/* An unmirrored subtree (the heartbeats) is neither listed nor read, so never watched. */
+	for (size_t i = 0; i < n; i++)
+		if (!unmirrored_child(s, rel, kids->data[i]))
+			names[kept++] = kids->data[i];
+	r = zks_mirror_diff_children(s->mirror, rel, names, kept, visit, ctx);
+	return r;
 }
 
 struct path_list {
@@ -792,6 +831,7 @@ static bool session_load(struct zk_store *s, clientid_t *id)
 struct probe_call {
 	struct zk_store *s;
 	int64_t sent;
+	int64_t sent_us; /* for the round trip's figure (zks_store_status.probe_rtt_us) */
 };
 
 static void probe_done(int rc, const struct Stat *st, const void *data)
@@ -800,6 +840,8 @@ static void probe_done(int rc, const struct Stat *st, const void *data)
 
 	(void)st;
 	heard(pc->s, rc, pc->sent);
+	if (answered(rc))
+		atomic_store(&pc->s->probe_rtt_us, zks_now_us() - pc->sent_us);
 	free(pc);
 }
 
@@ -825,6 +867,7 @@ static void probe(struct zk_store *s)
 	pc = xcalloc(1, sizeof(*pc));
 	pc->s = s;
 	pc->sent = now;
+	pc->sent_us = zks_now_us();
 	pthread_rwlock_rdlock(&s->handle_lock);
 	if (s->zh == NULL || zoo_aexists(s->zh, s->root, 0, probe_done, pc) != ZOK)
 		free(pc);
@@ -1088,14 +1131,24 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
 {
 	struct zks_stat set_stats[ZK_MAX_OPS] = {0};
+	struct zks_op kept[ZK_MAX_OPS];
 	char **reread;
+	size_t nkept = 0;
 
 	if (s->unmirrored)
 		return;
-	for (size_t i = 0; i < n; i++)
+	/* A write into an unmirrored subtree (a beat) is neither put nor read again. */
+	for (size_t i = 0; i < n; i++) {
+		if (unmirrored_path(s, ops[i].path))
+			continue;
 		if (ops[i].type == ZKS_OP_SET)
-			stat_from_zk(&set_stats[i], &stats[i]);
-	reread = zks_mirror_apply_write(s->mirror, ops, n, set_stats, current_session(s),
+			stat_from_zk(&set_stats[nkept], &stats[i]);
+		kept[nkept++] = ops[i];
+	}
+	if (nkept == 0)
+		return;
+	n = nkept;
+	reread = zks_mirror_apply_write(s->mirror, kept, n, set_stats, current_session(s),
 					zks_wall_ms());
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
@@ -1116,7 +1169,7 @@ static void reread_write(struct zk_store *s, const struct zks_op *ops, size_t n)
 		return;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		if (ops[i].type != ZKS_OP_CHECK)
+		if (ops[i].type != ZKS_OP_CHECK && !unmirrored_path(s, ops[i].path))
 			queue_event_locked(s, ZK_EVENT_REFRESH, ops[i].path);
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
@@ -1495,6 +1548,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->session_id = s->state == ZKS_CONN_CONNECTED ? s->session_id : 0;
 	out->disconnected_ms = s->disconnected_since ? zks_now_ms() - s->disconnected_since : 0;
 	out->silent_ms = zks_now_ms() - atomic_load(&s->last_contact);
+	out->probe_rtt_us = atomic_load(&s->probe_rtt_us);
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	out->connects = s->connects;
@@ -1589,6 +1643,7 @@ static void free_store(struct zk_store *s)
 	}
 	zks_mirror_free(s->mirror);
 	zks_free_strv(s->skeleton, s->nskeleton);
+	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -1645,6 +1700,11 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
 	}
+	for (const char *const *p = cfg->unmirrored_subtrees; p && *p; p++) {
+		s->unmirrored_subtrees =
+			xrealloc(s->unmirrored_subtrees, (s->nunmirrored + 1) * sizeof(char *));
+		s->unmirrored_subtrees[s->nunmirrored++] = xstrdup(*p);
+	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&cattr);
@@ -1654,6 +1714,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->mirror = zks_mirror_new(cfg->mirror_file);
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
+	atomic_init(&s->probe_rtt_us, -1);
 	atomic_init(&s->last_contact,
 		    s->disconnected_since); /* no lease before the first session */
 	zks_mirror_load(s->mirror);

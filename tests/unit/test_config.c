@@ -16,12 +16,33 @@
 
 /* Every setting's variable: cleared before each test, so that the machine's own do not leak in. */
 static const char *const env_names[] = {
-	"ZK_HOSTS",	"ZK_ROOT",	   "NODE_ID",	   "ZK_SESSION_TIMEOUT_MS",
-	"LOG_LEVEL",	"SOCKET",	   "DATA_DIR",	   "MOUNT_ROOT",
-	"STATE_DIR",	"ZK_AUTH_FILE",	   "METRICS_ADDR", "NETWORK_SCOPE",
-	"BOOT_ID_FILE", "ADVERTISE_ADDR",  "DEFAULT_POOL", "DEFAULT_POOL_SIZE",
-	"VXLAN_PORT",	"REAPER_GRACE_MS", "NAMING",	   "ENGINE_SOCKET",
-	"DNS_LISTEN",	"DNS_DOMAIN",	   "DNS_TTL",	   "DNS_NETWORKS",
+	"ZK_HOSTS",
+	"ZK_ROOT",
+	"NODE_ID",
+	"ZK_SESSION_TIMEOUT_MS",
+	"LOG_LEVEL",
+	"SOCKET",
+	"DATA_DIR",
+	"MOUNT_ROOT",
+	"STATE_DIR",
+	"ZK_AUTH_FILE",
+	"METRICS_ADDR",
+	"NETWORK_SCOPE",
+	"BOOT_ID_FILE",
+	"ADVERTISE_ADDR",
+	"DEFAULT_POOL",
+	"DEFAULT_POOL_SIZE",
+	"VXLAN_PORT",
+	"REAPER_GRACE_MS",
+	"NAMING",
+	"ENGINE_SOCKET",
+	"DNS_LISTEN",
+	"DNS_DOMAIN",
+	"DNS_TTL",
+	"DNS_NETWORKS",
+	"DASHBOARD_ADDR",
+	"DASHBOARD_TOKEN_FILE",
+	"DASHBOARD_MAX_STREAMS",
 };
 
 static int clear_env(void **state)
@@ -136,6 +157,11 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.dns_listen, "");
 	assert_string_equal(cfg.dns_domain, "zkswarm.");
 	assert_int_equal(cfg.dns_ttl, 1);
+	assert_string_equal(cfg.dashboard_addr, "");
+	assert_string_equal(cfg.dashboard_token_file, "");
+	assert_null(cfg.dashboard_token);
+	assert_int_equal(cfg.dashboard_max_streams, 16);
+	assert_false(cfg.dashboard_off);
 	zks_config_free(&cfg);
 	zks_config_free(&cfg); /* twice is harmless */
 }
@@ -451,6 +477,105 @@ static void test_auth_file(void **state)
 	test_rmtree(dir);
 }
 
+/* The dashboard's address and limit: a bad one is logged and the dashboard stays off. */
+static void test_dashboard_settings(void **state)
+{
+	static const char *const bad_addr[] = {"127.0.0.1",	  "localhost:9325", "127.0.0.1:0",
+					       "127.0.0.1:65536", "[::1]:9325",	    "127.0.0.1:+9"};
+	static const char *const bad_streams[] = {"0", "257", "-1", "16x", ""};
+	struct zks_config cfg;
+	struct zks_error err = {0};
+
+	(void)state;
+	assert_ok(load_argv(&cfg, &err,
+			    (const char *[]){"--dashboard-addr=127.0.0.3:9325",
+					     "--dashboard-max-streams=256", NULL}),
+		  &err);
+	assert_int_equal(cfg.dashboard_ip, 0x7f000003);
+	assert_int_equal(cfg.dashboard_port, 9325);
+	assert_int_equal(cfg.dashboard_max_streams, 256);
+	assert_false(cfg.dashboard_off);
+	zks_config_free(&cfg);
+	accept_value("DASHBOARD_ADDR", "0.0.0.0:1");
+	accept_value("DASHBOARD_MAX_STREAMS", "1");
+	for (size_t i = 0; i < ARRAY_SIZE(bad_addr); i++) {
+		assert_ok(load_argv(&cfg, &err,
+				    (const char *[]){"--dashboard-addr", bad_addr[i], NULL}),
+			  &err);
+		assert_string_equal(cfg.dashboard_addr, "");
+		assert_true(cfg.dashboard_off);
+		zks_config_free(&cfg);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad_streams); i++) {
+		assert_ok(load_argv(&cfg, &err,
+				    (const char *[]){"--dashboard-addr=127.0.0.1:9325",
+						     "--dashboard-max-streams", bad_streams[i],
+						     NULL}),
+			  &err);
+		assert_true(cfg.dashboard_off);
+		assert_int_equal(cfg.dashboard_max_streams, 16);
+		zks_config_free(&cfg);
+	}
+}
+
+/* The token file: read at start; a bad one turns the dashboard off, never on without it. */
+static void test_dashboard_token_file(void **state)
+{
+	cleanup_free char *dir = test_mkdtemp();
+	cleanup_free char *good = auth_file(dir, "good", "0123456789abcdef~!\n");
+	cleanup_free char *longest = xasprintf("%s/longest", dir);
+	cleanup_free char *too_long = xasprintf("%s/too-long", dir);
+	cleanup_free char *short_ = auth_file(dir, "short", "0123456789abcde\n");
+	cleanup_free char *spaced = auth_file(dir, "spaced", "0123456789 abcdef\n");
+	cleanup_free char *two = auth_file(dir, "two", "0123456789abcdef\n\n");
+	cleanup_free char *utf8 = auth_file(dir, "utf8", "0123456789abcdef\xc3\xa9\n");
+	cleanup_free char *missing = xasprintf("%s/missing", dir);
+	const char *bad[] = {too_long, short_, spaced, two, utf8, missing};
+	char text[260];
+	struct zks_config cfg;
+	struct zks_error err = {0};
+	char *tok;
+	FILE *f;
+
+	(void)state;
+	memset(text, 'x', sizeof(text));
+	text[256] = '\0';
+	f = fopen(longest, "w");
+	fputs(text, f);
+	fclose(f);
+	text[256] = 'x';
+	text[257] = '\0';
+	f = fopen(too_long, "w");
+	fputs(text, f);
+	fclose(f);
+	assert_ok(load_argv(&cfg, &err,
+			    (const char *[]){"--dashboard-addr=127.0.0.1:9325",
+					     "--dashboard-token-file", good, NULL}),
+		  &err);
+	assert_string_equal(cfg.dashboard_token, "0123456789abcdef~!");
+	assert_false(cfg.dashboard_off);
+	zks_config_free(&cfg);
+	assert_null(cfg.dashboard_token);
+	tok = zks_dashboard_token_read(longest, ZKS_DASHBOARD_TOKEN_MAX, &err);
+	assert_non_null(tok);
+	assert_int_equal(strlen(tok), 256);
+	free(tok);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_null(zks_dashboard_token_read(bad[i], ZKS_DASHBOARD_TOKEN_MAX, &err));
+		assert_int_equal(err.code, ZKS_ERR_INVALID);
+		assert_contains(err.msg, "DASHBOARD_TOKEN_FILE");
+		assert_not_contains(err.msg, "0123456789");
+		assert_ok(load_argv(&cfg, &err,
+				    (const char *[]){"--dashboard-addr=127.0.0.1:9325",
+						     "--dashboard-token-file", bad[i], NULL}),
+			  &err);
+		assert_true(cfg.dashboard_off);
+		assert_null(cfg.dashboard_token);
+		zks_config_free(&cfg);
+	}
+	test_rmtree(dir);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, clear_env)
@@ -465,6 +590,8 @@ int main(void)
 		T(test_choices),
 		T(test_node_id),
 		T(test_metrics_addr),
+		T(test_dashboard_settings),
+		T(test_dashboard_token_file),
 		T(test_dns_settings),
 		T(test_other_text_settings_take_any_value),
 		T(test_flag_over_environment_over_default),

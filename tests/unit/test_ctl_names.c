@@ -58,7 +58,7 @@ static int setup(void **state)
 	put(t, "/names/db/e4",
 	    "{\"name\":\"cache-1\",\"endpoint\":\"e4\",\"node\":\"n1\",\"address\":\"10.3.0.2/24\"}",
 	    SESSION);
-	c->snap = t;
+	c->snap.tree = t;
 	*state = c;
 	return 0;
 }
@@ -67,7 +67,7 @@ static int teardown(void **state)
 {
 	struct ctl_cluster *c = *state;
 
-	zks_tree_free(c->snap);
+	zks_tree_free(c->snap.tree);
 	free(c);
 	return 0;
 }
@@ -279,7 +279,7 @@ static void test_no_names(void **state)
 	struct ctl_cluster *c = *state;
 	cJSON *doc;
 
-	zks_tree_remove(c->snap, "/names");
+	zks_tree_remove(c->snap.tree, "/names");
 	doc = run_json(c, (struct ctl_opts){0});
 	assert_int_equal(cJSON_GetArraySize(doc), 0);
 	cJSON_Delete(doc);
@@ -309,12 +309,12 @@ static void test_repair_finds(void **state)
 	const cJSON *f;
 	int rc;
 
-	zks_tree_put(c->snap, "/names/gone", NULL, 0, &st);
+	zks_tree_put(c->snap.tree, "/names/gone", NULL, 0, &st);
 	/* Stale and ephemeral: a young one may be on its way out, an old one is left behind. */
-	put_stale(c->snap, "/names/db/e5", 10 * 60 * 1000 - 1000);
-	put_stale(c->snap, "/names/db/e6", 1);
+	put_stale(c->snap.tree, "/names/db/e5", 10 * 60 * 1000 - 1000);
+	put_stale(c->snap.tree, "/names/db/e6", 1);
 	c->root = "/zkswarm";
-	c->taken_ms = 10 * 60 * 1000;
+	c->snap.taken_ms = 10 * 60 * 1000;
 	text = run_cmd(ctl_cmd_repair, c, &o, &rc);
 	assert_int_equal(rc, CTL_EXIT_PROBLEM);
 	doc = cJSON_Parse(text);

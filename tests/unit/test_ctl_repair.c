@@ -19,7 +19,6 @@
 
 /* Versions of the big orphan: 60 commits (the history keeps 50), each a new file. */
 #define BIG_COMMITS 60
-#define SNAP_DEPTH_MAX 8
 
 struct fixture {
 	struct zks_mem_backend *b;
@@ -47,36 +46,9 @@ static void put(struct zks_store *s, const char *name, const char *file, const c
 	assert_ok(zks_config_commit(s, name, &e, 1, "tester", NULL, &changed, &err), &err);
 }
 
-/* Copy the store's records below path into the snapshot (as ctl_cluster_open does). */
-static void snap_copy(struct zks_store *s, struct zks_tree *t, const char *path, int depth)
-{
-	char **names = NULL;
-	size_t n = 0;
-
-	assert_true(depth < SNAP_DEPTH_MAX);
-	if (store_cached_children(s, path, &names, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *child =
-			xasprintf("%s/%s", strcmp(path, "/") ? path : "", names[i]);
-		cleanup_free char *data = NULL;
-		struct zks_stat st;
-		size_t len = 0;
-
-		assert_int_equal(store_cached_get(s, child, &data, &len, &st), 0);
-		zks_tree_put(t, child, data, len, &st);
-		snap_copy(s, t, child, depth + 1);
-	}
-	zks_free_strv(names, n);
-}
-
 static void resnap(struct fixture *f)
 {
-	if (f->c.snap != NULL)
-		zks_tree_free(f->c.snap);
-	f->c.snap = zks_tree_new();
-	snap_copy(f->admin, f->c.snap, "/", 0);
-	f->c.taken_ms = zks_wall_ms();
+	zks_snap_take(&f->c.snap, f->admin);
 }
 
 static bool exists(struct fixture *f, const char *path)
@@ -122,7 +94,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	zks_tree_free(f->c.snap);
+	zks_snap_clear(&f->c.snap);
 	store_destroy(f->holder);
 	store_destroy(f->admin);
 	zks_mem_backend_free(f->b);

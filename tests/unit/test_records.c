@@ -54,6 +54,7 @@ static void test_paths_and_skeleton(void **state)
 		{zks_path_subnet_addr_group("198.18.0.0-16", "198.18.7.0-24"),
 		 "/ipam/subnets/198.18.0.0-16/addrs/198.18.7.0-24", ZKS_SUBNETS},
 		{zks_path_node("n1"), "/nodes/n1", ZKS_NODES},
+		{zks_path_heartbeat("n1"), "/heartbeats/n1", ZKS_HEARTBEATS},
 		{xstrdup(ZKS_REAPER_LEADER), "/reaper/leader", ZKS_REAPER},
 		{zks_path_names("k"), "/names/k", ZKS_NAMES},
 		{zks_path_name("k", "e1"), "/names/k/e1", ZKS_NAMES},
@@ -449,6 +450,36 @@ static void test_node(void **state)
 	}
 }
 
+static void test_heartbeat(void **state)
+{
+	static const char *const bad[] = {"", "x", "[]", "\"at\""};
+	static const char *const no_period[] = {"{\"every_ms\":0}",	   "{\"every_ms\":-5}",
+						"{\"every_ms\":2.5}",	   "{\"every_ms\":\"9\"}",
+						"{\"every_ms\":86400001}", "{\"every_ms\":1e300}"};
+	struct zks_record_heartbeat in = {.at = "2026-12-05T10:00:00.123Z", .every_ms = 2500};
+	struct zks_record_heartbeat out;
+	struct zks_error err;
+	char *text = zks_record_heartbeat_encode(&in);
+
+	(void)state;
+	assert_ok(zks_record_heartbeat_decode(text, &out, &err), &err);
+	assert_string_equal(out.at, in.at);
+	assert_int_equal(out.every_ms, 2500);
+	zks_record_heartbeat_clear(&out);
+	free(text);
+	for (size_t i = 0; i < ARRAY_SIZE(no_period); i++) {
+		assert_ok(zks_record_heartbeat_decode(no_period[i], &out, &err), &err);
+		assert_int_equal(out.every_ms, 0);
+		assert_null(out.at);
+		zks_record_heartbeat_clear(&out);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_error(zks_record_heartbeat_decode(bad[i], &out, &err), &err,
+			     ZKS_ERR_INTERNAL);
+		zks_record_heartbeat_clear(&out);
+	}
+}
+
 static void test_leader(void **state)
 {
 	static const char *const bad[] = {"", "x", "[]", "\"n1\""};
@@ -489,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_counts_encode),
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_node),
+		cmocka_unit_test(test_heartbeat),
 		cmocka_unit_test(test_leader),
 	};
 
