@@ -183,9 +183,11 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	d->reaper = zks_reaper_new(d->store, cfg->node_id, cfg->reaper_grace_ms);
 	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);
 	zks_reaper_add(d->reaper, zks_ipam_reap_node, d->app.ipam);
-	zks_reaper_start(d->reaper);
-	/* Our beat, every session timeout / 4: the dashboards of every node read it. */
+	/* Our beat, every session timeout / 4: the dashboards of every node read it.  The reaper's
+	 * leader forgets the beats of nodes long gone. */
 	d->beat = zks_heartbeat_new(d->store, cfg->node_id, cfg->session_timeout_ms / 4);
+	zks_reaper_add_sweep(d->reaper, zks_heartbeat_sweep, d->beat);
+	zks_reaper_start(d->reaper);
 	zks_heartbeat_start(d->beat);
 	return 0;
 }

@@ -32,6 +32,14 @@
 #define ZKS_BEATS_CONFIRM_MS 200
 /* A beat older than this many of its periods is late: its node is "cut off" (view.h). */
 #define ZKS_BEAT_LATE_PERIODS 2
+/*
+ * The beat of a node not registered (/nodes/NODE) for this long is forgotten: the reaper's
+ * leader deletes it (zks_heartbeat_sweep), checking at most every ZKS_BEATS_SWEEP_MS.  Until
+ * then the dashboard shows that node "reaped" (view.h); a node that comes back writes its beat
+ * anew.
+ */
+#define ZKS_BEATS_FORGET_MS (60LL * 60 * 1000)
+#define ZKS_BEATS_SWEEP_MS (60LL * 1000)
 
 struct zks_beat {
 	char *node;
@@ -78,5 +86,16 @@ int zks_heartbeat_beat(struct zks_heartbeat *hb, struct zks_error *err);
  * -1 if ZooKeeper cannot be read and nothing was read before.
  */
 int zks_heartbeat_ages(struct zks_heartbeat *hb, struct zks_beats *out, struct zks_error *err);
+
+/*
+ * Delete every beat older than older_ms (the age rule above) whose node is not registered in
+ * the mirror, never our own: each is read from ZooKeeper and deleted at the version read, so a
+ * beat written meanwhile stays.  Returns how many went; -1 if ZooKeeper could not be listed or
+ * our own beat is not known yet (no age can be told).
+ */
+int zks_heartbeat_forget(struct zks_heartbeat *hb, int64_t older_ms, struct zks_error *err);
+/* The reaper's sweep (reaper.h): zks_heartbeat_forget(ctx, ZKS_BEATS_FORGET_MS) when the
+ * last such call is ZKS_BEATS_SWEEP_MS old (now_ms monotonic). */
+void zks_heartbeat_sweep(void *ctx, int64_t now_ms);
 
 #endif

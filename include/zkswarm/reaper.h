@@ -33,6 +33,12 @@ typedef int (*zks_reap_fn)(void *ctx, const char *node, struct zks_error *err);
 struct zks_reaper *zks_reaper_new(struct zks_store *store, const char *node_id, int64_t grace_ms);
 /* Add a service's reap function (before the first pass). */
 void zks_reaper_add(struct zks_reaper *r, zks_reap_fn fn, void *ctx);
+
+/* Housekeeping that only the leader does, at each of its passes (mirror synced), after reaping;
+ * it paces itself (now_ms monotonic) and reports its own errors. */
+typedef void (*zks_sweep_fn)(void *ctx, int64_t now_ms);
+/* Add one (before the first pass). */
+void zks_reaper_add_sweep(struct zks_reaper *r, zks_sweep_fn fn, void *ctx);
 /* Start the thread: a pass on every mirror change and every few seconds. */
 void zks_reaper_start(struct zks_reaper *r);
 /* Stop its thread (before the store goes); free after the store is destroyed. */

@@ -28,6 +28,7 @@ struct zks_heartbeat {
 	struct zks_beats read;	 /* the last read: ages as of read_ms */
 	int64_t read_ms;	 /* monotonic; 0: never read */
 	bool reading;		 /* a read is under way (others take the last one) */
+	int64_t swept_ms;	 /* monotonic: the last zks_heartbeat_sweep that forgot; 0: none */
 };
 
 void zks_beats_clear(struct zks_beats *b)
@@ -268,4 +269,78 @@ int zks_heartbeat_ages(struct zks_heartbeat *hb, struct zks_beats *out, struct z
 	}
 	pthread_mutex_unlock(&hb->lock);
 	return r;
+}
+
+/* ---- forgetting the beats of nodes long gone ------------------------------------------------ */
+
+/* Forget node's beat if it is older than older_ms: 1 if deleted, 0 if kept, -1 on error. */
+static int forget_one(struct zks_heartbeat *hb, const char *node, int64_t own_mtime,
+		      int64_t own_answered, int64_t older_ms, struct zks_error *err)
+{
+	cleanup_free char *reg = zks_path_node(node);
+	cleanup_free char *path = zks_path_heartbeat(node);
+	struct zks_stat st;
+	int64_t age;
+
+	if (strcmp(node, hb->node) == 0 || store_cached_get(hb->store, reg, NULL, NULL, NULL) == 0)
+		return 0;
+	if (store_get(hb->store, path, NULL, NULL, &st, err) < 0)
+		return err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+	age = zks_beat_age(own_mtime, own_answered, zks_now_ms(), st.mtime_ms);
+	if (age <= older_ms)
+		return 0;
+	if (store_remove(hb->store, path, st.version, err) < 0)
+		return err->code == ZKS_ERR_NOT_FOUND || err->code == ZKS_ERR_CONFLICT ? 0 : -1;
+	log_info("heartbeat: forgot the beat of node `%s`, not registered and silent for %lld min",
+		 node, (long long)(age / 60000));
+	return 1;
+}
+
+int zks_heartbeat_forget(struct zks_heartbeat *hb, int64_t older_ms, struct zks_error *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int64_t own_mtime, own_answered;
+	int forgot = 0;
+
+	pthread_mutex_lock(&hb->lock);
+	own_mtime = hb->own_mtime_ms;
+	own_answered = hb->own_answered_ms;
+	pthread_mutex_unlock(&hb->lock);
+	if (own_mtime <= 0)
+		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+				     "this node's beat is not written yet");
+	if (store_children(hb->store, ZKS_HEARTBEATS, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && i < BEATS_MAX; i++) {
+		struct zks_error e = {0};
+		int r = forget_one(hb, names[i], own_mtime, own_answered, older_ms, &e);
+
+		if (r < 0)
+			log_warn("heartbeat: forgetting the beat of `%s`: %s", names[i], e.msg);
+		else
+			forgot += r;
+	}
+	zks_free_strv(names, n);
+	return forgot;
+}
+
+void zks_heartbeat_sweep(void *ctx, int64_t now_ms)
+{
+	struct zks_heartbeat *hb = ctx;
+	struct zks_error err = {0};
+
+	pthread_mutex_lock(&hb->lock);
+	if (hb->swept_ms != 0 && now_ms - hb->swept_ms < ZKS_BEATS_SWEEP_MS) {
+		pthread_mutex_unlock(&hb->lock);
+		return;
+	}
+	pthread_mutex_unlock(&hb->lock);
+	if (zks_heartbeat_forget(hb, ZKS_BEATS_FORGET_MS, &err) < 0) {
+		zks_error_clear(&err); /* tried again at the next pass */
+		return;
+	}
+	pthread_mutex_lock(&hb->lock);
+	hb->swept_ms = now_ms;
+	pthread_mutex_unlock(&hb->lock);
 }

@@ -13,7 +13,8 @@
  *
  * Names (/names/KEY/ENDPOINT) are ephemeral and go with their node's session;
  * the leader only removes a network's empty name set once the network itself
- * is gone (sweep_names).
+ * is gone (sweep_names).  Other services' housekeeping of that kind (the beats of
+ * nodes long gone, heartbeat.h) runs as the leader's sweeps, after reaping.
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -39,12 +40,19 @@ struct reap_cb {
 	void *ctx;
 };
 
+struct sweep_cb {
+	zks_sweep_fn fn;
+	void *ctx;
+};
+
 struct zks_reaper {
 	struct zks_store *store;
 	char *node_id;
 	int64_t grace_ms;
 	struct reap_cb cbs[MAX_REAPERS];
 	size_t ncbs;
+	struct sweep_cb sweeps[MAX_REAPERS];
+	size_t nsweeps;
 	struct gone *gone;
 	size_t ngone;
 	bool leader;
@@ -317,8 +325,11 @@ int zks_reaper_pass(struct zks_reaper *r, int64_t now_ms)
 		if (ok)
 			reaped++;
 	}
-	if (leader)
+	if (leader) {
 		sweep_names(r);
+		for (size_t k = 0; k < r->nsweeps; k++)
+			r->sweeps[k].fn(r->sweeps[k].ctx, now_ms);
+	}
 	zks_free_strv(holders.v, holders.n);
 	zks_free_strv(alive, nalive);
 	return reaped;
@@ -380,6 +391,12 @@ void zks_reaper_add(struct zks_reaper *r, zks_reap_fn fn, void *ctx)
 {
 	if (r->ncbs < MAX_REAPERS)
 		r->cbs[r->ncbs++] = (struct reap_cb){fn, ctx};
+}
+
+void zks_reaper_add_sweep(struct zks_reaper *r, zks_sweep_fn fn, void *ctx)
+{
+	if (r->nsweeps < MAX_REAPERS)
+		r->sweeps[r->nsweeps++] = (struct sweep_cb){fn, ctx};
 }
 
 void zks_reaper_start(struct zks_reaper *r)

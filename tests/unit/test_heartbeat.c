@@ -137,6 +137,60 @@ static void test_confirm_before_late(void **state)
 	zks_mem_backend_free(b);
 }
 
+/*
+ * The beats of nodes not registered, older than the bound, are forgotten: not our own, not a
+ * registered node's, not one written again since (the age is read afresh); ZooKeeper away
+ * forgets nothing.
+ */
+static void test_forget(void **state)
+{
+	struct zks_mem_backend *b = test_backend_new();
+	struct zks_store *s1 = zks_store_mem_new(b), *s2 = zks_store_mem_new(b);
+	struct zks_heartbeat *h1 = zks_heartbeat_new(s1, "n1", 2500);
+	struct zks_heartbeat *h2 = zks_heartbeat_new(s2, "n2", 1000);
+	struct zks_heartbeat *h3 = zks_heartbeat_new(s2, "n3", 1000);
+	struct zks_error err = {0};
+	int64_t t0;
+
+	(void)state;
+	/* Our own beat not written: no age can be told, nothing goes. */
+	assert_ok(zks_heartbeat_beat(h2, &err), &err);
+	assert_int_equal(zks_heartbeat_forget(h1, 0, &err), -1);
+	zks_error_clear(&err);
+	assert_ok(zks_heartbeat_beat(h3, &err), &err);
+	assert_ok(store_create(s2, "/nodes/n3", "{}", 2, ZKS_EPHEMERAL, &err), &err);
+	t0 = zks_now_ms();
+	until_ms(t0, 30);
+	assert_ok(zks_heartbeat_beat(h1, &err), &err);
+	/* Young beats stay. */
+	assert_int_equal(zks_heartbeat_forget(h1, 60000, &err), 0);
+	/* ZooKeeper away: an error, nothing deleted. */
+	zks_mem_backend_set_down(b, true);
+	assert_int_equal(zks_heartbeat_forget(h1, 10, &err), -1);
+	zks_error_clear(&err);
+	zks_mem_backend_set_down(b, false);
+	assert_ok(store_get(s1, "/heartbeats/n2", NULL, NULL, NULL, &err), &err);
+	/* Older than 10 ms: n2's goes (not registered); n3's stays (registered); ours stays. */
+	until_ms(t0, 60);
+	assert_int_equal(zks_heartbeat_forget(h1, 10, &err), 1);
+	assert_int_equal(store_get(s1, "/heartbeats/n2", NULL, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ZKS_ERR_NOT_FOUND);
+	zks_error_clear(&err);
+	assert_ok(store_get(s1, "/heartbeats/n3", NULL, NULL, NULL, &err), &err);
+	assert_ok(store_get(s1, "/heartbeats/n1", NULL, NULL, NULL, &err), &err);
+	/* n2 comes back: its beat is written anew, and a fresh one is not forgotten. */
+	assert_ok(zks_heartbeat_beat(h2, &err), &err);
+	assert_ok(zks_heartbeat_beat(h1, &err), &err);
+	assert_int_equal(zks_heartbeat_forget(h1, 60000, &err), 0);
+	assert_ok(store_get(s1, "/heartbeats/n2", NULL, NULL, NULL, &err), &err);
+	zks_heartbeat_free(h1);
+	zks_heartbeat_free(h2);
+	zks_heartbeat_free(h3);
+	store_destroy(s1);
+	store_destroy(s2);
+	zks_mem_backend_free(b);
+}
+
 /* The writer's thread: a beat at once; stop joins it promptly. */
 static void test_thread(void **state)
 {
@@ -170,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_age_rule),
 		cmocka_unit_test(test_beats_and_ages),
 		cmocka_unit_test(test_confirm_before_late),
+		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_thread),
 	};
 

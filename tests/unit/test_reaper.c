@@ -354,6 +354,41 @@ static void test_empty_name_sets_of_gone_networks(void **state)
 	free(name);
 }
 
+struct sweep_log {
+	int n;
+	int64_t last_ms;
+};
+
+static void log_sweep(void *ctx, int64_t now_ms)
+{
+	struct sweep_log *l = ctx;
+
+	l->n++;
+	l->last_ms = now_ms;
+}
+
+/* Sweeps run at the leader's passes only, with the pass's time; a follower's never. */
+static void test_sweeps_run_on_the_leader(void **state)
+{
+	struct cluster *c = *state;
+	struct sweep_log la = {0}, lc = {0};
+
+	zks_reaper_add_sweep(c->ra, log_sweep, &la);
+	zks_reaper_add_sweep(c->rc, log_sweep, &lc);
+	assert_int_equal(zks_reaper_pass(c->ra, 5), 0);
+	assert_int_equal(zks_reaper_pass(c->rc, 6), 0);
+	assert_int_equal(zks_reaper_pass(c->ra, 7), 0);
+	assert_true(zks_reaper_is_leader(c->ra));
+	assert_int_equal(la.n, 2);
+	assert_int_equal(la.last_ms, 7);
+	assert_int_equal(lc.n, 0);
+	/* The leader gone, node-c's next pass leads and sweeps. */
+	kill_node(c, &c->a);
+	assert_int_equal(zks_reaper_pass(c->rc, 8), 0);
+	assert_int_equal(lc.n, 1);
+	assert_int_equal(lc.last_ms, 8);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -368,6 +403,7 @@ int main(void)
 		T(test_failed_reclaim_is_retried),
 		T(test_volume_leases_need_no_reaper),
 		T(test_empty_name_sets_of_gone_networks),
+		T(test_sweeps_run_on_the_leader),
 	};
 
 	test_init();
