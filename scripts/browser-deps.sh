@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # browser-deps.sh - what the dashboard's real-browser tests need: Debian's chromium and
-# firefox-esr and nodejs (with npm), and tests/browser/node_modules (puppeteer-core, pinned
-# by tests/browser/package-lock.json).
+# firefox-esr and nodejs (with npm), socat (a page's port carried into the browser's own
+# network namespace), and tests/browser/node_modules (puppeteer-core, pinned by
+# tests/browser/package-lock.json).
 #
 # Usage: scripts/browser-deps.sh [--help]
 #
@@ -15,7 +16,7 @@ dir="$here/tests/browser"
 stamp="$dir/node_modules/.zks-lock-sha256"
 
 case "${1:-}" in
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "browser-deps.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
 esac
@@ -23,7 +24,7 @@ esac
 installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'; }
 
 missing=()
-for p in chromium firefox-esr; do
+for p in chromium firefox-esr socat; do
   installed "$p" || missing+=("$p")
 done
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

@@ -158,6 +158,15 @@ wait_until() {
   fail "$desc" "$(_t_out "not true after ${timeout}s (last exit $T_RC): $*")"
 }
 
+# page_line WORD...: the command line for page_driver.mjs, a word with spaces in double quotes.
+page_line() {
+  local w l=""
+  for w in "$@"; do
+    if [[ $w == *" "* ]]; then l+="\"$w\" "; else l+="$w "; fi
+  done
+  echo "${l% }"
+}
+
 on_exit() {
   [ $# -ge 1 ] || return 0
   if [ $# -eq 1 ]; then _T_CLEANUPS+=("$1")

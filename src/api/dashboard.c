@@ -643,21 +643,17 @@ void zks_dashboard_dispatch(struct zks_dashboard *d, const struct zks_dash_reque
 	}
 	if (!head && strcmp(req->method, "GET") != 0) {
 		out->allow = true;
-		{
-			reply_error(out, 405, "only GET and HEAD");
-			return;
-		}
+		reply_error(out, 405, "only GET and HEAD");
+		return;
 	}
 	if (d->token != NULL && strcmp(req->path, "/") == 0 && req->token_arg != NULL &&
 	    same_token(req->token_arg, strlen(req->token_arg), d->token)) {
-		out->status = 303;
+		/* The token once in the URL, then in a cookie: the address bar is cleared. */
 		out->location = "/";
 		out->set_cookie =
 			xasprintf(COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/", d->token);
-		{
-			reply_text(out, 303, JSON, xstrdup("{}"));
-			return;
-		}
+		reply_text(out, 303, JSON, xstrdup("{}"));
+		return;
 	}
 	if (!authorized(d, req)) {
 		reply_unauthorized(req, out);

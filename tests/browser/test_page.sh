@@ -11,6 +11,7 @@ browsers=${ZKS_BROWSERS:-chromium firefox}
 passed=0
 failed=0
 fx_pid=
+fx_port=
 node_pid=
 logdir=$(mktemp -d /tmp/zks-browser.XXXXXX)
 
@@ -55,6 +56,7 @@ start_fixture() {
 		for _ in $(seq 1 100); do   # up to 10 s for it to answer
 			if curl -sf -o /dev/null "http://127.0.0.1:$port/api/v1/cluster"; then
 				base="http://127.0.0.1:$port/"
+				fx_port=$port
 				return 0
 			fi
 			kill -0 "$fx_pid" 2>/dev/null || break
@@ -72,7 +74,11 @@ for b in $browsers; do
 		failed=$((failed + 1))
 		continue
 	fi
-	node "$here/test_page.mjs" --base "$base" --browser "$b" >"$logdir/$b.out" 2>&1 &
+	# As root, in a network namespace of its own with the fixture's port carried in (viewer.sh:
+	# Chromium fails a fetch in flight when an address of its namespace changes).
+	viewer=()
+	[ "$(id -u)" != 0 ] || viewer=("$here/viewer.sh" "$logdir" "$fx_port")
+	"${viewer[@]}" node "$here/test_page.mjs" --base "$base" --browser "$b" >"$logdir/$b.out" 2>&1 &
 	node_pid=$!
 	wait "$node_pid"
 	node_pid=

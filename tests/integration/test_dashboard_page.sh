@@ -37,11 +37,15 @@ declare -A page_pid page_in page_out answer
 # shellcheck disable=SC2016 # expanded when the cleanup runs
 on_exit 'for b in "${!page_pid[@]}"; do kill "${page_pid[$b]}" 2>/dev/null; done; for b in "${!page_pid[@]}"; do wait "${page_pid[$b]}" 2>/dev/null; done; true'
 
-# start_page BROWSER: page_driver.mjs on n1's page, its stdin and stdout through FIFOs.
+# start_page BROWSER: page_driver.mjs on n1's page, its stdin and stdout through FIFOs; in a
+# network namespace of its own with n1's port carried in (tests/browser/viewer.sh: Chromium
+# fails a fetch in flight when an address of its namespace changes, as others' may here).
 start_page() {
 	local b=$1 fd
 	mkfifo "$T/$b.in" "$T/$b.out"
-	node "$top/tests/browser/page_driver.mjs" --url "$U1/" --browser "$b" \
+	mkdir -p "$T/$b.viewer"
+	"$top/tests/browser/viewer.sh" "$T/$b.viewer" "$P1" \
+		node "$top/tests/browser/page_driver.mjs" --url "$U1/" --browser "$b" \
 		<"$T/$b.in" >"$T/$b.out" 2>"$T/$b.err" &
 	page_pid[$b]=$!
 	exec {fd}>"$T/$b.in"
@@ -59,15 +63,6 @@ read_answer() {
 	fi
 	answer[$1]=$line
 	[[ $line == ok* || $line == ready ]]
-}
-
-# page_line WORD...: the command line for page_driver.mjs, a word with spaces in double quotes.
-page_line() {
-	local w l=""
-	for w in "$@"; do
-		if [[ $w == *" "* ]]; then l+="\"$w\" "; else l+="$w "; fi
-	done
-	echo "${l% }"
 }
 
 # ask_all SECONDS COMMAND...: the command to every page at once, then each one's answer.

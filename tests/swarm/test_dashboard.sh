@@ -8,7 +8,8 @@
 # with containers on both nodes: its endpoints per node (by name) and its pool's fill; a
 # screenshot (in the cluster's directory, or DASH_SCREENSHOT); node2's power cut (its engine,
 # containers and plugin SIGKILLed): cut off, then expired, then its endpoints reclaimed by
-# node1's reaper; no console error, page error or failed request.
+# node1's reaper; the ensemble stopped: the page says stale, and live again by itself once it
+# is back; no console error, page error or failed request.
 #
 # Env: CLUSTER_DIR (default: a new /tmp/zkswarm-dash.XXXXXX, removed at the end unless a
 # check failed), ZKSW_DOCKER (the docker CLI), DASH_SCREENSHOT (default
@@ -39,15 +40,6 @@ on_exit "if [ \"\$T_FAIL\" -eq 0 ]; then rm -rf '$C'; else echo 'logs kept in $C
 on_exit "'$top/scripts/cluster.sh' down '$C'"
 # shellcheck disable=SC2016 # expanded when the cleanup runs
 on_exit '[ -z "${PAGE_PID:-}" ] || { kill "$PAGE_PID" 2>/dev/null; wait "$PAGE_PID" 2>/dev/null; }; true'
-
-# page_line WORD...: the command line for page_driver.mjs, a word with spaces in double quotes.
-page_line() {
-	local w l=""
-	for w in "$@"; do
-		if [[ $w == *" "* ]]; then l+="\"$w\" "; else l+="$w "; fi
-	done
-	echo "${l% }"
-}
 
 # ask SECONDS COMMAND...: the command to the page, its answer line printed; 0 if "ok".
 ask() {
@@ -83,7 +75,11 @@ NS1=zksw$(cat "$C/slot")-node1
 wait_until 30 "node1's dashboard answers in its namespace" \
 	ip netns exec "$NS1" curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$PORT/api/v1/cluster"
 mkfifo "$C/page.in" "$C/page.out"
-ip netns exec "$NS1" node "$top/tests/browser/page_driver.mjs" --url "http://127.0.0.1:$PORT/" \
+# The browser in a namespace of its own, node1's port carried into it (tests/browser/viewer.sh):
+# in node1's, the addresses that docker networks and containers add made Chromium fail a fetch
+# in flight now and then (net::ERR_NETWORK_CHANGED).
+ip netns exec "$NS1" "$top/tests/browser/viewer.sh" "$C" "$PORT" \
+	node "$top/tests/browser/page_driver.mjs" --url "http://127.0.0.1:$PORT/" \
 	--browser "$BROWSER" <"$C/page.in" >"$C/page.out" 2>"$C/page.err" &
 PAGE_PID=$!
 exec {PAGE_IN}>"$C/page.in"
@@ -141,6 +137,18 @@ assert_ok "the networks tab" ask 10 tab networks
 wait_until $((REAPER_GRACE_S + 40)) "then its endpoint reclaimed: node1 a1 a2 only" endpoints_are "node1:a1,a2"
 wait_until 10 "and its address: the pool's fill one less ($((USED - 1)))" pool_used_is $((USED - 1))
 assert_ok "the feed says an endpoint left dash on node2" ask 10 wait "#feed" "left dash on node2" 5000
+assert_ok "no console error, page error or failed request" ask 10 problems
+
+t_begin "ZooKeeper stopped, then started again"
+assert_ok "the page is live before" ask 10 live 5000
+assert_ok "the ensemble's three servers stopped" "$top/scripts/zk.sh" stop "$C/zk"
+assert_ok "the page says stale (node1 serves its mirror, marked so)" ask 30 stale 25000
+assert_ok "and still shows the cluster as node1 last saw it" ask 10 wait "#nodes-body" "node1" 2000
+for n in 1 2 3; do
+	assert_ok "ZooKeeper server $n started again" "$top/scripts/zk.sh" restart "$C/zk" "$n"
+done
+assert_ok "the page is live again by itself" ask 70 live 60000
+
 assert_ok "no console error, page error or failed request" ask 10 problems
 assert_ok "and the same page all along" ask 10 same-page
 
