@@ -410,6 +410,7 @@ int main(int argc, char **argv)
 		return r < 0 ? 2 : 0;
 	}
 	zks_log_set_level((enum zks_log_level)zks_log_parse_level(d.cfg.log_level));
+	zks_log_split(true); /* the engine files stdout at level info, stderr at level error */
 	if (start(&d, &err) < 0) {
 		log_error("zkswarmd: %s", err.msg);
 		zks_config_free(&d.cfg);

@@ -1,6 +1,6 @@
 /*
- * log.c - one line per event on stderr, written with a single write(2) so
- * that lines from MHD, ZooKeeper and our own threads never interleave.
+ * log.c - one line per event on stderr (or, split, info and debug on stdout), written with a
+ * single write(2) so that lines from MHD, ZooKeeper and our own threads never interleave.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -14,6 +14,7 @@
 #include "zkswarm/log.h"
 
 static _Atomic int current_level = ZKS_LOG_INFO;
+static _Atomic bool split;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -30,6 +31,11 @@ int zks_log_parse_level(const char *s)
 void zks_log_set_level(enum zks_log_level level)
 {
 	atomic_store(&current_level, level);
+}
+
+void zks_log_split(bool on)
+{
+	atomic_store(&split, on);
 }
 
 bool zks_log_enabled(enum zks_log_level level)
@@ -63,7 +69,8 @@ void zks_log(enum zks_log_level level, const char *fmt, ...)
 	if (n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
+	if (write(atomic_load(&split) && level >= ZKS_LOG_INFO ? STDOUT_FILENO : STDERR_FILENO,
+		  line, n) < 0) {
 		/* Nowhere left to report it. */
 	}
 }

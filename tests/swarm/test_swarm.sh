@@ -207,6 +207,16 @@ for k in 1 2 3; do
 	assert_eq "$(dk "$k" volume inspect -f '{{.Scope}}' vol1)" global "node$k: scope global"
 done
 
+phase "the plugin's lines in the engine's log"
+# The engine files a plugin's stdout at level info and its stderr at level error: the daemon's
+# info and debug lines are on stdout, its warnings and errors on stderr.
+assert_ok "node1's engine files the plugin's start line at level info" \
+	grep -q 'level=info msg="[0-9T:.-]*Z info  zkswarmd: serving on' "$C/node1.log"
+assert_ok "and its requests' debug lines at level info" \
+	grep -q 'level=info msg="[0-9T:.-]*Z debug ' "$C/node1.log"
+assert_ok "none of its info or debug lines at level error" \
+	sh -c "! grep -E 'level=error msg=\"[0-9T:.-]*Z (info|debug) ' '$C/node1.log'"
+
 # ---- networks -----------------------------------------------------------------
 phase "swarm network as the README says (--scope swarm)"
 # The form the README and the issue give.  On Docker 20.10 swarm keeps no
