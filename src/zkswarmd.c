@@ -98,7 +98,8 @@ struct daemon {
 	struct zks_reaper *reaper;
 	struct zks_http *http;
 	struct zks_metrics_server *metrics;
-	struct zks_naming *naming; /* NULL: naming off */
+	struct zks_naming *naming;	     /* NULL: naming off */
+	struct zks_plugin_name *plugin_name; /* set, learned by naming, or the default */
 	struct zks_config_sync *configs;
 	struct zks_dns *dns;
 	struct zks_heartbeat *beat;
@@ -253,7 +254,8 @@ static void start_naming(struct daemon *d)
 	size_t dirlen = (size_t)(strrchr(cfg->engine_socket, '/') - cfg->engine_socket);
 	cleanup_free char *dir = xstrndup(cfg->engine_socket, dirlen ? dirlen : 1);
 	struct zks_naming_config nc = {.node_id = cfg->node_id,
-				       .engine_socket = cfg->engine_socket};
+				       .engine_socket = cfg->engine_socket,
+				       .plugin_name = d->plugin_name};
 	struct stat st;
 
 	if (strcmp(cfg->naming, "off") == 0) {
@@ -321,6 +323,7 @@ static void release(struct daemon *d)
 	zks_config_sync_free(d->configs);
 	zks_heartbeat_free(d->beat);
 	store_destroy(d->store);
+	zks_plugin_name_free(d->plugin_name);
 }
 
 static int start(struct daemon *d, struct zks_error *err)
@@ -331,6 +334,9 @@ static int start(struct daemon *d, struct zks_error *err)
 		.zk_root = d->cfg.zk_root,
 	};
 	char why[ZKS_ERROR_MSG_MAX] = "";
+
+	d->plugin_name = zks_plugin_name_new(d->cfg.plugin_name);
+	nc.plugin_name = d->plugin_name;
 
 	d->fd = zks_http_listen_unix(d->cfg.socket_path, err);
 	if (d->fd < 0)

@@ -40,6 +40,7 @@ struct zks_config {
 	char *default_pool;
 	char *naming;	     /* "auto", "on" or "off" */
 	char *engine_socket; /* the engine's API socket, for naming */
+	char *plugin_name;   /* "" = learned from the engine (plugin_name.h) */
 	int default_pool_size;
 	int vxlan_port;
 	int reaper_grace_ms;

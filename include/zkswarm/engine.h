@@ -105,4 +105,9 @@ void zks_engine_container_clear(struct zks_engine_container *c);
 /* GET /containers/json: the IDs of the running containers (to free with zks_free_strv). */
 int zks_engine_list(struct zks_engine *e, char ***ids, size_t *n, struct zks_error *err);
 
+/* GET /plugins: the Name of the plugin whose Id is id (to free), or -1 with err (NOT_FOUND when
+ * none is listed so). */
+int zks_engine_plugin_name(struct zks_engine *e, const char *id, char **name,
+			   struct zks_error *err);
+
 #endif

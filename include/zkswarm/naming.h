@@ -32,6 +32,7 @@
 
 #include "zkswarm/engine.h"
 #include "zkswarm/error.h"
+#include "zkswarm/plugin_name.h"
 #include "zkswarm/store.h"
 
 struct zks_naming_config {
@@ -39,6 +40,10 @@ struct zks_naming_config {
 	const char *engine_socket; /* the engine's API socket */
 	int64_t reconcile_ms;	   /* 0: every minute */
 	int64_t retry_max_ms;	   /* the engine's back-off ceiling; 0: 30 s */
+	/* Learned from the engine when wanted (plugin_name.h), after a reconcile it answered;
+	 * NULL: not asked.  mountinfo: where the plugin's ID is read (NULL: /proc/self/...). */
+	struct zks_plugin_name *plugin_name;
+	const char *mountinfo;
 };
 
 struct zks_naming;

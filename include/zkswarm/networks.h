@@ -29,6 +29,7 @@
 #include "zkswarm/error.h"
 #include "zkswarm/kv.h"
 #include "zkswarm/netlink.h"
+#include "zkswarm/plugin_name.h"
 #include "zkswarm/store.h"
 
 struct zks_networks;
@@ -41,6 +42,7 @@ struct zks_networks_config {
 	uint16_t vxlan_port;
 	const char *unavailable; /* why tunnel is unset, for the error message */
 	const char *zk_root;	 /* names this cluster's links apart from another's on the host */
+	struct zks_plugin_name *plugin_name; /* for messages (plugin_name.h); NULL: the default */
 };
 
 struct zks_endpoint_info {

@@ -47,6 +47,9 @@ struct zks_naming {
 	char *node_id;
 	char *engine_socket;
 	int64_t reconcile_ms, retry_max_ms;
+	struct zks_plugin_name *plugin_name; /* the worker learns it; NULL: not asked */
+	char *mountinfo;
+	bool name_settled; /* the worker's: learned, or not to be learned */
 
 	/* The worker's. */
 	struct entry *v;
@@ -575,6 +578,41 @@ static bool take_work(struct zks_naming *n, int64_t wait, struct work *w)
 }
 
 /*
+ * The name this plugin is installed under (plugin_name.h), asked of the engine after a
+ * reconcile it answered.  Settled when learned, or when there is nothing to learn (not a
+ * managed plugin, or not listed); else asked again after the next reconcile.
+ */
+static void learn_plugin_name(struct zks_naming *n, struct zks_engine *e)
+{
+	cleanup_free char *text = NULL, *name = NULL;
+	char id[ZKS_PLUGIN_ID_LEN + 1];
+	struct zks_error err = {0};
+
+	if (n->plugin_name == NULL || n->name_settled || !zks_plugin_name_wanted(n->plugin_name))
+		return;
+	if (zks_read_file(n->mountinfo, 1u << 20, &text, NULL, &err) < 0 ||
+	    zks_plugin_id_from_mountinfo(text, id) < 0) {
+		log_info("naming: not a managed plugin (%s shows no plugin ID): messages name it "
+			 "`%s` (PLUGIN_NAME to say otherwise)",
+			 n->mountinfo, ZKS_PLUGIN_NAME_DEFAULT);
+		n->name_settled = true;
+		return;
+	}
+	if (zks_engine_plugin_name(e, id, &name, &err) < 0) {
+		log_info("naming: the name this plugin is installed under: %s", err.msg);
+		n->name_settled = err.code == ZKS_ERR_NOT_FOUND;
+		return;
+	}
+	n->name_settled = true;
+	if (zks_plugin_name_learn(n->plugin_name, name))
+		log_info("naming: this plugin is installed as `%s`", name);
+	else
+		log_warn("naming: the engine lists this plugin as `%.64s`, which is not a usable "
+			 "name: messages name it `%s`",
+			 name, ZKS_PLUGIN_NAME_DEFAULT);
+}
+
+/*
  * Do one go of work; the number of records left to retry.  A reconcile the engine could not
  * answer stays owed (w->reconcile remains true), and is tried again a second later.
  */
@@ -591,8 +629,10 @@ static int work_do(struct zks_naming *n, struct zks_engine *e, struct work *w)
 	}
 	for (size_t i = 0; i < w->nids && !w->reconcile; i++)
 		left += refresh(n, e, w->ids[i]);
-	if (w->reconcile && reconcile(n, e) == 0)
+	if (w->reconcile && reconcile(n, e) == 0) {
 		w->reconcile = false;
+		learn_plugin_name(n, e);
+	}
 	return left + zks_naming_check(n);
 }
 
@@ -636,6 +676,8 @@ struct zks_naming *zks_naming_new(struct zks_store *store, const struct zks_nami
 	n->engine_socket = xstrdup(cfg->engine_socket ? cfg->engine_socket : "");
 	n->reconcile_ms = cfg->reconcile_ms > 0 ? cfg->reconcile_ms : 60000;
 	n->retry_max_ms = cfg->retry_max_ms > 0 ? cfg->retry_max_ms : 30000;
+	n->plugin_name = cfg->plugin_name;
+	n->mountinfo = xstrdup(cfg->mountinfo ? cfg->mountinfo : "/proc/self/mountinfo");
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
 	return n;
@@ -678,5 +720,6 @@ void zks_naming_free(struct zks_naming *n)
 	pthread_cond_destroy(&n->wake);
 	free(n->node_id);
 	free(n->engine_socket);
+	free(n->mountinfo);
 	free(n);
 }

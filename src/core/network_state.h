@@ -35,6 +35,7 @@ struct zks_networks {
 	int underlay_mtu;
 	uint16_t vxlan_port;
 	char *unavailable;
+	struct zks_plugin_name *plugin_name; /* the daemon's: in messages of what to type */
 	char instance[17];
 	char tag[4]; /* in link names: which cluster's links they are */
 

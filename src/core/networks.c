@@ -138,7 +138,7 @@ static int check_gateway(const struct zks_cidr *subnet, const char *gateway, str
 static int check_subnet(struct zks_networks *n, const struct zks_cidr *subnet,
 			struct zks_error *err)
 {
-	char s[ZKS_CIDR_STR];
+	char s[ZKS_CIDR_STR], name[ZKS_PLUGIN_NAME_MAX];
 
 	if (zks_ipam_subnet_claimed(n->store, subnet, err) == 0)
 		return 0;
@@ -146,8 +146,8 @@ static int check_subnet(struct zks_networks *n, const struct zks_cidr *subnet,
 	if (err->code == ZKS_ERR_NOT_FOUND)
 		zks_error_set(err, ZKS_ERR_INVALID,
 			      "subnet %s was not allocated by zkswarm's IPAM: create the network "
-			      "with --ipam-driver zkswarm (addresses must be unique cluster-wide)",
-			      s);
+			      "with --ipam-driver %s (addresses must be unique cluster-wide)",
+			      s, zks_plugin_name_get(n->plugin_name, name));
 	return -1;
 }
 
@@ -414,6 +414,7 @@ struct zks_networks *zks_networks_new(struct zks_store *store, struct zks_net *n
 	n->underlay_mtu = cfg->underlay_mtu > 0 ? cfg->underlay_mtu : 1500;
 	n->vxlan_port = cfg->vxlan_port ? cfg->vxlan_port : 4789;
 	n->unavailable = cfg->unavailable ? xstrdup(cfg->unavailable) : NULL;
+	n->plugin_name = cfg->plugin_name;
 	zks_random_hex(n->instance);
 	zks_networks_link_tag(cfg->zk_root ? cfg->zk_root : "/zkswarm", n->tag);
 	pthread_mutex_init(&n->lock, NULL);

@@ -7,6 +7,7 @@
  * against one above it (DEFAULT_POOL_SIZE against DEFAULT_POOL).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include "zkswarm/dns.h"
 #include "zkswarm/log.h"
 #include "zkswarm/names.h"
+#include "zkswarm/plugin_name.h"
 #include "zkswarm/util.h"
 
 #ifndef ZKSWARM_VERSION
@@ -52,7 +54,7 @@ struct setting {
 
 static setting_check check_name, check_log_level, check_path, check_choice, check_auth_file,
 	check_metrics_addr, check_pool, check_pool_size, check_dns_listen, check_dns_domain,
-	check_dashboard_addr, check_dashboard_token_file;
+	check_dashboard_addr, check_dashboard_token_file, check_plugin_name;
 
 #define DASHBOARD_OFF                                                                              \
 	.when_invalid = "serving without the dashboard",                                           \
@@ -123,6 +125,12 @@ static const struct setting settings[] = {
 	 "there, i.e. the plugin's `engine` mount)",
 	 STRING(naming), .check = check_choice,
 	 .choices = (const char *const[]){"auto", "on", "off", NULL}},
+	{"PLUGIN_NAME", "plugin-name", "",
+	 "the name the plugin is installed under, as users type it (-d NAME, --ipam-driver NAME) "
+	 "in the messages that say what to type (default: the engine's name for this plugin, "
+	 "learned through ENGINE_SOCKET; zkswarm without it)",
+	 STRING(plugin_name), .max = ZKS_PLUGIN_NAME_MAX - 1,
+	 /* its NUL */ .check = check_plugin_name},
 	{"ENGINE_SOCKET", "engine-socket", "/run/zkswarm-engine/docker.sock",
 	 "the engine's API socket, read by the name registry (the plugin mounts the directory of "
 	 "the host's, /run by default)",
@@ -194,6 +202,20 @@ static int *int_at(struct zks_config *cfg, const struct setting *s)
 static int check_name(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
 {
 	return zks_validate_name(s->env, *string_at(cfg, s), 1, (size_t)s->max, err);
+}
+
+static int check_plugin_name(const struct setting *s, struct zks_config *cfg, struct zks_error *err)
+{
+	const char *v = *string_at(cfg, s);
+
+	if (strlen(v) > (size_t)s->max)
+		return zks_error_set(err, ZKS_ERR_INVALID, "%s is longer than %d characters",
+				     s->env, s->max);
+	for (const char *p = v; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p))
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "%s must be printable and without spaces", s->env);
+	return 0;
 }
 
 static int check_log_level(const struct setting *s, struct zks_config *cfg, struct zks_error *err)

@@ -650,3 +650,38 @@ int zks_engine_list(struct zks_engine *e, char ***ids, size_t *n, struct zks_err
 	cJSON_Delete(doc);
 	return 0;
 }
+
+/* ---- plugins -------------------------------------------------------------------------------- */
+
+int zks_engine_plugin_name(struct zks_engine *e, const char *id, char **name, struct zks_error *err)
+{
+	cleanup_free char *path = NULL, *body = NULL;
+	const cJSON *it;
+	cJSON *doc;
+
+	*name = NULL;
+	if (ensure_connected(e, err) < 0)
+		return -1;
+	path = xasprintf("/v%s/plugins", e->version);
+	if (get(e, path, &body, err) < 0)
+		return -1;
+	doc = cJSON_Parse(body);
+	if (!cJSON_IsArray(doc)) {
+		cJSON_Delete(doc);
+		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+				     "the engine's answer to GET %s is not a JSON array", path);
+	}
+	cJSON_ArrayForEach(it, doc)
+	{
+		const char *pid = str_item(it, "Id"), *pname = str_item(it, "Name");
+
+		if (pid != NULL && pname != NULL && strcmp(pid, id) == 0) {
+			*name = xstrdup(pname);
+			break;
+		}
+	}
+	cJSON_Delete(doc);
+	return *name != NULL ? 0
+			     : zks_error_set(err, ZKS_ERR_NOT_FOUND,
+					     "the engine lists no plugin with ID %.64s", id);
+}

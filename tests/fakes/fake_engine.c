@@ -44,7 +44,7 @@ struct fake_engine {
 	pthread_cond_t cond; /* the log grew, a stream opened or closed, hang or stopping changed */
 	struct MHD_Daemon *mhd;
 	char dir[64], path[128];
-	char *api, *min, *list;
+	char *api, *min, *list, *plugins;
 	struct container *containers;
 	size_t ncontainers;
 	bool hang, stopping;
@@ -203,6 +203,8 @@ static char *answer(struct fake_engine *fe, const char *path, unsigned *status)
 		return NULL;
 	if (strcmp(path, "/containers/json") == 0)
 		return xstrdup(fe->list ? fe->list : "[]");
+	if (strcmp(path, "/plugins") == 0)
+		return xstrdup(fe->plugins ? fe->plugins : "[]");
 	for (size_t i = 0; i < fe->ncontainers; i++) {
 		cleanup_free char *want = xasprintf("/containers/%s/json", fe->containers[i].id);
 
@@ -321,6 +323,7 @@ void fake_engine_stop(struct fake_engine *fe)
 	free(fe->api);
 	free(fe->min);
 	free(fe->list);
+	free(fe->plugins);
 	pthread_cond_destroy(&fe->cond);
 	pthread_mutex_destroy(&fe->lock);
 	free(fe);
@@ -359,6 +362,14 @@ void fake_engine_set_container(struct fake_engine *fe, const char *id, const cha
 			fe->containers[i] = fe->containers[--fe->ncontainers];
 		}
 	}
+	pthread_mutex_unlock(&fe->lock);
+}
+
+void fake_engine_set_plugins(struct fake_engine *fe, const char *json)
+{
+	pthread_mutex_lock(&fe->lock);
+	free(fe->plugins);
+	fe->plugins = xstrdup(json);
 	pthread_mutex_unlock(&fe->lock);
 }
 

@@ -23,6 +23,8 @@ const char *fake_engine_socket(const struct fake_engine *fe);
 void fake_engine_set_version(struct fake_engine *fe, const char *api, const char *min);
 /* The body of GET /containers/ID/json (sent as is, so it may be hostile); NULL: 404 again. */
 void fake_engine_set_container(struct fake_engine *fe, const char *id, const char *json);
+/* The body of GET /plugins ("[]" until set). */
+void fake_engine_set_plugins(struct fake_engine *fe, const char *json);
 /* The body of GET /containers/json ("[]" until set). */
 void fake_engine_set_list(struct fake_engine *fe, const char *json);
 /* Every request is accepted and never answered (until hang is false again or the fake stops). */

@@ -509,6 +509,80 @@ static void test_threads_wait_for_the_engine(void **state)
 	zks_naming_free(n);
 }
 
+/* Wait (bounded) until the name reads want. */
+static bool wait_plugin_name(struct zks_plugin_name *p, const char *want)
+{
+	char out[ZKS_PLUGIN_NAME_MAX];
+
+	for (int i = 0; i < 1000; i++) {
+		if (strcmp(zks_plugin_name_get(p, out), want) == 0)
+			return true;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	return false;
+}
+
+/*
+ * The name this plugin is installed under, learned after the first reconcile: its ID from the
+ * root mount in mountinfo, its name from GET /plugins (":latest" left out).  Not a managed
+ * plugin (no ID in mountinfo): the engine is not asked, the default stays.
+ */
+static void test_threads_learn_the_plugin_name(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_engine *fe = fake_engine_start();
+	cleanup_free char *dir = test_mkdtemp();
+	cleanup_free char *mi = xasprintf("%s/mountinfo", dir);
+	cleanup_free char *host = xasprintf("%s/host-mountinfo", dir);
+	struct zks_plugin_name *name = zks_plugin_name_new(NULL);
+	struct zks_naming_config cfg = {.node_id = "n1",
+					.engine_socket = fake_engine_socket(fe),
+					.retry_max_ms = 200,
+					.plugin_name = name,
+					.mountinfo = mi};
+	struct zks_error err = {0};
+	char out[ZKS_PLUGIN_NAME_MAX];
+	struct zks_naming *n;
+	unsigned reconciles;
+	static const char mounts[] =
+		"143 152 254:0 /var/lib/docker/plugins/"
+		"b36e9787f1d9af51d119efadc932a2e27eb7bc796dd7634932648c5420d57726/rootfs / rw "
+		"- ext4 /dev/vda rw\n";
+
+	assert_ok(zks_write_file_atomic(mi, mounts, strlen(mounts), &err), &err);
+	fake_engine_set_plugins(
+		fe, "[{\"Id\":\"0000\",\"Name\":\"other:latest\"},"
+		    "{\"Id\":\"b36e9787f1d9af51d119efadc932a2e27eb7bc796dd7634932648c5420d57726\","
+		    "\"Name\":\"zkswarm26:latest\"}]");
+	n = zks_naming_new(f->s, &cfg);
+	zks_naming_start(n);
+	assert_true(wait_plugin_name(name, "zkswarm26"));
+	assert_int_equal(fake_engine_count(fe, "/plugins"), 1);
+	zks_naming_stop(n);
+	zks_naming_free(n);
+	zks_plugin_name_free(name);
+
+	/* Not a managed plugin: a host's root mount. */
+	name = zks_plugin_name_new(NULL);
+	cfg.plugin_name = name;
+	cfg.mountinfo = host;
+	assert_ok(zks_write_file_atomic(host, "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n", 35, &err),
+		  &err);
+	reconciles = fake_engine_count(fe, "/containers/json");
+	n = zks_naming_new(f->s, &cfg);
+	zks_naming_start(n);
+	for (int i = 0; i < 1000 && fake_engine_count(fe, "/containers/json") == reconciles; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	assert_true(fake_engine_count(fe, "/containers/json") > reconciles);
+	zks_naming_stop(n); /* joins the worker: the go of work with that reconcile has ended */
+	assert_int_equal(fake_engine_count(fe, "/plugins"), 1); /* not asked */
+	assert_string_equal(zks_plugin_name_get(name, out), "zkswarm");
+	zks_naming_free(n);
+	zks_plugin_name_free(name);
+	fake_engine_stop(fe);
+	test_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +598,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_follow_the_engine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_wait_for_the_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_learn_the_plugin_name, setup,
+						teardown),
 	};
 
 	test_init();

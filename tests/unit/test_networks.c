@@ -428,6 +428,35 @@ static void test_subnet_not_claimed_refused(void **state)
 	assert_int_equal(fake_net_nlinks(&c->a.net), 0);
 }
 
+/* The refusal says what to type with the name the plugin is installed under (plugin_name.h):
+ * the default until one is learned, then the learned one, tag and registry kept. */
+static void test_subnet_refusal_names_the_plugin(void **state)
+{
+	struct cluster *c = *state;
+	struct zks_plugin_name *name = zks_plugin_name_new(NULL);
+	struct zks_networks_config cfg = {.node_id = "named",
+					  .vxlan_port = 4789,
+					  .zk_root = TEST_ZK_ROOT,
+					  .plugin_name = name};
+	struct test_net_node named = c->a; /* its store, another service over it */
+	struct fake_net net;
+
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.9", &cfg.tunnel), 1);
+	fake_net_init(&net);
+	named.nw = zks_networks_new(c->a.store, &net.base, &cfg);
+	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID, "--ipam-driver zkswarm (");
+	assert_true(zks_plugin_name_learn(name, "zkswarm26:latest"));
+	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID,
+		     "--ipam-driver zkswarm26 (");
+	assert_true(zks_plugin_name_learn(name, "registry.example/zkswarm:1.2"));
+	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID,
+		     "--ipam-driver registry.example/zkswarm:1.2 (");
+	zks_networks_stop(named.nw);
+	zks_networks_free(named.nw);
+	fake_net_fini(&net);
+	zks_plugin_name_free(name);
+}
+
 static void test_bad_network_id_refused(void **state)
 {
 	struct cluster *c = *state;
@@ -1250,6 +1279,7 @@ int main(void)
 		T(test_unknown_option_lists_accepted),
 		T(test_mtu_bounds),
 		T(test_subnet_not_claimed_refused),
+		T(test_subnet_refusal_names_the_plugin),
 		T(test_bad_network_id_refused),
 		T(test_no_tunnel_address_refused),
 		T(test_create_rollback_on_kernel_failure),
