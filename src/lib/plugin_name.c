@@ -56,16 +56,11 @@ bool zks_plugin_name_wanted(struct zks_plugin_name *p)
 
 bool zks_plugin_name_learn(struct zks_plugin_name *p, const char *listed)
 {
-	static const char latest[] = ":latest";
-	size_t len = listed != NULL ? strlen(listed) : 0;
-
-	if (len >= sizeof(latest) - 1 && strcmp(listed + len - (sizeof(latest) - 1), latest) == 0)
-		len -= sizeof(latest) - 1;
-	if (!usable(listed, len))
+	if (listed == NULL || !usable(listed, strlen(listed)))
 		return false;
 	pthread_mutex_lock(&p->lock);
 	free(p->name);
-	p->name = xstrndup(listed, len);
+	p->name = xstrdup(listed);
 	pthread_mutex_unlock(&p->lock);
 	return true;
 }

@@ -524,7 +524,7 @@ static bool wait_plugin_name(struct zks_plugin_name *p, const char *want)
 
 /*
  * The name this plugin is installed under, learned after the first reconcile: its ID from the
- * root mount in mountinfo, its name from GET /plugins (":latest" left out).  Not a managed
+ * root mount in mountinfo, its name from GET /plugins, tag and all.  Not a managed
  * plugin (no ID in mountinfo): the engine is not asked, the default stays.
  */
 static void test_threads_learn_the_plugin_name(void **state)
@@ -556,7 +556,7 @@ static void test_threads_learn_the_plugin_name(void **state)
 		    "\"Name\":\"zkswarm26:latest\"}]");
 	n = zks_naming_new(f->s, &cfg);
 	zks_naming_start(n);
-	assert_true(wait_plugin_name(name, "zkswarm26"));
+	assert_true(wait_plugin_name(name, "zkswarm26:latest"));
 	assert_int_equal(fake_engine_count(fe, "/plugins"), 1);
 	zks_naming_stop(n);
 	zks_naming_free(n);

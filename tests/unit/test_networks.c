@@ -447,7 +447,7 @@ static void test_subnet_refusal_names_the_plugin(void **state)
 	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID, "--ipam-driver zkswarm (");
 	assert_true(zks_plugin_name_learn(name, "zkswarm26:latest"));
 	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID,
-		     "--ipam-driver zkswarm26 (");
+		     "--ipam-driver zkswarm26:latest (");
 	assert_true(zks_plugin_name_learn(name, "registry.example/zkswarm:1.2"));
 	create_fails(&named, NET1, NULL, "10.1.0.0/24", ZKS_ERR_INVALID,
 		     "--ipam-driver registry.example/zkswarm:1.2 (");
