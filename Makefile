@@ -130,20 +130,26 @@ $(BUILD)/fuzz_config: $(BUILD)/tests/fuzz/fuzz_config.o $(BUILD)/libzkswarm.a
 $(BUILD)/fuzz_dashboard: $(BUILD)/tests/fuzz/fuzz_dashboard.o $(BUILD)/libzkswarm.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# libFuzzer target over zks_plugin_id_from_mountinfo (tests/fuzz/fuzz_mountinfo.c).
+$(BUILD)/fuzz_mountinfo: $(BUILD)/tests/fuzz/fuzz_mountinfo.o $(BUILD)/libzkswarm.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_dns \
-		$(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dashboard
+		$(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dashboard $(FUZZ_BUILD)/fuzz_mountinfo
 
 # The request target gets FUZZ_SECONDS, the DNS and config targets their own.
 FUZZ_DNS_SECONDS ?= 30
 FUZZ_CONFIG_SECONDS ?= 20
 FUZZ_DASHBOARD_SECONDS ?= 20
+FUZZ_MOUNTINFO_SECONDS ?= 10
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_request $(FUZZ_SECONDS)
 	FUZZ_DIR=dns tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dns $(FUZZ_DNS_SECONDS)
 	FUZZ_DIR=config tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_config $(FUZZ_CONFIG_SECONDS)
 	FUZZ_DIR=dashboard tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_dashboard $(FUZZ_DASHBOARD_SECONDS)
+	FUZZ_DIR=mountinfo tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_mountinfo $(FUZZ_MOUNTINFO_SECONDS)
 
 check: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
