@@ -56,8 +56,9 @@ assert_fails_with "the default IPAM is refused, saying why" "--ipam-driver" \
 	docker network create -d "$PLUGIN:latest" --subnet 198.18.65.0/24 n3
 # The plugin learns the name it is installed under from the engine once naming has reconciled.
 says_installed_name() {
-	docker network create -d "$PLUGIN:latest" --subnet 198.18.65.0/24 n3 2>&1 |
-		grep -qF -- "--ipam-driver $PLUGIN:latest (addresses"
+	local out
+	out=$(docker network create -d "$PLUGIN:latest" --subnet 198.18.65.0/24 n3 2>&1)
+	[[ $out == *"--ipam-driver $PLUGIN:latest (addresses"* ]]
 }
 wait_until 15 "and says it with the name the plugin is installed under ($PLUGIN:latest)" says_installed_name
 assert_eq "$(zk_ls /ipam/subnets | grep -o '198\.18\.65\.0-24')" "" "the refused network left no subnet claim"
