@@ -4,9 +4,10 @@
  *
  * The engine's requests do not carry it.  It is PLUGIN_NAME when that is set; else the name
  * the engine lists for this plugin's ID, learned once the engine answers (naming's thread:
- * the ID from the root mount in /proc/self/mountinfo, the name from GET /plugins), tag and all
- * (a network driver must be named with its tag, "zkswarm26:latest"); else "zkswarm".  Messages that tell a
- * user what to type take it from here.  Any thread may read it; a NULL one reads "zkswarm".
+ * the ID from the root mount in /proc/self/mountinfo, the name from GET /plugins), tag and
+ * all (a network driver must be named with its tag, "zkswarm26:latest"); else "zkswarm".
+ * Messages that tell a user what to type take it from here.  Any thread may read it; a NULL
+ * one reads "zkswarm".
  */
 #ifndef ZKSWARM_PLUGIN_NAME_H
 #define ZKSWARM_PLUGIN_NAME_H
