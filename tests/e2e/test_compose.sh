@@ -92,10 +92,9 @@ assert_ok "the external volume is made beforehand" d volume create -d "$PLUGIN" 
 assert_ok "docker-compose up -d" dc up -d
 assert_ok "docker-compose ps" dc ps --services --filter status=running
 assert_eq "$(sort <<<"$T_OUT" | tr '\n' ' ')" "reader writer " "both services run"
-# Compose 1.29.2's own bug, with any driver: on `up` it compares an existing network's IPAM
-# config with sorted(..., key='Subnet') and dies (README: `down` first, or an external network).
-assert_fails_with "a second up while the network exists: compose 1.29.2 fails on its IPAM check" \
-	"object is not callable" dc up -d
+# Compose compares the existing network's and volume's driver, options and IPAM with the file.
+assert_ok "a second up -d accepts the existing network and volume" dc up -d
+assert_contains "$T_OUT" "${PROJECT}_writer_1 is up-to-date" "and leaves the containers as they are"
 
 t_begin "volumes"
 assert_ok "docker volume ls lists $VOL with the plugin as driver" vol_listed "$VOL"
