@@ -616,28 +616,39 @@ void zks_engine_container_clear(struct zks_engine_container *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* ---- list ----------------------------------------------------------------------------------- */
+/* ---- lists -------------------------------------------------------------------------------- */
+
+/* GET /v<version><what>: the engine's answer, a JSON array (to cJSON_Delete), or NULL with err. */
+static cJSON *get_array(struct zks_engine *e, const char *what, struct zks_error *err)
+{
+	cleanup_free char *path = NULL, *body = NULL;
+	cJSON *doc;
+
+	if (ensure_connected(e, err) < 0)
+		return NULL;
+	path = xasprintf("/v%s%s", e->version, what);
+	if (get(e, path, &body, err) < 0)
+		return NULL;
+	doc = cJSON_Parse(body);
+	if (!cJSON_IsArray(doc)) {
+		cJSON_Delete(doc);
+		zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+			      "the engine's answer to GET %s is not a JSON array", path);
+		return NULL;
+	}
+	return doc;
+}
 
 int zks_engine_list(struct zks_engine *e, char ***ids, size_t *n, struct zks_error *err)
 {
-	cleanup_free char *path = NULL, *body = NULL;
+	cJSON *doc = get_array(e, "/containers/json", err);
 	const cJSON *it;
-	cJSON *doc;
 	size_t count = 0;
 
 	*ids = NULL;
 	*n = 0;
-	if (ensure_connected(e, err) < 0)
+	if (doc == NULL)
 		return -1;
-	path = xasprintf("/v%s/containers/json", e->version);
-	if (get(e, path, &body, err) < 0)
-		return -1;
-	doc = cJSON_Parse(body);
-	if (!cJSON_IsArray(doc)) {
-		cJSON_Delete(doc);
-		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-				     "the engine's answer to GET %s is not a JSON array", path);
-	}
 	*ids = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof(**ids));
 	cJSON_ArrayForEach(it, doc)
 	{
@@ -651,26 +662,14 @@ int zks_engine_list(struct zks_engine *e, char ***ids, size_t *n, struct zks_err
 	return 0;
 }
 
-/* ---- plugins -------------------------------------------------------------------------------- */
-
 int zks_engine_plugin_name(struct zks_engine *e, const char *id, char **name, struct zks_error *err)
 {
-	cleanup_free char *path = NULL, *body = NULL;
+	cJSON *doc = get_array(e, "/plugins", err);
 	const cJSON *it;
-	cJSON *doc;
 
 	*name = NULL;
-	if (ensure_connected(e, err) < 0)
+	if (doc == NULL)
 		return -1;
-	path = xasprintf("/v%s/plugins", e->version);
-	if (get(e, path, &body, err) < 0)
-		return -1;
-	doc = cJSON_Parse(body);
-	if (!cJSON_IsArray(doc)) {
-		cJSON_Delete(doc);
-		return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
-				     "the engine's answer to GET %s is not a JSON array", path);
-	}
 	cJSON_ArrayForEach(it, doc)
 	{
 		const char *pid = str_item(it, "Id"), *pname = str_item(it, "Name");
