@@ -179,7 +179,7 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 		return -1;
 	vc.configs = d->configs;
 	d->app.volumes = zks_volumes_new(d->store, &zks_kernel_fs, &vc, err);
-	if (d->app.volumes == NULL)
+	if (d->app.volumes == NULL || zks_volumes_start_fencing(d->app.volumes, err) < 0)
 		return -1;
 	d->reaper = zks_reaper_new(d->store, cfg->node_id, cfg->reaper_grace_ms);
 	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);

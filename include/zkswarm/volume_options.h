@@ -17,8 +17,17 @@
 
 enum zks_access { ZKS_ACCESS_SINGLE_NODE = 0, ZKS_ACCESS_MULTI_NODE };
 enum zks_on_remove { ZKS_ON_REMOVE_DELETE = 0, ZKS_ON_REMOVE_RETAIN };
-/* dir: a directory on the data mount; config: files kept in ZooKeeper (configs.h). */
-enum zks_volume_type { ZKS_VOLUME_DIR = 0, ZKS_VOLUME_CONFIG };
+/*
+ * dir: a directory on the data mount; config: files kept in ZooKeeper (configs.h);
+ * image: a filesystem image file on the data mount, mounted through a loop device (image.h).
+ */
+enum zks_volume_type { ZKS_VOLUME_DIR = 0, ZKS_VOLUME_CONFIG, ZKS_VOLUME_IMAGE };
+/* The filesystems an image volume is made with (mkfs in the plugin's rootfs). */
+enum zks_image_fs { ZKS_IMAGE_EXT4 = 0 };
+
+/* An image volume's size, bytes: from 16 MiB (ext4's journal and tables fit) to 16 TiB. */
+#define ZKS_IMAGE_SIZE_MIN (16ULL << 20)
+#define ZKS_IMAGE_SIZE_MAX (16ULL << 40)
 
 struct zks_volume_options {
 	enum zks_access access;
@@ -28,6 +37,9 @@ struct zks_volume_options {
 	bool readonly;
 	enum zks_on_remove on_remove;
 	enum zks_volume_type type; /* config: multi-node and read-only, always */
+	/* type=image only (refused otherwise): its size, required, and its filesystem. */
+	unsigned long long size;
+	enum zks_image_fs fs;
 };
 
 /*
@@ -41,7 +53,8 @@ struct zks_volume_option {
 	const char *help; /* "(single-node|multi-node)", or NULL */
 	int (*parse)(const char *key, const char *value, struct zks_volume_options *o,
 		     struct zks_error *err);
-	char *(*format)(const struct zks_volume_options *o); /* allocated */
+	/* Allocated; NULL: the option does not apply to this volume (size of a directory). */
+	char *(*format)(const struct zks_volume_options *o);
 };
 
 extern const struct zks_volume_option zks_volume_option_table[];
@@ -54,9 +67,17 @@ const char *zks_volume_options_accepted(void);
 int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
 			     struct zks_error *err);
 
-/* Effective values as strings, in a fixed order; free with zks_volume_options_free_kv. */
+/*
+ * Effective values as strings, in a fixed order, the options that apply to this volume only;
+ * free with zks_volume_options_free_kv.
+ */
 size_t zks_volume_options_format(const struct zks_volume_options *o, struct zks_kv **out);
 void zks_volume_options_free_kv(struct zks_kv *kv, size_t n);
+
+/* "64M", "2G", "1536K", or bytes: the largest unit that divides the size exactly. */
+char *zks_size_format(unsigned long long bytes);
+/* "64M", "2g", "1048576": K, M, G, T are powers of 1024.  Refused: anything else. */
+int zks_size_parse(const char *text, unsigned long long *out);
 
 /* Describe how b differs from a ("mode: 0755 -> 0700, access: ..."); 0 if equal. */
 int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks_volume_options *b,

@@ -10,6 +10,9 @@
  * Mount IDs held on this node are also kept in STATE_DIR/mounts.json, the
  * local truth from which leases are re-established after a session ends.
  *
+ * An image volume (type=image) keeps <data_dir>/<name>/disk.img, a filesystem image mounted
+ * through a loop device on the node holding its single-node lease (fs.h).
+ *
  * A configuration volume (type=config) has its records under /configs/<name> too
  * (configs.h), made and removed in the same transactions as /volumes/<name>; its mounts
  * bind this node's copy of its files (config_sync.h) instead of a data directory.
@@ -38,6 +41,9 @@ struct zks_volumes_config {
 	const char *boot_id;	/* this boot's ID, or NULL if unknown */
 	/* Keeps configuration volumes' copies (outlives the service); NULL: they cannot be mounted. */
 	struct zks_config_sync *configs;
+	/* How the fencing of image volumes reads the store's status; NULL: store_status (fence.h). */
+	void (*fence_status)(void *ctx, struct zks_store_status *out);
+	void *fence_status_ctx;
 };
 
 struct zks_volume_holder {
@@ -66,6 +72,11 @@ struct zks_volume_info {
 		config_here; /* latest is the mirror's head even when not attached */
 	struct zks_config_node *config_nodes;
 	size_t nconfig_nodes;
+	/* An image volume (options type=image): its size and use, if they could be read. */
+	bool image;
+	bool usage_known;
+	struct zks_image_usage usage;
+	const char *fence; /* mounted here: "live", "frozen" or "shut down" (fence.h); or NULL */
 };
 
 void zks_volume_info_free(struct zks_volume_info *info);
@@ -89,6 +100,11 @@ int zks_volumes_get(struct zks_volumes *v, const char *name, struct zks_volume_i
 		    struct zks_error *err);
 int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t *n,
 		     struct zks_error *err);
+
+/* Fence the image volumes mounted here from now on: a thread (fence.h). */
+int zks_volumes_start_fencing(struct zks_volumes *v, struct zks_error *err);
+/* One step of it, for tests. */
+void zks_volumes_fence_tick(struct zks_volumes *v);
 
 /* How many volumes have mount IDs held on this node. */
 size_t zks_volumes_mounted_count(struct zks_volumes *v);

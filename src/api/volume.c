@@ -123,6 +123,40 @@ static void encode_config(cJSON *status, const struct zks_volume_info *info)
 }
 
 /* The Volume object; CreatedAt only when known (an empty string breaks the engine's decoder). */
+/* "1.4M": bytes in the largest unit they reach, for a person to read. */
+static char *human_size(unsigned long long bytes)
+{
+	static const char units[] = "KMGT";
+	double n = (double)bytes;
+	int u = -1;
+
+	while (n >= 1024 && u < 3) {
+		n /= 1024;
+		u++;
+	}
+	return u < 0 ? xasprintf("%llu", bytes) : xasprintf("%.1f%c", n, units[u]);
+}
+
+/* "size" and "used" for a person (64M, 1.4M), and in bytes for scripts. */
+static void encode_usage(cJSON *status, const struct zks_volume_info *info)
+{
+	cleanup_free char *size = NULL;
+	cleanup_free char *used = NULL;
+
+	if (!info->usage_known)
+		return;
+	size = human_size(info->usage.size);
+	used = human_size(info->usage.used);
+	cJSON_AddStringToObject(status, "size", size);
+	cJSON_AddNumberToObject(status, "size_bytes", (double)info->usage.size);
+	cJSON_AddStringToObject(status, "used", used);
+	cJSON_AddNumberToObject(status, "used_bytes", (double)info->usage.used);
+	cJSON_AddStringToObject(status, "used_measured_on",
+				info->usage.mounted ? "the mounted filesystem" : "the image file");
+	if (info->fence)
+		cJSON_AddStringToObject(status, "fence", info->fence);
+}
+
 static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status)
 {
 	cJSON *vol = cJSON_CreateObject(), *status, *opts, *holders;
@@ -162,6 +196,8 @@ static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status
 		cJSON_AddStringToObject(status, "error", "the record in ZooKeeper is unreadable");
 	if (info->config)
 		encode_config(status, info);
+	if (info->image)
+		encode_usage(status, info);
 	return vol;
 }
 

@@ -6,7 +6,9 @@
  * Options are visible to anyone who can run `docker volume inspect`, so no
  * option carries a secret; anything that needs one is a plugin setting.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,15 +161,99 @@ static int parse_type(const char *key, const char *v, struct zks_volume_options 
 		o->type = ZKS_VOLUME_DIR;
 	else if (!strcmp(v, "config"))
 		o->type = ZKS_VOLUME_CONFIG;
+	else if (!strcmp(v, "image"))
+		o->type = ZKS_VOLUME_IMAGE;
 	else
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "option type=`%.32s` must be dir or config", v);
+				     "option type=`%.32s` must be dir, config or image", v);
 	return 0;
 }
 
 static char *format_type(const struct zks_volume_options *o)
 {
-	return xstrdup(o->type == ZKS_VOLUME_CONFIG ? "config" : "dir");
+	static const char *const names[] = {"dir", "config", "image"};
+
+	return xstrdup(names[o->type]);
+}
+
+static const struct {
+	char suffix;
+	unsigned shift;
+} size_units[] = {{'T', 40}, {'G', 30}, {'M', 20}, {'K', 10}};
+
+int zks_size_parse(const char *text, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	n = strtoull(text, &end, 10);
+	if (errno)
+		return -1;
+	if (*end != '\0') {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(size_units); i++)
+			if ((char)toupper((unsigned char)*end) == size_units[i].suffix)
+				break;
+		if (i == ARRAY_SIZE(size_units) || end[1] != '\0')
+			return -1;
+		shift = size_units[i].shift;
+	}
+	if (n > (ULLONG_MAX >> shift))
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
+char *zks_size_format(unsigned long long bytes)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(size_units); i++) {
+		unsigned long long unit = 1ULL << size_units[i].shift;
+
+		if (bytes >= unit && bytes % unit == 0)
+			return xasprintf("%llu%c", bytes / unit, size_units[i].suffix);
+	}
+	return xasprintf("%llu", bytes);
+}
+
+static int parse_size(const char *key, const char *v, struct zks_volume_options *o,
+		      struct zks_error *err)
+{
+	unsigned long long n;
+
+	(void)key;
+	if (zks_size_parse(v, &n) < 0 || n < ZKS_IMAGE_SIZE_MIN || n > ZKS_IMAGE_SIZE_MAX ||
+	    n % 4096 != 0)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option size=`%.32s` must be a size from 16M to 16T, a "
+				     "multiple of 4K, such as 64M or 2G",
+				     v);
+	o->size = n;
+	return 0;
+}
+
+static char *format_size(const struct zks_volume_options *o)
+{
+	return o->type == ZKS_VOLUME_IMAGE ? zks_size_format(o->size) : NULL;
+}
+
+static int parse_fs(const char *key, const char *v, struct zks_volume_options *o,
+		    struct zks_error *err)
+{
+	(void)key;
+	if (strcmp(v, "ext4") != 0)
+		return zks_error_set(err, ZKS_ERR_INVALID, "option fs=`%.32s` must be ext4", v);
+	o->fs = ZKS_IMAGE_EXT4;
+	return 0;
+}
+
+static char *format_fs(const struct zks_volume_options *o)
+{
+	return o->type == ZKS_VOLUME_IMAGE ? xstrdup("ext4") : NULL;
 }
 
 /* A new option is one row here (and its field in struct zks_volume_options). */
@@ -178,11 +264,13 @@ const struct zks_volume_option zks_volume_option_table[] = {
 	{"mode", "(octal)", parse_mode, format_mode},
 	{"readonly", "(true|false)", parse_readonly, format_readonly},
 	{"on-remove", "(delete|retain)", parse_on_remove, format_on_remove},
-	{"type", "(dir|config)", parse_type, format_type},
+	{"type", "(dir|config|image)", parse_type, format_type},
+	{"size", "(type=image: 16M to 16T)", parse_size, format_size},
+	{"fs", "(type=image: ext4)", parse_fs, format_fs},
 };
 const size_t zks_volume_option_count = ARRAY_SIZE(zks_volume_option_table);
 
-static char accepted[256];
+static char accepted[320];
 static pthread_once_t accepted_once = PTHREAD_ONCE_INIT;
 
 static void make_accepted(void)
@@ -248,6 +336,37 @@ static int config_options(const struct zks_kv *kv, size_t n, struct zks_volume_o
 	return 0;
 }
 
+static bool given(const struct zks_kv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return true;
+	return false;
+}
+
+/*
+ * An image volume has a size and is on one node at a time (a filesystem mounted twice is
+ * corrupted); size and fs mean nothing for the other types.
+ */
+static int image_options(const struct zks_kv *kv, size_t n, struct zks_volume_options *o,
+			 struct zks_error *err)
+{
+	if (o->type != ZKS_VOLUME_IMAGE) {
+		if (given(kv, n, "size") || given(kv, n, "fs"))
+			return zks_error_set(err, ZKS_ERR_INVALID,
+					     "options size and fs go with type=image only");
+		return 0;
+	}
+	if (!given(kv, n, "size"))
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "type=image needs a size, such as -o size=2G");
+	if (o->access != ZKS_ACCESS_SINGLE_NODE)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "option access=multi-node does not go with type=image: its "
+				     "filesystem can be mounted on one node at a time");
+	return 0;
+}
+
 int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volume_options *out,
 			     struct zks_error *err)
 {
@@ -263,6 +382,8 @@ int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volum
 	}
 	if (o.type == ZKS_VOLUME_CONFIG && config_options(kv, n, &o, err) < 0)
 		return -1;
+	if (image_options(kv, n, &o, err) < 0)
+		return -1;
 	*out = o;
 	return 0;
 }
@@ -270,13 +391,18 @@ int zks_volume_options_parse(const struct zks_kv *kv, size_t n, struct zks_volum
 size_t zks_volume_options_format(const struct zks_volume_options *o, struct zks_kv **out)
 {
 	struct zks_kv *kv = xcalloc(zks_volume_option_count, sizeof(*kv));
+	size_t n = 0;
 
 	for (size_t i = 0; i < zks_volume_option_count; i++) {
-		kv[i].key = zks_volume_option_table[i].key;
-		kv[i].value = zks_volume_option_table[i].format(o);
+		char *value = zks_volume_option_table[i].format(o);
+
+		if (value == NULL)
+			continue;
+		kv[n].key = zks_volume_option_table[i].key;
+		kv[n++].value = value;
 	}
 	*out = kv;
-	return zks_volume_option_count;
+	return n;
 }
 
 void zks_volume_options_free_kv(struct zks_kv *kv, size_t n)
@@ -291,24 +417,23 @@ void zks_volume_options_free_kv(struct zks_kv *kv, size_t n)
 int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks_volume_options *b,
 			    char *out, size_t outlen)
 {
-	struct zks_kv *ka, *kb;
-	size_t n = zks_volume_options_format(a, &ka);
 	size_t used = 0;
 	int differ = 0;
 
-	zks_volume_options_format(b, &kb);
 	if (outlen)
 		out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(ka[i].value, kb[i].value))
+	for (size_t i = 0; i < zks_volume_option_count; i++) {
+		const struct zks_volume_option *opt = &zks_volume_option_table[i];
+		cleanup_free char *va = opt->format(a);
+		cleanup_free char *vb = opt->format(b);
+
+		if (va == vb || (va && vb && !strcmp(va, vb)))
 			continue;
 		if (used < outlen)
 			used += (size_t)snprintf(out + used, outlen - used, "%s%s is %s, asked %s",
-						 differ ? "; " : "", ka[i].key, ka[i].value,
-						 kb[i].value);
+						 differ ? "; " : "", opt->key, va ? va : "(none)",
+						 vb ? vb : "(none)");
 		differ = 1;
 	}
-	zks_volume_options_free_kv(ka, n);
-	zks_volume_options_free_kv(kb, n);
 	return differ;
 }

@@ -18,6 +18,7 @@
 
 #include "zkswarm/config_sync.h"
 #include "zkswarm/configs.h"
+#include "zkswarm/fence.h"
 #include "zkswarm/log.h"
 #include "zkswarm/names.h"
 #include "zkswarm/records.h"
@@ -45,6 +46,7 @@ struct zks_volumes {
 	struct zks_store *store;
 	struct zks_fs *fs;
 	struct zks_config_sync *configs; /* NULL: configuration volumes cannot be mounted here */
+	struct zks_fence *fence;	 /* image volumes mounted here (fence.h) */
 	char *node_id;
 	char *data_dir;
 	char *mount_root;
@@ -586,6 +588,43 @@ static char *data_dir_of(const struct zks_volumes *v, const char *name)
 	return xasprintf("%s/%s", v->data_dir, name);
 }
 
+/* An image volume's directory holds its image and its fence record (nothing a container sees). */
+#define IMAGE_FILE "disk.img"
+#define FENCE_FILE "fence.json"
+#define IMAGE_DIR_MODE 0700
+
+static char *image_of(const struct zks_volumes *v, const char *name)
+{
+	return xasprintf("%s/%s/" IMAGE_FILE, v->data_dir, name);
+}
+
+static char *fence_record_of(const struct zks_volumes *v, const char *name)
+{
+	return xasprintf("%s/%s/" FENCE_FILE, v->data_dir, name);
+}
+
+/*
+ * An image volume's first mount here, its lease just taken: its token (the creation zxid of
+ * our holder node, read from ZooKeeper) goes into its fence record before its filesystem is
+ * mounted (fence.h).
+ */
+static int fence_take(struct zks_volumes *v, const char *name, const char *target,
+		      struct zks_error *err)
+{
+	cleanup_free char *holder = zks_path_volume_holder(name);
+	cleanup_free char *record = fence_record_of(v, name);
+	struct zks_store_status status;
+	struct zks_stat st;
+
+	if (store_get(v->store, holder, NULL, NULL, &st, err) < 0)
+		return zks_error_prefix(err, "read the lease just taken");
+	store_status(v->store, &status);
+	if (st.owner != status.session_id)
+		return zks_error_set(err, ZKS_ERR_CONFLICT,
+				     "the lease just taken belongs to another session; try again");
+	return zks_fence_take(v->fence, name, record, target, st.czxid, err);
+}
+
 static int compare_existing(struct zks_volumes *v, const char *name,
 			    const struct zks_volume_options *want, struct zks_error *err)
 {
@@ -632,13 +671,27 @@ static int create_records(struct zks_volumes *v, const char *name, const char *p
 	return r;
 }
 
-/* A directory volume's data directory; a configuration volume has none (config_sync.h). */
-static int prepare_data(struct zks_volumes *v, const char *dir, const struct zks_volume_options *o,
-			struct zks_error *err)
+/*
+ * A directory volume's data directory; an image volume's directory and its formatted image
+ * (one there already, from a Create repeated or a volume removed with on-remove=retain, is
+ * kept); a configuration volume has none (config_sync.h).
+ */
+static int prepare_data(struct zks_volumes *v, const char *name, const char *dir,
+			const struct zks_volume_options *o, struct zks_error *err)
 {
+	cleanup_free char *image = NULL;
+
 	if (o->type == ZKS_VOLUME_CONFIG)
 		return 0;
-	return v->fs->prepare_dir(v->fs, dir, o->uid, o->gid, o->mode, err);
+	if (o->type == ZKS_VOLUME_DIR)
+		return v->fs->prepare_dir(v->fs, dir, o->uid, o->gid, o->mode, err);
+	if (v->fs->prepare_dir(v->fs, dir, 0, 0, IMAGE_DIR_MODE, err) < 0)
+		return -1;
+	image = image_of(v, name);
+	if (v->fs->image_create(v->fs, image, o->size, o->uid, o->gid, o->mode, err) < 0 &&
+	    err->code != ZKS_ERR_EXISTS)
+		return -1;
+	return 0;
 }
 
 int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks_kv *opts,
@@ -667,10 +720,10 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 		else
 			zks_error_prefix(err, "create volume `%s`", name);
 		if (r == 0)
-			r = prepare_data(v, dir, &o, err);
+			r = prepare_data(v, name, dir, &o, err);
 		goto out;
 	}
-	r = prepare_data(v, dir, &o, err);
+	r = prepare_data(v, name, dir, &o, err);
 	if (r < 0) {
 		/* Leave nothing half-made: the record goes again. */
 		struct zks_error e2;
@@ -809,7 +862,7 @@ removed:
 			zks_error_prefix(err, "remove volume `%s`", name);
 		goto out;
 	}
-	if (rec.r.opts.on_remove == ZKS_ON_REMOVE_DELETE && rec.r.opts.type == ZKS_VOLUME_DIR)
+	if (rec.r.opts.on_remove == ZKS_ON_REMOVE_DELETE && rec.r.opts.type != ZKS_VOLUME_CONFIG)
 		remove_data(v, name);
 	log_info("volumes: removed `%s`", name);
 out:
@@ -839,6 +892,35 @@ static int mount_source(struct zks_volumes *v, const char *name, const struct zk
 	return v->fs->prepare_dir(v->fs, *dir, o->uid, o->gid, o->mode, err);
 }
 
+/* Show the volume at target: an image's filesystem mounted, anything else bound. */
+static int mount_data(struct zks_volumes *v, const char *name, const struct zks_volume_options *o,
+		      const char *target, struct zks_error *err)
+{
+	cleanup_free char *src = NULL;
+
+	if (o->type == ZKS_VOLUME_IMAGE) {
+		if (v->fs->is_mounted(v->fs, target))
+			return 0;
+		src = image_of(v, name);
+		return v->fs->image_mount(v->fs, src, target, o->readonly, err);
+	}
+	/* Every Mount: a configuration volume's copy counts its users (config_sync.h). */
+	if (mount_source(v, name, o, &src, err) < 0)
+		return -1;
+	if (v->fs->is_mounted(v->fs, target))
+		return 0;
+	return v->fs->bind(v->fs, src, target, o->readonly, err);
+}
+
+/* Take it away from target; an image's filesystem for good (its writes in the image). */
+static int unmount_data(struct zks_volumes *v, enum zks_volume_type type, const char *target,
+			struct zks_error *err)
+{
+	if (type == ZKS_VOLUME_IMAGE)
+		return v->fs->image_unmount(v->fs, target, err);
+	return v->fs->unbind(v->fs, target, err);
+}
+
 /* No new mount while this node may no longer count on its leases. */
 static int refuse_fenced(struct zks_volumes *v, const char *name, struct zks_error *err)
 {
@@ -857,7 +939,6 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		      struct zks_error *err)
 {
 	cleanup_free char *target = NULL;
-	cleanup_free char *dir = NULL;
 	struct volume_record rec = {0};
 	const struct zks_volume_options *opts = &rec.r.opts;
 	pthread_mutex_t *lock;
@@ -871,7 +952,8 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 	target = mountpoint_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
-	if (load_record(v, name, false, &rec, err) < 0)
+	if (load_record(v, name, false, &rec, err) < 0 ||
+	    zks_fence_check_mount(v->fence, name, err) < 0)
 		goto out;
 	if (opts->type == ZKS_VOLUME_CONFIG && v->configs == NULL) {
 		zks_error_set(
@@ -897,17 +979,16 @@ int zks_volumes_mount(struct zks_volumes *v, const char *name, const char *id, c
 		zks_error_prefix(err, "mount volume `%s`", name);
 		goto out;
 	}
-	if (mount_source(v, name, opts, &dir, err) < 0 ||
-	    (!v->fs->is_mounted(v->fs, target) &&
-	     v->fs->bind(v->fs, dir, target, opts->readonly, err) < 0) ||
-	    local_set(v, name, ids, n, err) < 0) {
+	if ((opts->type == ZKS_VOLUME_IMAGE && n == 1 && fence_take(v, name, target, err) < 0) ||
+	    mount_data(v, name, opts, target, err) < 0 || local_set(v, name, ids, n, err) < 0) {
 		size_t nold;
 		char **old = local_ids(v, name, &nold);
 		struct zks_error e2;
 
 		/* Give back what this call took. */
 		if (nold == 0) {
-			v->fs->unbind(v->fs, target, &e2);
+			unmount_data(v, opts->type, target, &e2);
+			zks_fence_forget(v->fence, name);
 			if (opts->type == ZKS_VOLUME_CONFIG && v->configs != NULL)
 				zks_config_sync_detach(v->configs, name);
 		}
@@ -928,12 +1009,26 @@ out:
 	return r;
 }
 
+/* A frozen filesystem cannot be unmounted: its writers wait for ZooKeeper, and so does this. */
+static int refuse_frozen(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	const char *state = zks_fence_state(v->fence, name);
+
+	if (state == NULL || strcmp(state, "frozen") != 0)
+		return 0;
+	return zks_error_set(err, ZKS_ERR_UNAVAILABLE,
+			     "unmount volume `%s`: its filesystem is frozen while this node is cut "
+			     "off from ZooKeeper; try again once it is back",
+			     name);
+}
+
 int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 			struct zks_error *err)
 {
 	cleanup_free char *target = NULL;
 	struct volume_record rec = {0};
 	enum zks_access access = ZKS_ACCESS_SINGLE_NODE;
+	enum zks_volume_type type = ZKS_VOLUME_DIR;
 	pthread_mutex_t *lock;
 	char **ids;
 	size_t n, k = 0;
@@ -952,8 +1047,10 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 		goto out;
 	}
 	known = load_record(v, name, false, &rec, &e2) == 0;
-	if (known)
+	if (known) {
 		access = rec.r.opts.access;
+		type = rec.r.opts.type;
+	}
 	/* One Unmount ends one Mount: the first entry of the ID goes. */
 	for (size_t i = 0; i < n; i++)
 		if (k < i || strcmp(ids[i], id) != 0)
@@ -962,12 +1059,18 @@ int zks_volumes_unmount(struct zks_volumes *v, const char *name, const char *id,
 			free(ids[i]);
 	for (size_t i = k; i <= n; i++)
 		ids[i] = NULL; /* moved or freed: the array below k owns the rest */
-	if (k == 0 && v->fs->unbind(v->fs, target, err) < 0) {
+	if (k == 0 && type == ZKS_VOLUME_IMAGE && refuse_frozen(v, name, err) < 0) {
+		ids[k++] = xstrdup(id);
+		goto out;
+	}
+	if (k == 0 && unmount_data(v, type, target, err) < 0) {
 		/* Still mounted: keep the ID so a later Unmount can finish the job. */
 		ids[k++] = xstrdup(id);
 		zks_error_prefix(err, "unmount volume `%s`", name);
 		goto out;
 	}
+	if (k == 0)
+		zks_fence_forget(v->fence, name);
 	/* A configuration volume's copy goes with its last mount (also when its record did). */
 	if (k == 0 && v->configs != NULL && (!known || rec.r.opts.type == ZKS_VOLUME_CONFIG))
 		zks_config_sync_detach(v->configs, name);
@@ -1091,6 +1194,22 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 }
 
 /* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
+/* An image's size and use: its filesystem's if mounted here, else the image file's. */
+static void fill_usage(struct zks_volumes *v, const char *name, bool mounted_here,
+		       struct zks_volume_info *info)
+{
+	cleanup_free char *image = image_of(v, name);
+	struct zks_error err;
+
+	info->image = true;
+	info->fence = zks_fence_state(v->fence, name);
+	if (v->fs->image_usage(v->fs, image, mounted_here ? info->mountpoint : NULL, &info->usage,
+			       &err) == 0)
+		info->usage_known = true;
+	else
+		log_debug("volumes: the use of `%s`: %s", name, err.msg);
+}
+
 static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		     struct zks_volume_info *info, struct zks_error *err)
 {
@@ -1131,6 +1250,8 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		info->mounted_here = nids;
 		if (rec.r.opts.type == ZKS_VOLUME_CONFIG)
 			fill_config(v, name, info);
+		if (rec.r.opts.type == ZKS_VOLUME_IMAGE)
+			fill_usage(v, name, nids > 0, info);
 	}
 	record_clear(&rec);
 	return 0;
@@ -1185,6 +1306,15 @@ int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t
 
 /* ---- reconciling leases with the local table --------------------------------------------------- */
 
+/* An image volume mounted here keeps its lease only if it is still this node's (fence.h). */
+static bool fence_keeps(struct zks_volumes *v, const char *name)
+{
+	cleanup_free char *record = fence_record_of(v, name);
+	cleanup_free char *target = mountpoint_of(v, name);
+
+	return zks_fence_keeps(v->fence, name, record, target);
+}
+
 void zks_volumes_reconcile(struct zks_volumes *v)
 {
 	char **names = NULL;
@@ -1233,6 +1363,9 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 				log_warn(
 					"volumes: `%s` is mounted here but no longer exists in ZooKeeper",
 					names[i]);
+		} else if (n > 0 && rec.r.opts.type == ZKS_VOLUME_IMAGE && !fence_keeps(v, names[i])) {
+			failed++;
+			record_clear(&rec);
 		} else {
 			if (lease_write(v, names[i], rec.r.opts.access, ids, n, &err) == 0) {
 				ok++;
@@ -1250,6 +1383,16 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 		log_info("volumes: reconciled leases of %zu volume(s) with ZooKeeper (%zu failed)",
 			 ok, failed);
 	zks_free_strv(names, count);
+}
+
+int zks_volumes_start_fencing(struct zks_volumes *v, struct zks_error *err)
+{
+	return zks_fence_start(v->fence, err);
+}
+
+void zks_volumes_fence_tick(struct zks_volumes *v)
+{
+	zks_fence_tick(v->fence);
 }
 
 size_t zks_volumes_mounted_count(struct zks_volumes *v)
@@ -1335,6 +1478,7 @@ struct zks_volumes *zks_volumes_new(struct zks_store *store, struct zks_fs *fs,
 	v->state_file = xasprintf("%s/mounts.json", cfg->state_dir);
 	v->boot_id = cfg->boot_id ? xstrdup(cfg->boot_id) : NULL;
 	v->configs = cfg->configs;
+	v->fence = zks_fence_new(store, fs, cfg->node_id, cfg->fence_status, cfg->fence_status_ctx);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&v->stripes[i], NULL);
 	pthread_mutex_init(&v->local_lock, NULL);
@@ -1349,6 +1493,7 @@ void zks_volumes_free(struct zks_volumes *v)
 {
 	if (v == NULL)
 		return;
+	zks_fence_free(v->fence);
 	for (size_t i = 0; i < v->nlocal; i++)
 		zks_free_strv(v->local[i].ids, v->local[i].nids), free(v->local[i].name);
 	free(v->local);

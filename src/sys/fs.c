@@ -250,6 +250,24 @@ static int kernel_mounted_entries(struct zks_fs *fs, const char *root, char ***n
 	return 0;
 }
 
+static int kernel_write_file(struct zks_fs *fs, const char *path, const char *data, size_t len,
+			     struct zks_error *err)
+{
+	(void)fs;
+	return zks_write_file_atomic(path, data, len, err);
+}
+
+static int kernel_read_file(struct zks_fs *fs, const char *path, char **data,
+			    struct zks_error *err)
+{
+	size_t len;
+
+	(void)fs;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no file `%s`", path);
+	return zks_read_file(path, 64 * 1024, data, &len, err);
+}
+
 struct zks_fs zks_kernel_fs = {
 	.prepare_dir = kernel_prepare_dir,
 	.remove_dir = kernel_remove_dir,
@@ -257,4 +275,11 @@ struct zks_fs zks_kernel_fs = {
 	.unbind = kernel_unbind,
 	.is_mounted = kernel_is_mounted,
 	.mounted_entries = kernel_mounted_entries,
+	.image_create = zks_kernel_image_create,
+	.image_mount = zks_kernel_image_mount,
+	.image_unmount = zks_kernel_image_unmount,
+	.image_usage = zks_kernel_image_usage,
+	.fence = zks_kernel_fence,
+	.write_file = kernel_write_file,
+	.read_file = kernel_read_file,
 };

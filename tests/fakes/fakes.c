@@ -166,9 +166,19 @@ static int fake_prepare_dir(struct zks_fs *base, const char *path, uid_t uid, gi
 
 static int fake_remove_dir(struct zks_fs *base, const char *path, struct zks_error *err)
 {
+	struct fake_fs *fs = (struct fake_fs *)base;
+	size_t len = strlen(path), k = 0;
+
 	(void)err;
-	fake_fs_check_path((struct fake_fs *)base, path, true, false);
-	fake_record((struct fake_fs *)base, FAKE_REMOVE_DIR, path, NULL);
+	fake_fs_check_path(fs, path, true, false);
+	fake_record(fs, FAKE_REMOVE_DIR, path, NULL);
+	/* The images in it go with it. */
+	for (size_t i = 0; i < fs->nimages; i++)
+		if (!strncmp(fs->images[i], path, len) && fs->images[i][len] == '/')
+			free(fs->images[i]);
+		else
+			fs->images[k++] = fs->images[i];
+	fs->nimages = k;
 	return 0;
 }
 
@@ -194,14 +204,15 @@ static int fake_bind(struct zks_fs *base, const char *source, const char *target
 	return 0;
 }
 
-static int fake_unbind(struct zks_fs *base, const char *target, struct zks_error *err)
+/* unbind and image_unmount: every mount stacked at target goes. */
+static int fake_detach(struct fake_fs *fs, enum fake_op op, const char *target,
+		       struct zks_error *err)
 {
-	struct fake_fs *fs = (struct fake_fs *)base;
 	struct fake_call *c;
 	size_t k = 0;
 
 	fake_fs_check_path(fs, target, false, true);
-	c = fake_record(fs, FAKE_UNBIND, target, NULL);
+	c = fake_record(fs, op, target, NULL);
 	if (fs->fail_next_unbind) {
 		fs->fail_next_unbind = false;
 		c->failed = true;
@@ -216,6 +227,11 @@ static int fake_unbind(struct zks_fs *base, const char *target, struct zks_error
 	}
 	fs->nmounted = k;
 	return 0;
+}
+
+static int fake_unbind(struct zks_fs *base, const char *target, struct zks_error *err)
+{
+	return fake_detach((struct fake_fs *)base, FAKE_UNBIND, target, err);
 }
 
 static bool fake_is_mounted(struct zks_fs *base, const char *target)
@@ -234,6 +250,164 @@ static int fake_mounted_entries(struct zks_fs *base, const char *root, char ***n
 	return 0;
 }
 
+/* <data_dir>/<name>/disk.img: the path above it is checked as a data directory. */
+static void check_image_path(const struct fake_fs *fs, const char *path)
+{
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (slash == NULL || strcmp(slash, "/disk.img") != 0) {
+		violation(NULL, "image call on `%s`, not <data>/<name>/disk.img", path);
+		return;
+	}
+	*slash = '\0';
+	fake_fs_check_path(fs, dir, true, false);
+}
+
+bool fake_fs_has_image(const struct fake_fs *fs, const char *path)
+{
+	for (size_t i = 0; i < fs->nimages; i++)
+		if (!strcmp(fs->images[i], path))
+			return true;
+	return false;
+}
+
+static int fake_image_create(struct zks_fs *base, const char *path, unsigned long long size,
+			     uid_t uid, gid_t gid, mode_t mode, struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+	struct fake_call *c;
+
+	check_image_path(fs, path);
+	c = fake_record(fs, FAKE_IMAGE_CREATE, path, NULL);
+	c->size = size;
+	c->uid = uid;
+	c->gid = gid;
+	c->mode = mode;
+	if (fake_fs_has_image(fs, path))
+		return zks_error_set(err, ZKS_ERR_EXISTS, "fake: image `%s` exists", path);
+	if (fs->fail_next_image_create) {
+		fs->fail_next_image_create = false;
+		c->failed = true;
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: mkfs `%s` failed", path);
+	}
+	fs->images = xrealloc(fs->images, (fs->nimages + 1) * sizeof(*fs->images));
+	fs->images[fs->nimages++] = xstrdup(path);
+	return 0;
+}
+
+static int fake_image_mount(struct zks_fs *base, const char *path, const char *target,
+			    bool readonly, struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+	struct fake_call *c;
+
+	check_image_path(fs, path);
+	fake_fs_check_path(fs, target, false, true);
+	c = fake_record(fs, FAKE_IMAGE_MOUNT, path, target);
+	c->readonly = readonly;
+	if (!fake_fs_has_image(fs, path))
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", path);
+	if (fs->fail_next_image_mount) {
+		fs->fail_next_image_mount = false;
+		c->failed = true;
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: mount `%s` failed", path);
+	}
+	if (fake_fs_mounted(fs, target))
+		violation(NULL, "image mounted twice on `%s`", target);
+	fs->mounted = xrealloc(fs->mounted, (fs->nmounted + 1) * sizeof(*fs->mounted));
+	fs->mounted[fs->nmounted++] = xstrdup(target);
+	return 0;
+}
+
+static int fake_image_unmount(struct zks_fs *base, const char *target, struct zks_error *err)
+{
+	return fake_detach((struct fake_fs *)base, FAKE_IMAGE_UNMOUNT, target, err);
+}
+
+static int fake_image_usage(struct zks_fs *base, const char *path, const char *target,
+			    struct zks_image_usage *out, struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+
+	check_image_path(fs, path);
+	memset(out, 0, sizeof(*out));
+	if (!fake_fs_has_image(fs, path))
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", path);
+	for (size_t i = fs->ncalls; i-- > 0;)
+		if (fs->calls[i].op == FAKE_IMAGE_CREATE && !strcmp(fs->calls[i].path, path)) {
+			out->size = fs->calls[i].size;
+			break;
+		}
+	out->used = 4096;
+	out->mounted = target != NULL && fake_fs_mounted(fs, target);
+	return 0;
+}
+
+static int fake_fence(struct zks_fs *base, const char *target, enum zks_fence_op op,
+		      struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+
+	fake_fs_check_path(fs, target, false, true);
+	fake_record(fs, FAKE_FENCE, target, NULL)->fence = op;
+	if (!fake_fs_mounted(fs, target))
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: nothing mounted at `%s`", target);
+	return 0;
+}
+
+const char *fake_fs_file(const struct fake_fs *fs, const char *path)
+{
+	for (size_t i = 0; i < fs->nfiles; i++)
+		if (!strcmp(fs->file_paths[i], path))
+			return fs->file_data[i];
+	return NULL;
+}
+
+const char *fake_fs_fences(const struct fake_fs *fs, const char *target)
+{
+	static const char *const names[] = {"freeze", "thaw", "shutdown"};
+	static char out[512];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < fs->ncalls && used < sizeof(out); i++)
+		if (fs->calls[i].op == FAKE_FENCE && !strcmp(fs->calls[i].path, target))
+			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s",
+						 used ? "," : "", names[fs->calls[i].fence]);
+	return out;
+}
+
+static int fake_write_file(struct zks_fs *base, const char *path, const char *data, size_t len,
+			   struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+
+	(void)err;
+	for (size_t i = 0; i < fs->nfiles; i++)
+		if (!strcmp(fs->file_paths[i], path)) {
+			free(fs->file_data[i]);
+			fs->file_data[i] = xstrndup(data, len);
+			return 0;
+		}
+	fs->file_paths = xrealloc(fs->file_paths, (fs->nfiles + 1) * sizeof(char *));
+	fs->file_data = xrealloc(fs->file_data, (fs->nfiles + 1) * sizeof(char *));
+	fs->file_paths[fs->nfiles] = xstrdup(path);
+	fs->file_data[fs->nfiles++] = xstrndup(data, len);
+	return 0;
+}
+
+static int fake_read_file(struct zks_fs *base, const char *path, char **data,
+			  struct zks_error *err)
+{
+	const char *d = fake_fs_file((struct fake_fs *)base, path);
+
+	if (d == NULL)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "fake: no file `%s`", path);
+	*data = xstrdup(d);
+	return 0;
+}
+
 void fake_fs_init(struct fake_fs *fs)
 {
 	memset(fs, 0, sizeof(*fs));
@@ -243,6 +417,13 @@ void fake_fs_init(struct fake_fs *fs)
 	fs->base.unbind = fake_unbind;
 	fs->base.is_mounted = fake_is_mounted;
 	fs->base.mounted_entries = fake_mounted_entries;
+	fs->base.image_create = fake_image_create;
+	fs->base.image_mount = fake_image_mount;
+	fs->base.image_unmount = fake_image_unmount;
+	fs->base.image_usage = fake_image_usage;
+	fs->base.fence = fake_fence;
+	fs->base.write_file = fake_write_file;
+	fs->base.read_file = fake_read_file;
 }
 
 void fake_fs_fini(struct fake_fs *fs)
@@ -253,6 +434,9 @@ void fake_fs_fini(struct fake_fs *fs)
 	}
 	free(fs->calls);
 	zks_free_strv(fs->mounted, fs->nmounted);
+	zks_free_strv(fs->images, fs->nimages);
+	zks_free_strv(fs->file_paths, fs->nfiles);
+	zks_free_strv(fs->file_data, fs->nfiles);
 	memset(fs, 0, sizeof(*fs));
 }
 

@@ -31,13 +31,24 @@ extern fake_violation_fn *fake_violation;
 
 /* ---- fake filesystem ----------------------------------------------------------------------- */
 
-enum fake_op { FAKE_PREPARE_DIR, FAKE_REMOVE_DIR, FAKE_BIND, FAKE_UNBIND };
+enum fake_op {
+	FAKE_PREPARE_DIR,
+	FAKE_REMOVE_DIR,
+	FAKE_BIND,
+	FAKE_UNBIND,
+	FAKE_IMAGE_CREATE,
+	FAKE_IMAGE_MOUNT,
+	FAKE_IMAGE_UNMOUNT,
+	FAKE_FENCE,
+};
 
 struct fake_call {
 	enum fake_op op;
 	char *path;   /* directory (prepare/remove), bind source, unbind target */
 	char *target; /* bind target */
 	bool readonly;
+	unsigned long long size; /* image_create */
+	enum zks_fence_op fence; /* fence */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -54,6 +65,15 @@ struct fake_fs {
 	bool fail_next_prepare_dir;
 	bool fail_next_bind;
 	bool fail_next_unbind;
+	bool fail_next_image_create;
+	bool fail_next_image_mount;
+	/* Images made (their paths), and the fence each mounted target is in (by target). */
+	char **images;
+	size_t nimages;
+	/* Small files (write_file/read_file): paths and contents, side by side. */
+	char **file_paths;
+	char **file_data;
+	size_t nfiles;
 	/* Set after init.  The roots paths are checked against (NULL: unchecked); forget_calls:
 	 * keep the last call only (a long fuzz run would grow the log without bound). */
 	const char *data_dir;
@@ -67,6 +87,11 @@ size_t fake_fs_count(const struct fake_fs *fs, enum fake_op op);
 /* The last call of that kind, NULL if none. */
 const struct fake_call *fake_fs_last(const struct fake_fs *fs, enum fake_op op);
 bool fake_fs_mounted(const struct fake_fs *fs, const char *target);
+bool fake_fs_has_image(const struct fake_fs *fs, const char *path);
+/* The content written at path, NULL if none. */
+const char *fake_fs_file(const struct fake_fs *fs, const char *path);
+/* The fence operations on target, in order, as "freeze,thaw,..." (static buffer). */
+const char *fake_fs_fences(const struct fake_fs *fs, const char *target);
 /* Report path unless it is <data_dir>/<name> (if data) or <mount_root>/<name> (if mount). */
 void fake_fs_check_path(const struct fake_fs *fs, const char *path, bool data, bool mount);
 

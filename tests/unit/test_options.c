@@ -15,6 +15,12 @@
 #define NKEYS zks_volume_option_count
 #define KEY(k) (zks_volume_option_table[k].key)
 
+/* Options that apply to image volumes only (test_image covers them). */
+static bool image_only(const char *key)
+{
+	return !strcmp(key, "size") || !strcmp(key, "fs");
+}
+
 /* A value other than the default, for each option; every option of the table must have one. */
 static const char *other_value(const char *key)
 {
@@ -257,7 +263,7 @@ static void test_on_remove(void **state)
 
 static void test_unknown_key_lists_accepted(void **state)
 {
-	static const char *const unknown[] = {"size", "Mode", "on_remove", "", "Type"};
+	static const char *const unknown[] = {"Size", "quota", "Mode", "on_remove", "", "Type"};
 	struct zks_volume_options o;
 	struct zks_error err = {0};
 
@@ -376,6 +382,8 @@ static void test_diff_names_exactly_the_differing_keys(void **state)
 		const char *key = KEY(k);
 		const char *const with_type[] = {key, "access", "readonly"};
 
+		if (image_only(key))
+			continue;
 		o = parse_ok(key, other_value(key));
 		assert_diff_names(&d, &o, !strcmp(key, "type") ? with_type : &key,
 				  !strcmp(key, "type") ? 3 : 1);
@@ -422,11 +430,13 @@ static void test_format_is_stable(void **state)
 	assert_ok(zks_volume_options_parse(kv_in, ARRAY_SIZE(kv_in), &o, &err), &err);
 	na = zks_volume_options_format(&o, &a);
 	nb = zks_volume_options_format(&o, &b);
-	/* Every key, in the documented order, whatever order they were given in. */
-	assert_int_equal(na, NKEYS);
+	/* Every key that applies, in the documented order, whatever order they were given in. */
+	assert_int_equal(na, NKEYS - 2);
 	assert_int_equal(nb, na);
-	for (size_t i = 0; i < na; i++) {
-		assert_string_equal(a[i].key, KEY(i));
+	for (size_t i = 0, k = 0; i < na; i++, k++) {
+		while (image_only(KEY(k)))
+			k++;
+		assert_string_equal(a[i].key, KEY(k));
 		assert_string_equal(a[i].key, b[i].key);
 		assert_string_equal(a[i].value, b[i].value);
 	}
@@ -434,6 +444,7 @@ static void test_format_is_stable(void **state)
 	assert_string_equal(a[key_index("mode")].value, "0750");
 	assert_string_equal(a[key_index("readonly")].value, "true");
 	assert_string_equal(a[key_index("uid")].value, "10");
+	assert_int_equal(key_index("size"), NKEYS - 2); /* the image rows come last */
 
 	/* What format writes, parse reads back as the same options. */
 	{
@@ -473,10 +484,133 @@ static void test_format_roundtrips_every_value(void **state)
 	}
 }
 
+static int parse_image(const char *size, const char *extra_key, const char *extra,
+		       struct zks_volume_options *o, struct zks_error *err)
+{
+	struct zks_kv kv[] = {{"type", "image"}, {"size", size}, {extra_key, extra}};
+
+	return zks_volume_options_parse(kv, extra_key ? 3 : 2, o, err);
+}
+
+static void test_image(void **state)
+{
+	static const char *const bad_sizes[] = {
+		"",
+		"15M",
+		"17T",
+		"16385T",
+		"1000",
+		"64X",
+		"-1",
+		" 64M",
+		"64M ",
+		"64MB",
+		"0x40M",
+		"M",
+		"99999999999999999999",
+		"18446744073709551615K",
+	};
+	struct zks_volume_options o, back;
+	struct zks_error err = {0};
+	struct zks_kv *kv;
+	size_t n;
+	char diff[256];
+
+	(void)state;
+	assert_ok(parse_image("64M", NULL, NULL, &o, &err), &err);
+	assert_int_equal(o.type, ZKS_VOLUME_IMAGE);
+	assert_int_equal(o.size, 64ULL << 20);
+	assert_int_equal(o.fs, ZKS_IMAGE_EXT4);
+	assert_int_equal(o.access, ZKS_ACCESS_SINGLE_NODE);
+	/* Stored as a person writes it, and read back the same. */
+	n = zks_volume_options_format(&o, &kv);
+	assert_int_equal(n, NKEYS);
+	assert_string_equal(kv[key_index("size")].value, "64M");
+	assert_string_equal(kv[key_index("fs")].value, "ext4");
+	assert_string_equal(kv[key_index("type")].value, "image");
+	assert_ok(zks_volume_options_parse(kv, n, &back, &err), &err);
+	assert_true(same(&o, &back));
+	zks_volume_options_free_kv(kv, n);
+
+	/* Spellings of one size are one volume; another size is named in the diff. */
+	assert_ok(parse_image("2g", "fs", "ext4", &o, &err), &err);
+	assert_ok(parse_image("2048M", NULL, NULL, &back, &err), &err);
+	assert_true(same(&o, &back));
+	assert_ok(parse_image("2097152K", NULL, NULL, &back, &err), &err);
+	assert_true(same(&o, &back));
+	assert_ok(parse_image("2147487744", NULL, NULL, &back, &err), &err);
+	assert_int_not_equal(zks_volume_options_diff(&o, &back, diff, sizeof(diff)), 0);
+	assert_contains(diff, "size is 2G, asked 2097156K");
+	assert_not_contains(diff, "fs");
+	/* Against a directory volume: type, size and fs differ. */
+	{
+		struct zks_volume_options d = defaults();
+
+		assert_int_not_equal(zks_volume_options_diff(&d, &o, diff, sizeof(diff)), 0);
+		assert_contains(diff, "size is (none), asked 2G");
+		assert_contains(diff, "fs is (none), asked ext4");
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_sizes); i++) {
+		memset(&o, 0x5a, sizeof(o));
+		assert_error(parse_image(bad_sizes[i], NULL, NULL, &o, &err), &err,
+			     ZKS_ERR_INVALID);
+		assert_contains(err.msg, "size");
+	}
+	assert_ok(parse_image("16M", NULL, NULL, &o, &err), &err);
+	assert_ok(parse_image("16T", NULL, NULL, &o, &err), &err);
+
+	/* What does not go together. */
+	assert_error(parse1("type", "image", &o, &err), &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "needs a size");
+	refuse("size", "64M");
+	refuse("fs", "ext4");
+	assert_error(parse_image("64M", "fs", "xfs", &o, &err), &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "fs=`xfs` must be ext4");
+	assert_error(parse_image("64M", "access", "multi-node", &o, &err), &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "one node at a time");
+	{
+		struct zks_kv cfg[] = {{"type", "config"}, {"size", "64M"}};
+
+		assert_error(zks_volume_options_parse(cfg, 2, &o, &err), &err, ZKS_ERR_INVALID);
+		assert_contains(err.msg, "type=image only");
+	}
+}
+
+static void test_size_format(void **state)
+{
+	static const struct {
+		unsigned long long bytes;
+		const char *text;
+	} cases[] = {
+		{0, "0"},
+		{1, "1"},
+		{1023, "1023"},
+		{1024, "1K"},
+		{1536 << 10, "1536K"},
+		{64ULL << 20, "64M"},
+		{1ULL << 30, "1G"},
+		{3ULL << 40, "3T"},
+		{(1ULL << 40) + 1024, "1073741825K"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		cleanup_free char *t = zks_size_format(cases[i].bytes);
+		unsigned long long back;
+
+		assert_string_equal(t, cases[i].text);
+		assert_int_equal(zks_size_parse(t, &back), 0);
+		assert_int_equal(back, cases[i].bytes);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_image),
+		cmocka_unit_test(test_size_format),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_mode),
