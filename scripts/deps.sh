@@ -19,6 +19,7 @@ PACKAGES=(
   docker.io docker-registry docker-compose busybox-static iproute2 jq curl netcat-openbsd
   valgrind clang libclang-rt-14-dev clang-format python3
   libldns-dev ldnsutils python3-kazoo python3-dnspython
+  e2fsprogs util-linux mount
 )
 
 BENCH_PACKAGES=(gdb dnsmasq-base dnsperf)

@@ -129,7 +129,7 @@ assert_fails_with "malformed JSON" "not valid JSON" call n1 VolumeDriver.Create 
 assert_fails_with "name with .." "invalid" call n1 VolumeDriver.Create '{"Name":"../etc"}'
 assert_fails_with "name with /" "invalid" call n1 VolumeDriver.Create '{"Name":"a/b"}'
 assert_fails_with "unknown option lists accepted ones" "accepted options: access" \
-	call n1 VolumeDriver.Create '{"Name":"x1","Opts":{"size":"1G"}}'
+	call n1 VolumeDriver.Create '{"Name":"x1","Opts":{"quota":"1G"}}'
 assert_fails_with "wrong type" 'field `Name` must be a string' call n1 VolumeDriver.Create '{"Name":5}'
 head -c 400000 /dev/zero | tr '\0' 'a' >"$T/big"
 assert_fails_with "oversized body" "too large" call n1 VolumeDriver.Create "@$T/big"

@@ -280,7 +280,7 @@ static void test_create_bad_option_lists_accepted(void **state)
 {
 	struct fixture *f = *state;
 	char *msg = call_err(f, "/VolumeDriver.Create",
-			     "{\"Name\":\"db\",\"Opts\":{\"size\":\"10G\"}}", 400);
+			     "{\"Name\":\"db\",\"Opts\":{\"quota\":\"10G\"}}", 400);
 	cJSON *doc;
 
 	assert_contains(msg, "size");
