@@ -347,8 +347,7 @@ bool zks_fence_keeps(struct zks_fence *f, const char *name, const char *record_p
 		e = add(f, name, record_path, target);
 		e->state = FENCE_FROZEN; /* a process before us may have frozen it */
 		e->frozen_at_ms = zks_now_ms();
-		if (record_read(f, record_path, &rec, &err) == 0 &&
-		    !strcmp(rec.node, f->node_id)) {
+		if (record_read(f, record_path, &rec, &err) == 0 && !strcmp(rec.node, f->node_id)) {
 			e->session = rec.session;
 			e->token = rec.token;
 		}
@@ -378,8 +377,8 @@ void zks_fence_tick(struct zks_fence *f)
 				 e->name, st.silent_ms);
 		} else if (e->state == FENCE_FROZEN && st.state == ZKS_CONN_EXPIRED) {
 			shut_down(f, e, "its ZooKeeper session expired");
-		} else if (e->state != FENCE_SHUT && st.state == ZKS_CONN_CONNECTED &&
-			   !st.fenced && (e->state == FENCE_FROZEN || st.session_id != e->session)) {
+		} else if (e->state != FENCE_SHUT && st.state == ZKS_CONN_CONNECTED && !st.fenced &&
+			   (e->state == FENCE_FROZEN || st.session_id != e->session)) {
 			settle(f, e, &st);
 		}
 	}

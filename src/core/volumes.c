@@ -1363,7 +1363,8 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 				log_warn(
 					"volumes: `%s` is mounted here but no longer exists in ZooKeeper",
 					names[i]);
-		} else if (n > 0 && rec.r.opts.type == ZKS_VOLUME_IMAGE && !fence_keeps(v, names[i])) {
+		} else if (n > 0 && rec.r.opts.type == ZKS_VOLUME_IMAGE &&
+			   !fence_keeps(v, names[i])) {
 			failed++;
 			record_clear(&rec);
 		} else {

@@ -257,8 +257,7 @@ static int kernel_write_file(struct zks_fs *fs, const char *path, const char *da
 	return zks_write_file_atomic(path, data, len, err);
 }
 
-static int kernel_read_file(struct zks_fs *fs, const char *path, char **data,
-			    struct zks_error *err)
+static int kernel_read_file(struct zks_fs *fs, const char *path, char **data, struct zks_error *err)
 {
 	size_t len;
 

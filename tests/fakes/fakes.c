@@ -397,8 +397,7 @@ static int fake_write_file(struct zks_fs *base, const char *path, const char *da
 	return 0;
 }
 
-static int fake_read_file(struct zks_fs *base, const char *path, char **data,
-			  struct zks_error *err)
+static int fake_read_file(struct zks_fs *base, const char *path, char **data, struct zks_error *err)
 {
 	const char *d = fake_fs_file((struct fake_fs *)base, path);
 

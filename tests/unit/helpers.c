@@ -127,6 +127,18 @@ struct zks_mem_backend *test_backend_new(void)
 	return b;
 }
 
+static void node_fence_status(void *ctx, struct zks_store_status *out)
+{
+	struct test_node *n = ctx;
+
+	store_status(n->store, out);
+	if (!n->cut.on)
+		return;
+	out->fenced = n->cut.fenced;
+	out->state = n->cut.state;
+	out->silent_ms = n->cut.fenced ? 99999 : 0;
+}
+
 static void node_start(struct test_node *n)
 {
 	struct zks_volumes_config cfg = {
@@ -134,6 +146,8 @@ static void node_start(struct test_node *n)
 		.data_dir = n->data_dir,
 		.mount_root = n->mount_root,
 		.state_dir = n->state_dir,
+		.fence_status = node_fence_status,
+		.fence_status_ctx = n,
 	};
 	struct zks_error err = {0};
 

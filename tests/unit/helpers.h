@@ -73,6 +73,13 @@ struct test_node {
 	struct zks_store *store;
 	struct fake_fs fs;
 	struct zks_volumes *v;
+	/* What the fencing of image volumes sees (fence.h): the store's status, or with cut.on
+	 * set, a node cut off (fenced) or whose session is in cut.state. */
+	struct {
+		bool on;
+		bool fenced;
+		enum zks_conn_state state;
+	} cut;
 };
 
 void test_node_init(struct test_node *n, struct zks_mem_backend *b, const char *id);
