@@ -369,12 +369,16 @@ void zks_fence_tick(struct zks_fence *f)
 		struct fenced *e = &f->v[i];
 
 		if (e->state == FENCE_LIVE && st.fenced) {
+			int64_t t0 = zks_now_ms();
+
 			fence_op(f, e, ZKS_FENCE_FREEZE);
 			e->state = FENCE_FROZEN;
 			e->frozen_at_ms = zks_now_ms();
-			log_warn("fence: froze `%s`: no answer from ZooKeeper for %" PRId64
-				 " ms, 2/3 of the session timeout (writers wait)",
-				 e->name, st.silent_ms);
+			/* The freeze's own time counts against the margin (DESIGN.md). */
+			log_warn("fence: froze `%s` in %" PRId64 " ms, %" PRId64
+				 " ms after ZooKeeper's last answer (writers wait)",
+				 e->name, e->frozen_at_ms - t0,
+				 st.silent_ms + e->frozen_at_ms - t0);
 		} else if (e->state == FENCE_FROZEN && st.state == ZKS_CONN_EXPIRED) {
 			shut_down(f, e, "its ZooKeeper session expired");
 		} else if (e->state != FENCE_SHUT && st.state == ZKS_CONN_CONNECTED && !st.fenced &&

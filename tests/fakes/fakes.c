@@ -172,13 +172,23 @@ static int fake_remove_dir(struct zks_fs *base, const char *path, struct zks_err
 	(void)err;
 	fake_fs_check_path(fs, path, true, false);
 	fake_record(fs, FAKE_REMOVE_DIR, path, NULL);
-	/* The images in it go with it. */
+	/* The images and files in it go with it. */
 	for (size_t i = 0; i < fs->nimages; i++)
 		if (!strncmp(fs->images[i], path, len) && fs->images[i][len] == '/')
 			free(fs->images[i]);
 		else
 			fs->images[k++] = fs->images[i];
 	fs->nimages = k;
+	k = 0;
+	for (size_t i = 0; i < fs->nfiles; i++)
+		if (!strncmp(fs->file_paths[i], path, len) && fs->file_paths[i][len] == '/') {
+			free(fs->file_paths[i]);
+			free(fs->file_data[i]);
+		} else {
+			fs->file_paths[k] = fs->file_paths[i];
+			fs->file_data[k++] = fs->file_data[i];
+		}
+	fs->nfiles = k;
 	return 0;
 }
 
