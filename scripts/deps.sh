@@ -2,7 +2,7 @@
 # deps.sh - install every Debian package zkswarm needs to build and test.
 #
 # Usage: scripts/deps.sh [--bench] [--help]
-#   --bench  also what `make bench` uses beyond the tests (gdb, dnsmasq, dnsperf)
+#   --bench  also what `make bench` uses beyond the tests (gdb, dnsmasq, dnsperf, fio)
 #
 # Fast path: if `dpkg -s` reports every package installed, prints one line and
 # exits 0 without touching apt. Otherwise runs `apt-get update` once and
@@ -22,7 +22,7 @@ PACKAGES=(
   e2fsprogs util-linux mount
 )
 
-BENCH_PACKAGES=(gdb dnsmasq-base dnsperf)
+BENCH_PACKAGES=(gdb dnsmasq-base dnsperf fio)
 
 case "${1:-}" in
   -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
