@@ -199,6 +199,28 @@ void test_node_fini(struct test_node *n)
 	memset(n, 0, sizeof(*n));
 }
 
+int test_cluster_setup(void **state)
+{
+	struct test_cluster *c = xcalloc(1, sizeof(*c));
+
+	c->b = test_backend_new();
+	test_node_init(&c->a, c->b, "node-a");
+	test_node_init(&c->n2, c->b, "node-b");
+	*state = c;
+	return 0;
+}
+
+int test_cluster_teardown(void **state)
+{
+	struct test_cluster *c = *state;
+
+	test_node_fini(&c->a);
+	test_node_fini(&c->n2);
+	zks_mem_backend_free(c->b);
+	free(c);
+	return 0;
+}
+
 int64_t test_node_session(struct test_node *n)
 {
 	struct zks_store_status st;

@@ -95,6 +95,16 @@ int64_t test_node_session(struct test_node *n);
 char *test_node_mountpoint(const struct test_node *n, const char *name);
 char *test_node_data_dir(const struct test_node *n, const char *name);
 
+/* Two nodes, "node-a" (a) and "node-b" (n2), on one in-memory backend: cmocka's state. */
+struct test_cluster {
+	struct zks_mem_backend *b;
+	struct test_node a;
+	struct test_node n2;
+};
+
+int test_cluster_setup(void **state);
+int test_cluster_teardown(void **state);
+
 /* Create with options written "k=v,k=v" (NULL or "": none). */
 int test_create(struct zks_volumes *v, const char *name, const char *opts, struct zks_error *err);
 /* Mount and free the mount point. */

@@ -12,33 +12,6 @@
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
-struct cluster {
-	struct zks_mem_backend *b;
-	struct test_node a, n2;
-};
-
-static int setup(void **state)
-{
-	struct cluster *c = xcalloc(1, sizeof(*c));
-
-	c->b = test_backend_new();
-	test_node_init(&c->a, c->b, "node-a");
-	test_node_init(&c->n2, c->b, "node-b");
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct cluster *c = *state;
-
-	test_node_fini(&c->a);
-	test_node_fini(&c->n2);
-	zks_mem_backend_free(c->b);
-	free(c);
-	return 0;
-}
-
 #define IMG "type=image,size=64M"
 #define ID(n) ("000000000000000000000000000000000000000000000000000000000000000" #n)
 
@@ -126,7 +99,7 @@ static void uncut(struct test_node *n)
 
 static void test_create_makes_the_image(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	cleanup_free char *img = image_path(&c->a, "db");
 	const struct fake_call *call;
@@ -160,7 +133,7 @@ static void test_create_makes_the_image(void **state)
 
 static void test_failed_mkfs_leaves_nothing(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	struct zks_volume_info *info = NULL;
 
@@ -173,7 +146,7 @@ static void test_failed_mkfs_leaves_nothing(void **state)
 
 static void test_mount_and_unmount(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	cleanup_free char *target = test_node_mountpoint(&c->a, "db");
 	cleanup_free char *img = image_path(&c->a, "db");
@@ -210,7 +183,7 @@ static void test_mount_and_unmount(void **state)
 
 static void test_mount_refused_over_a_later_token(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	cleanup_free char *rec = record_path(&c->a, "db");
 	static const char later[] =
@@ -231,7 +204,7 @@ static void test_mount_refused_over_a_later_token(void **state)
 
 static void test_cut_off_freezes_then_thaws(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	assert_ok(test_create(c->a.v, "db", IMG, &err), &err);
@@ -259,7 +232,7 @@ static void test_cut_off_freezes_then_thaws(void **state)
 	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_IMAGE_UNMOUNT), 1);
 }
 
-static void session_gone(struct cluster *c)
+static void session_gone(struct test_cluster *c)
 {
 	cut(&c->a, true, ZKS_CONN_CONNECTING);
 	assert_string_equal(fences(&c->a, "db"), "freeze");
@@ -269,7 +242,7 @@ static void session_gone(struct cluster *c)
 
 static void test_expired_session_shuts_down(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	cleanup_free char *node = NULL;
 
@@ -299,7 +272,7 @@ static void test_expired_session_shuts_down(void **state)
 
 static void test_new_session_without_freeze_shuts_down(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	/* The process was paused past the timeout: the session went without a freeze. */
@@ -316,7 +289,7 @@ static void test_new_session_without_freeze_shuts_down(void **state)
 
 static void test_record_taken_over_shuts_down(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	cleanup_free char *rec = record_path(&c->a, "db");
 	static const char other[] = "{\"node\":\"node-b\",\"session\":\"0x2\",\"token\":\"0x99\"}";
@@ -332,7 +305,7 @@ static void test_record_taken_over_shuts_down(void **state)
 
 static void test_restart_in_the_same_session_keeps_it(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	assert_ok(test_create(c->a.v, "db", IMG, &err), &err);
@@ -348,7 +321,7 @@ static void test_restart_in_the_same_session_keeps_it(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, test_cluster_setup, test_cluster_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_create_makes_the_image),
 		T(test_failed_mkfs_leaves_nothing),

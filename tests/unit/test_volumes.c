@@ -17,34 +17,6 @@
 #include "zkswarm/util.h"
 #include "zkswarm/volumes.h"
 
-struct cluster {
-	struct zks_mem_backend *b;
-	struct test_node a;  /* node "node-a" */
-	struct test_node n2; /* node "node-b" */
-};
-
-static int setup(void **state)
-{
-	struct cluster *c = xcalloc(1, sizeof(*c));
-
-	c->b = test_backend_new();
-	test_node_init(&c->a, c->b, "node-a");
-	test_node_init(&c->n2, c->b, "node-b");
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct cluster *c = *state;
-
-	test_node_fini(&c->a);
-	test_node_fini(&c->n2);
-	zks_mem_backend_free(c->b);
-	free(c);
-	return 0;
-}
-
 static void create_ok(struct test_node *n, const char *name, const char *opts)
 {
 	struct zks_error err = {0};
@@ -117,7 +89,7 @@ static size_t list_count(struct test_node *n)
 
 static void test_create_then_get(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 	char *mp = test_node_mountpoint(&c->a, "db");
 	char *dir = test_node_data_dir(&c->a, "db");
@@ -172,7 +144,7 @@ static void test_create_then_get(void **state)
 
 static void test_create_is_visible_cluster_wide(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 	char *mp = test_node_mountpoint(&c->n2, "shared");
 	char *path = NULL;
@@ -196,7 +168,7 @@ static void test_create_is_visible_cluster_wide(void **state)
 
 static void test_list(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *infos = NULL;
 	struct zks_error err = {0};
 	size_t n = 0;
@@ -222,7 +194,7 @@ static void test_list(void **state)
 
 static void test_create_again_same_effective_options(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", "mode=755");
@@ -243,7 +215,7 @@ static void test_create_again_same_effective_options(void **state)
 
 static void test_create_again_different_options_conflicts(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	struct zks_volume_info *info;
 
@@ -267,7 +239,7 @@ static void test_create_again_different_options_conflicts(void **state)
 
 static void test_create_invalid_creates_nothing(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	static const char *const bad_names[] = {"", "..", "a/b", "/etc", ".x", "a\nb"};
 	struct zks_error err = {0};
 
@@ -287,7 +259,7 @@ static void test_create_invalid_creates_nothing(void **state)
 
 static void test_unknown_volume_is_not_found(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info = NULL;
 	struct zks_error err = {0};
 	char *mp = NULL;
@@ -308,7 +280,7 @@ static void test_unknown_volume_is_not_found(void **state)
 
 static void test_mount_binds_data_dir(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	char *dir = test_node_data_dir(&c->a, "db");
 	char *mp = test_node_mountpoint(&c->a, "db");
 	const struct fake_call *bind;
@@ -344,7 +316,7 @@ static void test_mount_binds_data_dir(void **state)
 
 static void test_mount_readonly_binds_readonly(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	const struct fake_call *bind;
 
 	create_ok(&c->a, "ro", "readonly=true");
@@ -359,7 +331,7 @@ static void test_mount_readonly_binds_readonly(void **state)
  * container sends it: moby's TestExternalVolumeDriverUnmountOnCp), then their Unmounts:
  * the volume is bound once, stays held by this node until the last Unmount, and goes then.
  */
-static void mount_twice_unmount_twice(struct cluster *c, const char *first, const char *second)
+static void mount_twice_unmount_twice(struct test_cluster *c, const char *first, const char *second)
 {
 	struct zks_volume_info *info;
 
@@ -388,7 +360,7 @@ static void mount_twice_unmount_twice(struct cluster *c, const char *first, cons
 
 static void test_mount_same_id_twice_needs_two_unmounts(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	mount_twice_unmount_twice(c, "c1", "c1");
 	unmount_ok(&c->a, "db", "c1"); /* one more is harmless */
@@ -398,7 +370,7 @@ static void test_mount_same_id_twice_needs_two_unmounts(void **state)
 /* A repeated ID's count survives a restart of the plugin (mounts.json). */
 static void test_restart_keeps_repeated_id_count(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "db", NULL);
 	mount_ok(&c->a, "db", "c1");
@@ -418,7 +390,7 @@ static void test_restart_keeps_repeated_id_count(void **state)
 /* Mounts are counted up to a bound; one more is refused, clearly, and changes nothing. */
 static void test_mount_count_bounded(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 	struct zks_error err = {0};
 	char *mp = NULL;
@@ -445,7 +417,7 @@ static void test_two_ids_unmount_last_unbinds(void **state)
 
 static void test_unmount_unknown_id_is_fine(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "db", NULL);
 	unmount_ok(&c->a, "db", "never-mounted");
@@ -459,7 +431,7 @@ static void test_unmount_unknown_id_is_fine(void **state)
 
 static void test_mount_id_validated(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	char long_id[200];
 
@@ -478,7 +450,7 @@ static void test_mount_id_validated(void **state)
 
 static void test_single_node_excludes_other_node(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -504,7 +476,7 @@ static void test_single_node_excludes_other_node(void **state)
 
 static void test_multi_node_both_mount(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 	const struct zks_volume_holder *ha, *hb;
 
@@ -527,7 +499,7 @@ static void test_multi_node_both_mount(void **state)
 
 static void test_expired_session_frees_single_node_volume(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -545,7 +517,7 @@ static void test_expired_session_frees_single_node_volume(void **state)
 
 static void test_new_session_reestablishes_lease(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -572,7 +544,7 @@ static void test_new_session_reestablishes_lease(void **state)
  */
 static void test_reconcile_yields_to_other_holder(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -604,7 +576,7 @@ static void test_reconcile_yields_to_other_holder(void **state)
 
 static void test_unmount_after_losing_lease_leaves_holder_alone(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -643,7 +615,7 @@ static void *race_mount(void *arg)
 /* Two nodes mount one single-node volume at the same moment: exactly one gets it. */
 static void test_concurrent_mounts_one_winner(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "db", NULL);
 	for (int round = 0; round < 20; round++) {
@@ -685,7 +657,7 @@ static void test_concurrent_mounts_one_winner(void **state)
 
 static void test_restart_keeps_mount_ids(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	int64_t old_session = test_node_session(&c->a);
 
 	create_ok(&c->a, "db", NULL);
@@ -719,7 +691,7 @@ static void test_restart_keeps_mount_ids(void **state)
  */
 static void test_restart_unbinds_unrecorded_binds(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	char *orphan = test_node_mountpoint(&c->a, "cut");
 	char *data = test_node_data_dir(&c->a, "cut");
@@ -739,7 +711,7 @@ static void test_restart_unbinds_unrecorded_binds(void **state)
 
 static void test_restart_same_session(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "db", NULL);
 	mount_ok(&c->a, "db", "c1");
@@ -764,7 +736,7 @@ static void write_state(struct test_node *n, const char *text)
 
 static void test_restart_with_malformed_state_file(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	static const char *const bad[] = {
 		"not json",
 		"[]",
@@ -793,7 +765,7 @@ static void test_restart_with_malformed_state_file(void **state)
  */
 static void regression_duplicate_ids_in_state_file_unmount_cleanly(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	pid_t pid;
 	int status = 0;
 
@@ -822,7 +794,7 @@ static void regression_duplicate_ids_in_state_file_unmount_cleanly(void **state)
 
 static void test_remove_refused_while_mounted_here(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	create_ok(&c->a, "db", NULL);
@@ -843,7 +815,7 @@ static void test_remove_refused_while_mounted_here(void **state)
 
 static void test_remove_refused_while_other_node_holds(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	create_ok(&c->a, "shared", "access=multi-node");
@@ -860,7 +832,7 @@ static void test_remove_refused_while_other_node_holds(void **state)
 
 static void test_remove_deletes_record_and_data(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	struct zks_volume_info *info = NULL;
 	char *dir = test_node_data_dir(&c->a, "db");
@@ -893,7 +865,7 @@ static void test_remove_deletes_record_and_data(void **state)
 
 static void test_remove_retain_keeps_data(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	create_ok(&c->a, "keep", "on-remove=retain");
@@ -904,7 +876,7 @@ static void test_remove_retain_keeps_data(void **state)
 
 static void test_remove_invalid_name(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	assert_error(zks_volumes_remove(c->a.v, "../etc", &err), &err, ZKS_ERR_INVALID);
@@ -915,7 +887,7 @@ static void test_remove_invalid_name(void **state)
 
 static void test_failed_bind_releases_lease(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	struct zks_volume_info *info;
 
@@ -937,7 +909,7 @@ static void test_failed_bind_releases_lease(void **state)
 
 static void test_failed_bind_keeps_earlier_mounts(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	create_ok(&c->a, "db", NULL);
@@ -952,7 +924,7 @@ static void test_failed_bind_keeps_earlier_mounts(void **state)
 
 static void test_failed_prepare_dir_on_create_leaves_nothing(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 	struct zks_volume_info *info = NULL;
 
@@ -970,7 +942,7 @@ static void test_failed_prepare_dir_on_create_leaves_nothing(void **state)
 
 static void test_failed_unbind_keeps_mount_id(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_error err = {0};
 
 	create_ok(&c->a, "db", NULL);
@@ -990,7 +962,7 @@ static void test_failed_unbind_keeps_mount_id(void **state)
 
 static void test_store_down_reads_from_cache_writes_fail(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info = NULL;
 	struct zks_error err = {0};
 	char *mp = NULL;
@@ -1023,7 +995,7 @@ static void test_store_down_reads_from_cache_writes_fail(void **state)
 
 static void test_unmount_while_down_releases_later(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "db", NULL);
 	mount_ok(&c->a, "db", "c1");
@@ -1041,13 +1013,13 @@ static void test_unmount_while_down_releases_later(void **state)
 
 /* ---- corrupt records ------------------------------------------------------------------------- */
 
-static void corrupt_volume(struct cluster *c, const char *data)
+static void corrupt_volume(struct test_cluster *c, const char *data)
 {
 	test_store_put(c->a.store, "/volumes/bad", data);
 	test_store_put(c->a.store, "/volumes/bad/leases", NULL);
 }
 
-static void check_corrupt_volume_reported(struct cluster *c)
+static void check_corrupt_volume_reported(struct test_cluster *c)
 {
 	struct zks_volume_info *info = NULL;
 	struct zks_error err = {0};
@@ -1070,7 +1042,7 @@ static void check_corrupt_volume_reported(struct cluster *c)
 
 static void test_corrupt_record_not_json(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	create_ok(&c->a, "good", NULL);
 	corrupt_volume(c, "not json");
@@ -1080,7 +1052,7 @@ static void test_corrupt_record_not_json(void **state)
 
 static void test_corrupt_record_options_not_object(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	corrupt_volume(c, "{\"options\":5}");
 	check_corrupt_volume_reported(c);
@@ -1088,7 +1060,7 @@ static void test_corrupt_record_options_not_object(void **state)
 
 static void test_corrupt_record_empty(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	corrupt_volume(c, NULL);
 	check_corrupt_volume_reported(c);
@@ -1096,7 +1068,7 @@ static void test_corrupt_record_empty(void **state)
 
 static void test_corrupt_record_option_not_string(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 
 	corrupt_volume(c, "{\"options\":{\"mode\":493}}");
 	check_corrupt_volume_reported(c);
@@ -1112,7 +1084,7 @@ static void test_corrupt_record_option_not_string(void **state)
  */
 static void regression_record_with_unparsable_options_reported_corrupt(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info = NULL;
 	struct zks_error err = {0};
 	int rc;
@@ -1127,7 +1099,7 @@ static void regression_record_with_unparsable_options_reported_corrupt(void **st
 
 static void test_corrupt_leases_do_not_crash(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
@@ -1224,7 +1196,7 @@ static const struct zks_store_ops rs_ops = {
  */
 static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
 {
-	struct cluster *c = *state;
+	struct test_cluster *c = *state;
 	struct zks_mem_backend *ob = test_backend_new();
 	struct test_node old_b, nc;
 	struct resyncing_store *rs = xcalloc(1, sizeof(*rs));
@@ -1259,7 +1231,7 @@ static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
 }
 
 /* A test with the file's fixture around it. */
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_cluster_setup, test_cluster_teardown)
 
 int main(void)
 {
