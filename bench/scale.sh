@@ -127,13 +127,20 @@ sampler_stop() {
 	SAMPLER=""
 	sample >>"$SAMPLE_FILE"
 }
-# sampler_peaks FILE: "peak_cpu_pct peak_req_per_s total_cpu_ms" over the three members; a
-# counter that went down (a member killed: 0; restarted: from 0) counts its new value
+# sampler_peaks FILE: "peak_cpu_pct peak_req_per_s total_cpu_ms" over the three members.  A 0
+# is a member that did not answer (mntr timed out under load) or is down: no delta; a counter
+# that went down otherwise is a restarted member, counting from 0.  Under heavy load the reads
+# of one line are spread over up to a few seconds, so the peaks are rough; the total is not.
 sampler_peaks() {
-	awk 'NR > 1 { dt = ($1 - t) / 1000; if (dt <= 0) next; dc = 0; dp = 0
-		for (i = 2; i <= 7; i++) { d = $i - v[i]; if (d < 0) d = $i; if (i <= 4) dc += d; else dp += d }
-		if (dc / dt / 10 > mc) mc = dc / dt / 10; if (dp / dt > mp) mp = dp / dt; tc += dc }
-		{ t = $1; for (i = 2; i <= 7; i++) v[i] = $i } END { printf "%.0f %.0f %d\n", mc, mp, tc }' "$1"
+	awk 'NR == 1 { t = $1; for (i = 2; i <= 7; i++) if ($i != 0) v[i] = $i; next }
+		{ dt = ($1 - t) / 1000; if (dt <= 0) next; dc = 0; dp = 0
+		  for (i = 2; i <= 7; i++) {
+			if ($i == 0) continue                  # down, or no answer: no delta
+			d = (!(i in v) || $i < v[i]) ? $i : $i - v[i] # (re)started: from 0
+			v[i] = $i; if (i <= 4) dc += d; else dp += d
+		  }
+		  if (dc / dt / 10 > mc) mc = dc / dt / 10; if (dp / dt > mp) mp = dp / dt; tc += dc; t = $1 }
+		END { printf "%.0f %.0f %d\n", mc, mp, tc }' "$1"
 }
 
 # ---- the daemons --------------------------------------------------------------------------------
@@ -283,8 +290,10 @@ storm_leader() { # (a) the leader killed
 storm_outage() { # (b) the whole ensemble stopped for OUTAGE s, then started; synced from quorum
 	local n=$1 js tq
 	uptime_rec "ensemble outage N=$n"
-	mark
 	scripts/zk.sh stop "$ZKD" >/dev/null
+	# marked once all are down: while the members stop one by one the daemons move to the
+	# survivors and may resync there
+	mark
 	sleep "$OUTAGE"
 	sampler_start "$W/samp-b$n"
 	scripts/zk.sh restart "$ZKD" 1 >/dev/null # alone: no quorum yet
@@ -320,9 +329,11 @@ targets() {
 	echo "|---|---|---|"
 	p99=$(q "select(.key == \"prop\" and .n == $top_n) | .volume + .lease" | jq -s 'add // []' | stats | awk '{ print $2 }')
 	[ -n "$p99" ] && [ "$p99" != - ] && echo "| propagation p99 < 100 ms | $p99 ms (volume creates and leases together) | $(verdict "$p99 < 100") |"
-	wr=$(q "select(.key == \"write\" and .n == $top_n) | .iter_per_s / $b" 2>/dev/null | head -1)
+	wr=""
+	[ "$b" = null ] || wr=$(q "select(.key == \"write\" and .n == $top_n) | .iter_per_s / $b" | head -1)
 	[ -n "$wr" ] && echo "| one node's writes ≥ 0.8 of N = $base_n | $(printf %.2f "$wr") | $(verdict "$wr >= 0.8") |"
-	pn=$(q "select(.key == \"write\" and .n == $top_n) | ((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total - $bp) / (.n - 1)" 2>/dev/null | head -1)
+	pn=""
+	[ "$bp" = null ] || [ "$top_n" = 1 ] || pn=$(q "select(.key == \"write\" and .n == $top_n) | ((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total - $bp) / (.n - 1)" | head -1)
 	[ -n "$pn" ] && echo "| ZK requests per change ≤ 2 per mirroring node | $(printf %.2f "$pn") | $(verdict "$pn <= 2") |"
 	so=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | if .unsynced > 0 then 1e9 else (.synced[-1] // 1e9) end" | head -1)
 	ss=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | .sessions_new + .expired" | head -1)
@@ -348,8 +359,9 @@ report() {
 	echo
 	echo "| N | pairs/s | vs N=$base_n | ZK requests per write | per write per mirroring node | ZK CPU ms per write | idle ZK requests/s (heartbeats) |"
 	echo "|---|---|---|---|---|---|---|"
-	b=$(q "select(.key == \"write\" and .n == $base_n) | .iter_per_s")
-	bp=$(q "select(.key == \"write\" and .n == $base_n) | (.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / (.requests_total)")
+	b=$(q "select(.key == \"write\" and .n == $base_n) | .iter_per_s" | head -1)
+	bp=$(q "select(.key == \"write\" and .n == $base_n) | (.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / (.requests_total)" | head -1)
+	b=${b:-null} bp=${bp:-null} # no write runs (SCALE_PARTS without small): the rows below are empty
 	for n in $NS; do
 		q "select(.key == \"write\" and .n == $n)" | jq -r --argjson b "$b" --argjson bp "$bp" \
 			'((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total) as $pw |
