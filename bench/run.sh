@@ -39,7 +39,9 @@
 #   BENCH_DASHBOARD    0 skips the dashboard section (default 1): build/bench/viewbuild (the
 #                      cluster document at 1,000 and 10,000 volumes) and the page's first render
 #                      in headless Chromium (tests/browser/bench_render.mjs; scripts/browser-deps.sh)
-#   BENCH_ONLY         dns, config or dashboard: only that section; prints its part of the report (and writes
+#   BENCH_SCALE        0 skips the cluster-scale section (default 1): bench/scale.sh, N standalone
+#                      daemons on its own 3-server ensemble (ports 2230.., SCALE_* settings there)
+#   BENCH_ONLY         dns, config, dashboard or scale: only that section; prints its part of the report (and writes
 #                      it to BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
 set -euo pipefail
 
@@ -56,6 +58,7 @@ OUT=${BENCH_OUT:-$top/BENCHMARKS.md}
 DO_DNS=${BENCH_DNS:-1}
 DO_CONFIG=${BENCH_CONFIG:-1}
 DO_DASHBOARD=${BENCH_DASHBOARD:-1}
+DO_SCALE=${BENCH_SCALE:-1}
 ONLY=${BENCH_ONLY:-}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-120}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1.5}
@@ -84,7 +87,7 @@ ENVLINE=$(env | grep -E '^BENCH_' | sort | tr '\n' ' ' || true)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
-case "$ONLY" in "" | dns | config | dashboard) ;; *) die "BENCH_ONLY: dns, config or dashboard, not $ONLY" ;; esac
+case "$ONLY" in "" | dns | config | dashboard | scale) ;; *) die "BENCH_ONLY: dns, config, dashboard or scale, not $ONLY" ;; esac
 now_ms() { date +%s%3N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -1117,6 +1120,28 @@ T_BEGIN=$(date +%s)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 log "load average at start $LOAD_START (before waiting: $LOAD_BEGIN, waited ${WAITED}s)"
 
+# The cluster-scale section runs its own ensemble and daemons (bench/scale.sh).
+scale_section() {
+	log "cluster scale (bench/scale.sh)"
+	if ! SCALE_OUT="$W/scale.md" bench/scale.sh >"$W/scale.log" 2>&1; then
+		tail -20 "$W/scale.log" >&2
+		echo "bench/scale.sh failed (tail of its output above)" >"$W/scale.md"
+	fi
+}
+scale_report() {
+	echo "## Cluster scale"
+	echo
+	cat "$W/scale.md" 2>/dev/null || echo "(not measured)"
+}
+if [ "$ONLY" = scale ]; then
+	scale_section
+	scale_report >"$W/scale-section.md"
+	[ -z "${BENCH_OUT:-}" ] || cp "$W/scale-section.md" "$BENCH_OUT"
+	echo
+	cat "$W/scale-section.md"
+	exit 0
+fi
+
 zk_start "$W/zk"
 FORCESYNC=$(zk_forcesync)
 log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
@@ -1426,6 +1451,7 @@ DOCKER_VERSION="not measured"
 if [ "$DO_DNS" = 1 ]; then dns_section; fi
 if [ "$DO_CONFIG" = 1 ]; then config_section; fi
 if [ "$DO_DASHBOARD" = 1 ]; then dashboard_section; fi
+if [ "$DO_SCALE" = 1 ]; then scale_section; fi
 
 # ---- end to end through Docker ---------------------------------------------------------------
 e2e_teardown() {
@@ -1681,6 +1707,10 @@ csw_per_req() {
 	echo
 	dashboard_report
 	echo
+	if [ "$DO_SCALE" = 1 ]; then
+		scale_report
+		echo
+	fi
 	echo "## End to end through Docker"
 	echo
 	if [ "$E2E_STATUS" = ok ]; then

@@ -8,9 +8,10 @@
 #                                  127.0.0.1; another IPv4 address for clients in
 #                                  other network namespaces)
 #   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS] [--address A]
-#                                  [--sync-limit N]
+#                                  [--sync-limit N] [--peer-base Q]
 #                                  3 servers, client ports P..P+2 (default 2181),
-#                                  peer ports P+100.., election ports P+200.., tick 500,
+#                                  peer ports Q.., election ports Q+100.. (Q defaults
+#                                  to P+100), tick 500,
 #                                  all on address A (default 127.0.0.1); a follower
 #                                  that hears nothing from the leader for N ticks
 #                                  (default 2) leaves the quorum and drops its clients:
@@ -229,7 +230,7 @@ cmd_start() {
 }
 
 cmd_ensemble_start() {
-  local dir base=2181 tick=500 addr=127.0.0.1 sync_limit=2 n m cfg t0 lead alive
+  local dir base=2181 tick=500 addr=127.0.0.1 sync_limit=2 peer="" n m cfg t0 lead alive
   [ $# -ge 1 ] || die "ensemble-start: DIR required"
   dir=$(abs_dir "$1"); shift
   while [ $# -gt 0 ]; do
@@ -238,16 +239,18 @@ cmd_ensemble_start() {
       --tick) tick=${2:?}; shift 2 ;;
       --address) addr=${2:?}; shift 2 ;;
       --sync-limit) sync_limit=${2:?}; shift 2 ;;
+      --peer-base) peer=${2:?}; shift 2 ;;
       *) die "ensemble-start: unknown option $1" ;;
     esac
   done
   check_port "$base"; check_tick "$tick"; check_addr "$addr"
+  peer=${peer:-$((base + 100))}; check_port "$peer"
   if ! [[ $sync_limit =~ ^[1-9][0-9]?$ ]]; then die "bad sync limit (ticks, 1-99): $sync_limit"; fi
   t0=$(now_ms)
   # check every port first, so that a conflict leaves nothing half started
   for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
     m_pid "$dir/zk$n" >/dev/null && continue
-    for p in $((base + n - 1)) $((base + 100 + n - 1)) $((base + 200 + n - 1)); do
+    for p in $((base + n - 1)) $((peer + n - 1)) $((peer + 100 + n - 1)); do
       if port_open "$p" "$addr"; then die "port $addr:$p (for zk$n) is already in use"; fi
     done
   done
@@ -258,7 +261,7 @@ cmd_ensemble_start() {
     cfg=$(common_cfg "$m" $((base + n - 1)) "$tick" "$addr"
           echo "initLimit=10"; echo "syncLimit=$sync_limit"
           for ((i = 1; i <= ENSEMBLE_SIZE; i++)); do
-            echo "server.$i=$addr:$((base + 100 + i - 1)):$((base + 200 + i - 1))"
+            echo "server.$i=$addr:$((peer + i - 1)):$((peer + 100 + i - 1))"
           done)
     echo "$cfg" >"$m/zoo.cfg"
     echo "$n" >"$m/data/myid"

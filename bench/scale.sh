@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# bench/scale.sh - the cost of a growing cluster (bench/run.sh's scale section, BENCH_ONLY=scale):
+# N standalone zkswarmd instances (each its own NODE_ID, socket and state directory; no
+# engine) on one 3-server ZooKeeper ensemble (scripts/zk.sh), at each N of SCALE_NS.
+#
+# Per N it measures, and prints as markdown tables:
+#   propagation   a volume create and a lease on node 1 until every other node's mirror
+#                 shows it (bench/scale_probe.py polls each node's socket), p50/p99/max;
+#   load          node 1's write throughput (Create+Remove pairs, build/bench/loadgen) while
+#                 the others mirror, and ZooKeeper's requests (mntr zk_packets_received, all
+#                 three servers) and CPU per write, per mirroring node;
+#   storms        all N holding a mirror of SCALE_VOLUMES volumes: (c) a cold start of all N
+#                 at once, (a) the leader killed, (b) the whole ensemble stopped for
+#                 SCALE_OUTAGE_S and started again: time until every node logged
+#                 "mirror: synced" again, ZooKeeper's CPU and per-second request peak,
+#                 sessions lost (new sessions established, "expired" warnings);
+#   memory        RSS per daemon at SCALE_VOLUMES volumes, ZooKeeper's watch count (wchs,
+#                 summed over the servers) and heap (jcmd GC.heap_info, used).
+#
+# Usage: bench/scale.sh          (make bench-tools and build/zkswarmd first; root)
+# Env: SCALE_NS (default "1 10 50"), SCALE_VOLUMES (10000), SCALE_ROUNDS (propagation
+#      rounds, 20), SCALE_SECS (throughput run, 5), SCALE_OUTAGE_S (30), SCALE_SESSION_MS
+#      (10000), SCALE_ZK_PORT (client ports P..P+2, default 2230), SCALE_PEER_BASE (quorum
+#      ports Q..Q+2 and election ports Q+100..; default 32230), SCALE_ZK_HEAP (1g),
+#      SCALE_OUT (also write the report there), SCALE_KEEP=1 (keep the work directory),
+#      SCALE_PARTS ("small storms": which measurements), SCALE_STORMS ("leader outage": the
+#      storms after the cold start and the memory figures), SCALE_PRIOR (a results.jsonl of an
+#      earlier run whose records the report includes, for the parts not run now),
+#      SCALE_JUTE_MAXBUFFER (the servers' jute.maxbuffer, default 8388608: with ZooKeeper's
+#      1 MB default, a daemon mirroring 10,000 volumes cannot reconnect with its session,
+#      see BENCHMARKS.md).
+# Everything it starts (ZooKeeper, daemons, samplers) is stopped by pid at exit.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+PROG=bench/scale.sh
+BUILD=${BUILD:-build}
+LOADGEN=$top/$BUILD/bench/loadgen
+PROBE=$top/bench/scale_probe.py
+NS=${SCALE_NS:-1 10 50}
+VOLS=${SCALE_VOLUMES:-10000}
+ROUNDS=${SCALE_ROUNDS:-20}
+SECS=${SCALE_SECS:-5}
+OUTAGE=${SCALE_OUTAGE_S:-30}
+SESSION=${SCALE_SESSION_MS:-10000}
+PORT=${SCALE_ZK_PORT:-2230}
+PEER=${SCALE_PEER_BASE:-32230}
+export ZK_HEAP=${SCALE_ZK_HEAP:-1g}
+JUTE=${SCALE_JUTE_MAXBUFFER:-8388608}
+export ZK_JAVA_OPTS="-Djute.maxbuffer=$JUTE"
+PARTS=${SCALE_PARTS:-small storms}
+STORMS=${SCALE_STORMS:-leader outage} # after the cold start (always run: it makes the mirrors)
+ZKH=127.0.0.1:$PORT,127.0.0.1:$((PORT + 1)),127.0.0.1:$((PORT + 2))
+PY=/usr/bin/python3
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+die() { echo "$PROG: $*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+for t in "$LOADGEN" "$BUILD/zkswarmd"; do [ -x "$t" ] || die "$t missing: make bench-tools build/zkswarmd"; done
+[ "$(id -u)" = 0 ] || die "run as root"
+command -v jq >/dev/null || die "jq is needed"
+
+if [ "${1:-}" = --report ]; then # the report again, from a work directory kept with SCALE_KEEP=1
+	[ -f "${2:-}/meta.sh" ] || die "--report DIR: a work directory kept with SCALE_KEEP=1"
+	W=$(cd "$2" && pwd) R=$W/results.jsonl
+	# shellcheck disable=SC1091
+	. "$W/meta.sh"
+	REPORT_ONLY=1
+else
+	REPORT_ONLY=0
+	W=$(mktemp -d /tmp/zkswarm-scale.XXXXXX)
+	cp "$BUILD/zkswarmd" "$W/zkswarmd" # a private copy: build/ may be rebuilt meanwhile
+	R=$W/results.jsonl
+	: >"$R"
+fi
+ZKD=$W/zk
+[ "$REPORT_ONLY" = 1 ] || [ -z "${SCALE_PRIOR:-}" ] || grep -E '"key":"(prop|write)"|"at":"(propagation|throughput)' "$SCALE_PRIOR" | sed 's/}$/,"prior":true}/' >>"$R"
+SAMPLER=""
+cleanup() {
+	set +e
+	[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null
+	nodes_stop
+	[ -d "$ZKD" ] && scripts/zk.sh stop "$ZKD" >/dev/null 2>&1
+	if [ "${SCALE_KEEP:-0}" = 1 ] || [ "$REPORT_ONLY" = 1 ]; then echo "$PROG: kept $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- ZooKeeper --------------------------------------------------------------------------------
+zk_pids() { for n in 1 2 3; do cat "$ZKD/zk$n/pid" 2>/dev/null || true; done; }
+mntr() { # mntr N: the mntr of member N (empty if it does not answer)
+	# shellcheck disable=SC2016
+	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ $((PORT + $1 - 1)) 2>/dev/null || true
+}
+mntr_sum() { # mntr_sum KEY: summed over the members that answer
+	local s=0 v n
+	for n in 1 2 3; do
+		v=$(mntr "$n" | awk -v k="$1" '$1 == k { print $2 }')
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+zk_cpu() { local s=0 p; for p in $(zk_pids); do s=$((s + $(cpu_ms "$p"))); done; echo "$s"; }
+zk_heap_mb() { # used heap (young and old generations) summed over the members (jcmd GC.heap_info)
+	local s=0 p u
+	for p in $(zk_pids); do
+		u=$(timeout 20 jcmd "$p" GC.heap_info 2>/dev/null | awk '/generation/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub("K,?", "", v); s += v } } END { print s + 0 }')
+		s=$((s + ${u:-0}))
+	done
+	echo $((s / 1024))
+}
+# sampler FILE: every half second "ms cpu1 cpu2 cpu3 packets1 packets2 packets3" (per member:
+# a dead one reads 0, a restarted one counts from 0 again) until sampler_stop
+sampler_start() {
+	SAMPLE_FILE=$1
+	(while :; do sample; sleep 0.5; done) >"$1" 2>/dev/null &
+	SAMPLER=$!
+}
+member_cpu() { local p; p=$(cat "$ZKD/zk$1/pid" 2>/dev/null) && cpu_ms "$p" || echo 0; }
+member_packets() { local v; v=$(mntr "$1" | awk '$1 == "zk_packets_received" { print $2 }'); echo "${v:-0}"; }
+sample() { echo "$(now_ms) $(member_cpu 1) $(member_cpu 2) $(member_cpu 3) $(member_packets 1) $(member_packets 2) $(member_packets 3)"; }
+sampler_stop() {
+	[ -z "$SAMPLER" ] || kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=""
+	sample >>"$SAMPLE_FILE"
+}
+# sampler_peaks FILE: "peak_cpu_pct peak_req_per_s total_cpu_ms" over the three members.  A 0
+# is a member that did not answer (mntr timed out under load) or is down: no delta; a counter
+# that went down otherwise is a restarted member, counting from 0.  Under heavy load the reads
+# of one line are spread over up to a few seconds, so the peaks are rough; the total is not.
+sampler_peaks() {
+	awk 'NR == 1 { t = $1; for (i = 2; i <= 7; i++) if ($i != 0) v[i] = $i; next }
+		{ dt = ($1 - t) / 1000; if (dt <= 0) next; dc = 0; dp = 0
+		  for (i = 2; i <= 7; i++) {
+			if ($i == 0) continue                  # down, or no answer: no delta
+			d = (!(i in v) || $i < v[i]) ? $i : $i - v[i] # (re)started: from 0
+			v[i] = $i; if (i <= 4) dc += d; else dp += d
+		  }
+		  if (dc / dt / 10 > mc) mc = dc / dt / 10; if (dp / dt > mp) mp = dp / dt; tc += dc; t = $1 }
+		END { printf "%.0f %.0f %d\n", mc, mp, tc }' "$1"
+}
+
+# ---- the daemons --------------------------------------------------------------------------------
+NODES=0
+nd() { echo "$W/n/$1"; }
+node_start() { # node_start I ROOT
+	local d
+	d=$(nd "$1")
+	mkdir -p "$d/state" "$d/mnt" "$W/data"
+	env ZK_HOSTS="$ZKH" ZK_ROOT="$2" NODE_ID="s$1" SOCKET="$d/s.sock" DATA_DIR="$W/data" \
+		MOUNT_ROOT="$d/mnt" STATE_DIR="$d/state" REAPER_GRACE_MS=3600000 LOG_LEVEL=info \
+		ZK_SESSION_TIMEOUT_MS="$SESSION" "$W/zkswarmd" >>"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+}
+nodes_start() { # nodes_start N ROOT: all at once; returns once every socket exists
+	local i t
+	NODES=$1
+	for i in $(seq "$1"); do rm -rf "$(nd "$i")"; node_start "$i" "$2"; done
+	for i in $(seq "$1"); do
+		for t in $(seq 600); do [ -S "$(nd "$i")/s.sock" ] && break; sleep 0.05; done
+		[ -S "$(nd "$i")/s.sock" ] || die "node $i made no socket in 30 s: $(tail -3 "$(nd "$i")/log")"
+	done
+}
+nodes_stop() {
+	local i p
+	for i in $(seq "$NODES"); do
+		p=$(cat "$(nd "$i")/pid" 2>/dev/null) || continue
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for i in $(seq "$NODES"); do
+		p=$(cat "$(nd "$i")/pid" 2>/dev/null) || continue
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+		rm -f "$(nd "$i")/pid"
+	done
+	NODES=0
+}
+logs() { for i in $(seq "$NODES"); do echo "$(nd "$i")/log"; done; }
+# marks: the per-node counts before an event (synced lines, sessions, expired warnings)
+# shellcheck disable=SC2046
+mark() { read -r M_SYNCED M_SESS M_EXP <<<"$($PY "$PROBE" count $(logs))"; }
+# wait_synced SINCE_MS TIMEOUT_S: JSON of scale_probe.py synced
+wait_synced() {
+	# shellcheck disable=SC2046
+	$PY "$PROBE" synced --since-ms "$1" --timeout-s "$2" --counts "$M_SYNCED" \
+		--sessions "$M_SESS" --expired "$M_EXP" $(logs)
+}
+rss_list() { for i in $(seq "$NODES"); do awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$(nd "$i")/pid")/status" 2>/dev/null || echo 0; done; }
+rec() { echo "$1" >>"$R"; }
+uptime_rec() { rec "{\"key\":\"uptime\",\"at\":\"$1\",\"uptime\":\"$(uptime | sed 's/^ *//')\"}"; log "uptime ($1): $(uptime)"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+stats() { # stats: p50 p99 max over a JSON array on stdin
+	jq -r 'sort | if length == 0 then "- - -" else
+		"\(.[((length - 1) * 0.5 | floor)] | . * 10 | round / 10) \(.[((length - 1) * 0.99 | ceil)] | . * 10 | round / 10) \(.[-1] | . * 10 | round / 10)" end'
+}
+
+# ---- measurements ---------------------------------------------------------------------------------
+# propagation and load at N (a fresh small tree)
+small_tree() {
+	local n=$1 root=/scale-p$1 socks=() out c0 p0 c1 p1 t0 t1 idle_p idle_c
+	log "N=$n: starting $n daemons (small tree $root)"
+	nodes_start "$n" "$root"
+	mark_fresh
+	wait_synced "$(now_ms)" 120 >/dev/null
+	for i in $(seq "$n"); do socks+=("$(nd "$i")/s.sock"); done
+	uptime_rec "propagation N=$n"
+	if [ "$n" -gt 1 ]; then
+		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --node-id s1 --prefix "p$n" "${socks[@]}")
+		rec "$(jq -c --argjson n "$n" --argjson l "$(load1)" '{key: "prop", n: $n, volume: (.volume_ms | sort), lease: (.lease_ms | sort), missing, sweep_ms, load1: $l}' <<<"$out")"
+	fi
+	# idle: heartbeats only
+	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)
+	sleep 5
+	c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) t1=$(now_ms)
+	idle_p=$(awk -v p=$((p1 - p0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", p * 1000 / t }')
+	idle_c=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
+	uptime_rec "throughput N=$n"
+	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)
+	out=$("$LOADGEN" -S "${socks[0]}" -c 4 -d $((SECS + 1)) -w 1 --json --tag "n$n" --max-errors-shown 0 \
+		'VolumeDriver.Create {"Name":"w%s-%d"}' 'VolumeDriver.Remove {"Name":"w%s-%d"}')
+	c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) t1=$(now_ms)
+	rec "$(jq -c --argjson n "$n" --argjson p $((p1 - p0)) --argjson c $((c1 - c0)) --argjson t $((t1 - t0)) \
+		--argjson ip "$idle_p" --argjson ic "$idle_c" --argjson l "$(load1)" \
+		'{key: "write", n: $n, iter_per_s, errors, requests_total, elapsed_ms: $t, zk_packets: $p, zk_cpu_ms: $c,
+		  idle_packets_per_s: $ip, idle_cpu_ms_per_ms: $ic, load1: $l}' <<<"$out")"
+	nodes_stop
+}
+mark_fresh() { M_SYNCED=$(seq "$NODES" | sed 's/.*/0/' | paste -sd,) M_SESS=$M_SYNCED M_EXP=$M_SYNCED; }
+
+# the big tree, made once by one daemon
+big_tree() {
+	log "making $VOLS volumes under /scale-big (one daemon)"
+	nodes_start 1 /scale-big
+	mark_fresh
+	wait_synced "$(now_ms)" 60 >/dev/null
+	"$LOADGEN" -S "$(nd 1)/s.sock" -c 16 -n "$VOLS" --json --max-errors-shown 3 \
+		'VolumeDriver.Create {"Name":"big-%d"}' | jq -c '{key: "big-create", iter_per_s, errors}' >>"$R"
+	nodes_stop
+}
+
+storm_rec() { # storm_rec N KIND SINCE_MS SYNCED_JSON SAMPLES
+	local pk
+	read -r -a pk <<<"$(sampler_peaks "$5")"
+	rec "$(jq -c --argjson n "$1" --arg k "$2" --argjson cpu "${pk[0]}" --argjson req "${pk[1]}" --argjson tc "${pk[2]}" \
+		--argjson l "$(load1)" '{key: "storm", n: $n, kind: $k, synced: (.synced_ms | map(select(. != null)) | sort),
+		 unsynced: (.synced_ms | map(select(. == null)) | length), sessions_new, expired,
+		 zk_cpu_peak_pct: $cpu, zk_req_peak_per_s: $req, zk_cpu_ms: $tc, load1: $l}' <<<"$4")"
+}
+
+storms() {
+	local n=$1 t0 js rss
+	# (c) cold start of all N at once
+	uptime_rec "cold start N=$n"
+	sampler_start "$W/samp-c$n"
+	t0=$(now_ms)
+	nodes_start "$n" /scale-big
+	mark_fresh
+	js=$(wait_synced "$t0" 600)
+	sampler_stop
+	storm_rec "$n" cold "$t0" "$js" "$W/samp-c$n"
+	sleep 3 # the mirrors saved, the watch counts settled
+	rss=$(rss_list | jq -sc 'sort')
+	rec "$(jq -nc --argjson n "$n" --argjson rss "$rss" --argjson w "$(mntr_sum zk_watch_count)" \
+		--argjson h "$(zk_heap_mb)" --argjson c "$(mntr_sum zk_num_alive_connections)" \
+		'{key: "mem", n: $n, rss_kb: $rss, zk_watches: $w, zk_heap_mb: $h, zk_connections: $c}')"
+	if [[ " $STORMS " == *" leader "* ]]; then storm_leader "$n"; fi
+	if [[ " $STORMS " == *" outage "* ]]; then storm_outage "$n"; fi
+	nodes_stop
+}
+
+storm_leader() { # (a) the leader killed
+	local n=$1 t0 js lead
+	uptime_rec "leader kill N=$n"
+	lead=$(scripts/zk.sh leader "$ZKD")
+	mark
+	sampler_start "$W/samp-a$n"
+	t0=$(now_ms)
+	scripts/zk.sh kill "$ZKD" "$lead" KILL >/dev/null
+	js=$(wait_synced "$t0" 180)
+	sampler_stop
+	storm_rec "$n" leader "$t0" "$js" "$W/samp-a$n"
+	scripts/zk.sh restart "$ZKD" "$lead" >/dev/null
+	sleep 2
+}
+
+storm_outage() { # (b) the whole ensemble stopped for OUTAGE s, then started; synced from quorum
+	local n=$1 js tq
+	uptime_rec "ensemble outage N=$n"
+	scripts/zk.sh stop "$ZKD" >/dev/null
+	# marked once all are down: while the members stop one by one the daemons move to the
+	# survivors and may resync there
+	mark
+	sleep "$OUTAGE"
+	sampler_start "$W/samp-b$n"
+	scripts/zk.sh restart "$ZKD" 1 >/dev/null # alone: no quorum yet
+	scripts/zk.sh restart "$ZKD" 2 >/dev/null &
+	local rpid=$! k
+	tq=""
+	for k in $(seq 1200); do # quorum: the first member to serve (50 ms polls, 60 s)
+		if mntr 1 | grep -q '^zk_server_state\s\(leader\|follower\)' ||
+			mntr 2 | grep -q '^zk_server_state\s\(leader\|follower\)'; then
+			tq=$(now_ms)
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$rpid" || die "zk2 did not restart"
+	[ -n "$tq" ] || die "no quorum 60 s after the restart"
+	scripts/zk.sh restart "$ZKD" 3 >/dev/null
+	js=$(wait_synced "$tq" 180)
+	sampler_stop
+	storm_rec "$n" outage "$tq" "$js" "$W/samp-b$n"
+}
+
+# ---- the report ---------------------------------------------------------------------------------
+q() { jq -r "$1" "$R"; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "**met**"; else echo "**missed**"; fi; }
+# targets: issue 17's, at the largest N, as ratios against the first N where they are ratios
+targets() {
+	local top_n p99 wr pn so ss
+	top_n=$(echo "$NS" | awk '{ print $NF }')
+	echo "### Targets at N = $top_n (issue 17)"
+	echo
+	echo "| target | measured | verdict |"
+	echo "|---|---|---|"
+	p99=$(q "select(.key == \"prop\" and .n == $top_n) | .volume + .lease" | jq -s 'add // []' | stats | awk '{ print $2 }')
+	[ -n "$p99" ] && [ "$p99" != - ] && echo "| propagation p99 < 100 ms | $p99 ms (volume creates and leases together) | $(verdict "$p99 < 100") |"
+	wr=""
+	[ "$b" = null ] || wr=$(q "select(.key == \"write\" and .n == $top_n) | .iter_per_s / $b" | head -1)
+	[ -n "$wr" ] && echo "| one node's writes ≥ 0.8 of N = $base_n | $(printf %.2f "$wr") | $(verdict "$wr >= 0.8") |"
+	pn=""
+	[ "$bp" = null ] || [ "$top_n" = 1 ] || pn=$(q "select(.key == \"write\" and .n == $top_n) | ((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total - $bp) / (.n - 1)" | head -1)
+	[ -n "$pn" ] && echo "| ZK requests per change ≤ 2 per mirroring node | $(printf %.2f "$pn") | $(verdict "$pn <= 2") |"
+	so=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | if .unsynced > 0 then 1e9 else (.synced[-1] // 1e9) end" | head -1)
+	ss=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | .sessions_new + .expired" | head -1)
+	if [ -n "$so" ]; then
+		echo "| after a ${OUTAGE} s outage every node synced within 10 s of quorum, no session lost | last node $(awk -v x="$so" 'BEGIN { if (x >= 1e9) print "not synced"; else printf "%.1f s", x / 1000 }'), $ss session(s) lost | $(verdict "$so <= 10000 && $ss == 0") |"
+	fi
+	echo
+}
+base_n=$(echo "$NS" | awk '{ print $1 }')
+report() {
+	echo "### Propagation (ms from the write's start on node 1 until each other node's mirror shows it)"
+	echo
+	echo "| N | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll sweep |"
+	echo "|---|---|---|---|---|---|"
+	for n in $NS; do
+		[ "$n" -gt 1 ] || continue
+		v=$(q "select(.key == \"prop\" and .n == $n) | .volume" | jq -s 'add // []' | stats)
+		l=$(q "select(.key == \"prop\" and .n == $n) | .lease" | jq -s 'add // []' | stats)
+		echo "| $n | ${v// / / } | ${l// / / } | $(q "select(.key == \"prop\" and .n == $n) | (.volume | length) + (.lease | length)") | $(q "select(.key == \"prop\" and .n == $n) | .missing") | $(q "select(.key == \"prop\" and .n == $n) | .sweep_ms | . * 10 | round / 10") ms |"
+	done
+	echo
+	echo "### Load per change (node 1: Create+Remove pairs at 4 connections, ${SECS} s; the others mirror)"
+	echo
+	echo "| N | pairs/s | vs N=$base_n | ZK requests per write | per write per mirroring node | ZK CPU ms per write | idle ZK requests/s (heartbeats) |"
+	echo "|---|---|---|---|---|---|---|"
+	b=$(q "select(.key == \"write\" and .n == $base_n) | .iter_per_s" | head -1)
+	bp=$(q "select(.key == \"write\" and .n == $base_n) | (.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / (.requests_total)" | head -1)
+	b=${b:-null} bp=${bp:-null} # no write runs (SCALE_PARTS without small): the rows below are empty
+	for n in $NS; do
+		q "select(.key == \"write\" and .n == $n)" | jq -r --argjson b "$b" --argjson bp "$bp" \
+			'((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total) as $pw |
+			"| \(.n) | \(.iter_per_s) | \(.iter_per_s / $b * 100 | round / 100) | \($pw * 100 | round / 100) | \(if .n > 1 then (($pw - $bp) / (.n - 1) * 100 | round / 100) else "-" end) | \(.zk_cpu_ms / .requests_total * 100 | round / 100) | \(.idle_packets_per_s) |"'
+	done
+	echo
+	echo "### Restart storms ($VOLS volumes mirrored by every node; ms until every node logged \`mirror: synced\`)"
+	echo
+	echo "| N | event | synced p50 / p99 / max | not synced | new sessions | expired | ZK CPU peak (% of a core, 3 servers) | ZK requests/s peak | ZK CPU total ms |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for n in $NS; do
+		for k in cold leader outage; do
+			s=$(q "select(.key == \"storm\" and .n == $n and .kind == \"$k\") | .synced" | stats)
+			q "select(.key == \"storm\" and .n == $n and .kind == \"$k\")" | jq -r --arg s "${s// / / }" \
+				'"| \(.n) | \(.kind) | \($s) | \(.unsynced) | \(.sessions_new) | \(.expired) | \(.zk_cpu_peak_pct) | \(.zk_req_peak_per_s) | \(.zk_cpu_ms) |"'
+		done
+	done
+	echo
+	echo "cold: all N started at once (from the start); leader: the leader killed (from the kill);"
+	echo "outage: the ensemble stopped ${OUTAGE} s, then started (member 1, then 2, then 3; times from the"
+	echo "moment the first member served again as leader or follower, polled every 50 ms: quorum)."
+	echo
+	echo "### Memory ($VOLS volumes)"
+	echo
+	echo "| N | daemon RSS MB p50 / max | ZK watches (wchs, 3 servers) | ZK heap used MB (3 servers) | ZK connections |"
+	echo "|---|---|---|---|---|"
+	for n in $NS; do
+		q "select(.key == \"mem\" and .n == $n)" | jq -r '"| \(.n) | \(.rss_kb[((.rss_kb | length) / 2 | floor)] / 1024 | . * 10 | round / 10) / \(.rss_kb[-1] / 1024 | . * 10 | round / 10) | \(.zk_watches) | \(.zk_heap_mb) | \(.zk_connections) |"'
+	done
+	echo
+	targets
+	echo "Uptime before each measurement (a shared machine):"
+	echo
+	q 'select(.key == "uptime") | "- \(.at): \(.uptime)"'
+	echo
+	[ -z "${SCALE_PRIOR:-}" ] || echo "Records marked prior (those of the parts not run now: $(jq -r 'select(.prior) | .key' "$R" | sort -u | paste -sd' ')) come from an earlier run, $SCALE_PRIOR."
+	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\"; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
+	echo "$LOAD_START at the start, $LOAD_END at the end; daemon $(git describe --always --dirty 2>/dev/null)."
+}
+
+# ---- the run ---------------------------------------------------------------------------------
+if [ "$REPORT_ONLY" = 0 ]; then
+	DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	uptime_rec start
+	log "ensemble: client ports $PORT-$((PORT + 2)), quorum/election $PEER.. (heap $ZK_HEAP)"
+	scripts/zk.sh ensemble-start "$ZKD" --base-port "$PORT" --peer-base "$PEER" >&2
+	if [[ " $PARTS " == *" small "* ]]; then for n in $NS; do small_tree "$n"; done; fi
+	if [[ " $PARTS " == *" storms "* ]]; then
+		big_tree
+		for n in $NS; do storms "$n"; done
+	fi
+	scripts/zk.sh stop "$ZKD" >/dev/null
+	DATE_END=$(date -u '+%H:%M:%S UTC')
+	LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+	declare -p NS VOLS PARTS JUTE OUTAGE SECS DATE_START DATE_END LOAD_START LOAD_END | sed 's/^declare -- //' >"$W/meta.sh"
+fi
+report >"$W/scale.md"
+[ -z "${SCALE_OUT:-}" ] || cp "$W/scale.md" "$SCALE_OUT"
+cp "$R" "${SCALE_OUT:-$W/scale.md}.jsonl" 2>/dev/null || true
+cat "$W/scale.md"
