@@ -41,7 +41,9 @@
 #                      in headless Chromium (tests/browser/bench_render.mjs; scripts/browser-deps.sh)
 #   BENCH_SCALE        0 skips the cluster-scale section (default 1): bench/scale.sh, N standalone
 #                      daemons on its own 3-server ensemble (ports 2230.., SCALE_* settings there)
-#   BENCH_ONLY         dns, config, dashboard or scale: only that section; prints its part of the report (and writes
+#   BENCH_IMAGE        0 skips the image-volume section (default 1): bench/image.sh, fio into an
+#                      image volume, a directory volume and Docker's local driver on one disk
+#   BENCH_ONLY         dns, config, dashboard, scale or image: only that section; prints its part of the report (and writes
 #                      it to BENCH_OUT only if BENCH_OUT is set), leaves BENCHMARKS.md alone
 set -euo pipefail
 
@@ -59,6 +61,7 @@ DO_DNS=${BENCH_DNS:-1}
 DO_CONFIG=${BENCH_CONFIG:-1}
 DO_DASHBOARD=${BENCH_DASHBOARD:-1}
 DO_SCALE=${BENCH_SCALE:-1}
+DO_IMAGE=${BENCH_IMAGE:-1}
 ONLY=${BENCH_ONLY:-}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-120}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1.5}
@@ -87,7 +90,7 @@ ENVLINE=$(env | grep -E '^BENCH_' | sort | tr '\n' ' ' || true)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
-case "$ONLY" in "" | dns | config | dashboard | scale) ;; *) die "BENCH_ONLY: dns, config, dashboard or scale, not $ONLY" ;; esac
+case "$ONLY" in "" | dns | config | dashboard | scale | image) ;; *) die "BENCH_ONLY: dns, config, dashboard, scale or image, not $ONLY" ;; esac
 now_ms() { date +%s%3N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -1142,6 +1145,22 @@ if [ "$ONLY" = scale ]; then
 	exit 0
 fi
 
+# Image volumes' write throughput (bench/image.sh: its own ZooKeeper, daemon and fio runs).
+image_section() {
+	log "image volumes (bench/image.sh)"
+	if ! bench/image.sh "$W/image.md" >"$W/image.log" 2>&1; then
+		tail -20 "$W/image.log" >&2
+		echo "bench/image.sh failed (tail of its output above)" >"$W/image.md"
+	fi
+}
+if [ "$ONLY" = image ]; then
+	image_section
+	[ -z "${BENCH_OUT:-}" ] || cp "$W/image.md" "$BENCH_OUT"
+	echo
+	cat "$W/image.md"
+	exit 0
+fi
+
 zk_start "$W/zk"
 FORCESYNC=$(zk_forcesync)
 log "ZooKeeper on $ZK, forceSync=$FORCESYNC"
@@ -1452,6 +1471,7 @@ if [ "$DO_DNS" = 1 ]; then dns_section; fi
 if [ "$DO_CONFIG" = 1 ]; then config_section; fi
 if [ "$DO_DASHBOARD" = 1 ]; then dashboard_section; fi
 if [ "$DO_SCALE" = 1 ]; then scale_section; fi
+if [ "$DO_IMAGE" = 1 ]; then image_section; fi
 
 # ---- end to end through Docker ---------------------------------------------------------------
 e2e_teardown() {
@@ -1709,6 +1729,10 @@ csw_per_req() {
 	echo
 	if [ "$DO_SCALE" = 1 ]; then
 		scale_report
+		echo
+	fi
+	if [ "$DO_IMAGE" = 1 ]; then
+		cat "$W/image.md" 2>/dev/null || echo "## Image volumes: write throughput (not measured)"
 		echo
 	fi
 	echo "## End to end through Docker"
