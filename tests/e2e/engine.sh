@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# tests/e2e/engine.sh - which Docker engine an end-to-end test runs against, sourced
+# after tests/lib.sh (by plugin.sh and the tests that do their own set-up).
+#
+# ZKSW_ENGINE unset or 20: the host's engine (Debian 12's 20.10, scripts/dockerd.sh),
+# on the host's network namespace.  ZKSW_ENGINE=26: Debian 13's Engine 26 from
+# scripts/engine26.sh (its trixie root built on first use), in a network namespace of
+# its own, reached through DOCKER_HOST (exported here: every docker command goes there).
+#
+#   engine_start MARK / engine_stop MARK   start the engine unless one answers / stop it
+#                                          only if this test started it (MARK file)
+#   in_engine_net CMD...                   CMD in the engine's network namespace (ip,
+#                                          a registry the engine pulls from)
+#   ZK_ADDR                                the address of a ZooKeeper for the test that
+#                                          the plugin reaches (127.0.0.1, or the host's
+#                                          end of the engine's veth)
+#   ENGINE                                 20 or 26 (for messages and names)
+
+ENGINE=${ZKSW_ENGINE:-20}
+case $ENGINE in
+20)
+	ZK_ADDR=127.0.0.1
+	engine_start() { "$top/scripts/dockerd.sh" start --mark "$1"; }
+	engine_stop() { "$top/scripts/dockerd.sh" stop --mark "$1"; }
+	in_engine_net() { "$@"; }
+	;;
+26)
+	eval "$("$top/scripts/engine26.sh" env)"
+	export DOCKER_HOST
+	ZK_ADDR=$ZKSW_E26_HOST_ADDR
+	engine_start() { "$top/scripts/engine26.sh" start --mark "$1"; }
+	engine_stop() { "$top/scripts/engine26.sh" stop --mark "$1"; }
+	in_engine_net() { nsenter --net="/run/netns/$ZKSW_E26_NETNS" "$@"; }
+	;;
+*)
+	echo "ZKSW_ENGINE=$ENGINE: 20 or 26" >&2
+	exit 2
+	;;
+esac
