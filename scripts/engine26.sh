@@ -41,7 +41,7 @@ NETNS=zks-e26
 VETH=zks-e26h
 HOST_ADDR=198.18.120.1
 ENGINE_ADDR=198.18.120.2
-PACKAGES="docker.io containerd runc tini iptables iproute2 busybox-static ca-certificates"
+PACKAGES="docker.io containerd runc tini iptables iproute2 busybox-static ca-certificates docker-compose"
 DOCKER=docker
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; fi
 
@@ -61,7 +61,8 @@ host_mirror() {
 	} | tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -1 || true
 }
 
-root_ready() { [ -f "$ROOT/.zkswarm-root-ok" ] && [ -x "$ROOT/usr/sbin/dockerd" ]; }
+# the stamp, written last, names the packages: a root of another list is built again
+root_ready() { [ "$(sed -n 2p "$ROOT/.zkswarm-root-ok" 2>/dev/null)" = "$PACKAGES" ] && [ -x "$ROOT/usr/sbin/dockerd" ]; }
 
 cmd_build() {
 	local t0 mirror tmp
@@ -70,7 +71,7 @@ cmd_build() {
 	exec 9>"$ROOT.lock"
 	flock -w 900 9 || die "another build holds $ROOT.lock for 15 min"
 	if root_ready; then
-		log "root $ROOT ready ($(cat "$ROOT/.zkswarm-root-ok"))"
+		log "root $ROOT ready ($(head -1 "$ROOT/.zkswarm-root-ok"))"
 		return 0
 	fi
 	[ "$(id -u)" -eq 0 ] || die "root needed"
@@ -78,7 +79,7 @@ cmd_build() {
 	mirror=$(host_mirror)
 	[ -n "$mirror" ] || die "no Debian archive in the host's apt sources"
 	# a half-built root of a killed build goes: only a complete one is renamed to ROOT
-	rm -rf "$ROOT.tmp" "$ROOT"
+	rm -rf "$ROOT.tmp"
 	tmp=$ROOT.tmp
 	log "debootstrap trixie from the host's archive into $tmp"
 	debootstrap --variant=minbase trixie "$tmp" "$mirror" >"$ROOT.build.log" 2>&1 ||
@@ -89,9 +90,10 @@ cmd_build() {
 		--no-install-recommends $PACKAGES && apt-get clean" >>"$ROOT.build.log" 2>&1 ||
 		{ tail -n 20 "$ROOT.build.log" >&2; die "apt-get in the root failed (log $ROOT.build.log)"; }
 	mkdir -p "$tmp/.oldroot" "$tmp/var/lib/docker"
-	chroot "$tmp" dpkg-query -W -f '${Version}' docker.io >"$tmp/.zkswarm-root-ok"
+	{ chroot "$tmp" dpkg-query -W -f 'docker.io ${Version}\n' docker.io && echo "$PACKAGES"; } >"$tmp/.zkswarm-root-ok"
+	rm -rf "$ROOT"
 	mv "$tmp" "$ROOT"
-	log "root $ROOT built (docker.io $(cat "$ROOT/.zkswarm-root-ok")) in $(secs $(($(now_ms) - t0)))"
+	log "root $ROOT built ($(head -1 "$ROOT/.zkswarm-root-ok")) in $(secs $(($(now_ms) - t0)))"
 }
 
 # ---- the engine -----------------------------------------------------------------

@@ -11,6 +11,9 @@
 #                                          only if this test started it (MARK file)
 #   in_engine_net CMD...                   CMD in the engine's network namespace (ip,
 #                                          a registry the engine pulls from)
+#   ENGINE_NET                             the words in_engine_net puts before CMD
+#                                          (none, or an nsenter that execs CMD): for
+#                                          `"${ENGINE_NET[@]}" CMD &`, whose $! is CMD's
 #   ZK_ADDR                                the address of a ZooKeeper for the test that
 #                                          the plugin reaches (127.0.0.1, or the host's
 #                                          end of the engine's veth)
@@ -22,7 +25,7 @@ case $ENGINE in
 	ZK_ADDR=127.0.0.1
 	engine_start() { "$top/scripts/dockerd.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/dockerd.sh" stop --mark "$1"; }
-	in_engine_net() { "$@"; }
+	ENGINE_NET=()
 	;;
 26)
 	eval "$("$top/scripts/engine26.sh" env)"
@@ -30,10 +33,11 @@ case $ENGINE in
 	ZK_ADDR=$ZKSW_E26_HOST_ADDR
 	engine_start() { "$top/scripts/engine26.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/engine26.sh" stop --mark "$1"; }
-	in_engine_net() { nsenter --net="/run/netns/$ZKSW_E26_NETNS" "$@"; }
+	ENGINE_NET=(nsenter --net="/run/netns/$ZKSW_E26_NETNS")
 	;;
 *)
 	echo "ZKSW_ENGINE=$ENGINE: 20 or 26" >&2
 	exit 2
 	;;
 esac
+in_engine_net() { "${ENGINE_NET[@]}" "$@"; }

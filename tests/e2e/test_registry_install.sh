@@ -44,8 +44,8 @@ storage:
 http:
   addr: 127.0.0.1:$REGISTRY_PORT
 CFG
-# nsenter execs the registry: its pid is the registry's
-in_engine_net docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+# nsenter execs the registry: $! is the registry's pid
+"${ENGINE_NET[@]}" docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
 echo $! >"$T/registry.pid"
 on_exit "kill \$(cat '$T/registry.pid') 2>/dev/null"
 wait_until 10 "the registry answers" in_engine_net curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
