@@ -17,7 +17,8 @@
 #                                     kill the engine's processes (by its namespaces),
 #                                     remove its network namespace and veth; with
 #                                     --mark, only if FILE says this caller started it
-#   scripts/engine26.sh env [DIR]     the lines to eval to reach it (DOCKER_HOST...)
+#   scripts/engine26.sh env [DIR]     the lines to eval to reach it (DOCKER_HOST...), its
+#                                     log and Debian 13's Compose v2 (runs on the host)
 #   scripts/engine26.sh status [DIR]
 #
 # The engine: network namespace zks-e26 with eth0 198.18.120.2/30, whose veth
@@ -212,6 +213,8 @@ cmd_env() {
 	echo "ZKSW_E26_NETNS=$NETNS"
 	echo "ZKSW_E26_HOST_ADDR=$HOST_ADDR"
 	echo "ZKSW_E26_ADDR=$ENGINE_ADDR"
+	echo "ZKSW_E26_LOG=$D/dockerd.log"
+	echo "ZKSW_E26_COMPOSE=$ROOT/usr/libexec/docker/cli-plugins/docker-compose"
 }
 
 cmd_status() {

@@ -18,11 +18,15 @@
 #                                          the plugin reaches (127.0.0.1, or the host's
 #                                          end of the engine's veth)
 #   ENGINE                                 20 or 26 (for messages and names)
+#   COMPOSE                                the docker-compose of the engine's Debian:
+#                                          12's 1.29 (Python), 13's v2 (2.26, Go; from
+#                                          Engine 26's root, run on the host)
 
 ENGINE=${ZKSW_ENGINE:-20}
 case $ENGINE in
 20)
 	ZK_ADDR=127.0.0.1
+	COMPOSE=docker-compose
 	engine_start() { "$top/scripts/dockerd.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/dockerd.sh" stop --mark "$1"; }
 	ENGINE_NET=()
@@ -31,6 +35,7 @@ case $ENGINE in
 	eval "$("$top/scripts/engine26.sh" env)"
 	export DOCKER_HOST
 	ZK_ADDR=$ZKSW_E26_HOST_ADDR
+	COMPOSE=$ZKSW_E26_COMPOSE
 	engine_start() { "$top/scripts/engine26.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/engine26.sh" stop --mark "$1"; }
 	ENGINE_NET=(nsenter --net="/run/netns/$ZKSW_E26_NETNS")
