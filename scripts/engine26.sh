@@ -91,6 +91,7 @@ cmd_build() {
 		--no-install-recommends $PACKAGES && apt-get clean" >>"$ROOT.build.log" 2>&1 ||
 		{ tail -n 20 "$ROOT.build.log" >&2; die "apt-get in the root failed (log $ROOT.build.log)"; }
 	mkdir -p "$tmp/.oldroot" "$tmp/var/lib/docker"
+	# shellcheck disable=SC2016  # dpkg-query's format, not the shell's
 	{ chroot "$tmp" dpkg-query -W -f 'docker.io ${Version}\n' docker.io && echo "$PACKAGES"; } >"$tmp/.zkswarm-root-ok"
 	rm -rf "$ROOT"
 	mv "$tmp" "$ROOT"
@@ -152,7 +153,7 @@ cmd_start() {
 	root_ready || cmd_build
 	ip netns list | grep -q "^$NETNS\b" && [ "$(cat "$D/dir" 2>/dev/null)" != "$D" ] &&
 		die "network namespace $NETNS exists (another engine 26: scripts/engine26.sh stop ITS_DIR)"
-	rm -rf "$D/lib" "$D/docker.sock"
+	rm -rf "${D:?}/lib" "$D/docker.sock"
 	mkdir -p "$D/lib"
 	echo "$D" >"$D/dir"
 	net_up
@@ -203,7 +204,7 @@ cmd_stop() {
 	ns_kill_all engine_pids || rc=1
 	ip netns del "$NETNS" 2>/dev/null || true
 	ip link del "$VETH" 2>/dev/null || true
-	rm -rf "$D/lib" "$D/docker.sock" "$D/mntns" "$D/netns" "$D/dockerd.pid" "$D/dir"
+	rm -rf "${D:?}/lib" "$D/docker.sock" "$D/mntns" "$D/netns" "$D/dockerd.pid" "$D/dir"
 	log "stopped"
 	return $rc
 }

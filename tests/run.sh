@@ -90,7 +90,7 @@ done
 # The same against Engine 26, one engine for these steps (the first builds the root
 # if it is not there, then starts the engine; the tests find it running).
 step e2e26-engine bash -c 'scripts/engine26.sh build && scripts/engine26.sh start'
-for t in test_docker_volumes test_docker_networks test_registry_install test_network_scope \
+for t in test_docker_volumes test_docker_networks test_registry_install test_compose test_network_scope \
 	test_swarm_one_node; do
 	step "e2e26-$t" env ZKSW_ENGINE=26 bash "tests/e2e/$t.sh"
 done

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # sets variables for the test that sources it; top is its
 # tests/e2e/engine.sh - which Docker engine an end-to-end test runs against, sourced
 # after tests/lib.sh (by plugin.sh and the tests that do their own set-up).
 #

@@ -17,10 +17,10 @@ TUNNEL_IF=zkscope0
 e2e_engine || exit 1
 eip() { in_engine_net ip "$@"; }
 eip link del "$TUNNEL_IF" 2>/dev/null
-eip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && eip addr add 198.18.5.1/32 dev "$TUNNEL_IF" &&
+eip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && eip addr add 198.18.6.1/32 dev "$TUNNEL_IF" &&
 	eip link set "$TUNNEL_IF" up
 on_exit "eip link del $TUNNEL_IF 2>/dev/null"
-e2e_setup "$PLUGIN" "${ZK_PORT:-2194}" ADVERTISE_ADDR=198.18.5.1 NETWORK_SCOPE=global || exit 1
+e2e_setup "$PLUGIN" "${ZK_PORT:-2194}" ADVERTISE_ADDR=198.18.6.1 NETWORK_SCOPE=global || exit 1
 assert_eq "$(docker info -f '{{.Swarm.LocalNodeState}}')" inactive "the engine is standalone"
 
 create() {

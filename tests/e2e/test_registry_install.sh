@@ -67,7 +67,7 @@ assert_ok "the local copy goes" docker plugin rm -f "$REF"
 
 t_begin "install"
 assert_ok "docker plugin install with settings" docker plugin install --grant-all-permissions "$REF" \
-	ZK_HOSTS=$ZK_ADDR:$ZK_PORT ZK_ROOT=/zkswarm-reg NODE_ID=reg-node ADVERTISE_ADDR=198.18.4.1 \
+	ZK_HOSTS="$ZK_ADDR:$ZK_PORT" ZK_ROOT=/zkswarm-reg NODE_ID=reg-node ADVERTISE_ADDR=198.18.4.1 \
 	data.source="$T/data" state.source="$T/state"
 assert_ok "installed and enabled" sh -c "docker plugin ls --format '{{.Name}} {{.Enabled}}' | grep -qx '$REF true'"
 assert_contains "$(docker plugin inspect -f '{{.Settings.Env}}' "$REF")" "ZK_HOSTS=$ZK_ADDR:$ZK_PORT" "its settings were applied"
