@@ -6,7 +6,7 @@
 # on that engine as a local one does.  The plugin answers the scope it is set to on
 # both (a plugin does not know whether its engine is in a swarm when it is asked): the
 # refusal on 20.10 must leave nothing behind, and on 26 the network must work.
-# Env: ZK_PORT (default 2194).
+# Env: ZK_PORT (default 2205).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -20,7 +20,7 @@ eip link del "$TUNNEL_IF" 2>/dev/null
 eip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && eip addr add 198.18.6.1/32 dev "$TUNNEL_IF" &&
 	eip link set "$TUNNEL_IF" up
 on_exit "eip link del $TUNNEL_IF 2>/dev/null"
-e2e_setup "$PLUGIN" "${ZK_PORT:-2194}" ADVERTISE_ADDR=198.18.6.1 NETWORK_SCOPE=global || exit 1
+e2e_setup "$PLUGIN" "${ZK_PORT:-2205}" ADVERTISE_ADDR=198.18.6.1 NETWORK_SCOPE=global || exit 1
 assert_eq "$(docker info -f '{{.Swarm.LocalNodeState}}')" inactive "the engine is standalone"
 
 create() {

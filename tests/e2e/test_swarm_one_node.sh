@@ -5,7 +5,7 @@
 # attachable), a service on it with a zkswarm volume, a plain container reaching the
 # task; and the engine's log files the plugin's info and debug lines at level info.
 # Swarms of Engine 20.10 are tests/swarm's (the host's engine is not put in a swarm).
-# Env: ZK_PORT (default 2195).
+# Env: ZK_PORT (default 2206).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -23,7 +23,7 @@ assert_eq "$(docker info -f '{{.Swarm.LocalNodeState}}')" inactive "the engine i
 assert_ok "docker swarm init" docker swarm init --advertise-addr "$ZKSW_E26_ADDR" --default-addr-pool 198.19.0.0/17
 on_exit "docker swarm leave --force >/dev/null 2>&1 || true"
 on_exit "docker service rm $SVC >/dev/null 2>&1 || true"
-e2e_setup "$PLUGIN" "${ZK_PORT:-2195}" NETWORK_SCOPE=global ADVERTISE_ADDR="$ZKSW_E26_ADDR" || exit 1
+e2e_setup "$PLUGIN" "${ZK_PORT:-2206}" NETWORK_SCOPE=global ADVERTISE_ADDR="$ZKSW_E26_ADDR" || exit 1
 DRV=$PLUGIN:latest
 
 t_begin "swarm network and service"
