@@ -56,10 +56,10 @@ for v in 1 2; do
 	assert_ok "docker plugin create and push $REF:$v" sh -c "docker plugin create '$REF:$v' '$T/b$v' >/dev/null &&
 		docker plugin push '$REF:$v' >/dev/null"
 	# the layer of bundle v (they differ by the marker)
-	diff_ids[v]=$(docker plugin inspect -f '{{.Config.Rootfs.DiffIds}}' "$REF:$v")
+	diff_ids[$v]=$(docker plugin inspect -f '{{.Config.Rootfs.DiffIds}}' "$REF:$v")
 	assert_ok "the local copy goes" docker plugin rm -f "$REF:$v"
 done
-assert_ok "the two bundles' layers differ" test "${diff_ids[1]}" != "${diff_ids[2]}"
+assert_ok "the two bundles' layers differ (1: ${diff_ids[1]}, 2: ${diff_ids[2]})" test "${diff_ids[1]}" != "${diff_ids[2]}"
 assert_ok "docker plugin install $P" docker plugin install --grant-all-permissions "$P" \
 	ZK_HOSTS="$ZK_ADDR:$ZK_PORT" ZK_ROOT=/zkswarm-up NODE_ID=up-node ADVERTISE_ADDR=198.18.7.1 \
 	ZK_SESSION_TIMEOUT_MS=4000 data.source="$T/data" state.source="$T/state"
