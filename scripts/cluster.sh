@@ -51,6 +51,7 @@ set -euo pipefail
 
 PROG=cluster.sh
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/nslib.sh"
 SLOTS=8
 ZK_BASE=2301
 ZK_ROOT=/zkswarm-cluster
@@ -84,12 +85,6 @@ dk() { local k=$1; shift; timeout 60 "$DOCKER" -H "$(sock "$k")" "$@"; }
 zk_hosts() { echo "$BR_ADDR:$ZK_BASE,$BR_ADDR:$((ZK_BASE + 1)),$BR_ADDR:$((ZK_BASE + 2))"; }
 nodes_of() { cat "$D/nodes" 2>/dev/null || echo 0; }
 
-pid_alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
 set_dir() {
 	[ -n "${1:-}" ] || die "DIR required"
 	mkdir -p "$1"
@@ -104,28 +99,7 @@ set_dir() {
 # containerd, the shims: their inodes were recorded at start) and all their
 # descendants (containers, the plugin).
 node_pids() {
-	local k=$1 mnt net
-	mnt=$(cat "$D/node$k/mntns" 2>/dev/null) || return 0
-	net=$(cat "$D/node$k/netns" 2>/dev/null) || return 0
-	[ -n "$mnt" ] && [ -n "$net" ] || return 0
-	{
-		echo "== mnt"; stat -L -c '%n %i' /proc/[0-9]*/ns/mnt 2>/dev/null || true
-		echo "== net"; stat -L -c '%n %i' /proc/[0-9]*/ns/net 2>/dev/null || true
-		echo "== ps"; ps -e -o pid=,ppid=
-	} | awk -v mnt="$mnt" -v net="$net" '
-		/^== / { part = $2; next }
-		part == "mnt" { split($1, a, "/"); if ($2 == mnt) m[a[3]] = 1; next }
-		part == "net" { split($1, a, "/"); if ($2 == net && (a[3] in m)) root[a[3]] = 1; next }
-		part == "ps" { parent[$1] = $2; pids[n++] = $1 }
-		END {
-			for (i = 0; i < n; i++) {
-				p = pids[i]; q = p
-				for (d = 0; d < 64 && q > 1; d++) {
-					if (q in root) { print p; break }
-					q = parent[q]
-				}
-			}
-		}'
+	ns_pids "$(cat "$D/node$1/mntns" 2>/dev/null)" "$(cat "$D/node$1/netns" 2>/dev/null)"
 }
 
 plugin_pid() {
@@ -139,18 +113,9 @@ plugin_pid() {
 # kill_node K: SIGSTOP all of node K's processes, then SIGKILL them, until
 # none is left (bounded); 0 if none is left.
 kill_node() {
-	local k=$1 pids i
-	for ((i = 0; i < 20; i++)); do
-		pids=$(node_pids "$k" | tr '\n' ' ')
-		[ -n "${pids// /}" ] || return 0
-		# shellcheck disable=SC2086
-		kill -STOP $pids 2>/dev/null || true
-		# shellcheck disable=SC2086
-		kill -KILL $pids 2>/dev/null || true
-		sleep 0.3
-	done
-	pids=$(node_pids "$k" | tr '\n' ' ')
-	[ -z "${pids// /}" ] || { echo "$PROG: node$k: still alive after SIGKILL: $pids" >&2; return 1; }
+	local k=$1
+	pids_of_k() { node_pids "$k"; }
+	ns_kill_all pids_of_k || { echo "$PROG: node$k: still alive" >&2; return 1; }
 }
 
 # cgroup_cleanup K: remove the (now empty) cgroups of node K's containers

@@ -16,7 +16,7 @@ PACKAGES=(
   libzookeeper-mt-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
   libcmocka-dev libnl-3-dev libnl-route-3-dev libssl-dev
   zookeeper liblog4j1.2-java libslf4j-java
-  docker.io docker-registry docker-compose busybox-static iproute2 jq curl netcat-openbsd
+  docker.io docker-registry docker-compose busybox-static iproute2 jq curl netcat-openbsd debootstrap
   valgrind clang libclang-rt-14-dev clang-format python3
   libldns-dev ldnsutils python3-kazoo python3-dnspython
   e2fsprogs util-linux mount

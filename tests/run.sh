@@ -11,12 +11,14 @@
 #      ZooKeeper that the test starts (test_dashboard_page.sh: the real page in both
 #      browsers on two daemons); then fault injection (tests/faults): a
 #      3-server ensemble and three instances under a workload, faults, invariants;
-#   4. end-to-end tests through a real Docker engine and the managed plugin;
+#   4. end-to-end tests through a real Docker engine and the managed plugin: the
+#      host's Engine 20.10, then Debian 13's Engine 26 (scripts/engine26.sh: its
+#      root built on first use, ~70 s, and cached in /var/cache/zkswarm);
 #   5. swarm tests: a real multi-node Docker Swarm on this machine
 #      (scripts/cluster.sh), one cluster per test script.
 #
-# Every step runs even if an earlier one failed; the last line adds up the
-# tests of all steps: "N passed, N failed".  Exit status 0 only if all passed.
+# Every step runs even if an earlier one failed and says how long it took; the
+# last line adds up the tests of all steps: "N passed, N failed".  Exit status 0 only if all passed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -31,9 +33,10 @@ passed=0 failed=0 steps_failed=()
 
 # step NAME CMD...: run it, show its output, add its counts to the totals.
 step() {
-	local name=$1 rc=0 p f
+	local name=$1 rc=0 p f t0
 	shift
 	echo "===== $name"
+	t0=$(date +%s)
 	"$@" 2>&1 | tee "$log/$name.out"
 	rc=${PIPESTATUS[0]}
 	# cmocka: "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s), listed below:"
@@ -45,7 +48,7 @@ step() {
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # it failed without counting a test: count the step
 	fi
-	echo "===== $name: exit $rc, $p passed, $f failed"
+	echo "===== $name: exit $rc, $p passed, $f failed, $(($(date +%s) - t0)) s"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	[ "$rc" -eq 0 ] || steps_failed+=("$name")
@@ -80,8 +83,18 @@ for t in tests/faults/test_*.sh; do
 	step "faults-$(basename "$t" .sh)" env ZKSWARMD="$top/build-asan/zkswarmd" bash "$t"
 done
 for t in tests/e2e/test_*.sh; do
+	# a swarm of its own engine: Engine 26's below (20.10's swarms are tests/swarm's)
+	[ "$t" != tests/e2e/test_swarm_one_node.sh ] || continue
 	step "e2e-$(basename "$t" .sh)" bash "$t"
 done
+# The same against Engine 26, one engine for these steps (the first builds the root
+# if it is not there, then starts the engine; the tests find it running).
+step e2e26-engine bash -c 'scripts/engine26.sh build && scripts/engine26.sh start'
+for t in test_docker_volumes test_docker_networks test_registry_install test_compose test_network_scope \
+	test_swarm_one_node; do
+	step "e2e26-$t" env ZKSW_ENGINE=26 bash "tests/e2e/$t.sh"
+done
+step e2e26-engine-stop scripts/engine26.sh stop
 for t in tests/swarm/test_*.sh; do
 	step "swarm-$(basename "$t" .sh)" bash "$t"
 done

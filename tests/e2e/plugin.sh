@@ -1,14 +1,18 @@
 # shellcheck shell=bash
 # tests/e2e/plugin.sh - shared set-up of the end-to-end tests, sourced after
 # tests/lib.sh: a ZooKeeper for the test, a Docker engine (started only if
-# none runs), the busybox image, and the plugin from `make plugin` created
-# under a test name, configured and enabled.  Everything is undone at exit.
+# none runs; ZKSW_ENGINE picks which: tests/e2e/engine.sh), the busybox image,
+# and the plugin from `make plugin` created under a test name, configured and
+# enabled.  Everything is undone at exit.
 #
+#   e2e_engine                                the engine alone (before e2e_setup, for
+#                                             a test that needs its namespace first)
 #   e2e_setup PLUGIN ZK_PORT [KEY=VALUE...]   extra `docker plugin set` settings
 #   zk_ls PATH                                children of a znode under the test's ZK_ROOT
 # Containers a test makes carry the label zkswarm-e2e=PLUGIN: the cleanup removes
 # those, and no other test's.
-# Sets T (a temporary directory), IMAGE, ZK_ROOT.
+# Sets T (a temporary directory), IMAGE, ZK_ROOT, ZK_ADDR.
+. "$top/tests/e2e/engine.sh"
 
 IMAGE=zkswarm-bb:latest
 
@@ -26,20 +30,29 @@ e2e_cleanup_docker() {
 	return 0
 }
 
-e2e_setup() {
-	local plugin=$1 port=$2
-	shift 2
+E2E_ENGINE_UP=0
+e2e_engine() {
+	[ "$E2E_ENGINE_UP" = 0 ] || return 0
 	T=$(mktemp -d /tmp/zkswarm-e2e.XXXXXX)
-	ZK_ROOT=/zkswarm-$plugin
-	ZK_PORT=$port
 	on_exit "rm -rf '$T'"
 	t_begin "setup"
 	assert_ok "packages present" "$top/scripts/deps.sh" || return 1
-	assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$port" --tick 1000 || return 1
-	on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 	# Stopped at the end only if this test started it: an engine found running stays.
-	assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start --mark "$T/dockerd.started" || return 1
-	on_exit "$top/scripts/dockerd.sh stop --mark '$T/dockerd.started' >/dev/null"
+	# The engine first: Engine 26's network namespace brings ZK_ADDR.
+	assert_ok "a Docker engine $ENGINE runs" engine_start "$T/dockerd.started" || return 1
+	on_exit "engine_stop '$T/dockerd.started' >/dev/null"
+	E2E_ENGINE_UP=1
+}
+
+e2e_setup() {
+	local plugin=$1 port=$2
+	shift 2
+	ZK_ROOT=/zkswarm-$plugin
+	ZK_PORT=$port
+	e2e_engine || return 1
+	assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$port" --tick 1000 \
+		--address "$ZK_ADDR" || return 1
+	on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 	assert_ok "test image" "$top/scripts/image.sh" "$IMAGE" || return 1
 	assert_ok "make plugin" make -C "$top" -s plugin || return 1
 	# A marker makes this bundle's rootfs differ from an installed zkswarm's:
@@ -49,13 +62,13 @@ e2e_setup() {
 	e2e_cleanup_docker "$plugin"
 	on_exit "e2e_cleanup_docker '$plugin'"
 	assert_ok "docker plugin create" docker plugin create "$plugin" "$T/bundle" || return 1
-	assert_ok "docker plugin set" docker plugin set "$plugin" ZK_HOSTS=127.0.0.1:$port \
+	assert_ok "docker plugin set" docker plugin set "$plugin" ZK_HOSTS="$ZK_ADDR:$port" \
 		ZK_ROOT="$ZK_ROOT" NODE_ID=e2e-node ZK_SESSION_TIMEOUT_MS=4000 LOG_LEVEL=debug \
 		data.source="$T/data" state.source="$T/state" "$@" || return 1
 	assert_ok "docker plugin enable" docker plugin enable "$plugin" || return 1
 }
 
 zk_ls() {
-	/usr/share/zookeeper/bin/zkCli.sh -server "127.0.0.1:$ZK_PORT" ls "$ZK_ROOT$1" 2>/dev/null |
+	/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" ls "$ZK_ROOT$1" 2>/dev/null |
 		grep '^\[' | tail -1
 }

@@ -12,9 +12,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 PLUGIN=${PLUGIN:-zkswarm-e2enet}
 TUNNEL_IF=zkse2e0
 
-ip link del "$TUNNEL_IF" 2>/dev/null
-ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add 198.18.3.1/32 dev "$TUNNEL_IF" && ip link set "$TUNNEL_IF" up
-on_exit "ip link del $TUNNEL_IF 2>/dev/null"
+# the links are where the engine is: in Engine 26's own network namespace (tests/e2e/engine.sh)
+e2e_engine || exit 1
+eip() { in_engine_net ip "$@"; }
+eip link del "$TUNNEL_IF" 2>/dev/null
+eip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && eip addr add 198.18.3.1/32 dev "$TUNNEL_IF" &&
+	eip link set "$TUNNEL_IF" up
+on_exit "eip link del $TUNNEL_IF 2>/dev/null"
 
 e2e_setup "$PLUGIN" "${ZK_PORT:-2193}" ADVERTISE_ADDR=198.18.3.1 DEFAULT_POOL=198.19.0.0/17 \
 	DEFAULT_POOL_SIZE=24 || exit 1
@@ -30,13 +34,13 @@ h = 2166136261
 for b in sys.argv[1].encode():
     h = ((h ^ b) * 16777619) & 0xffffffff
 print("".join("0123456789abcdefghijklmnopqrstuvwxyz"[h // 36 ** i % 36] for i in range(3)))' "$ZK_ROOT")
-zk_links() { ip -o link show | grep -Eo ": zk${TAG}[bvhc][0-9a-f]+" | sed 's/^: //' | sort | tr '\n' ' '; }
+zk_links() { eip -o link show | grep -Eo ": zk${TAG}[bvhc][0-9a-f]+" | sed 's/^: //' | sort | tr '\n' ' '; }
 links_before=$(zk_links)
 # Another cluster's bridge appears while the test runs (as another instance's would).
 OTHER=zk$([ "$TAG" = zzz ] && echo yyy || echo zzz)b4242
-ip link del "$OTHER" 2>/dev/null
-on_exit "ip link del $OTHER 2>/dev/null"
-assert_ok "another cluster's bridge $OTHER appears" ip link add "$OTHER" type bridge
+eip link del "$OTHER" 2>/dev/null
+on_exit "eip link del $OTHER 2>/dev/null"
+assert_ok "another cluster's bridge $OTHER appears" eip link add "$OTHER" type bridge
 
 t_begin "network create"
 assert_ok "docker network create with --subnet" docker network create -d "$PLUGIN:latest" --ipam-driver "$PLUGIN:latest" \

@@ -4,10 +4,13 @@
 # with storage in a temporary directory) receives `docker plugin push`; the
 # local copy is removed; `docker plugin install` brings it back with its
 # settings; a volume and a network then work through the installed plugin.
-# Env: ZK_PORT (default 2189), REGISTRY_PORT (default 5000).
+# Env: ZK_PORT (default 2189), REGISTRY_PORT (default 5000), ZKSW_ENGINE
+# (tests/e2e/engine.sh: the registry, the tunnel address and the engine share its
+# network namespace, so 127.0.0.1 is the engine's own loopback).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+. "$top/tests/e2e/engine.sh"
 ZK_PORT=${ZK_PORT:-2189}
 REGISTRY_PORT=${REGISTRY_PORT:-5000}
 REF=127.0.0.1:$REGISTRY_PORT/zkswarm-reg:1.0
@@ -27,10 +30,11 @@ cleanup() {
 
 t_begin "setup"
 assert_ok "packages present" "$top/scripts/deps.sh"
-assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
+assert_ok "a Docker engine $ENGINE runs" engine_start "$T/dockerd.started" || exit 1
+on_exit "engine_stop '$T/dockerd.started' >/dev/null"
+assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 \
+	--address "$ZK_ADDR" || exit 1
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
-assert_ok "a Docker engine runs" "$top/scripts/dockerd.sh" start --mark "$T/dockerd.started"
-on_exit "$top/scripts/dockerd.sh stop --mark '$T/dockerd.started' >/dev/null"
 assert_ok "test image" "$top/scripts/image.sh" "$IMAGE"
 cat >"$T/registry.yml" <<CFG
 version: 0.1
@@ -40,13 +44,16 @@ storage:
 http:
   addr: 127.0.0.1:$REGISTRY_PORT
 CFG
-docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+# nsenter execs the registry: $! is the registry's pid
+"${ENGINE_NET[@]}" docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
 echo $! >"$T/registry.pid"
 on_exit "kill \$(cat '$T/registry.pid') 2>/dev/null"
-wait_until 10 "the registry answers" curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
-ip link del "$TUNNEL_IF" 2>/dev/null
-ip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && ip addr add 198.18.4.1/32 dev "$TUNNEL_IF" && ip link set "$TUNNEL_IF" up
-on_exit "ip link del $TUNNEL_IF 2>/dev/null"
+wait_until 10 "the registry answers" in_engine_net curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
+eip() { in_engine_net ip "$@"; }
+eip link del "$TUNNEL_IF" 2>/dev/null
+eip link add "$TUNNEL_IF" type veth peer name "${TUNNEL_IF}p" && eip addr add 198.18.4.1/32 dev "$TUNNEL_IF" &&
+	eip link set "$TUNNEL_IF" up
+on_exit "eip link del $TUNNEL_IF 2>/dev/null"
 cleanup
 on_exit cleanup
 mkdir -p "$T/data" "$T/state"
@@ -60,10 +67,10 @@ assert_ok "the local copy goes" docker plugin rm -f "$REF"
 
 t_begin "install"
 assert_ok "docker plugin install with settings" docker plugin install --grant-all-permissions "$REF" \
-	ZK_HOSTS=127.0.0.1:$ZK_PORT ZK_ROOT=/zkswarm-reg NODE_ID=reg-node ADVERTISE_ADDR=198.18.4.1 \
+	ZK_HOSTS="$ZK_ADDR:$ZK_PORT" ZK_ROOT=/zkswarm-reg NODE_ID=reg-node ADVERTISE_ADDR=198.18.4.1 \
 	data.source="$T/data" state.source="$T/state"
 assert_ok "installed and enabled" sh -c "docker plugin ls --format '{{.Name}} {{.Enabled}}' | grep -qx '$REF true'"
-assert_contains "$(docker plugin inspect -f '{{.Settings.Env}}' "$REF")" "ZK_HOSTS=127.0.0.1:$ZK_PORT" "its settings were applied"
+assert_contains "$(docker plugin inspect -f '{{.Settings.Env}}' "$REF")" "ZK_HOSTS=$ZK_ADDR:$ZK_PORT" "its settings were applied"
 
 t_begin "use"
 assert_ok "a volume through the installed plugin" docker volume create -d "$REF" regvol
