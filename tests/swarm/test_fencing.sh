@@ -37,21 +37,25 @@ dk() { local k=$1; shift; timeout 60 "$DOCKER" -H "unix://$C/node$k.sock" "$@"; 
 now_ms() { date +%s%3N; }
 
 # ---- the cut: DROP rules for the ensemble's client ports in node1's namespace ----------
-# cut_rules ACTION: iptables ACTION (-I or -D) of one OUTPUT rule per ZooKeeper server
-cut_rules() {
-	local hp rc=0
+# The rules sit in a chain of their own; a cut is one jump to it from OUTPUT, so that it
+# begins and ends with one quick command (a short cut must end well before the session
+# would expire: a SYN the rule dropped is sent again only 1 s, then 3 s, later).
+CUT=ZKSW-CUT
+ipt1() { nsenter --net="/run/netns/zksw$(cat "$C/slot")-node1" iptables -w 5 "$@"; }
+# cut_chain: the chain, one DROP rule per ZooKeeper server
+cut_chain() {
+	local hp
+	ipt1 -N "$CUT" || return 1
 	for hp in $(tr ',' ' ' <"$C/zk-hosts"); do
-		nsenter --net="/run/netns/zksw$(cat "$C/slot")-node1" \
-			iptables -w 5 "$1" OUTPUT -p tcp -d "${hp%:*}" --dport "${hp##*:}" -j DROP || rc=1
+		ipt1 -A "$CUT" -p tcp -d "${hp%:*}" --dport "${hp##*:}" -j DROP || return 1
 	done
-	return $rc
 }
-cut_on() { cut_rules -I; }
-# cut_off: every rule gone (also those of a run that failed between two cuts)
+cut_on() { ipt1 -I OUTPUT -j "$CUT"; }
+# cut_off: no jump left (also after a run that failed between two cuts)
 cut_off() {
 	local i
-	[ -f "$C/slot" ] && [ -f "$C/zk-hosts" ] || return 0
-	for ((i = 0; i < 10; i++)); do cut_rules -D 2>/dev/null || return 0; done
+	[ -f "$C/slot" ] || return 0
+	for ((i = 0; i < 10; i++)); do ipt1 -D OUTPUT -j "$CUT" 2>/dev/null || return 0; done
 }
 # thaw_node1: fsfreeze -u every ext4 filesystem that node1's processes see (a run stopped
 # while frozen must not leave its writer blocked, nor keep the cluster from going down)
@@ -119,8 +123,7 @@ assert_ok "scripts/cluster.sh up (2 standalone engines, session timeout ${SESSIO
 	"$top/scripts/cluster.sh" up "$C" --nodes 2 --no-swarm --set ZK_SESSION_TIMEOUT_MS=$SESSION_MS || exit 1
 "$top/scripts/cluster.sh" zk-hosts "$C" >"$C/zk-hosts"
 wait_until 20 "node1's session has the ${SESSION_MS} ms timeout" logged 1 "(timeout $SESSION_MS ms)" || exit 1
-assert_ok "iptables works in node1's namespace" \
-	nsenter --net="/run/netns/zksw$(cat "$C/slot")-node1" iptables -w 5 -S OUTPUT || exit 1
+assert_ok "the cut's rules in node1's namespace (iptables $CUT, not used yet)" cut_chain || exit 1
 
 t_begin "a short cut: frozen, thawed, nothing lost"
 V=fence-short
