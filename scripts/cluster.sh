@@ -8,7 +8,7 @@
 #                       engines; --live-restore: engines keep containers running
 #                       over their own restart; --bundle: a plugin bundle
 #                       (default: `make plugin`); --set: extra `docker plugin
-#                       set` settings for every node
+#                       set` settings for every node, set after (so over) the defaults
 #   scripts/cluster.sh down DIR [--purge]
 #                       kill everything `up` started (also after a failed up);
 #                       DIR keeps the logs unless --purge
