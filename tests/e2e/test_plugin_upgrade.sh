@@ -84,9 +84,12 @@ t_begin "upgrade"
 assert_ok "docker plugin disable -f (in use)" docker plugin disable -f "$P"
 assert_ok "docker plugin upgrade $P $REF:2" docker plugin upgrade --grant-all-permissions "$P" "$REF:2"
 assert_ok "docker plugin enable" docker plugin enable "$P"
-# (26 keeps PluginReference at REF:1 after the upgrade; the layer tells what runs)
-assert_eq "$(docker plugin inspect -f '{{.Config.Rootfs.DiffIds}} {{.Enabled}}' "$P")" "${diff_ids[2]} true" \
-	"it runs $REF:2's layer"
+assert_eq "$(docker plugin inspect -f '{{.Enabled}}' "$P")" true "enabled"
+# What runs: the bundle marker in the root of the running daemon (the engines keep showing
+# the first layer's DiffIds, and 26 the PluginReference REF:1, after an upgrade).
+bundles() { for p in $(pgrep -x zkswarmd); do cat "/proc/$p/root/etc/zkswarm-bundle" 2>/dev/null; done; }
+wait_until 15 "the daemon running now is $REF:2's bundle" sh -c "$(declare -f bundles); bundles | grep -qx 'upgrade 2 $T'"
+assert_not_contains "$(bundles)" "upgrade 1 $T" "and $REF:1's runs no more"
 
 t_begin "after"
 lease_back() { [ "$(holder)" = "up-node/1" ]; }
