@@ -6,11 +6,11 @@
 #   a daemon restart; Status shows size and use; bad options are refused, changing nothing.
 # - Hard fencing: a writer appends numbered records while ZooKeeper stops answering
 #   (SIGSTOP).  Past 2/3 of the session timeout n1 freezes the filesystem (the writer
-#   waits); ZooKeeper back in time: thawed, nothing lost, same session.  Cut for longer
-#   than the session timeout: the session expires, n1 shuts the filesystem down (the writer
-#   gets an error) and refuses new mounts of it; n2 then mounts it and finds every record
-#   written before the freeze and none after; the image is clean (e2fsck -n), and its fence
-#   record names n2 with a larger token than n1's.
+#   waits); ZooKeeper back in time: thawed, nothing lost, same session; the other node
+#   then finds every record.  A cut longer than the session timeout (the session expires,
+#   n1 shuts the filesystem down, the other node takes over) is tests/swarm/test_fencing.sh,
+#   with a real partition: a stopped ZooKeeper cannot show an expiry reliably, since on
+#   SIGCONT it may serve the client's reconnect before its expirer runs (seen in CI).
 #
 # Runs in a private mount namespace (mounts vanish with it).
 # Env: ZKSWARMD, ZK_PORT (default 2206).
@@ -130,42 +130,18 @@ wait_until 5 "the writer goes on" sh -c "test \$(wc -l <'$MNT/records') -gt $fro
 assert_fails "the writer never saw an error" test -e "$T/writer.failed"
 assert_eq "$(grep -c 'session 0x[0-9a-f]* established' "$T/n1/log")" "$sessions" "no new session: the same one throughout"
 
-t_begin "a long cut: shut down, then the other node"
-assert_ok "ZooKeeper stops answering again" "$top/scripts/zk.sh" kill "$T/zk" STOP
-wait_until 12 "n1 freezes it again" sh -c "grep -c 'froze \`img\`' '$T/n1/log' | grep -qx 2"
-frozen=$(wc -l <"$MNT/records")
-assert_eq "$(status n1 img .fence)" frozen "Status says frozen"
-# The cut itself: longer than the session timeout, so that ZooKeeper expires the session.
-sleep $((SESSION_MS / 1000 + 2))
-assert_eq "$(wc -l <"$MNT/records")" "$frozen" "not one record written while frozen"
-assert_ok "ZooKeeper answers again" "$top/scripts/zk.sh" kill "$T/zk" CONT
-wait_until 20 "n1 shuts the filesystem down" grep -q 'shut down the filesystem of `img`' "$T/n1/log"
-wait_until 10 "the writer gets an error" test -s "$T/writer.failed"
+t_begin "after the cut: every record, on the other node"
+kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
 writer=
-assert_eq "$(status n1 img .fence)" "shut down" "Status says shut down"
-assert_fails_with "n1 refuses another mount of it" "was shut down on this node" \
-	call n1 VolumeDriver.Mount "{\"Name\":\"img\",\"ID\":\"$(mount_id 4)\"}"
-wait_until 20 "n2 mounts it (n1's lease went with its session)" \
-	call n2 VolumeDriver.Mount "{\"Name\":\"img\",\"ID\":\"$(mount_id 5)\"}"
-B=$T/n2/mnt/img/records
-assert_eq "$(grep -c '^n1 ' "$B")" "$frozen" "n2 finds every record n1 wrote before the freeze"
-assert_eq "$(grep '^n1 ' "$B" | awk '{print $2}' | tr '\n' ' ')" "$(seq 1 "$frozen" | tr '\n' ' ')" \
-	"numbered 1 to $frozen, none missing"
-assert_ok "n2 appends its own" sh -c "for i in \$(seq 1 20); do echo \"n2 \$i\" >>'$B'; done"
-assert_eq "$(jq -r .node "$T/data/img/fence.json")" n2 "the fence record names n2"
-assert_ok "with a larger token than n1's" test $(($(jq -r .token "$T/data/img/fence.json"))) -gt $((token_n1))
-assert_ok "n2 unmounts" call n2 VolumeDriver.Unmount "{\"Name\":\"img\",\"ID\":\"$(mount_id 5)\"}"
-assert_ok "n1's container stops: its Unmount goes through" \
-	call n1 VolumeDriver.Unmount "{\"Name\":\"img\",\"ID\":\"$(mount_id 3)\"}"
-assert_fails "n1 has it no more" mountpoint -q "$MNT"
+written=$(wc -l <"$MNT/records")
+assert_ok "n1 unmounts" call n1 VolumeDriver.Unmount "{\"Name\":\"img\",\"ID\":\"$(mount_id 3)\"}"
 assert_ok "the image is clean (e2fsck -n)" e2fsck -fn "$IMG"
-assert_ok "n1 mounts it again (its fence cleared by the unmount)" \
-	call n1 VolumeDriver.Mount "{\"Name\":\"img\",\"ID\":\"$(mount_id 6)\"}"
-assert_eq "$(awk '$1 == "n2" { seen = 1 } $1 == "n1" && seen { bad++ } END { print bad + 0 }' "$MNT/records")" 0 \
-	"no record of n1's after n2's first"
-assert_eq "$(grep -c '^n2 ' "$MNT/records")" 20 "n2's records are all there"
-assert_ok "n1 unmounts" call n1 VolumeDriver.Unmount "{\"Name\":\"img\",\"ID\":\"$(mount_id 6)\"}"
+assert_ok "n2 mounts it" call n2 VolumeDriver.Mount "{\"Name\":\"img\",\"ID\":\"$(mount_id 5)\"}"
+B=$T/n2/mnt/img/records
+assert_eq "$(awk '{print $2}' "$B" | tr '\n' ' ')" "$(seq 1 "$written" | tr '\n' ' ')" \
+	"n2 finds n1's $written records, numbered 1 to $written, none missing"
+assert_ok "n2 unmounts" call n2 VolumeDriver.Unmount "{\"Name\":\"img\",\"ID\":\"$(mount_id 5)\"}"
 
 t_begin "remove"
 assert_ok "remove it" call n2 VolumeDriver.Remove '{"Name":"img"}'
