@@ -35,6 +35,7 @@
 #include "zkswarm/records.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
+#include "zkswarm/volume_snapshots.h"
 #include "zkswarm/volumes.h"
 
 /*
@@ -181,6 +182,9 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	d->app.volumes = zks_volumes_new(d->store, &zks_kernel_fs, &vc, err);
 	if (d->app.volumes == NULL || zks_volumes_start_fencing(d->app.volumes, err) < 0)
 		return -1;
+	d->app.snapshots = zks_volume_snapshots_new(d->store, d->app.volumes, cfg->node_id);
+	if (zks_volume_snapshots_start(d->app.snapshots, err) < 0)
+		return -1;
 	d->reaper = zks_reaper_new(d->store, cfg->node_id, cfg->reaper_grace_ms);
 	zks_reaper_add(d->reaper, zks_networks_reap_node, d->app.networks);
 	zks_reaper_add(d->reaper, zks_ipam_reap_node, d->app.ipam);
@@ -312,6 +316,7 @@ static void release(struct daemon *d)
 	zks_config_sync_stop(d->configs);
 	zks_heartbeat_stop(d->beat);
 	zks_dashboard_stop(d->dashboard);
+	zks_volume_snapshots_stop(d->app.snapshots);
 	store_stop(d->store);
 	zks_dashboard_free(d->dashboard);
 	zks_naming_free(d->naming);
@@ -319,6 +324,7 @@ static void release(struct daemon *d)
 	zks_reaper_free(d->reaper);
 	zks_networks_free(d->app.networks);
 	zks_ipam_free(d->app.ipam);
+	zks_volume_snapshots_free(d->app.snapshots);
 	zks_volumes_free(d->app.volumes);
 	zks_config_sync_free(d->configs);
 	zks_heartbeat_free(d->beat);

@@ -16,6 +16,7 @@ struct zks_app {
 	struct zks_volumes *volumes;
 	struct zks_networks *networks;
 	struct zks_ipam *ipam;
+	struct zks_volume_snapshots *snapshots; /* NULL: snapshots are not served */
 	bool swarm_networks; /* NETWORK_SCOPE=global: networks are swarm's, managers allocate */
 };
 

@@ -62,6 +62,13 @@ int ctl_config_check(int argc, char **argv, const struct ctl_opts *o, struct zks
 int ctl_cmd_config(const struct ctl_opts *o, int argc, char **argv);
 
 /*
+ * snapshots.c: `volume NAME` (ctl_cmd_volume) or `volume snapshot|snapshots|rm-snapshot NAME
+ * ...`, argv being the words after `volume`, checked and run as config's are.
+ */
+int ctl_volume_check(int argc, char **argv, const struct ctl_opts *o, struct zks_error *err);
+int ctl_cmd_volume_words(const struct ctl_opts *o, int argc, char **argv);
+
+/*
  * cli.c: connect to ZooKeeper and (snapshot) take the snapshot, as every command of one
  * word does: CTL_EXIT_OK, or the exit code (CTL_EXIT_UNREACHABLE, CTL_EXIT_USAGE for bad
  * settings) with the reason printed on stderr.

@@ -26,4 +26,11 @@ cJSON *ctl_probe_servers(const char *hosts, int timeout_ms);
  */
 cJSON *ctl_probe_daemon(const char *socket, int timeout_ms);
 
+/*
+ * POST body to the daemon's endpoint over its socket: the reply (an object, HTTP 200), or NULL
+ * with why: the daemon's own error (its "Err"), or what kept it from answering.
+ */
+cJSON *ctl_daemon_call(const char *socket, const char *endpoint, const char *body, int timeout_ms,
+		       double *seconds, char *why, size_t wlen);
+
 #endif

@@ -71,6 +71,17 @@ int zks_fence_check_mount(struct zks_fence *f, const char *name, struct zks_erro
 bool zks_fence_keeps(struct zks_fence *f, const char *name, const char *record_path,
 		     const char *target);
 
+/*
+ * Run copy(ctx) with the filesystem of volume name, mounted and fenced here, frozen: the image
+ * then holds a consistent filesystem (a snapshot).  Refused (UNAVAILABLE) while this node is
+ * cut off or the fence has the volume frozen or shut down; NOT_FOUND if it is not fenced here.
+ * Thawed afterwards, unless the node was cut off meanwhile: then it stays frozen, as the
+ * fencing thread would have left it.  The fence's lock is held throughout (the thread waits;
+ * the filesystem is frozen all the while), so copy must take no lock.  *frozen_ms: how long.
+ */
+int zks_fence_snapshot(struct zks_fence *f, const char *name,
+		       int (*copy)(void *ctx, struct zks_error *err), void *ctx, int64_t *frozen_ms,
+		       struct zks_error *err);
 /* Freeze, thaw or shut down as the store's status says; the thread's step. */
 void zks_fence_tick(struct zks_fence *f);
 

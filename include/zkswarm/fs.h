@@ -61,6 +61,16 @@ struct zks_fs {
 	int (*image_unmount)(struct zks_fs *fs, const char *target, struct zks_error *err);
 	int (*image_usage)(struct zks_fs *fs, const char *path, const char *target,
 			   struct zks_image_usage *out, struct zks_error *err);
+	/*
+	 * Copy the image at src to dst, which must not exist (EXISTS): a reflink (FICLONE) where
+	 * the filesystem under them has one, else a sparse copy of the image's data.  Whole and
+	 * durable when it returns (made under a temporary name, then renamed); nothing is left on
+	 * failure.  *method says which: "reflink" or "copy".
+	 */
+	int (*image_copy)(struct zks_fs *fs, const char *src, const char *dst, const char **method,
+			  struct zks_error *err);
+	/* Remove a file (one that is not there is fine). */
+	int (*remove_file)(struct zks_fs *fs, const char *path, struct zks_error *err);
 	/* Freeze, thaw or shut down the filesystem mounted at target. */
 	int (*fence)(struct zks_fs *fs, const char *target, enum zks_fence_op op,
 		     struct zks_error *err);
@@ -83,6 +93,8 @@ int zks_kernel_image_mount(struct zks_fs *fs, const char *path, const char *targ
 int zks_kernel_image_unmount(struct zks_fs *fs, const char *target, struct zks_error *err);
 int zks_kernel_image_usage(struct zks_fs *fs, const char *path, const char *target,
 			   struct zks_image_usage *out, struct zks_error *err);
+int zks_kernel_image_copy(struct zks_fs *fs, const char *src, const char *dst, const char **method,
+			  struct zks_error *err);
 int zks_kernel_fence(struct zks_fs *fs, const char *target, enum zks_fence_op op,
 		     struct zks_error *err);
 

@@ -13,6 +13,8 @@
  *   /volumes/<name>/leases                   parent of the leases
  *   /volumes/<name>/leases/<node>            a node's lease (ephemeral)
  *   /volumes/<name>/holder                   the single-node holder (ephemeral)
+ *   /snapshots/<volume>@<snap>               an image volume's snapshot and its request
+ *                                            (JSON: state, requested by, taken by, size)
  *   /networks/<key>                          a network (JSON: subnet, VNI, MTU, ...)
  *   /networks/<key>/members/<node>:<id>      an engine's membership
  *   /networks/<key>/endpoints/<id>           an endpoint (node, address, MAC)
@@ -72,6 +74,7 @@
 #define ZKS_NAMES "/names"
 #define ZKS_CONFIGS "/configs"
 #define ZKS_HEARTBEATS "/heartbeats"
+#define ZKS_SNAPSHOTS "/snapshots"
 
 /*
  * The subtrees no mirror reads (NULL-terminated, for zks_zk_config.unmirrored_subtrees): every
@@ -87,6 +90,9 @@ char *zks_path_volume(const char *name);
 char *zks_path_volume_leases(const char *name);
 char *zks_path_volume_lease(const char *name, const char *node);
 char *zks_path_volume_holder(const char *name);
+
+/* A snapshot's record; its name as listed under /snapshots is "<volume>@<snap>". */
+char *zks_path_snapshot(const char *volume, const char *snap);
 
 char *zks_path_network(const char *key);
 char *zks_path_network_members(const char *key);
@@ -147,6 +153,37 @@ char *zks_record_lease_encode(const struct zks_record_lease *rec);
 /* "mounts" that is not an array counts as none. */
 int zks_record_lease_decode(const char *data, struct zks_record_lease *out, struct zks_error *err);
 void zks_record_lease_clear(struct zks_record_lease *rec);
+
+/*
+ * A snapshot of an image volume (/snapshots/VOLUME@SNAP), and the request that makes it: made
+ * "requested" by the node asked for it, set "taking" by the node that carries it out (the
+ * one with the volume mounted, or the requesting one if none has it), then "done" or
+ * "failed" (the requesting node reads the outcome and removes a failed one).
+ */
+enum zks_snapshot_state {
+	ZKS_SNAPSHOT_REQUESTED = 0,
+	ZKS_SNAPSHOT_TAKING,
+	ZKS_SNAPSHOT_DONE,
+	ZKS_SNAPSHOT_FAILED,
+};
+
+struct zks_record_snapshot {
+	char *volume, *snapshot; /* NULL if absent or not strings */
+	enum zks_snapshot_state state;
+	char *requested_by, *requested_at; /* NULL if absent or not strings */
+	char *by, *taken_at;		   /* the node that took it, and when; or NULL */
+	unsigned long long size;	   /* bytes, 0 until done */
+	char *method;			   /* "reflink" or "copy"; or NULL */
+	char *error;			   /* failed: why; or NULL */
+};
+
+/* "requested", "taking", "done", "failed". */
+const char *zks_snapshot_state_name(enum zks_snapshot_state s);
+char *zks_record_snapshot_encode(const struct zks_record_snapshot *rec);
+/* Requires an object whose "state" is one of the four names. */
+int zks_record_snapshot_decode(const char *data, struct zks_record_snapshot *out,
+			       struct zks_error *err);
+void zks_record_snapshot_clear(struct zks_record_snapshot *rec);
 
 /* ---- IPAM records: /vnis/VNI, /ipam/subnets/NAME, its addresses ------------------------------ */
 

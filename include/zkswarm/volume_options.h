@@ -28,6 +28,10 @@ enum zks_image_fs { ZKS_IMAGE_EXT4 = 0 };
 /* An image volume's size, bytes: from 16 MiB (ext4's journal and tables fit) to 16 TiB. */
 #define ZKS_IMAGE_SIZE_MIN (16ULL << 20)
 #define ZKS_IMAGE_SIZE_MAX (16ULL << 40)
+/* A snapshot's name: a volume name's rule, at most 64 bytes. */
+#define ZKS_SNAPSHOT_NAME_MAX 64
+/* "VOLUME@SNAP" with its NUL: a volume name is at most 255 bytes (volumes.h). */
+#define ZKS_SNAPSHOT_REF_MAX (255 + 1 + ZKS_SNAPSHOT_NAME_MAX + 1)
 
 struct zks_volume_options {
 	enum zks_access access;
@@ -40,6 +44,11 @@ struct zks_volume_options {
 	/* type=image only (refused otherwise): its size, required, and its filesystem. */
 	unsigned long long size;
 	enum zks_image_fs fs;
+	/*
+	 * type=image only: "VOLUME@SNAP", the snapshot this volume is a clone of, or "".  Its size
+	 * is the snapshot's: the option size may be left out (volumes.c fills it in).
+	 */
+	char from[ZKS_SNAPSHOT_REF_MAX];
 };
 
 /*
@@ -79,6 +88,13 @@ char *zks_size_format(unsigned long long bytes);
 /* "64M", "2g", "1048576": K, M, G, T are powers of 1024.  Refused: anything else. */
 int zks_size_parse(const char *text, unsigned long long *out);
 
+/*
+ * "VOLUME@SNAP" split, each part checked by the rule for names: 0, or -1 (INVALID) with a
+ * message that names what is wrong.  volume and snap are at least ZKS_SNAPSHOT_REF_MAX bytes.
+ */
+int zks_snapshot_ref_parse(const char *ref, char *volume, char *snap, struct zks_error *err);
+/* A snapshot's name by the rule (INVALID with "snapshot name ..."). */
+int zks_snapshot_name_check(const char *snap, struct zks_error *err);
 /* Describe how b differs from a ("mode: 0755 -> 0700, access: ..."); 0 if equal. */
 int zks_volume_options_diff(const struct zks_volume_options *a, const struct zks_volume_options *b,
 			    char *out, size_t outlen);

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "zkswarm/config_sync.h"
 #include "zkswarm/error.h"
@@ -77,6 +78,7 @@ struct zks_volume_info {
 	bool usage_known;
 	struct zks_image_usage usage;
 	const char *fence; /* mounted here: "live", "frozen" or "shut down" (fence.h); or NULL */
+	size_t snapshots;  /* its snapshots taken (volume_snapshots.h) */
 };
 
 void zks_volume_info_free(struct zks_volume_info *info);
@@ -101,6 +103,24 @@ int zks_volumes_get(struct zks_volumes *v, const char *name, struct zks_volume_i
 int zks_volumes_list(struct zks_volumes *v, struct zks_volume_info **out, size_t *n,
 		     struct zks_error *err);
 
+/*
+ * Snapshots of image volumes, as volume_snapshots.c has them carried out on this node: the
+ * image copied to <data>/<name>/snapshots/<snap>.img, frozen while copied if mounted here;
+ * mounted nowhere and may_lease: its lease taken meanwhile (a mount elsewhere waits); else
+ * NOT_FOUND.
+ */
+struct zks_snapshot_taken {
+	const char *method; /* "reflink" or "copy" (static) */
+	unsigned long long size;
+	int64_t frozen_ms; /* how long it was frozen; 0 if it was not mounted */
+};
+int zks_volumes_snapshot_take(struct zks_volumes *v, const char *name, const char *snap,
+			      bool may_lease, struct zks_snapshot_taken *out,
+			      struct zks_error *err);
+int zks_volumes_snapshot_remove_file(struct zks_volumes *v, const char *name, const char *snap,
+				     struct zks_error *err);
+/* Whether this node holds mount IDs of the volume. */
+bool zks_volumes_mounted_here(struct zks_volumes *v, const char *name);
 /* Fence the image volumes mounted here from now on: a thread (fence.h). */
 int zks_volumes_start_fencing(struct zks_volumes *v, struct zks_error *err);
 /* One step of it, for tests. */

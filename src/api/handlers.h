@@ -20,6 +20,9 @@ int zks_handle_volume_unmount(void *ctx, const cJSON *req, cJSON **reply, struct
 int zks_handle_volume_path(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
 int zks_handle_volume_get(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
 int zks_handle_volume_list(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_snapshot(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err);
+int zks_handle_volume_remove_snapshot(void *ctx, const cJSON *req, cJSON **reply,
+				      struct zks_error *err);
 
 int zks_handle_network_capabilities(void *ctx, const cJSON *req, cJSON **reply,
 				    struct zks_error *err);

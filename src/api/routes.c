@@ -39,6 +39,9 @@ const struct zks_route zks_routes[] = {
 	{"/VolumeDriver.Path", zks_handle_volume_path, false},
 	{"/VolumeDriver.Get", zks_handle_volume_get, false},
 	{"/VolumeDriver.List", zks_handle_volume_list, false},
+	/* zkswarm's own (zkswarmctl); the engine never calls them. */
+	{"/Zkswarm.VolumeSnapshot", zks_handle_volume_snapshot, false},
+	{"/Zkswarm.VolumeRemoveSnapshot", zks_handle_volume_remove_snapshot, false},
 
 	{"/NetworkDriver.GetCapabilities", zks_handle_network_capabilities, false},
 	{"/NetworkDriver.CreateNetwork", zks_handle_network_create, false},

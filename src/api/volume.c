@@ -6,6 +6,7 @@
 
 #include "handlers.h"
 #include "zkswarm/util.h"
+#include "zkswarm/volume_snapshots.h"
 
 int zks_handle_volume_capabilities(void *ctx, const cJSON *req, cJSON **reply,
 				   struct zks_error *err)
@@ -155,6 +156,7 @@ static void encode_usage(cJSON *status, const struct zks_volume_info *info)
 				info->usage.mounted ? "the mounted filesystem" : "the image file");
 	if (info->fence)
 		cJSON_AddStringToObject(status, "fence", info->fence);
+	cJSON_AddNumberToObject(status, "snapshots", (double)info->snapshots);
 }
 
 static cJSON *encode_volume(const struct zks_volume_info *info, bool with_status)
@@ -232,5 +234,48 @@ int zks_handle_volume_list(void *ctx, const cJSON *req, cJSON **reply, struct zk
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, encode_volume(&infos[i], false));
 	zks_volume_info_free_array(infos, n);
+	return 0;
+}
+
+/* ---- zkswarm's own: snapshots of image volumes (zkswarmctl volume snapshot, rm-snapshot) ---- */
+
+static int snapshots_of(struct zks_app *app, struct zks_error *err)
+{
+	if (app->snapshots == NULL)
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "snapshots are not served by this daemon");
+	return 0;
+}
+
+int zks_handle_volume_snapshot(void *ctx, const cJSON *req, cJSON **reply, struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	struct zks_record_snapshot rec;
+	const char *name, *snap;
+	char *text;
+
+	if (snapshots_of(app, err) < 0 || zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_req_string(req, "Snapshot", false, &snap, err) < 0 ||
+	    zks_volume_snapshots_take(app->snapshots, name, snap, 0, &rec, err) < 0)
+		return -1;
+	text = zks_record_snapshot_encode(&rec);
+	zks_record_snapshot_clear(&rec);
+	*reply = cJSON_CreateObject();
+	cJSON_AddItemToObject(*reply, "Snapshot", cJSON_Parse(text));
+	free(text);
+	return 0;
+}
+
+int zks_handle_volume_remove_snapshot(void *ctx, const cJSON *req, cJSON **reply,
+				      struct zks_error *err)
+{
+	struct zks_app *app = ctx;
+	const char *name, *snap;
+
+	if (snapshots_of(app, err) < 0 || zks_req_string(req, "Name", true, &name, err) < 0 ||
+	    zks_req_string(req, "Snapshot", true, &snap, err) < 0 ||
+	    zks_volume_snapshots_remove(app->snapshots, name, snap, err) < 0)
+		return -1;
+	*reply = cJSON_CreateObject();
 	return 0;
 }

@@ -359,6 +359,55 @@ bool zks_fence_keeps(struct zks_fence *f, const char *name, const char *record_p
 	return keeps;
 }
 
+int zks_fence_snapshot(struct zks_fence *f, const char *name,
+		       int (*copy)(void *ctx, struct zks_error *err), void *ctx, int64_t *frozen_ms,
+		       struct zks_error *err)
+{
+	static const char *const why[] = {"", "frozen", "shut down"};
+	struct zks_store_status st;
+	struct fenced *e;
+	int64_t t0;
+	int r = -1;
+
+	*frozen_ms = 0;
+	f->status(f->status_ctx, &st);
+	pthread_mutex_lock(&f->lock);
+	e = find(f, name);
+	if (e == NULL) {
+		zks_error_set(err, ZKS_ERR_NOT_FOUND, "volume `%s` is not mounted on this node",
+			      name);
+		goto out;
+	}
+	if (e->state != FENCE_LIVE || st.fenced || st.session_id != e->session) {
+		zks_error_set(err, ZKS_ERR_UNAVAILABLE, "volume `%s` cannot be snapshotted now: %s",
+			      name,
+			      e->state != FENCE_LIVE ? why[e->state]
+						     : "this node is cut off from ZooKeeper");
+		goto out;
+	}
+	t0 = zks_now_ms();
+	if (f->fs->fence(f->fs, e->target, ZKS_FENCE_FREEZE, err) < 0) {
+		zks_error_prefix(err, "volume `%s`", name);
+		goto out;
+	}
+	r = copy(ctx, err);
+	f->status(f->status_ctx, &st);
+	if (st.fenced) {
+		/* Cut off while copying: it stays frozen, the thread settles it (zks_fence_tick). */
+		e->state = FENCE_FROZEN;
+		e->frozen_at_ms = zks_now_ms();
+		log_warn("fence: `%s` stays frozen after its snapshot: cut off from ZooKeeper "
+			 "%" PRId64 " ms ago",
+			 name, st.silent_ms);
+	} else {
+		fence_op(f, e, ZKS_FENCE_THAW);
+	}
+	*frozen_ms = zks_now_ms() - t0;
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
 void zks_fence_tick(struct zks_fence *f)
 {
 	struct zks_store_status st;

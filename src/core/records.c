@@ -9,8 +9,8 @@
 #include "zkswarm/util.h"
 
 const char *const zks_skeleton[] = {
-	ZKS_VOLUMES, ZKS_IPAM,	ZKS_SUBNETS, ZKS_NETWORKS,   ZKS_VNIS, ZKS_NODES,
-	ZKS_REAPER,  ZKS_NAMES, ZKS_CONFIGS, ZKS_HEARTBEATS, NULL,
+	ZKS_VOLUMES, ZKS_IPAM,	ZKS_SUBNETS, ZKS_NETWORKS,   ZKS_VNIS,	    ZKS_NODES,
+	ZKS_REAPER,  ZKS_NAMES, ZKS_CONFIGS, ZKS_HEARTBEATS, ZKS_SNAPSHOTS, NULL,
 };
 
 const char *const zks_unmirrored[] = {ZKS_HEARTBEATS, NULL};
@@ -38,6 +38,11 @@ char *zks_path_volume_lease(const char *name, const char *node)
 char *zks_path_volume_holder(const char *name)
 {
 	return xasprintf(ZKS_VOLUMES "/%s/holder", name);
+}
+
+char *zks_path_snapshot(const char *volume, const char *snap)
+{
+	return xasprintf(ZKS_SNAPSHOTS "/%s@%s", volume, snap);
 }
 
 char *zks_path_network(const char *key)

@@ -1,7 +1,7 @@
 /*
  * records_volume.c - the JSON of a volume's records (records.h): the volume
  * (/volumes/NAME) and a lease or the holder (/volumes/NAME/leases/NODE,
- * /volumes/NAME/holder).
+ * /volumes/NAME/holder); an image volume's snapshot (/snapshots/VOLUME@SNAP).
  */
 #include <string.h>
 
@@ -133,5 +133,77 @@ void zks_record_lease_clear(struct zks_record_lease *rec)
 		free(rec->mounts[i]);
 	free(rec->mounts);
 	free(rec->updated_at);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static const char *const snapshot_states[] = {"requested", "taking", "done", "failed"};
+
+const char *zks_snapshot_state_name(enum zks_snapshot_state s)
+{
+	return (size_t)s < ARRAY_SIZE(snapshot_states) ? snapshot_states[s] : "unknown";
+}
+
+char *zks_record_snapshot_encode(const struct zks_record_snapshot *rec)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	record_add_str(doc, "volume", rec->volume);
+	record_add_str(doc, "snapshot", rec->snapshot);
+	cJSON_AddStringToObject(doc, "state", zks_snapshot_state_name(rec->state));
+	record_add_str(doc, "requested_by", rec->requested_by);
+	record_add_str(doc, "requested_at", rec->requested_at);
+	record_add_str(doc, "by", rec->by);
+	record_add_str(doc, "taken_at", rec->taken_at);
+	if (rec->size)
+		cJSON_AddNumberToObject(doc, "size", (double)rec->size);
+	record_add_str(doc, "method", rec->method);
+	record_add_str(doc, "error", rec->error);
+	return record_print(doc);
+}
+
+int zks_record_snapshot_decode(const char *data, struct zks_record_snapshot *out,
+			       struct zks_error *err)
+{
+	cJSON *doc = record_object(data);
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(doc, "state");
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(doc, "size");
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; cJSON_IsString(state) && i < ARRAY_SIZE(snapshot_states); i++)
+		if (!strcmp(state->valuestring, snapshot_states[i]))
+			break;
+	if (!cJSON_IsString(state) || i == ARRAY_SIZE(snapshot_states)) {
+		cJSON_Delete(doc);
+		return zks_error_set(err, ZKS_ERR_INTERNAL,
+				     "a snapshot's record in ZooKeeper is corrupt");
+	}
+	out->state = (enum zks_snapshot_state)i;
+	out->volume = record_str(doc, "volume");
+	out->snapshot = record_str(doc, "snapshot");
+	out->requested_by = record_str(doc, "requested_by");
+	out->requested_at = record_str(doc, "requested_at");
+	out->by = record_str(doc, "by");
+	out->taken_at = record_str(doc, "taken_at");
+	/* Within what a volume may be (16T): larger or negative reads as unknown. */
+	if (cJSON_IsNumber(size) && size->valuedouble > 0 &&
+	    size->valuedouble <= (double)ZKS_IMAGE_SIZE_MAX)
+		out->size = (unsigned long long)size->valuedouble;
+	out->method = record_str(doc, "method");
+	out->error = record_str(doc, "error");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+void zks_record_snapshot_clear(struct zks_record_snapshot *rec)
+{
+	free(rec->volume);
+	free(rec->snapshot);
+	free(rec->requested_by);
+	free(rec->requested_at);
+	free(rec->by);
+	free(rec->taken_at);
+	free(rec->method);
+	free(rec->error);
 	memset(rec, 0, sizeof(*rec));
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "zkswarm/names.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volume_options.h"
 
@@ -256,6 +257,45 @@ static char *format_fs(const struct zks_volume_options *o)
 	return o->type == ZKS_VOLUME_IMAGE ? xstrdup("ext4") : NULL;
 }
 
+int zks_snapshot_name_check(const char *snap, struct zks_error *err)
+{
+	return zks_validate_name("snapshot", snap, 1, ZKS_SNAPSHOT_NAME_MAX, err);
+}
+
+int zks_snapshot_ref_parse(const char *ref, char *volume, char *snap, struct zks_error *err)
+{
+	const char *at = strchr(ref, '@');
+	size_t n = at ? (size_t)(at - ref) : 0;
+
+	if (at == NULL || n >= ZKS_SNAPSHOT_REF_MAX || strlen(at + 1) >= ZKS_SNAPSHOT_REF_MAX)
+		return zks_error_set(err, ZKS_ERR_INVALID,
+				     "`%.80s` is not VOLUME@SNAPSHOT, such as db@monday", ref);
+	memcpy(volume, ref, n);
+	volume[n] = '\0';
+	strcpy(snap, at + 1);
+	if (zks_validate_name("volume", volume, 1, 255, err) < 0 ||
+	    zks_snapshot_name_check(snap, err) < 0)
+		return zks_error_prefix(err, "`%.80s` is not VOLUME@SNAPSHOT", ref);
+	return 0;
+}
+
+static int parse_from(const char *key, const char *v, struct zks_volume_options *o,
+		      struct zks_error *err)
+{
+	char volume[ZKS_SNAPSHOT_REF_MAX], snap[ZKS_SNAPSHOT_REF_MAX];
+
+	(void)key;
+	if (zks_snapshot_ref_parse(v, volume, snap, err) < 0)
+		return zks_error_prefix(err, "option from");
+	snprintf(o->from, sizeof(o->from), "%s@%s", volume, snap);
+	return 0;
+}
+
+static char *format_from(const struct zks_volume_options *o)
+{
+	return o->type == ZKS_VOLUME_IMAGE && o->from[0] ? xstrdup(o->from) : NULL;
+}
+
 /* A new option is one row here (and its field in struct zks_volume_options). */
 const struct zks_volume_option zks_volume_option_table[] = {
 	{"access", "(single-node|multi-node)", parse_access, format_access},
@@ -267,6 +307,7 @@ const struct zks_volume_option zks_volume_option_table[] = {
 	{"type", "(dir|config|image)", parse_type, format_type},
 	{"size", "(type=image: 16M to 16T)", parse_size, format_size},
 	{"fs", "(type=image: ext4)", parse_fs, format_fs},
+	{"from", "(type=image: VOLUME@SNAPSHOT, a clone)", parse_from, format_from},
 };
 const size_t zks_volume_option_count = ARRAY_SIZE(zks_volume_option_table);
 
@@ -352,14 +393,15 @@ static int image_options(const struct zks_kv *kv, size_t n, struct zks_volume_op
 			 struct zks_error *err)
 {
 	if (o->type != ZKS_VOLUME_IMAGE) {
-		if (given(kv, n, "size") || given(kv, n, "fs"))
+		if (given(kv, n, "size") || given(kv, n, "fs") || given(kv, n, "from"))
 			return zks_error_set(err, ZKS_ERR_INVALID,
-					     "options size and fs go with type=image only");
+					     "options size, fs and from go with type=image only");
 		return 0;
 	}
-	if (!given(kv, n, "size"))
+	if (!given(kv, n, "size") && !given(kv, n, "from"))
 		return zks_error_set(err, ZKS_ERR_INVALID,
-				     "type=image needs a size, such as -o size=2G");
+				     "type=image needs a size, such as -o size=2G (or from, "
+				     "a snapshot to clone)");
 	if (o->access != ZKS_ACCESS_SINGLE_NODE)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "option access=multi-node does not go with type=image: its "

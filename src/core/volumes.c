@@ -603,6 +603,12 @@ static char *fence_record_of(const struct zks_volumes *v, const char *name)
 	return xasprintf("%s/%s/" FENCE_FILE, v->data_dir, name);
 }
 
+/* <data>/<name>/snapshots/<snap>.img: its snapshots live beside the image. */
+static char *snapshot_file_of(const struct zks_volumes *v, const char *name, const char *snap)
+{
+	return xasprintf("%s/%s/snapshots/%s.img", v->data_dir, name, snap);
+}
+
 /*
  * An image volume's first mount here, its lease just taken: its token (the creation zxid of
  * our holder node, read from ZooKeeper) goes into its fence record before its filesystem is
@@ -688,10 +694,71 @@ static int prepare_data(struct zks_volumes *v, const char *name, const char *dir
 	if (v->fs->prepare_dir(v->fs, dir, 0, 0, IMAGE_DIR_MODE, err) < 0)
 		return -1;
 	image = image_of(v, name);
+	if (o->from[0]) {
+		char volume[ZKS_SNAPSHOT_REF_MAX], snap[ZKS_SNAPSHOT_REF_MAX];
+		cleanup_free char *src = NULL;
+		const char *method;
+
+		if (zks_snapshot_ref_parse(o->from, volume, snap, err) < 0)
+			return -1;
+		src = snapshot_file_of(v, volume, snap);
+		if (v->fs->image_copy(v->fs, src, image, &method, err) < 0) {
+			if (err->code == ZKS_ERR_EXISTS)
+				return 0;
+			return zks_error_prefix(err, "clone snapshot `%s`", o->from);
+		}
+		log_info("volumes: cloned `%s` from snapshot `%s` (%s)", name, o->from, method);
+		return 0;
+	}
 	if (v->fs->image_create(v->fs, image, o->size, o->uid, o->gid, o->mode, err) < 0 &&
 	    err->code != ZKS_ERR_EXISTS)
 		return -1;
 	return 0;
+}
+
+/*
+ * A clone (option from=VOLUME@SNAP): the snapshot must be done, and the clone has its size (a
+ * size asked that differs is refused).
+ */
+static int resolve_from(struct zks_volumes *v, struct zks_volume_options *o, struct zks_error *err)
+{
+	char volume[ZKS_SNAPSHOT_REF_MAX], snap[ZKS_SNAPSHOT_REF_MAX];
+	cleanup_free char *path = NULL;
+	cleanup_free char *data = NULL;
+	struct zks_record_snapshot rec;
+	int r;
+
+	if (!o->from[0])
+		return 0;
+	if (zks_snapshot_ref_parse(o->from, volume, snap, err) < 0)
+		return -1;
+	path = zks_path_snapshot(volume, snap);
+	if (store_get(v->store, path, &data, NULL, NULL, err) < 0) {
+		if (err->code == ZKS_ERR_NOT_FOUND)
+			zks_error_set(err, ZKS_ERR_INVALID,
+				      "option from: there is no snapshot `%s`; `zkswarmctl volume "
+				      "snapshots %s` lists them",
+				      o->from, volume);
+		return -1;
+	}
+	if (zks_record_snapshot_decode(data, &rec, err) < 0)
+		return -1;
+	r = 0;
+	if (rec.state != ZKS_SNAPSHOT_DONE || rec.size == 0)
+		r = zks_error_set(err, ZKS_ERR_INVALID,
+				  "option from: snapshot `%s` is not taken (it is %s)", o->from,
+				  zks_snapshot_state_name(rec.state));
+	else if (o->size != 0 && o->size != rec.size) {
+		cleanup_free char *has = zks_size_format(rec.size);
+		cleanup_free char *asked = zks_size_format(o->size);
+
+		r = zks_error_set(err, ZKS_ERR_INVALID,
+				  "a clone has its snapshot's size: `%s` is %s, asked %s", o->from,
+				  has, asked);
+	} else
+		o->size = rec.size;
+	zks_record_snapshot_clear(&rec);
+	return r;
 }
 
 int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks_kv *opts,
@@ -705,7 +772,8 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 	pthread_mutex_t *lock;
 	int r = -1;
 
-	if (check_name(name, err) < 0 || zks_volume_options_parse(opts, nopts, &o, err) < 0)
+	if (check_name(name, err) < 0 || zks_volume_options_parse(opts, nopts, &o, err) < 0 ||
+	    resolve_from(v, &o, err) < 0)
 		return -1;
 	path = zks_path_volume(name);
 	leases = zks_path_volume_leases(name);
@@ -788,6 +856,33 @@ static int refuse_local_mounts(struct zks_volumes *v, const char *name, struct z
 		name, nlocal, nlocal == 1 ? "" : "s");
 }
 
+/*
+ * No Remove of a volume with snapshots (their files are in its directory).  Asked of ZooKeeper
+ * after the record's version is read: a snapshot made after this changes that version
+ * (volume_snapshots.c), so the Remove's delete fails rather than orphan it.
+ */
+static int refuse_snapshots(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	char **names = NULL;
+	size_t n = 0, len = strlen(name), count = 0;
+	char first[ZKS_SNAPSHOT_REF_MAX] = "";
+
+	if (store_children(v->store, ZKS_SNAPSHOTS, &names, &n, err) < 0)
+		return zks_error_prefix(err, "remove volume `%s`: list its snapshots", name);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(names[i], name, len) && names[i][len] == '@') {
+			if (count++ == 0)
+				snprintf(first, sizeof(first), "%s", names[i] + len + 1);
+		}
+	zks_free_strv(names, n);
+	if (count > 0)
+		return zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+				     "volume `%s` has snapshots (%zu, `%s` first); remove them "
+				     "first: zkswarmctl volume rm-snapshot %s SNAPSHOT",
+				     name, count, first, name);
+	return 0;
+}
+
 /* The volume is gone either way; its data left behind is only worth a log line. */
 static void remove_data(struct zks_volumes *v, const char *name)
 {
@@ -825,6 +920,8 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			goto out;
 		}
 	} else {
+		if (rec.r.opts.type == ZKS_VOLUME_IMAGE && refuse_snapshots(v, name, err) < 0)
+			goto out;
 		r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
 		if (r == 0 || err->code == ZKS_ERR_UNAVAILABLE)
 			goto removed;
@@ -851,6 +948,8 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 			      nholders == 1 ? "" : "s", holders);
 		goto out;
 	}
+	if (rec.r.opts.type == ZKS_VOLUME_IMAGE && refuse_snapshots(v, name, err) < 0)
+		goto out;
 	r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
 	if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
 		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
@@ -1194,6 +1293,33 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 }
 
 /* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
+/* The snapshots of volume name that are taken, as the mirror has them. */
+static size_t count_snapshots(struct zks_volumes *v, const char *name)
+{
+	char **names = NULL;
+	size_t n = 0, len = strlen(name), count = 0;
+
+	if (store_cached_children(v->store, ZKS_SNAPSHOTS, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *path = NULL;
+		cleanup_free char *data = NULL;
+		struct zks_record_snapshot rec;
+		struct zks_error err;
+
+		if (strncmp(names[i], name, len) != 0 || names[i][len] != '@')
+			continue;
+		path = xasprintf(ZKS_SNAPSHOTS "/%s", names[i]);
+		if (store_cached_get(v->store, path, &data, NULL, NULL) == 0 &&
+		    zks_record_snapshot_decode(data, &rec, &err) == 0) {
+			count += rec.state == ZKS_SNAPSHOT_DONE;
+			zks_record_snapshot_clear(&rec);
+		}
+	}
+	zks_free_strv(names, n);
+	return count;
+}
+
 /* An image's size and use: its filesystem's if mounted here, else the image file's. */
 static void fill_usage(struct zks_volumes *v, const char *name, bool mounted_here,
 		       struct zks_volume_info *info)
@@ -1203,6 +1329,7 @@ static void fill_usage(struct zks_volumes *v, const char *name, bool mounted_her
 
 	info->image = true;
 	info->fence = zks_fence_state(v->fence, name);
+	info->snapshots = count_snapshots(v, name);
 	if (v->fs->image_usage(v->fs, image, mounted_here ? info->mountpoint : NULL, &info->usage,
 			       &err) == 0)
 		info->usage_known = true;
@@ -1384,6 +1511,86 @@ void zks_volumes_reconcile(struct zks_volumes *v)
 		log_info("volumes: reconciled leases of %zu volume(s) with ZooKeeper (%zu failed)",
 			 ok, failed);
 	zks_free_strv(names, count);
+}
+
+/* ---- snapshots: what this node does for volume_snapshots.c --------------------------------- */
+
+struct snapshot_copy {
+	struct zks_volumes *v;
+	const char *src, *dst, *method;
+};
+
+static int snapshot_copy(void *ctx, struct zks_error *err)
+{
+	struct snapshot_copy *c = ctx;
+
+	return c->v->fs->image_copy(c->v->fs, c->src, c->dst, &c->method, err);
+}
+
+/* The lease a snapshot takes while it copies a volume mounted nowhere (not a container's). */
+#define SNAPSHOT_MOUNT_ID "zkswarm-snapshot"
+
+int zks_volumes_snapshot_take(struct zks_volumes *v, const char *name, const char *snap,
+			      bool may_lease, struct zks_snapshot_taken *out, struct zks_error *err)
+{
+	cleanup_free char *src = image_of(v, name);
+	cleanup_free char *dst = snapshot_file_of(v, name, snap);
+	struct snapshot_copy c = {.v = v, .src = src, .dst = dst};
+	pthread_mutex_t *lock = stripe_of(v, name);
+	struct volume_record rec = {0};
+	char *ids[] = {SNAPSHOT_MOUNT_ID, NULL};
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(lock);
+	if (load_record(v, name, true, &rec, err) < 0)
+		goto out;
+	if (rec.r.opts.type != ZKS_VOLUME_IMAGE) {
+		zks_error_set(err, ZKS_ERR_INVALID, "volume `%s` is not an image volume", name);
+		goto out;
+	}
+	if (zks_volumes_mounted_here(v, name)) {
+		/* Mounted here: frozen while it is copied (fence.h). */
+		r = zks_fence_snapshot(v->fence, name, snapshot_copy, &c, &out->frozen_ms, err);
+	} else if (!may_lease) {
+		zks_error_set(err, ZKS_ERR_NOT_FOUND, "volume `%s` is not mounted on this node",
+			      name);
+	} else if (lease_write(v, name, rec.r.opts.access, ids, 1, err) == 0) {
+		/* Mounted nowhere: its lease keeps it so while the image is copied. */
+		struct zks_error e2;
+
+		r = snapshot_copy(&c, err);
+		if (lease_write(v, name, rec.r.opts.access, NULL, 0, &e2) < 0)
+			log_warn("volumes: could not release `%s` after its snapshot: %s", name,
+				 e2.msg);
+	}
+	if (r == 0) {
+		out->method = c.method;
+		out->size = rec.r.opts.size;
+	} else {
+		zks_error_prefix(err, "snapshot `%s@%s`", name, snap);
+	}
+out:
+	record_clear(&rec);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+int zks_volumes_snapshot_remove_file(struct zks_volumes *v, const char *name, const char *snap,
+				     struct zks_error *err)
+{
+	cleanup_free char *path = snapshot_file_of(v, name, snap);
+
+	return v->fs->remove_file(v->fs, path, err);
+}
+
+bool zks_volumes_mounted_here(struct zks_volumes *v, const char *name)
+{
+	size_t n;
+	char **ids = local_ids(v, name, &n);
+
+	zks_free_strv(ids, n);
+	return n > 0;
 }
 
 int zks_volumes_start_fencing(struct zks_volumes *v, struct zks_error *err)

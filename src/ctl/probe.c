@@ -45,9 +45,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
-/* POST body to the endpoint; the parsed reply, or NULL with why. */
-static cJSON *daemon_call(const char *socket, const char *endpoint, const char *body,
-			  int timeout_ms, double *seconds, char *why, size_t wlen)
+cJSON *ctl_daemon_call(const char *socket, const char *endpoint, const char *body, int timeout_ms,
+		       double *seconds, char *why, size_t wlen)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *headers = NULL;
@@ -83,9 +82,10 @@ static cJSON *daemon_call(const char *socket, const char *endpoint, const char *
 		if (code != 200 || !cJSON_IsObject(doc)) {
 			const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "Err");
 
-			snprintf(why, wlen, "%s: HTTP %ld%s%s", endpoint, code,
-				 cJSON_IsString(e) ? ": " : "",
-				 cJSON_IsString(e) ? e->valuestring : "");
+			if (cJSON_IsString(e) && e->valuestring[0])
+				snprintf(why, wlen, "%s", e->valuestring);
+			else
+				snprintf(why, wlen, "%s: HTTP %ld", endpoint, code);
 			cJSON_Delete(doc);
 			doc = NULL;
 		}
@@ -104,8 +104,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 	double secs = 0;
 
 	cJSON_AddStringToObject(obj, "socket", socket);
-	activate =
-		daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why, sizeof(why));
+	activate = ctl_daemon_call(socket, "Plugin.Activate", "{}", timeout_ms, &secs, why,
+				   sizeof(why));
 	if (activate == NULL) {
 		cJSON_AddBoolToObject(obj, "answered", false);
 		cJSON_AddStringToObject(obj, "error", why);
@@ -118,7 +118,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 		cJSON_AddItemToObject(obj, "implements", cJSON_Duplicate(impl, true));
 	cJSON_Delete(activate);
 
-	list = daemon_call(socket, "VolumeDriver.List", "{}", timeout_ms, NULL, why, sizeof(why));
+	list = ctl_daemon_call(socket, "VolumeDriver.List", "{}", timeout_ms, NULL, why,
+			       sizeof(why));
 	vols = cJSON_GetObjectItemCaseSensitive(list, "Volumes");
 	if (!cJSON_IsArray(vols)) {
 		cJSON_AddStringToObject(obj, "error",
@@ -137,8 +138,8 @@ cJSON *ctl_probe_daemon(const char *socket, int timeout_ms)
 			req, "Name", cJSON_GetObjectItemCaseSensitive(first, "Name")->valuestring);
 		body = cJSON_PrintUnformatted(req);
 		cJSON_Delete(req);
-		get = daemon_call(socket, "VolumeDriver.Get", body, timeout_ms, NULL, why,
-				  sizeof(why));
+		get = ctl_daemon_call(socket, "VolumeDriver.Get", body, timeout_ms, NULL, why,
+				      sizeof(why));
 	}
 	status = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(get, "Volume"),
 						  "Status");

@@ -267,6 +267,14 @@ static int kernel_read_file(struct zks_fs *fs, const char *path, char **data, st
 	return zks_read_file(path, 64 * 1024, data, &len, err);
 }
 
+static int kernel_remove_file(struct zks_fs *fs, const char *path, struct zks_error *err)
+{
+	(void)fs;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return zks_error_errno(err, errno, "remove `%s`", path);
+	return 0;
+}
+
 struct zks_fs zks_kernel_fs = {
 	.prepare_dir = kernel_prepare_dir,
 	.remove_dir = kernel_remove_dir,
@@ -278,6 +286,8 @@ struct zks_fs zks_kernel_fs = {
 	.image_mount = zks_kernel_image_mount,
 	.image_unmount = zks_kernel_image_unmount,
 	.image_usage = zks_kernel_image_usage,
+	.image_copy = zks_kernel_image_copy,
+	.remove_file = kernel_remove_file,
 	.fence = zks_kernel_fence,
 	.write_file = kernel_write_file,
 	.read_file = kernel_read_file,

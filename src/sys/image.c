@@ -7,6 +7,10 @@
  * /dev/loop-control (whose new nodes the plugin could not open).  A device is bound with
  * LOOP_CONFIGURE and LO_FLAGS_AUTOCLEAR: it comes free by itself when the filesystem is
  * unmounted, so nothing is left bound after a crash between mount and bookkeeping.
+ *
+ * Copies (snapshots and clones) are reflinks where the filesystem under the images has them
+ * (XFS, btrfs), else sparse copies of the extents that hold data (SEEK_DATA/SEEK_HOLE and
+ * copy_file_range): an image's holes stay holes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -262,6 +266,104 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
+	return -1;
+}
+
+/* ---- copies: snapshots and clones ------------------------------------------------------- */
+
+/* The extents of in that hold data, copied to the same offsets of out (its holes stay holes). */
+static int sparse_copy(int in, int out, off_t size, struct zks_error *err)
+{
+	off_t off = 0;
+
+	if (ftruncate(out, size) < 0)
+		return zks_error_errno(err, errno, "size the copy");
+	while (off < size) {
+		off_t data = lseek(in, off, SEEK_DATA), hole;
+
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left */
+		if (data < 0)
+			return zks_error_errno(err, errno, "find the data to copy");
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			return zks_error_errno(err, errno, "find the data to copy");
+		for (loff_t from = data, to = data; from < hole;) {
+			ssize_t n = copy_file_range(in, &from, out, &to, (size_t)(hole - from), 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return zks_error_errno(err, n < 0 ? errno : EIO, "copy the image");
+		}
+		off = hole;
+	}
+	return 0;
+}
+
+int zks_kernel_image_copy(struct zks_fs *fs, const char *src, const char *dst, const char **method,
+			  struct zks_error *err)
+{
+	cleanup_free char *tmp = xasprintf("%s.part", dst);
+	cleanup_free char *dir = xstrdup(dst);
+	cleanup_close int in = -1;
+	cleanup_close int dfd = -1;
+	int out = -1;
+	struct stat st;
+	char *slash;
+
+	(void)fs;
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return zks_error_errno(err, errno, "open image `%s`", src);
+	if (fstat(in, &st) < 0)
+		return zks_error_errno(err, errno, "inspect image `%s`", src);
+	if (access(dst, F_OK) == 0)
+		return zks_error_set(err, ZKS_ERR_EXISTS, "image `%s` exists", dst);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0'; /* its directory (a volume's snapshots) is made on first use */
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return zks_error_errno(err, errno, "make `%s`", dir);
+	}
+	unlink(tmp); /* a copy this node left unfinished */
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0)
+		return zks_error_errno(err, errno, "create `%s`", tmp);
+	if (ioctl(out, FICLONE, in) == 0) {
+		*method = "reflink";
+	} else if (errno == EOPNOTSUPP || errno == ENOTTY || errno == EXDEV || errno == EINVAL ||
+		   errno == ENOSYS) {
+		*method = "copy";
+		if (sparse_copy(in, out, st.st_size, err) < 0) {
+			zks_error_prefix(err, "copy `%s` to `%s`", src, dst);
+			goto fail;
+		}
+	} else {
+		zks_error_errno(err, errno, "clone `%s` to `%s`", src, dst);
+		goto fail;
+	}
+	if (fsync(out) < 0) {
+		zks_error_errno(err, errno, "write `%s` out", tmp);
+		goto fail;
+	}
+	close(out);
+	out = -1;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			zks_error_set(err, ZKS_ERR_EXISTS, "image `%s` exists", dst);
+		else
+			zks_error_errno(err, errno, "rename `%s` to `%s`", tmp, dst);
+		goto fail;
+	}
+	dfd = open(slash != NULL && slash != dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		log_warn("image: could not sync the directory of `%s`: %s", dst, strerror(errno));
+	return 0;
+fail:
+	if (out >= 0)
+		close(out);
+	unlink(tmp);
 	return -1;
 }
 

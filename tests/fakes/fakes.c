@@ -335,6 +335,62 @@ static int fake_image_unmount(struct zks_fs *base, const char *target, struct zk
 	return fake_detach((struct fake_fs *)base, FAKE_IMAGE_UNMOUNT, target, err);
 }
 
+/* The size an image was made with or copied at; 0 if unknown. */
+static unsigned long long fake_image_size(const struct fake_fs *fs, const char *path)
+{
+	for (size_t i = fs->ncalls; i-- > 0;) {
+		const struct fake_call *c = &fs->calls[i];
+
+		if ((c->op == FAKE_IMAGE_CREATE && !strcmp(c->path, path)) ||
+		    (c->op == FAKE_IMAGE_COPY && c->target && !strcmp(c->target, path)))
+			return c->size;
+	}
+	return 0;
+}
+
+static int fake_image_copy(struct zks_fs *base, const char *src, const char *dst,
+			   const char **method, struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+	struct fake_call *c;
+
+	if (fs->data_dir != NULL && (strncmp(src, fs->data_dir, strlen(fs->data_dir)) != 0 ||
+				     strncmp(dst, fs->data_dir, strlen(fs->data_dir)) != 0))
+		violation(NULL, "image copy from `%s` to `%s`, not within the data directory", src,
+			  dst);
+	c = fake_record(fs, FAKE_IMAGE_COPY, src, dst);
+	c->size = fake_image_size(fs, src);
+	if (!fake_fs_has_image(fs, src))
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", src);
+	if (fake_fs_has_image(fs, dst))
+		return zks_error_set(err, ZKS_ERR_EXISTS, "fake: image `%s` exists", dst);
+	if (fs->fail_next_image_copy) {
+		fs->fail_next_image_copy = false;
+		c->failed = true;
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: copy `%s` failed", src);
+	}
+	fs->images = xrealloc(fs->images, (fs->nimages + 1) * sizeof(*fs->images));
+	fs->images[fs->nimages++] = xstrdup(dst);
+	*method = "copy";
+	return 0;
+}
+
+static int fake_remove_file(struct zks_fs *base, const char *path, struct zks_error *err)
+{
+	struct fake_fs *fs = (struct fake_fs *)base;
+	size_t k = 0;
+
+	(void)err;
+	fake_record(fs, FAKE_REMOVE_FILE, path, NULL);
+	for (size_t i = 0; i < fs->nimages; i++)
+		if (!strcmp(fs->images[i], path))
+			free(fs->images[i]);
+		else
+			fs->images[k++] = fs->images[i];
+	fs->nimages = k;
+	return 0;
+}
+
 static int fake_image_usage(struct zks_fs *base, const char *path, const char *target,
 			    struct zks_image_usage *out, struct zks_error *err)
 {
@@ -344,11 +400,7 @@ static int fake_image_usage(struct zks_fs *base, const char *path, const char *t
 	memset(out, 0, sizeof(*out));
 	if (!fake_fs_has_image(fs, path))
 		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", path);
-	for (size_t i = fs->ncalls; i-- > 0;)
-		if (fs->calls[i].op == FAKE_IMAGE_CREATE && !strcmp(fs->calls[i].path, path)) {
-			out->size = fs->calls[i].size;
-			break;
-		}
+	out->size = fake_image_size(fs, path);
 	out->used = 4096;
 	out->mounted = target != NULL && fake_fs_mounted(fs, target);
 	return 0;
@@ -431,6 +483,8 @@ void fake_fs_init(struct fake_fs *fs)
 	fs->base.image_unmount = fake_image_unmount;
 	fs->base.image_usage = fake_image_usage;
 	fs->base.fence = fake_fence;
+	fs->base.image_copy = fake_image_copy;
+	fs->base.remove_file = fake_remove_file;
 	fs->base.write_file = fake_write_file;
 	fs->base.read_file = fake_read_file;
 }

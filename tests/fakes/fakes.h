@@ -40,14 +40,16 @@ enum fake_op {
 	FAKE_IMAGE_MOUNT,
 	FAKE_IMAGE_UNMOUNT,
 	FAKE_FENCE,
+	FAKE_IMAGE_COPY,
+	FAKE_REMOVE_FILE,
 };
 
 struct fake_call {
 	enum fake_op op;
 	char *path;   /* directory (prepare/remove), bind source, unbind target */
-	char *target; /* bind target */
+	char *target; /* bind target; image_copy: the copy */
 	bool readonly;
-	unsigned long long size; /* image_create */
+	unsigned long long size; /* image_create; image_copy: the source's */
 	enum zks_fence_op fence; /* fence */
 	uid_t uid;
 	gid_t gid;
@@ -67,6 +69,7 @@ struct fake_fs {
 	bool fail_next_unbind;
 	bool fail_next_image_create;
 	bool fail_next_image_mount;
+	bool fail_next_image_copy;
 	/* Images made (their paths), and the fence each mounted target is in (by target). */
 	char **images;
 	size_t nimages;

@@ -113,8 +113,58 @@ static void test_commands_and_their_argument(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
-		if (strcmp(command_names[i], "config") != 0) /* several words: test_config_words */
+		/* several words: test_config_words, test_volume_words */
+		if (strcmp(command_names[i], "config") != 0 &&
+		    strcmp(command_names[i], "volume") != 0)
 			check_one_command(command_names[i]);
+}
+
+/* volume NAME, or volume snapshot|snapshots|rm-snapshot NAME [SNAPSHOT]. */
+static void test_volume_words(void **state)
+{
+	static const char *const good[][4] = {
+		{"db"},
+		{"snapshots"}, /* one word is a volume's name */
+		{"snapshot"},
+		{"snapshot", "db"},
+		{"snapshot", "db", "monday"},
+		{"snapshots", "db"},
+		{"rm-snapshot", "db", "monday"},
+	};
+	struct parsed *p;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		const char *w[6] = {"volume"};
+		int k = 0;
+
+		while (k < 4 && good[i][k] != NULL) {
+			w[k + 1] = good[i][k];
+			k++;
+		}
+		p = parse(w);
+		assert_int_equal(p->rc, CTL_CLI_RUN);
+		assert_int_equal(p->cli.argc, k);
+		assert_string_equal(p->cli.argv[0], good[i][0]);
+		assert_string_equal(p->err, "");
+		done(p);
+	}
+	p = PARSE("volume", "snapshot", "db", "s", "--socket", "/run/x.sock");
+	assert_int_equal(p->rc, CTL_CLI_RUN);
+	assert_string_equal(p->cli.opts.socket, "/run/x.sock");
+	done(p);
+	refused(PARSE("volume"), "usage");
+	refused(PARSE("volume", "db", "x"), "usage: zkswarmctl volume NAME");
+	refused(PARSE("volume", "snapshot", "db", "s", "t"), "usage: zkswarmctl volume snapshot");
+	refused(PARSE("volume", "rm-snapshot", "db"), "usage: zkswarmctl volume rm-snapshot");
+	refused(PARSE("volume", "snapshots", "db", "x"), "usage: zkswarmctl volume snapshots");
+	refused(PARSE("volume", "snapshot", "../db"), "volume name");
+	refused(PARSE("volume", "snapshot", "db", "a@b"), "snapshot name");
+	refused(PARSE("volume", "rm-snapshot", "db", "../s"), "snapshot name");
+	refused(PARSE("volume", "db", "--socket", "/x"), "--socket is for volume snapshot");
+	refused(PARSE("volume", "snapshots", "db", "--socket", "/x"),
+		"--socket is for volume snapshot");
+	refused(PARSE("volume", "snapshot", "db", "--yes"), "--yes is an option of `repair` only");
 }
 
 /* A good config command line: RUN, and the words after `config` (NULL-terminated want). */
@@ -399,7 +449,7 @@ static void test_usage_errors(void **state)
 	refused(PARSE("volumes", "--yes", "--dry-run"), "--yes is an option of `repair` only");
 	refused(PARSE("repair", "--yes", "--dry-run"), "--yes and --dry-run contradict each other");
 	refused(PARSE("repair", "--yes", "--dry-run", "--socket", "/s"), "contradict each other");
-	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` only");
+	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` or `volume` only");
 	refused(PARSE("status", "--yes", "--socket", "/s"), "--yes is an option of `repair` only");
 	refused(PARSE("networks", "--network", "web"),
 		"--network is an option of `names` or `resolve` only");
@@ -472,6 +522,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_commands_and_their_argument, clear_env),
+		cmocka_unit_test_setup(test_volume_words, clear_env),
 		cmocka_unit_test_setup(test_defaults_are_the_daemons, clear_env),
 		cmocka_unit_test_setup(test_options_anywhere, clear_env),
 		cmocka_unit_test_setup(test_usage_errors, clear_env),

@@ -18,7 +18,7 @@
 /* Options that apply to image volumes only (test_image covers them). */
 static bool image_only(const char *key)
 {
-	return !strcmp(key, "size") || !strcmp(key, "fs");
+	return !strcmp(key, "size") || !strcmp(key, "fs") || !strcmp(key, "from");
 }
 
 /* A value other than the default, for each option; every option of the table must have one. */
@@ -431,7 +431,7 @@ static void test_format_is_stable(void **state)
 	na = zks_volume_options_format(&o, &a);
 	nb = zks_volume_options_format(&o, &b);
 	/* Every key that applies, in the documented order, whatever order they were given in. */
-	assert_int_equal(na, NKEYS - 2);
+	assert_int_equal(na, NKEYS - 3);
 	assert_int_equal(nb, na);
 	for (size_t i = 0, k = 0; i < na; i++, k++) {
 		while (image_only(KEY(k)))
@@ -444,7 +444,7 @@ static void test_format_is_stable(void **state)
 	assert_string_equal(a[key_index("mode")].value, "0750");
 	assert_string_equal(a[key_index("readonly")].value, "true");
 	assert_string_equal(a[key_index("uid")].value, "10");
-	assert_int_equal(key_index("size"), NKEYS - 2); /* the image rows come last */
+	assert_int_equal(key_index("size"), NKEYS - 3); /* the image rows come last */
 
 	/* What format writes, parse reads back as the same options. */
 	{
@@ -524,7 +524,7 @@ static void test_image(void **state)
 	assert_int_equal(o.access, ZKS_ACCESS_SINGLE_NODE);
 	/* Stored as a person writes it, and read back the same. */
 	n = zks_volume_options_format(&o, &kv);
-	assert_int_equal(n, NKEYS);
+	assert_int_equal(n, NKEYS - 1); /* from: not a clone */
 	assert_string_equal(kv[key_index("size")].value, "64M");
 	assert_string_equal(kv[key_index("fs")].value, "ext4");
 	assert_string_equal(kv[key_index("type")].value, "image");
@@ -577,6 +577,56 @@ static void test_image(void **state)
 	}
 }
 
+/* from=VOLUME@SNAP: a clone; image volumes only, each part a name; no size needed. */
+static void test_from(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"db",
+		"@s",
+		"db@",
+		"db@s@t",
+		"../x@s",
+		"db@../s",
+		"db@-s",
+		"db@s/t",
+		"d b@s",
+		"db@0123456789012345678901234567890123456789012345678901234567890123456789",
+	};
+	struct zks_volume_options o, back;
+	struct zks_error err = {0};
+	struct zks_kv kv[] = {{"type", "image"}, {"from", "db@monday"}}, *out;
+	char volume[ZKS_SNAPSHOT_REF_MAX], snap[ZKS_SNAPSHOT_REF_MAX];
+	size_t n;
+
+	(void)state;
+	assert_ok(zks_volume_options_parse(kv, 2, &o, &err), &err);
+	assert_string_equal(o.from, "db@monday");
+	assert_int_equal(o.size, 0); /* the snapshot's, filled in by volumes.c */
+	o.size = 64ULL << 20;
+	n = zks_volume_options_format(&o, &out);
+	assert_string_equal(out[key_index("from")].value, "db@monday");
+	assert_ok(zks_volume_options_parse(out, n, &back, &err), &err);
+	assert_true(same(&o, &back));
+	zks_volume_options_free_kv(out, n);
+	assert_ok(zks_snapshot_ref_parse("db.1@s-2_x", volume, snap, &err), &err);
+	assert_string_equal(volume, "db.1");
+	assert_string_equal(snap, "s-2_x");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct zks_kv b[] = {{"type", "image"}, {"from", bad[i]}};
+
+		memset(&o, 0x5a, sizeof(o));
+		assert_error(zks_volume_options_parse(b, 2, &o, &err), &err, ZKS_ERR_INVALID);
+		assert_contains(err.msg, "option from");
+		assert_error(zks_snapshot_ref_parse(bad[i], volume, snap, &err), &err,
+			     ZKS_ERR_INVALID);
+	}
+	refuse("from", "db@monday");
+	kv[0].value = "dir";
+	assert_error(zks_volume_options_parse(kv, 2, &o, &err), &err, ZKS_ERR_INVALID);
+	assert_contains(err.msg, "type=image only");
+}
+
 static void test_size_format(void **state)
 {
 	static const struct {
@@ -611,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_image),
 		cmocka_unit_test(test_size_format),
+		cmocka_unit_test(test_from),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_mode),
