@@ -8,6 +8,9 @@
 # - A snapshot requested on node n2 of a volume mounted on n1 is taken on n1 (the record's
 #   `by`, the took line in n1's log only); with nobody mounting it, the requesting node takes
 #   it (holding the volume's lease meanwhile, free again afterwards).
+# - A snapshot that fails (its directory cannot be made) says why and where, leaves no record
+#   and the filesystem thawed; the same name works once the cause is gone.  Asked for on both
+#   nodes at once, one name is taken once, the other ask "already exists".
 # - zkswarmctl: `volume snapshot`, `volume snapshots [--json]`, `volume rm-snapshot`.
 # - Refusals change nothing (no record in ZooKeeper, no file): a directory volume, no such
 #   volume, a name taken, bad names, a clone from a snapshot that is not there or of another
@@ -195,6 +198,34 @@ name64=a$(printf '%063d' 0)
 assert_ok "a name of 64 characters is fine" snap n2 img "$name64"
 assert_ok "remove it" rmsnap n2 img "$name64"
 
+t_begin "a snapshot that fails, and two asks for one name at once"
+assert_ok "create f (16M)" call n1 VolumeDriver.Create '{"Name":"f","Opts":{"type":"image","size":"16M"}}'
+assert_ok "n1 mounts it" call n1 VolumeDriver.Mount "{\"Name\":\"f\",\"ID\":\"$(mount_id 7)\"}"
+# Its snapshots directory cannot be made: a file is in the way.
+touch "$T/data/f/snapshots"
+assert_fails_with "asked on n2, it fails on n1 with the reason" 'failed on node `n1`' snap n2 f s1
+assert_contains "$T_OUT" "Not a directory" "the reason"
+assert_ok "f is thawed: writes go on" timeout 5 sh -c "echo after >>'$T/n1/mnt/f/marker'"
+assert_fails "no record is left" record f@s1
+assert_eq "$(status n1 f .snapshots)" 0 "Status: no snapshots"
+rm -f "$T/data/f/snapshots"
+assert_ok "once the cause is gone, the same name works" snap n2 f s1
+snap n1 f both >"$T/both.1" 2>&1 &
+p1=$!
+snap n2 f both >"$T/both.2" 2>&1 &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+assert_eq "$(((r1 == 0) + (r2 == 0)))" 1 "asked on n1 and n2 at once: one is taken"
+assert_contains "$(cat "$T/both.1" "$T/both.2")" "already exists" "the other already exists"
+assert_eq "$(status n2 f .snapshots)" 2 "Status: 2 snapshots"
+assert_ok "remove f@s1" rmsnap n2 f s1
+assert_ok "remove f@both" rmsnap n1 f both
+assert_ok "n1 unmounts f" call n1 VolumeDriver.Unmount "{\"Name\":\"f\",\"ID\":\"$(mount_id 7)\"}"
+assert_ok "remove f" call n1 VolumeDriver.Remove '{"Name":"f"}'
+
 t_begin "refusals change nothing"
 assert_ok "a directory volume" call n1 VolumeDriver.Create '{"Name":"plain","Opts":{}}'
 recs=$(records)
@@ -254,7 +285,7 @@ assert_ok "remove c1" call n1 VolumeDriver.Remove '{"Name":"c1"}'
 assert_ok "remove c2" call n2 VolumeDriver.Remove '{"Name":"c2"}'
 assert_ok "remove img" call n1 VolumeDriver.Remove '{"Name":"img"}'
 assert_fails "nothing left of them in the data directory" \
-	test -e "$T/data/img" -o -e "$T/data/c1" -o -e "$T/data/c2" -o -e "$T/data/c3" -o -e "$T/data/plain"
+	test -e "$T/data/img" -o -e "$T/data/c1" -o -e "$T/data/c2" -o -e "$T/data/c3" -o -e "$T/data/plain" -o -e "$T/data/f"
 assert_eq "$(records)" "" "no snapshot records left"
 
 t_begin "nothing left behind"
