@@ -41,6 +41,8 @@ on_exit "fsfreeze -u '$T/n1/mnt/img' 2>/dev/null || true"
 
 mount_id() { printf '%064d' "$1"; }
 status() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r ".Volume.Status$3"; }
+# status_is NODE VOLUME JQ VALUE: for wait_until (a node's mirror follows ZooKeeper)
+status_is() { [ "$(status "$1" "$2" "$3")" = "$4" ]; }
 snap() { call "$1" Zkswarm.VolumeSnapshot "{\"Name\":\"$2\",\"Snapshot\":\"$3\"}"; }
 rmsnap() { call "$1" Zkswarm.VolumeRemoveSnapshot "{\"Name\":\"$2\",\"Snapshot\":\"$3\"}"; }
 ctl() { "$ZKSWARMCTL" --zk-hosts "127.0.0.1:$ZK_PORT" --zk-root /zkswarm-it "$@"; }
@@ -167,7 +169,7 @@ assert_eq "$(jq -r '[.state, .requested_by, .by] | join(" ")' <<<"$rec")" "done 
 	"ZooKeeper: done, requested by n2, taken by n2"
 assert_ok "n2's log: took img@s2" grep -qF 'snapshots: took `img@s2`' "$T/n2/log"
 assert_fails "n1's log has no such line" grep -qF 'snapshots: took `img@s2`' "$T/n1/log"
-assert_eq "$(status n1 img '.holders | length')" 0 "nobody holds img afterwards"
+wait_until 5 "nobody holds img afterwards" status_is n1 img '.holders | length' 0
 assert_ok "the snapshot is a clean filesystem (e2fsck -fn)" e2fsck -fn "$SNAPS/s2.img"
 assert_ok "n1 can mount img again (the lease is free)" \
 	call n1 VolumeDriver.Mount "{\"Name\":\"img\",\"ID\":\"$(mount_id 3)\"}"
@@ -220,7 +222,7 @@ wait "$p2"
 r2=$?
 assert_eq "$(((r1 == 0) + (r2 == 0)))" 1 "asked on n1 and n2 at once: one is taken"
 assert_contains "$(cat "$T/both.1" "$T/both.2")" "already exists" "the other already exists"
-assert_eq "$(status n2 f .snapshots)" 2 "Status: 2 snapshots"
+wait_until 5 "Status: 2 snapshots" status_is n2 f .snapshots 2
 assert_ok "remove f@s1" rmsnap n2 f s1
 assert_ok "remove f@both" rmsnap n1 f both
 assert_ok "n1 unmounts f" call n1 VolumeDriver.Unmount "{\"Name\":\"f\",\"ID\":\"$(mount_id 7)\"}"
