@@ -35,7 +35,7 @@ on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 on_exit "stop_node n1 KILL; stop_node n2 KILL"
 # Mounts a killed daemon leaves (private namespace), so that the directory can go.
 on_exit "umount -R '$T'/n*/mnt/* 2>/dev/null || true"
-on_exit "[ -z \"\${writer:-}\" ] || { kill \$writer 2>/dev/null; wait \$writer 2>/dev/null; }"
+on_exit "[ -z \"\${writer:-}\" ] || kill \$writer 2>/dev/null"
 # A test that stops while the filesystem is frozen must not leave the writer blocked in it.
 on_exit "fsfreeze -u '$T/n1/mnt/img' 2>/dev/null || true"
 
