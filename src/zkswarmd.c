@@ -182,7 +182,7 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	d->app.volumes = zks_volumes_new(d->store, &zks_kernel_fs, &vc, err);
 	if (d->app.volumes == NULL || zks_volumes_start_fencing(d->app.volumes, err) < 0)
 		return -1;
-	d->app.snapshots = zks_volume_snapshots_new(d->store, d->app.volumes, cfg->node_id);
+	d->app.snapshots = zks_volume_snapshots_new(d->store, d->app.volumes, cfg->node_id, 0);
 	if (zks_volume_snapshots_start(d->app.snapshots, err) < 0)
 		return -1;
 	d->reaper = zks_reaper_new(d->store, cfg->node_id, cfg->reaper_grace_ms);

@@ -36,9 +36,10 @@
 
 struct zks_volume_snapshots;
 
-/* store and volumes must outlive it. */
-struct zks_volume_snapshots *
-zks_volume_snapshots_new(struct zks_store *store, struct zks_volumes *volumes, const char *node_id);
+/* store and volumes must outlive it; wait_ms: how long a request waits (0: the default). */
+struct zks_volume_snapshots *zks_volume_snapshots_new(struct zks_store *store,
+						      struct zks_volumes *volumes,
+						      const char *node_id, int wait_ms);
 /*
  * Carry out requests from now on: a thread, woken by every change of the mirror (a callback of
  * the store's that cannot be taken back: free this only after store_stop).  Without it a
@@ -51,9 +52,10 @@ void zks_volume_snapshots_free(struct zks_volume_snapshots *s);
 
 /*
  * Ask for snapshot snap (NULL or "": snap-YYYYMMDDTHHMMSSZ, UTC) of volume and wait up to
- * wait_ms for it: 0 with the done record in *out (clear it), or -1: refused (INVALID: not an
- * image volume or a bad name; NOT_FOUND: no such volume; EXISTS), failed on the node that took
- * it, or not done in time (UNAVAILABLE).
+ * wait_ms (0: as made) for it; if it is this node's to take, it is taken on this thread.
+ * 0 with the done record in *out (clear it), or -1: refused (INVALID: not an image volume or
+ * a bad name; NOT_FOUND: no such volume; EXISTS), failed on the node that took it, or not
+ * done in time (UNAVAILABLE).
  */
 int zks_volume_snapshots_take(struct zks_volume_snapshots *s, const char *volume, const char *snap,
 			      int wait_ms, struct zks_record_snapshot *out, struct zks_error *err);

@@ -23,6 +23,7 @@ struct zks_volume_snapshots {
 	struct zks_store *store;
 	struct zks_volumes *volumes;
 	char *node_id;
+	int wait_ms;		/* how long a request waits for its outcome */
 	pthread_mutex_t lock;	/* a leaf: the fields below */
 	pthread_cond_t wake;	/* the thread: a change, or stopping */
 	pthread_cond_t changed; /* the waiting requests: the mirror changed */
@@ -200,13 +201,14 @@ int zks_volume_snapshots_take(struct zks_volume_snapshots *s, const char *volume
 	    zks_snapshot_name_check(snap, err) < 0)
 		return -1;
 	if (wait_ms <= 0 || wait_ms > ZKS_SNAPSHOT_WAIT_MAX_MS)
-		wait_ms = ZKS_SNAPSHOT_WAIT_MS;
+		wait_ms = s->wait_ms;
 	snprintf(ref, sizeof(ref), "%s@%s", volume, snap);
 	path = zks_path_snapshot(volume, snap);
 	if (request(s, volume, snap, path, err) < 0)
 		return -1;
 	log_info("snapshots: asked for `%s`", ref);
-	wake(s);
+	/* This node's to take (it has it mounted, or none has): at once, on this thread. */
+	zks_volume_snapshots_pass(s);
 	deadline = zks_now_ms() + wait_ms;
 	do {
 		struct zks_record_snapshot rec;
@@ -410,11 +412,14 @@ static void *snapshots_main(void *arg)
 	return NULL;
 }
 
-struct zks_volume_snapshots *
-zks_volume_snapshots_new(struct zks_store *store, struct zks_volumes *volumes, const char *node_id)
+struct zks_volume_snapshots *zks_volume_snapshots_new(struct zks_store *store,
+						      struct zks_volumes *volumes,
+						      const char *node_id, int wait_ms)
 {
 	struct zks_volume_snapshots *s = xcalloc(1, sizeof(*s));
 
+	s->wait_ms =
+		wait_ms > 0 && wait_ms <= ZKS_SNAPSHOT_WAIT_MAX_MS ? wait_ms : ZKS_SNAPSHOT_WAIT_MS;
 	s->store = store;
 	s->volumes = volumes;
 	s->node_id = xstrdup(node_id);

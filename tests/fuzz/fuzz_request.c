@@ -77,6 +77,7 @@
 #include "zkswarm/networks.h"
 #include "zkswarm/store.h"
 #include "zkswarm/util.h"
+#include "zkswarm/volume_snapshots.h"
 #include "zkswarm/volumes.h"
 
 #include "fakes.h"
@@ -238,6 +239,10 @@ static const struct {
 	{0, "/VolumeDriver.Create", "{\"Name\":\"db\",\"Opts\":null}"},
 	{0, "/VolumeDriver.Create", "{\"Name\":\"shared\",\"Opts\":{\"access\":\"multi-node\"}}"},
 	{1, "/VolumeDriver.Mount", "{\"Name\":\"shared\",\"ID\":\"m1\"}"},
+	{0, "/VolumeDriver.Create",
+	 "{\"Name\":\"img\",\"Opts\":{\"type\":\"image\",\"size\":\"64M\"}}"},
+	{0, "/Zkswarm.VolumeSnapshot", "{\"Name\":\"img\",\"Snapshot\":\"s1\"}"},
+	{0, "/VolumeDriver.Mount", "{\"Name\":\"img\",\"ID\":\"m2\"}"},
 	{0, "/IpamDriver.RequestPool",
 	 "{\"AddressSpace\":\"zkswarm-local\",\"Pool\":\"198.18.99.0/24\"}"},
 	{1, "/IpamDriver.RequestPool",
@@ -300,6 +305,9 @@ static void world_start(void)
 		}
 		if (zks_cidr_parse("10.210.0.0/16", &ic.default_pool, &err) < 0)
 			abort();
+		/* No thread: the target carries requests out itself (after each input), and a
+		 * request another node should take waits 1 ms, not two minutes. */
+		n->app.snapshots = zks_volume_snapshots_new(n->store, n->app.volumes, n->id, 1);
 		n->app.ipam = zks_ipam_new(n->store, &ic);
 		if (inet_pton(AF_INET, tunnels[i], &nc.tunnel) != 1)
 			abort();
@@ -338,6 +346,7 @@ static void world_stop(void)
 		store_destroy(n->store);
 		zks_networks_free(n->app.networks);
 		zks_ipam_free(n->app.ipam);
+		zks_volume_snapshots_free(n->app.snapshots);
 		zks_volumes_free(n->app.volumes);
 		memset(&n->app, 0, sizeof(n->app));
 		n->store = NULL;
@@ -721,6 +730,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out.status == 200 && (!strcmp(route->path, "/NetworkDriver.CreateNetwork") ||
 				  !strcmp(route->path, "/NetworkDriver.CreateEndpoint")))
 		check_network_records(n->store);
+	/* What the snapshots' threads would do: the requests each node should take. */
+	for (size_t i = 0; i < NNODES; i++)
+		zks_volume_snapshots_pass(nodes[i].app.snapshots);
 	/* What the reconciler thread would do after a change: the kernel side, from the records. */
 	if (out.status == 200 && !strncmp(route->path, "/NetworkDriver.", 15))
 		for (size_t i = 0; i < NNODES; i++)

@@ -449,7 +449,8 @@ static void test_usage_errors(void **state)
 	refused(PARSE("volumes", "--yes", "--dry-run"), "--yes is an option of `repair` only");
 	refused(PARSE("repair", "--yes", "--dry-run"), "--yes and --dry-run contradict each other");
 	refused(PARSE("repair", "--yes", "--dry-run", "--socket", "/s"), "contradict each other");
-	refused(PARSE("repair", "--socket", "/s"), "--socket is an option of `status` or `volume` only");
+	refused(PARSE("repair", "--socket", "/s"),
+		"--socket is an option of `status` or `volume` only");
 	refused(PARSE("status", "--yes", "--socket", "/s"), "--yes is an option of `repair` only");
 	refused(PARSE("networks", "--network", "web"),
 		"--network is an option of `names` or `resolve` only");
