@@ -58,7 +58,7 @@ void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms);
  */
 int zks_write_file_atomic(const char *path, const void *data, size_t len, struct zks_error *err);
 
-/* Read a whole file of at most max bytes; NUL-terminated. */
+/* Read a whole file of at most max bytes; NUL-terminated.  NOT_FOUND if there is none. */
 int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct zks_error *err);
 
 /* mkdir -p with the given mode for directories it creates. */

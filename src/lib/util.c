@@ -222,6 +222,8 @@ int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct 
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 4096;
 
+	if (fd < 0 && errno == ENOENT)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no file `%s`", path);
 	if (fd < 0)
 		return zks_error_errno(err, errno, "open `%s`", path);
 	buf = xmalloc(cap);
