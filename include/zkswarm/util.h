@@ -9,6 +9,7 @@
 #ifndef ZKSWARM_UTIL_H
 #define ZKSWARM_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ void zks_rfc3339_now(char out[32]);
  * variable made with the defaults, CLOCK_MONOTONIC for one whose attributes say so.
  */
 void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms);
+/* A condition whose timed waits are on CLOCK_MONOTONIC (deadlines: zks_deadline_after). */
+void zks_cond_init_monotonic(pthread_cond_t *cond);
 
 /*
  * Write a whole file so that readers see either the old or the new content:

@@ -272,3 +272,13 @@ int zks_mkdir_p(const char *path, unsigned mode, struct zks_error *err)
 		return zks_error_errno(err, errno, "mkdir `%s`", copy);
 	return 0;
 }
+
+void zks_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
