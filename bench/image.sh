@@ -12,7 +12,7 @@
 #
 # Usage: bench/image.sh [OUT.md]     (default: stdout)
 # Env: BENCH_IMAGE_ROUNDS (3), BENCH_IMAGE_SEQ_MB (512), BENCH_IMAGE_RAND_MB (128),
-#      BENCH_IMAGE_ZK_PORT (2207), ZKSWARMD (default build/zkswarmd)
+#      BENCH_IMAGE_ZK_PORT (2208), ZKSWARMD (default build/zkswarmd)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -35,7 +35,7 @@ OUT=${1:-/dev/stdout}
 ROUNDS=${BENCH_IMAGE_ROUNDS:-3}
 SEQ_MB=${BENCH_IMAGE_SEQ_MB:-512}
 RAND_MB=${BENCH_IMAGE_RAND_MB:-128}
-ZK_PORT=${BENCH_IMAGE_ZK_PORT:-2207}
+ZK_PORT=${BENCH_IMAGE_ZK_PORT:-2208}
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 
 command -v fio >/dev/null || scripts/deps.sh --bench >/dev/null

@@ -9,6 +9,7 @@
 #ifndef ZKSWARM_UTIL_H
 #define ZKSWARM_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ void zks_rfc3339_now(char out[32]);
  * variable made with the defaults, CLOCK_MONOTONIC for one whose attributes say so.
  */
 void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms);
+/* A condition whose timed waits are on CLOCK_MONOTONIC (deadlines: zks_deadline_after). */
+void zks_cond_init_monotonic(pthread_cond_t *cond);
 
 /*
  * Write a whole file so that readers see either the old or the new content:
@@ -58,7 +61,7 @@ void zks_deadline_after(struct timespec *ts, clockid_t clock, int64_t ms);
  */
 int zks_write_file_atomic(const char *path, const void *data, size_t len, struct zks_error *err);
 
-/* Read a whole file of at most max bytes; NUL-terminated. */
+/* Read a whole file of at most max bytes; NUL-terminated.  NOT_FOUND if there is none. */
 int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct zks_error *err);
 
 /* mkdir -p with the given mode for directories it creates. */

@@ -863,8 +863,6 @@ struct zks_dashboard *zks_dashboard_new(struct zks_store *store, struct zks_hear
 					const struct zks_dashboard_config *cfg)
 {
 	struct zks_dashboard *d = xcalloc(1, sizeof(*d));
-	pthread_condattr_t attr;
-
 	d->store = store;
 	d->hb = hb;
 	d->node_id = xstrdup(cfg->node_id);
@@ -878,10 +876,7 @@ struct zks_dashboard *zks_dashboard_new(struct zks_store *store, struct zks_hear
 	d->feed = zks_feed_new();
 	d->changed_ms = zks_now_ms();
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	zks_cond_init_monotonic(&d->cond);
 	return d;
 }
 

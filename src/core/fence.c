@@ -180,7 +180,7 @@ struct zks_fence *zks_fence_new(struct zks_store *store, struct zks_fs *fs, cons
 	f->status = status ? status : store_status_of;
 	f->status_ctx = status ? status_ctx : store;
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_cond_init(&f->cond, NULL);
+	zks_cond_init_monotonic(&f->cond); /* the thread's waits are on the monotonic clock */
 	return f;
 }
 
@@ -227,16 +227,8 @@ static void *fence_main(void *arg)
 
 int zks_fence_start(struct zks_fence *f, struct zks_error *err)
 {
-	pthread_condattr_t attr;
-	int r;
+	int r = pthread_create(&f->thread, NULL, fence_main, f);
 
-	/* The waits above are on the monotonic clock. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&f->cond);
-	pthread_cond_init(&f->cond, &attr);
-	pthread_condattr_destroy(&attr);
-	r = pthread_create(&f->thread, NULL, fence_main, f);
 	if (r != 0)
 		return zks_error_errno(err, r, "start the fencing thread");
 	f->running = true;

@@ -61,17 +61,12 @@ int64_t zks_beat_age(int64_t own_mtime_ms, int64_t own_answered_ms, int64_t now_
 struct zks_heartbeat *zks_heartbeat_new(struct zks_store *store, const char *node, int64_t every_ms)
 {
 	struct zks_heartbeat *hb = xcalloc(1, sizeof(*hb));
-	pthread_condattr_t attr;
-
 	hb->store = store;
 	hb->node = xstrdup(node);
 	hb->path = zks_path_heartbeat(node);
 	hb->every_ms = every_ms > 0 ? every_ms : 1000;
 	pthread_mutex_init(&hb->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&hb->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	zks_cond_init_monotonic(&hb->cond);
 	return hb;
 }
 

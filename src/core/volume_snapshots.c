@@ -133,7 +133,7 @@ static bool wait_change(struct zks_volume_snapshots *s, int64_t deadline)
 
 	if (left <= 0)
 		return false;
-	zks_deadline_after(&ts, CLOCK_REALTIME, left < 200 ? left : 200);
+	zks_deadline_after(&ts, CLOCK_MONOTONIC, left < 200 ? left : 200);
 	pthread_mutex_lock(&s->lock);
 	pthread_cond_timedwait(&s->changed, &s->lock, &ts);
 	pthread_mutex_unlock(&s->lock);
@@ -397,7 +397,7 @@ static void *snapshots_main(void *arg)
 	while (!s->stopping) {
 		struct timespec deadline;
 
-		zks_deadline_after(&deadline, CLOCK_REALTIME, PASS_EVERY_MS);
+		zks_deadline_after(&deadline, CLOCK_MONOTONIC, PASS_EVERY_MS);
 		while (!s->wanted && !s->stopping)
 			if (pthread_cond_timedwait(&s->wake, &s->lock, &deadline) != 0)
 				break;
@@ -424,8 +424,8 @@ struct zks_volume_snapshots *zks_volume_snapshots_new(struct zks_store *store,
 	s->volumes = volumes;
 	s->node_id = xstrdup(node_id);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	pthread_cond_init(&s->changed, NULL);
+	zks_cond_init_monotonic(&s->wake);
+	zks_cond_init_monotonic(&s->changed);
 	return s;
 }
 

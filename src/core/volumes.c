@@ -720,16 +720,29 @@ static int prepare_data(struct zks_volumes *v, const char *name, const char *dir
  * A clone (option from=VOLUME@SNAP): the snapshot must be done, and the clone has its size (a
  * size asked that differs is refused).
  */
-static int resolve_from(struct zks_volumes *v, struct zks_volume_options *o, struct zks_error *err)
+static int resolve_from(struct zks_volumes *v, const char *name, struct zks_volume_options *o,
+			struct zks_error *err)
 {
 	char volume[ZKS_SNAPSHOT_REF_MAX], snap[ZKS_SNAPSHOT_REF_MAX];
 	cleanup_free char *path = NULL;
 	cleanup_free char *data = NULL;
 	struct zks_record_snapshot rec;
+	struct volume_record existing;
+	struct zks_error e2;
 	int r;
 
 	if (!o->from[0])
 		return 0;
+	/* A Create repeated (other nodes, the engine): the clone made, its snapshot maybe gone. */
+	if (load_record(v, name, true, &existing, &e2) == 0) {
+		bool same = !strcmp(existing.r.opts.from, o->from);
+
+		if (same && o->size == 0)
+			o->size = existing.r.opts.size;
+		record_clear(&existing);
+		if (same)
+			return 0;
+	}
 	if (zks_snapshot_ref_parse(o->from, volume, snap, err) < 0)
 		return -1;
 	path = zks_path_snapshot(volume, snap);
@@ -773,7 +786,7 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 	int r = -1;
 
 	if (check_name(name, err) < 0 || zks_volume_options_parse(opts, nopts, &o, err) < 0 ||
-	    resolve_from(v, &o, err) < 0)
+	    resolve_from(v, name, &o, err) < 0)
 		return -1;
 	path = zks_path_volume(name);
 	leases = zks_path_volume_leases(name);

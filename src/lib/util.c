@@ -222,6 +222,8 @@ int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct 
 	cleanup_free char *buf = NULL;
 	size_t used = 0, cap = 4096;
 
+	if (fd < 0 && errno == ENOENT)
+		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no file `%s`", path);
 	if (fd < 0)
 		return zks_error_errno(err, errno, "open `%s`", path);
 	buf = xmalloc(cap);
@@ -269,4 +271,14 @@ int zks_mkdir_p(const char *path, unsigned mode, struct zks_error *err)
 	if (mkdir(copy, mode) < 0 && errno != EEXIST)
 		return zks_error_errno(err, errno, "mkdir `%s`", copy);
 	return 0;
+}
+
+void zks_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
 }

@@ -469,7 +469,7 @@ long zks_mirror_load(struct zks_mirror *m)
 	if (m->file == NULL)
 		return -1;
 	if (zks_read_file(m->file, MIRROR_MAX_FILE, &text, NULL, &err) < 0) {
-		if (access(m->file, F_OK) == 0)
+		if (err.code != ZKS_ERR_NOT_FOUND)
 			log_warn("mirror: cannot load: %s", err.msg);
 		return -1;
 	}

@@ -1672,8 +1672,6 @@ static const struct zks_store_ops zk_ops = {
 struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_error *err)
 {
 	struct zk_store *s;
-	pthread_condattr_t cattr;
-
 	if (cfg->root == NULL || !zks_tree_path_valid(cfg->root) || strcmp(cfg->root, "/") == 0)
 		return zks_error_set(err, ZKS_ERR_INVALID,
 				     "ZK_ROOT `%s` must be an absolute path such as /zkswarm",
@@ -1707,10 +1705,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&cattr);
-	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &cattr);
-	pthread_condattr_destroy(&cattr);
+	zks_cond_init_monotonic(&s->cond);
 	s->mirror = zks_mirror_new(cfg->mirror_file);
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();

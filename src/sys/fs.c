@@ -262,8 +262,6 @@ static int kernel_read_file(struct zks_fs *fs, const char *path, char **data, st
 	size_t len;
 
 	(void)fs;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return zks_error_set(err, ZKS_ERR_NOT_FOUND, "no file `%s`", path);
 	return zks_read_file(path, 64 * 1024, data, &len, err);
 }
 

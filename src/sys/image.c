@@ -313,13 +313,13 @@ int zks_kernel_image_copy(struct zks_fs *fs, const char *src, const char *dst, c
 	char *slash;
 
 	(void)fs;
+	if (access(dst, F_OK) == 0)
+		return zks_error_set(err, ZKS_ERR_EXISTS, "image `%s` exists", dst);
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return zks_error_errno(err, errno, "open image `%s`", src);
 	if (fstat(in, &st) < 0)
 		return zks_error_errno(err, errno, "inspect image `%s`", src);
-	if (access(dst, F_OK) == 0)
-		return zks_error_set(err, ZKS_ERR_EXISTS, "image `%s` exists", dst);
 	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
 		*slash = '\0'; /* its directory (a volume's snapshots) is made on first use */

@@ -360,10 +360,10 @@ static int fake_image_copy(struct zks_fs *base, const char *src, const char *dst
 			  dst);
 	c = fake_record(fs, FAKE_IMAGE_COPY, src, dst);
 	c->size = fake_image_size(fs, src);
-	if (!fake_fs_has_image(fs, src))
-		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", src);
 	if (fake_fs_has_image(fs, dst))
 		return zks_error_set(err, ZKS_ERR_EXISTS, "fake: image `%s` exists", dst);
+	if (!fake_fs_has_image(fs, src))
+		return zks_error_set(err, ZKS_ERR_SYSTEM, "fake: no image `%s`", src);
 	if (fs->fail_next_image_copy) {
 		fs->fail_next_image_copy = false;
 		c->failed = true;

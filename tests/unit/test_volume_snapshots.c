@@ -250,6 +250,8 @@ static void test_clone_and_remove(void **state)
 	assert_false(fake_fs_has_image(&c->a.fs, file));
 	assert_ok(zks_volumes_remove(c->a.v, "img", &err), &err);
 	assert_true(fake_fs_has_image(&c->a.fs, clone)); /* a clone is a volume of its own */
+	/* Its Create repeated, its snapshot gone: the same volume, still fine. */
+	create_ok(&c->a, "c1", "type=image,from=img@s1");
 	zks_volume_snapshots_free(sa);
 }
 
