@@ -283,6 +283,10 @@ assert_fails "its file is gone" test -e "$SNAPS/s2.img"
 assert_fails "its record is gone" record img@s2
 assert_eq "$(status n1 img .snapshots)" 0 "Status: no snapshots"
 assert_fails_with "removing img@s1 again names it" s1 rmsnap n1 img s1
+sum_c1=$(md5sum <"$T/data/c1/disk.img")
+assert_ok "c1's Create repeated after img@s1 went still answers (as Docker repeats it)" \
+	call n1 VolumeDriver.Create '{"Name":"c1","Opts":{"type":"image","from":"img@s1"}}'
+assert_eq "$(md5sum <"$T/data/c1/disk.img")" "$sum_c1" "and leaves c1's image as it was"
 assert_ok "remove c1" call n1 VolumeDriver.Remove '{"Name":"c1"}'
 assert_ok "remove c2" call n2 VolumeDriver.Remove '{"Name":"c2"}'
 assert_ok "remove img" call n1 VolumeDriver.Remove '{"Name":"img"}'
