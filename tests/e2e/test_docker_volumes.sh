@@ -128,7 +128,7 @@ id=$(docker plugin inspect -f '{{.Id}}' "$PLUGIN")
 SNAP_SOCK=$(engine_socket "/run/docker/plugins/$id/zkswarm.sock" "$T/plugin.sock")
 assert_ok "the plugin's socket, as the engine made it: $SNAP_SOCK$([ ! -L "$SNAP_SOCK" ] || echo " -> $(readlink "$SNAP_SOCK")")" \
 	test -S "$SNAP_SOCK"
-assert_fails_with "a snapshot of a volume not of type=image is refused" "not an image volume" \
+assert_fails_with "a snapshot of a volume not of type=image is refused" "image volumes only" \
 	ctl volume snapshot v1 s1 --socket "$SNAP_SOCK"
 before=$(records)
 t0=$(date +%s%3N)
