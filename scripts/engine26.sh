@@ -18,7 +18,9 @@
 #                                     remove its network namespace and veth; with
 #                                     --mark, only if FILE says this caller started it
 #   scripts/engine26.sh env [DIR]     the lines to eval to reach it (DOCKER_HOST...), its
-#                                     log and Debian 13's Compose v2 (runs on the host)
+#                                     log, its dockerd's pid file (its paths are under
+#                                     /proc/PID/root) and Debian 13's Compose v2 (runs on
+#                                     the host)
 #   scripts/engine26.sh status [DIR]
 #
 # The engine: network namespace zks-e26 with eth0 198.18.120.2/30, whose veth
@@ -46,7 +48,7 @@ PACKAGES="docker.io containerd runc tini iptables iproute2 busybox-static ca-cer
 DOCKER=docker
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; fi
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 now_ms() { date +%s%3N; }
@@ -215,6 +217,7 @@ cmd_env() {
 	echo "ZKSW_E26_HOST_ADDR=$HOST_ADDR"
 	echo "ZKSW_E26_ADDR=$ENGINE_ADDR"
 	echo "ZKSW_E26_LOG=$D/dockerd.log"
+	echo "ZKSW_E26_PID_FILE=$D/dockerd.pid"
 	echo "ZKSW_E26_COMPOSE=$ROOT/usr/libexec/docker/cli-plugins/docker-compose"
 }
 

@@ -12,6 +12,13 @@
 #                                          only if this test started it (MARK file)
 #   in_engine_net CMD...                   CMD in the engine's network namespace (ip,
 #                                          a registry the engine pulls from)
+#   engine_path PATH                       the host's way to PATH as the engine sees it
+#                                          (PATH, or /proc/DOCKERD/root/PATH: 26 has a
+#                                          root and a /run of its own)
+#   engine_socket PATH LINK                the host's way to the unix socket PATH as the
+#                                          engine sees it: engine_path's, or, longer than
+#                                          a socket's address may be (107), LINK made a
+#                                          symbolic link to it
 #   ENGINE_NET                             the words in_engine_net puts before CMD
 #                                          (none, or an nsenter that execs CMD): for
 #                                          `"${ENGINE_NET[@]}" CMD &`, whose $! is CMD's
@@ -31,6 +38,7 @@ case $ENGINE in
 	engine_start() { "$top/scripts/dockerd.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/dockerd.sh" stop --mark "$1"; }
 	ENGINE_NET=()
+	engine_path() { echo "$1"; }
 	;;
 26)
 	eval "$("$top/scripts/engine26.sh" env)"
@@ -40,6 +48,8 @@ case $ENGINE in
 	engine_start() { "$top/scripts/engine26.sh" start --mark "$1"; }
 	engine_stop() { "$top/scripts/engine26.sh" stop --mark "$1"; }
 	ENGINE_NET=(nsenter --net="/run/netns/$ZKSW_E26_NETNS")
+	# dockerd's root (pivot_root) in its mount namespace, seen through its /proc entry
+	engine_path() { echo "/proc/$(cat "$ZKSW_E26_PID_FILE")/root$1"; }
 	;;
 *)
 	echo "ZKSW_ENGINE=$ENGINE: 20 or 26" >&2
@@ -47,3 +57,12 @@ case $ENGINE in
 	;;
 esac
 in_engine_net() { "${ENGINE_NET[@]}" "$@"; }
+engine_socket() {
+	local p
+	p=$(engine_path "$1") || return 1
+	if [ ${#p} -gt 107 ]; then
+		ln -sfn "$p" "$2" || return 1
+		p=$2
+	fi
+	echo "$p"
+}

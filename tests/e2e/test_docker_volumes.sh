@@ -95,6 +95,92 @@ assert_eq "$T_OUT" written-by-first "data kept"
 assert_ok "no holders left" docker volume inspect v1
 assert_eq "$(jq -r '.[0].Status.holders | length' <<<"$T_OUT")" 0 "leases released"
 
+# Snapshots and clones through the engine: a container appends numbered records to an image
+# volume; zkswarmctl asks the plugin over its socket (as an operator on this node would) for a
+# snapshot, which this node, having the volume mounted, takes with its filesystem frozen; a
+# clone of it holds records 1..m with no gap, m between the counts read just before and just
+# after the request, while the writer goes on.
+ZKSWARMCTL=${ZKSWARMCTL:-$top/build/zkswarmctl}
+SNAP_SOCK=""
+# ctl ARGS...: zkswarmctl on the test's ZooKeeper
+ctl() { "$ZKSWARMCTL" --zk-hosts "$ZK_ADDR:$ZK_PORT" --zk-root "$ZK_ROOT" "$@"; }
+# records: how many the writer has appended to img2 so far; at_least N
+records() { timeout 20 docker exec zks-snap-writer sh -c 'wc -l < /data/records'; }
+at_least() {
+	local n
+	n=$(records) && [ "$n" -ge "$1" ]
+}
+t_begin "an image volume: a snapshot and a clone"
+# shellcheck disable=SC2016 # expanded when the cleanup runs
+on_exit 'docker rm -f zks-snap-writer zks-snap-reader >/dev/null 2>&1
+	[ -z "$SNAP_SOCK" ] || ctl volume rm-snapshot img2 s1 --socket "$SNAP_SOCK" >/dev/null 2>&1
+	docker volume rm clone1 img2 >/dev/null 2>&1; true'
+assert_ok "zkswarmctl is built" test -x "$ZKSWARMCTL"
+assert_ok "docker volume create -o type=image -o size=64M img2" \
+	docker volume create -d "$PLUGIN" -o type=image -o size=64M img2
+# Bounded: 30000 records (10 min at most); stopped below.
+# shellcheck disable=SC2016 # the container's shell expands them
+assert_ok "a container appends numbered records to it" docker run -d --label "zkswarm-e2e=$PLUGIN" \
+	--name zks-snap-writer --mount "type=volume,source=img2,target=/data,volume-driver=$PLUGIN" \
+	"$IMAGE" sh -c 'i=1; while [ $i -le 30000 ]; do echo $i >>/data/records; i=$((i + 1)); sleep 0.02; done'
+wait_until 60 "it has written 100 records" at_least 100
+id=$(docker plugin inspect -f '{{.Id}}' "$PLUGIN")
+SNAP_SOCK=$(engine_socket "/run/docker/plugins/$id/zkswarm.sock" "$T/plugin.sock")
+assert_ok "the plugin's socket, as the engine made it: $SNAP_SOCK$([ ! -L "$SNAP_SOCK" ] || echo " -> $(readlink "$SNAP_SOCK")")" \
+	test -S "$SNAP_SOCK"
+assert_fails_with "a snapshot of a volume not of type=image is refused" "image volumes only" \
+	ctl volume snapshot v1 s1 --socket "$SNAP_SOCK"
+before=$(records)
+t0=$(date +%s%3N)
+assert_ok "zkswarmctl volume snapshot img2 s1 --socket" ctl volume snapshot img2 s1 --socket "$SNAP_SOCK"
+took=$(($(date +%s%3N) - t0))
+after=$(records)
+echo "    records before ${before:-?}, after ${after:-?}; ${took} ms: $T_OUT"
+# shellcheck disable=SC2016 # backquotes in the output
+assert_contains "$T_OUT" 'img2@s1: taken on node `e2e-node`' "taken on this engine's node"
+assert_ok "zkswarmctl volume snapshots img2 --json" ctl --json volume snapshots img2
+assert_eq "$(jq -r 'length' <<<"$T_OUT")" 1 "one snapshot recorded"
+assert_eq "$(jq -r '.[0] | "\(.snapshot) \(.state) \(.by) \(.requested_by) \(.size)"' <<<"$T_OUT")" \
+	"s1 done e2e-node e2e-node $((64 << 20))" "s1 done, taken and asked on e2e-node, 64M"
+assert_ok "docker volume inspect img2" docker volume inspect img2
+assert_eq "$(jq -r '.[0].Status.snapshots' <<<"$T_OUT")" 1 "Status counts one snapshot"
+assert_eq "$(stat -c %s "$T/data/img2/snapshots/s1.img")" $((64 << 20)) "the snapshot: a 64M image beside the volume's"
+assert_ok "its filesystem is clean (e2fsck -fn)" e2fsck -fn "$T/data/img2/snapshots/s1.img"
+
+assert_ok "docker volume create -o type=image -o from=img2@s1 clone1" \
+	docker volume create -d "$PLUGIN" -o type=image -o from=img2@s1 clone1
+assert_ok "docker volume inspect clone1" docker volume inspect clone1
+assert_eq "$(jq -r '.[0].Status.options.from' <<<"$T_OUT")" img2@s1 "Status shows where it comes from"
+# shellcheck disable=SC2016  # awk's $0, in the container
+assert_ok "a container reads clone1's records: 1, 2, ... with no gap" \
+	docker run --rm --label "zkswarm-e2e=$PLUGIN" --name zks-snap-reader \
+	--mount "type=volume,source=clone1,target=/data,volume-driver=$PLUGIN" "$IMAGE" \
+	awk '$0 != NR { bad = NR } END { if (bad || NR == 0) { print "record " bad " out of place"; exit 1 } print NR }' /data/records
+m=$T_OUT
+assert_ok "clone1 holds records 1..$m: $before <= $m <= $after" \
+	test "$m" -ge "${before:-x}" -a "$m" -le "${after:-x}"
+wait_until 30 "meanwhile the writer went on writing to img2" at_least $((${after:-0} + 1))
+assert_ok "stop the writer" docker rm -f zks-snap-writer
+# shellcheck disable=SC2016 # awk's $0, in the container
+assert_ok "img2 holds records 1, 2, ... with no gap, more than clone1" \
+	docker run --rm --label "zkswarm-e2e=$PLUGIN" --name zks-snap-reader \
+	--mount "type=volume,source=img2,target=/data,volume-driver=$PLUGIN" "$IMAGE" \
+	awk '$0 != NR { bad = NR } END { if (bad || NR <= '"$m"') { print "record " bad " out of place, " NR " in all"; exit 1 } print NR }' /data/records
+
+assert_fails_with "docker volume rm img2 is refused while it has snapshots" "has snapshots" \
+	docker volume rm img2
+echo "    $T_OUT"
+assert_ok "img2 is still there" docker volume inspect img2
+assert_ok "zkswarmctl volume rm-snapshot img2 s1 --socket" ctl volume rm-snapshot img2 s1 --socket "$SNAP_SOCK"
+assert_fails "the snapshot's file is gone" test -e "$T/data/img2/snapshots/s1.img"
+assert_ok "docker volume inspect img2" docker volume inspect img2
+assert_eq "$(jq -r '.[0].Status.snapshots' <<<"$T_OUT")" 0 "Status counts no snapshot"
+assert_ok "docker volume rm clone1 img2" docker volume rm clone1 img2
+assert_fails "their directories are gone" test -e "$T/data/img2" -o -e "$T/data/clone1"
+assert_eq "$(zk_ls /snapshots)" "[]" "no snapshot record left in ZooKeeper"
+assert_eq "$(docker ps -aq --filter name=zks-snap-)" "" "no container of the section left"
+assert_fails "neither listed by docker volume ls" sh -c "docker volume ls -q | grep -qx 'img2\|clone1'"
+
 t_begin "remove"
 assert_ok "docker volume rm" docker volume rm v1 ro img
 assert_fails "the image volume's image is deleted" test -e "$T/data/img"
