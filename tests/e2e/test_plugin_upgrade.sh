@@ -4,7 +4,9 @@
 # marked "previous" and the one marked "this" (the upgrade's mechanics, not a change of
 # code between them), go to a local registry as REF:1 and REF:2; REF:1 is installed and
 # used, then disabled (-f: in use), upgraded to REF:2 and enabled: the lease, the mount
-# and the containers' connectivity must survive, and new containers work.
+# and the containers' connectivity must survive, and new containers work.  The upgrade as
+# an operator must do it (README, "Upgrading the plugin"): --skip-remote-check (another
+# reference), then the mount sources set again (the upgrade resets them), then enable.
 # Env: ZK_PORT (default 2207), REGISTRY_PORT (default 5000).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,11 +84,26 @@ assert_eq "$(holder)" "up-node/1" "the lease: this node, one mount"
 
 t_begin "upgrade"
 assert_ok "docker plugin disable -f (in use)" docker plugin disable -f "$P"
-assert_ok "docker plugin upgrade $P $REF:2" docker plugin upgrade --grant-all-permissions "$P" "$REF:2"
+# --skip-remote-check: REF:2 is not the reference REF:1 was installed from, and without it
+# the CLI asks "Plugin images do not match, are you sure? [y/N]"; with no terminal the
+# answer is no and CLI 28 (the host's) exits 0 having upgraded nothing ("cancelled" is no
+# error to it), so its output and the plugin's reference say whether it happened.
+assert_ok "docker plugin upgrade $P $REF:2" sh -c "docker plugin upgrade --grant-all-permissions --skip-remote-check \
+	'$P' '$REF:2' </dev/null"
+assert_contains "$T_OUT" "Upgraded plugin $P to $REF:2" "the engine upgraded it"
+assert_eq "$(docker plugin inspect -f '{{.PluginReference}} {{.Config.Rootfs.DiffIds}}' "$P")" \
+	"$REF:2 ${diff_ids[2]}" "now from $REF:2, its layer"
+# The engine keeps `docker plugin set`'s env values (Settings.Env) but a mount's source
+# lives in the plugin's Config (moby plugin/v2 Set: *mount.Source = value), which the
+# upgrade replaces with REF:2's: data and state are back to their defaults and must be set
+# again before enabling (README, "Upgrading the plugin").
+assert_contains "$(docker plugin inspect -f '{{json .Settings.Env}}' "$P")" "\"NODE_ID=up-node\"" \
+	"the env settings survive the upgrade"
+assert_ok "docker plugin set the data and state sources again" docker plugin set "$P" \
+	data.source="$T/data" state.source="$T/state"
 assert_ok "docker plugin enable" docker plugin enable "$P"
 assert_eq "$(docker plugin inspect -f '{{.Enabled}}' "$P")" true "enabled"
-# What runs: the bundle marker in the root of the running daemon (the engines keep showing
-# the first layer's DiffIds, and 26 the PluginReference REF:1, after an upgrade).
+# What runs: the bundle marker in the root of the running daemon.
 bundles() { for p in $(pgrep -x zkswarmd); do cat "/proc/$p/root/etc/zkswarm-bundle" 2>/dev/null; done; }
 wait_until 15 "the daemon running now is $REF:2's bundle" sh -c "$(declare -f bundles); bundles | grep -qx 'upgrade 2 $T'"
 assert_not_contains "$(bundles)" "upgrade 1 $T" "and $REF:1's runs no more"
