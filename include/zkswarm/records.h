@@ -93,6 +93,9 @@ char *zks_path_volume_holder(const char *name);
 
 /* A snapshot's record; its name as listed under /snapshots is "<volume>@<snap>". */
 char *zks_path_snapshot(const char *volume, const char *snap);
+/* A child of /snapshots as listed: its snapshot's name if it is volume's ("<volume>@<snap>"),
+ * else NULL. */
+const char *zks_snapshot_of(const char *listed, const char *volume);
 
 char *zks_path_network(const char *key);
 char *zks_path_network_members(const char *key);

@@ -45,6 +45,13 @@ char *zks_path_snapshot(const char *volume, const char *snap)
 	return xasprintf(ZKS_SNAPSHOTS "/%s@%s", volume, snap);
 }
 
+const char *zks_snapshot_of(const char *listed, const char *volume)
+{
+	size_t len = strlen(volume);
+
+	return strncmp(listed, volume, len) == 0 && listed[len] == '@' ? listed + len + 1 : NULL;
+}
+
 char *zks_path_network(const char *key)
 {
 	return xasprintf(ZKS_NETWORKS "/%s", key);

@@ -376,9 +376,8 @@ void zks_volume_snapshots_pass(struct zks_volume_snapshots *s)
 			continue;
 		/* The name decides which volume and snapshot: the fields must agree with it. */
 		if (rec.state == ZKS_SNAPSHOT_REQUESTED && rec.volume && rec.snapshot &&
-		    strlen(names[i]) == strlen(rec.volume) + 1 + strlen(rec.snapshot) &&
-		    !strncmp(names[i], rec.volume, strlen(rec.volume)) &&
-		    names[i][strlen(rec.volume)] == '@' &&
+		    zks_snapshot_of(names[i], rec.volume) != NULL &&
+		    !strcmp(zks_snapshot_of(names[i], rec.volume), rec.snapshot) &&
 		    zks_validate_name("volume", rec.volume, 1, ZKS_VOLUME_NAME_MAX, &err) == 0 &&
 		    zks_snapshot_name_check(rec.snapshot, &err) == 0)
 			carry_out(s, path, &rec, version);

@@ -877,16 +877,17 @@ static int refuse_local_mounts(struct zks_volumes *v, const char *name, struct z
 static int refuse_snapshots(struct zks_volumes *v, const char *name, struct zks_error *err)
 {
 	char **names = NULL;
-	size_t n = 0, len = strlen(name), count = 0;
+	size_t n = 0, count = 0;
 	char first[ZKS_SNAPSHOT_REF_MAX] = "";
 
 	if (store_children(v->store, ZKS_SNAPSHOTS, &names, &n, err) < 0)
 		return zks_error_prefix(err, "remove volume `%s`: list its snapshots", name);
-	for (size_t i = 0; i < n; i++)
-		if (!strncmp(names[i], name, len) && names[i][len] == '@') {
-			if (count++ == 0)
-				snprintf(first, sizeof(first), "%s", names[i] + len + 1);
-		}
+	for (size_t i = 0; i < n; i++) {
+		const char *snap = zks_snapshot_of(names[i], name);
+
+		if (snap != NULL && count++ == 0)
+			snprintf(first, sizeof(first), "%s", snap);
+	}
 	zks_free_strv(names, n);
 	if (count > 0)
 		return zks_error_set(err, ZKS_ERR_NOT_EMPTY,
@@ -1305,24 +1306,24 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 	zks_free_strv(nodes, n);
 }
 
-/* Everything Get reports, from the mirror (a miss asks ZooKeeper for the record only). */
 /* The snapshots of volume name that are taken, as the mirror has them. */
 static size_t count_snapshots(struct zks_volumes *v, const char *name)
 {
 	char **names = NULL;
-	size_t n = 0, len = strlen(name), count = 0;
+	size_t n = 0, count = 0;
 
 	if (store_cached_children(v->store, ZKS_SNAPSHOTS, &names, &n) < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
+		const char *snap = zks_snapshot_of(names[i], name);
 		cleanup_free char *path = NULL;
 		cleanup_free char *data = NULL;
 		struct zks_record_snapshot rec;
 		struct zks_error err;
 
-		if (strncmp(names[i], name, len) != 0 || names[i][len] != '@')
+		if (snap == NULL)
 			continue;
-		path = xasprintf(ZKS_SNAPSHOTS "/%s", names[i]);
+		path = zks_path_snapshot(name, snap);
 		if (store_cached_get(v->store, path, &data, NULL, NULL) == 0 &&
 		    zks_record_snapshot_decode(data, &rec, &err) == 0) {
 			count += rec.state == ZKS_SNAPSHOT_DONE;

@@ -172,18 +172,19 @@ static cJSON *list_of(struct ctl_cluster *c, const char *volume)
 {
 	cJSON *out = cJSON_CreateArray();
 	char **names = NULL;
-	size_t n = zks_snap_children(&c->snap, ZKS_SNAPSHOTS, &names), len = strlen(volume);
+	size_t n = zks_snap_children(&c->snap, ZKS_SNAPSHOTS, &names);
 
 	for (size_t i = 0; i < n; i++) {
+		const char *snap = zks_snapshot_of(names[i], volume);
 		cleanup_free char *path = NULL;
 		cleanup_free char *data = NULL;
 		struct zks_record_snapshot rec;
 		struct zks_error err;
 		char *text;
 
-		if (strncmp(names[i], volume, len) != 0 || names[i][len] != '@')
+		if (snap == NULL)
 			continue;
-		path = xasprintf(ZKS_SNAPSHOTS "/%s", names[i]);
+		path = zks_path_snapshot(volume, snap);
 		if (zks_snap_get(&c->snap, path, &data, NULL, NULL) < 0)
 			continue;
 		if (zks_record_snapshot_decode(data, &rec, &err) < 0) {

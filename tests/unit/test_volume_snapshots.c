@@ -186,6 +186,13 @@ static void test_refusals_change_nothing(void **state)
 	char **names = NULL;
 	size_t n = 0;
 
+	/* Which listed children of /snapshots are a volume's. */
+	assert_string_equal(zks_snapshot_of("img@s1", "img"), "s1");
+	assert_null(zks_snapshot_of("img2@s1", "img"));
+	assert_null(zks_snapshot_of("im@s1", "img"));
+	assert_null(zks_snapshot_of("img", "img"));
+	assert_string_equal(zks_snapshot_of("img@", "img"), "");
+
 	create_ok(&c->a, "dir", NULL);
 	create_ok(&c->a, "img", IMG);
 	assert_error(zks_volume_snapshots_take(sa, "dir", "s", 0, &rec, &err), &err,
