@@ -139,6 +139,22 @@ assert_fails_with() {
   fi
 }
 
+# zkcli_ls SERVER PATH [PREFIX...]: the children of PATH as ZooKeeper's CLI prints them
+# ("[a, b]"), its command run after PREFIX (e.g. `ip netns exec NS`).  A loaded machine can make
+# zkCli give up before ZooKeeper answers (a CI run once read a lone "["): only a whole "[...]"
+# answer counts, asked up to 3 times; exit 1 if none came.
+zkcli_ls() {
+	local server=$1 path=$2 out i
+	shift 2
+	for i in 1 2 3; do
+		out=$(timeout 30 "$@" /usr/share/zookeeper/bin/zkCli.sh -server "$server" ls "$path" \
+			2>/dev/null | grep '^\[.*\]$' | tail -1)
+		[ -z "$out" ] || { printf '%s\n' "$out"; return 0; }
+		[ "$i" -eq 3 ] || sleep 1
+	done
+	return 1
+}
+
 wait_until() {
   local timeout=$1 desc=$2 start now deadline_ms max i
   shift 2

@@ -68,15 +68,4 @@ e2e_setup() {
 	assert_ok "docker plugin enable" docker plugin enable "$plugin" || return 1
 }
 
-# A loaded machine can make zkCli give up before ZooKeeper answers (CI once read "[" from such
-# a run): only a whole "[...]" answer counts, asked up to 3 times.
-zk_ls() {
-	local out i
-	for i in 1 2 3; do
-		out=$(timeout 30 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" \
-			ls "$ZK_ROOT$1" 2>/dev/null | grep '^\[.*\]$' | tail -1)
-		[ -z "$out" ] || { printf '%s\n' "$out"; return 0; }
-		[ "$i" -eq 3 ] || sleep 1
-	done
-	return 1
-}
+zk_ls() { zkcli_ls "$ZK_ADDR:$ZK_PORT" "$ZK_ROOT$1"; }

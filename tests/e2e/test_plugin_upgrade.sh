@@ -66,9 +66,7 @@ assert_ok "docker plugin install $P" docker plugin install --grant-all-permissio
 	ZK_HOSTS="$ZK_ADDR:$ZK_PORT" ZK_ROOT=/zkswarm-up NODE_ID=up-node ADVERTISE_ADDR=198.18.7.1 \
 	ZK_SESSION_TIMEOUT_MS=4000 data.source="$T/data" state.source="$T/state"
 
-zk_ls() {
-	/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" ls "/zkswarm-up$1" 2>/dev/null | grep '^\[' | tail -1
-}
+zk_ls() { zkcli_ls "$ZK_ADDR:$ZK_PORT" "/zkswarm-up$1"; }
 ip_of() { docker inspect -f '{{(index .NetworkSettings.Networks "upnet").IPAddress}}' "$1"; }
 holder() { docker volume inspect upvol | jq -r '.[0].Status.holders[0].node + "/" + (.[0].Status.holders[0].mounts | tostring)'; }
 

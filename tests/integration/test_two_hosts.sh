@@ -71,10 +71,7 @@ ping_fails() { ! in_ns "$1" timeout 20 "${PING[@]}" -c 2 -W 1 "$2"; } # FROM ADD
 hex64() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 now_ms() { date +%s%3N; }
 # zk_ls PATH: the children of PATH as ZooKeeper's CLI prints them, e.g. "[a, b]"
-zk_ls() {
-	in_ns u /usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" ls "$ZK_ROOT$1" 2>/dev/null |
-		grep '^\[' | tail -1
-}
+zk_ls() { zkcli_ls "$ZK_ADDR:$ZK_PORT" "$ZK_ROOT$1" ip netns exec "$(ns u)"; }
 zk_get() { # zk_get PATH: the data of PATH (one line of JSON)
 	in_ns u /usr/share/zookeeper/bin/zkCli.sh -server "$ZK_ADDR:$ZK_PORT" get "$ZK_ROOT$1" 2>/dev/null |
 		grep '^{' | tail -1
