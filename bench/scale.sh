@@ -247,7 +247,7 @@ storm_rec() { # storm_rec N KIND SINCE_MS SYNCED_JSON SAMPLES
 	read -r -a pk <<<"$(sampler_peaks "$5")"
 	rec "$(jq -c --argjson n "$1" --arg k "$2" --argjson cpu "${pk[0]}" --argjson req "${pk[1]}" --argjson tc "${pk[2]}" \
 		--argjson l "$(load1)" '{key: "storm", n: $n, kind: $k, synced: (.synced_ms | map(select(. != null)) | sort),
-		 unsynced: (.synced_ms | map(select(. == null)) | length), sessions_new, expired,
+		 unsynced: (.synced_ms | map(select(. == null)) | length), caught_up: (.caught_up // 0), sessions_new, expired,
 		 zk_cpu_peak_pct: $cpu, zk_req_peak_per_s: $req, zk_cpu_ms: $tc, load1: $l}' <<<"$4")"
 }
 
@@ -368,15 +368,15 @@ report() {
 			"| \(.n) | \(.iter_per_s) | \(.iter_per_s / $b * 100 | round / 100) | \($pw * 100 | round / 100) | \(if .n > 1 then (($pw - $bp) / (.n - 1) * 100 | round / 100) else "-" end) | \(.zk_cpu_ms / .requests_total * 100 | round / 100) | \(.idle_packets_per_s) |"'
 	done
 	echo
-	echo "### Restart storms ($VOLS volumes mirrored by every node; ms until every node logged \`mirror: synced\`)"
+	echo "### Restart storms ($VOLS volumes mirrored by every node; ms until every node logged \`mirror: synced\` or \`mirror: caught up\`)"
 	echo
-	echo "| N | event | synced p50 / p99 / max | not synced | new sessions | expired | ZK CPU peak (% of a core, 3 servers) | ZK requests/s peak | ZK CPU total ms |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| N | event | synced p50 / p99 / max | not synced | caught up (not resynced) | new sessions | expired | ZK CPU peak (% of a core, 3 servers) | ZK requests/s peak | ZK CPU total ms |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for n in $NS; do
 		for k in cold leader outage; do
 			s=$(q "select(.key == \"storm\" and .n == $n and .kind == \"$k\") | .synced" | stats)
 			q "select(.key == \"storm\" and .n == $n and .kind == \"$k\")" | jq -r --arg s "${s// / / }" \
-				'"| \(.n) | \(.kind) | \($s) | \(.unsynced) | \(.sessions_new) | \(.expired) | \(.zk_cpu_peak_pct) | \(.zk_req_peak_per_s) | \(.zk_cpu_ms) |"'
+				'"| \(.n) | \(.kind) | \($s) | \(.unsynced) | \(.caught_up // "-") | \(.sessions_new) | \(.expired) | \(.zk_cpu_peak_pct) | \(.zk_req_peak_per_s) | \(.zk_cpu_ms) |"'
 		done
 	done
 	echo

@@ -11,8 +11,10 @@ standalone zkswarmd instances, and when each instance's mirror is synced again.
       one JSON object: {"volume_ms": [...], "lease_ms": [...], "missing": n,
       "sweep_ms": mean time of one poll over the pending nodes}.
   scale_probe.py synced --since-ms T --timeout-s S --counts C1,C2,... LOG...
-      Waits until each LOG has more "mirror: synced" lines than its count Ci, then prints
+      Waits until each LOG has more "mirror: synced" (or "mirror: caught up") lines than
+      its count Ci, then prints
       {"synced_ms": [wall ms of each node's next synced line - T, null if none in time],
+       "caught_up": n (nodes whose line was a catch-up, not a whole-tree resync),
        "sessions_new": n (sessions established after the counts' marks),
        "expired": n ("expired" warnings after the marks)}.
   scale_probe.py count LOG...
@@ -127,19 +129,22 @@ def log_ms(line):
 
 
 def scan(path):
-    synced, sessions, expired = [], 0, 0
+    """([ms of each synced line], sessions, expired, [True where that line was a catch-up])"""
+    synced, sessions, expired, caught = [], 0, 0, []
     try:
         with open(path, "r", errors="replace") as f:
             for line in f:
-                if "mirror: synced" in line:
+                # a whole-tree resync, or a catch-up after a reconnect that kept the session
+                if "mirror: synced" in line or "mirror: caught up" in line:
                     synced.append(log_ms(line))
+                    caught.append("mirror: caught up" in line)
                 elif "zookeeper: session" in line and "established" in line:
                     sessions += 1
                 elif "expired" in line and "zookeeper:" in line:
                     expired += 1
     except OSError:
         pass
-    return synced, sessions, expired
+    return synced, sessions, expired, caught
 
 
 def count(args):
@@ -154,16 +159,18 @@ def synced(args):
     exp0 = [int(c) for c in args.expired.split(",")] if args.expired else [0] * len(counts)
     deadline = time.monotonic() + args.timeout_s
     res = [None] * len(args.logs)
+    caught = [False] * len(args.logs)
     rows = []
     while True:
         rows = [scan(p) for p in args.logs]
         for i, r in enumerate(rows):
             if res[i] is None and len(r[0]) > counts[i] and r[0][counts[i]] is not None:
                 res[i] = r[0][counts[i]] - args.since_ms
+                caught[i] = r[3][counts[i]]
         if all(x is not None for x in res) or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    print(json.dumps({"synced_ms": res,
+    print(json.dumps({"synced_ms": res, "caught_up": sum(caught),
                       "sessions_new": sum(r[1] - s for r, s in zip(rows, sess0)),
                       "expired": sum(r[2] - e for r, e in zip(rows, exp0))}))
 

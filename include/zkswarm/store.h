@@ -69,6 +69,8 @@ struct zks_store_status {
 			       * already have handed our ephemeral leases to another node */
 	uint64_t sessions;	 /* sessions established since start */
 	uint64_t connects;	 /* connections established (reconnects included) */
+	uint64_t resyncs;	 /* whole-tree reads of the mirror (each new session, ...) */
+	uint64_t catchups;	 /* reconnects with the session kept, caught up by its events */
 	size_t mirror_nodes;	 /* znodes in the mirror */
 	int64_t probe_rtt_us;	 /* the last probe's round trip (ZooKeeper), -1: none */
 };
@@ -240,6 +242,12 @@ struct zks_zk_config {
 	 * Their parent must be mirrored ("/a/b" needs "/a"); store_get/children still read them.
 	 */
 	const char *const *unmirrored_subtrees;
+	/*
+	 * Patterns of nodes whose data is empty and never set (a `*` segment stands for any one
+	 * name; NULL-terminated; NULL: none): the mirror reads their children and stat in one
+	 * call and sets no data watch on them (their deletion is told by their child watch).
+	 */
+	const char *const *empty_parents;
 	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by

@@ -165,6 +165,14 @@ static void render_store(struct text *t, struct zks_store *store)
 	    "# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
 	    (unsigned long long)st.connects);
 	put(t,
+	    "# HELP zkswarm_mirror_resyncs_total Whole-tree reads of the mirror (a new session, a failed re-read).\n"
+	    "# TYPE zkswarm_mirror_resyncs_total counter\nzkswarm_mirror_resyncs_total %llu\n",
+	    (unsigned long long)st.resyncs);
+	put(t,
+	    "# HELP zkswarm_mirror_catchups_total Reconnects with the session kept, caught up from its watch events alone.\n"
+	    "# TYPE zkswarm_mirror_catchups_total counter\nzkswarm_mirror_catchups_total %llu\n",
+	    (unsigned long long)st.catchups);
+	put(t,
 	    "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
 	    "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
 	    (double)st.disconnected_ms / 1000);

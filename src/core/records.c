@@ -15,6 +15,13 @@ const char *const zks_skeleton[] = {
 
 const char *const zks_unmirrored[] = {ZKS_HEARTBEATS, NULL};
 
+const char *const zks_empty_parents[] = {
+	ZKS_VOLUMES "/*/leases",
+	ZKS_NETWORKS "/*/members",
+	ZKS_NETWORKS "/*/endpoints",
+	NULL,
+};
+
 char *zks_path_heartbeat(const char *node)
 {
 	return xasprintf(ZKS_HEARTBEATS "/%s", node);

@@ -45,6 +45,7 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		.unmirrored = !snapshot,
 		/* The beats are the dashboard's (records.h): a snapshot does not read them. */
 		.unmirrored_subtrees = zks_unmirrored,
+		.empty_parents = zks_empty_parents,
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 

@@ -273,6 +273,16 @@ int zks_mirror_get(struct zks_mirror *m, const char *rel, char **data, size_t *l
 	return r;
 }
 
+bool zks_mirror_has(struct zks_mirror *m, const char *rel)
+{
+	bool r;
+
+	pthread_rwlock_rdlock(&m->lock);
+	r = zks_tree_exists(m->tree, rel);
+	pthread_rwlock_unlock(&m->lock);
+	return r;
+}
+
 int zks_mirror_children(struct zks_mirror *m, const char *rel, char ***names, size_t *n)
 {
 	int r;

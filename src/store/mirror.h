@@ -85,6 +85,7 @@ char **zks_mirror_apply_write(struct zks_mirror *m, const struct zks_op *ops, si
 
 int zks_mirror_get(struct zks_mirror *m, const char *rel, char **data, size_t *len,
 		   struct zks_stat *st);
+bool zks_mirror_has(struct zks_mirror *m, const char *rel);
 int zks_mirror_children(struct zks_mirror *m, const char *rel, char ***names, size_t *n);
 size_t zks_mirror_count(struct zks_mirror *m);
 /* Fully read in this session (the store clears it when the connection goes). */

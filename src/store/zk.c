@@ -7,8 +7,21 @@
  *    completion thread and only records state or queues an event.
  *  - one worker thread of ours owns the handle's life (re-creates it after
  *    expiry), keeps the mirror up to date (one-shot watches re-armed on
- *    every read, a full resync after every (re)connect), runs the session
+ *    every read; a full resync with every new session, a catch-up from the
+ *    re-sent watches' events when a reconnect keeps it), runs the session
  *    callbacks and saves the mirror to disk.
+ *
+ * What the mirror reads and watches of each node: its data (watched) and its
+ * children (watched), except that an ephemeral node's children are neither
+ * read nor watched (it cannot have any), and an empty parent
+ * (cfg->empty_parents) is read by one call, its children with its stat, with
+ * no data watch.  Every watch is sent again by the client on each reconnect,
+ * in one request that must fit the servers' jute.maxbuffer
+ * (docs/ZOOKEEPER.md §1.9): fewer watches are more volumes a mirror can hold.
+ *
+ * Events wait in the queue while the connection is down (their reads would
+ * fail).  A read of the worker that fails all the same may leave its node
+ * unwatched, so it makes the next sync a full resync (mirror_whole).
  *  - request threads send writes asynchronously (zoo_amulti) and wait for
  *    their completion, and make synchronous authoritative reads, holding
  *    handle_lock for reading so that the worker cannot close the handle
@@ -62,12 +75,15 @@
 #define ZK_MAX_NODE (1024 * 1024)
 #define ZK_MAX_CALLBACKS 8 /* of each kind; one more is a bug (abort), never a silent drop */
 #define ZK_RESOLVE_DELAY_MS 10000
-#define ZK_EVENT_REFRESH (-100) /* a re-read of a path written or deleted */
+#define ZK_EVENT_REFRESH (-100)	  /* a re-read of a path written or deleted */
+#define ZK_EVENT_CAUGHT_UP (-101) /* a catch-up's marker: every re-sent watch has fired */
+#define ZK_COALESCE_SCAN 256	  /* queued events looked at for a later re-read of a parent */
 
 struct zk_event {
 	struct zk_event *next;
 	int type;
-	char *path; /* relative to the root */
+	char *path;	/* relative to the root */
+	uint64_t token; /* ZK_EVENT_CAUGHT_UP: the catch-up it ends */
 };
 
 struct session_cb {
@@ -116,6 +132,8 @@ struct zk_store {
 	size_t nskeleton;
 	char **unmirrored_subtrees; /* cfg->unmirrored_subtrees: never read into the mirror, nor watched */
 	size_t nunmirrored;
+	char **empty_parents; /* cfg->empty_parents: children and stat read, no data watch */
+	size_t nempty;
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -129,6 +147,19 @@ struct zk_store {
 	uint64_t sessions;
 	uint64_t connects;
 	bool need_resync;
+	/*
+	 * A reconnect with the session kept: ZooKeeper fires every re-sent watch whose node
+	 * changed meanwhile (docs/ZOOKEEPER.md §1.7), so reading those events is the catch-up.
+	 * Only while mirror_whole: the last resync completed in this session and no read of the
+	 * worker failed since (a failed read leaves its node unwatched, so nothing would tell).
+	 */
+	bool need_catchup;
+	bool mirror_whole;
+	uint64_t catchup_token; /* the catch-up whose marker counts; bumped by every resync */
+	int64_t catchup_t0;
+	uint64_t events_done; /* events the worker read (for the catch-up's log line) */
+	uint64_t catchup_events0;
+	uint64_t resyncs, catchups;
 	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
 	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
@@ -206,6 +237,32 @@ static bool unmirrored_child(const struct zk_store *s, const char *rel, const ch
 			       : strncmp(rel, u, plen) == 0 && rel[plen] == '\0'))
 			return true;
 	}
+	return false;
+}
+
+/* rel matches pattern, in which `*` stands for one whole segment. */
+static bool path_matches(const char *pattern, const char *rel)
+{
+	while (*pattern != '\0' && *rel != '\0') {
+		if (*pattern == '*') {
+			if (*rel == '/')
+				return false;
+			while (*rel != '\0' && *rel != '/')
+				rel++;
+			pattern++;
+		} else if (*pattern++ != *rel++) {
+			return false;
+		}
+	}
+	return *pattern == '\0' && *rel == '\0';
+}
+
+/* rel is a parent whose data is empty for life (cfg->empty_parents). */
+static bool empty_parent(const struct zk_store *s, const char *rel)
+{
+	for (size_t i = 0; i < s->nempty; i++)
+		if (path_matches(s->empty_parents[i], rel))
+			return true;
 	return false;
 }
 
@@ -357,6 +414,7 @@ static void session_event_locked(struct zk_store *s, zhandle_t *zh, int state)
 		if (id->client_id != s->session_id) {
 			s->sessions++;
 			s->session_id = id->client_id;
+			s->mirror_whole = false;
 			session_save(s, id);
 			log_info("zookeeper: session 0x%llx established (timeout %d ms)",
 				 (unsigned long long)id->client_id, zoo_recv_timeout(zh));
@@ -373,7 +431,10 @@ static void session_event_locked(struct zk_store *s, zhandle_t *zh, int state)
 		 * before.  After a reconnect the resync's first answers count.
 		 */
 		contact_at(s, s->opened_ms);
-		s->need_resync = true;
+		if (s->mirror_whole && !s->unmirrored)
+			s->need_catchup = true;
+		else
+			s->need_resync = true;
 	} else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
 		if (s->session_id == 0 && state == ZOO_EXPIRED_SESSION_STATE)
 			log_info("zookeeper: the session from before the restart has expired; "
@@ -562,10 +623,11 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	cleanup_free char *path = abs_path(s, rel);
 	struct String_vector kids = {0};
 	struct path_list fresh = {0};
+	struct Stat st;
 	int64_t sent = zks_now_ms();
 	int rc;
 
-	rc = zoo_wget_children(zh, path, watcher, s, &kids);
+	rc = zoo_wget_children2(zh, path, watcher, s, &kids, &st);
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
@@ -573,6 +635,9 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	}
 	if (rc != ZOK)
 		return -1;
+	/* An empty parent is read this way only: its stat comes with its children. */
+	if (empty_parent(s, rel))
+		mirror_put(s, rel, "", 0, &st);
 	diff_children(s, rel, &kids, collect_new_child, &fresh);
 	deallocate_String_vector(&kids);
 	if (fresh.n == 0)
@@ -580,8 +645,8 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	return read_tree(s, zh, rel, fresh.paths, fresh.n, true) == ZOK ? 0 : -1;
 }
 
-/* Re-read a node's data (re-arming the watch); 1 if it is gone. */
-static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
+/* Re-read a node's data (re-arming the watch); 1 if it is gone.  *ephemeral (or NULL) is set. */
+static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool *ephemeral)
 {
 	cleanup_free char *path = abs_path(s, rel);
 	cleanup_free char *data = NULL;
@@ -599,16 +664,26 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel)
 	if (rc != ZOK)
 		return -1;
 	mirror_put(s, rel, data, len, &st);
+	if (ephemeral != NULL)
+		*ephemeral = st.ephemeralOwner != 0;
 	return 0;
 }
 
+/*
+ * Re-read a node and what it has gained below.  An ephemeral node cannot have children
+ * (neither read nor watched); an empty parent's data is not read (nor watched).
+ */
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
-	int r = refresh_data(s, zh, rel);
+	bool ephemeral = false;
+	int r;
 
+	if (empty_parent(s, rel))
+		return refresh_children(s, zh, rel);
+	r = refresh_data(s, zh, rel, &ephemeral);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	return refresh_children(s, zh, rel);
+	return ephemeral ? 0 : refresh_children(s, zh, rel);
 }
 
 /*
@@ -621,10 +696,11 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 struct resync_batch {
 	struct zk_store *s;
+	zhandle_t *zh; /* handle_lock read-held by the issuer until the batch ends */
 	bool only_new; /* below the first level, read only children the mirror lacks */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t inflight;
+	size_t inflight;       /* reads sent or reserved, not yet answered */
 	int64_t slowest;       /* the longest wait for an answer, ms (for the log) */
 	_Atomic size_t nread;  /* nodes whose data was read */
 	int failed_rc;	       /* ZOK, or the first error */
@@ -637,7 +713,18 @@ struct resync_read {
 	int64_t sent;
 };
 
-static void resync_read_done(struct resync_read *rd, int rc)
+static struct resync_read *resync_read_new(struct resync_batch *b, const char *rel)
+{
+	struct resync_read *rd = xcalloc(1, sizeof(*rd));
+
+	rd->b = b;
+	rd->rel = xstrdup(rel);
+	rd->sent = zks_now_ms();
+	return rd;
+}
+
+/* rd answered rc; slots: its own and any reserved for a read it will not send. */
+static void resync_read_done(struct resync_read *rd, int rc, size_t slots)
 {
 	struct resync_batch *b = rd->b;
 	int64_t now = zks_now_ms();
@@ -648,28 +735,15 @@ static void resync_read_done(struct resync_read *rd, int rc)
 		b->failed_rc = rc;
 	if (now - rd->sent > b->slowest)
 		b->slowest = now - rd->sent;
-	b->inflight--;
 	/* The issuer waits for room down to half, or for the level's end: not every reply. */
-	if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
-		pthread_cond_broadcast(&b->cond);
+	for (size_t i = 0; i < slots; i++) {
+		b->inflight--;
+		if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
+			pthread_cond_broadcast(&b->cond);
+	}
 	pthread_mutex_unlock(&b->lock);
 	free(rd->rel);
 	free(rd);
-}
-
-static void resync_data_done(int rc, const char *value, int value_len, const struct Stat *st,
-			     const void *data)
-{
-	struct resync_read *rd = (struct resync_read *)data;
-
-	if (rc == ZOK) {
-		mirror_put(rd->b->s, rd->rel, value ? value : "",
-			   value_len > 0 ? (size_t)value_len : 0, st);
-		atomic_fetch_add(&rd->b->nread, 1);
-	} else if (rc == ZNONODE) {
-		zks_mirror_remove(rd->b->s->mirror, rd->rel);
-	}
-	resync_read_done(rd, rc);
 }
 
 static int resync_queue_child(void *ctx, const char *child, bool known)
@@ -684,39 +758,84 @@ static int resync_queue_child(void *ctx, const char *child, bool known)
 	return 0;
 }
 
-static void resync_children_done(int rc, const struct String_vector *kids, const void *data)
+static void resync_children_done(int rc, const struct String_vector *kids, const struct Stat *st,
+				 const void *data)
 {
 	struct resync_read *rd = (struct resync_read *)data;
+	struct zk_store *s = rd->b->s;
 
-	if (rc == ZOK)
-		diff_children(rd->b->s, rd->rel, kids, resync_queue_child, rd->b);
-	resync_read_done(rd, rc);
+	if (rc == ZOK) {
+		/* An empty parent is read by this call alone: its stat comes with it. */
+		if (empty_parent(s, rd->rel)) {
+			mirror_put(s, rd->rel, "", 0, st);
+			atomic_fetch_add(&rd->b->nread, 1);
+		}
+		diff_children(s, rd->rel, kids, resync_queue_child, rd->b);
+	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
+		zks_mirror_remove(s->mirror, rd->rel);
+	}
+	resync_read_done(rd, rc, 1);
 }
 
-/* Issue the two reads of rel (data and children, both watched), waiting for room. */
-static void resync_issue(struct resync_batch *b, zhandle_t *zh, const char *rel)
+/* Send the (watched) read of rel's children; its slot is reserved. */
+static void resync_send_children(struct resync_batch *b, const char *rel)
 {
 	cleanup_free char *path = abs_path(b->s, rel);
-	struct resync_read *rd[2];
+	struct resync_read *rd = resync_read_new(b, rel);
+	int rc = zoo_awget_children2(b->zh, path, watcher, b->s, resync_children_done, rd);
+
+	if (rc != ZOK)
+		resync_read_done(rd, rc, 1);
+}
+
+/*
+ * The data's answer (completion thread).  The children are read after it, unless the node
+ * is ephemeral (it cannot have any) or gone: their slot was reserved with the data's.
+ */
+static void resync_data_done(int rc, const char *value, int value_len, const struct Stat *st,
+			     const void *data)
+{
+	struct resync_read *rd = (struct resync_read *)data;
+	bool children = false;
+
+	if (rc == ZOK) {
+		mirror_put(rd->b->s, rd->rel, value ? value : "",
+			   value_len > 0 ? (size_t)value_len : 0, st);
+		atomic_fetch_add(&rd->b->nread, 1);
+		children = st->ephemeralOwner == 0;
+	} else if (rc == ZNONODE) {
+		zks_mirror_remove(rd->b->s->mirror, rd->rel);
+	}
+	if (children)
+		resync_send_children(rd->b, rd->rel);
+	resync_read_done(rd, rc, children ? 1 : 2);
+}
+
+/*
+ * Issue the reads of rel, waiting for room: its data (watched), then its children
+ * (watched) unless it is ephemeral; an empty parent's children and stat in one read.
+ */
+static void resync_issue(struct resync_batch *b, const char *rel)
+{
+	size_t slots = empty_parent(b->s, rel) ? 1 : 2;
+	cleanup_free char *path = NULL;
+	struct resync_read *rd;
 	int rc;
 
 	pthread_mutex_lock(&b->lock);
-	while (b->inflight + 2 > RESYNC_INFLIGHT)
+	while (b->inflight + slots > RESYNC_INFLIGHT)
 		pthread_cond_wait(&b->cond, &b->lock);
-	b->inflight += 2;
+	b->inflight += slots;
 	pthread_mutex_unlock(&b->lock);
-	for (int i = 0; i < 2; i++) {
-		rd[i] = xcalloc(1, sizeof(*rd[i]));
-		rd[i]->b = b;
-		rd[i]->rel = xstrdup(rel);
-		rd[i]->sent = zks_now_ms();
+	if (slots == 1) {
+		resync_send_children(b, rel);
+		return;
 	}
-	rc = zoo_awget(zh, path, watcher, b->s, resync_data_done, rd[0]);
+	path = abs_path(b->s, rel);
+	rd = resync_read_new(b, rel);
+	rc = zoo_awget(b->zh, path, watcher, b->s, resync_data_done, rd);
 	if (rc != ZOK)
-		resync_read_done(rd[0], rc);
-	rc = zoo_awget_children(zh, path, watcher, b->s, resync_children_done, rd[1]);
-	if (rc != ZOK)
-		resync_read_done(rd[1], rc);
+		resync_read_done(rd, rc, 2);
 }
 
 /*
@@ -728,14 +847,14 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 		     size_t nlevel, bool only_new)
 {
 	int64_t t0 = zks_now_ms();
-	struct resync_batch b = {.s = s, .only_new = only_new, .failed_rc = ZOK};
+	struct resync_batch b = {.s = s, .zh = zh, .only_new = only_new, .failed_rc = ZOK};
 	int rc;
 
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.cond, NULL);
 	while (nlevel > 0) {
 		for (size_t i = 0; i < nlevel && b.failed_rc == ZOK; i++)
-			resync_issue(&b, zh, level[i]);
+			resync_issue(&b, level[i]);
 		pthread_mutex_lock(&b.lock);
 		while (b.inflight > 0)
 			pthread_cond_wait(&b.cond, &b.lock);
@@ -766,9 +885,11 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 	return read_tree(s, zh, "/", root, 1, false);
 }
 
-static void process_event(struct zk_store *s, const struct zk_event *ev)
+/* One event's reads; -1 if one failed (its node may be left unwatched). */
+static int process_event(struct zk_store *s, const struct zk_event *ev)
 {
 	zhandle_t *zh;
+	int r = 0;
 
 	/*
 	 * Deletions were applied by the watcher, which queued a re-read (ZK_EVENT_REFRESH):
@@ -777,15 +898,20 @@ static void process_event(struct zk_store *s, const struct zk_event *ev)
 	 */
 	pthread_rwlock_rdlock(&s->handle_lock);
 	zh = s->zh;
-	if (zh != NULL) {
-		if (ev->type == ZOO_CHILD_EVENT)
-			refresh_children(s, zh, ev->path);
-		else if (ev->type == ZK_EVENT_REFRESH)
-			refresh_node(s, zh, ev->path);
-		else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT)
-			refresh_data(s, zh, ev->path);
+	if (zh == NULL) {
+		r = -1;
+	} else if (ev->type == ZOO_CHILD_EVENT) {
+		r = refresh_children(s, zh, ev->path);
+	} else if (ev->type == ZK_EVENT_REFRESH) {
+		r = refresh_node(s, zh, ev->path);
+	} else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT) {
+		if (empty_parent(s, ev->path)) /* not data-watched; a created one is read whole */
+			r = refresh_node(s, zh, ev->path);
+		else
+			r = refresh_data(s, zh, ev->path, NULL) < 0 ? -1 : 0;
 	}
 	pthread_rwlock_unlock(&s->handle_lock);
+	return r;
 }
 
 /* ---- the session on disk: a restart within the timeout keeps it, and with it our leases ---- */
@@ -1024,41 +1150,197 @@ static void fence_log_locked(struct zk_store *s)
 	}
 }
 
-/* A new session (or a new callback): resync the mirror, then run the session callbacks. */
-static void worker_resync_locked(struct zk_store *s)
+/* Run the session callbacks (lock held; released while they run). */
+static void run_session_callbacks_locked(struct zk_store *s)
 {
 	int64_t session = s->session_id;
 	struct session_cb cbs[ZK_MAX_CALLBACKS];
 	size_t ncbs = s->ncallbacks;
+
+	memcpy(cbs, s->callbacks, sizeof(cbs));
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < ncbs; i++)
+		cbs[i].fn(cbs[i].ctx, session);
+	pthread_mutex_lock(&s->lock);
+}
+
+static void drop_events_locked(struct zk_store *s)
+{
+	while (s->head != NULL) {
+		struct zk_event *ev = s->head;
+
+		s->head = ev->next;
+		free(ev->path);
+		free(ev);
+	}
+	s->tail = NULL;
+}
+
+/*
+ * A new session, a reconnect after a failed read, or a new callback: read the whole tree,
+ * then run the session callbacks.  The events queued so far are older than its reads.
+ */
+static void worker_resync_locked(struct zk_store *s)
+{
 	bool ok;
 
 	s->need_resync = false;
-	memcpy(cbs, s->callbacks, sizeof(cbs));
+	s->need_catchup = false;
+	s->mirror_whole = false;
+	s->catchup_token++; /* a catch-up's marker still to come counts for nothing */
+	drop_events_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	zks_mirror_step_begin(s->mirror);
 	ok = resync(s);
-	if (ok)
-		for (size_t i = 0; i < ncbs; i++)
-			cbs[i].fn(cbs[i].ctx, session);
-	else
+	if (!ok)
 		sleep_ms(500);
 	pthread_mutex_lock(&s->lock);
-	if (!ok && s->state == ZKS_CONN_CONNECTED)
+	if (ok) {
+		s->resyncs++;
+		/* A read of an event queued meanwhile may have failed: it said so (need_resync). */
+		s->mirror_whole = !s->need_resync;
+		run_session_callbacks_locked(s);
+	} else if (s->state == ZKS_CONN_CONNECTED) {
 		s->need_resync = true;
+	}
+}
+
+struct catchup_call {
+	struct zk_store *s;
+	uint64_t token;
+	int64_t sent;
+};
+
+/*
+ * The catch-up's read answered (completion thread).  ZooKeeper answered the re-sent
+ * watches first, and the client delivered their events before this: all are queued.
+ */
+static void catchup_done(int rc, const struct Stat *st, const void *data)
+{
+	struct catchup_call *cc = (struct catchup_call *)data;
+	struct zk_store *s = cc->s;
+
+	(void)st;
+	heard(s, rc, cc->sent);
+	pthread_mutex_lock(&s->lock);
+	if (cc->token == s->catchup_token) {
+		if (rc == ZOK) {
+			queue_event_locked(s, ZK_EVENT_CAUGHT_UP, "/");
+			s->tail->token = cc->token;
+		} else if (!is_ambiguous(rc) && rc != ZCLOSING && rc != ZINVALIDSTATE) {
+			/* The root itself is gone, or worse: read it all again. */
+			s->mirror_whole = false;
+			s->need_resync = true;
+			pthread_cond_broadcast(&s->cond);
+		}
+		/* A connection lost again: the next reconnect begins another catch-up. */
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(cc);
+}
+
+/*
+ * A reconnect with the session kept and the mirror whole: one read of the root, queued
+ * behind the client's SetWatches; its answer queues the marker after the events of every
+ * watched node that changed since the last zxid seen (docs/ZOOKEEPER.md §1.7).  When the
+ * worker reaches the marker, having read those events, the mirror is synced again.
+ */
+static void worker_catchup_locked(struct zk_store *s)
+{
+	struct catchup_call *cc = xcalloc(1, sizeof(*cc));
+	cleanup_free char *root = xstrdup(s->root);
+	int rc = ZINVALIDSTATE;
+
+	s->need_catchup = false;
+	cc->s = s;
+	cc->token = ++s->catchup_token;
+	cc->sent = zks_now_ms();
+	s->catchup_t0 = cc->sent;
+	s->catchup_events0 = s->events_done;
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_rdlock(&s->handle_lock);
+	if (s->zh != NULL)
+		rc = zoo_aexists(s->zh, root, 0, catchup_done, cc);
+	pthread_rwlock_unlock(&s->handle_lock);
+	pthread_mutex_lock(&s->lock);
+	if (rc != ZOK) {
+		free(cc);
+		s->mirror_whole = false;
+		if (s->state == ZKS_CONN_CONNECTED)
+			s->need_resync = true;
+	}
+}
+
+/* The catch-up's marker: the mirror is synced again, as after a resync. */
+static void worker_caught_up_locked(struct zk_store *s, uint64_t token)
+{
+	if (token != s->catchup_token || s->state != ZKS_CONN_CONNECTED || !s->mirror_whole ||
+	    s->need_resync)
+		return;
+	zks_mirror_set_synced(s->mirror, true);
+	s->catchups++;
+	log_info("mirror: caught up after reconnecting: %llu changes read in %lld ms (session "
+		 "0x%llx kept)",
+		 (unsigned long long)(s->events_done - s->catchup_events0),
+		 (long long)(zks_now_ms() - s->catchup_t0), (unsigned long long)s->session_id);
+	run_session_callbacks_locked(s);
+}
+
+/*
+ * A re-read of a deleted node (ZK_EVENT_REFRESH, the node no longer in the mirror) or of a
+ * node's children is covered by a later event that re-reads its parent's children, or the
+ * same children: those reads see whatever is there by then, and read a node made again (the
+ * mirror lacks it) with its watches.  Only the next ZK_COALESCE_SCAN events are looked at.
+ */
+static bool covered_later_locked(const struct zk_store *s, const struct zk_event *ev)
+{
+	cleanup_free char *parent = NULL;
+	const char *want = ev->path;
+	size_t seen = 0;
+
+	if (ev->type == ZK_EVENT_REFRESH) {
+		const char *slash = strrchr(ev->path, '/');
+
+		if (slash == NULL || slash == ev->path || zks_mirror_has(s->mirror, ev->path))
+			return false;
+		parent = xstrndup(ev->path, (size_t)(slash - ev->path));
+		want = parent;
+	} else if (ev->type != ZOO_CHILD_EVENT) {
+		return false;
+	}
+	for (const struct zk_event *e = ev->next; e != NULL && seen < ZK_COALESCE_SCAN;
+	     e = e->next, seen++)
+		if ((e->type == ZOO_CHILD_EVENT || e->type == ZK_EVENT_REFRESH) &&
+		    strcmp(e->path, want) == 0)
+			return true;
+	return false;
 }
 
 /* The oldest queued event, as one step of the mirror. */
 static void worker_event_locked(struct zk_store *s)
 {
 	struct zk_event *ev = s->head;
+	int r = 0;
 
+	if (ev->type == ZK_EVENT_CAUGHT_UP) {
+		worker_caught_up_locked(s, ev->token);
+	} else if (!covered_later_locked(s, ev)) {
+		pthread_mutex_unlock(&s->lock);
+		zks_mirror_step_begin(s->mirror);
+		r = process_event(s, ev);
+		pthread_mutex_lock(&s->lock);
+		s->events_done++;
+	}
+	/* Taken off only now: what was queued meanwhile went behind it. */
 	s->head = ev->next;
 	if (s->head == NULL)
 		s->tail = NULL;
-	pthread_mutex_unlock(&s->lock);
-	zks_mirror_step_begin(s->mirror);
-	process_event(s, ev);
-	pthread_mutex_lock(&s->lock);
+	if (r < 0) {
+		if (s->mirror_whole)
+			log_info("mirror: a read failed; the whole tree will be read again");
+		s->mirror_whole = false;
+		s->need_resync = true;
+	}
 	free(ev->path);
 	free(ev);
 }
@@ -1077,14 +1359,21 @@ static bool worker_step_locked(struct zk_store *s)
 		pthread_mutex_lock(&s->lock);
 		return true;
 	}
-	if (s->need_resync && s->state == ZKS_CONN_CONNECTED) {
+	if (s->state != ZKS_CONN_CONNECTED)
+		goto idle; /* events wait for the connection: their reads would fail */
+	if (s->need_resync) {
 		worker_resync_locked(s);
+		return true;
+	}
+	if (s->need_catchup) {
+		worker_catchup_locked(s);
 		return true;
 	}
 	if (s->head != NULL) {
 		worker_event_locked(s);
 		return true;
 	}
+idle:
 	if (zks_mirror_save_due(s->mirror)) {
 		pthread_mutex_unlock(&s->lock);
 		zks_mirror_save(s->mirror);
@@ -1552,6 +1841,8 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->fenced = fenced_locked(s, zks_now_ms());
 	out->sessions = s->sessions;
 	out->connects = s->connects;
+	out->resyncs = s->resyncs;
+	out->catchups = s->catchups;
 	pthread_mutex_unlock(&s->lock);
 	out->mirror_synced = zks_mirror_synced(s->mirror);
 	out->mirror_nodes = zks_mirror_count(s->mirror);
@@ -1634,16 +1925,11 @@ static void zk_destroy(struct zks_store *base)
 /* Free what zks_store_zk_new allocated; the worker and the handle are gone by now. */
 static void free_store(struct zk_store *s)
 {
-	while (s->head) {
-		struct zk_event *ev = s->head;
-
-		s->head = ev->next;
-		free(ev->path);
-		free(ev);
-	}
+	drop_events_locked(s); /* alone now: no lock needed */
 	zks_mirror_free(s->mirror);
 	zks_free_strv(s->skeleton, s->nskeleton);
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
+	zks_free_strv(s->empty_parents, s->nempty);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -1702,6 +1988,10 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->unmirrored_subtrees =
 			xrealloc(s->unmirrored_subtrees, (s->nunmirrored + 1) * sizeof(char *));
 		s->unmirrored_subtrees[s->nunmirrored++] = xstrdup(*p);
+	}
+	for (const char *const *p = cfg->empty_parents; p && *p; p++) {
+		s->empty_parents = xrealloc(s->empty_parents, (s->nempty + 1) * sizeof(char *));
+		s->empty_parents[s->nempty++] = xstrdup(*p);
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);

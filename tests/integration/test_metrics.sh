@@ -54,6 +54,10 @@ wait_until 5 "and current" sh -c "[ \"\$(curl -s http://127.0.0.1:$METRICS_PORT/
 
 t_begin "ZooKeeper away"
 connects=$(metric zkswarm_zookeeper_connects_total)
+sessions=$(metric zkswarm_zookeeper_sessions_total)
+resyncs=$(metric zkswarm_mirror_resyncs_total)
+catchups=$(metric zkswarm_mirror_catchups_total)
+assert_ok "the first session's resync is counted" test "$resyncs" -ge 1
 "$top/scripts/zk.sh" stop "$T/zk" >/dev/null
 wait_until 10 "connected drops to 0" sh -c "curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 'zkswarm_zookeeper_connected 0'"
 assert_ok "/health answers 503" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$METRICS_PORT/health) = 503 ]"
@@ -61,6 +65,16 @@ assert_eq "$(metric zkswarm_config_copies_behind)" 1 "the configuration copy is 
 assert_ok "ZooKeeper back" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000
 wait_until 15 "/health ok again" sh -c "curl -sf http://127.0.0.1:$METRICS_PORT/health >/dev/null"
 assert_ok "a reconnect is counted" test "$(metric zkswarm_zookeeper_connects_total)" -gt "$connects"
+# The server keeps sessions across its restart (its log), unless this one took longer than
+# the session timeout: a kept session is caught up from its watches, a new one read whole.
+wait_until 10 "the mirror is synced again (by a catch-up or a resync)" sh -c \
+	"[ \$(( \$(curl -s http://127.0.0.1:$METRICS_PORT/metrics | awk '\$1 ~ /^zkswarm_mirror_(resyncs|catchups)_total\$/ {s += \$2} END {print s}') )) -gt $((resyncs + catchups)) ]"
+if [ "$(metric zkswarm_zookeeper_sessions_total)" = "$sessions" ]; then
+	assert_eq "$(metric zkswarm_mirror_resyncs_total)" "$resyncs" "the session was kept: no whole-tree resync"
+	assert_eq "$(metric zkswarm_mirror_catchups_total)" $((catchups + 1)) "the session was kept: one catch-up"
+else
+	assert_eq "$(metric zkswarm_mirror_resyncs_total)" $((resyncs + 1)) "a new session: one resync"
+fi
 wait_until 5 "the configuration copy is current again" sh -c "curl -s http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 'zkswarm_config_copies_behind 0'"
 
 call n1 VolumeDriver.Remove '{"Name":"m1"}' >/dev/null
