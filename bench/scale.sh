@@ -26,9 +26,10 @@
 #      SCALE_PARTS ("small storms": which measurements), SCALE_STORMS ("leader outage": the
 #      storms after the cold start and the memory figures), SCALE_PRIOR (a results.jsonl of an
 #      earlier run whose records the report includes, for the parts not run now),
-#      SCALE_JUTE_MAXBUFFER (the servers' jute.maxbuffer, default 8388608: with ZooKeeper's
-#      1 MB default, a daemon mirroring 10,000 volumes cannot reconnect with its session,
-#      see BENCHMARKS.md).
+#      SCALE_JUTE_MAXBUFFER (the servers' jute.maxbuffer, default ZooKeeper's own, 1048575:
+#      a reconnect re-sends every watch in one request that must fit it; at 4 watches per
+#      volume a daemon mirroring 10,000 volumes could not reconnect, at 3 it can: see
+#      BENCHMARKS.md and docs/ZOOKEEPER.md §1.9).
 # Everything it starts (ZooKeeper, daemons, samplers) is stopped by pid at exit.
 set -euo pipefail
 
@@ -47,7 +48,7 @@ SESSION=${SCALE_SESSION_MS:-10000}
 PORT=${SCALE_ZK_PORT:-2230}
 PEER=${SCALE_PEER_BASE:-32230}
 export ZK_HEAP=${SCALE_ZK_HEAP:-1g}
-JUTE=${SCALE_JUTE_MAXBUFFER:-8388608}
+JUTE=${SCALE_JUTE_MAXBUFFER:-1048575}
 export ZK_JAVA_OPTS="-Djute.maxbuffer=$JUTE"
 PARTS=${SCALE_PARTS:-small storms}
 STORMS=${SCALE_STORMS:-leader outage} # after the cold start (always run: it makes the mirrors)

@@ -134,6 +134,7 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.skeleton = zks_skeleton,
 		.unmirrored_subtrees = zks_unmirrored,
 		.empty_parents = zks_empty_parents,
+		.leaves = zks_leaves,
 	};
 
 	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || lock_state_dir(cfg->state_dir, err) < 0)

@@ -92,6 +92,14 @@ extern const char *const zks_unmirrored[];
  */
 extern const char *const zks_empty_parents[];
 
+/*
+ * The records that never have children (NULL-terminated patterns as above, for
+ * zks_zk_config.leaves): leases, holders, members, endpoints, addresses, VNI claims,
+ * registrations, names, snapshots, a config's versions, blobs and copies.  A mirror reads
+ * and watches their data only.  A record that may ever get children must leave this list.
+ */
+extern const char *const zks_leaves[];
+
 /* The nodes every store starts with (NULL-terminated). */
 extern const char *const zks_skeleton[];
 

@@ -248,6 +248,8 @@ struct zks_zk_config {
 	 * call and sets no data watch on them (their deletion is told by their child watch).
 	 */
 	const char *const *empty_parents;
+	/* Patterns, as above, of nodes that never have children: their data alone is read. */
+	const char *const *leaves;
 	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by

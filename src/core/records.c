@@ -22,6 +22,23 @@ const char *const zks_empty_parents[] = {
 	NULL,
 };
 
+const char *const zks_leaves[] = {
+	ZKS_VOLUMES "/*/leases/*",
+	ZKS_VOLUMES "/*/holder",
+	ZKS_SNAPSHOTS "/*",
+	ZKS_NETWORKS "/*/members/*",
+	ZKS_NETWORKS "/*/endpoints/*",
+	ZKS_VNIS "/*",
+	ZKS_SUBNETS "/*/addrs/*/*",
+	ZKS_NODES "/*",
+	ZKS_REAPER_LEADER,
+	ZKS_NAMES "/*/*",
+	ZKS_CONFIGS "/*/versions/*",
+	ZKS_CONFIGS "/*/blobs/*",
+	ZKS_CONFIGS "/*/nodes/*",
+	NULL,
+};
+
 char *zks_path_heartbeat(const char *node)
 {
 	return xasprintf(ZKS_HEARTBEATS "/%s", node);

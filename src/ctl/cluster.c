@@ -45,7 +45,10 @@ int ctl_cluster_open(struct ctl_cluster *c, const char *hosts, const char *root,
 		.unmirrored = !snapshot,
 		/* The beats are the dashboard's (records.h): a snapshot does not read them. */
 		.unmirrored_subtrees = zks_unmirrored,
-		.empty_parents = zks_empty_parents,
+		/*
+		 * No empty_parents nor leaves: a one-time snapshot watches nothing for long, and
+		 * reads everything there is (repair looks for what the layout does not expect).
+		 */
 	};
 	int64_t deadline = zks_now_ms() + timeout_ms;
 

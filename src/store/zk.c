@@ -12,10 +12,10 @@
  *    callbacks and saves the mirror to disk.
  *
  * What the mirror reads and watches of each node: its data (watched) and its
- * children (watched), except that an ephemeral node's children are neither
- * read nor watched (it cannot have any), and an empty parent
- * (cfg->empty_parents) is read by one call, its children with its stat, with
- * no data watch.  Every watch is sent again by the client on each reconnect,
+ * children (watched), except that a leaf's (cfg->leaves: records that never
+ * have children) children are neither read nor watched, nor an ephemeral
+ * node's once its data said so, and an empty parent (cfg->empty_parents) is
+ * read by one call, its children with its stat, with no data watch.  Every watch is sent again by the client on each reconnect,
  * in one request that must fit the servers' jute.maxbuffer
  * (docs/ZOOKEEPER.md §1.9): fewer watches are more volumes a mirror can hold.
  *
@@ -134,6 +134,8 @@ struct zk_store {
 	size_t nunmirrored;
 	char **empty_parents; /* cfg->empty_parents: children and stat read, no data watch */
 	size_t nempty;
+	char **leaves; /* cfg->leaves: data read, children neither read nor watched */
+	size_t nleaves;
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -160,6 +162,7 @@ struct zk_store {
 	uint64_t events_done; /* events the worker read (for the catch-up's log line) */
 	uint64_t catchup_events0;
 	uint64_t resyncs, catchups;
+	int read_again;	 /* tries of the head event whose read failed with the connection */
 	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
 	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
@@ -257,13 +260,24 @@ static bool path_matches(const char *pattern, const char *rel)
 	return *pattern == '\0' && *rel == '\0';
 }
 
+static bool matches_any(char *const *patterns, size_t n, const char *rel)
+{
+	for (size_t i = 0; i < n; i++)
+		if (path_matches(patterns[i], rel))
+			return true;
+	return false;
+}
+
 /* rel is a parent whose data is empty for life (cfg->empty_parents). */
 static bool empty_parent(const struct zk_store *s, const char *rel)
 {
-	for (size_t i = 0; i < s->nempty; i++)
-		if (path_matches(s->empty_parents[i], rel))
-			return true;
-	return false;
+	return matches_any(s->empty_parents, s->nempty, rel);
+}
+
+/* rel never has children (cfg->leaves). */
+static bool leaf(const struct zk_store *s, const char *rel)
+{
+	return matches_any(s->leaves, s->nleaves, rel);
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -574,6 +588,23 @@ static void mirror_put(struct zk_store *s, const char *rel, const char *data, si
 
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel);
 
+/*
+ * What the worker's reads of one event came to.  READ_AGAIN: its own first read failed with
+ * the connection, nothing was changed, and no watch was set: it is read again once
+ * connected (the read then sees whatever happened meanwhile, and sets the watch).
+ * READ_LOST: a read below it failed, so a node may be in the mirror unwatched.
+ */
+#define READ_DONE 0
+#define READ_GONE 1 /* refresh_data: the node is gone */
+#define READ_LOST (-1)
+#define READ_AGAIN (-2)
+#define READ_AGAIN_MAX 20 /* tries of one event while the session says connected */
+
+static int read_failed(int rc)
+{
+	return is_ambiguous(rc) ? READ_AGAIN : READ_LOST;
+}
+
 /* rel's children are now kids: the mirror drops the gone and visit sees each of kids. */
 static int diff_children(struct zk_store *s, const char *rel, const struct String_vector *kids,
 			 int (*visit)(void *ctx, const char *child, bool known), void *ctx)
@@ -631,21 +662,21 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
-		return 0;
+		return READ_DONE;
 	}
 	if (rc != ZOK)
-		return -1;
+		return read_failed(rc);
 	/* An empty parent is read this way only: its stat comes with its children. */
 	if (empty_parent(s, rel))
 		mirror_put(s, rel, "", 0, &st);
 	diff_children(s, rel, &kids, collect_new_child, &fresh);
 	deallocate_String_vector(&kids);
 	if (fresh.n == 0)
-		return 0;
-	return read_tree(s, zh, rel, fresh.paths, fresh.n, true) == ZOK ? 0 : -1;
+		return READ_DONE;
+	return read_tree(s, zh, rel, fresh.paths, fresh.n, true) == ZOK ? READ_DONE : READ_LOST;
 }
 
-/* Re-read a node's data (re-arming the watch); 1 if it is gone.  *ephemeral (or NULL) is set. */
+/* Re-read a node's data (re-arming the watch); READ_GONE if it is gone.  *ephemeral is set. */
 static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool *ephemeral)
 {
 	cleanup_free char *path = abs_path(s, rel);
@@ -659,19 +690,19 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
-		return 1;
+		return READ_GONE;
 	}
 	if (rc != ZOK)
-		return -1;
+		return read_failed(rc);
 	mirror_put(s, rel, data, len, &st);
 	if (ephemeral != NULL)
 		*ephemeral = st.ephemeralOwner != 0;
-	return 0;
+	return READ_DONE;
 }
 
 /*
- * Re-read a node and what it has gained below.  An ephemeral node cannot have children
- * (neither read nor watched); an empty parent's data is not read (nor watched).
+ * Re-read a node and what it has gained below.  A leaf's or an ephemeral node's children
+ * are neither read nor watched; an empty parent's data is not read (nor watched).
  */
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
@@ -681,9 +712,10 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 	if (empty_parent(s, rel))
 		return refresh_children(s, zh, rel);
 	r = refresh_data(s, zh, rel, &ephemeral);
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	return ephemeral ? 0 : refresh_children(s, zh, rel);
+	if (r != READ_DONE)
+		return r == READ_GONE ? READ_DONE : r;
+	/* Again from the data if the children fail: reading the data twice is harmless. */
+	return ephemeral || leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
 }
 
 /*
@@ -700,7 +732,7 @@ struct resync_batch {
 	bool only_new; /* below the first level, read only children the mirror lacks */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t inflight;       /* reads sent or reserved, not yet answered */
+	size_t inflight;       /* reads sent, not yet answered */
 	int64_t slowest;       /* the longest wait for an answer, ms (for the log) */
 	_Atomic size_t nread;  /* nodes whose data was read */
 	int failed_rc;	       /* ZOK, or the first error */
@@ -723,8 +755,7 @@ static struct resync_read *resync_read_new(struct resync_batch *b, const char *r
 	return rd;
 }
 
-/* rd answered rc; slots: its own and any reserved for a read it will not send. */
-static void resync_read_done(struct resync_read *rd, int rc, size_t slots)
+static void resync_read_done(struct resync_read *rd, int rc)
 {
 	struct resync_batch *b = rd->b;
 	int64_t now = zks_now_ms();
@@ -735,12 +766,10 @@ static void resync_read_done(struct resync_read *rd, int rc, size_t slots)
 		b->failed_rc = rc;
 	if (now - rd->sent > b->slowest)
 		b->slowest = now - rd->sent;
+	b->inflight--;
 	/* The issuer waits for room down to half, or for the level's end: not every reply. */
-	for (size_t i = 0; i < slots; i++) {
-		b->inflight--;
-		if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
-			pthread_cond_broadcast(&b->cond);
-	}
+	if (b->inflight == 0 || b->inflight == RESYNC_INFLIGHT / 2)
+		pthread_cond_broadcast(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 	free(rd->rel);
 	free(rd);
@@ -774,68 +803,59 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
 		zks_mirror_remove(s->mirror, rd->rel);
 	}
-	resync_read_done(rd, rc, 1);
+	resync_read_done(rd, rc);
 }
 
 /* Send the (watched) read of rel's children; its slot is reserved. */
-static void resync_send_children(struct resync_batch *b, const char *rel)
+static void resync_send_children(struct resync_batch *b, const char *path, const char *rel)
 {
-	cleanup_free char *path = abs_path(b->s, rel);
 	struct resync_read *rd = resync_read_new(b, rel);
 	int rc = zoo_awget_children2(b->zh, path, watcher, b->s, resync_children_done, rd);
 
 	if (rc != ZOK)
-		resync_read_done(rd, rc, 1);
+		resync_read_done(rd, rc);
 }
 
-/*
- * The data's answer (completion thread).  The children are read after it, unless the node
- * is ephemeral (it cannot have any) or gone: their slot was reserved with the data's.
- */
 static void resync_data_done(int rc, const char *value, int value_len, const struct Stat *st,
 			     const void *data)
 {
 	struct resync_read *rd = (struct resync_read *)data;
-	bool children = false;
 
 	if (rc == ZOK) {
 		mirror_put(rd->b->s, rd->rel, value ? value : "",
 			   value_len > 0 ? (size_t)value_len : 0, st);
 		atomic_fetch_add(&rd->b->nread, 1);
-		children = st->ephemeralOwner == 0;
 	} else if (rc == ZNONODE) {
 		zks_mirror_remove(rd->b->s->mirror, rd->rel);
 	}
-	if (children)
-		resync_send_children(rd->b, rd->rel);
-	resync_read_done(rd, rc, children ? 1 : 2);
+	resync_read_done(rd, rc);
 }
 
 /*
- * Issue the reads of rel, waiting for room: its data (watched), then its children
- * (watched) unless it is ephemeral; an empty parent's children and stat in one read.
+ * Issue the reads of rel, waiting for room: its data and its children (both watched, sent
+ * together: one round trip per level); a leaf's data alone; an empty parent's children and
+ * stat in one read.
  */
 static void resync_issue(struct resync_batch *b, const char *rel)
 {
-	size_t slots = empty_parent(b->s, rel) ? 1 : 2;
-	cleanup_free char *path = NULL;
-	struct resync_read *rd;
-	int rc;
+	bool data = !empty_parent(b->s, rel), children = !leaf(b->s, rel);
+	size_t slots = (size_t)data + (size_t)children;
+	cleanup_free char *path = abs_path(b->s, rel);
 
 	pthread_mutex_lock(&b->lock);
 	while (b->inflight + slots > RESYNC_INFLIGHT)
 		pthread_cond_wait(&b->cond, &b->lock);
 	b->inflight += slots;
 	pthread_mutex_unlock(&b->lock);
-	if (slots == 1) {
-		resync_send_children(b, rel);
-		return;
+	if (data) {
+		struct resync_read *rd = resync_read_new(b, rel);
+		int rc = zoo_awget(b->zh, path, watcher, b->s, resync_data_done, rd);
+
+		if (rc != ZOK)
+			resync_read_done(rd, rc);
 	}
-	path = abs_path(b->s, rel);
-	rd = resync_read_new(b, rel);
-	rc = zoo_awget(b->zh, path, watcher, b->s, resync_data_done, rd);
-	if (rc != ZOK)
-		resync_read_done(rd, rc, 2);
+	if (children)
+		resync_send_children(b, path, rel);
 }
 
 /*
@@ -885,11 +905,11 @@ static int resync_tree(struct zk_store *s, zhandle_t *zh)
 	return read_tree(s, zh, "/", root, 1, false);
 }
 
-/* One event's reads; -1 if one failed (its node may be left unwatched). */
+/* One event's reads: READ_DONE, READ_AGAIN or READ_LOST. */
 static int process_event(struct zk_store *s, const struct zk_event *ev)
 {
 	zhandle_t *zh;
-	int r = 0;
+	int r = READ_DONE;
 
 	/*
 	 * Deletions were applied by the watcher, which queued a re-read (ZK_EVENT_REFRESH):
@@ -899,7 +919,7 @@ static int process_event(struct zk_store *s, const struct zk_event *ev)
 	pthread_rwlock_rdlock(&s->handle_lock);
 	zh = s->zh;
 	if (zh == NULL) {
-		r = -1;
+		r = READ_AGAIN; /* a new handle is a new session: its resync drops the queue */
 	} else if (ev->type == ZOO_CHILD_EVENT) {
 		r = refresh_children(s, zh, ev->path);
 	} else if (ev->type == ZK_EVENT_REFRESH) {
@@ -907,8 +927,8 @@ static int process_event(struct zk_store *s, const struct zk_event *ev)
 	} else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT) {
 		if (empty_parent(s, ev->path)) /* not data-watched; a created one is read whole */
 			r = refresh_node(s, zh, ev->path);
-		else
-			r = refresh_data(s, zh, ev->path, NULL) < 0 ? -1 : 0;
+		else if ((r = refresh_data(s, zh, ev->path, NULL)) == READ_GONE)
+			r = READ_DONE;
 	}
 	pthread_rwlock_unlock(&s->handle_lock);
 	return r;
@@ -1166,6 +1186,7 @@ static void run_session_callbacks_locked(struct zk_store *s)
 
 static void drop_events_locked(struct zk_store *s)
 {
+	s->read_again = 0;
 	while (s->head != NULL) {
 		struct zk_event *ev = s->head;
 
@@ -1320,7 +1341,9 @@ static bool covered_later_locked(const struct zk_store *s, const struct zk_event
 static void worker_event_locked(struct zk_store *s)
 {
 	struct zk_event *ev = s->head;
-	int r = 0;
+	struct timespec deadline;
+	bool read = false;
+	int r = READ_DONE;
 
 	if (ev->type == ZK_EVENT_CAUGHT_UP) {
 		worker_caught_up_locked(s, ev->token);
@@ -1329,13 +1352,22 @@ static void worker_event_locked(struct zk_store *s)
 		zks_mirror_step_begin(s->mirror);
 		r = process_event(s, ev);
 		pthread_mutex_lock(&s->lock);
-		s->events_done++;
+		read = true;
 	}
+	if (r == READ_AGAIN && ++s->read_again < READ_AGAIN_MAX) {
+		/* Kept at the head until connected again (the session event wakes us). */
+		deadline_after(&deadline, 50);
+		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+		return;
+	}
+	s->read_again = 0;
+	if (read)
+		s->events_done++;
 	/* Taken off only now: what was queued meanwhile went behind it. */
 	s->head = ev->next;
 	if (s->head == NULL)
 		s->tail = NULL;
-	if (r < 0) {
+	if (r != READ_DONE) {
 		if (s->mirror_whole)
 			log_info("mirror: a read failed; the whole tree will be read again");
 		s->mirror_whole = false;
@@ -1930,6 +1962,7 @@ static void free_store(struct zk_store *s)
 	zks_free_strv(s->skeleton, s->nskeleton);
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
+	zks_free_strv(s->leaves, s->nleaves);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -1992,6 +2025,10 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	for (const char *const *p = cfg->empty_parents; p && *p; p++) {
 		s->empty_parents = xrealloc(s->empty_parents, (s->nempty + 1) * sizeof(char *));
 		s->empty_parents[s->nempty++] = xstrdup(*p);
+	}
+	for (const char *const *p = cfg->leaves; p && *p; p++) {
+		s->leaves = xrealloc(s->leaves, (s->nleaves + 1) * sizeof(char *));
+		s->leaves[s->nleaves++] = xstrdup(*p);
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
