@@ -1043,7 +1043,7 @@ dashboard_readpath() {
 			rec "{\"key\":\"dash-streams\",\"streams\":$k,\"change_events\":$ev,\"open_at_end\":$(for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && echo x; done | wc -l)}"
 			log "  $k streams: $ev change events received in all"
 			for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-			for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+			for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done # killed: 143
 			rm -f "$W"/dash-stream.*
 		fi
 	done

@@ -10,22 +10,24 @@
  *    every read; a full resync with every new session, a catch-up from the
  *    re-sent watches' events when a reconnect keeps it), runs the session
  *    callbacks and saves the mirror to disk.
+ *  - request threads send writes asynchronously (zoo_amulti) and wait for
+ *    their completion, and make synchronous authoritative reads, holding
+ *    handle_lock for reading so that the worker cannot close the handle
+ *    under them.
  *
  * What the mirror reads and watches of each node: its data (watched) and its
  * children (watched), except that a leaf's (cfg->leaves: records that never
  * have children) children are neither read nor watched, nor an ephemeral
  * node's once its data said so, and an empty parent (cfg->empty_parents) is
- * read by one call, its children with its stat, with no data watch.  Every watch is sent again by the client on each reconnect,
- * in one request that must fit the servers' jute.maxbuffer
- * (docs/ZOOKEEPER.md §1.9): fewer watches are more volumes a mirror can hold.
+ * read by one call, its children with its stat, with no data watch.  Every
+ * watch is sent again by the client on each reconnect, in one request that
+ * must fit the servers' jute.maxbuffer (docs/ZOOKEEPER.md §1.9): fewer
+ * watches are more volumes a mirror can hold.
  *
  * Events wait in the queue while the connection is down (their reads would
  * fail).  A read of the worker that fails all the same may leave its node
- * unwatched, so it makes the next sync a full resync (mirror_whole).
- *  - request threads send writes asynchronously (zoo_amulti) and wait for
- *    their completion, and make synchronous authoritative reads, holding
- *    handle_lock for reading so that the worker cannot close the handle
- *    under them.
+ * unwatched, so it makes the next sync a full resync (mirror_whole), unless
+ * it was the event's first read, which is read again once connected.
  *
  * Every answer ZooKeeper gives on the session, on whichever thread, moves
  * the fencing clock (last_contact) to the answered request's send time.

@@ -184,26 +184,25 @@ class Proxy:
                 return
             if data:
                 inbuf.extend(data)
-        if mask & selectors.EVENT_WRITE and outbuf:
-            try:
-                n = sock.send(outbuf)
-                del outbuf[:n]
-            except (BlockingIOError, InterruptedError):
-                pass
-            except OSError as e:
-                self.close(conn, str(e))
-                return
+        if mask & selectors.EVENT_WRITE and outbuf and not self.send_some(conn, sock, outbuf):
+            return
         # send what just came in at once when the other side can take it
         if inbuf and (peer is conn.client or conn.upstream_ready):
-            try:
-                n = peer.send(inbuf)
-                del inbuf[:n]
-            except (BlockingIOError, InterruptedError):
-                pass
-            except OSError as e:
-                self.close(conn, str(e))
+            if not self.send_some(conn, peer, inbuf):
                 return
         self.events_for(conn)
+
+    def send_some(self, conn, sock, buf):
+        """Send what sock takes of buf now; False if that closed conn."""
+        try:
+            n = sock.send(buf)
+            del buf[:n]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as e:
+            self.close(conn, str(e))
+            return False
+        return True
 
     # ---- control --------------------------------------------------------------------------
 
