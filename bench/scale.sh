@@ -6,6 +6,8 @@
 # Per N it measures, and prints as markdown tables:
 #   propagation   a volume create and a lease on node 1 until every other node's mirror
 #                 shows it (bench/scale_probe.py polls each node's socket), p50/p99/max;
+#                 each write on its own (rounds SCALE_PAUSE_MS apart, beyond the daemons'
+#                 MIRROR_PACE_MS: a write within it of the last under one parent waits);
 #   load          node 1's write throughput (Create+Remove pairs, build/bench/loadgen) while
 #                 the others mirror, and ZooKeeper's requests (mntr zk_packets_received, all
 #                 three servers) and CPU per write, per mirroring node;
@@ -19,7 +21,7 @@
 #
 # Usage: bench/scale.sh          (make bench-tools and build/zkswarmd first; root)
 # Env: SCALE_NS (default "1 10 50"), SCALE_VOLUMES (10000), SCALE_ROUNDS (propagation
-#      rounds, 20), SCALE_SECS (throughput run, 5), SCALE_OUTAGE_S (30), SCALE_SESSION_MS
+#      rounds, 20), SCALE_PAUSE_MS (between rounds, 300), SCALE_SECS (throughput run, 5), SCALE_OUTAGE_S (30), SCALE_SESSION_MS
 #      (10000), SCALE_ZK_PORT (client ports P..P+2, default 2230), SCALE_PEER_BASE (quorum
 #      ports Q..Q+2 and election ports Q+100..; default 32230), SCALE_ZK_HEAP (1g),
 #      SCALE_OUT (also write the report there), SCALE_KEEP=1 (keep the work directory),
@@ -42,6 +44,7 @@ PROBE=$top/bench/scale_probe.py
 NS=${SCALE_NS:-1 10 50}
 VOLS=${SCALE_VOLUMES:-10000}
 ROUNDS=${SCALE_ROUNDS:-20}
+PAUSE=${SCALE_PAUSE_MS:-300}
 SECS=${SCALE_SECS:-5}
 OUTAGE=${SCALE_OUTAGE_S:-30}
 SESSION=${SCALE_SESSION_MS:-10000}
@@ -210,7 +213,7 @@ small_tree() {
 	for i in $(seq "$n"); do socks+=("$(nd "$i")/s.sock"); done
 	uptime_rec "propagation N=$n"
 	if [ "$n" -gt 1 ]; then
-		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --node-id s1 --prefix "p$n" "${socks[@]}")
+		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --pause-ms "$PAUSE" --node-id s1 --prefix "p$n" "${socks[@]}")
 		rec "$(jq -c --argjson n "$n" --argjson l "$(load1)" '{key: "prop", n: $n, volume: (.volume_ms | sort), lease: (.lease_ms | sort), missing, sweep_ms, load1: $l}' <<<"$out")"
 	fi
 	# idle: heartbeats only
@@ -347,6 +350,8 @@ base_n=$(echo "$NS" | awk '{ print $1 }')
 report() {
 	echo "### Propagation (ms from the write's start on node 1 until each other node's mirror shows it)"
 	echo
+	echo "Each write on its own: rounds ${PAUSE} ms apart, daemons' MIRROR_PACE_MS ${MIRROR_PACE_MS:-100, the default}."
+	echo
 	echo "| N | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll sweep |"
 	echo "|---|---|---|---|---|---|"
 	for n in $NS; do
@@ -399,7 +404,7 @@ report() {
 	q 'select(.key == "uptime") | "- \(.at): \(.uptime)"'
 	echo
 	[ -z "${SCALE_PRIOR:-}" ] || echo "Records marked prior (those of the parts not run now: $(jq -r 'select(.prior) | .key' "$R" | sort -u | paste -sd' ')) come from an earlier run, $SCALE_PRIOR."
-	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\"; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
+	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\" SCALE_PAUSE_MS=$PAUSE MIRROR_PACE_MS=${MIRROR_PACE_MS:-100}; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
 	echo "$LOAD_START at the start, $LOAD_END at the end; daemon $(git describe --always --dirty 2>/dev/null)."
 }
 

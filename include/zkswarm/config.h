@@ -45,6 +45,7 @@ struct zks_config {
 	int vxlan_port;
 	int reaper_grace_ms;
 	int session_timeout_ms;
+	int mirror_pace_ms;
 	char *dns_listen;	    /* "" = no DNS listener; else a loopback "ip:port" */
 	char *dns_networks;	    /* "on" or "off": DNS on the local networks' gateways */
 	char *dns_domain;	    /* the zone the DNS server answers, "zkswarm." */

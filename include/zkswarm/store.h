@@ -71,6 +71,8 @@ struct zks_store_status {
 	uint64_t connects;	 /* connections established (reconnects included) */
 	uint64_t resyncs;	 /* whole-tree reads of the mirror (each new session, ...) */
 	uint64_t catchups;	 /* reconnects with the session kept, caught up by its events */
+	uint64_t child_reads;	 /* children re-read for child events (watches that fired) */
+	uint64_t paced;		 /* child events held back by pacing (mirror_pace_ms) */
 	size_t mirror_nodes;	 /* znodes in the mirror */
 	int64_t probe_rtt_us;	 /* the last probe's round trip (ZooKeeper), -1: none */
 };
@@ -250,6 +252,12 @@ struct zks_zk_config {
 	const char *const *empty_parents;
 	/* Patterns, as above, of nodes that never have children: their data alone is read. */
 	const char *const *leaves;
+	/*
+	 * A node's children, re-read for a child event, are not re-read again for
+	 * mirror_pace_ms (0: at once): a burst of changes under one parent costs each mirror
+	 * one read per pace instead of one per change (docs/DESIGN.md, "Pacing").
+	 */
+	int mirror_pace_ms;
 	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by

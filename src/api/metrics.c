@@ -173,6 +173,14 @@ static void render_store(struct text *t, struct zks_store *store)
 	    "# TYPE zkswarm_mirror_catchups_total counter\nzkswarm_mirror_catchups_total %llu\n",
 	    (unsigned long long)st.catchups);
 	put(t,
+	    "# HELP zkswarm_mirror_child_reads_total Children re-read by the mirror for child events.\n"
+	    "# TYPE zkswarm_mirror_child_reads_total counter\nzkswarm_mirror_child_reads_total %llu\n",
+	    (unsigned long long)st.child_reads);
+	put(t,
+	    "# HELP zkswarm_mirror_paced_total Child events whose re-read waited for MIRROR_PACE_MS.\n"
+	    "# TYPE zkswarm_mirror_paced_total counter\nzkswarm_mirror_paced_total %llu\n",
+	    (unsigned long long)st.paced);
+	put(t,
 	    "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
 	    "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
 	    (double)st.disconnected_ms / 1000);

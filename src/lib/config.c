@@ -75,6 +75,10 @@ static const struct setting settings[] = {
 	{"ZK_SESSION_TIMEOUT_MS", "zk-session-timeout-ms", "10000",
 	 "ZooKeeper session timeout: how long a dead node keeps its leases",
 	 INT(session_timeout_ms, 1000, 600000)},
+	{"MIRROR_PACE_MS", "mirror-pace-ms", "100",
+	 "a burst of changes under one parent is re-read by this node's mirror at most once per "
+	 "this many ms (0: at every change)",
+	 INT(mirror_pace_ms, 0, 1000)},
 	{"LOG_LEVEL", "log-level", "info", "error, warn, info or debug", STRING(log_level),
 	 .check = check_log_level},
 	{"SOCKET", "socket", ZKS_DEFAULT_SOCKET, "unix socket the engine connects to",

@@ -80,12 +80,14 @@
 #define ZK_EVENT_REFRESH (-100)	  /* a re-read of a path written or deleted */
 #define ZK_EVENT_CAUGHT_UP (-101) /* a catch-up's marker: every re-sent watch has fired */
 #define ZK_COALESCE_SCAN 256	  /* queued events looked at for a later re-read of a parent */
+#define ZK_PACE_SLOTS 64	  /* parents whose last re-read of children is remembered */
 
 struct zk_event {
 	struct zk_event *next;
 	int type;
 	char *path;	/* relative to the root */
 	uint64_t token; /* ZK_EVENT_CAUGHT_UP: the catch-up it ends */
+	bool paced;	/* held back by pacing (counted once) */
 };
 
 struct session_cb {
@@ -138,6 +140,7 @@ struct zk_store {
 	size_t nempty;
 	char **leaves; /* cfg->leaves: data read, children neither read nor watched */
 	size_t nleaves;
+	int pace_ms; /* cfg->mirror_pace_ms */
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -164,7 +167,13 @@ struct zk_store {
 	uint64_t events_done; /* events the worker read (for the catch-up's log line) */
 	uint64_t catchup_events0;
 	uint64_t resyncs, catchups;
-	int read_again;	 /* tries of the head event whose read failed with the connection */
+	uint64_t child_reads, paced_events; /* child events read; held back by pacing */
+	int read_again; /* tries of the head event whose read failed with the connection */
+	/* The latest children re-reads for child events (pacing): path and start, ms. */
+	struct paced_read {
+		char *path;
+		int64_t at;
+	} paced[ZK_PACE_SLOTS];
 	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
 	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
@@ -1339,6 +1348,39 @@ static bool covered_later_locked(const struct zk_store *s, const struct zk_event
 	return false;
 }
 
+/*
+ * Pacing: when a child event's re-read of rel's children may start (<= now: at once).
+ * ZooKeeper's watches fire once, so while a read waits its turn the changes of a burst
+ * gather into the one event (or into later ones, which covered_later_locked skips).
+ */
+static int64_t paced_until_locked(const struct zk_store *s, const char *rel)
+{
+	for (size_t i = 0; i < ZK_PACE_SLOTS && s->paced[i].path != NULL; i++)
+		if (strcmp(s->paced[i].path, rel) == 0)
+			return s->paced[i].at + s->pace_ms;
+	return 0;
+}
+
+/* rel's children are read again now: its slot, or the one read longest ago, says so. */
+static void paced_note_locked(struct zk_store *s, const char *rel, int64_t now)
+{
+	size_t pick = 0;
+
+	for (size_t i = 0; i < ZK_PACE_SLOTS; i++) {
+		if (s->paced[i].path == NULL || strcmp(s->paced[i].path, rel) == 0) {
+			pick = i;
+			break;
+		}
+		if (s->paced[i].at < s->paced[pick].at)
+			pick = i;
+	}
+	if (s->paced[pick].path == NULL || strcmp(s->paced[pick].path, rel) != 0) {
+		free(s->paced[pick].path);
+		s->paced[pick].path = xstrdup(rel);
+	}
+	s->paced[pick].at = now;
+}
+
 /* The oldest queued event, as one step of the mirror. */
 static void worker_event_locked(struct zk_store *s)
 {
@@ -1350,6 +1392,20 @@ static void worker_event_locked(struct zk_store *s)
 	if (ev->type == ZK_EVENT_CAUGHT_UP) {
 		worker_caught_up_locked(s, ev->token);
 	} else if (!covered_later_locked(s, ev)) {
+		if (ev->type == ZOO_CHILD_EVENT && s->pace_ms > 0) {
+			int64_t now = zks_now_ms(), until = paced_until_locked(s, ev->path);
+
+			if (until > now) { /* kept at the head; queued events wake us early */
+				s->paced_events += !ev->paced;
+				ev->paced = true;
+				deadline_after(&deadline, until - now);
+				pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+				return;
+			}
+			paced_note_locked(s, ev->path, now);
+		}
+		if (ev->type == ZOO_CHILD_EVENT)
+			s->child_reads++;
 		pthread_mutex_unlock(&s->lock);
 		zks_mirror_step_begin(s->mirror);
 		r = process_event(s, ev);
@@ -1877,6 +1933,8 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->connects = s->connects;
 	out->resyncs = s->resyncs;
 	out->catchups = s->catchups;
+	out->child_reads = s->child_reads;
+	out->paced = s->paced_events;
 	pthread_mutex_unlock(&s->lock);
 	out->mirror_synced = zks_mirror_synced(s->mirror);
 	out->mirror_nodes = zks_mirror_count(s->mirror);
@@ -1965,6 +2023,8 @@ static void free_store(struct zk_store *s)
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
 	zks_free_strv(s->leaves, s->nleaves);
+	for (size_t i = 0; i < ZK_PACE_SLOTS; i++)
+		free(s->paced[i].path);
 	free(s->session_file);
 	if (s->auth != NULL)
 		explicit_bzero(s->auth, strlen(s->auth));
@@ -2015,6 +2075,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->auth = cfg->auth ? xstrdup(cfg->auth) : NULL;
 	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
 	s->unmirrored = cfg->unmirrored;
+	s->pace_ms = cfg->mirror_pace_ms > 0 ? cfg->mirror_pace_ms : 0;
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);
