@@ -20,6 +20,7 @@ static const char *const env_names[] = {
 	"ZK_ROOT",
 	"NODE_ID",
 	"ZK_SESSION_TIMEOUT_MS",
+	"MIRROR_PACE_MS",
 	"LOG_LEVEL",
 	"SOCKET",
 	"DATA_DIR",
@@ -134,6 +135,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.zk_root, "/zkswarm");
 	assert_string_equal(cfg.zk_root, ZKS_DEFAULT_ZK_ROOT);
 	assert_int_equal(cfg.session_timeout_ms, 10000);
+	assert_int_equal(cfg.mirror_pace_ms, 100);
 	assert_string_equal(cfg.log_level, "info");
 	assert_string_equal(cfg.socket_path, "/run/docker/plugins/zkswarm.sock");
 	assert_string_equal(cfg.socket_path, ZKS_DEFAULT_SOCKET);
@@ -190,6 +192,7 @@ static void test_numbers_at_their_bounds(void **state)
 		{"REAPER_GRACE_MS", "0", "1", "2147483647", "2147483648", "from 1 to 2147483647"},
 		{"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
 		{"DNS_TTL", "-1", "0", "3600", "3601", "from 0 to 3600"},
+		{"MIRROR_PACE_MS", "-1", "0", "1000", "1001", "from 0 to 1000"},
 	};
 
 	(void)state;
