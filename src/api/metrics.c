@@ -152,34 +152,32 @@ static void render_store(struct text *t, struct zks_store *store)
 	struct zks_census census;
 
 	store_status(store, &st);
+	const struct {
+		const char *name, *help;
+		unsigned long long value;
+	} counters[] = {
+		{"zkswarm_zookeeper_sessions_total",
+		 "ZooKeeper sessions established (a new one after each expiry).", st.sessions},
+		{"zkswarm_zookeeper_connects_total",
+		 "Connections to ZooKeeper (reconnects included).", st.connects},
+		{"zkswarm_mirror_resyncs_total",
+		 "Whole-tree reads of the mirror (a new session, a failed re-read).", st.resyncs},
+		{"zkswarm_mirror_catchups_total",
+		 "Reconnects with the session kept, caught up from its watch events alone.",
+		 st.catchups},
+		{"zkswarm_mirror_child_reads_total",
+		 "Children re-read by the mirror for child events.", st.child_reads},
+		{"zkswarm_mirror_paced_total",
+		 "Child events whose re-read waited for MIRROR_PACE_MS.", st.paced},
+	};
+
 	put(t,
 	    "# HELP zkswarm_zookeeper_connected 1 while the ZooKeeper session is connected.\n"
 	    "# TYPE zkswarm_zookeeper_connected gauge\nzkswarm_zookeeper_connected %d\n",
 	    st.state == ZKS_CONN_CONNECTED);
-	put(t,
-	    "# HELP zkswarm_zookeeper_sessions_total ZooKeeper sessions established (a new one after each expiry).\n"
-	    "# TYPE zkswarm_zookeeper_sessions_total counter\nzkswarm_zookeeper_sessions_total %llu\n",
-	    (unsigned long long)st.sessions);
-	put(t,
-	    "# HELP zkswarm_zookeeper_connects_total Connections to ZooKeeper (reconnects included).\n"
-	    "# TYPE zkswarm_zookeeper_connects_total counter\nzkswarm_zookeeper_connects_total %llu\n",
-	    (unsigned long long)st.connects);
-	put(t,
-	    "# HELP zkswarm_mirror_resyncs_total Whole-tree reads of the mirror (a new session, a failed re-read).\n"
-	    "# TYPE zkswarm_mirror_resyncs_total counter\nzkswarm_mirror_resyncs_total %llu\n",
-	    (unsigned long long)st.resyncs);
-	put(t,
-	    "# HELP zkswarm_mirror_catchups_total Reconnects with the session kept, caught up from its watch events alone.\n"
-	    "# TYPE zkswarm_mirror_catchups_total counter\nzkswarm_mirror_catchups_total %llu\n",
-	    (unsigned long long)st.catchups);
-	put(t,
-	    "# HELP zkswarm_mirror_child_reads_total Children re-read by the mirror for child events.\n"
-	    "# TYPE zkswarm_mirror_child_reads_total counter\nzkswarm_mirror_child_reads_total %llu\n",
-	    (unsigned long long)st.child_reads);
-	put(t,
-	    "# HELP zkswarm_mirror_paced_total Child events whose re-read waited for MIRROR_PACE_MS.\n"
-	    "# TYPE zkswarm_mirror_paced_total counter\nzkswarm_mirror_paced_total %llu\n",
-	    (unsigned long long)st.paced);
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+		put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name,
+		    counters[i].help, counters[i].name, counters[i].name, counters[i].value);
 	put(t,
 	    "# HELP zkswarm_zookeeper_disconnected_seconds How long the session has been cut off.\n"
 	    "# TYPE zkswarm_zookeeper_disconnected_seconds gauge\nzkswarm_zookeeper_disconnected_seconds %.3f\n",
