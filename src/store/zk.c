@@ -1280,7 +1280,6 @@ static void catchup_done(int rc, const struct Stat *st, const void *data)
 static void worker_catchup_locked(struct zk_store *s)
 {
 	struct catchup_call *cc = xcalloc(1, sizeof(*cc));
-	cleanup_free char *root = xstrdup(s->root);
 	int rc = ZINVALIDSTATE;
 
 	s->need_catchup = false;
@@ -1292,7 +1291,7 @@ static void worker_catchup_locked(struct zk_store *s)
 	pthread_mutex_unlock(&s->lock);
 	pthread_rwlock_rdlock(&s->handle_lock);
 	if (s->zh != NULL)
-		rc = zoo_aexists(s->zh, root, 0, catchup_done, cc);
+		rc = zoo_aexists(s->zh, s->root, 0, catchup_done, cc); /* a setting: fixed */
 	pthread_rwlock_unlock(&s->handle_lock);
 	pthread_mutex_lock(&s->lock);
 	if (rc != ZOK) {
