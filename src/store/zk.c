@@ -25,9 +25,12 @@
  * watches are more volumes a mirror can hold.
  *
  * Events wait in the queue while the connection is down (their reads would
- * fail).  A read of the worker that fails all the same may leave its node
- * unwatched, so it makes the next sync a full resync (mirror_whole), unless
- * it was the event's first read, which is read again once connected.
+ * fail), and a child event waits at its head while its node's children were
+ * re-read for another less than cfg->mirror_pace_ms ago (pacing: the one-shot
+ * watch gathers a burst's changes meanwhile; docs/DESIGN.md, "Pacing").  A
+ * read of the worker that fails all the same may leave its node unwatched, so
+ * it makes the next sync a full resync (mirror_whole), unless it was the
+ * event's first read, which is read again once connected.
  *
  * Every answer ZooKeeper gives on the session, on whichever thread, moves
  * the fencing clock (last_contact) to the answered request's send time.
