@@ -136,6 +136,7 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.empty_parents = zks_empty_parents,
 		.leaves = zks_leaves,
 		.mirror_pace_ms = cfg->mirror_pace_ms,
+		.mirror_pace_max_ms = cfg->mirror_pace_max_ms,
 	};
 
 	if (zks_mkdir_p(cfg->state_dir, 0700, err) < 0 || lock_state_dir(cfg->state_dir, err) < 0)

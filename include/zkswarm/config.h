@@ -46,6 +46,7 @@ struct zks_config {
 	int reaper_grace_ms;
 	int session_timeout_ms;
 	int mirror_pace_ms;
+	int mirror_pace_max_ms;
 	char *dns_listen;	    /* "" = no DNS listener; else a loopback "ip:port" */
 	char *dns_networks;	    /* "on" or "off": DNS on the local networks' gateways */
 	char *dns_domain;	    /* the zone the DNS server answers, "zkswarm." */

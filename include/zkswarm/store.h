@@ -255,9 +255,12 @@ struct zks_zk_config {
 	/*
 	 * A node's children, re-read for a child event, are not re-read again for
 	 * mirror_pace_ms (0: at once): a burst of changes under one parent costs each mirror
-	 * one read per pace instead of one per change (docs/DESIGN.md, "Pacing").
+	 * one read per pace instead of one per change (docs/DESIGN.md, "Pacing").  While the
+	 * burst goes on, the pace doubles at each re-read, up to mirror_pace_max_ms (not
+	 * above mirror_pace_ms: it stays); a change after a quiet pace sets it back.
 	 */
 	int mirror_pace_ms;
+	int mirror_pace_max_ms;
 	/*
 	 * No mirror: the store reads and watches nothing by itself, cached reads find nothing
 	 * and the mirror never says synced.  For a short-lived client that decides by

@@ -79,6 +79,10 @@ static const struct setting settings[] = {
 	 "a burst of changes under one parent is re-read by this node's mirror at most once per "
 	 "this many ms (0: at every change)",
 	 INT(mirror_pace_ms, 0, 1000)},
+	{"MIRROR_PACE_MAX_MS", "mirror-pace-max-ms", "1000",
+	 "while a parent's children keep changing, its pace doubles at each re-read up to this "
+	 "many ms, the longest a change in a burst waits (at most MIRROR_PACE_MS: it stays)",
+	 INT(mirror_pace_max_ms, 0, 10000)},
 	{"LOG_LEVEL", "log-level", "info", "error, warn, info or debug", STRING(log_level),
 	 .check = check_log_level},
 	{"SOCKET", "socket", ZKS_DEFAULT_SOCKET, "unix socket the engine connects to",

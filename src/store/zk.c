@@ -26,8 +26,10 @@
  *
  * Events wait in the queue while the connection is down (their reads would
  * fail), and a child event waits at its head while its node's children were
- * re-read for another less than cfg->mirror_pace_ms ago (pacing: the one-shot
- * watch gathers a burst's changes meanwhile; docs/DESIGN.md, "Pacing").  A
+ * re-read for another less than its pace ago (pacing: the one-shot watch
+ * gathers a burst's changes meanwhile; docs/DESIGN.md, "Pacing").  The pace is
+ * cfg->mirror_pace_ms, doubled at each re-read while the burst goes on, up to
+ * cfg->mirror_pace_max_ms.  A
  * read of the worker that fails all the same may leave its node unwatched, so
  * it makes the next sync a full resync (mirror_whole), unless it was the
  * event's first read, which is read again once connected.
@@ -143,7 +145,8 @@ struct zk_store {
 	size_t nempty;
 	char **leaves; /* cfg->leaves: data read, children neither read nor watched */
 	size_t nleaves;
-	int pace_ms; /* cfg->mirror_pace_ms */
+	int pace_ms;	 /* cfg->mirror_pace_ms */
+	int pace_max_ms; /* cfg->mirror_pace_max_ms, at least pace_ms */
 
 	pthread_rwlock_t handle_lock; /* 1 */
 	zhandle_t *zh;
@@ -172,10 +175,14 @@ struct zk_store {
 	uint64_t resyncs, catchups;
 	uint64_t child_reads, paced_events; /* child events read; held back by pacing */
 	int read_again; /* tries of the head event whose read failed with the connection */
-	/* The latest children re-reads for child events (pacing): path and start, ms. */
+	/*
+	 * The latest children re-reads for child events (pacing): path, start (ms), and the
+	 * pace until the next (pace_ms, doubled by each re-read of an event that waited).
+	 */
 	struct paced_read {
 		char *path;
 		int64_t at;
+		int pace;
 	} paced[ZK_PACE_SLOTS];
 	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
 	bool stopping;	 /* store_stop began: no new request, the worker ends */
@@ -1351,36 +1358,42 @@ static bool covered_later_locked(const struct zk_store *s, const struct zk_event
 }
 
 /*
- * Pacing: when a child event's re-read of rel's children may start (<= now: at once).
- * ZooKeeper's watches fire once, so while a read waits its turn the changes of a burst
- * gather into the one event (or into later ones, which covered_later_locked skips).
+ * Pacing: rel's slot, or a new one (taking that of the parent read longest ago) that lets
+ * the read start at once.  ZooKeeper's watches fire once, so while a read waits its turn
+ * the changes of a burst gather into the one event (or into later ones, which
+ * covered_later_locked skips).
  */
-static int64_t paced_until_locked(const struct zk_store *s, const char *rel)
+static struct paced_read *paced_slot_locked(struct zk_store *s, const char *rel)
 {
-	for (size_t i = 0; i < ZK_PACE_SLOTS && s->paced[i].path != NULL; i++)
-		if (strcmp(s->paced[i].path, rel) == 0)
-			return s->paced[i].at + s->pace_ms;
-	return 0;
-}
-
-/* rel's children are read again now: its slot, or the one read longest ago, says so. */
-static void paced_note_locked(struct zk_store *s, const char *rel, int64_t now)
-{
-	size_t pick = 0;
+	struct paced_read *pick = &s->paced[0];
 
 	for (size_t i = 0; i < ZK_PACE_SLOTS; i++) {
-		if (s->paced[i].path == NULL || strcmp(s->paced[i].path, rel) == 0) {
-			pick = i;
+		struct paced_read *p = &s->paced[i];
+
+		if (p->path != NULL && strcmp(p->path, rel) == 0)
+			return p;
+		if (p->path == NULL) {
+			pick = p;
 			break;
 		}
-		if (s->paced[i].at < s->paced[pick].at)
-			pick = i;
+		if (p->at < pick->at)
+			pick = p;
 	}
-	if (s->paced[pick].path == NULL || strcmp(s->paced[pick].path, rel) != 0) {
-		free(s->paced[pick].path);
-		s->paced[pick].path = xstrdup(rel);
-	}
-	s->paced[pick].at = now;
+	free(pick->path);
+	*pick = (struct paced_read){.path = xstrdup(rel), .at = 0, .pace = s->pace_ms};
+	return pick;
+}
+
+/*
+ * rel's children are read again now.  An event that waited came within the pace: the
+ * burst goes on, and the pace doubles up to pace_max_ms; one that did not came after a
+ * quiet pace, which sets it back.
+ */
+static void paced_read_now(struct zk_store *s, struct paced_read *p, bool waited, int64_t now)
+{
+	p->pace =
+		waited ? (p->pace > s->pace_max_ms / 2 ? s->pace_max_ms : p->pace * 2) : s->pace_ms;
+	p->at = now;
 }
 
 /* The oldest queued event, as one step of the mirror. */
@@ -1395,7 +1408,8 @@ static void worker_event_locked(struct zk_store *s)
 		worker_caught_up_locked(s, ev->token);
 	} else if (!covered_later_locked(s, ev)) {
 		if (ev->type == ZOO_CHILD_EVENT && s->pace_ms > 0) {
-			int64_t now = zks_now_ms(), until = paced_until_locked(s, ev->path);
+			struct paced_read *p = paced_slot_locked(s, ev->path);
+			int64_t now = zks_now_ms(), until = p->at + p->pace;
 
 			if (until > now) { /* kept at the head; queued events wake us early */
 				s->paced_events += !ev->paced;
@@ -1404,7 +1418,7 @@ static void worker_event_locked(struct zk_store *s)
 				pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
 				return;
 			}
-			paced_note_locked(s, ev->path, now);
+			paced_read_now(s, p, ev->paced, now);
 		}
 		if (ev->type == ZOO_CHILD_EVENT)
 			s->child_reads++;
@@ -2078,6 +2092,8 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	s->acl = s->auth ? &ZOO_CREATOR_ALL_ACL : &ZOO_OPEN_ACL_UNSAFE;
 	s->unmirrored = cfg->unmirrored;
 	s->pace_ms = cfg->mirror_pace_ms > 0 ? cfg->mirror_pace_ms : 0;
+	s->pace_max_ms =
+		cfg->mirror_pace_max_ms > s->pace_ms ? cfg->mirror_pace_max_ms : s->pace_ms;
 	for (const char *const *p = cfg->skeleton; p && *p; p++) {
 		s->skeleton = xrealloc(s->skeleton, (s->nskeleton + 1) * sizeof(char *));
 		s->skeleton[s->nskeleton++] = xstrdup(*p);

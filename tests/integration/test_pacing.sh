@@ -2,16 +2,20 @@
 # Integration: pacing of the mirror (MIRROR_PACE_MS; docs/DESIGN.md, "Pacing").
 #
 # Another client writes 300 volume records, one transaction each, 20 ms apart (6 s), while
-# np (MIRROR_PACE_MS=250) and n0 (MIRROR_PACE_MS=0) mirror them; the metrics of each count
-# the children it re-read for child events and the events that waited.
+# three daemons mirror them: np (MIRROR_PACE_MS=250, MIRROR_PACE_MAX_MS=2000: the pace grows
+# while the burst goes on), nf (250 and 250: it stays) and n0 (MIRROR_PACE_MS=0); the metrics
+# of each count the children it re-read for child events and the events that waited.
 #
-# - Both converge: each lists every volume, the same list.
-# - np listed /volumes at most once per 250 ms: its re-reads for child events are at most
-#   (the time from the burst's start until it listed them all) / 250 ms + 2, fewer than
-#   n0's (which re-reads at each event it gets), and some events waited.
-# - An isolated change, more than 250 ms after the last, is read at once: no event waits.
+# - All converge: each lists every volume, the same list.
+# - np and nf listed /volumes at most once per 250 ms: their re-reads for child events are at
+#   most (the time from the burst's start until each listed them all) / 250 ms + 2; nf's are
+#   fewer than n0's (which re-reads at each event it gets), and some events waited.
+# - np's pace grew: it re-read fewer times than nf.
+# - Two isolated changes, the first more than np's longest pace after the burst, the second
+#   1 s after the first: both read at once (the quiet set np's pace back to 250): no event
+#   waits.
 #
-# Env: ZKSWARMD, ZK_PORT (default 2219), METRICS_BASE (default 9396: np's, and n0's + 1).
+# Env: ZKSWARMD, ZK_PORT (default 2219), METRICS_BASE (default 9396: np's; nf's + 1, n0's + 2).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -22,18 +26,20 @@ ZK_PORT=${ZK_PORT:-2219}
 MB=${METRICS_BASE:-9396}
 SESSION_MS=10000
 PACE=250
+PACE_MAX=2000
 WRITES=300
 ROOT=/zkswarm-it # daemon.sh's
 T=$(mktemp -d /tmp/zkswarm-pacing.XXXXXX)
 on_exit "rm -rf '$T'"
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 . "$top/tests/integration/daemon.sh"
-on_exit "stop_node np KILL; stop_node n0 KILL"
+on_exit "stop_node np KILL; stop_node nf KILL; stop_node n0 KILL"
 now_ms() { date +%s%3N; }
-# metric NODE NAME: its value in NODE's /metrics (np: port MB, n0: MB + 1)
+# metric NODE NAME: its value in NODE's /metrics (np: port MB, nf: MB + 1, n0: MB + 2)
 metric() {
 	local port=$MB
-	[ "$1" = np ] || port=$((MB + 1))
+	[ "$1" = nf ] && port=$((MB + 1))
+	[ "$1" = n0 ] && port=$((MB + 2))
 	curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 listed() { call "$1" VolumeDriver.List '{}' | jq -r '[.Volumes[].Name] | sort | join(" ")'; }
@@ -59,42 +65,55 @@ write() {
 t_begin "setup"
 assert_ok "ZooKeeper starts" env ZK_EXTRA_CFG=forceSync=no "$top/scripts/zk.sh" start "$T/zk" \
 	--port "$ZK_PORT" --tick 500 || exit 1
-assert_ok "np starts (MIRROR_PACE_MS=$PACE)" start_node np MIRROR_PACE_MS=$PACE \
-	METRICS_ADDR=127.0.0.1:$MB || exit 1
+assert_ok "np starts (MIRROR_PACE_MS=$PACE, MIRROR_PACE_MAX_MS=$PACE_MAX)" start_node np \
+	MIRROR_PACE_MS=$PACE MIRROR_PACE_MAX_MS=$PACE_MAX METRICS_ADDR=127.0.0.1:$MB || exit 1
+assert_ok "nf starts (MIRROR_PACE_MS=$PACE, MIRROR_PACE_MAX_MS=$PACE)" start_node nf \
+	MIRROR_PACE_MS=$PACE MIRROR_PACE_MAX_MS=$PACE METRICS_ADDR=127.0.0.1:$((MB + 1)) || exit 1
 assert_ok "n0 starts (MIRROR_PACE_MS=0)" start_node n0 MIRROR_PACE_MS=0 \
-	METRICS_ADDR=127.0.0.1:$((MB + 1)) || exit 1
+	METRICS_ADDR=127.0.0.1:$((MB + 2)) || exit 1
 wait_until 30 "np creates the seed volume" call np VolumeDriver.Create '{"Name":"seed"}'
+wait_until 30 "nf lists it" lists nf 1
 wait_until 30 "n0 lists it" lists n0 1
-wait_until 10 "np's metrics answer" sh -c "curl -sf --max-time 5 http://127.0.0.1:$MB/metrics >/dev/null"
+for port in $MB $((MB + 1)) $((MB + 2)); do
+	wait_until 10 "the metrics on :$port answer" \
+		sh -c "curl -sf --max-time 5 http://127.0.0.1:$port/metrics >/dev/null"
+done
 
 t_begin "a burst of $WRITES writes, 20 ms apart"
-rp0=$(metric np zkswarm_mirror_child_reads_total) wp0=$(metric np zkswarm_mirror_paced_total)
-r00=$(metric n0 zkswarm_mirror_child_reads_total)
+reads() { metric "$1" zkswarm_mirror_child_reads_total; }
+rp0=$(reads np) rf0=$(reads nf) r00=$(reads n0) wf0=$(metric nf zkswarm_mirror_paced_total)
 t0=$(now_ms)
 assert_ok "another client writes $WRITES volume records" write 1 "$WRITES" 0.02
+wait_until 60 "nf lists all $((WRITES + 1))" lists nf $((WRITES + 1))
+tf=$(now_ms)
 wait_until 60 "np lists all $((WRITES + 1))" lists np $((WRITES + 1))
 t1=$(now_ms)
 wait_until 60 "n0 lists all $((WRITES + 1))" lists n0 $((WRITES + 1))
 assert_eq "$(listed np)" "$(listed n0)" "np and n0 list the same volumes"
-rp=$(($(metric np zkswarm_mirror_child_reads_total) - rp0))
-wp=$(($(metric np zkswarm_mirror_paced_total) - wp0))
-r0=$(($(metric n0 zkswarm_mirror_child_reads_total) - r00))
+assert_eq "$(listed nf)" "$(listed n0)" "nf and n0 list the same volumes"
+rp=$(($(reads np) - rp0)) rf=$(($(reads nf) - rf0)) r0=$(($(reads n0) - r00))
+wf=$(($(metric nf zkswarm_mirror_paced_total) - wf0))
+echo "    re-reads for child events: np $rp in $((t1 - t0)) ms; nf $rf in $((tf - t0)) ms" \
+	"($wf events waited); n0 $r0"
 bound=$(((t1 - t0) / PACE + 2))
-echo "    np: $rp re-reads for child events ($wp events waited) in $((t1 - t0)) ms; n0: $r0"
 assert_ok "np re-read children at most once per $PACE ms ($rp <= $bound)" test "$rp" -le "$bound"
-assert_ok "np re-read fewer than n0 ($rp < $r0)" test "$rp" -lt "$r0"
-assert_ok "some of np's events waited ($wp)" test "$wp" -ge 1
+bound=$(((tf - t0) / PACE + 2))
+assert_ok "nf re-read children at most once per $PACE ms ($rf <= $bound)" test "$rf" -le "$bound"
+assert_ok "nf re-read fewer than n0 ($rf < $r0)" test "$rf" -lt "$r0"
+assert_ok "some of nf's events waited ($wf)" test "$wf" -ge 1
 assert_eq "$(metric n0 zkswarm_mirror_paced_total)" 0 "n0 (pace 0) never waits"
+assert_ok "np's pace grew in the burst: it re-read fewer than nf ($rp < $rf)" test "$rp" -lt "$rf"
 
-t_begin "an isolated change"
-# np's last re-read of /volumes began before t1, when it listed the burst's last record;
-# nothing has changed under /volumes since.
-t_quiet=$((t1 + 2 * PACE))
+t_begin "isolated changes after the burst"
+# np's last re-read of /volumes began before t1, when it listed the burst's last record,
+# and its pace is at most PACE_MAX; nothing has changed under /volumes since.
+t_quiet=$((t1 + PACE_MAX + 500))
 for _ in $(seq 100); do [ "$(now_ms)" -gt "$t_quiet" ] && break; sleep 0.05; done
 wp1=$(metric np zkswarm_mirror_paced_total)
-assert_ok "another client writes one more record" write $((WRITES + 1)) 1 0
-wait_until 30 "np lists it" lists np $((WRITES + 2))
-assert_eq "$(metric np zkswarm_mirror_paced_total)" "$wp1" "it was read at once: no event waited"
+assert_ok "another client writes two more records, 1 s apart" write $((WRITES + 1)) 2 1
+wait_until 30 "np lists them" lists np $((WRITES + 3))
+assert_eq "$(metric np zkswarm_mirror_paced_total)" "$wp1" \
+	"both were read at once (np's pace was back to $PACE ms): no event waited"
 
 check_sanitizer_logs
 t_summary

@@ -21,6 +21,7 @@ static const char *const env_names[] = {
 	"NODE_ID",
 	"ZK_SESSION_TIMEOUT_MS",
 	"MIRROR_PACE_MS",
+	"MIRROR_PACE_MAX_MS",
 	"LOG_LEVEL",
 	"SOCKET",
 	"DATA_DIR",
@@ -136,6 +137,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.zk_root, ZKS_DEFAULT_ZK_ROOT);
 	assert_int_equal(cfg.session_timeout_ms, 10000);
 	assert_int_equal(cfg.mirror_pace_ms, 100);
+	assert_int_equal(cfg.mirror_pace_max_ms, 1000);
 	assert_string_equal(cfg.log_level, "info");
 	assert_string_equal(cfg.socket_path, "/run/docker/plugins/zkswarm.sock");
 	assert_string_equal(cfg.socket_path, ZKS_DEFAULT_SOCKET);
@@ -193,6 +195,7 @@ static void test_numbers_at_their_bounds(void **state)
 		{"DEFAULT_POOL_SIZE", "15", "16", "30", "31", "to 30"},
 		{"DNS_TTL", "-1", "0", "3600", "3601", "from 0 to 3600"},
 		{"MIRROR_PACE_MS", "-1", "0", "1000", "1001", "from 0 to 1000"},
+		{"MIRROR_PACE_MAX_MS", "-1", "0", "10000", "10001", "from 0 to 10000"},
 	};
 
 	(void)state;
