@@ -168,7 +168,9 @@ static void render_store(struct text *t, struct zks_store *store)
 		{"zkswarm_mirror_child_reads_total",
 		 "Children re-read by the mirror for child events.", st.child_reads},
 		{"zkswarm_mirror_paced_total",
-		 "Child events whose re-read waited for MIRROR_PACE_MS.", st.paced},
+		 "Child events whose re-read waited for their pace (MIRROR_PACE_MS).", st.paced},
+		{"zkswarm_mirror_moot_rereads_total",
+		 "Re-reads of this node's own writes skipped: its own delete came first.", st.moot},
 	};
 
 	put(t,

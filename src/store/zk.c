@@ -64,6 +64,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,8 @@ struct zk_event {
 	char *path;	/* relative to the root */
 	uint64_t token; /* ZK_EVENT_CAUGHT_UP: the catch-up it ends */
 	bool paced;	/* held back by pacing (counted once) */
+	bool own;	/* ZK_EVENT_REFRESH of our own write: may be in own_rereads */
+	bool moot;	/* ... and our acknowledged delete of its path made it moot */
 };
 
 struct session_cb {
@@ -184,8 +187,14 @@ struct zk_store {
 		int64_t at;
 		int pace;
 	} paced[ZK_PACE_SLOTS];
-	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
-	bool stopping;	 /* store_stop began: no new request, the worker ends */
+	/*
+	 * The queued re-reads of our own writes (ev->own), the latest of each path, in a
+	 * tsearch(3) tree ordered by path: our acknowledged delete of one makes it moot.
+	 */
+	void *own_rereads;
+	uint64_t moot_rereads; /* of those, the ones so skipped */
+	bool unmirrored;       /* cfg->unmirrored: no resync, no re-reads, nothing put */
+	bool stopping;	       /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
@@ -296,7 +305,7 @@ static bool empty_parent(const struct zk_store *s, const char *rel)
 }
 
 /* rel never has children (cfg->leaves). */
-static bool leaf(const struct zk_store *s, const char *rel)
+static bool is_leaf(const struct zk_store *s, const char *rel)
 {
 	return matches_any(s->leaves, s->nleaves, rel);
 }
@@ -426,7 +435,7 @@ static bool deleting_locked(const struct zk_store *s, const char *rel);
 
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
 
-static void queue_event_locked(struct zk_store *s, int type, const char *path)
+static struct zk_event *queue_event_locked(struct zk_store *s, int type, const char *path)
 {
 	struct zk_event *ev = xcalloc(1, sizeof(*ev));
 
@@ -438,6 +447,62 @@ static void queue_event_locked(struct zk_store *s, int type, const char *path)
 		s->head = ev;
 	s->tail = ev;
 	pthread_cond_broadcast(&s->cond);
+	return ev;
+}
+
+/*
+ * ---- re-reads of our own writes made moot by our own delete ----
+ * A node we made (or set) is re-read by the worker for its watches and exact stat.  When the
+ * worker is behind (a paced event at the head, a burst), our acknowledged delete of that node
+ * often comes first: ZooKeeper applied the delete after the write, so the node is gone, and
+ * the re-read would cost a request answered "no node".  It is skipped.  A node made there
+ * again since is read all the same: through its parent's child watch (armed, so it fires;
+ * or fired, and the parent's re-read is still to come) or through its own re-read.
+ */
+static int event_path_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct zk_event *)a)->path, ((const struct zk_event *)b)->path);
+}
+
+/* ev, just queued for our own write, is the latest re-read of its path. */
+static void own_reread_add_locked(struct zk_store *s, struct zk_event *ev)
+{
+	struct zk_event **slot = tsearch(ev, &s->own_rereads, event_path_cmp);
+
+	if (slot == NULL)
+		return; /* no memory for the node: the re-read is simply made */
+	*slot = ev;	/* replaces an older one of the path, which is then read */
+	ev->own = true;
+}
+
+/* ev leaves the queue (read now, or dropped): it can no longer be made moot. */
+static void own_reread_forget_locked(struct zk_store *s, struct zk_event *ev)
+{
+	struct zk_event **slot;
+
+	if (!ev->own)
+		return;
+	ev->own = false;
+	slot = tfind(ev, &s->own_rereads, event_path_cmp);
+	if (slot != NULL && *slot == ev)
+		tdelete(ev, &s->own_rereads, event_path_cmp);
+}
+
+/* Our delete of rel was acknowledged: its queued re-read, if any, is moot. */
+static void own_reread_moot_locked(struct zk_store *s, const char *rel)
+{
+	struct zk_event key = {.path = (char *)rel}, **slot;
+
+	slot = tfind(&key, &s->own_rereads, event_path_cmp);
+	if (slot == NULL)
+		return;
+	(*slot)->moot = true;
+	own_reread_forget_locked(s, *slot);
+}
+
+static void no_free(void *node)
+{
+	(void)node;
 }
 
 /* The session's state changed (the watcher, lock held). */
@@ -736,7 +801,7 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 	if (r != READ_DONE)
 		return r == READ_GONE ? READ_DONE : r;
 	/* Again from the data if the children fail: reading the data twice is harmless. */
-	return ephemeral || leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
+	return ephemeral || is_leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
 }
 
 /*
@@ -859,7 +924,7 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
  */
 static void resync_issue(struct resync_batch *b, const char *rel)
 {
-	bool data = !empty_parent(b->s, rel), children = !leaf(b->s, rel);
+	bool data = !empty_parent(b->s, rel), children = !is_leaf(b->s, rel);
 	size_t slots = (size_t)data + (size_t)children;
 	cleanup_free char *path = abs_path(b->s, rel);
 
@@ -1208,6 +1273,8 @@ static void run_session_callbacks_locked(struct zk_store *s)
 static void drop_events_locked(struct zk_store *s)
 {
 	s->read_again = 0;
+	tdestroy(s->own_rereads, no_free);
+	s->own_rereads = NULL;
 	while (s->head != NULL) {
 		struct zk_event *ev = s->head;
 
@@ -1404,8 +1471,11 @@ static void worker_event_locked(struct zk_store *s)
 	bool read = false;
 	int r = READ_DONE;
 
+	own_reread_forget_locked(s, ev);
 	if (ev->type == ZK_EVENT_CAUGHT_UP) {
 		worker_caught_up_locked(s, ev->token);
+	} else if (ev->moot) {
+		s->moot_rereads++;
 	} else if (!covered_later_locked(s, ev)) {
 		if (ev->type == ZOO_CHILD_EVENT && s->pace_ms > 0) {
 			struct paced_read *p = paced_slot_locked(s, ev->path);
@@ -1520,7 +1590,8 @@ static void *worker_main(void *arg)
  * An acknowledged write goes into the mirror at once (zks_mirror_apply_write: a node whose
  * parent the mirror lacks is not put), called by its completion after the events ZooKeeper
  * sent before it (see the top of this file); the worker re-reads what it created or
- * changed, for the watches and the exact stat, or the whole subtree the mirror lacks.
+ * changed, for the watches and the exact stat, or the whole subtree the mirror lacks,
+ * unless a delete of ours makes that re-read moot first (own_reread_moot_locked).
  */
 static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 			const struct Stat *stats)
@@ -1546,9 +1617,13 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 	reread = zks_mirror_apply_write(s->mirror, kept, n, set_stats, current_session(s),
 					zks_wall_ms());
 	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (reread[i] != NULL)
-			queue_event_locked(s, ZK_EVENT_REFRESH, reread[i]);
+			own_reread_add_locked(s,
+					      queue_event_locked(s, ZK_EVENT_REFRESH, reread[i]));
+		else if (kept[i].type == ZKS_OP_DELETE)
+			own_reread_moot_locked(s, kept[i].path);
+	}
 	pthread_cond_broadcast(&s->cond); /* the worker tells the change callbacks */
 	pthread_mutex_unlock(&s->lock);
 	zks_free_strv(reread, n);
@@ -1950,6 +2025,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->resyncs = s->resyncs;
 	out->catchups = s->catchups;
 	out->child_reads = s->child_reads;
+	out->moot = s->moot_rereads;
 	out->paced = s->paced_events;
 	pthread_mutex_unlock(&s->lock);
 	out->mirror_synced = zks_mirror_synced(s->mirror);
