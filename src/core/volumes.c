@@ -1262,14 +1262,36 @@ static void fill_config(struct zks_volumes *v, const char *name, struct zks_volu
 }
 
 /*
+ * The names under leases: from ZooKeeper if *authoritative (false after it if the read
+ * fails), else the mirror's.
+ */
+static void lease_names(struct zks_volumes *v, const char *leases, bool *authoritative,
+			char ***nodes, size_t *n)
+{
+	struct zks_error err;
+
+	*nodes = NULL;
+	*n = 0;
+	if (*authoritative && store_children(v->store, leases, nodes, n, &err) < 0 &&
+	    err.code != ZKS_ERR_NOT_FOUND)
+		*authoritative = false;
+	if (!*authoritative && store_cached_children(v->store, leases, nodes, n) < 0)
+		*n = 0;
+}
+
+/*
  * The volume's holders.  From the mirror, unless it is catching up while ZooKeeper answers
  * (authoritative): a mirror being resynced holds nodes of an earlier time (its saved file,
  * or before a lost connection) beside our own writes since, and could show our new lease
- * beside one another node released meanwhile, a state ZooKeeper never had.  A read that
- * fails falls back to the mirror (the answer is marked stale either way).
+ * beside one another node released meanwhile, a state ZooKeeper never had.  A synced mirror
+ * can show that too, for a moment: our own lease is put at once, while the worker's re-read
+ * of the other's release waits its turn (a paced burst ahead of it).  Two holders of a
+ * single-node volume is such a state (a lease is taken only while no other node holds one),
+ * so ZooKeeper is asked then (single_node: the volume is, and ZooKeeper is connected).  A
+ * read that fails falls back to the mirror (the answer is marked stale either way).
  */
 static void fill_holders(struct zks_volumes *v, const char *name, bool authoritative,
-			 struct zks_volume_info *info)
+			 bool single_node, struct zks_volume_info *info)
 {
 	cleanup_free char *leases = zks_path_volume_leases(name);
 	cleanup_free char *holder_path = zks_path_volume_holder(name);
@@ -1279,11 +1301,12 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 	char **nodes = NULL;
 	size_t n = 0;
 
-	if (authoritative && store_children(v->store, leases, &nodes, &n, &err) < 0 &&
-	    err.code != ZKS_ERR_NOT_FOUND)
-		authoritative = false;
-	if (!authoritative && store_cached_children(v->store, leases, &nodes, &n) < 0)
-		n = 0;
+	lease_names(v, leases, &authoritative, &nodes, &n);
+	if (!authoritative && single_node && n > 1) {
+		zks_free_strv(nodes, n);
+		authoritative = true;
+		lease_names(v, leases, &authoritative, &nodes, &n);
+	}
 	if (read_node(v, authoritative, holder_path, &hdata, NULL, &err) == 0)
 		lease_summary(hdata, &holder, NULL);
 	info->holders = n ? xcalloc(n, sizeof(*info->holders)) : NULL;
@@ -1382,6 +1405,8 @@ static int fill_info(struct zks_volumes *v, const char *name, bool with_status,
 		if (!info->corrupt)
 			info->noptions = zks_volume_options_format(&rec.r.opts, &info->options);
 		fill_holders(v, name, !status.mirror_synced && status.state == ZKS_CONN_CONNECTED,
+			     !info->corrupt && rec.r.opts.access == ZKS_ACCESS_SINGLE_NODE &&
+				     status.state == ZKS_CONN_CONNECTED,
 			     info);
 		{
 			char **held = local_ids(v, name, &nids);

@@ -1118,11 +1118,14 @@ static void test_corrupt_leases_do_not_crash(void **state)
 /*
  * A store whose mirror is catching up while ZooKeeper answers (after a restart from the saved
  * file, or a reconnect): cached reads answer from an earlier state (old), everything else
- * from the real store, and the status says connected but not synced.
+ * from the real store, and the status says connected but not synced.  Lagging: a synced
+ * mirror behind on others' changes (a paced burst ahead of their re-reads): cached reads
+ * answer from both, the real store's (our own writes, put at once) first.
  */
 struct resyncing_store {
 	struct zks_store base;
 	struct zks_store *real, *old;
+	bool lagging;
 };
 
 #define RS(s) ((struct resyncing_store *)(s))
@@ -1147,18 +1150,43 @@ static int rs_children(struct zks_store *s, const char *path, char ***names, siz
 static int rs_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
 			 struct zks_stat *st)
 {
+	if (RS(s)->lagging && store_cached_get(RS(s)->real, path, data, len, st) == 0)
+		return 0;
 	return store_cached_get(RS(s)->old, path, data, len, st);
 }
 
 static int rs_cached_children(struct zks_store *s, const char *path, char ***names, size_t *n)
 {
-	return store_cached_children(RS(s)->old, path, names, n);
+	char **mine = NULL;
+	size_t nmine = 0;
+	int r = store_cached_children(RS(s)->old, path, names, n);
+
+	if (!RS(s)->lagging || store_cached_children(RS(s)->real, path, &mine, &nmine) < 0)
+		return r;
+	if (r < 0) {
+		*names = mine;
+		*n = nmine;
+		return 0;
+	}
+	for (size_t i = 0; i < nmine; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < *n && !known; j++)
+			known = strcmp((*names)[j], mine[i]) == 0;
+		if (!known) {
+			*names = xrealloc(*names, (*n + 2) * sizeof(char *));
+			(*names)[(*n)++] = xstrdup(mine[i]);
+			(*names)[*n] = NULL;
+		}
+	}
+	zks_free_strv(mine, nmine);
+	return 0;
 }
 
 static void rs_status(struct zks_store *s, struct zks_store_status *out)
 {
 	store_status(RS(s)->real, out);
-	out->mirror_synced = false;
+	out->mirror_synced = RS(s)->lagging;
 }
 
 static void rs_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
@@ -1191,12 +1219,12 @@ static const struct zks_store_ops rs_ops = {
 };
 
 /*
- * Node C's mirror still shows node B holding single-node db (its saved file); B has released
- * it since, and C mounts it: C's Get shows C alone, as ZooKeeper has it, never C beside B.
+ * Node C's mirror still shows node B holding single-node db; B has released it since, and C
+ * mounts it: C's Get shows C alone, as ZooKeeper has it, never C beside B.  lagging: C's
+ * mirror is synced and behind (else: resyncing, from its saved file).
  */
-static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
+static void get_shows_zookeepers_holders(struct test_cluster *c, bool lagging)
 {
-	struct test_cluster *c = *state;
 	struct zks_mem_backend *ob = test_backend_new();
 	struct test_node old_b, nc;
 	struct resyncing_store *rs = xcalloc(1, sizeof(*rs));
@@ -1210,16 +1238,17 @@ static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
 	rs->base.ops = &rs_ops;
 	rs->real = nc.store;
 	rs->old = zks_store_mem_new(ob);
+	rs->lagging = lagging;
 	nc.store = &rs->base;
 	test_node_restart(&nc, c->b, false);
-	/* The old state, as the resyncing mirror has it. */
+	/* The old state, as the mirror has it. */
 	info = test_get(old_b.v, "db");
 	assert_non_null(test_info_holder(info, "node-b"));
 	test_info_free(info);
 
 	mount_ok(&nc, "db", "c2");
 	info = test_get(nc.v, "db");
-	assert_true(info->stale);
+	assert_int_equal(info->stale, !lagging);
 	assert_int_equal(info->nholders, 1);
 	assert_non_null(test_info_holder(info, "node-c"));
 	assert_true(test_info_holder(info, "node-c")->exclusive);
@@ -1230,6 +1259,17 @@ static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
 	zks_mem_backend_free(ob);
 }
 
+static void test_get_while_resyncing_shows_zookeepers_holders(void **state)
+{
+	get_shows_zookeepers_holders(*state, false);
+}
+
+/* A Get of a synced mirror that shows two holders of a single-node volume asks ZooKeeper. */
+static void test_get_of_a_lagging_mirror_shows_zookeepers_holders(void **state)
+{
+	get_shows_zookeepers_holders(*state, true);
+}
+
 /* A test with the file's fixture around it. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, test_cluster_setup, test_cluster_teardown)
 
@@ -1238,6 +1278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_create_then_get),
 		T(test_get_while_resyncing_shows_zookeepers_holders),
+		T(test_get_of_a_lagging_mirror_shows_zookeepers_holders),
 		T(test_create_is_visible_cluster_wide),
 		T(test_list),
 		T(test_create_again_same_effective_options),
