@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# bench/writes_ab.sh - one daemon's volume writes against raw ZooKeeper, two daemons side by
+# side: interleaved rounds on one standalone ZooKeeper (scripts/zk.sh, forceSync default),
+# each round running daemon A, daemon B (if given) and raw `zkraw multipair` (the same two
+# transactions per pair the daemon makes) at each concurrency, so that the machine's drift
+# between rounds falls on all three alike.
+#
+# Per round, daemon and concurrency: Create+Remove pairs per second (build/bench/loadgen,
+# WRITES_SECS measured after a 1 s warm-up) and ZooKeeper's requests per pair (mntr
+# zk_packets_received over the whole run, warm-up included, over the pairs made); per round
+# and concurrency: raw pairs per second.  Prints a markdown table (medians over the rounds,
+# and each round's figures).
+#
+# Usage: bench/writes_ab.sh      (make bench-tools and build/zkswarmd first)
+# Env: WRITES_A (default build/zkswarmd), WRITES_B (a second daemon, e.g. an older build;
+#      default none), WRITES_ENV (extra settings for both daemons, e.g. "MIRROR_PACE_MS=0"),
+#      WRITES_ROUNDS (3), WRITES_CONNS ("1 8 64"), WRITES_SECS (4), WRITES_ZK_PORT (2395).
+# Everything it starts (ZooKeeper, daemons) is stopped by pid at exit.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+A=${WRITES_A:-$top/build/zkswarmd}
+B=${WRITES_B:-}
+ROUNDS=${WRITES_ROUNDS:-3}
+CONNS=${WRITES_CONNS:-1 8 64}
+SECS=${WRITES_SECS:-4}
+PORT=${WRITES_ZK_PORT:-2395}
+LOADGEN=$top/build/bench/loadgen
+ZKRAW=$top/build/bench/zkraw
+for f in "$A" ${B:+"$B"} "$LOADGEN" "$ZKRAW"; do
+	[ -x "$f" ] || { echo "writes_ab: $f is missing (make all bench-tools)" >&2; exit 2; }
+done
+W=$(mktemp -d /tmp/zkswarm-writes.XXXXXX)
+D_PID=""
+cleanup() {
+	[ -z "$D_PID" ] || { kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; }
+	scripts/zk.sh stop "$W/zk" >/dev/null 2>&1 || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+now_ms() { date +%s%3N; }
+packets() {
+	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ "$PORT" |
+		awk '$1 == "zk_packets_received" { print $2 }'
+}
+
+scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
+DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+: >"$W/results"
+for round in $(seq "$ROUNDS"); do
+	for which in A ${B:+B}; do
+		bin=$A
+		[ "$which" = A ] || bin=$B
+		st=$W/st-$which-$round
+		mkdir -p "$st"
+		# shellcheck disable=SC2086  # WRITES_ENV: words on purpose
+		env ZK_HOSTS=127.0.0.1:$PORT ZK_ROOT=/zkw-$which NODE_ID=n1 SOCKET="$W/s.sock" \
+			DATA_DIR="$W/data" MOUNT_ROOT="$W/mnt" STATE_DIR="$st" REAPER_GRACE_MS=3600000 \
+			LOG_LEVEL=info ${WRITES_ENV:-} "$bin" >"$st/log" 2>&1 &
+		D_PID=$!
+		deadline=$(($(now_ms) + 30000))
+		until grep -q 'mirror: synced' "$st/log"; do
+			[ "$(now_ms)" -lt "$deadline" ] || { tail -5 "$st/log" >&2; exit 1; }
+			sleep 0.05
+		done
+		for c in $CONNS; do
+			k0=$(packets)
+			out=$("$LOADGEN" -S "$W/s.sock" -c "$c" -d $((SECS + 1)) -w 1 --json \
+				--tag "$which$round-$c" 'VolumeDriver.Create {"Name":"w%s-%d"}' \
+				'VolumeDriver.Remove {"Name":"w%s-%d"}')
+			k1=$(packets)
+			jq -c --arg w "$which" --argjson r "$round" --argjson c "$c" --argjson k $((k1 - k0)) \
+				'{who: $w, round: $r, c: $c, pairs_s: .iter_per_s, per_pair: ($k / (.requests_total / 2))}' \
+				<<<"$out" >>"$W/results"
+		done
+		kill "$D_PID"
+		wait "$D_PID" 2>/dev/null || true
+		D_PID=""
+	done
+	for c in $CONNS; do
+		out=$("$ZKRAW" -z "127.0.0.1:$PORT" -c "$c" -d $((SECS + 1)) -w 1 --json multipair "/zkraw-$round-$c-")
+		jq -c --argjson r "$round" --argjson c "$c" '{who: "raw", round: $r, c: $c, pairs_s: .iter_per_s}' \
+			<<<"$out" >>"$W/results"
+	done
+done
+DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+
+med() { jq -s "[.[] | select(.who == \"$1\" and .c == $2) | .$3] | sort | .[(length - 1) / 2 | floor] // null | if . == null then \"-\" else (. * 100 | round / 100) end" "$W/results"; }
+all() { jq -rs "[.[] | select(.who == \"$1\" and .c == $2) | .$3 * 10 | round / 10] | map(tostring) | join(\", \")" "$W/results"; }
+echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | raw pairs/s (median; each round) | ratio of medians |"
+echo "|---|---:|---|---:|---|---:|"
+for which in A ${B:+B}; do
+	for c in $CONNS; do
+		d=$(med "$which" "$c" pairs_s) r=$(med raw "$c" pairs_s)
+		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $r ($(all raw "$c" pairs_s)) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
+	done
+done
+echo
+echo "\`bench/writes_ab.sh\` (WRITES_ROUNDS=$ROUNDS WRITES_SECS=$SECS${WRITES_ENV:+ WRITES_ENV=\"$WRITES_ENV\"}), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
