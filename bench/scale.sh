@@ -150,19 +150,24 @@ sampler_peaks() {
 # ---- the daemons --------------------------------------------------------------------------------
 NODES=0
 nd() { echo "$W/n/$1"; }
-node_start() { # node_start I ROOT
+node_start() { # node_start I ROOT [LOG_LEVEL]
 	local d
 	d=$(nd "$1")
 	mkdir -p "$d/state" "$d/mnt" "$W/data"
 	env ZK_HOSTS="$ZKH" ZK_ROOT="$2" NODE_ID="s$1" SOCKET="$d/s.sock" DATA_DIR="$W/data" \
-		MOUNT_ROOT="$d/mnt" STATE_DIR="$d/state" REAPER_GRACE_MS=3600000 LOG_LEVEL=info \
+		MOUNT_ROOT="$d/mnt" STATE_DIR="$d/state" REAPER_GRACE_MS=3600000 LOG_LEVEL="${3:-info}" \
 		ZK_SESSION_TIMEOUT_MS="$SESSION" "$W/zkswarmd" >>"$d/log" 2>&1 &
 	echo $! >"$d/pid"
 }
-nodes_start() { # nodes_start N ROOT: all at once; returns once every socket exists
+# nodes_start N ROOT [LOG_LEVEL]: all at once (LOG_LEVEL, default info, for all but node 1, which
+# stays at info); returns once every socket exists
+nodes_start() {
 	local i t
 	NODES=$1
-	for i in $(seq "$1"); do rm -rf "$(nd "$i")"; node_start "$i" "$2"; done
+	for i in $(seq "$1"); do
+		rm -rf "$(nd "$i")"
+		node_start "$i" "$2" "$([ "$i" = 1 ] && echo info || echo "${3:-info}")"
+	done
 	for i in $(seq "$1"); do
 		for t in $(seq 600); do [ -S "$(nd "$i")/s.sock" ] && break; sleep 0.05; done
 		[ -S "$(nd "$i")/s.sock" ] || die "node $i made no socket in 30 s: $(tail -3 "$(nd "$i")/log")"
@@ -207,14 +212,16 @@ stats() { # stats: p50 p99 max over a JSON array on stdin
 small_tree() {
 	local n=$1 root=/scale-p$1 socks=() out c0 p0 c1 p1 t0 t1 idle_p idle_c
 	log "N=$n: starting $n daemons (small tree $root)"
-	nodes_start "$n" "$root"
+	nodes_start "$n" "$root" debug # the others' "mirror: ... new nodes" lines time propagation
 	mark_fresh
 	wait_synced "$(now_ms)" 120 >/dev/null
 	for i in $(seq "$n"); do socks+=("$(nd "$i")/s.sock"); done
 	uptime_rec "propagation N=$n"
 	if [ "$n" -gt 1 ]; then
-		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --pause-ms "$PAUSE" --node-id s1 --prefix "p$n" "${socks[@]}")
-		rec "$(jq -c --argjson n "$n" --argjson l "$(load1)" '{key: "prop", n: $n, volume: (.volume_ms | sort), lease: (.lease_ms | sort), missing, sweep_ms, load1: $l}' <<<"$out")"
+		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --pause-ms "$PAUSE" --node-id s1 --prefix "p$n" --logs-beside "${socks[@]}")
+		rec "$(jq -c --argjson n "$n" --argjson l "$(load1)" '{key: "prop", n: $n, volume: (.volume_ms | sort), lease: (.lease_ms | sort), missing, sweep_ms,
+			log_volume: (.log_volume_ms | sort), log_lease: (.log_lease_ms | sort), log_missing,
+			create: (.create_ms | sort), mount: (.mount_ms | sort), load1: $l}' <<<"$out")"
 	fi
 	# idle: heartbeats only
 	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)

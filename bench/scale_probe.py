@@ -2,14 +2,21 @@
 """scale_probe.py - bench/scale.sh's measuring hand: change propagation over many
 standalone zkswarmd instances, and when each instance's mirror is synced again.
 
-  scale_probe.py propagate --rounds R --timeout-s S SOCKET...
+  scale_probe.py propagate --rounds R --timeout-s S [--logs-beside] SOCKET...
       R rounds: a volume create on the first SOCKET (VolumeDriver.Create), timed until
       every other SOCKET's List shows it (List answers from the mirror only: a Get of a
       name the mirror lacks asks ZooKeeper); then a lease (VolumeDriver.Mount on the
       first), timed until every other's Get shows the first node among the holders (the
       holders come from the mirror once it is synced); then Unmount and Remove.  Prints
       one JSON object: {"volume_ms": [...], "lease_ms": [...], "missing": n,
-      "sweep_ms": mean time of one poll over the pending nodes}.
+      "sweep_ms": mean time of one poll over the pending nodes, "create_ms": [...],
+      "mount_ms": [...] (the writes' own times on the first node), "log_volume_ms": [...],
+      "log_lease_ms": [...], "log_missing": n}.
+      Polling costs the others CPU while they read (49 sockets: one sweep is about 30 ms
+      of a core) and sees a node up to a sweep late.  With --logs-beside (each node at
+      LOG_LEVEL=debug, its log the file `log` beside its socket), every other round polls
+      nothing: each other node's time is the stamp of its own "mirror: ... new nodes"
+      line that names the volume (or the lease), minus the write's start (one clock).
   scale_probe.py synced --since-ms T --timeout-s S --counts C1,C2,... LOG...
       Waits until each LOG has more "mirror: synced" (or "mirror: caught up") lines than
       its count Ci, then prints
@@ -25,6 +32,7 @@ import argparse
 import calendar
 import http.client
 import json
+import os
 import socket
 import sys
 import time
@@ -93,24 +101,75 @@ def wait_all(others, pred, t0, timeout_s, sweeps):
     return done
 
 
+class LogTail:
+    """A node's log, read on from where the last look stopped."""
+
+    def __init__(self, path):
+        self.f = open(path, "r", errors="replace")
+        self.f.seek(0, 2)
+        self.part = ""
+
+    def lines(self):
+        text = self.part + self.f.read()
+        lines = text.split("\n")
+        self.part = lines.pop()
+        return lines
+
+
+def wait_logged(tails, suffix, t0_wall_ms, timeout_s):
+    """Each log's "mirror: N new nodes under ...: PATHS" line naming suffix (zk.c read_tree, at
+    LOG_LEVEL=debug): its stamp minus t0_wall_ms (None: not in time).  Looked at every 20 ms:
+    the time is the daemon's own stamp, so how late this looks does not count."""
+    done = [None] * len(tails)
+    deadline = time.monotonic() + timeout_s
+    while any(d is None for d in done) and time.monotonic() < deadline:
+        for i, t in enumerate(tails):
+            for line in t.lines():
+                if done[i] is None and "new nodes under" in line and \
+                        suffix in line.rsplit(": ", 1)[-1].replace(" and more", "").split(" "):
+                    stamp = log_ms(line)
+                    done[i] = None if stamp is None else stamp - t0_wall_ms
+        if any(d is None for d in done):
+            time.sleep(0.02)
+    return done
+
+
 def propagate(args):
     nodes = [Node(p) for p in args.sockets]
     first, others = nodes[0], nodes[1:]
+    tails = [LogTail(os.path.join(os.path.dirname(n.path), "log")) for n in others] \
+        if args.logs_beside else None
     me = args.node_id
-    out = {"volume_ms": [], "lease_ms": [], "missing": 0}
+    out = {"volume_ms": [], "lease_ms": [], "missing": 0, "log_volume_ms": [], "log_lease_ms": [],
+           "log_missing": 0, "create_ms": [], "mount_ms": []}
     sweeps = []
+
+    def seen(polled, wall_ms, path, pred, key):
+        """The others' times for one write: polled on their sockets, or (every other round
+        with --logs, nothing polled) read from their logs."""
+        if polled:
+            got = wait_all(others, pred, t0, args.timeout_s, sweeps)
+            out[key + "_ms"] += [g for g in got if g is not None]
+            out["missing"] += sum(g is None for g in got)
+        else:
+            got = wait_logged(tails, path, wall_ms, args.timeout_s)
+            out["log_" + key + "_ms"] += [g for g in got if g is not None]
+            out["log_missing"] += sum(g is None for g in got)
+
     for r in range(args.rounds):
+        polled = tails is None or r % 2 == 0
         name = "%s-%d-%d" % (args.prefix, r, int(time.time() * 1000) % 100000)
-        t0 = time.monotonic()
+        for t in tails or []:
+            t.lines()  # skip what came before this round
+        t0, wall = time.monotonic(), time.time() * 1000.0
         must(first, "VolumeDriver.Create", {"Name": name})
-        got = wait_all(others, lambda n: listed(n, name), t0, args.timeout_s, sweeps)
-        out["volume_ms"] += [g for g in got if g is not None]
-        out["missing"] += sum(g is None for g in got)
-        t0 = time.monotonic()
+        out["create_ms"].append((time.monotonic() - t0) * 1000.0)
+        seen(polled, wall, "/volumes/" + name, lambda n: listed(n, name), "volume")
+        t0, wall = time.monotonic(), time.time() * 1000.0
         must(first, "VolumeDriver.Mount", {"Name": name, "ID": "probe-%d" % r})
-        got = wait_all(others, lambda n: holds(n, name, me), t0, args.timeout_s, sweeps)
-        out["lease_ms"] += [g for g in got if g is not None]
-        out["missing"] += sum(g is None for g in got)
+        out["mount_ms"].append((time.monotonic() - t0) * 1000.0)
+        seen(polled, wall, "/volumes/%s/leases/%s" % (name, me), lambda n: holds(n, name, me),
+             "lease")
         must(first, "VolumeDriver.Unmount", {"Name": name, "ID": "probe-%d" % r})
         must(first, "VolumeDriver.Remove", {"Name": name})
         time.sleep(args.pause_ms / 1000.0)
@@ -184,6 +243,9 @@ def main():
     p.add_argument("--pause-ms", type=float, default=100)
     p.add_argument("--prefix", default="prop")
     p.add_argument("--node-id", required=True)
+    p.add_argument("--logs-beside", action="store_true",
+                   help="each node's log is the file log beside its socket (LOG_LEVEL=debug): "
+                        "every other round is timed by the others' own log lines, not polled")
     p.add_argument("sockets", nargs="+")
     s = sub.add_parser("synced")
     s.add_argument("--since-ms", type=int, required=True)

@@ -944,6 +944,19 @@ static void resync_issue(struct resync_batch *b, const char *rel)
 		resync_send_children(b, path, rel);
 }
 
+/* The first few of paths, space separated, into out (cut at its size); how many. */
+static size_t name_some(char *out, size_t cap, char *const *paths, size_t n)
+{
+	size_t at = 0, i;
+
+	for (i = 0; i < n && i < 3 && at + 1 < cap; i++) {
+		int w = snprintf(out + at, cap - at, "%s%s", i ? " " : "", paths[i]);
+
+		at = w < 0 || (size_t)w >= cap - at ? cap - 1 : at + (size_t)w;
+	}
+	return i;
+}
+
 /*
  * Read the nodes of level (taken: freed here) and everything below them into the
  * mirror, level by level: every child (the resync) or, with only_new, the children the
@@ -954,7 +967,13 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 {
 	int64_t t0 = zks_now_ms();
 	struct resync_batch b = {.s = s, .zh = zh, .only_new = only_new, .failed_rc = ZOK};
+	/* what a change revealed, named in the debug line (bench/scale_probe.py times it) */
+	char named[512] = "";
+	size_t nnamed = 0, nlevel0 = nlevel;
 	int rc;
+
+	if (only_new && zks_log_enabled(ZKS_LOG_DEBUG))
+		nnamed = name_some(named, sizeof(named), level, nlevel);
 
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.cond, NULL);
@@ -973,10 +992,17 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 	}
 	zks_free_strv(level, nlevel);
 	rc = b.failed_rc;
-	log_debug("mirror: %zu %snodes under %s read in %lld ms (slowest answer %lld ms)%s",
-		  atomic_load(&b.nread), only_new ? "new " : "", under,
-		  (long long)(zks_now_ms() - t0), (long long)b.slowest,
-		  rc == ZOK ? "" : " (cut short)");
+	if (nnamed > 0)
+		log_debug(
+			"mirror: %zu new nodes under %s read in %lld ms (slowest answer %lld ms)%s: "
+			"%s%s",
+			atomic_load(&b.nread), under, (long long)(zks_now_ms() - t0),
+			(long long)b.slowest, rc == ZOK ? "" : " (cut short)", named,
+			nlevel0 > nnamed ? " and more" : "");
+	else
+		log_debug("mirror: %zu nodes under %s read in %lld ms (slowest answer %lld ms)%s",
+			  atomic_load(&b.nread), under, (long long)(zks_now_ms() - t0),
+			  (long long)b.slowest, rc == ZOK ? "" : " (cut short)");
 	pthread_cond_destroy(&b.cond);
 	pthread_mutex_destroy(&b.lock);
 	return rc;
