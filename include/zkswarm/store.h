@@ -84,8 +84,19 @@ typedef void (*zks_session_fn)(void *ctx, int64_t session_id);
 /*
  * Called after the mirror changed; must only take note and return (wake a thread).
  * Callbacks must not call store_stop or store_destroy (those wait for them).
+ *
+ * A callback names the subtrees it reads (store_on_change's under): it is called after
+ * changes under them, never for others.  The count is per top-level subtree ("/volumes/x"
+ * is told every change under "/volumes"), so a callback may be called when nothing it
+ * reads changed, never missed when something did.  A mirror that becomes synced again
+ * (after a reconnect) tells every callback.
  */
 typedef void (*zks_change_fn)(void *ctx);
+
+/* Whether path is top or below it ("/" holds everything). */
+bool zks_store_path_within(const char *path, const char *top);
+/* Whether path is in, or above, one of under's subtrees (NULL-terminated; NULL: all). */
+bool zks_store_path_concerns(const char *const *under, const char *path);
 
 struct zks_store;
 
@@ -102,7 +113,8 @@ struct zks_store_ops {
 	int (*cached_children)(struct zks_store *s, const char *path, char ***names, size_t *n);
 	void (*status)(struct zks_store *s, struct zks_store_status *out);
 	void (*on_session)(struct zks_store *s, zks_session_fn fn, void *ctx);
-	void (*on_change)(struct zks_store *s, zks_change_fn fn, void *ctx);
+	void (*on_change)(struct zks_store *s, const char *const *under, zks_change_fn fn,
+			  void *ctx);
 	void (*stop)(struct zks_store *s); /* NULL: the store runs no callback of its own */
 	void (*destroy)(struct zks_store *s);
 };
@@ -184,9 +196,14 @@ static inline void store_on_session(struct zks_store *s, zks_session_fn fn, void
 	s->ops->on_session(s, fn, ctx);
 }
 
-static inline void store_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+/*
+ * fn(ctx) after changes under under's subtrees (a NULL-terminated list of paths that
+ * outlives the store, a static array; NULL: after every change).
+ */
+static inline void store_on_change(struct zks_store *s, const char *const *under, zks_change_fn fn,
+				   void *ctx)
 {
-	s->ops->on_change(s, fn, ctx);
+	s->ops->on_change(s, under, fn, ctx);
 }
 
 /*

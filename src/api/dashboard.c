@@ -901,7 +901,7 @@ int zks_dashboard_start(struct zks_dashboard *d, uint32_t ip, uint16_t port, con
 	if (d->mhd == NULL)
 		return zks_error_set(err, ZKS_ERR_SYSTEM, "cannot listen on DASHBOARD_ADDR `%s`",
 				     addr);
-	store_on_change(d->store, on_change, d);
+	store_on_change(d->store, NULL, on_change, d); /* it shows everything */
 	pthread_mutex_lock(&d->lock);
 	d->running = pthread_create(&d->builder, NULL, builder_main, d) == 0;
 	d->ens_running =

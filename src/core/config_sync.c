@@ -778,6 +778,9 @@ static int reattach_from_disk(struct zks_config_sync *cs, struct zks_error *err)
 	return 0;
 }
 
+/* The configurations and this node's reports on them. */
+static const char *const config_reads[] = {ZKS_CONFIGS, NULL};
+
 int zks_config_sync_start(struct zks_config_sync *cs, struct zks_error *err)
 {
 	if (cs->started)
@@ -789,7 +792,7 @@ int zks_config_sync_start(struct zks_config_sync *cs, struct zks_error *err)
 	if (pthread_create(&cs->thread, NULL, worker_main, cs) != 0)
 		return zks_error_set(err, ZKS_ERR_SYSTEM, "config copies: cannot start a thread");
 	cs->started = true;
-	store_on_change(cs->store, wake, cs);
+	store_on_change(cs->store, config_reads, wake, cs);
 	store_on_session(cs->store, on_session, cs);
 	return 0;
 }

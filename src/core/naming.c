@@ -683,13 +683,16 @@ struct zks_naming *zks_naming_new(struct zks_store *store, const struct zks_nami
 	return n;
 }
 
+/* The registry and the endpoints it names. */
+static const char *const naming_reads[] = {ZKS_NAMES, ZKS_NETWORKS, NULL};
+
 void zks_naming_start(struct zks_naming *n)
 {
 	if (pthread_create(&n->worker_thread, NULL, worker_main, n) != 0 ||
 	    pthread_create(&n->events_thread, NULL, events_main, n) != 0)
 		abort();
 	n->started = true;
-	store_on_change(n->store, on_change, n);
+	store_on_change(n->store, naming_reads, on_change, n);
 	store_on_session(n->store, on_session, n);
 }
 

@@ -398,6 +398,12 @@ out:
 	return r;
 }
 
+/*
+ * The reconciler's pass reads the networks (members, endpoints) and the nodes' tunnel
+ * addresses, and lists the kernel's links: a volume's change must not wake it.
+ */
+static const char *const networks_read[] = {ZKS_NETWORKS, ZKS_NODES, NULL};
+
 /* ---- the service's life ------------------------------------------------------------------------ */
 
 struct zks_networks *zks_networks_new(struct zks_store *store, struct zks_net *net,
@@ -421,7 +427,7 @@ struct zks_networks *zks_networks_new(struct zks_store *store, struct zks_net *n
 	pthread_mutex_init(&n->wake_lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
 	network_reconciler_start(n);
-	store_on_change(store, network_wake, n);
+	store_on_change(store, networks_read, network_wake, n);
 	store_on_session(store, network_register_node, n);
 	return n;
 }

@@ -399,12 +399,19 @@ void zks_reaper_add_sweep(struct zks_reaper *r, zks_sweep_fn fn, void *ctx)
 		r->sweeps[r->nsweeps++] = (struct sweep_cb){fn, ctx};
 }
 
+/*
+ * A pass reads who lives, who leads, and what dead nodes can hold: not volumes (a lease goes
+ * with its session).
+ */
+static const char *const reaper_reads[] = {ZKS_NODES, ZKS_REAPER, ZKS_NETWORKS,
+					   ZKS_IPAM,  ZKS_NAMES,  NULL};
+
 void zks_reaper_start(struct zks_reaper *r)
 {
 	if (pthread_create(&r->thread, NULL, reaper_main, r) != 0)
 		abort();
 	r->started = true;
-	store_on_change(r->store, wake, r);
+	store_on_change(r->store, reaper_reads, wake, r);
 }
 
 void zks_reaper_stop(struct zks_reaper *r)

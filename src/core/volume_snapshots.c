@@ -11,6 +11,7 @@
 
 #include "zkswarm/log.h"
 #include "zkswarm/names.h"
+#include "zkswarm/records.h"
 #include "zkswarm/util.h"
 #include "zkswarm/volume_snapshots.h"
 
@@ -428,6 +429,9 @@ struct zks_volume_snapshots *zks_volume_snapshots_new(struct zks_store *store,
 	return s;
 }
 
+/* A pass reads the requests, the volumes' holders and the nodes registered. */
+static const char *const snapshots_read[] = {ZKS_SNAPSHOTS, ZKS_VOLUMES, ZKS_NODES, NULL};
+
 int zks_volume_snapshots_start(struct zks_volume_snapshots *s, struct zks_error *err)
 {
 	int r = pthread_create(&s->thread, NULL, snapshots_main, s);
@@ -435,7 +439,7 @@ int zks_volume_snapshots_start(struct zks_volume_snapshots *s, struct zks_error 
 	if (r != 0)
 		return zks_error_errno(err, r, "start the snapshots' thread");
 	s->started = true;
-	store_on_change(s->store, wake, s);
+	store_on_change(s->store, snapshots_read, wake, s);
 	return 0;
 }
 

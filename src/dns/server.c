@@ -597,6 +597,9 @@ static struct zks_dns *dns_new(struct zks_store *store, const struct zks_dns_con
 	return dns;
 }
 
+/* What the index and the served networks are built from: a change elsewhere does not wake it. */
+static const char *const dns_reads[] = {ZKS_NAMES, ZKS_NETWORKS, NULL};
+
 struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_config *cfg,
 			      struct zks_error *err)
 {
@@ -618,7 +621,7 @@ struct zks_dns *zks_dns_start(struct zks_store *store, const struct zks_dns_conf
 	dns->built_ms = zks_now_ms();
 	dns->current = zks_dns_index_build(store, dns->domain);
 	sync_networks(dns);
-	store_on_change(store, on_change, dns);
+	store_on_change(store, dns_reads, on_change, dns);
 	/* A change between the build and the registration is not lost: rebuild once more. */
 	on_change(dns);
 	if ((errno = pthread_create(&dns->thread, NULL, dns_thread, dns)) != 0) {

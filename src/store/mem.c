@@ -19,7 +19,8 @@ struct mem_store;
 struct mem_watcher {
 	zks_change_fn fn;
 	void *ctx;
-	struct mem_store *owner; /* the store it was registered on: store_stop takes it back */
+	const char *const *under; /* the subtrees it reads; NULL: all */
+	struct mem_store *owner;  /* the store it was registered on: store_stop takes it back */
 };
 
 /* lock guards everything here and in its stores but base and session_id. */
@@ -204,17 +205,28 @@ static void undo_restore(struct zks_tree *tree, struct undo *u)
 		zks_tree_remove(tree, u->path);
 }
 
+/* Whether a step of ops is under one of w's subtrees. */
+static bool concerns(const struct mem_watcher *w, const struct zks_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].type != ZKS_OP_CHECK && zks_store_path_concerns(w->under, ops[i].path))
+			return true;
+	return false;
+}
+
 /*
- * Tell every watcher of the change, entered with the lock held and returning without it;
- * the calls are made unlocked (a watcher may call the store), counted per owner so that
- * store_stop can wait for them.
+ * Tell every watcher of the change (the ops) under its subtrees, entered with the lock
+ * held and returning without it; the calls are made unlocked (a watcher may call the
+ * store), counted per owner so that store_stop can wait for them.
  */
-static void deliver_unlock(struct zks_mem_backend *b)
+static void deliver_unlock(struct zks_mem_backend *b, const struct zks_op *ops, size_t n)
 {
 	struct mem_watcher watchers[MEM_MAX_WATCHERS];
-	size_t nw = b->nwatchers;
+	size_t nw = 0;
 
-	memcpy(watchers, b->watchers, sizeof(watchers));
+	for (size_t i = 0; i < b->nwatchers; i++)
+		if (concerns(&b->watchers[i], ops, n))
+			watchers[nw++] = b->watchers[i];
 	for (size_t i = 0; i < nw; i++)
 		watchers[i].owner->delivering++;
 	pthread_mutex_unlock(&b->lock);
@@ -262,7 +274,7 @@ static int mem_multi(struct zks_store *s, const struct zks_op *ops, size_t n, st
 	}
 out:
 	if (r == 0)
-		deliver_unlock(b); /* every client's mirror is the backend itself: all see it */
+		deliver_unlock(b, ops, n); /* every client's mirror is the backend: all see it */
 	else
 		pthread_mutex_unlock(&b->lock);
 	for (size_t i = 0; i < 2 * n; i++) {
@@ -346,7 +358,8 @@ static void mem_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
 		fn(ctx, ms->session_id);
 }
 
-static void mem_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+static void mem_on_change(struct zks_store *s, const char *const *under, zks_change_fn fn,
+			  void *ctx)
 {
 	struct mem_store *ms = (struct mem_store *)s;
 	struct zks_mem_backend *b = ms->backend;
@@ -355,7 +368,7 @@ static void mem_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
 	if (b->nwatchers == MEM_MAX_WATCHERS)
 		abort(); /* a dropped watcher would hide a service's missed changes */
 	if (!ms->stopped)
-		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx, ms};
+		b->watchers[b->nwatchers++] = (struct mem_watcher){fn, ctx, under, ms};
 	pthread_mutex_unlock(&b->lock);
 }
 

@@ -16,6 +16,7 @@
 #include "zkswarm/util.h"
 
 #define MIRROR_MAX_FILE (256u << 20)
+#define MIRROR_TOPS 32 /* top-level subtrees counted apart; changes beyond count for all */
 
 struct zks_mirror {
 	/* Everything below; the innermost lock of the store (see mirror.h). */
@@ -24,6 +25,14 @@ struct zks_mirror {
 	bool synced;
 	bool dirty;
 	uint64_t changes; /* bumped on every change, for change callbacks */
+	/* The same per top-level subtree (its first path component), and for the root itself
+	 * or everything at once (all: a subtree's count is all + its own). */
+	struct {
+		char *name;
+		uint64_t n;
+	} tops[MIRROR_TOPS];
+	size_t ntops;
+	uint64_t all;
 	int64_t saved_ms; /* when the file was last written */
 	char **written; /* paths writers (and the watcher) applied since the worker's step began */
 	size_t nwritten, written_cap;
@@ -46,19 +55,14 @@ void zks_mirror_free(struct zks_mirror *m)
 		return;
 	zks_tree_free(m->tree);
 	zks_free_strv(m->written, m->nwritten);
+	for (size_t i = 0; i < m->ntops; i++)
+		free(m->tops[i].name);
 	free(m->file);
 	pthread_rwlock_destroy(&m->lock);
 	free(m);
 }
 
 /* ---- the ordering rules -------------------------------------------------------------------- */
-
-static bool is_within(const char *path, const char *top)
-{
-	size_t n = strlen(top);
-
-	return !strcmp(top, "/") || (!strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/'));
-}
 
 /*
  * Was rel or a node above it written since the worker's step began (with below: or a node
@@ -69,7 +73,8 @@ static bool is_within(const char *path, const char *top)
 static bool written_locked(const struct zks_mirror *m, const char *rel, bool below)
 {
 	for (size_t i = 0; i < m->nwritten; i++)
-		if (is_within(rel, m->written[i]) || (below && is_within(m->written[i], rel)))
+		if (zks_store_path_within(rel, m->written[i]) ||
+		    (below && zks_store_path_within(m->written[i], rel)))
 			return true;
 	return false;
 }
@@ -83,10 +88,41 @@ static void written_add_locked(struct zks_mirror *m, const char *rel)
 	m->written[m->nwritten++] = xstrdup(rel);
 }
 
-static void changed_locked(struct zks_mirror *m)
+/* rel's top-level subtree: the length of its first component ("/volumes/x": 8); 0 for "/". */
+static size_t top_len(const char *rel)
 {
+	const char *end = strchr(rel + 1, '/');
+
+	return rel[0] != '/' || rel[1] == '\0' ? 0 : end ? (size_t)(end - rel) : strlen(rel);
+}
+
+/* The counter of the top-level subtree rel is in, made if new; NULL for the root or if full. */
+static uint64_t *top_counter_locked(struct zks_mirror *m, const char *rel, bool make)
+{
+	size_t n = top_len(rel);
+
+	if (n == 0)
+		return NULL;
+	for (size_t i = 0; i < m->ntops; i++)
+		if (strlen(m->tops[i].name) == n && strncmp(m->tops[i].name, rel, n) == 0)
+			return &m->tops[i].n;
+	if (!make || m->ntops == MIRROR_TOPS)
+		return NULL;
+	m->tops[m->ntops].name = xstrndup(rel, n);
+	return &m->tops[m->ntops++].n;
+}
+
+/* rel changed (NULL: anything may have). */
+static void changed_locked(struct zks_mirror *m, const char *rel)
+{
+	uint64_t *top = rel ? top_counter_locked(m, rel, true) : NULL;
+
 	m->dirty = true;
 	m->changes++;
+	if (top != NULL)
+		(*top)++;
+	else
+		m->all++; /* the root, or a subtree past the table: every subtree's count moves */
 }
 
 /* Does the mirror have rel's parent (a node put from a read or a write, never made up)? */
@@ -123,7 +159,7 @@ bool zks_mirror_forget(struct zks_mirror *m, const char *rel)
 	had = zks_tree_remove(m->tree, rel) == 0;
 	if (had) {
 		written_add_locked(m, rel);
-		changed_locked(m);
+		changed_locked(m, rel);
 	}
 	pthread_rwlock_unlock(&m->lock);
 	return had;
@@ -149,7 +185,7 @@ void zks_mirror_put(struct zks_mirror *m, const char *rel, const char *data, siz
 	pthread_rwlock_wrlock(&m->lock);
 	if (!written_locked(m, rel, false) && parent_cached_locked(m, rel)) {
 		zks_tree_put(m->tree, rel, data, len, st);
-		changed_locked(m);
+		changed_locked(m, rel);
 	}
 	pthread_rwlock_unlock(&m->lock);
 }
@@ -158,7 +194,7 @@ void zks_mirror_remove(struct zks_mirror *m, const char *rel)
 {
 	pthread_rwlock_wrlock(&m->lock);
 	if (!written_locked(m, rel, true) && zks_tree_remove(m->tree, rel) == 0)
-		changed_locked(m);
+		changed_locked(m, rel);
 	pthread_rwlock_unlock(&m->lock);
 }
 
@@ -252,10 +288,12 @@ char **zks_mirror_apply_write(struct zks_mirror *m, const struct zks_op *ops, si
 			if (strcmp(reread[i], ops[i].path) != 0)
 				continue; /* not applied, so not listed: the worker reads it */
 		}
-		if (apply_op_locked(m, &ops[i], set_stats ? &set_stats[i] : NULL, session, now_ms))
+		if (apply_op_locked(m, &ops[i], set_stats ? &set_stats[i] : NULL, session,
+				    now_ms)) {
 			written_add_locked(m, ops[i].path);
+			changed_locked(m, ops[i].path);
+		}
 	}
-	changed_locked(m);
 	pthread_rwlock_unlock(&m->lock);
 	return reread;
 }
@@ -316,16 +354,33 @@ bool zks_mirror_synced(struct zks_mirror *m)
 void zks_mirror_set_synced(struct zks_mirror *m, bool synced)
 {
 	pthread_rwlock_wrlock(&m->lock);
+	/* Complete now: what was held back until then (stale local state) may go, anywhere. */
+	if (synced && !m->synced) {
+		m->changes++;
+		m->all++;
+	}
 	m->synced = synced;
 	pthread_rwlock_unlock(&m->lock);
 }
 
-uint64_t zks_mirror_changes(struct zks_mirror *m)
+uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under)
 {
 	uint64_t n;
 
 	pthread_rwlock_rdlock(&m->lock);
-	n = m->changes;
+	if (under == NULL) {
+		n = m->changes;
+	} else {
+		n = m->all;
+		for (size_t i = 0; i < m->ntops; i++)
+			for (const char *const *u = under; *u; u++)
+				if (top_len(*u) == 0 ||
+				    (top_len(*u) == strlen(m->tops[i].name) &&
+				     strncmp(*u, m->tops[i].name, top_len(*u)) == 0)) {
+					n += m->tops[i].n;
+					break;
+				}
+	}
 	pthread_rwlock_unlock(&m->lock);
 	return n;
 }

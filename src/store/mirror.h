@@ -88,11 +88,20 @@ int zks_mirror_get(struct zks_mirror *m, const char *rel, char **data, size_t *l
 bool zks_mirror_has(struct zks_mirror *m, const char *rel);
 int zks_mirror_children(struct zks_mirror *m, const char *rel, char ***names, size_t *n);
 size_t zks_mirror_count(struct zks_mirror *m);
-/* Fully read in this session (the store clears it when the connection goes). */
+/*
+ * Fully read in this session (the store clears it when the connection goes).  Becoming
+ * synced counts as a change of every subtree (zks_mirror_changes).
+ */
 bool zks_mirror_synced(struct zks_mirror *m);
 void zks_mirror_set_synced(struct zks_mirror *m, bool synced);
-/* Bumped on every change: the worker tells the change callbacks when it moved. */
-uint64_t zks_mirror_changes(struct zks_mirror *m);
+/*
+ * A count that moves whenever a node under one of under's subtrees (NULL-terminated
+ * paths; NULL: anywhere) changes: the worker tells each change callback when its count
+ * moved.  Counted per top-level subtree, so "/volumes/x" counts every change under
+ * "/volumes"; a change of the root counts for all (as do changes under more than 32
+ * top-level subtrees).
+ */
+uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under);
 
 /* ---- the file ---- */
 

@@ -106,6 +106,8 @@ struct session_cb {
 struct change_cb {
 	zks_change_fn fn;
 	void *ctx;
+	const char *const *under; /* the subtrees it reads; NULL: all */
+	uint64_t seen;		  /* the worker's: their count when it was last told */
 };
 
 /*
@@ -1248,23 +1250,37 @@ static bool resync(struct zk_store *s)
 	return true;
 }
 
-/* Tell the change callbacks if the mirror changed since they were last told. */
+/*
+ * Tell each change callback if its subtrees changed since it was last told (a volume's
+ * lease need not wake the network reconciler, whose pass lists the kernel's links).
+ * seen: the worker's count of all changes, to skip the rest when nothing changed.
+ */
 static void notify_changes(struct zk_store *s, uint64_t *seen)
 {
 	struct change_cb cbs[ZK_MAX_CALLBACKS];
+	bool due[ZK_MAX_CALLBACKS];
+	uint64_t now = zks_mirror_changes(s->mirror, NULL);
 	size_t n;
-	uint64_t now;
 
-	now = zks_mirror_changes(s->mirror);
 	if (now == *seen)
 		return;
 	*seen = now;
 	pthread_mutex_lock(&s->lock);
 	n = s->nchanges;
-	memcpy(cbs, s->changes, sizeof(cbs));
+	memcpy(cbs, s->changes, n * sizeof(*cbs));
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		now = zks_mirror_changes(s->mirror, cbs[i].under);
+		due[i] = now != cbs[i].seen;
+		cbs[i].seen = now;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		s->changes[i].seen = cbs[i].seen;
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		cbs[i].fn(cbs[i].ctx);
+		if (due[i])
+			cbs[i].fn(cbs[i].ctx);
 }
 
 /* Our own clock: a cut-off client learns of its expiry only when it reconnects. */
@@ -2086,15 +2102,15 @@ static void zk_on_session(struct zks_store *base, zks_session_fn fn, void *ctx)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void zk_on_change(struct zks_store *base, zks_change_fn fn, void *ctx)
+static void zk_on_change(struct zks_store *base, const char *const *under, zks_change_fn fn,
+			 void *ctx)
 {
 	struct zk_store *s = (struct zk_store *)base;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->nchanges == ZK_MAX_CALLBACKS)
 		too_many_callbacks("change");
-	s->changes[s->nchanges].fn = fn;
-	s->changes[s->nchanges].ctx = ctx;
+	s->changes[s->nchanges] = (struct change_cb){.fn = fn, .ctx = ctx, .under = under};
 	s->nchanges++;
 	pthread_mutex_unlock(&s->lock);
 }

@@ -835,9 +835,10 @@ static void lag_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
 	store_on_session(REAL(s), fn, ctx);
 }
 
-static void lag_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+static void lag_on_change(struct zks_store *s, const char *const *under, zks_change_fn fn,
+			  void *ctx)
 {
-	store_on_change(REAL(s), fn, ctx);
+	store_on_change(REAL(s), under, fn, ctx);
 }
 
 static void lag_destroy(struct zks_store *s)

@@ -212,7 +212,7 @@ static void test_apply_write_puts_creates_sets_and_deletes(void **state)
 	put(f->m, "/v", "", 0);
 	put(f->m, "/v/b", "old", 0);
 	put(f->m, "/v/c", "", 0);
-	changes = zks_mirror_changes(f->m);
+	changes = zks_mirror_changes(f->m, NULL);
 	reread = zks_mirror_apply_write(f->m, ops, 5, stats, 0x77, 1234);
 	assert_null(reread[0]);
 	assert_string_equal(reread[1], "/v/a");
@@ -220,7 +220,7 @@ static void test_apply_write_puts_creates_sets_and_deletes(void **state)
 	assert_string_equal(reread[3], "/v/b");
 	assert_null(reread[4]);
 	zks_free_strv(reread, 5);
-	assert_true(zks_mirror_changes(f->m) > changes);
+	assert_true(zks_mirror_changes(f->m, NULL) > changes);
 	assert_true(zks_mirror_dirty(f->m));
 
 	assert_int_equal(zks_mirror_get(f->m, "/v/a/lease", NULL, NULL, &st), 0);
@@ -313,15 +313,79 @@ static void test_diff_children_drops_the_gone_and_visits_the_rest(void **state)
 static void test_synced_flag_and_change_counter(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t c0 = zks_mirror_changes(f->m);
+	uint64_t c0 = zks_mirror_changes(f->m, NULL);
 
 	assert_false(zks_mirror_synced(f->m));
-	zks_mirror_set_synced(f->m, true);
+	zks_mirror_set_synced(f->m, true); /* becoming synced counts for all */
 	assert_true(zks_mirror_synced(f->m));
+	assert_int_equal(zks_mirror_changes(f->m, NULL), c0 + 1);
+	zks_mirror_set_synced(f->m, true); /* already: no change */
 	put(f->m, "/v", "", 0);
-	assert_int_equal(zks_mirror_changes(f->m), c0 + 1);
+	assert_int_equal(zks_mirror_changes(f->m, NULL), c0 + 2);
 	put(f->m, "/x/y", "", 0); /* not put: no change */
-	assert_int_equal(zks_mirror_changes(f->m), c0 + 1);
+	assert_int_equal(zks_mirror_changes(f->m, NULL), c0 + 2);
+}
+
+/* Each subtree's count moves with changes under it, and with the root's or a resync's. */
+static void test_change_counts_per_subtree(void **state)
+{
+	static const char *const vols[] = {"/v/a/leases", NULL}, *const nets[] = {"/n", NULL};
+	static const char *const both[] = {"/n", "/v", NULL}, *const root[] = {"/", NULL};
+	struct fixture *f = *state;
+	uint64_t v0, n0, b0, r0;
+
+	put(f->m, "/v", "", 0);
+	put(f->m, "/n", "", 0);
+	v0 = zks_mirror_changes(f->m, vols), n0 = zks_mirror_changes(f->m, nets);
+	b0 = zks_mirror_changes(f->m, both), r0 = zks_mirror_changes(f->m, root);
+	put(f->m, "/v/a", "", 0); /* counted per top-level subtree: /v/a/leases hears /v/a */
+	put(f->m, "/v/b", "", 0);
+	assert_int_equal(zks_mirror_changes(f->m, vols), v0 + 2);
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0);
+	assert_int_equal(zks_mirror_changes(f->m, both), b0 + 2);
+	assert_int_equal(zks_mirror_changes(f->m, root), r0 + 2);
+	put(f->m, "/nx", "", 0); /* a sibling whose name starts the same */
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0);
+	zks_mirror_remove(f->m, "/v/b");
+	assert_int_equal(zks_mirror_changes(f->m, vols), v0 + 3);
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0);
+	/* A write counts for each subtree it touches. */
+	zks_free_strv(zks_mirror_apply_write(f->m,
+					     (struct zks_op[]){{.type = ZKS_OP_CREATE,
+								.path = "/n/x",
+								.data = ""}},
+					     1, NULL, 0, 1),
+		      1);
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0 + 1);
+	assert_int_equal(zks_mirror_changes(f->m, vols), v0 + 3);
+	/* The root's own change, and becoming synced, count for every subtree. */
+	put(f->m, "/", "", 0);
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0 + 2);
+	assert_int_equal(zks_mirror_changes(f->m, vols), v0 + 4);
+	zks_mirror_set_synced(f->m, true);
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0 + 3);
+	assert_int_equal(zks_mirror_changes(f->m, vols), v0 + 5);
+}
+
+/* Past 32 top-level subtrees, changes count for all: never a missed one. */
+static void test_change_counts_beyond_the_table_count_for_all(void **state)
+{
+	static const char *const nets[] = {"/n", NULL};
+	struct fixture *f = *state;
+	uint64_t n0;
+
+	put(f->m, "/n", "", 0);
+	for (int i = 0; i < 40; i++) {
+		char path[16];
+
+		snprintf(path, sizeof(path), "/t%d", i);
+		put(f->m, path, "", 0);
+	}
+	n0 = zks_mirror_changes(f->m, nets);
+	put(f->m, "/t39", "x", 1); /* past the table */
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0 + 1);
+	put(f->m, "/t0", "x", 1); /* in it */
+	assert_int_equal(zks_mirror_changes(f->m, nets), n0 + 1);
 }
 
 /* ---- the file --------------------------------------------------------------------------------- */
@@ -504,6 +568,8 @@ int main(void)
 		T(test_a_write_under_a_missing_parent_is_left_to_the_worker),
 		T(test_diff_children_drops_the_gone_and_visits_the_rest),
 		T(test_synced_flag_and_change_counter),
+		T(test_change_counts_per_subtree),
+		T(test_change_counts_beyond_the_table_count_for_all),
 		T(test_save_and_load_round_trip),
 		T(test_corrupt_or_truncated_file_is_rejected),
 		T(test_malformed_entries_are_skipped),

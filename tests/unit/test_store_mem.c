@@ -562,8 +562,8 @@ static void test_stop_takes_back_only_its_own_callbacks(void **state)
 	int64_t seen = 0;
 	char *data = NULL;
 
-	store_on_change(f->s1, count_change, &changes1);
-	store_on_change(f->s2, count_change, &changes2);
+	store_on_change(f->s1, NULL, count_change, &changes1);
+	store_on_change(f->s2, NULL, count_change, &changes2);
 	mk(f->s2, "/a", "1", ZKS_PERSISTENT);
 	assert_int_equal(changes1, 1);
 	assert_int_equal(changes2, 1);
@@ -575,7 +575,7 @@ static void test_stop_takes_back_only_its_own_callbacks(void **state)
 	assert_int_equal(changes2, 2);
 
 	/* Stopped: no new callback, requests refused as UNAVAILABLE, the mirror still answers. */
-	store_on_change(f->s1, count_change, &changes1);
+	store_on_change(f->s1, NULL, count_change, &changes1);
 	store_on_session(f->s1, record_session, &seen);
 	assert_int_equal(seen, 0);
 	assert_int_equal(store_create(f->s1, "/c", "", 0, ZKS_PERSISTENT, &err), -1);
@@ -589,12 +589,43 @@ static void test_stop_takes_back_only_its_own_callbacks(void **state)
 	assert_int_equal(changes1, 1);
 }
 
+/* A callback is told of changes under the subtrees it names, and of no others. */
+static void test_change_callbacks_hear_only_their_subtrees(void **state)
+{
+	static const char *const under_a[] = {"/a", "/c", NULL};
+	struct fixture *f = *state;
+	int a = 0, all = 0;
+
+	store_on_change(f->s1, under_a, count_change, &a);
+	store_on_change(f->s1, NULL, count_change, &all);
+	mk(f->s2, "/a", "", ZKS_PERSISTENT);
+	mk(f->s2, "/a/x", "", ZKS_PERSISTENT);
+	assert_int_equal(a, 2);
+	mk(f->s2, "/ab", "", ZKS_PERSISTENT); /* a sibling whose name starts the same */
+	mk(f->s2, "/b", "", ZKS_PERSISTENT);
+	mk(f->s2, "/b/a", "", ZKS_PERSISTENT);
+	assert_int_equal(a, 2);
+	assert_int_equal(all, 5);
+	mk(f->s2, "/c", "", ZKS_PERSISTENT);
+	assert_int_equal(a, 3);
+	/* A transaction that touches one of them tells it once. */
+	assert_int_equal(store_multi(f->s2,
+				     (struct zks_op[]){
+					     {.type = ZKS_OP_CREATE, .path = "/b/b"},
+					     {.type = ZKS_OP_DELETE, .path = "/a/x", .version = -1},
+				     },
+				     2, NULL),
+			 0);
+	assert_int_equal(a, 4);
+	assert_int_equal(all, 7);
+}
+
 static void test_destroy_takes_back_the_callbacks(void **state)
 {
 	struct fixture *f = *state;
 	int changes = 0;
 
-	store_on_change(f->s1, count_change, &changes);
+	store_on_change(f->s1, NULL, count_change, &changes);
 	store_destroy(f->s1);
 	f->s1 = NULL;
 	mk(f->s2, "/a", "", ZKS_PERSISTENT);
@@ -649,7 +680,7 @@ static void test_stop_waits_for_a_callback_under_way(void **state)
 
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
-	store_on_change(f->s1, slow_change, &w);
+	store_on_change(f->s1, NULL, slow_change, &w);
 	assert_int_equal(pthread_create(&writer, NULL, slow_write, &w), 0);
 	pthread_mutex_lock(&w.lock);
 	while (!w.entered)
@@ -677,7 +708,7 @@ static void test_backend_freed_before_its_stores(void **state)
 	struct fixture *f = *state;
 	int changes = 0;
 
-	store_on_change(f->s1, count_change, &changes);
+	store_on_change(f->s1, NULL, count_change, &changes);
 	zks_mem_backend_free(f->b);
 	f->b = NULL;
 	store_stop(f->s1);
@@ -694,6 +725,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_sessions_are_distinct_and_connected),
+		T(test_change_callbacks_hear_only_their_subtrees),
 		T(test_on_session_reports_the_session),
 		T(test_create_and_get),
 		T(test_get_absent_is_not_found),

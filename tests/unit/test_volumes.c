@@ -1194,9 +1194,9 @@ static void rs_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
 	store_on_session(RS(s)->real, fn, ctx);
 }
 
-static void rs_on_change(struct zks_store *s, zks_change_fn fn, void *ctx)
+static void rs_on_change(struct zks_store *s, const char *const *under, zks_change_fn fn, void *ctx)
 {
-	store_on_change(RS(s)->real, fn, ctx);
+	store_on_change(RS(s)->real, under, fn, ctx);
 }
 
 static void rs_destroy(struct zks_store *s)
