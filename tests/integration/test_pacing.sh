@@ -122,10 +122,7 @@ assert_eq "$(metric np zkswarm_mirror_paced_total)" "$wp1" \
 t_begin "this node's own Create+Remove pairs"
 stop_node nf
 stop_node n0 # only np asks ZooKeeper now
-packets() {
-	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ "$ZK_PORT" |
-		awk '$1 == "zk_packets_received" { print $2 }'
-}
+packets() { "$top/scripts/zk.sh" mntr "$ZK_PORT" zk_packets_received; }
 # pairs N: np creates own<I> and removes it, for I in 1..N, one after another on one
 # connection; fails at the first error
 pairs() {
