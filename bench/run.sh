@@ -161,11 +161,7 @@ zk_start() { # zk_start DIR [extra zoo.cfg lines]
 	ZK_EXTRA_CFG=${2:-} scripts/zk.sh start "$ZK_DIR" --port "$ZK_PORT" --tick 2000 >/dev/null
 }
 zk_stop() { scripts/zk.sh stop "$ZK_DIR" >/dev/null; ZK_DIR=""; }
-zk_mntr() { # zk_mntr KEY
-	# shellcheck disable=SC2016  # $1 expands in the inner bash
-	{ timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ "$ZK_PORT" 2>/dev/null || true; } |
-		awk -v k="$1" '$1 == k { print $2 }'
-}
+zk_mntr() { scripts/zk.sh mntr "$ZK_PORT" "$1" --timeout 10; } # zk_mntr KEY: its value, or nothing
 zk_forcesync() { # what the running server's zoo.cfg says (ZooKeeper's default is yes)
 	local v
 	v=$(sed -n 's/^forceSync=//p' "$ZK_DIR/zoo.cfg" | tail -1)

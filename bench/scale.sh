@@ -94,8 +94,7 @@ trap 'exit 130' INT TERM
 # ---- ZooKeeper --------------------------------------------------------------------------------
 zk_pids() { for n in 1 2 3; do cat "$ZKD/zk$n/pid" 2>/dev/null || true; done; }
 mntr() { # mntr N: the mntr of member N (empty if it does not answer)
-	# shellcheck disable=SC2016
-	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ $((PORT + $1 - 1)) 2>/dev/null || true
+	scripts/zk.sh mntr $((PORT + $1 - 1))
 }
 mntr_sum() { # mntr_sum KEY: summed over the members that answer
 	local s=0 v n

@@ -33,20 +33,11 @@ import calendar
 import http.client
 import json
 import os
-import socket
 import sys
 import time
 
-
-class UnixConn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("zkswarm", timeout=30)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.path)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from unixhttp import UnixHTTPConnection as UnixConn  # noqa: E402
 
 
 class Node:

@@ -21,28 +21,19 @@ torn.  Exit 0 when every task became current, 1 otherwise.
 import argparse
 import http.client
 import json
-import socket
+import os
 import subprocess
 import sys
 import time
 import urllib.parse
 
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.connect(self.path)
-        self.sock = s
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 
 class Engine:
     def __init__(self, sock):
-        self.conn = UnixHTTP(sock)
+        self.conn = UnixHTTPConnection(sock, timeout=10, host="localhost")
         self.pids = {}
 
     def get(self, path):

@@ -24,6 +24,12 @@
 #                                  single server); STOP/CONT freeze and thaw
 #   scripts/zk.sh restart DIR [N]  stop member N (or the single server) if running,
 #                                  start it again with its old config, wait for it
+#   scripts/zk.sh mntr PORT [KEY] [--address A] [--timeout S]
+#                                  the `mntr` four-letter word of the server on
+#                                  A:PORT (A default 127.0.0.1, S default 3): the
+#                                  whole reply, or only KEY's value (e.g.
+#                                  zk_packets_received); empty, and still exit 0, when
+#                                  nothing answers within S seconds or KEY is not in it
 #
 # Every server listens on 127.0.0.1 only (or on its --address),
 # runs as `java ... QuorumPeerMain` (not zkServer.sh, which reads
@@ -45,17 +51,17 @@ ZK_CP=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share
 ZK_MAIN=org.apache.zookeeper.server.quorum.QuorumPeerMain
 ENSEMBLE_SIZE=3
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^[^#]/p' "$0" | sed -n 's/^# \{0,1\}//p'; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 now_ms() { date +%s%3N; }
 
 # ---- four-letter words over bash /dev/tcp (no nc needed) -------------------
-# zk_4lw PORT WORD [ADDR]: prints the reply; non-zero if nothing answered (3 s bound).
-# ADDR defaults to 127.0.0.1 (also below).
+# zk_4lw PORT WORD [ADDR] [SECS]: prints the reply; non-zero if nothing answered (SECS
+# bound, default 3). ADDR defaults to 127.0.0.1 (also below).
 # shellcheck disable=SC2016  # $1/$2/$3 expand in the inner bash
 zk_4lw() {
-  timeout 3 bash -c 'exec 3<>"/dev/tcp/$3/$1" && printf %s "$2" >&3 && cat <&3' \
+  timeout "${4:-3}" bash -c 'exec 3<>"/dev/tcp/$3/$1" && printf %s "$2" >&3 && cat <&3' \
     _ "$1" "$2" "${3:-127.0.0.1}" 2>/dev/null
 }
 # port_open PORT [ADDR]
@@ -386,6 +392,32 @@ cmd_restart() {
   fi
 }
 
+# mntr PORT [KEY] [--address A] [--timeout S]: never fails for want of an answer (the
+# callers sample counters and take "" as "no figure")
+cmd_mntr() {
+  local port="" key="" addr=127.0.0.1 secs=3
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --address) [ $# -ge 2 ] || die "mntr: --address needs a value"; addr=$2; shift 2 ;;
+      --timeout) [ $# -ge 2 ] || die "mntr: --timeout needs a value"; secs=$2; shift 2 ;;
+      -*) die "mntr: unknown option $1" ;;
+      *)
+        if [ -z "$port" ]; then port=$1
+        elif [ -z "$key" ]; then key=$1
+        else die "mntr: too many arguments"; fi
+        shift ;;
+    esac
+  done
+  [[ $port =~ ^[0-9]+$ ]] || die "mntr: PORT required (a number)"
+  [[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "mntr: bad --timeout: $secs"
+  if [ -z "$key" ]; then
+    zk_4lw "$port" mntr "$addr" "$secs" || true
+  else
+    # mntr's lines are KEY<tab>VALUE
+    { zk_4lw "$port" mntr "$addr" "$secs" || true; } | awk -F '\t' -v k="$key" '$1 == k { print $2 }'
+  fi
+}
+
 main() {
   [ $# -ge 1 ] || { usage >&2; exit 2; }
   local c=$1; shift
@@ -398,6 +430,7 @@ main() {
     leader) cmd_leader "$@" ;;
     kill) cmd_kill "$@" ;;
     restart) cmd_restart "$@" ;;
+    mntr) cmd_mntr "$@" ;;
     *) echo "$PROG: unknown command: $c" >&2; usage >&2; exit 2 ;;
   esac
 }

@@ -43,9 +43,11 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zkread  # noqa: E402
 from layout import path  # noqa: E402
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 WRITES = {"create", "remove", "mount", "unmount", "request_address", "release_address"}
 ENDPOINT = {
@@ -55,22 +57,6 @@ ENDPOINT = {
     "request_address": "IpamDriver.RequestAddress",
     "release_address": "IpamDriver.ReleaseAddress",
 }
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        super().__init__("zkswarm", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        try:
-            s.connect(self.unix_path)
-        except OSError:
-            s.close()
-            raise
-        self.sock = s
 
 
 def call(sock_path, endpoint, body, timeout, on_sent=None):

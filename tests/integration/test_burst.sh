@@ -173,22 +173,15 @@ bpid=$!
 # question took over a second each on a busy machine; at a raised priority, so that the
 # poller is not what is late); 20 s at most
 fence_ms() {
-	nice -n -10 python3 - "$@" <<-'PY'
-	import http.client, json, socket, sys, time
-	class Unix(http.client.HTTPConnection):
-	    def __init__(self, path):
-	        super().__init__("localhost", timeout=5)
-	        self.unix_path = path
-	    def connect(self):
-	        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	        self.sock.settimeout(5)
-	        self.sock.connect(self.unix_path)
+	PYTHONPATH="$top/tests${PYTHONPATH:+:$PYTHONPATH}" nice -n -10 python3 - "$@" <<-'PY'
+	import sys, time
+	from unixhttp import UnixHTTPConnection, post
 	path, name, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3])
 	end = time.time() + 20
 	while time.time() < end:
-	    c = Unix(path)
-	    c.request("POST", "/VolumeDriver.Get", json.dumps({"Name": name}))
-	    status = json.loads(c.getresponse().read()).get("Volume", {}).get("Status", {})
+	    c = UnixHTTPConnection(path, timeout=5)
+	    _, reply = post(c, "VolumeDriver.Get", {"Name": name})
+	    status = reply.get("Volume", {}).get("Status", {})
 	    c.close()
 	    if "considered lost" in str(status.get("leases", "")):
 	        print(int(time.time() * 1000) - t0)

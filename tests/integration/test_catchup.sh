@@ -108,11 +108,7 @@ proxy_says() { [ "$(grep -c "^$2" "$T/proxy.log")" -ge "$1" ]; }
 # n1_says N REGEX: n1's log has at least N lines matching REGEX (grep -E)
 n1_says() { [ "$(grep -cE "$2" "$T/n1/log")" -ge "$1" ]; }
 # watches: ZooKeeper's count of watches (mntr zk_watch_count), or nothing
-# shellcheck disable=SC2016 # $1 expands in the inner bash
-watches() {
-	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ "$ZK_PORT" \
-		2>/dev/null | awk '$1 == "zk_watch_count" { print $2 }'
-}
+watches() { "$top/scripts/zk.sh" mntr "$ZK_PORT" zk_watch_count; }
 # watches_settled: the watch count read twice, 1 s apart, is the same; left in $W
 watches_settled() {
 	local a

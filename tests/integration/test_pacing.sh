@@ -122,28 +122,19 @@ assert_eq "$(metric np zkswarm_mirror_paced_total)" "$wp1" \
 t_begin "this node's own Create+Remove pairs"
 stop_node nf
 stop_node n0 # only np asks ZooKeeper now
-packets() {
-	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf mntr >&3 && cat <&3' _ "$ZK_PORT" |
-		awk '$1 == "zk_packets_received" { print $2 }'
-}
+packets() { "$top/scripts/zk.sh" mntr "$ZK_PORT" zk_packets_received; }
 # pairs N: np creates own<I> and removes it, for I in 1..N, one after another on one
 # connection; fails at the first error
 pairs() {
-	python3 - "$T/np/s.sock" "$1" <<-'PY'
-	import http.client, json, socket, sys
-	class Conn(http.client.HTTPConnection):
-	    def connect(self):
-	        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	        self.sock.settimeout(30)
-	        self.sock.connect(sys.argv[1])
-	conn = Conn("zkswarm", timeout=30)
+	PYTHONPATH="$top/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$T/np/s.sock" "$1" <<-'PY'
+	import sys
+	from unixhttp import UnixHTTPConnection, post
+	conn = UnixHTTPConnection(sys.argv[1], timeout=30)
 	for i in range(1, int(sys.argv[2]) + 1):
 	    for ep in ("Create", "Remove"):
-	        conn.request("POST", "/VolumeDriver." + ep, json.dumps({"Name": "own%d" % i}))
-	        r = conn.getresponse()
-	        reply = json.loads(r.read() or b"{}")
-	        if r.status != 200 or reply.get("Err"):
-	            sys.exit("%s own%d: %s %s" % (ep, i, r.status, reply))
+	        status, reply = post(conn, "VolumeDriver." + ep, {"Name": "own%d" % i})
+	        if status != 200 or reply.get("Err"):
+	            sys.exit("%s own%d: %s %s" % (ep, i, status, reply))
 	PY
 }
 PAIRS=200
