@@ -24,7 +24,8 @@
 #      rounds, 20), SCALE_PAUSE_MS (between rounds, 300), SCALE_SECS (throughput run, 5), SCALE_OUTAGE_S (30), SCALE_SESSION_MS
 #      (10000), SCALE_ZK_PORT (client ports P..P+2, default 2230), SCALE_PEER_BASE (quorum
 #      ports Q..Q+2 and election ports Q+100..; default 32230), SCALE_ZK_HEAP (1g),
-#      SCALE_OUT (also write the report there), SCALE_KEEP=1 (keep the work directory),
+#      SCALE_OUT (also write the report there), SCALE_DAEMON (the zkswarmd to run; default
+#      build/zkswarmd), SCALE_KEEP=1 (keep the work directory),
 #      SCALE_PARTS ("small storms": which measurements), SCALE_STORMS ("leader outage": the
 #      storms after the cold start and the memory figures), SCALE_PRIOR (a results.jsonl of an
 #      earlier run whose records the report includes, for the parts not run now),
@@ -61,7 +62,8 @@ PY=/usr/bin/python3
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
-for t in "$LOADGEN" "$BUILD/zkswarmd"; do [ -x "$t" ] || die "$t missing: make bench-tools build/zkswarmd"; done
+DAEMON=${SCALE_DAEMON:-$BUILD/zkswarmd}
+for t in "$LOADGEN" "$DAEMON"; do [ -x "$t" ] || die "$t missing: make bench-tools build/zkswarmd"; done
 [ "$(id -u)" = 0 ] || die "run as root"
 command -v jq >/dev/null || die "jq is needed"
 
@@ -74,7 +76,7 @@ if [ "${1:-}" = --report ]; then # the report again, from a work directory kept 
 else
 	REPORT_ONLY=0
 	W=$(mktemp -d /tmp/zkswarm-scale.XXXXXX)
-	cp "$BUILD/zkswarmd" "$W/zkswarmd" # a private copy: build/ may be rebuilt meanwhile
+	cp "$DAEMON" "$W/zkswarmd" # a private copy: build/ may be rebuilt meanwhile
 	R=$W/results.jsonl
 	: >"$R"
 fi
@@ -106,6 +108,13 @@ mntr_sum() { # mntr_sum KEY: summed over the members that answer
 }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 zk_cpu() { local s=0 p; for p in $(zk_pids); do s=$((s + $(cpu_ms "$p"))); done; echo "$s"; }
+# others_cpu_us: the CPU time of nodes 2..N, in µs, summed over their threads (schedstat: ns,
+# not the 10 ms ticks of stat)
+others_cpu_us() {
+	local i
+	for i in $(seq 2 "$NODES"); do cat "/proc/$(cat "$(nd "$i")/pid")/task/"*/schedstat 2>/dev/null || true; done |
+		awk '{ s += $1 } END { printf "%.0f\n", s / 1000 }'
+}
 zk_heap_mb() { # used heap (young and old generations) summed over the members (jcmd GC.heap_info)
 	local s=0 p u
 	for p in $(zk_pids); do
@@ -209,7 +218,7 @@ stats() { # stats: p50 p99 max over a JSON array on stdin
 # ---- measurements ---------------------------------------------------------------------------------
 # propagation and load at N (a fresh small tree)
 small_tree() {
-	local n=$1 root=/scale-p$1 socks=() out c0 p0 c1 p1 t0 t1 idle_p idle_c
+	local n=$1 root=/scale-p$1 socks=() out c0 p0 c1 p1 d0 d1 t0 t1 idle_p idle_c idle_d
 	log "N=$n: starting $n daemons (small tree $root)"
 	nodes_start "$n" "$root" debug # the others' "mirror: ... new nodes" lines time propagation
 	mark_fresh
@@ -223,11 +232,23 @@ small_tree() {
 			create: (.create_ms | sort), mount: (.mount_ms | sort), load1: $l}' <<<"$out")"
 	fi
 	# idle: heartbeats only
-	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)
+	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) d0=$(others_cpu_us) t0=$(now_ms)
 	sleep 5
-	c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) t1=$(now_ms)
+	c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) d1=$(others_cpu_us) t1=$(now_ms)
 	idle_p=$(awk -v p=$((p1 - p0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", p * 1000 / t }')
 	idle_c=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c / t }')
+	idle_d=$(awk -v d=$((d1 - d0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", d / t }')
+	# what following isolated changes costs each other node (beyond its idle), nobody polling
+	if [ "$n" -gt 1 ]; then
+		uptime_rec "changes N=$n"
+		c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) d0=$(others_cpu_us)
+		out=$($PY "$PROBE" changes --rounds "$ROUNDS" --pause-ms "$PAUSE" --prefix "c$n" "${socks[0]}")
+		c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) d1=$(others_cpu_us)
+		rec "$(jq -c --argjson n "$n" --argjson d $((d1 - d0)) --argjson p $((p1 - p0)) --argjson c $((c1 - c0)) \
+			--argjson id "$idle_d" '{key: "changes", n: $n, changes, ms, others_cpu_us: $d, zk_packets: $p,
+			zk_cpu_ms: $c, idle_others_us_per_ms: $id,
+			us_per_change_per_node: ((($d - $id * .ms) / .changes / ($n - 1)) | round)}' <<<"$out")"
+	fi
 	uptime_rec "throughput N=$n"
 	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)
 	out=$("$LOADGEN" -S "${socks[0]}" -c 4 -d $((SECS + 1)) -w 1 --json --tag "n$n" --max-errors-shown 0 \
@@ -338,7 +359,9 @@ targets() {
 	echo "| target | measured | verdict |"
 	echo "|---|---|---|"
 	p99=$(q "select(.key == \"prop\" and .n == $top_n) | .volume + .lease" | jq -s 'add // []' | stats | awk '{ print $2 }')
-	[ -n "$p99" ] && [ "$p99" != - ] && echo "| propagation p99 < 100 ms | $p99 ms (volume creates and leases together) | $(verdict "$p99 < 100") |"
+	[ -n "$p99" ] && [ "$p99" != - ] && echo "| propagation p99 < 100 ms, polled | $p99 ms (volume creates and leases together) | $(verdict "$p99 < 100") |"
+	p99=$(q "select(.key == \"prop\" and .n == $top_n) | (.log_volume // []) + (.log_lease // [])" | jq -s 'add // []' | stats | awk '{ print $2 }')
+	[ -n "$p99" ] && [ "$p99" != - ] && echo "| propagation p99 < 100 ms, stamped | $p99 ms (volume creates and leases together) | $(verdict "$p99 < 100") |"
 	wr=""
 	[ "$b" = null ] || wr=$(q "select(.key == \"write\" and .n == $top_n) | .iter_per_s / $b" | head -1)
 	[ -n "$wr" ] && echo "| one node's writes ≥ 0.8 of N = $base_n | $(printf %.2f "$wr") | $(verdict "$wr >= 0.8") |"
@@ -357,14 +380,35 @@ report() {
 	echo "### Propagation (ms from the write's start on node 1 until each other node's mirror shows it)"
 	echo
 	echo "Each write on its own: rounds ${PAUSE} ms apart, daemons' MIRROR_PACE_MS ${MIRROR_PACE_MS:-100, the default}."
+	echo "Every other round is *polled* (each other node's socket asked, List or Get, until it"
+	echo "shows it: the probe's sweep costs the readers CPU and sees a node up to a sweep late);"
+	echo "the rounds between poll nothing and are *stamped*: each other node's time is the stamp"
+	echo "of its own log line (LOG_LEVEL=debug) naming the new volume or lease, as it read it."
+	echo "Both include the write's own time on node 1 (last column)."
 	echo
-	echo "| N | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll sweep |"
-	echo "|---|---|---|---|---|---|"
+	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll sweep | node 1's Create / Mount p50 / p99 |"
+	echo "|---|---|---|---|---|---|---|---|"
 	for n in $NS; do
 		[ "$n" -gt 1 ] || continue
-		v=$(q "select(.key == \"prop\" and .n == $n) | .volume" | jq -s 'add // []' | stats)
-		l=$(q "select(.key == \"prop\" and .n == $n) | .lease" | jq -s 'add // []' | stats)
-		echo "| $n | ${v// / / } | ${l// / / } | $(q "select(.key == \"prop\" and .n == $n) | (.volume | length) + (.lease | length)") | $(q "select(.key == \"prop\" and .n == $n) | .missing") | $(q "select(.key == \"prop\" and .n == $n) | .sweep_ms | . * 10 | round / 10") ms |"
+		for how in polled stamped; do
+			local pre="" miss=missing sweep
+			[ $how = polled ] || pre=log_ miss=log_missing
+			v=$(q "select(.key == \"prop\" and .n == $n) | .${pre}volume // []" | jq -s 'add // []' | stats)
+			l=$(q "select(.key == \"prop\" and .n == $n) | .${pre}lease // []" | jq -s 'add // []' | stats)
+			sweep=$(q "select(.key == \"prop\" and .n == $n) | .sweep_ms | . * 10 | round / 10")
+			[ $how = polled ] && sweep="$sweep ms" || sweep="-"
+			w=$(q "select(.key == \"prop\" and .n == $n) | \"\(.create // [] | tostring) \(.mount // [] | tostring)\"" | head -1)
+			echo "| $n | $how | ${v// / / } | ${l// / / } | $(q "select(.key == \"prop\" and .n == $n) | (.${pre}volume // [] | length) + (.${pre}lease // [] | length)") | $(q "select(.key == \"prop\" and .n == $n) | .$miss // \"-\"") | $sweep | $(stats <<<"${w%% *}" | awk '{ print $1 " / " $2 }') ; $(stats <<<"${w##* }" | awk '{ print $1 " / " $2 }') |"
+		done
+	done
+	echo
+	echo "### What following a change costs (node 1: ${ROUNDS} rounds of Create, Mount, Unmount, Remove, ${PAUSE} ms apart; nobody polls)"
+	echo
+	echo "| N | changes | daemon CPU µs per change per mirroring node (beyond idle) | ZK requests per change per mirroring node (beyond idle) | ZK CPU ms per change (3 servers) |"
+	echo "|---|---|---|---|---|"
+	for n in $NS; do
+		q "select(.key == \"changes\" and .n == $n)" | jq -r --argjson ip "$(q "select(.key == \"write\" and .n == $n) | .idle_packets_per_s" | head -1)" \
+			'"| \(.n) | \(.changes) | \(.us_per_change_per_node) | \(((.zk_packets - $ip * .ms / 1000) / .changes / (.n - 1)) * 100 | round / 100) | \(.zk_cpu_ms / .changes * 10 | round / 10) |"'
 	done
 	echo
 	echo "### Load per change (node 1: Create+Remove pairs at 4 connections, ${SECS} s; the others mirror)"

@@ -17,6 +17,10 @@ standalone zkswarmd instances, and when each instance's mirror is synced again.
       LOG_LEVEL=debug, its log the file `log` beside its socket), every other round polls
       nothing: each other node's time is the stamp of its own "mirror: ... new nodes"
       line that names the volume (or the lease), minus the write's start (one clock).
+  scale_probe.py changes --rounds R --pause-ms P SOCKET
+      R rounds of Create, Mount, Unmount and Remove of a volume on SOCKET, P ms after each,
+      nobody polling (the caller measures what following them costs the others).  Prints
+      {"changes": 4R, "ms": elapsed}.
   scale_probe.py synced --since-ms T --timeout-s S --counts C1,C2,... LOG...
       Waits until each LOG has more "mirror: synced" (or "mirror: caught up") lines than
       its count Ci, then prints
@@ -168,6 +172,21 @@ def propagate(args):
     print(json.dumps(out))
 
 
+def changes(args):
+    """Isolated volume changes on one node, nobody polling: what following them costs."""
+    node = Node(args.sockets[0])
+    t0 = time.monotonic()
+    for r in range(args.rounds):
+        name = "%s-%d-%d" % (args.prefix, r, int(time.time() * 1000) % 100000)
+        for endpoint, body in (("VolumeDriver.Create", {"Name": name}),
+                               ("VolumeDriver.Mount", {"Name": name, "ID": "c-%d" % r}),
+                               ("VolumeDriver.Unmount", {"Name": name, "ID": "c-%d" % r}),
+                               ("VolumeDriver.Remove", {"Name": name})):
+            must(node, endpoint, body)
+            time.sleep(args.pause_ms / 1000.0)
+    print(json.dumps({"changes": 4 * args.rounds, "ms": (time.monotonic() - t0) * 1000.0}))
+
+
 def log_ms(line):
     # 2026-12-05T15:40:36.123Z LEVEL ...
     stamp = line.split(" ", 1)[0]
@@ -238,6 +257,11 @@ def main():
                    help="each node's log is the file log beside its socket (LOG_LEVEL=debug): "
                         "every other round is timed by the others' own log lines, not polled")
     p.add_argument("sockets", nargs="+")
+    ch = sub.add_parser("changes")
+    ch.add_argument("--rounds", type=int, default=20)
+    ch.add_argument("--pause-ms", type=float, default=300)
+    ch.add_argument("--prefix", default="chg")
+    ch.add_argument("sockets", nargs=1)
     s = sub.add_parser("synced")
     s.add_argument("--since-ms", type=int, required=True)
     s.add_argument("--timeout-s", type=float, default=120)
@@ -248,7 +272,7 @@ def main():
     c = sub.add_parser("count")
     c.add_argument("logs", nargs="+")
     args = ap.parse_args()
-    {"propagate": propagate, "synced": synced, "count": count}[args.cmd](args)
+    {"propagate": propagate, "changes": changes, "synced": synced, "count": count}[args.cmd](args)
 
 
 if __name__ == "__main__":
