@@ -60,6 +60,11 @@ void zks_cond_init_monotonic(pthread_cond_t *cond);
  * temporary file in the same directory, fsync, rename, fsync of the directory.
  */
 int zks_write_file_atomic(const char *path, const void *data, size_t len, struct zks_error *err);
+/*
+ * The same without the two fsyncs: for a cache that is checked when read (mirror.json),
+ * which a crash of the machine may leave old or empty, never torn in a way that is used.
+ */
+int zks_write_file_replace(const char *path, const void *data, size_t len, struct zks_error *err);
 
 /* Read a whole file of at most max bytes; NUL-terminated.  NOT_FOUND if there is none. */
 int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct zks_error *err);

@@ -175,7 +175,8 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
-int zks_write_file_atomic(const char *path, const void *data, size_t len, struct zks_error *err)
+static int write_file(const char *path, const void *data, size_t len, bool durable,
+		      struct zks_error *err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	const char *p = data;
@@ -199,7 +200,7 @@ int zks_write_file_atomic(const char *path, const void *data, size_t len, struct
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		int saved = errno;
 
 		unlink(tmp);
@@ -211,9 +212,19 @@ int zks_write_file_atomic(const char *path, const void *data, size_t len, struct
 		unlink(tmp);
 		return zks_error_errno(err, saved, "rename `%s`", tmp);
 	}
-	if (fsync_dir_of(path) < 0)
+	if (durable && fsync_dir_of(path) < 0)
 		return zks_error_errno(err, errno, "sync directory of `%s`", path);
 	return 0;
+}
+
+int zks_write_file_atomic(const char *path, const void *data, size_t len, struct zks_error *err)
+{
+	return write_file(path, data, len, true, err);
+}
+
+int zks_write_file_replace(const char *path, const void *data, size_t len, struct zks_error *err)
+{
+	return write_file(path, data, len, false, err);
 }
 
 int zks_read_file(const char *path, size_t max, char **out, size_t *len, struct zks_error *err)

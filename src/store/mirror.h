@@ -109,7 +109,10 @@ uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under);
 bool zks_mirror_dirty(struct zks_mirror *m);
 /* Changed, and the last save at least ZKS_MIRROR_SAVE_MS ago. */
 bool zks_mirror_save_due(struct zks_mirror *m);
-/* Write the file atomically (a warning in the log if it cannot be); marks it clean. */
+/*
+ * Write the file, atomically replaced but not synced (a cache, checked when loaded; a warning
+ * in the log if it cannot be); marks it clean unless it changed meanwhile.
+ */
 void zks_mirror_save(struct zks_mirror *m);
 /*
  * Load the last saved file into the (empty) mirror: every entry is checked, malformed ones
