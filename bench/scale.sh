@@ -245,9 +245,10 @@ small_tree() {
 		out=$($PY "$PROBE" changes --rounds "$ROUNDS" --pause-ms "$PAUSE" --prefix "c$n" "${socks[0]}")
 		c1=$(zk_cpu) p1=$(mntr_sum zk_packets_received) d1=$(others_cpu_us)
 		rec "$(jq -c --argjson n "$n" --argjson d $((d1 - d0)) --argjson p $((p1 - p0)) --argjson c $((c1 - c0)) \
-			--argjson id "$idle_d" '{key: "changes", n: $n, changes, ms, others_cpu_us: $d, zk_packets: $p,
-			zk_cpu_ms: $c, idle_others_us_per_ms: $id,
-			us_per_change_per_node: ((($d - $id * .ms) / .changes / ($n - 1)) | round)}' <<<"$out")"
+			--argjson id "$idle_d" --argjson ip "$idle_p" '{key: "changes", n: $n, changes, ms, others_cpu_us: $d,
+			zk_packets: $p, zk_cpu_ms: $c, idle_others_us_per_ms: $id, idle_packets_per_s: $ip,
+			us_per_change_per_node: ((($d - $id * .ms) / .changes / ($n - 1)) | round),
+			requests_per_change_per_node: (($p - $ip * .ms / 1000) / .changes / ($n - 1) * 100 | round / 100)}' <<<"$out")"
 	fi
 	uptime_rec "throughput N=$n"
 	c0=$(zk_cpu) p0=$(mntr_sum zk_packets_received) t0=$(now_ms)
@@ -369,7 +370,7 @@ targets() {
 	[ "$bp" = null ] || [ "$top_n" = 1 ] || pn=$(q "select(.key == \"write\" and .n == $top_n) | ((.zk_packets - .idle_packets_per_s * .elapsed_ms / 1000) / .requests_total - $bp) / (.n - 1)" | head -1)
 	[ -n "$pn" ] && echo "| ZK requests per change ≤ 2 per mirroring node, during node 1's writes | $(printf %.2f "$pn") | $(verdict "$pn <= 2") |"
 	pn=""
-	[ "$top_n" = 1 ] || pn=$(q "select(.key == \"changes\" and .n == $top_n) | (.zk_packets - $(q "select(.key == \"write\" and .n == $top_n) | .idle_packets_per_s" | head -1) * .ms / 1000) / .changes / (.n - 1)" | head -1)
+	[ "$top_n" = 1 ] || pn=$(q "select(.key == \"changes\" and .n == $top_n) | .requests_per_change_per_node" | head -1)
 	[ -n "$pn" ] && echo "| ZK requests per change ≤ 2 per mirroring node, isolated changes | $(printf %.2f "$pn") | $(verdict "$pn <= 2") |"
 	so=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | if .unsynced > 0 then 1e9 else (.synced[-1] // 1e9) end" | head -1)
 	ss=$(q "select(.key == \"storm\" and .n == $top_n and .kind == \"outage\") | .sessions_new + .expired" | head -1)
@@ -410,8 +411,8 @@ report() {
 	echo "| N | changes | daemon CPU µs per change per mirroring node (beyond idle) | ZK requests per change per mirroring node (beyond idle) | ZK CPU ms per change (3 servers) |"
 	echo "|---|---|---|---|---|"
 	for n in $NS; do
-		q "select(.key == \"changes\" and .n == $n)" | jq -r --argjson ip "$(q "select(.key == \"write\" and .n == $n) | .idle_packets_per_s" | head -1)" \
-			'"| \(.n) | \(.changes) | \(.us_per_change_per_node) | \(((.zk_packets - $ip * .ms / 1000) / .changes / (.n - 1)) * 100 | round / 100) | \(.zk_cpu_ms / .changes * 10 | round / 10) |"'
+		q "select(.key == \"changes\" and .n == $n)" |
+			jq -r '"| \(.n) | \(.changes) | \(.us_per_change_per_node) | \(.requests_per_change_per_node) | \(.zk_cpu_ms / .changes * 10 | round / 10) |"'
 	done
 	echo
 	echo "### Load per change (node 1: Create+Remove pairs at 4 connections, ${SECS} s; the others mirror)"

@@ -41,25 +41,22 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from unixhttp import UnixHTTPConnection as UnixConn  # noqa: E402
+from unixhttp import UnixHTTPConnection, post  # noqa: E402
 
 
 class Node:
     def __init__(self, path):
         self.path = path
-        self.conn = UnixConn(path)
+        self.conn = UnixHTTPConnection(path)
 
     def post(self, endpoint, body):
+        """unixhttp.post on this node's connection, tried once more on a new connection."""
         for attempt in range(2):
             try:
-                self.conn.request("POST", "/" + endpoint, json.dumps(body),
-                                  {"Content-Type": "application/json"})
-                r = self.conn.getresponse()
-                data = r.read()
-                return r.status, json.loads(data or b"{}")
+                return post(self.conn, endpoint, body)
             except (http.client.HTTPException, OSError):
                 self.conn.close()
-                self.conn = UnixConn(self.path)
+                self.conn = UnixHTTPConnection(self.path)
                 if attempt:
                     raise
         return 0, {}
@@ -139,9 +136,10 @@ def propagate(args):
            "log_missing": 0, "create_ms": [], "mount_ms": []}
     sweeps = []
 
-    def seen(polled, wall_ms, path, pred, key):
-        """The others' times for one write: polled on their sockets, or (every other round
-        with --logs, nothing polled) read from their logs."""
+    def seen(polled, t0, wall_ms, path, pred, key):
+        """The others' times for one write begun at T0 (monotonic) and WALL_MS (wall clock):
+        polled on their sockets, or (every other round with --logs-beside, nothing polled)
+        read from their logs."""
         if polled:
             got = wait_all(others, pred, t0, args.timeout_s, sweeps)
             out[key + "_ms"] += [g for g in got if g is not None]
@@ -159,11 +157,11 @@ def propagate(args):
         t0, wall = time.monotonic(), time.time() * 1000.0
         must(first, "VolumeDriver.Create", {"Name": name})
         out["create_ms"].append((time.monotonic() - t0) * 1000.0)
-        seen(polled, wall, "/volumes/" + name, lambda n: listed(n, name), "volume")
+        seen(polled, t0, wall, "/volumes/" + name, lambda n: listed(n, name), "volume")
         t0, wall = time.monotonic(), time.time() * 1000.0
         must(first, "VolumeDriver.Mount", {"Name": name, "ID": "probe-%d" % r})
         out["mount_ms"].append((time.monotonic() - t0) * 1000.0)
-        seen(polled, wall, "/volumes/%s/leases/%s" % (name, me), lambda n: holds(n, name, me),
+        seen(polled, t0, wall, "/volumes/%s/leases/%s" % (name, me), lambda n: holds(n, name, me),
              "lease")
         must(first, "VolumeDriver.Unmount", {"Name": name, "ID": "probe-%d" % r})
         must(first, "VolumeDriver.Remove", {"Name": name})

@@ -28,7 +28,8 @@ struct zks_mirror {
 	/* The same per top-level subtree (its first path component), and for the root itself
 	 * or everything at once (all: a subtree's count is all + its own). */
 	struct {
-		char *name;
+		char *name; /* "/volumes" */
+		size_t len;
 		uint64_t n;
 	} tops[MIRROR_TOPS];
 	size_t ntops;
@@ -104,11 +105,12 @@ static uint64_t *top_counter_locked(struct zks_mirror *m, const char *rel, bool 
 	if (n == 0)
 		return NULL;
 	for (size_t i = 0; i < m->ntops; i++)
-		if (strlen(m->tops[i].name) == n && strncmp(m->tops[i].name, rel, n) == 0)
+		if (m->tops[i].len == n && memcmp(m->tops[i].name, rel, n) == 0)
 			return &m->tops[i].n;
 	if (!make || m->ntops == MIRROR_TOPS)
 		return NULL;
 	m->tops[m->ntops].name = xstrndup(rel, n);
+	m->tops[m->ntops].len = n;
 	return &m->tops[m->ntops++].n;
 }
 
@@ -373,13 +375,15 @@ uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under)
 	} else {
 		n = m->all;
 		for (size_t i = 0; i < m->ntops; i++)
-			for (const char *const *u = under; *u; u++)
-				if (top_len(*u) == 0 ||
-				    (top_len(*u) == strlen(m->tops[i].name) &&
-				     strncmp(*u, m->tops[i].name, top_len(*u)) == 0)) {
+			for (const char *const *u = under; *u; u++) {
+				size_t len = top_len(*u);
+
+				if (len == 0 || (len == m->tops[i].len &&
+						 memcmp(*u, m->tops[i].name, len) == 0)) {
 					n += m->tops[i].n;
 					break;
 				}
+			}
 	}
 	pthread_rwlock_unlock(&m->lock);
 	return n;
