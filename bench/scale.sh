@@ -408,11 +408,11 @@ report() {
 	echo
 	echo "### What following a change costs (node 1: ${ROUNDS} rounds of Create, Mount, Unmount, Remove, ${PAUSE} ms apart; nobody polls)"
 	echo
-	echo "| N | changes | daemon CPU µs per change per mirroring node (beyond idle) | ZK requests per change per mirroring node (beyond idle) | ZK CPU ms per change (3 servers) |"
-	echo "|---|---|---|---|---|"
+	echo "| N | changes | daemon CPU µs per change per mirroring node (beyond idle) | ZK requests per change per mirroring node (beyond idle) | ZK CPU ms per change (3 servers) | idle: daemon CPU µs/s per node |"
+	echo "|---|---|---|---|---|---|"
 	for n in $NS; do
 		q "select(.key == \"changes\" and .n == $n)" |
-			jq -r '"| \(.n) | \(.changes) | \(.us_per_change_per_node) | \(.requests_per_change_per_node) | \(.zk_cpu_ms / .changes * 10 | round / 10) |"'
+			jq -r '"| \(.n) | \(.changes) | \(.us_per_change_per_node) | \(.requests_per_change_per_node) | \(.zk_cpu_ms / .changes * 10 | round / 10) | \(.idle_others_us_per_ms * 1000 / (.n - 1) | round) |"'
 	done
 	echo
 	echo "### Load per change (node 1: Create+Remove pairs at 4 connections, ${SECS} s; the others mirror)"

@@ -8,8 +8,9 @@
 # Per round, daemon and concurrency: Create+Remove pairs per second (build/bench/loadgen,
 # WRITES_SECS measured after a 1 s warm-up) and ZooKeeper's requests per pair (mntr
 # zk_packets_received over the whole run, warm-up included, over the pairs made); per round
-# and concurrency: raw pairs per second.  Prints a markdown table (medians over the rounds,
-# and each round's figures).
+# and concurrency: raw pairs per second.  Also the daemon's CPU per pair (user and system time
+# of all its threads, /proc/PID/stat, over the whole run as the requests are).  Prints a
+# markdown table (medians over the rounds, and each round's figures).
 #
 # Usage: bench/writes_ab.sh      (make bench-tools and build/zkswarmd first)
 # Env: WRITES_A (default build/zkswarmd), WRITES_B (a second daemon, e.g. an older build;
@@ -40,6 +41,9 @@ cleanup() {
 }
 trap cleanup EXIT
 now_ms() { date +%s%3N; }
+cpu_ms() { # a process's user and system time in ms, its exited threads' included
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
 packets() { # ZooKeeper's zk_packets_received; fails (set -e: the run stops) without an answer
 	local v
 	v=$(scripts/zk.sh mntr "$PORT" zk_packets_received)
@@ -67,13 +71,15 @@ for round in $(seq "$ROUNDS"); do
 			sleep 0.05
 		done
 		for c in $CONNS; do
-			k0=$(packets)
+			k0=$(packets) u0=$(cpu_ms "$D_PID")
 			out=$("$LOADGEN" -S "$W/s.sock" -c "$c" -d $((SECS + 1)) -w 1 --json \
 				--tag "$which$round-$c" 'VolumeDriver.Create {"Name":"w%s-%d"}' \
 				'VolumeDriver.Remove {"Name":"w%s-%d"}')
-			k1=$(packets)
+			k1=$(packets) u1=$(cpu_ms "$D_PID")
 			jq -c --arg w "$which" --argjson r "$round" --argjson c "$c" --argjson k $((k1 - k0)) \
-				'{who: $w, round: $r, c: $c, pairs_s: .iter_per_s, per_pair: ($k / (.requests_total / 2))}' \
+				--argjson u "$(awk -v a="$u0" -v b="$u1" 'BEGIN { print b - a }')" \
+				'{who: $w, round: $r, c: $c, pairs_s: .iter_per_s, per_pair: ($k / (.requests_total / 2)),
+				  cpu_us_per_pair: ($u * 1000 / (.requests_total / 2))}' \
 				<<<"$out" >>"$W/results"
 		done
 		kill "$D_PID"
@@ -90,12 +96,12 @@ DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
 med() { jq -s "[.[] | select(.who == \"$1\" and .c == $2) | .$3] | sort | .[(length - 1) / 2 | floor] // null | if . == null then \"-\" else (. * 100 | round / 100) end" "$W/results"; }
 all() { jq -rs "[.[] | select(.who == \"$1\" and .c == $2) | .$3 * 10 | round / 10] | map(tostring) | join(\", \")" "$W/results"; }
-echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | raw pairs/s (median; each round) | ratio of medians |"
-echo "|---|---:|---|---:|---|---:|"
+echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | daemon CPU µs per pair | raw pairs/s (median; each round) | ratio of medians |"
+echo "|---|---:|---|---:|---:|---|---:|"
 for which in A ${B:+B}; do
 	for c in $CONNS; do
 		d=$(med "$which" "$c" pairs_s) r=$(med raw "$c" pairs_s)
-		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $r ($(all raw "$c" pairs_s)) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
+		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $(med "$which" "$c" cpu_us_per_pair | cut -d. -f1) | $r ($(all raw "$c" pairs_s)) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
 	done
 done
 echo

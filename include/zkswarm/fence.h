@@ -47,7 +47,10 @@ struct zks_fence *zks_fence_new(struct zks_store *store, struct zks_fs *fs, cons
 				zks_fence_status_fn status, void *status_ctx);
 void zks_fence_free(struct zks_fence *f);
 
-/* A thread that calls zks_fence_tick every ZKS_FENCE_TICK_MS until zks_fence_free. */
+/*
+ * A thread that calls zks_fence_tick every ZKS_FENCE_TICK_MS until zks_fence_free, while any
+ * volume is fenced (it sleeps while none is: an idle node is not woken ten times a second).
+ */
 int zks_fence_start(struct zks_fence *f, struct zks_error *err);
 
 /*

@@ -137,6 +137,7 @@ static struct fenced *add(struct zks_fence *f, const char *name, const char *rec
 		e->name = xstrdup(name);
 		e->record = xstrdup(record);
 		e->target = xstrdup(target);
+		pthread_cond_signal(&f->cond); /* the thread may sleep while there was none */
 	}
 	return e;
 }
@@ -217,6 +218,9 @@ static void *fence_main(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		zks_fence_tick(f);
 		pthread_mutex_lock(&f->lock);
+		/* Nothing fenced here (no image volume mounted): no tick until one is. */
+		while (!f->stopping && f->n == 0)
+			pthread_cond_wait(&f->cond, &f->lock);
 		zks_deadline_after(&deadline, CLOCK_MONOTONIC, ZKS_FENCE_TICK_MS);
 		while (!f->stopping && pthread_cond_timedwait(&f->cond, &f->lock, &deadline) == 0)
 			;

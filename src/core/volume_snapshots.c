@@ -141,13 +141,33 @@ static bool wait_change(struct zks_volume_snapshots *s, int64_t deadline)
 	return true;
 }
 
+/* The mirror has snapshot records (or cannot tell): a pass may have something to do. */
+static bool any_requests(struct zks_volume_snapshots *s)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	if (store_cached_children(s->store, ZKS_SNAPSHOTS, &names, &n) < 0)
+		return true;
+	zks_free_strv(names, n);
+	return n > 0;
+}
+
+/*
+ * The mirror changed.  The thread is woken only if there are snapshot records: every
+ * volume write changes /volumes, and waking it for nothing cost each write two context
+ * switches.  The waiting requests are told in any case.
+ */
 static void wake(void *ctx)
 {
 	struct zks_volume_snapshots *s = ctx;
+	bool wanted = any_requests(s);
 
 	pthread_mutex_lock(&s->lock);
-	s->wanted = true;
-	pthread_cond_signal(&s->wake);
+	if (wanted) {
+		s->wanted = true;
+		pthread_cond_signal(&s->wake);
+	}
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->lock);
 }

@@ -87,6 +87,7 @@
 #define ZK_EVENT_CAUGHT_UP (-101) /* a catch-up's marker: every re-sent watch has fired */
 #define ZK_COALESCE_SCAN 256	  /* queued events looked at for a later re-read of a parent */
 #define ZK_PACE_SLOTS 64	  /* parents whose last re-read of children is remembered */
+#define ZK_NOTIFY_GAP_MS 10	  /* change callbacks told at most this often (a burst: once) */
 
 struct zk_event {
 	struct zk_event *next;
@@ -202,6 +203,15 @@ struct zk_store {
 	size_t ncallbacks;
 	struct change_cb changes[ZK_MAX_CALLBACKS];
 	size_t nchanges;
+	/*
+	 * The change callbacks are told at most every ZK_NOTIFY_GAP_MS (notified_at: when
+	 * last); a change made outside the worker (our write, a deletion the watcher applied)
+	 * wakes it only if its wait would end later than that (waiting_until: the end of the
+	 * worker's current wait, 0 when it is not waiting).  Each wake of the worker, and its
+	 * callbacks' of their threads, cost a write two context switches.
+	 */
+	int64_t notified_at;
+	int64_t waiting_until;
 	bool fence_logged;
 	int64_t last_probe; /* when the worker last sent its own probe */
 	int64_t opened_ms;  /* when the current handle was made: its handshakes went out later */
@@ -219,6 +229,7 @@ struct zk_store {
 
 	/* The worker's own. */
 	pthread_t worker;
+	uint64_t notify_seen; /* the mirror's change count the callbacks were last told of */
 	bool resume_tried;
 	/* The store's owner's: store_stop ran (it is not thread-safe against itself). */
 	bool stopped;
@@ -437,19 +448,45 @@ static bool deleting_locked(const struct zk_store *s, const char *rel);
 
 /* ---- the watcher (completion thread: record and queue, never block) ---------------------- */
 
+/*
+ * ev may let the worker drop the head event it waits on (covered_later_locked): the same
+ * node's children, or the head's parent's.  Over-approximated: a wake too many is harmless.
+ */
+static bool may_cover_head_locked(const struct zk_store *s, const struct zk_event *ev)
+{
+	const char *head = s->head->path, *slash = strrchr(head, '/');
+
+	return strcmp(ev->path, head) == 0 ||
+	       (slash != NULL && strlen(ev->path) == (size_t)(slash - head) &&
+		strncmp(ev->path, head, (size_t)(slash - head)) == 0);
+}
+
+/*
+ * Queued behind others, an event wakes the worker only if it may cover the head: the
+ * worker is then busy, or waits on the head (paced, or for the connection) and would
+ * only wait again.
+ */
 static struct zk_event *queue_event_locked(struct zk_store *s, int type, const char *path)
 {
 	struct zk_event *ev = xcalloc(1, sizeof(*ev));
 
 	ev->type = type;
 	ev->path = xstrdup(path);
+	if (s->head == NULL || may_cover_head_locked(s, ev))
+		pthread_cond_broadcast(&s->cond);
 	if (s->tail)
 		s->tail->next = ev;
 	else
 		s->head = ev;
 	s->tail = ev;
-	pthread_cond_broadcast(&s->cond);
 	return ev;
+}
+
+/* The mirror changed outside the worker: wake it unless it wakes in time to tell the callbacks. */
+static void changed_outside_worker_locked(struct zk_store *s)
+{
+	if (s->waiting_until == 0 || s->waiting_until > s->notified_at + ZK_NOTIFY_GAP_MS)
+		pthread_cond_broadcast(&s->cond);
 }
 
 /*
@@ -493,13 +530,15 @@ static void own_reread_forget_locked(struct zk_store *s, struct zk_event *ev)
 /* Our delete of rel was acknowledged: its queued re-read, if any, is moot. */
 static void own_reread_moot_locked(struct zk_store *s, const char *rel)
 {
-	struct zk_event key = {.path = (char *)rel}, **slot;
+	struct zk_event key = {.path = (char *)rel}, **slot, *ev;
 
 	slot = tfind(&key, &s->own_rereads, event_path_cmp);
 	if (slot == NULL)
 		return;
-	(*slot)->moot = true;
-	own_reread_forget_locked(s, *slot);
+	ev = *slot;
+	ev->moot = true;
+	ev->own = false;
+	tdelete(ev, &s->own_rereads, event_path_cmp);
 }
 
 static void no_free(void *node)
@@ -579,10 +618,13 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		 * write of ours in flight deletes it (its completion re-reads it if that write
 		 * failed, and a node made after our delete is told by its parent's child watch).
 		 */
-		if (type != ZOO_DELETED_EVENT)
+		if (type != ZOO_DELETED_EVENT) {
 			queue_event_locked(s, type, rel);
-		else if (zks_mirror_forget(s->mirror, rel) && !deleting_locked(s, rel))
-			queue_event_locked(s, ZK_EVENT_REFRESH, rel);
+		} else if (zks_mirror_forget(s->mirror, rel)) {
+			changed_outside_worker_locked(s);
+			if (!deleting_locked(s, rel))
+				queue_event_locked(s, ZK_EVENT_REFRESH, rel);
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -1252,19 +1294,19 @@ static bool resync(struct zk_store *s)
 
 /*
  * Tell each change callback if its subtrees changed since it was last told (a volume's
- * lease need not wake the network reconciler, whose pass lists the kernel's links).
- * seen: the worker's count of all changes, to skip the rest when nothing changed.
+ * lease need not wake the network reconciler, whose pass lists the kernel's links); false
+ * if nothing changed at all.
  */
-static void notify_changes(struct zk_store *s, uint64_t *seen)
+static bool notify_changes(struct zk_store *s)
 {
 	struct change_cb cbs[ZK_MAX_CALLBACKS];
 	bool due[ZK_MAX_CALLBACKS];
 	uint64_t now = zks_mirror_changes(s->mirror, NULL);
 	size_t n;
 
-	if (now == *seen)
-		return;
-	*seen = now;
+	if (now == s->notify_seen)
+		return false;
+	s->notify_seen = now;
 	pthread_mutex_lock(&s->lock);
 	n = s->nchanges;
 	memcpy(cbs, s->changes, n * sizeof(*cbs));
@@ -1281,6 +1323,27 @@ static void notify_changes(struct zk_store *s, uint64_t *seen)
 	for (size_t i = 0; i < n; i++)
 		if (due[i])
 			cbs[i].fn(cbs[i].ctx);
+	return true;
+}
+
+/*
+ * The worker waits on the condition for up to ms, less if the change callbacks fall due
+ * sooner (the mirror changed since they were last told).
+ */
+static void worker_wait_locked(struct zk_store *s, int64_t ms)
+{
+	struct timespec deadline;
+	int64_t now = zks_now_ms();
+
+	if (zks_mirror_changes(s->mirror, NULL) != s->notify_seen &&
+	    s->notified_at + ZK_NOTIFY_GAP_MS - now < ms)
+		ms = s->notified_at + ZK_NOTIFY_GAP_MS - now;
+	if (ms <= 0)
+		return;
+	s->waiting_until = now + ms;
+	deadline_after(&deadline, ms);
+	pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+	s->waiting_until = 0;
 }
 
 /* Our own clock: a cut-off client learns of its expiry only when it reconnects. */
@@ -1509,7 +1572,6 @@ static void paced_read_now(struct zk_store *s, struct paced_read *p, bool waited
 static void worker_event_locked(struct zk_store *s)
 {
 	struct zk_event *ev = s->head;
-	struct timespec deadline;
 	bool read = false;
 	int r = READ_DONE;
 
@@ -1523,11 +1585,10 @@ static void worker_event_locked(struct zk_store *s)
 			struct paced_read *p = paced_slot_locked(s, ev->path);
 			int64_t now = zks_now_ms(), until = p->at + p->pace;
 
-			if (until > now) { /* kept at the head; queued events wake us early */
+			if (until > now) { /* kept at the head; a later event may cover it */
 				s->paced_events += !ev->paced;
 				ev->paced = true;
-				deadline_after(&deadline, until - now);
-				pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+				worker_wait_locked(s, until - now);
 				return;
 			}
 			paced_read_now(s, p, ev->paced, now);
@@ -1542,8 +1603,7 @@ static void worker_event_locked(struct zk_store *s)
 	}
 	if (r == READ_AGAIN && ++s->read_again < READ_AGAIN_MAX) {
 		/* Kept at the head until connected again (the session event wakes us). */
-		deadline_after(&deadline, 50);
-		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+		worker_wait_locked(s, 50);
 		return;
 	}
 	s->read_again = 0;
@@ -1604,25 +1664,25 @@ idle:
 static void *worker_main(void *arg)
 {
 	struct zk_store *s = arg;
-	uint64_t seen_changes = 0;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		struct timespec deadline;
 		int64_t idle_ms = s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000;
+		int64_t now = zks_now_ms();
+		bool tell = now - s->notified_at >= ZK_NOTIFY_GAP_MS, told;
 
 		pthread_mutex_unlock(&s->lock);
-		notify_changes(s, &seen_changes);
+		told = tell && notify_changes(s);
 		probe(s);
 		pthread_mutex_lock(&s->lock);
+		if (told)
+			s->notified_at = now;
 		if (s->stopping)
 			break;
 		fence_log_locked(s);
 		if (worker_step_locked(s))
 			continue;
-		deadline_after(&deadline,
-			       zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
-		pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+		worker_wait_locked(s, zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -1666,7 +1726,7 @@ static void apply_write(struct zk_store *s, const struct zks_op *ops, size_t n,
 		else if (kept[i].type == ZKS_OP_DELETE)
 			own_reread_moot_locked(s, kept[i].path);
 	}
-	pthread_cond_broadcast(&s->cond); /* the worker tells the change callbacks */
+	changed_outside_worker_locked(s); /* the worker tells the change callbacks */
 	pthread_mutex_unlock(&s->lock);
 	zks_free_strv(reread, n);
 }

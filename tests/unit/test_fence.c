@@ -3,12 +3,19 @@
  * (fence.h), with the fake filesystem and the in-memory store: the image made at Create and
  * mounted at the first Mount, its fence record, freezing when cut off, thawing when the same
  * session is back, shutting down when it is not (or the record changed hands), refusing
- * mounts until the last Unmount, and what a restart keeps.
+ * mounts until the last Unmount, and what a restart keeps; the fencing thread, asleep while
+ * nothing is fenced, wakes for a volume taken later.
  */
+#include <dirent.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
+#include "zkswarm/fence.h"
 #include "zkswarm/records.h"
 #include "zkswarm/util.h"
 
@@ -319,6 +326,86 @@ static void test_restart_in_the_same_session_keeps_it(void **state)
 	mount_ok(&c->a, "db", ID(3));
 }
 
+/* ---- the fencing thread ---------------------------------------------------------------------- */
+
+static _Atomic bool thread_cut; /* what thread_status says: cut off */
+
+static void thread_status(void *ctx, struct zks_store_status *out)
+{
+	store_status(ctx, out);
+	if (atomic_load(&thread_cut)) {
+		out->fenced = true;
+		out->silent_ms = 99999;
+	}
+}
+
+/* Every thread of this process but the caller sleeps (state S): bounded, false if not. */
+static bool others_asleep(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct timespec ts = {0, 1000 * 1000};
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+		bool all = true;
+
+		assert_non_null(d);
+		while ((e = readdir(d)) != NULL) {
+			char path[64], buf[512], *paren;
+			FILE *fp;
+
+			if (e->d_name[0] == '.' || atoi(e->d_name) == gettid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+			fp = fopen(path, "r");
+			if (fp == NULL)
+				continue;
+			if (fgets(buf, sizeof(buf), fp) && (paren = strrchr(buf, ')')) &&
+			    paren[2] != 'S')
+				all = false;
+			fclose(fp);
+		}
+		closedir(d);
+		if (all)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
+ * The thread sleeps while nothing is fenced; a volume taken after it fell asleep wakes it,
+ * and once the node is cut off the thread freezes it (without the wake it never would).
+ */
+static void test_thread_wakes_for_a_volume_taken_later(void **state)
+{
+	struct test_cluster *c = *state;
+	struct zks_fence *f =
+		zks_fence_new(c->a.store, &c->a.fs.base, c->a.id, thread_status, c->a.store);
+	cleanup_free char *record = record_path(&c->a, "late");
+	cleanup_free char *target = test_node_mountpoint(&c->a, "late");
+	struct zks_error err = {0};
+	const char *st = NULL;
+
+	atomic_store(&thread_cut, false);
+	assert_ok(zks_fence_start(f, &err), &err);
+	assert_true(others_asleep()); /* the fencing thread, with nothing fenced */
+	assert_ok(zks_fence_take(f, "late", record, target, 1, &err), &err);
+	assert_string_equal(zks_fence_state(f, "late"), "live");
+	atomic_store(&thread_cut, true);
+	/* Bounded: 2000 looks 5 ms apart (the thread ticks every ZKS_FENCE_TICK_MS). */
+	for (int i = 0; i < 2000; i++) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+
+		st = zks_fence_state(f, "late");
+		if (strcmp(st, "frozen") == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_string_equal(st, "frozen");
+	zks_fence_free(f);
+	atomic_store(&thread_cut, false);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, test_cluster_setup, test_cluster_teardown)
@@ -332,6 +419,7 @@ int main(void)
 		T(test_new_session_without_freeze_shuts_down),
 		T(test_record_taken_over_shuts_down),
 		T(test_restart_in_the_same_session_keeps_it),
+		T(test_thread_wakes_for_a_volume_taken_later),
 	};
 
 	test_init();
