@@ -32,7 +32,15 @@
 #include "zkswarm/store.h"
 #include "zkswarm/tree.h"
 
-#define ZKS_MIRROR_SAVE_MS 1000 /* the file is written at most once a second */
+/*
+ * The file is written at most once a second, and at most 1/ZKS_MIRROR_SAVE_SHARE of the time:
+ * after a save that took t ms the next waits ZKS_MIRROR_SAVE_SHARE * t ms (a save of 10,000
+ * volumes takes 60-120 ms of the worker, which reads no event meanwhile), up to
+ * ZKS_MIRROR_SAVE_MAX_MS.
+ */
+#define ZKS_MIRROR_SAVE_MS 1000
+#define ZKS_MIRROR_SAVE_SHARE 20
+#define ZKS_MIRROR_SAVE_MAX_MS 30000
 
 struct zks_mirror;
 
@@ -107,8 +115,10 @@ uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under);
 
 /* Changed since the last save (whether or not there is a file). */
 bool zks_mirror_dirty(struct zks_mirror *m);
-/* Changed, and the last save at least ZKS_MIRROR_SAVE_MS ago. */
+/* Changed, and the last save at least zks_mirror_save_interval_ms(its cost) ago. */
 bool zks_mirror_save_due(struct zks_mirror *m);
+/* How long after a save that took cost_ms the next may be (ZKS_MIRROR_SAVE_SHARE, above). */
+int64_t zks_mirror_save_interval_ms(int64_t cost_ms);
 /*
  * Write the file, atomically replaced but not synced (a cache, checked when loaded; a warning
  * in the log if it cannot be); marks it clean unless it changed meanwhile.

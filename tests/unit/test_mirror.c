@@ -3,7 +3,7 @@
  * server: the worker's reads put only under a parent the mirror has, reads
  * begun before a write or a watched deletion not applied during that step,
  * acknowledged writes applied at once (or left to the worker when their
- * parent is missing), the children's diff, and mirror.json: round trip, and
+ * parent is missing), the children's diff, and mirror.json: how often, round trip, and
  * corrupt, truncated or malformed files rejected cleanly.
  *
  * What needs the ZooKeeper client (the session, the watcher's ordering with
@@ -390,6 +390,18 @@ static void test_change_counts_beyond_the_table_count_for_all(void **state)
 
 /* ---- the file --------------------------------------------------------------------------------- */
 
+/* A save that took long spaces the next: 20 times its cost, from once a second to 30 s. */
+static void test_save_interval_grows_with_its_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(zks_mirror_save_interval_ms(0), ZKS_MIRROR_SAVE_MS);
+	assert_int_equal(zks_mirror_save_interval_ms(50), 1000);
+	assert_int_equal(zks_mirror_save_interval_ms(51), 1020);
+	assert_int_equal(zks_mirror_save_interval_ms(120), 2400);
+	assert_int_equal(zks_mirror_save_interval_ms(1500), 30000);
+	assert_int_equal(zks_mirror_save_interval_ms(60000), ZKS_MIRROR_SAVE_MAX_MS);
+}
+
 static void test_save_and_load_round_trip(void **state)
 {
 	struct fixture *f = *state;
@@ -570,6 +582,7 @@ int main(void)
 		T(test_synced_flag_and_change_counter),
 		T(test_change_counts_per_subtree),
 		T(test_change_counts_beyond_the_table_count_for_all),
+		T(test_save_interval_grows_with_its_cost),
 		T(test_save_and_load_round_trip),
 		T(test_corrupt_or_truncated_file_is_rejected),
 		T(test_malformed_entries_are_skipped),
