@@ -91,6 +91,15 @@ static struct zks_store *connect_store(const char *hosts)
 	return s;
 }
 
+/* The mirror no longer holds path (bounded wait). */
+static bool mirror_lacks(struct zks_store *s, const char *path)
+{
+	for (int64_t end = zks_now_ms() + WAIT_MS; zks_now_ms() < end; sleep_ms(10))
+		if (store_cached_get(s, path, NULL, NULL, NULL) < 0)
+			return true;
+	return false;
+}
+
 static bool exists(struct zks_store *s, const char *path)
 {
 	struct zks_error err = {0};
@@ -272,6 +281,15 @@ static void nodes_and_remove(struct zks_store *s1, struct zks_store *s2)
 	printf("# Remove: %zu steps\n", o.n);
 	zks_config_ops_free(&o);
 	check(!exists(s1, ZKS_CONFIGS "/" NAME), "nothing left of the config", NULL);
+	/*
+	 * The other client: its mirror forgets the config, and a delete of its own, answered
+	 * (through the completion thread, like every watch event) after all of the Remove's
+	 * events, finds nothing.  It is closed next: closed while those events still came in,
+	 * libzookeeper_mt 3.8.0 leaked one (LeakSanitizer, 168 bytes in zookeeper_process).
+	 */
+	check(mirror_lacks(s2, ZKS_CONFIGS "/" NAME), "the other client's mirror forgets it", NULL);
+	check(store_remove(s2, ZKS_CONFIGS "/" NAME, -1, &err) < 0 && err.code == ZKS_ERR_NOT_FOUND,
+	      "the other client's own delete finds nothing", NULL);
 }
 
 int main(int argc, char **argv)
