@@ -405,15 +405,19 @@ bool zks_mirror_dirty(struct zks_mirror *m)
 	return dirty;
 }
 
-bool zks_mirror_save_due(struct zks_mirror *m)
+int64_t zks_mirror_save_in_ms(struct zks_mirror *m)
 {
-	bool due;
+	int64_t ms = -1;
 
 	/* Without a file there is nothing to save: never due (the worker would spin on it). */
 	pthread_rwlock_rdlock(&m->lock);
-	due = m->file != NULL && m->dirty && zks_now_ms() - m->saved_ms >= m->save_gap_ms;
+	if (m->file != NULL && m->dirty) {
+		ms = m->saved_ms + m->save_gap_ms - zks_now_ms();
+		if (ms < 0)
+			ms = 0;
+	}
 	pthread_rwlock_unlock(&m->lock);
-	return due;
+	return ms;
 }
 
 int64_t zks_mirror_save_interval_ms(int64_t cost_ms)
@@ -509,7 +513,7 @@ void zks_mirror_save(struct zks_mirror *m)
 	char *text;
 	struct zks_error err;
 	uint64_t changes;
-	int64_t t0 = zks_now_ms(), gap;
+	int64_t t0 = zks_now_ms(), cost, gap;
 	size_t count, len;
 
 	if (m->file == NULL)
@@ -536,11 +540,12 @@ void zks_mirror_save(struct zks_mirror *m)
 	if (m->changes == changes)
 		m->dirty = false;
 	m->saved_ms = zks_now_ms();
-	m->save_gap_ms = gap = zks_mirror_save_interval_ms(m->saved_ms - t0);
+	cost = m->saved_ms - t0;
+	m->save_gap_ms = gap = zks_mirror_save_interval_ms(cost);
 	pthread_rwlock_unlock(&m->lock);
 	log_debug("mirror: saved %zu nodes (%zu bytes) in %lld ms; the next save in %lld ms at the "
 		  "soonest",
-		  count, len, (long long)(zks_now_ms() - t0), (long long)gap);
+		  count, len, (long long)cost, (long long)gap);
 }
 
 /* One saved node into the tree; false if the entry is malformed. */

@@ -115,8 +115,11 @@ uint64_t zks_mirror_changes(struct zks_mirror *m, const char *const *under);
 
 /* Changed since the last save (whether or not there is a file). */
 bool zks_mirror_dirty(struct zks_mirror *m);
-/* Changed, and the last save at least zks_mirror_save_interval_ms(its cost) ago. */
-bool zks_mirror_save_due(struct zks_mirror *m);
+/*
+ * How long until the file is due to be saved: changed since the last save, and that save at
+ * least zks_mirror_save_interval_ms(its cost) ago.  0: due now; -1: not changed, or no file.
+ */
+int64_t zks_mirror_save_in_ms(struct zks_mirror *m);
 /* How long after a save that took cost_ms the next may be (ZKS_MIRROR_SAVE_SHARE, above). */
 int64_t zks_mirror_save_interval_ms(int64_t cost_ms);
 /*

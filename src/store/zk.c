@@ -482,10 +482,16 @@ static struct zk_event *queue_event_locked(struct zk_store *s, int type, const c
 	return ev;
 }
 
+/* When the change callbacks may next be told: ZK_NOTIFY_GAP_MS after they last were. */
+static int64_t notify_due_at_locked(const struct zk_store *s)
+{
+	return s->notified_at + ZK_NOTIFY_GAP_MS;
+}
+
 /* The mirror changed outside the worker: wake it unless it wakes in time to tell the callbacks. */
 static void changed_outside_worker_locked(struct zk_store *s)
 {
-	if (s->waiting_until == 0 || s->waiting_until > s->notified_at + ZK_NOTIFY_GAP_MS)
+	if (s->waiting_until == 0 || s->waiting_until > notify_due_at_locked(s))
 		pthread_cond_broadcast(&s->cond);
 }
 
@@ -1336,8 +1342,8 @@ static void worker_wait_locked(struct zk_store *s, int64_t ms)
 	int64_t now = zks_now_ms();
 
 	if (zks_mirror_changes(s->mirror, NULL) != s->notify_seen &&
-	    s->notified_at + ZK_NOTIFY_GAP_MS - now < ms)
-		ms = s->notified_at + ZK_NOTIFY_GAP_MS - now;
+	    notify_due_at_locked(s) - now < ms)
+		ms = notify_due_at_locked(s) - now;
 	if (ms <= 0)
 		return;
 	s->waiting_until = now + ms;
@@ -1652,7 +1658,7 @@ static bool worker_step_locked(struct zk_store *s)
 		return true;
 	}
 idle:
-	if (zks_mirror_save_due(s->mirror)) {
+	if (zks_mirror_save_in_ms(s->mirror) == 0) {
 		pthread_mutex_unlock(&s->lock);
 		zks_mirror_save(s->mirror);
 		pthread_mutex_lock(&s->lock);
@@ -1667,9 +1673,9 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		int64_t idle_ms = s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000;
+		int64_t idle_ms = s->timeout_ms / 6 < 1000 ? s->timeout_ms / 6 : 1000, save_ms;
 		int64_t now = zks_now_ms();
-		bool tell = now - s->notified_at >= ZK_NOTIFY_GAP_MS, told;
+		bool tell = now >= notify_due_at_locked(s), told;
 
 		pthread_mutex_unlock(&s->lock);
 		told = tell && notify_changes(s);
@@ -1682,7 +1688,9 @@ static void *worker_main(void *arg)
 		fence_log_locked(s);
 		if (worker_step_locked(s))
 			continue;
-		worker_wait_locked(s, zks_mirror_dirty(s->mirror) ? ZKS_MIRROR_SAVE_MS : idle_ms);
+		/* Idle: wake to probe, or when the mirror's file is due to be saved. */
+		save_ms = zks_mirror_save_in_ms(s->mirror);
+		worker_wait_locked(s, save_ms >= 0 && save_ms < idle_ms ? save_ms : idle_ms);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;

@@ -414,6 +414,7 @@ static void test_save_and_load_round_trip(void **state)
 	const char bin[] = {'\0', 'a', '\0', '\xff', '\0'};
 	char *data = NULL;
 	size_t len = 0;
+	int64_t t0, due, waited;
 
 	put(f->m, "/configs", "", 0);
 	zks_mirror_put(f->m, "/configs/b1", bin, 1, &(struct zks_stat){.version = 1});
@@ -423,10 +424,18 @@ static void test_save_and_load_round_trip(void **state)
 	put(f->m, "/volumes/db", "{\"scope\":\"single\",\"q\":\"\\\"x\\\"\"}", 2);
 	zks_mirror_put(f->m, "/volumes/db/holder", "n1", 2, &st);
 	assert_true(zks_mirror_dirty(f->m));
-	assert_true(zks_mirror_save_due(f->m)); /* never saved yet */
+	assert_int_equal(zks_mirror_save_in_ms(f->m), 0); /* never saved yet: due now */
+	t0 = zks_now_ms();
 	zks_mirror_save(f->m);
 	assert_false(zks_mirror_dirty(f->m));
-	assert_false(zks_mirror_save_due(f->m));
+	assert_int_equal(zks_mirror_save_in_ms(f->m), -1); /* saved, unchanged: never due */
+	put(f->m, "/volumes/other", "", 0);
+	/* Changed right after a save: due once the save's gap (a second at least) has passed. */
+	due = zks_mirror_save_in_ms(f->m);
+	waited = zks_now_ms() - t0;
+	assert_in_range(due, waited < ZKS_MIRROR_SAVE_MS ? ZKS_MIRROR_SAVE_MS - waited : 0,
+			ZKS_MIRROR_SAVE_MAX_MS);
+	zks_mirror_remove(f->m, "/volumes/other");
 
 	again = zks_mirror_new(f->file);
 	assert_int_equal(zks_mirror_load(again), 8);
@@ -515,7 +524,7 @@ static void test_no_file(void **state)
 	assert_int_equal(zks_mirror_load(m), -1);
 	put(m, "/a", "", 0);
 	assert_true(zks_mirror_dirty(m));
-	assert_false(zks_mirror_save_due(m)); /* nowhere to save: never due */
+	assert_int_equal(zks_mirror_save_in_ms(m), -1); /* nowhere to save: never due */
 	zks_mirror_save(m);
 	zks_mirror_free(m);
 }
