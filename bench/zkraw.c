@@ -22,6 +22,13 @@
  *                       for NODE, in the daemon's address record format;
  *                       LAYOUT is `first` (the lowest hosts, as serial
  *                       allocation leaves them) or `random` (seeded, spread)
+ *   read-volumes ROOT READS
+ *                       a cold start's reads of -n volumes b<i> under ROOT/volumes,
+ *                       each read setting its watch, as a new daemon session makes
+ *                       them: READS 3 is the daemon's layout (the record's data and
+ *                       children, its leases' children), 2 the record's data and
+ *                       children, 1 its data alone (what fewer watched nodes per
+ *                       volume would cost)
  *   rmr PATH            delete PATH and everything under it
  *
  * Prints ops/s, iterations/s, p50/p90/p99/max latency per operation and the
@@ -67,14 +74,16 @@ static char *payload;
 static int shown;
 static bool aborted; /* a call could not even be sent: stop starting iterations */
 
-enum mode { M_PAIR, M_MULTIPAIR, M_FILL_VOLUMES, M_FILL_ADDRS };
+enum mode { M_PAIR, M_MULTIPAIR, M_FILL_VOLUMES, M_FILL_ADDRS, M_READ_VOLUMES };
 static enum mode mode;
 static const char *prefix, *root, *node;
 static uint32_t *addr_list; /* fill-addrs: the addresses to claim */
 static long addr_count;
 static char subnet_name[64];
+static int reads = 3; /* read-volumes: reads per volume */
 
-static struct samples lat_step[2], lat_all;
+#define MAX_STEPS 3
+static struct samples lat_step[MAX_STEPS], lat_all;
 
 struct iter {
 	long i;
@@ -164,7 +173,7 @@ static void finish_op(struct iter *it, int rc)
 {
 	double t = now_s();
 	bool ok = rc == ZOK;
-	int nsteps = mode == M_PAIR || mode == M_MULTIPAIR ? 2 : 1;
+	int nsteps = mode == M_PAIR || mode == M_MULTIPAIR ? 2 : mode == M_READ_VOLUMES ? reads : 1;
 
 	pthread_mutex_lock(&lock);
 	if (it->counted) {
@@ -202,6 +211,28 @@ static void done_string(int rc, const char *value, const void *data)
 	finish_op((struct iter *)data, rc);
 }
 
+static void done_data(int rc, const char *value, int len, const struct Stat *st, const void *data)
+{
+	(void)value;
+	(void)len;
+	(void)st;
+	finish_op((struct iter *)data, rc);
+}
+
+static void done_children(int rc, const struct String_vector *kids, const void *data)
+{
+	(void)kids;
+	finish_op((struct iter *)data, rc);
+}
+
+static void done_children2(int rc, const struct String_vector *kids, const struct Stat *st,
+			   const void *data)
+{
+	(void)kids;
+	(void)st;
+	finish_op((struct iter *)data, rc);
+}
+
 static void iter_send(struct iter *it)
 {
 	int rc = ZOK;
@@ -235,6 +266,14 @@ static void iter_send(struct iter *it)
 	case M_FILL_ADDRS:
 		rc = zoo_acreate(zh, it->path, it->data, (int)strlen(it->data),
 				 &ZOO_OPEN_ACL_UNSAFE, 0, done_string, it);
+		break;
+	case M_READ_VOLUMES: /* as the daemon's resync: watched, the record's level first */
+		if (it->step == 0)
+			rc = zoo_aget(zh, it->path, 1, done_data, it);
+		else if (it->step == 1)
+			rc = zoo_aget_children(zh, it->path, 1, done_children, it);
+		else
+			rc = zoo_aget_children2(zh, it->child, 1, done_children2, it);
 		break;
 	}
 	if (rc != ZOK) {
@@ -271,13 +310,15 @@ static void iter_start_next(struct iter *it)
 		snprintf(it->path, MAX_PATH, "%s%ld", prefix, it->i);
 		snprintf(it->child, MAX_PATH, "%s/leases", it->path);
 		break;
-	case M_FILL_VOLUMES: {
+	case M_FILL_VOLUMES:
+	case M_READ_VOLUMES: {
 		char name[32];
 
 		snprintf(name, sizeof(name), "b%ld", it->i);
 		snprintf(it->path, MAX_PATH, "%s/volumes/%s", root, name);
 		snprintf(it->child, MAX_PATH, "%s/leases", it->path);
-		it->data = volume_record(name);
+		if (mode == M_FILL_VOLUMES)
+			it->data = volume_record(name);
 		break;
 	}
 	case M_FILL_ADDRS: {
@@ -387,7 +428,8 @@ static void usage(FILE *f)
 	fputs("usage: zkraw -z HOSTS [-c CONC] (-d SECONDS | -n ITERATIONS) [-w WARMUP_S]\n"
 	      "             [--start N] [--size BYTES] [--label L] [--json] MODE ARGS...\n"
 	      "modes: pair PREFIX | multipair PREFIX | fill-volumes ROOT NODE |\n"
-	      "       fill-addrs ROOT CIDR PERCENT NODE first|random | rmr PATH\n",
+	      "       fill-addrs ROOT CIDR PERCENT NODE first|random |\n"
+	      "       read-volumes ROOT 1|2|3 | rmr PATH\n",
 	      f);
 }
 
@@ -484,6 +526,15 @@ int main(int argc, char **argv)
 		node = argv[optind + 3];
 		duration = 0;
 		plan_addrs(argv[optind + 1], atof(argv[optind + 2]), argv[optind + 4]);
+	} else if (strcmp(m, "read-volumes") == 0) {
+		if (optind + 2 != argc)
+			die("read-volumes ROOT READS");
+		mode = M_READ_VOLUMES;
+		root = argv[optind];
+		reads = atoi(argv[optind + 1]);
+		if (reads < 1 || reads > MAX_STEPS)
+			die("read-volumes: READS must be 1..%d", MAX_STEPS);
+		duration = 0;
 	} else {
 		die("unknown mode %s", m);
 	}
@@ -518,7 +569,7 @@ int main(int argc, char **argv)
 	zookeeper_close(zh);
 
 	qsort(lat_all.v, lat_all.n, sizeof(uint32_t), cmp_u32);
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < MAX_STEPS; k++)
 		qsort(lat_step[k].v, lat_step[k].n, sizeof(uint32_t), cmp_u32);
 	if (json) {
 		printf("{\"label\":\"%s\",\"mode\":\"%s\",\"conc\":%d,\"window_s\":%.3f,\"ops\":%ld,"
@@ -529,11 +580,12 @@ int main(int argc, char **argv)
 		       lat_all.n, pct(&lat_all, 50), pct(&lat_all, 90), pct(&lat_all, 99),
 		       lat_all.n ? lat_all.v[lat_all.n - 1] : 0);
 		printf("\"steps\":[");
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < MAX_STEPS; k++)
 			printf("{\"n\":%zu,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u}%s",
 			       lat_step[k].n, pct(&lat_step[k], 50), pct(&lat_step[k], 90),
 			       pct(&lat_step[k], 99),
-			       lat_step[k].n ? lat_step[k].v[lat_step[k].n - 1] : 0, k ? "" : ",");
+			       lat_step[k].n ? lat_step[k].v[lat_step[k].n - 1] : 0,
+			       k + 1 < MAX_STEPS ? "," : "");
 		printf("]}\n");
 	} else {
 		printf("%s%s%s, %d in flight, %.2f s measured\n", label, label[0] ? ": " : "", m,
@@ -542,7 +594,7 @@ int main(int argc, char **argv)
 		       (double)done_in_window / window, (double)iters_in_window / window);
 		printf("  %-12s %8s %8s %8s %8s %9s\n", "latency (us)", "n", "p50", "p90", "p99",
 		       "max");
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < MAX_STEPS; k++)
 			if (lat_step[k].n)
 				printf("  step %-7d %8zu %8u %8u %8u %9u\n", k, lat_step[k].n,
 				       pct(&lat_step[k], 50), pct(&lat_step[k], 90),
