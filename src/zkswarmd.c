@@ -135,6 +135,7 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.unmirrored_subtrees = zks_unmirrored,
 		.empty_parents = zks_empty_parents,
 		.leaves = zks_leaves,
+		.named_children = zks_named_children,
 		.mirror_pace_ms = cfg->mirror_pace_ms,
 		.mirror_pace_max_ms = cfg->mirror_pace_max_ms,
 	};

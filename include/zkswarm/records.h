@@ -61,6 +61,7 @@
 
 #include "zkswarm/cidr.h"
 #include "zkswarm/error.h"
+#include "zkswarm/store.h"
 #include "zkswarm/volume_options.h"
 
 #define ZKS_VOLUMES "/volumes"
@@ -99,6 +100,16 @@ extern const char *const zks_empty_parents[];
  * and watches their data only.  A record that may ever get children must leave this list.
  */
 extern const char *const zks_leaves[];
+
+/*
+ * The children a record has by name (for zks_zk_config.named_children): a volume's `leases`
+ * (made with it) and `holder` (made only in a transaction that makes or replaces a lease, so
+ * its `leases`' children change).  A mirror reads a volume's data and its `leases`' children,
+ * and its `holder` only while it has leases: 2 watches and 2 reads per unmounted volume instead
+ * of 3, and no re-read of the volume's children when it is mounted or unmounted.  A volume
+ * that gets another child, or a holder made without a lease, must change this list first.
+ */
+extern const struct zks_named_child zks_named_children[];
 
 /* The nodes every store starts with (NULL-terminated). */
 extern const char *const zks_skeleton[];

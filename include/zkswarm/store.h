@@ -246,6 +246,19 @@ void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down);
 struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
 
 /* ZooKeeper store; connects in the background, never blocks here. */
+/*
+ * A child a record has by name (zks_zk_config.named_children).  with NULL: it is made in the
+ * record's own transaction and lives as long as the record.  Otherwise with names a sibling
+ * whose children change in every transaction that makes this child: the mirror reads the child
+ * when it reads that sibling's children and finds some (and the mirror lacks the child), and
+ * does not read it again when it is deleted (the sibling's child watch tells it if it comes
+ * back).
+ */
+struct zks_named_child {
+	const char *path; /* a pattern as above: the child's path (its record's, then its name) */
+	const char *with; /* NULL, or the sibling's name */
+};
+
 struct zks_zk_config {
 	const char *hosts; /* "h1:p1,h2:p2" */
 	const char *root;  /* "/zkswarm" */
@@ -270,6 +283,12 @@ struct zks_zk_config {
 	const char *const *empty_parents;
 	/* Patterns, as above, of nodes that never have children: their data alone is read. */
 	const char *const *leaves;
+	/*
+	 * Children that records have by name (terminated by one with a NULL path; NULL: none):
+	 * the mirror reads them with their record and neither lists nor watches the record's
+	 * children (struct zks_named_child).
+	 */
+	const struct zks_named_child *named_children;
 	/*
 	 * A node's children, re-read for a child event, are not re-read again for
 	 * mirror_pace_ms (0: at once): a burst of changes under one parent costs each mirror

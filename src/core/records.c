@@ -39,6 +39,12 @@ const char *const zks_leaves[] = {
 	NULL,
 };
 
+const struct zks_named_child zks_named_children[] = {
+	{ZKS_VOLUMES "/*/leases", NULL},
+	{ZKS_VOLUMES "/*/holder", "leases"},
+	{NULL, NULL},
+};
+
 char *zks_path_heartbeat(const char *node)
 {
 	return xasprintf(ZKS_HEARTBEATS "/%s", node);

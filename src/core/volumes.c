@@ -402,23 +402,29 @@ struct lease_change {
 	const char *data, *hdata; /* the lease's and the holder's text */
 };
 
-/* The steps that take (or keep) the lease, and for a single-node volume the holder. */
+/*
+ * The steps that take (or keep) the lease, and for a single-node volume the holder.  A holder
+ * is made only with the lease made (or made again): every mirror reads the holder when the
+ * volume's leases change (records.h, zks_named_children).
+ */
 static void lease_take_ops(const struct lease_change *c, const struct lease_view *lv,
 			   int64_t session, struct zks_txn *t)
 {
-	if (c->access == ZKS_ACCESS_SINGLE_NODE) {
-		if (lv->holder_exists && lv->holder_st.owner != session)
+	bool new_holder = c->access == ZKS_ACCESS_SINGLE_NODE &&
+			  (!lv->holder_exists || lv->holder_st.owner != session);
+
+	if (new_holder) {
+		if (lv->holder_exists)
 			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
 						       .path = c->holder,
 						       .version = lv->holder_st.version});
-		if (!lv->holder_exists || lv->holder_st.owner != session)
-			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
-						       .path = c->holder,
-						       .data = c->hdata,
-						       .len = strlen(c->hdata),
-						       .kind = ZKS_EPHEMERAL});
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE,
+					       .path = c->holder,
+					       .data = c->hdata,
+					       .len = strlen(c->hdata),
+					       .kind = ZKS_EPHEMERAL});
 	}
-	if (lv->lease_exists && lv->lease_st.owner == session) {
+	if (lv->lease_exists && lv->lease_st.owner == session && !new_holder) {
 		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET,
 					       .path = c->lease,
 					       .data = c->data,
@@ -426,7 +432,7 @@ static void lease_take_ops(const struct lease_change *c, const struct lease_view
 					       .version = lv->lease_st.version});
 		return;
 	}
-	/* A lease of an earlier session of ours is replaced, not trusted. */
+	/* A lease of an earlier session of ours is replaced, not trusted (ours: with a holder). */
 	if (lv->lease_exists)
 		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
 					       .path = c->lease,

@@ -151,6 +151,9 @@ struct zk_store {
 	size_t nempty;
 	char **leaves; /* cfg->leaves: data read, children neither read nor watched */
 	size_t nleaves;
+	/* cfg->named_children: each one's record's pattern, name, and sibling (or NULL) */
+	char **named_parent, **named_name, **named_with;
+	size_t nnamed;
 	int pace_ms;	 /* cfg->mirror_pace_ms */
 	int pace_max_ms; /* cfg->mirror_pace_max_ms, at least pace_ms */
 
@@ -321,6 +324,67 @@ static bool empty_parent(const struct zk_store *s, const char *rel)
 static bool is_leaf(const struct zk_store *s, const char *rel)
 {
 	return matches_any(s->leaves, s->nleaves, rel);
+}
+
+/* rel's children are named by the layout (cfg->named_children): neither listed nor watched. */
+static bool unlisted(const struct zk_store *s, const char *rel)
+{
+	return matches_any(s->named_parent, s->nnamed, rel);
+}
+
+/*
+ * Each named child of rel that goes with its sibling `with` (NULL: each made with rel):
+ * add(ctx, its path).
+ */
+static void named_children_of(const struct zk_store *s, const char *rel, const char *with,
+			      void (*add)(void *ctx, const char *path), void *ctx)
+{
+	for (size_t i = 0; i < s->nnamed; i++) {
+		const char *w = s->named_with[i];
+
+		if ((w == NULL) == (with == NULL) && (w == NULL || strcmp(w, with) == 0) &&
+		    path_matches(s->named_parent[i], rel)) {
+			cleanup_free char *child = xasprintf("%s/%s", rel, s->named_name[i]);
+
+			add(ctx, child);
+		}
+	}
+}
+
+/* Each named child that goes with rel, a sibling (a volume's `leases`): add(ctx, its path). */
+static void companions_of(const struct zk_store *s, const char *rel,
+			  void (*add)(void *ctx, const char *path), void *ctx)
+{
+	const char *slash = strrchr(rel, '/');
+	cleanup_free char *parent = NULL;
+
+	if (s->nnamed == 0 || slash == NULL || slash == rel)
+		return;
+	parent = xstrndup(rel, (size_t)(slash - rel));
+	named_children_of(s, parent, slash + 1, add, ctx);
+}
+
+#define NAMED_NOT 0    /* listed with its parent's children, as any node */
+#define NAMED_ALWAYS 1 /* made with its record (a volume's `leases`) */
+#define NAMED_WITH 2   /* goes with a sibling's children (a volume's `holder`) */
+
+/* Whether rel is a named child of its record, and which kind (NAMED_*). */
+static int named_kind(const struct zk_store *s, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	cleanup_free char *parent = NULL;
+
+	if (s->nnamed == 0 || slash == NULL || slash == rel)
+		return NAMED_NOT;
+	for (size_t i = 0; i < s->nnamed; i++) {
+		if (strcmp(s->named_name[i], slash + 1) != 0)
+			continue;
+		if (parent == NULL)
+			parent = xstrndup(rel, (size_t)(slash - rel));
+		if (path_matches(s->named_parent[i], parent))
+			return s->named_with[i] ? NAMED_WITH : NAMED_ALWAYS;
+	}
+	return NAMED_NOT;
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -628,7 +692,8 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			queue_event_locked(s, type, rel);
 		} else if (zks_mirror_forget(s->mirror, rel)) {
 			changed_outside_worker_locked(s);
-			if (!deleting_locked(s, rel))
+			/* One going with a sibling's children: their watch tells if it comes back. */
+			if (!deleting_locked(s, rel) && named_kind(s, rel) != NAMED_WITH)
 				queue_event_locked(s, ZK_EVENT_REFRESH, rel);
 		}
 	}
@@ -781,6 +846,86 @@ static int collect_new_child(void *ctx, const char *child, bool known)
 static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char **level,
 		     size_t nlevel, bool only_new);
 
+/* ---- named children (cfg->named_children) -------------------------------------------------- */
+
+struct absent_call {
+	struct zk_store *s;
+	char *rel;
+	int64_t sent;
+};
+
+static void absent_done(int rc, const struct Stat *st, const void *data)
+{
+	struct absent_call *ac = (struct absent_call *)data;
+	struct zk_store *s = ac->s;
+
+	(void)st;
+	heard(s, rc, ac->sent);
+	pthread_mutex_lock(&s->lock);
+	if (rc == ZOK)
+		queue_event_locked(s, ZK_EVENT_REFRESH, ac->rel); /* made meanwhile: read it */
+	else if (rc != ZNONODE)
+		s->mirror_whole = false; /* maybe unwatched: the next sync reads everything */
+	pthread_mutex_unlock(&s->lock);
+	free(ac->rel);
+	free(ac);
+}
+
+/*
+ * A named child made with its record was not there (a record made by hand, or by a version
+ * before that child): its record's children are not watched, so its own creation is, by an
+ * exists watch (ZooKeeper sets one on a missing node, unlike a read's).
+ */
+static void watch_absent(struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	struct absent_call *ac = xcalloc(1, sizeof(*ac));
+	cleanup_free char *path = abs_path(s, rel);
+	int rc;
+
+	ac->s = s;
+	ac->rel = xstrdup(rel);
+	ac->sent = zks_now_ms();
+	rc = zoo_awexists(zh, path, watcher, s, absent_done, ac);
+	if (rc != ZOK)
+		absent_done(rc, NULL, ac);
+}
+
+struct lacking {
+	struct zk_store *s;
+	struct path_list *list;
+};
+
+/* Add path to the list if the mirror lacks it. */
+static void add_if_lacking(void *ctx, const char *path)
+{
+	struct lacking *l = ctx;
+
+	if (!zks_mirror_has(l->s->mirror, path))
+		path_list_add(l->list, path);
+}
+
+/* Out of the mirror: a named child whose sibling has no children cannot be there. */
+static void drop_from_mirror(void *ctx, const char *path)
+{
+	struct zk_store *s = ctx;
+
+	zks_mirror_remove(s->mirror, path);
+}
+
+/*
+ * rel's children were read (kids of them): the named children that go with them are read
+ * (add: a full resync's, or those the mirror lacks) while there are some, and gone while
+ * there are none (a mirror loaded from its file may still show one).
+ */
+static void companions_after_read(struct zk_store *s, const char *rel, int32_t kids,
+				  void (*add)(void *ctx, const char *path), void *ctx)
+{
+	if (kids > 0)
+		companions_of(s, rel, add, ctx);
+	else
+		companions_of(s, rel, drop_from_mirror, s);
+}
+
 /*
  * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
  * everything below them, pipelined (a change may reveal thousands of new volumes).
@@ -798,6 +943,8 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	heard(s, rc, sent);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
+		if (named_kind(s, rel) == NAMED_ALWAYS)
+			watch_absent(s, zh, rel);
 		return READ_DONE;
 	}
 	if (rc != ZOK)
@@ -806,6 +953,8 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	if (empty_parent(s, rel))
 		mirror_put(s, rel, "", 0, &st);
 	diff_children(s, rel, &kids, collect_new_child, &fresh);
+	/* With children, the named children that go with them (a lacking holder: made since). */
+	companions_after_read(s, rel, kids.count, add_if_lacking, &(struct lacking){s, &fresh});
 	deallocate_String_vector(&kids);
 	if (fresh.n == 0)
 		return READ_DONE;
@@ -838,11 +987,13 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool
 
 /*
  * Re-read a node and what it has gained below.  A leaf's or an ephemeral node's children
- * are neither read nor watched; an empty parent's data is not read (nor watched).
+ * are neither read nor watched; an empty parent's data is not read (nor watched); a record
+ * with named children has those read that the mirror lacks (made again since it was read).
  */
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
 	bool ephemeral = false;
+	struct path_list named = {0};
 	int r;
 
 	if (empty_parent(s, rel))
@@ -850,6 +1001,13 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 	r = refresh_data(s, zh, rel, &ephemeral);
 	if (r != READ_DONE)
 		return r == READ_GONE ? READ_DONE : r;
+	if (unlisted(s, rel)) {
+		named_children_of(s, rel, NULL, add_if_lacking, &(struct lacking){s, &named});
+		if (named.n == 0)
+			return READ_DONE;
+		return read_tree(s, zh, rel, named.paths, named.n, false) == ZOK ? READ_DONE
+										 : READ_LOST;
+	}
 	/* Again from the data if the children fail: reading the data twice is harmless. */
 	return ephemeral || is_leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
 }
@@ -923,6 +1081,14 @@ static int resync_queue_child(void *ctx, const char *child, bool known)
 	return 0;
 }
 
+/* A named child of a node read: queued for the level below, as a listed child would be. */
+static void resync_queue_named(void *ctx, const char *path)
+{
+	struct resync_batch *b = ctx;
+
+	resync_queue_child(b, path, zks_mirror_has(b->s->mirror, path));
+}
+
 static void resync_children_done(int rc, const struct String_vector *kids, const struct Stat *st,
 				 const void *data)
 {
@@ -936,9 +1102,12 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 			atomic_fetch_add(&rd->b->nread, 1);
 		}
 		diff_children(s, rd->rel, kids, resync_queue_child, rd->b);
+		companions_after_read(s, rd->rel, kids->count, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
 		zks_mirror_remove(s->mirror, rd->rel);
 	}
+	if (rc == ZNONODE && named_kind(s, rd->rel) == NAMED_ALWAYS)
+		watch_absent(s, rd->b->zh, rd->rel);
 	resync_read_done(rd, rc);
 }
 
@@ -961,6 +1130,9 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 		mirror_put(rd->b->s, rd->rel, value ? value : "",
 			   value_len > 0 ? (size_t)value_len : 0, st);
 		atomic_fetch_add(&rd->b->nread, 1);
+		/* Its named children (it has no children read): in the level below. */
+		if (unlisted(rd->b->s, rd->rel))
+			named_children_of(rd->b->s, rd->rel, NULL, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE) {
 		zks_mirror_remove(rd->b->s->mirror, rd->rel);
 	}
@@ -969,12 +1141,14 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 
 /*
  * Issue the reads of rel, waiting for room: its data and its children (both watched, sent
- * together: one round trip per level); a leaf's data alone; an empty parent's children and
- * stat in one read.
+ * together: one round trip per level); a leaf's data alone, as a record's with named
+ * children (they are read in the level below); an empty parent's children and stat in one
+ * read.
  */
 static void resync_issue(struct resync_batch *b, const char *rel)
 {
-	bool data = !empty_parent(b->s, rel), children = !is_leaf(b->s, rel);
+	bool data = !empty_parent(b->s, rel),
+	     children = !is_leaf(b->s, rel) && !unlisted(b->s, rel);
 	size_t slots = (size_t)data + (size_t)children;
 	cleanup_free char *path = abs_path(b->s, rel);
 
@@ -2225,6 +2399,11 @@ static void free_store(struct zk_store *s)
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
 	zks_free_strv(s->leaves, s->nleaves);
+	for (size_t i = 0; i < s->nnamed; i++)
+		free(s->named_with[i]);
+	free(s->named_with);
+	zks_free_strv(s->named_parent, s->nnamed);
+	zks_free_strv(s->named_name, s->nnamed);
 	for (size_t i = 0; i < ZK_PACE_SLOTS; i++)
 		free(s->paced[i].path);
 	free(s->session_file);
@@ -2296,6 +2475,20 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	for (const char *const *p = cfg->leaves; p && *p; p++) {
 		s->leaves = xrealloc(s->leaves, (s->nleaves + 1) * sizeof(char *));
 		s->leaves[s->nleaves++] = xstrdup(*p);
+	}
+	for (const struct zks_named_child *c = cfg->named_children; c && c->path; c++) {
+		const char *slash = strrchr(c->path, '/');
+		size_t n = s->nnamed + 1;
+
+		if (slash == NULL || slash == c->path)
+			continue; /* a child of the root is listed like any */
+		s->named_parent = xrealloc(s->named_parent, n * sizeof(char *));
+		s->named_name = xrealloc(s->named_name, n * sizeof(char *));
+		s->named_with = xrealloc(s->named_with, n * sizeof(char *));
+		s->named_parent[s->nnamed] = xstrndup(c->path, (size_t)(slash - c->path));
+		s->named_name[s->nnamed] = xstrdup(slash + 1);
+		s->named_with[s->nnamed] = c->with ? xstrdup(c->with) : NULL;
+		s->nnamed++;
 	}
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
