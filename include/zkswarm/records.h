@@ -88,8 +88,8 @@ extern const char *const zks_unmirrored[];
  * The parents whose data is empty for life (NULL-terminated patterns, `*` one segment, for
  * zks_zk_config.empty_parents): made empty in their record's transaction, never set, and
  * deleted with it.  A mirror reads their children and stat in one call and sets no data
- * watch on them (a volume costs every daemon 3 watches instead of 4).  A parent that ever
- * gets data or a set must leave this list.
+ * watch on them (a volume costs every daemon one watch fewer).  A parent that ever gets data
+ * or a set must leave this list.
  */
 extern const char *const zks_empty_parents[];
 

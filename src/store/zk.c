@@ -387,6 +387,20 @@ static int named_kind(const struct zk_store *s, const char *rel)
 	return NAMED_NOT;
 }
 
+/*
+ * rel is a named child whose record the mirror no longer has (deleted since the event was
+ * queued): reading it is moot, the record's own re-read reads it if the record is back.
+ */
+static bool named_moot(const struct zk_store *s, const char *rel)
+{
+	cleanup_free char *parent = NULL;
+
+	if (named_kind(s, rel) == NAMED_NOT)
+		return false;
+	parent = xstrndup(rel, (size_t)(strrchr(rel, '/') - rel));
+	return !zks_mirror_has(s->mirror, parent);
+}
+
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
 {
 	out->czxid = st->czxid;
@@ -1256,6 +1270,8 @@ static int process_event(struct zk_store *s, const struct zk_event *ev)
 	zh = s->zh;
 	if (zh == NULL) {
 		r = READ_AGAIN; /* a new handle is a new session: its resync drops the queue */
+	} else if (named_moot(s, ev->path)) {
+		r = READ_DONE;
 	} else if (ev->type == ZOO_CHILD_EVENT) {
 		r = refresh_children(s, zh, ev->path);
 	} else if (ev->type == ZK_EVENT_REFRESH) {
