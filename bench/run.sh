@@ -1880,10 +1880,11 @@ csw_per_req() {
 		rs=$(R scale-10000 .cold_resync_log_ms)
 		zc=$(R scale-10000 .cold_zk_cpu_all) dc=$(R scale-10000 .cold_daemon_cpu_all) ca=$(R scale-10000 .cold_sync_all)
 		echo "\`resync\` (src/store/zk.c) reads the tree level by level with up to 512 asynchronous reads in"
-		echo "flight: two per node (its data and its children, each read arming the watch that keeps the"
-		echo "mirror current afterwards), ~40,000 for 10,000 volumes (each has its \`leases\` child); ${rs} ms"
+		echo "flight, each arming the watch that keeps the mirror current afterwards: a volume's data and its"
+		echo "\`leases\`' children (its children are named, not listed: docs/DESIGN.md, *What is watched*),"
+		echo "~20,000 reads for 10,000 volumes; ${rs} ms"
 		echo "here (the median of three cold starts: ${ca} ms until synced). Until synced, ZooKeeper's server"
-		zper=$(awk -v l="$zc" 'BEGIN { n = split(l, a, " "); s = 0; for (i = 1; i <= n; i++) s += a[i]; if (n) printf "%.0f", s / n * 1000 / 40000; else print "?" }')
+		zper=$(awk -v l="$zc" 'BEGIN { n = split(l, a, " "); s = 0; for (i = 1; i <= n; i++) s += a[i]; if (n) printf "%.0f", s / n * 1000 / 20000; else print "?" }')
 		echo "used ${zc} ms of CPU and the daemon ${dc} ms in those three starts, on $(nproc) cores: the"
 		echo "server's ~${zper} µs of CPU per read, with the daemon beside it, is what bounds the resync here, not"
 		echo "round trips (one synchronous read after another took 3,312 ms before the reads were pipelined)."

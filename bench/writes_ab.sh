@@ -29,21 +29,9 @@ SECS=${WRITES_SECS:-4}
 PORT=${WRITES_ZK_PORT:-2395}
 LOADGEN=$top/build/bench/loadgen
 ZKRAW=$top/build/bench/zkraw
-for f in "$A" ${B:+"$B"} "$LOADGEN" "$ZKRAW"; do
-	[ -x "$f" ] || { echo "writes_ab: $f is missing (make all bench-tools)" >&2; exit 2; }
-done
-W=$(mktemp -d /tmp/zkswarm-writes.XXXXXX)
-D_PID=""
-cleanup() {
-	[ -z "$D_PID" ] || { kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; }
-	scripts/zk.sh stop "$W/zk" >/dev/null 2>&1 || true
-	rm -rf "$W"
-}
-trap cleanup EXIT
-now_ms() { date +%s%3N; }
-cpu_ms() { # a process's user and system time in ms, its exited threads' included
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
-}
+# shellcheck source=bench/ab_lib.sh
+. "$top/bench/ab_lib.sh"
+ab_setup writes_ab "$A" ${B:+"$B"} "$LOADGEN" "$ZKRAW"
 packets() { # ZooKeeper's zk_packets_received; fails (set -e: the run stops) without an answer
 	local v
 	v=$(scripts/zk.sh mntr "$PORT" zk_packets_received)

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# bench/cold_ab.sh - cold starts with many volumes, two daemons side by side, against the floor
+# of their reads: interleaved rounds on one standalone ZooKeeper (scripts/zk.sh) holding
+# COLD_VOLUMES volume records (`zkraw fill-volumes`, the daemon's format, each with its
+# `leases` parent), each round running daemon A, daemon B (if given) and `zkraw read-volumes`
+# with 3, 2 and 1 watched reads per volume (pipelined, 512 in flight, on a new session: the
+# reads of a cold start with each layout, and nothing else), so that the machine's drift
+# between rounds falls on all alike.
+#
+# Per round: a daemon's cold start (an empty state directory) from exec until its log says
+# `mirror: synced`, the time that line gives, its CPU and ZooKeeper's over the start; zkraw's
+# wall time and ZooKeeper's CPU.  Prints a markdown table (medians over the rounds, and each
+# round's figures).
+#
+# Usage: bench/cold_ab.sh      (make all bench-tools first)
+# Env: COLD_A (default build/zkswarmd), COLD_B (a second daemon, e.g. an older build; default
+#      none), COLD_ROUNDS (3), COLD_VOLUMES (10000), COLD_ZK_PORT (2399).
+# Everything it starts (ZooKeeper, daemons) is stopped by pid at exit.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+A=${COLD_A:-$top/build/zkswarmd}
+B=${COLD_B:-}
+ROUNDS=${COLD_ROUNDS:-3}
+N=${COLD_VOLUMES:-10000}
+PORT=${COLD_ZK_PORT:-2399}
+ZKRAW=$top/build/bench/zkraw
+ROOT=/zkcold
+# shellcheck source=bench/ab_lib.sh
+. "$top/bench/ab_lib.sh"
+ab_setup cold_ab "$A" ${B:+"$B"} "$ZKRAW"
+# start_daemon BIN STATE: a daemon on an empty state directory, its pid in D_PID
+start_daemon() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	env ZK_HOSTS="127.0.0.1:$PORT" ZK_ROOT="$ROOT" NODE_ID=n1 SOCKET="$W/s.sock" DATA_DIR="$W/data" \
+		MOUNT_ROOT="$W/mnt" STATE_DIR="$2" REAPER_GRACE_MS=3600000 LOG_LEVEL=info "$1" \
+		>"$2/log" 2>&1 &
+	D_PID=$!
+}
+# synced_within STATE MS: wait (bounded) for the daemon's `mirror: synced` line
+synced_within() {
+	local deadline=$(($(now_ms) + $2))
+	until grep -q 'mirror: synced' "$1/log"; do
+		[ "$(now_ms)" -lt "$deadline" ] || { tail -5 "$1/log" >&2; return 1; }
+		sleep 0.02
+	done
+}
+stop_daemon() {
+	kill "$D_PID"
+	wait "$D_PID" 2>/dev/null || true
+	D_PID=""
+}
+
+scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
+ZK_PID=$(cat "$W/zk/pid")
+# The skeleton, made by a daemon, then the records, written straight into ZooKeeper.
+start_daemon "$A" "$W/st0"
+synced_within "$W/st0" 30000
+stop_daemon
+"$ZKRAW" -z "127.0.0.1:$PORT" -c 256 -n "$N" fill-volumes "$ROOT" n0 >/dev/null
+DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+: >"$W/results"
+for round in $(seq "$ROUNDS"); do
+	for which in A ${B:+B} 3 2 1; do
+		z0=$(cpu_ms "$ZK_PID") t0=$(now_ms)
+		case $which in
+		A | B)
+			bin=$A
+			[ "$which" = A ] || bin=$B
+			start_daemon "$bin" "$W/st"
+			synced_within "$W/st" 120000
+			t1=$(now_ms) z1=$(cpu_ms "$ZK_PID") d=$(cpu_ms "$D_PID")
+			logged=$(sed -n 's/.*mirror: synced .* in \([0-9]*\) ms.*/\1/p' "$W/st/log" | head -n1)
+			stop_daemon
+			;;
+		*)
+			"$ZKRAW" -z "127.0.0.1:$PORT" -c 512 -n "$N" read-volumes "$ROOT" "$which" >/dev/null
+			t1=$(now_ms) z1=$(cpu_ms "$ZK_PID") d=0 logged=0
+			;;
+		esac
+		jq -nc --arg w "$which" --argjson r "$round" --argjson ms $((t1 - t0)) \
+			--argjson log "${logged:-0}" --argjson d "$d" \
+			--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" \
+			'{who: $w, round: $r, ms: $ms, log_ms: $log, daemon_cpu_ms: $d, zk_cpu_ms: $z}' >>"$W/results"
+	done
+done
+DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+
+med() { jq -s "[.[] | select(.who == \"$1\") | .$2] | sort | .[(length - 1) / 2 | floor] // \"-\"" "$W/results"; }
+all() { jq -rs "[.[] | select(.who == \"$1\") | .$2] | map(tostring) | join(\", \")" "$W/results"; }
+echo "| what | until synced ms (median; each round) | by the daemon's log ms | daemon CPU ms | ZooKeeper CPU ms (median; each round) |"
+echo "|---|---|---:|---:|---|"
+for which in A ${B:+B}; do
+	echo "| daemon $which | $(med "$which" ms) ($(all "$which" ms)) | $(med "$which" log_ms) | $(med "$which" daemon_cpu_ms) | $(med "$which" zk_cpu_ms) ($(all "$which" zk_cpu_ms)) |"
+done
+for k in 3 2 1; do
+	echo "| raw, $k watched read$([ "$k" = 1 ] || echo s) per volume | $(med "$k" ms) ($(all "$k" ms)) | - | - | $(med "$k" zk_cpu_ms) ($(all "$k" zk_cpu_ms)) |"
+done
+echo
+echo "\`bench/cold_ab.sh\` (COLD_ROUNDS=$ROUNDS COLD_VOLUMES=$N), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
