@@ -245,7 +245,6 @@ void zks_mem_backend_set_down(struct zks_mem_backend *b, bool down);
 
 struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
 
-/* ZooKeeper store; connects in the background, never blocks here. */
 /*
  * A child a record has by name (zks_zk_config.named_children).  with NULL: it is made in the
  * record's own transaction and lives as long as the record.  Otherwise with names a sibling
@@ -259,6 +258,7 @@ struct zks_named_child {
 	const char *with; /* NULL, or the sibling's name */
 };
 
+/* ZooKeeper store; connects in the background, never blocks here. */
 struct zks_zk_config {
 	const char *hosts; /* "h1:p1,h2:p2" */
 	const char *root;  /* "/zkswarm" */

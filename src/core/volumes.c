@@ -432,7 +432,8 @@ static void lease_take_ops(const struct lease_change *c, const struct lease_view
 					       .version = lv->lease_st.version});
 		return;
 	}
-	/* A lease of an earlier session of ours is replaced, not trusted (ours: with a holder). */
+	/* A lease of an earlier session of ours is replaced, not trusted; so is this session's
+	 * when a holder is made with it. */
 	if (lv->lease_exists)
 		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
 					       .path = c->lease,
