@@ -1095,12 +1095,15 @@ static int resync_queue_child(void *ctx, const char *child, bool known)
 	return 0;
 }
 
-/* A named child of a node read: queued for the level below, as a listed child would be. */
+/*
+ * A named child of a node read: queued for the level below, as a listed child would be
+ * (whether the mirror has it matters only to a read of what is new).
+ */
 static void resync_queue_named(void *ctx, const char *path)
 {
 	struct resync_batch *b = ctx;
 
-	resync_queue_child(b, path, zks_mirror_has(b->s->mirror, path));
+	resync_queue_child(b, path, b->only_new && zks_mirror_has(b->s->mirror, path));
 }
 
 static void resync_children_done(int rc, const struct String_vector *kids, const struct Stat *st,
@@ -2415,9 +2418,7 @@ static void free_store(struct zk_store *s)
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
 	zks_free_strv(s->leaves, s->nleaves);
-	for (size_t i = 0; i < s->nnamed; i++)
-		free(s->named_with[i]);
-	free(s->named_with);
+	zks_free_strv(s->named_with, s->nnamed); /* NULL entries too */
 	zks_free_strv(s->named_parent, s->nnamed);
 	zks_free_strv(s->named_name, s->nnamed);
 	for (size_t i = 0; i < ZK_PACE_SLOTS; i++)
