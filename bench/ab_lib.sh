@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/ab_lib.sh - what the side-by-side benchmarks (bench/writes_ab.sh, bench/cold_ab.sh)
 # share: their checks, their temporary directory and its cleanup at exit (the daemon they
-# run, by its pid in D_PID, and their ZooKeeper in $W/zk), the clock and a process's CPU
-# time.  Sourced, not run.
+# run, by its pid in D_PID, and their ZooKeeper in $W/zk), the clock, a process's CPU time
+# and the medians of their tables.  Sourced, not run.
 
 # ab_setup NAME EXECUTABLE...: each must be there; makes W (/tmp/zkswarm-NAME.*) and D_PID.
 ab_setup() {
@@ -23,6 +23,19 @@ ab_cleanup() {
 }
 
 now_ms() { date +%s%3N; }
+
+# ab_med SELECT FIELD [SCALE]: the median of FIELD over the rows of $W/results that SELECT (a
+# jq condition) picks, rounded to 1/SCALE when SCALE is given; "-" when no row has it.
+ab_med() {
+	jq -rs --argjson k "${3:-0}" "[.[] | select($1) | .$2] | sort | .[(length - 1) / 2 | floor] // null |
+		if . == null then \"-\" elif \$k > 0 then (. * \$k | round / \$k) else . end" "$W/results"
+}
+
+# ab_all SELECT FIELD [SCALE]: FIELD of each row SELECT picks, comma-separated, rounded as ab_med.
+ab_all() {
+	jq -rs --argjson k "${3:-0}" "[.[] | select($1) | .$2 |
+		if \$k > 0 then (. * \$k | round / \$k) else . end] | map(tostring) | join(\", \")" "$W/results"
+}
 
 cpu_ms() { # a process's user and system time in ms, its exited threads' included
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"

@@ -88,8 +88,8 @@ for round in $(seq "$ROUNDS"); do
 done
 DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
-med() { jq -s "[.[] | select(.who == \"$1\") | .$2] | sort | .[(length - 1) / 2 | floor] // \"-\"" "$W/results"; }
-all() { jq -rs "[.[] | select(.who == \"$1\") | .$2] | map(tostring) | join(\", \")" "$W/results"; }
+med() { ab_med ".who == \"$1\"" "$2"; }
+all() { ab_all ".who == \"$1\"" "$2"; }
 echo "| what | until synced ms (median; each round) | by the daemon's log ms | daemon CPU ms | ZooKeeper CPU ms (median; each round) |"
 echo "|---|---|---:|---:|---|"
 for which in A ${B:+B}; do

@@ -82,8 +82,8 @@ for round in $(seq "$ROUNDS"); do
 done
 DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
-med() { jq -s "[.[] | select(.who == \"$1\" and .c == $2) | .$3] | sort | .[(length - 1) / 2 | floor] // null | if . == null then \"-\" else (. * 100 | round / 100) end" "$W/results"; }
-all() { jq -rs "[.[] | select(.who == \"$1\" and .c == $2) | .$3 * 10 | round / 10] | map(tostring) | join(\", \")" "$W/results"; }
+med() { ab_med ".who == \"$1\" and .c == $2" "$3" 100; }
+all() { ab_all ".who == \"$1\" and .c == $2" "$3" 10; }
 echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | daemon CPU µs per pair | raw pairs/s (median; each round) | ratio of medians |"
 echo "|---|---:|---|---:|---:|---|---:|"
 for which in A ${B:+B}; do

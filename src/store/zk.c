@@ -351,40 +351,43 @@ static void named_children_of(const struct zk_store *s, const char *rel, const c
 	}
 }
 
+/* rel's parent, to free; NULL for a child of the root. */
+static char *parent_of(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return slash == NULL || slash == rel ? NULL : xstrndup(rel, (size_t)(slash - rel));
+}
+
 /* Each named child that goes with rel, a sibling (a volume's `leases`): add(ctx, its path). */
 static void companions_of(const struct zk_store *s, const char *rel,
 			  void (*add)(void *ctx, const char *path), void *ctx)
 {
-	const char *slash = strrchr(rel, '/');
-	cleanup_free char *parent = NULL;
+	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
 
-	if (s->nnamed == 0 || slash == NULL || slash == rel)
-		return;
-	parent = xstrndup(rel, (size_t)(slash - rel));
-	named_children_of(s, parent, slash + 1, add, ctx);
+	if (parent != NULL)
+		named_children_of(s, parent, rel + strlen(parent) + 1, add, ctx);
 }
 
 #define NAMED_NOT 0    /* listed with its parent's children, as any node */
 #define NAMED_ALWAYS 1 /* made with its record (a volume's `leases`) */
 #define NAMED_WITH 2   /* goes with a sibling's children (a volume's `holder`) */
 
+/* Which kind of named child (NAMED_*) `name` is under parent. */
+static int named_kind_in(const struct zk_store *s, const char *parent, const char *name)
+{
+	for (size_t i = 0; i < s->nnamed; i++)
+		if (strcmp(s->named_name[i], name) == 0 && path_matches(s->named_parent[i], parent))
+			return s->named_with[i] ? NAMED_WITH : NAMED_ALWAYS;
+	return NAMED_NOT;
+}
+
 /* Whether rel is a named child of its record, and which kind (NAMED_*). */
 static int named_kind(const struct zk_store *s, const char *rel)
 {
-	const char *slash = strrchr(rel, '/');
-	cleanup_free char *parent = NULL;
+	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
 
-	if (s->nnamed == 0 || slash == NULL || slash == rel)
-		return NAMED_NOT;
-	for (size_t i = 0; i < s->nnamed; i++) {
-		if (strcmp(s->named_name[i], slash + 1) != 0)
-			continue;
-		if (parent == NULL)
-			parent = xstrndup(rel, (size_t)(slash - rel));
-		if (path_matches(s->named_parent[i], parent))
-			return s->named_with[i] ? NAMED_WITH : NAMED_ALWAYS;
-	}
-	return NAMED_NOT;
+	return parent ? named_kind_in(s, parent, rel + strlen(parent) + 1) : NAMED_NOT;
 }
 
 /*
@@ -393,12 +396,10 @@ static int named_kind(const struct zk_store *s, const char *rel)
  */
 static bool named_moot(const struct zk_store *s, const char *rel)
 {
-	cleanup_free char *parent = NULL;
+	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
 
-	if (named_kind(s, rel) == NAMED_NOT)
-		return false;
-	parent = xstrndup(rel, (size_t)(strrchr(rel, '/') - rel));
-	return !zks_mirror_has(s->mirror, parent);
+	return parent != NULL && named_kind_in(s, parent, rel + strlen(parent) + 1) != NAMED_NOT &&
+	       !zks_mirror_has(s->mirror, parent);
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -1711,11 +1712,8 @@ static bool covered_later_locked(const struct zk_store *s, const struct zk_event
 	size_t seen = 0;
 
 	if (ev->type == ZK_EVENT_REFRESH) {
-		const char *slash = strrchr(ev->path, '/');
-
-		if (slash == NULL || slash == ev->path || zks_mirror_has(s->mirror, ev->path))
+		if (zks_mirror_has(s->mirror, ev->path) || (parent = parent_of(ev->path)) == NULL)
 			return false;
-		parent = xstrndup(ev->path, (size_t)(slash - ev->path));
 		want = parent;
 	} else if (ev->type != ZOO_CHILD_EVENT) {
 		return false;
@@ -2494,16 +2492,16 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->leaves[s->nleaves++] = xstrdup(*p);
 	}
 	for (const struct zks_named_child *c = cfg->named_children; c && c->path; c++) {
-		const char *slash = strrchr(c->path, '/');
+		char *parent = parent_of(c->path);
 		size_t n = s->nnamed + 1;
 
-		if (slash == NULL || slash == c->path)
+		if (parent == NULL)
 			continue; /* a child of the root is listed like any */
 		s->named_parent = xrealloc(s->named_parent, n * sizeof(char *));
 		s->named_name = xrealloc(s->named_name, n * sizeof(char *));
 		s->named_with = xrealloc(s->named_with, n * sizeof(char *));
-		s->named_parent[s->nnamed] = xstrndup(c->path, (size_t)(slash - c->path));
-		s->named_name[s->nnamed] = xstrdup(slash + 1);
+		s->named_parent[s->nnamed] = parent;
+		s->named_name[s->nnamed] = xstrdup(c->path + strlen(parent) + 1);
 		s->named_with[s->nnamed] = c->with ? xstrdup(c->with) : NULL;
 		s->nnamed++;
 	}
