@@ -171,6 +171,9 @@ static void render_store(struct text *t, struct zks_store *store)
 		 "Child events whose re-read waited for their pace (MIRROR_PACE_MS).", st.paced},
 		{"zkswarm_mirror_moot_rereads_total",
 		 "Re-reads of this node's own writes skipped: its own delete came first.", st.moot},
+		{"zkswarm_mirror_deletions_told_total",
+		 "Deletions seen without a read of their own: their parent's set child watch told them.",
+		 st.told},
 	};
 
 	put(t,

@@ -199,8 +199,15 @@ struct zk_store {
 	 */
 	void *own_rereads;
 	uint64_t moot_rereads; /* of those, the ones so skipped */
-	bool unmirrored;       /* cfg->unmirrored: no resync, no re-reads, nothing put */
-	bool stopping;	       /* store_stop began: no new request, the worker ends */
+	/*
+	 * The listed parents whose child watch the mirror's reads set and that has not fired
+	 * since, each node's stat.owner its session (kids_watch_set); deleted children seen
+	 * without a read of their own, since such a watch told them (parent_tells_locked).
+	 */
+	struct zks_tree *kids_watched;
+	uint64_t deletions_told;
+	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
+	bool stopping;	 /* store_stop began: no new request, the worker ends */
 	struct zk_event *head, *tail;
 	struct session_cb callbacks[ZK_MAX_CALLBACKS];
 	size_t ncallbacks;
@@ -400,6 +407,49 @@ static bool named_moot(const struct zk_store *s, const char *rel)
 
 	return parent != NULL && named_kind_in(s, parent, rel + strlen(parent) + 1) != NAMED_NOT &&
 	       !zks_mirror_has(s->mirror, parent);
+}
+
+/*
+ * Child watches (kids_watched, lock 2).  While a listed parent's child watch is set, the
+ * deletion of one of its children fires it too, after the child's own event (ZooKeeper's
+ * order): the parent's re-read then comes after the watcher applied the deletion, and
+ * reads the child if it was made again (the mirror lacks it), so the child needs no read
+ * of its own.  A watch that fired, its re-read maybe in flight, may have shown the child
+ * made again while the mirror still had it (known, not read, unwatched): the child is
+ * read (ZK_EVENT_REFRESH).  Marks are per session (a new one's watches are its own).
+ * The completions and the watcher run on the client's one thread in ZooKeeper's order;
+ * the worker marks a parent after its own read, which that thread may follow with the
+ * watch's event: the mark then outlives the watch, but the event is queued behind, and
+ * its re-read comes after any deletion told meanwhile.
+ */
+static void kids_watch_set(struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	const struct zks_stat st = {.owner = zoo_client_id(zh)->client_id};
+
+	pthread_mutex_lock(&s->lock);
+	zks_tree_put(s->kids_watched, rel, NULL, 0, &st);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* rel's child watch fired; or (gone) rel was deleted, with whatever was below it. */
+static void kids_watch_fired_locked(struct zk_store *s, const char *rel, bool gone)
+{
+	static const struct zks_stat unset;
+
+	if (gone)
+		zks_tree_remove(s->kids_watched, rel);
+	else if (zks_tree_exists(s->kids_watched, rel))
+		zks_tree_put(s->kids_watched, rel, NULL, 0, &unset);
+}
+
+/* rel, deleted, is told by its parent's child watch, set in zh's session. */
+static bool parent_tells_locked(const struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	cleanup_free char *parent = parent_of(rel);
+	struct zks_stat st;
+
+	return parent != NULL && zks_tree_get(s->kids_watched, parent, NULL, NULL, &st) == 0 &&
+	       st.owner != 0 && st.owner == zoo_client_id(zh)->client_id;
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -698,17 +748,22 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 	if (type == ZOO_SESSION_EVENT) {
 		session_event_locked(s, zh, state);
 	} else if ((rel = rel_path(s, path)) != NULL) {
+		if (type == ZOO_CHILD_EVENT || type == ZOO_DELETED_EVENT)
+			kids_watch_fired_locked(s, rel, type == ZOO_DELETED_EVENT);
 		/*
 		 * A deleted node may have been made again since: it is read again, unless a
 		 * write of ours in flight deletes it (its completion re-reads it if that write
-		 * failed, and a node made after our delete is told by its parent's child watch).
+		 * failed, and a node made after our delete is told by its parent's child watch),
+		 * or its parent's child watch, set, tells it (kids_watch_set), or it goes with
+		 * a sibling's children (a holder: their watch tells if it comes back).
 		 */
 		if (type != ZOO_DELETED_EVENT) {
 			queue_event_locked(s, type, rel);
 		} else if (zks_mirror_forget(s->mirror, rel)) {
 			changed_outside_worker_locked(s);
-			/* One going with a sibling's children: their watch tells if it comes back. */
-			if (!deleting_locked(s, rel) && named_kind(s, rel) != NAMED_WITH)
+			if (parent_tells_locked(s, zh, rel))
+				s->deletions_told++;
+			else if (!deleting_locked(s, rel) && named_kind(s, rel) != NAMED_WITH)
 				queue_event_locked(s, ZK_EVENT_REFRESH, rel);
 		}
 	}
@@ -905,6 +960,18 @@ static void watch_absent(struct zk_store *s, zhandle_t *zh, const char *rel)
 		absent_done(rc, NULL, ac);
 }
 
+/*
+ * rel, a named child made with its record (a volume's `leases`), was found missing: watched
+ * for its creation if the mirror has the record (made by hand or by an old version).  A
+ * record deleted with it was told before the answer (ZooKeeper's order): no watch is left
+ * behind on a path that may never come back.
+ */
+static void watch_if_lacking(struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	if (named_kind(s, rel) == NAMED_ALWAYS && !named_moot(s, rel))
+		watch_absent(s, zh, rel);
+}
+
 struct lacking {
 	struct zk_store *s;
 	struct path_list *list;
@@ -956,10 +1023,11 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 	rc = zoo_wget_children2(zh, path, watcher, s, &kids, &st);
 	heard(s, rc, sent);
+	if (rc == ZOK)
+		kids_watch_set(s, zh, rel);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
-		if (named_kind(s, rel) == NAMED_ALWAYS)
-			watch_absent(s, zh, rel);
+		watch_if_lacking(s, zh, rel);
 		return READ_DONE;
 	}
 	if (rc != ZOK)
@@ -1114,6 +1182,7 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 	struct zk_store *s = rd->b->s;
 
 	if (rc == ZOK) {
+		kids_watch_set(s, rd->b->zh, rd->rel);
 		/* An empty parent is read by this call alone: its stat comes with it. */
 		if (empty_parent(s, rd->rel)) {
 			mirror_put(s, rd->rel, "", 0, st);
@@ -1124,8 +1193,8 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
 		zks_mirror_remove(s->mirror, rd->rel);
 	}
-	if (rc == ZNONODE && named_kind(s, rd->rel) == NAMED_ALWAYS)
-		watch_absent(s, rd->b->zh, rd->rel);
+	if (rc == ZNONODE)
+		watch_if_lacking(s, rd->b->zh, rd->rel);
 	resync_read_done(rd, rc);
 }
 
@@ -1603,6 +1672,9 @@ static void worker_resync_locked(struct zk_store *s)
 	s->mirror_whole = false;
 	s->catchup_token++; /* a catch-up's marker still to come counts for nothing */
 	drop_events_locked(s);
+	/* The resync marks the child watches it sets; the marks of parents gone go. */
+	zks_tree_free(s->kids_watched);
+	s->kids_watched = zks_tree_new();
 	pthread_mutex_unlock(&s->lock);
 	zks_mirror_step_begin(s->mirror);
 	ok = resync(s);
@@ -2327,6 +2399,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->catchups = s->catchups;
 	out->child_reads = s->child_reads;
 	out->moot = s->moot_rereads;
+	out->told = s->deletions_told;
 	out->paced = s->paced_events;
 	pthread_mutex_unlock(&s->lock);
 	out->mirror_synced = zks_mirror_synced(s->mirror);
@@ -2412,6 +2485,7 @@ static void free_store(struct zk_store *s)
 {
 	drop_events_locked(s); /* alone now: no lock needed */
 	zks_mirror_free(s->mirror);
+	zks_tree_free(s->kids_watched);
 	zks_free_strv(s->skeleton, s->nskeleton);
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
@@ -2509,6 +2583,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	pthread_mutex_init(&s->lock, NULL);
 	zks_cond_init_monotonic(&s->cond);
 	s->mirror = zks_mirror_new(cfg->mirror_file);
+	s->kids_watched = zks_tree_new();
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
 	atomic_init(&s->probe_rtt_us, -1);

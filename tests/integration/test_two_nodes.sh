@@ -4,13 +4,15 @@
 #
 # Shows: one namespace across nodes, the single-node lease conflict, a killed
 # node's lease going with its session, restarts losing nothing, a holder that went while
-# a node was down dropped from its saved mirror, ZooKeeper outages answered from the
+# a node was down dropped from its saved mirror, a lease's deletion applied without a
+# read (its parent's child watch told it), ZooKeeper outages answered from the
 # mirror, bad requests refused over the socket, and the mirrors following what another
 # ZooKeeper client changes in one transaction (a node deleted and made again; a volume
 # mounted before the mirror has read it).
 #
 # Runs in a private mount namespace so the bind mounts it makes vanish with it.
-# Env: ZKSWARMD (daemon binary, default build/zkswarmd), ZK_PORT (default 2191).
+# Env: ZKSWARMD (daemon binary, default build/zkswarmd), ZK_PORT (default 2191), METRICS_PORT
+# (default 2246).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +21,7 @@ in_private_mount_ns "$@"
 
 ZKSWARMD=${ZKSWARMD:-$top/build/zkswarmd}
 ZK_PORT=${ZK_PORT:-2191}
+METRICS_PORT=${METRICS_PORT:-2246} # n2's, in one section
 SESSION_MS=4000
 T=$(mktemp -d /tmp/zkswarm-it.XXXXXX)
 on_exit "rm -rf '$T'"
@@ -161,10 +164,22 @@ assert_ok "n2 shows nobody holding kept" shows n2 kept "$EXCLUSIVE" ""
 stop_node n2 TERM
 assert_fails "n2's mirror, saved again, lacks n1's lease" saved_has leases/n1
 assert_fails "and kept's holder" saved_has holder
-assert_ok "n2 starts again" start_node n2
-assert_ok "n2 mounts kept" call n2 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
+# The lease's deletion is told by the `leases`' child watch that n2's read of them set: n2
+# applies it without a read of its own (kids_watch_set in zk.c), then re-reads the list.
+told() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" |
+	awk '$1 == "zkswarm_mirror_deletions_told_total" { print $2 }'; }
+told_more_than() { local v; v=$(told); [ -n "$v" ] && [ "$v" -gt "$1" ] || { echo "told: $v"; return 1; }; }
+assert_ok "n2 starts again, with its metrics" start_node n2 METRICS_ADDR="127.0.0.1:$METRICS_PORT"
+assert_ok "n1 mounts kept again" call n1 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
+wait_until 10 "n2 shows n1 holding kept, exclusive" shows n2 kept "$EXCLUSIVE" 'n1*'
+told0=$(told)
+assert_ok "n2's metrics count the deletions told" test -n "$told0"
+assert_ok "n1 unmounts kept" call n1 VolumeDriver.Unmount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
+wait_until 5 "n2 shows nobody holding kept" shows n2 kept "$EXCLUSIVE" ""
+assert_ok "n2 applied the lease's deletion without reading it" told_more_than "$told0"
+assert_ok "n2 mounts kept" call n2 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 32)\"}"
 wait_until 5 "n1 shows n2 holding kept, exclusive" shows n1 kept "$EXCLUSIVE" 'n2*'
-assert_ok "n2 unmounts kept" call n2 VolumeDriver.Unmount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
+assert_ok "n2 unmounts kept" call n2 VolumeDriver.Unmount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 32)\"}"
 assert_ok "remove kept" call n1 VolumeDriver.Remove '{"Name":"kept"}'
 
 t_begin "ZooKeeper outage"
