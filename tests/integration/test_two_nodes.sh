@@ -169,7 +169,10 @@ assert_fails "and kept's holder" saved_has holder
 told() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" |
 	awk '$1 == "zkswarm_mirror_deletions_told_total" { print $2 }'; }
 told_more_than() { local v; v=$(told); [ -n "$v" ] && [ "$v" -gt "$1" ] || { echo "told: $v"; return 1; }; }
+synced=$(synced_count)
 assert_ok "n2 starts again, with its metrics" start_node n2 METRICS_ADDR="127.0.0.1:$METRICS_PORT"
+# Synced first: until then a Get asks ZooKeeper, and the mirror may not have read the lease
+wait_until 10 "n2 synced with ZooKeeper again" synced_again "$synced"
 assert_ok "n1 mounts kept again" call n1 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
 wait_until 10 "n2 shows n1 holding kept, exclusive" shows n2 kept "$EXCLUSIVE" 'n1*'
 told0=$(told)
