@@ -55,6 +55,14 @@ int zks_tree_remove(struct zks_tree *tree, const char *path);
 /* Pre-order walk from the root; a non-zero return from visit stops it and is returned. */
 int zks_tree_walk(const struct zks_tree *tree, zks_tree_visit_fn visit, void *ctx);
 
+/*
+ * A tag per node for its owner's use (0 on a new node), kept when a put replaces the
+ * node's data and gone with the node.  Set: -1 if the node is absent; read: 0 if absent.
+ */
+int zks_tree_tag_set(struct zks_tree *tree, const char *path, int64_t tag);
+int64_t zks_tree_tag(const struct zks_tree *tree, const char *path);
+void zks_tree_tags_clear(struct zks_tree *tree);
+
 size_t zks_tree_count(const struct zks_tree *tree);
 
 #endif

@@ -317,6 +317,33 @@ int zks_mirror_get(struct zks_mirror *m, const char *rel, char **data, size_t *l
 	return r;
 }
 
+bool zks_mirror_mark(struct zks_mirror *m, const char *rel, int64_t mark)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&m->lock);
+	r = zks_tree_tag_set(m->tree, rel, mark);
+	pthread_rwlock_unlock(&m->lock);
+	return r == 0;
+}
+
+int64_t zks_mirror_marked(struct zks_mirror *m, const char *rel)
+{
+	int64_t r;
+
+	pthread_rwlock_rdlock(&m->lock);
+	r = zks_tree_tag(m->tree, rel);
+	pthread_rwlock_unlock(&m->lock);
+	return r;
+}
+
+void zks_mirror_marks_clear(struct zks_mirror *m)
+{
+	pthread_rwlock_wrlock(&m->lock);
+	zks_tree_tags_clear(m->tree);
+	pthread_rwlock_unlock(&m->lock);
+}
+
 bool zks_mirror_has(struct zks_mirror *m, const char *rel)
 {
 	bool r;

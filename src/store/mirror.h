@@ -89,6 +89,15 @@ bool zks_mirror_forget(struct zks_mirror *m, const char *rel);
 char **zks_mirror_apply_write(struct zks_mirror *m, const struct zks_op *ops, size_t n,
 			      const struct zks_stat *set_stats, int64_t session, int64_t now_ms);
 
+/*
+ * A mark per node the mirror has, for zk.c (the session whose child watch on the node is
+ * set): kept when the node is put again, gone with it, 0 unset.  Setting one on a node the
+ * mirror lacks does nothing and returns false.
+ */
+bool zks_mirror_mark(struct zks_mirror *m, const char *rel, int64_t mark);
+int64_t zks_mirror_marked(struct zks_mirror *m, const char *rel);
+void zks_mirror_marks_clear(struct zks_mirror *m);
+
 /* ---- reads, state ---- */
 
 int zks_mirror_get(struct zks_mirror *m, const char *rel, char **data, size_t *len,

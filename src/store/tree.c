@@ -15,8 +15,9 @@ struct tree_node {
 	size_t len;
 	struct zks_stat stat;
 	struct tree_node **children;
-	size_t nchildren;
-	size_t cap;
+	uint32_t nchildren;
+	uint32_t cap;
+	int64_t tag; /* the owner's, kept by a put: zks_tree_tag */
 };
 
 struct zks_tree {
@@ -261,6 +262,35 @@ int zks_tree_walk(const struct zks_tree *tree, zks_tree_visit_fn visit, void *ct
 	char path[4096] = "";
 
 	return walk(&tree->root, path, 0, sizeof(path), visit, ctx);
+}
+
+int zks_tree_tag_set(struct zks_tree *tree, const char *path, int64_t tag)
+{
+	struct tree_node *node = lookup(tree, path, false, NULL);
+
+	if (node == NULL)
+		return -1;
+	node->tag = tag;
+	return 0;
+}
+
+int64_t zks_tree_tag(const struct zks_tree *tree, const char *path)
+{
+	const struct tree_node *node = lookup((struct zks_tree *)tree, path, false, NULL);
+
+	return node ? node->tag : 0;
+}
+
+static void tags_clear(struct tree_node *node)
+{
+	node->tag = 0;
+	for (uint32_t i = 0; i < node->nchildren; i++)
+		tags_clear(node->children[i]);
+}
+
+void zks_tree_tags_clear(struct zks_tree *tree)
+{
+	tags_clear(&tree->root);
 }
 
 size_t zks_tree_count(const struct zks_tree *tree)

@@ -199,12 +199,8 @@ struct zk_store {
 	 */
 	void *own_rereads;
 	uint64_t moot_rereads; /* of those, the ones so skipped */
-	/*
-	 * The listed parents whose child watch the mirror's reads set and that has not fired
-	 * since, each node's stat.owner its session (kids_watch_set); deleted children seen
-	 * without a read of their own, since such a watch told them (parent_tells_locked).
-	 */
-	struct zks_tree *kids_watched;
+	/* Deleted children seen without a read of their own: a set child watch of their
+	 * parent told them (kids_watch_set, parent_tells). */
 	uint64_t deletions_told;
 	bool unmirrored; /* cfg->unmirrored: no resync, no re-reads, nothing put */
 	bool stopping;	 /* store_stop began: no new request, the worker ends */
@@ -358,43 +354,51 @@ static void named_children_of(const struct zk_store *s, const char *rel, const c
 	}
 }
 
-/* rel's parent, to free; NULL for a child of the root. */
-static char *parent_of(const char *rel)
+/*
+ * rel's parent (zks_tree_parent_path), to free, and (name not NULL) rel's last component;
+ * NULL for a child of the root, or a path with no slash (a config's pattern).
+ */
+static char *parent_of(const char *rel, const char **name)
 {
 	const char *slash = strrchr(rel, '/');
 
-	return slash == NULL || slash == rel ? NULL : xstrndup(rel, (size_t)(slash - rel));
+	if (name != NULL)
+		*name = slash ? slash + 1 : rel;
+	return slash == NULL || slash == rel ? NULL : zks_tree_parent_path(rel);
 }
 
 /* Each named child that goes with rel, a sibling (a volume's `leases`): add(ctx, its path). */
 static void companions_of(const struct zk_store *s, const char *rel,
 			  void (*add)(void *ctx, const char *path), void *ctx)
 {
-	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
+	const char *name;
+	cleanup_free char *parent = s->nnamed ? parent_of(rel, &name) : NULL;
 
 	if (parent != NULL)
-		named_children_of(s, parent, rel + strlen(parent) + 1, add, ctx);
+		named_children_of(s, parent, name, add, ctx);
 }
 
 #define NAMED_NOT 0    /* listed with its parent's children, as any node */
 #define NAMED_ALWAYS 1 /* made with its record (a volume's `leases`) */
 #define NAMED_WITH 2   /* goes with a sibling's children (a volume's `holder`) */
 
-/* Which kind of named child (NAMED_*) `name` is under parent. */
-static int named_kind_in(const struct zk_store *s, const char *parent, const char *name)
+/*
+ * Whether rel is a named child of its record, and which kind (NAMED_*); with record not
+ * NULL, a named child's record path in it, to free.
+ */
+static int named_kind(const struct zk_store *s, const char *rel, char **record)
 {
-	for (size_t i = 0; i < s->nnamed; i++)
-		if (strcmp(s->named_name[i], name) == 0 && path_matches(s->named_parent[i], parent))
+	const char *name;
+	cleanup_free char *parent = s->nnamed ? parent_of(rel, &name) : NULL;
+
+	for (size_t i = 0; parent != NULL && i < s->nnamed; i++)
+		if (strcmp(s->named_name[i], name) == 0 &&
+		    path_matches(s->named_parent[i], parent)) {
+			if (record != NULL)
+				*record = steal_pointer(&parent);
 			return s->named_with[i] ? NAMED_WITH : NAMED_ALWAYS;
+		}
 	return NAMED_NOT;
-}
-
-/* Whether rel is a named child of its record, and which kind (NAMED_*). */
-static int named_kind(const struct zk_store *s, const char *rel)
-{
-	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
-
-	return parent ? named_kind_in(s, parent, rel + strlen(parent) + 1) : NAMED_NOT;
 }
 
 /*
@@ -403,20 +407,21 @@ static int named_kind(const struct zk_store *s, const char *rel)
  */
 static bool named_moot(const struct zk_store *s, const char *rel)
 {
-	cleanup_free char *parent = s->nnamed ? parent_of(rel) : NULL;
+	cleanup_free char *record = NULL;
 
-	return parent != NULL && named_kind_in(s, parent, rel + strlen(parent) + 1) != NAMED_NOT &&
-	       !zks_mirror_has(s->mirror, parent);
+	return named_kind(s, rel, &record) != NAMED_NOT && !zks_mirror_has(s->mirror, record);
 }
 
 /*
- * Child watches (kids_watched, lock 2).  While a listed parent's child watch is set, the
+ * Child watches (marks in the mirror's nodes).  While a listed parent's child watch is set, the
  * deletion of one of its children fires it too, after the child's own event (ZooKeeper's
  * order): the parent's re-read then comes after the watcher applied the deletion, and
  * reads the child if it was made again (the mirror lacks it), so the child needs no read
  * of its own.  A watch that fired, its re-read maybe in flight, may have shown the child
  * made again while the mirror still had it (known, not read, unwatched): the child is
- * read (ZK_EVENT_REFRESH).  Marks are per session (a new one's watches are its own).
+ * read (ZK_EVENT_REFRESH).  Marks are per session (a new one's watches are its own), on
+ * the parent's node in the mirror: a parent not (yet) there is left unmarked, and its
+ * children's deletions are read as before.
  * The completions and the watcher run on the client's one thread in ZooKeeper's order;
  * the worker marks a parent after its own read, which that thread may follow with the
  * watch's event: the mark then outlives the watch, but the event is queued behind, and
@@ -424,32 +429,22 @@ static bool named_moot(const struct zk_store *s, const char *rel)
  */
 static void kids_watch_set(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
-	const struct zks_stat st = {.owner = zoo_client_id(zh)->client_id};
-
-	pthread_mutex_lock(&s->lock);
-	zks_tree_put(s->kids_watched, rel, NULL, 0, &st);
-	pthread_mutex_unlock(&s->lock);
+	zks_mirror_mark(s->mirror, rel, zoo_client_id(zh)->client_id);
 }
 
-/* rel's child watch fired; or (gone) rel was deleted, with whatever was below it. */
-static void kids_watch_fired_locked(struct zk_store *s, const char *rel, bool gone)
+/* rel's child watch fired, or rel was deleted (its children were, before it). */
+static void kids_watch_fired(struct zk_store *s, const char *rel)
 {
-	static const struct zks_stat unset;
-
-	if (gone)
-		zks_tree_remove(s->kids_watched, rel);
-	else if (zks_tree_exists(s->kids_watched, rel))
-		zks_tree_put(s->kids_watched, rel, NULL, 0, &unset);
+	zks_mirror_mark(s->mirror, rel, 0);
 }
 
 /* rel, deleted, is told by its parent's child watch, set in zh's session. */
-static bool parent_tells_locked(const struct zk_store *s, zhandle_t *zh, const char *rel)
+static bool parent_tells(const struct zk_store *s, zhandle_t *zh, const char *rel)
 {
-	cleanup_free char *parent = parent_of(rel);
-	struct zks_stat st;
+	cleanup_free char *parent = parent_of(rel, NULL);
+	int64_t session = parent ? zks_mirror_marked(s->mirror, parent) : 0;
 
-	return parent != NULL && zks_tree_get(s->kids_watched, parent, NULL, NULL, &st) == 0 &&
-	       st.owner != 0 && st.owner == zoo_client_id(zh)->client_id;
+	return session != 0 && session == zoo_client_id(zh)->client_id;
 }
 
 static void stat_from_zk(struct zks_stat *out, const struct Stat *st)
@@ -749,7 +744,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		session_event_locked(s, zh, state);
 	} else if ((rel = rel_path(s, path)) != NULL) {
 		if (type == ZOO_CHILD_EVENT || type == ZOO_DELETED_EVENT)
-			kids_watch_fired_locked(s, rel, type == ZOO_DELETED_EVENT);
+			kids_watch_fired(s, rel);
 		/*
 		 * A deleted node may have been made again since: it is read again, unless a
 		 * write of ours in flight deletes it (its completion re-reads it if that write
@@ -761,9 +756,9 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			queue_event_locked(s, type, rel);
 		} else if (zks_mirror_forget(s->mirror, rel)) {
 			changed_outside_worker_locked(s);
-			if (parent_tells_locked(s, zh, rel))
+			if (parent_tells(s, zh, rel))
 				s->deletions_told++;
-			else if (!deleting_locked(s, rel) && named_kind(s, rel) != NAMED_WITH)
+			else if (!deleting_locked(s, rel) && named_kind(s, rel, NULL) != NAMED_WITH)
 				queue_event_locked(s, ZK_EVENT_REFRESH, rel);
 		}
 	}
@@ -968,7 +963,9 @@ static void watch_absent(struct zk_store *s, zhandle_t *zh, const char *rel)
  */
 static void watch_if_lacking(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
-	if (named_kind(s, rel) == NAMED_ALWAYS && !named_moot(s, rel))
+	cleanup_free char *record = NULL;
+
+	if (named_kind(s, rel, &record) == NAMED_ALWAYS && zks_mirror_has(s->mirror, record))
 		watch_absent(s, zh, rel);
 }
 
@@ -1023,8 +1020,6 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 	rc = zoo_wget_children2(zh, path, watcher, s, &kids, &st);
 	heard(s, rc, sent);
-	if (rc == ZOK)
-		kids_watch_set(s, zh, rel);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
 		watch_if_lacking(s, zh, rel);
@@ -1035,6 +1030,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	/* An empty parent is read this way only: its stat comes with its children. */
 	if (empty_parent(s, rel))
 		mirror_put(s, rel, "", 0, &st);
+	kids_watch_set(s, zh, rel); /* marks the node just put */
 	diff_children(s, rel, &kids, collect_new_child, &fresh);
 	/* With children, the named children that go with them (a lacking holder: made since). */
 	companions_after_read(s, rel, kids.count, add_if_lacking, &(struct lacking){s, &fresh});
@@ -1182,12 +1178,12 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 	struct zk_store *s = rd->b->s;
 
 	if (rc == ZOK) {
-		kids_watch_set(s, rd->b->zh, rd->rel);
 		/* An empty parent is read by this call alone: its stat comes with it. */
 		if (empty_parent(s, rd->rel)) {
 			mirror_put(s, rd->rel, "", 0, st);
 			atomic_fetch_add(&rd->b->nread, 1);
 		}
+		kids_watch_set(s, rd->b->zh, rd->rel);
 		diff_children(s, rd->rel, kids, resync_queue_child, rd->b);
 		companions_after_read(s, rd->rel, kids->count, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
@@ -1672,9 +1668,7 @@ static void worker_resync_locked(struct zk_store *s)
 	s->mirror_whole = false;
 	s->catchup_token++; /* a catch-up's marker still to come counts for nothing */
 	drop_events_locked(s);
-	/* The resync marks the child watches it sets; the marks of parents gone go. */
-	zks_tree_free(s->kids_watched);
-	s->kids_watched = zks_tree_new();
+	zks_mirror_marks_clear(s->mirror); /* the resync marks the child watches it sets */
 	pthread_mutex_unlock(&s->lock);
 	zks_mirror_step_begin(s->mirror);
 	ok = resync(s);
@@ -1784,7 +1778,8 @@ static bool covered_later_locked(const struct zk_store *s, const struct zk_event
 	size_t seen = 0;
 
 	if (ev->type == ZK_EVENT_REFRESH) {
-		if (zks_mirror_has(s->mirror, ev->path) || (parent = parent_of(ev->path)) == NULL)
+		if (zks_mirror_has(s->mirror, ev->path) ||
+		    (parent = parent_of(ev->path, NULL)) == NULL)
 			return false;
 		want = parent;
 	} else if (ev->type != ZOO_CHILD_EVENT) {
@@ -2485,7 +2480,6 @@ static void free_store(struct zk_store *s)
 {
 	drop_events_locked(s); /* alone now: no lock needed */
 	zks_mirror_free(s->mirror);
-	zks_tree_free(s->kids_watched);
 	zks_free_strv(s->skeleton, s->nskeleton);
 	zks_free_strv(s->unmirrored_subtrees, s->nunmirrored);
 	zks_free_strv(s->empty_parents, s->nempty);
@@ -2566,7 +2560,8 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->leaves[s->nleaves++] = xstrdup(*p);
 	}
 	for (const struct zks_named_child *c = cfg->named_children; c && c->path; c++) {
-		char *parent = parent_of(c->path);
+		const char *name;
+		char *parent = parent_of(c->path, &name);
 		size_t n = s->nnamed + 1;
 
 		if (parent == NULL)
@@ -2575,7 +2570,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->named_name = xrealloc(s->named_name, n * sizeof(char *));
 		s->named_with = xrealloc(s->named_with, n * sizeof(char *));
 		s->named_parent[s->nnamed] = parent;
-		s->named_name[s->nnamed] = xstrdup(c->path + strlen(parent) + 1);
+		s->named_name[s->nnamed] = xstrdup(name);
 		s->named_with[s->nnamed] = c->with ? xstrdup(c->with) : NULL;
 		s->nnamed++;
 	}
@@ -2583,7 +2578,6 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 	pthread_mutex_init(&s->lock, NULL);
 	zks_cond_init_monotonic(&s->cond);
 	s->mirror = zks_mirror_new(cfg->mirror_file);
-	s->kids_watched = zks_tree_new();
 	s->state = ZKS_CONN_CONNECTING;
 	s->disconnected_since = zks_now_ms();
 	atomic_init(&s->probe_rtt_us, -1);

@@ -8,6 +8,9 @@
 #   stop_node NAME [SIGNAL]          stop it (TERM by default) and wait for it
 #   call NODE ENDPOINT JSON          POST to it; prints the body; 0 only for HTTP 200
 #   field JQ                         jq over the last assertion's output
+#   synced_count NAME                its `mirror: synced` lines (one per full read of
+#                                    the tree): take it before a restart or a new session
+#   synced_since NAME COUNT          it has more than COUNT (wait_until ... synced_since)
 # Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
 # With ZKSWARMD_VALGRIND=1 each daemon runs under valgrind's memcheck; its report
 # goes to $T/NAME/valgrind.log and check_sanitizer_logs fails on any error or leak.
@@ -51,6 +54,9 @@ call() {
 }
 
 field() { jq -r "$1" <<<"$T_OUT"; }
+
+synced_count() { grep -c 'mirror: synced' "$T/$1/log" 2>/dev/null || true; }
+synced_since() { [ "$(synced_count "$1")" -gt "$2" ]; }
 
 # Fail the test if a sanitizer reported anything in the daemons' logs.
 check_sanitizer_logs() {

@@ -3,8 +3,9 @@
  * server: the worker's reads put only under a parent the mirror has, reads
  * begun before a write or a watched deletion not applied during that step,
  * acknowledged writes applied at once (or left to the worker when their
- * parent is missing), the children's diff, and mirror.json: how often, round trip, and
- * corrupt, truncated or malformed files rejected cleanly.
+ * parent is missing), the children's diff, the child-watch marks, and
+ * mirror.json: how often, round trip, and corrupt, truncated or malformed
+ * files rejected cleanly.
  *
  * What needs the ZooKeeper client (the session, the watcher's ordering with
  * write completions, fencing, verifying ambiguous writes, the resync) cannot
@@ -575,6 +576,35 @@ static void test_zk_store_without_a_server_answers_from_its_file_and_stops(void 
 	store_destroy(s); /* stops only once */
 }
 
+/* zk.c's child-watch marks: on nodes the mirror has, kept by a put, gone with the node. */
+static void test_marks_live_and_die_with_their_node(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(zks_mirror_mark(f->m, "/volumes", 7)); /* not in the mirror: not marked */
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes"), 0);
+	put(f->m, "/volumes", "", 1);
+	put(f->m, "/volumes/a", "", 1);
+	put(f->m, "/volumes/a/leases", "", 1);
+	assert_true(zks_mirror_mark(f->m, "/volumes", 7));
+	assert_true(zks_mirror_mark(f->m, "/volumes/a/leases", 8));
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes/a"), 0);
+	zks_mirror_step_begin(f->m);
+	put(f->m, "/volumes", "x", 2); /* read again: the mark stays */
+	assert_node(f->m, "/volumes", "x", 2);
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes"), 7);
+	assert_true(zks_mirror_forget(f->m, "/volumes/a")); /* the subtree goes, marks too */
+	zks_mirror_step_begin(f->m);
+	put(f->m, "/volumes/a", "", 1);
+	put(f->m, "/volumes/a/leases", "", 1);
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes/a/leases"), 0);
+	assert_true(zks_mirror_mark(f->m, "/volumes/a/leases", 9));
+	zks_mirror_marks_clear(f->m);
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes"), 0);
+	assert_int_equal(zks_mirror_marked(f->m, "/volumes/a/leases"), 0);
+	assert_node(f->m, "/volumes", "x", 2); /* clearing marks changes no data */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -588,6 +618,7 @@ int main(void)
 		T(test_apply_write_puts_creates_sets_and_deletes),
 		T(test_a_write_under_a_missing_parent_is_left_to_the_worker),
 		T(test_diff_children_drops_the_gone_and_visits_the_rest),
+		T(test_marks_live_and_die_with_their_node),
 		T(test_synced_flag_and_change_counter),
 		T(test_change_counts_per_subtree),
 		T(test_change_counts_beyond_the_table_count_for_all),
