@@ -77,7 +77,8 @@ static const struct setting settings[] = {
 	 INT(session_timeout_ms, 1000, 600000)},
 	{"MIRROR_PACE_MS", "mirror-pace-ms", "100",
 	 "a burst of changes under one parent is re-read by this node's mirror at most once per "
-	 "this many ms (0: at every change)",
+	 "this many ms (0: at every change); also the longest a volume's deleted leases waits "
+	 "for its record's deletion before it is read again",
 	 INT(mirror_pace_ms, 0, 1000)},
 	{"MIRROR_PACE_MAX_MS", "mirror-pace-max-ms", "1000",
 	 "while a parent's children keep changing, its pace doubles at each re-read up to this "

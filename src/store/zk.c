@@ -29,7 +29,8 @@
  * re-read for another less than its pace ago (pacing: the one-shot watch
  * gathers a burst's changes meanwhile; docs/DESIGN.md, "Pacing").  The pace is
  * cfg->mirror_pace_ms, doubled at each re-read while the burst goes on, up to
- * cfg->mirror_pace_max_ms.  A
+ * cfg->mirror_pace_max_ms.  A deleted named child's re-read waits there, up to the pace, for
+ * its record's deletion, which makes it moot (held_for_record_locked).  A
  * read of the worker that fails all the same may leave its node unwatched, so
  * it makes the next sync a full resync (mirror_whole), unless it was the
  * event's first read, which is read again once connected.
@@ -92,11 +93,13 @@
 struct zk_event {
 	struct zk_event *next;
 	int type;
-	char *path;	/* relative to the root */
-	uint64_t token; /* ZK_EVENT_CAUGHT_UP: the catch-up it ends */
-	bool paced;	/* held back by pacing (counted once) */
-	bool own;	/* ZK_EVENT_REFRESH of our own write: may be in own_rereads */
-	bool moot;	/* ... and our acknowledged delete of its path made it moot */
+	char *path;	    /* relative to the root */
+	uint64_t token;	    /* ZK_EVENT_CAUGHT_UP: the catch-up it ends */
+	bool paced;	    /* held back by pacing (counted once) */
+	bool own;	    /* ZK_EVENT_REFRESH of our own write: may be in own_rereads */
+	bool moot;	    /* ... and our acknowledged delete of its path made it moot */
+	bool deleted;	    /* ZK_EVENT_REFRESH of a watched deletion */
+	int64_t hold_until; /* a named child's re-read waiting for its record's deletion */
 };
 
 struct session_cb {
@@ -759,7 +762,10 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			if (parent_tells(s, zh, rel))
 				s->deletions_told++;
 			else if (!deleting_locked(s, rel) && named_kind(s, rel, NULL) != NAMED_WITH)
-				queue_event_locked(s, ZK_EVENT_REFRESH, rel);
+				queue_event_locked(s, ZK_EVENT_REFRESH, rel)->deleted = true;
+			/* The head's re-read may wait for this deletion (held_for_record_locked). */
+			if (s->head != NULL && s->head->hold_until != 0)
+				pthread_cond_broadcast(&s->cond);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -1832,6 +1838,30 @@ static void paced_read_now(struct zk_store *s, struct paced_read *p, bool waited
 	p->at = now;
 }
 
+/*
+ * A watched deletion of a named child made with its record (a volume's `leases`) is re-read
+ * while the mirror still has the record (it may have been made again).  Most often the
+ * record goes in the same transaction, and its deletion is told next: the child's re-read
+ * is then moot (named_moot).  So the re-read waits at the head for that, up to pace_ms:
+ * the watcher wakes the worker as it applies a deletion.  True while it waits.
+ */
+static bool held_for_record_locked(struct zk_store *s, struct zk_event *ev)
+{
+	cleanup_free char *record = NULL;
+	int64_t now;
+
+	if (!ev->deleted || s->pace_ms == 0 || named_kind(s, ev->path, &record) != NAMED_ALWAYS ||
+	    !zks_mirror_has(s->mirror, record))
+		return false;
+	now = zks_now_ms();
+	if (ev->hold_until == 0)
+		ev->hold_until = now + s->pace_ms;
+	if (ev->hold_until <= now)
+		return false;
+	worker_wait_locked(s, ev->hold_until - now);
+	return true;
+}
+
 /* The oldest queued event, as one step of the mirror. */
 static void worker_event_locked(struct zk_store *s)
 {
@@ -1844,6 +1874,8 @@ static void worker_event_locked(struct zk_store *s)
 		worker_caught_up_locked(s, ev->token);
 	} else if (ev->moot) {
 		s->moot_rereads++;
+	} else if (held_for_record_locked(s, ev)) {
+		return; /* kept at the head */
 	} else if (!covered_later_locked(s, ev)) {
 		if (ev->type == ZOO_CHILD_EVENT && s->pace_ms > 0) {
 			struct paced_read *p = paced_slot_locked(s, ev->path);
