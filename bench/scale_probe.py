@@ -17,10 +17,12 @@ standalone zkswarmd instances, and when each instance's mirror is synced again.
       LOG_LEVEL=debug, its log the file `log` beside its socket), every other round polls
       nothing: each other node's time is the stamp of its own "mirror: ... new nodes"
       line that names the volume (or the lease), minus the write's start (one clock).
-  scale_probe.py changes --rounds R --pause-ms P SOCKET
+  scale_probe.py changes --rounds R --pause-ms P [--kind K --prefix X] SOCKET
       R rounds of Create, Mount, Unmount and Remove of a volume on SOCKET, P ms after each,
       nobody polling (the caller measures what following them costs the others).  Prints
-      {"changes": 4R, "ms": elapsed}.
+      {"changes": 4R, "ms": elapsed}.  With --kind (Create, Mount, Unmount or Remove), R
+      changes of that kind only, to the volumes X-0 .. X-(R-1): called once per kind in
+      that order, they make, mount, unmount and remove them ({"changes": R, ...}).
   scale_probe.py synced --since-ms T --timeout-s S --counts C1,C2,... LOG...
       Waits until each LOG has more "mirror: synced" (or "mirror: caught up") lines than
       its count Ci, then prints
@@ -170,19 +172,28 @@ def propagate(args):
     print(json.dumps(out))
 
 
+KINDS = {
+    "Create": lambda name, r: {"Name": name},
+    "Mount": lambda name, r: {"Name": name, "ID": "c-%d" % r},
+    "Unmount": lambda name, r: {"Name": name, "ID": "c-%d" % r},
+    "Remove": lambda name, r: {"Name": name},
+}
+
+
 def changes(args):
     """Isolated volume changes on one node, nobody polling: what following them costs."""
     node = Node(args.sockets[0])
+    kinds = [args.kind] if args.kind else list(KINDS)
     t0 = time.monotonic()
     for r in range(args.rounds):
-        name = "%s-%d-%d" % (args.prefix, r, int(time.time() * 1000) % 100000)
-        for endpoint, body in (("VolumeDriver.Create", {"Name": name}),
-                               ("VolumeDriver.Mount", {"Name": name, "ID": "c-%d" % r}),
-                               ("VolumeDriver.Unmount", {"Name": name, "ID": "c-%d" % r}),
-                               ("VolumeDriver.Remove", {"Name": name})):
-            must(node, endpoint, body)
+        # with --kind, each call takes the volumes one step further: the same names
+        name = "%s-%d" % (args.prefix, r)
+        if not args.kind:
+            name += "-%d" % (int(time.time() * 1000) % 100000)
+        for kind in kinds:
+            must(node, "VolumeDriver." + kind, KINDS[kind](name, r))
             time.sleep(args.pause_ms / 1000.0)
-    print(json.dumps({"changes": 4 * args.rounds, "ms": (time.monotonic() - t0) * 1000.0}))
+    print(json.dumps({"changes": len(kinds) * args.rounds, "ms": (time.monotonic() - t0) * 1000.0}))
 
 
 def log_ms(line):
@@ -259,6 +270,8 @@ def main():
     ch.add_argument("--rounds", type=int, default=20)
     ch.add_argument("--pause-ms", type=float, default=300)
     ch.add_argument("--prefix", default="chg")
+    ch.add_argument("--kind", choices=list(KINDS), default=None,
+                    help="only this change, to volumes PREFIX-0..R-1 (Create, then Mount, ...)")
     ch.add_argument("sockets", nargs=1)
     s = sub.add_parser("synced")
     s.add_argument("--since-ms", type=int, required=True)

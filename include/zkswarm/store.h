@@ -75,6 +75,7 @@ struct zks_store_status {
 	uint64_t paced;		 /* child events held back by pacing (mirror_pace_ms) */
 	uint64_t moot;		 /* re-reads of own writes skipped: own delete came first */
 	uint64_t told;		 /* deletions seen without a read: a set child watch told them */
+	uint64_t reads;		 /* the mirror's reads ZooKeeper answered (its resyncs too) */
 	size_t mirror_nodes;	 /* znodes in the mirror */
 	int64_t probe_rtt_us;	 /* the last probe's round trip (ZooKeeper), -1: none */
 };

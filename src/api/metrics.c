@@ -174,6 +174,10 @@ static void render_store(struct text *t, struct zks_store *store)
 		{"zkswarm_mirror_deletions_told_total",
 		 "Deletions seen without a read of their own: their parent's set child watch told them.",
 		 st.told},
+		{"zkswarm_mirror_reads_total",
+		 "ZooKeeper reads the mirror had answered: whole-tree reads, re-reads of changes, "
+		 "exists watches.",
+		 st.reads},
 	};
 
 	put(t,

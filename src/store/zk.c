@@ -232,7 +232,8 @@ struct zk_store {
 	 * (contact_at), whichever thread made it; atomic, read without the lock.
 	 */
 	_Atomic int64_t last_contact;
-	_Atomic int64_t probe_rtt_us; /* the last answered probe's round trip; -1: none yet */
+	_Atomic int64_t probe_rtt_us;  /* the last answered probe's round trip; -1: none yet */
+	_Atomic uint64_t mirror_reads; /* the mirror's reads ZooKeeper answered (heard_read) */
 
 	struct zks_mirror *mirror; /* 3: its own lock */
 
@@ -358,8 +359,8 @@ static void named_children_of(const struct zk_store *s, const char *rel, const c
 }
 
 /*
- * rel's parent (zks_tree_parent_path), to free, and (name not NULL) rel's last component;
- * NULL for a child of the root, or a path with no slash (a config's pattern).
+ * rel's parent, to free, and (name not NULL) rel's last component; NULL for a child of the
+ * root, or a path with no slash (a config's pattern).
  */
 static char *parent_of(const char *rel, const char **name)
 {
@@ -367,7 +368,7 @@ static char *parent_of(const char *rel, const char **name)
 
 	if (name != NULL)
 		*name = slash ? slash + 1 : rel;
-	return slash == NULL || slash == rel ? NULL : zks_tree_parent_path(rel);
+	return slash == NULL || slash == rel ? NULL : xstrndup(rel, (size_t)(slash - rel));
 }
 
 /* Each named child that goes with rel, a sibling (a volume's `leases`): add(ctx, its path). */
@@ -435,7 +436,10 @@ static void kids_watch_set(struct zk_store *s, zhandle_t *zh, const char *rel)
 	zks_mirror_mark(s->mirror, rel, zoo_client_id(zh)->client_id);
 }
 
-/* rel's child watch fired, or rel was deleted (its children were, before it). */
+/*
+ * rel's child watch fired.  A deleted rel needs no call: its node, forgotten next, takes
+ * its mark with it (a child of the root's deletion is never told: parent_of).
+ */
 static void kids_watch_fired(struct zk_store *s, const char *rel)
 {
 	zks_mirror_mark(s->mirror, rel, 0);
@@ -516,6 +520,15 @@ static void heard(struct zk_store *s, int rc, int64_t sent_ms)
 {
 	if (answered(rc))
 		contact_at(s, sent_ms);
+}
+
+/* heard(), for a read the mirror sent (data, children, an exists watch): counted. */
+static void heard_read(struct zk_store *s, int rc, int64_t sent_ms)
+{
+	if (answered(rc)) {
+		contact_at(s, sent_ms);
+		atomic_fetch_add(&s->mirror_reads, 1);
+	}
 }
 
 static int error_from_rc(struct zks_error *err, int rc, const char *path)
@@ -746,7 +759,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 	if (type == ZOO_SESSION_EVENT) {
 		session_event_locked(s, zh, state);
 	} else if ((rel = rel_path(s, path)) != NULL) {
-		if (type == ZOO_CHILD_EVENT || type == ZOO_DELETED_EVENT)
+		if (type == ZOO_CHILD_EVENT)
 			kids_watch_fired(s, rel);
 		/*
 		 * A deleted node may have been made again since: it is read again, unless a
@@ -816,11 +829,14 @@ static int64_t current_session(struct zk_store *s)
 	return id;
 }
 
+/* get_full's first buffer: a node larger takes a second read. */
+#define GET_FIRST_CAP 4096
+
 /* zoo_get into a buffer that grows to the node's size; *data is NUL-terminated. */
 static int get_full(zhandle_t *zh, const char *path, watcher_fn w, void *wctx, char **data,
 		    size_t *len, struct Stat *st)
 {
-	int cap = 4096;
+	int cap = GET_FIRST_CAP;
 
 	for (;;) {
 		char *buf = xmalloc((size_t)cap + 1);
@@ -931,7 +947,7 @@ static void absent_done(int rc, const struct Stat *st, const void *data)
 	struct zk_store *s = ac->s;
 
 	(void)st;
-	heard(s, rc, ac->sent);
+	heard_read(s, rc, ac->sent);
 	pthread_mutex_lock(&s->lock);
 	if (rc == ZOK)
 		queue_event_locked(s, ZK_EVENT_REFRESH, ac->rel); /* made meanwhile: read it */
@@ -1025,7 +1041,7 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 	int rc;
 
 	rc = zoo_wget_children2(zh, path, watcher, s, &kids, &st);
-	heard(s, rc, sent);
+	heard_read(s, rc, sent);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
 		watch_if_lacking(s, zh, rel);
@@ -1057,7 +1073,9 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool
 	int rc;
 
 	rc = get_full(zh, path, watcher, s, &data, &len, &st);
-	heard(s, rc, sent);
+	heard_read(s, rc, sent);
+	if (rc == ZOK && st.dataLength > GET_FIRST_CAP)
+		atomic_fetch_add(&s->mirror_reads, 1); /* read twice */
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
 		return READ_GONE;
@@ -1139,7 +1157,7 @@ static void resync_read_done(struct resync_read *rd, int rc)
 	struct resync_batch *b = rd->b;
 	int64_t now = zks_now_ms();
 
-	heard(b->s, rc, rd->sent);
+	heard_read(b->s, rc, rd->sent);
 	pthread_mutex_lock(&b->lock);
 	if (rc != ZOK && rc != ZNONODE && b->failed_rc == ZOK)
 		b->failed_rc = rc;
@@ -1707,7 +1725,7 @@ static void catchup_done(int rc, const struct Stat *st, const void *data)
 	struct zk_store *s = cc->s;
 
 	(void)st;
-	heard(s, rc, cc->sent);
+	heard_read(s, rc, cc->sent);
 	pthread_mutex_lock(&s->lock);
 	if (cc->token == s->catchup_token) {
 		if (rc == ZOK) {
@@ -2427,6 +2445,7 @@ static void zk_status(struct zks_store *base, struct zks_store_status *out)
 	out->child_reads = s->child_reads;
 	out->moot = s->moot_rereads;
 	out->told = s->deletions_told;
+	out->reads = atomic_load(&s->mirror_reads);
 	out->paced = s->paced_events;
 	pthread_mutex_unlock(&s->lock);
 	out->mirror_synced = zks_mirror_synced(s->mirror);

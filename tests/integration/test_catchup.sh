@@ -249,8 +249,9 @@ remove_each() { # remove_each FIRST LAST: n2 removes wFIRST..wLAST, each gone on
 		lists_all n1 "w$i" 0 || { echo "n1 still lists w$i"; return 1; }
 	done
 }
-# Within 3 of what it was: under a loaded CI run it once stayed 2 above (not explained yet);
-# the build before left 4 and 9 in two idle runs, exactly 0 with this one.
+# Within 3 of what it was: under a loaded CI run it once stayed 2 above (not explained yet;
+# back to what it was in every run since, idle or loaded); the build before the deletions
+# told left 4 and 9 above in two idle runs.
 watches_back() { W=$(watches) && [ -n "$W" ] && [ "$W" -le $((w0 + 3)) ]; }
 assert_ok "n2 removes w001..w100 one at a time" remove_each 1 100
 wait_until 20 "ZooKeeper's watch count is steady" watches_settled

@@ -164,20 +164,24 @@ assert_fails "n2's mirror, saved again, lacks n1's lease" saved_has leases/n1
 assert_fails "and kept's holder" saved_has holder
 # The lease's deletion is told by the `leases`' child watch that n2's read of them set: n2
 # applies it without a read of its own (kids_watch_set in zk.c), then re-reads the list.
-told() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" |
-	awk '$1 == "zkswarm_mirror_deletions_told_total" { print $2 }'; }
+n2_metric() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+told() { n2_metric zkswarm_mirror_deletions_told_total; }
 told_more_than() { local v; v=$(told); [ -n "$v" ] && [ "$v" -gt "$1" ] || { echo "told: $v"; return 1; }; }
+reads() { n2_metric zkswarm_mirror_reads_total; }
+reads_more_than() { local v; v=$(reads); [ -n "$v" ] && [ "$v" -gt "$1" ] || { echo "reads: $v"; return 1; }; }
 synced=$(synced_count n2)
 assert_ok "n2 starts again, with its metrics" start_node n2 METRICS_ADDR="127.0.0.1:$METRICS_PORT"
 # Synced first: until then a Get asks ZooKeeper, and the mirror may not have read the lease
 wait_until 10 "n2 synced with ZooKeeper again" synced_since n2 "$synced"
 assert_ok "n1 mounts kept again" call n1 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
 wait_until 10 "n2 shows n1 holding kept, exclusive" shows n2 kept "$EXCLUSIVE" 'n1*'
-told0=$(told)
+told0=$(told) reads0=$(reads)
 assert_ok "n2's metrics count the deletions told" test -n "$told0"
+assert_ok "n2's metrics count its reads, its resync's among them" reads_more_than 0
 assert_ok "n1 unmounts kept" call n1 VolumeDriver.Unmount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 31)\"}"
 wait_until 5 "n2 shows nobody holding kept" shows n2 kept "$EXCLUSIVE" ""
 assert_ok "n2 applied the lease's deletion without reading it" told_more_than "$told0"
+assert_ok "n2 counted its re-read of kept's leases" reads_more_than "$reads0"
 assert_ok "n2 mounts kept" call n2 VolumeDriver.Mount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 32)\"}"
 wait_until 5 "n1 shows n2 holding kept, exclusive" shows n1 kept "$EXCLUSIVE" 'n2*'
 assert_ok "n2 unmounts kept" call n2 VolumeDriver.Unmount "{\"Name\":\"kept\",\"ID\":\"$(mount_id 32)\"}"
