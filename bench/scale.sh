@@ -112,8 +112,6 @@ mntr_sum() { # mntr_sum KEY: summed over the members that answer
 }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 zk_cpu() { local s=0 p; for p in $(zk_pids); do s=$((s + $(cpu_ms "$p"))); done; echo "$s"; }
-# others_cpu_us: the CPU time of nodes 2..N, in µs, summed over their threads (schedstat: ns,
-# not the 10 ms ticks of stat)
 # the reads nodes 2..N's mirrors had answered (zkswarm_mirror_reads_total), summed; empty if
 # a node does not say (its metrics port taken, or a build before the metric)
 others_reads() {
@@ -139,6 +137,8 @@ settle_reads() {
 		sleep 0.2
 	done
 }
+# others_cpu_us: the CPU time of nodes 2..N, in µs, summed over their threads (schedstat: ns,
+# not the 10 ms ticks of stat)
 others_cpu_us() {
 	local i
 	for i in $(seq 2 "$NODES"); do cat "/proc/$(cat "$(nd "$i")/pid")/task/"*/schedstat 2>/dev/null || true; done |
@@ -470,7 +470,7 @@ report() {
 	echo "### What following a change costs (node 1: ${ROUNDS} Creates, then as many Mounts, Unmounts and Removes, ${PAUSE} ms apart; nobody polls)"
 	echo
 	echo "Each kind on its own: ${ROUNDS} volumes made, then mounted, unmounted and removed, one change"
-	echo "every ${PAUSE} ms; the idle figures (heartbeats and pings) are taken off. Per mirroring node:"
+	echo "every ${PAUSE} ms; the idle figures (heartbeats, probes, pings) are taken off. Per mirroring node:"
 	echo "beyond what the same change costs at N = 1 (node 1's write and its own reads), over N - 1;"
 	echo "and as the mirroring daemons count their own reads (\`zkswarm_mirror_reads_total\`), which"
 	echo "leaves out the heartbeats and probes that the idle figures only estimate."
