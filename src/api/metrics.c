@@ -176,7 +176,7 @@ static void render_store(struct text *t, struct zks_store *store)
 		 st.told},
 		{"zkswarm_mirror_reads_total",
 		 "ZooKeeper reads the mirror had answered: whole-tree reads, re-reads of changes, "
-		 "exists watches.",
+		 "exists watches, catch-up markers.",
 		 st.reads},
 	};
 

@@ -233,7 +233,7 @@ struct zk_store {
 	 */
 	_Atomic int64_t last_contact;
 	_Atomic int64_t probe_rtt_us;  /* the last answered probe's round trip; -1: none yet */
-	_Atomic uint64_t mirror_reads; /* the mirror's reads ZooKeeper answered (heard_read) */
+	_Atomic uint64_t mirror_reads; /* the mirror's reads ZooKeeper answered */
 
 	struct zks_mirror *mirror; /* 3: its own lock */
 
@@ -525,10 +525,9 @@ static void heard(struct zk_store *s, int rc, int64_t sent_ms)
 /* heard(), for a read the mirror sent (data, children, an exists watch): counted. */
 static void heard_read(struct zk_store *s, int rc, int64_t sent_ms)
 {
-	if (answered(rc)) {
-		contact_at(s, sent_ms);
+	heard(s, rc, sent_ms);
+	if (answered(rc))
 		atomic_fetch_add(&s->mirror_reads, 1);
-	}
 }
 
 static int error_from_rc(struct zks_error *err, int rc, const char *path)
@@ -832,18 +831,25 @@ static int64_t current_session(struct zk_store *s)
 /* get_full's first buffer: a node larger takes a second read. */
 #define GET_FIRST_CAP 4096
 
-/* zoo_get into a buffer that grows to the node's size; *data is NUL-terminated. */
+/*
+ * zoo_get into a buffer that grows to the node's size; *data is NUL-terminated.  *reads (if
+ * not NULL) is set to how many of its reads ZooKeeper answered: 2 or more for a large node.
+ */
 static int get_full(zhandle_t *zh, const char *path, watcher_fn w, void *wctx, char **data,
-		    size_t *len, struct Stat *st)
+		    size_t *len, struct Stat *st, unsigned *reads)
 {
 	int cap = GET_FIRST_CAP;
 
+	if (reads)
+		*reads = 0;
 	for (;;) {
 		char *buf = xmalloc((size_t)cap + 1);
 		int blen = cap;
 		int rc = w ? zoo_wget(zh, path, w, wctx, buf, &blen, st)
 			   : zoo_get(zh, path, 0, buf, &blen, st);
 
+		if (reads && answered(rc))
+			(*reads)++;
 		if (rc != ZOK) {
 			free(buf);
 			return rc;
@@ -1070,12 +1076,12 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool
 	struct Stat st;
 	size_t len;
 	int64_t sent = zks_now_ms();
+	unsigned reads;
 	int rc;
 
-	rc = get_full(zh, path, watcher, s, &data, &len, &st);
-	heard_read(s, rc, sent);
-	if (rc == ZOK && st.dataLength > GET_FIRST_CAP)
-		atomic_fetch_add(&s->mirror_reads, 1); /* read twice */
+	rc = get_full(zh, path, watcher, s, &data, &len, &st, &reads);
+	heard(s, rc, sent);
+	atomic_fetch_add(&s->mirror_reads, reads);
 	if (rc == ZNONODE) {
 		zks_mirror_remove(s->mirror, rel);
 		return READ_GONE;
@@ -2079,7 +2085,7 @@ static int verify_applied(struct zk_store *s, zhandle_t *zh, const struct zks_op
 
 		if (ops[i].type == ZKS_OP_CHECK)
 			continue;
-		rc = get_full(zh, path, NULL, NULL, &data, &len, &st);
+		rc = get_full(zh, path, NULL, NULL, &data, &len, &st, NULL);
 		if (is_ambiguous(rc))
 			return -1;
 		if (ops[i].type == ZKS_OP_DELETE) {
@@ -2377,7 +2383,7 @@ static int zk_read(struct zk_store *s, const char *rel, char **data, size_t *len
 			size_t blen = 0;
 			struct Stat zst;
 
-			rc = get_full(zh, path, NULL, NULL, &buf, &blen, &zst);
+			rc = get_full(zh, path, NULL, NULL, &buf, &blen, &zst, NULL);
 			if (rc == ZOK) {
 				if (st)
 					stat_from_zk(st, &zst);

@@ -18,7 +18,7 @@ on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 . "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL"
 scrape() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics"; }
-metric() { scrape | awk -v m="$1" '$1 == m {print $2}'; }
+metric() { metric_at "127.0.0.1:$METRICS_PORT" "$1"; }
 
 t_begin "setup"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1

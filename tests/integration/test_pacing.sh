@@ -44,7 +44,7 @@ metric() {
 	local port=$MB
 	[ "$1" = nf ] && port=$((MB + 1))
 	[ "$1" = n0 ] && port=$((MB + 2))
-	curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+	metric_at "127.0.0.1:$port" "$2"
 }
 listed() { call "$1" VolumeDriver.List '{}' | jq -r '[.Volumes[].Name] | sort | join(" ")'; }
 lists() { [ "$(call "$1" VolumeDriver.List '{}' | jq '.Volumes | length')" = "$2" ]; }

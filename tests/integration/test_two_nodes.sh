@@ -164,7 +164,7 @@ assert_fails "n2's mirror, saved again, lacks n1's lease" saved_has leases/n1
 assert_fails "and kept's holder" saved_has holder
 # The lease's deletion is told by the `leases`' child watch that n2's read of them set: n2
 # applies it without a read of its own (kids_watch_set in zk.c), then re-reads the list.
-n2_metric() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+n2_metric() { metric_at "127.0.0.1:$METRICS_PORT" "$1"; }
 told() { n2_metric zkswarm_mirror_deletions_told_total; }
 told_more_than() { local v; v=$(told); [ -n "$v" ] && [ "$v" -gt "$1" ] || { echo "told: $v"; return 1; }; }
 reads() { n2_metric zkswarm_mirror_reads_total; }
