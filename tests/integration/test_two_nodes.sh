@@ -240,6 +240,10 @@ ln -s "$T/outside" "$T/data/inner/link" && ln -s "$T/outside/keep" "$T/data/inne
 assert_ok "remove a volume holding symlinks to the outside" call n1 VolumeDriver.Remove '{"Name":"inner"}'
 assert_eq "$(cat "$T/outside/keep" 2>&1)" precious "the files they point to are untouched"
 assert_fails "the volume's directory is gone" test -e "$T/data/inner"
+assert_ok "create empty" call n1 VolumeDriver.Create '{"Name":"empty"}'
+assert_ok "its directory is made" test -d "$T/data/empty"
+assert_ok "remove it" call n1 VolumeDriver.Remove '{"Name":"empty"}'
+assert_fails "an empty volume's directory is gone too" test -e "$T/data/empty"
 
 t_begin "mirrors follow changes made in one transaction"
 # Another client replaces `churn` (delete and create again) and adds `fresh` in one
