@@ -27,6 +27,12 @@ Each subcommand prints one JSON object on stdout:
     -> {"opened", "refused", "closed_by_server", "probe_during", "probe_after"}
   pipeline SOCK N                N requests written back to back on one connection
     -> {"sent", "answered", "statuses"}
+  serve                          one process for many commands (the test starts it once, not
+                                 once per request): on stdin, each command is NUL-terminated
+                                 fields, the count of the rest first (printf '%s\\0' "$#" "$@"),
+                                 then COMMAND ARG...; each is answered by its JSON object on one
+                                 stdout line; a command that fails answers {"status": null,
+                                 "timeout": false, "body": "hostile.py failed: ..."}
 """
 
 import json
@@ -379,17 +385,47 @@ def cmd_pipeline(argv):
             "elapsed": round(time.monotonic() - t0, 3)}
 
 
+COMMANDS = {"req": cmd_req, "raw": cmd_raw, "slow": cmd_slow, "idle": cmd_idle,
+            "pipeline": cmd_pipeline}
+
+
+def read_field(f):
+    """The bytes up to the next NUL, decoded as argv is (None at the end of input)."""
+    out = bytearray()
+    while True:
+        c = f.read(1)
+        if not c:
+            return None
+        if c == b"\0":
+            return os.fsdecode(bytes(out))
+        out += c
+
+
+def serve():
+    f = sys.stdin.buffer
+    while True:
+        count = read_field(f)
+        if count is None:
+            return 0
+        args = [read_field(f) for _ in range(int(count))]
+        try:
+            out = COMMANDS[args[0]](args[1:])
+        except Exception as e:  # any failure of one command is its answer, not the end
+            out = {"status": None, "timeout": False, "body": "hostile.py failed: %r" % e}
+        print(json.dumps(out), flush=True)
+
+
 def main():
+    if sys.argv[1:] == ["serve"]:
+        return serve()
     if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
         print(__doc__)
         return 2
     cmd, argv = sys.argv[1], sys.argv[2:]
-    table = {"req": cmd_req, "raw": cmd_raw, "slow": cmd_slow, "idle": cmd_idle,
-             "pipeline": cmd_pipeline}
-    if cmd not in table:
+    if cmd not in COMMANDS:
         print("hostile.py: unknown command " + cmd, file=sys.stderr)
         return 2
-    print(json.dumps(table[cmd](argv)))
+    print(json.dumps(COMMANDS[cmd](argv)))
     return 0
 
 
