@@ -426,10 +426,10 @@ static bool named_moot(const struct zk_store *s, const char *rel)
  * read (ZK_EVENT_REFRESH).  Marks are per session (a new one's watches are its own), on
  * the parent's node in the mirror: a parent not (yet) there is left unmarked, and its
  * children's deletions are read as before.
- * The completions and the watcher run on the client's one thread in ZooKeeper's order;
- * the worker marks a parent after its own read, which that thread may follow with the
- * watch's event: the mark then outlives the watch, but the event is queued behind, and
- * its re-read comes after any deletion told meanwhile.
+ * A mark is set by the answer of the read that set the watch, handled on the client's
+ * completion thread, where the watcher runs too, in ZooKeeper's order: so the mark is set
+ * exactly while the watch is, for every event the watcher is told (every children read is
+ * asynchronous for this: refresh_children).
  */
 static void kids_watch_set(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
@@ -929,15 +929,9 @@ static void path_list_add(struct path_list *l, const char *path)
 	l->paths[l->n++] = xstrdup(path);
 }
 
-static int collect_new_child(void *ctx, const char *child, bool known)
-{
-	if (!known)
-		path_list_add(ctx, child);
-	return 0;
-}
-
 static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char **level,
 		     size_t nlevel, bool only_new);
+static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel);
 
 /* ---- named children (cfg->named_children) -------------------------------------------------- */
 
@@ -1033,41 +1027,6 @@ static void companions_after_read(struct zk_store *s, const char *rel, int32_t k
 		companions_of(s, rel, drop_from_mirror, s);
 }
 
-/*
- * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
- * everything below them, pipelined (a change may reveal thousands of new volumes).
- */
-static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
-{
-	cleanup_free char *path = abs_path(s, rel);
-	struct String_vector kids = {0};
-	struct path_list fresh = {0};
-	struct Stat st;
-	int64_t sent = zks_now_ms();
-	int rc;
-
-	rc = zoo_wget_children2(zh, path, watcher, s, &kids, &st);
-	heard_read(s, rc, sent);
-	if (rc == ZNONODE) {
-		zks_mirror_remove(s->mirror, rel);
-		watch_if_lacking(s, zh, rel);
-		return READ_DONE;
-	}
-	if (rc != ZOK)
-		return read_failed(rc);
-	/* An empty parent is read this way only: its stat comes with its children. */
-	if (empty_parent(s, rel))
-		mirror_put(s, rel, "", 0, &st);
-	kids_watch_set(s, zh, rel); /* marks the node just put */
-	diff_children(s, rel, &kids, collect_new_child, &fresh);
-	/* With children, the named children that go with them (a lacking holder: made since). */
-	companions_after_read(s, rel, kids.count, add_if_lacking, &(struct lacking){s, &fresh});
-	deallocate_String_vector(&kids);
-	if (fresh.n == 0)
-		return READ_DONE;
-	return read_tree(s, zh, rel, fresh.paths, fresh.n, true) == ZOK ? READ_DONE : READ_LOST;
-}
-
 /* Re-read a node's data (re-arming the watch); READ_GONE if it is gone.  *ephemeral is set. */
 static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool *ephemeral)
 {
@@ -1148,6 +1107,29 @@ struct resync_read {
 	int64_t sent;
 };
 
+static void batch_init(struct resync_batch *b, struct zk_store *s, zhandle_t *zh, bool only_new)
+{
+	*b = (struct resync_batch){.s = s, .zh = zh, .only_new = only_new, .failed_rc = ZOK};
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+}
+
+/* Wait until every read sent is answered. */
+static void batch_drain(struct resync_batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->inflight > 0)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void batch_destroy(struct resync_batch *b)
+{
+	zks_free_strv(b->next.paths, b->next.n);
+	pthread_cond_destroy(&b->cond);
+	pthread_mutex_destroy(&b->lock);
+}
+
 static struct resync_read *resync_read_new(struct resync_batch *b, const char *rel)
 {
 	struct resync_read *rd = xcalloc(1, sizeof(*rd));
@@ -1216,15 +1198,15 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 		kids_watch_set(s, rd->b->zh, rd->rel);
 		diff_children(s, rd->rel, kids, resync_queue_child, rd->b);
 		companions_after_read(s, rd->rel, kids->count, resync_queue_named, rd->b);
-	} else if (rc == ZNONODE && empty_parent(s, rd->rel)) {
-		zks_mirror_remove(s->mirror, rd->rel);
+	} else if (rc == ZNONODE) {
+		zks_mirror_remove(s->mirror, rd->rel); /* an empty parent's only read */
 	}
 	if (rc == ZNONODE)
 		watch_if_lacking(s, rd->b->zh, rd->rel);
 	resync_read_done(rd, rc);
 }
 
-/* Send the (watched) read of rel's children; its slot is reserved. */
+/* Send the (watched) read of rel's children; its slot is reserved (b->inflight). */
 static void resync_send_children(struct resync_batch *b, const char *path, const char *rel)
 {
 	struct resync_read *rd = resync_read_new(b, rel);
@@ -1303,7 +1285,7 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 		     size_t nlevel, bool only_new)
 {
 	int64_t t0 = zks_now_ms();
-	struct resync_batch b = {.s = s, .zh = zh, .only_new = only_new, .failed_rc = ZOK};
+	struct resync_batch b;
 	/* what a change revealed, named in the debug line (bench/scale_probe.py times it) */
 	char named[512] = "";
 	size_t nnamed = 0, nlevel0 = nlevel;
@@ -1312,15 +1294,11 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 	if (only_new && zks_log_enabled(ZKS_LOG_DEBUG))
 		nnamed = name_some(named, sizeof(named), level, nlevel);
 
-	pthread_mutex_init(&b.lock, NULL);
-	pthread_cond_init(&b.cond, NULL);
+	batch_init(&b, s, zh, only_new);
 	while (nlevel > 0) {
 		for (size_t i = 0; i < nlevel && b.failed_rc == ZOK; i++)
 			resync_issue(&b, level[i]);
-		pthread_mutex_lock(&b.lock);
-		while (b.inflight > 0)
-			pthread_cond_wait(&b.cond, &b.lock);
-		pthread_mutex_unlock(&b.lock);
+		batch_drain(&b);
 		zks_free_strv(level, nlevel);
 		level = b.next.paths, nlevel = b.next.n;
 		memset(&b.next, 0, sizeof(b.next));
@@ -1340,8 +1318,43 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 		log_debug("mirror: %zu nodes under %s read in %lld ms (slowest answer %lld ms)%s",
 			  atomic_load(&b.nread), under, (long long)(zks_now_ms() - t0),
 			  (long long)b.slowest, rc == ZOK ? "" : " (cut short)");
-	pthread_cond_destroy(&b.cond);
-	pthread_mutex_destroy(&b.lock);
+	batch_destroy(&b);
+	return rc;
+}
+
+/*
+ * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
+ * everything below them, pipelined (a change may reveal thousands of new volumes).
+ *
+ * The worker waits for the read, but sends it asynchronously: its answer is then handled
+ * on the client's completion thread (resync_children_done) after every event ZooKeeper
+ * sent before it, so the diff sees their deletions applied, and the mark (kids_watch_set)
+ * is set in its place among the events.  A synchronous read's answer is handed over by the
+ * IO thread, ahead of events still queued (docs/ZOOKEEPER.md §1.3): a child deleted and
+ * made again before the read was still in the mirror, so not read, and its deletion, told
+ * after the mark, was taken as told by the watch this read had set: the mirror lacked the
+ * new child until its parent's next change (test_two_nodes, one transaction).
+ */
+static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
+{
+	cleanup_free char *path = abs_path(s, rel);
+	struct resync_batch b;
+	int rc;
+
+	batch_init(&b, s, zh, true);
+	b.inflight = 1;
+	resync_send_children(&b, path, rel);
+	batch_drain(&b);
+	rc = b.failed_rc;
+	if (rc == ZOK && b.next.n > 0) {
+		/* What is new (and the named children that go with it), read below. */
+		rc = read_tree(s, zh, rel, b.next.paths, b.next.n, true) == ZOK ? READ_DONE
+										: READ_LOST;
+		memset(&b.next, 0, sizeof(b.next)); /* read_tree took it */
+	} else {
+		rc = rc == ZOK ? READ_DONE : read_failed(rc);
+	}
+	batch_destroy(&b);
 	return rc;
 }
 
