@@ -11,8 +11,9 @@
 #   synced_count NAME                its `mirror: synced` lines (one per full read of
 #                                    the tree): take it before a restart or a new session
 #   synced_since NAME COUNT          it has more than COUNT (wait_until ... synced_since)
-#   metric_at ADDR NAME              NAME's value in the /metrics served at ADDR (host:port,
-#                                    the node's METRICS_ADDR); empty if it is not there
+#   metrics_text ADDR                the /metrics served at ADDR (host:port, the node's
+#                                    METRICS_ADDR)
+#   metric_at ADDR NAME              NAME's value there; empty if it is not there
 # Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
 # With ZKSWARMD_VALGRIND=1 each daemon runs under valgrind's memcheck; its report
 # goes to $T/NAME/valgrind.log and check_sanitizer_logs fails on any error or leak.
@@ -59,7 +60,8 @@ field() { jq -r "$1" <<<"$T_OUT"; }
 
 synced_count() { grep -c 'mirror: synced' "$T/$1/log" 2>/dev/null || true; }
 synced_since() { [ "$(synced_count "$1")" -gt "$2" ]; }
-metric_at() { curl -sS --max-time 5 "http://$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
+metrics_text() { curl -sS --max-time 5 "http://$1/metrics"; }
+metric_at() { metrics_text "$1" | awk -v m="$2" '$1 == m { print $2 }'; }
 
 # Fail the test if a sanitizer reported anything in the daemons' logs.
 check_sanitizer_logs() {

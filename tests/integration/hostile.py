@@ -31,8 +31,9 @@ Each subcommand prints one JSON object on stdout:
                                  once per request): on stdin, each command is NUL-terminated
                                  fields, the count of the rest first (printf '%s\\0' "$#" "$@"),
                                  then COMMAND ARG...; each is answered by its JSON object on one
-                                 stdout line; a command that fails answers {"status": null,
-                                 "timeout": false, "body": "hostile.py failed: ..."}
+                                 stdout line; a command that fails answers
+                                 {"harness_error": "..."} (hostile.py's own failure, not the
+                                 daemon's answer)
 """
 
 import json
@@ -411,7 +412,7 @@ def serve():
         try:
             out = COMMANDS[args[0]](args[1:])
         except Exception as e:  # any failure of one command is its answer, not the end
-            out = {"status": None, "timeout": False, "body": "hostile.py failed: %r" % e}
+            out = {"harness_error": repr(e)}
         print(json.dumps(out), flush=True)
 
 

@@ -57,8 +57,7 @@ R="" # the last result: hostile.py's JSON
 # and hostile.py's own failure: never taken for a closed connection)
 outcome() {
 	jq -r '(try (.body | fromjson) catch null) as $b
-		| if .status == null and (.body | type) == "string" and (.body | startswith("hostile.py failed"))
-		  then "bad"
+		| if has("harness_error") then "bad"
 		  elif .timeout then "timeout"
 		  elif .status == null then "closed"
 		  elif .status == 200 then (if ($b | type) == "object" then "ok" else "bad" end)
@@ -113,7 +112,7 @@ send() {
 	local mode=$1 desc=$2 allowed=$3
 	shift 3
 	R=$(hostile "$mode" "$SOCK" "$@") ||
-		R='{"status":null,"timeout":false,"body":"hostile.py failed: no answer"}'
+		R='{"harness_error":"no answer from hostile.py"}'
 	expect "$desc" "$allowed"
 }
 

@@ -17,7 +17,7 @@ on_exit "rm -rf '$T'"
 on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 . "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL"
-scrape() { curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics"; }
+scrape() { metrics_text "127.0.0.1:$METRICS_PORT"; }
 metric() { metric_at "127.0.0.1:$METRICS_PORT" "$1"; }
 
 t_begin "setup"
@@ -35,7 +35,7 @@ assert_eq "$(metric zkswarm_zookeeper_connected)" 1 "ZooKeeper connected"
 assert_eq "$(metric zkswarm_mirror_synced)" 1 "mirror synced"
 before=$(metric 'zkswarm_requests_total{endpoint="VolumeDriver.Get",code="2xx"}')
 call n1 VolumeDriver.Create '{"Name":"m1"}' >/dev/null
-for i in 1 2 3 4 5; do call n1 VolumeDriver.Get '{"Name":"m1"}' >/dev/null; done
+for _ in 1 2 3 4 5; do call n1 VolumeDriver.Get '{"Name":"m1"}' >/dev/null; done
 call n1 VolumeDriver.Get '{"Name":"nope"}' >/dev/null
 assert_eq "$(( $(metric 'zkswarm_requests_total{endpoint="VolumeDriver.Get",code="2xx"}') - before ))" 5 \
 	"five successful Gets counted"
