@@ -1199,7 +1199,7 @@ static void resync_children_done(int rc, const struct String_vector *kids, const
 		diff_children(s, rd->rel, kids, resync_queue_child, rd->b);
 		companions_after_read(s, rd->rel, kids->count, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE) {
-		zks_mirror_remove(s->mirror, rd->rel); /* an empty parent's only read */
+		zks_mirror_remove(s->mirror, rd->rel); /* gone (an empty parent: its only read) */
 	}
 	if (rc == ZNONODE)
 		watch_if_lacking(s, rd->b->zh, rd->rel);
