@@ -24,6 +24,21 @@ ab_cleanup() {
 
 now_ms() { date +%s%3N; }
 
+# ab_order ROUND: the daemons to run in that round, in order: A first in odd rounds, B first
+# in even ones (A alone without B).  The daemon that ran first in every round was the slower
+# (writes_ab, one connection, 5 rounds, two builds either way round: 593 and 500 pairs/s
+# first, 646 and 620 second; BENCHMARKS.md), so each takes both places; an even
+# WRITES_ROUNDS or COLD_ROUNDS gives each the first place as often.
+ab_order() {
+	if [ -z "${B:-}" ]; then
+		echo A
+	elif [ $(($1 % 2)) = 1 ]; then
+		echo A B
+	else
+		echo B A
+	fi
+}
+
 # ab_med SELECT FIELD [SCALE]: the median of FIELD over the rows of $W/results that SELECT (a
 # jq condition) picks, rounded to 1/SCALE when SCALE is given; "-" when no row has it.
 ab_med() {

@@ -2,7 +2,8 @@
 # bench/cold_ab.sh - cold starts with many volumes, two daemons side by side, against the floor
 # of their reads: interleaved rounds on one standalone ZooKeeper (scripts/zk.sh) holding
 # COLD_VOLUMES volume records (`zkraw fill-volumes`, the daemon's format, each with its
-# `leases` parent), each round running daemon A, daemon B (if given) and `zkraw read-volumes`
+# `leases` parent), each round running daemon A, daemon B (if given; A first in odd rounds,
+# B in even ones: ab_order) and `zkraw read-volumes`
 # with 3, 2 and 1 watched reads per volume (pipelined, 512 in flight, on a new session: the
 # reads of a cold start with each layout, and nothing else), so that the machine's drift
 # between rounds falls on all alike.
@@ -63,7 +64,7 @@ stop_daemon
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
 for round in $(seq "$ROUNDS"); do
-	for which in A ${B:+B} 3 2 1; do
+	for which in $(ab_order "$round") 3 2 1; do
 		z0=$(cpu_ms "$ZK_PID") t0=$(now_ms)
 		case $which in
 		A | B)

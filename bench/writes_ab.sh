@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/writes_ab.sh - one daemon's volume writes against raw ZooKeeper, two daemons side by
 # side: interleaved rounds on one standalone ZooKeeper (scripts/zk.sh, forceSync default),
-# each round running daemon A, daemon B (if given) and raw `zkraw multipair` (the same two
-# transactions per pair the daemon makes) at each concurrency, so that the machine's drift
-# between rounds falls on all three alike.
+# each round running daemon A, daemon B (if given; A first in odd rounds, B in even ones:
+# ab_order) and raw `zkraw multipair` (the same two transactions per pair the daemon makes)
+# at each concurrency, so that the machine's drift between rounds falls on all three alike.
 #
 # Per round, daemon and concurrency: Create+Remove pairs per second (build/bench/loadgen,
 # WRITES_SECS measured after a 1 s warm-up) and ZooKeeper's requests per pair (mntr
@@ -43,7 +43,7 @@ scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
 for round in $(seq "$ROUNDS"); do
-	for which in A ${B:+B}; do
+	for which in $(ab_order "$round"); do
 		bin=$A
 		[ "$which" = A ] || bin=$B
 		st=$W/st-$which-$round
