@@ -525,11 +525,10 @@ report() {
 	echo
 	[ -z "${SCALE_PRIOR:-}" ] || echo "Records marked prior (those of the parts not run now: $(jq -r 'select(.prior) | .key' "$R" | sort -u | paste -sd' ')) come from an earlier run, $SCALE_PRIOR."
 	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\" SCALE_PAUSE_MS=$PAUSE MIRROR_PACE_MS=${MIRROR_PACE_MS:-100}; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
-	if [ -n "${SCALE_DAEMON:-}" ]; then
-		echo "$LOAD_START at the start, $LOAD_END at the end; daemon $DAEMON (SCALE_DAEMON; this script from $(git describe --always --dirty 2>/dev/null))."
-	else
-		echo "$LOAD_START at the start, $LOAD_END at the end; daemon $(git describe --always --dirty 2>/dev/null)."
-	fi
+	local here ran
+	here=$(git describe --always --dirty 2>/dev/null)
+	ran=${SCALE_DAEMON:+$DAEMON (SCALE_DAEMON; this script from $here)}
+	echo "$LOAD_START at the start, $LOAD_END at the end; daemon ${ran:-$here}."
 }
 
 # ---- the run ---------------------------------------------------------------------------------

@@ -1339,23 +1339,23 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
 	cleanup_free char *path = abs_path(s, rel);
 	struct resync_batch b;
-	int rc;
+	int zrc, result;
 
 	batch_init(&b, s, zh, true);
 	b.inflight = 1;
 	resync_send_children(&b, path, rel);
 	batch_drain(&b);
-	rc = b.failed_rc;
-	if (rc == ZOK && b.next.n > 0) {
+	zrc = b.failed_rc;
+	if (zrc == ZOK && b.next.n > 0) {
 		/* What is new (and the named children that go with it), read below. */
-		rc = read_tree(s, zh, rel, b.next.paths, b.next.n, true) == ZOK ? READ_DONE
-										: READ_LOST;
+		result = read_tree(s, zh, rel, b.next.paths, b.next.n, true) == ZOK ? READ_DONE
+										    : READ_LOST;
 		memset(&b.next, 0, sizeof(b.next)); /* read_tree took it */
 	} else {
-		rc = rc == ZOK ? READ_DONE : read_failed(rc);
+		result = zrc == ZOK ? READ_DONE : read_failed(zrc);
 	}
 	batch_destroy(&b);
-	return rc;
+	return result;
 }
 
 /* Read the whole tree under the root into the mirror; 0 or a ZooKeeper error code. */
