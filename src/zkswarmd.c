@@ -136,6 +136,8 @@ static int start_store(struct daemon *d, struct zks_error *err)
 		.empty_parents = zks_empty_parents,
 		.leaves = zks_leaves,
 		.named_children = zks_named_children,
+		.writers = ZKS_NODES,
+		.writer_keeps_rule = zks_record_node_keeps_layout,
 		.mirror_pace_ms = cfg->mirror_pace_ms,
 		.mirror_pace_max_ms = cfg->mirror_pace_max_ms,
 	};

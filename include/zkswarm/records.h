@@ -278,14 +278,26 @@ void zks_record_address_clear(struct zks_record_address *rec);
 
 /* ---- node records: /nodes/NODE, /reaper/leader ------------------------------------------------ */
 
+/*
+ * The record layout this version writes; a node's registration says which it keeps ("layout").
+ * 1 (a registration without it): every volume record has its `leases` from its Create.
+ * 2: the first Mount makes `leases` and sets the record's data in the same transaction, the
+ *    last Unmount deletes it: a volume record with no children has no lease (the store's
+ *    rule for named children, store.h; docs/DESIGN.md, "Records in ZooKeeper").
+ */
+#define ZKS_LAYOUT 2
+
 struct zks_record_node {
 	char *address; /* the tunnel address, "" if none; NULL if absent or not a string */
 	char *instance, *started_at, *version; /* NULL if absent or not strings */
+	int layout;			       /* 1 if absent or not a whole number >= 1 */
 };
 
 char *zks_record_node_encode(const struct zks_record_node *rec);
 int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err);
 void zks_record_node_clear(struct zks_record_node *rec);
+/* Whether a registration (data, len bytes) says its node keeps layout 2 or later. */
+bool zks_record_node_keeps_layout(const char *data, size_t len);
 
 /* A node's heartbeat (/heartbeats/NODE, persistent): set every every_ms, at its writer's clock. */
 struct zks_record_heartbeat {

@@ -249,7 +249,8 @@ struct zks_store *zks_store_mem_new(struct zks_mem_backend *b);
 
 /*
  * A child a record has by name (zks_zk_config.named_children).  with NULL: it is made in the
- * record's own transaction and lives as long as the record.  Otherwise with names a sibling
+ * record's own transaction, or (zks_zk_config.writers) later by a transaction that also sets
+ * the record's data when the record had no child.  Otherwise with names a sibling
  * whose children change in every transaction that makes this child: the mirror reads the child
  * when it reads that sibling's children and finds some (and the mirror lacks the child), and
  * does not read it again when it is deleted (the sibling's child watch tells it if it comes
@@ -291,6 +292,18 @@ struct zks_zk_config {
 	 * children (struct zks_named_child).
 	 */
 	const struct zks_named_child *named_children;
+	/*
+	 * Where the writers of named children register (a parent whose children are the live
+	 * writers, "/nodes"; NULL: none is known to keep the rule below), and whether one's
+	 * registration (its data) says it keeps the rule: a transaction that gives a childless
+	 * record its first child also sets the record's data (its own bytes, at its version).
+	 * While every registered writer keeps it, a record read with no children has none of
+	 * its named children: one read, one watch (its data watch tells when one is made).
+	 * While one does not, a named child made with its record that is missing is watched for
+	 * by an exists watch, as one of a record made by hand.
+	 */
+	const char *writers;
+	bool (*writer_keeps_rule)(const char *data, size_t len);
 	/*
 	 * A node's children, re-read for a child event, are not re-read again for
 	 * mirror_pace_ms (0: at once): a burst of changes under one parent costs each mirror

@@ -17,7 +17,8 @@ static char *node_encode(const struct zks_networks *n, const char *addr)
 	struct zks_record_node rec = {.address = (char *)addr,
 				      .instance = (char *)n->instance,
 				      .started_at = at,
-				      .version = ZKSWARM_VERSION};
+				      .version = ZKSWARM_VERSION,
+				      .layout = ZKS_LAYOUT};
 
 	zks_rfc3339_now(at);
 	return zks_record_node_encode(&rec);

@@ -3,6 +3,7 @@
  * registration (/nodes/NODE), its heartbeat (/heartbeats/NODE) and the reaper's
  * leader (/reaper/leader).
  */
+#include <limits.h>
 #include <string.h>
 
 #include "records_json.h"
@@ -16,12 +17,15 @@ char *zks_record_node_encode(const struct zks_record_node *rec)
 	record_add_str(doc, "instance", rec->instance);
 	record_add_str(doc, "started_at", rec->started_at);
 	record_add_str(doc, "version", rec->version);
+	if (rec->layout > 1)
+		cJSON_AddNumberToObject(doc, "layout", rec->layout);
 	return record_print(doc);
 }
 
 int zks_record_node_decode(const char *data, struct zks_record_node *out, struct zks_error *err)
 {
 	cJSON *doc = record_object(data);
+	const cJSON *layout;
 
 	memset(out, 0, sizeof(*out));
 	if (doc == NULL)
@@ -31,6 +35,12 @@ int zks_record_node_decode(const char *data, struct zks_record_node *out, struct
 	out->instance = record_str(doc, "instance");
 	out->started_at = record_str(doc, "started_at");
 	out->version = record_str(doc, "version");
+	layout = cJSON_GetObjectItemCaseSensitive(doc, "layout");
+	out->layout = cJSON_IsNumber(layout) && layout->valuedouble >= 1 &&
+				      layout->valuedouble <= INT_MAX &&
+				      layout->valuedouble == (double)(int)layout->valuedouble
+			      ? (int)layout->valuedouble
+			      : 1;
 	cJSON_Delete(doc);
 	return 0;
 }
@@ -42,6 +52,20 @@ void zks_record_node_clear(struct zks_record_node *rec)
 	free(rec->started_at);
 	free(rec->version);
 	memset(rec, 0, sizeof(*rec));
+}
+
+bool zks_record_node_keeps_layout(const char *data, size_t len)
+{
+	cleanup_free char *text = xstrndup(data, len);
+	struct zks_record_node rec;
+	struct zks_error err;
+	bool keeps;
+
+	if (zks_record_node_decode(text, &rec, &err) < 0)
+		return false;
+	keeps = rec.layout >= 2;
+	zks_record_node_clear(&rec);
+	return keeps;
 }
 
 char *zks_record_leader_encode(const struct zks_record_leader *rec)

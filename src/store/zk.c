@@ -157,6 +157,10 @@ struct zk_store {
 	/* cfg->named_children: each one's record's pattern, name, and sibling (or NULL) */
 	char **named_parent, **named_name, **named_with;
 	size_t nnamed;
+	/* cfg->writers, ->writer_keeps_rule: where writers of named children register; NULL:
+	 * nobody is known to keep the rule (store.h), nor ever will */
+	char *writers;
+	bool (*writer_keeps_rule)(const char *data, size_t len);
 	int pace_ms;	 /* cfg->mirror_pace_ms */
 	int pace_max_ms; /* cfg->mirror_pace_max_ms, at least pace_ms */
 
@@ -179,6 +183,8 @@ struct zk_store {
 	 * worker failed since (a failed read leaves its node unwatched, so nothing would tell).
 	 */
 	bool need_catchup;
+	/* The rule stopped holding: records without a named child get an exists watch on it. */
+	bool need_absent_pass;
 	bool mirror_whole;
 	uint64_t catchup_token; /* the catch-up whose marker counts; bumped by every resync */
 	int64_t catchup_t0;
@@ -234,12 +240,19 @@ struct zk_store {
 	_Atomic int64_t last_contact;
 	_Atomic int64_t probe_rtt_us;  /* the last answered probe's round trip; -1: none yet */
 	_Atomic uint64_t mirror_reads; /* the mirror's reads ZooKeeper answered */
+	/*
+	 * Every writer registered under writers keeps the rule (store.h): a record read with no
+	 * children has none of its named children.  Set by the worker (update_childless_told),
+	 * read by the completions and the watcher.
+	 */
+	_Atomic bool childless_told;
 
 	struct zks_mirror *mirror; /* 3: its own lock */
 
 	/* The worker's own. */
 	pthread_t worker;
-	uint64_t notify_seen; /* the mirror's change count the callbacks were last told of */
+	uint64_t notify_seen;  /* the mirror's change count the callbacks were last told of */
+	uint64_t writers_seen; /* the change count of writers when childless_told was set */
 	bool resume_tried;
 	/* The store's owner's: store_stop ran (it is not thread-safe against itself). */
 	bool stopped;
@@ -414,6 +427,18 @@ static bool named_moot(const struct zk_store *s, const char *rel)
 	cleanup_free char *record = NULL;
 
 	return named_kind(s, rel, &record) != NAMED_NOT && !zks_mirror_has(s->mirror, record);
+}
+
+/*
+ * A deleted named child needs no re-read of its own: one that goes with a sibling's children
+ * (their watch tells if it comes back), or, while the rule holds, one made with its record
+ * (the transaction that makes it again sets the record's data, whose watch tells).
+ */
+static bool named_told_otherwise(const struct zk_store *s, const char *rel)
+{
+	int kind = named_kind(s, rel, NULL);
+
+	return kind == NAMED_WITH || (kind == NAMED_ALWAYS && atomic_load(&s->childless_told));
 }
 
 /*
@@ -765,7 +790,8 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 		 * write of ours in flight deletes it (its completion re-reads it if that write
 		 * failed, and a node made after our delete is told by its parent's child watch),
 		 * or its parent's child watch, set, tells it (kids_watch_set), or it goes with
-		 * a sibling's children (a holder: their watch tells if it comes back).
+		 * a sibling's children (a holder: their watch tells if it comes back), or it was
+		 * made with its record while the rule holds (the record's data watch tells).
 		 */
 		if (type != ZOO_DELETED_EVENT) {
 			queue_event_locked(s, type, rel);
@@ -773,7 +799,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 			changed_outside_worker_locked(s);
 			if (parent_tells(s, zh, rel))
 				s->deletions_told++;
-			else if (!deleting_locked(s, rel) && named_kind(s, rel, NULL) != NAMED_WITH)
+			else if (!deleting_locked(s, rel) && !named_told_otherwise(s, rel))
 				queue_event_locked(s, ZK_EVENT_REFRESH, rel)->deleted = true;
 			/* The head's re-read may wait for this deletion (held_for_record_locked). */
 			if (s->head != NULL && s->head->hold_until != 0)
@@ -979,16 +1005,121 @@ static void watch_absent(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 /*
  * rel, a named child made with its record (a volume's `leases`), was found missing: watched
- * for its creation if the mirror has the record (made by hand or by an old version).  A
- * record deleted with it was told before the answer (ZooKeeper's order): no watch is left
- * behind on a path that may never come back.
+ * for its creation if the mirror has the record (made by hand or by an old version), unless
+ * the rule holds (childless_told: the transaction that makes it sets the record's data,
+ * whose watch tells).  A record deleted with it was told before the answer (ZooKeeper's
+ * order): no watch is left behind on a path that may never come back.
  */
 static void watch_if_lacking(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
 	cleanup_free char *record = NULL;
 
-	if (named_kind(s, rel, &record) == NAMED_ALWAYS && zks_mirror_has(s->mirror, record))
+	if (!atomic_load(&s->childless_told) && named_kind(s, rel, &record) == NAMED_ALWAYS &&
+	    zks_mirror_has(s->mirror, record))
 		watch_absent(s, zh, rel);
+}
+
+/*
+ * Each record of the mirror that lacks the named child i (made with its record) gets an
+ * exists watch on it; how many.  Its record's pattern is a parent without `*`, then one `*`
+ * segment (checked when the store is made: set_writers).
+ */
+static size_t watch_missing_named(struct zk_store *s, zhandle_t *zh, size_t i)
+{
+	cleanup_free char *parent = parent_of(s->named_parent[i], NULL);
+	char **names = NULL;
+	size_t n = 0, watched = 0;
+
+	if (zks_mirror_children(s->mirror, parent, &names, &n) < 0)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		cleanup_free char *child =
+			xasprintf("%s/%s/%s", parent, names[k], s->named_name[i]);
+
+		if (!zks_mirror_has(s->mirror, child)) {
+			watch_absent(s, zh, child);
+			watched++;
+		}
+	}
+	zks_free_strv(names, n);
+	return watched;
+}
+
+/*
+ * The rule stopped holding (a writer of an earlier version registered): the records read
+ * while it held, without children, get the exists watch their named children would have had
+ * (one made meanwhile is read: absent_done).  Reads after this one follow the rule's absence.
+ */
+static void worker_absent_pass_locked(struct zk_store *s)
+{
+	size_t watched = 0;
+
+	s->need_absent_pass = false;
+	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_rdlock(&s->handle_lock);
+	for (size_t i = 0; s->zh != NULL && i < s->nnamed; i++)
+		if (s->named_with[i] == NULL)
+			watched += watch_missing_named(s, s->zh, i);
+	pthread_rwlock_unlock(&s->handle_lock);
+	log_info("mirror: %zu named children watched for their creation", watched);
+	pthread_mutex_lock(&s->lock);
+}
+
+/*
+ * Whether every writer registered under writers keeps the rule, as the mirror shows them
+ * now.  One listed but not read yet counts as keeping it until its data is read (then the
+ * count of changes moves, and this runs again).
+ */
+static bool writers_keep_rule(struct zk_store *s)
+{
+	char **names = NULL;
+	size_t n = 0;
+	bool keep = true;
+
+	if (zks_mirror_children(s->mirror, s->writers, &names, &n) < 0)
+		return true; /* none registered yet */
+	for (size_t i = 0; i < n && keep; i++) {
+		cleanup_free char *rel = xasprintf("%s/%s", s->writers, names[i]);
+		cleanup_free char *data = NULL;
+		size_t len = 0;
+
+		if (zks_mirror_get(s->mirror, rel, &data, &len, NULL) == 0)
+			keep = s->writer_keeps_rule(data, len);
+	}
+	zks_free_strv(names, n);
+	return keep;
+}
+
+/*
+ * On the worker, no lock held: childless_told again after the writers' registrations
+ * changed; when it stops holding, the absent pass is due.
+ */
+static void update_childless_told(struct zk_store *s)
+{
+	const char *const under[] = {s->writers, NULL};
+	uint64_t now;
+	bool told, was;
+
+	if (s->writers == NULL || (now = zks_mirror_changes(s->mirror, under)) == s->writers_seen)
+		return;
+	s->writers_seen = now;
+	told = writers_keep_rule(s);
+	was = atomic_exchange(&s->childless_told, told);
+	if (was == told)
+		return;
+	if (told) {
+		log_info("mirror: every writer under %s keeps the layout rule: a record read "
+			 "without children is read once",
+			 s->writers);
+		return;
+	}
+	log_warn("mirror: a writer under %s does not keep the layout rule (an earlier "
+		 "version): records without children are watched for their named children",
+		 s->writers);
+	pthread_mutex_lock(&s->lock);
+	s->need_absent_pass = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 struct lacking {
@@ -1013,6 +1144,27 @@ static void drop_from_mirror(void *ctx, const char *path)
 	zks_mirror_remove(s->mirror, path);
 }
 
+/* Out of the mirror: a named child made with its record, and those that go with it. */
+static void drop_with_companions(void *ctx, const char *path)
+{
+	struct zk_store *s = ctx;
+
+	companions_of(s, path, drop_from_mirror, s);
+	zks_mirror_remove(s->mirror, path);
+}
+
+/*
+ * A record with named children was read (st): with no children while the rule holds, it
+ * has none of them (out of the mirror), and nothing more is read for it: true.
+ */
+static bool childless_record(struct zk_store *s, const char *rel, const struct Stat *st)
+{
+	if (st->numChildren > 0 || !atomic_load(&s->childless_told))
+		return false;
+	named_children_of(s, rel, NULL, drop_with_companions, s);
+	return true;
+}
+
 /*
  * rel's children were read (kids of them): the named children that go with them are read
  * (add: a full resync's, or those the mirror lacks) while there are some, and gone while
@@ -1027,8 +1179,8 @@ static void companions_after_read(struct zk_store *s, const char *rel, int32_t k
 		companions_of(s, rel, drop_from_mirror, s);
 }
 
-/* Re-read a node's data (re-arming the watch); READ_GONE if it is gone.  *ephemeral is set. */
-static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool *ephemeral)
+/* Re-read a node's data (re-arming the watch); READ_GONE if it is gone.  *out: its stat. */
+static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, struct Stat *out)
 {
 	cleanup_free char *path = abs_path(s, rel);
 	cleanup_free char *data = NULL;
@@ -1048,28 +1200,31 @@ static int refresh_data(struct zk_store *s, zhandle_t *zh, const char *rel, bool
 	if (rc != ZOK)
 		return read_failed(rc);
 	mirror_put(s, rel, data, len, &st);
-	if (ephemeral != NULL)
-		*ephemeral = st.ephemeralOwner != 0;
+	if (out != NULL)
+		*out = st;
 	return READ_DONE;
 }
 
 /*
  * Re-read a node and what it has gained below.  A leaf's or an ephemeral node's children
  * are neither read nor watched; an empty parent's data is not read (nor watched); a record
- * with named children has those read that the mirror lacks (made again since it was read).
+ * with named children has those read that the mirror lacks (made again since it was read),
+ * unless it has none (childless_record).
  */
 static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
-	bool ephemeral = false;
+	struct Stat st = {0};
 	struct path_list named = {0};
 	int r;
 
 	if (empty_parent(s, rel))
 		return refresh_children(s, zh, rel);
-	r = refresh_data(s, zh, rel, &ephemeral);
+	r = refresh_data(s, zh, rel, &st);
 	if (r != READ_DONE)
 		return r == READ_GONE ? READ_DONE : r;
 	if (unlisted(s, rel)) {
+		if (childless_record(s, rel, &st))
+			return READ_DONE;
 		named_children_of(s, rel, NULL, add_if_lacking, &(struct lacking){s, &named});
 		if (named.n == 0)
 			return READ_DONE;
@@ -1077,7 +1232,7 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 										 : READ_LOST;
 	}
 	/* Again from the data if the children fail: reading the data twice is harmless. */
-	return ephemeral || is_leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
+	return st.ephemeralOwner != 0 || is_leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
 }
 
 /*
@@ -1226,7 +1381,7 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 			   value_len > 0 ? (size_t)value_len : 0, st);
 		atomic_fetch_add(&rd->b->nread, 1);
 		/* Its named children (it has no children read): in the level below. */
-		if (unlisted(rd->b->s, rd->rel))
+		if (unlisted(rd->b->s, rd->rel) && !childless_record(rd->b->s, rd->rel, st))
 			named_children_of(rd->b->s, rd->rel, NULL, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE) {
 		zks_mirror_remove(rd->b->s->mirror, rd->rel);
@@ -1980,6 +2135,10 @@ static bool worker_step_locked(struct zk_store *s)
 		worker_catchup_locked(s);
 		return true;
 	}
+	if (s->need_absent_pass) {
+		worker_absent_pass_locked(s);
+		return true;
+	}
 	if (s->head != NULL) {
 		worker_event_locked(s);
 		return true;
@@ -2006,6 +2165,7 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_unlock(&s->lock);
 		told = tell && notify_changes(s);
+		update_childless_told(s);
 		probe(s);
 		pthread_mutex_lock(&s->lock);
 		if (told)
@@ -2555,6 +2715,7 @@ static void free_store(struct zk_store *s)
 	zks_free_strv(s->empty_parents, s->nempty);
 	zks_free_strv(s->leaves, s->nleaves);
 	zks_free_strv(s->named_with, s->nnamed); /* NULL entries too */
+	free(s->writers);
 	zks_free_strv(s->named_parent, s->nnamed);
 	zks_free_strv(s->named_name, s->nnamed);
 	for (size_t i = 0; i < ZK_PACE_SLOTS; i++)
@@ -2583,6 +2744,32 @@ static const struct zks_store_ops zk_ops = {
 	.stop = zk_stop,
 	.destroy = zk_destroy,
 };
+
+/*
+ * cfg->writers, if the records of every named child made with its record have a pattern the
+ * absent pass can list (a parent without `*`, then one `*` segment); the rule is taken to hold until the writers'
+ * registrations are read (update_childless_told: then a pass makes up for it if not).
+ */
+static void set_writers(struct zk_store *s, const struct zks_zk_config *cfg)
+{
+	if (cfg->writers == NULL || cfg->writer_keeps_rule == NULL)
+		return;
+	for (size_t i = 0; i < s->nnamed; i++) {
+		const char *last;
+		cleanup_free char *parent = parent_of(s->named_parent[i], &last);
+
+		if (s->named_with[i] == NULL &&
+		    (parent == NULL || strchr(parent, '*') != NULL || strcmp(last, "*") != 0)) {
+			log_warn("zookeeper: named children of `%s` cannot be listed: the layout "
+				 "rule is not relied on",
+				 s->named_parent[i]);
+			return;
+		}
+	}
+	s->writers = xstrdup(cfg->writers);
+	s->writer_keeps_rule = cfg->writer_keeps_rule;
+	atomic_store(&s->childless_told, true);
+}
 
 struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_error *err)
 {
@@ -2644,6 +2831,7 @@ struct zks_store *zks_store_zk_new(const struct zks_zk_config *cfg, struct zks_e
 		s->named_with[s->nnamed] = c->with ? xstrdup(c->with) : NULL;
 		s->nnamed++;
 	}
+	set_writers(s, cfg);
 	pthread_rwlock_init(&s->handle_lock, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	zks_cond_init_monotonic(&s->cond);

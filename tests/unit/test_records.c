@@ -450,6 +450,40 @@ static void test_node(void **state)
 	}
 }
 
+/* Which layout a registration says its node keeps: an earlier version's says none (1). */
+static void test_node_layout(void **state)
+{
+	static const char *const not_two[] = {"{}",
+					      "{\"layout\":1}",
+					      "{\"layout\":\"2\"}",
+					      "{\"layout\":2.5}",
+					      "{\"layout\":0}",
+					      "{\"layout\":-2}",
+					      "{\"layout\":1e300}",
+					      "[2]",
+					      "",
+					      "{\"layout\":"};
+	struct zks_record_node in = {.address = "", .layout = ZKS_LAYOUT}, out;
+	struct zks_error err;
+	char *text = zks_record_node_encode(&in);
+
+	(void)state;
+	assert_ok(zks_record_node_decode(text, &out, &err), &err);
+	assert_int_equal(out.layout, ZKS_LAYOUT);
+	zks_record_node_clear(&out);
+	assert_true(zks_record_node_keeps_layout(text, strlen(text)));
+	/* Only the bytes given count: the same text cut before its layout keeps none. */
+	assert_false(zks_record_node_keeps_layout(text, strlen("{\"address\":\"\"")));
+	free(text);
+	assert_true(zks_record_node_keeps_layout("{\"layout\":3}", strlen("{\"layout\":3}")));
+	for (size_t i = 0; i < ARRAY_SIZE(not_two); i++)
+		assert_false(zks_record_node_keeps_layout(not_two[i], strlen(not_two[i])));
+	/* A registration without the field: layout 1, and none written for it. */
+	text = zks_record_node_encode(&(struct zks_record_node){.layout = 1});
+	assert_null(strstr(text, "layout"));
+	free(text);
+}
+
 static void test_heartbeat(void **state)
 {
 	static const char *const bad[] = {"", "x", "[]", "\"at\""};
@@ -520,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_counts_encode),
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_node),
+		cmocka_unit_test(test_node_layout),
 		cmocka_unit_test(test_heartbeat),
 		cmocka_unit_test(test_leader),
 	};
