@@ -2747,8 +2747,9 @@ static const struct zks_store_ops zk_ops = {
 
 /*
  * cfg->writers, if the records of every named child made with its record have a pattern the
- * absent pass can list (a parent without `*`, then one `*` segment); the rule is taken to hold until the writers'
- * registrations are read (update_childless_told: then a pass makes up for it if not).
+ * absent pass can list (a parent without `*`, then one `*` segment).  The rule is taken to
+ * hold until the worker has read the writers' registrations from the mirror (loaded from its
+ * file, or as the resync brings them: update_childless_told; a pass makes up if not).
  */
 static void set_writers(struct zk_store *s, const struct zks_zk_config *cfg)
 {
@@ -2768,6 +2769,7 @@ static void set_writers(struct zk_store *s, const struct zks_zk_config *cfg)
 	}
 	s->writers = xstrdup(cfg->writers);
 	s->writer_keeps_rule = cfg->writer_keeps_rule;
+	s->writers_seen = UINT64_MAX; /* the worker's first turn reads them */
 	atomic_store(&s->childless_told, true);
 }
 
