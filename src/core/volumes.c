@@ -65,7 +65,7 @@ struct volume_record {
 };
 
 static int remove_records(struct zks_volumes *v, const char *name, int32_t version, bool config,
-			  struct zks_error *err);
+			  bool authoritative, struct zks_error *err);
 
 /* ---- names, paths, locks ------------------------------------------------------------------- */
 
@@ -159,17 +159,35 @@ static int lease_summary(const char *data, char **node, size_t *mounts)
 }
 
 /*
- * Read a node from the mirror or from ZooKeeper.
+ * Read a node from the mirror or from ZooKeeper (len: NULL, or its data's length).
  * 0: found; 1: absent; -1: could not tell (err set).
  */
 static int read_node(struct zks_volumes *v, bool authoritative, const char *path, char **data,
-		     struct zks_stat *st, struct zks_error *err)
+		     size_t *len, struct zks_stat *st, struct zks_error *err)
 {
 	struct zks_error e;
 
 	if (!authoritative)
-		return store_cached_get(v->store, path, data, NULL, st) == 0 ? 0 : 1;
-	if (store_get(v->store, path, data, NULL, st, &e) == 0)
+		return store_cached_get(v->store, path, data, len, st) == 0 ? 0 : 1;
+	if (store_get(v->store, path, data, len, st, &e) == 0)
+		return 0;
+	if (e.code == ZKS_ERR_NOT_FOUND)
+		return 1;
+	*err = e;
+	return -1;
+}
+
+/* A node's children, as read_node reads its data: 0: found; 1: absent; -1 (err set). */
+static int read_children(struct zks_volumes *v, bool authoritative, const char *path, char ***names,
+			 size_t *n, struct zks_error *err)
+{
+	struct zks_error e;
+
+	*names = NULL;
+	*n = 0;
+	if (!authoritative)
+		return store_cached_children(v->store, path, names, n) == 0 ? 0 : 1;
+	if (store_children(v->store, path, names, n, &e) == 0)
 		return 0;
 	if (e.code == ZKS_ERR_NOT_FOUND)
 		return 1;
@@ -184,12 +202,12 @@ static int load_record(struct zks_volumes *v, const char *name, bool authoritati
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *data = NULL;
 	struct zks_stat st;
-	int r = read_node(v, authoritative, path, &data, &st, err);
+	int r = read_node(v, authoritative, path, &data, NULL, &st, err);
 
 	if (r == 1 && !authoritative) {
 		free(data);
 		data = NULL;
-		r = read_node(v, true, path, &data, &st, err);
+		r = read_node(v, true, path, &data, NULL, &st, err);
 	}
 	if (r < 0)
 		return -1;
@@ -350,6 +368,11 @@ static void local_load(struct zks_volumes *v)
 
 /* ---- leases ------------------------------------------------------------------------------- */
 
+/*
+ * What a lease change is built on.  `leases` is made with a volume's first lease and deleted
+ * with its last, so an unmounted volume's record has no child (docs/DESIGN.md, "Records in
+ * ZooKeeper"); while it is missing, the record is read too, for the touch that makes it.
+ */
 struct lease_view {
 	bool holder_exists;
 	char *holder_node;
@@ -357,12 +380,19 @@ struct lease_view {
 	bool lease_exists;
 	struct zks_stat lease_st;
 	char *lease_data;
+	bool leases_exists;
+	size_t others;	    /* leases of other nodes under `leases` */
+	bool record_exists; /* read only while `leases` is missing */
+	char *record_data;
+	size_t record_len;
+	struct zks_stat record_st;
 };
 
 static void lease_view_clear(struct lease_view *lv)
 {
 	free(lv->holder_node);
 	free(lv->lease_data);
+	free(lv->record_data);
 	memset(lv, 0, sizeof(*lv));
 }
 
@@ -371,11 +401,15 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 {
 	cleanup_free char *holder = zks_path_volume_holder(name);
 	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
+	cleanup_free char *leases = zks_path_volume_leases(name);
+	cleanup_free char *record = zks_path_volume(name);
 	cleanup_free char *hdata = NULL;
+	char **nodes;
+	size_t n;
 	int r;
 
 	memset(lv, 0, sizeof(*lv));
-	r = read_node(v, authoritative, holder, &hdata, &lv->holder_st, err);
+	r = read_node(v, authoritative, holder, &hdata, NULL, &lv->holder_st, err);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -383,13 +417,28 @@ static int lease_view_read(struct zks_volumes *v, const char *name, bool authori
 		if (lease_summary(hdata, &lv->holder_node, NULL) < 0)
 			lv->holder_node = xstrdup("(unreadable)");
 	}
-	r = read_node(v, authoritative, lease, &lv->lease_data, &lv->lease_st, err);
-	if (r < 0) {
-		lease_view_clear(lv);
-		return -1;
-	}
+	r = read_node(v, authoritative, lease, &lv->lease_data, NULL, &lv->lease_st, err);
+	if (r < 0)
+		goto fail;
 	lv->lease_exists = r == 0;
+	r = read_children(v, authoritative, leases, &nodes, &n, err);
+	if (r < 0)
+		goto fail;
+	lv->leases_exists = r == 0;
+	for (size_t i = 0; i < n; i++)
+		lv->others += strcmp(nodes[i], v->node_id) != 0;
+	zks_free_strv(nodes, n);
+	if (lv->leases_exists)
+		return 0;
+	r = read_node(v, authoritative, record, &lv->record_data, &lv->record_len, &lv->record_st,
+		      err);
+	if (r < 0)
+		goto fail;
+	lv->record_exists = r == 0;
 	return 0;
+fail:
+	lease_view_clear(lv);
+	return -1;
 }
 
 /* One lease_write: what it changes and the paths and texts its steps point to. */
@@ -398,21 +447,39 @@ struct lease_change {
 	const char *name;
 	enum zks_access access;
 	size_t n; /* IDs to hold; 0: release */
-	const char *holder, *lease;
+	const char *record, *leases, *holder, *lease;
 	const char *data, *hdata; /* the lease's and the holder's text */
 };
+
+/*
+ * `leases` made where it is missing, with the record set to its own data at the version read
+ * (a touch): a record gets its first child only with its data set, so that every mirror's
+ * watch on the record fires.  Both lost races (EXISTS, CONFLICT) are read and built again.
+ */
+static void leases_make_ops(const struct lease_change *c, struct lease_view *lv, struct zks_txn *t)
+{
+	if (lv->leases_exists)
+		return;
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_SET,
+				       .path = c->record,
+				       .data = zks_txn_keep(t, steal_pointer(&lv->record_data)),
+				       .len = lv->record_len,
+				       .version = lv->record_st.version});
+	zks_txn_add(t, (struct zks_op){.type = ZKS_OP_CREATE, .path = c->leases});
+}
 
 /*
  * The steps that take (or keep) the lease, and for a single-node volume the holder.  A holder
  * is made only with the lease made (or made again): every mirror reads the holder when the
  * volume's leases change (records.h, zks_named_children).
  */
-static void lease_take_ops(const struct lease_change *c, const struct lease_view *lv,
-			   int64_t session, struct zks_txn *t)
+static void lease_take_ops(const struct lease_change *c, struct lease_view *lv, int64_t session,
+			   struct zks_txn *t)
 {
 	bool new_holder = c->access == ZKS_ACCESS_SINGLE_NODE &&
 			  (!lv->holder_exists || lv->holder_st.owner != session);
 
+	leases_make_ops(c, lv, t);
 	if (new_holder) {
 		if (lv->holder_exists)
 			zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
@@ -445,6 +512,10 @@ static void lease_take_ops(const struct lease_change *c, const struct lease_view
 				       .kind = ZKS_EPHEMERAL});
 }
 
+/*
+ * The steps that give the lease up, with the holder if ours, and `leases` if the view has no
+ * other node's lease under it: one made since refuses that delete (NOT_EMPTY, lease_failed).
+ */
 static void lease_release_ops(const struct lease_change *c, const struct lease_view *lv,
 			      struct zks_txn *t)
 {
@@ -456,6 +527,10 @@ static void lease_release_ops(const struct lease_change *c, const struct lease_v
 		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
 					       .path = c->holder,
 					       .version = lv->holder_st.version});
+	if (lv->leases_exists && lv->others == 0)
+		zks_txn_add(t, (struct zks_op){.type = ZKS_OP_DELETE,
+					       .path = c->leases,
+					       .version = -1});
 }
 
 /* First from the mirror, then (after a miss or a lost race) from ZooKeeper. */
@@ -471,6 +546,13 @@ static enum zks_txn_next lease_build(void *ctx, struct zks_txn *t, struct zks_er
 	store_status(v->store, &status);
 	if (lease_view_read(v, c->name, authoritative, &lv, err) < 0)
 		return ZKS_TXN_FAIL;
+	if (c->n > 0 && !lv.leases_exists && !lv.record_exists) {
+		/* No record to touch: gone, or not in the mirror yet (ask ZooKeeper). */
+		if (authoritative)
+			zks_error_set(err, ZKS_ERR_NOT_FOUND, "no such volume: %s", c->name);
+		lease_view_clear(&lv);
+		return authoritative ? ZKS_TXN_FAIL : ZKS_TXN_RETRY;
+	}
 	ours = lv.holder_exists && strcmp(lv.holder_node, v->node_id) == 0;
 	if (c->n > 0 && c->access == ZKS_ACCESS_SINGLE_NODE && lv.holder_exists && !ours) {
 		if (authoritative)
@@ -498,34 +580,33 @@ static enum zks_txn_next lease_build(void *ctx, struct zks_txn *t, struct zks_er
 	return !authoritative && recheck ? ZKS_TXN_RETRY : ZKS_TXN_COMMIT;
 }
 
-/* NOT_FOUND: the lease parent is gone with the volume, or a node we replace vanished. */
+/*
+ * A refused commit.  NOT_FOUND: the volume is gone, or its `leases` (the last lease released
+ * meanwhile), or a node we replace vanished; NOT_EMPTY: another node's lease came under the
+ * `leases` we delete.  The next attempt reads ZooKeeper: it makes a missing `leases` with the
+ * record's touch, never bare, and keeps one with another node's lease.
+ */
 static enum zks_txn_next lease_failed(void *ctx, struct zks_txn *t, struct zks_error *err)
 {
 	struct lease_change *c = ctx;
-	cleanup_free char *parent = NULL;
 	struct volume_record rec;
-	struct zks_error e2;
 
 	(void)t;
+	if (err->code == ZKS_ERR_NOT_EMPTY)
+		return ZKS_TXN_RETRY;
 	if (err->code != ZKS_ERR_NOT_FOUND)
 		return zks_txn_lost_race(err) ? ZKS_TXN_RETRY : ZKS_TXN_FAIL;
 	if (load_record(c->v, c->name, true, &rec, err) < 0)
 		return ZKS_TXN_FAIL;
 	record_clear(&rec);
-	/* A record without its leases parent (made by hand, or an old version): mend it. */
-	parent = zks_path_volume_leases(c->name);
-	if (store_create(c->v->store, parent, NULL, 0, ZKS_PERSISTENT, &e2) < 0 &&
-	    e2.code != ZKS_ERR_EXISTS) {
-		*err = e2;
-		return ZKS_TXN_FAIL;
-	}
 	return ZKS_TXN_RETRY;
 }
 
 /*
  * Make this node's lease on the volume hold exactly ids (none: release it).
  * For a single-node volume taking the first ID also takes the holder node,
- * which another node's holder refuses.
+ * which another node's holder refuses.  The volume's first lease makes its
+ * `leases`, and its last deletes it.
  */
 static int lease_write(struct zks_volumes *v, const char *name, enum zks_access access,
 		       char *const *ids, size_t n, struct zks_error *err)
@@ -533,6 +614,8 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 	static const struct zks_txn_spec spec = {.attempts = LEASE_ATTEMPTS,
 						 .build = lease_build,
 						 .failed = lease_failed};
+	cleanup_free char *record = zks_path_volume(name);
+	cleanup_free char *leases = zks_path_volume_leases(name);
 	cleanup_free char *holder = zks_path_volume_holder(name);
 	cleanup_free char *lease = zks_path_volume_lease(name, v->node_id);
 	cleanup_free char *data = lease_text(v, ids, n);
@@ -541,6 +624,8 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 				 .name = name,
 				 .access = access,
 				 .n = n,
+				 .record = record,
+				 .leases = leases,
 				 .holder = holder,
 				 .lease = lease,
 				 .data = data,
@@ -553,12 +638,13 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 /* ---- operations ------------------------------------------------------------------------------ */
 
 /*
- * Delete the record at version, with its `leases` (which must be empty) and, for a
- * configuration volume (config, or the mirror has its records), every record of its files
- * and history, in one transaction.
+ * Delete the record at version, with its `leases` if it has one (which must be empty) and, for
+ * a configuration volume (config, or the mirror has its records), every record of its files
+ * and history, in one transaction.  Whether it has `leases` is the mirror's word, or with
+ * authoritative ZooKeeper's: the mirror's, if wrong, makes the transaction fail.
  */
 static int remove_records(struct zks_volumes *v, const char *name, int32_t version, bool config,
-			  struct zks_error *err)
+			  bool authoritative, struct zks_error *err)
 {
 	cleanup_free char *path = zks_path_volume(name);
 	cleanup_free char *leases = zks_path_volume_leases(name);
@@ -567,9 +653,9 @@ static int remove_records(struct zks_volumes *v, const char *name, int32_t versi
 		{.type = ZKS_OP_DELETE, .path = leases, .version = -1},
 		{.type = ZKS_OP_DELETE, .path = path, .version = version},
 	};
-	/* Records are made with their `leases`; one without it (made by hand) is removed too. */
-	bool has_leases = store_cached_get(v->store, leases, NULL, NULL, NULL) == 0 ||
-			  store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0;
+	/* `leases` goes with a volume's last lease; a record of an earlier version keeps it. */
+	bool has_leases = authoritative ? store_get(v->store, leases, NULL, NULL, NULL, NULL) == 0
+					: store_cached_get(v->store, leases, NULL, NULL, NULL) == 0;
 	struct zks_config_ops cfg = {0};
 	cleanup_free struct zks_op *ops = NULL;
 	size_t n;
@@ -586,6 +672,16 @@ static int remove_records(struct zks_volumes *v, const char *name, int32_t versi
 		ops[n++] = base[0];
 	ops[n++] = base[1];
 	r = store_multi(v->store, ops, n, err);
+	/*
+	 * Changed since it was read: a lease under `leases` (NOT_EMPTY), the volume's first lease,
+	 * whose touch changes the record, or a snapshot asked (CONFLICT), or its last lease
+	 * released, which took `leases` (NOT_FOUND).
+	 */
+	if (r < 0 && (err->code == ZKS_ERR_NOT_EMPTY || err->code == ZKS_ERR_CONFLICT ||
+		      err->code == ZKS_ERR_NOT_FOUND))
+		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
+			      "volume `%s` was mounted or changed while being removed; try again",
+			      name);
 	zks_config_ops_free(&cfg);
 	return r;
 }
@@ -657,16 +753,15 @@ static int compare_existing(struct zks_volumes *v, const char *name,
 }
 
 /*
- * The volume's record and its `leases` in one transaction; a configuration volume's records
- * (configs.h) are made in the same one.
+ * The volume's record, alone (its `leases` comes with its first lease); a configuration
+ * volume's records (configs.h) are made in the same transaction.
  */
 static int create_records(struct zks_volumes *v, const char *name, const char *path,
-			  const char *leases, const char *record,
-			  const struct zks_volume_options *o, struct zks_error *err)
+			  const char *record, const struct zks_volume_options *o,
+			  struct zks_error *err)
 {
 	struct zks_op base[] = {
 		{.type = ZKS_OP_CREATE, .path = path, .data = record, .len = strlen(record)},
-		{.type = ZKS_OP_CREATE, .path = leases},
 	};
 	struct zks_config_ops cfg = {0};
 	cleanup_free struct zks_op *ops = NULL;
@@ -786,7 +881,6 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 {
 	struct zks_volume_options o;
 	cleanup_free char *path = NULL;
-	cleanup_free char *leases = NULL;
 	cleanup_free char *record = NULL;
 	cleanup_free char *dir = NULL;
 	pthread_mutex_t *lock;
@@ -796,12 +890,11 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 	    resolve_from(v, name, &o, err) < 0)
 		return -1;
 	path = zks_path_volume(name);
-	leases = zks_path_volume_leases(name);
 	record = volume_text(v, name, &o);
 	dir = data_dir_of(v, name);
 	lock = stripe_of(v, name);
 	pthread_mutex_lock(lock);
-	if (create_records(v, name, path, leases, record, &o, err) < 0) {
+	if (create_records(v, name, path, record, &o, err) < 0) {
 		/* It exists: the same volume is fine (the engine and other nodes repeat Create). */
 		if (err->code == ZKS_ERR_EXISTS)
 			r = compare_existing(v, name, &o, err);
@@ -816,7 +909,7 @@ int zks_volumes_create(struct zks_volumes *v, const char *name, const struct zks
 		/* Leave nothing half-made: the record goes again. */
 		struct zks_error e2;
 
-		if (remove_records(v, name, -1, o.type == ZKS_VOLUME_CONFIG, &e2) < 0)
+		if (remove_records(v, name, -1, o.type == ZKS_VOLUME_CONFIG, true, &e2) < 0)
 			log_warn("volumes: could not roll back `%s` after a failed create: %s",
 				 name, e2.msg);
 		goto out;
@@ -932,8 +1025,9 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 		goto out;
 	/*
 	 * First with the mirror's record and version, in one round trip: the transaction's
-	 * checks decide (a lease under `leases` fails its delete).  If it fails, the careful
-	 * way below reads ZooKeeper to say why or to retry with the current version.
+	 * checks decide (a lease under `leases` fails its delete; a volume's first lease, made
+	 * since, changed the record's version).  If it fails, the careful way below reads
+	 * ZooKeeper to say why or to retry with the current version.
 	 */
 	if (load_record(v, name, false, &rec, err) < 0) {
 		if (err->code == ZKS_ERR_NOT_FOUND) {
@@ -943,7 +1037,8 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 	} else {
 		if (rec.r.opts.type == ZKS_VOLUME_IMAGE && refuse_snapshots(v, name, err) < 0)
 			goto out;
-		r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
+		r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG,
+				   false, err);
 		if (r == 0 || err->code == ZKS_ERR_UNAVAILABLE)
 			goto removed;
 		record_clear(&rec);
@@ -971,11 +1066,7 @@ int zks_volumes_remove(struct zks_volumes *v, const char *name, struct zks_error
 	}
 	if (rec.r.opts.type == ZKS_VOLUME_IMAGE && refuse_snapshots(v, name, err) < 0)
 		goto out;
-	r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, err);
-	if (r < 0 && err->code == ZKS_ERR_NOT_EMPTY)
-		zks_error_set(err, ZKS_ERR_NOT_EMPTY,
-			      "volume `%s` was mounted or changed while being removed; try again",
-			      name);
+	r = remove_records(v, name, rec.version, rec.r.opts.type == ZKS_VOLUME_CONFIG, true, err);
 removed:
 	if (r < 0) {
 		if (err->code != ZKS_ERR_NOT_EMPTY)
@@ -1314,7 +1405,7 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 		authoritative = true;
 		lease_names(v, leases, &authoritative, &nodes, &n);
 	}
-	if (read_node(v, authoritative, holder_path, &hdata, NULL, &err) == 0)
+	if (read_node(v, authoritative, holder_path, &hdata, NULL, NULL, &err) == 0)
 		lease_summary(hdata, &holder, NULL);
 	info->holders = n ? xcalloc(n, sizeof(*info->holders)) : NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -1324,7 +1415,7 @@ static void fill_holders(struct zks_volumes *v, const char *name, bool authorita
 		size_t mounts = 0;
 
 		/* Gone since the children were read: not a holder any more. */
-		if (read_node(v, authoritative, p, &data, NULL, &err) == 1 && authoritative)
+		if (read_node(v, authoritative, p, &data, NULL, NULL, &err) == 1 && authoritative)
 			continue;
 		if (data != NULL)
 			lease_summary(data, &node, &mounts);

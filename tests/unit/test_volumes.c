@@ -3,7 +3,9 @@
  * with a fake filesystem: create/get/list, repeated creates, mount leases
  * across two nodes of one cluster, session expiry and restarts, remove,
  * rollback after a failed bind or data directory, ZooKeeper unreachable,
- * and corrupt records.
+ * corrupt records, and `leases`, made with a volume's first lease and deleted
+ * with its last, also when another writer's change lands between the reads
+ * and the commit.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -1103,6 +1105,8 @@ static void test_corrupt_leases_do_not_crash(void **state)
 	struct zks_volume_info *info;
 
 	create_ok(&c->a, "db", NULL);
+	/* `leases` comes with a first lease (none yet here): made as a Mount would. */
+	test_store_put(c->a.store, "/volumes/db/leases", NULL);
 	test_store_put(c->a.store, "/volumes/db/leases/ghost", "garbage");
 	test_store_put(c->a.store, "/volumes/db/holder", "{\"node\":7}");
 	info = test_get(c->a.v, "db");
@@ -1111,6 +1115,470 @@ static void test_corrupt_leases_do_not_crash(void **state)
 	/* Someone holds it, even if we cannot read who: refuse rather than share. */
 	assert_int_equal(test_mount(c->a.v, "db", "c1", &(struct zks_error){0}), -1);
 	assert_false(is_bound(&c->a, "db"));
+}
+
+/* ---- `leases`: made with a volume's first lease, deleted with its last ----------------------- */
+
+/* What ZooKeeper has of a volume's record: its version and child count, and its data. */
+struct record_state {
+	int32_t version;
+	int32_t children;
+	char *data;
+};
+
+static struct record_state record_state(struct zks_store *s, const char *name)
+{
+	char *path = xasprintf("/volumes/%s", name);
+	struct record_state rs = {0};
+	struct zks_error err = {0};
+	struct zks_stat st;
+
+	assert_ok(store_get(s, path, &rs.data, NULL, &st, &err), &err);
+	rs.version = st.version;
+	rs.children = st.num_children;
+	free(path);
+	return rs;
+}
+
+/* name's record in ZooKeeper has version and data as in before (its data unchanged). */
+static void record_is(struct zks_store *s, const char *name, const struct record_state *before,
+		      int32_t version)
+{
+	struct record_state now = record_state(s, name);
+
+	assert_int_equal(now.version, version);
+	assert_string_equal(now.data, before->data);
+	free(now.data);
+}
+
+/* The nodes with a lease under name's `leases`, "a,b" (sorted); "-" without `leases`. */
+static char *lease_nodes(struct zks_store *s, const char *name)
+{
+	char *path = xasprintf("/volumes/%s/leases", name);
+	struct zks_error err = {0};
+	char **nodes = NULL;
+	size_t n = 0;
+	char *out;
+
+	if (store_children(s, path, &nodes, &n, &err) < 0) {
+		assert_int_equal(err.code, ZKS_ERR_NOT_FOUND);
+		free(path);
+		return xstrdup("-");
+	}
+	out = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s%s", out, i ? "," : "", nodes[i]);
+
+		free(out);
+		out = next;
+	}
+	zks_free_strv(nodes, n);
+	free(path);
+	return out;
+}
+
+static void leases_are(struct zks_store *s, const char *name, const char *want)
+{
+	char *have = lease_nodes(s, name);
+
+	assert_string_equal(have, want);
+	free(have);
+}
+
+/* A Create makes the record alone: an unmounted volume's record has no child. */
+static void test_create_makes_record_without_children(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state rs;
+
+	create_ok(&c->a, "db", NULL);
+	create_ok(&c->a, "shared", "access=multi-node");
+	rs = record_state(c->a.store, "db");
+	assert_int_equal(rs.children, 0);
+	assert_int_equal(rs.version, 0);
+	free(rs.data);
+	rs = record_state(c->a.store, "shared");
+	assert_int_equal(rs.children, 0);
+	free(rs.data);
+	assert_false(test_store_exists(c->a.store, "/volumes/db/leases"));
+	/* A Create repeated changes nothing. */
+	create_ok(&c->n2, "db", NULL);
+	assert_false(test_store_exists(c->a.store, "/volumes/db/leases"));
+}
+
+/*
+ * The first Mount makes `leases` with its lease and sets the record to its own data (one
+ * version up, every mirror's watch on it fires); later Mounts, here and on other nodes, find
+ * `leases` and leave the record alone.
+ */
+static void test_first_mount_makes_leases_and_touches_record(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state before;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	before = record_state(c->a.store, "shared");
+	mount_ok(&c->a, "shared", "c1");
+	leases_are(c->a.store, "shared", "node-a");
+	record_is(c->a.store, "shared", &before, before.version + 1);
+	mount_ok(&c->a, "shared", "c2"); /* the lease's set */
+	mount_ok(&c->n2, "shared", "c3");
+	leases_are(c->a.store, "shared", "node-a,node-b");
+	record_is(c->a.store, "shared", &before, before.version + 1);
+	assert_false(test_store_exists(c->a.store, "/volumes/shared/holder"));
+	free(before.data);
+}
+
+/*
+ * The last Unmount deletes `leases`, and the record is childless again without a change of
+ * its own; an Unmount while another node holds a lease keeps `leases`.
+ */
+static void test_last_unmount_deletes_leases(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state before, now;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	mount_ok(&c->a, "shared", "c1");
+	mount_ok(&c->n2, "shared", "c2");
+	before = record_state(c->a.store, "shared");
+	unmount_ok(&c->a, "shared", "c1");
+	leases_are(c->a.store, "shared", "node-b");
+	unmount_ok(&c->n2, "shared", "c2");
+	leases_are(c->a.store, "shared", "-");
+	now = record_state(c->a.store, "shared");
+	assert_int_equal(now.children, 0);
+	free(now.data);
+	record_is(c->a.store, "shared", &before, before.version);
+
+	/* Mounted again: made again, with a touch. */
+	mount_ok(&c->n2, "shared", "c3");
+	leases_are(c->a.store, "shared", "node-b");
+	record_is(c->a.store, "shared", &before, before.version + 1);
+	free(before.data);
+}
+
+/* A single-node volume: the holder comes with the lease and `leases`, and goes with them. */
+static void test_single_node_release_deletes_lease_holder_and_leases(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state before, now;
+
+	create_ok(&c->a, "db", NULL);
+	before = record_state(c->a.store, "db");
+	mount_ok(&c->a, "db", "c1");
+	leases_are(c->a.store, "db", "node-a");
+	assert_true(test_store_exists(c->a.store, "/volumes/db/holder"));
+	record_is(c->a.store, "db", &before, before.version + 1);
+
+	unmount_ok(&c->a, "db", "c1");
+	assert_false(test_store_exists(c->a.store, "/volumes/db/holder"));
+	leases_are(c->a.store, "db", "-");
+	now = record_state(c->a.store, "db");
+	assert_int_equal(now.children, 0);
+	free(now.data);
+	record_is(c->a.store, "db", &before, before.version + 1);
+	free(before.data);
+}
+
+/*
+ * A record made by an earlier version has an empty `leases`, and so has one whose last lease
+ * went with its session: a Mount uses it as it is (no touch), and the next last Unmount
+ * deletes it.
+ */
+static void test_empty_leases_kept_until_next_last_unmount(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state before;
+
+	create_ok(&c->a, "db", NULL);
+	test_store_put(c->a.store, "/volumes/db/leases", NULL);
+	before = record_state(c->a.store, "db");
+	mount_ok(&c->a, "db", "c1");
+	leases_are(c->a.store, "db", "node-a");
+	record_is(c->a.store, "db", &before, before.version);
+	unmount_ok(&c->a, "db", "c1");
+	leases_are(c->a.store, "db", "-");
+
+	mount_ok(&c->a, "db", "c1");
+	zks_mem_backend_expire(c->b, test_node_session(&c->a));
+	assert_false(test_store_exists(c->a.store, "/volumes/db/holder"));
+	leases_are(c->a.store, "db", "");
+	mount_ok(&c->n2, "db", "c2");
+	record_is(c->a.store, "db", &before, before.version + 1);
+	unmount_ok(&c->n2, "db", "c2");
+	leases_are(c->a.store, "db", "-");
+	free(before.data);
+}
+
+/* ---- races between a read and its commit ------------------------------------------------------ */
+
+/*
+ * A store that forwards to a node's own and, just before the first transaction with a step of
+ * type on path (the commit of a change built on what was read), lets another writer's change
+ * land (race): ZooKeeper applying someone's write between our reads and our transaction.
+ * ghost: a path its mirror shows though ZooKeeper has none (NULL: none), a mirror behind.
+ */
+struct racing_store {
+	struct zks_store base;
+	struct zks_store *real;
+	enum zks_op_type type;
+	const char *path;
+	const char *ghost;
+	void (*race)(struct test_cluster *c);
+	struct test_cluster *c;
+	bool raced;
+	int multis; /* transactions sent */
+};
+
+#define RACING(s) ((struct racing_store *)(s))
+
+static int racing_multi(struct zks_store *s, const struct zks_op *ops, size_t n,
+			struct zks_error *err)
+{
+	struct racing_store *r = RACING(s);
+
+	for (size_t i = 0; i < n && r->race != NULL && !r->raced; i++)
+		if (ops[i].type == r->type && strcmp(ops[i].path, r->path) == 0) {
+			r->raced = true;
+			r->race(r->c);
+		}
+	r->multis++;
+	return store_multi(r->real, ops, n, err);
+}
+
+static int racing_get(struct zks_store *s, const char *path, char **data, size_t *len,
+		      struct zks_stat *st, struct zks_error *err)
+{
+	return store_get(RACING(s)->real, path, data, len, st, err);
+}
+
+static int racing_children(struct zks_store *s, const char *path, char ***names, size_t *n,
+			   struct zks_error *err)
+{
+	return store_children(RACING(s)->real, path, names, n, err);
+}
+
+static int racing_cached_get(struct zks_store *s, const char *path, char **data, size_t *len,
+			     struct zks_stat *st)
+{
+	const char *ghost = RACING(s)->ghost;
+
+	if (ghost != NULL && strcmp(path, ghost) == 0) {
+		if (data)
+			*data = NULL;
+		if (len)
+			*len = 0;
+		if (st)
+			memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	return store_cached_get(RACING(s)->real, path, data, len, st);
+}
+
+static int racing_cached_children(struct zks_store *s, const char *path, char ***names, size_t *n)
+{
+	const char *ghost = RACING(s)->ghost;
+
+	if (ghost != NULL && strcmp(path, ghost) == 0) {
+		*names = xcalloc(1, sizeof(char *));
+		*n = 0;
+		return 0;
+	}
+	return store_cached_children(RACING(s)->real, path, names, n);
+}
+
+static void racing_status(struct zks_store *s, struct zks_store_status *out)
+{
+	store_status(RACING(s)->real, out);
+}
+
+static void racing_on_session(struct zks_store *s, zks_session_fn fn, void *ctx)
+{
+	store_on_session(RACING(s)->real, fn, ctx);
+}
+
+static void racing_on_change(struct zks_store *s, const char *const *under, zks_change_fn fn,
+			     void *ctx)
+{
+	store_on_change(RACING(s)->real, under, fn, ctx);
+}
+
+static void racing_destroy(struct zks_store *s)
+{
+	store_destroy(RACING(s)->real);
+	free(s);
+}
+
+static const struct zks_store_ops racing_ops = {
+	.multi = racing_multi,
+	.get = racing_get,
+	.children = racing_children,
+	.cached_get = racing_cached_get,
+	.cached_children = racing_cached_children,
+	.status = racing_status,
+	.on_session = racing_on_session,
+	.on_change = racing_on_change,
+	.destroy = racing_destroy,
+};
+
+/* node-a's service, restarted on a racing store (its session kept); the node owns it. */
+static struct racing_store *racing_node_a(struct test_cluster *c)
+{
+	struct racing_store *r = xcalloc(1, sizeof(*r));
+
+	r->base.ops = &racing_ops;
+	r->real = c->a.store;
+	r->c = c;
+	c->a.store = &r->base;
+	test_node_restart(&c->a, c->b, false);
+	return r;
+}
+
+/* From now: race before the first transaction with a step of type on path; count anew. */
+static void racing_arm(struct racing_store *r, enum zks_op_type type, const char *path,
+		       void (*race)(struct test_cluster *c))
+{
+	r->type = type;
+	r->path = path;
+	r->race = race;
+	r->raced = false;
+	r->multis = 0;
+}
+
+/* Another writer makes `leases` bare, as a hand or a buggy client would. */
+static void leases_made_bare(struct test_cluster *c)
+{
+	test_store_put(c->n2.store, "/volumes/shared/leases", NULL);
+}
+
+static void node_b_mounts(struct test_cluster *c)
+{
+	mount_ok(&c->n2, "shared", "cb");
+}
+
+static void node_b_unmounts(struct test_cluster *c)
+{
+	unmount_ok(&c->n2, "shared", "cb");
+}
+
+/* `leases` made by someone else between node-a's reads and its commit: the Mount goes on. */
+static void test_mount_when_leases_made_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct record_state before;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	before = record_state(c->a.store, "shared");
+	racing_arm(r, ZKS_OP_CREATE, "/volumes/shared/leases", leases_made_bare);
+	mount_ok(&c->a, "shared", "c1");
+	assert_true(r->raced);
+	assert_int_equal(r->multis, 2); /* refused (EXISTS), then built on ZooKeeper's reads */
+	leases_are(c->a.store, "shared", "node-a");
+	/* Found there the second time: no touch of ours (the bare create made none either). */
+	record_is(c->a.store, "shared", &before, before.version);
+	free(before.data);
+}
+
+/* node-b's first Mount between node-a's reads and its commit: one touch, both leases. */
+static void test_mount_when_another_node_mounted_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct record_state before;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	before = record_state(c->a.store, "shared");
+	racing_arm(r, ZKS_OP_CREATE, "/volumes/shared/leases", node_b_mounts);
+	mount_ok(&c->a, "shared", "c1");
+	assert_true(r->raced);
+	assert_int_equal(r->multis, 2); /* refused (CONFLICT: node-b's touch), then again */
+	leases_are(c->a.store, "shared", "node-a,node-b");
+	record_is(c->a.store, "shared", &before, before.version + 1);
+	free(before.data);
+}
+
+/*
+ * node-a's view has `leases` (node-b's lease under it); node-b's last Unmount deletes it before
+ * node-a commits.  node-a's lease finds no parent (NOT_FOUND); the next attempt makes `leases`
+ * again, with its touch.
+ */
+static void test_mount_when_leases_deleted_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct record_state before;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	node_b_mounts(c);
+	before = record_state(c->a.store, "shared");
+	racing_arm(r, ZKS_OP_CREATE, "/volumes/shared/leases/node-a", node_b_unmounts);
+	mount_ok(&c->a, "shared", "c1");
+	assert_true(r->raced);
+	assert_int_equal(r->multis, 2);
+	leases_are(c->a.store, "shared", "node-a");
+	record_is(c->a.store, "shared", &before, before.version + 1);
+	free(before.data);
+}
+
+/*
+ * node-b's lease comes under `leases` between node-a's reads for its last Unmount and its
+ * commit: the delete of `leases` is refused (NOT_EMPTY), and the next attempt releases node-a's
+ * lease alone.
+ */
+static void test_last_unmount_when_another_node_mounted_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct record_state before;
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	mount_ok(&c->a, "shared", "c1");
+	before = record_state(c->a.store, "shared");
+	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared/leases", node_b_mounts);
+	unmount_ok(&c->a, "shared", "c1");
+	assert_true(r->raced);
+	assert_int_equal(r->multis, 2);
+	leases_are(c->a.store, "shared", "node-b");
+	record_is(c->a.store, "shared", &before, before.version);
+	free(before.data);
+}
+
+/*
+ * node-b's first Mount between node-a's reads for a Remove and its commit: its touch refuses
+ * the record's delete, and the Remove says who uses the volume.
+ */
+static void test_remove_when_first_mounted_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct zks_error err = {0};
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared", node_b_mounts);
+	assert_error(zks_volumes_remove(c->a.v, "shared", &err), &err, ZKS_ERR_NOT_EMPTY);
+	assert_true(r->raced);
+	assert_contains(err.msg, "in use");
+	assert_contains(err.msg, "node-b");
+	assert_true(test_list_has(c->a.v, "shared"));
+	leases_are(c->a.store, "shared", "node-b");
+	assert_int_equal(fake_fs_count(&c->a.fs, FAKE_REMOVE_DIR), 0);
+}
+
+/* A mirror that still shows a `leases` ZooKeeper has deleted: the Remove still removes. */
+static void test_remove_with_leases_gone_from_zookeeper(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct zks_error err = {0};
+
+	create_ok(&c->a, "shared", "access=multi-node");
+	r->ghost = "/volumes/shared/leases";
+	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared", NULL);
+	assert_ok(zks_volumes_remove(c->a.v, "shared", &err), &err);
+	assert_int_equal(r->multis, 2); /* the mirror's try (NOT_FOUND), then ZooKeeper's */
+	assert_false(test_store_exists(c->a.store, "/volumes/shared"));
 }
 
 /* ---- a mirror being resynced ----------------------------------------------------------------- */
@@ -1322,6 +1790,17 @@ int main(void)
 		T(test_corrupt_record_option_not_string),
 		T(regression_record_with_unparsable_options_reported_corrupt),
 		T(test_corrupt_leases_do_not_crash),
+		T(test_create_makes_record_without_children),
+		T(test_first_mount_makes_leases_and_touches_record),
+		T(test_last_unmount_deletes_leases),
+		T(test_single_node_release_deletes_lease_holder_and_leases),
+		T(test_empty_leases_kept_until_next_last_unmount),
+		T(test_mount_when_leases_made_meanwhile),
+		T(test_mount_when_another_node_mounted_meanwhile),
+		T(test_mount_when_leases_deleted_meanwhile),
+		T(test_last_unmount_when_another_node_mounted_meanwhile),
+		T(test_remove_when_first_mounted_meanwhile),
+		T(test_remove_with_leases_gone_from_zookeeper),
 	};
 
 	test_init();
