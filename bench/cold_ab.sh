@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/cold_ab.sh - cold starts with many volumes, two daemons side by side, against the floor
 # of their reads: interleaved rounds on one standalone ZooKeeper (scripts/zk.sh) holding
-# COLD_VOLUMES volume records (`zkraw fill-volumes`, the daemon's format, each with its
-# `leases` parent), each round running daemon A, daemon B (if given; A first in odd rounds,
+# COLD_VOLUMES volume records (`zkraw fill-volumes`, the daemon's format: COLD_LAYOUT 2, the
+# record alone, as layout 2 leaves a volume nothing mounts; 1, each with its `leases` parent,
+# as daemons of layout 1 made them), each round running daemon A, daemon B (if given; A first in odd rounds,
 # B in even ones: ab_order) and `zkraw read-volumes`
 # with 3, 2 and 1 watched reads per volume (pipelined, 512 in flight, on a new session: the
 # reads of a cold start with each layout, and nothing else), so that the machine's drift
@@ -15,7 +16,7 @@
 #
 # Usage: bench/cold_ab.sh      (make all bench-tools first)
 # Env: COLD_A (default build/zkswarmd), COLD_B (a second daemon, e.g. an older build; default
-#      none), COLD_ROUNDS (3), COLD_VOLUMES (10000), COLD_ZK_PORT (2399).
+#      none), COLD_ROUNDS (3), COLD_VOLUMES (10000), COLD_LAYOUT (2), COLD_ZK_PORT (2399).
 # Everything it starts (ZooKeeper, daemons) is stopped by pid at exit.
 set -euo pipefail
 
@@ -25,6 +26,7 @@ A=${COLD_A:-$top/build/zkswarmd}
 B=${COLD_B:-}
 ROUNDS=${COLD_ROUNDS:-3}
 N=${COLD_VOLUMES:-10000}
+LAYOUT=${COLD_LAYOUT:-2}
 PORT=${COLD_ZK_PORT:-2399}
 ZKRAW=$top/build/bench/zkraw
 ROOT=/zkcold
@@ -60,7 +62,7 @@ ZK_PID=$(cat "$W/zk/pid")
 start_daemon "$A" "$W/st0"
 synced_within "$W/st0" 30000
 stop_daemon
-"$ZKRAW" -z "127.0.0.1:$PORT" -c 256 -n "$N" fill-volumes "$ROOT" n0 >/dev/null
+"$ZKRAW" -z "127.0.0.1:$PORT" -c 256 -n "$N" --layout "$LAYOUT" fill-volumes "$ROOT" n0 >/dev/null
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
 for round in $(seq "$ROUNDS"); do
@@ -100,4 +102,4 @@ for k in 3 2 1; do
 	echo "| raw, $k watched read$([ "$k" = 1 ] || echo s) per volume | $(med "$k" ms) ($(all "$k" ms)) | - | - | $(med "$k" zk_cpu_ms) ($(all "$k" zk_cpu_ms)) |"
 done
 echo
-echo "\`bench/cold_ab.sh\` (COLD_ROUNDS=$ROUNDS COLD_VOLUMES=$N), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "\`bench/cold_ab.sh\` (COLD_ROUNDS=$ROUNDS COLD_VOLUMES=$N COLD_LAYOUT=$LAYOUT), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"

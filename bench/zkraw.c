@@ -12,11 +12,12 @@
  *
  *   pair PREFIX         create PREFIX<i> (--size bytes), then delete it
  *   multipair PREFIX    the daemon's volume write shape: multi{create
- *                       PREFIX<i> (--size bytes), create PREFIX<i>/leases},
- *                       then multi{delete PREFIX<i>/leases, delete PREFIX<i>}
+ *                       PREFIX<i> (--size bytes)}, then multi{delete PREFIX<i>};
+ *                       with --layout 1, each with PREFIX<i>/leases too
  *   fill-volumes ROOT NODE
  *                       -n volumes b<i> (i from --start) under ROOT/volumes, in the
- *                       daemon's record format, each with its leases parent
+ *                       daemon's record format; with --layout 1, each with its
+ *                       leases parent, as daemons of layout 1 made them
  *   fill-addrs ROOT CIDR PERCENT NODE LAYOUT
  *                       claim PERCENT% of the hosts of CIDR (a claimed subnet)
  *                       for NODE, in the daemon's address record format;
@@ -25,11 +26,14 @@
  *   read-volumes ROOT READS
  *                       a cold start's reads of -n volumes b<i> under ROOT/volumes,
  *                       each read setting its watch, as a new daemon session makes
- *                       them: READS 3 is the daemon's layout (the record's data and
- *                       children, its leases' children), 2 the record's data and
- *                       children, 1 its data alone (what fewer watched nodes per
- *                       volume would cost)
+ *                       them: READS 3 the record's data and children and its
+ *                       leases' children, 2 the record's data and children (about
+ *                       the cost of layout 1's data and leases' children), 1 its
+ *                       data alone (layout 2's, for a volume nothing mounts)
  *   rmr PATH            delete PATH and everything under it
+ *
+ * --layout N: 2 (the default) the records of records.h's ZKS_LAYOUT 2, a volume's
+ * record alone until its first lease; 1 the record with its `leases` parent.
  *
  * Prints ops/s, iterations/s, p50/p90/p99/max latency per operation and the
  * error count (--json: one JSON object).
@@ -57,6 +61,7 @@
 
 static const char *hosts;
 static int conc = 1;
+static int volume_layout = 2;
 static double duration, warmup;
 static long iterations;
 static long start_at;
@@ -258,10 +263,12 @@ static void iter_send(struct iter *it)
 			zoo_create_op_init(&it->ops[1], it->child, NULL, -1, &ZOO_OPEN_ACL_UNSAFE,
 					   0, it->created[1], MAX_PATH);
 		} else {
-			zoo_delete_op_init(&it->ops[0], it->child, -1);
+			zoo_delete_op_init(&it->ops[0], volume_layout == 1 ? it->child : it->path,
+					   -1);
 			zoo_delete_op_init(&it->ops[1], it->path, -1);
 		}
-		rc = zoo_amulti(zh, 2, it->ops, it->results, done_void, it);
+		rc = zoo_amulti(zh, volume_layout == 1 ? 2 : 1, it->ops, it->results, done_void,
+				it);
 		break;
 	case M_FILL_ADDRS:
 		rc = zoo_acreate(zh, it->path, it->data, (int)strlen(it->data),
@@ -426,7 +433,8 @@ static long rmr(const char *path)
 static void usage(FILE *f)
 {
 	fputs("usage: zkraw -z HOSTS [-c CONC] (-d SECONDS | -n ITERATIONS) [-w WARMUP_S]\n"
-	      "             [--start N] [--size BYTES] [--label L] [--json] MODE ARGS...\n"
+	      "             [--start N] [--size BYTES] [--label L] [--json] [--layout 1|2]\n"
+	      "             MODE ARGS...\n"
 	      "modes: pair PREFIX | multipair PREFIX | fill-volumes ROOT NODE |\n"
 	      "       fill-addrs ROOT CIDR PERCENT NODE first|random |\n"
 	      "       read-volumes ROOT 1|2|3 | rmr PATH\n",
@@ -436,9 +444,13 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"start", required_argument, NULL, 1}, {"size", required_argument, NULL, 2},
-		{"label", required_argument, NULL, 3}, {"json", no_argument, NULL, 4},
-		{"help", no_argument, NULL, 'h'},      {0},
+		{"start", required_argument, NULL, 1},
+		{"size", required_argument, NULL, 2},
+		{"label", required_argument, NULL, 3},
+		{"json", no_argument, NULL, 4},
+		{"layout", required_argument, NULL, 5},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *m;
 	double elapsed, window;
@@ -472,6 +484,13 @@ int main(int argc, char **argv)
 			break;
 		case 4:
 			json = true;
+			break;
+		case 5:
+			volume_layout = atoi(optarg);
+			if (volume_layout != 1 && volume_layout != 2) {
+				usage(stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

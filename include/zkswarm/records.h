@@ -86,8 +86,8 @@ extern const char *const zks_unmirrored[];
 
 /*
  * The parents whose data is empty for life (NULL-terminated patterns, `*` one segment, for
- * zks_zk_config.empty_parents): made empty in their record's transaction, never set, and
- * deleted with it.  A mirror reads their children and stat in one call and sets no data
+ * zks_zk_config.empty_parents): made empty (in their record's transaction, or a volume's
+ * `leases` with its first lease), never set, and deleted with it (or with the last lease).  A mirror reads their children and stat in one call and sets no data
  * watch on them (a volume costs every daemon one watch fewer).  A parent that ever gets data
  * or a set must leave this list.
  */
@@ -103,11 +103,13 @@ extern const char *const zks_leaves[];
 
 /*
  * The children a record has by name (for zks_zk_config.named_children): a volume's `leases`
- * (made with it) and `holder` (made only in a transaction that makes or replaces a lease, so
- * its `leases`' children change).  A mirror reads a volume's data and its `leases`' children,
- * and its `holder` only while it has leases: 2 watches and 2 reads per unmounted volume instead
- * of 3, and no re-read of the volume's children when it is mounted or unmounted.  A volume
- * that gets another child, or a holder made without a lease, must change this list first.
+ * (made by its first lease, with the record's data set: ZKS_LAYOUT) and `holder` (made only in
+ * a transaction that makes or replaces a lease, so its `leases`' children change).  A mirror
+ * reads a volume's data, its `leases`' children while it has children, and its `holder` only
+ * while it has leases: 1 watch and 1 read per unmounted volume (2 for a record of layout 1,
+ * which keeps an empty `leases`), and no re-read of the volume's children when it is mounted
+ * or unmounted.  A volume that gets another child, or a holder made without a lease, must
+ * change this list first.
  */
 extern const struct zks_named_child zks_named_children[];
 

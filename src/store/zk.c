@@ -396,7 +396,7 @@ static void companions_of(const struct zk_store *s, const char *rel,
 }
 
 #define NAMED_NOT 0    /* listed with its parent's children, as any node */
-#define NAMED_ALWAYS 1 /* made with its record (a volume's `leases`) */
+#define NAMED_ALWAYS 1 /* made with its record, or with its data set (a volume's `leases`) */
 #define NAMED_WITH 2   /* goes with a sibling's children (a volume's `holder`) */
 
 /*
