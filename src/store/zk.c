@@ -1544,7 +1544,11 @@ static int process_event(struct zk_store *s, const struct zk_event *ev)
 	} else if (ev->type == ZK_EVENT_REFRESH) {
 		r = refresh_node(s, zh, ev->path);
 	} else if (ev->type == ZOO_CHANGED_EVENT || ev->type == ZOO_CREATED_EVENT) {
-		if (empty_parent(s, ev->path)) /* not data-watched; a created one is read whole */
+		/*
+		 * Read whole: an empty parent (not data-watched; a created one), and a record with
+		 * named children (its first one comes with its data set: childless_record).
+		 */
+		if (empty_parent(s, ev->path) || unlisted(s, ev->path))
 			r = refresh_node(s, zh, ev->path);
 		else if ((r = refresh_data(s, zh, ev->path, NULL)) == READ_GONE)
 			r = READ_DONE;

@@ -188,6 +188,11 @@ b1=$(rule_logs n1 breaks) k1=$(rule_logs n1 keeps)
 assert_ok "old starts (layout 1)" start_old
 wait_until 10 "old synced" grep -q "mirror: synced" "$T/old/log"
 wait_until 10 "n1 logs that a writer does not keep the rule" more_than n1 breaks "$b1"
+# many has had no children since before old registered: n2 read it trusting the rule, and its
+# absent pass watches for the `leases` old makes.
+assert_ok "old mounts many, childless since before it came" mount old many 9
+wait_until 5 "n2 shows old holding many" shows n2 many "$EXCLUSIVE" old
+assert_ok "old unmounts many" unmount old many 9
 assert_ok "create mixed on n1 (no leases)" call n1 VolumeDriver.Create '{"Name":"mixed"}'
 assert_ok "mixed has no children" kids_are /volumes/mixed ""
 wait_until 5 "old lists mixed" lists old mixed
