@@ -14,7 +14,16 @@
 #   metrics_text ADDR                the /metrics served at ADDR (host:port, the node's
 #                                    METRICS_ADDR)
 #   metric_at ADDR NAME              NAME's value there; empty if it is not there
-# Needs: T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
+#   mount_id N                       the engine's mount ID number N (64 digits)
+#   got NODE VOLUME JQ               NODE's Get of VOLUME through JQ
+#   shows NODE VOLUME JQ EXPECTED    that is EXPECTED (else it prints it); another node's
+#                                    change reaches a mirror a moment later: wait_until it
+#   lists NODE VOLUME                NODE's List names VOLUME
+#   HOLDERS, EXCLUSIVE               JQ for the nodes holding a volume, "n1,n2" (EXCLUSIVE:
+#                                    the single-node volume's `holder` marked "n1*")
+#   watches                          ZooKeeper's count of watches (mntr zk_watch_count)
+#   watches_settled                  it read twice, 1 s apart, is the same; left in $W
+# Needs: top (the checkout), T (a temporary directory), ZK_PORT, ZKSWARMD, SESSION_MS.
 # With ZKSWARMD_VALGRIND=1 each daemon runs under valgrind's memcheck; its report
 # goes to $T/NAME/valgrind.log and check_sanitizer_logs fails on any error or leak.
 
@@ -62,6 +71,20 @@ synced_count() { grep -c 'mirror: synced' "$T/$1/log" 2>/dev/null || true; }
 synced_since() { [ "$(synced_count "$1")" -gt "$2" ]; }
 metrics_text() { curl -sS --max-time 5 "http://$1/metrics"; }
 metric_at() { metrics_text "$1" | awk -v m="$2" '$1 == m { print $2 }'; }
+
+mount_id() { printf '%064d' "$1"; }
+got() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3"; }
+shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
+lists() { call "$1" VolumeDriver.List '{}' | jq -e --arg v "$2" 'any(.Volumes[]; .Name == $v)' >/dev/null; }
+# shellcheck disable=SC2034 # for the tests' shows
+HOLDERS='[.Volume.Status.holders[].node] | sort | join(",")'
+# shellcheck disable=SC2034
+EXCLUSIVE='[.Volume.Status.holders[] | .node + (if .exclusive then "*" else "" end)] | sort | join(",")'
+watches() { "${top:?}/scripts/zk.sh" mntr "$ZK_PORT" zk_watch_count; }
+watches_settled() {
+	local a
+	a=$(watches) && [ -n "$a" ] && sleep 1 && W=$(watches) && [ "$W" = "$a" ]
+}
 
 # Fail the test if a sanitizer reported anything in the daemons' logs.
 check_sanitizer_logs() {

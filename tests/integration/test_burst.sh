@@ -37,7 +37,6 @@ for ((k = 1; k <= NODES; k++)); do names+=("$(printf 'b%02d' "$k")"); done
 on_exit 'for n in "${names[@]}" cut; do stop_node "$n" KILL; done'
 on_exit "umount -R '$T'/*/mnt/* 2>/dev/null || true"
 on_exit "[ ! -e '$T/zk/frozen' ] || kill -CONT \$(cat '$T/zk/frozen') 2>/dev/null"
-mount_id() { printf '%064d' "$1"; }
 now_ms() { date +%s%3N; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 

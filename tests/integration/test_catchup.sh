@@ -53,7 +53,6 @@ stop_proxy() {
 }
 on_exit stop_proxy
 
-mount_id() { printf '%064d' "$1"; }
 create() { call "$1" VolumeDriver.Create "{\"Name\":\"$2\"${3:+,\"Opts\":$3}}" >/dev/null; }
 remove() { call "$1" VolumeDriver.Remove "{\"Name\":\"$2\"}" >/dev/null; }
 mnt() { call "$1" VolumeDriver.Mount "{\"Name\":\"$2\",\"ID\":\"$(mount_id "$3")\"}" >/dev/null; }
@@ -95,25 +94,11 @@ same_lists() {
 }
 # lists_all NODE PREFIX COUNT: NODE lists exactly COUNT names starting with PREFIX
 lists_all() { [ "$(names "$1" | grep -c "^$2")" = "$3" ]; }
-# shows NODE VOLUME JQ EXPECTED: NODE's Get of VOLUME through JQ is EXPECTED
-shows() {
-	local v
-	v=$(call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3")
-	[ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }
-}
-HOLDERS='[.Volume.Status.holders[].node] | sort | join(",")'
 session_of_n1() { grep -o 'session 0x[0-9a-f]* established' "$T/n1/log" | tail -1 | awk '{print $2}'; }
 # proxy_says N TEXT: the proxy's log has at least N lines starting with TEXT
 proxy_says() { [ "$(grep -c "^$2" "$T/proxy.log")" -ge "$1" ]; }
 # n1_says N REGEX: n1's log has at least N lines matching REGEX (grep -E)
 n1_says() { [ "$(grep -cE "$2" "$T/n1/log")" -ge "$1" ]; }
-# watches: ZooKeeper's count of watches (mntr zk_watch_count), or nothing
-watches() { "$top/scripts/zk.sh" mntr "$ZK_PORT" zk_watch_count; }
-# watches_settled: the watch count read twice, 1 s apart, is the same; left in $W
-watches_settled() {
-	local a
-	a=$(watches) && [ -n "$a" ] && sleep 1 && W=$(watches) && [ "$W" = "$a" ]
-}
 now_ms() { date +%s%3N; }
 cut() {
 	kill -USR1 "$proxy_pid"

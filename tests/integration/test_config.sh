@@ -63,8 +63,6 @@ assert_rc() {
 }
 version() { ctlj config ls "$1" | jq -r .version; }
 mount_id() { printf 'c%063d' "$1"; }
-got() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3"; }
-shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
 # timed CMD...: run CMD (a change), noting when it started and returned (us).
 timed() {
 	local rc=0

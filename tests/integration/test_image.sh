@@ -34,7 +34,6 @@ on_exit "umount -R '$T'/n*/mnt/* 2>/dev/null || true"
 on_exit "[ -z \"\${writer:-}\" ] || kill \$writer 2>/dev/null"
 # A test that stops while the filesystem is frozen must not leave a writer blocked in it.
 on_exit "fsfreeze -u '$T/n1/mnt/img' 2>/dev/null || true"
-mount_id() { printf '%064d' "$1"; }
 status() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r ".Volume.Status$3"; }
 IMG=$T/data/img/disk.img
 MNT=$T/n1/mnt/img

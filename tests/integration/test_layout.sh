@@ -35,11 +35,6 @@ on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 
 . "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL; stop_node n2 KILL; stop_node n3 KILL; stop_node old KILL"
-mount_id() { printf '%064d' "$1"; }
-got() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3"; }
-shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
-EXCLUSIVE='[.Volume.Status.holders[] | .node + (if .exclusive then "*" else "" end)] | sort | join(",")'
-lists() { call "$1" VolumeDriver.List '{}' | jq -e --arg v "$2" 'any(.Volumes[]; .Name == $v)' >/dev/null; }
 mount() { call "$1" VolumeDriver.Mount "{\"Name\":\"$2\",\"ID\":\"$(mount_id "$3")\"}" >/dev/null; }
 unmount() { call "$1" VolumeDriver.Unmount "{\"Name\":\"$2\",\"ID\":\"$(mount_id "$3")\"}" >/dev/null; }
 
@@ -128,12 +123,6 @@ t_begin "a volume nothing mounts costs a mirror one watch"
 # zk_watch_count with n3 synced, less the count with n3 stopped) grow by one per volume, two
 # in layout 1.  Its reads (zkswarm_mirror_reads_total at "synced") are printed: a resync
 # made again after a lost connection, on a loaded machine, reads everything twice.
-watches() { "$top/scripts/zk.sh" mntr "$ZK_PORT" zk_watch_count; }
-# watches_settled: the watch count read twice, 1 s apart, is the same; left in $W
-watches_settled() {
-	local a
-	a=$(watches) && [ -n "$a" ] && sleep 1 && W=$(watches) && [ "$W" = "$a" ]
-}
 cold_start_n3() {
 	local w0
 	stop_node n3 TERM

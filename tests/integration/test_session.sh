@@ -26,7 +26,6 @@ on_exit "stop_node n1 KILL; stop_node n2 KILL; stop_node n3 KILL"
 # Mounts a killed daemon leaves (private namespace), so that the directory can go.
 on_exit "umount -R '$T'/n*/mnt/* 2>/dev/null || true"
 zkcli() { /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:$ZK_PORT "$@" 2>&1; }
-mount_id() { printf '%064d' "$1"; }
 
 t_begin "setup"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1

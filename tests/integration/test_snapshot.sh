@@ -39,7 +39,6 @@ on_exit "[ -z \"\${writer:-}\" ] || kill \$writer 2>/dev/null"
 # A test that stops while the filesystem is frozen must not leave the writer blocked in it.
 on_exit "fsfreeze -u '$T/n1/mnt/img' 2>/dev/null || true"
 
-mount_id() { printf '%064d' "$1"; }
 status() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r ".Volume.Status$3"; }
 # status_is NODE VOLUME JQ VALUE: for wait_until (a node's mirror follows ZooKeeper)
 status_is() { [ "$(status "$1" "$2" "$3")" = "$4" ]; }

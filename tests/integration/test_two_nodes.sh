@@ -29,16 +29,8 @@ on_exit "$top/scripts/zk.sh stop '$T/zk' >/dev/null"
 
 . "$top/tests/integration/daemon.sh"
 on_exit "stop_node n1 KILL; stop_node n2 KILL"
-mount_id() { printf '%064d' "$1"; }
-# shows NODE VOLUME JQ EXPECTED: NODE's Get of VOLUME, through JQ, is EXPECTED.  Another
-# node's change reaches a mirror through a watch, a moment later: checks of it wait (5 s).
-got() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" | jq -r "$3"; }
-shows() { local v; v=$(got "$1" "$2" "$3"); [ "$v" = "$4" ] || { echo "$1 shows: $v"; return 1; }; }
-HOLDERS='[.Volume.Status.holders[].node] | sort | join(",")'
 # The holders, the single-node volume's exclusive one (its `holder` record) marked with `*`.
-EXCLUSIVE='[.Volume.Status.holders[] | .node + (if .exclusive then "*" else "" end)] | sort | join(",")'
 knows() { call "$1" VolumeDriver.Get "{\"Name\":\"$2\"}" >/dev/null; }
-lists() { call "$1" VolumeDriver.List '{}' | jq -e --arg v "$2" 'any(.Volumes[]; .Name == $v)' >/dev/null; }
 
 t_begin "setup"
 assert_ok "ZooKeeper starts" "$top/scripts/zk.sh" start "$T/zk" --port "$ZK_PORT" --tick 1000 || exit 1
