@@ -262,9 +262,8 @@ churn, fresh = v + "churn" + arg, v + "fresh" + arg
 data, _ = zk.get(churn)
 rec = json.loads(data)
 rec["name"] = "fresh" + arg
-zk.multi([("create", fresh, json.dumps(rec).encode()), ("create", fresh + "/leases", b""),
-          ("delete", churn + "/leases"), ("delete", churn),
-          ("create", churn, data), ("create", churn + "/leases", b"")])' "$1"
+zk.multi([("create", fresh, json.dumps(rec).encode()), ("delete", churn),
+          ("create", churn, data)])' "$1"
 }
 for r in 1 2 3; do
 	assert_ok "create churn$r" call n1 VolumeDriver.Create "{\"Name\":\"churn$r\"}"
