@@ -110,6 +110,12 @@ class LogTail:
         return lines
 
 
+def names_it(paths, path):
+    """A read of new nodes named path or one above it (read whole, path with it: a volume's
+    first lease is read with its new `leases`)."""
+    return any(path == p or path.startswith(p + "/") for p in paths)
+
+
 def wait_logged(tails, suffix, t0_wall_ms, timeout_s):
     """Each log's "mirror: N new nodes under ...: PATHS" line naming suffix (zk.c read_tree, at
     LOG_LEVEL=debug): its stamp minus t0_wall_ms (None: not in time).  Looked at every 20 ms:
@@ -120,7 +126,7 @@ def wait_logged(tails, suffix, t0_wall_ms, timeout_s):
         for i, t in enumerate(tails):
             for line in t.lines():
                 if done[i] is None and "new nodes under" in line and \
-                        suffix in line.rsplit(": ", 1)[-1].replace(" and more", "").split(" "):
+                        names_it(line.rsplit(": ", 1)[-1].replace(" and more", "").split(" "), suffix):
                     stamp = log_ms(line)
                     done[i] = None if stamp is None else stamp - t0_wall_ms
         if any(d is None for d in done):

@@ -1228,8 +1228,9 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 		named_children_of(s, rel, NULL, add_if_lacking, &(struct lacking){s, &named});
 		if (named.n == 0)
 			return READ_DONE;
-		return read_tree(s, zh, rel, named.paths, named.n, false) == ZOK ? READ_DONE
-										 : READ_LOST;
+		/* New, with all below them (the mirror has nothing under a node it lacks). */
+		return read_tree(s, zh, rel, named.paths, named.n, true) == ZOK ? READ_DONE
+										: READ_LOST;
 	}
 	/* Again from the data if the children fail: reading the data twice is harmless. */
 	return st.ephemeralOwner != 0 || is_leaf(s, rel) ? READ_DONE : refresh_children(s, zh, rel);
