@@ -43,15 +43,19 @@ secs_since() { awk -v ms=$(($(now_ms) - $1)) 'BEGIN { printf "%.1f", ms / 1000 }
 # ZooKeeper did not answer (a loaded machine makes zkCli give up); prints its
 # output; exit 0, 2 if the node does not exist, 1 if ZooKeeper never answered.
 zkq() {
-	local out rc i
+	local out err rc i
+	err=$(mktemp /tmp/zkswarm-zkq.XXXXXX)
 	for i in 1 2 3; do
 		rc=0
-		out=$(timeout 30 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK" "$@" 2>/dev/null) || rc=$?
-		if [ "$rc" -eq 0 ]; then printf '%s\n' "$out"; return 0; fi
-		if grep -q '^Node does not exist' <<<"$out"; then return 2; fi
+		out=$(timeout 30 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK" "$@" 2>"$err") || rc=$?
+		[ "$rc" -eq 0 ] && break
+		# zkCli.sh says so on stderr, and exits 1 as for any failure.
+		if grep -q '^Node does not exist' "$err"; then rc=2 && break; fi
 		sleep 1
 	done
-	return 1
+	rm -f "$err"
+	[ "$rc" -eq 0 ] && printf '%s\n' "$out"
+	return "$rc"
 }
 # zk_tree: every path under ROOT but the reaper's election, sorted
 zk_tree() { local t; t=$(zkq ls -R "$ROOT") || return 1; grep "^$ROOT" <<<"$t" | grep -v "^$ROOT/reaper" | sort; }
