@@ -129,6 +129,12 @@ void zks_volumes_fence_tick(struct zks_volumes *v);
 /* How many volumes have mount IDs held on this node. */
 size_t zks_volumes_mounted_count(struct zks_volumes *v);
 
+/*
+ * The reaper leader's sweep (reaper.h): delete the empty `leases` of volumes nothing mounts,
+ * paced, while every registered node keeps layout 2 (records.h).
+ */
+void zks_volumes_sweep(void *ctx, int64_t now_ms);
+
 /* Make this node's leases in ZooKeeper match its local mounts (run after each (re)connect). */
 void zks_volumes_reconcile(struct zks_volumes *v);
 

@@ -56,6 +56,11 @@ struct zks_volumes {
 	pthread_mutex_t local_lock; /* the table below and its file */
 	struct local_mount *local;
 	size_t nlocal;
+	/* The sweep's (the reaper's thread): where the next pass starts, when the last ran. */
+	size_t sweep_at;
+	int64_t swept_ms;
+	uint64_t swept;	    /* empty `leases` deleted since the sweep last found none left */
+	size_t sweep_quiet; /* volumes looked at since the last delete */
 };
 
 /* A volume's record as read, and the version it was read at. */
@@ -633,6 +638,108 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 
 	return zks_txn_run(v->store, &spec, &c, err,
 			   "volume `%s`: the lease kept changing under us; try again", name);
+}
+
+/* ---- empty `leases`: the reaper leader's sweep ---------------------------------------------- */
+
+/*
+ * A volume's `leases` left empty: made by the Create of a daemon of layout 1, or kept by a
+ * node whose session ended while it held the volume's last lease.  Each costs every mirror a
+ * read and a watch more at a cold start (docs/DESIGN.md, "A record without children").  The
+ * sweep deletes SWEEP_DELETES of them every SWEEP_MS at most, looking at SWEEP_LOOKS volumes
+ * of the mirror per pass, from where the last pass stopped.
+ */
+#define SWEEP_MS 2000
+#define SWEEP_DELETES 50
+#define SWEEP_LOOKS 2000
+
+/*
+ * Only while every registered node keeps layout 2: a node of layout 1 makes a missing
+ * `leases` without touching the record, and the other mirrors would not be told.
+ */
+static bool nodes_keep_layout(struct zks_volumes *v)
+{
+	char **nodes;
+	size_t n;
+	bool keep = true;
+
+	if (store_cached_children(v->store, ZKS_NODES, &nodes, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && keep; i++) {
+		cleanup_free char *path = zks_path_node(nodes[i]);
+		cleanup_free char *data = NULL;
+		size_t len = 0;
+
+		keep = store_cached_get(v->store, path, &data, &len, NULL) == 0 &&
+		       zks_record_node_keeps_layout(data, len);
+	}
+	zks_free_strv(nodes, n);
+	return keep;
+}
+
+/*
+ * Delete the volume's `leases` if the mirror shows it empty and no holder: 1 if deleted.
+ * ZooKeeper decides: a lease made since refuses the delete (NOT_EMPTY), and a Mount whose
+ * lease finds `leases` gone makes it again with the record's touch (lease_failed).  A volume
+ * this node is changing is left for a later pass.
+ */
+static int sweep_one(struct zks_volumes *v, const char *name, struct zks_error *err)
+{
+	cleanup_free char *leases = zks_path_volume_leases(name);
+	cleanup_free char *holder = zks_path_volume_holder(name);
+	pthread_mutex_t *lock = stripe_of(v, name);
+	char **held;
+	size_t n;
+	int r;
+
+	if (store_cached_children(v->store, leases, &held, &n) < 0)
+		return 0;
+	zks_free_strv(held, n);
+	if (n > 0 || store_cached_get(v->store, holder, NULL, NULL, NULL) == 0 ||
+	    pthread_mutex_trylock(lock) != 0)
+		return 0;
+	r = store_remove(v->store, leases, -1, err);
+	pthread_mutex_unlock(lock);
+	if (r == 0)
+		return 1;
+	return err->code == ZKS_ERR_NOT_EMPTY || err->code == ZKS_ERR_NOT_FOUND ? 0 : -1;
+}
+
+void zks_volumes_sweep(void *ctx, int64_t now_ms)
+{
+	struct zks_volumes *v = ctx;
+	struct zks_error err = {0};
+	char **names;
+	size_t n, looked = 0, deleted = 0;
+
+	if ((v->swept_ms != 0 && now_ms - v->swept_ms < SWEEP_MS) || !nodes_keep_layout(v))
+		return;
+	v->swept_ms = now_ms;
+	if (store_cached_children(v->store, ZKS_VOLUMES, &names, &n) < 0)
+		return;
+	for (; looked < n && looked < SWEEP_LOOKS && deleted < SWEEP_DELETES; looked++) {
+		int r = sweep_one(v, names[(v->sweep_at + looked) % n], &err);
+
+		if (r < 0) {
+			log_warn("volumes: deleting an empty `leases`: %s", err.msg);
+			break;
+		}
+		deleted += (size_t)r;
+		v->sweep_quiet = r > 0 ? 0 : v->sweep_quiet + 1;
+	}
+	v->sweep_at = n ? (v->sweep_at + looked) % n : 0;
+	zks_free_strv(names, n);
+	if (deleted > 0 && v->swept == 0)
+		log_info("volumes: deleting the empty `leases` of volumes nothing mounts (left by "
+			 "an earlier version, or by a node that died), %d every %d s at most",
+			 SWEEP_DELETES, SWEEP_MS / 1000);
+	v->swept += deleted;
+	/* A whole round of the volumes without one to delete. */
+	if (v->swept > 0 && v->sweep_quiet >= n) {
+		log_info("volumes: %llu empty `leases` deleted; none left",
+			 (unsigned long long)v->swept);
+		v->swept = 0;
+	}
 }
 
 /* ---- operations ------------------------------------------------------------------------------ */

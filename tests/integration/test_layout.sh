@@ -9,7 +9,8 @@
 # mirror watches the childless records' `leases` again and sees what it makes; and a daemon
 # of the previous version (built from LAYOUT1_REV) beside two of this one: each sees the
 # others' leases, a volume it mounts is refused to the others' Remove, and its leaving
-# lets the others trust childless records again.
+# lets the others trust childless records again, and the reaper's leader delete the empty
+# `leases` it left.
 #
 # Runs in a private mount namespace so the bind mounts it makes vanish with it.
 # Env: ZKSWARMD (daemon binary, default build/zkswarmd), ZK_PORT (default 2233),
@@ -221,11 +222,29 @@ wait_until 5 "old shows n2 holding from-old" shows old from-old "$EXCLUSIVE" 'n2
 assert_ok "n2 unmounts from-old (the last: leases goes)" unmount n2 from-old 8
 assert_ok "from-old has no children now" kids_are /volumes/from-old ""
 wait_until 5 "old shows from-old mounted nowhere" shows old from-old "$EXCLUSIVE" ""
+assert_ok "create kept-empty on old (layout 1: with leases)" call old VolumeDriver.Create '{"Name":"kept-empty"}'
+assert_ok "kept-empty has an empty leases" kids_are /volumes/kept-empty leases
+read -r ve _ _ < <(zk stat /volumes/kept-empty)
 stop_node old TERM
 wait_until 10 "with old gone, n1 logs that every writer keeps the rule again" more_than n1 keeps "$k1"
 
+t_begin "the reaper's leader deletes an empty leases"
+# Once every registered node keeps layout 2, the leader deletes the empty `leases` an earlier
+# version left (paced), without touching the record: the volume costs a mirror one read again.
+wait_until 10 "kept-empty's empty leases is deleted" kids_are /volumes/kept-empty ""
+read -r ve2 _ _ < <(zk stat /volumes/kept-empty)
+assert_eq "$ve2" "$ve" "kept-empty's record is not touched"
+assert_ok "the leader logs the sweep" eval 'grep -q "deleting the empty .leases. of volumes nothing mounts" "$T/n1/log" "$T/n2/log"'
+wait_until 10 "and then that none is left" eval 'grep -q "empty .leases. deleted; none left" "$T/n1/log" "$T/n2/log"'
+wait_until 5 "n1 shows kept-empty mounted nowhere" shows n1 kept-empty "$EXCLUSIVE" ""
+assert_ok "n2 mounts kept-empty (leases made again, with the touch)" mount n2 kept-empty 10
+read -r ve3 _ _ < <(zk stat /volumes/kept-empty)
+assert_eq "$ve3" "$((ve + 1))" "the record's version went up by one"
+wait_until 5 "n1 shows n2 holding kept-empty" shows n1 kept-empty "$EXCLUSIVE" 'n2*'
+assert_ok "n2 unmounts kept-empty" unmount n2 kept-empty 10
+
 t_begin "remove"
-for v in solo many mixed from-old; do
+for v in solo many mixed from-old kept-empty; do
 	assert_ok "remove $v" call n2 VolumeDriver.Remove "{\"Name\":\"$v\"}"
 done
 assert_ok "no volume record left but the bulk ones" eval '[ "$(zk kids /volumes | tr , "\n" | grep -vc "^bulk")" = 0 ]'

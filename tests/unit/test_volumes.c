@@ -1311,6 +1311,122 @@ static void test_empty_leases_kept_until_next_last_unmount(void **state)
 	free(before.data);
 }
 
+/* ---- the reaper leader's sweep of empty `leases` ---------------------------------------------- */
+
+/* A node's registration: with "layout": 2, or (layout 1) as an earlier version writes it. */
+static void registered(struct test_cluster *c, const char *node, int layout)
+{
+	char *path = xasprintf("/nodes/%s", node);
+	char *data =
+		xasprintf(layout > 1 ? "{\"address\":\"\",\"layout\":%d}" : "{\"address\":\"\"}",
+			  layout);
+
+	if (!test_store_exists(c->a.store, "/nodes"))
+		test_store_put(c->a.store, "/nodes", NULL);
+	test_store_put(c->a.store, path, data);
+	free(data);
+	free(path);
+}
+
+/* A volume as an earlier version's Create leaves it: the record with an empty `leases`. */
+static void created_by_layout1(struct test_cluster *c, const char *name)
+{
+	char *leases = xasprintf("/volumes/%s/leases", name);
+
+	create_ok(&c->a, name, "access=multi-node");
+	test_store_put(c->a.store, leases, NULL);
+	free(leases);
+}
+
+/*
+ * The sweep deletes an empty `leases` (the record's data and version untouched), keeps one
+ * with a lease, and a later Mount makes it again with the touch.
+ */
+static void test_sweep_deletes_empty_leases(void **state)
+{
+	struct test_cluster *c = *state;
+	struct record_state before, now;
+
+	registered(c, "node-a", 2);
+	registered(c, "node-b", 2);
+	created_by_layout1(c, "old");
+	created_by_layout1(c, "busy");
+	mount_ok(&c->n2, "busy", "c1");
+	create_ok(&c->a, "new", NULL);
+	before = record_state(c->a.store, "old");
+
+	zks_volumes_sweep(c->a.v, 1);
+	leases_are(c->a.store, "old", "-");
+	leases_are(c->a.store, "busy", "node-b");
+	leases_are(c->a.store, "new", "-");
+	now = record_state(c->a.store, "old");
+	assert_int_equal(now.children, 0);
+	free(now.data);
+	record_is(c->a.store, "old", &before, before.version);
+
+	mount_ok(&c->n2, "old", "c2");
+	leases_are(c->a.store, "old", "node-b");
+	record_is(c->a.store, "old", &before, before.version + 1);
+	free(before.data);
+}
+
+/*
+ * While a registered node keeps layout 1 (it makes a missing `leases` without the touch), the
+ * sweep deletes nothing; once it has gone, the next pass does.
+ */
+static void test_sweep_waits_for_every_node_to_keep_layout_2(void **state)
+{
+	struct test_cluster *c = *state;
+	struct zks_error err = {0};
+
+	registered(c, "node-a", 2);
+	registered(c, "old-node", 1);
+	created_by_layout1(c, "old");
+	zks_volumes_sweep(c->a.v, 1);
+	leases_are(c->a.store, "old", "");
+	zks_volumes_sweep(c->a.v, 100000);
+	leases_are(c->a.store, "old", "");
+
+	assert_ok(store_remove(c->a.store, "/nodes/old-node", -1, &err), &err);
+	zks_volumes_sweep(c->a.v, 200000);
+	leases_are(c->a.store, "old", "-");
+}
+
+/* How many of the volumes v000.. v<n-1> still have `leases`. */
+static size_t leases_left(struct test_cluster *c, int n)
+{
+	char path[64];
+	size_t left = 0;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/volumes/v%03d/leases", i);
+		left += test_store_exists(c->a.store, path);
+	}
+	return left;
+}
+
+/* Paced: at most 50 deletes per pass, and one pass per 2 s whatever calls it. */
+static void test_sweep_is_paced(void **state)
+{
+	struct test_cluster *c = *state;
+	char name[32];
+
+	registered(c, "node-a", 2);
+	for (int i = 0; i < 120; i++) {
+		snprintf(name, sizeof(name), "v%03d", i);
+		created_by_layout1(c, name);
+	}
+	zks_volumes_sweep(c->a.v, 10000);
+	assert_int_equal(leases_left(c, 120), 70);
+	zks_volumes_sweep(c->a.v, 11999); /* within 2 s: nothing */
+	zks_volumes_sweep(c->a.v, 10500);
+	assert_int_equal(leases_left(c, 120), 70);
+	zks_volumes_sweep(c->a.v, 12000);
+	assert_int_equal(leases_left(c, 120), 20);
+	zks_volumes_sweep(c->a.v, 14000);
+	assert_int_equal(leases_left(c, 120), 0);
+}
+
 /* ---- races between a read and its commit ------------------------------------------------------ */
 
 /*
@@ -1462,6 +1578,27 @@ static void node_b_unmounts(struct test_cluster *c)
 	unmount_ok(&c->n2, "shared", "cb");
 }
 
+/*
+ * Another node's Mount lands between the sweep's look at the mirror and its delete: ZooKeeper
+ * refuses the delete (NOT_EMPTY), and the lease and `leases` stay.
+ */
+static void test_sweep_refused_by_a_lease_made_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r;
+
+	registered(c, "node-a", 2);
+	registered(c, "node-b", 2);
+	created_by_layout1(c, "shared");
+	r = racing_node_a(c);
+	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared/leases", node_b_mounts);
+	zks_volumes_sweep(c->a.v, 1);
+	assert_true(r->raced);
+	leases_are(c->a.store, "shared", "node-b");
+	unmount_ok(&c->n2, "shared", "cb");
+	leases_are(c->a.store, "shared", "-");
+}
+
 /* `leases` made by someone else between node-a's reads and its commit: the Mount goes on. */
 static void test_mount_when_leases_made_meanwhile(void **state)
 {
@@ -1577,6 +1714,32 @@ static void test_remove_with_leases_gone_from_zookeeper(void **state)
 	r->ghost = "/volumes/shared/leases";
 	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared", NULL);
 	assert_ok(zks_volumes_remove(c->a.v, "shared", &err), &err);
+	assert_int_equal(r->multis, 2); /* the mirror's try (NOT_FOUND), then ZooKeeper's */
+	assert_false(test_store_exists(c->a.store, "/volumes/shared"));
+}
+
+/* The reaper leader's sweep deletes shared's empty `leases` (on another node). */
+static void leases_swept(struct test_cluster *c)
+{
+	struct zks_error err = {0};
+
+	assert_ok(store_remove(c->n2.store, "/volumes/shared/leases", -1, &err), &err);
+}
+
+/*
+ * The sweep deletes an empty `leases` between a Remove's reads and its commit: the commit is
+ * refused (NOT_FOUND), and the Remove reads ZooKeeper and removes.
+ */
+static void test_remove_when_leases_swept_meanwhile(void **state)
+{
+	struct test_cluster *c = *state;
+	struct racing_store *r = racing_node_a(c);
+	struct zks_error err = {0};
+
+	created_by_layout1(c, "shared");
+	racing_arm(r, ZKS_OP_DELETE, "/volumes/shared/leases", leases_swept);
+	assert_ok(zks_volumes_remove(c->a.v, "shared", &err), &err);
+	assert_true(r->raced);
 	assert_int_equal(r->multis, 2); /* the mirror's try (NOT_FOUND), then ZooKeeper's */
 	assert_false(test_store_exists(c->a.store, "/volumes/shared"));
 }
@@ -1795,6 +1958,11 @@ int main(void)
 		T(test_last_unmount_deletes_leases),
 		T(test_single_node_release_deletes_lease_holder_and_leases),
 		T(test_empty_leases_kept_until_next_last_unmount),
+		T(test_sweep_deletes_empty_leases),
+		T(test_sweep_waits_for_every_node_to_keep_layout_2),
+		T(test_sweep_is_paced),
+		T(test_sweep_refused_by_a_lease_made_meanwhile),
+		T(test_remove_when_leases_swept_meanwhile),
 		T(test_mount_when_leases_made_meanwhile),
 		T(test_mount_when_another_node_mounted_meanwhile),
 		T(test_mount_when_leases_deleted_meanwhile),
