@@ -677,8 +677,24 @@ static bool nodes_keep_layout(struct zks_volumes *v)
 	return keep;
 }
 
+/* A record this daemon cannot read is left whole to `zkswarmctl repair`, which deletes it. */
+static bool record_readable(struct zks_volumes *v, const char *name)
+{
+	cleanup_free char *path = zks_path_volume(name);
+	cleanup_free char *data = NULL;
+	struct zks_record_volume rec;
+	struct zks_error err;
+
+	if (store_cached_get(v->store, path, &data, NULL, NULL) < 0 ||
+	    zks_record_volume_decode(name, data, &rec, &err) < 0)
+		return false;
+	zks_record_volume_clear(&rec);
+	return true;
+}
+
 /*
- * Delete the volume's `leases` if the mirror shows it empty and no holder: 1 if deleted.
+ * Delete the volume's `leases` if the mirror shows it empty, no holder and a readable record:
+ * 1 if deleted.
  * ZooKeeper decides: a lease made since refuses the delete (NOT_EMPTY), and a Mount whose
  * lease finds `leases` gone makes it again with the record's touch (lease_failed).  A volume
  * this node is changing is left for a later pass.
@@ -696,7 +712,7 @@ static int sweep_one(struct zks_volumes *v, const char *name, struct zks_error *
 		return 0;
 	zks_free_strv(held, n);
 	if (n > 0 || store_cached_get(v->store, holder, NULL, NULL, NULL) == 0 ||
-	    pthread_mutex_trylock(lock) != 0)
+	    !record_readable(v, name) || pthread_mutex_trylock(lock) != 0)
 		return 0;
 	r = store_remove(v->store, leases, -1, err);
 	pthread_mutex_unlock(lock);

@@ -1340,7 +1340,8 @@ static void created_by_layout1(struct test_cluster *c, const char *name)
 
 /*
  * The sweep deletes an empty `leases` (the record's data and version untouched), keeps one
- * with a lease, and a later Mount makes it again with the touch.
+ * with a lease and one of a record it cannot read, and a later Mount makes it again with the
+ * touch.
  */
 static void test_sweep_deletes_empty_leases(void **state)
 {
@@ -1353,12 +1354,15 @@ static void test_sweep_deletes_empty_leases(void **state)
 	created_by_layout1(c, "busy");
 	mount_ok(&c->n2, "busy", "c1");
 	create_ok(&c->a, "new", NULL);
+	test_store_put(c->a.store, "/volumes/junk", "not json");
+	test_store_put(c->a.store, "/volumes/junk/leases", NULL);
 	before = record_state(c->a.store, "old");
 
 	zks_volumes_sweep(c->a.v, 1);
 	leases_are(c->a.store, "old", "-");
 	leases_are(c->a.store, "busy", "node-b");
 	leases_are(c->a.store, "new", "-");
+	leases_are(c->a.store, "junk", ""); /* left whole to `zkswarmctl repair` */
 	now = record_state(c->a.store, "old");
 	assert_int_equal(now.children, 0);
 	free(now.data);
