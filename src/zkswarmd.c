@@ -199,6 +199,7 @@ static int start_services(struct daemon *d, const struct zks_networks_config *nc
 	 * leader forgets the beats of nodes long gone. */
 	d->beat = zks_heartbeat_new(d->store, cfg->node_id, cfg->session_timeout_ms / 4);
 	zks_reaper_add_sweep(d->reaper, zks_heartbeat_sweep, d->beat);
+	/* And the empty `leases` that cost every mirror a read (layout 2). */
 	zks_reaper_add_sweep(d->reaper, zks_volumes_sweep, d->app.volumes);
 	zks_reaper_start(d->reaper);
 	zks_heartbeat_start(d->beat);
