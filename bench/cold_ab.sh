@@ -35,35 +35,13 @@ ROOT=/zkcold
 # shellcheck source=bench/ab_lib.sh
 . "$top/bench/ab_lib.sh"
 ab_setup cold_ab "$A" ${B:+"$B"} "$ZKRAW"
-# start_daemon BIN STATE: a daemon on an empty state directory, its pid in D_PID
-start_daemon() {
-	rm -rf "$2"
-	mkdir -p "$2"
-	env ZK_HOSTS="127.0.0.1:$PORT" ZK_ROOT="$ROOT" NODE_ID=n1 SOCKET="$W/s.sock" DATA_DIR="$W/data" \
-		MOUNT_ROOT="$W/mnt" STATE_DIR="$2" REAPER_GRACE_MS=3600000 LOG_LEVEL=info "$1" \
-		>"$2/log" 2>&1 &
-	D_PID=$!
-}
-# synced_within STATE MS: wait (bounded) for the daemon's `mirror: synced` line
-synced_within() {
-	local deadline=$(($(now_ms) + $2))
-	until grep -q 'mirror: synced' "$1/log"; do
-		[ "$(now_ms)" -lt "$deadline" ] || { tail -5 "$1/log" >&2; return 1; }
-		sleep 0.02
-	done
-}
-stop_daemon() {
-	kill "$D_PID"
-	wait "$D_PID" 2>/dev/null || true
-	D_PID=""
-}
-
 scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
 ZK_PID=$(cat "$W/zk/pid")
 # The skeleton, made by a daemon, then the records, written straight into ZooKeeper.
-start_daemon "$A" "$W/st0"
-synced_within "$W/st0" 30000
-stop_daemon
+ab_daemon "$A" "$W/st0" n1 "$ROOT"
+ab_logged_within "$W/st0/log" 'mirror: synced' 30000
+ab_stop "$D_PID"
+D_PID=""
 "$ZKRAW" -z "127.0.0.1:$PORT" -c 256 -n "$N" --layout "$LAYOUT" fill-volumes "$ROOT" n0 >/dev/null
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
@@ -74,11 +52,12 @@ for round in $(seq "$ROUNDS"); do
 		A | B)
 			bin=$A
 			[ "$which" = A ] || bin=$B
-			start_daemon "$bin" "$W/st"
-			synced_within "$W/st" 120000
+			ab_daemon "$bin" "$W/st" n1 "$ROOT"
+			ab_logged_within "$W/st/log" 'mirror: synced' 120000
 			t1=$(now_ms) z1=$(cpu_ms "$ZK_PID") d=$(cpu_ms "$D_PID")
-			logged=$(sed -n 's/.*mirror: synced .* in \([0-9]*\) ms.*/\1/p' "$W/st/log" | head -n1)
-			stop_daemon
+			logged=$(ab_synced_ms "$W/st/log")
+			ab_stop "$D_PID"
+			D_PID=""
 			;;
 		*)
 			"$ZKRAW" -z "127.0.0.1:$PORT" -c 512 -n "$N" read-volumes "$ROOT" "$which" >/dev/null

@@ -34,46 +34,32 @@ PIDS=()
 sweep_cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true # killed: 143, which set -e would stop at
+		ab_stop "$p"
 	done
 	ab_cleanup
 }
 trap sweep_cleanup EXIT
 
-# start NODE [ENV...]: a daemon on an empty state directory $W/NODE; its pid in PID_<NODE>
+# start NODE [ENV...]: a daemon in $W/NODE (ab_daemon); its pid in PID_<NODE>
 start() {
 	local node=$1
 	shift
-	rm -rf "${W:?}/$node"
-	mkdir -p "$W/$node"
-	env ZK_HOSTS="127.0.0.1:$PORT" ZK_ROOT="$ROOT" NODE_ID="$node" SOCKET="$W/$node/s.sock" \
-		DATA_DIR="$W/$node/data" MOUNT_ROOT="$W/$node/mnt" STATE_DIR="$W/$node/st" \
-		REAPER_GRACE_MS=3600000 LOG_LEVEL=info "$@" "$BIN" >"$W/$node/log" 2>&1 &
-	PIDS+=($!)
-	printf -v "PID_$node" %s $!
+	ab_daemon "$BIN" "$W/$node" "$node" "$ROOT" "$@"
+	PIDS+=("$D_PID")
+	printf -v "PID_$node" %s "$D_PID"
+	D_PID=""
 }
 stop() {
 	local pid_var="PID_$1"
-	kill "${!pid_var}" 2>/dev/null
-	wait "${!pid_var}" 2>/dev/null || true
+	ab_stop "${!pid_var}"
 }
-# logged_within FILE ERE MS: wait (bounded) for a line
-logged_within() {
-	local deadline=$(($(now_ms) + $3))
-	until grep -Eq "$2" "$1"; do
-		[ "$(now_ms)" -lt "$deadline" ] || { tail -5 "$1" >&2; return 1; }
-		sleep 0.05
-	done
-}
-synced_ms() { sed -n 's/.*mirror: synced .* in \([0-9]*\) ms.*/\1/p' "$1" | head -n1; }
 # cold NODE: a cold start; COLD_MS until synced by the clock, COLD_LOG by its log
 cold() {
 	local t0
 	t0=$(now_ms)
 	start "$1"
-	logged_within "$W/$1/log" 'mirror: synced' 120000
-	COLD_MS=$(($(now_ms) - t0)) COLD_LOG=$(synced_ms "$W/$1/log")
+	ab_logged_within "$W/$1/log" 'mirror: synced' 120000
+	COLD_MS=$(($(now_ms) - t0)) COLD_LOG=$(ab_synced_ms "$W/$1/log")
 }
 zk_multi() { # zk_multi JSON: one transaction of ["create", PATH, DATA] / ["delete", PATH]
 	python3 - "$top/tests/faults" "127.0.0.1:$PORT" "$ROOT" "$1" <<'EOF'
@@ -93,7 +79,7 @@ scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
 ZK_PID=$(cat "$W/zk/pid")
 # The skeleton, made by a daemon, then the records and the layout-1 node, straight into ZooKeeper.
 start n0
-logged_within "$W/n0/log" 'mirror: synced' 30000
+ab_logged_within "$W/n0/log" 'mirror: synced' 30000
 stop n0
 "$ZKRAW" -z "127.0.0.1:$PORT" -c 256 -n "$N" --layout 1 fill-volumes "$ROOT" n0 >/dev/null
 zk_multi '[["create","/nodes/layout1","{\"address\":\"\"}"]]'
@@ -102,13 +88,19 @@ DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 cold n1
 before=$COLD_MS before_log=$COLD_LOG
 start n2 METRICS_ADDR="127.0.0.1:$MPORT"
-logged_within "$W/n2/log" 'mirror: synced' 120000
+ab_logged_within "$W/n2/log" 'mirror: synced' 120000
 w0=$(watches) r0=$(reads) z0=$(cpu_ms "$ZK_PID") t0=$(now_ms)
 zk_multi '[["delete","/nodes/layout1"]]'
-logged_within "$W/n1/log" 'empty `leases` deleted; none left' $((N * 1000 / 20 + 60000))
+ab_logged_within "$W/n1/log" 'empty `leases` deleted; none left' $((N * 1000 / 20 + 60000))
 t1=$(now_ms) z1=$(cpu_ms "$ZK_PID") r1=$(reads)
-sleep 1 # the deletions' watch events reach n2 before the count is read
+# The count once steady: the deletions' watch events may still be on their way to n2.
 w1=$(watches)
+for _ in $(seq 50); do
+	sleep 0.2
+	w=$(watches)
+	[ "$w" != "$w1" ] || break
+	w1=$w
+done
 left=$(python3 - "$top/tests/faults" "127.0.0.1:$PORT" "$ROOT" <<'EOF'
 import sys
 sys.path.insert(0, sys.argv[1])

@@ -47,20 +47,12 @@ for round in $(seq "$ROUNDS"); do
 		bin=$A
 		[ "$which" = A ] || bin=$B
 		st=$W/st-$which-$round
-		mkdir -p "$st"
 		# shellcheck disable=SC2086  # WRITES_ENV: words on purpose
-		env ZK_HOSTS=127.0.0.1:$PORT ZK_ROOT=/zkw-$which NODE_ID=n1 SOCKET="$W/s.sock" \
-			DATA_DIR="$W/data" MOUNT_ROOT="$W/mnt" STATE_DIR="$st" REAPER_GRACE_MS=3600000 \
-			LOG_LEVEL=info ${WRITES_ENV:-} "$bin" >"$st/log" 2>&1 &
-		D_PID=$!
-		deadline=$(($(now_ms) + 30000))
-		until grep -q 'mirror: synced' "$st/log"; do
-			[ "$(now_ms)" -lt "$deadline" ] || { tail -5 "$st/log" >&2; exit 1; }
-			sleep 0.05
-		done
+		ab_daemon "$bin" "$st" n1 "/zkw-$which" ${WRITES_ENV:-}
+		ab_logged_within "$st/log" 'mirror: synced' 30000
 		for c in $CONNS; do
 			k0=$(packets) u0=$(cpu_ms "$D_PID")
-			out=$("$LOADGEN" -S "$W/s.sock" -c "$c" -d $((SECS + 1)) -w 1 --json \
+			out=$("$LOADGEN" -S "$st/s.sock" -c "$c" -d $((SECS + 1)) -w 1 --json \
 				--tag "$which$round-$c" 'VolumeDriver.Create {"Name":"w%s-%d"}' \
 				'VolumeDriver.Remove {"Name":"w%s-%d"}')
 			k1=$(packets) u1=$(cpu_ms "$D_PID")
@@ -70,8 +62,7 @@ for round in $(seq "$ROUNDS"); do
 				  cpu_us_per_pair: ($u * 1000 / (.requests_total / 2))}' \
 				<<<"$out" >>"$W/results"
 		done
-		kill "$D_PID"
-		wait "$D_PID" 2>/dev/null || true
+		ab_stop "$D_PID"
 		D_PID=""
 	done
 	for c in $CONNS; do
