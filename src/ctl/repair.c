@@ -1033,6 +1033,18 @@ static void check_configs(struct repair *r)
 
 /* ---- acting ---------------------------------------------------------------------------------- */
 
+/*
+ * After a NOT_FOUND: whether the finding's own record is still there.  Then only a part of
+ * what the fix would delete went meanwhile (a lease, a file of a history), the record is as
+ * wrong as it was, and another run finds it again.
+ */
+static bool still_there(struct repair *r, const struct finding *f)
+{
+	struct zks_error err = {0};
+
+	return store_get(r->c->store, f->path, NULL, NULL, NULL, &err) == 0;
+}
+
 static void act(struct repair *r, struct finding *f)
 {
 	struct zks_error err = {0};
@@ -1055,7 +1067,7 @@ static void act(struct repair *r, struct finding *f)
 		f->result =
 			xstrdup(f->ops[f->nops - 1].type == ZKS_OP_CREATE ? "created" : "removed");
 	else if (err.code == ZKS_ERR_CONFLICT || err.code == ZKS_ERR_NOT_EMPTY ||
-		 err.code == ZKS_ERR_EXISTS)
+		 err.code == ZKS_ERR_EXISTS || (err.code == ZKS_ERR_NOT_FOUND && still_there(r, f)))
 		f->result =
 			xasprintf("skipped: it changed meanwhile (%s); run repair again", err.msg);
 	else if (err.code == ZKS_ERR_NOT_FOUND)
