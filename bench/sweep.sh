@@ -62,15 +62,7 @@ cold() {
 	COLD_MS=$(($(now_ms) - t0)) COLD_LOG=$(ab_synced_ms "$W/$1/log")
 }
 zk_multi() { # zk_multi JSON: one transaction of ["create", PATH, DATA] / ["delete", PATH]
-	python3 - "$top/tests/faults" "127.0.0.1:$PORT" "$ROOT" "$1" <<'EOF'
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import zkread
-root = sys.argv[3]
-with zkread.ZkReader([sys.argv[2]], timeout=10.0) as z:
-    z.multi([(o[0], root + o[1]) + ((o[2].encode(),) if o[0] == "create" else ())
-             for o in json.loads(sys.argv[4])])
-EOF
+	python3 "$top/tests/faults/zkread.py" "127.0.0.1:$PORT" --root "$ROOT" multi "$1"
 }
 watches() { scripts/zk.sh mntr "$PORT" zk_watch_count; }
 reads() { curl -sS --max-time 5 "http://127.0.0.1:$MPORT/metrics" | awk '$1 == "zkswarm_mirror_reads_total" { print $2 }'; }

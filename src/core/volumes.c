@@ -655,7 +655,10 @@ static int lease_write(struct zks_volumes *v, const char *name, enum zks_access 
 
 /*
  * Only while every registered node keeps layout 2: a node of layout 1 makes a missing
- * `leases` without touching the record, and the other mirrors would not be told.
+ * `leases` without touching the record, and the other mirrors would not be told.  The
+ * store asks the same of the same registrations (zk.c, writers_keep_rule) with the other
+ * stance: there one listed but not yet read counts as keeping the rule, since the absent
+ * pass makes up for a wrong guess; here it does not, since a delete is not undone.
  */
 static bool nodes_keep_layout(struct zks_volumes *v)
 {

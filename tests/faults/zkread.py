@@ -192,11 +192,53 @@ class ZkReader:
             raise ZkError("multi: error %d" % next((e for e in errs if e not in (0, -2)), errs[0]))
 
 
-if __name__ == "__main__":  # zkread.py HOSTS ls|get PATH: for trying it by hand
+USAGE = """usage: zkread.py HOSTS [--root ROOT] [--timeout S] CMD ARG
+  ls PATH      its children, sorted, one per line
+  kids PATH    its children, sorted, comma separated
+  get PATH     its data
+  stat PATH    "VERSION NUMCHILDREN DATA"
+  multi JSON   one transaction of ["create", PATH, DATA] / ["delete", PATH]
+PATHs are under ROOT (default none).  Exit 1 when a node is missing, 2 on a usage error."""
+
+
+def main(argv):
+    """The command line the tests' shell helpers share (test_layout, test_snapshot,
+    bench/sweep.sh)."""
+    import json
     import sys
-    with ZkReader(sys.argv[1].split(",")) as zk:
-        if sys.argv[2] == "ls":
-            print(zk.get_children(sys.argv[3]))
+    args, root, timeout = list(argv), "", 10.0
+    while len(args) > 1 and args[1] in ("--root", "--timeout"):
+        if len(args) < 3:
+            break
+        if args[1] == "--root":
+            root = args[2]
         else:
-            d, st = zk.get(sys.argv[3])
-            print(d.decode(errors="replace"), st)
+            timeout = float(args[2])
+        del args[1:3]
+    if len(args) != 3 or args[1] not in ("ls", "kids", "get", "stat", "multi"):
+        print(USAGE, file=sys.stderr)
+        return 2
+    hosts, cmd, arg = args[0].split(","), args[1], args[2]
+    try:
+        with ZkReader(hosts, timeout=timeout) as zk:
+            if cmd in ("ls", "kids"):
+                kids = sorted(zk.get_children(root + arg))
+                for line in kids if cmd == "ls" else [",".join(kids)]:
+                    print(line)
+            elif cmd == "get":
+                sys.stdout.write(zk.get(root + arg)[0].decode(errors="replace"))
+            elif cmd == "stat":
+                data, st = zk.get(root + arg)
+                print(st["version"], st["numChildren"], data.decode(errors="replace"))
+            else:
+                zk.multi([(o[0], root + o[1]) + ((o[2].encode(),) if o[0] == "create" else ())
+                          for o in json.loads(arg)])
+    except NoNode as e:
+        print("zkread: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -39,27 +39,11 @@ on_exit "stop_node n1 KILL; stop_node n2 KILL; stop_node n3 KILL; stop_node old 
 mount() { call "$1" VolumeDriver.Mount "{\"Name\":\"$2\",\"ID\":\"$(mount_id "$3")\"}" >/dev/null; }
 unmount() { call "$1" VolumeDriver.Unmount "{\"Name\":\"$2\",\"ID\":\"$(mount_id "$3")\"}" >/dev/null; }
 
-# zk CMD ARGS: ZooKeeper itself (tests/faults/zkread.py), paths under ROOT.
+# zk CMD ARG: ZooKeeper itself (tests/faults/zkread.py), paths under ROOT.
 #   kids PATH              its children, sorted, comma separated
 #   stat PATH              "VERSION NUMCHILDREN DATA"
 #   multi JSON             one transaction of ["create", PATH, DATA] / ["delete", PATH]
-zk() {
-	timeout 30 python3 - "$top/tests/faults" "127.0.0.1:$ZK_PORT" "$ROOT" "$@" <<'EOF'
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import zkread
-root, cmd, args = sys.argv[3], sys.argv[4], sys.argv[5:]
-with zkread.ZkReader(sys.argv[2].split(","), timeout=10.0) as z:
-    if cmd == "kids":
-        print(",".join(sorted(z.get_children(root + args[0]))))
-    elif cmd == "stat":
-        data, st = z.get(root + args[0])
-        print(st["version"], st["numChildren"], data.decode())
-    elif cmd == "multi":
-        z.multi([(o[0], root + o[1]) + ((o[2].encode(),) if o[0] == "create" else ())
-                 for o in json.loads(args[0])])
-EOF
-}
+zk() { timeout 30 python3 "$top/tests/faults/zkread.py" "127.0.0.1:$ZK_PORT" --root "$ROOT" "$@"; }
 kids_are() { local k; k=$(zk kids "$1") && [ "$k" = "$2" ] || { echo "children of $1: ${k:-none}"; return 1; }; }
 # rule_logs NODE WORD: how many lines NODE logged saying every writer keeps the layout rule
 # (WORD keeps) or that one does not (WORD breaks).

@@ -48,23 +48,7 @@ ctl() { "$ZKSWARMCTL" --zk-hosts "127.0.0.1:$ZK_PORT" --zk-root /zkswarm-it "$@"
 # shellcheck disable=SC2069 # its stderr only, on stdout
 ctl_stderr() { ctl "$@" 2>&1 >/dev/null; }
 # zk get PATH | zk ls PATH: ZooKeeper itself; exit 1 if there is no such node.
-zk() {
-	python3 -c '
-import sys
-sys.path.insert(0, sys.argv[1])
-import zkread
-op, path = sys.argv[3], sys.argv[4]
-try:
-    with zkread.ZkReader([sys.argv[2]], timeout=3) as z:
-        if op == "get":
-            sys.stdout.write(z.get(path)[0].decode())
-        else:
-            for c in sorted(z.get_children(path)):
-                print(c)
-except zkread.NoNode:
-    sys.exit(1)
-' "$top/tests/faults" "127.0.0.1:$ZK_PORT" "$@"
-}
+zk() { python3 "$top/tests/faults/zkread.py" "127.0.0.1:$ZK_PORT" --timeout 3 "$@"; }
 record() { zk get "/zkswarm-it/snapshots/$1"; }
 # the snapshot records in ZooKeeper, on one line
 records() { zk ls /zkswarm-it/snapshots 2>/dev/null | tr '\n' ' '; }
