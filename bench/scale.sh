@@ -5,7 +5,8 @@
 #
 # Per N it measures, and prints as markdown tables:
 #   propagation   a volume create and a lease on node 1 until every other node's mirror
-#                 shows it (bench/scale_probe.py polls each node's socket), p50/p99/max;
+#                 shows it (bench/scale_probe.py polls each node's socket, or reads the
+#                 node's own log line), p50/p99/max;
 #                 each write on its own (rounds SCALE_PAUSE_MS apart, beyond the daemons'
 #                 MIRROR_PACE_MS: a write within it of the last under one parent waits);
 #   load          node 1's write throughput (Create+Remove pairs, build/bench/loadgen) while
@@ -445,13 +446,14 @@ report() {
 	echo "### Propagation (ms from the write's start on node 1 until each other node's mirror shows it)"
 	echo
 	echo "Each write on its own: rounds ${PAUSE} ms apart, daemons' MIRROR_PACE_MS ${MIRROR_PACE_MS:-100, the default}."
-	echo "Every other round is *polled* (each other node's socket asked, List or Get, until it"
-	echo "shows it: the probe's sweep costs the readers CPU and sees a node up to a sweep late);"
-	echo "the rounds between poll nothing and are *stamped*: each other node's time is the stamp"
+	echo "Every other round is *polled*: each other node's socket asked, List or Get, until it"
+	echo "shows it, all pending nodes at once on keep-alive connections, rounds at most 10 ms"
+	echo "apart; a node's time is its own answer's (it is seen up to a round late). The rounds"
+	echo "between poll nothing and are *stamped*: each other node's time is the stamp"
 	echo "of its own log line (LOG_LEVEL=debug) naming the new volume or lease, as it read it."
 	echo "Both include the write's own time on node 1 (last column)."
 	echo
-	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll sweep | node 1's Create / Mount p50 / p99 |"
+	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll round | node 1's Create / Mount p50 / p99 |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for n in $NS; do
 		[ "$n" -gt 1 ] || continue
