@@ -28,9 +28,10 @@
 #      ports Q..Q+2 and election ports Q+100..; default 32230), SCALE_ZK_HEAP (1g),
 #      SCALE_METRICS_BASE (node I's /metrics on 127.0.0.1:BASE+I, default 29100),
 #      SCALE_OUT (also write the report there), SCALE_DAEMON (the zkswarmd to run; default
-#      build/zkswarmd), SCALE_KEEP=1 (keep the work directory),
-#      SCALE_PARTS ("small storms": which measurements), SCALE_STORMS ("leader outage": the
-#      storms after the cold start and the memory figures), SCALE_PRIOR (a results.jsonl of an
+#      build/zkswarmd), SCALE_KEEP=1 (keep the work directory; its prop-N.jsonl holds each
+#      write's per-node times: scale_probe.py --trace), SCALE_PARTS ("small storms": which
+#      measurements), SCALE_STORMS ("leader outage": the storms after the cold start and the
+#      memory figures), SCALE_PRIOR (a results.jsonl of an
 #      earlier run whose records the report includes, for the parts not run now),
 #      SCALE_JUTE_MAXBUFFER (the servers' jute.maxbuffer, default ZooKeeper's own, 1048575:
 #      a reconnect re-sends every watch in one request that must fit it; at 4 watches per
@@ -237,6 +238,30 @@ wait_synced() {
 	$PY "$PROBE" synced --since-ms "$1" --timeout-s "$2" --counts "$M_SYNCED" \
 		--sessions "$M_SESS" --expired "$M_EXP" $(logs)
 }
+# wait_settled TIMEOUT_S: until every node's mirror holds as many znodes as every other's
+# (`zkswarm_mirror_nodes`), unchanged over 1.2 s (longer than the pace's maximum, 1 s); "not
+# settled" in the log if not within TIMEOUT_S.  Synced is not settled: the others'
+# registrations come as a burst under /nodes that the pace spreads over a second or two, and
+# a change made meanwhile waits behind it (docs/DESIGN.md, *Pacing*): the first write after a
+# start of 50 reached some nodes 500-700 ms late.  Propagation is timed once settled.
+wait_settled() {
+	local k i cur prev="" same=0
+	for ((k = 0; k < $1 * 10 / 3; k++)); do
+		cur=$(for i in $(seq "$NODES"); do
+			curl -sS --max-time 2 "http://127.0.0.1:$((METRICS_BASE + i))/metrics" 2>/dev/null |
+				awk '$1 == "zkswarm_mirror_nodes" { print $2 }'
+		done | sort -u | paste -sd' ')
+		if [ -n "$cur" ] && [ "${cur// /}" = "$cur" ] && [ "$cur" = "$prev" ]; then
+			same=$((same + 1))
+			[ "$same" -lt 4 ] || return 0
+		else
+			same=0
+		fi
+		prev=$cur
+		sleep 0.3
+	done
+	log "not settled within $1 s: mirrors hold ${cur:-?} znodes"
+}
 rss_list() { for i in $(seq "$NODES"); do awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$(nd "$i")/pid")/status" 2>/dev/null || echo 0; done; }
 rec() { echo "$1" >>"$R"; }
 uptime_rec() { rec "{\"key\":\"uptime\",\"at\":\"$1\",\"uptime\":\"$(uptime | sed 's/^ *//')\"}"; log "uptime ($1): $(uptime)"; }
@@ -254,10 +279,11 @@ small_tree() {
 	nodes_start "$n" "$root" debug # the others' "mirror: ... new nodes" lines time propagation
 	mark_fresh
 	wait_synced "$(now_ms)" 120 >/dev/null
+	wait_settled 60
 	for i in $(seq "$n"); do socks+=("$(nd "$i")/s.sock"); done
 	uptime_rec "propagation N=$n"
 	if [ "$n" -gt 1 ]; then
-		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --pause-ms "$PAUSE" --node-id s1 --prefix "p$n" --logs-beside "${socks[@]}")
+		out=$($PY "$PROBE" propagate --rounds "$ROUNDS" --pause-ms "$PAUSE" --node-id s1 --prefix "p$n" --trace "$W/prop-$n.jsonl" --logs-beside "${socks[@]}")
 		rec "$(jq -c --argjson n "$n" --argjson l "$(load1)" '{key: "prop", n: $n, volume: (.volume_ms | sort), lease: (.lease_ms | sort), missing, sweep_ms,
 			log_volume: (.log_volume_ms | sort), log_lease: (.log_lease_ms | sort), log_missing,
 			create: (.create_ms | sort), mount: (.mount_ms | sort), load1: $l}' <<<"$out")"
@@ -447,13 +473,13 @@ report() {
 	echo
 	echo "Each write on its own: rounds ${PAUSE} ms apart, daemons' MIRROR_PACE_MS ${MIRROR_PACE_MS:-100, the default}."
 	echo "Every other round is *polled*: each other node's socket asked, List or Get, until it"
-	echo "shows it, all pending nodes at once on keep-alive connections, rounds at most 10 ms"
-	echo "apart; a node's time is its own answer's (it is seen up to a round late). The rounds"
+	echo "shows it, each node on its own keep-alive connection and asked again as soon as it says"
+	echo "not yet (at most every 10 ms); a node's time is its own answer's. The rounds"
 	echo "between poll nothing and are *stamped*: each other node's time is the stamp"
 	echo "of its own log line (LOG_LEVEL=debug) naming the new volume or lease, as it read it."
 	echo "Both include the write's own time on node 1 (last column)."
 	echo
-	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | poll round | node 1's Create / Mount p50 / p99 |"
+	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | one ask | node 1's Create / Mount p50 / p99 |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for n in $NS; do
 		[ "$n" -gt 1 ] || continue

@@ -2,25 +2,28 @@
 """scale_probe.py - bench/scale.sh's measuring hand: change propagation over many
 standalone zkswarmd instances, and when each instance's mirror is synced again.
 
-  scale_probe.py propagate --rounds R --timeout-s S [--poll-ms P] [--logs-beside] SOCKET...
-      R rounds: a volume create on the first SOCKET (VolumeDriver.Create), timed until
+  scale_probe.py propagate --rounds R --timeout-s S [--warmup W] [--poll-ms P] [--trace F]
+                           [--logs-beside] SOCKET...
+      W rounds (1) not counted, then R rounds: a volume create on the first SOCKET (VolumeDriver.Create), timed until
       every other SOCKET's List shows it (List answers from the mirror only: a Get of a
       name the mirror lacks asks ZooKeeper); then a lease (VolumeDriver.Mount on the
       first), timed until every other's Get shows the first node among the holders (the
       holders come from the mirror once it is synced); then Unmount and Remove.  Prints
       one JSON object: {"volume_ms": [...], "lease_ms": [...], "missing": n,
-      "sweep_ms": mean time of one poll round (all pending nodes asked at once, until
-      the last answers), "create_ms": [...], "mount_ms": [...] (the writes' own times on
-      the first node), "log_volume_ms": [...], "log_lease_ms": [...], "log_missing": n}.
-      A poll round asks every pending node at once on its own keep-alive connection and
-      stamps each node when its own answer shows the change; rounds start at most P ms
-      apart (10), so a node is seen up to a round late.  (Until 2026-12-07 the nodes were
-      asked one after another through http.client: a sweep over 49 sockets cost the probe
-      30-50 ms of a core, competing with the mirrors it timed.)  With --logs-beside (each
+      "sweep_ms": mean time of one ask (until its answer), "create_ms": [...],
+      "mount_ms": [...] (the writes' own times on the first node), "log_volume_ms": [...],
+      "log_lease_ms": [...], "log_missing": n}.
+      Each pending node is asked on its own keep-alive connection, all at once, and asked
+      again when its answer says not yet, at most every P ms (10); each is stamped when its
+      own answer shows the change, so it is seen at most an ask late.  (Until 2026-12-07
+      the nodes were asked one after another through http.client: a sweep over 49 sockets
+      cost the probe 30-50 ms of a core, competing with the mirrors it timed, and a node
+      was seen up to a sweep late.)  With --logs-beside (each
       node at LOG_LEVEL=debug, its log the file `log` beside its socket), every other
       round polls nothing: each other node's time is the stamp of its own "mirror: ...
       new nodes" line that names the volume (or the lease), minus the write's start (one
-      clock).
+      clock).  --trace F appends each write's per-node times to F ({"path", "polled",
+      "ms": [...]}, one line per write): whether a tail is one round's or one node's.
   scale_probe.py changes --rounds R --pause-ms P [--kind K --prefix X] SOCKET
       R rounds of Create, Mount, Unmount and Remove of a volume on SOCKET, P ms after each,
       nobody polling (the caller measures what following them costs the others).  Prints
@@ -147,38 +150,39 @@ def holds(name, holder):
 
 
 def wait_all(askers, asked, t0, timeout_s, period_s, rounds):
-    """Ask the pending nodes at once, in rounds at most PERIOD_S apart, until each answer
-    shows the change; each node's ms since t0 is when its own answer came (None: never).
-    Only the pending are asked again; a round ends when all its answers are in."""
+    """Ask each pending node, each on its own: again as soon as its answer says not yet, but
+    at most every PERIOD_S, until its answer shows the change; its ms since t0 is when that
+    answer came (None: never).  A node waits for no other node's answer.  ROUNDS gets the
+    time of each answered ask (ms)."""
     req, pred = asked
     done = [None] * len(askers)
+    sent = [None] * len(askers)  # when the ask in flight went, None: none in flight
+    due = [t0] * len(askers)  # when the next ask may go
     deadline = t0 + timeout_s
     sel = selectors.DefaultSelector()
     while any(d is None for d in done) and time.monotonic() < deadline:
-        r0 = time.monotonic()
-        waiting = 0
+        now = time.monotonic()
         for i, a in enumerate(askers):
-            if done[i] is None:
+            if done[i] is None and sent[i] is None and due[i] <= now:
                 a.send(req)
+                sent[i] = now
                 sel.register(a.sock, selectors.EVENT_READ, i)
-                waiting += 1
-        while waiting and time.monotonic() < deadline:
-            for key, _ in sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                i = key.data
-                body = askers[i].feed()
-                if body is None:
-                    continue
-                sel.unregister(key.fileobj)
-                waiting -= 1
-                if pred(body):
-                    done[i] = (time.monotonic() - t0) * 1000.0
-        for key in list(sel.get_map().values()):  # only past the deadline
+        waits = [due[i] for i in range(len(askers)) if done[i] is None and sent[i] is None]
+        timeout = min(waits + [deadline]) - time.monotonic()
+        for key, _ in sel.select(timeout=max(0.0, timeout)):
+            i = key.data
+            body = askers[i].feed()
+            if body is None:
+                continue
             sel.unregister(key.fileobj)
-            askers[key.data].close()
-        rounds.append((time.monotonic() - r0) * 1000.0)
-        left = period_s - (time.monotonic() - r0)
-        if left > 0 and any(d is None for d in done):
-            time.sleep(left)
+            now = time.monotonic()
+            rounds.append((now - sent[i]) * 1000.0)
+            if pred(body):
+                done[i] = (now - t0) * 1000.0
+            due[i], sent[i] = sent[i] + period_s, None
+    for key in list(sel.get_map().values()):  # only past the deadline
+        sel.unregister(key.fileobj)
+        askers[key.data].close()
     sel.close()
     return done
 
@@ -231,34 +235,47 @@ def propagate(args):
     out = {"volume_ms": [], "lease_ms": [], "missing": 0, "log_volume_ms": [], "log_lease_ms": [],
            "log_missing": 0, "create_ms": [], "mount_ms": []}
     sweeps = []
+    # Each connection made and answered once before the first write: its set-up (a socket,
+    # a connection thread in the daemon) is the probe's, not the change's propagation.
+    wait_all(askers, (request("VolumeDriver.Capabilities", {}), lambda body: True),
+             time.monotonic(), args.timeout_s, 0, [])
 
-    def seen(polled, t0, wall_ms, path, asked, key):
-        """The others' times for one write begun at T0 (monotonic) and WALL_MS (wall clock):
-        polled on their sockets, or (every other round with --logs-beside, nothing polled)
-        read from their logs."""
+    def seen(into, polled, t0, wall_ms, path, asked, key):
+        """The others' times for one write begun at T0 (monotonic) and WALL_MS (wall clock),
+        added to INTO: polled on their sockets, or (every other round with --logs-beside,
+        nothing polled) read from their logs."""
         if polled:
             got = wait_all(askers, asked, t0, args.timeout_s, args.poll_ms / 1000.0, sweeps)
-            out[key + "_ms"] += [g for g in got if g is not None]
-            out["missing"] += sum(g is None for g in got)
+            into[key + "_ms"] += [g for g in got if g is not None]
+            into["missing"] += sum(g is None for g in got)
         else:
             got = wait_logged(tails, path, wall_ms, args.timeout_s)
-            out["log_" + key + "_ms"] += [g for g in got if g is not None]
-            out["log_missing"] += sum(g is None for g in got)
+            into["log_" + key + "_ms"] += [g for g in got if g is not None]
+            into["log_missing"] += sum(g is None for g in got)
+        if args.trace:
+            with open(args.trace, "a") as f:
+                f.write(json.dumps({"path": path, "polled": polled, "counted": into is out,
+                                    "ms": [g if g is None else round(g, 1) for g in got]}) + "\n")
 
-    for r in range(args.rounds):
-        polled = tails is None or r % 2 == 0
-        name = "%s-%d-%d" % (args.prefix, r, int(time.time() * 1000) % 100000)
+    # Rounds below 0 warm up, polled and not counted: the ensemble's first fan-out of a run
+    # answered the mirrors' reads in about 70 ms where later ones took under 10 (its JIT).
+    for r in range(-args.warmup, args.rounds):
+        into = out if r >= 0 else json.loads(json.dumps(out))
+        polled = tails is None or r < 0 or r % 2 == 0
+        name = "%s-%s-%d" % (args.prefix, r if r >= 0 else "w%d" % -r,
+                             int(time.time() * 1000) % 100000)
         for t in tails or []:
             t.lines()  # skip what came before this round
         t0, wall = time.monotonic(), time.time() * 1000.0
         must(first, "VolumeDriver.Create", {"Name": name})
-        out["create_ms"].append((time.monotonic() - t0) * 1000.0)
-        seen(polled, t0, wall, "/volumes/" + name, listed(name), "volume")
+        into["create_ms"].append((time.monotonic() - t0) * 1000.0)
+        seen(into, polled, t0, wall, "/volumes/" + name, listed(name), "volume")
         t0, wall = time.monotonic(), time.time() * 1000.0
-        must(first, "VolumeDriver.Mount", {"Name": name, "ID": "probe-%d" % r})
-        out["mount_ms"].append((time.monotonic() - t0) * 1000.0)
-        seen(polled, t0, wall, "/volumes/%s/leases/%s" % (name, me), holds(name, me), "lease")
-        must(first, "VolumeDriver.Unmount", {"Name": name, "ID": "probe-%d" % r})
+        must(first, "VolumeDriver.Mount", {"Name": name, "ID": "probe-%d" % (r + args.warmup)})
+        into["mount_ms"].append((time.monotonic() - t0) * 1000.0)
+        seen(into, polled, t0, wall, "/volumes/%s/leases/%s" % (name, me), holds(name, me),
+             "lease")
+        must(first, "VolumeDriver.Unmount", {"Name": name, "ID": "probe-%d" % (r + args.warmup)})
         must(first, "VolumeDriver.Remove", {"Name": name})
         time.sleep(args.pause_ms / 1000.0)
     out["sweep_ms"] = sum(sweeps) / len(sweeps) if sweeps else 0
@@ -355,6 +372,10 @@ def main():
     p.add_argument("--pause-ms", type=float, default=100)
     p.add_argument("--prefix", default="prop")
     p.add_argument("--node-id", required=True)
+    p.add_argument("--trace", default=None,
+                   help="append each write's per-node times to this file, one JSON line each")
+    p.add_argument("--warmup", type=int, default=1,
+                   help="rounds done first, polled and not counted")
     p.add_argument("--poll-ms", type=float, default=10,
                    help="a polled round asks the pending nodes at most this often")
     p.add_argument("--logs-beside", action="store_true",
