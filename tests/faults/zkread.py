@@ -13,6 +13,9 @@ quorum refuses the session, which shows as ZkError.
         zk.get("/zkswarm/volumes/v/holder")        -> (bytes, stat dict)
         zk.exists("/x")                            -> stat dict or None
         zk.multi([("create", "/a", b"data"), ("delete", "/b")])
+
+As a command (USAGE, below), for the tests' shell helpers:
+    zkread.py 127.0.0.1:2181 --root /zkswarm-it kids /volumes
 """
 import random
 import socket
