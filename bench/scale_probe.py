@@ -4,26 +4,28 @@ standalone zkswarmd instances, and when each instance's mirror is synced again.
 
   scale_probe.py propagate --rounds R --timeout-s S [--warmup W] [--poll-ms P] [--trace F]
                            [--logs-beside] SOCKET...
-      W rounds (1) not counted, then R rounds: a volume create on the first SOCKET (VolumeDriver.Create), timed until
-      every other SOCKET's List shows it (List answers from the mirror only: a Get of a
-      name the mirror lacks asks ZooKeeper); then a lease (VolumeDriver.Mount on the
-      first), timed until every other's Get shows the first node among the holders (the
-      holders come from the mirror once it is synced); then Unmount and Remove.  Prints
-      one JSON object: {"volume_ms": [...], "lease_ms": [...], "missing": n,
-      "sweep_ms": mean time of one ask (until its answer), "create_ms": [...],
+      W rounds (1, polled) not counted, then R rounds: a volume create on the first SOCKET
+      (VolumeDriver.Create), timed until every other SOCKET's List shows it (List answers
+      from the mirror only: a Get of a name the mirror lacks asks ZooKeeper); then a lease
+      (VolumeDriver.Mount on the first), timed until every other's Get shows the first node
+      among the holders (the holders come from the mirror once it is synced); then Unmount
+      and Remove.  Prints one JSON object: {"volume_ms": [...], "lease_ms": [...],
+      "missing": n, "sweep_ms": mean time of one ask (until its answer), "create_ms": [...],
       "mount_ms": [...] (the writes' own times on the first node), "log_volume_ms": [...],
       "log_lease_ms": [...], "log_missing": n}.
       Each pending node is asked on its own keep-alive connection, all at once, and asked
       again when its answer says not yet, at most every P ms (10); each is stamped when its
       own answer shows the change, so it is seen at most an ask late.  (Until 2026-12-07
       the nodes were asked one after another through http.client: a sweep over 49 sockets
-      cost the probe 30-50 ms of a core, competing with the mirrors it timed, and a node
-      was seen up to a sweep late.)  With --logs-beside (each
-      node at LOG_LEVEL=debug, its log the file `log` beside its socket), every other
-      round polls nothing: each other node's time is the stamp of its own "mirror: ...
-      new nodes" line that names the volume (or the lease), minus the write's start (one
-      clock).  --trace F appends each write's per-node times to F ({"path", "polled",
-      "ms": [...]}, one line per write): whether a tail is one round's or one node's.
+      took 30-50 ms, competing with the mirrors it timed, and a node was seen up to a
+      sweep late.)  The warm-up round is there because the ensemble's first fan-out of a
+      run answered the mirrors' reads several times slower than later ones.  With
+      --logs-beside (each node at LOG_LEVEL=debug, its log the file `log` beside its
+      socket), every other round polls nothing: each other node's time is the stamp of its
+      own "mirror: ... new nodes" line that names the volume (or the lease), minus the
+      write's start (one clock).  --trace F appends each write's per-node times to F
+      ({"path", "polled", "counted", "ms": [...]}, one line per write): whether a tail is
+      one round's or one node's.
   scale_probe.py changes --rounds R --pause-ms P [--kind K --prefix X] SOCKET
       R rounds of Create, Mount, Unmount and Remove of a volume on SOCKET, P ms after each,
       nobody polling (the caller measures what following them costs the others).  Prints
@@ -82,8 +84,8 @@ def must(node, endpoint, body):
 
 class Asker:
     """One node asked without waiting for it: a keep-alive connection to its socket on which
-    a whole request is sent at once and its answer gathered as it comes (the poll's hand:
-    http.client costs the probe about 0.8 ms of a core per request, this a tenth of it)."""
+    a whole request is sent at once and its answer gathered as it comes (the poll's hand;
+    through http.client, one node after another, a sweep over 49 took 30-50 ms)."""
 
     def __init__(self, path):
         self.path = path
@@ -149,10 +151,10 @@ def holds(name, holder):
     return request("VolumeDriver.Get", {"Name": name}), pred
 
 
-def wait_all(askers, asked, t0, timeout_s, period_s, rounds):
+def wait_all(askers, asked, t0, timeout_s, period_s, asks):
     """Ask each pending node, each on its own: again as soon as its answer says not yet, but
     at most every PERIOD_S, until its answer shows the change; its ms since t0 is when that
-    answer came (None: never).  A node waits for no other node's answer.  ROUNDS gets the
+    answer came (None: never).  A node waits for no other node's answer.  ASKS gets the
     time of each answered ask (ms)."""
     req, pred = asked
     done = [None] * len(askers)
@@ -176,7 +178,7 @@ def wait_all(askers, asked, t0, timeout_s, period_s, rounds):
                 continue
             sel.unregister(key.fileobj)
             now = time.monotonic()
-            rounds.append((now - sent[i]) * 1000.0)
+            asks.append((now - sent[i]) * 1000.0)
             if pred(body):
                 done[i] = (now - t0) * 1000.0
             due[i], sent[i] = sent[i] + period_s, None
