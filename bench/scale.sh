@@ -477,7 +477,8 @@ report() {
 	echo "not yet (at most every 10 ms); a node's time is its own answer's. The rounds"
 	echo "between poll nothing and are *stamped*: each other node's time is the stamp"
 	echo "of its own log line (LOG_LEVEL=debug) naming the new volume or lease, as it read it."
-	echo "Both include the write's own time on node 1 (last column)."
+	echo "Both include the write's own time on node 1 (last column). Timed once every mirror"
+	echo "holds the whole small tree (the registrations read), after one round not counted."
 	echo
 	echo "| N | how | volume create p50 / p99 / max | lease p50 / p99 / max | samples | not seen | one ask | node 1's Create / Mount p50 / p99 |"
 	echo "|---|---|---|---|---|---|---|---|"
