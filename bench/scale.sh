@@ -114,13 +114,17 @@ mntr_sum() { # mntr_sum KEY: summed over the members that answer
 }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 zk_cpu() { local s=0 p; for p in $(zk_pids); do s=$((s + $(cpu_ms "$p"))); done; echo "$s"; }
+# node_metric I NAME: node I's metric NAME (its /metrics); empty if it does not say
+node_metric() {
+	curl -sS --max-time 2 "http://127.0.0.1:$((METRICS_BASE + $1))/metrics" 2>/dev/null |
+		awk -v k="$2" '$1 == k { print $2 }'
+}
 # the reads nodes 2..N's mirrors had answered (zkswarm_mirror_reads_total), summed; empty if
 # a node does not say (its metrics port taken, or a build before the metric)
 others_reads() {
 	local i v sum=0
 	for i in $(seq 2 "$NODES"); do
-		v=$(curl -sS --max-time 2 "http://127.0.0.1:$((METRICS_BASE + i))/metrics" 2>/dev/null |
-			awk '$1 == "zkswarm_mirror_reads_total" { print $2 }')
+		v=$(node_metric "$i" zkswarm_mirror_reads_total)
 		[ -n "$v" ] || return 0
 		sum=$((sum + v))
 	done
@@ -247,10 +251,8 @@ wait_synced() {
 wait_settled() {
 	local k i cur prev="" same=0
 	for ((k = 0; k < $1 * 10 / 3; k++)); do
-		cur=$(for i in $(seq "$NODES"); do
-			curl -sS --max-time 2 "http://127.0.0.1:$((METRICS_BASE + i))/metrics" 2>/dev/null |
-				awk '$1 == "zkswarm_mirror_nodes" { print $2 }'
-		done | sort -u | paste -sd' ')
+		cur=$(for i in $(seq "$NODES"); do node_metric "$i" zkswarm_mirror_nodes; done |
+			sort -u | paste -sd' ')
 		if [ -n "$cur" ] && [ "${cur// /}" = "$cur" ] && [ "$cur" = "$prev" ]; then
 			same=$((same + 1))
 			[ "$same" -lt 4 ] || return 0

@@ -49,7 +49,6 @@ import http.client
 import json
 import os
 import selectors
-import socket
 import sys
 import time
 
@@ -94,14 +93,9 @@ class Asker:
 
     def send(self, request):
         if self.sock is None:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(5.0)
-            try:
-                s.connect(self.path)
-            except OSError:
-                s.close()
-                raise
-            self.sock = s
+            conn = UnixHTTPConnection(self.path, timeout=5.0)
+            conn.connect()  # unixhttp's: a failed connect leaves no socket behind
+            self.sock = conn.sock
         self.buf = b""
         self.sock.sendall(request)
 
@@ -234,8 +228,11 @@ def propagate(args):
     tails = [LogTail(os.path.join(os.path.dirname(p), "log")) for p in args.sockets[1:]] \
         if args.logs_beside else None
     me = args.node_id
-    out = {"volume_ms": [], "lease_ms": [], "missing": 0, "log_volume_ms": [], "log_lease_ms": [],
-           "log_missing": 0, "create_ms": [], "mount_ms": []}
+    def tally():
+        return {"volume_ms": [], "lease_ms": [], "missing": 0, "log_volume_ms": [],
+                "log_lease_ms": [], "log_missing": 0, "create_ms": [], "mount_ms": []}
+
+    out = tally()
     sweeps = []
     # Each connection made and answered once before the first write: its set-up (a socket,
     # a connection thread in the daemon) is the probe's, not the change's propagation.
@@ -262,7 +259,7 @@ def propagate(args):
     # Rounds below 0 warm up, polled and not counted: the ensemble's first fan-out of a run
     # answered the mirrors' reads in about 70 ms where later ones took under 10 (its JIT).
     for r in range(-args.warmup, args.rounds):
-        into = out if r >= 0 else json.loads(json.dumps(out))
+        into = out if r >= 0 else tally()
         polled = tails is None or r < 0 or r % 2 == 0
         name = "%s-%s-%d" % (args.prefix, r if r >= 0 else "w%d" % -r,
                              int(time.time() * 1000) % 100000)
