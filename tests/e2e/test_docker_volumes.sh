@@ -179,11 +179,12 @@ assert_ok "docker volume rm clone1 img2" docker volume rm clone1 img2
 assert_fails "their directories are gone" test -e "$T/data/img2" -o -e "$T/data/clone1"
 assert_eq "$(zk_ls /snapshots)" "[]" "no snapshot record left in ZooKeeper"
 assert_eq "$(docker ps -aq --filter name=zks-snap-)" "" "no container of the section left"
-assert_fails "neither listed by docker volume ls" sh -c "docker volume ls -q | grep -qx 'img2\|clone1'"
+assert_fails "neither listed by docker volume ls" sh -c "docker volume ls -q --filter driver=$PLUGIN:latest | grep -qx 'img2\|clone1'"
 
 t_begin "remove"
+assert_ok "docker volume ls lists v1 as the plugin's" sh -c "docker volume ls -q --filter driver=$PLUGIN:latest | grep -qx v1"
 assert_ok "docker volume rm" docker volume rm v1 ro img
 assert_fails "the image volume's image is deleted" test -e "$T/data/img"
-assert_fails "gone from docker volume ls" sh -c "docker volume ls -q | grep -qx v1"
+assert_fails "gone from docker volume ls" sh -c "docker volume ls -q --filter driver=$PLUGIN:latest | grep -qx v1"
 assert_fails "its data directory is deleted" test -e "$T/data/v1"
 t_summary

@@ -284,7 +284,9 @@ W=$(version app)
 wait_until 5 "n1 has it" same n1 app.conf "$T/in/app.conf.3"
 assert_ok "config ls" ctl config ls app
 assert_contains "$T_OUT" "behind by 1" "ls marks n2 behind"
-assert_eq "$(ctlj config ls app | jq -c '[.nodes[] | [.node, .current]]')" '[["n1",true],["n2",false]]' "ls --json: n1 current, n2 not"
+# n1 writes its report after the swap the wait above saw
+n1_only_current() { [ "$(ctlj config ls app | jq -c '[.nodes[] | [.node, .current]]')" = '[["n1",true],["n2",false]]' ]; }
+wait_until 5 "ls --json: n1 current, n2 not" n1_only_current
 kill -CONT "$(cat "$T/n2/pid")"
 wait_until 5 "n2 catches up" same n2 app.conf "$T/in/app.conf.3"
 wait_until 5 "then ls marks both current" sh -c "'$ZKSWARMCTL' -j --zk-hosts 127.0.0.1:$ZK_PORT --zk-root $ROOT config ls app | jq -e 'all(.nodes[]; .current) and (.nodes | length == 2)'"

@@ -175,6 +175,8 @@ long_cut() {
 	frozen=$(records 1 "wa$1")
 	# B tries until its task mounts the volume: only once node1's session has expired.
 	wait_until 30 "a task on node2 mounts it and appends (after the expiry)" writer 2 "wb$1" "$V" nodeB 50
+	# the engine copies the plugin's lines into its log on a goroutine of its own
+	wait_until 10 "node2's log has the mount" logged 2 "volumes: mounted \`$V\`"
 	b_at=$(log_at 2 "volumes: mounted \`$V\`")
 	wait_until 20 "B's task ends without an error" state_is 2 "wb$1" "exited 0"
 	assert_eq "$(records 1 "wa$1")" "$frozen" "not one record of A's while frozen ($frozen)"

@@ -528,8 +528,9 @@ for k in "${SA[@]}"; do
 done
 a=${SA[0]} b=${SA[1]}
 assert_ok "the addresses differ" test "${SA_IP[$a]}" != "${SA_IP[$b]}"
-assert_ok "node$a's container pings node$b's" dk "$a" exec "sa$a" ping -c 1 -w 5 "${SA_IP[$b]}"
-assert_ok "node$b's container pings node$a's" dk "$b" exec "sa$b" ping -c 1 -w 5 "${SA_IP[$a]}"
+# Each node's reconciler programs the other's endpoint once its mirror has it (a moment later).
+wait_until 20 "node$a's container pings node$b's" dk "$a" exec "sa$a" ping -c 1 -w 5 "${SA_IP[$b]}"
+wait_until 20 "node$b's container pings node$a's" dk "$b" exec "sa$b" ping -c 1 -w 5 "${SA_IP[$a]}"
 assert_eq "$(zk_children /networks/shared/members | sed 's/:.*//' | sort | tr '\n' ' ')" "node$a node$b " \
 	"ZooKeeper: one network, both engines members"
 assert_eq "$(zk_children /networks/shared/endpoints | wc -l)" 2 "ZooKeeper: two endpoints"
