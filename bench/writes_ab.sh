@@ -9,12 +9,11 @@
 # WRITES_SECS measured after a 1 s warm-up) and ZooKeeper's requests per pair (mntr
 # zk_packets_received over the whole run, warm-up included, over the pairs made); per round
 # and concurrency: raw pairs per second.  Also the daemon's CPU per pair (user and system time
-# of all its threads, /proc/PID/stat, over the whole run as the requests are), ZooKeeper's
-# and the load tool's (loadgen's, zkraw's) likewise, and from them two ratios for a machine
-# whose cores all of them share: the pace if CPU were the only bound (raw's CPU per pair
-# over the daemon path's) and that pace with a daemon that took no CPU at all (raw's over
-# ZooKeeper's and loadgen's alone).  Prints a markdown table (medians over the rounds, and
-# each round's figures).
+# of all its threads, /proc/PID/stat, over the whole run as the requests are), and how many
+# of the machine's cores each process kept busy over the run (its CPU time over the run's
+# wall time): the daemon, ZooKeeper and loadgen; ZooKeeper and zkraw for the raw pairs.
+# They all share the machine's cores.  Prints a markdown table (medians over the rounds,
+# and each round's figures).
 #
 # Usage: bench/writes_ab.sh      (make bench-tools and build/zkswarmd first)
 # Env: WRITES_A (default build/zkswarmd), WRITES_B (a second daemon, e.g. an older build;
@@ -56,45 +55,43 @@ for round in $(seq "$ROUNDS"); do
 		ab_daemon "$bin" "$st" n1 "/zkw-$which" ${WRITES_ENV:-}
 		ab_logged_within "$st/log" 'mirror: synced' 30000
 		for c in $CONNS; do
-			k0=$(packets) u0=$(cpu_ms "$D_PID") z0=$(cpu_ms "$ZK_PID")
+			k0=$(packets) u0=$(cpu_ms "$D_PID") z0=$(cpu_ms "$ZK_PID") t0=$(now_ms)
 			out=$("$LOADGEN" -S "$st/s.sock" -c "$c" -d $((SECS + 1)) -w 1 --json \
 				--tag "$which$round-$c" 'VolumeDriver.Create {"Name":"w%s-%d"}' \
 				'VolumeDriver.Remove {"Name":"w%s-%d"}')
-			k1=$(packets) u1=$(cpu_ms "$D_PID") z1=$(cpu_ms "$ZK_PID")
+			k1=$(packets) u1=$(cpu_ms "$D_PID") z1=$(cpu_ms "$ZK_PID") t1=$(now_ms)
 			jq -c --arg w "$which" --argjson r "$round" --argjson c "$c" --argjson k $((k1 - k0)) \
 				--argjson u "$(awk -v a="$u0" -v b="$u1" 'BEGIN { print b - a }')" \
-				--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" \
+				--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" --argjson t $((t1 - t0)) \
 				'(.requests_total / 2) as $p | {who: $w, round: $r, c: $c, pairs_s: .iter_per_s,
 				  per_pair: ($k / $p), cpu_us_per_pair: ($u * 1000 / $p),
-				  zk_us_per_pair: ($z * 1000 / $p), tool_us_per_pair: (.loadgen_cpu_s * 1e6 / $p)}' \
+				  cores: ($u / $t), zk_cores: ($z / $t), tool_cores: (.loadgen_cpu_s * 1000 / $t)}' \
 				<<<"$out" >>"$W/results"
 		done
 		ab_stop "$D_PID"
 		D_PID=""
 	done
 	for c in $CONNS; do
-		z0=$(cpu_ms "$ZK_PID")
+		z0=$(cpu_ms "$ZK_PID") t0=$(now_ms)
 		out=$("$ZKRAW" -z "127.0.0.1:$PORT" -c "$c" -d $((SECS + 1)) -w 1 --json multipair "/zkraw-$round-$c-")
-		z1=$(cpu_ms "$ZK_PID")
-		jq -c --argjson r "$round" --argjson c "$c" \
+		z1=$(cpu_ms "$ZK_PID") t1=$(now_ms)
+		jq -c --argjson r "$round" --argjson c "$c" --argjson t $((t1 - t0)) \
 			--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" \
-			'{who: "raw", round: $r, c: $c, pairs_s: .iter_per_s, zk_us_per_pair: ($z * 1000 / .iters_total),
-			  tool_us_per_pair: (.cpu_s * 1e6 / .iters_total)}' <<<"$out" >>"$W/results"
+			'{who: "raw", round: $r, c: $c, pairs_s: .iter_per_s, zk_cores: ($z / $t),
+			  tool_cores: (.cpu_s * 1000 / $t)}' <<<"$out" >>"$W/results"
 	done
 done
 DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
 med() { ab_med ".who == \"$1\" and .c == $2" "$3" 100; }
 all() { ab_all ".who == \"$1\" and .c == $2" "$3" 10; }
-us() { med "$@" | cut -d. -f1; }
-echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | CPU µs per pair: daemon + ZooKeeper + loadgen | raw pairs/s (median; each round) | raw CPU µs per pair: ZooKeeper + zkraw | ratio of medians | CPU ratio: raw / daemon path | the same with a daemon of no CPU |"
-echo "|---|---:|---|---:|---|---|---|---:|---:|---:|"
+cores() { ab_med ".who == \"$1\" and .c == $2" "$3" 100; }
+echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | daemon CPU µs per pair | cores busy: daemon / ZooKeeper / loadgen | raw pairs/s (median; each round) | cores busy: ZooKeeper / zkraw | ratio of medians |"
+echo "|---|---:|---|---:|---:|---|---|---|---:|"
 for which in A ${B:+B}; do
 	for c in $CONNS; do
 		d=$(med "$which" "$c" pairs_s) r=$(med raw "$c" pairs_s)
-		du=$(us "$which" "$c" cpu_us_per_pair) dz=$(us "$which" "$c" zk_us_per_pair) dl=$(us "$which" "$c" tool_us_per_pair)
-		rz=$(us raw "$c" zk_us_per_pair) rk=$(us raw "$c" tool_us_per_pair)
-		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $du + $dz + $dl = $((du + dz + dl)) | $r ($(all raw "$c" pairs_s)) | $rz + $rk = $((rz + rk)) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') | $(awk -v a=$((rz + rk)) -v b=$((du + dz + dl)) 'BEGIN { printf "%.2f", a / b }') | $(awk -v a=$((rz + rk)) -v b=$((dz + dl)) 'BEGIN { printf "%.2f", a / b }') |"
+		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $(med "$which" "$c" cpu_us_per_pair | cut -d. -f1) | $(cores "$which" "$c" cores) / $(cores "$which" "$c" zk_cores) / $(cores "$which" "$c" tool_cores) | $r ($(all raw "$c" pairs_s)) | $(cores raw "$c" zk_cores) / $(cores raw "$c" tool_cores) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
 	done
 done
 echo

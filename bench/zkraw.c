@@ -36,8 +36,8 @@
  * record alone until its first lease; 1 the record with its `leases` parent.
  *
  * Prints ops/s, iterations/s, p50/p90/p99/max latency per operation and the
- * error count (--json: one JSON object, which also gives the iterations of the whole run,
- * warm-up included, and the CPU time zkraw took for them: iters_total, cpu_s).
+ * error count (--json: one JSON object, which also gives the CPU time zkraw took over
+ * the whole run, warm-up included: cpu_s).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -76,7 +76,6 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static zhandle_t *zh;
 static bool connected;
 static long next_iter, in_flight, done_in_window, iters_in_window, errors, ops_count;
-static long iters_total; /* every iteration done, the warm-up's included (for CPU per iteration) */
 static double t_start, t_measure, t_end;
 static char *payload;
 static int shown;
@@ -197,8 +196,6 @@ static void finish_op(struct iter *it, int rc)
 		if (ok && it->step + 1 == nsteps && (duration <= 0 || t <= t_end))
 			iters_in_window++;
 	}
-	if (ok && it->step + 1 == nsteps)
-		iters_total++;
 	if (!ok && shown++ < 5)
 		fprintf(stderr, "zkraw: %s step %d: %s\n", it->path, it->step, zerror(rc));
 	pthread_mutex_unlock(&lock);
@@ -598,12 +595,11 @@ int main(int argc, char **argv)
 	if (json) {
 		struct rusage ru;
 
-		getrusage(RUSAGE_SELF, &ru); /* the whole run's, as iters_total counts */
+		getrusage(RUSAGE_SELF, &ru);
 		printf("{\"label\":\"%s\",\"mode\":\"%s\",\"conc\":%d,\"window_s\":%.3f,\"ops\":%ld,"
-		       "\"errors\":%ld,\"ops_per_s\":%.1f,\"iter_per_s\":%.1f,\"iters_total\":%ld,"
-		       "\"cpu_s\":%.3f,",
+		       "\"errors\":%ld,\"ops_per_s\":%.1f,\"iter_per_s\":%.1f,\"cpu_s\":%.3f,",
 		       label, m, conc, window, ops_count, errors, (double)done_in_window / window,
-		       (double)iters_in_window / window, iters_total,
+		       (double)iters_in_window / window,
 		       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 			       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 		printf("\"all\":{\"n\":%zu,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u},",
