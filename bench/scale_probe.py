@@ -269,12 +269,13 @@ def propagate(args):
         must(first, "VolumeDriver.Create", {"Name": name})
         into["create_ms"].append((time.monotonic() - t0) * 1000.0)
         seen(into, polled, t0, wall, "/volumes/" + name, listed(name), "volume")
+        mount_id = "probe-%d" % (r + args.warmup)
         t0, wall = time.monotonic(), time.time() * 1000.0
-        must(first, "VolumeDriver.Mount", {"Name": name, "ID": "probe-%d" % (r + args.warmup)})
+        must(first, "VolumeDriver.Mount", {"Name": name, "ID": mount_id})
         into["mount_ms"].append((time.monotonic() - t0) * 1000.0)
         seen(into, polled, t0, wall, "/volumes/%s/leases/%s" % (name, me), holds(name, me),
              "lease")
-        must(first, "VolumeDriver.Unmount", {"Name": name, "ID": "probe-%d" % (r + args.warmup)})
+        must(first, "VolumeDriver.Unmount", {"Name": name, "ID": mount_id})
         must(first, "VolumeDriver.Remove", {"Name": name})
         time.sleep(args.pause_ms / 1000.0)
     out["sweep_ms"] = sum(sweeps) / len(sweeps) if sweeps else 0

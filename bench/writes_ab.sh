@@ -44,6 +44,7 @@ packets() { # ZooKeeper's zk_packets_received; fails (set -e: the run stops) wit
 
 scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
 ZK_PID=$(cat "$W/zk/pid")
+since() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; } # since A B: B - A (CPU ms, fractional)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
 for round in $(seq "$ROUNDS"); do
@@ -61,8 +62,8 @@ for round in $(seq "$ROUNDS"); do
 				'VolumeDriver.Remove {"Name":"w%s-%d"}')
 			k1=$(packets) u1=$(cpu_ms "$D_PID") z1=$(cpu_ms "$ZK_PID") t1=$(now_ms)
 			jq -c --arg w "$which" --argjson r "$round" --argjson c "$c" --argjson k $((k1 - k0)) \
-				--argjson u "$(awk -v a="$u0" -v b="$u1" 'BEGIN { print b - a }')" \
-				--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" --argjson t $((t1 - t0)) \
+				--argjson u "$(since "$u0" "$u1")" \
+				--argjson z "$(since "$z0" "$z1")" --argjson t $((t1 - t0)) \
 				'(.requests_total / 2) as $p | {who: $w, round: $r, c: $c, pairs_s: .iter_per_s,
 				  per_pair: ($k / $p), cpu_us_per_pair: ($u * 1000 / $p),
 				  cores: ($u / $t), zk_cores: ($z / $t), tool_cores: (.loadgen_cpu_s * 1000 / $t)}' \
@@ -76,7 +77,7 @@ for round in $(seq "$ROUNDS"); do
 		out=$("$ZKRAW" -z "127.0.0.1:$PORT" -c "$c" -d $((SECS + 1)) -w 1 --json multipair "/zkraw-$round-$c-")
 		z1=$(cpu_ms "$ZK_PID") t1=$(now_ms)
 		jq -c --argjson r "$round" --argjson c "$c" --argjson t $((t1 - t0)) \
-			--argjson z "$(awk -v a="$z0" -v b="$z1" 'BEGIN { print b - a }')" \
+			--argjson z "$(since "$z0" "$z1")" \
 			'{who: "raw", round: $r, c: $c, pairs_s: .iter_per_s, zk_cores: ($z / $t),
 			  tool_cores: (.cpu_s * 1000 / $t)}' <<<"$out" >>"$W/results"
 	done
@@ -85,13 +86,12 @@ DATE_END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
 med() { ab_med ".who == \"$1\" and .c == $2" "$3" 100; }
 all() { ab_all ".who == \"$1\" and .c == $2" "$3" 10; }
-cores() { ab_med ".who == \"$1\" and .c == $2" "$3" 100; }
 echo "| daemon | conns | pairs/s (median; each round) | ZK requests per pair | daemon CPU µs per pair | cores busy: daemon / ZooKeeper / loadgen | raw pairs/s (median; each round) | cores busy: ZooKeeper / zkraw | ratio of medians |"
 echo "|---|---:|---|---:|---:|---|---|---|---:|"
 for which in A ${B:+B}; do
 	for c in $CONNS; do
 		d=$(med "$which" "$c" pairs_s) r=$(med raw "$c" pairs_s)
-		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $(med "$which" "$c" cpu_us_per_pair | cut -d. -f1) | $(cores "$which" "$c" cores) / $(cores "$which" "$c" zk_cores) / $(cores "$which" "$c" tool_cores) | $r ($(all raw "$c" pairs_s)) | $(cores raw "$c" zk_cores) / $(cores raw "$c" tool_cores) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
+		echo "| $which | $c | $d ($(all "$which" "$c" pairs_s)) | $(med "$which" "$c" per_pair) | $(med "$which" "$c" cpu_us_per_pair | cut -d. -f1) | $(med "$which" "$c" cores) / $(med "$which" "$c" zk_cores) / $(med "$which" "$c" tool_cores) | $r ($(all raw "$c" pairs_s)) | $(med raw "$c" zk_cores) / $(med raw "$c" tool_cores) | $(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }') |"
 	done
 done
 echo
