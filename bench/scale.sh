@@ -36,7 +36,10 @@
 #      SCALE_JUTE_MAXBUFFER (the servers' jute.maxbuffer, default ZooKeeper's own, 1048575:
 #      a reconnect re-sends every watch in one request that must fit it; at 4 watches per
 #      volume a daemon mirroring 10,000 volumes could not reconnect, at 3 it can: see
-#      BENCHMARKS.md and docs/ZOOKEEPER.md §1.9).
+#      BENCHMARKS.md and docs/ZOOKEEPER.md §1.9), SCALE_OBSERVERS (K, default 0: K ZooKeeper
+#      observers beside the 3 voting members, client ports P+3..; every node but node 1, the
+#      writer, connects to the observers only, node 1 to the voting members; with K > 0 only
+#      the small part runs, and the ZooKeeper figures are summed over all 3 + K servers).
 # Everything it starts (ZooKeeper, daemons, samplers) is stopped by pid at exit.
 set -euo pipefail
 
@@ -62,7 +65,11 @@ JUTE=${SCALE_JUTE_MAXBUFFER:-1048575}
 export ZK_JAVA_OPTS="-Djute.maxbuffer=$JUTE"
 PARTS=${SCALE_PARTS:-small storms}
 STORMS=${SCALE_STORMS:-leader outage} # after the cold start (always run: it makes the mirrors)
+OBSERVERS=${SCALE_OBSERVERS:-0}
+[[ $OBSERVERS =~ ^[0-4]$ ]] || { echo "$0: SCALE_OBSERVERS: 0 to 4" >&2; exit 1; }
+MEMBERS=$((3 + OBSERVERS))
 ZKH=127.0.0.1:$PORT,127.0.0.1:$((PORT + 1)),127.0.0.1:$((PORT + 2))
+ZKO=$(for ((o = 3; o < MEMBERS; o++)); do echo "127.0.0.1:$((PORT + o))"; done | paste -sd,)
 PY=/usr/bin/python3
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -78,9 +85,11 @@ if [ "${1:-}" = --report ]; then # the report again, from a work directory kept 
 	W=$(cd "$2" && pwd) R=$W/results.jsonl
 	# shellcheck disable=SC1091
 	. "$W/meta.sh"
+	MEMBERS=$((3 + ${OBSERVERS:-0}))
 	REPORT_ONLY=1
 else
 	REPORT_ONLY=0
+	[ "$OBSERVERS" = 0 ] || [[ " $PARTS " != *" storms "* ]] || die "SCALE_OBSERVERS: the small part only (SCALE_PARTS=small)"
 	W=$(mktemp -d /tmp/zkswarm-scale.XXXXXX)
 	cp "$DAEMON" "$W/zkswarmd" # a private copy: build/ may be rebuilt meanwhile
 	R=$W/results.jsonl
@@ -100,13 +109,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- ZooKeeper --------------------------------------------------------------------------------
-zk_pids() { for n in 1 2 3; do cat "$ZKD/zk$n/pid" 2>/dev/null || true; done; }
+zk_pids() { for n in $(seq "$MEMBERS"); do cat "$ZKD/zk$n/pid" 2>/dev/null || true; done; }
 mntr() { # mntr N: the mntr of member N (empty if it does not answer)
 	scripts/zk.sh mntr $((PORT + $1 - 1))
 }
 mntr_sum() { # mntr_sum KEY: summed over the members that answer
 	local s=0 v n
-	for n in 1 2 3; do
+	for n in $(seq "$MEMBERS"); do
 		v=$(mntr "$n" | awk -v k="$1" '$1 == k { print $2 }')
 		s=$((s + ${v:-0}))
 	done
@@ -197,7 +206,7 @@ node_start() { # node_start I ROOT [LOG_LEVEL]
 	local d
 	d=$(nd "$1")
 	mkdir -p "$d/state" "$d/mnt" "$W/data"
-	env ZK_HOSTS="$ZKH" ZK_ROOT="$2" NODE_ID="s$1" SOCKET="$d/s.sock" DATA_DIR="$W/data" \
+	env ZK_HOSTS="$([ "$1" = 1 ] || [ -z "$ZKO" ] && echo "$ZKH" || echo "$ZKO")" ZK_ROOT="$2" NODE_ID="s$1" SOCKET="$d/s.sock" DATA_DIR="$W/data" \
 		MOUNT_ROOT="$d/mnt" STATE_DIR="$d/state" REAPER_GRACE_MS=3600000 LOG_LEVEL="${3:-info}" \
 		ZK_SESSION_TIMEOUT_MS="$SESSION" METRICS_ADDR="127.0.0.1:$((METRICS_BASE + $1))" \
 		"$W/zkswarmd" >>"$d/log" 2>&1 &
@@ -506,7 +515,7 @@ report() {
 	echo "and as the mirroring daemons count their own reads (\`zkswarm_mirror_reads_total\`), which"
 	echo "leaves out the heartbeats and probes that the idle figures only estimate."
 	echo
-	echo "| N | change | changes | ZK requests per change (all clients) | ZK requests per change per mirroring node (beyond N = 1's) | reads per change per mirroring node (the daemons' own count) | daemon CPU µs per change per mirroring node | ZK CPU ms per change (3 servers) |"
+	echo "| N | change | changes | ZK requests per change (all clients) | ZK requests per change per mirroring node (beyond N = 1's) | reads per change per mirroring node (the daemons' own count) | daemon CPU µs per change per mirroring node | ZK CPU ms per change ($MEMBERS servers) |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for n in $NS; do
 		changes_cost "$n" | jq -r --argjson n "$n" '"| \($n) | \(.kind) | \(.changes) | \(.total) | \(.requests // "-") | \(.reads // "-") | \(.us // "-") | \(.zk_ms) |"'
@@ -555,7 +564,7 @@ report() {
 	q 'select(.key == "uptime") | "- \(.at): \(.uptime)"'
 	echo
 	[ -z "${SCALE_PRIOR:-}" ] || echo "Records marked prior (those of the parts not run now: $(jq -r 'select(.prior) | .key' "$R" | sort -u | paste -sd' ')) come from an earlier run, $SCALE_PRIOR."
-	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\" SCALE_PAUSE_MS=$PAUSE MIRROR_PACE_MS=${MIRROR_PACE_MS:-100}; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
+	echo "\`bench/scale.sh\` (SCALE_NS=\"$NS\" SCALE_VOLUMES=$VOLS SCALE_PARTS=\"$PARTS\" SCALE_OBSERVERS=${OBSERVERS:-0} SCALE_PAUSE_MS=$PAUSE MIRROR_PACE_MS=${MIRROR_PACE_MS:-100}; servers' jute.maxbuffer=$JUTE), $DATE_START to $DATE_END; load average"
 	local here ran
 	here=$(git describe --always --dirty 2>/dev/null)
 	ran=${SCALE_DAEMON:+$DAEMON (SCALE_DAEMON; this script from $here)}
@@ -567,8 +576,8 @@ if [ "$REPORT_ONLY" = 0 ]; then
 	DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	uptime_rec start
-	log "ensemble: client ports $PORT-$((PORT + 2)), quorum/election $PEER.. (heap $ZK_HEAP)"
-	scripts/zk.sh ensemble-start "$ZKD" --base-port "$PORT" --peer-base "$PEER" >&2
+	log "ensemble: client ports $PORT-$((PORT + MEMBERS - 1)) ($OBSERVERS observers), quorum/election $PEER.. (heap $ZK_HEAP)"
+	scripts/zk.sh ensemble-start "$ZKD" --base-port "$PORT" --peer-base "$PEER" --observers "$OBSERVERS" >&2
 	if [[ " $PARTS " == *" small "* ]]; then for n in $NS; do small_tree "$n"; done; fi
 	if [[ " $PARTS " == *" storms "* ]]; then
 		big_tree
@@ -577,7 +586,7 @@ if [ "$REPORT_ONLY" = 0 ]; then
 	scripts/zk.sh stop "$ZKD" >/dev/null
 	DATE_END=$(date -u '+%H:%M:%S UTC')
 	LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-	declare -p NS VOLS PARTS JUTE OUTAGE SECS DATE_START DATE_END LOAD_START LOAD_END | sed 's/^declare -- //' >"$W/meta.sh"
+	declare -p NS VOLS PARTS JUTE OUTAGE SECS OBSERVERS DATE_START DATE_END LOAD_START LOAD_END | sed 's/^declare -- //' >"$W/meta.sh"
 fi
 report >"$W/scale.md"
 [ -z "${SCALE_OUT:-}" ] || cp "$W/scale.md" "$SCALE_OUT"

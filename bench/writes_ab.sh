@@ -18,7 +18,10 @@
 # Usage: bench/writes_ab.sh      (make bench-tools and build/zkswarmd first)
 # Env: WRITES_A (default build/zkswarmd), WRITES_B (a second daemon, e.g. an older build;
 #      default none), WRITES_ENV (extra settings for both daemons, e.g. "MIRROR_PACE_MS=0"),
-#      WRITES_ROUNDS (3), WRITES_CONNS ("1 8 64"), WRITES_SECS (4), WRITES_ZK_PORT (2395).
+#      WRITES_ROUNDS (3), WRITES_CONNS ("1 8 64"), WRITES_SECS (4), WRITES_ZK_PORT (2395),
+#      WRITES_PIN=1 (ZooKeeper's threads on CPU 0, everything else this script starts on CPU 1:
+#      the daemon with its load generator, and zkraw, each against a server with a core of its
+#      own, as on a cluster whose ensemble runs on other machines; default 0: all share).
 # Everything it starts (ZooKeeper, daemons) is stopped by pid at exit.
 set -euo pipefail
 
@@ -44,6 +47,11 @@ packets() { # ZooKeeper's zk_packets_received; fails (set -e: the run stops) wit
 
 scripts/zk.sh start "$W/zk" --port "$PORT" --tick 500 >/dev/null
 ZK_PID=$(cat "$W/zk/pid")
+PIN=${WRITES_PIN:-0}
+if [ "$PIN" = 1 ]; then # the server's threads on CPU 0; this shell, so all it starts from now, on CPU 1
+	taskset -a -p -c 0 "$ZK_PID" >/dev/null
+	taskset -p -c 1 $$ >/dev/null
+fi
 since() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; } # since A B: B - A (CPU ms, fractional)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 : >"$W/results"
@@ -95,4 +103,4 @@ for which in A ${B:+B}; do
 	done
 done
 echo
-echo "\`bench/writes_ab.sh\` (WRITES_ROUNDS=$ROUNDS WRITES_SECS=$SECS${WRITES_ENV:+ WRITES_ENV=\"$WRITES_ENV\"}), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "\`bench/writes_ab.sh\` (WRITES_ROUNDS=$ROUNDS WRITES_SECS=$SECS WRITES_PIN=$PIN${WRITES_ENV:+ WRITES_ENV=\"$WRITES_ENV\"}), A: $A${B:+, B: $B}; $DATE_START to $DATE_END; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"

@@ -8,8 +8,12 @@
 #                                  127.0.0.1; another IPv4 address for clients in
 #                                  other network namespaces)
 #   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS] [--address A]
-#                                  [--sync-limit N] [--peer-base Q]
+#                                  [--sync-limit N] [--peer-base Q] [--observers K]
 #                                  3 servers, client ports P..P+2 (default 2181),
+#                                  and K observers (default 0, at most 4: members 4..,
+#                                  client ports P+3.., the same peer and election
+#                                  port series), which vote on nothing, serve clients
+#                                  and forward their writes to the leader,
 #                                  peer ports Q.., election ports Q+100.. (Q defaults
 #                                  to P+100), tick 500,
 #                                  all on address A (default 127.0.0.1); a follower
@@ -236,7 +240,7 @@ cmd_start() {
 }
 
 cmd_ensemble_start() {
-  local dir base=2181 tick=500 addr=127.0.0.1 sync_limit=2 peer="" n m cfg t0 lead alive
+  local dir base=2181 tick=500 addr=127.0.0.1 sync_limit=2 peer="" observers=0 n m cfg t0 lead alive all
   [ $# -ge 1 ] || die "ensemble-start: DIR required"
   dir=$(abs_dir "$1"); shift
   while [ $# -gt 0 ]; do
@@ -246,55 +250,60 @@ cmd_ensemble_start() {
       --address) addr=${2:?}; shift 2 ;;
       --sync-limit) sync_limit=${2:?}; shift 2 ;;
       --peer-base) peer=${2:?}; shift 2 ;;
+      --observers) observers=${2:?}; shift 2 ;;
       *) die "ensemble-start: unknown option $1" ;;
     esac
   done
   check_port "$base"; check_tick "$tick"; check_addr "$addr"
   peer=${peer:-$((base + 100))}; check_port "$peer"
   if ! [[ $sync_limit =~ ^[1-9][0-9]?$ ]]; then die "bad sync limit (ticks, 1-99): $sync_limit"; fi
+  if ! [[ $observers =~ ^[0-4]$ ]]; then die "bad observer count (0-4): $observers"; fi
+  all=$((ENSEMBLE_SIZE + observers))
   t0=$(now_ms)
   # check every port first, so that a conflict leaves nothing half started
-  for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
+  for ((n = 1; n <= all; n++)); do
     m_pid "$dir/zk$n" >/dev/null && continue
     for p in $((base + n - 1)) $((peer + n - 1)) $((peer + 100 + n - 1)); do
       if port_open "$p" "$addr"; then die "port $addr:$p (for zk$n) is already in use"; fi
     done
   done
-  for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
+  for ((n = 1; n <= all; n++)); do
     m=$dir/zk$n
     mkdir -p "$m/data"
     if m_pid "$m" >/dev/null; then log "zk$n already running (pid $(cat "$m/pid"))"; continue; fi
     cfg=$(common_cfg "$m" $((base + n - 1)) "$tick" "$addr"
           echo "initLimit=10"; echo "syncLimit=$sync_limit"
-          for ((i = 1; i <= ENSEMBLE_SIZE; i++)); do
-            echo "server.$i=$addr:$((peer + i - 1)):$((peer + 100 + i - 1))"
+          [ "$n" -le "$ENSEMBLE_SIZE" ] || echo "peerType=observer"
+          for ((i = 1; i <= all; i++)); do
+            echo "server.$i=$addr:$((peer + i - 1)):$((peer + 100 + i - 1))$([ "$i" -le "$ENSEMBLE_SIZE" ] || echo :observer)"
           done)
     echo "$cfg" >"$m/zoo.cfg"
     echo "$n" >"$m/data/myid"
     m_launch "$m"
   done
-  # quorum: every member serving as leader or follower, exactly one leader
+  # quorum: every member serving as leader or follower, exactly one leader, every
+  # observer serving as one
   local deadline=$(( $(date +%s) + ZK_QUORUM_TIMEOUT )) modes ok
   while :; do
     ok=1; alive=1; modes=""
-    for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do
+    for ((n = 1; n <= all; n++)); do
       m_pid "$dir/zk$n" >/dev/null || alive=0
       modes+="$(mode_of $((base + n - 1)) "$addr") "
     done
     [ "$alive" = 1 ] || { ok=0; break; }
-    [[ $modes =~ ^(leader|follower)\ (leader|follower)\ (leader|follower)\ $ ]] &&
+    [[ $modes =~ ^(leader|follower)\ (leader|follower)\ (leader|follower)\ (observer\ ){$observers}$ ]] &&
       [ "$(grep -o leader <<<"$modes" | wc -l)" = 1 ] && break
     [ "$(date +%s)" -lt "$deadline" ] || { ok=0; break; }
     sleep 0.2
   done
   if [ "$ok" != 1 ]; then
     echo "$PROG: no quorum after ${ZK_QUORUM_TIMEOUT}s (modes: ${modes:-none}; all alive: $alive)" >&2
-    for ((n = 1; n <= ENSEMBLE_SIZE; n++)); do show_logs "$dir/zk$n"; done
+    for ((n = 1; n <= all; n++)); do show_logs "$dir/zk$n"; done
     cmd_stop "$dir" >/dev/null 2>&1 || true
     die "ensemble-start failed ($dir)"
   fi
   lead=$(cmd_leader "$dir")
-  log "ensemble up in $(( $(now_ms) - t0 ))ms: $addr ports $base-$((base + 2)), leader zk$lead, tick ${tick}ms ($dir)"
+  log "ensemble up in $(( $(now_ms) - t0 ))ms: $addr ports $base-$((base + all - 1)), leader zk$lead, $observers observer(s), tick ${tick}ms ($dir)"
 }
 
 cmd_stop() {
@@ -376,6 +385,7 @@ cmd_restart() {
     dir=$(dirname "$m")
     for ((k = 1; k <= ENSEMBLE_SIZE; k++)); do m_pid "$dir/zk$k" >/dev/null && alive=$((alive + 1)); done
     if [ "$alive" -ge 2 ]; then want='leader|follower'; else want=''; fi
+    if [ -n "$want" ] && grep -qx 'peerType=observer' "$m/zoo.cfg"; then want=observer; fi
   fi
   if [ -n "$want" ]; then
     if ! m_wait "$m" "$ZK_QUORUM_TIMEOUT" "$want"; then show_logs "$m"; die "restart failed ($m)"; fi
