@@ -33,12 +33,13 @@
 #include "zkswarm/tree.h"
 
 /*
- * The file is written at most once a second, and at most 1/ZKS_MIRROR_SAVE_SHARE of the time:
+ * The file is written at most every 5 s, and at most 1/ZKS_MIRROR_SAVE_SHARE of the time:
  * after a save that took t ms the next waits ZKS_MIRROR_SAVE_SHARE * t ms (a save of 10,000
  * volumes takes 60-120 ms of the worker, which reads no event meanwhile), up to
- * ZKS_MIRROR_SAVE_MAX_MS.
+ * ZKS_MIRROR_SAVE_MAX_MS.  Once a second, a save was half of what following a change cost
+ * each mirroring daemon at N = 50 (BENCHMARKS.md, *The mirror's file saved less often*).
  */
-#define ZKS_MIRROR_SAVE_MS 1000
+#define ZKS_MIRROR_SAVE_MS 5000
 #define ZKS_MIRROR_SAVE_SHARE 20
 #define ZKS_MIRROR_SAVE_MAX_MS 30000
 

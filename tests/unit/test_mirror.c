@@ -391,14 +391,14 @@ static void test_change_counts_beyond_the_table_count_for_all(void **state)
 
 /* ---- the file --------------------------------------------------------------------------------- */
 
-/* A save that took long spaces the next: 20 times its cost, from once a second to 30 s. */
+/* A save that took long spaces the next: 20 times its cost, from every 5 s to 30 s. */
 static void test_save_interval_grows_with_its_cost(void **state)
 {
 	(void)state;
 	assert_int_equal(zks_mirror_save_interval_ms(0), ZKS_MIRROR_SAVE_MS);
-	assert_int_equal(zks_mirror_save_interval_ms(50), 1000);
-	assert_int_equal(zks_mirror_save_interval_ms(51), 1020);
-	assert_int_equal(zks_mirror_save_interval_ms(120), 2400);
+	assert_int_equal(zks_mirror_save_interval_ms(250), 5000);
+	assert_int_equal(zks_mirror_save_interval_ms(251), 5020);
+	assert_int_equal(zks_mirror_save_interval_ms(600), 12000);
 	assert_int_equal(zks_mirror_save_interval_ms(1500), 30000);
 	assert_int_equal(zks_mirror_save_interval_ms(60000), ZKS_MIRROR_SAVE_MAX_MS);
 }
@@ -431,7 +431,7 @@ static void test_save_and_load_round_trip(void **state)
 	assert_false(zks_mirror_dirty(f->m));
 	assert_int_equal(zks_mirror_save_in_ms(f->m), -1); /* saved, unchanged: never due */
 	put(f->m, "/volumes/other", "", 0);
-	/* Changed right after a save: due once the save's gap (a second at least) has passed. */
+	/* Changed right after a save: due once the save's gap (5 s at least) has passed. */
 	due = zks_mirror_save_in_ms(f->m);
 	waited = zks_now_ms() - t0;
 	assert_in_range(due, waited < ZKS_MIRROR_SAVE_MS ? ZKS_MIRROR_SAVE_MS - waited : 0,
