@@ -10,17 +10,17 @@
 #   scripts/zk.sh ensemble-start DIR [--base-port P] [--tick MS] [--address A]
 #                                  [--sync-limit N] [--peer-base Q] [--observers K]
 #                                  3 servers, client ports P..P+2 (default 2181),
-#                                  and K observers (default 0, at most 4: members 4..,
-#                                  client ports P+3.., the same peer and election
-#                                  port series), which vote on nothing, serve clients
-#                                  and forward their writes to the leader,
 #                                  peer ports Q.., election ports Q+100.. (Q defaults
 #                                  to P+100), tick 500,
 #                                  all on address A (default 127.0.0.1); a follower
 #                                  that hears nothing from the leader for N ticks
 #                                  (default 2) leaves the quorum and drops its clients:
 #                                  keep N x tick below a third of the clients' session
-#                                  timeout (docs/ZOOKEEPER.md, section 3)
+#                                  timeout (docs/ZOOKEEPER.md, section 3); and K
+#                                  observers (default 0, at most 4: members 4.., the
+#                                  ports that follow P+2, Q+2 and Q+102), which vote on
+#                                  nothing, serve clients and forward their writes
+#                                  to the leader
 #   scripts/zk.sh stop DIR         stop every server DIR's pid files name
 #   scripts/zk.sh status DIR       one line per server: N, port, pid, mode
 #   scripts/zk.sh leader DIR       print N (1..3) of the ensemble's leader

@@ -36,8 +36,9 @@
  * The file is written at most every 5 s, and at most 1/ZKS_MIRROR_SAVE_SHARE of the time:
  * after a save that took t ms the next waits ZKS_MIRROR_SAVE_SHARE * t ms (a save of 10,000
  * volumes takes 60-120 ms of the worker, which reads no event meanwhile), up to
- * ZKS_MIRROR_SAVE_MAX_MS.  Once a second, a save was half of what following a change cost
- * each mirroring daemon at N = 50 (BENCHMARKS.md, *The mirror's file saved less often*).
+ * ZKS_MIRROR_SAVE_MAX_MS.  Saved once a second, the file took a third of what following a
+ * change cost each mirroring daemon at N = 50 (BENCHMARKS.md, *The mirror's file saved less
+ * often*).
  */
 #define ZKS_MIRROR_SAVE_MS 5000
 #define ZKS_MIRROR_SAVE_SHARE 20
