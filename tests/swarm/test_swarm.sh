@@ -43,9 +43,9 @@ secs_since() { awk -v ms=$(($(now_ms) - $1)) 'BEGIN { printf "%.1f", ms / 1000 }
 # ZooKeeper did not answer (a loaded machine makes zkCli give up); prints its
 # output; exit 0, 2 if the node does not exist, 1 if ZooKeeper never answered.
 zkq() {
-	local out err rc i
+	local out err rc
 	err=$(mktemp /tmp/zkswarm-zkq.XXXXXX)
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		rc=0
 		out=$(timeout 30 /usr/share/zookeeper/bin/zkCli.sh -server "$ZK" "$@" 2>"$err") || rc=$?
 		[ "$rc" -eq 0 ] && break
@@ -346,7 +346,7 @@ H=$(running_nodes solo | head -n 1)
 errs=$(dk 1 service ps --no-trunc solo --format '{{.Error}}' | grep 'single-node' | head -n 1)
 assert_contains "$errs" "is single-node and is mounted on node \`$H\`" "the refused task's error names the holder ($H)"
 at_most_one=1
-for i in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	[ "$(running_nodes solo | wc -l)" -le 1 ] || at_most_one=0
 	sleep 0.5
 done
@@ -405,8 +405,18 @@ stack_checks() {  # stack_checks STACK: its service runs, its volume has the com
 assert_ok "docker stack deploy (network and volume with driver: $DRV)" \
 	dk 1 stack deploy --resolve-image never -c "$C/stack/compose.yml" st
 if [ "$T_RC" -eq 0 ]; then stack_checks st; fi
-dk 1 stack rm st >/dev/null 2>&1
-wait_until 30 "the stack is gone" stack_gone st
+# `docker stack rm` removes the services, then the networks, each once: a network whose task
+# the orchestrator has not yet marked for removal is refused as in use by it (moby/moby#31068)
+# and stays, as a user who ran it would see.  They run it again; so does this, while only
+# networks are left, within the wait (its last output is shown if the wait fails).
+stack_removed() {
+	stack_gone "$1" && return 0
+	dk 1 service ls -q --filter "label=com.docker.stack.namespace=$1" | grep -q . ||
+		dk 1 stack rm "$1" 2>&1
+	stack_gone "$1"
+}
+out=$(dk 1 stack rm st 2>&1) || echo "    docker stack rm st failed: $(tr '\n' ' ' <<<"$out")"
+wait_until 30 "the stack is gone" stack_removed st
 # The task's container may still be stopping on its node (the volume is refused while in
 # use there), so the removal is retried as a user would, bounded.
 stack_volume_removed() {
@@ -438,7 +448,7 @@ assert_ok "kill -9 of $Y's engine, containerd, shims, containers and plugin" "$t
 ALIVE=" 1 $((5 - KY)) "
 rm -f "$C/reaped-after"
 if [ -n "$gs_ep_y" ]; then # when is Y's endpoint reclaimed? (a look a second, 90 s at most)
-	(for i in $(seq 60); do
+	(for _ in $(seq 60); do
 		if zk_children_lack "/networks/$SNET_ID/endpoints" "$gs_ep_y"; then
 			secs_since "$t0" >"$C/reaped-after"
 			break
