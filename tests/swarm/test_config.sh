@@ -290,7 +290,10 @@ wait_until $((SESSION_S * 4)) "node3's session expires: node1 no longer lists it
 	nodes_report 1 '.node1 == 5 and .node2 == 5 and (has("node3") | not)'
 echo "    node1: $(cfg_status 1)"
 echo "    node3: $(cfg_status 3)"
-assert_ok "node3's Status: version 3 on its disk, not current, behind for a while" \
+# Its time behind starts at the first pass of its config thread (once a second) that sees the
+# mirror not synced, which may come a second or more after its Status says not current:
+# waited for, bounded, while node3 stays cut off.
+wait_until "$SESSION_S" "node3's Status: version 3 on its disk, not current, behind for a while" \
 	status_is 3 '.version == 3 and .current == false and .behind_s >= 1'
 assert_ok "node3's task still reads version 3 (content 1), whole" reads_version 3 1
 assert_ok "node3: its traffic to ZooKeeper flows again" ip netns exec "$(netns 3)" iptables -D "${DROP[@]}"
