@@ -1125,6 +1125,7 @@ static void update_childless_told(struct zk_store *s)
 struct lacking {
 	struct zk_store *s;
 	struct path_list *list;
+	size_t had; /* paths the mirror has */
 };
 
 /* Add path to the list if the mirror lacks it. */
@@ -1134,6 +1135,8 @@ static void add_if_lacking(void *ctx, const char *path)
 
 	if (!zks_mirror_has(l->s->mirror, path))
 		path_list_add(l->list, path);
+	else
+		l->had++;
 }
 
 /* Out of the mirror: a named child whose sibling has no children cannot be there. */
@@ -1163,6 +1166,26 @@ static bool childless_record(struct zk_store *s, const char *rel, const struct S
 		return false;
 	named_children_of(s, rel, NULL, drop_with_companions, s);
 	return true;
+}
+
+/*
+ * Whether a change of rel's data is most likely the touch that comes with its first named
+ * child (refresh_touched): rel is a record with named children, the mirror has it and none
+ * of them, and every writer keeps the layout rule.  If so, named holds them (to free).
+ */
+static bool touch_likely(struct zk_store *s, const char *rel, struct path_list *named)
+{
+	struct lacking l = {s, named, 0};
+
+	if (!unlisted(s, rel) || !atomic_load(&s->childless_told) ||
+	    !zks_mirror_has(s->mirror, rel))
+		return false;
+	named_children_of(s, rel, NULL, add_if_lacking, &l);
+	if (l.had == 0 && named->n > 0)
+		return true;
+	zks_free_strv(named->paths, named->n);
+	*named = (struct path_list){0};
+	return false;
 }
 
 /*
@@ -1225,7 +1248,7 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 	if (unlisted(s, rel)) {
 		if (childless_record(s, rel, &st))
 			return READ_DONE;
-		named_children_of(s, rel, NULL, add_if_lacking, &(struct lacking){s, &named});
+		named_children_of(s, rel, NULL, add_if_lacking, &(struct lacking){s, &named, 0});
 		if (named.n == 0)
 			return READ_DONE;
 		/* New, with all below them (the mirror has nothing under a node it lacks). */
@@ -1246,8 +1269,9 @@ static int refresh_node(struct zk_store *s, zhandle_t *zh, const char *rel)
 
 struct resync_batch {
 	struct zk_store *s;
-	zhandle_t *zh; /* handle_lock read-held by the issuer until the batch ends */
-	bool only_new; /* below the first level, read only children the mirror lacks */
+	zhandle_t *zh;	 /* handle_lock read-held by the issuer until the batch ends */
+	bool only_new;	 /* below the first level, read only children the mirror lacks */
+	bool named_sent; /* a record's named children are in its level (refresh_touched) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	size_t inflight;       /* reads sent, not yet answered */
@@ -1381,8 +1405,10 @@ static void resync_data_done(int rc, const char *value, int value_len, const str
 		mirror_put(rd->b->s, rd->rel, value ? value : "",
 			   value_len > 0 ? (size_t)value_len : 0, st);
 		atomic_fetch_add(&rd->b->nread, 1);
-		/* Its named children (it has no children read): in the level below. */
-		if (unlisted(rd->b->s, rd->rel) && !childless_record(rd->b->s, rd->rel, st))
+		/* Its named children (it has no children read): in the level below, unless sent
+		 * with it (refresh_touched). */
+		if (unlisted(rd->b->s, rd->rel) && !childless_record(rd->b->s, rd->rel, st) &&
+		    !rd->b->named_sent)
 			named_children_of(rd->b->s, rd->rel, NULL, resync_queue_named, rd->b);
 	} else if (rc == ZNONODE) {
 		zks_mirror_remove(rd->b->s->mirror, rd->rel);
@@ -1479,6 +1505,29 @@ static int read_tree(struct zk_store *s, zhandle_t *zh, const char *under, char 
 }
 
 /*
+ * The first level's reads sent (batch b, for rel): wait for them, then read what they found
+ * new below (and the named children that go with it); destroys b.  READ_*: READ_AGAIN or
+ * READ_LOST as the first level failed (it changed nothing a retry would not read again).
+ */
+static int batch_finish(struct resync_batch *b, const char *rel)
+{
+	int zrc, result;
+
+	batch_drain(b);
+	zrc = b->failed_rc;
+	if (zrc == ZOK && b->next.n > 0) {
+		result = read_tree(b->s, b->zh, rel, b->next.paths, b->next.n, true) == ZOK
+				 ? READ_DONE
+				 : READ_LOST;
+		memset(&b->next, 0, sizeof(b->next)); /* read_tree took it */
+	} else {
+		result = zrc == ZOK ? READ_DONE : read_failed(zrc);
+	}
+	batch_destroy(b);
+	return result;
+}
+
+/*
  * Re-read a node's children (re-arming the watch), drop the gone, fetch the new with
  * everything below them, pipelined (a change may reveal thousands of new volumes).
  *
@@ -1495,23 +1544,32 @@ static int refresh_children(struct zk_store *s, zhandle_t *zh, const char *rel)
 {
 	cleanup_free char *path = abs_path(s, rel);
 	struct resync_batch b;
-	int zrc, result;
 
 	batch_init(&b, s, zh, true);
 	b.inflight = 1;
 	resync_send_children(&b, path, rel);
-	batch_drain(&b);
-	zrc = b.failed_rc;
-	if (zrc == ZOK && b.next.n > 0) {
-		/* What is new (and the named children that go with it), read below. */
-		result = read_tree(s, zh, rel, b.next.paths, b.next.n, true) == ZOK ? READ_DONE
-										    : READ_LOST;
-		memset(&b.next, 0, sizeof(b.next)); /* read_tree took it */
-	} else {
-		result = zrc == ZOK ? READ_DONE : read_failed(zrc);
-	}
-	batch_destroy(&b);
-	return result;
+	return batch_finish(&b, rel);
+}
+
+/*
+ * A record changed that the mirror holds none of the named children of (made with it), while
+ * every writer keeps the layout rule: most likely touched as its first child was made (a
+ * volume's first lease).  Those children (named: taken) are read together with it: the lease
+ * comes in two round trips, not three (the record, `leases`, the lease).  A change that was
+ * no touch costs each of them a read answered "no node", which leaves no watch.
+ */
+static int refresh_touched(struct zk_store *s, zhandle_t *zh, const char *rel,
+			   struct path_list *named)
+{
+	struct resync_batch b;
+
+	batch_init(&b, s, zh, true);
+	b.named_sent = true;
+	resync_issue(&b, rel);
+	for (size_t i = 0; i < named->n; i++)
+		resync_issue(&b, named->paths[i]);
+	zks_free_strv(named->paths, named->n);
+	return batch_finish(&b, rel);
 }
 
 /* Read the whole tree under the root into the mirror; 0 or a ZooKeeper error code. */
@@ -1549,7 +1607,11 @@ static int process_event(struct zk_store *s, const struct zk_event *ev)
 		 * Read whole: an empty parent (not data-watched; a created one), and a record with
 		 * named children (its first one comes with its data set: childless_record).
 		 */
-		if (empty_parent(s, ev->path) || unlisted(s, ev->path))
+		struct path_list named = {0};
+
+		if (ev->type == ZOO_CHANGED_EVENT && touch_likely(s, ev->path, &named))
+			r = refresh_touched(s, zh, ev->path, &named);
+		else if (empty_parent(s, ev->path) || unlisted(s, ev->path))
 			r = refresh_node(s, zh, ev->path);
 		else if ((r = refresh_data(s, zh, ev->path, NULL)) == READ_GONE)
 			r = READ_DONE;

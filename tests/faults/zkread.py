@@ -22,7 +22,7 @@ import socket
 import struct
 
 ZNONODE = -101
-OP_CREATE, OP_DELETE, OP_EXISTS, OP_GETDATA, OP_GETCHILDREN, OP_PING = 1, 2, 3, 4, 8, 11
+OP_CREATE, OP_DELETE, OP_EXISTS, OP_GETDATA, OP_SETDATA, OP_GETCHILDREN, OP_PING = 1, 2, 3, 4, 5, 8, 11
 OP_MULTI, OP_CLOSE = 14, -11
 PERM_ALL = 31
 STAT = struct.Struct(">qqqqiiiqiiq")
@@ -163,14 +163,17 @@ class ZkReader:
         return dict(zip(STAT_FIELDS, STAT.unpack(r[:STAT.size])))
 
     def multi(self, ops):
-        """One transaction of ("create", path, data) (persistent, open ACL) and
-        ("delete", path) steps: all applied or none (ZkError)."""
+        """One transaction of ("create", path, data) (persistent, open ACL), ("set", path,
+        data) (any version) and ("delete", path) steps: all applied or none (ZkError)."""
         body = b""
         for op in ops:
             if op[0] == "create":
                 acl = struct.pack(">ii", 1, PERM_ALL) + _string("world") + _string("anyone")
                 rec = _string(op[1]) + struct.pack(">i", len(op[2])) + op[2] + acl + struct.pack(">i", 0)
                 body += struct.pack(">i?i", OP_CREATE, False, -1) + rec
+            elif op[0] == "set":
+                body += struct.pack(">i?i", OP_SETDATA, False, -1) + _string(op[1]) + \
+                    struct.pack(">i", len(op[2])) + op[2] + struct.pack(">i", -1)
             elif op[0] == "delete":
                 body += struct.pack(">i?i", OP_DELETE, False, -1) + _string(op[1]) + struct.pack(">i", -1)
             else:
@@ -191,6 +194,8 @@ class ZkReader:
             elif kind == OP_CREATE:
                 (n,) = struct.unpack(">i", r[off:off + 4])
                 off += 4 + max(n, 0)
+            elif kind == OP_SETDATA:
+                off += STAT.size
         if errs:
             raise ZkError("multi: error %d" % next((e for e in errs if e not in (0, -2)), errs[0]))
 
@@ -200,7 +205,8 @@ USAGE = """usage: zkread.py HOSTS [--root ROOT] [--timeout S] CMD ARG
   kids PATH    its children, sorted, comma separated
   get PATH     its data
   stat PATH    "VERSION NUMCHILDREN DATA"
-  multi JSON   one transaction of ["create", PATH, DATA] / ["delete", PATH]
+  multi JSON   one transaction of ["create", PATH, DATA] / ["set", PATH, DATA] /
+               ["delete", PATH]
 PATHs are under ROOT (default none).  Exit 1 when a node is missing, 2 on a usage error."""
 
 
@@ -234,7 +240,7 @@ def main(argv):
                 data, st = zk.get(root + arg)
                 print(st["version"], st["numChildren"], data.decode(errors="replace"))
             else:
-                zk.multi([(o[0], root + o[1]) + ((o[2].encode(),) if o[0] == "create" else ())
+                zk.multi([(o[0], root + o[1]) + ((o[2].encode(),) if o[0] != "delete" else ())
                           for o in json.loads(arg)])
     except NoNode as e:
         print("zkread: %s" % e, file=sys.stderr)

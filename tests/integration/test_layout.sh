@@ -42,7 +42,8 @@ unmount() { call "$1" VolumeDriver.Unmount "{\"Name\":\"$2\",\"ID\":\"$(mount_id
 # zk CMD ARG: ZooKeeper itself (tests/faults/zkread.py), paths under ROOT.
 #   kids PATH              its children, sorted, comma separated
 #   stat PATH              "VERSION NUMCHILDREN DATA"
-#   multi JSON             one transaction of ["create", PATH, DATA] / ["delete", PATH]
+#   multi JSON             one transaction of ["create", PATH, DATA] / ["set", PATH, DATA] /
+#                          ["delete", PATH]
 zk() { timeout 30 python3 "$top/tests/faults/zkread.py" "127.0.0.1:$ZK_PORT" --root "$ROOT" "$@"; }
 kids_are() { local k; k=$(zk kids "$1") && [ "$k" = "$2" ] || { echo "children of $1: ${k:-none}"; return 1; }; }
 # rule_logs NODE WORD: how many lines NODE logged saying every writer keeps the layout rule
@@ -137,6 +138,25 @@ echo "  n3's cold start: $wa watches and ${r0:-?} reads, then $wb and ${r1:-?} w
 assert_ok "100 volumes cost n3 100 watches more (+$((wb - wa)); two each would be 200)" \
 	test "$((wb - wa))" -ge 98 -a "$((wb - wa))" -le 102
 stop_node n3 TERM
+
+t_begin "a change of a record nothing mounts that is no touch"
+# A mirror reads an unmounted record's `leases` together with the record when the record
+# changes (zk.c refresh_touched: most such changes are a first Mount's touch).  A change by
+# another client that is no touch: every mirror shows it, and the read of the missing
+# `leases` leaves no watch behind; a Mount after it is seen as before.
+wait_until 20 "the watch count is steady before" watches_settled
+w0=$W
+rec=$(zk get /volumes/bulk1) && rec=${rec/\"created_by\":\"bulk\"/\"created_by\":\"by-hand\"}
+assert_ok "bulk1's record set by hand (created_by by-hand)" zk multi "$(jq -cn --arg d "$rec" '[["set","/volumes/bulk1",$d]]')"
+wait_until 5 "n2 shows it" shows n2 bulk1 .Volume.Status.created_by by-hand
+wait_until 5 "n1 too" shows n1 bulk1 .Volume.Status.created_by by-hand
+assert_ok "bulk1 still has no children" kids_are /volumes/bulk1 ""
+wait_until 20 "the watch count is steady after" watches_settled
+assert_ok "no watch more ($w0 before, $W after)" test "$W" = "$w0"
+assert_ok "n1 mounts bulk1" mount n1 bulk1 11
+wait_until 5 "n2 shows n1 holding bulk1" shows n2 bulk1 "$EXCLUSIVE" 'n1*'
+assert_ok "n1 unmounts bulk1" unmount n1 bulk1 11
+wait_until 5 "n2 shows bulk1 mounted nowhere" shows n2 bulk1 "$EXCLUSIVE" ""
 
 t_begin "a writer of layout 1 registers"
 # As an earlier version: a registration without "layout", then `leases` and a lease made
