@@ -4,7 +4,8 @@
 #
 # Shows: a volume that nothing mounts has no children in ZooKeeper and costs a mirror one
 # watch; the first Mount makes `leases` and sets the record's data in the same transaction
-# (every mirror's data watch tells it), the last Unmount deletes `leases`; a writer of the
+# (every mirror's data watch tells it), the last Unmount deletes `leases`; a change of an
+# unmounted record that is no touch is shown everywhere and leaves no watch; a writer of the
 # earlier layout (one that makes `leases` without touching the record) registered: every
 # mirror watches the childless records' `leases` again and sees what it makes; and a daemon
 # of the previous version (built from LAYOUT1_REV) beside two of this one: each sees the
@@ -41,6 +42,7 @@ unmount() { call "$1" VolumeDriver.Unmount "{\"Name\":\"$2\",\"ID\":\"$(mount_id
 
 # zk CMD ARG: ZooKeeper itself (tests/faults/zkread.py), paths under ROOT.
 #   kids PATH              its children, sorted, comma separated
+#   get PATH               its data
 #   stat PATH              "VERSION NUMCHILDREN DATA"
 #   multi JSON             one transaction of ["create", PATH, DATA] / ["set", PATH, DATA] /
 #                          ["delete", PATH]
